@@ -1,0 +1,174 @@
+"""``afterschool``: thin Click commands, one library call each.
+
+Exit codes: 0 success; 1 a check found violations or an internal error; 2 bad input (every
+problem listed with file, row and column); 3 plan written but with shortages; 4 the solver
+found no plan within its limits.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from models.errors import InputError
+
+EXIT_BAD_INPUT, EXIT_SHORTAGE, EXIT_NO_SOLUTION = 2, 3, 4
+
+
+def _print_problems(err: InputError) -> None:
+    click.echo(f"{len(err.problems)} problem(s) in the input:", err=True)
+    for p in err.problems:
+        click.echo(f"  - {p}", err=True)
+    for w in err.warnings:
+        click.echo(f"  warning: {w}", err=True)
+
+
+def handles_errors(fn):
+    """Bad input -> exit 2 with every problem; other errors -> one line, exit 1 (-v: trace)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        try:
+            return fn(*args, **kwargs)
+        except InputError as err:
+            _print_problems(err)
+            ctx.exit(EXIT_BAD_INPUT)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except FileExistsError as err:
+            click.echo(f"error: {err}", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+        except Exception as err:  # noqa: BLE001 - a user sees one line, -v shows the trace
+            if (ctx.find_root().params or {}).get("verbose"):
+                traceback.print_exc()
+            click.echo(f"internal error: {type(err).__name__}: {err} (run with -v for the "
+                       "traceback and report it)", err=True)
+            ctx.exit(1)
+    return wrapper
+
+
+def json_option(fn):
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(fn)
+
+
+def _load(path: str):
+    from scheduler.reader import read_instance
+    inst = read_instance(path)
+    for w in inst.warnings:
+        click.echo(f"warning: {w}", err=True)
+    return inst
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks for bug reports.")
+@click.version_option(package_name="afterschool")
+def main(verbose: bool) -> None:
+    """Plan a primary school's after-school service (课后延时服务).
+
+    \b
+    First run:   afterschool plan haijiang --out plan-out
+    Your school: afterschool init my-school; edit the files; afterschool validate my-school
+    """
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en",
+              help="Language of the column headers (zh: 学号, 姓名, …).")
+@handles_errors
+def init(folder: str, lang: str) -> None:
+    """Write a commented template instance into FOLDER for a school to fill in.
+
+    Example: afterschool init my-school --lang zh
+    """
+    from scheduler.template import write_template
+    for p in write_template(folder, lang):
+        click.echo(f"wrote {p}")
+    click.echo(f"next: fill in the files, then run: afterschool validate {folder}")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--students", "n_students", type=click.IntRange(1, 100_000), default=800,
+              show_default=True, help="Sign-up rows to write.")
+@click.option("--classes", "n_classes", type=click.IntRange(1, 2000), default=None,
+              help="Homeroom classes (default: enough for classes of 40–50).")
+@click.option("--teachers", "n_teachers", type=click.IntRange(1, 20_000), default=None,
+              help="Staff members (default: about one per 20 students).")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--name", default="示例小学", show_default=True, help="School name.")
+@handles_errors
+def generate(folder: str, n_students: int, n_classes: int | None, n_teachers: int | None,
+             seed: int, name: str) -> None:
+    """Write a realistic synthetic school into FOLDER (same seed, same bytes).
+
+    Example: afterschool generate big-school --students 3000 --teachers 150 --seed 7
+    """
+    from scheduler.generate import generate_school, write_school
+    files = generate_school(n_students, n_classes, n_teachers, seed, name)
+    for p in write_school(folder, files):
+        click.echo(f"wrote {p}")
+
+
+@main.command()
+@click.argument("instance", type=click.Path())
+@json_option
+@handles_errors
+def validate(instance: str, as_json: bool) -> None:
+    """Check INSTANCE (folder or .xlsx) and summarise demand against volunteers.
+
+    Exit code 2 with the list of problems when the input is bad.
+    Example: afterschool validate haijiang
+    """
+    from scheduler.summary import headline, manager_table, summary_table
+    inst = _load(instance)
+    table, managers = summary_table(inst), manager_table(inst)
+    if as_json:
+        click.echo(json.dumps({"headline": headline(inst),
+                               "sessions": table.to_dict(orient="records"),
+                               "managers": managers.to_dict(orient="records"),
+                               "warnings": [str(w) for w in inst.warnings]},
+                              ensure_ascii=False, indent=2))
+        return
+    click.echo(headline(inst))
+    click.echo("\nDemand and supply per session and weekday:")
+    click.echo(table.to_string(index=False))
+    click.echo("\nManagers per duty window (from the fewest groups):")
+    click.echo(managers.to_string(index=False))
+    short = table[table.volunteer_minutes < table.minutes_needed]
+    if len(short):
+        click.echo(f"\nwarning: {len(short)} session-day(s) have fewer volunteer minutes than "
+                   "the groups need; a plan will list shortages there.")
+    click.echo("\nOK: the input is valid.")
+
+
+@main.command()
+@click.option("--students", "n", type=click.IntRange(0), default=None,
+              help="Students in a session on a day: print T(n).")
+@click.option("--groups", "c", type=click.IntRange(0), default=None,
+              help="Groups on duty at once: print M(c).")
+@json_option
+@handles_errors
+def staffing(n: int | None, c: int | None, as_json: bool) -> None:
+    """Standard teachers T(n) for n students, or managers M(c) for c groups (SPEC §4).
+
+    Example: afterschool staffing --students 76   ->  2
+    """
+    from scheduler.rules import managers_needed, standard_teachers
+    if (n is None) == (c is None):
+        raise click.UsageError("give exactly one of --students N or --groups C")
+    if n is not None:
+        out = {"students": n, "standard_teachers": standard_teachers(n)}
+        text = f"T({n}) = {out['standard_teachers']} teacher(s)"
+    else:
+        out = {"groups": c, "managers": managers_needed(c)}
+        text = f"M({c}) = {out['managers']} manager(s)"
+    click.echo(json.dumps(out) if as_json else text)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

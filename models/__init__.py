@@ -1,0 +1,33 @@
+"""Plain domain data for the after-school scheduler (课后延时服务).
+
+No solver import lives here. Objects are frozen dataclasses built by the readers in
+``scheduler.reader`` (which validate the raw files and name file, row and column of every
+problem) or by the planner (``Plan`` and its parts).
+
+- ``school``: School, Term, Rules, Session, Slot, DutyWindow, weekday and clock helpers.
+- ``people``: Student, Teacher, Availability, Reduction.
+- ``instance``: Instance, the whole input of one school and term.
+- ``plan``: Plan, Group, Duty, Shortage and the JSON form ``afterschool-plan/1``.
+- ``errors``: Problem and InputError, the only error type the readers raise.
+"""
+from models.errors import InputError, Problem
+from models.instance import Instance
+from models.people import Availability, Reduction, Student, Teacher
+from models.plan import Duty, Group, Plan, Shortage
+from models.school import (
+    WEEKDAYS,
+    DutyWindow,
+    Rules,
+    School,
+    Session,
+    Slot,
+    Term,
+    fmt_time,
+    parse_time,
+)
+
+__all__ = [
+    "WEEKDAYS", "Availability", "Duty", "DutyWindow", "Group", "InputError", "Instance", "Plan",
+    "Problem", "Reduction", "Rules", "School", "Session", "Shortage", "Slot", "Student",
+    "Teacher", "Term", "fmt_time", "parse_time",
+]

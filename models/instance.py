@@ -1,0 +1,42 @@
+"""An instance: one school's settings, sign-ups, staff and availability for one term."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from models.errors import Problem
+from models.people import Availability, Student, Teacher
+from models.school import School
+
+
+@dataclass(frozen=True)
+class Instance:
+    school: School
+    students: tuple[Student, ...]
+    teachers: tuple[Teacher, ...]
+    availability: tuple[Availability, ...]
+    source: str = ""
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
+
+    @property
+    def enrolled(self) -> tuple[Student, ...]:
+        """Students the planner schedules (SPEC §3: only ``enrolled``)."""
+        return tuple(s for s in self.students if s.status == "enrolled")
+
+    @property
+    def volunteers(self) -> tuple[Teacher, ...]:
+        return tuple(t for t in self.teachers if t.volunteer)
+
+    @cached_property
+    def _avail(self) -> dict[tuple[str, str, str], str]:
+        return {(a.teacher, a.day, a.session): a.status for a in self.availability}
+
+    def availability_of(self, teacher: str, day: str, session: str) -> str:
+        """``available``, ``preferred`` or ``unavailable`` (no row means unavailable)."""
+        return self._avail.get((teacher, day, session), "unavailable")
+
+    def teacher(self, teacher_id: str) -> Teacher:
+        for t in self.teachers:
+            if t.id == teacher_id:
+                return t
+        raise KeyError(teacher_id)

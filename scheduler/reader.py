@@ -1,0 +1,376 @@
+"""Read and validate an instance (SPEC §8): a folder or one ``.xlsx`` workbook.
+
+Input: a folder with ``school.toml``, ``students.csv``, ``teachers.csv`` and
+``availability.csv``, or a workbook with sheets ``school`` (key | value rows, keys dotted as in
+the TOML: ``term.start``), ``students``, ``teachers`` and ``availability`` (Chinese sheet names
+学校/学生/教师/可用时间 too).
+Output: ``models.Instance``; or ``InputError`` carrying **all** problems, each naming file, row
+(as Excel shows it, header = 1), column, the value found and what was expected.
+
+Rules checked here: duplicate ids; grade and class format, class agreeing with grade; weekdays
+on which the session does not run; unknown priority, fee category, status; reduction missing,
+negative or over 100 %; availability naming an unknown teacher, day or session (or duty
+window), or repeated; everything ``school_config`` checks in ``school.toml``. Warnings (not
+errors): a volunteer with no availability, availability given for a non-volunteer, unknown
+extra columns, official holidays unknown for part of the term.
+"""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import openpyxl
+
+from models.errors import InputError, Problem
+from models.instance import Instance
+from models.people import Availability, Reduction, Student, Teacher
+from models.school import School
+from scheduler import calendar, tables
+from scheduler.rules import duty_windows
+from scheduler.school_config import _Ctx, parse_school, school_from_dict
+from scheduler.tables import VOCAB, parse_class, parse_days, parse_grade, parse_yes, split_list
+
+FILES = {"students": "students.csv", "teachers": "teachers.csv",
+         "availability": "availability.csv"}
+
+
+def _bundled(path: Path) -> Path:
+    """``instances/NAME`` or ``NAME`` falls back to the instances shipped with the package."""
+    if path.exists():
+        return path
+    import instances
+
+    candidate = Path(instances.__file__).parent / path.name
+    return candidate if candidate.exists() and path.name else path
+
+
+def resolve(path: str | Path) -> Path:
+    """The instance path a user meant, including bundled schools by name (``haijiang``)."""
+    return _bundled(Path(path))
+
+
+def read_instance(path: str | Path) -> Instance:
+    """Read and validate an instance; raise InputError listing every problem found."""
+    path = resolve(path)
+    if not path.exists():
+        raise InputError([Problem(str(path), "no such file or folder",
+                                  expected="a folder with school.toml and three CSV files, "
+                                  "or an .xlsx workbook")])
+    problems: list[Problem] = []
+    try:
+        if path.is_dir():
+            school, raw = _read_folder(path, problems)
+        elif path.suffix.lower() in (".xlsx", ".xlsm"):
+            school, raw = _read_workbook(path, problems)
+        else:
+            raise InputError([Problem(str(path), "not an instance", value=path.suffix,
+                                      expected="a folder or an .xlsx workbook")])
+    except PermissionError as exc:
+        raise InputError([Problem(str(exc.filename or path), "permission denied",
+                                  expected="a file you may read")]) from None
+    if school is None:
+        raise InputError(problems)
+    students = _students(school, *raw["students"], problems)
+    teachers = _teachers(*raw["teachers"], problems)
+    named = {r["id"] for _, r in raw["teachers"][1]}  # bad rows too: no cascade of errors
+    avail = _availability(school, teachers, named, *raw["availability"], problems)
+    for text in calendar.calendar_warnings(school.term):
+        problems.append(Problem("school.toml", text, column="term.holidays",
+                                severity="warning"))
+    if any(p.severity == "error" for p in problems):
+        raise InputError(problems)
+    return Instance(school, tuple(students), tuple(teachers), tuple(avail), str(path),
+                    tuple(p for p in problems if p.severity != "error"))
+
+
+def _read_folder(path: Path, problems: list[Problem]):
+    toml_path = path / "school.toml"
+    school = None
+    if not toml_path.exists():
+        problems.append(Problem("school.toml", "file missing", expected=f"{toml_path}"))
+    else:
+        try:
+            text, _ = tables.decode_bytes(toml_path.read_bytes(), "school.toml")
+            school, found = parse_school(text, "school.toml")
+            problems.extend(found)
+        except tables.DecodeError as exc:
+            problems.append(Problem("school.toml", str(exc), row=exc.row))
+    raw = {}
+    for kind, name in FILES.items():
+        f = path / name
+        rows: list = []
+        if not f.exists():
+            problems.append(Problem(name, "file missing", expected=f"{f}"))
+        else:
+            try:
+                rows = tables.table_from_rows(tables.read_csv_rows(f), name, kind, problems)
+            except tables.DecodeError as exc:
+                problems.append(Problem(name, str(exc), row=exc.row))
+            except Exception as exc:  # csv.Error: unbalanced quotes and the like
+                problems.append(Problem(name, f"malformed CSV: {exc}",
+                                        expected="quotes in pairs, one record per line"))
+        raw[kind] = (name, rows)
+    return school, raw
+
+
+def _read_workbook(path: Path, problems: list[Problem]):
+    try:
+        wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
+    except Exception as exc:
+        raise InputError([Problem(path.name, f"cannot open workbook: {exc}",
+                                  expected="an .xlsx file saved by Excel or WPS")]) from None
+    sheets = {}
+    for kind, names in tables.SHEET_NAMES.items():
+        found = next((n for n in wb.sheetnames if n.strip().lower() in names), None)
+        if found is None:
+            problems.append(Problem(path.name, f"sheet '{kind}' missing",
+                                    expected=f"a sheet named {' or '.join(names)}"))
+        sheets[kind] = found
+    school = None
+    if sheets["school"]:
+        data: dict = {}
+        for row in wb[sheets["school"]].iter_rows(values_only=True):
+            if not row or row[0] is None or str(row[0]).strip() in ("", "key", "键"):
+                continue
+            key, value = str(row[0]).strip(), row[1] if len(row) > 1 else None
+            if hasattr(value, "date") and callable(value.date):
+                value = value.date()
+            elif isinstance(value, str) and key.endswith(("holidays", "makeup_days",
+                                                          "sessions", "grades", "days")):
+                import tomllib
+                try:
+                    value = tomllib.loads(f"v = {value}")["v"]
+                except tomllib.TOMLDecodeError:
+                    pass
+            parts = key.split(".")
+            target = data
+            for p in parts[:-1]:
+                target = target.setdefault(p, {})
+            target[parts[-1]] = value
+        school, found = school_from_dict(data, _Ctx(f"{path.name}:school", ""))
+        problems.extend(found)
+    raw = {}
+    for kind in FILES:
+        name = f"{path.name}:{kind}"
+        rows = (tables.table_from_rows(tables.read_sheet_rows(wb, sheets[kind]), name, kind,
+                                       problems) if sheets[kind] else [])
+        raw[kind] = (name, rows)
+    return school, raw
+
+
+def _pick(vocab: str, text: str) -> str | None:
+    return VOCAB[vocab].get(text.strip().lower(), VOCAB[vocab].get(text.strip()))
+
+
+def _students(school: School, file: str, rows, problems: list[Problem]) -> list[Student]:
+    out, seen = [], {}
+    for n, r in rows:
+        bad = len(problems)
+
+        def err(col, msg, value, expected):
+            problems.append(Problem(file, msg, row=n, column=col, value=value,
+                                    expected=expected))
+
+        sid = r["id"]
+        if not sid:
+            err("id", "student id missing", sid, "a unique id such as S0001")
+        elif sid in seen:
+            err("id", f"duplicate student id (also on row {seen[sid]})", sid, "a unique id")
+        else:
+            seen[sid] = n
+        if not r["name"]:
+            err("name", "name missing", r["name"], "the student's name")
+        grade = parse_grade(r["grade"])
+        grades = sorted({g for s in school.sessions for g in s.grades})
+        if grade is None or grade not in grades:
+            err("grade", "unknown grade", r["grade"], f"one of {grades}")
+            grade = None
+        klass = parse_class(r["class"], grade)
+        if klass is None:
+            err("class", "unknown class format", r["class"], "grade-number such as 3-2, "
+                "3(2) or 3年级2班")
+        elif grade is not None and int(klass.split("-")[0]) != grade:
+            err("class", f"class is not in grade {grade}", r["class"], f"a class {grade}-N")
+        taken = {}
+        for col in ("noon", "afternoon"):
+            days, unknown = parse_days(r[col])
+            if unknown:
+                err(col, "unknown weekday", " ".join(unknown), "Mon Tue Wed Thu Fri or 周一…周五")
+            session = school.session_for(col, grade) if grade is not None else None
+            if days and grade is not None and session is None:
+                err(col, f"no {col} session is offered to grade {grade}", r[col], "empty")
+            elif session is not None:
+                off = [d for d in days if d not in session.days]
+                if off:
+                    err(col, f"{session.name} ({session.id}) does not run on "
+                        f"{' '.join(off)}", r[col], " ".join(session.days))
+            taken[col] = tuple(days)
+        priority = []
+        for word in split_list(r.get("priority", "")):
+            p = _pick("priority", word)
+            if p is None:
+                err("priority", "unknown priority category", word,
+                    "disabled, left_behind, migrant or staff_child")
+            else:
+                priority.append(p)
+        fee_cat = _pick("fee_category", r.get("fee_category", ""))
+        if fee_cat is None:
+            err("fee_category", "unknown fee category", r["fee_category"],
+                "normal, exempt or reduced")
+        reduction = None
+        red_text = r.get("fee_reduction", "").strip()
+        if fee_cat == "reduced":
+            reduction = _reduction(red_text, lambda m, e: err("fee_reduction", m, red_text, e))
+        elif red_text:
+            problems.append(Problem(file, "reduction given but fee category is not 'reduced'; "
+                                    "ignored", row=n, column="fee_reduction", value=red_text,
+                                    severity="warning"))
+        lunch = parse_yes(r.get("lunch", "")) if r.get("lunch", "").strip() else bool(
+            taken.get("noon"))
+        if lunch is None:
+            err("lunch", "not yes or no", r["lunch"], "yes or no")
+        status = _pick("status", r["status"])
+        if status is None:
+            err("status", "unknown status", r["status"], "enrolled, applied or withdrawn")
+        applied_on = None
+        if r.get("applied_on", "").strip():
+            applied_on = tables.parse_date(r["applied_on"])
+            if applied_on is None:
+                err("applied_on", "not a date", r["applied_on"], "YYYY-MM-DD")
+        if len(problems) == bad:
+            out.append(Student(sid, r["name"], grade, klass, taken["noon"], taken["afternoon"],
+                               tuple(priority), fee_cat, reduction, bool(lunch), status,
+                               applied_on))
+    return out
+
+
+def _reduction(text: str, err) -> Reduction | None:
+    if not text:
+        err("reduction missing for a 'reduced' student", "a percentage (50%) or an amount "
+            "(30.00)")
+        return None
+    try:
+        if text.endswith(("%", "％")):
+            pct = Decimal(text[:-1])
+            if not pct.is_finite() or pct < 0 or pct > 100:
+                err("reduction percentage out of range", "0% to 100%")
+                return None
+            return Reduction(percent=pct)
+        amount = Decimal(text)
+    except InvalidOperation:
+        err("not a reduction", "a percentage (50%) or an amount (30.00)")
+        return None
+    if not amount.is_finite() or amount < 0:
+        err("reduction must not be negative", "an amount of 0 or more")
+        return None
+    return Reduction(amount=amount)
+
+
+def _teachers(file: str, rows, problems: list[Problem]) -> list[Teacher]:
+    out, seen = [], {}
+    for n, r in rows:
+        bad = len(problems)
+
+        def err(col, msg, value, expected):
+            problems.append(Problem(file, msg, row=n, column=col, value=value,
+                                    expected=expected))
+
+        tid = r["id"]
+        if not tid:
+            err("id", "staff id missing", tid, "a unique id such as T001")
+        elif tid in seen:
+            err("id", f"duplicate staff id (also on row {seen[tid]})", tid, "a unique id")
+        else:
+            seen[tid] = n
+        if not r["name"]:
+            err("name", "name missing", r["name"], "the person's name")
+        flags = {}
+        for col in ("volunteer", "can_manage", "allow_double"):
+            text = r.get(col, "")
+            flags[col] = parse_yes(text)
+            if flags[col] is None or (col == "volunteer" and not text.strip()):
+                err(col, "not yes or no", text, "yes or no")
+        kind = _pick("kind", r.get("kind", ""))
+        if kind is None:
+            err("kind", "unknown kind", r["kind"], "staff or external")
+        rate = None
+        if r.get("hourly_rate", "").strip():
+            try:
+                rate = Decimal(r["hourly_rate"])
+                if not rate.is_finite() or rate < 0:
+                    raise InvalidOperation
+            except InvalidOperation:
+                err("hourly_rate", "not an amount of 0 or more", r["hourly_rate"],
+                    "yuan per hour such as 80.00, or blank for the school rate")
+        weekly = None
+        if r.get("max_weekly_minutes", "").strip():
+            text = r["max_weekly_minutes"]
+            if text.isdigit():
+                weekly = int(text)
+            else:
+                err("max_weekly_minutes", "not a whole number of 0 or more", text,
+                    "minutes such as 300, or blank for the school limit")
+        classes = []
+        for word in split_list(r.get("classes", "")):
+            k = parse_class(word, None)
+            if k is None:
+                err("classes", "unknown class format", word, "grade-number such as 3-2")
+            else:
+                classes.append(k)
+        if len(problems) == bad:
+            out.append(Teacher(tid, r["name"], bool(flags["volunteer"]),
+                               bool(flags["can_manage"]), kind, rate, weekly, tuple(classes),
+                               bool(flags["allow_double"])))
+    return out
+
+
+def _availability(school: School, teachers: list[Teacher], named: set[str], file: str, rows,
+                  problems: list[Problem]) -> list[Availability]:
+    by_id = {t.id: t for t in teachers}
+    sessions = {s.id: s for s in school.sessions}
+    windows = {w.id: w for w in duty_windows(school.sessions)}
+    out, seen = [], {}
+    for n, r in rows:
+        bad = len(problems)
+
+        def err(col, msg, value, expected, severity="error"):
+            problems.append(Problem(file, msg, row=n, column=col, value=value,
+                                    expected=expected, severity=severity))
+
+        teacher = by_id.get(r["teacher"])
+        if r["teacher"] not in named:
+            err("teacher", "unknown teacher", r["teacher"], "an id from teachers.csv")
+        day = tables.parse_day(r["day"])
+        if day not in ("Mon", "Tue", "Wed", "Thu", "Fri"):
+            err("day", "unknown weekday", r["day"], "Mon … Fri or 周一…周五")
+        sid = r["session"].strip()
+        if sid not in sessions and sid not in windows:
+            err("session", "unknown session or duty window", sid,
+                ", ".join(sorted(set(sessions) | set(windows))))
+        status = _pick("availability", r["status"])
+        if status is None:
+            err("status", "unknown status", r["status"], "available, preferred or unavailable")
+        if len(problems) > bad or teacher is None:
+            continue
+        key = (teacher.id, day, sid)
+        if key in seen:
+            err("session", f"repeated (also on row {seen[key]})", f"{r['teacher']} {day} {sid}",
+                "one row per teacher, day and session")
+            continue
+        seen[key] = n
+        if sid in sessions and day not in sessions[sid].days:
+            err("day", f"{sid} does not run on {day}; row ignored", r["day"],
+                " ".join(sessions[sid].days), severity="warning")
+        if not teacher.volunteer and status != "unavailable":
+            err("teacher", "availability given for a staff member who does not volunteer; "
+                "they are never assigned (set volunteer = yes to use it)", r["teacher"], None,
+                severity="warning")
+        out.append(Availability(teacher.id, day, sid, status))
+    declared = {a.teacher for a in out if a.status != "unavailable"}
+    for t in teachers:
+        if t.volunteer and t.id not in declared:
+            problems.append(Problem("teachers.csv" if file.endswith(".csv") else file,
+                                    f"volunteer {t.id} declared no available time and will "
+                                    "not be assigned", column="id", value=t.id,
+                                    severity="warning"))
+    return out

@@ -1,0 +1,296 @@
+"""``school.toml`` -> ``models.School``, checking every key and value (SPEC §8).
+
+Every value of SPEC §2–§6 has a default; a minimal file names the school and the term.
+Unknown keys are errors with a "did you mean" hint. Problems carry the line of the key in
+the file where it can be found.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import fields
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from models.errors import Problem
+from models.school import (
+    ALL_DAYS,
+    WEEKDAYS,
+    Rules,
+    School,
+    Session,
+    Slot,
+    Term,
+    default_sessions,
+    parse_time,
+)
+from scheduler.tables import parse_day
+
+SCHEMA: dict[str, set[str]] = {
+    "": {"school", "term", "rules", "sessions"},
+    "school": {"name", "language"},
+    "term": {"start", "end", "holidays", "makeup_days", "official_holidays"},
+    "rules": {f.name for f in fields(Rules)},
+    "sessions": {"id", "name", "grades", "days", "start", "end", "billable_minutes", "slots",
+                 "signup"},
+    "slots": {"name", "start", "end"},
+}
+_MONEY = {"fee_per_hour", "pay_per_hour", "lunch_price"}
+
+
+class _Ctx:
+    def __init__(self, file: str, text: str):
+        self.file, self.lines, self.problems = file, text.splitlines(), []
+
+    def line(self, key: str, section: str | None = None) -> int | None:
+        """Line number of ``key =`` (after ``[section]`` when given), for messages."""
+        in_section = section is None
+        for n, line in enumerate(self.lines, start=1):
+            s = line.strip()
+            if section is not None and s.startswith("["):
+                in_section = s.strip("[] ") == section
+            elif in_section and re.match(rf"^{re.escape(key)}\s*=", s):
+                return n
+        return None
+
+    def err(self, msg: str, key: str = "", section: str | None = None, value: Any = None,
+            expected: str | None = None, severity: str = "error") -> None:
+        col = f"{section}.{key}" if section and key else (key or section)
+        self.problems.append(Problem(self.file, msg, row=self.line(key, section) if key else None,
+                                     column=col, value=None if value is None else str(value),
+                                     expected=expected, severity=severity))
+
+    def check_keys(self, table: dict, kind: str, section: str | None) -> None:
+        for key in table:
+            if key not in SCHEMA[kind]:
+                hint = difflib.get_close_matches(key, sorted(SCHEMA[kind]), n=1)
+                self.err("unknown key" + (f"; did you mean '{hint[0]}'?" if hint else ""),
+                         key, section, expected=", ".join(sorted(SCHEMA[kind])))
+
+
+def _as_date(ctx: _Ctx, value: Any, key: str, section: str) -> date | None:
+    if isinstance(value, date):
+        return value
+    ctx.err("not a date", key, section, value, "a date such as 2026-09-01 (no quotes)")
+    return None
+
+
+def _read_term(ctx: _Ctx, term: dict) -> Term | None:
+    ctx.check_keys(term, "term", "term")
+    start = _as_date(ctx, term.get("start"), "start", "term") if "start" in term else None
+    end = _as_date(ctx, term.get("end"), "end", "term") if "end" in term else None
+    for key in ("start", "end"):
+        if key not in term:
+            ctx.err("required key missing", key, "term", expected="a date such as 2026-09-01")
+    if start and end:
+        if end < start:
+            ctx.err("term ends before it starts", "end", "term", end, f"a date after {start}")
+        elif (end - start).days > 366:
+            ctx.err("term is longer than a year", "end", "term", end,
+                    f"a date within a year of {start}")
+    holidays: set[date] = set()
+    spans: list[tuple[date, date]] = []
+    for item in term.get("holidays", []):
+        if isinstance(item, date):
+            lo = hi = item
+        elif isinstance(item, dict) and set(item) == {"from", "to"} and all(
+                isinstance(item[k], date) for k in ("from", "to")):
+            lo, hi = item["from"], item["to"]
+            if hi < lo:
+                ctx.err("holiday range ends before it starts", "holidays", "term", item)
+                continue
+        else:
+            ctx.err("not a holiday", "holidays", "term", item,
+                    "a date or { from = DATE, to = DATE }")
+            continue
+        for a, b in spans:
+            if lo <= b and a <= hi:
+                ctx.err(f"holiday {lo}..{hi} overlaps holiday {a}..{b}", "holidays", "term")
+        spans.append((lo, hi))
+        holidays.update(lo + timedelta(days=i) for i in range((hi - lo).days + 1))
+    makeup: list[tuple[date, str]] = []
+    raw_makeup = term.get("makeup_days", {})
+    if not isinstance(raw_makeup, dict):
+        ctx.err("not a table", "makeup_days", "term", raw_makeup,
+                '{ 2026-10-10 = "Fri" }')
+        raw_makeup = {}
+    for key, day in raw_makeup.items():
+        try:
+            when = date.fromisoformat(str(key))
+        except ValueError:
+            ctx.err("make-up day is not a date", "makeup_days", "term", key, "YYYY-MM-DD")
+            continue
+        wd = parse_day(str(day))
+        if wd not in WEEKDAYS:
+            ctx.err(f"make-up day {when} follows an unknown weekday", "makeup_days", "term", day,
+                    "Mon, Tue, Wed, Thu or Fri")
+        elif ALL_DAYS[when.weekday()] in WEEKDAYS:
+            ctx.err(f"make-up day {when} is a {ALL_DAYS[when.weekday()]}, already a school day",
+                    "makeup_days", "term", key, "a Saturday or Sunday")
+        else:
+            makeup.append((when, wd))
+    official = term.get("official_holidays", True)
+    if not isinstance(official, bool):
+        ctx.err("not true or false", "official_holidays", "term", official, "true or false")
+        official = True
+    if start is None or end is None:
+        return None
+    return Term(start, end, frozenset(holidays), tuple(sorted(makeup)), official)
+
+
+def _read_rules(ctx: _Ctx, rules: dict) -> Rules:
+    ctx.check_keys(rules, "rules", "rules")
+    values: dict[str, Any] = {}
+    for key, value in rules.items():
+        if key not in SCHEMA["rules"]:
+            continue
+        if key in _MONEY:
+            try:
+                money = Decimal(str(value))
+            except InvalidOperation:
+                ctx.err("not an amount of money", key, "rules", value, 'a string like "2.00"')
+                continue
+            if money < 0 or not money.is_finite():
+                ctx.err("must not be negative", key, "rules", value, "0 or more")
+                continue
+            values[key] = money
+        else:
+            if not isinstance(value, int) or isinstance(value, bool):
+                ctx.err("not a whole number", key, "rules", value, "a whole number")
+            elif value < (1 if key in ("group_cap", "students_per_teacher",
+                                       "groups_per_manager") else 0):
+                ctx.err("out of range", key, "rules", value,
+                        "1 or more" if key in ("group_cap", "students_per_teacher",
+                                               "groups_per_manager") else "0 or more")
+            else:
+                values[key] = value
+    return Rules(**values)
+
+
+def _time(ctx: _Ctx, value: Any, key: str, where: str) -> int | None:
+    try:
+        return parse_time(str(value))
+    except ValueError:
+        ctx.err(f"{where}: not a time", key, "sessions", value, 'a time "HH:MM" such as "16:20"')
+        return None
+
+
+def _read_session(ctx: _Ctx, raw: dict, n: int) -> Session | None:
+    ctx.check_keys(raw, "sessions", "sessions")
+    where = f"session {n} ({raw.get('id', '?')})"
+    for key in ("id", "grades", "days", "start", "end"):
+        if key not in raw:
+            ctx.err(f"{where}: required key missing", key, "sessions")
+    if any(key not in raw for key in ("id", "grades", "days", "start", "end")):
+        return None
+    start, end = _time(ctx, raw["start"], "start", where), _time(ctx, raw["end"], "end", where)
+    grades = raw["grades"]
+    if not (isinstance(grades, list) and grades and all(
+            isinstance(g, int) and 1 <= g <= 9 for g in grades)):
+        ctx.err(f"{where}: grades must be a list of grade numbers", "grades", "sessions",
+                grades, "[1, 2]")
+        grades = None
+    days = []
+    for d in raw["days"] if isinstance(raw["days"], list) else [raw["days"]]:
+        wd = parse_day(str(d))
+        if wd not in WEEKDAYS:
+            ctx.err(f"{where}: unknown weekday", "days", "sessions", d, "Mon … Fri")
+        else:
+            days.append(wd)
+    if start is None or end is None or grades is None:
+        return None
+    if end <= start:
+        ctx.err(f"{where}: ends before it starts", "end", "sessions", raw["end"],
+                f"a time after {raw['start']}")
+        return None
+    slots = []
+    for s in raw.get("slots", []) or [{"name": raw.get("name", raw["id"]),
+                                       "start": raw["start"], "end": raw["end"]}]:
+        if not isinstance(s, dict):
+            ctx.err(f"{where}: slot is not a table", "slots", "sessions", s)
+            continue
+        ctx.check_keys(s, "slots", "sessions")
+        a, b = _time(ctx, s.get("start"), "slots", where), _time(ctx, s.get("end"), "slots", where)
+        if a is not None and b is not None:
+            if b <= a:
+                ctx.err(f"{where}: slot ends before it starts", "slots", "sessions",
+                        f"{s.get('start')}-{s.get('end')}")
+            slots.append(Slot(str(s.get("name", f"{s.get('start')}-{s.get('end')}")), a, b))
+    slots.sort(key=lambda s: s.start)
+    cursor = start
+    for s in slots:
+        if s.start != cursor:
+            ctx.err(f"{where}: slots do not tile the session (gap or overlap at "
+                    f"{cursor // 60:02d}:{cursor % 60:02d})", "slots", "sessions",
+                    f"slot '{s.name}' starts {s.start // 60:02d}:{s.start % 60:02d}",
+                    "slots back to back from the session's start to its end")
+            break
+        cursor = s.end
+    else:
+        if cursor != end:
+            ctx.err(f"{where}: slots end before the session ends", "slots", "sessions",
+                    f"{cursor // 60:02d}:{cursor % 60:02d}",
+                    f"{end // 60:02d}:{end % 60:02d}")
+    billable = raw.get("billable_minutes", end - start)
+    if not isinstance(billable, int) or billable < 0:
+        ctx.err(f"{where}: billable minutes must be 0 or more", "billable_minutes", "sessions",
+                billable)
+        billable = end - start
+    signup = raw.get("signup", "noon" if str(raw["id"]).startswith("noon") else "afternoon")
+    if signup not in ("noon", "afternoon"):
+        ctx.err(f"{where}: unknown sign-up column", "signup", "sessions", signup,
+                "noon or afternoon")
+    return Session(str(raw["id"]), str(raw.get("name", raw["id"])), tuple(grades), tuple(days),
+                   start, end, billable, tuple(slots), signup)
+
+
+def parse_school(text: str, file: str = "school.toml") -> tuple[School | None, list[Problem]]:
+    """Parse and check ``school.toml`` text; the school is None when a problem is fatal."""
+    ctx = _Ctx(file, text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+), column (\d+)", str(exc))
+        row = int(m.group(1)) if m else None
+        col = f"character {m.group(2)}" if m else None
+        return None, [Problem(file, f"TOML syntax error: {str(exc).split(' (at')[0]}", row=row,
+                              column=col, expected="key = value lines, strings in quotes")]
+    return school_from_dict(data, ctx)
+
+
+def school_from_dict(data: dict, ctx: _Ctx) -> tuple[School | None, list[Problem]]:
+    ctx.check_keys(data, "", None)
+    school = data.get("school", {})
+    ctx.check_keys(school, "school", "school")
+    name = school.get("name")
+    if not name:
+        ctx.err("required key missing", "name", "school", expected='name = "学校名称"')
+    language = school.get("language", "zh")
+    if language not in ("zh", "en"):
+        ctx.err("unknown language", "language", "school", language, "zh or en")
+        language = "zh"
+    term = _read_term(ctx, data.get("term", {})) if "term" in data else None
+    if "term" not in data:
+        ctx.err("required table missing", "", "term", expected="[term] with start and end")
+    rules = _read_rules(ctx, data.get("rules", {}))
+    sessions = default_sessions()
+    if "sessions" in data:
+        raw = data["sessions"]
+        parsed = [_read_session(ctx, s, n) for n, s in enumerate(raw, start=1)
+                  if isinstance(s, dict)]
+        sessions = tuple(s for s in parsed if s is not None)
+        ids = [s.id for s in sessions]
+        for sid in {i for i in ids if ids.count(i) > 1}:
+            ctx.err("two sessions have the same id", "id", "sessions", sid)
+        seen: dict[tuple[str, int], str] = {}
+        for s in sessions:
+            for g in s.grades:
+                other = seen.setdefault((s.signup, g), s.id)
+                if other != s.id:
+                    ctx.err(f"grade {g} signs up for '{s.signup}' in two sessions "
+                            f"({other}, {s.id})", "grades", "sessions")
+    if any(p.severity == "error" for p in ctx.problems) or term is None:
+        return None, ctx.problems
+    return School(str(name), term, language, rules, sessions), ctx.problems

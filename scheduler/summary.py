@@ -1,0 +1,76 @@
+"""What ``afterschool validate`` prints: the demand and the supply of one instance.
+
+Per session and weekday: enrolled students present, the standard teacher count T(n), the
+groups the 45 cap needs at least (ceil(n/cap)), the minutes of supervision those groups
+need, and the volunteers available with their minutes (each person counted up to the daily
+limit and the session's length). Managers per duty window from the lower-bound groups.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pandas as pd
+
+from models.instance import Instance
+from scheduler.availability import session_status, window_status
+from scheduler.rules import duty_windows, managers_for_window, standard_teachers
+
+
+def demand(inst: Instance) -> dict[tuple[str, str], int]:
+    """(session id, day) -> enrolled students present."""
+    count: Counter = Counter()
+    for st in inst.enrolled:
+        for signup in ("noon", "afternoon"):
+            session = inst.school.session_for(signup, st.grade)
+            if session is None:
+                continue
+            for d in st.days(signup):
+                count[(session.id, d)] += 1
+    return dict(count)
+
+
+def summary_table(inst: Instance) -> pd.DataFrame:
+    """One row per session and weekday: demand, standard teachers, supply."""
+    rules = inst.school.rules
+    need = demand(inst)
+    rows = []
+    for s in inst.school.sessions:
+        for d in s.days:
+            n = need.get((s.id, d), 0)
+            groups = math.ceil(n / rules.group_cap)
+            vols = [t for t in inst.volunteers if session_status(inst, t.id, d, s.id)
+                    != "unavailable"]
+            minutes = sum(min(s.minutes, rules.max_daily_minutes,
+                              t.max_weekly_minutes if t.max_weekly_minutes is not None
+                              else rules.max_weekly_minutes) for t in vols)
+            rows.append({"session": s.id, "day": d, "students": n,
+                         "standard_teachers": standard_teachers(
+                             n, rules.students_per_teacher, rules.remainder_threshold),
+                         "groups_at_least": groups, "minutes_needed": groups * s.minutes,
+                         "volunteers": len(vols), "volunteer_minutes": minutes})
+    return pd.DataFrame(rows)
+
+
+def manager_table(inst: Instance) -> pd.DataFrame:
+    """Per day and duty window: managers needed (from the fewest groups) and those available."""
+    sessions = {s.id: s for s in inst.school.sessions}
+    need = demand(inst)
+    rows = []
+    for d in ("Mon", "Tue", "Wed", "Thu", "Fri"):
+        for w in duty_windows(inst.school.sessions, d):
+            groups = {sid: math.ceil(need.get((sid, d), 0) / inst.school.rules.group_cap)
+                      for sid in w.sessions}
+            m = managers_for_window(w, sessions, groups, inst.school.rules)
+            able = sum(window_status(inst, t.id, d, w) != "unavailable" for t in inst.teachers)
+            rows.append({"day": d, "window": w.id, "managers_needed": m, "can_manage": able})
+    return pd.DataFrame(rows)
+
+
+def headline(inst: Instance) -> str:
+    by_status = Counter(s.status for s in inst.students)
+    return (f"{inst.school.name}: term {inst.school.term.start} to {inst.school.term.end}; "
+            f"{len(inst.students)} students ({by_status['enrolled']} enrolled, "
+            f"{by_status['applied']} applied, {by_status['withdrawn']} withdrawn); "
+            f"{len(inst.teachers)} staff, {len(inst.volunteers)} volunteers, "
+            f"{sum(t.can_manage and t.volunteer for t in inst.teachers)} can manage")

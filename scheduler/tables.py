@@ -1,0 +1,259 @@
+"""Reading tables from CSV or Excel with the row numbers a user sees, and their vocabulary.
+
+``read_table`` returns the header and rows (row number as Excel shows it, header = 1) of a CSV
+file in UTF-8, UTF-8 with BOM, GB18030 or UTF-16 tab-separated text, or of one sheet of an
+``.xlsx`` workbook (through openpyxl). Blank rows are skipped but keep their numbers.
+``COLUMNS`` maps the Chinese and English header names a school's sheet would have to the
+canonical column names of SPEC §8; the ``parse_*`` helpers read one cell's vocabulary.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+from models.errors import Problem
+
+# canonical column -> accepted header spellings (compared after normalising case and spaces)
+COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "students": {
+        "id": ("id", "学号", "编号", "学生编号"),
+        "name": ("name", "姓名", "学生姓名"),
+        "grade": ("grade", "年级"),
+        "class": ("class", "班级", "班"),
+        "noon": ("noon", "午托", "午托日期", "午托(星期)"),
+        "afternoon": ("afternoon", "晚托", "晚托日期", "晚托(星期)"),
+        "priority": ("priority", "优先", "优先类别", "优先保障"),
+        "fee_category": ("fee_category", "收费类别", "费用类别"),
+        "fee_reduction": ("fee_reduction", "减免", "减免额度", "减免金额"),
+        "lunch": ("lunch", "午餐"),
+        "status": ("status", "状态", "报名状态"),
+        "applied_on": ("applied_on", "申请日期", "报名日期"),
+    },
+    "teachers": {
+        "id": ("id", "工号", "编号", "教师编号"),
+        "name": ("name", "姓名", "教师姓名"),
+        "volunteer": ("volunteer", "自愿", "自愿参加", "是否自愿"),
+        "can_manage": ("can_manage", "可任管理", "管理", "可管理"),
+        "kind": ("kind", "类型", "人员类型"),
+        "hourly_rate": ("hourly_rate", "课时费", "每小时报酬", "时薪"),
+        "max_weekly_minutes": ("max_weekly_minutes", "每周上限", "每周最多分钟", "每周上限(分钟)"),
+        "classes": ("classes", "任教班级", "班级"),
+        "allow_double": ("allow_double", "允许同日两段", "可午晚同日"),
+    },
+    "availability": {
+        "teacher": ("teacher", "教师", "工号", "教师编号"),
+        "day": ("day", "星期", "日期"),
+        "session": ("session", "时段", "服务时段"),
+        "status": ("status", "状态", "意愿"),
+    },
+}
+REQUIRED = {
+    "students": ("id", "name", "grade", "class", "noon", "afternoon", "status"),
+    "teachers": ("id", "name", "volunteer"),
+    "availability": ("teacher", "day", "session", "status"),
+}
+SHEET_NAMES = {
+    "school": ("school", "学校"),
+    "students": ("students", "学生"),
+    "teachers": ("teachers", "教师"),
+    "availability": ("availability", "可用时间", "教师可用时间"),
+}
+
+_DAY_WORDS = {
+    "mon": "Mon", "monday": "Mon", "周一": "Mon", "星期一": "Mon", "一": "Mon",
+    "tue": "Tue", "tuesday": "Tue", "周二": "Tue", "星期二": "Tue", "二": "Tue",
+    "wed": "Wed", "wednesday": "Wed", "周三": "Wed", "星期三": "Wed", "三": "Wed",
+    "thu": "Thu", "thursday": "Thu", "周四": "Thu", "星期四": "Thu", "四": "Thu",
+    "fri": "Fri", "friday": "Fri", "周五": "Fri", "星期五": "Fri", "五": "Fri",
+    "sat": "Sat", "saturday": "Sat", "周六": "Sat", "星期六": "Sat",
+    "sun": "Sun", "sunday": "Sun", "周日": "Sun", "星期日": "Sun", "星期天": "Sun",
+}
+_YES = {"yes", "y", "true", "1", "是", "√", "✓", "可以", "愿意"}
+_NO = {"no", "n", "false", "0", "否", "×", "不", "不愿意", ""}
+_CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+           "十": 10}
+VOCAB = {
+    "priority": {"disabled": "disabled", "残疾": "disabled", "残疾儿童": "disabled",
+                 "left_behind": "left_behind", "留守": "left_behind", "留守儿童": "left_behind",
+                 "migrant": "migrant", "随迁": "migrant", "随迁子女": "migrant",
+                 "进城务工人员随迁子女": "migrant", "staff_child": "staff_child",
+                 "干部职工子女": "staff_child", "职工子女": "staff_child"},
+    "fee_category": {"normal": "normal", "正常": "normal", "普通": "normal", "": "normal",
+                     "exempt": "exempt", "免收": "exempt", "建档立卡": "exempt",
+                     "reduced": "reduced", "减免": "reduced", "家庭经济困难": "reduced"},
+    "status": {"enrolled": "enrolled", "已录取": "enrolled", "在册": "enrolled",
+               "已签约": "enrolled", "applied": "applied", "申请": "applied",
+               "已申请": "applied", "withdrawn": "withdrawn", "退出": "withdrawn",
+               "已退出": "withdrawn"},
+    "kind": {"staff": "staff", "": "staff", "本校": "staff", "教职工": "staff",
+             "external": "external", "外聘": "external"},
+    "availability": {"available": "available", "可以": "available", "有空": "available",
+                     "preferred": "preferred", "优先": "preferred", "希望": "preferred",
+                     "unavailable": "unavailable", "不可": "unavailable", "没空": "unavailable"},
+}
+
+
+def _norm_header(text: str) -> str:
+    return re.sub(r"[\s（）()]", "", str(text)).lower()
+
+
+class DecodeError(ValueError):
+    """Bytes that are no text in any encoding Excel writes; ``row`` is where it breaks."""
+
+    def __init__(self, message: str, row: int):
+        super().__init__(message)
+        self.row = row
+
+
+def decode_bytes(raw: bytes, file: str) -> tuple[str, str]:
+    """Text and its encoding: UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        row = raw[: exc.start].count(b"\n") + 1
+        raise DecodeError(
+            f"the file is not UTF-8, UTF-16 or GB18030 text (undecodable byte at offset "
+            f"{exc.start}); save it from Excel as 'CSV UTF-8' and try again", row) from None
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_csv_rows(path: Path) -> list[list[str]]:
+    """Raw records of a CSV file (delimiter: tab for UTF-16 or tab-only headers)."""
+    text, _ = decode_bytes(path.read_bytes(), path.name)
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
+                                      strict=True)]
+
+
+def read_sheet_rows(workbook, sheet: str) -> list[list[str]]:
+    """Raw records of one worksheet (merged cells read as their top-left value)."""
+    ws = workbook[sheet]
+    return [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+
+
+def table_from_rows(records: list[list[str]], file: str, kind: str,
+                    problems: list[Problem]) -> list[tuple[int, dict[str, str]]]:
+    """Map header names to canonical columns; return (excel row, {column: text}) pairs."""
+    if not records or not any(c.strip() for c in records[0]):
+        problems.append(Problem(file, "the table is empty: the first row must hold the "
+                                "column names", row=1,
+                                expected=", ".join(REQUIRED[kind])))
+        return []
+    aliases = {_norm_header(a): canon for canon, names in COLUMNS[kind].items() for a in names}
+    index: dict[str, int] = {}
+    for i, head in enumerate(records[0]):
+        head = head.strip().lstrip("\ufeff")
+        if not head:
+            continue
+        canon = aliases.get(_norm_header(head))
+        if canon is None:
+            problems.append(Problem(file, "unknown column, ignored", row=1, column=head,
+                                    severity="warning"))
+        elif canon in index:
+            problems.append(Problem(file, f"two columns mean '{canon}'", row=1, column=head,
+                                    expected="each column once"))
+        else:
+            index[canon] = i
+    missing = [c for c in REQUIRED[kind] if c not in index]
+    for col in missing:
+        problems.append(Problem(file, "required column missing", row=1, column=col,
+                                expected=f"a column named '{col}' or "
+                                f"'{COLUMNS[kind][col][1] if len(COLUMNS[kind][col]) > 1 else col}'"))
+    if missing:
+        return []
+    width = len(records[0])
+    rows = []
+    for n, rec in enumerate(records[1:], start=2):
+        if not any(c.strip() for c in rec):
+            continue
+        if len(rec) > width and any(c.strip() for c in rec[width:]):
+            problems.append(Problem(file, f"row has {len(rec)} values but the header has "
+                                    f"{width} columns (a stray comma or quote?)", row=n))
+            continue
+        rows.append((n, {c: (rec[i].strip() if i < len(rec) else "") for c, i in index.items()}))
+    return rows
+
+
+def parse_yes(text: str) -> bool | None:
+    t = text.strip().lower()
+    if t in _YES:
+        return True
+    if t in _NO:
+        return False
+    return None
+
+
+def parse_day(text: str) -> str | None:
+    return _DAY_WORDS.get(text.strip().lower())
+
+
+def split_list(text: str) -> list[str]:
+    return [p for p in re.split(r"[\s,，、;；/]+", text.strip()) if p]
+
+
+def parse_days(text: str) -> tuple[list[str], list[str]]:
+    """Weekdays in a cell (``Tue Thu``, ``周二、周四``) -> (days in week order, bad words)."""
+    days, bad = [], []
+    for word in split_list(text):
+        d = parse_day(word)
+        (days if d else bad).append(d or word)
+    order = {d: i for i, d in enumerate(_DAY_WORDS.values())}
+    return sorted(set(days), key=lambda d: order[d]), bad
+
+
+def parse_grade(text: str) -> int | None:
+    t = text.strip().replace("年级", "")
+    if t.isdigit():
+        return int(t)
+    return _CN_NUM.get(t)
+
+
+def parse_class(text: str, grade: int | None) -> str | None:
+    """``3-2``, ``3(2)``, ``3年级2班``, ``三(2)班`` or just ``2`` -> ``3-2``."""
+    t = text.strip().replace("（", "(").replace("）", ")").replace(" ", "")
+    m = re.fullmatch(r"(\d+|[一二三四五六])(?:年级|-|\(|班|\.)?(\d+|[一二三四五六七八九十])\)?班?", t)
+    if m:
+        g = parse_grade(m.group(1))
+        num = m.group(2)
+        k = int(num) if num.isdigit() else _CN_NUM.get(num)
+        return f"{g}-{k}" if g and k else None
+    if re.fullmatch(r"\d+班?", t) and grade:
+        return f"{grade}-{int(t.rstrip('班'))}"
+    return None
+
+
+def parse_date(text: str) -> date | None:
+    t = text.strip().replace("/", "-").replace(".", "-")
+    try:
+        return date.fromisoformat(t[:10]) if len(t) >= 8 else None
+    except ValueError:
+        m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", t)
+        if m:
+            try:
+                return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+        return None
