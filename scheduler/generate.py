@@ -9,8 +9,9 @@ What it draws (``random.Random(seed)`` only, no global state):
 - weekday patterns that are not uniform: most take every day, some pick 2–4, Fridays less;
 - about 8 % priority children, 3 % exempt, 5 % reduced, ~2 % ``applied`` and ~1.5 %
   ``withdrawn`` rows;
-- about 70 % of staff volunteering with realistic availability (some preferred times), a
-  handful who can manage, one or two external instructors at their own rate.
+- about 70 % of staff volunteering (``volunteer_rate``) with realistic availability (about
+  half declare every day, ``open_days``; some preferred times), a handful who can manage,
+  one or two external instructors at their own rate.
 """
 from __future__ import annotations
 
@@ -94,6 +95,7 @@ def class_plan(n_students: int, n_classes: int | None, rng: random.Random) -> li
 
 def generate_school(n_students: int, n_classes: int | None = None, n_teachers: int | None = None,
                     seed: int = 1, name: str = "示例小学", volunteer_rate: float = 0.7,
+                    open_days: float = 0.5, manage_rate: float = 0.22,
                     term_start: date = date(2026, 9, 1),
                     term_end: date = date(2027, 1, 22)) -> dict[str, str]:
     """The four files of a synthetic instance, as text keyed by file name."""
@@ -130,7 +132,7 @@ def generate_school(n_students: int, n_classes: int | None = None, n_teachers: i
         tid = f"T{i + 1:03d}"
         external = i >= n_teachers - n_external
         volunteer = external or rng.random() < volunteer_rate
-        manage = volunteer and not external and rng.random() < 0.22
+        manage = volunteer and not external and rng.random() < manage_rate
         weekly = rng.choice(("", "", "", "", "240", "180")) if volunteer else ""
         classes_taught = homeroom[i] if i < len(homeroom) else ""
         teachers.append([tid, _name(rng), "yes" if volunteer else "no",
@@ -144,13 +146,13 @@ def generate_school(n_students: int, n_classes: int | None = None, n_teachers: i
         if not does_noon and not does_after:
             does_after = True
         if does_noon:
-            for d in _pattern(rng, WEEK, 0.45):
+            for d in _pattern(rng, WEEK, open_days - 0.05):
                 avail.append([tid, d, "noon", "preferred" if rng.random() < 0.2 else "available"])
         if does_after:
             which = rng.choice(("afternoon", "afternoon", "after-lower", "after-upper"))
             if manage:
                 which = "afternoon"
-            for d in _pattern(rng, AFTER, 0.5):
+            for d in _pattern(rng, AFTER, open_days):
                 avail.append([tid, d, which, "preferred" if rng.random() < 0.2 else "available"])
     school = SCHOOL_TEMPLATE.format(name=name, start=term_start.isoformat(),
                                     end=term_end.isoformat())

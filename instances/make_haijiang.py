@@ -1,0 +1,28 @@
+"""Rebuild the bundled school: ``python instances/make_haijiang.py`` (byte-identical)."""
+from pathlib import Path
+
+from scheduler.generate import generate_school
+
+SCHOOL = '''\
+# 海江村小学 课后延时服务 — the bundled example school (an autumn term).
+# Every rule not written here takes the default of the school's plan: see `afterschool init`.
+[school]
+name = "海江村小学"
+language = "zh"
+
+[term]
+start = 2026-09-01
+end = 2027-01-22
+# 中秋 2026-09-25, 国庆 2026-10-01..07, 元旦 2027-01-01 (written out so the file reads alone;
+# the official calendar package agrees for 2026 and does not know 2027 yet)
+holidays = [2026-09-25, { from = 2026-10-01, to = 2026-10-07 }, 2027-01-01]
+# 调休: working weekend days and the weekday timetable each follows
+makeup_days = { 2026-09-20 = "Fri", 2026-10-10 = "Fri" }
+'''
+
+if __name__ == "__main__":
+    files = generate_school(800, 18, 45, seed=2026, name="海江村小学", volunteer_rate=0.9, manage_rate=0.3,
+                            open_days=0.8)
+    files["school.toml"] = SCHOOL
+    for name, text in files.items():
+        Path(__file__).parent.joinpath("haijiang", name).write_text(text, encoding="utf-8")

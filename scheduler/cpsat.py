@@ -1,0 +1,120 @@
+"""Small shared CP-SAT plumbing: deterministic parameters, lexicographic phases, progress,
+Ctrl-C, and statuses kept distinct.
+
+``solve_phase(model, objective, ...)`` minimises one objective with one worker (or CP-SAT's
+deterministic interleaved search) and a *deterministic* time limit, so the same input and seed
+give the same answer; a wall-clock limit of three times as much is only a safety net.
+"""
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE",
+          cp_model.INFEASIBLE: "INFEASIBLE", cp_model.UNKNOWN: "UNKNOWN",
+          cp_model.MODEL_INVALID: "MODEL_INVALID"}
+
+
+@dataclass
+class SolveOptions:
+    """How hard and how reproducibly to search."""
+
+    time_limit: float = 30.0  # deterministic seconds for the whole plan
+    seed: int = 0
+    workers: int = 1
+    log: Callable[[str], None] | None = None  # progress lines (stderr in the CLI)
+    interrupted: bool = field(default=False)
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, name: str, log: Callable[[str], None] | None):
+        super().__init__()
+        self.name, self.log, self.t0 = name, log, time.monotonic()
+
+    def on_solution_callback(self) -> None:
+        if self.log and time.monotonic() - self.t0 > 1.0:
+            self.log(f"  [{self.name}] {self.wall_time:.1f}s best {self.objective_value:.0f} "
+                     f"bound {self.best_objective_bound:.0f}")
+
+
+@dataclass
+class PhaseResult:
+    name: str
+    status: str
+    objective: int | None
+    bound: int | None
+    seconds: float
+    solver: cp_model.CpSolver | None = None
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status in ("OPTIMAL", "FEASIBLE")
+
+    def as_dict(self) -> dict:
+        gap = None
+        if self.objective is not None and self.bound is not None:
+            gap = 0.0 if self.objective == self.bound else round(
+                (self.objective - self.bound) / max(abs(self.objective), 1), 6)
+        return {"part": self.name, "status": self.status, "objective": self.objective,
+                "bound": self.bound, "gap": gap}
+
+
+_current: list[cp_model.CpSolver] = []
+
+
+def _on_sigint(opts: SolveOptions):
+    def handler(signum, frame):  # noqa: ARG001
+        opts.interrupted = True
+        for s in _current:
+            s.stop_search()
+    return handler
+
+
+def solve_phase(model: cp_model.CpModel, objective, name: str, opts: SolveOptions,
+                budget: float, lower_bound: int | None = None) -> PhaseResult:
+    """Minimise ``objective`` (a linear expression) in ``model`` within ``budget`` det. seconds."""
+    if opts.interrupted:
+        return PhaseResult(name, "UNKNOWN", None, None, 0.0)
+    model.minimize(objective)
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.num_workers = max(1, opts.workers)
+    if opts.workers > 1:
+        p.interleave_search = True
+    p.random_seed = opts.seed
+    p.max_deterministic_time = max(budget, 0.05)
+    p.max_time_in_seconds = max(3 * budget, 1.0)
+    p.log_search_progress = False
+    installed = False
+    if sys.platform != "win32" and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        try:
+            signal.signal(signal.SIGINT, _on_sigint(opts))
+            installed = True
+        except ValueError:  # not the main thread
+            pass
+    _current.append(solver)
+    t0 = time.monotonic()
+    try:
+        code = solver.solve(model, _Progress(name, opts.log))
+    finally:
+        _current.remove(solver)
+        if installed:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+    status = STATUS.get(code, "UNKNOWN")
+    if status == "MODEL_INVALID":
+        raise RuntimeError(f"internal error: the {name} model is invalid "
+                           f"({model.validate()[:200]})")
+    obj = bound = None
+    if status in ("OPTIMAL", "FEASIBLE"):
+        obj = round(solver.objective_value)
+        bound = round(solver.best_objective_bound)
+        if lower_bound is not None:
+            bound = max(bound, lower_bound)
+        if obj == bound:
+            status = "OPTIMAL"
+    return PhaseResult(name, status, obj, bound, time.monotonic() - t0, solver)

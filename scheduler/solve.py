@@ -1,0 +1,142 @@
+"""The one planning entry point: ``solve(instance, *, time_limit, seed, workers, log) -> Plan``.
+
+Steps: groups per session (``grouping``), then volunteers and managers (``assign``), then the
+staffing table, fees and pay (``money``), bounds, gaps and named penalties. The plan's status
+is the weakest of its parts: OPTIMAL (every part proved), FEASIBLE, UNKNOWN (no plan found in
+the limits), INFEASIBLE or MODEL_INVALID; ``interrupted`` marks a plan cut short by Ctrl-C.
+Same input and seed give the same plan (one worker or deterministic interleaved search and
+deterministic time limits).
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+from models.instance import Instance
+from models.plan import Group, Plan
+from scheduler.assign import assign_staff
+from scheduler.cpsat import SolveOptions
+from scheduler.grouping import class_key, plan_groups
+from scheduler.money import staff_pay, student_fees
+from scheduler.rules import standard_teachers
+
+_RANK = {"OPTIMAL": 0, "FEASIBLE": 1, "UNKNOWN": 2, "INFEASIBLE": 3, "MODEL_INVALID": 4}
+
+
+def solve(inst: Instance, *, time_limit: float = 30.0, seed: int = 0, workers: int = 1,
+          log=None) -> Plan:
+    """Plan the term for ``inst`` (see the module docstring)."""
+    opts = SolveOptions(time_limit=time_limit, seed=seed, workers=workers, log=log)
+    t0 = time.monotonic()
+    school, rules = inst.school, inst.school.rules
+    takers = defaultdict(list)
+    for st in inst.enrolled:
+        for signup in ("noon", "afternoon"):
+            s = school.session_for(signup, st.grade)
+            if s is not None and st.days(signup):
+                takers[s.id].append(st)
+    total_students = sum(len(v) for v in takers.values()) or 1
+    grouping_budget = time_limit * 0.6
+    groups: list[Group] = []
+    present: dict[tuple[str, str], list[str]] = defaultdict(list)
+    group_classes: dict[str, set[str]] = {}
+    parts, penalties, grouping_stats = [], [], []
+    klass_of = {s.id: s.klass for s in inst.students}
+    grade_of = {s.id: s.grade for s in inst.students}
+    for s in school.sessions:
+        if not takers[s.id]:
+            continue
+        budget = max(grouping_budget * len(takers[s.id]) / total_students, 0.5)
+        res = plan_groups(s, takers[s.id], rules.group_cap, opts, budget)
+        parts.extend(p.as_dict() for p in res.phases)
+        grouping_stats.append({
+            "session": s.id, "students": len(takers[s.id]), "groups": len(res.rosters),
+            "group_days": res.group_days, "group_days_bound": res.group_days_bound,
+            "group_days_gap": _gap(res.group_days, res.group_days_bound),
+            "class_pairs": res.class_pairs, "class_pairs_bound": res.class_pairs_bound,
+            "classes": len({klass_of[x] for r in res.rosters for x in r}),
+            "grade_pairs": res.grade_pairs, "greedy_group_days": res.greedy_group_days,
+            "greedy_class_pairs": res.greedy_class_pairs})
+        for n, (roster, days) in enumerate(zip(res.rosters, res.present), start=1):
+            gid = f"{s.id}-{n:02d}"
+            groups.append(Group(gid, s.id, tuple(roster)))
+            group_classes[gid] = {klass_of[x] for x in roster}
+            for d, k in days.items():
+                if k:
+                    present[d, s.id].append(gid)
+            grades = sorted({grade_of[x] for x in roster})
+            if len(grades) > 1:
+                penalties.append({"rule": "grades mixed", "cost": len(grades) - 1,
+                                  "text": f"group {gid} mixes grades "
+                                          f"{', '.join(map(str, grades))}"})
+        split: dict[str, list[str]] = defaultdict(list)
+        for g in groups:
+            if g.session == s.id:
+                for k in sorted({klass_of[x] for x in g.students}, key=class_key):
+                    split[k].append(g.id)
+        for k, gids in sorted(split.items(), key=lambda kv: class_key(kv[0])):
+            if len(gids) > 1:
+                penalties.append({"rule": "class split", "cost": 10 * (len(gids) - 1),
+                                  "text": f"class {k} split over {len(gids)} groups in {s.id} "
+                                          f"({', '.join(gids)})"})
+    staff = assign_staff(inst, present, group_classes, opts, time_limit * 0.4)
+    parts.extend(p.as_dict() for p in staff.phases)
+    penalties.extend(staff.penalties)
+    status = max((p["status"] for p in parts), key=_RANK.__getitem__, default="OPTIMAL")
+    if staff.shortage_minutes < 0:
+        status = "UNKNOWN"
+    plan = Plan(status=status, groups=groups, duties=staff.duties, shortages=staff.shortages)
+    plan.staffing = staffing_table(inst, groups, present)
+    plan.fees = student_fees(inst)
+    plan.pay = staff_pay(inst, staff.duties)
+    loads = defaultdict(int)
+    for d in staff.duties:
+        loads[d.staff] += _minutes(d.start, d.end)
+    if loads:
+        mean = sum(loads.values()) / len(loads)
+        for t, load in sorted(loads.items(), key=lambda kv: (-kv[1], kv[0]))[:5]:
+            if load > mean * 1.25:
+                penalties.append({"rule": "uneven load", "cost": round(load - mean),
+                                  "text": f"{t} carries {load} min/week "
+                                          f"(mean {mean:.0f} over {len(loads)} people)"})
+    penalties.sort(key=lambda p: (-p["cost"], p["text"]))
+    plan.extra = {
+        "school": school.name,
+        "term": {"start": school.term.start.isoformat(), "end": school.term.end.isoformat()},
+        "interrupted": opts.interrupted,
+        "seed": seed,
+        "grouping": grouping_stats,
+        "parts": parts,
+        "shortage_minutes_per_week": staff.shortage_minutes,
+        "penalties": penalties,
+        "solve_stats": {"seconds": round(time.monotonic() - t0, 3), "workers": workers,
+                        "time_limit": time_limit},
+    }
+    return plan
+
+
+def staffing_table(inst: Instance, groups: list[Group], present) -> list[dict]:
+    """Per session and weekday: students, standard teachers T(n), groups formed, difference
+    (the teacher-minutes the 45 cap adds beyond the standard, SPEC §4)."""
+    rules = inst.school.rules
+    by_id = {s.id: s for s in inst.students}
+    roster = {g.id: g for g in groups}
+    rows = []
+    for s in inst.school.sessions:
+        for d in s.days:
+            gids = present.get((d, s.id), [])
+            n = sum(1 for g in gids for x in roster[g].students
+                    if d in by_id[x].days(s.signup))
+            t = standard_teachers(n, rules.students_per_teacher, rules.remainder_threshold)
+            rows.append({"day": d, "session": s.id, "students": n, "standard_teachers": t,
+                         "groups": len(gids), "extra_groups": len(gids) - t,
+                         "extra_teacher_minutes": (len(gids) - t) * s.minutes})
+    return rows
+
+
+def _minutes(a: str, b: str) -> int:
+    return (int(b[:2]) * 60 + int(b[3:])) - (int(a[:2]) * 60 + int(a[3:]))
+
+
+def _gap(value: int, bound: int) -> float:
+    return 0.0 if value == bound else round((value - bound) / max(value, 1), 6)
