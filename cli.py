@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from models.errors import InputError
+from models.errors import InputError, Problem
 
 EXIT_BAD_INPUT, EXIT_SHORTAGE, EXIT_NO_SOLUTION = 2, 3, 4
 
@@ -144,6 +144,129 @@ def validate(instance: str, as_json: bool) -> None:
         click.echo(f"\nwarning: {len(short)} session-day(s) have fewer volunteer minutes than "
                    "the groups need; a plan will list shortages there.")
     click.echo("\nOK: the input is valid.")
+
+
+def _summary(plan) -> str:
+    """The short human summary of a plan (students, groups, gaps, shortages, costs)."""
+    from collections import Counter
+    x = plan.extra
+    lines = [f"{x.get('school', '')}: status {plan.status}"
+             + (" (interrupted: best plan so far)" if x.get("interrupted") else "")
+             + f", solved in {x['solve_stats']['seconds']:.1f}s"]
+    for g in x.get("grouping", []):
+        lines.append(
+            f"  {g['session']:<12} {g['students']:>5} students in {g['groups']:>3} groups; "
+            f"group-days {g['group_days']} (bound {g['group_days_bound']}, gap "
+            f"{100 * g['group_days_gap']:.1f}%; greedy {g['greedy_group_days']}); "
+            f"class pairs {g['class_pairs']} for {g['classes']} classes")
+    from models.school import WEEKDAYS
+    managers = Counter((d.day, d.window) for d in plan.duties if d.role == "manager")
+    managers = dict(sorted(managers.items(), key=lambda kv: (WEEKDAYS.index(kv[0][0]),
+                                                             kv[0][1])))
+    teachers = {d.staff for d in plan.duties if d.role == "teacher"}
+    lines.append(f"  {len(teachers)} teachers on duty; managers: "
+                 + (", ".join(f"{d} {w} {n}" for (d, w), n in managers.items()) or "none needed"))
+    if plan.shortages:
+        by = Counter((s.day, s.start, s.end, s.role) for s in plan.shortages)
+        lines.append(f"  SHORTAGES ({sum(s.count for s in plan.shortages)} duties unfilled):")
+        for (d, a, b, role), n in sorted(by.items()):
+            lines.append(f"    {d} {a}-{b}: {n} {role}(s) missing")
+    else:
+        lines.append("  every group and slot is covered; every manager post is filled")
+    top = x.get("penalties", [])[:5]
+    if top:
+        lines.append("  top soft-rule costs:")
+        lines.extend(f"    {p['cost']:>5}  {p['text']}" for p in top)
+    return "\n".join(lines)
+
+
+def _check_out_dir(out: Path, instance: Path, force: bool) -> None:
+    marker = out / ".afterschool-output"
+    if out.resolve() == instance.resolve() or instance.resolve() in out.resolve().parents:
+        raise click.UsageError("--out must not be the instance folder (inputs are never "
+                               "written)")
+    if out.exists() and any(out.iterdir()) and not marker.exists() and not force:
+        raise click.UsageError(f"{out} is not empty and was not written by afterschool; "
+                               "choose another --out or add --force")
+
+
+@main.command()
+@click.argument("instance", type=click.Path())
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True,
+              help="Folder for plan.json (created; reused if written by afterschool).")
+@click.option("--time-limit", type=click.FloatRange(0.1), default=20.0, show_default=True,
+              help="Search budget in deterministic seconds (about wall seconds).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Search workers; >1 uses CP-SAT's deterministic interleaved search.")
+@click.option("--force", is_flag=True, help="Write into a non-empty folder not made by us.")
+@json_option
+@handles_errors
+def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, force: bool,
+         as_json: bool) -> None:
+    """Plan the term: groups, teachers per slot, managers; write OUT/plan.json.
+
+    \b
+    Exit codes: 0 complete plan; 3 plan written with shortages (listed);
+    2 bad input; 4 no plan found within the time limit.
+    Example: afterschool plan haijiang --out plan-out
+    """
+    from scheduler.output import write_text
+    from scheduler.reader import resolve
+    from scheduler.solve import solve
+    inst = _load(instance)
+    out_dir = Path(out)
+    _check_out_dir(out_dir, resolve(instance), force)
+    result = solve(inst, time_limit=time_limit, seed=seed, workers=workers,
+                   log=lambda line: click.echo(line, err=True))
+    if result.status in ("UNKNOWN", "INFEASIBLE"):
+        click.echo("no plan found within the time limit: try a larger --time-limit, or check "
+                   "the volunteers' availability with 'afterschool validate'", err=True)
+        sys.exit(EXIT_NO_SOLUTION)
+    text = json.dumps(result.to_dict(), ensure_ascii=False, indent=1)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_text(out_dir / ".afterschool-output", "written by afterschool\n")
+    write_text(out_dir / "plan.json", text + "\n")
+    if as_json:
+        click.echo(text)
+    else:
+        click.echo(_summary(result))
+        click.echo(f"wrote {out_dir / 'plan.json'}")
+    sys.exit(EXIT_SHORTAGE if result.shortages else 0)
+
+
+@main.command()
+@click.argument("instance", type=click.Path())
+@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@json_option
+@handles_errors
+def check(instance: str, plan_file: str, as_json: bool) -> None:
+    """Recompute every rule, the staffing table, fees and pay of PLAN; exit 1 on violations.
+
+    Example: afterschool check haijiang plan-out/plan.json
+    """
+    from models.plan import Plan
+    from scheduler.checker import check_plan
+    inst = _load(instance)
+    path = Path(plan_file)
+    if path.is_dir():
+        path = path / "plan.json"
+    try:
+        the_plan = Plan.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError([Problem(str(path), f"not a readable plan: {exc}",
+                                  expected="plan.json written by afterschool plan")]) from None
+    found = check_plan(inst, the_plan)
+    if as_json:
+        click.echo(json.dumps([{"rule": v.rule, "message": v.message} for v in found],
+                              ensure_ascii=False, indent=1))
+    else:
+        for v in found:
+            click.echo(str(v))
+        click.echo(f"{len(found)} violation(s)" if found else
+                   f"OK: the plan keeps every rule ({len(the_plan.shortages)} declared "
+                   "shortage(s))")
+    sys.exit(1 if found else 0)
 
 
 @main.command()

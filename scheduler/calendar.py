@@ -59,11 +59,14 @@ def calendar_warnings(term: Term) -> list[str]:
     """Plain-language warnings about dates whose holidays the tool cannot know."""
     out = []
     for lo, hi in uncovered_years(term):
+        listed = sorted(d for d in term.holidays if lo <= d <= hi)
         out.append(
             f"official holidays are not known for {lo}..{hi} (the chinese-calendar package "
-            f"covers years up to {max(chinese_calendar.holidays).year}); every weekday in that "
-            "span counts as a service date unless you list its holidays in school.toml, "
-            "e.g. [term] holidays = [2027-01-01, { from = 2027-01-20, to = 2027-01-22 }]")
+            f"covers years up to {max(chinese_calendar.holidays).year}); "
+            + (f"school.toml lists {', '.join(map(str, listed))} there: check it lists them all"
+               if listed else "every weekday there counts as a service date unless you list "
+               "its holidays in school.toml, e.g. [term] holidays = [2027-01-01, "
+               "{ from = 2027-01-20, to = 2027-01-22 }]"))
     return out
 
 

@@ -32,3 +32,9 @@ def test_uncovered_year_warns_with_dates():
     term = Term(date(2026, 9, 1), date(2027, 1, 22))
     (warning,) = calendar_warnings(term)
     assert "2027-01-01..2027-01-22" in warning and "holidays" in warning
+
+
+def test_uncovered_year_names_listed_holidays():
+    term = Term(date(2026, 9, 1), date(2027, 1, 22), frozenset({date(2027, 1, 1)}))
+    (warning,) = calendar_warnings(term)
+    assert "lists 2027-01-01" in warning
