@@ -128,91 +128,180 @@ def evaluate(units: list[Unit], placed: list[dict[int, int]], days: tuple[str, .
     return sum(1 for v in present.values() if v > 0), len(pairs)
 
 
+def nested_activity(k: dict[str, int], days: tuple[str, ...]) -> list[frozenset[str]]:
+    """Group g is present on day d iff g < k_d: the structure that reaches the bound.
+
+    With exactly k_d groups present on day d, a weekday pattern P can use at most
+    min_{d in P} k_d groups; the nested structure gives every pattern that many at once.
+    """
+    return [frozenset(d for d in days if g < k[d]) for g in range(max(k.values(), default=0))]
+
+
+def nested_greedy(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[str, int]
+                  ) -> list[dict[int, int]]:
+    """Constructive start on the nested structure: part-week groups take part-week
+    students (whole units first), then the classes, in grade order, fill the all-week
+    groups next-fit (a class split only where a group runs full). Students left over go to
+    any group with room, or to one where moving another unit's students elsewhere makes
+    room, else open extra groups: the result is always a valid placement."""
+    active = nested_activity(k, days)
+    load = [{d: 0 for d in days} for _ in active]
+    left = [len(u.students) for u in units]
+    placed: list[dict[int, int]] = [dict() for _ in units]
+
+    def move(i: int, g: int | None, h: int, n: int) -> None:
+        """n students of unit i from group g (None: unplaced) to group h."""
+        if g is None:
+            left[i] -= n
+        else:
+            placed[i][g] -= n
+            if not placed[i][g]:
+                del placed[i][g]
+        placed[i][h] = placed[i].get(h, 0) + n
+        for d in units[i].days:
+            if g is not None:
+                load[g][d] -= n
+            load[h][d] += n
+
+    def room(i: int, g: int) -> int:
+        if not set(units[i].days) <= active[g]:
+            return 0
+        return min(cap - load[g][d] for d in units[i].days)
+
+    def eject(i: int) -> bool:
+        for g in range(len(active)):
+            if not set(units[i].days) <= active[g]:
+                continue
+            short = {d: max(0, 1 - (cap - load[g][d])) for d in units[i].days}
+            for j, where in enumerate(placed):
+                if j == i or not where.get(g) or not all(
+                        d in units[j].days for d, need in short.items() if need):
+                    continue
+                h = next((h for h in range(len(active)) if h != g and room(j, h) > 0), None)
+                if h is not None:
+                    move(j, g, h, min(where[g], room(j, h)))
+                    if room(i, g) > 0:
+                        move(i, None, g, min(left[i], room(i, g)))
+                        return True
+        return False
+
+    full = [g for g, act in enumerate(active) if len(act) == len(days)]
+    partial = sorted((g for g in range(len(active)) if g not in full),
+                     key=lambda g: (len(active[g]), -g))
+    for g in partial:  # most restrictive first; big units first keep classes together
+        for i in sorted((i for i, u in enumerate(units) if set(u.days) <= active[g]),
+                        key=lambda i: (-left[i], class_key(units[i].klass), units[i].days)):
+            n = min(left[i], room(i, g))
+            if n > 0:
+                move(i, None, g, n)
+    by_class: dict[str, list[int]] = defaultdict(list)
+    for i, u in enumerate(units):
+        by_class[u.klass].append(i)
+    ptr = 0  # next fit: a class continues in the group the previous class left off
+    for klass in sorted(by_class, key=class_key):
+        idx = sorted(by_class[klass], key=lambda i: (-len(units[i].days), units[i].days))
+        while ptr < len(full) and any(left[i] for i in idx):
+            for i in idx:
+                n = min(left[i], room(i, full[ptr]))
+                if n > 0:
+                    move(i, None, full[ptr], n)
+            if any(left[i] for i in idx):
+                ptr += 1
+    for i in range(len(units)):  # left over: any room, else make room, else a new group
+        for g in full + partial:
+            n = min(left[i], room(i, g))
+            if n > 0:
+                move(i, None, g, n)
+        while left[i] and eject(i):
+            pass
+        while left[i]:
+            g = next((g for g in range(len(active), len(load)) if room(i, g) > 0), None)
+            if g is None:
+                load.append({d: 0 for d in days})
+                active.append(frozenset(days))
+                g = len(load) - 1
+            move(i, None, g, min(left[i], room(i, g)))
+    return placed
+
+
+FULL_MODEL_LIMIT = 6000  # unit-group pairs up to which the exact model is tried
+
+
 def plan_groups(session: Session, students: list[Student], cap: int, opts: SolveOptions,
-                budget: float, band: int = 1) -> GroupingResult:
+                budget: float) -> GroupingResult:
     """Form the groups of one session (see the module docstring)."""
     units = make_units(students, session)
     days = session.days
-    n_d = day_counts(units, days)
-    lb_days = {d: math.ceil(n / cap) for d, n in n_d.items()}
-    gd_bound = sum(lb_days.values())
-    classes = sorted({u.klass for u in units}, key=class_key)
-    class_peak = {c: max(sum(len(u.students) for u in units if u.klass == c and d in u.days)
-                         for d in days) for c in classes}
-    pairs_bound = sum(math.ceil(class_peak[c] / cap) for c in classes)
-    base = greedy(units, days, cap)
-    g_days, g_pairs = evaluate(units, base, days)
     if not units:
         return GroupingResult(session.id, [], [], 0, 0, 0, 0, 0, [], 0, 0)
-    n_groups_lb = max(lb_days.values())
-    n_greedy = 1 + max(g for where in base for g in where)
-    n_groups = max(n_greedy, n_groups_lb + max(1, n_groups_lb // 6))
-    # candidate groups per class: a band around its share of the grade-ordered layout
-    total = sum(class_peak.values())
-    cand: dict[str, set[int]] = {}
-    acc = 0
-    for c in classes:
-        lo = math.floor(acc / total * n_groups) - band
-        acc += class_peak[c]
-        hi = math.ceil(acc / total * n_groups) - 1 + band
-        cand[c] = set(range(max(lo, 0), min(hi, n_groups - 1) + 1))
-    for u, where in zip(units, base):
-        cand[u.klass] |= set(where)
-    grades = sorted({u.grade for u in units})
-
-    m = cp_model.CpModel()
-    x = {}
-    for i, u in enumerate(units):
-        for g in sorted(cand[u.klass]):
-            x[i, g] = m.new_int_var(0, len(u.students), f"x_{i}_{g}")
-        m.add(sum(x[i, g] for g in cand[u.klass]) == len(u.students))
-    y = {(c, g): m.new_bool_var(f"y_{c}_{g}") for c in classes for g in sorted(cand[c])}
-    for i, u in enumerate(units):
-        for g in cand[u.klass]:
-            m.add(x[i, g] <= len(u.students) * y[u.klass, g])
-    a = {(g, d): m.new_bool_var(f"a_{g}_{d}") for g in range(n_groups) for d in days}
-    for g in range(n_groups):
-        for d in days:
-            here = [x[i, g] for i, u in enumerate(units) if d in u.days and (i, g) in x]
-            if here:
-                m.add(sum(here) <= cap * a[g, d])
-            else:
-                m.add(a[g, d] == 0)
-    for d in days:  # the per-day bound, stated for the solver
-        m.add(sum(a[g, d] for g in range(n_groups)) >= lb_days[d])
-    z = {(g, k): m.new_bool_var(f"z_{g}_{k}") for g in range(n_groups) for k in grades}
-    for (c, g), var in y.items():
-        m.add_implication(var, z[g, class_key(c)[0]])
-    # hint: the greedy baseline
-    for i, where in enumerate(base):
-        for g in cand[units[i].klass]:
-            m.add_hint(x[i, g], where.get(g, 0))
-    for c in classes:
-        for g in cand[c]:
-            m.add_hint(y[c, g], any(base[i].get(g, 0) for i, u in enumerate(units)
-                                    if u.klass == c))
-    for g in range(n_groups):
-        for d in days:
-            m.add_hint(a[g, d], any(base[i].get(g, 0) for i, u in enumerate(units)
-                                    if d in u.days))
-
-    group_days = sum(a.values())
-    # group-days first: one more group-day costs more than any number of class pairs
-    w_day = len(y) + 1
-    p1 = solve_phase(m, w_day * group_days + sum(y.values()), f"{session.id} group-days", opts,
-                     budget / 2, w_day * gd_bound + pairs_bound)
-    phases = [p1]
-    placed = base
-    if p1.has_solution:
-        cand_placed = [{g: p1.solver.value(x[i, g]) for g in cand[u.klass]
-                        if p1.solver.value(x[i, g])} for i, u in enumerate(units)]
-        if evaluate(units, cand_placed, days) <= (g_days, g_pairs):
-            placed = cand_placed
-    placed, p2 = improve_windows(units, placed, days, cap, opts, budget / 2,
+    n_d = day_counts(units, days)
+    k = {d: math.ceil(n / cap) for d, n in n_d.items()}
+    gd_bound = sum(k.values())
+    classes = sorted({u.klass for u in units}, key=class_key)
+    pairs_bound = sum(math.ceil(max(sum(len(u.students) for u in units
+                                        if u.klass == c and d in u.days) for d in days) / cap)
+                      for c in classes)
+    base = greedy(units, days, cap)
+    g_days, g_pairs = evaluate(units, base, days)
+    start = min((nested_greedy(units, days, cap, k), base),
+                key=lambda p: _score(units, p, days))
+    phases = []
+    n_groups = 1 + max(g for where in start for g in where)
+    if evaluate(units, start, days)[0] > gd_bound and len(units) * n_groups <= FULL_MODEL_LIMIT:
+        exact, phase = exact_group_days(units, days, cap, k, start, opts, budget / 2,
+                                        f"{session.id} group-days")
+        phases.append(phase)
+        gd_bound = max(gd_bound, phase.bound or 0)
+        if exact is not None and _score(units, exact, days) < _score(units, start, days):
+            start = exact
+        budget /= 2
+    placed, p2 = improve_windows(units, start, days, cap, opts, budget,
                                  f"{session.id} class pairs", (gd_bound, pairs_bound))
     phases.append(p2)
     return _from_placement(session, units, placed, days, gd_bound, pairs_bound, phases,
                            g_days, g_pairs)
+
+
+def exact_group_days(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[str, int],
+                     start: list[dict[int, int]], opts: SolveOptions, budget: float, name: str
+                     ) -> tuple[list[dict[int, int]] | None, PhaseResult]:
+    """The unrestricted counting model, minimising group-days (then class pairs) from the
+    hint ``start``; its bound is a proof for the real problem. Used where it is small."""
+    n_groups = 1 + max(g for where in start for g in where)
+    m = cp_model.CpModel()
+    x = {(i, g): m.new_int_var(0, len(u.students), "") for i, u in enumerate(units)
+         for g in range(n_groups)}
+    for i, u in enumerate(units):
+        m.add(sum(x[i, g] for g in range(n_groups)) == len(u.students))
+    classes = sorted({u.klass for u in units}, key=class_key)
+    y = {(c, g): m.new_bool_var("") for c in classes for g in range(n_groups)}
+    for (i, g), var in x.items():
+        m.add(var <= len(units[i].students) * y[units[i].klass, g])
+    a = {(g, d): m.new_bool_var("") for g in range(n_groups) for d in days}
+    for g in range(n_groups):
+        for d in days:
+            m.add(sum(x[i, g] for i, u in enumerate(units) if d in u.days) <= cap * a[g, d])
+        if g:  # symmetry: groups used in order
+            m.add(sum(a[g, d] for d in days) <= sum(a[g - 1, d] for d in days))
+    for d in days:  # the per-day bound, stated for the solver
+        m.add(sum(a[g, d] for g in range(n_groups)) >= k[d])
+    order = sorted(range(n_groups), key=lambda g: -sum(
+        start[i].get(g, 0) * len(u.days) for i, u in enumerate(units)))
+    rename = {g: new for new, g in enumerate(order)}
+    for i, where in enumerate(start):
+        for g in range(n_groups):
+            m.add_hint(x[i, rename[g]], where.get(g, 0))
+    w_day = len(y) + 1
+    res = solve_phase(m, w_day * sum(a.values()) + sum(y.values()), name, opts, budget)
+    if res.bound is not None:
+        res.bound //= w_day
+    if res.objective is not None:
+        res.objective //= w_day
+    if not res.has_solution:
+        return None, res
+    placed = [{g: res.solver.value(x[i, g]) for g in range(n_groups)
+               if res.solver.value(x[i, g])} for i in range(len(units))]
+    return placed, res
 
 
 def _score(units: list[Unit], placed: list[dict[int, int]], days) -> tuple[int, int, int]:
@@ -221,15 +310,28 @@ def _score(units: list[Unit], placed: list[dict[int, int]], days) -> tuple[int, 
     return gd, pairs, grades
 
 
+def _split_windows(units: list[Unit], placed: list[dict[int, int]]) -> list[tuple[int, ...]]:
+    """The groups of each split class (at most 4), most-split classes first."""
+    groups_of: dict[str, set[int]] = defaultdict(set)
+    for u, where in zip(units, placed):
+        groups_of[u.klass].update(g for g, n in where.items() if n)
+    out = []
+    for klass, gs in sorted(groups_of.items(), key=lambda kv: (-len(kv[1]), class_key(kv[0]))):
+        if 1 < len(gs) <= 4 and tuple(sorted(gs)) not in out:
+            out.append(tuple(sorted(gs)))
+    return out
+
+
 def improve_windows(units: list[Unit], placed: list[dict[int, int]], days: tuple[str, ...],
                     cap: int, opts: SolveOptions, budget: float, name: str,
                     bounds: tuple[int, int]) -> tuple[list[dict[int, int]], PhaseResult]:
     """Large-neighbourhood search over windows of groups, deterministic with one worker.
 
-    Each step frees the students currently in a few groups (consecutive ones first, then
-    seeded random picks) and re-places them optimally among those groups, minimising
-    group-days, then class pairs, then grade pairs, lexicographically. A step is kept only
-    when it improves that score, so the result is never worse than the start.
+    Each step frees the students currently in a few groups — the groups of a split class
+    first, then neighbouring groups, then seeded random picks — and re-places them optimally
+    among those groups, minimising group-days, then class pairs, then grade pairs,
+    lexicographically. A step is kept only when it improves that score, so the result is
+    never worse than the start. ``budget`` is deterministic solver time.
     """
     import random
     import time
@@ -238,34 +340,27 @@ def improve_windows(units: list[Unit], placed: list[dict[int, int]], days: tuple
     rng = random.Random(opts.seed)
     placed = [dict(w) for w in placed]
     score = _score(units, placed, days)
-    start_score = score
     n_groups = 1 + max((g for w in placed for g in w), default=0)
     size = min(4, n_groups)
-    windows = [tuple(range(s, min(s + size, n_groups))) for s in range(0, max(n_groups - 1, 1), 2)]
+    queue = _split_windows(units, placed) + [
+        tuple(range(s, min(s + size, n_groups))) for s in range(0, max(n_groups - 1, 1), 2)]
     spent, steps, stale = 0.0, 0, 0
-    step_budget = 0.25
+    step_budget = 0.1
     while spent + step_budget <= budget and not opts.interrupted and n_groups > 1:
-        if steps < len(windows):
-            window = windows[steps]
-        else:
-            window = tuple(sorted(rng.sample(range(n_groups), size)))
+        if (score[0], score[1]) == bounds or stale > max(len(queue), 12):
+            break
+        window = queue.pop(0) if queue else tuple(sorted(rng.sample(range(n_groups), size)))
         steps += 1
         result = _solve_window(units, placed, window, days, cap, opts, step_budget)
-        spent += step_budget if result is None else result[1]
-        if result is not None:
-            new = result[0]
-            new_score = _score(units, new, days)
-            if new_score < score:
-                placed, score, stale = new, new_score, 0
-                continue
-        stale += 1
-        if (score[0], score[1]) == bounds or stale > max(2 * len(windows), 12):
-            break
+        spent += step_budget if result is None else max(result[1], 0.01)
+        new_score = _score(units, result[0], days) if result is not None else score
+        if new_score < score:
+            placed, score, stale = result[0], new_score, 0
+            queue = _split_windows(units, placed) + queue
+        else:
+            stale += 1
     status = "OPTIMAL" if (score[0], score[1]) == bounds else "FEASIBLE"
-    objective = score[1]
-    result = PhaseResult(name, status, objective, bounds[1], time.monotonic() - t0)
-    result.steps = steps  # type: ignore[attr-defined]
-    result.start = start_score  # type: ignore[attr-defined]
+    result = PhaseResult(name, status, score[1], bounds[1], time.monotonic() - t0)
     return placed, result
 
 
@@ -315,12 +410,6 @@ def _solve_window(units, placed, window, days, cap, opts, budget):
             else:
                 new[i].pop(g, None)
     return new, solver.deterministic_time
-
-
-def _copy_hint(m: cp_model.CpModel, solver: cp_model.CpSolver, variables) -> None:
-    m.clear_hints()
-    for v in variables:
-        m.add_hint(v, solver.value(v))
 
 
 def _from_placement(session, units, placed, days, gd_bound, pairs_bound, phases, g_days,

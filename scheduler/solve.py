@@ -15,18 +15,18 @@ from collections import defaultdict
 from models.instance import Instance
 from models.plan import Group, Plan
 from scheduler.assign import assign_staff
-from scheduler.cpsat import SolveOptions
+from scheduler.cpsat import DET_PER_SECOND, SolveOptions
 from scheduler.grouping import class_key, plan_groups
 from scheduler.money import staff_pay, student_fees
 from scheduler.rules import standard_teachers
 
-_RANK = {"OPTIMAL": 0, "FEASIBLE": 1, "UNKNOWN": 2, "INFEASIBLE": 3, "MODEL_INVALID": 4}
 
-
-def solve(inst: Instance, *, time_limit: float = 30.0, seed: int = 0, workers: int = 1,
+def solve(inst: Instance, *, time_limit: float = 10.0, seed: int = 0, workers: int = 1,
           log=None) -> Plan:
-    """Plan the term for ``inst`` (see the module docstring)."""
+    """Plan the term for ``inst`` (see the module docstring). ``time_limit`` is about wall
+    seconds on the reference machine, converted to deterministic solver time."""
     opts = SolveOptions(time_limit=time_limit, seed=seed, workers=workers, log=log)
+    budget = time_limit * DET_PER_SECOND
     t0 = time.monotonic()
     school, rules = inst.school, inst.school.rules
     takers = defaultdict(list)
@@ -36,7 +36,7 @@ def solve(inst: Instance, *, time_limit: float = 30.0, seed: int = 0, workers: i
             if s is not None and st.days(signup):
                 takers[s.id].append(st)
     total_students = sum(len(v) for v in takers.values()) or 1
-    grouping_budget = time_limit * 0.6
+    grouping_budget = budget * 0.5
     groups: list[Group] = []
     present: dict[tuple[str, str], list[str]] = defaultdict(list)
     group_classes: dict[str, set[str]] = {}
@@ -46,8 +46,8 @@ def solve(inst: Instance, *, time_limit: float = 30.0, seed: int = 0, workers: i
     for s in school.sessions:
         if not takers[s.id]:
             continue
-        budget = max(grouping_budget * len(takers[s.id]) / total_students, 0.5)
-        res = plan_groups(s, takers[s.id], rules.group_cap, opts, budget)
+        share = max(grouping_budget * len(takers[s.id]) / total_students, 0.1)
+        res = plan_groups(s, takers[s.id], rules.group_cap, opts, share)
         parts.extend(p.as_dict() for p in res.phases)
         grouping_stats.append({
             "session": s.id, "students": len(takers[s.id]), "groups": len(res.rosters),
@@ -79,12 +79,10 @@ def solve(inst: Instance, *, time_limit: float = 30.0, seed: int = 0, workers: i
                 penalties.append({"rule": "class split", "cost": 10 * (len(gids) - 1),
                                   "text": f"class {k} split over {len(gids)} groups in {s.id} "
                                           f"({', '.join(gids)})"})
-    staff = assign_staff(inst, present, group_classes, opts, time_limit * 0.4)
+    staff = assign_staff(inst, present, group_classes, opts, budget * 0.5)
     parts.extend(p.as_dict() for p in staff.phases)
     penalties.extend(staff.penalties)
-    status = max((p["status"] for p in parts), key=_RANK.__getitem__, default="OPTIMAL")
-    if staff.shortage_minutes < 0:
-        status = "UNKNOWN"
+    status = overall_status(grouping_stats, staff)
     plan = Plan(status=status, groups=groups, duties=staff.duties, shortages=staff.shortages)
     plan.staffing = staffing_table(inst, groups, present)
     plan.fees = student_fees(inst)
@@ -113,6 +111,18 @@ def solve(inst: Instance, *, time_limit: float = 30.0, seed: int = 0, workers: i
                         "time_limit": time_limit},
     }
     return plan
+
+
+def overall_status(grouping_stats: list[dict], staff) -> str:
+    """OPTIMAL when every part is proved (groups at their bounds, staffing phases optimal);
+    UNKNOWN when no staff assignment was found; FEASIBLE otherwise. Grouping always has a
+    plan (the constructive start), so an improvement phase that found nothing keeps it."""
+    if staff.shortage_minutes < 0:
+        return "UNKNOWN"
+    proved = all(g["group_days"] == g["group_days_bound"] and
+                 g["class_pairs"] == g["class_pairs_bound"] for g in grouping_stats)
+    proved = proved and all(p.status == "OPTIMAL" for p in staff.phases)
+    return "OPTIMAL" if proved else "FEASIBLE"
 
 
 def staffing_table(inst: Instance, groups: list[Group], present) -> list[dict]:

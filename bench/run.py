@@ -1,0 +1,87 @@
+"""Planner benchmark: ``python bench/run.py [S M L XL] [--time-limit T]``.
+
+Generates the schools with ``afterschool generate`` (fixed seeds) under ``bench/out/``, plans
+each in a fresh subprocess (so peak memory is that plan's alone) and prints one table: wall
+time, peak memory, group-days against the bound and the greedy first-fit baseline, class
+pairs against the number of classes, shortages, and the solve status.
+Targets (2-core machine): L <= 10 s wall, gap <= 1 %, class pairs <= 1.6 x classes;
+XL <= 45 s and <= 1.5 GB; never more group-days than greedy.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = {"S": (300, 20), "M": (1200, 60), "L": (3000, 150), "XL": (6000, 300)}
+
+
+def one(folder: str, time_limit: float) -> dict:
+    """Run inside the subprocess: read, plan, check; return the figures."""
+    sys.path.insert(0, str(ROOT))
+    from scheduler.checker import check_plan
+    from scheduler.reader import read_instance
+    from scheduler.solve import solve
+
+    t0 = time.perf_counter()
+    inst = read_instance(folder)
+    t1 = time.perf_counter()
+    plan = solve(inst, time_limit=time_limit, seed=0, workers=1)
+    t2 = time.perf_counter()
+    violations = check_plan(inst, plan)
+    g = plan.extra["grouping"]
+    sum_ = lambda k: sum(x[k] for x in g)  # noqa: E731
+    return {"read_s": t1 - t0, "solve_s": t2 - t1, "wall_s": t2 - t0,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "students": sum_("students"), "group_days": sum_("group_days"),
+            "bound": sum_("group_days_bound"), "greedy_gd": sum_("greedy_group_days"),
+            "class_pairs": sum_("class_pairs"), "classes": sum_("classes"),
+            "greedy_pairs": sum_("greedy_class_pairs"),
+            "shortages": sum(s.count for s in plan.shortages), "status": plan.status,
+            "violations": len(violations)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("sizes", nargs="*", default=list(SIZES))
+    ap.add_argument("--time-limit", type=float, default=None,
+                    help="planner --time-limit (default: the planner's own)")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(one(args.child, args.time_limit)))
+        return
+    sys.path.insert(0, str(ROOT))
+    from scheduler.generate import generate_school, write_school
+    rows = []
+    for size in args.sizes:
+        n, k = SIZES[size]
+        folder = ROOT / "bench" / "out" / size
+        write_school(folder, generate_school(n, None, k, seed=11, name=f"bench {size}"))
+        cmd = [sys.executable, __file__, "--child", str(folder)]
+        if args.time_limit is not None:
+            cmd += ["--time-limit", str(args.time_limit)]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r["size"] = size
+        rows.append(r)
+        print(f"{size}: done in {r['wall_s']:.1f}s", file=sys.stderr)
+    head = ("size students  read_s solve_s  wall_s peak_MB  grp-days bound   gap%  greedy "
+            "pairs classes ratio greedy_pairs short status    viol")
+    print(head)
+    for r in rows:
+        gap = 100 * (r["group_days"] - r["bound"]) / max(r["group_days"], 1)
+        print(f"{r['size']:<4} {r['students']:>8} {r['read_s']:>7.2f} {r['solve_s']:>7.2f} "
+              f"{r['wall_s']:>7.2f} {r['peak_mb']:>7.0f} {r['group_days']:>9} {r['bound']:>5} "
+              f"{gap:>6.2f} {r['greedy_gd']:>7} {r['class_pairs']:>5} {r['classes']:>7} "
+              f"{r['class_pairs'] / max(r['classes'], 1):>5.2f} {r['greedy_pairs']:>12} "
+              f"{r['shortages']:>5} {r['status']:<9} {r['violations']:>4}")
+
+
+if __name__ == "__main__":
+    main()
