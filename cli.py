@@ -173,10 +173,15 @@ def _summary(plan) -> str:
             lines.append(f"    {d} {a}-{b}: {n} {role}(s) missing")
     else:
         lines.append("  every group and slot is covered; every manager post is filled")
-    top = x.get("penalties", [])[:5]
-    if top:
-        lines.append("  top soft-rule costs:")
-        lines.extend(f"    {p['cost']:>5}  {p['text']}" for p in top)
+    by_rule: dict[str, list[dict]] = {}
+    for p in x.get("penalties", []):
+        by_rule.setdefault(p["rule"], []).append(p)
+    if by_rule:
+        lines.append("  soft-rule costs (all of them in plan.json 'penalties'):")
+        for rule, items in sorted(by_rule.items(), key=lambda kv: -sum(p["cost"] for p in kv[1])):
+            worst = max(items, key=lambda p: (p["cost"], p["text"]))
+            lines.append(f"    {rule}: {len(items)}x, cost {sum(p['cost'] for p in items)}; "
+                         f"worst: {worst['text']}")
     return "\n".join(lines)
 
 

@@ -311,13 +311,13 @@ def _score(units: list[Unit], placed: list[dict[int, int]], days) -> tuple[int, 
 
 
 def _split_windows(units: list[Unit], placed: list[dict[int, int]]) -> list[tuple[int, ...]]:
-    """The groups of each split class (at most 4), most-split classes first."""
+    """The groups of each split class (at most 6), most-split classes first."""
     groups_of: dict[str, set[int]] = defaultdict(set)
     for u, where in zip(units, placed):
         groups_of[u.klass].update(g for g, n in where.items() if n)
     out = []
     for klass, gs in sorted(groups_of.items(), key=lambda kv: (-len(kv[1]), class_key(kv[0]))):
-        if 1 < len(gs) <= 4 and tuple(sorted(gs)) not in out:
+        if 1 < len(gs) <= 6 and tuple(sorted(gs)) not in out:
             out.append(tuple(sorted(gs)))
     return out
 
@@ -345,7 +345,7 @@ def improve_windows(units: list[Unit], placed: list[dict[int, int]], days: tuple
     queue = _split_windows(units, placed) + [
         tuple(range(s, min(s + size, n_groups))) for s in range(0, max(n_groups - 1, 1), 2)]
     spent, steps, stale = 0.0, 0, 0
-    step_budget = 0.1
+    step_budget = 0.05
     while spent + step_budget <= budget and not opts.interrupted and n_groups > 1:
         if (score[0], score[1]) == bounds or stale > max(len(queue), 12):
             break

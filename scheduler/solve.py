@@ -36,7 +36,7 @@ def solve(inst: Instance, *, time_limit: float = 10.0, seed: int = 0, workers: i
             if s is not None and st.days(signup):
                 takers[s.id].append(st)
     total_students = sum(len(v) for v in takers.values()) or 1
-    grouping_budget = budget * 0.5
+    grouping_budget = budget * 0.6
     groups: list[Group] = []
     present: dict[tuple[str, str], list[str]] = defaultdict(list)
     group_classes: dict[str, set[str]] = {}
@@ -66,7 +66,7 @@ def solve(inst: Instance, *, time_limit: float = 10.0, seed: int = 0, workers: i
                     present[d, s.id].append(gid)
             grades = sorted({grade_of[x] for x in roster})
             if len(grades) > 1:
-                penalties.append({"rule": "grades mixed", "cost": len(grades) - 1,
+                penalties.append({"rule": "grades mixed", "cost": 100 * (len(grades) - 1),
                                   "text": f"group {gid} mixes grades "
                                           f"{', '.join(map(str, grades))}"})
         split: dict[str, list[str]] = defaultdict(list)
@@ -76,10 +76,10 @@ def solve(inst: Instance, *, time_limit: float = 10.0, seed: int = 0, workers: i
                     split[k].append(g.id)
         for k, gids in sorted(split.items(), key=lambda kv: class_key(kv[0])):
             if len(gids) > 1:
-                penalties.append({"rule": "class split", "cost": 10 * (len(gids) - 1),
+                penalties.append({"rule": "class split", "cost": 1000 * (len(gids) - 1),
                                   "text": f"class {k} split over {len(gids)} groups in {s.id} "
                                           f"({', '.join(gids)})"})
-    staff = assign_staff(inst, present, group_classes, opts, budget * 0.5)
+    staff = assign_staff(inst, present, group_classes, opts, budget * 0.4)
     parts.extend(p.as_dict() for p in staff.phases)
     penalties.extend(staff.penalties)
     status = overall_status(grouping_stats, staff)
