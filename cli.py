@@ -251,17 +251,9 @@ def check(instance: str, plan_file: str, as_json: bool) -> None:
 
     Example: afterschool check haijiang plan-out/plan.json
     """
-    from models.plan import Plan
     from scheduler.checker import check_plan
     inst = _load(instance)
-    path = Path(plan_file)
-    if path.is_dir():
-        path = path / "plan.json"
-    try:
-        the_plan = Plan.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InputError([Problem(str(path), f"not a readable plan: {exc}",
-                                  expected="plan.json written by afterschool plan")]) from None
+    the_plan = _read_plan(plan_file)
     found = check_plan(inst, the_plan)
     if as_json:
         click.echo(json.dumps([{"rule": v.rule, "message": v.message} for v in found],
@@ -273,6 +265,98 @@ def check(instance: str, plan_file: str, as_json: bool) -> None:
                    f"OK: the plan keeps every rule ({len(the_plan.shortages)} declared "
                    "shortage(s))")
     sys.exit(1 if found else 0)
+
+
+def _read_plan(plan_file: str):
+    from models.plan import Plan
+    path = Path(plan_file)
+    if path.is_dir():
+        path = path / "plan.json"
+    try:
+        return Plan.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError([Problem(str(path), f"not a readable plan: {exc}",
+                                  expected="plan.json written by afterschool plan")]) from None
+
+
+def _emit(sheets, name: str, out: str | None, as_json: bool, data) -> None:
+    """--json: print data; --out: write NAME.csv and NAME.xlsx; else print the first sheet."""
+    from scheduler.export import csv_text, with_totals, write_tables
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+    elif out:
+        for p in write_tables(Path(out), name, sheets):
+            click.echo(f"wrote {p}")
+    else:
+        _, rows, columns, totals = sheets[0]
+        click.echo(csv_text(with_totals(rows, columns, totals), columns), nl=False)
+
+
+out_option = click.option("--out", type=click.Path(file_okay=False), default=None,
+                          help="Folder for NAME.csv and NAME.xlsx (default: print).")
+
+
+@main.command()
+@click.argument("instance", type=click.Path())
+@out_option
+@json_option
+@handles_errors
+def fees(instance: str, out: str | None, as_json: bool) -> None:
+    """Term fee of every enrolled student (SPEC §5), with totals per class, grade, session.
+
+    Fees depend only on the sign-ups: 2 yuan an hour over the term's service dates, exempt
+    pay nothing, reduced pay the listed percentage or amount less; lunch is apart.
+    Example: afterschool fees haijiang --out fees-out
+    """
+    from scheduler.money import fee_totals, student_fees
+    rows = student_fees(_load(instance))
+    totals = fee_totals(rows)
+    money = ["service_fee", "lunch_fee"]
+    cols = ["student", "class", "grade", "fee_category", "gross_fee", "service_fee",
+            "lunch_fee"]
+    sheets = [("fees", rows, cols, ["gross_fee"] + money)] + [
+        (f"by {k}", v, [k, "students", *money], ["students", *money]) for k, v in totals.items()]
+    _emit(sheets, "fees", out, as_json, {"fees": rows, "totals": totals})
+
+
+@main.command()
+@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@out_option
+@json_option
+@handles_errors
+def pay(plan_file: str, out: str | None, as_json: bool) -> None:
+    """Term pay of every person on duty in PLAN (劳务费, outside the performance-pay total).
+
+    Example: afterschool pay plan-out/plan.json --out pay-out
+    """
+    from scheduler.money import PAY_LABEL
+    p = _read_plan(plan_file)
+    rows = [dict(r, label=PAY_LABEL) for r in p.pay]
+    ledger = p.extra.get("flex_ledger", [])
+    sheets = [("pay", rows, ["staff", "kind", "rate", "minutes", "amount", "label"],
+               ["minutes", "amount"]),
+              ("flex time", ledger, ["staff", "week", "minutes_earned"], ["minutes_earned"])]
+    _emit(sheets, "pay", out, as_json, {"pay": rows, "flex_ledger": ledger})
+
+
+@main.command()
+@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@out_option
+@json_option
+@handles_errors
+def budget(plan_file: str, out: str | None, as_json: bool) -> None:
+    """Fee income, exemptions, pay and balance per session and in total (专款专用), and the
+    staffing table: standard teachers T(n) against the groups the 45 cap needs.
+
+    Example: afterschool budget plan-out/plan.json
+    """
+    p = _read_plan(plan_file)
+    rows = p.extra.get("budget", [])
+    sheets = [("budget", rows, ["part", "income", "exemptions", "pay", "balance"], []),
+              ("staffing", p.staffing, ["day", "session", "students", "standard_teachers",
+                                        "groups", "extra_groups", "extra_teacher_minutes",
+                                        "extra_pay"], ["extra_teacher_minutes", "extra_pay"])]
+    _emit(sheets, "budget", out, as_json, {"budget": rows, "staffing": p.staffing})
 
 
 @main.command()

@@ -298,4 +298,29 @@ def _check_figures(inst: Instance, plan: Plan, groups, present) -> list[Violatio
                                      f", recomputed ({mins}, {want_amount / 100:.2f})"))
         for tid in set(pay_rows) - set(minutes):
             out.append(Violation("pay", f"{tid} is paid but has no duty"))
+    out.extend(_check_budget(plan))
+    return out
+
+
+def _check_budget(plan: Plan) -> list[Violation]:
+    """The budget's total row equals the fee and pay rows, its parts add up, and it balances."""
+    rows = plan.extra.get("budget")
+    if not rows:
+        return []
+    out = []
+    total = next((r for r in rows if r["part"] == "total"), None)
+    parts = [r for r in rows if r["part"] != "total"]
+    fen = lambda v: _fen(Decimal(v))  # noqa: E731
+    if total is None:
+        return [Violation("budget", "no total row")]
+    income = sum(fen(r["service_fee"]) for r in plan.fees)
+    pay = sum(fen(r["amount"]) for r in plan.pay)
+    if fen(total["income"]) != income or sum(fen(r["income"]) for r in parts) != income:
+        out.append(Violation("budget", f"income {total['income']} differs from the fees "
+                             f"({income / 100:.2f}) or from its parts"))
+    if fen(total["pay"]) != pay or abs(sum(fen(r["pay"]) for r in parts) - pay) > len(plan.pay):
+        out.append(Violation("budget", f"pay {total['pay']} differs from the pay rows "
+                             f"({pay / 100:.2f}) or from its parts"))
+    if fen(total["balance"]) != fen(total["income"]) - fen(total["pay"]):
+        out.append(Violation("budget", "balance is not income minus pay"))
     return out

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from decimal import Decimal
 
 from models.instance import Instance
 from models.plan import Group, Plan
 from scheduler.assign import assign_staff
 from scheduler.cpsat import DET_PER_SECOND, SolveOptions
 from scheduler.grouping import class_key, plan_groups
-from scheduler.money import staff_pay, student_fees
+from scheduler.calendar import day_counts
+from scheduler.money import budget, flex_ledger, staff_pay, student_fees, yuan
 from scheduler.rules import standard_teachers
 
 
@@ -26,7 +28,7 @@ def solve(inst: Instance, *, time_limit: float = 10.0, seed: int = 0, workers: i
     """Plan the term for ``inst`` (see the module docstring). ``time_limit`` is about wall
     seconds on the reference machine, converted to deterministic solver time."""
     opts = SolveOptions(time_limit=time_limit, seed=seed, workers=workers, log=log)
-    budget = time_limit * DET_PER_SECOND
+    det_budget = time_limit * DET_PER_SECOND
     t0 = time.monotonic()
     school, rules = inst.school, inst.school.rules
     takers = defaultdict(list)
@@ -36,7 +38,7 @@ def solve(inst: Instance, *, time_limit: float = 10.0, seed: int = 0, workers: i
             if s is not None and st.days(signup):
                 takers[s.id].append(st)
     total_students = sum(len(v) for v in takers.values()) or 1
-    grouping_budget = budget * 0.6
+    grouping_budget = det_budget * 0.6
     groups: list[Group] = []
     present: dict[tuple[str, str], list[str]] = defaultdict(list)
     group_classes: dict[str, set[str]] = {}
@@ -79,7 +81,7 @@ def solve(inst: Instance, *, time_limit: float = 10.0, seed: int = 0, workers: i
                 penalties.append({"rule": "class split", "cost": 1000 * (len(gids) - 1),
                                   "text": f"class {k} split over {len(gids)} groups in {s.id} "
                                           f"({', '.join(gids)})"})
-    staff = assign_staff(inst, present, group_classes, opts, budget * 0.4)
+    staff = assign_staff(inst, present, group_classes, opts, det_budget * 0.4)
     parts.extend(p.as_dict() for p in staff.phases)
     penalties.extend(staff.penalties)
     status = overall_status(grouping_stats, staff)
@@ -107,6 +109,8 @@ def solve(inst: Instance, *, time_limit: float = 10.0, seed: int = 0, workers: i
         "parts": parts,
         "shortage_minutes_per_week": staff.shortage_minutes,
         "penalties": penalties,
+        "budget": budget(inst, plan.fees, staff.duties),
+        "flex_ledger": flex_ledger(inst, staff.duties),
         "solve_stats": {"seconds": round(time.monotonic() - t0, 3), "workers": workers,
                         "time_limit": time_limit},
     }
@@ -127,8 +131,10 @@ def overall_status(grouping_stats: list[dict], staff) -> str:
 
 def staffing_table(inst: Instance, groups: list[Group], present) -> list[dict]:
     """Per session and weekday: students, standard teachers T(n), groups formed, difference
-    (the teacher-minutes the 45 cap adds beyond the standard, SPEC §4)."""
+    (the teacher-minutes the 45 cap adds beyond the standard, SPEC §4, and their term pay at
+    the school rate)."""
     rules = inst.school.rules
+    count = day_counts(inst.school.term)
     by_id = {s.id: s for s in inst.students}
     roster = {g.id: g for g in groups}
     rows = []
@@ -140,7 +146,9 @@ def staffing_table(inst: Instance, groups: list[Group], present) -> list[dict]:
             t = standard_teachers(n, rules.students_per_teacher, rules.remainder_threshold)
             rows.append({"day": d, "session": s.id, "students": n, "standard_teachers": t,
                          "groups": len(gids), "extra_groups": len(gids) - t,
-                         "extra_teacher_minutes": (len(gids) - t) * s.minutes})
+                         "extra_teacher_minutes": (len(gids) - t) * s.minutes,
+                         "extra_pay": yuan(Decimal((len(gids) - t) * s.minutes * count[d])
+                                           * rules.pay_per_hour / 60)})
     return rows
 
 
