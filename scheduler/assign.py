@@ -140,7 +140,7 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                           next(w for w in windows_of_day[key[0]] if w.id == key[1]).minutes)
                     for key in short}
     shortage_minutes = sum(slot_minutes[k] * g for k, g in short.items())
-    p1 = solve_phase(m, shortage_minutes, "staff coverage", opts, budget / 2, 0)
+    p1 = solve_phase(m, shortage_minutes, "staff coverage", opts, budget / 2, 0, required=True)
     phases = [p1]
     solver = p1.solver
     if p1.has_solution:

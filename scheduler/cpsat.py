@@ -8,9 +8,10 @@ give the same answer; a generous wall-clock limit is only a safety net.
 from __future__ import annotations
 
 import signal
-import sys
+import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -73,44 +74,80 @@ class PhaseResult:
 _current: list[cp_model.CpSolver] = []
 
 
-def _on_sigint(opts: SolveOptions):
+@contextmanager
+def interruptible(opts: SolveOptions):
+    """While inside, Ctrl-C stops the running search and marks ``opts.interrupted``: later
+    improvement phases are skipped and required ones get a token budget, so the best plan
+    so far is still written."""
     def handler(signum, frame):  # noqa: ARG001
         opts.interrupted = True
-        for s in _current:
+        if opts.log:
+            opts.log("interrupted: finishing with the best plan so far")
+        for s in list(_current):
             s.stop_search()
-    return handler
+
+    installed = False
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, handler)
+        installed = True
+    try:
+        yield
+    finally:
+        if installed:
+            signal.signal(signal.SIGINT, previous)
 
 
-def solve_phase(model: cp_model.CpModel, objective, name: str, opts: SolveOptions,
-                budget: float, lower_bound: int | None = None) -> PhaseResult:
-    """Minimise ``objective`` (a linear expression) in ``model`` within ``budget`` det. seconds."""
-    if opts.interrupted:
-        return PhaseResult(name, "UNKNOWN", None, None, 0.0)
-    model.minimize(objective)
+def make_solver(opts: SolveOptions, budget: float) -> cp_model.CpSolver:
+    """A solver with deterministic limits (one worker or deterministic interleaved search)."""
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = max(1, opts.workers)
     if opts.workers > 1:
         p.interleave_search = True
     p.random_seed = opts.seed
-    p.max_deterministic_time = max(budget, 0.05)
+    p.max_deterministic_time = max(budget, 0.01)
     p.max_time_in_seconds = 10 * budget + 10  # safety net only: wall time breaks determinism
-    p.log_search_progress = False
-    installed = False
-    if sys.platform != "win32" and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    return solver
+
+
+def run(solver: cp_model.CpSolver, model: cp_model.CpModel, callback=None) -> int:
+    """Solve in a helper thread while the main thread waits in Python, so that a Ctrl-C
+    reaches ``interruptible``'s handler at once (CP-SAT's own SIGINT catching is off)."""
+    solver.parameters.catch_sigint_signal = False
+    outcome: dict = {}
+
+    def target() -> None:
         try:
-            signal.signal(signal.SIGINT, _on_sigint(opts))
-            installed = True
-        except ValueError:  # not the main thread
-            pass
+            outcome["code"] = solver.solve(model, callback)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["error"] = exc
+
     _current.append(solver)
-    t0 = time.monotonic()
+    worker = threading.Thread(target=target, name="cp-sat", daemon=True)
+    worker.start()
     try:
-        code = solver.solve(model, _Progress(name, opts.log))
+        while worker.is_alive():
+            worker.join(0.05)
     finally:
         _current.remove(solver)
-        if installed:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["code"]
+
+
+def solve_phase(model: cp_model.CpModel, objective, name: str, opts: SolveOptions,
+                budget: float, lower_bound: int | None = None,
+                required: bool = False) -> PhaseResult:
+    """Minimise ``objective`` (a linear expression) in ``model`` within ``budget`` det. seconds.
+    After Ctrl-C an improvement phase is skipped; a ``required`` one gets a token budget."""
+    if opts.interrupted:
+        if not required:
+            return PhaseResult(name, "UNKNOWN", None, None, 0.0)
+        budget = min(budget, 0.2)
+    model.minimize(objective)
+    solver = make_solver(opts, budget)
+    t0 = time.monotonic()
+    code = run(solver, model, _Progress(name, opts.log))
     status = STATUS.get(code, "UNKNOWN")
     if status == "MODEL_INVALID":
         raise RuntimeError(f"internal error: the {name} model is invalid "

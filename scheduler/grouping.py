@@ -33,7 +33,7 @@ from ortools.sat.python import cp_model
 
 from models.people import Student
 from models.school import Session
-from scheduler.cpsat import PhaseResult, SolveOptions, solve_phase
+from scheduler.cpsat import PhaseResult, SolveOptions, make_solver, run, solve_phase
 
 
 @dataclass(frozen=True)
@@ -394,11 +394,8 @@ def _solve_window(units, placed, window, days, cap, opts, budget):
     w_pair = len(z) + 1
     w_day = w_pair * (len(y) + 1)
     m.minimize(w_day * sum(a.values()) + w_pair * sum(y.values()) + sum(z.values()))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = opts.seed
-    solver.parameters.max_deterministic_time = budget
-    code = solver.solve(m)
+    solver = make_solver(SolveOptions(seed=opts.seed), budget)
+    code = run(solver, m)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     new = [dict(w) for w in placed]

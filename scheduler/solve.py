@@ -16,7 +16,7 @@ from decimal import Decimal
 from models.instance import Instance
 from models.plan import Group, Plan
 from scheduler.assign import assign_staff
-from scheduler.cpsat import DET_PER_SECOND, SolveOptions
+from scheduler.cpsat import DET_PER_SECOND, SolveOptions, interruptible
 from scheduler.grouping import class_key, plan_groups
 from scheduler.calendar import day_counts
 from scheduler.money import budget, flex_ledger, staff_pay, student_fees, yuan
@@ -26,8 +26,15 @@ from scheduler.rules import standard_teachers
 def solve(inst: Instance, *, time_limit: float = 10.0, seed: int = 0, workers: int = 1,
           log=None) -> Plan:
     """Plan the term for ``inst`` (see the module docstring). ``time_limit`` is about wall
-    seconds on the reference machine, converted to deterministic solver time."""
+    seconds on the reference machine, converted to deterministic solver time. Ctrl-C stops
+    the search; the plan so far is returned with ``interrupted`` set."""
     opts = SolveOptions(time_limit=time_limit, seed=seed, workers=workers, log=log)
+    with interruptible(opts):
+        return _solve(inst, opts)
+
+
+def _solve(inst: Instance, opts: SolveOptions) -> Plan:
+    time_limit, seed, workers = opts.time_limit, opts.seed, opts.workers
     det_budget = time_limit * DET_PER_SECOND
     t0 = time.monotonic()
     school, rules = inst.school, inst.school.rules

@@ -181,3 +181,20 @@ def test_bundled_school_plan_is_checked_clean(tmp_path):
                          "staffing"}
     for g in data["grouping"]:
         assert g["group_days"] <= g["greedy_group_days"]
+
+
+def test_ctrl_c_returns_best_plan_so_far_marked_interrupted():
+    import os
+    import signal
+    import threading
+
+    inst = read_instance("haijiang")
+    timer = threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        plan = solve(inst, time_limit=600, seed=0)
+    finally:
+        timer.cancel()
+    assert plan.extra["interrupted"] is True
+    assert plan.groups and check_plan(inst, plan) == []
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
