@@ -199,7 +199,7 @@ def _check_out_dir(out: Path, instance: Path, force: bool) -> None:
 @click.argument("instance", type=click.Path())
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True,
               help="Folder for plan.json (created; reused if written by afterschool).")
-@click.option("--time-limit", type=click.FloatRange(0.1), default=10.0, show_default=True,
+@click.option("--time-limit", type=click.FloatRange(0.1), default=8.0, show_default=True,
               help="Search budget, about wall seconds on a 2-core machine; converted to "
               "deterministic solver time, so the same seed gives the same plan anywhere.")
 @click.option("--seed", type=int, default=0, show_default=True)

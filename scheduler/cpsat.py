@@ -21,10 +21,10 @@ STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE",
           cp_model.MODEL_INVALID: "MODEL_INVALID"}
 
 
-# CP-SAT's deterministic time runs about 4x slower than the wall clock on the 2-core
+# CP-SAT's deterministic time runs about 5x slower than the wall clock on the 2-core
 # reference machine (measured with bench/run.py); the planner's --time-limit is in wall
 # seconds there and is converted with this constant, so limits stay deterministic.
-DET_PER_SECOND = 0.25
+DET_PER_SECOND = 0.18
 
 
 @dataclass

@@ -121,8 +121,9 @@ def budget(inst: Instance, fees: list[dict], duties: list[Duty]) -> list[dict]:
     count = day_counts(inst.school.term)
     income: dict[str, Decimal] = defaultdict(Decimal)
     relief: dict[str, Decimal] = defaultdict(Decimal)
+    students = {s.id: s for s in inst.students}
     for row in fees:
-        st = next(s for s in inst.students if s.id == row["student"])
+        st = students[row["student"]]
         gross = _gross_by_session(inst, st, count)
         gross_fen = _share(Decimal(row["gross_fee"]), gross)
         for sid, net in row["by_session"].items():

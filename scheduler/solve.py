@@ -23,7 +23,7 @@ from scheduler.money import budget, flex_ledger, staff_pay, student_fees, yuan
 from scheduler.rules import standard_teachers
 
 
-def solve(inst: Instance, *, time_limit: float = 10.0, seed: int = 0, workers: int = 1,
+def solve(inst: Instance, *, time_limit: float = 8.0, seed: int = 0, workers: int = 1,
           log=None) -> Plan:
     """Plan the term for ``inst`` (see the module docstring). ``time_limit`` is about wall
     seconds on the reference machine, converted to deterministic solver time. Ctrl-C stops
