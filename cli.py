@@ -206,10 +206,15 @@ def _check_out_dir(out: Path, instance: Path, force: bool) -> None:
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Search workers; >1 uses CP-SAT's deterministic interleaved search.")
 @click.option("--force", is_flag=True, help="Write into a non-empty folder not made by us.")
+@click.option("--skip", multiple=True,
+              type=click.Choice(["workbook", "notice", "rosters", "charts", "all"]),
+              help="Do not write these hand-outs (repeatable).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the hand-outs (default: the school's).")
 @json_option
 @handles_errors
 def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, force: bool,
-         as_json: bool) -> None:
+         skip: tuple[str, ...], lang: str | None, as_json: bool) -> None:
     """Plan the term: groups, teachers per slot, managers; write OUT/plan.json.
 
     \b
@@ -233,11 +238,15 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     out_dir.mkdir(parents=True, exist_ok=True)
     write_text(out_dir / ".afterschool-output", "written by afterschool\n")
     write_text(out_dir / "plan.json", text + "\n")
+    skipped = {"workbook", "notice", "rosters", "charts"} if "all" in skip else set(skip)
+    exports = write_exports(result, out_dir, lang, skipped)
     if as_json:
         click.echo(text)
     else:
         click.echo(_summary(result))
-        click.echo(f"wrote {out_dir / 'plan.json'}")
+        click.echo(f"wrote {out_dir / 'plan.json'}" + (
+            f" and {len(exports)} hand-out file(s): timetable.xlsx, notices, rosters/*.ics, "
+            "charts" if exports else ""))
     sys.exit(EXIT_SHORTAGE if result.shortages else 0)
 
 
@@ -357,6 +366,152 @@ def budget(plan_file: str, out: str | None, as_json: bool) -> None:
                                         "groups", "extra_groups", "extra_teacher_minutes",
                                         "extra_pay"], ["extra_teacher_minutes", "extra_pay"])]
     _emit(sheets, "budget", out, as_json, {"budget": rows, "staffing": p.staffing})
+
+
+lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+                           help="Language of headers and labels (default: the school's).")
+
+
+def write_exports(plan_obj, out_dir: Path, lang: str | None, skip: set[str]) -> list[Path]:
+    """The office's hand-outs beside plan.json: workbook, notices, rosters, charts."""
+    from scheduler import charts
+    from scheduler.export import write_tables
+    from scheduler.output import write_atomic
+    from scheduler.publish import (duty_notice, roster_ics, student_notice,
+                                   timetable_workbook)
+    lang = lang or plan_obj.extra.get("language", "zh")
+    written = []
+    if "workbook" not in skip:
+        wb = timetable_workbook(plan_obj, lang)
+        written.append(write_atomic(out_dir / "timetable.xlsx", lambda p: wb.save(p)))
+    if "notice" not in skip:
+        written += write_tables(out_dir, "notice-students", [(
+            "notice", student_notice(plan_obj, lang),
+            ["group", "session", "time", "class", "name", "days"], [])])
+        written += write_tables(out_dir, "notice-duties", [(
+            "duties", duty_notice(plan_obj, lang),
+            ["day", "time", "session", "group", "role", "name"], [])])
+    if "rosters" not in skip:
+        for staff in sorted({d.staff for d in plan_obj.duties}):
+            ics = roster_ics(plan_obj, staff, lang)
+            written.append(write_atomic(out_dir / "rosters" / f"{staff}.ics",
+                                        lambda p, b=ics: p.write_bytes(b)))
+    if "charts" not in skip:
+        for kind in charts.KINDS:
+            fig, _, warning = charts.draw(plan_obj, kind, lang)
+            if warning and kind == charts.KINDS[0]:
+                click.echo(f"warning: {warning}", err=True)
+            path = out_dir / f"chart-{kind}.png"
+            written.append(write_atomic(path, lambda p, f=fig: _save_chart(f, p, ".png")))
+    return written
+
+
+def _save_chart(fig, tmp: Path, suffix: str) -> None:
+    """Draw into a temporary name that ends in the format's suffix, then onto ``tmp``."""
+    from scheduler import charts
+    staged = tmp.with_name(tmp.name + suffix)
+    charts.save(fig, staged)
+    staged.replace(tmp)
+
+
+@main.command()
+@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@click.option("--teacher", "staff", default=None, help="One person's id.")
+@click.option("--all", "everyone", is_flag=True, help="Everyone on duty.")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "ics"]), default="xlsx",
+              show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), default="rosters", show_default=True)
+@lang_option
+@handles_errors
+def roster(plan_file: str, staff: str | None, everyone: bool, fmt: str, out: str,
+           lang: str | None) -> None:
+    """Teacher rosters: a table, or a phone calendar (.ics) with every duty on every service
+    date of the term (holidays skipped, make-up days included, Asia/Shanghai time).
+
+    Example: afterschool roster plan-out --teacher T012 --format ics
+    """
+    from scheduler.export import write_tables
+    from scheduler.output import write_atomic
+    from scheduler.publish import roster_ics, roster_rows
+    p = _read_plan(plan_file)
+    lang = lang or p.extra.get("language", "zh")
+    if (staff is None) == (not everyone):
+        raise click.UsageError("give --teacher ID or --all")
+    people = sorted({d.staff for d in p.duties}) if everyone else [staff]
+    if staff is not None and staff not in {d.staff for d in p.duties}:
+        raise click.UsageError(f"{staff} has no duty in this plan")
+    out_dir = Path(out)
+    written = []
+    if fmt == "ics":
+        for sid in people:
+            ics = roster_ics(p, sid, lang)
+            written.append(write_atomic(out_dir / f"{sid}.ics", lambda f, b=ics: f.write_bytes(b)))
+    else:
+        rows = [r for sid in people for r in roster_rows(p, sid, lang)]
+        cols = ["staff", "name", "day", "time", "session", "slot", "group", "class", "role",
+                "minutes"]
+        name = f"roster-{staff}" if staff else "rosters"
+        paths = write_tables(out_dir, name, [("roster", rows, cols, ["minutes"])])
+        written += [x for x in paths if x.suffix == f".{fmt}"]
+        for x in paths:
+            if x.suffix != f".{fmt}":
+                x.unlink()
+    for x in written:
+        click.echo(f"wrote {x}")
+
+
+@main.command()
+@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@click.option("--kind", type=click.Choice(["students", "duties"]), default="students",
+              show_default=True, help="Group list (names masked) or teacher duties.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Folder for notice-KIND.csv and .xlsx (default: print).")
+@lang_option
+@handles_errors
+def notice(plan_file: str, kind: str, out: str | None, lang: str | None) -> None:
+    """Public notice (公示): groups with masked names (张*明), class, days and times — no ids,
+    no priority or fee category; or the teacher-duty list with full names.
+
+    Example: afterschool notice plan-out --out notice
+    """
+    from scheduler.publish import duty_notice, student_notice
+    p = _read_plan(plan_file)
+    lang = lang or p.extra.get("language", "zh")
+    if kind == "students":
+        sheets = [("notice", student_notice(p, lang),
+                   ["group", "session", "time", "class", "name", "days"], [])]
+    else:
+        sheets = [("duties", duty_notice(p, lang),
+                   ["day", "time", "session", "group", "role", "name"], [])]
+    _emit(sheets, f"notice-{kind}", out, False, None)
+
+
+@main.command()
+@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@click.option("--kind", type=click.Choice(["gantt", "load", "staffing", "sizes"]),
+              default="gantt", show_default=True)
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None,
+              help="Image file; .png (default), .svg or .pdf.")
+@lang_option
+@handles_errors
+def chart(plan_file: str, kind: str, out_file: str | None, lang: str | None) -> None:
+    """Charts of the schedule: the week as a Gantt per day (shortages in red), teacher load
+    against the weekly limit, T(n) beside the groups formed, group sizes against the cap.
+
+    Example: afterschool chart plan-out --kind load --out load.svg
+    """
+    from scheduler import charts
+    from scheduler.output import write_atomic
+    p = _read_plan(plan_file)
+    path = Path(out_file or f"chart-{kind}.png")
+    if path.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise click.UsageError("--out must end in .png, .svg or .pdf")
+    fig, bars, warning = charts.draw(p, kind, lang or p.extra.get("language", "zh"))
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+
+    write_atomic(path, lambda tmp: _save_chart(fig, tmp, path.suffix.lower()))
+    click.echo(f"wrote {path} ({bars} bars)")
 
 
 @main.command()

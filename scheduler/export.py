@@ -65,25 +65,36 @@ def write_tables(folder: Path, name: str, sheets: list[Sheet]) -> list[Path]:
     title, rows, columns, totals = sheets[0]
     out = [write_text(folder / f"{name}.csv",
                       "\ufeff" + csv_text(with_totals(rows, columns, totals), columns))]
+    wb = workbook(sheets)
+    out.append(write_atomic(folder / f"{name}.xlsx", lambda p: wb.save(p)))
+    return out
+
+
+def fill_sheet(ws, rows: list[dict], columns: list[str], totals: list[str],
+               headers: list[str] | None = None, total_label: str = "total") -> None:
+    """Header (bold, frozen), rows, a bold totals row, widths, landscape fit to width."""
+    ws.append(headers or columns)
+    for r in with_totals(rows, columns, totals, total_label):
+        ws.append([_cell(r.get(c, "")) for c in columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    if totals and rows:
+        for cell in ws[ws.max_row]:
+            cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    for i, col in enumerate(columns, start=1):
+        width = max([len(str((headers or columns)[i - 1])) * 2] +
+                    [len(str(r.get(col, ""))) for r in rows[:200]])
+        ws.column_dimensions[ws.cell(1, i).column_letter].width = min(max(width + 2, 8), 60)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def workbook(sheets: list[Sheet]) -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
     for title, rows, columns, totals in sheets:
-        ws = wb.create_sheet(title[:31])
-        ws.append(columns)
-        for r in with_totals(rows, columns, totals):
-            ws.append([_cell(r.get(c, "")) for c in columns])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        if totals and rows:
-            for cell in ws[ws.max_row]:
-                cell.font = Font(bold=True)
-        ws.freeze_panes = "A2"
-        for i, col in enumerate(columns, start=1):
-            width = max([len(str(col))] + [len(str(r.get(col, ""))) for r in rows[:200]])
-            ws.column_dimensions[ws.cell(1, i).column_letter].width = min(max(width + 2, 8), 60)
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-    out.append(write_atomic(folder / f"{name}.xlsx", lambda p: wb.save(p)))
-    return out
+        fill_sheet(wb.create_sheet(title[:31]), rows, columns, totals)
+    return wb

@@ -18,7 +18,8 @@ from models.plan import Group, Plan
 from scheduler.assign import assign_staff
 from scheduler.cpsat import DET_PER_SECOND, SolveOptions, interruptible
 from scheduler.grouping import class_key, plan_groups
-from scheduler.calendar import day_counts
+from scheduler.calendar import day_counts, term_dates
+from models.school import fmt_time
 from scheduler.money import budget, flex_ledger, staff_pay, student_fees, yuan
 from scheduler.rules import standard_teachers
 
@@ -117,6 +118,18 @@ def _solve(inst: Instance, opts: SolveOptions) -> Plan:
         "shortage_minutes_per_week": staff.shortage_minutes,
         "penalties": penalties,
         "budget": budget(inst, plan.fees, staff.duties),
+        "language": school.language,
+        "group_cap": rules.group_cap,
+        "weekly_limits": {t.id: (t.max_weekly_minutes if t.max_weekly_minutes is not None
+                                 else rules.max_weekly_minutes) for t in inst.volunteers},
+        "calendar": {d: [x.isoformat() for x in dates]
+                     for d, dates in term_dates(school.term).items()},
+        "sessions": {x.id: {"name": x.name, "start": fmt_time(x.start), "end": fmt_time(x.end),
+                            "days": list(x.days), "signup": x.signup} for x in school.sessions},
+        "people": {"staff": {t.id: {"name": t.name, "kind": t.kind} for t in inst.teachers},
+                   "students": {x.id: {"name": x.name, "class": x.klass,
+                                       "noon": list(x.noon), "afternoon": list(x.afternoon)}
+                                for x in inst.enrolled}},
         "flex_ledger": flex_ledger(inst, staff.duties),
         "solve_stats": {"seconds": round(time.monotonic() - t0, 3), "workers": workers,
                         "time_limit": time_limit},

@@ -1,0 +1,186 @@
+"""Schedule charts (matplotlib), from ``plan.json`` alone.
+
+- ``gantt``: the week's duties, one panel per weekday, people x time, coloured by session
+  (managers grey), shortages in red on their own row;
+- ``load``: each person's weekly service minutes against their weekly limit;
+- ``staffing``: per session and weekday, the standard T(n) beside the groups formed;
+- ``sizes``: each group's headcount per day against the cap.
+Each returns the figure and the number of bars drawn (tests count them). Chinese labels need
+a CJK font: ``cjk_font()`` finds one (Debian ``fonts-wqy-microhei`` and the Noto CJK fonts
+are known); without one, labels fall back to English with a one-line warning, never boxes.
+"""
+from __future__ import annotations
+
+import warnings
+from collections import Counter, defaultdict
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+from models.plan import Plan  # noqa: E402
+from models.school import WEEKDAYS  # noqa: E402
+from scheduler.labels import day_name, words  # noqa: E402
+
+CJK_FONTS = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC",
+             "Source Han Sans SC", "SimHei", "Microsoft YaHei", "PingFang SC")
+KINDS = ("gantt", "load", "staffing", "sizes")
+COLOURS = ["#4C72B0", "#55A868", "#8172B2", "#CCB974", "#64B5CD", "#DD8452"]
+
+
+def cjk_font() -> str | None:
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((n for n in CJK_FONTS if n in names), None)
+
+
+def setup_language(lang: str) -> tuple[str, str | None]:
+    """The language charts can be drawn in, and a warning when Chinese had to give way."""
+    if lang != "zh":
+        return lang, None
+    font = cjk_font()
+    if font is None:
+        return "en", ("no Chinese font found (install fonts-wqy-microhei); chart labels "
+                      "are in English")
+    plt.rcParams["font.family"] = "sans-serif"
+    plt.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
+    plt.rcParams["axes.unicode_minus"] = False
+    return "zh", None
+
+
+def _m(t: str) -> int:
+    return int(t[:2]) * 60 + int(t[3:])
+
+
+def _name(plan: Plan, sid: str) -> str:
+    return plan.extra.get("people", {}).get("staff", {}).get(sid, {}).get("name", sid)
+
+
+def gantt(plan: Plan, lang: str):
+    w = words(lang)
+    sessions = list(plan.extra.get("sessions", {}))
+    colour = {s: COLOURS[i % len(COLOURS)] for i, s in enumerate(sessions)}
+    people = sorted({d.staff for d in plan.duties})
+    rows = people + ([w["shortage"]] if plan.shortages else [])
+    fig, axes = plt.subplots(1, 5, figsize=(20, max(4, 0.22 * len(rows) + 1.5)), sharey=True)
+    bars = 0
+    for ax, day in zip(axes, WEEKDAYS):
+        for d in plan.duties:
+            if d.day == day:
+                ax.barh(rows.index(d.staff), _m(d.end) - _m(d.start), left=_m(d.start),
+                        color=colour.get(d.session, "#999999") if d.role == "teacher"
+                        else "#999999", edgecolor="white", height=0.8)
+                bars += 1
+        for s in plan.shortages:
+            if s.day == day:
+                ax.barh(len(rows) - 1, _m(s.end) - _m(s.start), left=_m(s.start),
+                        color="#D62728", height=0.8)
+                bars += 1
+        ax.set_title(day_name(day, lang))
+        ticks = range(11 * 60, 18 * 60, 60)
+        ax.set_xticks(list(ticks), [f"{t // 60}:00" for t in ticks], fontsize=7)
+        ax.set_xlim(11 * 60, 17 * 60 + 30)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(range(len(rows)), [_name(plan, r) if r in people else r for r in rows],
+                       fontsize=7)
+    axes[0].invert_yaxis()
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colour[s]) for s in sessions]
+    handles.append(plt.Rectangle((0, 0), 1, 1, color="#999999"))
+    labels = [plan.extra["sessions"][s]["name"] if lang == "zh" else s for s in sessions]
+    labels.append(w["manager"])
+    if plan.shortages:
+        handles.append(plt.Rectangle((0, 0), 1, 1, color="#D62728"))
+        labels.append(w["shortage"])
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels))
+    fig.suptitle(f"{plan.extra.get('school', '')} {w['gantt_title']}")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig, bars
+
+
+def load(plan: Plan, lang: str):
+    w = words(lang)
+    minutes = Counter()
+    for d in plan.duties:
+        minutes[d.staff] += _m(d.end) - _m(d.start)
+    people = sorted(minutes, key=lambda s: (-minutes[s], s))
+    limits = plan.extra.get("weekly_limits", {})
+    fig, ax = plt.subplots(figsize=(8, max(3, 0.25 * len(people) + 1)))
+    ax.barh(range(len(people)), [minutes[p] for p in people], color=COLOURS[0])
+    for i, p in enumerate(people):
+        if p in limits:
+            ax.plot([limits[p], limits[p]], [i - 0.4, i + 0.4], color="#D62728",
+                    label=w["limit"] if i == 0 else None)
+    ax.set_yticks(range(len(people)), [_name(plan, p) for p in people], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel(w["load"])
+    ax.legend(loc="lower right")
+    ax.set_title(f"{plan.extra.get('school', '')} {w['load_title']}")
+    fig.tight_layout()
+    return fig, len(people)
+
+
+def staffing(plan: Plan, lang: str):
+    w = words(lang)
+    rows = plan.staffing
+    fig, ax = plt.subplots(figsize=(max(6, 0.6 * len(rows) + 2), 4))
+    x = range(len(rows))
+    ax.bar([i - 0.2 for i in x], [r["standard_teachers"] for r in rows], width=0.4,
+           color=COLOURS[1], label=w["standard"])
+    ax.bar([i + 0.2 for i in x], [r["groups"] for r in rows], width=0.4, color=COLOURS[0],
+           label=w["formed"])
+    names = {sid: (v["name"] if lang == "zh" else sid)
+             for sid, v in plan.extra.get("sessions", {}).items()}
+    ax.set_xticks(list(x), [f"{names.get(r['session'], r['session'])}\n"
+                            f"{day_name(r['day'], lang)}" for r in rows], fontsize=7)
+    ax.legend()
+    ax.set_title(f"{plan.extra.get('school', '')} {w['staffing_title']}")
+    fig.tight_layout()
+    return fig, 2 * len(rows)
+
+
+def sizes(plan: Plan, lang: str):
+    w = words(lang)
+    people = plan.extra.get("people", {}).get("students", {})
+    sessions = plan.extra.get("sessions", {})
+    cap = plan.extra.get("group_cap", 45)
+    present = defaultdict(dict)
+    for g in plan.groups:
+        signup = sessions.get(g.session, {}).get("signup")
+        for day in sessions.get(g.session, {}).get("days", WEEKDAYS):
+            n = sum(1 for s in g.students if day in people.get(s, {}).get(signup, []))
+            if n:  # a bar for each group-day, none for days the group does not meet
+                present[g.id][day] = n
+    groups = [g.id for g in plan.groups]
+    fig, ax = plt.subplots(figsize=(max(8, 0.35 * len(groups) * 5 / 4), 4))
+    width = 0.8 / 5
+    bars = 0
+    for k, day in enumerate(WEEKDAYS):
+        xs = [i + (k - 2) * width for i, g in enumerate(groups) if day in present[g]]
+        ys = [present[g][day] for g in groups if day in present[g]]
+        ax.bar(xs, ys, width=width, color=COLOURS[k % len(COLOURS)], label=day_name(day, lang))
+        bars += len(xs)
+    ax.axhline(cap, color="#D62728", linestyle="--", label=f"{w['cap']} {cap}")
+    ax.set_xticks(range(len(groups)), groups, rotation=90, fontsize=7)
+    ax.set_ylabel(w["present"])
+    ax.set_ylim(0, cap * 1.35)
+    ax.legend(ncol=6, fontsize=7, loc="upper center")
+    ax.set_title(f"{plan.extra.get('school', '')} {w['sizes_title']}")
+    fig.tight_layout()
+    return fig, bars
+
+
+def draw(plan: Plan, kind: str, lang: str):
+    """(figure, bars drawn, warning or None) for one chart kind."""
+    lang, warning = setup_language(lang)
+    fig, bars = {"gantt": gantt, "load": load, "staffing": staffing, "sizes": sizes}[kind](
+        plan, lang)
+    return fig, bars, warning
+
+
+def save(fig, path) -> None:
+    """Save by the file's extension (.png, .svg, .pdf), then free the figure."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # a missing glyph must not pass silently
+        fig.savefig(path, dpi=120, format=str(path).rsplit(".", 1)[-1])
+    plt.close(fig)

@@ -1,0 +1,149 @@
+"""Hand-outs: term workbook, rosters with calendars, public notices, charts."""
+from __future__ import annotations
+
+import json
+import warnings
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+from icalendar import Calendar
+
+from cli import main
+from models.plan import Plan
+from scheduler import charts
+from scheduler.publish import mask_name, roster_ics, student_notice, timetable_sheets
+from tests.conftest import students_rows, write_instance
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory):
+    """Two groups on Tue and Wed (holiday on one Tuesday), a manager-free small school."""
+    tmp = tmp_path_factory.mktemp("pub")
+    school = ('[school]\nname = "Pub School"\nlanguage = "zh"\n[term]\nstart = 2026-09-07\n'
+              'end = 2026-09-25\nofficial_holidays = false\nholidays = [2026-09-15]\n'
+              'makeup_days = { 2026-09-19 = "Wed" }\n')
+    rows = students_rows(60, afternoon="Tue Wed") + \
+        "S0900,欧阳娜娜,3,3-1,,Tue,left_behind,exempt,,,enrolled,\n"
+    folder = write_instance(tmp / "i", students=rows, school=school,
+                            teachers="T1,王老师,yes,no,staff,,,3-1,no\nT2,李老师,yes,no,staff,,,,no\n",
+                            availability="T1,Tue,after-upper,available\nT1,Wed,after-upper,available\n"
+                            "T2,Tue,after-upper,available\nT2,Wed,after-upper,available\n")
+    out = tmp / "out"
+    r = CliRunner().invoke(main, ["plan", str(folder), "--out", str(out), "--time-limit", "2"])
+    assert r.exit_code == 0, r.output
+    return out, Plan.from_dict(json.loads((out / "plan.json").read_text()))
+
+
+def test_plan_writes_every_hand_out(planned):
+    out, _ = planned
+    names = {p.name for p in out.iterdir()}
+    assert {"timetable.xlsx", "notice-students.csv", "notice-duties.xlsx",
+            "chart-gantt.png", "chart-sizes.png", "rosters"} <= names
+    assert not [n for n in names if n.endswith(".tmp")]
+
+
+def test_workbook_sheets_rows_and_totals(planned):
+    out, plan = planned
+    wb = openpyxl.load_workbook(out / "timetable.xlsx")
+    assert wb.sheetnames == ["概况", "分组名单", "值班表 after-upper", "管理人员", "教师值班",
+                             "服务费", "劳务费", "经费收支", "师资配备"]
+    assert wb["分组名单"].max_row == 1 + sum(len(g.students) for g in plan.groups)
+    fees = wb["服务费"]
+    assert fees.cell(fees.max_row, 1).value == "合计"
+    total = Decimal(str(fees.cell(fees.max_row, 5).value)).quantize(Decimal("0.01"))
+    assert total == sum(Decimal(f["service_fee"]) for f in plan.fees)
+    grid = wb["值班表 after-upper"]
+    assert grid.max_row == 1 + 2 and grid.max_column == 2 + len(plan.groups)  # Tue, Wed
+    assert wb["概况"].freeze_panes == "A2"
+
+
+def test_ics_one_event_per_duty_and_service_date(planned):
+    _, plan = planned
+    cal = Calendar.from_ical(roster_ics(plan, "T1"))
+    events = [c for c in cal.walk("VEVENT")]
+    dates = plan.extra["calendar"]
+    want = sum(len(dates[d.day]) for d in plan.duties if d.staff == "T1")
+    assert len(events) == want and want > 0
+    starts = {e.decoded("dtstart").date().isoformat() for e in events}
+    assert "2026-09-15" not in starts and "2026-09-19" in starts  # holiday out, make-up in
+    assert str(events[0].decoded("dtstart").tzinfo) == "Asia/Shanghai"
+
+
+def test_roster_command_formats(planned, tmp_path):
+    out, _ = planned
+    r = CliRunner().invoke(main, ["roster", str(out), "--all", "--format", "ics", "--out",
+                                  str(tmp_path / "r")])
+    assert r.exit_code == 0 and len(list((tmp_path / "r").glob("*.ics"))) == 2
+    r = CliRunner().invoke(main, ["roster", str(out), "--teacher", "T9", "--out",
+                                  str(tmp_path / "r")])
+    assert r.exit_code == 2 and "no duty" in r.output
+
+
+def test_notice_hides_ids_categories_and_full_names(planned):
+    _, plan = planned
+    rows = student_notice(plan)
+    text = json.dumps(rows, ensure_ascii=False)
+    assert "欧*娜" in text and "欧阳娜娜" not in text
+    for word in ("S0900", "left_behind", "exempt", "留守", "免收"):
+        assert word not in text
+    assert set(rows[0]) == {"group", "session", "time", "class", "name", "days"}
+
+
+@given(st.text(min_size=2, max_size=6).filter(lambda s: s.strip() == s and len(set(s)) > 1))
+def test_masked_name_never_shows_the_whole_name(name):
+    masked = mask_name(name)
+    assert masked != name and "*" in masked and masked[0] == name[0]
+
+
+@pytest.mark.parametrize("kind, bars", [("staffing", lambda p: 2 * len(p.staffing)),
+                                        ("load", lambda p: len({d.staff for d in p.duties})),
+                                        ("gantt", lambda p: len(p.duties) + len(p.shortages))])
+def test_chart_bar_counts(planned, kind, bars):
+    _, plan = planned
+    fig, n, _ = charts.draw(plan, kind, "en")
+    assert n == bars(plan)
+    assert len([p for ax in fig.axes for p in ax.patches]) >= n
+    charts.save(fig, planned[0] / f"t-{kind}.png")
+
+
+def test_sizes_chart_counts_group_days(planned):
+    _, plan = planned
+    fig, n, _ = charts.draw(plan, "sizes", "en")
+    assert n == 2 * len(plan.groups)  # every group present on its session's two days
+    charts.save(fig, planned[0] / "t-sizes.png")
+
+
+@pytest.mark.skipif(charts.cjk_font() is None, reason="no CJK font installed")
+def test_chinese_labels_render_without_missing_glyphs(planned, tmp_path):
+    _, plan = planned
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig, _, warning = charts.draw(plan, "gantt", "zh")
+        charts.save(fig, tmp_path / "g.png")
+    assert warning is None
+
+
+def test_no_cjk_font_falls_back_to_english(planned, monkeypatch, tmp_path):
+    _, plan = planned
+    monkeypatch.setattr(charts, "cjk_font", lambda: None)
+    fig, _, warning = charts.draw(plan, "staffing", "zh")
+    assert "English" in warning
+    assert all(ord(c) < 128 for ax in fig.axes for c in ax.get_title())
+    charts.save(fig, tmp_path / "s.png")
+
+
+def test_chart_command_svg(planned, tmp_path):
+    out, _ = planned
+    r = CliRunner().invoke(main, ["chart", str(out), "--kind", "sizes", "--out",
+                                  str(tmp_path / "s.svg")])
+    assert r.exit_code == 0 and (tmp_path / "s.svg").read_text().startswith("<?xml")
+
+
+def test_workbook_in_english(planned):
+    _, plan = planned
+    titles = [t for t, *_ in timetable_sheets(plan, "en")]
+    assert titles[:2] == ["summary", "groups"]
