@@ -123,7 +123,7 @@ def load(plan: Plan, lang: str):
 def staffing(plan: Plan, lang: str):
     w = words(lang)
     rows = plan.staffing
-    fig, ax = plt.subplots(figsize=(max(6, 0.6 * len(rows) + 2), 4))
+    fig, ax = plt.subplots(figsize=(max(6, 0.85 * len(rows) + 2), 4))
     x = range(len(rows))
     ax.bar([i - 0.2 for i in x], [r["standard_teachers"] for r in rows], width=0.4,
            color=COLOURS[1], label=w["standard"])
