@@ -15,6 +15,7 @@ class Problem:
     value: str | None = None
     expected: str | None = None
     severity: str = "error"  # error | warning
+    private: bool = False  # the value is a name or category: not printed (SPEC §7)
 
     def __str__(self) -> str:
         where = self.file
@@ -23,7 +24,10 @@ class Problem:
         if self.column:
             where += f", column '{self.column}'"
         text = f"{where}: {self.message}"
-        if self.value is not None:
+        if self.value is not None and self.private:
+            text += " (value hidden: private data)" + (
+                f" (expected {self.expected})" if self.expected else "")
+        elif self.value is not None:
             text += f" (found {self.value!r}"
             text += f"; expected {self.expected})" if self.expected else ")"
         elif self.expected:

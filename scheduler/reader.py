@@ -17,6 +17,7 @@ extra columns, official holidays unknown for part of the term.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -74,6 +75,9 @@ def read_instance(path: str | Path) -> Instance:
     teachers = _teachers(*raw["teachers"], problems)
     named = {r["id"] for _, r in raw["teachers"][1]}  # bad rows too: no cascade of errors
     avail = _availability(school, teachers, named, *raw["availability"], problems)
+    _ids_across_files(raw, problems)
+    if not any(p.severity == "error" for p in problems):
+        _manager_windows(school, students, teachers, avail, problems)
     for text in calendar.calendar_warnings(school.term):
         problems.append(Problem("school.toml", text, column="term.holidays",
                                 severity="warning"))
@@ -104,11 +108,8 @@ def _read_folder(path: Path, problems: list[Problem]):
         else:
             try:
                 rows = tables.table_from_rows(tables.read_csv_rows(f), name, kind, problems)
-            except tables.DecodeError as exc:
+            except (tables.DecodeError, tables.CsvError) as exc:
                 problems.append(Problem(name, str(exc), row=exc.row))
-            except Exception as exc:  # csv.Error: unbalanced quotes and the like
-                problems.append(Problem(name, f"malformed CSV: {exc}",
-                                        expected="quotes in pairs, one record per line"))
         raw[kind] = (name, rows)
     return school, raw
 
@@ -116,7 +117,8 @@ def _read_folder(path: Path, problems: list[Problem]):
 def _read_workbook(path: Path, problems: list[Problem]):
     try:
         wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
-    except Exception as exc:
+        formulas = openpyxl.load_workbook(path, read_only=False, data_only=False)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is bad input
         raise InputError([Problem(path.name, f"cannot open workbook: {exc}",
                                   expected="an .xlsx file saved by Excel or WPS")]) from None
     sheets = {}
@@ -152,7 +154,8 @@ def _read_workbook(path: Path, problems: list[Problem]):
     raw = {}
     for kind in FILES:
         name = f"{path.name}:{kind}"
-        rows = (tables.table_from_rows(tables.read_sheet_rows(wb, sheets[kind]), name, kind,
+        rows = (tables.table_from_rows(tables.read_sheet_rows(wb, sheets[kind], name, problems,
+                                                              formulas), name, kind,
                                        problems) if sheets[kind] else [])
         raw[kind] = (name, rows)
     return school, raw
@@ -162,22 +165,33 @@ def _pick(vocab: str, text: str) -> str | None:
     return VOCAB[vocab].get(text.strip().lower(), VOCAB[vocab].get(text.strip()))
 
 
+PRIVATE = {"name", "priority", "fee_category", "fee_reduction"}
+
+
+def _no_rows(file: str, rows, what: str, problems: list[Problem]) -> None:
+    if not rows and not any(p.file == file and p.severity == "error" for p in problems):
+        problems.append(Problem(file, f"no {what} listed: the table has only its header",
+                                row=2, expected=f"one row per {what[:-1]}"))
+
+
 def _students(school: School, file: str, rows, problems: list[Problem]) -> list[Student]:
     out, seen = [], {}
+    _no_rows(file, rows, "students", problems)
     for n, r in rows:
         bad = len(problems)
 
         def err(col, msg, value, expected):
             problems.append(Problem(file, msg, row=n, column=col, value=value,
-                                    expected=expected))
+                                    expected=expected, private=col in PRIVATE))
 
         sid = r["id"]
         if not sid:
             err("id", "student id missing", sid, "a unique id such as S0001")
         elif sid in seen:
-            err("id", f"duplicate student id (also on row {seen[sid]})", sid, "a unique id")
+            err("id", f"duplicate student id (also on row {seen[sid][0]}, class "
+                f"{seen[sid][1]}): one row per student, in one class", sid, "a unique id")
         else:
-            seen[sid] = n
+            seen[sid] = (n, r["class"])
         if not r["name"]:
             err("name", "name missing", r["name"], "the student's name")
         grade = parse_grade(r["grade"])
@@ -235,7 +249,12 @@ def _students(school: School, file: str, rows, problems: list[Problem]) -> list[
         applied_on = None
         if r.get("applied_on", "").strip():
             applied_on = tables.parse_date(r["applied_on"])
-            if applied_on is None:
+            text = r["applied_on"].strip()
+            if applied_on is None and text.replace(".", "").isdigit() and 20000 < float(text) < 80000:
+                as_date = date(1899, 12, 30) + timedelta(days=int(float(text)))
+                err("applied_on", f"a number where a date belongs (Excel's day {text} is "
+                    f"{as_date}); format the column as a date", text, "YYYY-MM-DD")
+            elif applied_on is None:
                 err("applied_on", "not a date", r["applied_on"], "YYYY-MM-DD")
         if len(problems) == bad:
             out.append(Student(sid, r["name"], grade, klass, taken["noon"], taken["afternoon"],
@@ -268,6 +287,7 @@ def _reduction(text: str, err) -> Reduction | None:
 
 def _teachers(file: str, rows, problems: list[Problem]) -> list[Teacher]:
     out, seen = [], {}
+    _no_rows(file, rows, "staff members", problems)
     for n, r in rows:
         bad = len(problems)
 
@@ -362,9 +382,9 @@ def _availability(school: School, teachers: list[Teacher], named: set[str], file
             err("day", f"{sid} does not run on {day}; row ignored", r["day"],
                 " ".join(sessions[sid].days), severity="warning")
         if not teacher.volunteer and status != "unavailable":
-            err("teacher", "availability given for a staff member who does not volunteer; "
-                "they are never assigned (set volunteer = yes to use it)", r["teacher"], None,
-                severity="warning")
+            err("teacher", "availability given for a staff member who does not volunteer "
+                "(SPEC: teachers serve only by choice); set volunteer = yes in teachers.csv "
+                "or delete this row", r["teacher"], "a volunteer's id")
         out.append(Availability(teacher.id, day, sid, status))
     declared = {a.teacher for a in out if a.status != "unavailable"}
     for t in teachers:
@@ -374,3 +394,44 @@ def _availability(school: School, teachers: list[Teacher], named: set[str], file
                                     "not be assigned", column="id", value=t.id,
                                     severity="warning"))
     return out
+
+
+def _ids_across_files(raw, problems: list[Problem]) -> None:
+    """A student id that is also a staff id makes rosters and pay ambiguous."""
+    staff = {r["id"]: n for n, r in raw["teachers"][1] if r["id"]}
+    file = raw["students"][0]
+    for n, r in raw["students"][1]:
+        if r["id"] in staff:
+            problems.append(Problem(file, f"id is also a staff id ({raw['teachers'][0]} row "
+                                    f"{staff[r['id']]})", row=n, column="id", value=r["id"],
+                                    expected="ids unique across students and staff"))
+
+
+def _manager_windows(school: School, students, teachers, avail, problems) -> None:
+    """A duty window that needs a manager on some day (even with the fewest groups) but that
+    no volunteer who can manage has declared: the plan could never fill it."""
+    import math
+
+    from models.instance import Instance
+    from scheduler.availability import window_status
+    from scheduler.rules import managers_for_window
+
+    inst = Instance(school, tuple(students), tuple(teachers), tuple(avail))
+    need: dict[tuple[str, str], int] = {}
+    for st in inst.enrolled:
+        for signup in ("noon", "afternoon"):
+            s = school.session_for(signup, st.grade)
+            for d in st.days(signup) if s else ():
+                need[s.id, d] = need.get((s.id, d), 0) + 1
+    sessions = {s.id: s for s in school.sessions}
+    for d in ("Mon", "Tue", "Wed", "Thu", "Fri"):
+        for w in duty_windows(school.sessions, d):
+            groups = {sid: math.ceil(need.get((sid, d), 0) / school.rules.group_cap)
+                      for sid in w.sessions}
+            if managers_for_window(w, sessions, groups, school.rules) and not any(
+                    window_status(inst, t.id, d, w) != "unavailable" for t in teachers):
+                problems.append(Problem(
+                    "availability.csv", f"{d} {w.id} needs a manager but no volunteer who "
+                    "can manage declared that time; add rows such as "
+                    f"'T001,{d},{w.id},available' for a can_manage = yes volunteer",
+                    column="session", value=f"{d} {w.id}"))

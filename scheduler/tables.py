@@ -109,22 +109,36 @@ class DecodeError(ValueError):
 
 
 def decode_bytes(raw: bytes, file: str) -> tuple[str, str]:
-    """Text and its encoding: UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8"), "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
+    """Text and its encoding: UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030.
+
+    A file that is UTF-8 up to a broken or truncated character is reported there (row
+    named) rather than read as GB18030, which would turn every name into nonsense.
+    """
+    def broken(start: int, why: str) -> DecodeError:
+        row = raw[:start].count(b"\n") + 1
+        return DecodeError(f"{why} (byte offset {start}); save the file from Excel as "
+                           "'CSV UTF-8' and try again", row)
+
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"),
+                       (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom):].decode(codec if codec == "utf-8" else
+                                             ("utf-16-le" if bom == b"\xff\xfe" else
+                                              "utf-16-be")), codec
+            except UnicodeDecodeError as exc:
+                raise broken(exc.start + len(bom), f"broken {codec} text") from None
     try:
         return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        head = raw[: exc.start].decode("utf-8")
+        cjk = sum(1 for ch in head if "\u4e00" <= ch <= "\u9fff")
+        if exc.reason == "unexpected end of data" or cjk >= 2:  # UTF-8 Chinese, then a break
+            raise broken(exc.start, "broken or truncated UTF-8 character") from None
     try:
         return raw.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
-        row = raw[: exc.start].count(b"\n") + 1
-        raise DecodeError(
-            f"the file is not UTF-8, UTF-16 or GB18030 text (undecodable byte at offset "
-            f"{exc.start}); save it from Excel as 'CSV UTF-8' and try again", row) from None
+        raise broken(exc.start, "the file is not UTF-8, UTF-16 or GB18030 text") from None
 
 
 def _cell_text(value: object) -> str:
@@ -139,19 +153,50 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
+class CsvError(ValueError):
+    """A malformed CSV record; ``row`` is where the reader stopped."""
+
+    def __init__(self, message: str, row: int):
+        super().__init__(message)
+        self.row = row
+
+
 def read_csv_rows(path: Path) -> list[list[str]]:
     """Raw records of a CSV file (delimiter: tab for UTF-16 or tab-only headers)."""
     text, _ = decode_bytes(path.read_bytes(), path.name)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
-    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
-                                      strict=True)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:
+        raise CsvError(f"malformed CSV ({exc}): a quote is not closed or stands inside a "
+                       "value", len(rows) + 1) from None
+    return rows
 
 
-def read_sheet_rows(workbook, sheet: str) -> list[list[str]]:
-    """Raw records of one worksheet (merged cells read as their top-left value)."""
+def read_sheet_rows(workbook, sheet: str, file: str, problems: list[Problem],
+                    formulas=None) -> list[list[str]]:
+    """Raw records of one worksheet. Merged cells and formulas without a saved value are
+    problems (an unmerged copy of the sheet is what the reader needs)."""
     ws = workbook[sheet]
-    return [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    for rng in ws.merged_cells.ranges:
+        problems.append(Problem(file, f"merged cells {rng.coord}: unmerge them and fill in "
+                                "every row", row=rng.min_row,
+                                column=ws.cell(1, rng.min_col).value or rng.coord))
+    rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    if formulas is not None:
+        for r, row in enumerate(formulas[sheet].iter_rows(values_only=True), start=1):
+            for c, v in enumerate(row, start=1):
+                if isinstance(v, str) and v.startswith("=") and (
+                        r > len(rows) or c > len(rows[r - 1]) or rows[r - 1][c - 1] == ""):
+                    problems.append(Problem(file, "formula without a saved value: open the "
+                                            "file in Excel or WPS and save it again",
+                                            row=r, column=str(ws.cell(1, c).value or c),
+                                            value=v))
+    return rows
 
 
 def table_from_rows(records: list[list[str]], file: str, kind: str,

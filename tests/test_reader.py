@@ -33,7 +33,7 @@ def test_valid_tiny_instance(tiny):
 
 
 @pytest.mark.parametrize("row, column, fragment", [
-    ("S0001,B,3,3-1,,Tue,,normal,,,enrolled,\n", "id", "duplicate student id (also on row 2)"),
+    ("S0001,B,3,3-1,,Tue,,normal,,,enrolled,\n", "id", "duplicate student id (also on row 2, class 3-1)"),
     ("S9,B,7,7-1,,Tue,,normal,,,enrolled,\n", "grade", "unknown grade"),
     ("S9,B,3,class three,,Tue,,normal,,,enrolled,\n", "class", "unknown class format"),
     ("S9,B,3,4-1,,Tue,,normal,,,enrolled,\n", "class", "class is not in grade 3"),
