@@ -222,7 +222,7 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     2 bad input; 4 no plan found within the time limit.
     Example: afterschool plan haijiang --out plan-out
     """
-    from scheduler.output import write_text
+    from scheduler.output import staged_folder, write_text
     from scheduler.reader import resolve
     from scheduler.solve import solve
     inst = _load(instance)
@@ -235,11 +235,11 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
                    "the volunteers' availability with 'afterschool validate'", err=True)
         sys.exit(EXIT_NO_SOLUTION)
     text = json.dumps(result.to_dict(), ensure_ascii=False, indent=1)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_text(out_dir / ".afterschool-output", "written by afterschool\n")
-    write_text(out_dir / "plan.json", text + "\n")
     skipped = {"workbook", "notice", "rosters", "charts"} if "all" in skip else set(skip)
-    exports = write_exports(result, out_dir, lang, skipped)
+    with staged_folder(out_dir) as stage:  # all or nothing: a failure keeps the old outputs
+        write_text(stage / ".afterschool-output", "written by afterschool\n")
+        write_text(stage / "plan.json", text + "\n")
+        exports = write_exports(result, stage, lang, skipped)
     if as_json:
         click.echo(text)
     else:

@@ -1,12 +1,15 @@
 """Atomic file output: everything is written under a temporary name and renamed.
 
-A run that fails part-way leaves earlier outputs intact and no half-written file.
+A run that fails part-way leaves earlier outputs intact and no half-written file; a run
+that writes several files stages them all in a hidden folder first (``staged_folder``).
 """
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -45,3 +48,23 @@ def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
     for tmp, final in staged:
         os.replace(tmp, final)
     return [final for _, final in staged]
+
+
+@contextmanager
+def staged_folder(folder: Path):
+    """Yield a hidden staging folder inside ``folder``; on success move everything in it
+    into ``folder`` (file by file, each an atomic rename), on failure delete it, so the
+    previous outputs stay as they were."""
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    for src in sorted(staging.rglob("*")):
+        if src.is_file():
+            dest = folder / src.relative_to(staging)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dest)
+    shutil.rmtree(staging, ignore_errors=True)

@@ -48,3 +48,18 @@ def tiny(tmp_path):
     return write_instance(tmp_path / "tiny", students=students_rows(10),
                           teachers="T1,Li,yes,yes,staff,,,3-1,no\n",
                           availability="T1,Tue,after-upper,available\n")
+
+
+def _bundled_digest() -> dict[str, str]:
+    import hashlib
+    root = Path(__file__).resolve().parent.parent / "instances"
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def bundled_inputs_untouched():
+    """The whole suite reads the bundled school; its files must be byte-identical after."""
+    before = _bundled_digest()
+    yield
+    assert _bundled_digest() == before, "a test or command wrote into instances/"
