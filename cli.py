@@ -10,6 +10,7 @@ import functools
 import json
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -512,6 +513,165 @@ def chart(plan_file: str, kind: str, out_file: str | None, lang: str | None) -> 
 
     write_atomic(path, lambda tmp: _save_chart(fig, tmp, path.suffix.lower()))
     click.echo(f"wrote {path} ({bars} bars)")
+
+
+def _csv_list(kind):
+    def convert(ctx, param, value):
+        if not value:
+            return []
+        try:
+            return [kind(v) for v in value.split(",") if v.strip()]
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return convert
+
+
+SCENARIO_KEYS = {"name", "students", "teachers", "cap", "students_per_teacher",
+                 "remainder_threshold", "groups_per_manager", "manager_remainder_threshold",
+                 "days", "seed"}
+
+
+def _scenario_file(path: str, seed: int):
+    """Named scenarios from a TOML file: [[scenario]] tables with the option names."""
+    import tomllib
+
+    from scheduler.scenarios import Scenario, parse_change
+    from scheduler.tables import parse_day
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError([Problem(path, f"cannot read scenarios: {exc}")]) from None
+    out = []
+    for n, raw in enumerate(data.get("scenario", []), start=1):
+        unknown = set(raw) - SCENARIO_KEYS
+        if unknown:
+            raise InputError([Problem(path, f"scenario {n}: unknown key(s) "
+                                      f"{', '.join(sorted(unknown))}",
+                                      expected=", ".join(sorted(SCENARIO_KEYS)))])
+        values = dict(raw)
+        for key in ("students", "teachers"):
+            if isinstance(values.get(key), str):
+                values[key] = parse_change(values[key])
+        if "days" in values:
+            values["days"] = tuple(parse_day(d) for d in values["days"])
+        values.setdefault("name", f"scenario {n}")
+        values.setdefault("seed", seed)
+        out.append(Scenario(**values))
+    return out
+
+
+@main.command()
+@click.argument("instances", nargs=-1, required=True, type=click.Path())
+@click.option("--students", "students", callback=_csv_list(str), default="",
+              help="Extra sign-ups, e.g. +10%,+25%.")
+@click.option("--teachers", "teachers", callback=_csv_list(str), default="",
+              help="Volunteers withdrawn, e.g. -3 or -10%.")
+@click.option("--cap", "cap", callback=_csv_list(int), default="", help="Group caps, e.g. 40,45,50.")
+@click.option("--remainder-threshold", callback=_csv_list(int), default="",
+              help="T(n) remainder thresholds to try.")
+@click.option("--manager-threshold", callback=_csv_list(int), default="",
+              help="M(c) remainder thresholds to try.")
+@click.option("--days", "days", default=None, help="Weekdays served, e.g. 'Tue Wed Thu'.")
+@click.option("--file", "scenario_file", type=click.Path(exists=True), default=None,
+              help="TOML file of named [[scenario]] tables.")
+@click.option("--time-limit", type=click.FloatRange(0.1), default=4.0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Local worker processes.")
+@click.option("--scheduler", "scheduler_address", default=None,
+              help="Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (pip install distributed).")
+@out_option
+@json_option
+@handles_errors
+def scenario(instances, students, teachers, cap, remainder_threshold, manager_threshold, days,
+             scenario_file, time_limit, seed, jobs, scheduler_address, out, as_json) -> None:
+    """What-if staffing scenarios; one comparison table (and chart with --out).
+
+    Variations combine: every value of every option with every other, after the baseline.
+    Several INSTANCES run as one batch (a city's schools).
+    Example: afterschool scenario haijiang --students +10%,+25% --teachers -3 --jobs 2
+    """
+    from scheduler.scenarios import Scenario, combine, sweep
+    from scheduler.tables import parse_days
+    insts = [_load(i) for i in instances]
+    base = Scenario(seed=seed)
+    if days:
+        chosen, bad = parse_days(days)
+        if bad:
+            raise click.BadParameter(f"unknown weekday(s): {' '.join(bad)}", param_hint="--days")
+        base = replace(base, days=tuple(chosen))
+    scenarios = combine(base, students=students, teachers=teachers, cap=cap,
+                        remainder_threshold=remainder_threshold,
+                        manager_remainder_threshold=manager_threshold)
+    if scenario_file:
+        scenarios += _scenario_file(scenario_file, seed)
+    tasks = [(inst, sc, time_limit) for inst in insts for sc in scenarios]
+    with click.progressbar(length=len(tasks), label="scenarios", file=sys.stderr) as bar:
+        done = [0]
+
+        def progress(n):
+            bar.update(n - done[0])
+            done[0] = n
+
+        rows = sweep(tasks, jobs=jobs, scheduler=scheduler_address, progress=progress)
+    cols = ["instance", "scenario", "status", "students", "groups", "group_days",
+            "standard_teachers", "managers", "shortages", "fee_income", "pay", "balance",
+            "solve_s", "shortages_by_day"]
+    _emit([("scenarios", rows, cols, [])], "scenarios", out, as_json, rows)
+    if out and not as_json:
+        from scheduler.charts import scenario_chart
+        from scheduler.output import write_atomic
+        fig = scenario_chart(rows)
+        path = Path(out) / "scenarios.png"
+        write_atomic(path, lambda tmp: _save_chart(fig, tmp, ".png"))
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("instance", type=click.Path())
+@click.option("--time-limit", type=click.FloatRange(0.1), default=8.0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@json_option
+@handles_errors
+def need(instance: str, time_limit: float, seed: int, as_json: bool) -> None:
+    """The fewest extra volunteers (then fewest minutes) that would turn every shortage into a
+    complete plan, with the times each must cover.
+
+    Example: afterschool need haijiang
+    """
+    from scheduler.scenarios import need as find
+    advice, plan_obj = find(_load(instance), time_limit=time_limit, seed=seed)
+    if as_json:
+        click.echo(json.dumps({"extra_volunteers": advice, "complete": not plan_obj.shortages},
+                              ensure_ascii=False, indent=1))
+        return
+    if not advice and not plan_obj.shortages:
+        click.echo("no extra volunteers needed: today's volunteers cover every duty")
+        return
+    click.echo(f"{len(advice)} more volunteer(s) would cover all groups"
+               + ("" if not plan_obj.shortages else " as far as possible") + ":")
+    for a in advice:
+        click.echo(f"  - one for {', '.join(a['windows'])} ({a['minutes']} min a week)")
+
+
+@main.command()
+@click.argument("instance", type=click.Path())
+@click.option("--time-limit", type=click.FloatRange(0.1), default=4.0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@out_option
+@json_option
+@handles_errors
+def admit(instance: str, time_limit: float, seed: int, out: str | None, as_json: bool) -> None:
+    """Which 'applied' students today's volunteers can take: priority children first
+    (disabled, left-behind, migrant workers', staff's), then by application date; the rest
+    wait. Each with a reason.
+
+    Example: afterschool admit haijiang --out admission
+    """
+    from scheduler.scenarios import admit as choose
+    rows = choose(_load(instance), time_limit=time_limit, seed=seed)
+    _emit([("admission", rows, ["order", "student", "class", "decision", "reason"], [])],
+          "admission", out, as_json, rows)
 
 
 @main.command()

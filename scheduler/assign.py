@@ -54,8 +54,10 @@ def _limit(inst: Instance, t) -> int:
 
 def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                  group_classes: dict[str, set[str]], opts: SolveOptions,
-                 budget: float) -> Assignment:
-    """``present[(day, session)]`` lists the groups on duty; returns duties and shortages."""
+                 budget: float, new_people: frozenset[str] = frozenset()) -> Assignment:
+    """``present[(day, session)]`` lists the groups on duty; returns duties and shortages.
+    ``new_people`` are hypothetical volunteers (``afterschool need``): after coverage the
+    second phase uses as few of them as possible, then as few of their minutes."""
     school, rules = inst.school, inst.school.rules
     sessions = {s.id: s for s in school.sessions}
     m = cp_model.CpModel()
@@ -166,8 +168,18 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                     m.add_implication(var, on)
                 starts.append(on)
         non_pref = sum(mins * var for mins, var, *_ in penalties_pref)
-        p2 = solve_phase(m, 4 * sum(excess) + 2 * non_pref + 30 * sum(starts), "staff fairness",
-                         opts, budget / 2)
+        soft = 4 * sum(excess) + 2 * non_pref + 30 * sum(starts)
+        name = "staff fairness"
+        if new_people:  # fewest added people, then fewest added minutes, before fairness
+            used = []
+            for t in sorted(new_people & set(load_vars)):
+                flag = m.new_bool_var(f"new_{t}")
+                m.add(load_vars[t] <= 10_000 * flag)
+                used.append(flag)
+            added = sum(load_vars[t] for t in new_people if t in load_vars)
+            soft = 10_000_000 * sum(used) + 1_000 * added + soft
+            name = "fewest new volunteers"
+        p2 = solve_phase(m, soft, name, opts, budget / 2, required=bool(new_people))
         phases.append(p2)
         if p2.has_solution:
             solver = p2.solver

@@ -182,3 +182,19 @@ def save(fig, path) -> None:
     """Save by the file's extension (.png, .svg, .pdf), then free the figure."""
     fig.savefig(path, dpi=120, format=str(path).rsplit(".", 1)[-1])
     plt.close(fig)
+
+
+def scenario_chart(rows: list[dict]):
+    """Group-days and shortages per scenario, side by side."""
+    fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(rows) + 2), 4))
+    x = range(len(rows))
+    ax.bar([i - 0.2 for i in x], [r["group_days"] for r in rows], width=0.4,
+           color=COLOURS[0], label="group-days")
+    ax.bar([i + 0.2 for i in x], [r["shortages"] for r in rows], width=0.4, color="#D62728",
+           label="shortages")
+    ax.set_xticks(list(x), [f"{r['instance']}\n{r['scenario']}" for r in rows], fontsize=7,
+                  rotation=20)
+    ax.legend()
+    ax.set_title("scenarios")
+    fig.tight_layout()
+    return fig

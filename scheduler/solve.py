@@ -25,16 +25,16 @@ from scheduler.rules import standard_teachers
 
 
 def solve(inst: Instance, *, time_limit: float = 8.0, seed: int = 0, workers: int = 1,
-          log=None) -> Plan:
+          log=None, new_people: frozenset[str] = frozenset()) -> Plan:
     """Plan the term for ``inst`` (see the module docstring). ``time_limit`` is about wall
     seconds on the reference machine, converted to deterministic solver time. Ctrl-C stops
     the search; the plan so far is returned with ``interrupted`` set."""
     opts = SolveOptions(time_limit=time_limit, seed=seed, workers=workers, log=log)
     with interruptible(opts):
-        return _solve(inst, opts)
+        return _solve(inst, opts, new_people)
 
 
-def _solve(inst: Instance, opts: SolveOptions) -> Plan:
+def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Plan:
     time_limit, seed, workers = opts.time_limit, opts.seed, opts.workers
     det_budget = time_limit * DET_PER_SECOND
     t0 = time.monotonic()
@@ -89,7 +89,7 @@ def _solve(inst: Instance, opts: SolveOptions) -> Plan:
                 penalties.append({"rule": "class split", "cost": 1000 * (len(gids) - 1),
                                   "text": f"class {k} split over {len(gids)} groups in {s.id} "
                                           f"({', '.join(gids)})"})
-    staff = assign_staff(inst, present, group_classes, opts, det_budget * 0.4)
+    staff = assign_staff(inst, present, group_classes, opts, det_budget * 0.4, new_people)
     parts.extend(p.as_dict() for p in staff.phases)
     penalties.extend(staff.penalties)
     status = overall_status(grouping_stats, staff)

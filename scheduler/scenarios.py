@@ -1,0 +1,250 @@
+"""Staffing scenarios (SPEC §3–§6): what-if sweeps, the fewest extra volunteers, admission.
+
+- ``Scenario``: a named variation of an instance — extra sign-ups drawn (seeded) from the
+  instance's own grade, class and weekday mix (``students = 0.25``), volunteers withdrawn
+  (``teachers = -3`` people or ``-0.1`` of them, seeded), the cap, the T(n) and M(c)
+  thresholds, the weekdays served. ``apply(instance, scenario)`` makes the varied instance.
+- ``run_scenario(task)`` plans one (instance, scenario) and returns one comparison row:
+  status, groups, group-days, standard teachers, managers, shortages by day and slot, fee
+  income, pay, balance, solve time. A plain function of picklable data, so any executor runs
+  it: ``sweep`` uses the caller, a local process pool (``jobs``) or a Dask cluster
+  (``scheduler`` address); rows come back in task order, identical whichever ran them.
+- ``need(instance)``: the fewest extra volunteers, then the fewest extra minutes, that turn
+  every shortage into a complete plan, with the duty windows each must cover.
+- ``admit(instance)``: which ``applied`` students today's volunteers can take — priority
+  categories first (disabled, left-behind, migrant, staff children), then application date —
+  each with a reason; the rest wait, also with a reason.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from datetime import date
+
+from models.instance import Instance
+from models.people import Availability, Teacher
+from models.school import WEEKDAYS
+from scheduler.solve import solve
+
+PRIORITY_ORDER = ("disabled", "left_behind", "migrant", "staff_child")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str = "baseline"
+    students: float = 0.0  # extra sign-ups as a fraction of the enrolled (0.25 = +25 %)
+    teachers: float = 0.0  # volunteers withdrawn: -3 people, or -0.1 = 10 % of them
+    cap: int | None = None
+    students_per_teacher: int | None = None
+    remainder_threshold: int | None = None
+    groups_per_manager: int | None = None
+    manager_remainder_threshold: int | None = None
+    days: tuple[str, ...] | None = None  # weekdays served
+    seed: int = 0
+
+
+def _rng(sc: Scenario, what: str) -> random.Random:
+    digest = hashlib.sha256(f"{sc.seed}|{sc.name}|{what}".encode()).hexdigest()
+    return random.Random(int(digest[:16], 16))
+
+
+def apply(inst: Instance, sc: Scenario) -> Instance:
+    """The instance as the scenario varies it (deterministic for the scenario's seed)."""
+    school = inst.school
+    rules = school.rules
+    changes = {k: getattr(sc, k) for k in ("students_per_teacher", "remainder_threshold",
+                                           "groups_per_manager", "manager_remainder_threshold")
+               if getattr(sc, k) is not None}
+    if sc.cap is not None:
+        changes["group_cap"] = sc.cap
+    if changes:
+        school = replace(school, rules=replace(rules, **changes))
+    students = list(inst.students)
+    if sc.students > 0:
+        rng = _rng(sc, "students")
+        pool = sorted(inst.enrolled, key=lambda s: s.id)
+        for k in range(round(len(pool) * sc.students)):
+            model = rng.choice(pool)
+            students.append(replace(model, id=f"X{k + 1:05d}", name=f"新报名{k + 1}",
+                                    priority=(), fee_category="normal", fee_reduction=None))
+    teachers = list(inst.teachers)
+    if sc.teachers < 0:
+        vols = sorted(t.id for t in inst.volunteers)
+        n = round(-sc.teachers * len(vols)) if sc.teachers > -1 else int(-sc.teachers)
+        gone = set(_rng(sc, "teachers").sample(vols, min(n, len(vols))))
+        teachers = [replace(t, volunteer=False) if t.id in gone else t for t in teachers]
+    avail = [a for a in inst.availability
+             if not any(t.id == a.teacher and not t.volunteer for t in teachers)]
+    if sc.days is not None:
+        school = replace(school, sessions=tuple(
+            replace(s, days=tuple(d for d in s.days if d in sc.days)) for s in school.sessions))
+        students = [replace(s, noon=tuple(d for d in s.noon if d in sc.days),
+                            afternoon=tuple(d for d in s.afternoon if d in sc.days))
+                    for s in students]
+    return Instance(school, tuple(students), tuple(teachers), tuple(avail), inst.source)
+
+
+def _shortage_text(plan) -> str:
+    by = Counter((s.day, s.start, s.end, s.role) for s in plan.shortages)
+    return "; ".join(f"{d} {a}-{b} {role} x{n}" for (d, a, b, role), n in
+                     sorted(by.items(), key=lambda kv: (WEEKDAYS.index(kv[0][0]), kv[0][1:])))
+
+
+def run_scenario(task: tuple[Instance, Scenario, float]) -> dict:
+    """Plan one scenario; one row of the comparison table."""
+    inst, sc, time_limit = task
+    t0 = time.perf_counter()
+    plan = solve(apply(inst, sc), time_limit=time_limit, seed=sc.seed)
+    total = plan.extra["budget"][-1]
+    return {"instance": inst.school.name, "scenario": sc.name, "status": plan.status,
+            "students": len({s for g in plan.groups for s in g.students}),
+            "groups": len(plan.groups),
+            "group_days": sum(g["group_days"] for g in plan.extra["grouping"]),
+            "standard_teachers": sum(r["standard_teachers"] for r in plan.staffing),
+            "managers": sum(1 for d in plan.duties if d.role == "manager"),
+            "shortages": sum(s.count for s in plan.shortages),
+            "shortages_by_day": _shortage_text(plan),
+            "fee_income": total["income"], "pay": total["pay"], "balance": total["balance"],
+            "solve_s": round(time.perf_counter() - t0, 2)}
+
+
+def sweep(tasks: list[tuple[Instance, Scenario, float]], jobs: int = 1,
+          scheduler: str | None = None, progress=None) -> list[dict]:
+    """Run every task; rows in task order. ``progress(n_done)`` is called as tasks finish."""
+    if scheduler:
+        from distributed import Client, as_completed
+
+        with Client(scheduler) as client:
+            futures = client.map(run_scenario, tasks, pure=False)
+            index = {f.key: i for i, f in enumerate(futures)}
+            rows: list = [None] * len(tasks)
+            for n, fut in enumerate(as_completed(futures), start=1):
+                rows[index[fut.key]] = fut.result()
+                if progress:
+                    progress(n)
+            return rows
+    if jobs <= 1:
+        rows = []
+        for n, task in enumerate(tasks, start=1):
+            rows.append(run_scenario(task))
+            if progress:
+                progress(n)
+        return rows
+    from concurrent.futures import ProcessPoolExecutor, as_completed as done
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(run_scenario, t): i for i, t in enumerate(tasks)}
+        rows = [None] * len(tasks)
+        for n, fut in enumerate(done(futures), start=1):
+            rows[futures[fut]] = fut.result()
+            if progress:
+                progress(n)
+        return rows
+
+
+def parse_change(text: str) -> float:
+    """``+25%`` -> 0.25, ``-3`` -> -3, ``-10%`` -> -0.1."""
+    t = text.strip()
+    if t.endswith("%"):
+        return float(t[:-1]) / 100
+    return float(t)
+
+
+def combine(base: Scenario, **lists) -> list[Scenario]:
+    """The baseline, then every combination of the given value lists, named by them."""
+    out = [base]
+    keys = [k for k, v in lists.items() if v]
+    combos: list[dict] = [{}]
+    for k in keys:
+        combos = [dict(c, **{k: v}) for c in combos for v in lists[k]]
+    for c in combos:
+        if c:
+            name = ", ".join(f"{k} {v}" for k, v in c.items())
+            out.append(replace(base, name=name, **{k: (v if not isinstance(v, str) else
+                                                       parse_change(v)) for k, v in c.items()}))
+    return out
+
+
+NEW = "NEW"
+
+
+def need(inst: Instance, time_limit: float = 8.0, seed: int = 0, spare: int | None = None
+         ) -> tuple[list[dict], object]:
+    """The fewest extra volunteers (then minutes) for a complete plan: hypothetical people
+    available everywhere are offered to the planner at a cost. Returns (advice, plan)."""
+    base = solve(inst, time_limit=time_limit, seed=seed)
+    short_minutes = base.extra["shortage_minutes_per_week"]
+    if not base.shortages:
+        return [], base
+    k = spare or max(1, -(-short_minutes // inst.school.rules.max_weekly_minutes) + 2)
+    people = [Teacher(f"{NEW}{i + 1:02d}", f"new volunteer {i + 1}", True, True, "staff")
+              for i in range(k)]
+    avail = [Availability(t.id, d, s.id, "available") for t in people for s in inst.school.sessions
+             for d in s.days]
+    from scheduler.rules import duty_windows
+    avail += [Availability(t.id, d, w.id, "available") for t in people for d in WEEKDAYS
+              for w in duty_windows(inst.school.sessions, d) if w.id not in
+              {s.id for s in inst.school.sessions}]
+    more = Instance(inst.school, inst.students, inst.teachers + tuple(people),
+                    inst.availability + tuple(avail), inst.source)
+    plan = solve(more, time_limit=time_limit, seed=seed,
+                 new_people=frozenset(t.id for t in people))
+    duties = defaultdict(list)
+    for d in plan.duties:
+        if d.staff.startswith(NEW):
+            duties[d.staff].append(d)
+    advice = []
+    for staff, ds in sorted(duties.items()):
+        ds.sort(key=lambda d: (WEEKDAYS.index(d.day), d.start))
+        spans = []
+        for d in ds:  # merge back-to-back slots of one day
+            if spans and spans[-1][0] == d.day and spans[-1][2] == d.start:
+                spans[-1][2] = d.end
+            else:
+                spans.append([d.day, d.start, d.end, d.role])
+        advice.append({"person": staff, "minutes": sum(
+            int(d.end[:2]) * 60 + int(d.end[3:]) - int(d.start[:2]) * 60 - int(d.start[3:])
+            for d in ds), "windows": [f"{a} {b}-{c}" + (" (manager)" if r == "manager" else "")
+                                      for a, b, c, r in spans]})
+    return advice, plan
+
+
+def _priority_rank(st) -> tuple:
+    ranks = [PRIORITY_ORDER.index(p) for p in st.priority if p in PRIORITY_ORDER]
+    return (min(ranks) if ranks else len(PRIORITY_ORDER),)
+
+
+def admit(inst: Instance, time_limit: float = 4.0, seed: int = 0) -> list[dict]:
+    """Admit ``applied`` students in priority order while the plan stays complete."""
+    applicants = sorted((s for s in inst.students if s.status == "applied"),
+                        key=lambda s: (_priority_rank(s), s.applied_on or date.max, s.id))
+
+    def complete(k: int) -> bool:
+        ids = {s.id for s in applicants[:k]}
+        trial = replace(inst, students=tuple(replace(s, status="enrolled") if s.id in ids
+                                             else s for s in inst.students))
+        return not solve(trial, time_limit=time_limit, seed=seed).shortages
+
+    lo, hi = 0, len(applicants)  # largest k with a complete plan (more pupils, more need)
+    if not complete(0):
+        lo = hi = 0
+    else:
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if complete(mid):
+                lo = mid
+            else:
+                hi = mid - 1
+    rows = []
+    for i, s in enumerate(applicants):
+        why = (f"priority: {', '.join(s.priority)}" if s.priority else
+               f"applied on {s.applied_on}" if s.applied_on else "no priority, no date")
+        rows.append({"student": s.id, "class": s.klass,
+                     "decision": "admitted" if i < lo else "waiting",
+                     "reason": (why if i < lo else
+                                "today's volunteers cannot cover another group or slot "
+                                f"(place {i + 1} in line; {why})"),
+                     "order": i + 1})
+    return rows
