@@ -168,6 +168,14 @@ def _pick(vocab: str, text: str) -> str | None:
 PRIVATE = {"name", "priority", "fee_category", "fee_reduction"}
 
 
+def _reporter(problems: list[Problem], file: str, row: int, private=frozenset()):
+    """A function that records one problem of this file and row."""
+    def err(col, msg, value, expected, severity="error"):
+        problems.append(Problem(file, msg, row=row, column=col, value=value, expected=expected,
+                                severity=severity, private=col in private))
+    return err
+
+
 def _no_rows(file: str, rows, what: str, problems: list[Problem]) -> None:
     if not rows and not any(p.file == file and p.severity == "error" for p in problems):
         problems.append(Problem(file, f"no {what} listed: the table has only its header",
@@ -179,10 +187,7 @@ def _students(school: School, file: str, rows, problems: list[Problem]) -> list[
     _no_rows(file, rows, "students", problems)
     for n, r in rows:
         bad = len(problems)
-
-        def err(col, msg, value, expected):
-            problems.append(Problem(file, msg, row=n, column=col, value=value,
-                                    expected=expected, private=col in PRIVATE))
+        err = _reporter(problems, file, n, PRIVATE)
 
         sid = r["id"]
         if not sid:
@@ -290,10 +295,7 @@ def _teachers(file: str, rows, problems: list[Problem]) -> list[Teacher]:
     _no_rows(file, rows, "staff members", problems)
     for n, r in rows:
         bad = len(problems)
-
-        def err(col, msg, value, expected):
-            problems.append(Problem(file, msg, row=n, column=col, value=value,
-                                    expected=expected))
+        err = _reporter(problems, file, n)
 
         tid = r["id"]
         if not tid:
@@ -352,10 +354,7 @@ def _availability(school: School, teachers: list[Teacher], named: set[str], file
     out, seen = [], {}
     for n, r in rows:
         bad = len(problems)
-
-        def err(col, msg, value, expected, severity="error"):
-            problems.append(Problem(file, msg, row=n, column=col, value=value,
-                                    expected=expected, severity=severity))
+        err = _reporter(problems, file, n)
 
         teacher = by_id.get(r["teacher"])
         if r["teacher"] not in named:
