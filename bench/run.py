@@ -31,7 +31,8 @@ def one(folder: str, time_limit: float) -> dict:
     t0 = time.perf_counter()
     inst = read_instance(folder)
     t1 = time.perf_counter()
-    plan = solve(inst, time_limit=time_limit, seed=0, workers=1)
+    limit = {} if time_limit is None else {"time_limit": time_limit}
+    plan = solve(inst, seed=0, workers=1, **limit)
     t2 = time.perf_counter()
     violations = check_plan(inst, plan)
     g = plan.extra["grouping"]

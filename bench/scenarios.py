@@ -52,6 +52,12 @@ def main() -> None:
     print(f"speed-up pool x2 / 1 worker: {times['1 worker'] / times['pool x2']:.2f}x")
     print(f"dask overhead over pool: {100 * (times['dask x2'] / times['pool x2'] - 1):.1f} %")
     print(f"identical rows across executors: {same}")
+    if not same:
+        for label, rs in zip(rows, strip):
+            for i, (a, b) in enumerate(zip(strip[0], rs)):
+                if a != b:
+                    print(f"  {label} differs on {a['scenario']}: " + ", ".join(
+                        f"{k} {a[k]} vs {b[k]}" for k in a if a[k] != b[k]))
 
 
 if __name__ == "__main__":

@@ -3,25 +3,27 @@
 Input: a session and the enrolled students taking it. Output: groups (one roster for the whole
 week) with, per day, the students present, never more than the cap.
 
-Model (CP-SAT, counting not students): students of one homeroom class with the same weekday
-pattern are interchangeable, so a *unit* (class, pattern) has a count and ``x[u, g]`` says how
-many of its students go to group ``g``. ``y[c, g]`` marks class ``c`` in group ``g``;
-``a[g, d]`` marks group ``g`` present on day ``d``; ``z[g, k]`` marks grade ``k`` in ``g``.
+Counting, not students: students of one homeroom class with the same weekday pattern are
+interchangeable, so a *unit* (class, pattern) has a count, and a placement says how many of
+each unit go to each group.
 
-Hard rules: every unit fully placed; per group and day, students present <= cap * a[g, d];
-the per-day bound sum_g a[g, d] >= ceil(n_d / cap) is stated so optimality can be proved.
+Objectives, lexicographic: 1. fewest group-days (each is paid teacher time); 2. fewest
+(class, group) pairs; 3. fewest (group, grade) pairs.
+Bounds: group-days >= sum_d ceil(n_d / cap); pairs >= sum_c ceil(peak_c / cap). Both hold for
+the real problem, so a reported gap of 0 proves optimality.
 
-Objectives, lexicographic in two phases:
-1. fewest group-days (each is paid teacher time), bound sum_d ceil(n_d / cap);
-2. with group-days fixed: fewest (class, group) pairs, then fewest (group, grade) pairs,
-   as ``pairs * (max grade pairs + 1) + grade pairs``; bound: each class needs
-   ceil(max_d n_cd / cap) groups.
-
-Decomposition that keeps the bound honest: classes are laid out in grade order and each may
-use only the groups in a band around its share of that order (plus whatever groups the greedy
-first-fit baseline put it in, so the greedy plan is always a feasible hint and the model never
-does worse than greedy). The bounds above are for the *unrestricted* problem, so a reported
-gap of 0 is a proof of optimality for the real problem.
+How (each step keeps the best placement so far, so the result is never worse than greedy):
+1. constructive starts: the greedy baseline (first fit by class), and ``nested_greedy`` on a
+   structure of presence days that has exactly k_d = ceil(n_d / cap) groups on day d —
+   nested (group g present on d iff g < k_d) and, where the numbers allow, one-day-off
+   (part-week groups miss one day each) — which meets the group-days bound when the part-week
+   students fit;
+2. where the start misses the bound and the session is small, ``exact_group_days``: the full
+   counting model (x[u, g] counts, y[c, g] class-in-group, a[g, d] group present, with the
+   per-day bound stated), whose proven bound replaces the simple one;
+3. ``improve_windows``: a deterministic large-neighbourhood search that re-solves the
+   students of a few groups at a time exactly (the groups of a split class first), improving
+   group-days, then class pairs, then grade pairs.
 """
 from __future__ import annotations
 
@@ -137,14 +139,30 @@ def nested_activity(k: dict[str, int], days: tuple[str, ...]) -> list[frozenset[
     return [frozenset(d for d in days if g < k[d]) for g in range(max(k.values(), default=0))]
 
 
-def nested_greedy(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[str, int]
-                  ) -> list[dict[int, int]]:
-    """Constructive start on the nested structure: part-week groups take part-week
-    students (whole units first), then the classes, in grade order, fill the all-week
-    groups next-fit (a class split only where a group runs full). Students left over go to
-    any group with room, or to one where moving another unit's students elsewhere makes
-    room, else open extra groups: the result is always a valid placement."""
-    active = nested_activity(k, days)
+def one_day_off_activity(k: dict[str, int], days: tuple[str, ...]
+                         ) -> list[frozenset[str]] | None:
+    """Another structure with exactly k_d groups on day d: G = max k groups, of which
+    G - k_d miss only day d. Part-week groups then need students who skip one day (common)
+    instead of several. None where the numbers do not allow it."""
+    g = max(k.values(), default=0)
+    full = sum(k.values()) - (len(days) - 1) * g
+    if full < 0 or g == 0:
+        return None
+    out = [frozenset(days)] * full
+    for d in days:
+        out += [frozenset(days) - {d}] * (g - k[d])
+    return out if len(out) == g else None
+
+
+def nested_greedy(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[str, int],
+                  active: list[frozenset[str]] | None = None) -> list[dict[int, int]]:
+    """Constructive start on a structure of presence days (``nested_activity(k)`` unless
+    ``active`` is given): part-week groups take part-week students (whole units first), then
+    the classes, in grade order, fill the all-week groups next-fit (a class split only where
+    a group runs full). Students left over go to any group with room, or to one where moving
+    another unit's students elsewhere makes room, else open extra groups: the result is
+    always a valid placement."""
+    active = list(active) if active is not None else nested_activity(k, days)
     load = [{d: 0 for d in days} for _ in active]
     left = [len(u.students) for u in units]
     placed: list[dict[int, int]] = [dict() for _ in units]
@@ -243,8 +261,11 @@ def plan_groups(session: Session, students: list[Student], cap: int, opts: Solve
                       for c in classes)
     base = greedy(units, days, cap)
     g_days, g_pairs = evaluate(units, base, days)
-    start = min((nested_greedy(units, days, cap, k), base),
-                key=lambda p: _score(units, p, days))
+    starts = [nested_greedy(units, days, cap, k), base]
+    alternative = one_day_off_activity(k, days)
+    if alternative is not None:
+        starts.append(nested_greedy(units, days, cap, k, alternative))
+    start = min(starts, key=lambda p: _score(units, p, days))
     phases = []
     n_groups = 1 + max(g for where in start for g in where)
     if evaluate(units, start, days)[0] > gd_bound and len(units) * n_groups <= FULL_MODEL_LIMIT:
