@@ -270,12 +270,12 @@ def plan_groups(session: Session, students: list[Student], cap: int, opts: Solve
     n_groups = 1 + max(g for where in start for g in where)
     if evaluate(units, start, days)[0] > gd_bound and len(units) * n_groups <= FULL_MODEL_LIMIT:
         exact, phase = exact_group_days(units, days, cap, k, start, opts, budget / 2,
-                                        f"{session.id} group-days")
+                                        f"{session.id} group-days")  # and budget / 4 on pairs
         phases.append(phase)
         gd_bound = max(gd_bound, phase.bound or 0)
         if exact is not None and _score(units, exact, days) < _score(units, start, days):
             start = exact
-        budget /= 2
+        budget /= 4
     placed, p2 = improve_windows(units, start, days, cap, opts, budget,
                                  f"{session.id} class pairs", (gd_bound, pairs_bound))
     phases.append(p2)
@@ -320,8 +320,17 @@ def exact_group_days(units: list[Unit], days: tuple[str, ...], cap: int, k: dict
         res.objective //= w_day
     if not res.has_solution:
         return None, res
-    placed = [{g: res.solver.value(x[i, g]) for g in range(n_groups)
-               if res.solver.value(x[i, g])} for i in range(len(units))]
+    solver = res.solver
+    # then class pairs with group-days held at what was found
+    m.add(sum(a.values()) <= res.objective)
+    m.clear_hints()
+    for var in list(x.values()) + list(y.values()) + list(a.values()):
+        m.add_hint(var, solver.value(var))
+    pairs = solve_phase(m, sum(y.values()), f"{name} / pairs", opts, budget / 2)
+    if pairs.has_solution:
+        solver = pairs.solver
+    placed = [{g: solver.value(x[i, g]) for g in range(n_groups)
+               if solver.value(x[i, g])} for i in range(len(units))]
     return placed, res
 
 
