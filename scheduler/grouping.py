@@ -206,12 +206,17 @@ def nested_greedy(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[st
     full = [g for g, act in enumerate(active) if len(act) == len(days)]
     partial = sorted((g for g in range(len(active)) if g not in full),
                      key=lambda g: (len(active[g]), -g))
-    for g in partial:  # most restrictive first; big units first keep classes together
-        for i in sorted((i for i, u in enumerate(units) if set(u.days) <= active[g]),
-                        key=lambda i: (-left[i], class_key(units[i].klass), units[i].days)):
-            n = min(left[i], room(i, g))
-            if n > 0:
-                move(i, None, g, n)
+    for g in partial:  # most restrictive first; classes with most fitting students first
+        fitting: dict[str, list[int]] = defaultdict(list)
+        for i, u in enumerate(units):
+            if set(u.days) <= active[g] and left[i]:
+                fitting[u.klass].append(i)
+        for klass in sorted(fitting, key=lambda c: (-sum(left[i] for i in fitting[c]),
+                                                    class_key(c))):
+            for i in fitting[klass]:
+                n = min(left[i], room(i, g))
+                if n > 0:
+                    move(i, None, g, n)
     by_class: dict[str, list[int]] = defaultdict(list)
     for i, u in enumerate(units):
         by_class[u.klass].append(i)
