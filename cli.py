@@ -211,6 +211,9 @@ def _check_out_dir(out: Path, instance: Path, force: bool) -> None:
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Search workers; >1 uses CP-SAT's deterministic interleaved search.")
 @click.option("--force", is_flag=True, help="Write into a non-empty folder not made by us.")
+@click.option("--group-days-slack", type=click.IntRange(0, 50), default=0, show_default=True,
+              help="Per session, accept up to this many extra group-days (paid teacher "
+              "sessions a week) when that keeps classes together better.")
 @click.option("--skip", multiple=True,
               type=click.Choice(["workbook", "notice", "rosters", "charts", "all"]),
               help="Do not write these hand-outs (repeatable).")
@@ -219,7 +222,8 @@ def _check_out_dir(out: Path, instance: Path, force: bool) -> None:
 @json_option
 @handles_errors
 def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, force: bool,
-         skip: tuple[str, ...], lang: str | None, as_json: bool) -> None:
+         group_days_slack: int, skip: tuple[str, ...], lang: str | None,
+         as_json: bool) -> None:
     """Plan the term: groups, teachers per slot, managers; write OUT/plan.json.
 
     \b
@@ -234,7 +238,8 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     out_dir = Path(out)
     _check_out_dir(out_dir, resolve(instance), force)
     result = solve(inst, time_limit=time_limit, seed=seed, workers=workers,
-                   log=lambda line: click.echo(line, err=True))
+                   log=lambda line: click.echo(line, err=True),
+                   group_days_slack=group_days_slack)
     if result.status in ("UNKNOWN", "INFEASIBLE"):
         click.echo("no plan found within the time limit: try a larger --time-limit, or check "
                    "the volunteers' availability with 'afterschool validate'", err=True)

@@ -36,6 +36,7 @@ class SolveOptions:
     seed: int = 0
     workers: int = 1
     log: Callable[[str], None] | None = None  # progress lines (stderr in the CLI)
+    group_days_slack: int = 0  # extra group-days per session allowed for fewer class pairs
     interrupted: bool = field(default=False)
 
 

@@ -278,11 +278,19 @@ def plan_groups(session: Session, students: list[Student], cap: int, opts: Solve
                                         f"{session.id} group-days")  # and budget / 4 on pairs
         phases.append(phase)
         gd_bound = max(gd_bound, phase.bound or 0)
-        if exact is not None and _score(units, exact, days) < _score(units, start, days):
-            start = exact
+        if exact is not None:
+            starts.append(exact)
         budget /= 4
+    # group-days first, but up to ``group_days_slack`` more are worth fewer class pairs
+    allowed = min(_score(units, p, days)[0] for p in starts) + opts.group_days_slack
+
+    def key(placement) -> tuple[int, int, int, int]:
+        gd, pairs, grades = _score(units, placement, days)
+        return max(0, gd - allowed), pairs, grades, gd
+
+    start = min(starts, key=key)
     placed, p2 = improve_windows(units, start, days, cap, opts, budget,
-                                 f"{session.id} class pairs", (gd_bound, pairs_bound))
+                                 f"{session.id} class pairs", (gd_bound, pairs_bound), key)
     phases.append(p2)
     return _from_placement(session, units, placed, days, gd_bound, pairs_bound, phases,
                            g_days, g_pairs)
@@ -359,22 +367,24 @@ def _split_windows(units: list[Unit], placed: list[dict[int, int]]) -> list[tupl
 
 def improve_windows(units: list[Unit], placed: list[dict[int, int]], days: tuple[str, ...],
                     cap: int, opts: SolveOptions, budget: float, name: str,
-                    bounds: tuple[int, int]) -> tuple[list[dict[int, int]], PhaseResult]:
+                    bounds: tuple[int, int], key=None
+                    ) -> tuple[list[dict[int, int]], PhaseResult]:
     """Large-neighbourhood search over windows of groups, deterministic with one worker.
 
     Each step frees the students currently in a few groups — the groups of a split class
     first, then neighbouring groups, then seeded random picks — and re-places them optimally
     among those groups, minimising group-days, then class pairs, then grade pairs,
-    lexicographically. A step is kept only when it improves that score, so the result is
-    never worse than the start. ``budget`` is deterministic solver time.
+    lexicographically. A step is kept only when it improves ``key`` (default: that score),
+    so the result is never worse than the start. ``budget`` is deterministic solver time.
     """
     import random
     import time
 
     t0 = time.monotonic()
     rng = random.Random(opts.seed)
+    key = key or (lambda p: _score(units, p, days))
     placed = [dict(w) for w in placed]
-    score = _score(units, placed, days)
+    score = key(placed)
     n_groups = 1 + max((g for w in placed for g in w), default=0)
     size = min(4, n_groups)
     queue = _split_windows(units, placed) + [
@@ -382,20 +392,21 @@ def improve_windows(units: list[Unit], placed: list[dict[int, int]], days: tuple
     spent, steps, stale = 0.0, 0, 0
     step_budget = 0.05
     while spent + step_budget <= budget and not opts.interrupted and n_groups > 1:
-        if (score[0], score[1]) == bounds or stale > max(len(queue), 12):
+        if _score(units, placed, days)[:2] == bounds or stale > max(len(queue), 12):
             break
         window = queue.pop(0) if queue else tuple(sorted(rng.sample(range(n_groups), size)))
         steps += 1
         result = _solve_window(units, placed, window, days, cap, opts, step_budget)
         spent += step_budget if result is None else max(result[1], 0.01)
-        new_score = _score(units, result[0], days) if result is not None else score
+        new_score = key(result[0]) if result is not None else score
         if new_score < score:
             placed, score, stale = result[0], new_score, 0
             queue = _split_windows(units, placed) + queue
         else:
             stale += 1
-    status = "OPTIMAL" if (score[0], score[1]) == bounds else "FEASIBLE"
-    result = PhaseResult(name, status, score[1], bounds[1], time.monotonic() - t0)
+    final = _score(units, placed, days)
+    status = "OPTIMAL" if final[:2] == bounds else "FEASIBLE"
+    result = PhaseResult(name, status, final[1], bounds[1], time.monotonic() - t0)
     return placed, result
 
 

@@ -25,11 +25,13 @@ from scheduler.rules import standard_teachers
 
 
 def solve(inst: Instance, *, time_limit: float = 8.0, seed: int = 0, workers: int = 1,
-          log=None, new_people: frozenset[str] = frozenset()) -> Plan:
+          log=None, new_people: frozenset[str] = frozenset(),
+          group_days_slack: int = 0) -> Plan:
     """Plan the term for ``inst`` (see the module docstring). ``time_limit`` is about wall
     seconds on the reference machine, converted to deterministic solver time. Ctrl-C stops
     the search; the plan so far is returned with ``interrupted`` set."""
-    opts = SolveOptions(time_limit=time_limit, seed=seed, workers=workers, log=log)
+    opts = SolveOptions(time_limit=time_limit, seed=seed, workers=workers, log=log,
+                        group_days_slack=group_days_slack)
     with interruptible(opts):
         return _solve(inst, opts, new_people)
 

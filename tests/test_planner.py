@@ -198,3 +198,20 @@ def test_ctrl_c_returns_best_plan_so_far_marked_interrupted():
     assert plan.extra["interrupted"] is True
     assert plan.groups and check_plan(inst, plan) == []
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_group_days_slack_keeps_classes_whole(tmp_path):
+    # three classes of 30 on Tue: 90 students -> bound 2 groups, which splits one class
+    # (4 class pairs). Allowing one extra group-day keeps every class whole (3 pairs).
+    rows = "".join(students_rows(30, klass=f"3-{k}", start=100 * k) for k in (1, 2, 3))
+    teachers = "".join(vol(f"T{i}") for i in (1, 2, 3))
+    av = "".join(avail(f"T{i}", "Tue", "after-upper") for i in (1, 2, 3))
+    f = write_instance(tmp_path / "i", students=rows, teachers=teachers, availability=av)
+    inst = read_instance(f)
+    strict = solve(inst, **LIMIT)
+    (g,) = strict.extra["grouping"]
+    assert (g["group_days"], g["class_pairs"]) == (2, 4)
+    loose = solve(inst, **LIMIT, group_days_slack=1)
+    (g,) = loose.extra["grouping"]
+    assert (g["group_days"], g["class_pairs"]) == (3, 3)
+    assert check_plan(inst, loose) == []
