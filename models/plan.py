@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from models.school import parse_time
+
 SCHEMA = "afterschool-plan/1"
 
 
@@ -31,6 +33,11 @@ class Duty:
     group: str | None = None
     slot: str | None = None
     window: str | None = None
+
+    @property
+    def minutes(self) -> int:
+        """Length of the duty in minutes."""
+        return parse_time(self.end) - parse_time(self.start)
 
     def to_dict(self) -> dict[str, Any]:
         if self.role == "manager":

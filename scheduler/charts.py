@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
 from models.plan import Plan  # noqa: E402
-from models.school import WEEKDAYS  # noqa: E402
+from models.school import WEEKDAYS, parse_time  # noqa: E402
 from scheduler.labels import day_name, words  # noqa: E402
 
 CJK_FONTS = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC",
@@ -48,10 +48,6 @@ def setup_language(lang: str) -> tuple[str, str | None]:
     return "zh", None
 
 
-def _m(t: str) -> int:
-    return int(t[:2]) * 60 + int(t[3:])
-
-
 def _name(plan: Plan, sid: str) -> str:
     return plan.extra.get("people", {}).get("staff", {}).get(sid, {}).get("name", sid)
 
@@ -67,13 +63,14 @@ def gantt(plan: Plan, lang: str):
     for ax, day in zip(axes, WEEKDAYS):
         for d in plan.duties:
             if d.day == day:
-                ax.barh(rows.index(d.staff), _m(d.end) - _m(d.start), left=_m(d.start),
+                ax.barh(rows.index(d.staff), d.minutes, left=parse_time(d.start),
                         color=colour.get(d.session, "#999999") if d.role == "teacher"
                         else "#999999", edgecolor="white", height=0.8)
                 bars += 1
         for s in plan.shortages:
             if s.day == day:
-                ax.barh(len(rows) - 1, _m(s.end) - _m(s.start), left=_m(s.start),
+                ax.barh(len(rows) - 1, parse_time(s.end) - parse_time(s.start),
+                        left=parse_time(s.start),
                         color="#D62728", height=0.8)
                 bars += 1
         ax.set_title(day_name(day, lang))
@@ -101,7 +98,7 @@ def load(plan: Plan, lang: str):
     w = words(lang)
     minutes = Counter()
     for d in plan.duties:
-        minutes[d.staff] += _m(d.end) - _m(d.start)
+        minutes[d.staff] += d.minutes
     people = sorted(minutes, key=lambda s: (-minutes[s], s))
     limits = plan.extra.get("weekly_limits", {})
     fig, ax = plt.subplots(figsize=(8, max(3, 0.25 * len(people) + 1)))

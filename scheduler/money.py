@@ -23,7 +23,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from models.instance import Instance
 from models.plan import Duty
-from models.school import parse_time
 from scheduler.calendar import day_counts, term_dates
 
 CENT = Decimal("0.01")
@@ -84,16 +83,12 @@ def _share(amount: Decimal, weights: dict[str, Decimal]) -> dict[str, str]:
     return {k: yuan(Decimal(v) / 100) for k, v in base.items()}
 
 
-def duty_minutes(d: Duty) -> int:
-    return parse_time(d.end) - parse_time(d.start)
-
-
 def staff_pay(inst: Instance, duties: list[Duty]) -> list[dict]:
     """One row per person on duty: term minutes and amount (劳务费, outside performance pay)."""
     count = day_counts(inst.school.term)
     minutes: dict[str, int] = defaultdict(int)
     for d in duties:
-        minutes[d.staff] += duty_minutes(d) * count[d.day]
+        minutes[d.staff] += d.minutes * count[d.day]
     rows = []
     for staff in sorted(minutes):
         t = inst.teacher(staff)
@@ -111,7 +106,7 @@ def flex_ledger(inst: Instance, duties: list[Duty]) -> list[dict]:
     for d in duties:
         for when in dates[d.day]:
             monday = when - timedelta(days=when.weekday())
-            weekly[d.staff, monday.isoformat()] += duty_minutes(d)
+            weekly[d.staff, monday.isoformat()] += d.minutes
     return [{"staff": s, "week": w, "minutes_earned": m} for (s, w), m in sorted(weekly.items())]
 
 
@@ -134,7 +129,7 @@ def budget(inst: Instance, fees: list[dict], duties: list[Duty]) -> list[dict]:
     per_person_part: dict[tuple[str, str], int] = defaultdict(int)
     for d in duties:
         part = d.session if d.role == "teacher" else f"managers ({d.window})"
-        per_person_part[d.staff, part] += duty_minutes(d) * count[d.day]
+        per_person_part[d.staff, part] += d.minutes * count[d.day]
     pay: dict[str, Decimal] = defaultdict(Decimal)
     for (staff, part), minutes in per_person_part.items():
         pay[part] += Decimal(minutes) * rates[staff] / 60

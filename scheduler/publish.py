@@ -64,12 +64,8 @@ def roster_rows(plan: Plan, staff: str | None = None, lang: str = "zh") -> list[
                      "session": d.session or d.window, "slot": d.slot or "",
                      "group": d.group or "", "class": " ".join(classes.get(d.group, [])),
                      "role": w["role_teacher"] if d.role == "teacher" else w["manager"],
-                     "minutes": _minutes(d.start, d.end)})
+                     "minutes": d.minutes})
     return rows
-
-
-def _minutes(a: str, b: str) -> int:
-    return int(b[:2]) * 60 + int(b[3:]) - int(a[:2]) * 60 - int(a[3:])
 
 
 def roster_ics(plan: Plan, staff: str, lang: str = "zh") -> bytes:

@@ -204,10 +204,9 @@ def need(inst: Instance, time_limit: float = 8.0, seed: int = 0, spare: int | No
                 spans[-1][2] = d.end
             else:
                 spans.append([d.day, d.start, d.end, d.role])
-        advice.append({"person": staff, "minutes": sum(
-            int(d.end[:2]) * 60 + int(d.end[3:]) - int(d.start[:2]) * 60 - int(d.start[3:])
-            for d in ds), "windows": [f"{a} {b}-{c}" + (" (manager)" if r == "manager" else "")
-                                      for a, b, c, r in spans]})
+        advice.append({"person": staff, "minutes": sum(d.minutes for d in ds),
+                       "windows": [f"{a} {b}-{c}" + (" (manager)" if r == "manager" else "")
+                                   for a, b, c, r in spans]})
     return advice, plan
 
 

@@ -101,7 +101,7 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     plan.pay = staff_pay(inst, staff.duties)
     loads = defaultdict(int)
     for d in staff.duties:
-        loads[d.staff] += _minutes(d.start, d.end)
+        loads[d.staff] += d.minutes
     if loads:
         mean = sum(loads.values()) / len(loads)
         for t, load in sorted(loads.items(), key=lambda kv: (-kv[1], kv[0]))[:5]:
@@ -172,10 +172,6 @@ def staffing_table(inst: Instance, groups: list[Group], present) -> list[dict]:
                          "extra_pay": yuan(Decimal((len(gids) - t) * s.minutes * count[d])
                                            * rules.pay_per_hour / 60)})
     return rows
-
-
-def _minutes(a: str, b: str) -> int:
-    return (int(b[:2]) * 60 + int(b[3:])) - (int(a[:2]) * 60 + int(a[3:]))
 
 
 def _gap(value: int, bound: int) -> float:
