@@ -461,11 +461,7 @@ def roster(plan_file: str, staff: str | None, everyone: bool, fmt: str, out: str
         cols = ["staff", "name", "day", "time", "session", "slot", "group", "class", "role",
                 "minutes"]
         name = f"roster-{staff}" if staff else "rosters"
-        paths = write_tables(out_dir, name, [("roster", rows, cols, ["minutes"])])
-        written += [x for x in paths if x.suffix == f".{fmt}"]
-        for x in paths:
-            if x.suffix != f".{fmt}":
-                x.unlink()
+        written += write_tables(out_dir, name, [("roster", rows, cols, ["minutes"])], (fmt,))
     for x in written:
         click.echo(f"wrote {x}")
 

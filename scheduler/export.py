@@ -59,14 +59,18 @@ def csv_text(rows: list[dict], columns: list[str]) -> str:
     return buf.getvalue()
 
 
-def write_tables(folder: Path, name: str, sheets: list[Sheet]) -> list[Path]:
-    """Write ``name.csv`` (first sheet) and ``name.xlsx`` (all sheets) into ``folder``."""
+def write_tables(folder: Path, name: str, sheets: list[Sheet],
+                 formats: tuple[str, ...] = ("csv", "xlsx")) -> list[Path]:
+    """Write ``name.csv`` (first sheet) and/or ``name.xlsx`` (all sheets) into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    title, rows, columns, totals = sheets[0]
-    out = [write_text(folder / f"{name}.csv",
-                      "\ufeff" + csv_text(with_totals(rows, columns, totals), columns))]
-    wb = workbook(sheets)
-    out.append(write_atomic(folder / f"{name}.xlsx", lambda p: wb.save(p)))
+    out = []
+    if "csv" in formats:
+        title, rows, columns, totals = sheets[0]
+        out.append(write_text(folder / f"{name}.csv",
+                              "\ufeff" + csv_text(with_totals(rows, columns, totals), columns)))
+    if "xlsx" in formats:
+        wb = workbook(sheets)
+        out.append(write_atomic(folder / f"{name}.xlsx", lambda p: wb.save(p)))
     return out
 
 
@@ -92,9 +96,12 @@ def fill_sheet(ws, rows: list[dict], columns: list[str], totals: list[str],
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-def workbook(sheets: list[Sheet]) -> Workbook:
+def workbook(sheets: list[Sheet], header_words: dict[str, str] | None = None,
+             total_label: str = "total") -> Workbook:
+    """One sheet per table; ``header_words`` translates column names for the header row."""
     wb = Workbook()
     wb.remove(wb.active)
     for title, rows, columns, totals in sheets:
-        fill_sheet(wb.create_sheet(title[:31]), rows, columns, totals)
+        headers = [header_words.get(c, c) for c in columns] if header_words else None
+        fill_sheet(wb.create_sheet(title[:31]), rows, columns, totals, headers, total_label)
     return wb

@@ -20,7 +20,7 @@ from icalendar import Calendar, Event
 
 from models.plan import Plan
 from models.school import WEEKDAYS
-from scheduler.export import Sheet, fill_sheet
+from scheduler.export import Sheet, workbook
 from scheduler.labels import day_name, words
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -206,11 +206,5 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
 
 def timetable_workbook(plan: Plan, lang: str = "zh"):
     """The term workbook (openpyxl), headers in ``lang``."""
-    from openpyxl import Workbook
     w = words(lang)
-    wb = Workbook()
-    wb.remove(wb.active)
-    for title, rows, columns, totals in timetable_sheets(plan, lang):
-        headers = [w.get(c, c) for c in columns]
-        fill_sheet(wb.create_sheet(title[:31]), rows, columns, totals, headers, w["total"])
-    return wb
+    return workbook(timetable_sheets(plan, lang), w, w["total"])

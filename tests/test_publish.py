@@ -78,6 +78,9 @@ def test_roster_command_formats(planned, tmp_path):
     r = CliRunner().invoke(main, ["roster", str(out), "--all", "--format", "ics", "--out",
                                   str(tmp_path / "r")])
     assert r.exit_code == 0 and len(list((tmp_path / "r").glob("*.ics"))) == 2
+    r = CliRunner().invoke(main, ["roster", str(out), "--teacher", "T1", "--format", "csv",
+                                  "--out", str(tmp_path / "c")])
+    assert r.exit_code == 0 and [p.name for p in (tmp_path / "c").iterdir()] == ["roster-T1.csv"]
     r = CliRunner().invoke(main, ["roster", str(out), "--teacher", "T9", "--out",
                                   str(tmp_path / "r")])
     assert r.exit_code == 2 and "no duty" in r.output
