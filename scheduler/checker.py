@@ -56,10 +56,9 @@ def _windows(inst: Instance, day: str) -> list[tuple[int, int, list[str], str]]:
 
 def _avail(inst: Instance, teacher: str, day: str, names: list[str]) -> bool:
     """Any of ``names`` (most specific first) declared available or preferred?"""
-    rows = {(a.teacher, a.day, a.session): a.status for a in inst.availability}
     for name in names:
-        if (teacher, day, name) in rows:
-            return rows[teacher, day, name] in ("available", "preferred")
+        if (teacher, day, name) in inst._avail:  # the instance's row index, built once
+            return inst.availability_of(teacher, day, name) in ("available", "preferred")
     return False
 
 
@@ -163,7 +162,7 @@ def check_plan(inst: Instance, plan: Plan) -> list[Violation]:
         if du.role == "teacher":
             sid = groups[du.group].session if du.group in groups else ""
             names = [sid] + ([win[3]] if win else [])
-            if du.day not in sessions.get(sid, sessions[next(iter(sessions))]).days or \
+            if sid not in sessions or du.day not in sessions[sid].days or \
                     not _avail(inst, t.id, du.day, names):
                 bad("availability", f"{t.id} is not available for {sid} on {du.day}")
         else:

@@ -409,28 +409,15 @@ def _ids_across_files(raw, problems: list[Problem]) -> None:
 def _manager_windows(school: School, students, teachers, avail, problems) -> None:
     """A duty window that needs a manager on some day (even with the fewest groups) but that
     no volunteer who can manage has declared: the plan could never fill it."""
-    import math
-
     from models.instance import Instance
-    from scheduler.availability import window_status
-    from scheduler.rules import managers_for_window
+    from scheduler.summary import manager_rows
 
     inst = Instance(school, tuple(students), tuple(teachers), tuple(avail))
-    need: dict[tuple[str, str], int] = {}
-    for st in inst.enrolled:
-        for signup in ("noon", "afternoon"):
-            s = school.session_for(signup, st.grade)
-            for d in st.days(signup) if s else ():
-                need[s.id, d] = need.get((s.id, d), 0) + 1
-    sessions = {s.id: s for s in school.sessions}
-    for d in ("Mon", "Tue", "Wed", "Thu", "Fri"):
-        for w in duty_windows(school.sessions, d):
-            groups = {sid: math.ceil(need.get((sid, d), 0) / school.rules.group_cap)
-                      for sid in w.sessions}
-            if managers_for_window(w, sessions, groups, school.rules) and not any(
-                    window_status(inst, t.id, d, w) != "unavailable" for t in teachers):
-                problems.append(Problem(
-                    "availability.csv", f"{d} {w.id} needs a manager but no volunteer who "
-                    "can manage declared that time; add rows such as "
-                    f"'T001,{d},{w.id},available' for a can_manage = yes volunteer",
-                    column="session", value=f"{d} {w.id}"))
+    for row in manager_rows(inst):
+        if row["managers_needed"] and not row["can_manage"]:
+            d, w = row["day"], row["window"]
+            problems.append(Problem(
+                "availability.csv", f"{d} {w} needs a manager but no volunteer who "
+                "can manage declared that time; add rows such as "
+                f"'T001,{d},{w},available' for a can_manage = yes volunteer",
+                column="session", value=f"{d} {w}"))

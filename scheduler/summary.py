@@ -52,7 +52,7 @@ def summary_table(inst: Instance) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def manager_table(inst: Instance) -> pd.DataFrame:
+def manager_rows(inst: Instance) -> list[dict]:
     """Per day and duty window: managers needed (from the fewest groups) and those available."""
     sessions = {s.id: s for s in inst.school.sessions}
     need = demand(inst)
@@ -64,7 +64,11 @@ def manager_table(inst: Instance) -> pd.DataFrame:
             m = managers_for_window(w, sessions, groups, inst.school.rules)
             able = sum(window_status(inst, t.id, d, w) != "unavailable" for t in inst.teachers)
             rows.append({"day": d, "window": w.id, "managers_needed": m, "can_manage": able})
-    return pd.DataFrame(rows)
+    return rows
+
+
+def manager_table(inst: Instance) -> pd.DataFrame:
+    return pd.DataFrame(manager_rows(inst))
 
 
 def headline(inst: Instance) -> str:
