@@ -68,6 +68,7 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     penalties_pref = []
     need_managers: dict[tuple[str, str], int] = {}
     windows_of_day = {d: duty_windows(school.sessions, d) for d in WEEKDAYS}
+    window = {(d, w.id): w for d, ws in windows_of_day.items() for w in ws}
     vols = inst.volunteers
     has_pref = {t.id for t in vols if any(a.teacher == t.id and a.status == "preferred"
                                           for a in inst.availability)}
@@ -111,7 +112,7 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
         slot = sessions[sid].slots[k]
         by_td[t, d].append((slot.start, slot.end, slot.minutes, var, sid))
     for (t, d, wid), var in mv.items():
-        w = next(w for w in windows_of_day[d] if w.id == wid)
+        w = window[d, wid]
         by_td[t, d].append((w.start, w.end, w.minutes, var, wid))
     loads = defaultdict(list)
     for (t, d), items in by_td.items():
@@ -139,7 +140,7 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
         m.add(load == sum(parts))
         load_vars[t] = load
     slot_minutes = {key: (sessions[key[1]].slots[key[2]].minutes if key[2] >= 0 else
-                          next(w for w in windows_of_day[key[0]] if w.id == key[1]).minutes)
+                          window[key[0], key[1]].minutes)
                     for key in short}
     shortage_minutes = sum(slot_minutes[k] * g for k, g in short.items())
     p1 = solve_phase(m, shortage_minutes, "staff coverage", opts, budget / 2, 0, required=True)
@@ -189,14 +190,14 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     managers = sorted(key for key, var in mv.items() if solver.value(var))
     duties, shortages = match_groups(inst, present, chosen, group_classes)
     for (t, d, wid) in managers:
-        w = next(w for w in windows_of_day[d] if w.id == wid)
+        w = window[d, wid]
         duties.append(Duty(day=d, start=fmt_time(w.start), end=fmt_time(w.end), staff=t,
                            role="manager", window=wid))
     for (d, wid), need in sorted(need_managers.items(), key=lambda kv: (WEEKDAYS.index(kv[0][0]),
                                                                          kv[0][1])):
         gap = solver.value(short[d, wid, -1])
         if gap:
-            w = next(w for w in windows_of_day[d] if w.id == wid)
+            w = window[d, wid]
             shortages.append(Shortage(day=d, start=fmt_time(w.start), end=fmt_time(w.end),
                                       role="manager", window=wid, count=gap))
     penalties = []
