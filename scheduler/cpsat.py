@@ -51,6 +51,11 @@ class _Progress(cp_model.CpSolverSolutionCallback):
                      f"bound {self.best_objective_bound:.0f}")
 
 
+def relative_gap(value: int, bound: int) -> float:
+    """(value - bound) / |value|, 0 when the bound is reached: the share still unproved."""
+    return 0.0 if value == bound else round((value - bound) / max(abs(value), 1), 6)
+
+
 @dataclass
 class PhaseResult:
     name: str
@@ -67,8 +72,7 @@ class PhaseResult:
     def as_dict(self) -> dict:
         gap = None
         if self.objective is not None and self.bound is not None:
-            gap = 0.0 if self.objective == self.bound else round(
-                (self.objective - self.bound) / max(abs(self.objective), 1), 6)
+            gap = relative_gap(self.objective, self.bound)
         return {"part": self.name, "status": self.status, "objective": self.objective,
                 "bound": self.bound, "gap": gap}
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from models.instance import Instance
 from models.plan import Group, Plan
 from scheduler.assign import assign_staff
-from scheduler.cpsat import DET_PER_SECOND, SolveOptions, interruptible
+from scheduler.cpsat import DET_PER_SECOND, SolveOptions, interruptible, relative_gap
 from scheduler.grouping import class_key, plan_groups
 from scheduler.calendar import day_counts, term_dates
 from models.school import fmt_time
@@ -64,7 +64,7 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
         grouping_stats.append({
             "session": s.id, "students": len(takers[s.id]), "groups": len(res.rosters),
             "group_days": res.group_days, "group_days_bound": res.group_days_bound,
-            "group_days_gap": _gap(res.group_days, res.group_days_bound),
+            "group_days_gap": relative_gap(res.group_days, res.group_days_bound),
             "class_pairs": res.class_pairs, "class_pairs_bound": res.class_pairs_bound,
             "classes": len({klass_of[x] for r in res.rosters for x in r}),
             "grade_pairs": res.grade_pairs, "greedy_group_days": res.greedy_group_days,
@@ -172,7 +172,3 @@ def staffing_table(inst: Instance, groups: list[Group], present) -> list[dict]:
                          "extra_pay": yuan(Decimal((len(gids) - t) * s.minutes * count[d])
                                            * rules.pay_per_hour / 60)})
     return rows
-
-
-def _gap(value: int, bound: int) -> float:
-    return 0.0 if value == bound else round((value - bound) / max(value, 1), 6)
