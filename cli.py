@@ -163,7 +163,9 @@ def _summary(plan) -> str:
             f"  {g['session']:<12} {g['students']:>5} students in {g['groups']:>3} groups; "
             f"group-days {g['group_days']} (bound {g['group_days_bound']}, gap "
             f"{100 * g['group_days_gap']:.1f}%; greedy {g['greedy_group_days']}); "
-            f"class pairs {g['class_pairs']} for {g['classes']} classes")
+            f"class pairs {g['class_pairs']} for {g['classes']} classes"
+            + (f"; {g['traded_group_days']} group-day(s) spent to keep classes together"
+               if g.get("traded_group_days") else ""))
     from models.school import WEEKDAYS
     managers = Counter((d.day, d.window) for d in plan.duties if d.role == "manager")
     managers = dict(sorted(managers.items(), key=lambda kv: (WEEKDAYS.index(kv[0][0]),
@@ -204,7 +206,7 @@ def _check_out_dir(out: Path, instance: Path, force: bool) -> None:
 @click.argument("instance", type=click.Path())
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True,
               help="Folder for plan.json (created; reused if written by afterschool).")
-@click.option("--time-limit", type=click.FloatRange(0.1), default=8.0, show_default=True,
+@click.option("--time-limit", type=click.FloatRange(0.1), default=7.0, show_default=True,
               help="Search budget, about wall seconds on a 2-core machine; converted to "
               "deterministic solver time, so the same seed gives the same plan anywhere.")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -214,6 +216,10 @@ def _check_out_dir(out: Path, instance: Path, force: bool) -> None:
 @click.option("--group-days-slack", type=click.IntRange(0, 50), default=0, show_default=True,
               help="Per session, accept up to this many extra group-days (paid teacher "
               "sessions a week) when that keeps classes together better.")
+@click.option("--group-days-tolerance", type=click.FloatRange(0, 100), default=1.0,
+              show_default=True,
+              help="Percent of the group-days bound that may be spent, all sessions "
+              "together, to keep classes together (0: fewest group-days found, always).")
 @click.option("--skip", multiple=True,
               type=click.Choice(["workbook", "notice", "rosters", "charts", "all"]),
               help="Do not write these hand-outs (repeatable).")
@@ -222,8 +228,8 @@ def _check_out_dir(out: Path, instance: Path, force: bool) -> None:
 @json_option
 @handles_errors
 def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, force: bool,
-         group_days_slack: int, skip: tuple[str, ...], lang: str | None,
-         as_json: bool) -> None:
+         group_days_slack: int, group_days_tolerance: float, skip: tuple[str, ...],
+         lang: str | None, as_json: bool) -> None:
     """Plan the term: groups, teachers per slot, managers; write OUT/plan.json.
 
     \b
@@ -239,7 +245,8 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     _check_out_dir(out_dir, resolve(instance), force)
     result = solve(inst, time_limit=time_limit, seed=seed, workers=workers,
                    log=lambda line: click.echo(line, err=True),
-                   group_days_slack=group_days_slack)
+                   group_days_slack=group_days_slack,
+                   group_days_tolerance=group_days_tolerance / 100)
     if result.status in ("UNKNOWN", "INFEASIBLE"):
         click.echo("no plan found within the time limit: try a larger --time-limit, or check "
                    "the volunteers' availability with 'afterschool validate'", err=True)

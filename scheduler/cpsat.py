@@ -37,6 +37,9 @@ class SolveOptions:
     workers: int = 1
     log: Callable[[str], None] | None = None  # progress lines (stderr in the CLI)
     group_days_slack: int = 0  # extra group-days per session allowed for fewer class pairs
+    # group-days may exceed the fewest found by this share of their bound, all sessions
+    # together, where that keeps classes together (hierarchical objectives with a tolerance)
+    group_days_tolerance: float = 0.01
     interrupted: bool = field(default=False)
 
 

@@ -7,17 +7,26 @@ Counting, not students: students of one homeroom class with the same weekday pat
 interchangeable, so a *unit* (class, pattern) has a count, and a placement says how many of
 each unit go to each group.
 
-Objectives, lexicographic: 1. fewest group-days (each is paid teacher time); 2. fewest
-(class, group) pairs; 3. fewest (group, grade) pairs.
+Objectives, hierarchical: 1. fewest group-days (each is paid teacher time); 2. fewest
+(class, group) pairs; 3. fewest (group, grade) pairs. Group-days may exceed the fewest found
+by a small tolerance shared over the sessions (``share_extra``; default 1 % of the bound, set
+in ``solve``) where that saves class pairs — the way hierarchical solvers let a higher
+objective degrade by a relative tolerance. Tolerance 0 is the strict order.
 Bounds: group-days >= sum_d ceil(n_d / cap); pairs >= sum_c ceil(peak_c / cap). Both hold for
 the real problem, so a reported gap of 0 proves optimality.
 
 How (each step keeps the best placement so far, so the result is never worse than greedy):
-1. constructive starts: the greedy baseline (first fit by class), and ``nested_greedy`` on a
-   structure of presence days that has exactly k_d = ceil(n_d / cap) groups on day d —
-   nested (group g present on d iff g < k_d) and, where the numbers allow, one-day-off
-   (part-week groups miss one day each) — which meets the group-days bound when the part-week
-   students fit;
+1. ``prepare``: constructive starts — the greedy baseline (first fit by class), and
+   ``nested_greedy`` on structures of presence days with exactly k_d groups on day d
+   (``nested_activity``: group g present on d iff g < k_d; ``one_day_off_activity``), k_d =
+   ceil(n_d / cap), or one to a few more on the emptiest days (fewer part-week groups, which
+   must be filled from many classes). Part-week groups take only what the all-week groups
+   cannot hold, from few classes; the classes then fill the all-week groups in grade order,
+   a class split only where a group runs full; students left over go where their class
+   already is (``Packing.free_seat``: ejection chains that move students only between groups
+   holding their class), else where most fit. ``Packing.merge`` then takes split classes out
+   of groups their other groups can absorb. ``Prepared.menu[e]`` is the best start within
+   e group-days of the fewest found;
 2. where the start misses the bound and the session is small, ``exact_group_days``: the full
    counting model (x[u, g] counts, y[c, g] class-in-group, a[g, d] group present, with the
    per-day bound stated), whose proven bound replaces the simple one;
@@ -29,7 +38,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -59,6 +68,7 @@ class GroupingResult:
     phases: list[PhaseResult]
     greedy_group_days: int
     greedy_class_pairs: int
+    fewest_found: int = 0  # fewest group-days of any placement found
 
 
 def class_key(klass: str) -> tuple[int, int]:
@@ -154,123 +164,406 @@ def one_day_off_activity(k: dict[str, int], days: tuple[str, ...]
     return out if len(out) == g else None
 
 
-def nested_greedy(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[str, int],
-                  active: list[frozenset[str]] | None = None) -> list[dict[int, int]]:
-    """Constructive start on a structure of presence days (``nested_activity(k)`` unless
-    ``active`` is given): part-week groups take part-week students (whole units first), then
-    the classes, in grade order, fill the all-week groups next-fit (a class split only where
-    a group runs full). Students left over go to any group with room, or to one where moving
-    another unit's students elsewhere makes room, else open extra groups: the result is
-    always a valid placement."""
-    active = list(active) if active is not None else nested_activity(k, days)
-    load = [{d: 0 for d in days} for _ in active]
-    left = [len(u.students) for u in units]
-    placed: list[dict[int, int]] = [dict() for _ in units]
+DEPTH = 3  # groups an ejection chain may pass through
+TRIES = 30  # groups tried per seat
 
-    def move(i: int, g: int | None, h: int, n: int) -> None:
+
+class Packing:
+    """A placement under construction: counts of each unit in each group, loads per group
+    and day, and the moves the heuristics use. Every move keeps the cap; ``free_seat`` and
+    ``merge`` only move students between groups that already hold their class, so they never
+    add a (class, group) pair."""
+
+    def __init__(self, units: list[Unit], days: tuple[str, ...], cap: int,
+                 active: list[frozenset[str]]):
+        self.units, self.days, self.cap = units, days, cap
+        self.active = list(active)
+        self.load = [{d: 0 for d in days} for _ in active]
+        self.left = [len(u.students) for u in units]
+        self.placed: list[dict[int, int]] = [{} for _ in units]
+        self.members: list[dict[int, int]] = [{} for _ in active]  # group -> unit -> n
+        self.count: dict[tuple[str, int], int] = defaultdict(int)  # (class, group) -> n
+        self.holding: dict[str, set[int]] = defaultdict(set)  # class -> groups holding it
+
+    def move(self, i: int, g: int | None, h: int, n: int) -> None:
         """n students of unit i from group g (None: unplaced) to group h."""
+        u = self.units[i]
         if g is None:
-            left[i] -= n
+            self.left[i] -= n
         else:
-            placed[i][g] -= n
-            if not placed[i][g]:
-                del placed[i][g]
-        placed[i][h] = placed[i].get(h, 0) + n
-        for d in units[i].days:
-            if g is not None:
-                load[g][d] -= n
-            load[h][d] += n
+            for table, key in ((self.placed[i], g), (self.members[g], i)):
+                table[key] -= n
+                if not table[key]:
+                    del table[key]
+            self.count[u.klass, g] -= n
+            if not self.count[u.klass, g]:
+                self.holding[u.klass].discard(g)
+            for d in u.days:
+                self.load[g][d] -= n
+        self.placed[i][h] = self.placed[i].get(h, 0) + n
+        self.members[h][i] = self.members[h].get(i, 0) + n
+        self.count[u.klass, h] += n
+        self.holding[u.klass].add(h)
+        for d in u.days:
+            self.load[h][d] += n
 
-    def room(i: int, g: int) -> int:
-        if not set(units[i].days) <= active[g]:
+    def room(self, i: int, g: int) -> int:
+        if not set(self.units[i].days) <= self.active[g]:
             return 0
-        return min(cap - load[g][d] for d in units[i].days)
+        return min(self.cap - self.load[g][d] for d in self.units[i].days)
 
-    def eject(i: int) -> bool:
-        for g in range(len(active)):
-            if not set(units[i].days) <= active[g]:
+    def groups_of(self, klass: str) -> list[int]:
+        return sorted(self.holding[klass])
+
+    def blocked(self, i: int, g: int) -> frozenset[str]:
+        """The days of unit i on which group g is full."""
+        return frozenset(d for d in self.units[i].days if self.load[g][d] >= self.cap)
+
+    def free_seat(self, i: int, g: int, banned: frozenset[int] = frozenset(),
+                  anywhere: bool = False) -> bool:
+        """Make room for one student of unit i in group g (True if there is room after).
+
+        Ejection chains, depth first: students of other units in g, present on the full
+        days, move to groups that already hold their class, which may in turn need students
+        moved on (at most ``DEPTH`` groups deep, a group once per chain, a bounded number of
+        tries). Only such moves are made, so no (class, group) pair is added — unless
+        ``anywhere``, when a student may also move to a group without its class."""
+        if not set(self.units[i].days) <= self.active[g]:
+            return False
+        self._tries = TRIES
+        return self._free(g, frozenset(self.units[i].days), banned | {g}, DEPTH, i, anywhere)
+
+    def _free(self, h: int, need: frozenset[str], seen: frozenset[int], depth: int,
+              keep: int, anywhere: bool) -> bool:
+        """One seat in group h on every day of ``need``, moving students of units but
+        ``keep``."""
+        while True:
+            full = {d for d in need if self.load[h][d] >= self.cap}
+            if not full:
+                return True
+            if depth == 0 or self._tries <= 0:
+                return False
+            movable = sorted((j for j in self.members[h]
+                              if j != keep and full & set(self.units[j].days)),
+                             key=lambda j: (-len(full & set(self.units[j].days)), j))
+            if not any(self._move_out(j, h, seen, depth, anywhere) for j in movable):
+                return False
+
+    def _move_out(self, j: int, h: int, seen: frozenset[int], depth: int, anywhere: bool
+                  ) -> bool:
+        days = frozenset(self.units[j].days)
+        targets = self.groups_of(self.units[j].klass)
+        if anywhere:
+            targets += [t for t in range(len(self.active)) if t not in targets]
+        for t in targets:
+            if t in seen or not days <= self.active[t]:
                 continue
-            short = {d: max(0, 1 - (cap - load[g][d])) for d in units[i].days}
-            for j, where in enumerate(placed):
-                if j == i or not where.get(g) or not all(
-                        d in units[j].days for d, need in short.items() if need):
-                    continue
-                h = next((h for h in range(len(active)) if h != g and room(j, h) > 0), None)
-                if h is not None:
-                    move(j, g, h, min(where[g], room(j, h)))
-                    if room(i, g) > 0:
-                        move(i, None, g, min(left[i], room(i, g)))
-                        return True
+            self._tries -= 1
+            if self._free(t, days, seen | {t}, depth - 1, j, False):
+                self.move(j, h, t, 1)
+                return True
+            if self._tries <= 0:
+                return False
         return False
 
+    def place(self, i: int, new_pairs: bool) -> None:
+        """Place the students of unit i still left: in groups that hold the class (making
+        room there if need be); then, if ``new_pairs``, one more group at a time, the one
+        where most fit."""
+        klass = self.units[i].klass
+        while self.left[i]:
+            for g in self.groups_of(klass):
+                self._fill(i, g)
+                while self.left[i] and self.free_seat(i, g):
+                    self._fill(i, g)
+            if not self.left[i] or not new_pairs:
+                return
+            fresh = [g for g in range(len(self.active)) if self.count[klass, g] == 0]
+            best = max(fresh, key=lambda g: (self.room(i, g), -g), default=None)
+            if best is None or not self.room(i, best):
+                best = next((g for g in fresh if self.free_seat(i, g)), None)
+            if best is None:
+                best = next((g for g in range(len(self.active))
+                             if self.free_seat(i, g, anywhere=True)), None)
+            if best is None:
+                return
+            self._fill(i, best)
+
+    def _fill(self, i: int, g: int) -> None:
+        n = min(self.left[i], self.room(i, g))
+        if n > 0:
+            self.move(i, None, g, n)
+
+    def finish(self, first_fit: bool = False) -> list[dict[int, int]]:
+        """Place what is left and return the placement: where the class already is, then
+        one new group at a time; or, ``first_fit``, into the first group with room (which
+        splits classes but opens fewer groups); then by ejecting others; then new groups."""
+        order = sorted(range(len(self.units)), key=lambda i: -self.left[i])
+        if first_fit:
+            order = list(range(len(self.units)))
+            n_days = len(self.days)
+            groups = sorted(range(len(self.active)),  # all-week groups first
+                            key=lambda g: (len(self.active[g]) < n_days, g))
+            for i in order:
+                for g in groups:
+                    self._fill(i, g)
+                while self.left[i] and self._eject(i):
+                    pass
+        for i in order:
+            self.place(i, new_pairs=False)
+        for i in order:
+            self.place(i, new_pairs=True)
+        for i in order:
+            while self.left[i] and self._eject(i):
+                pass
+        opened = len(self.active)
+        for i in order:
+            for g in range(opened, len(self.active)):  # groups opened for earlier units
+                self._fill(i, g)
+            while self.left[i]:
+                self.active.append(frozenset(self.days))
+                self.load.append({d: 0 for d in self.days})
+                self.members.append({})
+                self._fill(i, len(self.active) - 1)
+        return self.placed
+
+    def _eject(self, i: int) -> bool:
+        """Last resort before a new group: in some group, move every other student who is
+        present on a day it is full for unit i to any group with room, then place unit i."""
+        for g in range(len(self.active)):
+            if not set(self.units[i].days) <= self.active[g]:
+                continue
+            for j in sorted(self.members[g]):
+                full = self.blocked(i, g)
+                if not full:
+                    break
+                if j == i or not full <= set(self.units[j].days):
+                    continue
+                h = next((h for h in range(len(self.active))
+                          if h != g and self.room(j, h) > 0), None)
+                if h is not None:
+                    self.move(j, g, h, min(self.members[g][j], self.room(j, h)))
+            if self.room(i, g) > 0:
+                self._fill(i, g)
+                return True
+        return False
+
+    @classmethod
+    def of(cls, units: list[Unit], days: tuple[str, ...], cap: int,
+           placed: list[dict[int, int]]) -> Packing:
+        """A finished placement as a packing whose groups meet on the days they meet now
+        (so moves never add a group-day)."""
+        n_groups = 1 + max((g for where in placed for g in where), default=-1)
+        active = [set() for _ in range(n_groups)]
+        for u, where in zip(units, placed):
+            for g in where:
+                active[g].update(u.days)
+        pk = cls(units, days, cap, [frozenset(a) for a in active])
+        for i, where in enumerate(placed):
+            for g, n in sorted(where.items()):
+                pk.move(i, None, g, n)
+        return pk
+
+    def merge(self) -> list[dict[int, int]]:
+        """Take each split class out of the group where it has fewest students, when its
+        other groups can hold them (moves only; a class half taken out keeps its pairs)."""
+        classes = sorted({u.klass for u in self.units}, key=class_key)
+        for klass in classes:
+            for g in sorted(self.groups_of(klass), key=lambda g: (self.count[klass, g], g)):
+                others = [h for h in self.groups_of(klass) if h != g]
+                if not others:
+                    break
+                for i in sorted(i for i in self.members[g] if self.units[i].klass == klass):
+                    while self.members[g].get(i):
+                        h = next((h for h in others if self.room(i, h) > 0
+                                  or self.free_seat(i, h, frozenset({g}))), None)
+                        if h is None:
+                            break
+                        self.move(i, g, h, min(self.members[g][i], self.room(i, h)))
+        return self.placed
+
+
+def nested_greedy(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[str, int],
+                  active: list[frozenset[str]] | None = None, margin: int | None = 0
+                  ) -> list[dict[int, int]]:
+    """Constructive start on a structure of presence days (``nested_activity(k)`` unless
+    ``active`` is given): each part-week group takes what the groups after it cannot hold
+    (plus ``margin`` students a day), as whole units of few classes; then the classes, in
+    grade order, fill the all-week groups next-fit (a class split only where a group runs
+    full). Students left over go where their class already is (moving others to make room),
+    else where most fit, else to extra groups: the result is always a valid placement.
+    ``margin`` None: part-week groups are filled up and leftovers go to the first group with
+    room (the way that opens fewest groups when the structure is tight)."""
+    active = list(active) if active is not None else nested_activity(k, days)
+    pk = Packing(units, days, cap, active)
     full = [g for g, act in enumerate(active) if len(act) == len(days)]
     partial = sorted((g for g in range(len(active)) if g not in full),
                      key=lambda g: (len(active[g]), -g))
-    for g in partial:  # most restrictive first; classes with most fitting students first
-        fitting: dict[str, list[int]] = defaultdict(list)
-        for i, u in enumerate(units):
-            if set(u.days) <= active[g] and left[i]:
-                fitting[u.klass].append(i)
-        for klass in sorted(fitting, key=lambda c: (-sum(left[i] for i in fitting[c]),
-                                                    class_key(c))):
-            for i in fitting[klass]:
-                n = min(left[i], room(i, g))
-                if n > 0:
-                    move(i, None, g, n)
+    later = list(partial) + full  # groups not yet filled, in filling order
+    for g in partial:  # most restrictive first
+        later.remove(g)
+        _fill_part_week(pk, g, later, margin)
     by_class: dict[str, list[int]] = defaultdict(list)
     for i, u in enumerate(units):
         by_class[u.klass].append(i)
+    order = sorted(by_class, key=class_key)
     ptr = 0  # next fit: a class continues in the group the previous class left off
-    for klass in sorted(by_class, key=class_key):
+    for klass in order:
         idx = sorted(by_class[klass], key=lambda i: (-len(units[i].days), units[i].days))
-        while ptr < len(full) and any(left[i] for i in idx):
+        while ptr < len(full) and any(pk.left[i] for i in idx):
+            g = full[ptr]
             for i in idx:
-                n = min(left[i], room(i, full[ptr]))
-                if n > 0:
-                    move(i, None, full[ptr], n)
-            if any(left[i] for i in idx):
+                pk._fill(i, g)
+            if any(pk.left[i] for i in idx):
                 ptr += 1
-    for i in range(len(units)):  # left over: any room, else make room, else a new group
-        for g in full + partial:
-            n = min(left[i], room(i, g))
+    return pk.finish(first_fit=margin is None)
+
+
+def _fill_part_week(pk: Packing, g: int, later: list[int], margin: int | None) -> None:
+    """Group g takes what the groups still to fill cannot hold on its days, as whole fitting
+    units of the classes that cover most of that need (few classes, few pairs)."""
+    units, active = pk.units, pk.active
+    need = {d: pk.cap if margin is None else
+            sum(pk.left[i] for i, u in enumerate(units) if d in u.days)
+            - pk.cap * sum(1 for h in later if d in active[h]) + margin for d in active[g]}
+    fitting: dict[str, list[int]] = defaultdict(list)
+    for i, u in enumerate(units):
+        if pk.left[i] and set(u.days) <= active[g]:
+            fitting[u.klass].append(i)
+
+    def cover(c: str) -> tuple[int, int]:
+        if margin is None:  # fill up: the classes with most fitting students first
+            return sum(pk.left[i] for i in fitting[c]), 0
+        per_day = {d: sum(pk.left[i] for i in fitting[c] if d in units[i].days) for d in need}
+        return sum(min(max(need[d], 0), n) for d, n in per_day.items()), sum(per_day.values())
+
+    while fitting and (margin is None or any(v > 0 for v in need.values())):
+        klass = max(sorted(fitting, key=class_key), key=cover)
+        if cover(klass)[0] == 0:
+            break
+        for i in fitting.pop(klass):
+            n = min(pk.left[i], pk.room(i, g))
             if n > 0:
-                move(i, None, g, n)
-        while left[i] and eject(i):
-            pass
-        while left[i]:
-            g = next((g for g in range(len(active), len(load)) if room(i, g) > 0), None)
-            if g is None:
-                load.append({d: 0 for d in days})
-                active.append(frozenset(days))
-                g = len(load) - 1
-            move(i, None, g, min(left[i], room(i, g)))
-    return placed
+                for d in units[i].days:
+                    need[d] -= n
+                pk.move(i, None, g, n)
 
 
 FULL_MODEL_LIMIT = 6000  # unit-group pairs up to which the exact model is tried
 
 
-def plan_groups(session: Session, students: list[Student], cap: int, opts: SolveOptions,
-                budget: float) -> GroupingResult:
-    """Form the groups of one session (see the module docstring)."""
+@dataclass
+class Prepared:
+    """A session's students as units, its bounds, and constructive starts: ``menu[e]`` is
+    the best start found with at most e group-days more than the fewest found (``extend``
+    builds starts for more)."""
+    session: Session
+    units: list[Unit]
+    cap: int
+    n_d: dict[str, int]
+    k: dict[str, int]
+    gd_bound: int
+    pairs_bound: int
+    greedy: tuple[int, int]  # group-days and class pairs of first fit by class
+    scored: list[tuple[tuple[int, int, int], list[dict[int, int]]]]
+    menu: list[list[dict[int, int]]] = field(default_factory=list)
+
+    def score(self, placement: list[dict[int, int]]) -> tuple[int, int, int]:
+        return _score(self.units, placement, self.session.days)
+
+    def pairs_with(self, extra: int) -> int:
+        return self.score(self.menu[min(extra, len(self.menu) - 1)])[1]
+
+    def extend(self, max_extra: int) -> None:
+        """Starts on structures with up to ``max_extra`` more group-days; the menu."""
+        units, days, cap = self.units, self.session.days, self.cap
+        for extra in range(len(self.menu), max_extra + 1):
+            k_e = _raised(self.k, self.n_d, cap, extra)
+            if k_e is None:
+                break
+            starts = [nested_greedy(units, days, cap, k_e, margin=margin)
+                      for margin in ((10, cap) if extra else (10, cap, None))]
+            alternative = one_day_off_activity(k_e, days) if not extra else None
+            if alternative is not None:
+                starts.append(nested_greedy(units, days, cap, k_e, alternative, None))
+            self.scored += [(_score(units, p, days), p) for p in starts]
+        fewest = min(sc[0] for sc, _ in self.scored)
+        picked = [min(range(len(self.scored)),
+                      key=lambda n: (self.scored[n][0][0] > fewest + e,
+                                     self.scored[n][0][1:], self.scored[n][0][0]))
+                  for e in range(max_extra + 1)]
+        polished = {n: Packing.of(units, days, cap, self.scored[n][1]).merge()
+                    for n in set(picked)}
+        self.menu = [polished[n] for n in picked]
+
+
+def prepare(session: Session, students: list[Student], cap: int, max_extra: int = 0
+            ) -> Prepared | None:
+    """Units, bounds and starts for up to ``max_extra`` more group-days (None: nobody)."""
     units = make_units(students, session)
     days = session.days
     if not units:
-        return GroupingResult(session.id, [], [], 0, 0, 0, 0, 0, [], 0, 0)
+        return None
     n_d = day_counts(units, days)
     k = {d: math.ceil(n / cap) for d, n in n_d.items()}
-    gd_bound = sum(k.values())
     classes = sorted({u.klass for u in units}, key=class_key)
     pairs_bound = sum(math.ceil(max(sum(len(u.students) for u in units
                                         if u.klass == c and d in u.days) for d in days) / cap)
                       for c in classes)
     base = greedy(units, days, cap)
-    g_days, g_pairs = evaluate(units, base, days)
-    starts = [nested_greedy(units, days, cap, k), base]
-    alternative = one_day_off_activity(k, days)
-    if alternative is not None:
-        starts.append(nested_greedy(units, days, cap, k, alternative))
-    start = min(starts, key=lambda p: _score(units, p, days))
+    prep = Prepared(session, units, cap, n_d, k, sum(k.values()), pairs_bound,
+                    evaluate(units, base, days), [(_score(units, base, days), base)])
+    prep.extend(max_extra)
+    return prep
+
+
+def gd_bound(session: Session, students: list[Student], cap: int) -> int:
+    """sum_d ceil(n_d / cap): no placement has fewer group-days."""
+    counts = day_counts(make_units(students, session), session.days)
+    return sum(math.ceil(n / cap) for n in counts.values())
+
+
+def _raised(k: dict[str, int], n_d: dict[str, int], cap: int, extra: int
+            ) -> dict[str, int] | None:
+    """k with ``extra`` more groups present, on the days with fewest groups (the fullest
+    first), never above the busiest day: fewer part-week groups to fill. None if none left."""
+    k = dict(k)
+    top = max(k.values(), default=0)
+    for _ in range(extra):
+        low = [d for d in k if k[d] < top]
+        if not low:
+            return None
+        d = min(low, key=lambda d: (k[d], -n_d[d] / (cap * k[d] or 1)))
+        k[d] += 1
+    return k
+
+
+def share_extra(preps: list[Prepared], allowance: int) -> list[int]:
+    """Share ``allowance`` extra group-days among sessions to save the most class pairs
+    (an exact knapsack over the menus; ties keep fewer group-days)."""
+    best = {0: (0, [])}  # group-days used -> (pairs saved, extra per session)
+    for prep in preps:
+        base = prep.pairs_with(0)
+        nxt: dict[int, tuple[int, list[int]]] = {}
+        for used, (saved, alloc) in best.items():
+            for e in range(min(len(prep.menu), allowance - used + 1)):
+                cand = (saved + base - prep.pairs_with(e), alloc + [e])
+                if cand[0] > nxt.get(used + e, (-1, []))[0]:
+                    nxt[used + e] = cand
+        best = nxt
+    top = max(v[0] for v in best.values())
+    return min((used, alloc) for used, (saved, alloc) in best.items() if saved == top)[1]
+
+
+def plan_groups(prep: Prepared, opts: SolveOptions, budget: float, extra: int = 0
+                ) -> GroupingResult:
+    """Form the groups of one session (see the module docstring), with up to ``extra``
+    group-days more than the fewest found where that saves class pairs."""
+    session, units, cap, k = prep.session, prep.units, prep.cap, prep.k
+    days = session.days
+    gd_bound = prep.gd_bound
+    starts = list(prep.menu)
+    start = starts[0]
     phases = []
     n_groups = 1 + max(g for where in start for g in where)
     if evaluate(units, start, days)[0] > gd_bound and len(units) * n_groups <= FULL_MODEL_LIMIT:
@@ -281,8 +574,9 @@ def plan_groups(session: Session, students: list[Student], cap: int, opts: Solve
         if exact is not None:
             starts.append(exact)
         budget /= 4
-    # group-days first, but up to ``group_days_slack`` more are worth fewer class pairs
-    allowed = min(_score(units, p, days)[0] for p in starts) + opts.group_days_slack
+    else:  # the starts did the heavy lifting; the window search polishes
+        budget /= 2
+    allowed = min(prep.score(p)[0] for p in starts) + extra
 
     def key(placement) -> tuple[int, int, int, int]:
         gd, pairs, grades = _score(units, placement, days)
@@ -290,10 +584,12 @@ def plan_groups(session: Session, students: list[Student], cap: int, opts: Solve
 
     start = min(starts, key=key)
     placed, p2 = improve_windows(units, start, days, cap, opts, budget,
-                                 f"{session.id} class pairs", (gd_bound, pairs_bound), key)
+                                 f"{session.id} class pairs", (gd_bound, prep.pairs_bound), key)
     phases.append(p2)
-    return _from_placement(session, units, placed, days, gd_bound, pairs_bound, phases,
-                           g_days, g_pairs)
+    result = _from_placement(session, units, placed, days, gd_bound, prep.pairs_bound, phases,
+                             *prep.greedy)
+    result.fewest_found = allowed - extra
+    return result
 
 
 def exact_group_days(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[str, int],

@@ -9,29 +9,31 @@ deterministic time limits).
 """
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from decimal import Decimal
 
 from models.instance import Instance
 from models.plan import Group, Plan
-from scheduler.assign import assign_staff
-from scheduler.cpsat import DET_PER_SECOND, SolveOptions, interruptible, relative_gap
-from scheduler.grouping import class_key, plan_groups
-from scheduler.calendar import day_counts, term_dates
 from models.school import fmt_time
+from scheduler.assign import assign_staff
+from scheduler.calendar import day_counts, term_dates
+from scheduler.cpsat import DET_PER_SECOND, SolveOptions, interruptible, relative_gap
+from scheduler.grouping import class_key, gd_bound, plan_groups, prepare, share_extra
 from scheduler.money import budget, flex_ledger, staff_pay, student_fees, yuan
 from scheduler.rules import standard_teachers
 
 
-def solve(inst: Instance, *, time_limit: float = 8.0, seed: int = 0, workers: int = 1,
+def solve(inst: Instance, *, time_limit: float = 7.0, seed: int = 0, workers: int = 1,
           log=None, new_people: frozenset[str] = frozenset(),
-          group_days_slack: int = 0) -> Plan:
+          group_days_slack: int = 0, group_days_tolerance: float = 0.01) -> Plan:
     """Plan the term for ``inst`` (see the module docstring). ``time_limit`` is about wall
     seconds on the reference machine, converted to deterministic solver time. Ctrl-C stops
     the search; the plan so far is returned with ``interrupted`` set."""
     opts = SolveOptions(time_limit=time_limit, seed=seed, workers=workers, log=log,
-                        group_days_slack=group_days_slack)
+                        group_days_slack=group_days_slack,
+                        group_days_tolerance=group_days_tolerance)
     with interruptible(opts):
         return _solve(inst, opts, new_people)
 
@@ -55,11 +57,20 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     parts, penalties, grouping_stats = [], [], []
     klass_of = {s.id: s.klass for s in inst.students}
     grade_of = {s.id: s.grade for s in inst.students}
-    for s in school.sessions:
-        if not takers[s.id]:
-            continue
+    cap = rules.group_cap
+    sessions = [s for s in school.sessions if takers[s.id]]
+    # group-days first, within a tolerance of their bound shared where it saves most pairs
+    tolerance = math.floor(opts.group_days_tolerance * sum(
+        gd_bound(s, takers[s.id], cap) for s in sessions) + 1e-9)
+    preps = [prepare(s, takers[s.id], cap, opts.group_days_slack) for s in sessions]
+    preps = [(s, p) for s, p in zip(sessions, preps) if p is not None]
+    allowance = max(0, tolerance - sum(p.score(p.menu[0])[0] - p.gd_bound for _, p in preps))
+    for _, p in preps if allowance else ():
+        p.extend(allowance + opts.group_days_slack)
+    extra = share_extra([p for _, p in preps], allowance)
+    for (s, prep), more in zip(preps, extra):
         share = max(grouping_budget * len(takers[s.id]) / total_students, 0.1)
-        res = plan_groups(s, takers[s.id], rules.group_cap, opts, share)
+        res = plan_groups(prep, opts, share, more + opts.group_days_slack)
         parts.extend(p.as_dict() for p in res.phases)
         grouping_stats.append({
             "session": s.id, "students": len(takers[s.id]), "groups": len(res.rosters),
@@ -68,6 +79,8 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
             "class_pairs": res.class_pairs, "class_pairs_bound": res.class_pairs_bound,
             "classes": len({klass_of[x] for r in res.rosters for x in r}),
             "grade_pairs": res.grade_pairs, "greedy_group_days": res.greedy_group_days,
+            # group-days above the fewest found, accepted for fewer class pairs
+            "traded_group_days": max(0, res.group_days - min(res.group_days, res.fewest_found)),
             "greedy_class_pairs": res.greedy_class_pairs})
         for n, (roster, days) in enumerate(zip(res.rosters, res.present), start=1):
             gid = f"{s.id}-{n:02d}"

@@ -1,0 +1,135 @@
+"""The grouping heuristics on tiny hand-worked cases, and their invariants on random ones."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scheduler.grouping import (
+    Packing,
+    Unit,
+    day_counts,
+    evaluate,
+    nested_greedy,
+    one_day_off_activity,
+    share_extra,
+)
+
+TUE_FRI = ("Tue", "Wed", "Thu", "Fri")
+ALL = frozenset(TUE_FRI)
+
+
+def unit(klass: str, n: int, days=TUE_FRI, start: int = 0) -> Unit:
+    return Unit(klass, int(klass.split("-")[0]), tuple(days),
+                tuple(f"{klass}:{days}:{start + k}" for k in range(n)))
+
+
+def test_free_seat_moves_a_split_class_instead_of_adding_a_pair():
+    # group 0: A 20 + B 25 = 45 (full); group 1: A 10. One more B student must go to group
+    # 0 (B's only group): one A student moves 0 -> 1, where A already is. Pairs stay 3.
+    units = [unit("3-1", 30), unit("3-2", 26)]
+    pk = Packing(units, TUE_FRI, 45, [ALL, ALL])
+    pk.move(0, None, 0, 20)
+    pk.move(0, None, 1, 10)
+    pk.move(1, None, 0, 25)
+    assert pk.room(1, 0) == 0 and pk.left == [0, 1]
+    assert pk.free_seat(1, 0)
+    pk._fill(1, 0)
+    assert pk.left == [0, 0]
+    assert pk.placed == [{0: 19, 1: 11}, {0: 26}]
+    assert evaluate(units, pk.placed, TUE_FRI) == (8, 3)
+
+
+def test_free_seat_fails_when_only_a_new_pair_would_help():
+    # group 0 holds only class B (45, full); group 1 holds A. No B student may move to a
+    # group without B, so no seat is freed in group 0 for the 46th B student.
+    units = [unit("3-1", 10), unit("3-2", 46)]
+    pk = Packing(units, TUE_FRI, 45, [ALL, ALL])
+    pk.move(0, None, 1, 10)
+    pk.move(1, None, 0, 45)
+    assert not pk.free_seat(1, 0)
+    assert pk.placed == [{1: 10}, {0: 45}]
+
+
+def test_merge_takes_a_class_out_of_a_group_its_other_group_can_hold():
+    # A: 30 in group 0 and 5 in group 1; B: 20 in group 1. Group 0 has room for A's 5:
+    # merging leaves A whole in group 0 (pairs 3 -> 2), group-days unchanged.
+    units = [unit("3-1", 35), unit("3-2", 20)]
+    placed = [{0: 30, 1: 5}, {1: 20}]
+    merged = Packing.of(units, TUE_FRI, 45, placed).merge()
+    assert merged == [{0: 35}, {1: 20}]
+    assert evaluate(units, merged, TUE_FRI) == (8, 2)
+
+
+def test_part_week_group_takes_only_what_is_needed_from_few_classes():
+    # Tue 46 students, Fri 40: bound k = {Tue: 2, Wed: 1, Thu: 1, Fri: 1} (5 group-days).
+    # The part-week group (Tue only) needs just 1 student; class 3-2 has 3 Tue-only ones,
+    # so one class (not every class with a Tue-only student) goes there.
+    units = [unit("3-1", 40), unit("3-2", 3, ("Tue",)), unit("3-3", 2, ("Tue",)),
+             unit("3-4", 1, ("Tue",))]
+    n = day_counts(units, TUE_FRI)
+    k = {d: math.ceil(v / 45) for d, v in n.items()}
+    assert sum(k.values()) == 5
+    placed = nested_greedy(units, TUE_FRI, 45, k, margin=0)
+    gd, pairs = evaluate(units, placed, TUE_FRI)
+    assert gd == 5
+    assert pairs == 4  # 3-1, 3-3, 3-4 whole in the all-week group; 3-2 whole in the other
+
+
+@dataclass
+class _Menu:
+    pairs: list[int]
+
+    @property
+    def menu(self):
+        return self.pairs
+
+    def pairs_with(self, extra: int) -> int:
+        return self.pairs[min(extra, len(self.pairs) - 1)]
+
+
+def test_share_extra_spends_group_days_where_they_save_most_pairs():
+    a, b = _Menu([10, 8, 3]), _Menu([20, 12, 11])
+    assert share_extra([a, b], 0) == [0, 0]
+    assert share_extra([a, b], 1) == [0, 1]  # b saves 8, a only 2
+    assert share_extra([a, b], 2) == [1, 1]  # 2 + 8 = 10 beats a+2 (7) and b+2 (9)
+    assert share_extra([a, b], 3) == [2, 1]  # 7 + 8
+    assert share_extra([a, b], 9) == [2, 2]  # 7 + 9: all either menu offers
+    assert share_extra([_Menu([5, 5, 5])], 2) == [0]  # saves nothing: fewest group-days
+
+
+patterns = st.sampled_from([TUE_FRI, ("Tue", "Wed", "Thu"), ("Wed", "Thu", "Fri"),
+                            ("Tue", "Thu"), ("Wed",), ("Fri",), ("Tue", "Wed", "Fri")])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 6), patterns, st.integers(1, 40)),
+                min_size=1, max_size=25),
+       st.sampled_from([0, 10, 45, None]))
+def test_nested_greedy_places_everyone_within_the_cap(rows, margin):
+    units, seen = [], set()
+    for n, (klass_no, days, count) in enumerate(rows):
+        if (klass_no, days) in seen:
+            continue
+        seen.add((klass_no, days))
+        units.append(unit(f"3-{klass_no}", count, days, start=1000 * n))
+    k = {d: math.ceil(v / 45) for d, v in day_counts(units, TUE_FRI).items()}
+    activities = [None, one_day_off_activity(k, TUE_FRI)]
+    for active in activities:
+        placed = nested_greedy(units, TUE_FRI, 45, k, active, margin)
+        for u, where in zip(units, placed):
+            assert sum(where.values()) == len(u.students)
+            assert all(v > 0 for v in where.values())
+        load: dict[tuple[int, str], int] = {}
+        for u, where in zip(units, placed):
+            for g, v in where.items():
+                for d in u.days:
+                    load[g, d] = load.get((g, d), 0) + v
+        assert max(load.values()) <= 45
+        gd, _ = evaluate(units, placed, TUE_FRI)
+        assert gd >= sum(k.values())
+        polished = Packing.of(units, TUE_FRI, 45, placed).merge()
+        assert evaluate(units, polished, TUE_FRI)[0] <= gd
+        assert evaluate(units, polished, TUE_FRI)[1] <= evaluate(units, placed, TUE_FRI)[1]
