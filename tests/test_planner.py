@@ -201,14 +201,18 @@ def test_ctrl_c_returns_best_plan_so_far_marked_interrupted():
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_group_days_slack_keeps_classes_whole(tmp_path):
-    # three classes of 30 on Tue: 90 students -> bound 2 groups, which splits one class
-    # (4 class pairs). Allowing one extra group-day keeps every class whole (3 pairs).
+def _three_classes_of_30_on_tuesday(tmp_path):
     rows = "".join(students_rows(30, klass=f"3-{k}", start=100 * k) for k in (1, 2, 3))
     teachers = "".join(vol(f"T{i}") for i in (1, 2, 3))
     av = "".join(avail(f"T{i}", "Tue", "after-upper") for i in (1, 2, 3))
     f = write_instance(tmp_path / "i", students=rows, teachers=teachers, availability=av)
-    inst = read_instance(f)
+    return f, read_instance(f)
+
+
+def test_group_days_slack_keeps_classes_whole(tmp_path):
+    # three classes of 30 on Tue: 90 students -> bound 2 groups, which splits one class
+    # (4 class pairs). Allowing one extra group-day keeps every class whole (3 pairs).
+    _, inst = _three_classes_of_30_on_tuesday(tmp_path)
     strict = solve(inst, **LIMIT)
     (g,) = strict.extra["grouping"]
     assert (g["group_days"], g["class_pairs"]) == (2, 4)
@@ -221,11 +225,7 @@ def test_group_days_slack_keeps_classes_whole(tmp_path):
 def test_group_days_tolerance_trades_a_group_day_for_whole_classes(tmp_path):
     # the same three classes of 30: bound 2 group-days. A 1 % tolerance of 2 is 0 extra
     # (strict order); 50 % of 2 is 1 extra group-day, which keeps every class whole.
-    rows = "".join(students_rows(30, klass=f"3-{k}", start=100 * k) for k in (1, 2, 3))
-    teachers = "".join(vol(f"T{i}") for i in (1, 2, 3))
-    av = "".join(avail(f"T{i}", "Tue", "after-upper") for i in (1, 2, 3))
-    f = write_instance(tmp_path / "i", students=rows, teachers=teachers, availability=av)
-    inst = read_instance(f)
+    f, inst = _three_classes_of_30_on_tuesday(tmp_path)
     (g,) = solve(inst, **LIMIT).extra["grouping"]
     assert (g["group_days"], g["class_pairs"], g["traded_group_days"]) == (2, 4, 0)
     (g,) = solve(inst, **LIMIT, group_days_tolerance=0.5).extra["grouping"]
