@@ -573,6 +573,11 @@ def plan_groups(prep: Prepared, opts: SolveOptions, budget: float, extra: int = 
         gd_bound = max(gd_bound, phase.bound or 0)
         if exact is not None:
             starts.append(exact)
+            # the exact model found which days each group meets; fill that structure
+            # class by class, as the starts do, for the same group-days and fewer splits
+            active = Packing.of(units, days, cap, exact).active
+            starts += [Packing.of(units, days, cap, p).merge() for p in (
+                nested_greedy(units, days, cap, k, active, margin) for margin in (10, cap, None))]
         budget /= 4
     else:  # the starts did the heavy lifting; the window search polishes
         budget /= 2
