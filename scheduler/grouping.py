@@ -165,7 +165,7 @@ def one_day_off_activity(k: dict[str, int], days: tuple[str, ...]
 
 
 DEPTH = 3  # groups an ejection chain may pass through
-TRIES = 30  # groups tried per seat
+TRIES = 60  # students and groups tried per seat
 
 
 class Packing:
@@ -184,10 +184,14 @@ class Packing:
         self.members: list[dict[int, int]] = [{} for _ in active]  # group -> unit -> n
         self.count: dict[tuple[str, int], int] = defaultdict(int)  # (class, group) -> n
         self.holding: dict[str, set[int]] = defaultdict(set)  # class -> groups holding it
+        self.dayset = [frozenset(u.days) for u in units]
+        self.version = 0  # moves so far: a failed search stays failed until the next move
+        self.failed: dict[tuple[frozenset[str], int, frozenset[int], bool], int] = {}
 
     def move(self, i: int, g: int | None, h: int, n: int) -> None:
         """n students of unit i from group g (None: unplaced) to group h."""
         u = self.units[i]
+        self.version += 1
         if g is None:
             self.left[i] -= n
         else:
@@ -208,7 +212,7 @@ class Packing:
             self.load[h][d] += n
 
     def room(self, i: int, g: int) -> int:
-        if not set(self.units[i].days) <= self.active[g]:
+        if not self.dayset[i] <= self.active[g]:
             return 0
         return min(self.cap - self.load[g][d] for d in self.units[i].days)
 
@@ -228,10 +232,17 @@ class Packing:
         moved on (at most ``DEPTH`` groups deep, a group once per chain, a bounded number of
         tries). Only such moves are made, so no (class, group) pair is added — unless
         ``anywhere``, when a student may also move to a group without its class."""
-        if not set(self.units[i].days) <= self.active[g]:
+        need = self.dayset[i]
+        if not need <= self.active[g]:
+            return False
+        key = (need, g, banned, anywhere)
+        if self.failed.get(key) == self.version:
             return False
         self._tries = TRIES
-        return self._free(g, frozenset(self.units[i].days), banned | {g}, DEPTH, i, anywhere)
+        if self._free(g, need, banned | {g}, DEPTH, i, anywhere):
+            return True
+        self.failed[key] = self.version
+        return False
 
     def _free(self, h: int, need: frozenset[str], seen: frozenset[int], depth: int,
               keep: int, anywhere: bool) -> bool:
@@ -244,14 +255,15 @@ class Packing:
             if depth == 0 or self._tries <= 0:
                 return False
             movable = sorted((j for j in self.members[h]
-                              if j != keep and full & set(self.units[j].days)),
-                             key=lambda j: (-len(full & set(self.units[j].days)), j))
+                              if j != keep and not full.isdisjoint(self.dayset[j])),
+                             key=lambda j: (-len(full & self.dayset[j]), j))
             if not any(self._move_out(j, h, seen, depth, anywhere) for j in movable):
                 return False
 
     def _move_out(self, j: int, h: int, seen: frozenset[int], depth: int, anywhere: bool
                   ) -> bool:
-        days = frozenset(self.units[j].days)
+        self._tries -= 1
+        days = self.dayset[j]
         targets = self.groups_of(self.units[j].klass)
         if anywhere:
             targets += [t for t in range(len(self.active)) if t not in targets]
