@@ -166,6 +166,10 @@ def _summary(plan) -> str:
             f"class pairs {g['class_pairs']} for {g['classes']} classes"
             + (f"; {g['traded_group_days']} group-day(s) spent to keep classes together"
                if g.get("traded_group_days") else ""))
+    note = x.get("group_days_tolerance", {})
+    if note.get("why_not"):
+        lines.append(f"  {note['allowance']} more group-day(s) allowed by the tolerance were "
+                     f"not spent: {note['why_not']}")
     from models.school import WEEKDAYS
     managers = Counter((d.day, d.window) for d in plan.duties if d.role == "manager")
     managers = dict(sorted(managers.items(), key=lambda kv: (WEEKDAYS.index(kv[0][0]),

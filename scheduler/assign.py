@@ -54,8 +54,11 @@ def _limit(inst: Instance, t) -> int:
 
 def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                  group_classes: dict[str, set[str]], opts: SolveOptions,
-                 budget: float, new_people: frozenset[str] = frozenset()) -> Assignment:
+                 budget: float, new_people: frozenset[str] = frozenset(),
+                 coverage_only: bool = False) -> Assignment:
     """``present[(day, session)]`` lists the groups on duty; returns duties and shortages.
+    ``coverage_only``: just the first phase (all of ``budget``); only ``shortage_minutes``
+    (-1: no answer in the budget) is filled in.
     ``new_people`` are hypothetical volunteers (``afterschool need``): after coverage the
     second phase uses as few of them as possible, then as few of their minutes."""
     school, rules = inst.school, inst.school.rules
@@ -143,7 +146,10 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                           window[key[0], key[1]].minutes)
                     for key in short}
     shortage_minutes = sum(slot_minutes[k] * g for k, g in short.items())
-    p1 = solve_phase(m, shortage_minutes, "staff coverage", opts, budget / 2, 0, required=True)
+    p1 = solve_phase(m, shortage_minutes, "staff coverage", opts,
+                     budget if coverage_only else budget / 2, 0, required=True)
+    if coverage_only:
+        return Assignment([], [], [p1], p1.objective if p1.has_solution else -1)
     phases = [p1]
     solver = p1.solver
     if p1.has_solution:

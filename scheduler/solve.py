@@ -68,6 +68,14 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     for _, p in preps if allowance else ():
         p.extend(allowance + opts.group_days_slack)
     extra = share_extra([p for _, p in preps], allowance)
+    tolerance_note = {"percent": 100 * opts.group_days_tolerance, "allowance": allowance,
+                      "spent": sum(extra)}
+    if any(extra) and _short_of_staff(inst, preps, extra, opts, det_budget * 0.2, new_people):
+        # coverage comes first: group-days are traded only when every duty, the extra
+        # ones included, can still be staffed
+        extra = [0] * len(extra)
+        tolerance_note.update(spent=0, why_not="the volunteers could not staff every duty "
+                                               "with the extra group-days")
     for (s, prep), more in zip(preps, extra):
         share = max(grouping_budget * len(takers[s.id]) / total_students, 0.1)
         res = plan_groups(prep, opts, share, more + opts.group_days_slack)
@@ -129,6 +137,7 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
         "interrupted": opts.interrupted,
         "seed": seed,
         "grouping": grouping_stats,
+        "group_days_tolerance": tolerance_note,
         "parts": parts,
         "shortage_minutes_per_week": staff.shortage_minutes,
         "penalties": penalties,
@@ -150,6 +159,25 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
                         "time_limit": time_limit},
     }
     return plan
+
+
+def _short_of_staff(inst: Instance, preps, extra: list[int], opts: SolveOptions,
+                    budget: float, new_people: frozenset[str]) -> bool:
+    """Whether the volunteers leave duties unfilled (or no answer in ``budget``) when the
+    sessions have the group-days of their starts with ``extra`` more."""
+    present: dict[tuple[str, str], list[str]] = defaultdict(list)
+    classes: dict[str, set[str]] = {}
+    for (s, prep), more in zip(preps, extra):
+        placement = prep.menu[min(more, len(prep.menu) - 1)]
+        for u, where in zip(prep.units, placement):
+            for g in where:
+                gid = f"{s.id}-{g:02d}"
+                classes.setdefault(gid, set()).add(u.klass)
+                for d in u.days:
+                    if gid not in present[d, s.id]:
+                        present[d, s.id].append(gid)
+    probe = assign_staff(inst, present, classes, opts, budget, new_people, coverage_only=True)
+    return probe.shortage_minutes != 0
 
 
 def overall_status(grouping_stats: list[dict], staff) -> str:

@@ -201,10 +201,10 @@ def test_ctrl_c_returns_best_plan_so_far_marked_interrupted():
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def _three_classes_of_30_on_tuesday(tmp_path):
+def _three_classes_of_30_on_tuesday(tmp_path, volunteers=3):
     rows = "".join(students_rows(30, klass=f"3-{k}", start=100 * k) for k in (1, 2, 3))
-    teachers = "".join(vol(f"T{i}") for i in (1, 2, 3))
-    av = "".join(avail(f"T{i}", "Tue", "after-upper") for i in (1, 2, 3))
+    teachers = "".join(vol(f"T{i}") for i in range(1, volunteers + 1))
+    av = "".join(avail(f"T{i}", "Tue", "after-upper") for i in range(1, volunteers + 1))
     f = write_instance(tmp_path / "i", students=rows, teachers=teachers, availability=av)
     return f, read_instance(f)
 
@@ -238,16 +238,29 @@ def test_group_days_tolerance_trades_a_group_day_for_whole_classes(tmp_path):
     assert c.exit_code == 0, c.output
 
 
+def test_no_group_day_is_traded_when_nobody_could_staff_it(tmp_path):
+    # the same classes with two volunteers: 2 groups are staffed, a third would not be, so
+    # coverage (objective 1) keeps the fewest group-days and says why
+    f, inst = _three_classes_of_30_on_tuesday(tmp_path, volunteers=2)
+    plan = solve(inst, **LIMIT, group_days_tolerance=0.5)
+    (g,) = plan.extra["grouping"]
+    assert (g["group_days"], g["class_pairs"], g["traded_group_days"]) == (2, 4, 0)
+    note = plan.extra["group_days_tolerance"]
+    assert note["allowance"] == 1 and note["spent"] == 0 and "staff" in note["why_not"]
+    assert plan.shortages == [] and check_plan(inst, plan) == []
+
+
 def test_tolerance_keeps_the_group_days_gap_within_it(tmp_path):
-    # a generated school of 1,500 sign-ups: whatever the planner trades for whole classes
-    # stays within 1 % of the summed bound, and the plan checks clean
+    # a generated, well-staffed school of 1,500 sign-ups: whatever the planner trades for
+    # whole classes stays within 1 % of the summed bound, and the plan checks clean
     from scheduler.generate import generate_school, write_school
-    write_school(tmp_path / "s", generate_school(1500, None, 60, seed=5, name="t"))
+    write_school(tmp_path / "s", generate_school(1500, None, 120, seed=5, name="t"))
     inst = read_instance(tmp_path / "s")
     plan = solve(inst, **LIMIT)
     g = plan.extra["grouping"]
     bound = sum(x["group_days_bound"] for x in g)
     assert sum(x["traded_group_days"] for x in g) <= math.floor(0.01 * bound)
+    assert plan.shortages == []
     strict = solve(inst, **LIMIT, group_days_tolerance=0)
     assert all(x["traded_group_days"] == 0 for x in strict.extra["grouping"])
     # here one group-day is traded, for fewer class pairs than the strict order gives
