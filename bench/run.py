@@ -58,13 +58,16 @@ def one(folder: str, time_limit: float | None, tolerance: float | None) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("sizes", nargs="*", default=DEFAULT, choices=list(SIZES))
+    ap.add_argument("sizes", nargs="*", default=DEFAULT, help=" ".join(SIZES))
     ap.add_argument("--time-limit", type=float, default=None,
                     help="planner --time-limit (default: the planner's own)")
     ap.add_argument("--tolerance", type=float, default=None,
                     help="planner --group-days-tolerance in percent (default: the planner's)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    unknown = [x for x in args.sizes if x not in SIZES]
+    if unknown:
+        ap.error(f"unknown size {', '.join(unknown)}; choose from {', '.join(SIZES)}")
     if args.child:
         print(json.dumps(one(args.child, args.time_limit, args.tolerance)))
         return
