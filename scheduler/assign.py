@@ -47,7 +47,7 @@ class Assignment:
     penalties: list[dict] = field(default_factory=list)
 
 
-def _limit(inst: Instance, t) -> int:
+def weekly_limit(inst: Instance, t) -> int:
     return t.max_weekly_minutes if t.max_weekly_minutes is not None else \
         inst.school.rules.max_weekly_minutes
 
@@ -139,7 +139,7 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                 m.add(sum(used) <= 1)
     load_vars = {}
     for t, parts in loads.items():
-        load = m.new_int_var(0, _limit(inst, inst.teacher(t)), f"load_{t}")
+        load = m.new_int_var(0, weekly_limit(inst, inst.teacher(t)), f"load_{t}")
         m.add(load == sum(parts))
         load_vars[t] = load
     slot_minutes = {key: (sessions[key[1]].slots[key[2]].minutes if key[2] >= 0 else
@@ -160,7 +160,7 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
         # soft rules
         excess = []
         for t, load in load_vars.items():
-            for step in range(LOAD_STEP, _limit(inst, inst.teacher(t)), LOAD_STEP):
+            for step in range(LOAD_STEP, weekly_limit(inst, inst.teacher(t)), LOAD_STEP):
                 e = m.new_int_var(0, 600, f"over_{t}_{step}")
                 m.add(e >= load - step)
                 excess.append(e)

@@ -591,8 +591,8 @@ def plan_groups(prep: Prepared, opts: SolveOptions, budget: float, extra: int = 
             starts += [Packing.of(units, days, cap, p).merge() for p in (
                 nested_greedy(units, days, cap, k, active, margin) for margin in (10, cap, None))]
         budget /= 4
-    else:  # the starts did the heavy lifting; the window search polishes
-        budget /= 2
+    else:  # the starts did the heavy lifting; the window search only polishes
+        budget /= 4
     allowed = min(prep.score(p)[0] for p in starts) + extra
 
     def key(placement) -> tuple[int, int, int, int]:

@@ -16,13 +16,13 @@ from decimal import Decimal
 
 from models.instance import Instance
 from models.plan import Group, Plan
-from models.school import fmt_time
-from scheduler.assign import assign_staff
+from models.school import WEEKDAYS, fmt_time
+from scheduler.assign import assign_staff, weekly_limit
 from scheduler.calendar import day_counts, term_dates
 from scheduler.cpsat import DET_PER_SECOND, SolveOptions, interruptible, relative_gap
 from scheduler.grouping import class_key, gd_bound, plan_groups, prepare, share_extra
 from scheduler.money import budget, flex_ledger, staff_pay, student_fees, yuan
-from scheduler.rules import standard_teachers
+from scheduler.rules import duty_windows, standard_teachers
 
 
 def solve(inst: Instance, *, time_limit: float = 7.0, seed: int = 0, workers: int = 1,
@@ -70,7 +70,7 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     extra = share_extra([p for _, p in preps], allowance)
     tolerance_note = {"percent": 100 * opts.group_days_tolerance, "allowance": allowance,
                       "spent": sum(extra)}
-    if any(extra) and _short_of_staff(inst, preps, extra, opts, det_budget * 0.2, new_people):
+    if any(extra) and _short_of_staff(inst, preps, extra, opts, det_budget * 0.15, new_people):
         # coverage comes first: group-days are traded only when every duty, the extra
         # ones included, can still be staffed
         extra = [0] * len(extra)
@@ -164,7 +164,18 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
 def _short_of_staff(inst: Instance, preps, extra: list[int], opts: SolveOptions,
                     budget: float, new_people: frozenset[str]) -> bool:
     """Whether the volunteers leave duties unfilled (or no answer in ``budget``) when the
-    sessions have the group-days of their starts with ``extra`` more."""
+    sessions have the group-days of their starts with ``extra`` more. First a necessary
+    condition (their weekly limits add up to the minutes the fewest groups, their managers
+    and the extra group-days need), then a coverage solve of that structure."""
+    from scheduler.summary import manager_rows, summary_table
+    need = int(summary_table(inst).minutes_needed.sum())
+    windows = {(d, w.id): w.minutes for d in WEEKDAYS for w in duty_windows(
+        inst.school.sessions, d)}
+    need += sum(r["managers_needed"] * windows[r["day"], r["window"]]
+                for r in manager_rows(inst))
+    need += sum(s.minutes * more for (s, _), more in zip(preps, extra))
+    if need > sum(weekly_limit(inst, t) for t in inst.volunteers):
+        return True
     present: dict[tuple[str, str], list[str]] = defaultdict(list)
     classes: dict[str, set[str]] = {}
     for (s, prep), more in zip(preps, extra):

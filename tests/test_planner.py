@@ -268,3 +268,28 @@ def test_tolerance_keeps_the_group_days_gap_within_it(tmp_path):
     assert sum(x["class_pairs"] for x in g) < sum(
         x["class_pairs"] for x in strict.extra["grouping"])
     assert check_plan(inst, plan) == []
+
+
+def test_weekly_limits_that_cannot_cover_a_trade_skip_the_staffing_probe(tmp_path,
+                                                                         monkeypatch):
+    # two groups on Tue need 2 x 60 min; a third would need 60 more: 180 minutes. The
+    # volunteers' weekly limits add up to 60 + 60 + 50 = 170, so no staffing is tried for
+    # the trade (a necessary condition fails) and the strict plan is fully staffed.
+    rows = "".join(students_rows(30, klass=f"3-{k}", start=100 * k) for k in (1, 2, 3))
+    teachers = vol("T1", weekly="60") + vol("T2", weekly="60") + vol("T3", weekly="50")
+    av = "".join(avail(f"T{i}", "Tue", "after-upper") for i in (1, 2, 3))
+    inst = read_instance(write_instance(tmp_path / "i", students=rows, teachers=teachers,
+                                        availability=av))
+    import scheduler.solve as solve_module
+    calls = []
+    real = solve_module.assign_staff
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("coverage_only", False))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "assign_staff", spy)
+    plan = solve(inst, **LIMIT, group_days_tolerance=0.5)
+    assert calls == [False]  # the real staffing only, no coverage probe
+    assert plan.extra["group_days_tolerance"]["spent"] == 0
+    assert plan.shortages == [] and check_plan(inst, plan) == []
