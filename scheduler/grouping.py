@@ -378,7 +378,8 @@ class Packing:
 
     def merge(self) -> list[dict[int, int]]:
         """Take each split class out of the group where it has fewest students, when its
-        other groups can hold them (moves only; a class half taken out keeps its pairs)."""
+        other groups can hold them or can swap them for students on the same days of a class
+        also in that group (a class half taken out keeps its pairs; none is added)."""
         classes = sorted({u.klass for u in self.units}, key=class_key)
         for klass in classes:
             for g in sorted(self.groups_of(klass), key=lambda g: (self.count[klass, g], g)):
@@ -389,10 +390,34 @@ class Packing:
                     while self.members[g].get(i):
                         h = next((h for h in others if self.room(i, h) > 0
                                   or self.free_seat(i, h, frozenset({g}))), None)
-                        if h is None:
+                        if h is not None:
+                            self.move(i, g, h, min(self.members[g][i], self.room(i, h)))
+                        elif not self._swap(i, g, others):
                             break
-                        self.move(i, g, h, min(self.members[g][i], self.room(i, h)))
         return self.placed
+
+    def _swap(self, i: int, g: int, others: list[int]) -> bool:
+        """Exchange students of unit i in group g one for one with students of another class
+        in one of ``others`` (a class also in g), where the days they do not share have room."""
+        mine = self.dayset[i]
+        for h in others:
+            if not mine <= self.active[h]:
+                continue
+            for j in sorted(self.members[h]):
+                theirs = self.dayset[j]
+                if (j == i or self.units[j].klass == self.units[i].klass
+                        or self.count[self.units[j].klass, g] == 0
+                        or not theirs <= self.active[g]):
+                    continue
+                # one for one: g gains the days only j has, h the days only i has
+                n = min([self.members[g][i], self.members[h][j]]
+                        + [self.cap - self.load[g][d] for d in theirs - mine]
+                        + [self.cap - self.load[h][d] for d in mine - theirs])
+                if n > 0:
+                    self.move(i, g, h, n)
+                    self.move(j, h, g, n)
+                    return True
+        return False
 
 
 def nested_greedy(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[str, int],

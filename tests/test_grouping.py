@@ -63,6 +63,15 @@ def test_merge_takes_a_class_out_of_a_group_its_other_group_can_hold():
     assert evaluate(units, merged, TUE_FRI) == (8, 2)
 
 
+def test_merge_swaps_two_classes_split_across_two_full_groups():
+    # group 0: A 40 + B 5, group 1: B 40 + A 5, both full every day: nothing can move, but
+    # A's 5 in group 1 and B's 5 in group 0 swap one for one: pairs 4 -> 2, loads unchanged.
+    units = [unit("3-1", 45), unit("3-2", 45)]
+    merged = Packing.of(units, TUE_FRI, 45, [{0: 40, 1: 5}, {0: 5, 1: 40}]).merge()
+    assert merged == [{0: 45}, {1: 45}]
+    assert evaluate(units, merged, TUE_FRI) == (8, 2)
+
+
 def test_part_week_group_takes_only_what_is_needed_from_few_classes():
     # Tue 46 students, Fri 40: bound k = {Tue: 2, Wed: 1, Thu: 1, Fri: 1} (5 group-days).
     # The part-week group (Tue only) needs just 1 student; class 3-2 has 3 Tue-only ones,
