@@ -113,35 +113,57 @@ def run_scenario(task: tuple[Instance, Scenario, float]) -> dict:
 
 def sweep(tasks: list[tuple[Instance, Scenario, float]], jobs: int = 1,
           scheduler: str | None = None, progress=None) -> list[dict]:
-    """Run every task; rows in task order. ``progress(n_done)`` is called as tasks finish."""
-    if scheduler:
-        from distributed import Client, as_completed
-
-        with Client(scheduler) as client:
-            futures = client.map(run_scenario, tasks, pure=False)
-            index = {f.key: i for i, f in enumerate(futures)}
-            rows: list = [None] * len(tasks)
-            for n, fut in enumerate(as_completed(futures), start=1):
-                rows[index[fut.key]] = fut.result()
-                if progress:
-                    progress(n)
-            return rows
-    if jobs <= 1:
+    """Run every task; rows in task order. ``progress(n_done)`` is called as tasks finish.
+    Each distinct instance travels to a worker once (pool initializer, Dask scatter), not
+    once per scenario."""
+    if jobs <= 1 and not scheduler:
         rows = []
         for n, task in enumerate(tasks, start=1):
             rows.append(run_scenario(task))
             if progress:
                 progress(n)
         return rows
+    instances: list[Instance] = []
+    for inst, _, _ in tasks:
+        if not any(inst is x for x in instances):
+            instances.append(inst)
+    light = [(next(k for k, x in enumerate(instances) if x is inst), sc, limit)
+             for inst, sc, limit in tasks]
+    rows: list = [None] * len(tasks)
+    if scheduler:
+        from distributed import Client, as_completed
+
+        with Client(scheduler) as client:
+            refs = client.scatter(instances, broadcast=True)
+            futures = [client.submit(run_scenario, (refs[k], sc, limit), pure=False)
+                       for k, sc, limit in light]
+            index = {f.key: i for i, f in enumerate(futures)}
+            for n, fut in enumerate(as_completed(futures), start=1):
+                rows[index[fut.key]] = fut.result()
+                if progress:
+                    progress(n)
+            return rows
     from concurrent.futures import ProcessPoolExecutor, as_completed as done
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(run_scenario, t): i for i, t in enumerate(tasks)}
-        rows = [None] * len(tasks)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_keep_instances,
+                             initargs=(instances,)) as pool:
+        futures = {pool.submit(_run_kept, t): i for i, t in enumerate(light)}
         for n, fut in enumerate(done(futures), start=1):
             rows[futures[fut]] = fut.result()
             if progress:
                 progress(n)
         return rows
+
+
+_KEPT: list[Instance] = []  # a pool worker's copy of the sweep's instances
+
+
+def _keep_instances(instances: list[Instance]) -> None:
+    _KEPT[:] = instances
+
+
+def _run_kept(task: tuple[int, Scenario, float]) -> dict:
+    k, sc, limit = task
+    return run_scenario((_KEPT[k], sc, limit))
 
 
 def parse_change(text: str) -> float:
