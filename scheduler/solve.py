@@ -25,6 +25,9 @@ from scheduler.money import budget, flex_ledger, staff_pay, student_fees, yuan
 from scheduler.rules import duty_windows, standard_teachers
 
 
+SMALL_SESSION = 2000  # sign-ups up to which more structures are tried for group-days
+
+
 def solve(inst: Instance, *, time_limit: float = 7.0, seed: int = 0, workers: int = 1,
           log=None, new_people: frozenset[str] = frozenset(),
           group_days_slack: int = 0, group_days_tolerance: float = 0.01) -> Plan:
@@ -64,6 +67,11 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
         gd_bound(s, takers[s.id], cap) for s in sessions) + 1e-9)
     preps = [prepare(s, takers[s.id], cap, opts.group_days_slack) for s in sessions]
     preps = [(s, p) for s, p in zip(sessions, preps) if p is not None]
+    for s, p in preps:
+        if p.score(p.menu[0])[0] > p.gd_bound and len(takers[s.id]) <= SMALL_SESSION:
+            # structures with a group or two more on the emptiest days are easier to fill
+            # and sometimes end with fewer group-days than the bound's own structure
+            p.extend(max(2, opts.group_days_slack))
     allowance = max(0, tolerance - sum(p.score(p.menu[0])[0] - p.gd_bound for _, p in preps))
     for _, p in preps if allowance else ():
         p.extend(allowance + opts.group_days_slack)
