@@ -554,12 +554,6 @@ def prepare(session: Session, students: list[Student], cap: int, max_extra: int 
     return prep
 
 
-def gd_bound(session: Session, students: list[Student], cap: int) -> int:
-    """sum_d ceil(n_d / cap): no placement has fewer group-days."""
-    counts = day_counts(make_units(students, session), session.days)
-    return sum(math.ceil(n / cap) for n in counts.values())
-
-
 def _raised(k: dict[str, int], n_d: dict[str, int], cap: int, extra: int
             ) -> dict[str, int] | None:
     """k with ``extra`` more groups present, on the days with fewest groups (the fullest

@@ -20,7 +20,7 @@ from models.school import WEEKDAYS, fmt_time
 from scheduler.assign import assign_staff, weekly_limit
 from scheduler.calendar import day_counts, term_dates
 from scheduler.cpsat import DET_PER_SECOND, SolveOptions, interruptible, relative_gap
-from scheduler.grouping import class_key, gd_bound, plan_groups, prepare, share_extra
+from scheduler.grouping import class_key, plan_groups, prepare, share_extra
 from scheduler.money import budget, flex_ledger, staff_pay, student_fees, yuan
 from scheduler.rules import duty_windows, standard_teachers
 
@@ -62,11 +62,11 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     grade_of = {s.id: s.grade for s in inst.students}
     cap = rules.group_cap
     sessions = [s for s in school.sessions if takers[s.id]]
-    # group-days first, within a tolerance of their bound shared where it saves most pairs
-    tolerance = math.floor(opts.group_days_tolerance * sum(
-        gd_bound(s, takers[s.id], cap) for s in sessions) + 1e-9)
     preps = [prepare(s, takers[s.id], cap, opts.group_days_slack) for s in sessions]
     preps = [(s, p) for s, p in zip(sessions, preps) if p is not None]
+    # group-days first, within a tolerance of their bound shared where it saves most pairs
+    tolerance = math.floor(opts.group_days_tolerance * sum(p.gd_bound for _, p in preps)
+                           + 1e-9)
     for s, p in preps:
         if p.score(p.menu[0])[0] > p.gd_bound and len(takers[s.id]) <= SMALL_SESSION:
             # structures with a group or two more on the emptiest days are easier to fill
@@ -96,7 +96,7 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
             "classes": len({klass_of[x] for r in res.rosters for x in r}),
             "grade_pairs": res.grade_pairs, "greedy_group_days": res.greedy_group_days,
             # group-days above the fewest found, accepted for fewer class pairs
-            "traded_group_days": max(0, res.group_days - min(res.group_days, res.fewest_found)),
+            "traded_group_days": max(0, res.group_days - res.fewest_found),
             "greedy_class_pairs": res.greedy_class_pairs})
         for n, (roster, days) in enumerate(zip(res.rosters, res.present), start=1):
             gid = f"{s.id}-{n:02d}"
