@@ -170,11 +170,12 @@ TRIES = 60  # students and groups tried per seat
 
 class Packing:
     """A placement under construction: counts of each unit in each group, loads per group
-    and day, and the moves the heuristics use. Every move keeps the cap and a group meets
-    only on its ``active`` days (new groups, ``finish``'s very last resort, add group-days). ``free_seat``, ``merge`` and
-    ``_swap`` only move students between groups that already hold their class, so they never
-    add a (class, group) pair; the last resorts of ``finish`` (a new group for a class,
-    ``free_seat(anywhere=True)``, ``_eject``) may."""
+    and day, and the moves the heuristics use. Every move keeps the cap, and a group meets
+    only on its ``active`` days (only new groups, ``finish``'s very last resort, add
+    group-days). ``free_seat``, ``merge`` and ``_swap`` only move students between groups
+    that already hold their class, so they never add a (class, group) pair; the last
+    resorts of ``finish`` (a new group for a class, ``free_seat(anywhere=True)``,
+    ``_eject``) may."""
 
     def __init__(self, units: list[Unit], days: tuple[str, ...], cap: int,
                  active: list[frozenset[str]]):
