@@ -424,8 +424,8 @@ class Packing:
 
 
 def nested_greedy(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[str, int],
-                  active: list[frozenset[str]] | None = None, margin: int | None = 0
-                  ) -> list[dict[int, int]]:
+                  active: list[frozenset[str]] | None = None, margin: int | None = 0,
+                  class_order: list[str] | None = None) -> list[dict[int, int]]:
     """Constructive start on a structure of presence days (``nested_activity(k)`` unless
     ``active`` is given): each part-week group takes what the groups after it cannot hold
     (plus ``margin`` students a day), as whole units of few classes; then the classes, in
@@ -446,7 +446,7 @@ def nested_greedy(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[st
     by_class: dict[str, list[int]] = defaultdict(list)
     for i, u in enumerate(units):
         by_class[u.klass].append(i)
-    order = sorted(by_class, key=class_key)
+    order = class_order or sorted(by_class, key=class_key)
     ptr = 0  # next fit: a class continues in the group the previous class left off
     for klass in order:
         idx = sorted(by_class[klass], key=lambda i: (-len(units[i].days), units[i].days))
@@ -526,6 +526,9 @@ class Prepared:
             alternative = one_day_off_activity(k_e, days) if not extra else None
             if alternative is not None:
                 starts.append(nested_greedy(units, days, cap, k_e, alternative, None))
+            for order in _profile_orders(units, days) if not extra else ():
+                starts += [nested_greedy(units, days, cap, k_e, margin=margin, class_order=order)
+                           for margin in (10, cap)]
             self.scored += [(_score(units, p, days), p) for p in starts]
         fewest = min(sc[0] for sc, _ in self.scored)
         picked = [min(range(len(self.scored)),
@@ -535,6 +538,28 @@ class Prepared:
         polished = {n: Packing.of(units, days, cap, self.scored[n][1]).merge()
                     for n in set(picked)}
         self.menu = [polished[n] for n in picked]
+
+
+def _profile_orders(units: list[Unit], days: tuple[str, ...]) -> list[list[str]]:
+    """Class orders for the chain that keep grades together but, within a grade, alternate
+    classes light and heavy on one day (the first; the emptiest), so that neighbours in a
+    group even out each other's days and fewer seats stay empty."""
+    per_day: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(days, 0))
+    for u in units:
+        for d in u.days:
+            per_day[u.klass][d] += len(u.students)
+    out = []
+    for share in (lambda c: per_day[c][days[0]], lambda c: min(per_day[c].values())):
+        order: list[str] = []
+        for grade in sorted({u.grade for u in units}):
+            ranked = sorted((c for c in per_day if class_key(c)[0] == grade),
+                            key=lambda c: (share(c) / max(per_day[c].values()), class_key(c)))
+            while ranked:  # lightest, heaviest, next lightest, ...
+                order.append(ranked.pop(0))
+                if ranked:
+                    order.append(ranked.pop())
+        out.append(order)
+    return out
 
 
 def prepare(session: Session, students: list[Student], cap: int, max_extra: int = 0

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scheduler.grouping import (
     Packing,
     Unit,
+    _profile_orders,
     day_counts,
     evaluate,
     nested_greedy,
@@ -142,3 +143,14 @@ def test_nested_greedy_places_everyone_within_the_cap(rows, margin):
         polished = Packing.of(units, TUE_FRI, 45, placed).merge()
         assert evaluate(units, polished, TUE_FRI)[0] <= gd
         assert evaluate(units, polished, TUE_FRI)[1] <= evaluate(units, placed, TUE_FRI)[1]
+
+
+def test_profile_orders_alternate_light_and_heavy_classes_within_a_grade():
+    # grade 3: 3-1 has 20 pupils all week; 3-2 has 20, of whom 15 skip Tuesday (light on
+    # Tue); 3-3 has 20, of whom 5 skip Tuesday. By Tuesday share: 3-2 (5/20), 3-3 (15/20),
+    # 3-1 (20/20) -> lightest, heaviest, middle. Grade 4 comes after grade 3 whole.
+    units = [unit("3-1", 20), unit("3-2", 5), unit("3-2", 15, ("Wed", "Thu", "Fri")),
+             unit("3-3", 15), unit("3-3", 5, ("Wed", "Thu", "Fri")), unit("4-1", 30)]
+    by_tuesday, by_emptiest_day = _profile_orders(units, TUE_FRI)
+    assert by_tuesday == ["3-2", "3-1", "3-3", "4-1"]
+    assert by_emptiest_day == by_tuesday  # Tuesday is each class's emptiest day here
