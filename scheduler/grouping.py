@@ -24,9 +24,11 @@ How (each step keeps the best placement so far, so the result is never worse tha
    cannot hold, from few classes; the classes then fill the all-week groups in grade order,
    a class split only where a group runs full; students left over go where their class
    already is (``Packing.free_seat``: ejection chains that move students only between groups
-   holding their class), else where most fit. ``Packing.merge`` then takes split classes out
-   of groups their other groups can absorb. ``Prepared.menu[e]`` is the best start within
-   e group-days of the fewest found;
+   holding their class), else where most fit. Besides grade order, two chain orders
+   alternate light and heavy classes within a grade (``_profile_orders``). ``Packing.merge``
+   then takes split classes out of groups their other groups can absorb, or swaps them with
+   a class sharing both groups. ``Prepared.menu[e]`` is the best start within e group-days
+   of the fewest found;
 2. where the start misses the bound and the session is small, ``exact_group_days``: the full
    counting model (x[u, g] counts, y[c, g] class-in-group, a[g, d] group present, with the
    per-day bound stated), whose proven bound replaces the simple one;
@@ -346,13 +348,13 @@ class Packing:
         """Last resort before a new group: in some group, move every other student who is
         present on a day it is full for unit i to any group with room, then place unit i."""
         for g in range(len(self.active)):
-            if not set(self.units[i].days) <= self.active[g]:
+            if not self.dayset[i] <= self.active[g]:
                 continue
             for j in sorted(self.members[g]):
                 full = self.blocked(i, g)
                 if not full:
                     break
-                if j == i or not full <= set(self.units[j].days):
+                if j == i or not full <= self.dayset[j]:
                     continue
                 h = next((h for h in range(len(self.active))
                           if h != g and self.room(j, h) > 0), None)
@@ -429,8 +431,8 @@ def nested_greedy(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[st
     """Constructive start on a structure of presence days (``nested_activity(k)`` unless
     ``active`` is given): each part-week group takes what the groups after it cannot hold
     (plus ``margin`` students a day), as whole units of few classes; then the classes, in
-    grade order, fill the all-week groups next-fit (a class split only where a group runs
-    full). Students left over go where their class already is (moving others to make room),
+    grade order (or ``class_order``), fill the all-week groups next-fit (a class split only
+    where a group runs full). Students left over go where their class already is (moving others to make room),
     else where most fit, else to extra groups: the result is always a valid placement.
     ``margin`` None: part-week groups are filled up and leftovers go to the first group with
     room (the way that opens fewest groups when the structure is tight)."""
