@@ -34,6 +34,11 @@ def rules_broken(inst, plan):
     return {v.rule for v in check_plan(inst, plan)}
 
 
+def change_duty(plan, duty, **changes):
+    """Replace ``duty`` in ``plan`` (the test's copy) by the same duty with ``changes``."""
+    plan.duties = [d for d in plan.duties if d is not duty] + [replace(duty, **changes)]
+
+
 def test_good_plan_passes(case):
     inst, plan = case
     assert check_plan(inst, plan) == []
@@ -56,8 +61,7 @@ def test_double_booked_teacher(case):
     upper = [d for d in bad.duties if d.session == "after-upper"]
     lower = [d for d in bad.duties if d.session == "after-lower"]
     # the lower teacher also takes an upper group: both sessions run 16:20-16:35
-    bad.duties = [d for d in bad.duties if d is not upper[0]] + [
-        replace(upper[0], staff=lower[0].staff)]
+    change_duty(bad, upper[0], staff=lower[0].staff)
     assert "one place at a time" in rules_broken(inst, bad)
 
 
@@ -65,8 +69,7 @@ def test_same_slot_two_groups(case):
     inst, plan = case
     bad = copy.deepcopy(plan)
     lower = [d for d in bad.duties if d.session == "after-lower"]
-    bad.duties = [d for d in bad.duties if d is not lower[1]] + [
-        replace(lower[1], staff=lower[0].staff)]
+    change_duty(bad, lower[1], staff=lower[0].staff)
     assert "one place at a time" in rules_broken(inst, bad)
 
 
@@ -74,7 +77,7 @@ def test_unavailable_teacher(case):
     inst, plan = case
     bad = copy.deepcopy(plan)
     d0 = next(d for d in bad.duties if d.role == "teacher")
-    bad.duties = [d for d in bad.duties if d is not d0] + [replace(d0, staff="T9")]
+    change_duty(bad, d0, staff="T9")
     assert "availability" in rules_broken(inst, bad)
 
 
@@ -115,7 +118,7 @@ def test_manager_partial_window_and_not_able(case):
     inst, plan = case
     bad = copy.deepcopy(plan)
     m = next(d for d in bad.duties if d.role == "manager")
-    bad.duties = [d for d in bad.duties if d is not m] + [replace(m, staff="T6")]
+    change_duty(bad, m, staff="T6")
     assert "managers" in rules_broken(inst, bad)
 
 
