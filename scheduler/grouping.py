@@ -16,19 +16,25 @@ Bounds: group-days >= sum_d ceil(n_d / cap); pairs >= sum_c ceil(peak_c / cap). 
 the real problem, so a reported gap of 0 proves optimality.
 
 How (each step keeps the best placement so far, so the result is never worse than greedy):
-1. ``prepare``: constructive starts — the greedy baseline (first fit by class), and
-   ``nested_greedy`` on structures of presence days with exactly k_d groups on day d
-   (``nested_activity``: group g present on d iff g < k_d; ``one_day_off_activity``), k_d =
-   ceil(n_d / cap), or one to a few more on the emptiest days (fewer part-week groups, which
-   must be filled from many classes). Part-week groups take only what the all-week groups
-   cannot hold, from few classes; the classes then fill the all-week groups in grade order,
-   a class split only where a group runs full; students left over go where their class
-   already is (``Packing.free_seat``: ejection chains that move students only between groups
-   holding their class), else where most fit. Besides grade order, two chain orders
-   alternate light and heavy classes within a grade (``_profile_orders``). ``Packing.merge``
-   then takes split classes out of groups their other groups can absorb, or swaps them with
-   a class sharing both groups. ``Prepared.menu[e]`` is the best start within e group-days
-   of the fewest found;
+1. ``prepare``: constructive starts — the greedy baseline (first fit by class), and starts
+   on structures of presence days with exactly k_d groups on day d (``nested_activity``:
+   group g present on d iff g < k_d; ``one_day_off_activity``), k_d = ceil(n_d / cap), or
+   one to a few more on the emptiest days (fewer part-week groups, which must be filled
+   from many classes). Part-week groups take only what the all-week groups cannot hold,
+   from few classes (``_fill_part_week``). Then ``best_fit`` fills the all-week groups one
+   at a time with the set of whole classes, among the next few in grade order (or in two
+   orders that alternate light and heavy classes within a grade, ``_profile_orders``),
+   plus part of at most one more that leaves fewest empty seat-days, then fewest pairs
+   (``_best_combination``, all sets scored at once with numpy). At the bound a tight day
+   has well under one empty seat per group, so seats wasted early come back as students
+   with nowhere to go, who split classes: choosing classes that fit exactly keeps both
+   low. ``nested_greedy`` (next fit, the classes in order, groups filled up, leftovers
+   first fit) is kept as one more start: it opens fewest groups on tight structures.
+   Students left over go where their class already is (``Packing.free_seat``: ejection
+   chains that move students only between groups holding their class), else where most
+   fit. ``Packing.merge`` then polishes every start: it takes split classes out of groups
+   their other groups can absorb, or swaps them with a class sharing both groups.
+   ``Prepared.menu[e]`` is the best start within e group-days of the fewest found;
 2. where the start misses the bound and the session is small, ``exact_group_days``: the full
    counting model (x[u, g] counts, y[c, g] class-in-group, a[g, d] group present, with the
    per-day bound stated), whose proven bound replaces the simple one;
@@ -38,10 +44,13 @@ How (each step keeps the best placement so far, so the result is never worse tha
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from models.people import Student
@@ -425,6 +434,34 @@ class Packing:
         return False
 
 
+def _part_week_first(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[str, int],
+                     active: list[frozenset[str]] | None, margin: int | None
+                     ) -> tuple[Packing, list[int]]:
+    """A packing on the structure (``nested_activity(k)`` unless ``active``) whose
+    part-week groups, most restrictive first, took what the groups after them cannot hold
+    (``_fill_part_week``); and the all-week groups, still empty."""
+    active = list(active) if active is not None else nested_activity(k, days)
+    pk = Packing(units, days, cap, active)
+    full = [g for g, act in enumerate(active) if len(act) == len(days)]
+    partial = sorted((g for g in range(len(active)) if g not in full),
+                     key=lambda g: (len(active[g]), -g))
+    later = list(partial) + full  # groups not yet filled, in filling order
+    for g in partial:
+        later.remove(g)
+        _fill_part_week(pk, g, later, margin)
+    return pk, full
+
+
+def _classes(units: list[Unit]) -> dict[str, list[int]]:
+    """Each class's units, those on most days first."""
+    by_class: dict[str, list[int]] = defaultdict(list)
+    for i, u in enumerate(units):
+        by_class[u.klass].append(i)
+    for idx in by_class.values():
+        idx.sort(key=lambda i: (-len(units[i].days), units[i].days))
+    return by_class
+
+
 def nested_greedy(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[str, int],
                   active: list[frozenset[str]] | None = None, margin: int | None = 0,
                   class_order: list[str] | None = None) -> list[dict[int, int]]:
@@ -432,26 +469,16 @@ def nested_greedy(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[st
     ``active`` is given): each part-week group takes what the groups after it cannot hold
     (plus ``margin`` students a day), as whole units of few classes; then the classes, in
     grade order (or ``class_order``), fill the all-week groups next-fit (a class split only
-    where a group runs full). Students left over go where their class already is (moving others to make room),
-    else where most fit, else to extra groups: the result is always a valid placement.
-    ``margin`` None: part-week groups are filled up and leftovers go to the first group with
-    room (the way that opens fewest groups when the structure is tight)."""
-    active = list(active) if active is not None else nested_activity(k, days)
-    pk = Packing(units, days, cap, active)
-    full = [g for g, act in enumerate(active) if len(act) == len(days)]
-    partial = sorted((g for g in range(len(active)) if g not in full),
-                     key=lambda g: (len(active[g]), -g))
-    later = list(partial) + full  # groups not yet filled, in filling order
-    for g in partial:  # most restrictive first
-        later.remove(g)
-        _fill_part_week(pk, g, later, margin)
-    by_class: dict[str, list[int]] = defaultdict(list)
-    for i, u in enumerate(units):
-        by_class[u.klass].append(i)
-    order = class_order or sorted(by_class, key=class_key)
+    where a group runs full). Students left over go where their class already is (moving
+    others to make room), else where most fit, else to extra groups: the result is always
+    a valid placement. ``margin`` None: part-week groups are filled up and leftovers go to
+    the first group with room (the way that opens fewest groups when the structure is
+    tight)."""
+    pk, full = _part_week_first(units, days, cap, k, active, margin)
+    by_class = _classes(units)
     ptr = 0  # next fit: a class continues in the group the previous class left off
-    for klass in order:
-        idx = sorted(by_class[klass], key=lambda i: (-len(units[i].days), units[i].days))
+    for klass in class_order or sorted(by_class, key=class_key):
+        idx = by_class[klass]
         while ptr < len(full) and any(pk.left[i] for i in idx):
             g = full[ptr]
             for i in idx:
@@ -459,6 +486,108 @@ def nested_greedy(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[st
             if any(pk.left[i] for i in idx):
                 ptr += 1
     return pk.finish(first_fit=margin is None)
+
+
+FIT_WINDOW = 10  # classes, next in order, a group chooses from
+FIT_WHOLE = 4  # whole classes a group may take besides the one it splits
+
+
+def best_fit(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[str, int],
+             active: list[frozenset[str]] | None = None, margin: int = 10,
+             class_order: list[str] | None = None) -> list[dict[int, int]]:
+    """Constructive start that fills each all-week group as full as it can get on every
+    day: the part-week groups first (as ``nested_greedy``), then, group by group, the
+    combination of up to ``FIT_WHOLE`` whole classes among the next ``FIT_WINDOW`` still
+    unplaced (grade order or ``class_order``) plus part of at most one more class that
+    leaves the fewest empty seat-days — then the fewest classes, then the earliest. The
+    split class's remainder comes next, so it continues in the following group.
+
+    Why: at the group-days bound the groups have almost no empty seats (a tight day has
+    well under one per group), so seats a group leaves empty on one day come back as
+    students with nowhere to go at the end, and those split classes. Next fit splits a
+    class at every group boundary and wastes the seats its patterns cannot fill; choosing
+    the classes that fit exactly keeps both low."""
+    pk, full = _part_week_first(units, days, cap, k, active, margin)
+    by_class = _classes(units)
+    index = [tuple(days.index(d) for d in u.days) for u in units]
+    pool = list(class_order or sorted(by_class, key=class_key))
+
+    def profile(c: str) -> list[int]:
+        p = [0] * len(days)
+        for i in by_class[c]:
+            for d in index[i]:
+                p[d] += pk.left[i]
+        return p
+
+    for g in full:
+        pool = [c for c in pool if any(pk.left[i] for i in by_class[c])]
+        if not pool:
+            break
+        window = pool[:FIT_WINDOW]
+        chosen, split = _best_combination(
+            np.array([profile(c) for c in window]), [class_key(c)[0] for c in window],
+            np.array([cap - pk.load[g][d] for d in days]),
+            [[(pk.left[i], index[i]) for i in by_class[c] if pk.left[i]] for c in window])
+        for j in chosen:
+            for i in by_class[window[j]]:
+                pk._fill(i, g)
+        if split is not None:
+            c = window[split]
+            for i in by_class[c]:
+                pk._fill(i, g)
+            pool.remove(c)
+            pool.insert(0, c)  # its remainder opens the next group
+    return pk.finish()
+
+
+@functools.cache
+def _combinations(n: int, most: int) -> np.ndarray:
+    """0/1 rows: every set of at most ``most`` of n items, smallest sets first."""
+    rows = [c for size in range(most + 1) for c in itertools.combinations(range(n), size)]
+    out = np.zeros((len(rows), n), dtype=np.int64)
+    for r, c in enumerate(rows):
+        out[r, list(c)] = 1
+    return out
+
+
+def _best_combination(profiles: np.ndarray, grades: list[int], room: np.ndarray,
+                      parts: list[list[tuple[int, tuple[int, ...]]]]
+                      ) -> tuple[tuple[int, ...], int | None]:
+    """Whole classes (rows of ``profiles``: students per day) and at most one split class
+    for a group with ``room`` seats a day: fewest empty seat-days, then fewest class pairs
+    (a split class counts two: its remainder goes elsewhere), then fewest grades, then the
+    earliest classes. ``parts[j]`` lists class j's units
+    (students, day indexes), longest patterns first: the order a split class fills what
+    room is left. Every set of whole classes that fits is scored at once (numpy)."""
+    sets = _combinations(len(profiles), FIT_WHOLE)
+    left = room - sets @ profiles  # room after each set of whole classes
+    ok = (left >= 0).all(1)
+    sets, left = sets[ok], left[ok]
+    filled = np.zeros((len(sets), len(profiles) + 1), dtype=np.int64)  # last: no split
+    whole = np.zeros((len(sets), len(profiles) + 1), dtype=bool)  # the part is all of it
+    for j, units in enumerate(parts):
+        rest, taken = left.copy(), np.zeros(len(sets), dtype=np.int64)
+        for n, days in units:
+            take = np.minimum(n, rest[:, days].min(1))
+            rest[:, days] -= take[:, None]
+            filled[:, j] += take * len(days)
+            taken += take
+        whole[:, j] = taken == sum(n for n, _ in units)
+    filled[:, :-1][sets.astype(bool)] = -1  # a class taken whole is not split too
+    split = filled.argmax(1)  # first best: the earliest class
+    split = np.where(filled[np.arange(len(sets)), split] > 0, split, len(profiles))
+    rows = np.arange(len(sets))
+    empty = left.sum(1) - filled[rows, split]
+    # pairs: one per whole class, two for a split one (its remainder goes elsewhere)
+    size = sets.sum(1) + np.where(split < len(profiles), 2 - whole[rows, split], 0)
+    member = sets.astype(bool)
+    member[np.arange(len(sets)), np.minimum(split, len(profiles) - 1)] |= split < len(profiles)
+    levels = sorted(set(grades))
+    by_grade = np.array([[g == x for x in levels] for g in grades], dtype=np.int64)
+    n_grades = ((member @ by_grade) > 0).sum(1)
+    r = np.lexsort((np.arange(len(sets)), n_grades, size, empty))[0]
+    chosen = tuple(int(j) for j in np.flatnonzero(sets[r]))
+    return chosen, (int(split[r]) if split[r] < len(profiles) else None)
 
 
 def _fill_part_week(pk: Packing, g: int, later: list[int], margin: int | None) -> None:
@@ -473,11 +602,15 @@ def _fill_part_week(pk: Packing, g: int, later: list[int], margin: int | None) -
         if pk.left[i] and set(u.days) <= active[g]:
             fitting[u.klass].append(i)
 
+    # a class's fitting students per day (unchanged until the class is taken)
+    per_day = {c: {d: sum(pk.left[i] for i in idx if d in units[i].days) for d in need}
+               for c, idx in fitting.items()}
+
     def cover(c: str) -> tuple[int, int]:
         if margin is None:  # fill up: the classes with most fitting students first
             return sum(pk.left[i] for i in fitting[c]), 0
-        per_day = {d: sum(pk.left[i] for i in fitting[c] if d in units[i].days) for d in need}
-        return sum(min(max(need[d], 0), n) for d, n in per_day.items()), sum(per_day.values())
+        return (sum(min(max(need[d], 0), n) for d, n in per_day[c].items()),
+                sum(per_day[c].values()))
 
     while fitting and (margin is None or any(v > 0 for v in need.values())):
         klass = max(sorted(fitting, key=class_key), key=cover)
@@ -523,27 +656,24 @@ class Prepared:
             k_e = _raised(self.k, self.n_d, cap, extra)
             if k_e is None:
                 break
-            starts = [nested_greedy(units, days, cap, k_e, margin=margin)
-                      for margin in ((10, cap) if extra else (10, cap, None))]
-            alternative = one_day_off_activity(k_e, days) if not extra else None
-            if alternative is not None:
-                starts.append(nested_greedy(units, days, cap, k_e, alternative, None))
-            for order in _profile_orders(units, days) if not extra else ():
-                starts += [nested_greedy(units, days, cap, k_e, margin=margin, class_order=order)
-                           for margin in (10, cap)]
-            self.scored += [(_score(units, p, days), p) for p in starts]
+            orders = [None] + (_profile_orders(units, days) if not extra else [])
+            starts = [best_fit(units, days, cap, k_e, margin=margin, class_order=order)
+                      for order in orders for margin in (10, 0)]
+            if not extra:  # fill up and first fit: opens fewest groups on tight structures
+                starts.append(nested_greedy(units, days, cap, k_e, margin=None))
+                alternative = one_day_off_activity(k_e, days)
+                if alternative is not None:
+                    starts.append(nested_greedy(units, days, cap, k_e, alternative, None))
+            polished = [Packing.of(units, days, cap, p).merge() for p in starts]
+            self.scored += [(_score(units, p, days), p) for p in polished]
         fewest = min(sc[0] for sc, _ in self.scored)
-        picked = [min(range(len(self.scored)),
-                      key=lambda n: (self.scored[n][0][0] > fewest + e,
-                                     self.scored[n][0][1:], self.scored[n][0][0]))
-                  for e in range(max_extra + 1)]
-        polished = {n: Packing.of(units, days, cap, self.scored[n][1]).merge()
-                    for n in set(picked)}
-        self.menu = [polished[n] for n in picked]
+        self.menu = [min(self.scored, key=lambda sp: (sp[0][0] > fewest + e, sp[0][1:],
+                                                      sp[0][0]))[1]
+                     for e in range(max_extra + 1)]
 
 
 def _profile_orders(units: list[Unit], days: tuple[str, ...]) -> list[list[str]]:
-    """Class orders for the chain that keep grades together but, within a grade, alternate
+    """Class orders for the starts that keep grades together but, within a grade, alternate
     classes light and heavy on one day (the first; the emptiest), so that neighbours in a
     group even out each other's days and fewer seats stay empty."""
     per_day: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(days, 0))
@@ -637,8 +767,9 @@ def plan_groups(prep: Prepared, opts: SolveOptions, budget: float, extra: int = 
             # the exact model found which days each group meets; fill that structure
             # class by class, as the starts do, for the same group-days and fewer splits
             active = Packing.of(units, days, cap, exact).active
-            starts += [Packing.of(units, days, cap, p).merge() for p in (
-                nested_greedy(units, days, cap, k, active, margin) for margin in (10, cap, None))]
+            refills = [best_fit(units, days, cap, k, active, margin) for margin in (10, 0)]
+            refills.append(nested_greedy(units, days, cap, k, active, None))
+            starts += [Packing.of(units, days, cap, p).merge() for p in refills]
         budget /= 4
     else:  # the starts did the heavy lifting; the window search only polishes
         budget /= 4

@@ -11,6 +11,7 @@ from scheduler.grouping import (
     Packing,
     Unit,
     _profile_orders,
+    best_fit,
     day_counts,
     evaluate,
     nested_greedy,
@@ -88,6 +89,33 @@ def test_part_week_group_takes_only_what_is_needed_from_few_classes():
     assert pairs == 4  # 3-1, 3-3, 3-4 whole in the all-week group; 3-2 whole in the other
 
 
+def test_best_fit_takes_the_classes_that_fill_a_group_exactly():
+    # per day (Tue, Wed, Thu, Fri): 3-1 = 30 all week + 10 on Tue/Wed -> (40, 40, 30, 30);
+    # 3-2 = 30 all week + 10 on Thu/Fri -> (30, 30, 40, 40); 3-3 = 5 + 10 Thu/Fri ->
+    # (5, 5, 15, 15); 3-4 = 5 + 10 Tue/Wed -> (15, 15, 5, 5). 90 a day: 2 groups, 8
+    # group-days. 3-1 + 3-3 and 3-2 + 3-4 fill 45 on every day: 4 pairs, one per class.
+    # Next fit in grade order puts 3-1 and part of 3-2 together first and splits 3-2: 5.
+    tue_wed, thu_fri = ("Tue", "Wed"), ("Thu", "Fri")
+    units = [unit("3-1", 30), unit("3-1", 10, tue_wed), unit("3-2", 30),
+             unit("3-2", 10, thu_fri), unit("3-3", 5), unit("3-3", 10, thu_fri),
+             unit("3-4", 5), unit("3-4", 10, tue_wed)]
+    k = {d: math.ceil(v / 45) for d, v in day_counts(units, TUE_FRI).items()}
+    assert evaluate(units, best_fit(units, TUE_FRI, 45, k, margin=0), TUE_FRI) == (8, 4)
+    assert evaluate(units, nested_greedy(units, TUE_FRI, 45, k, margin=0), TUE_FRI) == (8, 5)
+
+
+def test_best_fit_splits_the_class_whose_patterns_fill_what_is_left():
+    # 3-1: 40 all week, so the first group has 5 seats a day left. 3-3 (35 pupils, all on
+    # Tue-Thu only) would leave the 5 Friday seats empty; 3-2 (15 all week) fills all
+    # four days. The window lists 3-3 first, but 3-2 is the class split into the first
+    # group; the second holds 3-2's other 10 and 3-3 whole (45 on Tue-Thu, 10 on Fri).
+    units = [unit("3-1", 40), unit("3-3", 35, ("Tue", "Wed", "Thu")), unit("3-2", 15)]
+    k = {d: math.ceil(v / 45) for d, v in day_counts(units, TUE_FRI).items()}
+    placed = best_fit(units, TUE_FRI, 45, k, margin=0, class_order=["3-1", "3-3", "3-2"])
+    assert placed == [{0: 40}, {1: 35}, {0: 5, 1: 10}]
+    assert evaluate(units, placed, TUE_FRI) == (8, 4)
+
+
 @dataclass
 class _Menu:
     pairs: list[int]
@@ -118,7 +146,7 @@ patterns = st.sampled_from([TUE_FRI, ("Tue", "Wed", "Thu"), ("Wed", "Thu", "Fri"
 @given(st.lists(st.tuples(st.integers(1, 6), patterns, st.integers(1, 40)),
                 min_size=1, max_size=25),
        st.sampled_from([0, 10, 45, None]))
-def test_nested_greedy_places_everyone_within_the_cap(rows, margin):
+def test_starts_place_everyone_within_the_cap(rows, margin):
     units, seen = [], set()
     for n, (klass_no, days, count) in enumerate(rows):
         if (klass_no, days) in seen:
@@ -127,8 +155,11 @@ def test_nested_greedy_places_everyone_within_the_cap(rows, margin):
         units.append(unit(f"3-{klass_no}", count, days, start=1000 * n))
     k = {d: math.ceil(v / 45) for d, v in day_counts(units, TUE_FRI).items()}
     activities = [None, one_day_off_activity(k, TUE_FRI)]
-    for active in activities:
-        placed = nested_greedy(units, TUE_FRI, 45, k, active, margin)
+    starts = [lambda active: nested_greedy(units, TUE_FRI, 45, k, active, margin)]
+    if margin is not None:
+        starts.append(lambda active: best_fit(units, TUE_FRI, 45, k, active, margin))
+    for active, start in ((a, f) for a in activities for f in starts):
+        placed = start(active)
         for u, where in zip(units, placed):
             assert sum(where.values()) == len(u.students)
             assert all(v > 0 for v in where.values())
