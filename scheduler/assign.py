@@ -20,6 +20,10 @@ Hard rules (a variable exists only where the person volunteers and declared the 
 Objectives (lexicographic, two phases): 1. fewest shortage minutes; 2. soft rules with named
 penalty terms: fair load (convex, minutes above each hour of weekly load), duties outside a
 person's preferred times, and teacher changes within a session-day (continuity).
+Never empty-handed: where the coverage search finds no solution in its budget (a large
+school on a short limit), it runs again from ``greedy_duties`` (scarcest duty first, the
+least-loaded free person, every hard rule kept), given as a complete hint; the second phase
+starts from the coverage answer with every variable hinted, so it always has a solution.
 """
 from __future__ import annotations
 
@@ -109,6 +113,18 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
             gap = m.new_int_var(0, need, f"mshort_{d}_{w.id}")
             short[d, w.id, -1] = gap
             m.add(sum(here) + gap == need)
+    # a complete solution to fall back on: where the coverage search finds none in its
+    # budget (a large school), it starts again from this one
+    demand = {key: len(present[key[0], key[1]]) if key[2] >= 0 else need_managers[key[:2]]
+              for key in short}
+    quick = greedy_duties(inst, demand, set(v) | {(t, d, w, -1) for t, d, w in mv},
+                          windows_of_day, window)
+    on = {v[key].index if key in v else mv[key[:3]].index for key in quick}
+    fallback = [(var, var.index in on) for var in [*v.values(), *mv.values()]]
+    taken: dict[tuple, int] = defaultdict(int)
+    for t, *key in quick:
+        taken[tuple(key)] += 1
+    fallback += [(gap, demand[key] - taken[key]) for key, gap in short.items()]
     # per person and day: one place at a time, daily limit, one window unless allowed
     by_td: dict[tuple[str, str], list[tuple[int, int, int, cp_model.IntVar, str]]] = defaultdict(list)
     for (t, d, sid, k), var in v.items():
@@ -118,7 +134,10 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
         w = window[d, wid]
         by_td[t, d].append((w.start, w.end, w.minutes, var, wid))
     loads = defaultdict(list)
+    flags: list[cp_model.IntVar] = []
+    hinted_load: dict[str, int] = defaultdict(int)
     for (t, d), items in by_td.items():
+        hinted_load[t] += sum(mins for _, _, mins, var, _ in items if var.index in on)
         for p in sorted({a for a, *_ in items}):
             covering = [var for a, b, _, var, _ in items if a <= p < b]
             if len(covering) > 1:
@@ -134,13 +153,16 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                     flag = m.new_bool_var(f"win_{t}_{d}_{w.id}")
                     for var in inside:
                         m.add_implication(var, flag)
+                    fallback.append((flag, any(var.index in on for var in inside)))
                     used.append(flag)
+                    flags.append(flag)
             if len(used) > 1:
                 m.add(sum(used) <= 1)
     load_vars = {}
     for t, parts in loads.items():
         load = m.new_int_var(0, weekly_limit(inst, inst.teacher(t)), f"load_{t}")
         m.add(load == sum(parts))
+        fallback.append((load, hinted_load[t]))
         load_vars[t] = load
     slot_minutes = {key: (sessions[key[1]].slots[key[2]].minutes if key[2] >= 0 else
                           window[key[0], key[1]].minutes)
@@ -148,14 +170,19 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     shortage_minutes = sum(slot_minutes[k] * g for k, g in short.items())
     p1 = solve_phase(m, shortage_minutes, "staff coverage", opts,
                      budget if coverage_only else budget / 2, 0, required=True)
+    if not p1.has_solution:
+        for var, value in fallback:
+            m.add_hint(var, value)
+        p1 = solve_phase(m, shortage_minutes, "staff coverage (from a greedy start)", opts,
+                         budget / 4, 0, required=True)
     if coverage_only:
         return Assignment([], [], [p1], p1.objective if p1.has_solution else -1)
     phases = [p1]
     solver = p1.solver
     if p1.has_solution:
         m.add(shortage_minutes <= p1.objective)
-        m.clear_hints()
-        for var in list(v.values()) + list(mv.values()):
+        m.clear_hints()  # the coverage answer, completed below: a first solution at once
+        for var in [*v.values(), *mv.values(), *short.values(), *load_vars.values(), *flags]:
             m.add_hint(var, solver.value(var))
         # soft rules
         excess = []
@@ -163,6 +190,7 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
             for step in range(LOAD_STEP, weekly_limit(inst, inst.teacher(t)), LOAD_STEP):
                 e = m.new_int_var(0, 600, f"over_{t}_{step}")
                 m.add(e >= load - step)
+                m.add_hint(e, max(0, solver.value(load) - step))
                 excess.append(e)
         sessions_days = defaultdict(list)
         for (t, d, sid, k), var in v.items():
@@ -173,6 +201,7 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                 on = m.new_bool_var(f"on_{key}")
                 for var in vars_:
                     m.add_implication(var, on)
+                m.add_hint(on, any(solver.value(var) for var in vars_))
                 starts.append(on)
         non_pref = sum(mins * var for mins, var, *_ in penalties_pref)
         soft = 4 * sum(excess) + 2 * non_pref + 30 * sum(starts)
@@ -182,6 +211,7 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
             for t in sorted(new_people & set(load_vars)):
                 flag = m.new_bool_var(f"new_{t}")
                 m.add(load_vars[t] <= 10_000 * flag)
+                m.add_hint(flag, solver.value(load_vars[t]) > 0)
                 used.append(flag)
             added = sum(load_vars[t] for t in new_people if t in load_vars)
             soft = 10_000_000 * sum(used) + 1_000 * added + soft
@@ -214,6 +244,54 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                                       f"{fmt_time(sessions[sid].slots[k].start)}"})
     return Assignment(duties, shortages, phases, round(solver.value(shortage_minutes)),
                       penalties)
+
+
+def greedy_duties(inst: Instance, demand: dict[tuple, int], allowed: set[tuple],
+                  windows_of_day: dict, window: dict) -> set[tuple]:
+    """A quick assignment that keeps every hard rule of the model: duties ``(t, d, s, k)``
+    (slot k of session s) and ``(t, d, w, -1)`` (manager of window w), filled in day and
+    time order by the least-loaded person who is ``allowed`` and still free then, within
+    the daily, weekly and one-window limits. The coverage solve starts from it."""
+    school, rules = inst.school, inst.school.rules
+    sessions = {s.id: s for s in school.sessions}
+
+    def span(key: tuple) -> tuple[int, int, int]:
+        d, x, k = key
+        item = sessions[x].slots[k] if k >= 0 else window[d, x]
+        return item.start, item.end, item.minutes
+
+    who: dict[tuple, list[str]] = defaultdict(list)
+    for t, *key in sorted(allowed):
+        who[tuple(key)].append(t)
+    busy: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    daily: dict[tuple[str, str], int] = defaultdict(int)
+    weekly: dict[str, int] = defaultdict(int)
+    used: dict[tuple[str, str], set[str]] = defaultdict(set)  # windows a person works in
+    limit = {t.id: weekly_limit(inst, t) for t in inst.volunteers}
+    double = {t.id: t.allow_double for t in inst.volunteers}
+    out = set()
+    order = sorted(demand, key=lambda key: (len(who[key]) / max(demand[key], 1), key))
+    for key in order:
+        d = key[0]
+        a, b, minutes = span(key)
+        inside = {w.id for w in windows_of_day[d] if w.start <= a and b <= w.end}
+        for _ in range(demand[key]):
+            free = [t for t in who[key]
+                    if (t, *key) not in out
+                    and all(b <= a2 or b2 <= a for a2, b2 in busy[t, d])
+                    and daily[t, d] + minutes <= rules.max_daily_minutes
+                    and weekly[t] + minutes <= limit[t]
+                    and (double[t] or len(windows_of_day[d]) < 2
+                         or len(used[t, d] | inside) <= 1)]
+            if not free:
+                break
+            t = min(free, key=lambda t: (weekly[t], t))
+            out.add((t, *key))
+            busy[t, d].append((a, b))
+            daily[t, d] += minutes
+            weekly[t] += minutes
+            used[t, d] |= inside
+    return out
 
 
 def match_groups(inst: Instance, present: dict[tuple[str, str], list[str]],

@@ -297,3 +297,60 @@ def test_weekly_limits_that_cannot_cover_a_trade_skip_the_staffing_probe(tmp_pat
     assert calls == [False]  # the real staffing only, no coverage probe
     assert plan.extra["group_days_tolerance"]["spent"] == 0
     assert plan.shortages == [] and check_plan(inst, plan) == []
+
+
+def _pin_coverage_to_the_greedy_start(monkeypatch) -> list[str]:
+    """Make the first coverage search find nothing (as on a large school with a short
+    limit) and pin the second to its greedy start, so the plan is the greedy's own."""
+    from scheduler import assign
+    from scheduler.cpsat import PhaseResult
+
+    real, names = assign.solve_phase, []
+
+    def fake(model, objective, name, opts, budget, lower_bound=None, required=False):
+        names.append(name)
+        if name == "staff coverage":
+            return PhaseResult(name, "UNKNOWN", None, None, 0.0)
+        if name.startswith("staff coverage ("):
+            hint = model.proto.solution_hint
+            for index, value in zip(list(hint.vars), list(hint.values)):
+                model.add(model.get_int_var_from_proto_index(index) == value)
+        return real(model, objective, name, opts, budget, lower_bound, required)
+
+    monkeypatch.setattr(assign, "solve_phase", fake)
+    return names
+
+
+def test_coverage_starts_again_from_a_greedy_plan_that_keeps_every_rule(monkeypatch):
+    # the bundled school (managers, two windows a day, people who may do both): when the
+    # coverage search comes back empty-handed, the greedy start alone is a plan the checker
+    # passes (pinned to it, an infeasible start would leave no plan at all)
+    names = _pin_coverage_to_the_greedy_start(monkeypatch)
+    inst = read_instance("haijiang")
+    plan = solve(inst, **LIMIT)
+    assert names[:2] == ["staff coverage", "staff coverage (from a greedy start)"]
+    assert plan.status == "FEASIBLE" and plan.duties
+    assert check_plan(inst, plan) == []
+
+
+def test_greedy_start_keeps_weekly_limits_and_one_window_a_day(tmp_path, monkeypatch):
+    # one noon group on Tue (slots of 20, 40, 40 and 30 min) and one group after school
+    # Tue-Fri (60 min each). Only T1 (120 min a week, not twice a day) declared noon, so
+    # the noon slots are the scarcest and come first: T1 takes 20 + 40 + 40 = 100 min and
+    # the last 30 would pass 120, so it stays short. Tue afternoon is another window the
+    # same day: T2. Then the least loaded: T2 (60 < 100) on Wed; T1 cannot add 60 to 100,
+    # so T2 again on Thu and Fri (240 min, within the default 300).
+    rows = students_rows(10, noon="Tue", afternoon="Tue Wed Thu Fri")
+    av = (avail("T1", "Tue", "noon") + avail("T1", "Tue Wed Thu Fri", "after-upper") +
+          avail("T2", "Tue Wed Thu Fri", "after-upper"))
+    f = write_instance(tmp_path / "i", students=rows,
+                       teachers=vol("T1", weekly="120") + vol("T2"), availability=av)
+    _pin_coverage_to_the_greedy_start(monkeypatch)
+    _, plan = planned(f)
+    mine = {t: [(d.day, d.session, d.start) for d in teacher_duties(plan) if d.staff == t]
+            for t in ("T1", "T2")}
+    assert mine["T1"] == [("Tue", "noon", "11:20"), ("Tue", "noon", "11:40"),
+                          ("Tue", "noon", "12:20")]
+    assert sorted(mine["T2"]) == [(d, "after-upper", "16:20")
+                                  for d in ("Fri", "Thu", "Tue", "Wed")]
+    assert [(s.day, s.session, s.start) for s in plan.shortages] == [("Tue", "noon", "13:00")]
