@@ -73,11 +73,19 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
             # and sometimes end with fewer group-days than the bound's own structure
             p.extend(max(2, opts.group_days_slack))
     allowance = max(0, tolerance - sum(p.score(p.menu[0])[0] - p.gd_bound for _, p in preps))
-    for _, p in preps if allowance else ():
-        p.extend(allowance + opts.group_days_slack)
-    extra = share_extra([p for _, p in preps], allowance)
+    usable, why_not = allowance, None
+    shortest = min(range(len(preps)), key=lambda n: preps[n][0].minutes, default=0)
+    if allowance and _weekly_limits_short(inst, preps, [int(n == shortest)
+                                                        for n in range(len(preps))]):
+        usable = 0  # not even one more group-day could be staffed: build no starts for it
+        why_not = "the volunteers' weekly limits cannot cover even one more group-day"
+    for _, p in preps if usable else ():
+        p.extend(usable + opts.group_days_slack)
+    extra = share_extra([p for _, p in preps], usable)
     tolerance_note = {"percent": 100 * opts.group_days_tolerance, "allowance": allowance,
                       "spent": sum(extra)}
+    if why_not:
+        tolerance_note["why_not"] = why_not
     if any(extra) and _short_of_staff(inst, preps, extra, opts, det_budget * 0.15, new_people):
         # coverage comes first: group-days are traded only when every duty, the extra
         # ones included, can still be staffed
@@ -175,14 +183,7 @@ def _short_of_staff(inst: Instance, preps, extra: list[int], opts: SolveOptions,
     sessions have the group-days of their starts with ``extra`` more. First a necessary
     condition (their weekly limits add up to the minutes the fewest groups, their managers
     and the extra group-days need), then a coverage solve of that structure."""
-    from scheduler.summary import manager_rows, summary_table
-    need = int(summary_table(inst).minutes_needed.sum())
-    windows = {(d, w.id): w.minutes for d in WEEKDAYS for w in duty_windows(
-        inst.school.sessions, d)}
-    need += sum(r["managers_needed"] * windows[r["day"], r["window"]]
-                for r in manager_rows(inst))
-    need += sum(s.minutes * more for (s, _), more in zip(preps, extra))
-    if need > sum(weekly_limit(inst, t) for t in inst.volunteers):
+    if _weekly_limits_short(inst, preps, extra):
         return True
     present: dict[tuple[str, str], list[str]] = defaultdict(list)
     classes: dict[str, set[str]] = {}
@@ -197,6 +198,20 @@ def _short_of_staff(inst: Instance, preps, extra: list[int], opts: SolveOptions,
                         present[d, s.id].append(gid)
     probe = assign_staff(inst, present, classes, opts, budget, new_people, coverage_only=True)
     return probe.shortage_minutes != 0
+
+
+def _weekly_limits_short(inst: Instance, preps, extra: list[int]) -> bool:
+    """A necessary condition for staffing ``extra`` more group-days per session: the
+    volunteers' weekly limits add up to the minutes the fewest groups (the standard
+    staffing table), their managers and the extra group-days need."""
+    from scheduler.summary import manager_rows, summary_table
+    need = int(summary_table(inst).minutes_needed.sum())
+    windows = {(d, w.id): w.minutes for d in WEEKDAYS for w in duty_windows(
+        inst.school.sessions, d)}
+    need += sum(r["managers_needed"] * windows[r["day"], r["window"]]
+                for r in manager_rows(inst))
+    need += sum(s.minutes * more for (s, _), more in zip(preps, extra))
+    return need > sum(weekly_limit(inst, t) for t in inst.volunteers)
 
 
 def overall_status(grouping_stats: list[dict], staff) -> str:

@@ -295,7 +295,8 @@ def test_weekly_limits_that_cannot_cover_a_trade_skip_the_staffing_probe(tmp_pat
     monkeypatch.setattr(solve_module, "assign_staff", spy)
     plan = solve(inst, **LIMIT, group_days_tolerance=0.5)
     assert calls == [False]  # the real staffing only, no coverage probe
-    assert plan.extra["group_days_tolerance"]["spent"] == 0
+    note = plan.extra["group_days_tolerance"]
+    assert note["spent"] == 0 and "weekly limits" in note["why_not"]
     assert plan.shortages == [] and check_plan(inst, plan) == []
 
 
