@@ -38,9 +38,10 @@ How (each step keeps the best placement so far, so the result is never worse tha
 2. where the start misses the bound and the session is small, ``exact_group_days``: the full
    counting model (x[u, g] counts, y[c, g] class-in-group, a[g, d] group present, with the
    per-day bound stated), whose proven bound replaces the simple one;
-3. ``improve_windows``: a deterministic large-neighbourhood search that re-solves the
-   students of a few groups at a time exactly (the groups of a split class first), improving
-   group-days, then class pairs, then grade pairs.
+3. ``improve_windows`` (sessions up to ``WINDOW_LIMIT`` unit-group pairs; on larger ones it
+   found nothing after ``best_fit``): a deterministic large-neighbourhood search that
+   re-solves the students of a few groups at a time exactly (the groups of a split class
+   first), improving group-days, then class pairs, then grade pairs.
 """
 from __future__ import annotations
 
@@ -175,8 +176,8 @@ def one_day_off_activity(k: dict[str, int], days: tuple[str, ...]
     return out if len(out) == g else None
 
 
-DEPTH = 3  # groups an ejection chain may pass through
-TRIES = 60  # students and groups tried per seat
+DEPTH = 2  # groups an ejection chain may pass through
+TRIES = 30  # students and groups tried per seat
 
 
 class Packing:
@@ -625,6 +626,7 @@ def _fill_part_week(pk: Packing, g: int, later: list[int], margin: int | None) -
 
 
 FULL_MODEL_LIMIT = 6000  # unit-group pairs up to which the exact model is tried
+WINDOW_LIMIT = 3000  # unit-group pairs up to which the window search polishes the start
 
 
 @dataclass
@@ -770,9 +772,9 @@ def plan_groups(prep: Prepared, opts: SolveOptions, budget: float, extra: int = 
             refills = [best_fit(units, days, cap, k, active, margin) for margin in (10, 0)]
             refills.append(nested_greedy(units, days, cap, k, active, None))
             starts += [Packing.of(units, days, cap, p).merge() for p in refills]
-        budget /= 4
-    else:  # the starts did the heavy lifting; the window search only polishes
-        budget /= 4
+    budget /= 4  # the starts did the heavy lifting; the window search only polishes
+    if len(units) * n_groups > WINDOW_LIMIT:
+        budget = 0.0  # on large sessions it no longer found anything (bench L, M)
     allowed = min(prep.score(p)[0] for p in starts) + extra
 
     def key(placement) -> tuple[int, int, int, int]:
