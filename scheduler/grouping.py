@@ -194,6 +194,7 @@ class Packing:
         self.units, self.days, self.cap = units, days, cap
         self.active = list(active)
         self.load = [{d: 0 for d in days} for _ in active]
+        self.open = [set(a) for a in active]  # days a group meets and has a free seat
         self.left = [len(u.students) for u in units]
         self.placed: list[dict[int, int]] = [{} for _ in units]
         self.members: list[dict[int, int]] = [{} for _ in active]  # group -> unit -> n
@@ -219,12 +220,19 @@ class Packing:
                 self.holding[u.klass].discard(g)
             for d in u.days:
                 self.load[g][d] -= n
+            self.open[g].update(u.days)  # a group only meets on its active days
         self.placed[i][h] = self.placed[i].get(h, 0) + n
         self.members[h][i] = self.members[h].get(i, 0) + n
         self.count[u.klass, h] += n
         self.holding[u.klass].add(h)
         for d in u.days:
             self.load[h][d] += n
+            if self.load[h][d] >= self.cap:
+                self.open[h].discard(d)
+
+    def fits(self, i: int, g: int) -> bool:
+        """Whether one more student of unit i fits in group g (``room(i, g) > 0``)."""
+        return self.dayset[i] <= self.open[g]
 
     def room(self, i: int, g: int) -> int:
         if not self.dayset[i] <= self.active[g]:
@@ -350,6 +358,7 @@ class Packing:
             while self.left[i]:
                 self.active.append(frozenset(self.days))
                 self.load.append({d: 0 for d in self.days})
+                self.open.append(set(self.days))
                 self.members.append({})
                 self._fill(i, len(self.active) - 1)
         return self.placed
@@ -367,10 +376,10 @@ class Packing:
                 if j == i or not full <= self.dayset[j]:
                     continue
                 h = next((h for h in range(len(self.active))
-                          if h != g and self.room(j, h) > 0), None)
+                          if h != g and self.fits(j, h)), None)
                 if h is not None:
                     self.move(j, g, h, min(self.members[g][j], self.room(j, h)))
-            if self.room(i, g) > 0:
+            if self.fits(i, g):
                 self._fill(i, g)
                 return True
         return False
@@ -403,7 +412,7 @@ class Packing:
                     break
                 for i in sorted(i for i in self.members[g] if self.units[i].klass == klass):
                     while self.members[g].get(i):
-                        h = next((h for h in others if self.room(i, h) > 0
+                        h = next((h for h in others if self.fits(i, h)
                                   or self.free_seat(i, h, frozenset({g}))), None)
                         if h is not None:
                             self.move(i, g, h, min(self.members[g][i], self.room(i, h)))
@@ -606,15 +615,18 @@ def _fill_part_week(pk: Packing, g: int, later: list[int], margin: int | None) -
     # a class's fitting students per day (unchanged until the class is taken)
     per_day = {c: {d: sum(pk.left[i] for i in idx if d in units[i].days) for d in need}
                for c, idx in fitting.items()}
+    total = {c: sum(pk.left[i] for i in idx) for c, idx in fitting.items()}
+    order = sorted(fitting, key=class_key)
 
     def cover(c: str) -> tuple[int, int]:
         if margin is None:  # fill up: the classes with most fitting students first
-            return sum(pk.left[i] for i in fitting[c]), 0
+            return total[c], 0
         return (sum(min(max(need[d], 0), n) for d, n in per_day[c].items()),
                 sum(per_day[c].values()))
 
     while fitting and (margin is None or any(v > 0 for v in need.values())):
-        klass = max(sorted(fitting, key=class_key), key=cover)
+        order = [c for c in order if c in fitting]
+        klass = max(order, key=cover)
         if cover(klass)[0] == 0:
             break
         for i in fitting.pop(klass):
