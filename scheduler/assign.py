@@ -249,9 +249,11 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
 def greedy_duties(inst: Instance, demand: dict[tuple, int], allowed: set[tuple],
                   windows_of_day: dict, window: dict) -> set[tuple]:
     """A quick assignment that keeps every hard rule of the model: duties ``(t, d, s, k)``
-    (slot k of session s) and ``(t, d, w, -1)`` (manager of window w), filled in day and
-    time order by the least-loaded person who is ``allowed`` and still free then, within
-    the daily, weekly and one-window limits. The coverage solve starts from it."""
+    (slot k of session s) and ``(t, d, w, -1)`` (manager of window w), the scarcest first
+    (fewest people allowed per post needed), each to the person ``allowed`` and still free
+    then, within the daily, weekly and one-window limits, who could take fewest duties at
+    all (the flexible are kept for later), then the least loaded. The coverage solve
+    starts from it where it finds nothing on its own."""
     school, rules = inst.school, inst.school.rules
     sessions = {s.id: s for s in school.sessions}
 
@@ -261,8 +263,10 @@ def greedy_duties(inst: Instance, demand: dict[tuple, int], allowed: set[tuple],
         return item.start, item.end, item.minutes
 
     who: dict[tuple, list[str]] = defaultdict(list)
+    options: dict[str, int] = defaultdict(int)  # duties a person could take at all
     for t, *key in sorted(allowed):
         who[tuple(key)].append(t)
+        options[t] += 1
     busy: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     daily: dict[tuple[str, str], int] = defaultdict(int)
     weekly: dict[str, int] = defaultdict(int)
@@ -270,7 +274,8 @@ def greedy_duties(inst: Instance, demand: dict[tuple, int], allowed: set[tuple],
     limit = {t.id: weekly_limit(inst, t) for t in inst.volunteers}
     double = {t.id: t.allow_double for t in inst.volunteers}
     out = set()
-    order = sorted(demand, key=lambda key: (len(who[key]) / max(demand[key], 1), key))
+    order = sorted(demand, key=lambda key: (len(who[key]) / max(demand[key], 1),
+                                            WEEKDAYS.index(key[0]), span(key), key))
     for key in order:
         d = key[0]
         a, b, minutes = span(key)
@@ -285,7 +290,7 @@ def greedy_duties(inst: Instance, demand: dict[tuple, int], allowed: set[tuple],
                          or len(used[t, d] | inside) <= 1)]
             if not free:
                 break
-            t = min(free, key=lambda t: (weekly[t], t))
+            t = min(free, key=lambda t: (options[t], weekly[t], t))
             out.add((t, *key))
             busy[t, d].append((a, b))
             daily[t, d] += minutes

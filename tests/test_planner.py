@@ -338,9 +338,10 @@ def test_greedy_start_keeps_weekly_limits_and_one_window_a_day(tmp_path, monkeyp
     # one noon group on Tue (slots of 20, 40, 40 and 30 min) and one group after school
     # Tue-Fri (60 min each). Only T1 (120 min a week, not twice a day) declared noon, so
     # the noon slots are the scarcest and come first: T1 takes 20 + 40 + 40 = 100 min and
-    # the last 30 would pass 120, so it stays short. Tue afternoon is another window the
-    # same day: T2. Then the least loaded: T2 (60 < 100) on Wed; T1 cannot add 60 to 100,
-    # so T2 again on Thu and Fri (240 min, within the default 300).
+    # the last 30 would pass 120, so it stays short. The afternoons go to whoever could
+    # take fewer duties at all, T2 (4 against T1's 8): 240 min, within the default 300.
+    # T1 could not have taken one anyway: Tue is another window the same day, and 60
+    # more would pass 120.
     rows = students_rows(10, noon="Tue", afternoon="Tue Wed Thu Fri")
     av = (avail("T1", "Tue", "noon") + avail("T1", "Tue Wed Thu Fri", "after-upper") +
           avail("T2", "Tue Wed Thu Fri", "after-upper"))
