@@ -21,9 +21,10 @@ Objectives (lexicographic, two phases): 1. fewest shortage minutes; 2. soft rule
 penalty terms: fair load (convex, minutes above each hour of weekly load), duties outside a
 person's preferred times, and teacher changes within a session-day (continuity).
 Never empty-handed: where the coverage search finds no solution in its budget (a large
-school on a short limit), it runs again from ``greedy_duties`` (scarcest duty first, the
-least-loaded free person, every hard rule kept), given as a complete hint; the second phase
-starts from the coverage answer with every variable hinted, so it always has a solution.
+school on a short limit), it runs again from ``greedy_duties`` (scarcest duty first, to the
+free person who could take fewest duties at all, every hard rule kept), given as a complete
+hint; the second phase starts from the coverage answer with every variable hinted, so it
+always has a solution.
 """
 from __future__ import annotations
 
