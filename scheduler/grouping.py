@@ -509,8 +509,9 @@ def best_fit(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[str, in
     day: the part-week groups first (as ``nested_greedy``), then, group by group, the
     combination of up to ``FIT_WHOLE`` whole classes among the next ``FIT_WINDOW`` still
     unplaced (grade order or ``class_order``) plus part of at most one more class that
-    leaves the fewest empty seat-days — then the fewest classes, then the earliest. The
-    split class's remainder comes next, so it continues in the following group.
+    leaves the fewest empty seat-days — then the fewest class pairs, the fewest grades, the
+    earliest classes (``_best_combination``). The split class's remainder comes next, so
+    it continues in the following group.
 
     Why: at the group-days bound the groups have almost no empty seats (a tight day has
     well under one per group), so seats a group leaves empty on one day come back as
@@ -566,9 +567,9 @@ def _best_combination(profiles: np.ndarray, grades: list[int], room: np.ndarray,
     """Whole classes (rows of ``profiles``: students per day) and at most one split class
     for a group with ``room`` seats a day: fewest empty seat-days, then fewest class pairs
     (a split class counts two: its remainder goes elsewhere), then fewest grades, then the
-    earliest classes. ``parts[j]`` lists class j's units
-    (students, day indexes), longest patterns first: the order a split class fills what
-    room is left. Every set of whole classes that fits is scored at once (numpy)."""
+    earliest classes. ``parts[j]`` lists class j's units (students, day indexes), longest
+    patterns first: the order a split class fills what room is left. Every set of whole
+    classes that fits is scored at once (numpy)."""
     sets = _combinations(len(profiles), FIT_WHOLE)
     left = room - sets @ profiles  # room after each set of whole classes
     ok = (left >= 0).all(1)
@@ -591,7 +592,7 @@ def _best_combination(profiles: np.ndarray, grades: list[int], room: np.ndarray,
     # pairs: one per whole class, two for a split one (its remainder goes elsewhere)
     size = sets.sum(1) + np.where(split < len(profiles), 2 - whole[rows, split], 0)
     member = sets.astype(bool)
-    member[np.arange(len(sets)), np.minimum(split, len(profiles) - 1)] |= split < len(profiles)
+    member[rows, np.minimum(split, len(profiles) - 1)] |= split < len(profiles)
     levels = sorted(set(grades))
     by_grade = np.array([[g == x for x in levels] for g in grades], dtype=np.int64)
     n_grades = ((member @ by_grade) > 0).sum(1)
@@ -786,7 +787,7 @@ def plan_groups(prep: Prepared, opts: SolveOptions, budget: float, extra: int = 
             starts += [Packing.of(units, days, cap, p).merge() for p in refills]
     budget /= 4  # the starts did the heavy lifting; the window search only polishes
     if len(units) * n_groups > WINDOW_LIMIT:
-        budget = 0.0  # on large sessions it no longer found anything (bench L, M)
+        budget = 0.0  # on large sessions it no longer found anything (bench L)
     allowed = min(prep.score(p)[0] for p in starts) + extra
 
     def key(placement) -> tuple[int, int, int, int]:
