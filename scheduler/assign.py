@@ -114,18 +114,6 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
             gap = m.new_int_var(0, need, f"mshort_{d}_{w.id}")
             short[d, w.id, -1] = gap
             m.add(sum(here) + gap == need)
-    # a complete solution to fall back on: where the coverage search finds none in its
-    # budget (a large school), it starts again from this one
-    demand = {key: len(present[key[0], key[1]]) if key[2] >= 0 else need_managers[key[:2]]
-              for key in short}
-    quick = greedy_duties(inst, demand, set(v) | {(t, d, w, -1) for t, d, w in mv},
-                          windows_of_day, window)
-    on = {v[key].index if key in v else mv[key[:3]].index for key in quick}
-    fallback = [(var, var.index in on) for var in [*v.values(), *mv.values()]]
-    taken: dict[tuple, int] = defaultdict(int)
-    for t, *key in quick:
-        taken[tuple(key)] += 1
-    fallback += [(gap, demand[key] - taken[key]) for key, gap in short.items()]
     # per person and day: one place at a time, daily limit, one window unless allowed
     by_td: dict[tuple[str, str], list[tuple[int, int, int, cp_model.IntVar, str]]] = defaultdict(list)
     for (t, d, sid, k), var in v.items():
@@ -135,10 +123,8 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
         w = window[d, wid]
         by_td[t, d].append((w.start, w.end, w.minutes, var, wid))
     loads = defaultdict(list)
-    flags: list[cp_model.IntVar] = []
-    hinted_load: dict[str, int] = defaultdict(int)
+    flags: list[tuple[cp_model.IntVar, list[cp_model.IntVar]]] = []  # and the duties inside
     for (t, d), items in by_td.items():
-        hinted_load[t] += sum(mins for _, _, mins, var, _ in items if var.index in on)
         for p in sorted({a for a, *_ in items}):
             covering = [var for a, b, _, var, _ in items if a <= p < b]
             if len(covering) > 1:
@@ -154,26 +140,43 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                     flag = m.new_bool_var(f"win_{t}_{d}_{w.id}")
                     for var in inside:
                         m.add_implication(var, flag)
-                    fallback.append((flag, any(var.index in on for var in inside)))
                     used.append(flag)
-                    flags.append(flag)
+                    flags.append((flag, inside))
             if len(used) > 1:
                 m.add(sum(used) <= 1)
     load_vars = {}
     for t, parts in loads.items():
         load = m.new_int_var(0, weekly_limit(inst, inst.teacher(t)), f"load_{t}")
         m.add(load == sum(parts))
-        fallback.append((load, hinted_load[t]))
         load_vars[t] = load
-    slot_minutes = {key: (sessions[key[1]].slots[key[2]].minutes if key[2] >= 0 else
-                          window[key[0], key[1]].minutes)
-                    for key in short}
-    shortage_minutes = sum(slot_minutes[k] * g for k, g in short.items())
+    shortage_minutes = sum(_post(key, sessions, window).minutes * g for key, g in short.items())
+
+    def greedy_hint() -> None:
+        """Hint every variable with ``greedy_duties``' complete assignment."""
+        demand = {key: len(present[key[0], key[1]]) if key[2] >= 0 else need_managers[key[:2]]
+                  for key in short}
+        quick = greedy_duties(inst, demand, set(v) | {(t, d, w, -1) for t, d, w in mv},
+                              windows_of_day, window)
+        on = {v[key].index if key in v else mv[key[:3]].index for key in quick}
+        for var in [*v.values(), *mv.values()]:
+            m.add_hint(var, var.index in on)
+        taken: dict[tuple, int] = defaultdict(int)
+        for _, *key in quick:
+            taken[tuple(key)] += 1
+        for key, gap in short.items():
+            m.add_hint(gap, demand[key] - taken[key])
+        for flag, inside in flags:
+            m.add_hint(flag, any(var.index in on for var in inside))
+        load: dict[str, int] = defaultdict(int)
+        for (t, _), items in by_td.items():
+            load[t] += sum(mins for _, _, mins, var, _ in items if var.index in on)
+        for t, var in load_vars.items():
+            m.add_hint(var, load[t])
+
     p1 = solve_phase(m, shortage_minutes, "staff coverage", opts,
                      budget if coverage_only else budget / 2, 0, required=True)
-    if not p1.has_solution:
-        for var, value in fallback:
-            m.add_hint(var, value)
+    if not p1.has_solution:  # a large school on a short limit: start again from a greedy plan
+        greedy_hint()
         p1 = solve_phase(m, shortage_minutes, "staff coverage (from a greedy start)", opts,
                          budget / 4, 0, required=True)
     if coverage_only:
@@ -183,7 +186,8 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     if p1.has_solution:
         m.add(shortage_minutes <= p1.objective)
         m.clear_hints()  # the coverage answer, completed below: a first solution at once
-        for var in [*v.values(), *mv.values(), *short.values(), *load_vars.values(), *flags]:
+        for var in [*v.values(), *mv.values(), *short.values(), *load_vars.values(),
+                    *(flag for flag, _ in flags)]:
             m.add_hint(var, solver.value(var))
         # soft rules
         excess = []
@@ -247,6 +251,12 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                       penalties)
 
 
+def _post(key: tuple, sessions: dict, window: dict):
+    """The slot (``(day, session, k)``) or manager window (``(day, window, -1)``) of a post."""
+    d, x, k = key
+    return sessions[x].slots[k] if k >= 0 else window[d, x]
+
+
 def greedy_duties(inst: Instance, demand: dict[tuple, int], allowed: set[tuple],
                   windows_of_day: dict, window: dict) -> set[tuple]:
     """A quick assignment that keeps every hard rule of the model: duties ``(t, d, s, k)``
@@ -259,8 +269,7 @@ def greedy_duties(inst: Instance, demand: dict[tuple, int], allowed: set[tuple],
     sessions = {s.id: s for s in school.sessions}
 
     def span(key: tuple) -> tuple[int, int, int]:
-        d, x, k = key
-        item = sessions[x].slots[k] if k >= 0 else window[d, x]
+        item = _post(key, sessions, window)
         return item.start, item.end, item.minutes
 
     who: dict[tuple, list[str]] = defaultdict(list)
