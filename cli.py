@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from models.errors import InputError, Problem
+from afterschool.models.errors import InputError, Problem
 
 EXIT_BAD_INPUT, EXIT_SHORTAGE, EXIT_NO_SOLUTION = 2, 3, 4
 
@@ -61,7 +61,7 @@ def json_option(fn):
 
 
 def _load(path: str):
-    from scheduler.reader import read_instance
+    from afterschool.scheduler.reading.reader import read_instance
     inst = read_instance(path)
     for w in inst.warnings:
         click.echo(f"warning: {w}", err=True)
@@ -90,7 +90,7 @@ def init(folder: str, lang: str) -> None:
 
     Example: afterschool init my-school --lang zh
     """
-    from scheduler.template import write_template
+    from afterschool.scheduler.reading.template import write_template
     for p in write_template(folder, lang):
         click.echo(f"wrote {p}")
     click.echo(f"next: fill in the files, then run: afterschool validate {folder}")
@@ -113,7 +113,7 @@ def generate(folder: str, n_students: int, n_classes: int | None, n_teachers: in
 
     Example: afterschool generate big-school --students 3000 --teachers 150 --seed 7
     """
-    from scheduler.generate import generate_school, write_school
+    from afterschool.scheduler.reading.generate import generate_school, write_school
     files = generate_school(n_students, n_classes, n_teachers, seed, name)
     for p in write_school(folder, files):
         click.echo(f"wrote {p}")
@@ -129,7 +129,7 @@ def validate(instance: str, as_json: bool) -> None:
     Exit code 2 with the list of problems when the input is bad.
     Example: afterschool validate haijiang
     """
-    from scheduler.summary import headline, manager_table, summary_table
+    from afterschool.scheduler.reading.summary import headline, manager_table, summary_table
     inst = _load(instance)
     table, managers = summary_table(inst), manager_table(inst)
     if as_json:
@@ -149,61 +149,6 @@ def validate(instance: str, as_json: bool) -> None:
         click.echo(f"\nwarning: {len(short)} session-day(s) have fewer volunteer minutes than "
                    "the groups need; a plan will list shortages there.")
     click.echo("\nOK: the input is valid.")
-
-
-def _summary(plan) -> str:
-    """The short human summary of a plan (students, groups, gaps, shortages, costs)."""
-    from collections import Counter
-    x = plan.extra
-    lines = [f"{x.get('school', '')}: status {plan.status}"
-             + (" (interrupted: best plan so far)" if x.get("interrupted") else "")
-             + f", solved in {x['solve_stats']['seconds']:.1f}s"]
-    for g in x.get("grouping", []):
-        lines.append(
-            f"  {g['session']:<12} {g['students']:>5} students in {g['groups']:>3} groups; "
-            f"group-days {g['group_days']} (bound {g['group_days_bound']}, gap "
-            f"{100 * g['group_days_gap']:.1f}%; greedy {g['greedy_group_days']}); "
-            f"class pairs {g['class_pairs']} for {g['classes']} classes"
-            + (f"; {g['traded_group_days']} group-day(s) spent to keep classes together"
-               if g.get("traded_group_days") else ""))
-    note = x.get("group_days_tolerance", {})
-    if note.get("why_not"):
-        lines.append(f"  {note['allowance']} more group-day(s) allowed by the tolerance were "
-                     f"not spent: {note['why_not']}")
-    from models.school import WEEKDAYS
-    managers = Counter((d.day, d.window) for d in plan.duties if d.role == "manager")
-    managers = dict(sorted(managers.items(), key=lambda kv: (WEEKDAYS.index(kv[0][0]),
-                                                             kv[0][1])))
-    teachers = {d.staff for d in plan.duties if d.role == "teacher"}
-    lines.append(f"  {len(teachers)} teachers on duty; managers: "
-                 + (", ".join(f"{d} {w} {n}" for (d, w), n in managers.items()) or "none needed"))
-    if plan.shortages:
-        by = Counter((s.day, s.start, s.end, s.role) for s in plan.shortages)
-        lines.append(f"  SHORTAGES ({sum(s.count for s in plan.shortages)} duties unfilled):")
-        for (d, a, b, role), n in sorted(by.items()):
-            lines.append(f"    {d} {a}-{b}: {n} {role}(s) missing")
-    else:
-        lines.append("  every group and slot is covered; every manager post is filled")
-    by_rule: dict[str, list[dict]] = {}
-    for p in x.get("penalties", []):
-        by_rule.setdefault(p["rule"], []).append(p)
-    if by_rule:
-        lines.append("  soft-rule costs (all of them in plan.json 'penalties'):")
-        for rule, items in sorted(by_rule.items(), key=lambda kv: -sum(p["cost"] for p in kv[1])):
-            worst = max(items, key=lambda p: (p["cost"], p["text"]))
-            lines.append(f"    {rule}: {len(items)}x, cost {sum(p['cost'] for p in items)}; "
-                         f"worst: {worst['text']}")
-    return "\n".join(lines)
-
-
-def _check_out_dir(out: Path, instance: Path, force: bool) -> None:
-    marker = out / ".afterschool-output"
-    if out.resolve() == instance.resolve() or instance.resolve() in out.resolve().parents:
-        raise click.UsageError("--out must not be the instance folder (inputs are never "
-                               "written)")
-    if out.exists() and any(out.iterdir()) and not marker.exists() and not force:
-        raise click.UsageError(f"{out} is not empty and was not written by afterschool; "
-                               "choose another --out or add --force")
 
 
 @main.command()
@@ -241,12 +186,13 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     2 bad input; 4 no plan found within the time limit.
     Example: afterschool plan haijiang --out plan-out
     """
-    from scheduler.output import staged_folder, write_text
-    from scheduler.reader import resolve
-    from scheduler.solve import solve
+    from afterschool.scheduler.handouts.bundle import check_out_dir, write_plan_folder
+    from afterschool.scheduler.handouts.summary import plan_summary
+    from afterschool.scheduler.planning.solve import solve
+    from afterschool.scheduler.reading.reader import resolve
     inst = _load(instance)
     out_dir = Path(out)
-    _check_out_dir(out_dir, resolve(instance), force)
+    check_out_dir(out_dir, resolve(instance), force)
     result = solve(inst, time_limit=time_limit, seed=seed, workers=workers,
                    log=lambda line: click.echo(line, err=True),
                    group_days_slack=group_days_slack,
@@ -255,16 +201,13 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
         click.echo("no plan found within the time limit: try a larger --time-limit, or check "
                    "the volunteers' availability with 'afterschool validate'", err=True)
         sys.exit(EXIT_NO_SOLUTION)
-    text = json.dumps(result.to_dict(), ensure_ascii=False, indent=1)
-    skipped = {"workbook", "notice", "rosters", "charts"} if "all" in skip else set(skip)
-    with staged_folder(out_dir) as stage:  # all or nothing: a failure keeps the old outputs
-        write_text(stage / ".afterschool-output", "written by afterschool\n")
-        write_text(stage / "plan.json", text + "\n")
-        exports = write_exports(result, stage, lang, skipped)
+    exports, warnings = write_plan_folder(result, out_dir, lang, set(skip))
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
     if as_json:
-        click.echo(text)
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
-        click.echo(_summary(result))
+        click.echo(plan_summary(result))
         click.echo(f"wrote {out_dir / 'plan.json'}" + (
             f" and {len(exports)} hand-out file(s): timetable.xlsx, notices, rosters/*.ics, "
             "charts" if exports else ""))
@@ -281,7 +224,7 @@ def check(instance: str, plan_file: str, as_json: bool) -> None:
 
     Example: afterschool check haijiang plan-out/plan.json
     """
-    from scheduler.checker import check_plan
+    from afterschool.scheduler.checker import check_plan
     inst = _load(instance)
     the_plan = _read_plan(plan_file)
     found = check_plan(inst, the_plan)
@@ -298,20 +241,13 @@ def check(instance: str, plan_file: str, as_json: bool) -> None:
 
 
 def _read_plan(plan_file: str):
-    from models.plan import Plan
-    path = Path(plan_file)
-    if path.is_dir():
-        path = path / "plan.json"
-    try:
-        return Plan.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError([Problem(str(path), f"not a readable plan: {exc}",
-                                  expected="plan.json written by afterschool plan")]) from None
+    from afterschool.scheduler.reading.plan_file import read_plan
+    return read_plan(plan_file)
 
 
 def _emit(sheets, name: str, out: str | None, as_json: bool, data) -> None:
     """--json: print data; --out: write NAME.csv and NAME.xlsx; else print the first sheet."""
-    from scheduler.export import csv_text, with_totals, write_tables
+    from afterschool.scheduler.handouts.sheets import csv_text, with_totals, write_tables
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
     elif out:
@@ -338,16 +274,9 @@ def fees(instance: str, out: str | None, as_json: bool) -> None:
     pay nothing, reduced pay the listed percentage or amount less; lunch is apart.
     Example: afterschool fees haijiang --out fees-out
     """
-    from scheduler.money import fee_totals, student_fees
-    rows = student_fees(_load(instance))
-    totals = fee_totals(rows)
-    money = ["service_fee", "lunch_fee"]
-    cols = ["student", "class", "grade", "fee_category", "gross_fee", "service_fee",
-            "lunch_fee"]
-    sheets = [("fees", rows, cols, ["gross_fee"] + money)] + [
-        (f"by {k}", v, [k, "students", *money], ["students", *money]) for k, v in totals.items()]
-    _emit(sheets, "fees", out, as_json, {"fees": rows, "totals": totals})
-
+    from afterschool.scheduler.money.tables import fee_report
+    sheets, data = fee_report(_load(instance))
+    _emit(sheets, "fees", out, as_json, data)
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
@@ -359,15 +288,9 @@ def pay(plan_file: str, out: str | None, as_json: bool) -> None:
 
     Example: afterschool pay plan-out/plan.json --out pay-out
     """
-    from scheduler.money import PAY_LABEL
-    p = _read_plan(plan_file)
-    rows = [dict(r, label=PAY_LABEL) for r in p.pay]
-    ledger = p.extra.get("flex_ledger", [])
-    sheets = [("pay", rows, ["staff", "kind", "rate", "minutes", "amount", "label"],
-               ["minutes", "amount"]),
-              ("flex time", ledger, ["staff", "week", "minutes_earned"], ["minutes_earned"])]
-    _emit(sheets, "pay", out, as_json, {"pay": rows, "flex_ledger": ledger})
-
+    from afterschool.scheduler.money.tables import pay_report
+    sheets, data = pay_report(_read_plan(plan_file))
+    _emit(sheets, "pay", out, as_json, data)
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
@@ -380,59 +303,13 @@ def budget(plan_file: str, out: str | None, as_json: bool) -> None:
 
     Example: afterschool budget plan-out/plan.json
     """
-    p = _read_plan(plan_file)
-    rows = p.extra.get("budget", [])
-    sheets = [("budget", rows, ["part", "income", "exemptions", "pay", "balance"], []),
-              ("staffing", p.staffing, ["day", "session", "students", "standard_teachers",
-                                        "groups", "extra_groups", "extra_teacher_minutes",
-                                        "extra_pay"], ["extra_teacher_minutes", "extra_pay"])]
-    _emit(sheets, "budget", out, as_json, {"budget": rows, "staffing": p.staffing})
+    from afterschool.scheduler.money.tables import budget_report
+    sheets, data = budget_report(_read_plan(plan_file))
+    _emit(sheets, "budget", out, as_json, data)
 
 
 lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
                            help="Language of headers and labels (default: the school's).")
-
-
-def write_exports(plan_obj, out_dir: Path, lang: str | None, skip: set[str]) -> list[Path]:
-    """The office's hand-outs beside plan.json: workbook, notices, rosters, charts."""
-    from scheduler import charts
-    from scheduler.export import write_tables
-    from scheduler.output import write_atomic
-    from scheduler.publish import (duty_notice, roster_ics, student_notice,
-                                   timetable_workbook)
-    lang = lang or plan_obj.extra.get("language", "zh")
-    written = []
-    if "workbook" not in skip:
-        wb = timetable_workbook(plan_obj, lang)
-        written.append(write_atomic(out_dir / "timetable.xlsx", lambda p: wb.save(p)))
-    if "notice" not in skip:
-        written += write_tables(out_dir, "notice-students", [(
-            "notice", student_notice(plan_obj, lang),
-            ["group", "session", "time", "class", "name", "days"], [])])
-        written += write_tables(out_dir, "notice-duties", [(
-            "duties", duty_notice(plan_obj, lang),
-            ["day", "time", "session", "group", "role", "name"], [])])
-    if "rosters" not in skip:
-        for staff in sorted({d.staff for d in plan_obj.duties}):
-            ics = roster_ics(plan_obj, staff, lang)
-            written.append(write_atomic(out_dir / "rosters" / f"{staff}.ics",
-                                        lambda p, b=ics: p.write_bytes(b)))
-    if "charts" not in skip:
-        for kind in charts.KINDS:
-            fig, _, warning = charts.draw(plan_obj, kind, lang)
-            if warning and kind == charts.KINDS[0]:
-                click.echo(f"warning: {warning}", err=True)
-            path = out_dir / f"chart-{kind}.png"
-            written.append(write_atomic(path, lambda p, f=fig: _save_chart(f, p, ".png")))
-    return written
-
-
-def _save_chart(fig, tmp: Path, suffix: str) -> None:
-    """Draw into a temporary name that ends in the format's suffix, then onto ``tmp``."""
-    from scheduler import charts
-    staged = tmp.with_name(tmp.name + suffix)
-    charts.save(fig, staged)
-    staged.replace(tmp)
 
 
 @main.command()
@@ -451,31 +328,17 @@ def roster(plan_file: str, staff: str | None, everyone: bool, fmt: str, out: str
 
     Example: afterschool roster plan-out --teacher T012 --format ics
     """
-    from scheduler.export import write_tables
-    from scheduler.output import write_atomic
-    from scheduler.publish import roster_ics, roster_rows
+    from afterschool.scheduler.handouts.bundle import write_rosters
     p = _read_plan(plan_file)
-    lang = lang or p.extra.get("language", "zh")
     if (staff is None) == (not everyone):
         raise click.UsageError("give --teacher ID or --all")
-    people = sorted({d.staff for d in p.duties}) if everyone else [staff]
-    if staff is not None and staff not in {d.staff for d in p.duties}:
+    on_duty = sorted({d.staff for d in p.duties})
+    if staff is not None and staff not in on_duty:
         raise click.UsageError(f"{staff} has no duty in this plan")
-    out_dir = Path(out)
-    written = []
-    if fmt == "ics":
-        for sid in people:
-            ics = roster_ics(p, sid, lang)
-            written.append(write_atomic(out_dir / f"{sid}.ics", lambda f, b=ics: f.write_bytes(b)))
-    else:
-        rows = [r for sid in people for r in roster_rows(p, sid, lang)]
-        cols = ["staff", "name", "day", "time", "session", "slot", "group", "class", "role",
-                "minutes"]
-        name = f"roster-{staff}" if staff else "rosters"
-        written += write_tables(out_dir, name, [("roster", rows, cols, ["minutes"])], (fmt,))
-    for x in written:
+    for x in write_rosters(p, on_duty if everyone else [staff], fmt, Path(out),
+                           lang or p.extra.get("language", "zh"),
+                           f"roster-{staff}" if staff else "rosters"):
         click.echo(f"wrote {x}")
-
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
@@ -491,17 +354,10 @@ def notice(plan_file: str, kind: str, out: str | None, lang: str | None) -> None
 
     Example: afterschool notice plan-out --out notice
     """
-    from scheduler.publish import duty_notice, student_notice
+    from afterschool.scheduler.handouts.bundle import notice_sheets
     p = _read_plan(plan_file)
-    lang = lang or p.extra.get("language", "zh")
-    if kind == "students":
-        sheets = [("notice", student_notice(p, lang),
-                   ["group", "session", "time", "class", "name", "days"], [])]
-    else:
-        sheets = [("duties", duty_notice(p, lang),
-                   ["day", "time", "session", "group", "role", "name"], [])]
-    _emit(sheets, f"notice-{kind}", out, False, None)
-
+    _emit(notice_sheets(p, kind, lang or p.extra.get("language", "zh")), f"notice-{kind}", out,
+          False, None)
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
@@ -517,8 +373,8 @@ def chart(plan_file: str, kind: str, out_file: str | None, lang: str | None) -> 
 
     Example: afterschool chart plan-out --kind load --out load.svg
     """
-    from scheduler import charts
-    from scheduler.output import write_atomic
+    from afterschool.scheduler.handouts import charts
+    from afterschool.scheduler.handouts.bundle import save_chart
     p = _read_plan(plan_file)
     path = Path(out_file or f"chart-{kind}.png")
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):
@@ -526,8 +382,7 @@ def chart(plan_file: str, kind: str, out_file: str | None, lang: str | None) -> 
     fig, bars, warning = charts.draw(p, kind, lang or p.extra.get("language", "zh"))
     if warning:
         click.echo(f"warning: {warning}", err=True)
-
-    write_atomic(path, lambda tmp: _save_chart(fig, tmp, path.suffix.lower()))
+    save_chart(fig, path)
     click.echo(f"wrote {path} ({bars} bars)")
 
 
@@ -540,40 +395,6 @@ def _csv_list(kind):
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
     return convert
-
-
-SCENARIO_KEYS = {"name", "students", "teachers", "cap", "students_per_teacher",
-                 "remainder_threshold", "groups_per_manager", "manager_remainder_threshold",
-                 "days", "seed"}
-
-
-def _scenario_file(path: str, seed: int):
-    """Named scenarios from a TOML file: [[scenario]] tables with the option names."""
-    import tomllib
-
-    from scheduler.scenarios import Scenario, parse_change
-    from scheduler.tables import parse_day
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError([Problem(path, f"cannot read scenarios: {exc}")]) from None
-    out = []
-    for n, raw in enumerate(data.get("scenario", []), start=1):
-        unknown = set(raw) - SCENARIO_KEYS
-        if unknown:
-            raise InputError([Problem(path, f"scenario {n}: unknown key(s) "
-                                      f"{', '.join(sorted(unknown))}",
-                                      expected=", ".join(sorted(SCENARIO_KEYS)))])
-        values = dict(raw)
-        for key in ("students", "teachers"):
-            if isinstance(values.get(key), str):
-                values[key] = parse_change(values[key])
-        if "days" in values:
-            values["days"] = tuple(parse_day(d) for d in values["days"])
-        values.setdefault("name", f"scenario {n}")
-        values.setdefault("seed", seed)
-        out.append(Scenario(**values))
-    return out
 
 
 @main.command()
@@ -607,8 +428,9 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
     Several INSTANCES run as one batch (a city's schools).
     Example: afterschool scenario haijiang --students +10%,+25% --teachers -3 --jobs 2
     """
-    from scheduler.scenarios import Scenario, combine, sweep
-    from scheduler.tables import parse_days
+    from afterschool.scheduler.planning.scenarios import (Scenario, combine, read_scenario_file,
+                                                          sweep)
+    from afterschool.scheduler.reading.tables import parse_days
     insts = [_load(i) for i in instances]
     base = Scenario(seed=seed)
     if days:
@@ -620,7 +442,7 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
                         remainder_threshold=remainder_threshold,
                         manager_remainder_threshold=manager_threshold)
     if scenario_file:
-        scenarios += _scenario_file(scenario_file, seed)
+        scenarios += read_scenario_file(scenario_file, seed)
     tasks = [(inst, sc, time_limit) for inst in insts for sc in scenarios]
     with click.progressbar(length=len(tasks), label="scenarios", file=sys.stderr) as bar:
         done = [0]
@@ -635,12 +457,9 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
             "solve_s", "shortages_by_day"]
     _emit([("scenarios", rows, cols, [])], "scenarios", out, as_json, rows)
     if out and not as_json:
-        from scheduler.charts import scenario_chart
-        from scheduler.output import write_atomic
-        fig = scenario_chart(rows)
-        path = Path(out) / "scenarios.png"
-        write_atomic(path, lambda tmp: _save_chart(fig, tmp, ".png"))
-        click.echo(f"wrote {path}")
+        from afterschool.scheduler.handouts.bundle import save_chart
+        from afterschool.scheduler.handouts.charts import scenario_chart
+        click.echo(f"wrote {save_chart(scenario_chart(rows), Path(out) / 'scenarios.png')}")
 
 
 @main.command()
@@ -655,7 +474,7 @@ def need(instance: str, time_limit: float, seed: int, as_json: bool) -> None:
 
     Example: afterschool need haijiang
     """
-    from scheduler.scenarios import need as find
+    from afterschool.scheduler.planning.scenarios import need as find
     advice, plan_obj = find(_load(instance), time_limit=time_limit, seed=seed)
     if as_json:
         click.echo(json.dumps({"extra_volunteers": advice, "complete": not plan_obj.shortages},
@@ -684,7 +503,7 @@ def admit(instance: str, time_limit: float, seed: int, out: str | None, as_json:
 
     Example: afterschool admit haijiang --out admission
     """
-    from scheduler.scenarios import admit as choose
+    from afterschool.scheduler.planning.scenarios import admit as choose
     rows = choose(_load(instance), time_limit=time_limit, seed=seed)
     _emit([("admission", rows, ["order", "student", "class", "decision", "reason"], [])],
           "admission", out, as_json, rows)
@@ -702,7 +521,7 @@ def staffing(n: int | None, c: int | None, as_json: bool) -> None:
 
     Example: afterschool staffing --students 76   ->  2
     """
-    from scheduler.rules import managers_needed, standard_teachers
+    from afterschool.scheduler.rules.staffing import managers_needed, standard_teachers
     if (n is None) == (c is None):
         raise click.UsageError("give exactly one of --students N or --groups C")
     if n is not None:

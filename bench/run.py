@@ -30,10 +30,9 @@ DEFAULT = ["S", "M", "L", "XL"]
 
 def one(folder: str, time_limit: float | None, tolerance: float | None) -> dict:
     """Run inside the subprocess: read, plan, check; return the figures."""
-    sys.path.insert(0, str(ROOT))
-    from scheduler.checker import check_plan
-    from scheduler.reader import read_instance
-    from scheduler.solve import solve
+    from afterschool.scheduler.checker import check_plan
+    from afterschool.scheduler.reading.reader import read_instance
+    from afterschool.scheduler.planning.solve import solve
 
     t0 = time.perf_counter()
     inst = read_instance(folder)
@@ -71,8 +70,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(one(args.child, args.time_limit, args.tolerance)))
         return
-    sys.path.insert(0, str(ROOT))
-    from scheduler.generate import generate_school, write_school
+    from afterschool.scheduler.reading.generate import generate_school, write_school
     rows = []
     for size in args.sizes:
         n, k = SIZES[size]

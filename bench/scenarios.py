@@ -16,11 +16,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def _warm() -> None:
-    import scheduler.solve  # noqa: F401
+    import afterschool.scheduler.planning.solve  # noqa: F401
 
 
 def main() -> None:
@@ -30,9 +29,9 @@ def main() -> None:
     args = ap.parse_args()
     from distributed import LocalCluster
 
-    from scheduler.generate import generate_school, write_school
-    from scheduler.reader import read_instance
-    from scheduler.scenarios import Scenario, sweep
+    from afterschool.scheduler.reading.generate import generate_school, write_school
+    from afterschool.scheduler.reading.reader import read_instance
+    from afterschool.scheduler.planning.scenarios import Scenario, sweep
 
     folder = ROOT / "bench" / "out" / "M"
     write_school(folder, generate_school(1200, None, 60, seed=11, name="bench M"))

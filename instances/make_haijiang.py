@@ -1,7 +1,7 @@
 """Rebuild the bundled school: ``python instances/make_haijiang.py`` (byte-identical)."""
 from pathlib import Path
 
-from scheduler.generate import generate_school
+from afterschool.scheduler.reading.generate import generate_school
 
 SCHOOL = '''\
 # 海江村小学 课后延时服务 — the bundled example school (an autumn term).

@@ -1,7 +1,7 @@
 """Plain domain data for the after-school scheduler (课后延时服务).
 
 No solver import lives here. Objects are frozen dataclasses built by the readers in
-``scheduler.reader`` (which validate the raw files and name file, row and column of every
+``scheduler.reading.reader`` (which validate the raw files and name file, row and column of every
 problem) or by the planner (``Plan`` and its parts).
 
 - ``school``: School, Term, Rules, Session, Slot, DutyWindow, weekday and clock helpers.
@@ -10,11 +10,11 @@ problem) or by the planner (``Plan`` and its parts).
 - ``plan``: Plan, Group, Duty, Shortage and the JSON form ``afterschool-plan/1``.
 - ``errors``: Problem and InputError, the only error type the readers raise.
 """
-from models.errors import InputError, Problem
-from models.instance import Instance
-from models.people import Availability, Reduction, Student, Teacher
-from models.plan import Duty, Group, Plan, Shortage
-from models.school import (
+from afterschool.models.errors import InputError, Problem
+from afterschool.models.instance import Instance
+from afterschool.models.people import Availability, Reduction, Student, Teacher
+from afterschool.models.plan import Duty, Group, Plan, Shortage
+from afterschool.models.school import (
     WEEKDAYS,
     DutyWindow,
     Rules,

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from models.errors import Problem
-from models.people import Availability, Student, Teacher
-from models.school import School
+from afterschool.models.errors import Problem
+from afterschool.models.people import Availability, Student, Teacher
+from afterschool.models.school import School
 
 
 @dataclass(frozen=True)

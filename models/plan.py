@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from models.school import parse_time
+from afterschool.models.school import parse_time
 
 SCHEMA = "afterschool-plan/1"
 

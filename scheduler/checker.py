@@ -22,11 +22,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from models.instance import Instance
-from models.plan import Plan
-from models.school import WEEKDAYS, parse_time
-from scheduler.calendar import term_dates
-from scheduler.rules import managers_needed, standard_teachers
+from afterschool.models.instance import Instance
+from afterschool.models.plan import Plan
+from afterschool.models.school import WEEKDAYS, parse_time
+from afterschool.scheduler.rules.calendar import term_dates
+from afterschool.scheduler.rules.staffing import managers_needed, standard_teachers
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from cli import main
-from tests.conftest import AVAIL_HEAD, SCHOOL, STUDENT_HEAD, TEACHER_HEAD, students_rows, \
+from afterschool.cli import main
+from school_files import AVAIL_HEAD, SCHOOL, STUDENT_HEAD, TEACHER_HEAD, students_rows, \
     write_instance
 
 T1 = "T1,Li,yes,yes,staff,,,3-1,no\n"
@@ -247,12 +247,12 @@ def test_path_missing_and_permission_denied(tmp_path, monkeypatch):
 
 def test_verbose_shows_traceback_for_internal_errors(tmp_path, monkeypatch):
     folder = base(tmp_path / "s")
-    import scheduler.summary
+    import afterschool.scheduler.reading.summary
 
     def boom(inst):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(scheduler.summary, "summary_table", boom)
+    monkeypatch.setattr(afterschool.scheduler.reading.summary, "summary_table", boom)
     r = CliRunner().invoke(main, ["validate", str(folder)])
     assert r.exit_code == 1 and "internal error: RuntimeError: boom" in r.stderr
     assert "Traceback" not in r.stderr

@@ -1,8 +1,8 @@
 """SPEC §5 service dates: holidays, make-up days, official calendar coverage."""
 from datetime import date
 
-from models.school import Term
-from scheduler.calendar import calendar_warnings, day_counts, term_dates
+from afterschool.models.school import Term
+from afterschool.scheduler.rules.calendar import calendar_warnings, day_counts, term_dates
 
 
 def test_eighteen_full_weeks():

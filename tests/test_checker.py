@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from models.plan import Duty, Group
-from scheduler.checker import check_plan
-from scheduler.reader import read_instance
-from scheduler.solve import solve
-from tests.conftest import students_rows, write_instance
+from afterschool.models.plan import Duty, Group
+from afterschool.scheduler.checker import check_plan
+from afterschool.scheduler.reading.reader import read_instance
+from afterschool.scheduler.planning.solve import solve
+from school_files import students_rows, write_instance
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +145,6 @@ def test_weekly_and_daily_limits(tmp_path):
     plan.duties = [Duty(day=d, start="16:20", end="17:20", staff="T1", role="teacher",
                         session="after-upper", group=g.id, slot="作业辅导、体育锻炼、社团活动")
                    for d in ("Tue", "Wed", "Thu", "Fri")]
-    from scheduler.money import staff_pay
+    from afterschool.scheduler.money.accounts import staff_pay
     plan.pay = staff_pay(inst, plan.duties)
     assert {"weekly limit", "daily limit"} <= rules_broken(inst, plan)

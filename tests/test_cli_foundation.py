@@ -4,8 +4,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from cli import main
-from scheduler.reader import read_instance
+from afterschool.cli import main
+from afterschool.scheduler.reading.reader import read_instance
 
 
 def run(*args):

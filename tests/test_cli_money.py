@@ -5,8 +5,8 @@ from decimal import Decimal
 import openpyxl
 from click.testing import CliRunner
 
-from cli import main
-from tests.conftest import students_rows, write_instance
+from afterschool.cli import main
+from school_files import students_rows, write_instance
 
 
 def run(*args):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.grouping import (
+from afterschool.scheduler.planning.grouping import (
     Packing,
     Unit,
     _profile_orders,

@@ -6,13 +6,13 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.people import Reduction
-from models.plan import Duty
-from scheduler.checker import check_plan
-from scheduler.money import budget, flex_ledger, staff_pay, student_fees
-from scheduler.reader import read_instance
-from scheduler.solve import solve
-from tests.conftest import write_instance
+from afterschool.models.people import Reduction
+from afterschool.models.plan import Duty
+from afterschool.scheduler.checker import check_plan
+from afterschool.scheduler.money.accounts import budget, flex_ledger, staff_pay, student_fees
+from afterschool.scheduler.reading.reader import read_instance
+from afterschool.scheduler.planning.solve import solve
+from school_files import write_instance
 
 # 2026-03-02 (Mon) .. 2026-07-03 (Fri): 18 full weeks, no official calendar
 TERM18 = """\

@@ -6,11 +6,11 @@ import math
 
 from click.testing import CliRunner
 
-from cli import main
-from scheduler.checker import check_plan
-from scheduler.reader import read_instance
-from scheduler.solve import solve
-from tests.conftest import students_rows, write_instance
+from afterschool.cli import main
+from afterschool.scheduler.checker import check_plan
+from afterschool.scheduler.reading.reader import read_instance
+from afterschool.scheduler.planning.solve import solve
+from school_files import students_rows, write_instance
 
 LIMIT = dict(time_limit=3, seed=0, workers=1)
 
@@ -259,7 +259,7 @@ def test_no_group_day_is_traded_when_nobody_could_staff_it(tmp_path):
 def test_tolerance_keeps_the_group_days_gap_within_it(tmp_path):
     # a generated, well-staffed school of 1,500 sign-ups: whatever the planner trades for
     # whole classes stays within 1 % of the summed bound, and the plan checks clean
-    from scheduler.generate import generate_school, write_school
+    from afterschool.scheduler.reading.generate import generate_school, write_school
     write_school(tmp_path / "s", generate_school(1500, None, 120, seed=5, name="t"))
     inst = read_instance(tmp_path / "s")
     plan = solve(inst, **LIMIT)
@@ -286,7 +286,7 @@ def test_weekly_limits_that_cannot_cover_a_trade_skip_the_staffing_probe(tmp_pat
     av = "".join(avail(f"T{i}", "Tue", "after-upper") for i in (1, 2, 3))
     inst = read_instance(write_instance(tmp_path / "i", students=rows, teachers=teachers,
                                         availability=av))
-    import scheduler.solve as solve_module
+    import afterschool.scheduler.planning.solve as solve_module
     calls = []
     real = solve_module.assign_staff
 
@@ -305,8 +305,8 @@ def test_weekly_limits_that_cannot_cover_a_trade_skip_the_staffing_probe(tmp_pat
 def _pin_coverage_to_the_greedy_start(monkeypatch) -> list[str]:
     """Make the first coverage search find nothing (as on a large school with a short
     limit) and pin the second to its greedy start, so the plan is the greedy's own."""
-    from scheduler import assign
-    from scheduler.cpsat import PhaseResult
+    from afterschool.scheduler.planning import assign
+    from afterschool.scheduler.planning.cpsat import PhaseResult
 
     real, names = assign.solve_phase, []
 

@@ -12,11 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from cli import main
-from models.plan import Plan
-from scheduler import charts
-from scheduler.publish import mask_name, roster_ics, student_notice, timetable_sheets
-from tests.conftest import students_rows, write_instance
+from afterschool.cli import main
+from afterschool.models.plan import Plan
+from afterschool.scheduler.handouts import charts
+from afterschool.scheduler.handouts.publish import mask_name, roster_ics, student_notice, timetable_sheets
+from school_files import students_rows, write_instance
 
 
 @pytest.fixture(scope="module")

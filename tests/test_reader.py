@@ -4,9 +4,9 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from models.errors import InputError
-from scheduler.reader import read_instance
-from tests.conftest import SCHOOL, students_rows, write_instance
+from afterschool.models.errors import InputError
+from afterschool.scheduler.reading.reader import read_instance
+from school_files import SCHOOL, students_rows, write_instance
 
 T1 = "T1,Li,yes,yes,staff,,,3-1,no\n"
 A1 = "T1,Tue,after-upper,available\n"

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.school import default_sessions
-from scheduler.rules import (
+from afterschool.models.school import default_sessions
+from afterschool.scheduler.rules.staffing import (
     duty_windows,
     managers_for_window,
     managers_needed,

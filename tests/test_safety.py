@@ -10,11 +10,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import cli
-from cli import main
-from models.errors import InputError
-from scheduler.reader import read_instance
-from tests.conftest import AVAIL_HEAD, STUDENT_HEAD, TEACHER_HEAD, students_rows, write_instance
+from afterschool.cli import main
+from afterschool.models.errors import InputError
+from afterschool.scheduler.reading.reader import read_instance
+from school_files import AVAIL_HEAD, STUDENT_HEAD, TEACHER_HEAD, students_rows, write_instance
 
 T1 = "T1,Li,yes,yes,staff,,,3-1,no\n"
 A1 = "T1,Tue,after-upper,available\n"
@@ -53,7 +52,8 @@ def test_failed_run_keeps_previous_outputs(school, tmp_path, monkeypatch):
     def fail(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(cli, "write_exports", fail)
+    from afterschool.scheduler.handouts import bundle
+    monkeypatch.setattr(bundle, "write_handouts", fail)
     r = run("plan", school, "--out", out, "--seed", 9)
     assert r.exit_code == 1 and "disk full" in r.stderr
     after = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -61,10 +61,10 @@ def test_failed_run_keeps_previous_outputs(school, tmp_path, monkeypatch):
 
 
 def test_no_solution_in_time_exit_4_and_nothing_written(school, tmp_path, monkeypatch):
-    import scheduler.solve
-    from scheduler.assign import Assignment
-    from scheduler.cpsat import PhaseResult
-    monkeypatch.setattr(scheduler.solve, "assign_staff", lambda *a, **k: Assignment(
+    import afterschool.scheduler.planning.solve
+    from afterschool.scheduler.planning.assign import Assignment
+    from afterschool.scheduler.planning.cpsat import PhaseResult
+    monkeypatch.setattr(afterschool.scheduler.planning.solve, "assign_staff", lambda *a, **k: Assignment(
         [], [], [PhaseResult("staff coverage", "UNKNOWN", None, None, 0.0)], -1))
     r = run("plan", school, "--out", tmp_path / "o")
     assert r.exit_code == 4 and "larger --time-limit" in r.stderr
@@ -72,8 +72,8 @@ def test_no_solution_in_time_exit_4_and_nothing_written(school, tmp_path, monkey
 
 
 def test_invalid_model_is_a_clear_internal_error(school, tmp_path, monkeypatch):
-    import scheduler.cpsat
-    monkeypatch.setattr(scheduler.cpsat, "STATUS", {k: "MODEL_INVALID" for k in range(5)})
+    import afterschool.scheduler.planning.cpsat
+    monkeypatch.setattr(afterschool.scheduler.planning.cpsat, "STATUS", {k: "MODEL_INVALID" for k in range(5)})
     r = run("plan", school, "--out", tmp_path / "o")
     assert r.exit_code == 1 and "model is invalid" in r.stderr and "Traceback" not in r.output
 

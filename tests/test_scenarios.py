@@ -6,10 +6,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from cli import main
-from scheduler.reader import read_instance
-from scheduler.scenarios import Scenario, admit, combine, need, sweep
-from tests.conftest import students_rows, write_instance
+from afterschool.cli import main
+from afterschool.scheduler.reading.reader import read_instance
+from afterschool.scheduler.planning.scenarios import Scenario, admit, combine, need, sweep
+from school_files import students_rows, write_instance
 
 
 def vol(tid, manage="no"):

@@ -21,9 +21,9 @@ from collections import defaultdict
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from models.instance import Instance
-from models.plan import Duty
-from scheduler.calendar import day_counts, term_dates
+from afterschool.models.instance import Instance
+from afterschool.models.plan import Duty
+from afterschool.scheduler.rules.calendar import day_counts, term_dates
 
 CENT = Decimal("0.01")
 PAY_LABEL = "劳务费(不纳入绩效工资总量) labour pay, outside the performance-pay total"

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from models.errors import Problem
-from models.school import (
+from afterschool.models.errors import Problem
+from afterschool.models.school import (
     ALL_DAYS,
     WEEKDAYS,
     Rules,
@@ -26,7 +26,7 @@ from models.school import (
     default_sessions,
     parse_time,
 )
-from scheduler.tables import parse_day
+from afterschool.scheduler.reading.tables import parse_day
 
 SCHEMA: dict[str, set[str]] = {
     "": {"school", "term", "rules", "sessions"},

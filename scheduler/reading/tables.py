@@ -14,7 +14,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
-from models.errors import Problem
+from afterschool.models.errors import Problem
 
 # canonical column -> accepted header spellings (compared after normalising case and spaces)
 COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import chinese_calendar
 
-from models.school import ALL_DAYS, WEEKDAYS, Term
+from afterschool.models.school import ALL_DAYS, WEEKDAYS, Term
 
 
 def _official_holiday(d: date) -> bool | None:

@@ -33,12 +33,12 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from models.instance import Instance
-from models.plan import Duty, Shortage
-from models.school import WEEKDAYS, fmt_time
-from scheduler.availability import session_status, window_status
-from scheduler.cpsat import PhaseResult, SolveOptions, solve_phase
-from scheduler.rules import duty_windows, managers_for_window
+from afterschool.models.instance import Instance
+from afterschool.models.plan import Duty, Shortage
+from afterschool.models.school import WEEKDAYS, fmt_time
+from afterschool.scheduler.rules.availability import session_status, window_status
+from afterschool.scheduler.planning.cpsat import PhaseResult, SolveOptions, solve_phase
+from afterschool.scheduler.rules.staffing import duty_windows, managers_for_window
 
 LOAD_STEP = 60  # minutes: the fairness penalty grows with every hour of weekly load
 

@@ -22,14 +22,15 @@ from pathlib import Path
 
 import openpyxl
 
-from models.errors import InputError, Problem
-from models.instance import Instance
-from models.people import Availability, Reduction, Student, Teacher
-from models.school import School
-from scheduler import calendar, tables
-from scheduler.rules import duty_windows
-from scheduler.school_config import _Ctx, parse_school, school_from_dict
-from scheduler.tables import VOCAB, parse_class, parse_days, parse_grade, parse_yes, split_list
+from afterschool.models.errors import InputError, Problem
+from afterschool.models.instance import Instance
+from afterschool.models.people import Availability, Reduction, Student, Teacher
+from afterschool.models.school import School
+from afterschool.scheduler.rules import calendar
+from afterschool.scheduler.reading import tables
+from afterschool.scheduler.rules.staffing import duty_windows
+from afterschool.scheduler.reading.school_config import _Ctx, parse_school, school_from_dict
+from afterschool.scheduler.reading.tables import VOCAB, parse_class, parse_days, parse_grade, parse_yes, split_list
 
 FILES = {"students": "students.csv", "teachers": "teachers.csv",
          "availability": "availability.csv"}
@@ -39,7 +40,7 @@ def _bundled(path: Path) -> Path:
     """``instances/NAME`` or ``NAME`` falls back to the instances shipped with the package."""
     if path.exists():
         return path
-    import instances
+    from afterschool import instances
 
     candidate = Path(instances.__file__).parent / path.name
     return candidate if candidate.exists() and path.name else path
@@ -409,8 +410,8 @@ def _ids_across_files(raw, problems: list[Problem]) -> None:
 def _manager_windows(school: School, students, teachers, avail, problems) -> None:
     """A duty window that needs a manager on some day (even with the fewest groups) but that
     no volunteer who can manage has declared: the plan could never fill it."""
-    from models.instance import Instance
-    from scheduler.summary import manager_rows
+    from afterschool.models.instance import Instance
+    from afterschool.scheduler.reading.summary import manager_rows
 
     inst = Instance(school, tuple(students), tuple(teachers), tuple(avail))
     for row in manager_rows(inst):

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
-from models.plan import Plan
-from models.school import WEEKDAYS
-from scheduler.export import Sheet, workbook
-from scheduler.labels import day_name, words
+from afterschool.models.plan import Plan
+from afterschool.models.school import WEEKDAYS
+from afterschool.scheduler.handouts.sheets import Sheet, workbook
+from afterschool.scheduler.handouts.labels import day_name, words
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -19,9 +19,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
-from models.plan import Plan  # noqa: E402
-from models.school import WEEKDAYS, parse_time  # noqa: E402
-from scheduler.labels import day_name, words  # noqa: E402
+from afterschool.models.plan import Plan  # noqa: E402
+from afterschool.models.school import WEEKDAYS, parse_time  # noqa: E402
+from afterschool.scheduler.handouts.labels import day_name, words  # noqa: E402
 
 CJK_FONTS = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC",
              "Source Han Sans SC", "SimHei", "Microsoft YaHei", "PingFang SC")

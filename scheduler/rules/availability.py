@@ -7,9 +7,9 @@ all are preferred). Only volunteers are ever available (SPEC §3).
 """
 from __future__ import annotations
 
-from models.instance import Instance
-from models.school import DutyWindow
-from scheduler.rules import duty_windows
+from afterschool.models.instance import Instance
+from afterschool.models.school import DutyWindow
+from afterschool.scheduler.rules.staffing import duty_windows
 
 _RANK = {"unavailable": 0, "available": 1, "preferred": 2}
 

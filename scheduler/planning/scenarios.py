@@ -24,10 +24,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
 
-from models.instance import Instance
-from models.people import Availability, Teacher
-from models.school import WEEKDAYS
-from scheduler.solve import solve
+from afterschool.models.instance import Instance
+from afterschool.models.people import Availability, Teacher
+from afterschool.models.school import WEEKDAYS
+from afterschool.scheduler.planning.solve import solve
 
 PRIORITY_ORDER = ("disabled", "left_behind", "migrant", "staff_child")
 
@@ -205,7 +205,7 @@ def need(inst: Instance, time_limit: float = 8.0, seed: int = 0, spare: int | No
               for i in range(k)]
     avail = [Availability(t.id, d, s.id, "available") for t in people for s in inst.school.sessions
              for d in s.days]
-    from scheduler.rules import duty_windows
+    from afterschool.scheduler.rules.staffing import duty_windows
     avail += [Availability(t.id, d, w.id, "available") for t in people for d in WEEKDAYS
               for w in duty_windows(inst.school.sessions, d) if w.id not in
               {s.id for s in inst.school.sessions}]
@@ -269,3 +269,38 @@ def admit(inst: Instance, time_limit: float = 4.0, seed: int = 0) -> list[dict]:
                                 f"(place {i + 1} in line; {why})"),
                      "order": i + 1})
     return rows
+
+
+SCENARIO_KEYS = {"name", "students", "teachers", "cap", "students_per_teacher",
+                 "remainder_threshold", "groups_per_manager", "manager_remainder_threshold",
+                 "days", "seed"}
+
+
+def read_scenario_file(path: str, seed: int) -> list[Scenario]:
+    """Named scenarios from a TOML file: ``[[scenario]]`` tables with the option names."""
+    import tomllib
+    from pathlib import Path
+
+    from afterschool.models.errors import InputError, Problem
+    from afterschool.scheduler.reading.tables import parse_day
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError([Problem(path, f"cannot read scenarios: {exc}")]) from None
+    out = []
+    for n, raw in enumerate(data.get("scenario", []), start=1):
+        unknown = set(raw) - SCENARIO_KEYS
+        if unknown:
+            raise InputError([Problem(path, f"scenario {n}: unknown key(s) "
+                                      f"{', '.join(sorted(unknown))}",
+                                      expected=", ".join(sorted(SCENARIO_KEYS)))])
+        values = dict(raw)
+        for key in ("students", "teachers"):
+            if isinstance(values.get(key), str):
+                values[key] = parse_change(values[key])
+        if "days" in values:
+            values["days"] = tuple(parse_day(d) for d in values["days"])
+        values.setdefault("name", f"scenario {n}")
+        values.setdefault("seed", seed)
+        out.append(Scenario(**values))
+    return out

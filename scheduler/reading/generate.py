@@ -22,7 +22,7 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
-from scheduler.output import write_files
+from afterschool.scheduler.handouts.output import write_files
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "子梓浩宇轩涵欣怡一诺雨泽思晨佳琪博文俊杰睿明嘉懿心悦梦瑶诗语晓婷志强建华秀英丽娟伟芳敏静磊洋勇艳军杰涛超明刚平辉鹏华飞鑫波斌宁健彬俊峰雪梅红霞玉兰春燕海燕"

@@ -14,15 +14,15 @@ import time
 from collections import defaultdict
 from decimal import Decimal
 
-from models.instance import Instance
-from models.plan import Group, Plan
-from models.school import WEEKDAYS, fmt_time
-from scheduler.assign import assign_staff, weekly_limit
-from scheduler.calendar import day_counts, term_dates
-from scheduler.cpsat import DET_PER_SECOND, SolveOptions, interruptible, relative_gap
-from scheduler.grouping import class_key, plan_groups, prepare, share_extra
-from scheduler.money import budget, flex_ledger, staff_pay, student_fees, yuan
-from scheduler.rules import duty_windows, standard_teachers
+from afterschool.models.instance import Instance
+from afterschool.models.plan import Group, Plan
+from afterschool.models.school import WEEKDAYS, fmt_time
+from afterschool.scheduler.planning.assign import assign_staff, weekly_limit
+from afterschool.scheduler.rules.calendar import day_counts, term_dates
+from afterschool.scheduler.planning.cpsat import DET_PER_SECOND, SolveOptions, interruptible, relative_gap
+from afterschool.scheduler.planning.grouping import class_key, plan_groups, prepare, share_extra
+from afterschool.scheduler.money.accounts import budget, flex_ledger, staff_pay, student_fees, yuan
+from afterschool.scheduler.rules.staffing import duty_windows, standard_teachers
 
 
 SMALL_SESSION = 2000  # sign-ups up to which more structures are tried for group-days
@@ -204,7 +204,7 @@ def _weekly_limits_short(inst: Instance, preps, extra: list[int]) -> bool:
     """A necessary condition for staffing ``extra`` more group-days per session: the
     volunteers' weekly limits add up to the minutes the fewest groups (the standard
     staffing table), their managers and the extra group-days need."""
-    from scheduler.summary import manager_rows, summary_table
+    from afterschool.scheduler.reading.summary import manager_rows, summary_table
     need = int(summary_table(inst).minutes_needed.sum())
     windows = {(d, w.id): w.minutes for d in WEEKDAYS for w in duty_windows(
         inst.school.sessions, d)}

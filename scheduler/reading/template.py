@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scheduler.output import write_files
+from afterschool.scheduler.handouts.output import write_files
 
 SCHOOL = {
     "en": """\

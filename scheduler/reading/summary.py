@@ -12,9 +12,9 @@ from collections import Counter
 
 import pandas as pd
 
-from models.instance import Instance
-from scheduler.availability import session_status, window_status
-from scheduler.rules import duty_windows, managers_for_window, standard_teachers
+from afterschool.models.instance import Instance
+from afterschool.scheduler.rules.availability import session_status, window_status
+from afterschool.scheduler.rules.staffing import duty_windows, managers_for_window, standard_teachers
 
 
 def demand(inst: Instance) -> dict[tuple[str, str], int]:

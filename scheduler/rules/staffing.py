@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from models.school import DutyWindow, Rules, Session
+from afterschool.models.school import DutyWindow, Rules, Session
 
 _DEFAULT = Rules()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from scheduler.output import write_atomic, write_text
+from afterschool.scheduler.handouts.output import write_atomic, write_text
 
 Sheet = tuple[str, list[dict], list[str], list[str]]
 

@@ -54,9 +54,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from models.people import Student
-from models.school import Session
-from scheduler.cpsat import PhaseResult, SolveOptions, make_solver, run, solve_phase
+from afterschool.models.people import Student
+from afterschool.models.school import Session
+from afterschool.scheduler.planning.cpsat import PhaseResult, SolveOptions, make_solver, run, solve_phase
 
 
 @dataclass(frozen=True)

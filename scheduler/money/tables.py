@@ -1,0 +1,39 @@
+"""The money reports as tables (title, rows, columns, columns with a total row): what
+``fees``, ``pay`` and ``budget`` print, write as CSV/xlsx, or return as JSON."""
+from __future__ import annotations
+
+from afterschool.models.instance import Instance
+from afterschool.models.plan import Plan
+from afterschool.scheduler.money.accounts import PAY_LABEL, fee_totals, student_fees
+
+
+def fee_report(inst: Instance) -> tuple[list, dict]:
+    """Each enrolled student's term fee, and the totals per class, grade and session."""
+    rows = student_fees(inst)
+    totals = fee_totals(rows)
+    money = ["service_fee", "lunch_fee"]
+    cols = ["student", "class", "grade", "fee_category", "gross_fee", "service_fee",
+            "lunch_fee"]
+    sheets = [("fees", rows, cols, ["gross_fee"] + money)] + [
+        (f"by {k}", v, [k, "students", *money], ["students", *money]) for k, v in totals.items()]
+    return sheets, {"fees": rows, "totals": totals}
+
+
+def pay_report(plan: Plan) -> tuple[list, dict]:
+    """Each person's term pay (劳务费) and the flex-time ledger (弹性上下班) per week."""
+    rows = [dict(r, label=PAY_LABEL) for r in plan.pay]
+    ledger = plan.extra.get("flex_ledger", [])
+    sheets = [("pay", rows, ["staff", "kind", "rate", "minutes", "amount", "label"],
+               ["minutes", "amount"]),
+              ("flex time", ledger, ["staff", "week", "minutes_earned"], ["minutes_earned"])]
+    return sheets, {"pay": rows, "flex_ledger": ledger}
+
+
+def budget_report(plan: Plan) -> tuple[list, dict]:
+    """Income, exemptions, pay and balance per session (专款专用), and the staffing table."""
+    rows = plan.extra.get("budget", [])
+    sheets = [("budget", rows, ["part", "income", "exemptions", "pay", "balance"], []),
+              ("staffing", plan.staffing, ["day", "session", "students", "standard_teachers",
+                                           "groups", "extra_groups", "extra_teacher_minutes",
+                                           "extra_pay"], ["extra_teacher_minutes", "extra_pay"])]
+    return sheets, {"budget": rows, "staffing": plan.staffing}

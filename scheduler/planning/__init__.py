@@ -1,0 +1,1 @@
+"""Planning: grouping, staffing, the ``solve`` entry point, CP-SAT plumbing, scenarios."""

@@ -1,0 +1,1 @@
+"""Reading: files (CSV, xlsx, school.toml, plan.json) into validated ``models`` objects."""
