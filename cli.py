@@ -582,7 +582,9 @@ def substitute(instance: str, plan_file: str, absent: str, dates: str, out: str,
         click.echo(f"warning: {w}", err=True)
     click.echo(cover_summary(result))
     click.echo(f"wrote {out_dir / 'plan.json'}, {out_dir / 'cover.xlsx'}, "
-               f"{out_dir / 'cover.csv'} and {len(written) - 3} other file(s)")
+               f"{out_dir / 'cover.csv'}" + (f" and {len(written) - 2} hand-out file(s): "
+                                             "timetable.xlsx, notices, rosters/*.ics, charts"
+                                             if len(written) > 2 else ""))
     sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
 
 

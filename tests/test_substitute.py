@@ -108,7 +108,7 @@ def test_weekly_limit_counts_an_earlier_substitution_that_week(tmp_path):
     second = substitute(inst, first.plan, "T1", [THU1, THU2])
     assert covers(second) == [(THU1, "16:20", None), (THU2, "16:20", "T3")]
     (advice,) = second.advice
-    assert "1 weekly limit" in advice["text"]
+    assert "the others: 1 at the weekly limit" in advice["text"]
     assert len(second.plan.exceptions) == 3  # the first substitution is kept
 
 
@@ -143,7 +143,9 @@ def test_unavailable_and_non_volunteers_are_never_chosen(tmp_path):
     inst = school(tmp_path, people, av)
     result = substitute(inst, plan_of(upper("T1")), "T1", [TUE1])
     assert covers(result) == [(TUE1, "16:20", None)]
-    assert "not volunteering or not available then: 3 (T2, T3, T4)" in result.advice[0]["text"]
+    assert result.advice[0]["could_volunteer"] == ["T2", "T3", "T4"]
+    assert "could cover if they volunteered for it: NameT2 (T2), NameT3 (T3), NameT4 (T4)" \
+        in result.advice[0]["text"]
     inst = school(tmp_path, people + person("T5"), av + avail("T5", "Tue", "after-upper"),
                   name="t")
     assert covers(substitute(inst, plan_of(upper("T1")), "T1", [TUE1])) == [

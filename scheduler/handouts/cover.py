@@ -104,7 +104,7 @@ def cover_summary(result: Substitution) -> str:
     """Per date and duty who covers, what nobody covers (with advice), who was asked."""
     school = result.plan.extra.get("school", "")
     added = result.added
-    dates = sorted({x["date"] for x in added})
+    dates = result.dates
     covered = sum(1 for x in added if x["staff"])
     lines = [f"{school}: {_name(result, result.absent)} absent on {', '.join(dates)}: "
              f"{len(added)} duties, {covered} covered, {len(added) - covered} uncovered; "
@@ -117,8 +117,8 @@ def cover_summary(result: Substitution) -> str:
         if span["staff"]:
             lines.append(head + f"{_name(result, span['staff'])} covers")
         else:
-            lines.append(head + "UNCOVERED (a shortage on that date); "
-                         + advice.get(_where(span), ""))
+            lines.append(head + "UNCOVERED (a shortage on that date)")
+            lines.append(f"      advice: {advice.get(_where(span), '')}")
     for note in result.notes:
         lines.append(f"  note: {note}")
     minutes: dict[str, int] = defaultdict(int)

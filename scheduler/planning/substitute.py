@@ -56,9 +56,11 @@ from afterschool.scheduler.rules.availability import session_status, window_stat
 from afterschool.scheduler.rules.calendar import term_dates
 from afterschool.scheduler.rules.staffing import duty_windows
 
-# why a person could not take a post, in the order they are tested (advice names the counts)
-REASONS = ("not volunteering or not available then", "cannot manage", "absent that day",
-           "on duty at that time", "daily limit", "weekly limit", "noon and afternoon")
+# why a person cannot take a post, tested in this order; FREE: nothing but their declared
+# availability (or volunteering) holds them back — they could cover if they volunteered
+FREE = "free then but not available"
+REASONS = ("absent that day", "cannot manage", "on duty then", "at the daily limit",
+           "at the weekly limit", "noon and afternoon not allowed", FREE)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class Substitution:
 
     plan: Plan
     absent: str
+    dates: list[str]  # the dates asked for, ISO
     added: list[dict]  # the new exceptions, in date and time order
     asked: list[str]  # the people asked to cover, by id
     advice: list[dict]  # one per uncovered span: date, day, start, end, what, text
@@ -285,7 +288,7 @@ class _Options:
 
     who: dict[int, list[str]]  # post index -> candidates
     preferred: dict[tuple[int, str], bool]
-    why_not: dict[int, dict[str, list[str]]]  # post index -> reason -> people
+    why_not: dict[int, dict[str, str]]  # post index -> person -> first reason (REASONS)
 
 
 def _candidates(inst: Instance, book: DayBook, absent: str, posts: list[Post]) -> _Options:
@@ -293,7 +296,7 @@ def _candidates(inst: Instance, book: DayBook, absent: str, posts: list[Post]) -
     rules = inst.school.rules
     who: dict[int, list[str]] = {}
     preferred: dict[tuple[int, str], bool] = {}
-    why_not: dict[int, dict[str, list[str]]] = {}
+    why_not: dict[int, dict[str, str]] = {}
     limit = {t.id: weekly_limit(inst, t) for t in inst.teachers}
     for i, p in enumerate(posts):
         busy = book.busy(p.date)
@@ -301,7 +304,7 @@ def _candidates(inst: Instance, book: DayBook, absent: str, posts: list[Post]) -
         away = book.absent_on(p.date) | {absent}
         windows = duty_windows(inst.school.sessions, p.day)
         w = _window(inst, p.day, p.window) if p.role == "manager" else None
-        ok, reasons = [], defaultdict(list)
+        ok, why_not[i] = [], {}
         for t in inst.teachers:
             if t.id == absent:
                 continue
@@ -311,26 +314,26 @@ def _candidates(inst: Instance, book: DayBook, absent: str, posts: list[Post]) -
                 status = window_status(inst, t.id, p.day, w) if w else "unavailable"
             spans = busy.get(t.id, [])
             used = {x.id for x in windows for a, b in spans if x.start <= a and b <= x.end}
-            if status == "unavailable":
-                reason = ("cannot manage" if p.role == "manager" and t.volunteer
-                          and not t.can_manage else REASONS[0])
-            elif t.id in away:
+            if t.id in away:
                 reason = "absent that day"
+            elif p.role == "manager" and not t.can_manage:
+                reason = "cannot manage"
             elif any(a < p.end and p.start < b for a, b in spans):
-                reason = "on duty at that time"
+                reason = "on duty then"
             elif sum(b - a for a, b in spans) + p.minutes > rules.max_daily_minutes:
-                reason = "daily limit"
+                reason = "at the daily limit"
             elif week.get(t.id, 0) + p.minutes > limit[t.id]:
-                reason = "weekly limit"
+                reason = "at the weekly limit"
             elif not t.allow_double and used - {p.duty_window}:
-                reason = "noon and afternoon"
+                reason = "noon and afternoon not allowed"
+            elif status == "unavailable":
+                reason = FREE
             else:
                 ok.append(t.id)
                 preferred[i, t.id] = status == "preferred"
                 continue
-            reasons[reason].append(t.id)
+            why_not[i][t.id] = reason
         who[i] = ok
-        why_not[i] = dict(reasons)
     return _Options(who, preferred, why_not)
 
 
@@ -452,38 +455,41 @@ def spans(rows: list[dict]) -> list[dict]:
 
 def _advice(inst: Instance, posts: list[Post], opts: _Options,
             uncovered: list[int]) -> list[dict]:
-    """``need``-style advice for uncovered duties, merged per date and group or window."""
-    rows = []
-    for i in uncovered:
-        p = posts[i]
-        rows.append({**_exception(p, None, ""), "_i": i})
+    """``need``-style advice for uncovered duties, merged per date and group or window:
+    the time one more volunteer would cover, who is free then but did not declare it (they
+    could cover if they volunteered for it), and what holds the others back."""
+    rows = [{**_exception(posts[i], None, ""), "_i": i} for i in uncovered]
+    names = {t.id: t.name for t in inst.teachers}
     out = []
     for span in spans(rows):
         idx = [r["_i"] for r in rows if r["date"] == span["date"] and r["role"] == span["role"]
                and r["group"] == span["group"] and r["window"] == span["window"]
                and span["start"] <= r["start"] and r["end"] <= span["end"]]
-        why: dict[str, set[str]] = defaultdict(set)
+        first: dict[str, str] = {}  # person -> the first reason over the span's posts
         for i in idx:
-            for reason, people in opts.why_not[i].items():
-                why[reason].update(people)
+            for person, reason in opts.why_not[i].items():
+                if person not in first or REASONS.index(reason) < REASONS.index(first[person]):
+                    first[person] = reason
         what = (f"{span['session']} {span['group']}" if span["role"] == "teacher"
                 else f"manager, {span['window']} window")
         slots = f", {span['slots']} slots" if span["slots"] > 1 else ""
         who = ("one volunteer who can manage, available" if span["role"] == "manager"
                else "one volunteer available")
         text = f"{who} {span['day']} {span['start']}-{span['end']} ({what}{slots}) would cover it"
-        held = [f"{len(people)} {reason}" for reason, people in
-                sorted(why.items(), key=lambda kv: REASONS.index(kv[0]))
-                if reason != REASONS[0]]
-        free = sorted(why.get(REASONS[0], set()))
-        text += "; nobody else is free: " + ", ".join(held) if held else ""
+        free = sorted(p for p, r in first.items() if r == FREE)
         if free:
-            names = ", ".join(free[:3]) + (" …" if len(free) > 3 else "")
-            text += f"; not volunteering or not available then: {len(free)} ({names})"
+            shown = ", ".join(f"{names[p]} ({p})" for p in free[:3])
+            more = f" and {len(free) - 3} more" if len(free) > 3 else ""
+            text += (f"; free then and within their limits, could cover if they volunteered "
+                     f"for it: {shown}{more}")
+        counts = {r: sum(1 for x in first.values() if x == r) for r in REASONS[:-1]}
+        held = [f"{n} {r}" for r, n in counts.items() if n]
+        if held:
+            text += "; the others: " + ", ".join(held)
         out.append({"date": span["date"], "day": span["day"], "start": span["start"],
                     "end": span["end"], "role": span["role"], "group": span["group"],
                     "window": span["window"], "what": what, "slots": span["slots"],
-                    "text": text})
+                    "could_volunteer": free, "text": text})
     return out
 
 
@@ -519,11 +525,14 @@ def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
         staff_names.setdefault(t.id, {"name": t.name, "kind": t.kind})
     if "people" in new.extra:
         new.extra["people"] = {**new.extra["people"], "staff": staff_names}
+    t1 = time.process_time()
     term_money(inst, new)
+    t2 = time.process_time()
     uncovered = [i for i in range(len(posts)) if choice[i] is None]
     asked = sorted({t for t in choice.values() if t is not None})
-    seconds = time.process_time() - t0
-    return Substitution(new, absent, added, asked, _advice(inst, posts, opts, uncovered),
-                        notes, {"cpu_seconds": round(seconds, 3),
+    return Substitution(new, absent, [d.isoformat() for d in days], added, asked, _advice(inst, posts, opts, uncovered),
+                        notes, {"cpu_seconds": round(t2 - t0, 3),
+                                "choice_cpu_seconds": round(t1 - t0, 3),
+                                "money_cpu_seconds": round(t2 - t1, 3),
                                 "phases": [p.as_dict() for p in phases],
                                 "duties": len(posts)})
