@@ -366,3 +366,94 @@ def test_days_are_counted_from_the_calendar(tmp_path):
     assert [(x["date"], x["day"], x["staff"]) for x in result.added] == [
         ("2026-09-12", "Tue", "T2")]
     assert date.fromisoformat(result.added[0]["date"]).weekday() == 5
+
+
+# ---- the bundled school, re-checked independently -----------------------------------------
+
+def _verify_substitutes(inst, plan) -> list[str]:
+    """Every substitute in ``plan.exceptions`` re-checked in plain Python, apart from the
+    module under test: volunteer, declared time (session or window row; a manager can
+    manage and declared the window or every session in it), not absent that date, one
+    place at a time, daily limit, weekly limit of the calendar week, noon and afternoon
+    only with allow_double."""
+    from datetime import timedelta
+    from afterschool.models.school import parse_time
+    teachers = {t.id: t for t in inst.teachers}
+    rules = inst.school.rules
+    calendar = {d: day for day, ds in plan.extra["calendar"].items() for d in ds}
+    sessions = {s.id: s for s in inst.school.sessions}
+
+    def held(iso):  # [key, holder, start, end] on that date after its exceptions, in order
+        out = [[(d.role, d.session or d.window, d.group, d.start), d.staff,
+                parse_time(d.start), parse_time(d.end)]
+               for d in plan.duties if d.day == calendar.get(iso)]
+        for x in plan.exceptions:
+            if x["date"] == iso:
+                key = (x["role"], x["session"] or x["window"], x["group"], x["start"])
+                entry = next(e for e in out if e[0] == key and e[1] == x["replaces"])
+                entry[1] = x["staff"]
+        return out
+
+    def declared(t, day, names):
+        return any(inst.availability_of(t, day, n) != "unavailable" for n in names)
+
+    problems = []
+    for x in plan.exceptions:
+        t, iso, day = x["staff"], x["date"], x["day"]
+        if t is None:
+            continue
+        person = teachers[t]
+        if x["role"] == "teacher":
+            ok = declared(t, day, [x["session"], sessions[x["session"]].signup])
+        else:
+            inside = [s.id for s in inst.school.sessions if day in s.days
+                      and s.signup == x["window"]]
+            ok = person.can_manage and (declared(t, day, [x["window"]]) or all(
+                declared(t, day, [s]) for s in inside))
+        if not (person.volunteer and ok):
+            problems.append(f"{t} not available {iso} {x['start']}")
+        if any(y["replaces"] == t for y in plan.exceptions if y["date"] == iso):
+            problems.append(f"{t} asked on {iso} while absent")
+        mine = sorted((a, b) for _, h, a, b in held(iso) if h == t)
+        if any(b1 > a2 for (_, b1), (a2, _) in zip(mine, mine[1:])):
+            problems.append(f"{t} double-booked on {iso}")
+        if sum(b - a for a, b in mine) > rules.max_daily_minutes:
+            problems.append(f"{t} over the daily limit on {iso}")
+        if not person.allow_double and min(a for a, _ in mine) < 14 * 60 <= max(a for a, _ in mine):
+            problems.append(f"{t} noon and afternoon on {iso}")
+        monday = date.fromisoformat(iso) - timedelta(days=date.fromisoformat(iso).weekday())
+        week = [(monday + timedelta(days=k)).isoformat() for k in range(7)]
+        minutes = sum(b - a for w in week for _, h, a, b in held(w) if h == t)
+        limit = person.max_weekly_minutes or rules.max_weekly_minutes
+        if minutes > limit:
+            problems.append(f"{t} over the weekly limit in the week of {monday}")
+    return problems
+
+
+def test_haijiang_two_absences_keep_every_rule():
+    # the bundled school: the busiest person away for a whole week, then the busiest of
+    # the rest away on two of those dates; every substitute re-checked independently, and
+    # the pay moved, not made: the term's paid minutes drop by exactly the uncovered ones.
+    inst = read_instance("haijiang")
+    plan = solve(inst, time_limit=2, seed=0, workers=1)
+    load = {}
+    for d in plan.duties:
+        load[d.staff] = load.get(d.staff, 0) + d.minutes
+    first, second = sorted(load, key=lambda t: (-load[t], t))[:2]
+    week = [d for d in sum(plan.extra["calendar"].values(), []) if "2026-09-14" <= d <= "2026-09-18"]
+    assert len(week) == 5
+    one = substitute(inst, plan, first, week)
+    two = substitute(inst, one.plan, second, week[1:3])
+    assert two.plan.exceptions[:len(one.added)] == one.added
+    assert _verify_substitutes(inst, two.plan) == []
+    paid = lambda p: sum(r["minutes"] for r in p.pay)  # noqa: E731
+    gone = sum(parse_minutes(x) for x in one.uncovered + two.uncovered)
+    assert paid(plan) - paid(two.plan) == gone
+    assert two.plan.fees == plan.fees  # a substitution never touches the fees
+    again = substitute(inst, one.plan, second, week[1:3])
+    assert again.added == two.added  # deterministic
+
+
+def parse_minutes(x):
+    from afterschool.models.school import parse_time
+    return parse_time(x["end"]) - parse_time(x["start"])
