@@ -108,7 +108,7 @@ def cover_summary(result: Substitution) -> str:
     covered = sum(1 for x in added if x["staff"])
     lines = [f"{school}: {_name(result, result.absent)} absent on {', '.join(dates)}: "
              f"{len(added)} duties, {covered} covered, {len(added) - covered} uncovered; "
-             f"{len(result.asked)} people asked"]
+             f"{len(result.asked)} {'person' if len(result.asked) == 1 else 'people'} asked"]
     advice = _advice_of(result)
     for span in spans(added):
         slots = f" ({span['slots']} slots)" if span["slots"] > 1 else ""
@@ -119,6 +119,9 @@ def cover_summary(result: Substitution) -> str:
         else:
             lines.append(head + "UNCOVERED (a shortage on that date)")
             lines.append(f"      advice: {advice.get(_where(span), '')}")
+    if any(p["status"] != "OPTIMAL" for p in result.stats.get("phases", [])[:2]):
+        lines.append("  note: the search stopped at its time limit before proving the fewest "
+                     "uncovered duties and people asked; a larger --time-limit may ask fewer")
     for note in result.notes:
         lines.append(f"  note: {note}")
     minutes: dict[str, int] = defaultdict(int)
