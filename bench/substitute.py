@@ -1,12 +1,14 @@
 """Substitution benchmark: ``python bench/substitute.py [--school DIR] [--plan DIR]``.
 
-On the L school (3,000 pupils, 150 staff: ``afterschool generate /tmp/L --students 3000
+On the L school (3,000 pupils, 150 staff; ``--teachers 300`` for L300, whose volunteers have
+room to spare: ``afterschool generate /tmp/L --students 3000
 --teachers 150 --seed 1``, then ``afterschool plan /tmp/L --out /tmp/L-plan``; both are
 made here when missing and reused when present), the busiest person (most duty minutes a
 week) is absent for one week of five service dates. Prints CPU seconds (user + sys of this
 process, solver threads included) for reading, for the substitution itself (candidates,
 the CP-SAT model, money recomputed over versions and exceptions) and for writing the plan
-folder with the hand-outs (charts only with ``--charts``); duties covered and uncovered; people asked.
+folder with the hand-outs (charts only with ``--charts``); duties covered and uncovered;
+people asked.
 Target (2-core machine): the substitution itself <= 1 s CPU.
 """
 from __future__ import annotations
@@ -25,11 +27,12 @@ def cpu() -> float:
     return t.user + t.system
 
 
-def ensure(school: Path, plan: Path) -> None:
+def ensure(school: Path, plan: Path, teachers: int) -> None:
     exe = [sys.executable, "-m", "afterschool"]
     if not (school / "school.toml").exists():
         subprocess.run(exe + ["generate", str(school), "--students", "3000", "--teachers",
-                              "150", "--seed", "1"], check=True, stdout=subprocess.DEVNULL)
+                              str(teachers), "--seed", "1"], check=True,
+                       stdout=subprocess.DEVNULL)
     if not (plan / "plan.json").exists():
         subprocess.run(exe + ["plan", str(school), "--out", str(plan), "--skip", "all"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -37,15 +40,19 @@ def ensure(school: Path, plan: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--school", default="/tmp/L")
-    ap.add_argument("--plan", default="/tmp/L-plan")
-    ap.add_argument("--out", default="/tmp/L-substitute")
+    ap.add_argument("--teachers", type=int, default=150,
+                    help="staff of the generated school (300: L300, with volunteers to spare)")
+    ap.add_argument("--school", default=None, help="default /tmp/L (or /tmp/L300 ...)")
+    ap.add_argument("--plan", default=None, help="default SCHOOL-plan")
+    ap.add_argument("--out", default=None, help="default SCHOOL-substitute")
     ap.add_argument("--charts", action="store_true",
                     help="also draw the charts in the hand-outs (about 10 s CPU more)")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")  # a missing CJK font warns once per glyph
-    school, plan_dir = Path(args.school), Path(args.plan)
-    ensure(school, plan_dir)
+    school = Path(args.school or ("/tmp/L" if args.teachers == 150 else f"/tmp/L{args.teachers}"))
+    plan_dir = Path(args.plan or f"{school}-plan")
+    args.out = args.out or f"{school}-substitute"
+    ensure(school, plan_dir, args.teachers)
 
     from afterschool.scheduler.handouts.cover import write_cover_folder
     from afterschool.scheduler.planning.substitute import DayBook, substitute

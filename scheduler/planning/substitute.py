@@ -509,9 +509,9 @@ def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
         raise InputError(problems)
     book = DayBook(inst, plan)
     posts, notes = absent_posts(inst, book, absent, days)
-    if not posts:
-        raise InputError([_problem("--teacher", f"{absent} has no duty to cover on "
-                                   + ", ".join(d.isoformat() for d in days),
+    if not posts:  # nothing to do is bad input: the office asked about the wrong person/date
+        raise InputError([_problem("--teacher", f"{absent} has no duty left to cover on "
+                                   + "; ".join(n.split(" on ", 1)[1] for n in notes),
                                    expected="a date on which the person is on duty: see "
                                    "'afterschool roster PLAN --teacher " + absent + "'")])
     opts = _candidates(inst, book, absent, posts)
@@ -530,7 +530,8 @@ def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
     t2 = time.process_time()
     uncovered = [i for i in range(len(posts)) if choice[i] is None]
     asked = sorted({t for t in choice.values() if t is not None})
-    return Substitution(new, absent, [d.isoformat() for d in days], added, asked, _advice(inst, posts, opts, uncovered),
+    advice = _advice(inst, posts, opts, uncovered)
+    return Substitution(new, absent, [d.isoformat() for d in days], added, asked, advice,
                         notes, {"cpu_seconds": round(t2 - t0, 3),
                                 "choice_cpu_seconds": round(t1 - t0, 3),
                                 "money_cpu_seconds": round(t2 - t1, 3),
