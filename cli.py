@@ -551,10 +551,11 @@ def staffing(n: int | None, c: int | None, as_json: bool) -> None:
               help="Do not write these hand-outs (repeatable).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Language of the hand-outs (default: the school's).")
+@json_option
 @handles_errors
 def substitute(instance: str, plan_file: str, absent: str, dates: str, out: str,
                time_limit: float, seed: int, force: bool, skip: tuple[str, ...],
-               lang: str | None) -> None:
+               lang: str | None, as_json: bool) -> None:
     """Cover an absence (代课): each duty of --teacher on --dates goes to another volunteer
     who is available then, free at that time, and within the daily and weekly limits
     (earlier substitutions counted); fewest people asked, then the fewest substitutions
@@ -580,6 +581,12 @@ def substitute(instance: str, plan_file: str, absent: str, dates: str, out: str,
     written, warnings = write_cover_folder(result, out_dir, lang, set(skip))
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
+    if as_json:
+        click.echo(json.dumps({"absent": result.absent, "dates": result.dates,
+                               "exceptions": result.added, "asked": result.asked,
+                               "advice": result.advice, "notes": result.notes},
+                              ensure_ascii=False, indent=1))
+        sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
     click.echo(cover_summary(result))
     click.echo(f"wrote {out_dir / 'plan.json'}, {out_dir / 'cover.xlsx'}, "
                f"{out_dir / 'cover.csv'}" + (f" and {len(written) - 2} hand-out file(s): "

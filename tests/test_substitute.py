@@ -299,6 +299,11 @@ def test_command_nobody_available_exit_3_with_advice(cli_school, tmp_path):
     (x,) = json.loads((out / "plan.json").read_text())["exceptions"]
     assert x["staff"] is None and x["replaces"] == "T1" and x["date"] == THU1
     assert "UNCOVERED" in (out / "cover.csv").read_text(encoding="utf-8-sig")
+    r = _run(folder, plan, "--teacher", "T1", "--dates", THU1, "--out", out, "--skip", "all",
+             "--json")
+    assert r.exit_code == 3
+    data = json.loads(r.stdout)
+    assert data["exceptions"][0]["staff"] is None and data["advice"][0]["day"] == "Thu"
 
 
 @pytest.mark.parametrize("args,message", [
@@ -458,3 +463,19 @@ def test_haijiang_two_absences_keep_every_rule():
 def parse_minutes(x):
     from afterschool.models.school import parse_time
     return parse_time(x["end"]) - parse_time(x["start"])
+
+
+def test_the_version_in_force_on_that_date_decides_the_duties(tmp_path):
+    # Version 1 (week 1): T1 has after-upper Tue. From 09-14 (week 2) T2 has it instead.
+    # T1 absent on Tue 09-08 (week 1) has a duty to cover; on Tue 09-15 none (bad input).
+    from afterschool.models.plan import version_json
+    av = "".join(avail(t, "Tue", "after-upper") for t in ("T1", "T2", "T3"))
+    inst = school(tmp_path, person("T1") + person("T2") + person("T3"), av)
+    plan = Plan(status="FEASIBLE", groups=list(GROUPS), duties=[upper("T2")],
+                valid_from="2026-09-14",
+                history=[version_json("2026-09-07", "2026-09-13", GROUPS, [upper("T1")], [])])
+    result = substitute(inst, plan, "T1", [TUE1])
+    assert [(x["date"], x["replaces"]) for x in result.added] == [(TUE1, "T1")]
+    assert result.added[0]["staff"] in ("T2", "T3")
+    with pytest.raises(InputError, match="no duty left to cover on 2026-09-15"):
+        substitute(inst, plan, "T1", [TUE2])
