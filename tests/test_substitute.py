@@ -479,3 +479,63 @@ def test_the_version_in_force_on_that_date_decides_the_duties(tmp_path):
     assert result.added[0]["staff"] in ("T2", "T3")
     with pytest.raises(InputError, match="no duty left to cover on 2026-09-15"):
         substitute(inst, plan, "T1", [TUE2])
+
+
+# ---- against brute force on random tiny schools ---------------------------------------------
+
+def _random_school(tmp_path, rng, k):
+    """Five people, Tue and Wed of one week; T1 (the absent one) holds 1-4 duties, the
+    others a few; random volunteering, managing, limits, double duty and declared times."""
+    people, av = "", ""
+    for i in range(1, 6):
+        t = f"T{i}"
+        vol = "yes" if i == 1 or rng.random() < 0.85 else "no"
+        people += person(t, vol, rng.choice(["yes", "no"]), rng.choice(["", "60", "130"]),
+                         rng.choice(["yes", "no"]))
+        if vol == "yes":
+            for day in ("Tue", "Wed"):
+                for sess in ("noon", "after-lower", "after-upper", "afternoon"):
+                    if i == 1 or rng.random() < 0.45:
+                        av += avail(t, day, sess, rng.choice(["available", "preferred"]))
+    folder = write_instance(tmp_path / f"r{k}", students=STUDENTS, teachers=people,
+                            availability=av, school=SCHOOL)
+    inst = read_instance(folder)
+    offers = [(d, f) for d in ("Tue", "Wed") for f in
+              [lambda s, d: noon(s, 0, d), lambda s, d: noon(s, 1, d), lambda s, d: noon(s, 2, d),
+               lambda s, d: noon(s, 3, d), lambda s, d: upper(s, d), lambda s, d: lower(s, d),
+               lambda s, d: manager(s, d)]]
+    rng.shuffle(offers)
+    duties = [f("T1", d) for d, f in offers[:rng.randint(1, 4)]]
+    for d, f in offers[4:4 + rng.randint(0, 5)]:
+        duties.append(f(rng.choice(["T2", "T3", "T4", "T5"]), d))
+    plan = plan_of(*duties)
+    plan.extra = {"calendar": {"Mon": [], "Tue": ["2026-09-08"], "Wed": ["2026-09-09"],
+                               "Thu": [], "Fri": []}}
+    return inst, plan
+
+
+@pytest.mark.parametrize("k", range(12))
+def test_fewest_uncovered_then_fewest_people_against_brute_force(tmp_path, k):
+    # every way of giving T1's duties to T2..T5 or nobody, kept only where the independent
+    # re-check finds nothing wrong: the model's answer is valid and reaches the best
+    # (uncovered minutes, people asked) of all of them
+    import itertools
+    import random
+    from afterschool.models.school import parse_time
+    rng = random.Random(k)
+    inst, plan = _random_school(tmp_path, rng, k)
+    result = substitute(inst, plan, "T1", ["2026-09-08", "2026-09-09"])
+    assert _verify_substitutes(inst, result.plan) == []
+
+    def score(xs):
+        gap = sum(parse_time(x["end"]) - parse_time(x["start"]) for x in xs if not x["staff"])
+        return gap, len({x["staff"] for x in xs if x["staff"]})
+
+    best = None
+    for pick in itertools.product([None, "T2", "T3", "T4", "T5"], repeat=len(result.added)):
+        xs = [{**x, "staff": t} for x, t in zip(result.added, pick)]
+        trial = Plan(status="", groups=plan.groups, duties=plan.duties, exceptions=xs,
+                     extra=plan.extra)
+        if _verify_substitutes(inst, trial) == []:
+            best = score(xs) if best is None else min(best, score(xs))
+    assert score(result.added) == best, (result.added, best)
