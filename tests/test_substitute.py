@@ -539,3 +539,24 @@ def test_fewest_uncovered_then_fewest_people_against_brute_force(tmp_path, k):
         if _verify_substitutes(inst, trial) == []:
             best = score(xs) if best is None else min(best, score(xs))
     assert score(result.added) == best, (result.added, best)
+
+
+def test_a_failed_write_leaves_the_previous_outputs(cli_school, tmp_path, monkeypatch):
+    # all or nothing, like plan: the cover list fails last, after plan.json was staged;
+    # the folder keeps the plan.json of the run before, byte for byte
+    from afterschool.scheduler.handouts import cover
+    folder, plan = cli_school
+    out = tmp_path / "out"
+    assert _run(folder, plan, "--teacher", "T1", "--dates", TUE1, "--out", out, "--skip",
+                "all").exit_code == 0
+    before = (out / "plan.json").read_bytes()
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cover, "workbook", broken)
+    r = _run(folder, out / "plan.json", "--teacher", "T1", "--dates", TUE2, "--out", out,
+             "--skip", "all")
+    assert r.exit_code == 1 and "disk full" in r.stderr
+    assert (out / "plan.json").read_bytes() == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".staging")]

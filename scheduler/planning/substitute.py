@@ -33,8 +33,15 @@ weighted by what each takes now; 4. fewest minutes outside the substitutes' pref
 5. the least loaded that week.
 
 A duty nobody can cover becomes an exception with ``staff`` None (a shortage on that date)
-with ``need``-style advice: "one volunteer available Wed 11:20-13:30 (noon, 4 slots)", and
-what holds back the people who could otherwise have taken it.
+with ``need``-style advice per span (back-to-back slots of one group merged): "one volunteer
+available Wed 11:20-13:30 (noon noon-03, 4 slots) would cover it", the people who are free
+then and within their limits but did not declare that time (they could cover if they
+volunteered for it), and how many of the others each rule holds back.
+
+Bad input (``InputError``, exit 2 in the CLI): an unknown person; a date that is not a date,
+outside the term, or not a service date (weekend, holiday); a plan of another school or
+term, or naming people, sessions or students the instance does not have; no duty left to
+cover on any of the dates (each date said: no duty that weekday, or already covered).
 """
 from __future__ import annotations
 
