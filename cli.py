@@ -538,7 +538,8 @@ def staffing(n: int | None, c: int | None, as_json: bool) -> None:
 @click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
 @click.option("--teacher", "absent", required=True, help="Id of the absent person.")
 @click.option("--dates", required=True,
-              help="Service dates of the absence, comma-separated: 2026-09-15,2026-09-16.")
+              help="Service dates of the absence, comma-separated: 2026-09-15,2026-09-16; "
+              "D1..D2 for every service date between (a week: 2026-09-14..2026-09-18).")
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True,
               help="Folder for the updated plan.json, cover.csv/.xlsx and the hand-outs "
               "(may be PLAN's own folder).")

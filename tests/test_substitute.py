@@ -312,6 +312,7 @@ def test_command_nobody_available_exit_3_with_advice(cli_school, tmp_path):
     (["--teacher", "T1", "--dates", "2026-09-12"], "not a service date (a weekend"),
     (["--teacher", "T1", "--dates", "2026-10-06"], "outside the term"),
     (["--teacher", "T1", "--dates", "2026-9-8x"], "not a date"),
+    (["--teacher", "T1", "--dates", "2026-09-18..2026-09-08"], "not a range inside the term"),
     (["--teacher", "T2", "--dates", TUE1], "T2 has no duty left to cover on 2026-09-08"),
 ])
 def test_command_bad_input_exit_2(cli_school, tmp_path, args, message):
@@ -560,3 +561,14 @@ def test_a_failed_write_leaves_the_previous_outputs(cli_school, tmp_path, monkey
     assert r.exit_code == 1 and "disk full" in r.stderr
     assert (out / "plan.json").read_bytes() == before
     assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
+
+
+def test_a_date_range_stands_for_its_service_dates(tmp_path):
+    # 09-07..09-18 holds T1's Tue and Thu duties of both weeks; Wed 09-16 (holiday) and
+    # the weekend are simply not service dates inside a range
+    av = avail("T1", "Tue Thu", "after-upper") + avail("T2", "Tue Thu", "after-upper")
+    inst = school(tmp_path, person("T1") + person("T2", weekly="600"), av)
+    result = substitute(inst, plan_of(upper("T1"), upper("T1", "Thu")), "T1",
+                        ["2026-09-07..2026-09-18"])
+    assert covers(result) == [(d, "16:20", "T2") for d in (TUE1, THU1, TUE2, THU2)]
+    assert "2026-09-16" not in result.dates and len(result.dates) == 9

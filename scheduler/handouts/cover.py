@@ -122,8 +122,8 @@ def cover_summary(result: Substitution) -> str:
     if any(p["status"] != "OPTIMAL" for p in result.stats.get("phases", [])[:2]):
         lines.append("  note: the search stopped at its time limit before proving the fewest "
                      "uncovered duties and people asked; a larger --time-limit may ask fewer")
-    for note in result.notes:
-        lines.append(f"  note: {note}")
+    if result.notes:
+        lines.append(f"  nothing to cover for {result.absent} on: " + "; ".join(result.notes))
     minutes: dict[str, int] = defaultdict(int)
     for x in added:
         if x["staff"]:

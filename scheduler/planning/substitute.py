@@ -100,7 +100,9 @@ class Substitution:
     added: list[dict]  # the new exceptions, in date and time order
     asked: list[str]  # the people asked to cover, by id
     advice: list[dict]  # one per uncovered span: date, day, start, end, what, text
-    notes: list[str] = field(default_factory=list)  # dates without duty, already covered
+    # dates with nothing to cover: "2026-09-14 (Mon)", or "...: already covered by an
+    # earlier substitution"
+    notes: list[str] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
 
     @property
@@ -233,13 +235,29 @@ def check_plan_belongs(inst: Instance, plan: Plan) -> list[Problem]:
 
 
 def parse_dates(inst: Instance, raw: list[str]) -> tuple[list[date], list[Problem]]:
-    """The distinct dates asked for, in order; each must be a service date of the term."""
+    """The distinct dates asked for, in order; each must be a service date of the term.
+    ``D1..D2`` stands for every service date from D1 to D2 (a week away: Mon..Fri), both
+    inside the term."""
     term = inst.school.term
     service = {d for ds in term_dates(term).values() for d in ds}
     out, problems = [], []
     for text in raw:
         text = text.strip()
         if not text:
+            continue
+        if ".." in text:
+            lo_text, hi_text = (x.strip() for x in text.split("..", 1))
+            try:
+                lo, hi = date.fromisoformat(lo_text), date.fromisoformat(hi_text)
+            except ValueError:
+                problems.append(_problem("--dates", "not a date range", text,
+                                         "YYYY-MM-DD..YYYY-MM-DD"))
+                continue
+            if not (term.start <= lo <= hi <= term.end):
+                problems.append(_problem("--dates", "not a range inside the term", text,
+                                         f"dates in {term.start}..{term.end}, first first"))
+                continue
+            out += [d for d in sorted(service) if lo <= d <= hi and d not in out]
             continue
         try:
             when = date.fromisoformat(text)
@@ -271,7 +289,7 @@ def absent_posts(inst: Instance, book: DayBook, absent: str,
         mine = [duty for _, holder, duty in book.entries(when) if holder == absent]
         if not mine:
             already = [x for x in book.exceptions.get(when, []) if x["replaces"] == absent]
-            notes.append(f"{absent} has no duty on {when} ({day})" +
+            notes.append(f"{when} ({day})" +
                          (": already covered by an earlier substitution" if already else ""))
         for d in mine:
             a, b = parse_time(d.start), parse_time(d.end)
@@ -518,7 +536,7 @@ def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
     posts, notes = absent_posts(inst, book, absent, days)
     if not posts:  # nothing to do is bad input: the office asked about the wrong person/date
         raise InputError([_problem("--teacher", f"{absent} has no duty left to cover on "
-                                   + "; ".join(n.split(" on ", 1)[1] for n in notes),
+                                   + "; ".join(notes),
                                    expected="a date on which the person is on duty: see "
                                    "'afterschool roster PLAN --teacher " + absent + "'")])
     opts = _candidates(inst, book, absent, posts)
