@@ -533,5 +533,68 @@ def staffing(n: int | None, c: int | None, as_json: bool) -> None:
     click.echo(json.dumps(out) if as_json else text)
 
 
+@main.command()
+@click.argument("instance", type=click.Path())
+@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@click.option("--teacher", "absent", required=True, help="Id of the absent person.")
+@click.option("--dates", required=True,
+              help="Service dates of the absence, comma-separated: 2026-09-15,2026-09-16; "
+              "D1..D2 for every service date between (a week: 2026-09-14..2026-09-18).")
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True,
+              help="Folder for the updated plan.json, cover.csv/.xlsx and the hand-outs "
+              "(may be PLAN's own folder).")
+@click.option("--time-limit", type=click.FloatRange(0.1), default=2.0, show_default=True,
+              help="Search budget, about wall seconds (deterministic solver time).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--force", is_flag=True, help="Write into a non-empty folder not made by us.")
+@click.option("--skip", multiple=True,
+              type=click.Choice(["workbook", "notice", "rosters", "charts", "all"]),
+              help="Do not write these hand-outs (repeatable).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the hand-outs (default: the school's).")
+@json_option
+@handles_errors
+def substitute(instance: str, plan_file: str, absent: str, dates: str, out: str,
+               time_limit: float, seed: int, force: bool, skip: tuple[str, ...],
+               lang: str | None, as_json: bool) -> None:
+    """Cover an absence (代课): each duty of --teacher on --dates goes to another volunteer
+    who is available then, free at that time, and within the daily and weekly limits
+    (earlier substitutions counted); fewest people asked, then the fewest substitutions
+    so far, then preferred times. Writes OUT/plan.json with the exceptions appended (pay
+    follows them), cover.csv/cover.xlsx for the office, and the rosters.
+
+    \b
+    Exit codes: 0 every duty covered; 3 some duty nobody can cover (a shortage on that
+    date, with advice); 2 bad input (unknown person, a date that is not a service date,
+    a plan of another school, nobody's duty on those dates).
+    Example: afterschool substitute haijiang plan-out/plan.json --teacher T03
+             --dates 2026-09-15,2026-09-16 --out plan-out
+    """
+    from afterschool.scheduler.handouts.bundle import check_out_dir
+    from afterschool.scheduler.handouts.cover import cover_summary, write_cover_folder
+    from afterschool.scheduler.planning.substitute import substitute as cover
+    from afterschool.scheduler.reading.reader import resolve
+    inst = _load(instance)
+    out_dir = Path(out)
+    check_out_dir(out_dir, resolve(instance), force)
+    result = cover(inst, _read_plan(plan_file), absent, dates.split(","),
+                   time_limit=time_limit, seed=seed)
+    written, warnings = write_cover_folder(result, out_dir, lang, set(skip))
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
+    if as_json:
+        click.echo(json.dumps({"absent": result.absent, "dates": result.dates,
+                               "exceptions": result.added, "asked": result.asked,
+                               "advice": result.advice, "notes": result.notes},
+                              ensure_ascii=False, indent=1))
+        sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
+    click.echo(cover_summary(result))
+    click.echo(f"wrote {out_dir / 'plan.json'}, {out_dir / 'cover.xlsx'}, "
+               f"{out_dir / 'cover.csv'}" + (f" and {len(written) - 2} hand-out file(s): "
+                                             "timetable.xlsx, notices, rosters/*.ics, charts"
+                                             if len(written) > 2 else ""))
+    sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
