@@ -1,150 +1,614 @@
-"""The checker catches hand-broken plans, one broken rule each, and passes the good one."""
+"""The checker against hand-broken plans: start from a real small plan, break exactly one
+thing, and the checker reports exactly that rule; the same plan kept (or the one thing
+allowed) passes.
+
+The school of the ``case`` fixture has one Tuesday in its term (2026-09-07..11), so a duty's
+term minutes are its minutes that Tuesday, and at 60 yuan/h a person earns 1.00 yuan per
+minute: every figure a test adjusts by hand follows from that.
+"""
 from __future__ import annotations
 
 import copy
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 
-from afterschool.models.plan import Duty, Group
-from afterschool.scheduler.checker import check_plan
-from afterschool.scheduler.reading.reader import read_instance
+from afterschool.models.plan import Duty, Group, Plan, Shortage
+from afterschool.scheduler.checker import (
+    Violation,
+    check_admission,
+    check_plan,
+    day_windows,
+    managers_for,
+    service_dates,
+    teachers_standard,
+)
 from afterschool.scheduler.planning.solve import solve
+from afterschool.scheduler.reading.reader import read_instance
 from school_files import students_rows, write_instance
+
+WEEK = "2026-09-07"  # the Monday of the only week
+FIGURES = ("fees", "pay", "staffing", "budget", "flex_ledger")
 
 
 @pytest.fixture(scope="module")
 def case(tmp_path_factory):
-    # Tue: 100 first-graders (3 groups) + 60 third-graders (2 groups) -> 1 manager through
-    # the 16:20-16:35 overlap; T9 volunteers but declared nothing; S9001 withdrew.
+    # Tue afternoon: 100 first-graders (3 groups) + 64 third-graders (2 groups) -> 5 groups
+    # at once during 16:20-16:35 -> M(5) = 1 manager. Tue noon: 10 second-graders (1 group,
+    # 4 slots). S0301 has a 5.00 reduction on a 2.00 fee, S0302 is exempt, S0303 takes noon
+    # and afternoon. T9 declared nothing; S9001 withdrew; S9101
+    # (disabled) and S9102, S9103 applied. T7 and M2 declared nothing in the files: a test
+    # that needs a free person gives them a row (``spare``), so the planner never uses them.
     rows = students_rows(100, grade=1) + students_rows(60, grade=3, start=101) + \
-        "S9001,Gone,3,3-1,,Tue,,normal,,,withdrawn,\n"
-    teachers = "".join(f"T{i},N{i},yes,no,staff,,,,no\n" for i in range(1, 7)) + \
-        "M1,Boss,yes,yes,staff,,,,no\nT9,Late,yes,no,staff,,,,no\n"
-    av = "".join(f"T{i},Tue,afternoon,available\n" for i in range(1, 7)) + \
-        "M1,Tue,afternoon,available\n"
+        students_rows(10, grade=2, klass="2-1", noon="Tue", afternoon="", start=201) + \
+        "S0301,Kid,3,3-2,,Tue,,reduced,5.00,,enrolled,\n" \
+        "S0302,Kid,3,3-2,,Tue,,exempt,,,enrolled,\n" \
+        "S0303,Kid,3,3-2,Tue,Tue,,reduced,50%,,enrolled,\n" \
+        "S0304,Kid,3,3-2,,Tue,,normal,,,enrolled,\n" \
+        "S9001,Gone,3,3-1,,Tue,,normal,,,withdrawn,\n" \
+        "S9101,Ann,3,3-2,,Tue,disabled,normal,,,applied,2026-08-01\n" \
+        "S9102,Bo,3,3-2,,Tue,,normal,,,applied,2026-08-02\n" \
+        "S9103,Cy,3,3-2,,Tue,,normal,,,applied,2026-08-03\n"
+    teachers = "".join(f"T{i},N{i},yes,no,staff,,,,no\n" for i in range(1, 8)) + \
+        "M1,Boss,yes,yes,staff,,,,no\nM2,Boss2,yes,yes,staff,,,,no\n" \
+        "N1,Noon,yes,no,staff,,,,no\nT9,Late,yes,no,staff,,,,no\n"
+    av = "".join(f"T{i},Tue,afternoon,available\nT{i},Tue,noon,available\n"
+                 for i in range(1, 7)) + \
+        "M1,Tue,afternoon,available\nN1,Tue,noon,available\n"
     folder = write_instance(tmp_path_factory.mktemp("c") / "i", students=rows,
                             teachers=teachers, availability=av)
     inst = read_instance(folder)
-    plan = solve(inst, time_limit=3, seed=0)
+    plan = solve(inst, time_limit=3, seed=0, workers=1)
     return inst, plan
 
 
-def rules_broken(inst, plan):
+@pytest.fixture
+def fresh(case):
+    inst, plan = case
+    return inst, copy.deepcopy(plan)
+
+
+def rules_of(inst, plan) -> set[str]:
     return {v.rule for v in check_plan(inst, plan)}
 
 
-def change_duty(plan, duty, **changes):
-    """Replace ``duty`` in ``plan`` (the test's copy) by the same duty with ``changes``."""
-    plan.duties = [d for d in plan.duties if d is not duty] + [replace(duty, **changes)]
+def one(plan, **match) -> Duty:
+    """The first duty whose fields equal ``match``."""
+    return next(d for d in plan.duties if all(getattr(d, k) == v for k, v in match.items()))
 
 
-def test_good_plan_passes(case):
+def pay_more(plan, staff: str, part: str, minutes: int) -> None:
+    """Hand arithmetic of the figures when ``staff`` serves ``minutes`` more (or fewer) in
+    budget ``part``: one Tuesday in the term, 60 yuan/h = 1.00 yuan per minute."""
+    rows = {r["staff"]: r for r in plan.pay}
+    row = rows.setdefault(staff, {"staff": staff, "minutes": 0, "amount": "0.00",
+                                  "rate": "60.00", "kind": "staff"})
+    row["minutes"] += minutes
+    row["amount"] = f"{row['minutes']}.00"
+    plan.pay = [r for r in rows.values() if r["minutes"]]
+    flex = {r["staff"]: r for r in plan.extra["flex_ledger"]}
+    f = flex.setdefault(staff, {"staff": staff, "week": WEEK, "minutes_earned": 0})
+    f["minutes_earned"] += minutes
+    plan.extra["flex_ledger"] = [r for r in flex.values() if r["minutes_earned"]]
+    for r in plan.extra["budget"]:
+        if r["part"] in (part, "total"):
+            r["pay"] = str(Decimal(r["pay"]) + minutes)
+            r["balance"] = str(Decimal(r["balance"]) - minutes)
+
+
+def give(plan, duty: Duty, to: str, **changes) -> Duty:
+    """Hand ``duty`` to ``to`` (with ``changes``), moving its minutes in the figures."""
+    new = replace(duty, staff=to, **changes)
+    plan.duties = [d for d in plan.duties if d is not duty] + [new]
+    part = duty.session if duty.role == "teacher" else f"managers ({duty.window})"
+    pay_more(plan, duty.staff, part, -duty.minutes)
+    pay_more(plan, to, part, new.minutes)
+    return new
+
+
+def add(plan, duty: Duty) -> None:
+    plan.duties.append(duty)
+    part = duty.session if duty.role == "teacher" else f"managers ({duty.window})"
+    pay_more(plan, duty.staff, part, duty.minutes)
+
+
+def drop(plan, duty: Duty) -> None:
+    plan.duties = [d for d in plan.duties if d is not duty]
+    part = duty.session if duty.role == "teacher" else f"managers ({duty.window})"
+    pay_more(plan, duty.staff, part, -duty.minutes)
+
+
+def with_teacher(inst, tid, **changes):
+    return replace(inst, teachers=tuple(replace(t, **changes) if t.id == tid else t
+                                        for t in inst.teachers))
+
+
+def with_rules(inst, **changes):
+    school = inst.school
+    return replace(inst, school=replace(school, rules=replace(school.rules, **changes)))
+
+
+def with_rows(inst, drop_rows=(), add_rows=()):
+    from afterschool.models.people import Availability
+    rows = tuple(a for a in inst.availability if (a.teacher, a.day, a.session) not in drop_rows)
+    return replace(inst, availability=rows + tuple(Availability(*r) for r in add_rows))
+
+
+def spare(inst):
+    """T7 (teacher) and M2 (manager) declare the Tuesday afternoon window."""
+    return with_rows(inst, add_rows=[("T7", "Tue", "afternoon", "available"),
+                                     ("M2", "Tue", "afternoon", "preferred")])
+
+
+def upper(plan) -> Duty:
+    return one(plan, session="after-upper")
+
+
+# ---- the real plan, and the independent rule readers ---------------------------------------
+
+def test_real_plan_keeps_every_rule(case):
     inst, plan = case
+    assert check_plan(inst, plan) == []
+    assert plan.exceptions == [] and plan.history == []
+
+
+@pytest.mark.parametrize("n, t", [(0, 0), (1, 1), (30, 1), (31, 1), (44, 1), (45, 1), (75, 1),
+                                  (76, 2), (90, 2), (120, 2), (121, 3)])
+def test_checker_standard_teachers_spec_table(n, t):
+    from afterschool.models.school import Rules
+    assert teachers_standard(n, Rules()) == t  # SPEC §4's examples
+
+
+@pytest.mark.parametrize("c, m", [(0, 0), (3, 0), (4, 1), (8, 1), (9, 2), (13, 2), (14, 3),
+                                  (18, 3), (19, 4)])
+def test_checker_managers_spec_table(c, m):
+    from afterschool.models.school import Rules
+    assert managers_for(c, Rules()) == m  # SPEC §4's examples
+
+
+def test_checker_windows_and_calendar(case):
+    inst, _ = case
+    # afternoon: after-lower 15:35-16:35 and after-upper 16:20-17:20 overlap -> one window
+    (noon, aft) = day_windows(inst.school.sessions, "Tue")
+    assert (noon.name, noon.start, noon.end) == ("noon", 680, 810)
+    assert (aft.name, aft.start, aft.end) == ("afternoon", 935, 1040)
+    assert [w.name for w in day_windows(inst.school.sessions, "Mon")] == ["noon"]
+    from datetime import date
+
+    from afterschool.models.school import Term
+    # National Day 2026-10-01..07 off (official calendar); Sat 10-10 listed as a Friday
+    term = Term(date(2026, 9, 28), date(2026, 10, 10),
+                makeup_days=((date(2026, 10, 10), "Fri"),))
+    got = service_dates(term)
+    assert sorted(got) == [date(2026, 9, 28), date(2026, 9, 29), date(2026, 9, 30),
+                           date(2026, 10, 8), date(2026, 10, 9), date(2026, 10, 10)]
+    assert got[date(2026, 10, 10)] == "Fri"
+    # a year the package does not know: every weekday counts unless listed
+    assert len(service_dates(Term(date(2031, 1, 1), date(2031, 1, 3)))) == 3
+
+
+# ---- groups and students ------------------------------------------------------------------
+
+def test_group_cap_breaks_at_46_and_keeps_45(fresh):
+    inst, plan = fresh
+    a, b = [g for g in plan.groups if g.session == "after-lower"][:2]
+    assert len(a.students) == 45  # the planner filled it to the cap: kept
+    moved = b.students[:1]
+    plan.groups = [g for g in plan.groups if g.id not in (a.id, b.id)] + [
+        Group(a.id, a.session, a.students + moved),
+        Group(b.id, b.session, tuple(s for s in b.students if s not in moved))]
+    assert rules_of(inst, plan) == {"group cap"}
+
+
+def test_duplicate_group_id_breaks_a_new_id_keeps(fresh):
+    inst, plan = fresh
+    g = plan.groups[0]
+    kept = copy.deepcopy(plan)
+    kept.groups.append(Group("spare", g.session, ()))
+    assert check_plan(inst, kept) == []
+    plan.groups.append(Group(g.id, g.session, ()))
+    assert rules_of(inst, plan) == {"group ids"}
+
+
+def test_group_of_unknown_session(fresh):
+    inst, plan = fresh
+    plan.groups.append(Group("eve-01", "evening", ()))
+    assert rules_of(inst, plan) == {"groups"}
+
+
+@pytest.mark.parametrize("sid, rule", [("S7777", "students"),     # nobody of that id
+                                       ("S0001", "students"),     # grade 1: not after-upper
+                                       ("S9001", "enrolled only"),  # withdrawn
+                                       ("S9102", "enrolled only")])  # applied, not admitted
+def test_wrong_student_in_a_group(fresh, sid, rule):
+    inst, plan = fresh
+    g = next(g for g in plan.groups if g.session == "after-upper" and len(g.students) < 45)
+    plan.groups = [x for x in plan.groups if x is not g] + [
+        Group(g.id, g.session, g.students + (sid,))]
+    assert rules_of(inst, plan) == {rule}
+
+
+def test_student_left_out_breaks(fresh):
+    inst, plan = fresh
+    g = next(g for g in plan.groups if g.session == "after-upper")
+    gone = g.students[0]
+    plan.groups = [x for x in plan.groups if x is not g] + [
+        Group(g.id, g.session, g.students[1:])]
+    # the head count, the student's fee and the income follow the placement
+    assert rules_of(inst, plan) == {"every student placed", "staffing table", "fees", "budget"}
+    assert any(gone in v.message for v in check_plan(inst, plan)
+               if v.rule == "every student placed")
+
+
+def test_student_in_two_groups_breaks(fresh):
+    inst, plan = fresh
+    a, b = [g for g in plan.groups if g.session == "after-lower"][1:3]
+    plan.groups = [x for x in plan.groups if x.id != b.id] + [
+        Group(b.id, b.session, b.students + a.students[:1])]
+    # one more head in the Tuesday after-lower row of the staffing table
+    assert rules_of(inst, plan) == {"every student placed", "staffing table"}
+
+
+# ---- teacher duties and shortages ----------------------------------------------------------
+
+@pytest.mark.parametrize("changes", [dict(group="nope"), dict(start="16:00", end="16:30"),
+                                     dict(day="Wed"), dict(role="cook")],
+                         ids=["unknown group", "not a slot", "group absent", "unknown role"])
+def test_duty_that_fits_no_slot(fresh, changes):
+    inst, plan = fresh
+    plan.duties.append(replace(upper(plan), staff="T9", **changes))
+    assert rules_of(inst, plan) == {"duties"}
+
+
+def test_two_teachers_in_one_slot_breaks(fresh):
+    inst, plan = fresh
+    add(plan, replace(upper(plan), staff="T7"))
+    assert rules_of(spare(inst), plan) == {"one teacher per slot"}
+
+
+def test_uncovered_slot_breaks_unless_declared(fresh):
+    inst, plan = fresh
+    d = upper(plan)
+    drop(plan, d)
+    assert rules_of(inst, plan) == {"one teacher per slot"}
+    plan.shortages.append(Shortage(day="Tue", start=d.start, end=d.end, role="teacher",
+                                   session=d.session, group=d.group))
     assert check_plan(inst, plan) == []
 
 
-def test_over_cap(case):
+def test_shortage_declared_where_a_duty_exists_breaks(fresh):
+    inst, plan = fresh
+    d = upper(plan)
+    plan.shortages.append(Shortage(day="Tue", start=d.start, end=d.end, role="teacher",
+                                   session=d.session, group=d.group))
+    assert rules_of(inst, plan) == {"one teacher per slot"}
+
+
+@pytest.mark.parametrize("shortage", [
+    Shortage(day="Tue", start="16:20", end="17:20", role="teacher", session="after-upper",
+             group="nope"),
+    Shortage(day="Tue", start="18:00", end="19:00", role="manager", window="evening")])
+def test_shortage_for_nothing_breaks(fresh, shortage):
+    inst, plan = fresh
+    plan.shortages.append(shortage)
+    assert rules_of(inst, plan) == {"shortages"}
+
+
+# ---- people ---------------------------------------------------------------------------------
+
+def test_unknown_staff_member(fresh):
+    inst, plan = fresh
+    d = upper(plan)
+    plan.duties = [x for x in plan.duties if x is not d] + [replace(d, staff="ZZ")]
+    pay_more(plan, d.staff, d.session, -d.minutes)
+    assert rules_of(inst, plan) == {"staff"}
+
+
+def test_volunteers_only_breaks_for_a_non_volunteer_and_keeps_the_volunteer(case):
     inst, plan = case
-    bad = copy.deepcopy(plan)
-    a, b = [g for g in bad.groups if g.session == "after-upper"]
-    moved = b.students[:max(1, 46 - len(a.students))]
-    bad.groups = [g for g in bad.groups if g.id not in (a.id, b.id)] + [
-        Group(a.id, a.session, a.students + moved),
-        Group(b.id, b.session, tuple(s for s in b.students if s not in moved))]
-    assert "group cap" in rules_broken(inst, bad)
+    d = upper(plan)
+    assert check_plan(inst, plan) == []
+    assert rules_of(with_teacher(inst, d.staff, volunteer=False), plan) == {"volunteers only"}
 
 
-def test_double_booked_teacher(case):
+def test_availability_breaks_without_a_row_and_keeps_with_one(fresh):
+    inst, plan = fresh
+    give(plan, upper(plan), "T7")
+    assert rules_of(inst, plan) == {"availability"}  # T7 declared nothing
+    # declared "afternoon": the window row holds every session in it
+    assert check_plan(spare(inst), plan) == []
+
+
+def test_own_session_row_wins_over_the_window_row(case):
     inst, plan = case
-    bad = copy.deepcopy(plan)
-    upper = [d for d in bad.duties if d.session == "after-upper"]
-    lower = [d for d in bad.duties if d.session == "after-lower"]
-    # the lower teacher also takes an upper group: both sessions run 16:20-16:35
-    change_duty(bad, upper[0], staff=lower[0].staff)
-    assert "one place at a time" in rules_broken(inst, bad)
+    d = upper(plan)
+    no = with_rows(inst, add_rows=[(d.staff, "Tue", "after-upper", "unavailable")])
+    assert rules_of(no, plan) == {"availability"}
+    yes = with_rows(inst, drop_rows=[(d.staff, "Tue", "afternoon")],
+                    add_rows=[(d.staff, "Tue", "after-upper", "preferred")])
+    assert check_plan(yes, plan) == []
 
 
-def test_same_slot_two_groups(case):
+def test_one_place_at_a_time_breaks_across_the_overlap(fresh):
+    inst, plan = fresh
+    lower = one(plan, session="after-lower")
+    # the lower teacher (15:35-16:35) also takes an upper group (16:20-17:20): 120 min
+    give(plan, upper(plan), lower.staff)
+    assert rules_of(inst, plan) == {"one place at a time"}
+
+
+def test_manager_also_supervising_breaks(fresh):
+    inst, plan = fresh
+    m = one(plan, role="manager")
+    give(plan, upper(plan), m.staff)
+    # 105 + 60 = 165 min: lift the daily limit so only the manager rule is at stake
+    assert rules_of(with_rules(inst, max_daily_minutes=200), plan) == {
+        "manager also supervising"}
+
+
+def test_daily_limit_breaks_one_minute_below_the_longest_day(case):
     inst, plan = case
-    bad = copy.deepcopy(plan)
-    lower = [d for d in bad.duties if d.session == "after-lower"]
-    change_duty(bad, lower[1], staff=lower[0].staff)
-    assert "one place at a time" in rules_broken(inst, bad)
+    longest = max(r["minutes"] for r in plan.pay)  # one Tuesday: term minutes = that day's
+    loose = with_rules(inst, max_daily_minutes=longest, max_weekly_minutes=longest)
+    assert check_plan(loose, plan) == []
+    tight = with_rules(inst, max_daily_minutes=longest - 1, max_weekly_minutes=longest)
+    assert rules_of(tight, plan) == {"daily limit"}
 
 
-def test_unavailable_teacher(case):
+def test_weekly_limit_own_and_school(case):
     inst, plan = case
-    bad = copy.deepcopy(plan)
-    d0 = next(d for d in bad.duties if d.role == "teacher")
-    change_duty(bad, d0, staff="T9")
-    assert "availability" in rules_broken(inst, bad)
+    d = upper(plan)  # 60 min, the person's only duty of the week
+    assert check_plan(with_teacher(inst, d.staff, max_weekly_minutes=60), plan) == []
+    assert rules_of(with_teacher(inst, d.staff, max_weekly_minutes=59), plan) == {
+        "weekly limit"}
+    longest = max(r["minutes"] for r in plan.pay)
+    assert rules_of(with_rules(inst, max_weekly_minutes=longest - 1), plan) == {"weekly limit"}
 
 
-def test_missing_manager_across_overlap(case):
+def test_no_noon_and_afternoon_unless_allowed(fresh):
+    inst, plan = fresh
+    noon = min((d for d in plan.duties if d.session == "noon"), key=lambda d: d.minutes)
+    d = upper(plan)
+    # the upper teacher also takes a noon slot: at most 60 + 40 = 100 min, within 130
+    give(plan, noon, d.staff)
+    assert rules_of(inst, plan) == {"no double duty"}
+    assert check_plan(with_teacher(inst, d.staff, allow_double=True), plan) == []
+
+
+# ---- managers -------------------------------------------------------------------------------
+
+def test_manager_of_unknown_window(fresh):
+    inst, plan = fresh
+    plan.duties.append(replace(one(plan, role="manager"), staff="M2", window="evening"))
+    assert rules_of(spare(inst), plan) == {"managers"}
+
+
+def test_manager_who_cannot_manage_breaks_and_one_who_can_keeps(fresh):
+    inst, plan = fresh
+    give(plan, one(plan, role="manager"), "T7")  # T7 declared the afternoon window
+    assert rules_of(spare(inst), plan) == {"manager can manage"}
+    assert check_plan(with_teacher(spare(inst), "T7", can_manage=True), plan) == []
+
+
+def test_manager_must_hold_the_whole_window(fresh):
+    inst, plan = fresh
+    m = one(plan, role="manager")
+    kept = copy.deepcopy(plan)
+    give(kept, one(kept, role="manager"), "M2")  # 15:35-17:20, the whole window
+    assert check_plan(spare(inst), kept) == []
+    plan.duties = [d for d in plan.duties if d is not m] + [replace(m, end="16:35")]
+    pay_more(plan, m.staff, "managers (afternoon)", -45)  # 105 -> 60 min
+    assert rules_of(inst, plan) == {"manager whole window"}
+
+
+def test_manager_availability_window_row_or_every_session(case):
     inst, plan = case
-    bad = copy.deepcopy(plan)
-    bad.duties = [d for d in bad.duties if d.role != "manager"]
-    broken = check_plan(inst, bad)
-    assert any(v.rule == "managers" and "5 groups at once need 1" in v.message for v in broken)
+    m = one(plan, role="manager").staff
+    gone = with_rows(inst, drop_rows=[(m, "Tue", "afternoon")])
+    assert rules_of(gone, plan) == {"availability"}
+    both = with_rows(gone, add_rows=[(m, "Tue", "after-lower", "available"),
+                                     (m, "Tue", "after-upper", "available")])
+    assert check_plan(both, plan) == []
+    half = with_rows(gone, add_rows=[(m, "Tue", "after-lower", "available")])
+    assert rules_of(half, plan) == {"availability"}
 
 
-def test_withdrawn_student_placed(case):
+def test_managers_per_window_missing_extra_or_declared(fresh):
+    inst, plan = fresh
+    m = one(plan, role="manager")
+    extra = copy.deepcopy(plan)
+    add(extra, replace(m, staff="M2"))  # M(5) = 1, two on duty
+    assert rules_of(spare(inst), extra) == {"managers per window"}
+    doubly = copy.deepcopy(plan)  # on duty and declared short
+    doubly.shortages.append(Shortage(day="Tue", start=m.start, end=m.end, role="manager",
+                                     window="afternoon"))
+    assert rules_of(inst, doubly) == {"managers per window"}
+    drop(plan, m)
+    found = check_plan(inst, plan)
+    assert {v.rule for v in found} == {"managers per window"}
+    assert "5 groups at once need 1" in found[0].message  # 3 lower + 2 upper at 16:20
+    plan.shortages.append(Shortage(day="Tue", start=m.start, end=m.end, role="manager",
+                                   window="afternoon"))
+    assert check_plan(inst, plan) == []
+
+
+# ---- figures --------------------------------------------------------------------------------
+
+def test_staffing_table_breaks_on_each_figure_and_rows(fresh):
+    inst, plan = fresh
+    row = next(r for r in plan.staffing if (r["day"], r["session"]) == ("Tue", "after-lower"))
+    # 100 first-graders: T(100) = floor(100/45) = 2, remainder 10 <= 30; 3 groups by the cap
+    assert (row["students"], row["standard_teachers"], row["groups"]) == (100, 2, 3)
+    assert row["extra_pay"] == "60.00"  # 1 group more x 60 min x 1 Tuesday x 1.00/min
+    for field, wrong in (("standard_teachers", 3), ("groups", 2), ("students", 99),
+                         ("extra_pay", "60.01")):
+        bad = copy.deepcopy(plan)
+        next(r for r in bad.staffing if r["day"] == "Tue" and r["session"] == "after-lower"
+             )[field] = wrong
+        assert rules_of(inst, bad) == {"staffing table"}, field
+    plan.staffing = plan.staffing[1:] + plan.staffing[-1:]  # one row lost, one twice
+    assert rules_of(inst, plan) == {"staffing table"}
+
+
+def test_fees_hand_values(case):
     inst, plan = case
-    bad = copy.deepcopy(plan)
-    g = next(g for g in bad.groups if g.session == "after-upper")
-    bad.groups = [x for x in bad.groups if x is not g] + [
-        Group(g.id, g.session, g.students + ("S9001",))]
-    assert "enrolled only" in rules_broken(inst, bad)
+    fees = {r["student"]: r for r in plan.fees}
+    assert fees["S0001"]["service_fee"] == "2.00"    # 60 min x 2 yuan/h, one Tuesday
+    assert fees["S0201"]["service_fee"] == "4.33"    # 130 min x 2/60 = 4.333...
+    assert fees["S0301"]["service_fee"] == "0.00"    # 2.00 less 5.00, never below 0
+    assert fees["S0302"]["service_fee"] == "0.00"    # exempt
+    assert fees["S0303"]["service_fee"] == "3.17"    # half of 4.333.. + 2.00 = 3.1666..
+    assert "S9001" not in fees and "S9101" not in fees
 
 
-def test_student_left_out(case):
+def test_reduction_below_zero_breaks(fresh):
+    inst, plan = fresh
+    row = next(r for r in plan.fees if r["student"] == "S0301")
+    row["service_fee"] = "-3.00"  # 2.00 less 5.00 taken literally
+    assert rules_of(inst, plan) == {"fees"}
+
+
+@pytest.mark.parametrize("sid, field", [("S0001", "service_fee"), ("S0201", "service_fee"),
+                                        ("S0303", "service_fee"), ("S0303", "gross_fee"),
+                                        ("S0201", "lunch_fee"), ("S0302", "service_fee")])
+def test_a_fee_one_fen_off_breaks(fresh, sid, field):
+    inst, plan = fresh
+    row = next(r for r in plan.fees if r["student"] == sid)
+    row[field] = str(Decimal(row[field]) + Decimal("0.01"))
+    assert "fees" in rules_of(inst, plan)
+
+
+def test_fee_shares_and_rows(fresh):
+    inst, plan = fresh
+    row = next(r for r in plan.fees if r["student"] == "S0303")
+    # net 3.17 over noon 4.333.. and after-upper 2.00: 2.1666.. and 1.0033..
+    assert row["by_session"] == {"noon": "2.17", "after-upper": "1.00"}
+    for shares in ({"noon": "2.18", "after-upper": "0.99"}, {"noon": "3.17"},
+                   {"noon": "2.17", "after-upper": "1.01"}):
+        bad = copy.deepcopy(plan)
+        next(r for r in bad.fees if r["student"] == "S0303")["by_session"] = shares
+        assert "fees" in rules_of(inst, bad), shares
+    for rows in (plan.fees[1:], plan.fees + plan.fees[:1],
+                 plan.fees + [{"student": "S9999", "service_fee": "0.00",
+                               "lunch_fee": "0.00"}]):
+        bad = copy.deepcopy(plan)
+        bad.fees = rows
+        assert "fees" in rules_of(inst, bad)
+
+
+@pytest.mark.parametrize("field", ["amount", "minutes", "rate", "kind"])
+def test_pay_row_changed_breaks(fresh, field):
+    inst, plan = fresh
+    row = next(r for r in plan.pay if r["staff"] == one(plan, role="manager").staff)
+    # the manager: 15:35-17:20 = 105 min, one Tuesday, 1.00 yuan a minute
+    assert (row["minutes"], row["amount"]) == (105, "105.00")
+    row[field] = {"amount": "105.01", "minutes": 106, "rate": "60.01", "kind": "external"}[field]
+    assert rules_of(inst, plan) == {"pay"}
+
+
+def test_pay_rows_missing_duplicated_or_for_nobody(fresh):
+    inst, plan = fresh
+    for rows in (plan.pay[1:], plan.pay + plan.pay[:1],
+                 plan.pay + [{"staff": "T9", "minutes": 1, "amount": "1.00"}],
+                 plan.pay + [{"staff": "ZZ", "minutes": 0, "amount": "0.00"}]):
+        bad = copy.deepcopy(plan)
+        bad.pay = rows
+        assert "pay" in rules_of(inst, bad)
+
+
+def test_flex_ledger_hand_values_and_one_minute_off(fresh):
+    inst, plan = fresh
+    m = one(plan, role="manager").staff
+    ledger = {r["staff"]: r for r in plan.extra["flex_ledger"]}
+    assert ledger[m] == {"staff": m, "week": WEEK, "minutes_earned": 105}  # every minute
+    for change in (dict(minutes_earned=104), dict(week="2026-09-14"),
+                   dict(minutes_earned="105")):
+        bad = copy.deepcopy(plan)
+        row = next(r for r in bad.extra["flex_ledger"] if r["staff"] == m)
+        row.update(change)
+        assert rules_of(inst, bad) == {"flex ledger"}, change
+    plan.extra["flex_ledger"] = plan.extra["flex_ledger"] + plan.extra["flex_ledger"][:1]
+    assert "flex ledger" in rules_of(inst, plan)
+
+
+@pytest.mark.parametrize("part", ["noon", "after-lower", "managers (afternoon)", "total"])
+@pytest.mark.parametrize("field", ["income", "exemptions", "pay", "balance"])
+def test_a_budget_figure_one_fen_off_breaks(fresh, part, field):
+    inst, plan = fresh
+    row = next(r for r in plan.extra["budget"] if r["part"] == part)
+    row[field] = str(Decimal(row[field]) + Decimal("0.01"))
+    assert rules_of(inst, plan) == {"budget"}
+
+
+def test_budget_hand_values(case):
+    _, plan = case
+    rows = {r["part"]: r for r in plan.extra["budget"]}
+    # managers: 105 min x 1.00; noon pay 130 min; after-upper 2 groups x 60 min
+    assert rows["managers (afternoon)"]["pay"] == "105.00"
+    assert rows["noon"]["pay"] == "130.00" and rows["after-upper"]["pay"] == "120.00"
+    # exemptions: S0302 2.00 + S0301 2.00 + S0303 6.33 - 3.17 = 3.16 -> 7.16
+    assert rows["total"]["exemptions"] == "7.16"
+
+
+def test_budget_rows_malformed(fresh):
+    inst, plan = fresh
+    for rows in ([r for r in plan.extra["budget"] if r["part"] != "total"],
+                 plan.extra["budget"] + [dict(plan.extra["budget"][0], part="extra")],
+                 [dict(r, pay="lots") for r in plan.extra["budget"]]):
+        bad = copy.deepcopy(plan)
+        bad.extra["budget"] = rows
+        assert "budget" in rules_of(inst, bad)
+
+
+@pytest.mark.parametrize("section", ["groups", "duties", *FIGURES])
+def test_a_section_removed_is_rejected(fresh, section):
+    inst, plan = fresh
+    if section in ("budget", "flex_ledger"):
+        del plan.extra[section]
+    else:
+        setattr(plan, section, [])
+    found = rules_of(inst, plan)
+    assert found
+    if section in FIGURES:
+        assert "missing section" in found
+
+
+def test_a_plan_read_back_from_json_is_checked_the_same(case):
     inst, plan = case
-    bad = copy.deepcopy(plan)
-    g = bad.groups[0]
-    bad.groups = [Group(g.id, g.session, g.students[1:])] + bad.groups[1:]
-    assert "every student placed" in rules_broken(inst, bad)
+    import json
+    again = Plan.from_dict(json.loads(json.dumps(plan.to_dict(), ensure_ascii=False)))
+    assert check_plan(inst, again) == []
+    data = plan.to_dict()
+    for key in ("fees", "staffing"):
+        data.pop(key)
+    data.pop("budget")
+    assert {"missing section"} <= rules_of(inst, Plan.from_dict(data))
 
 
-def test_uncovered_slot_without_shortage(case):
-    inst, plan = case
-    bad = copy.deepcopy(plan)
-    d0 = next(d for d in bad.duties if d.role == "teacher")
-    bad.duties = [d for d in bad.duties if d is not d0]
-    assert "one teacher per slot" in rules_broken(inst, bad)
+def test_violation_reads_as_rule_and_message():
+    assert str(Violation("fees", "S1: wrong")) == "[fees] S1: wrong"
 
 
-def test_manager_partial_window_and_not_able(case):
-    inst, plan = case
-    bad = copy.deepcopy(plan)
-    m = next(d for d in bad.duties if d.role == "manager")
-    change_duty(bad, m, staff="T6")
-    assert "managers" in rules_broken(inst, bad)
+# ---- priority first (admission rows) -------------------------------------------------------
 
-
-def test_wrong_fee_and_pay(case):
-    inst, plan = case
-    bad = copy.deepcopy(plan)
-    bad.fees[0] = dict(bad.fees[0], service_fee="0.01")
-    bad.pay[0] = dict(bad.pay[0], amount="1.00")
-    assert {"fees", "pay"} <= rules_broken(inst, bad)
-
-
-def test_weekly_and_daily_limits(tmp_path):
-    rows = students_rows(10, afternoon="Tue Wed Thu Fri")
-    folder = write_instance(tmp_path / "i", students=rows,
-                            teachers="T1,A,yes,no,staff,,120,,no\n",
-                            availability="".join(f"T1,{d},after-upper,available\n"
-                                                 for d in ("Tue", "Wed", "Thu", "Fri")),
-                            rules="max_daily_minutes = 50\n")
-    inst = read_instance(folder)
-    plan = solve(inst, time_limit=2, seed=0)
-    assert check_plan(inst, plan) == [] and len(plan.shortages) == 4  # 60 > 50 a day
-    g = plan.groups[0]
-    plan.shortages = []
-    plan.duties = [Duty(day=d, start="16:20", end="17:20", staff="T1", role="teacher",
-                        session="after-upper", group=g.id, slot="作业辅导、体育锻炼、社团活动")
-                   for d in ("Tue", "Wed", "Thu", "Fri")]
-    from afterschool.scheduler.money.accounts import staff_pay
-    plan.pay = staff_pay(inst, plan.duties)
-    assert {"weekly limit", "daily limit"} <= rules_broken(inst, plan)
+def test_priority_first_breaks_and_keeps(fresh):
+    inst, plan = fresh
+    ok = [{"student": "S9101", "decision": "admitted"},
+          {"student": "S9102", "decision": "admitted"},
+          {"student": "S9103", "decision": "waiting"}]
+    assert check_admission(inst, ok) == []
+    plan.extra["admission"] = ok
+    assert check_plan(inst, plan) == []
+    # the disabled child waits while a child without priority is admitted
+    skipped = [{"student": "S9101", "decision": "waiting"},
+               {"student": "S9102", "decision": "admitted"}]
+    assert {v.rule for v in check_admission(inst, skipped)} == {"priority first"}
+    # equal priority: S9102 applied 08-02, before S9103 (08-03)
+    late = [{"student": "S9101", "decision": "admitted"},
+            {"student": "S9102", "decision": "waiting"},
+            {"student": "S9103", "decision": "admitted"}]
+    plan.extra["admission"] = late
+    assert rules_of(inst, plan) == {"priority first"}
+    assert {v.rule for v in check_admission(inst, [{"student": "S7", "decision": "waiting"}])
+            } == {"priority first"}
