@@ -253,8 +253,9 @@ def test_student_in_two_groups_breaks(fresh):
 # ---- teacher duties and shortages ----------------------------------------------------------
 
 @pytest.mark.parametrize("changes", [dict(group="nope"), dict(start="16:00", end="16:30"),
-                                     dict(day="Wed"), dict(role="cook")],
-                         ids=["unknown group", "not a slot", "group absent", "unknown role"])
+                                     dict(start="4pm"), dict(day="Wed"), dict(role="cook")],
+                         ids=["unknown group", "not a slot", "not a time", "group absent",
+                              "unknown role"])
 def test_duty_that_fits_no_slot(fresh, changes):
     inst, plan = fresh
     plan.duties.append(replace(upper(plan), staff="T9", **changes))
@@ -612,3 +613,233 @@ def test_priority_first_breaks_and_keeps(fresh):
     assert rules_of(inst, plan) == {"priority first"}
     assert {v.rule for v in check_admission(inst, [{"student": "S7", "decision": "waiting"}])
             } == {"priority first"}
+
+
+# ---- versions and exceptions (SPEC §9) -----------------------------------------------------
+# A two-week term (2026-09-07..18) has two Tuesdays, 09-08 and 09-15. 50 third-graders take
+# Tuesday afternoons (two groups), 10 second-graders Tuesday noon (one group, 130 min). The
+# first version holds 09-07..09-14, the current one 09-15..18. Every duty is served once per
+# Tuesday of its version: at 1.00 yuan a minute, a person's pay is their minutes.
+
+TWO_WEEKS = """\
+[school]
+name = "Version School"
+language = "en"
+[term]
+start = 2026-09-07
+end = 2026-09-18
+official_holidays = false
+"""
+
+
+@pytest.fixture(scope="module")
+def term2(tmp_path_factory):
+    rows = students_rows(50) + students_rows(10, grade=2, klass="2-1", noon="Tue",
+                                             afternoon="", start=201)
+    teachers = "U1,A,yes,no,staff,,,,no\nU2,B,yes,no,staff,,,,no\nN1,C,yes,no,staff,,,,no\n" \
+        "C1,D,yes,no,staff,,,,no\n"
+    av = "U1,Tue,after-upper,available\nU2,Tue,after-upper,available\nN1,Tue,noon,available\n"
+    folder = write_instance(tmp_path_factory.mktemp("v") / "i", students=rows,
+                            teachers=teachers, availability=av, school=TWO_WEEKS)
+    inst = read_instance(folder)
+    plan = solve(inst, time_limit=3, seed=0, workers=1)
+    assert check_plan(inst, plan) == []
+    return inst, plan
+
+
+def figures(inst, plan, fees: dict[str, str]) -> None:
+    """Write the hand-worked figures of a two-week plan into ``plan``: ``fees`` given by the
+    test; pay, ledger and budget parts follow from the dated minutes (1.00 yuan a minute)."""
+    tuesdays = {"2026-09-08": "2026-09-07", "2026-09-15": "2026-09-14"}  # date -> its Monday
+    served = []  # (date, staff, minutes, part)
+    for v in plan.versions():
+        lo, hi = v.valid_from or "2026-09-07", v.valid_to or "2026-09-18"
+        for day in (d for d in tuesdays if lo <= d <= hi):
+            served += [(day, d.staff, d.minutes, d.session) for d in v.duties]
+    for ex in plan.exceptions:
+        minutes = (int(ex["end"][:2]) - int(ex["start"][:2])) * 60 + \
+            int(ex["end"][3:]) - int(ex["start"][3:])
+        hit = next(s for s in served if (s[0], s[1], s[2], s[3]) ==
+                   (ex["date"], ex["replaces"], minutes, ex["session"]))
+        served.remove(hit)
+        if ex["staff"]:
+            served.append((ex["date"], ex["staff"], minutes, ex["session"]))
+    plan.fees = [{"student": k, "service_fee": v, "lunch_fee": "0.00"} for k, v in fees.items()]
+    mins: dict[str, int] = {}
+    week: dict[tuple[str, str], int] = {}
+    part: dict[str, int] = {}
+    for day, who, m, p in served:
+        mins[who] = mins.get(who, 0) + m
+        week[who, tuesdays[day]] = week.get((who, tuesdays[day]), 0) + m
+        part[p] = part.get(p, 0) + m
+    plan.pay = [{"staff": k, "minutes": m, "amount": f"{m}.00"} for k, m in mins.items()]
+    plan.extra["flex_ledger"] = [{"staff": k, "week": w, "minutes_earned": m}
+                                 for (k, w), m in week.items()]
+    income = {"noon": sum(Decimal(v) for k, v in fees.items() if k >= "S0201"),
+              "after-upper": sum(Decimal(v) for k, v in fees.items() if k < "S0201"),
+              "after-lower": Decimal("0.00")}
+    rows = [{"part": p, "income": str(income[p]), "exemptions": "0.00",
+             "pay": f"{part.get(p, 0)}.00", "balance": str(income[p] - part.get(p, 0))}
+            for p in income]
+    total_in, total_pay = sum(income.values()), sum(mins.values())
+    rows.append({"part": "total", "income": str(total_in), "exemptions": "0.00",
+                 "pay": f"{total_pay}.00", "balance": str(total_in - total_pay)})
+    plan.extra["budget"] = rows  # the staffing table: the current version's, as written
+
+
+def versioned(term2):
+    """S0050's group keeps it until 09-14; S0050 is withdrawn from 09-15; the duties are
+    the same in both versions. Fees: 2 Tuesdays x 2.00 = 4.00 each, S0050 one Tuesday 2.00;
+    noon 2 x 130 min x 2/60 = 8.666.. -> 8.67."""
+    inst, plan = term2
+    plan = copy.deepcopy(plan)
+    big = max((g for g in plan.groups if g.session == "after-upper"),
+              key=lambda g: len(g.students))
+    gone = big.students[-1]
+    from afterschool.models.plan import version_json
+    plan.history = [version_json("2026-09-07", "2026-09-14", plan.groups, plan.duties, [])]
+    plan.valid_from = "2026-09-15"
+    plan.groups = [Group(g.id, g.session, g.students[:-1]) if g is big else g
+                   for g in plan.groups]
+    inst = replace(inst, students=tuple(replace(s, status="withdrawn") if s.id == gone else s
+                                        for s in inst.students))
+    fees = {s.id: ("2.00" if s.id == gone else "4.00") for s in inst.students if s.grade == 3}
+    fees.update({s.id: "8.67" for s in inst.students if s.grade == 2})
+    next(r for r in plan.staffing if r["day"] == "Tue" and r["session"] == "after-upper"
+         )["students"] = 49
+    figures(inst, plan, fees)
+    return inst, plan, fees, gone
+
+
+def test_two_versions_keep_every_rule_and_the_hand_figures(term2):
+    inst, plan, fees, gone = versioned(term2)
+    assert check_plan(inst, plan) == []
+    n1 = next(r for r in plan.pay if r["staff"] == "N1")
+    assert (n1["minutes"], n1["amount"]) == (260, "260.00")  # 130 min on each Tuesday
+    # the withdrawn student pays for the first Tuesday only
+    wrong = copy.deepcopy(plan)
+    next(r for r in wrong.fees if r["student"] == gone)["service_fee"] = "4.00"
+    assert "fees" in rules_of(inst, wrong)
+
+
+def test_a_version_is_checked_on_its_own(term2):
+    inst, plan, _, gone = versioned(term2)
+    old = plan.history[0]
+    g = next(g for g in old["groups"] if g["session"] == "after-upper")
+    g["students"].append("S0201")  # a second-grader in the upper group, first version only
+    found = check_plan(inst, plan)
+    assert {v.rule for v in found} == {"students"}
+    assert found[0].message.startswith("version 2026-09-07..2026-09-14:")
+    # the withdrawn student in the current version is not enrolled any more
+    inst2, plan2, _, _ = versioned(term2)
+    g2 = next(x for x in plan2.groups if x.session == "after-upper")
+    plan2.groups = [Group(x.id, x.session, x.students + (gone,)) if x is g2 else x
+                    for x in plan2.groups]
+    assert rules_of(inst2, plan2) == {"enrolled only"}
+
+
+@pytest.mark.parametrize("valid_from, valid_to, current_from", [
+    ("2026-09-08", "2026-09-14", "2026-09-15"),   # first version after term start
+    ("2026-09-07", "2026-09-13", "2026-09-15"),   # a day between the versions
+    ("2026-09-07", "2026-09-14", "2026-09-16"),
+    ("2026-09-07", "last week", "2026-09-15"),    # not a date
+    ("2026-09-07", None, "2026-09-15"),           # an earlier version never ends
+    ("2026-09-07", "2026-09-20", "2026-09-15")])  # versions overlap
+def test_versions_must_tile_the_term(term2, valid_from, valid_to, current_from):
+    inst, plan, _, _ = versioned(term2)
+    plan.history[0].update(valid_from=valid_from, valid_to=valid_to)
+    plan.valid_from = current_from
+    assert "versions" in rules_of(inst, plan)
+
+
+def substitute(plan, when="2026-09-15", staff="C1", replaces=None, session="after-upper"):
+    """One exception: ``staff`` covers ``replaces``'s duty of ``session`` on ``when``."""
+    d = next(d for d in plan.duties if d.session == session and
+             (replaces is None or d.staff == replaces))
+    plan.exceptions.append({"date": when, "day": "Tue", "session": d.session,
+                            "window": None, "slot": d.slot, "group": d.group,
+                            "start": d.start, "end": d.end, "role": "teacher",
+                            "staff": staff, "replaces": d.staff})
+    return d
+
+
+def c1(inst, *rows, **changes):
+    """C1 declares ``rows`` for Tuesday (and takes ``changes``)."""
+    return with_teacher(with_rows(inst, add_rows=[("C1", "Tue", r, "available") for r in rows]),
+                        "C1", **changes)
+
+
+def test_substitution_moves_the_pay_and_keeps_the_rules(term2):
+    inst, plan, fees, _ = versioned(term2)
+    d = substitute(plan)
+    figures(inst, plan, fees)
+    # C1 is paid 60.00 for 09-15; the absent person 60.00 for 09-08 only
+    assert {r["staff"]: r["amount"] for r in plan.pay}["C1"] == "60.00"
+    assert {r["staff"]: r["minutes"] for r in plan.pay}[d.staff] == 60
+    assert check_plan(c1(inst, "afternoon"), plan) == []
+    # pay that ignores the exception: the absent person paid for both Tuesdays
+    stale = copy.deepcopy(plan)
+    for r in stale.pay:
+        if r["staff"] == d.staff:
+            r.update(minutes=120, amount="120.00")
+    assert "pay" in rules_of(c1(inst, "afternoon"), stale)
+
+
+def test_nobody_covers_then_nobody_is_paid(term2):
+    inst, plan, fees, _ = versioned(term2)
+    d = substitute(plan, staff=None)
+    figures(inst, plan, fees)
+    assert {r["staff"]: r["minutes"] for r in plan.pay}[d.staff] == 60  # 09-08 only
+    assert check_plan(inst, plan) == []
+
+
+@pytest.mark.parametrize("who, rule", [
+    (lambda inst: inst, "availability"),                                 # C1 declared nothing
+    (lambda inst: c1(inst, "afternoon", volunteer=False), "volunteers only"),
+    (lambda inst: c1(inst, "afternoon", max_weekly_minutes=59), "weekly limit")])
+def test_a_substitute_must_keep_the_rules(term2, who, rule):
+    inst, plan, fees, _ = versioned(term2)
+    substitute(plan)
+    figures(inst, plan, fees)
+    assert rules_of(who(inst), plan) == {rule}
+
+
+def test_a_substitute_in_two_places_at_once(term2):
+    inst, plan, fees, _ = versioned(term2)
+    first = substitute(plan)
+    other = next(d for d in plan.duties if d.session == "after-upper" and d is not first)
+    plan.exceptions[0]["staff"] = other.staff  # already with the other group at 16:20
+    figures(inst, plan, fees)
+    assert rules_of(inst, plan) == {"one place at a time"}
+
+
+def test_a_substitute_noon_and_afternoon_and_over_the_day(term2):
+    inst, plan, fees, _ = versioned(term2)
+    substitute(plan)                       # 60 min afternoon
+    substitute(plan, session="noon")       # the first noon slot, 20 min: C1 has 80
+    figures(inst, plan, fees)
+    assert rules_of(c1(inst, "afternoon", "noon"), plan) == {"no double duty"}
+    allowed = c1(inst, "afternoon", "noon", allow_double=True)
+    assert check_plan(allowed, plan) == []
+    # C1 also covers the other noon slots: 60 + 20 + 40 + 40 + 30 = 190 min on 09-15 > 130
+    for d in [d for d in plan.duties if d.session == "noon"][1:]:
+        plan.exceptions.append(dict(plan.exceptions[1], slot=d.slot, start=d.start, end=d.end,
+                                    replaces=d.staff))
+    figures(inst, plan, fees)
+    found = check_plan(allowed, plan)
+    assert {v.rule for v in found} == {"daily limit"}
+    assert "C1 on 2026-09-15 serves 190 min" in found[0].message
+
+
+@pytest.mark.parametrize("change, rule", [
+    (dict(date="someday"), "exceptions"),
+    (dict(date="2026-09-19"), "exceptions"),      # a Saturday, no make-up day
+    (dict(day="Wed"), "exceptions"),              # 09-15 is a Tuesday
+    (dict(replaces="N1"), "exceptions"),          # N1 has no such duty
+    (dict(staff="ZZ"), "staff")])
+def test_an_exception_that_fits_no_duty(term2, change, rule):
+    inst, plan, fees, _ = versioned(term2)
+    substitute(plan)
+    figures(inst, plan, fees)
+    plan.exceptions[0].update(change)
+    assert rule in rules_of(c1(inst, "afternoon"), plan)
