@@ -843,3 +843,34 @@ def test_an_exception_that_fits_no_duty(term2, change, rule):
     figures(inst, plan, fees)
     plan.exceptions[0].update(change)
     assert rule in rules_of(c1(inst, "afternoon"), plan)
+
+
+# ---- the command -----------------------------------------------------------------------------
+
+def test_check_command_rejects_a_section_removed_or_a_fen_changed(tiny, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from afterschool.cli import main
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["plan", str(tiny), "--out", str(out), "--skip", "all"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(main, ["check", str(tiny), str(out / "plan.json")])
+    assert r.exit_code == 0 and "OK" in r.stdout
+    good = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    # ten third-graders, one Tuesday, 60 min at 2 yuan/h: 2.00 each
+    assert {f["service_fee"] for f in good["fees"]} == {"2.00"}
+    for section in FIGURES:
+        data = dict(good)
+        del data[section]
+        path = tmp_path / f"no-{section}.json"
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        r = CliRunner().invoke(main, ["check", str(tiny), str(path), "--json"])
+        assert r.exit_code == 1 and "missing section" in r.stdout, section
+    data = json.loads(json.dumps(good))
+    data["fees"][0]["service_fee"] = "2.01"
+    path = tmp_path / "fen.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    r = CliRunner().invoke(main, ["check", str(tiny), str(path)])
+    assert r.exit_code == 1 and "[fees]" in r.stdout and "1 violation(s)" in r.stdout
