@@ -380,6 +380,10 @@ def _check_duties(facts: _Facts, v: Version, groups, present, label: str,
                 bad("duties", f"{label}{du.staff} on {du.day} supervises unknown group "
                     f"{du.group}")
                 continue
+            if du.session not in (None, s.id):
+                bad("duties", f"{label}{du.staff} on {du.day}: group {g.id} is in {s.id}, "
+                    f"not {du.session}")
+                continue
             if not any((sl.start, sl.end) == (a, b) for sl in s.slots):
                 bad("duties", f"{label}{du.staff} {du.day} {du.start}-{du.end} is not a slot "
                     f"of {s.id}")
@@ -673,7 +677,7 @@ def _check_fees(facts: _Facts, plan: Plan, placed_any, bad: _Report) -> dict[str
 def _check_shares(sid: str, shares, f: _Fee, bad: _Report) -> None:
     """A student's net fee shared over sessions: the shares add up to it, each within a fen
     of its proportion of the gross (the planner splits by largest remainder)."""
-    got = {k: _money(x) for k, x in (shares or {}).items()}
+    got = {k: _money(x) for k, x in shares.items()} if isinstance(shares, dict) else {}
     if set(got) != set(f.by_session) or None in got.values() or \
             sum(got.values(), Decimal(0)) != f.net:
         bad("fees", f"{sid}: by_session {shares} does not share {f.net} over "

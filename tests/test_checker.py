@@ -253,9 +253,10 @@ def test_student_in_two_groups_breaks(fresh):
 # ---- teacher duties and shortages ----------------------------------------------------------
 
 @pytest.mark.parametrize("changes", [dict(group="nope"), dict(start="16:00", end="16:30"),
-                                     dict(start="4pm"), dict(day="Wed"), dict(role="cook")],
+                                     dict(start="4pm"), dict(day="Wed"), dict(role="cook"),
+                                     dict(session="after-lower")],
                          ids=["unknown group", "not a slot", "not a time", "group absent",
-                              "unknown role"])
+                              "unknown role", "group of another session"])
 def test_duty_that_fits_no_slot(fresh, changes):
     inst, plan = fresh
     plan.duties.append(replace(upper(plan), staff="T9", **changes))
@@ -486,7 +487,7 @@ def test_fee_shares_and_rows(fresh):
     # net 3.17 over noon 4.333.. and after-upper 2.00: 2.1666.. and 1.0033..
     assert row["by_session"] == {"noon": "2.17", "after-upper": "1.00"}
     for shares in ({"noon": "2.18", "after-upper": "0.99"}, {"noon": "3.17"},
-                   {"noon": "2.17", "after-upper": "1.01"}):
+                   {"noon": "2.17", "after-upper": "1.01"}, ["2.17", "1.00"]):
         bad = copy.deepcopy(plan)
         next(r for r in bad.fees if r["student"] == "S0303")["by_session"] = shares
         assert "fees" in rules_of(inst, bad), shares
@@ -874,3 +875,14 @@ def test_check_command_rejects_a_section_removed_or_a_fen_changed(tiny, tmp_path
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     r = CliRunner().invoke(main, ["check", str(tiny), str(path)])
     assert r.exit_code == 1 and "[fees]" in r.stdout and "1 violation(s)" in r.stdout
+
+
+def test_checker_imports_no_planner_code():
+    import ast
+    import inspect
+
+    import afterschool.scheduler.checker as checker
+    tree = ast.parse(inspect.getsource(checker))
+    names = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not {m for m in names if m and m.startswith("afterschool.scheduler")}, names
