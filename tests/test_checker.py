@@ -886,3 +886,42 @@ def test_checker_imports_no_planner_code():
     names = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
         a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert not {m for m in names if m and m.startswith("afterschool.scheduler")}, names
+
+
+def test_no_versions_gives_the_spec_figures(tmp_path):
+    # SPEC §5 and §8 examples: Tue-Fri afternoons over 18 full weeks (2026-03-02..07-03)
+    # = 72 dates x 60 min: fee 72 h x 2 = 144.00; the teacher's pay 4320 min x 1.00 = 4320.00
+    school = TWO_WEEKS.replace("2026-09-07", "2026-03-02").replace("2026-09-18", "2026-07-03")
+    days = ("Tue", "Wed", "Thu", "Fri")
+    folder = write_instance(tmp_path / "i", students=students_rows(1, afternoon=" ".join(days)),
+                            teachers="T1,A,yes,no,staff,,,,no\n", school=school,
+                            availability="".join(f"T1,{d},after-upper,available\n"
+                                                 for d in days))
+    inst = read_instance(folder)
+    plan = solve(inst, time_limit=2, seed=0, workers=1)
+    assert plan.fees[0]["service_fee"] == "144.00"
+    assert (plan.pay[0]["minutes"], plan.pay[0]["amount"]) == (4320, "4320.00")
+    assert check_plan(inst, plan) == []
+    plan.fees[0]["service_fee"] = "143.99"
+    plan.pay[0]["amount"] = "4320.01"
+    assert rules_of(inst, plan) == {"fees", "pay"}  # the budget keeps the true figures
+
+
+def test_priority_first_on_the_real_admission_when_places_are_short(tmp_path):
+    # 44 third-graders fill one group with T1, the only volunteer: one place is left (cap 45).
+    # S9201 (no priority) applied on 08-01, S9202 (left-behind) on 08-02: the priority child
+    # gets the place though she applied later.
+    rows = students_rows(44) + \
+        "S9201,Ann,3,3-1,,Tue,,normal,,,applied,2026-08-01\n" \
+        "S9202,Bo,3,3-1,,Tue,left_behind,normal,,,applied,2026-08-02\n"
+    folder = write_instance(tmp_path / "i", students=rows, teachers="T1,A,yes,no,staff,,,,no\n",
+                            availability="T1,Tue,after-upper,available\n")
+    inst = read_instance(folder)
+    from afterschool.scheduler.planning.scenarios import admit
+    rows = admit(inst, time_limit=1)
+    assert {r["student"]: r["decision"] for r in rows} == {"S9202": "admitted",
+                                                           "S9201": "waiting"}
+    assert check_admission(inst, rows) == []
+    swapped = [dict(r, decision="admitted" if r["decision"] == "waiting" else "waiting")
+               for r in rows]
+    assert {v.rule for v in check_admission(inst, swapped)} == {"priority first"}
