@@ -232,7 +232,7 @@ class _Span:
     role: str
     part: str          # session id, or "managers (<window>)"
     place: str         # group id or window name
-    window: str        # the duty window the span lies in ("?" if none)
+    window: str        # the duty window the span lies in
     day: str
 
     @property
@@ -251,7 +251,12 @@ class _Report:
 def check_plan(inst: Instance, plan: Plan) -> list[Violation]:
     """Every violation of the rules and figures of SPEC §3–§6 and §9 in ``plan``."""
     facts, bad = _Facts(inst), _Report()
-    versions = plan.versions()
+    try:
+        versions = plan.versions()
+    except (KeyError, TypeError, AttributeError) as exc:
+        bad("versions", f"a history entry cannot be read ({type(exc).__name__}: {exc}); "
+            "each needs valid_from, valid_to, groups, duties and shortages")
+        return bad.found
     ranges = _version_ranges(facts, plan, versions, bad)
     many = len(versions) > 1
     dated: list[tuple[date, _Span]] = []

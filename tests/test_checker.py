@@ -563,9 +563,14 @@ def test_budget_rows_malformed(fresh):
         assert "budget" in rules_of(inst, bad)
 
 
-@pytest.mark.parametrize("section", ["groups", "duties", *FIGURES])
+@pytest.mark.parametrize("section", ["groups", "duties", "shortages", *FIGURES])
 def test_a_section_removed_is_rejected(fresh, section):
     inst, plan = fresh
+    d = upper(plan)  # one slot short and declared, so that shortages is not empty either
+    drop(plan, d)
+    plan.shortages.append(Shortage(day="Tue", start=d.start, end=d.end, role="teacher",
+                                   session=d.session, group=d.group))
+    assert check_plan(inst, plan) == []
     if section in ("budget", "flex_ledger"):
         del plan.extra[section]
     else:
@@ -574,6 +579,24 @@ def test_a_section_removed_is_rejected(fresh, section):
     assert found
     if section in FIGURES:
         assert "missing section" in found
+
+
+def money_figures(plan):
+    """(section, row number, field) of every money string in pay, budget and staffing."""
+    out = [("pay", i, f) for i, r in enumerate(plan.pay) for f in ("amount", "rate")]
+    out += [("budget", i, f) for i, r in enumerate(plan.extra["budget"])
+            for f in ("income", "exemptions", "pay", "balance")]
+    out += [("staffing", i, "extra_pay") for i, r in enumerate(plan.staffing)]
+    return out
+
+
+def test_every_pay_budget_and_staffing_figure_one_fen_off_breaks(case):
+    inst, plan = case
+    for section, i, field in money_figures(plan):
+        bad = copy.deepcopy(plan)
+        rows = bad.extra["budget"] if section == "budget" else getattr(bad, section)
+        rows[i][field] = str(Decimal(rows[i][field]) - Decimal("0.01"))
+        assert check_plan(inst, bad), (section, i, field)
 
 
 def test_a_plan_read_back_from_json_is_checked_the_same(case):
@@ -751,6 +774,15 @@ def test_versions_must_tile_the_term(term2, valid_from, valid_to, current_from):
     plan.history[0].update(valid_from=valid_from, valid_to=valid_to)
     plan.valid_from = current_from
     assert "versions" in rules_of(inst, plan)
+
+
+@pytest.mark.parametrize("entry", [{"valid_from": "2026-09-07", "valid_to": "2026-09-14"},
+                                   {"valid_from": "2026-09-07", "valid_to": "2026-09-14",
+                                    "groups": [{"id": "g"}], "duties": []}])
+def test_a_history_entry_that_cannot_be_read(term2, entry):
+    inst, plan, _, _ = versioned(term2)
+    plan.history = [entry]
+    assert rules_of(inst, plan) == {"versions"}
 
 
 def substitute(plan, when="2026-09-15", staff="C1", replaces=None, session="after-upper"):
