@@ -828,7 +828,8 @@ def _check_budget(facts: _Facts, plan: Plan, fees: dict[str, _Fee], amount, date
     for k, x in want_total.items():
         if val[id(total)][k] != x:
             bad("budget", f"total {k} {total.get(k)}, recomputed {x}")
-        if k in ("income", "exemptions") and sum((val[id(r)][k] for r in body), Decimal(0)) != val[id(total)][k]:
+        parts_sum = sum((val[id(r)][k] for r in body), Decimal(0))
+        if k in ("income", "exemptions") and parts_sum != val[id(total)][k]:
             bad("budget", f"the parts' {k} do not add up to the total {total.get(k)}")
 
 
