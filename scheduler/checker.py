@@ -18,8 +18,10 @@ to term end). Rules checked (rule names as reported):
 - ``versions``: versions follow one another day after day from term start;
 - ``group ids`` (unique), ``groups`` (known session), ``students`` (known, taking that
   session), ``enrolled only``, ``every student placed`` (exactly once per session taken, in
-  the current version; in earlier versions at most once, since the instance only says who is
-  enrolled now), ``group cap`` (per group and day present);
+  the current version), ``group cap`` (per group and day present). The instance holds only
+  today's sign-ups, so an earlier version may also hold students withdrawn since, need not
+  hold students enrolled since, may hold a student whose sign-up changed since (not placed
+  for fees and head counts), and counts presence by today's sign-up days;
 - ``duties`` (a known group present that day, the slot's times), ``one teacher per slot``
   (duties plus declared shortages = exactly 1 per slot of every group present),
   ``shortages`` (a shortage for no slot or window);
@@ -351,8 +353,9 @@ def _check_groups(facts: _Facts, v: Version, label: str, current: bool,
             elif not facts.placeable(st, current):
                 bad("enrolled only", f"{label}{sid} is {st.status} but placed in group {g.id}")
             elif not facts.takes(st, s):
-                bad("students", f"{label}{sid} (grade {st.grade}) does not take {s.id} but "
-                    f"is in group {g.id}")
+                if current:  # an earlier version may predate a sign-up changed since
+                    bad("students", f"{label}{sid} (grade {st.grade}) does not take {s.id} "
+                        f"but is in group {g.id}")
             else:
                 placed[sid, s.id] += 1
         for d in s.days:
@@ -847,9 +850,9 @@ def _check_admission(facts: _Facts, rows, bad: _Report) -> None:
         if d != "waiting":
             continue
         for other in admitted:
-            if st.priority and not other.priority:
-                bad("priority first", f"{st.id} (priority) waits while {other.id} (no "
-                    "priority) is admitted")
+            if st.priority and not other.priority:  # categories stay private (SPEC §7)
+                bad("priority first", f"{st.id} waits while {other.id}, after them in the "
+                    "priority order, is admitted")
             elif bool(st.priority) == bool(other.priority) and st.applied_on and (
                     other.applied_on is None or st.applied_on < other.applied_on):
                 bad("priority first", f"{st.id} applied on {st.applied_on} and waits while "
