@@ -759,81 +759,97 @@ def _check_flex_ledger(facts: _Facts, plan: Plan, dated, bad: _Report) -> None:
                 f"recomputed {want[key]}")
 
 
+@dataclass
+class _Budget:
+    """What each budget part should hold, before any per-student split to the fen."""
+
+    pay: dict[str, Decimal]          # exact pay per part (rounded once when compared)
+    income: dict[str, Decimal]       # net fees shared over sessions in proportion to gross
+    relief: dict[str, Decimal]       # exemptions and reductions, shared the same way
+    takers: Counter                  # students per part: the fen splits' room
+
+
+def _budget_expected(facts: _Facts, fees: dict[str, _Fee], dated) -> _Budget:
+    want = _Budget(defaultdict(Decimal), defaultdict(Decimal), defaultdict(Decimal), Counter())
+    for _, sp in dated:
+        if sp.staff in facts.staff:
+            want.pay[sp.part] += Decimal(sp.minutes) * facts.rate(sp.staff) / 60
+    for f in fees.values():
+        total = sum(f.by_session.values(), Decimal(0))
+        for k, g in f.by_session.items():
+            share = g / total if total else Decimal(0)
+            want.income[k] += f.net * share
+            want.relief[k] += (f.gross - f.net) * share
+            want.takers[k] += 1
+    return want
+
+
 def _check_budget(facts: _Facts, plan: Plan, fees: dict[str, _Fee], amount, dated,
                   bad: _Report) -> None:
     """Budget rows per part (session; managers per window) and the total: income,
-    exemptions, pay, balance (专款专用)."""
+    exemptions, pay, balance (专款专用). A part's pay is exact; its income equals the fee
+    rows' shares and its income and exemptions lie within the fen splits of the exact
+    proportions; the total row equals the fees and the people's rounded pay."""
     rows = plan.extra.get("budget")
     if not rows:
         if fees or dated:
             bad("missing section", "the plan has no budget")
         return
+    want = _budget_expected(facts, fees, dated)
     parts = Counter(r.get("part") for r in rows)
-    pay_exact: dict[str, Decimal] = defaultdict(Decimal)
-    for _, sp in dated:
-        if sp.staff in facts.staff:
-            pay_exact[sp.part] += Decimal(sp.minutes) * facts.rate(sp.staff) / 60
-    # what each part's income and exemptions are, before the per-student split to the fen
-    inc_exact: dict[str, Decimal] = defaultdict(Decimal)
-    rel_exact: dict[str, Decimal] = defaultdict(Decimal)
-    takers: Counter = Counter()
-    for f in fees.values():
-        total = sum(f.by_session.values(), Decimal(0))
-        for k, g in f.by_session.items():
-            share = g / total if total else Decimal(0)
-            inc_exact[k] += f.net * share
-            rel_exact[k] += (f.gross - f.net) * share
-            takers[k] += 1
-    need = set(facts.sessions) | {p for p in pay_exact if p.startswith("managers (")} | {
+    need = set(facts.sessions) | {p for p in want.pay if p.startswith("managers (")} | {
         "total"}
     may = need | {f"managers ({w.name})" for ws in facts.windows.values() for w in ws}
     if not need <= set(parts) <= may or any(n > 1 for n in parts.values()):
         bad("budget", f"parts {sorted(map(str, parts))}, expected one row each of "
             f"{sorted(need)}")
-    total = next((r for r in rows if r.get("part") == "total"), {})
-    body = [r for r in rows if r.get("part") != "total"]
     val = {id(r): {k: _money(r.get(k)) for k in ("income", "exemptions", "pay", "balance")}
            for r in rows}
     if any(None in v.values() for v in val.values()):
         bad("budget", "a budget figure is not money with two decimals")
         return
-    by_fee_rows: dict[str, Decimal] | None = defaultdict(Decimal)
-    for r in plan.fees:
-        if not isinstance(r.get("by_session"), dict):
-            by_fee_rows = None
-            break
-        for k, x in r["by_session"].items():
-            by_fee_rows[k] += _money(x) or 0
-    for r in body:
-        p, v = r.get("part"), val[id(r)]
-        want_pay = _round(pay_exact.get(p, Decimal(0)))
-        if v["pay"] != want_pay:
-            bad("budget", f"{p}: pay {v['pay']}, recomputed {want_pay}")
-        slack = CENT * takers[p]
-        if by_fee_rows is not None and p in facts.sessions:
-            if v["income"] != by_fee_rows.get(p, Decimal(0)):
-                bad("budget", f"{p}: income {v['income']}, the fee rows' shares add up to "
-                    f"{by_fee_rows.get(p, Decimal(0))}")
-        if abs(v["income"] - inc_exact.get(p, 0)) > slack:
-            bad("budget", f"{p}: income {v['income']}, recomputed {inc_exact.get(p, 0):.2f}")
-        if abs(v["exemptions"] - rel_exact.get(p, 0)) > 2 * slack:
-            bad("budget", f"{p}: exemptions {v['exemptions']}, recomputed "
-                f"{rel_exact.get(p, 0):.2f}")
-        if v["balance"] != v["income"] - v["pay"]:
-            bad("budget", f"{p}: balance {v['balance']} is not income minus pay")
+    body = [val[id(r)] | {"part": r.get("part")} for r in rows if r.get("part") != "total"]
+    _check_budget_parts(facts, plan, want, body, bad)
+    total = next((val[id(r)] for r in rows if r.get("part") == "total"), None)
+    if total is None:
+        bad("budget", "no total row")
+        return
     want_total = {"income": sum((f.net for f in fees.values()), Decimal("0.00")),
                   "exemptions": sum((f.gross - f.net for f in fees.values()), Decimal("0.00")),
                   "pay": sum(amount.values(), Decimal("0.00"))}
     want_total["balance"] = want_total["income"] - want_total["pay"]
-    if not total:
-        bad("budget", "no total row")
-        return
     for k, x in want_total.items():
-        if val[id(total)][k] != x:
-            bad("budget", f"total {k} {total.get(k)}, recomputed {x}")
-        parts_sum = sum((val[id(r)][k] for r in body), Decimal(0))
-        if k in ("income", "exemptions") and parts_sum != val[id(total)][k]:
-            bad("budget", f"the parts' {k} do not add up to the total {total.get(k)}")
+        if total[k] != x:
+            bad("budget", f"total {k} {total[k]}, recomputed {x}")
+        if k in ("income", "exemptions") and sum((r[k] for r in body), Decimal(0)) != total[k]:
+            bad("budget", f"the parts' {k} do not add up to the total {total[k]}")
+
+
+def _check_budget_parts(facts: _Facts, plan: Plan, want: _Budget, body: list[dict],
+                        bad: _Report) -> None:
+    shares: dict[str, Decimal] | None = defaultdict(Decimal)  # the fee rows' by_session
+    for r in plan.fees:
+        if not isinstance(r.get("by_session"), dict):
+            shares = None
+            break
+        for k, x in r["by_session"].items():
+            shares[k] += _money(x) or 0
+    for v in body:
+        p = v["part"]
+        pay = _round(want.pay.get(p, Decimal(0)))
+        if v["pay"] != pay:
+            bad("budget", f"{p}: pay {v['pay']}, recomputed {pay}")
+        if shares is not None and p in facts.sessions and v["income"] != shares.get(p, 0):
+            bad("budget", f"{p}: income {v['income']}, the fee rows' shares add up to "
+                f"{shares.get(p, Decimal(0))}")
+        room = CENT * want.takers[p]
+        if abs(v["income"] - want.income.get(p, 0)) > room:
+            bad("budget", f"{p}: income {v['income']}, recomputed {want.income.get(p, 0):.2f}")
+        if abs(v["exemptions"] - want.relief.get(p, 0)) > 2 * room:
+            bad("budget", f"{p}: exemptions {v['exemptions']}, recomputed "
+                f"{want.relief.get(p, 0):.2f}")
+        if v["balance"] != v["income"] - v["pay"]:
+            bad("budget", f"{p}: balance {v['balance']} is not income minus pay")
 
 
 def _check_admission(facts: _Facts, rows, bad: _Report) -> None:
