@@ -375,47 +375,11 @@ def _check_groups(facts: _Facts, v: Version, label: str, current: bool,
 
 def _check_duties(facts: _Facts, v: Version, groups, present, label: str,
                   bad: _Report) -> list[_Span]:
-    """Teacher duties against their groups and slots (one per slot, counting declared
-    shortages); manager duties against the windows; every duty as a span."""
-    spans: list[_Span] = []
-    per_slot: Counter = Counter()
-    for du in v.duties:
-        a, b = _hm(du.start), _hm(du.end)
-        if du.role == "teacher":
-            g = groups.get(du.group or "")
-            s = facts.sessions.get(g.session) if g else None
-            if s is None:
-                bad("duties", f"{label}{du.staff} on {du.day} supervises unknown group "
-                    f"{du.group}")
-                continue
-            if du.session not in (None, s.id):
-                bad("duties", f"{label}{du.staff} on {du.day}: group {g.id} is in {s.id}, "
-                    f"not {du.session}")
-                continue
-            if not any((sl.start, sl.end) == (a, b) for sl in s.slots):
-                bad("duties", f"{label}{du.staff} {du.day} {du.start}-{du.end} is not a slot "
-                    f"of {s.id}")
-                continue
-            if not present.get((g.id, du.day)):
-                bad("duties", f"{label}{du.staff} supervises group {g.id} on {du.day}, when "
-                    "nobody in it is present")
-                continue
-            per_slot[du.day, g.id, a] += 1
-            w = facts.window_of(du.day, s.id)
-            spans.append(_Span(du.staff, a, b, "teacher", s.id, g.id, w.name, du.day))
-        elif du.role == "manager":
-            w = next((w for w in facts.windows.get(du.day, []) if w.name == du.window), None)
-            if w is None:
-                bad("managers", f"{label}{du.staff} manages unknown window {du.window} on "
-                    f"{du.day}")
-                continue
-            if (a, b) != (w.start, w.end):
-                bad("manager whole window", f"{label}{du.staff} manages {w.name} on {du.day} "
-                    f"{du.start}-{du.end}, not the whole window {_fmt(w.start)}-{_fmt(w.end)}")
-            spans.append(_Span(du.staff, a, b, "manager", f"managers ({w.name})", w.name,
-                               w.name, du.day))
-        else:
-            bad("duties", f"{label}{du.staff} on {du.day} has unknown role {du.role!r}")
+    """Every duty as a span (duties that fit nothing are reported and left out); teachers
+    plus declared shortages = exactly one per slot of every group present."""
+    spans = [sp for du in v.duties
+             if (sp := _duty_span(facts, du, groups, present, label, bad)) is not None]
+    per_slot = Counter((sp.day, sp.place, sp.start) for sp in spans if sp.role == "teacher")
     for sh in v.shortages:
         if sh.role != "teacher":
             continue
@@ -438,6 +402,39 @@ def _check_duties(facts: _Facts, v: Version, groups, present, label: str,
                         bad("one teacher per slot", f"{label}group {g.id} on {d} "
                             f"{_fmt(sl.start)}: {n} teachers (with declared shortages)")
     return spans
+
+
+def _duty_span(facts: _Facts, du, groups, present, label: str, bad: _Report) -> _Span | None:
+    """A teacher duty in a slot of a known group present that day, or a manager duty over a
+    known window (held whole), as a span; None for a duty that fits nothing."""
+    a, b = _hm(du.start), _hm(du.end)
+    where = f"{label}{du.staff} on {du.day}"
+    if du.role == "manager":
+        w = next((w for w in facts.windows.get(du.day, []) if w.name == du.window), None)
+        if w is None:
+            bad("managers", f"{where} manages unknown window {du.window}")
+            return None
+        if (a, b) != (w.start, w.end):
+            bad("manager whole window", f"{where} manages {w.name} {du.start}-{du.end}, not "
+                f"the whole window {_fmt(w.start)}-{_fmt(w.end)}")
+        return _Span(du.staff, a, b, "manager", f"managers ({w.name})", w.name, w.name, du.day)
+    if du.role != "teacher":
+        bad("duties", f"{where} has unknown role {du.role!r}")
+        return None
+    g = groups.get(du.group or "")
+    s = facts.sessions.get(g.session) if g else None
+    if s is None:
+        bad("duties", f"{where} supervises unknown group {du.group}")
+    elif du.session not in (None, s.id):
+        bad("duties", f"{where}: group {g.id} is in {s.id}, not {du.session}")
+    elif not any((sl.start, sl.end) == (a, b) for sl in s.slots):
+        bad("duties", f"{where} {du.start}-{du.end} is not a slot of {s.id}")
+    elif not present.get((g.id, du.day)):
+        bad("duties", f"{where} supervises group {g.id}, when nobody in it is present")
+    else:
+        w = facts.window_of(du.day, s.id)
+        return _Span(du.staff, a, b, "teacher", s.id, g.id, w.name, du.day)
+    return None
 
 
 def _check_people(facts: _Facts, spans: list[_Span], label: str, bad: _Report) -> None:
