@@ -961,3 +961,19 @@ def test_priority_first_on_the_real_admission_when_places_are_short(tmp_path):
     swapped = [dict(r, decision="admitted" if r["decision"] == "waiting" else "waiting")
                for r in rows]
     assert {v.rule for v in check_admission(inst, swapped)} == {"priority first"}
+
+
+def test_a_manager_substitute_on_the_one_tuesday(fresh):
+    inst, plan = fresh
+    m = one(plan, role="manager")
+    plan.exceptions = [{"date": "2026-09-08", "day": "Tue", "session": None,
+                        "window": "afternoon", "slot": None, "group": None,
+                        "start": m.start, "end": m.end, "role": "manager",
+                        "staff": "M2", "replaces": m.staff}]
+    # the 105 min of 09-08 move from the manager to M2: 105.00 yuan
+    pay_more(plan, m.staff, "managers (afternoon)", -105)
+    pay_more(plan, "M2", "managers (afternoon)", 105)
+    assert check_plan(spare(inst), plan) == []
+    assert rules_of(inst, plan) == {"availability"}  # M2 declared nothing in the files
+    assert rules_of(with_teacher(spare(inst), "M2", can_manage=False), plan) == {
+        "manager can manage"}
