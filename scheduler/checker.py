@@ -28,7 +28,10 @@ to term end). Rules checked (rule names as reported):
 - people: ``staff`` (known), ``volunteers only``, ``availability`` (session or window row),
   ``one place at a time``, ``manager also supervising``, ``daily limit``, ``weekly limit``
   (the person's own or the school's), ``no double duty`` (noon and afternoon the same day
-  unless ``allow_double``); manager duty counts as service for every limit;
+  unless ``allow_double``); manager duty counts as service for every limit. Volunteering,
+  availability and ``manager can manage`` are today's rows, so they are checked in the
+  current version (and for substitutes on its dates) only: a volunteer may have withdrawn
+  since an earlier version;
 - managers: ``managers`` (a known window), ``manager can manage``, ``manager whole window``,
   ``managers per window`` (on duty plus declared short = M(peak concurrent groups));
 - ``exceptions`` (substitutions: a service date, a duty of the version in force, the right
@@ -327,7 +330,7 @@ def _check_version(facts: _Facts, v: Version, label: str, current: bool, bad: _R
     present = _check_groups(facts, v, label, current, bad)
     groups = {g.id: g for g in v.groups}
     spans = _check_duties(facts, v, groups, present, label, bad)
-    _check_people(facts, spans, label, bad)
+    _check_people(facts, spans, label, current, bad)
     _check_managers(facts, v, groups, present, label, bad)
     return present, spans
 
@@ -437,8 +440,11 @@ def _duty_span(facts: _Facts, du, groups, present, label: str, bad: _Report) -> 
     return None
 
 
-def _check_people(facts: _Facts, spans: list[_Span], label: str, bad: _Report) -> None:
-    """Known volunteers, declared available, one place at a time, limits, double duty."""
+def _check_people(facts: _Facts, spans: list[_Span], label: str, current: bool,
+                  bad: _Report) -> None:
+    """Known staff, one place at a time, limits, double duty; volunteering, availability
+    and who may manage in the current version only (the instance holds today's, and a
+    person may have withdrawn since an earlier version)."""
     per_day: dict[tuple[str, str], list[_Span]] = defaultdict(list)
     for sp in spans:
         t = facts.staff.get(sp.staff)
@@ -446,7 +452,8 @@ def _check_people(facts: _Facts, spans: list[_Span], label: str, bad: _Report) -
             bad("staff", f"{label}unknown staff member {sp.staff} on duty {sp.day} "
                 f"{_fmt(sp.start)}")
             continue
-        _check_person_on_duty(facts, sp, label, bad)
+        if current:
+            _check_person_on_duty(facts, sp, label, bad)
         per_day[sp.staff, sp.day].append(sp)
     weekly: Counter = Counter()
     for (tid, d), day in sorted(per_day.items()):
@@ -562,7 +569,8 @@ def _apply_exceptions(facts: _Facts, plan: Plan, versions, ranges, dated, bad: _
         if sp.staff not in facts.staff:
             bad("staff", f"{where}unknown staff member {sp.staff}")
             continue
-        _check_person_on_duty(facts, sp, where, bad)
+        if when >= ranges[-1][0]:  # today's availability speaks for the current version
+            _check_person_on_duty(facts, sp, where, bad)
         _check_day(facts, sp.staff, [s for d, s in out if d == when and s.staff == sp.staff],
                    f"{where}{sp.staff} on {when}", _Dedup(bad))
         monday = when - timedelta(days=when.weekday())

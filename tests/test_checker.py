@@ -977,3 +977,30 @@ def test_a_manager_substitute_on_the_one_tuesday(fresh):
     assert rules_of(inst, plan) == {"availability"}  # M2 declared nothing in the files
     assert rules_of(with_teacher(spare(inst), "M2", can_manage=False), plan) == {
         "manager can manage"}
+
+
+def test_a_volunteer_who_withdrew_since_an_earlier_version(term2):
+    # U1 served in the first version and stopped volunteering from 09-15: C1 took over.
+    # Today's sheets say U1 does not volunteer; that speaks for the current version only.
+    inst, plan, fees, _ = versioned(term2)
+    d = next(d for d in plan.duties if d.staff == "U1")
+    plan.duties = [replace(x, staff="C1") if x is d else x for x in plan.duties]
+    figures(inst, plan, fees)
+    today = with_teacher(c1(inst, "afternoon"), "U1", volunteer=False)
+    today = with_rows(today, drop_rows=[("U1", "Tue", "after-upper")])
+    assert check_plan(today, plan) == []
+    plan.duties = [replace(x, staff="U1") if x.staff == "C1" else x for x in plan.duties]
+    figures(inst, plan, fees)
+    assert rules_of(today, plan) == {"volunteers only", "availability"}
+
+
+def test_a_substitute_of_an_earlier_version_is_not_judged_by_todays_rows(term2):
+    # C1 covered U2 on 09-08 (first version) and has stopped volunteering since
+    inst, plan, fees, _ = versioned(term2)
+    substitute(plan, when="2026-09-08", staff="C1", replaces="U2")
+    figures(inst, plan, fees)
+    today = with_teacher(inst, "C1", volunteer=False)
+    assert check_plan(today, plan) == []
+    plan.exceptions[0]["date"] = "2026-09-15"  # the same cover in the current version
+    figures(inst, plan, fees)
+    assert rules_of(today, plan) == {"volunteers only", "availability"}
