@@ -735,7 +735,9 @@ def _check_pay(facts: _Facts, plan: Plan, dated, bad: _Report) -> dict[str, Deci
         if "kind" in row:
             want["kind"], got["kind"] = facts.staff[tid].kind, row["kind"]
         if got != want:
-            bad("pay", f"{tid}: plan {got}, recomputed {want}")
+            diff = ", ".join(f"{k} {row.get(k)!r} (recomputed {want[k]})" for k in want
+                             if got[k] != want[k])
+            bad("pay", f"{tid}: {diff}")
     return amount
 
 
