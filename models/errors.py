@@ -1,7 +1,14 @@
-"""Problems found in input files, and the one exception type that carries them."""
+"""Problems found in input files, and the one exception type that carries them.
+
+A problem prints the value found (escaped with ``repr`` and cut to ``SHOWN_MAX`` characters,
+so a pasted document or a control character cannot flood or garble a terminal), except in
+private columns (names, priority, fee category, reduction: SPEC §7), where it is hidden.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+SHOWN_MAX = 60  # characters of a value printed in a message
 
 
 @dataclass(frozen=True)
@@ -28,7 +35,9 @@ class Problem:
             text += " (value hidden: private data)" + (
                 f" (expected {self.expected})" if self.expected else "")
         elif self.value is not None:
-            text += f" (found {self.value!r}"
+            shown = self.value if len(self.value) <= SHOWN_MAX else \
+                self.value[:SHOWN_MAX] + f"… ({len(self.value):,} characters)"
+            text += f" (found {shown!r}"
             text += f"; expected {self.expected})" if self.expected else ")"
         elif self.expected:
             text += f" (expected {self.expected})"
