@@ -78,9 +78,12 @@ HEADERS = {
 }
 
 
-def write_template(folder: str | Path, lang: str = "en") -> list[Path]:
-    """Write the template instance; refuses to overwrite existing files."""
+def write_template(folder: str | Path, lang: str = "en", force: bool = False) -> list[Path]:
+    """Write the template instance; refuses a non-empty folder unless ``force``, and never
+    overwrites an existing instance file."""
+    from afterschool.scheduler.reading.generate import refuse_non_empty
     folder = Path(folder)
+    refuse_non_empty(folder, force)
     students, teachers, avail = HEADERS[lang]
     files = {"school.toml": SCHOOL[lang], "students.csv": students, "teachers.csv": teachers,
              "availability.csv": avail}
