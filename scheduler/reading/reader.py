@@ -311,7 +311,7 @@ def _students(school: School, file: str, rows, problems: list[Problem]) -> list[
         elif red_text:
             problems.append(Problem(file, "reduction given but fee category is not 'reduced'; "
                                     "ignored", row=n, column="fee_reduction", value=red_text,
-                                    severity="warning"))
+                                    severity="warning", private=True))
         lunch = parse_yes(r.get("lunch", "")) if r.get("lunch", "").strip() else bool(
             taken.get("noon"))
         if lunch is None:
