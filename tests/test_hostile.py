@@ -9,7 +9,9 @@ byte-identical and nothing is written anywhere (``plan --out`` is refused before
 """
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
 from datetime import date
 from pathlib import Path
@@ -465,3 +467,64 @@ def test_hostile_command(tmp_path, monkeypatch, case):
         case(tmp_path, monkeypatch)
     else:
         case(tmp_path)
+
+
+# -- property: random Unicode in any text field is exit 0 or 2, never an internal error
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+STUDENT_FIELDS = ["id", "name", "grade", "class", "noon", "afternoon", "priority",
+                  "fee_category", "fee_reduction", "lunch", "status", "applied_on"]
+TEACHER_FIELDS = ["id", "name", "volunteer", "can_manage", "kind", "hourly_rate",
+                  "max_weekly_minutes", "classes", "allow_double"]
+AVAIL_FIELDS = ["teacher", "day", "session", "status"]
+TOML_FIELDS = ["school.name", "session.id", "session.name", "slot.name"]
+FIELDS = ([("students.csv", f) for f in STUDENT_FIELDS] +
+          [("teachers.csv", f) for f in TEACHER_FIELDS] +
+          [("availability.csv", f) for f in AVAIL_FIELDS] +
+          [("school.toml", f) for f in TOML_FIELDS])
+hostile_text = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(categories=["Cc", "Cf", "Zl", "Zp", "Nd", "No", "Lo",
+                                               "Sm", "Po"]), max_size=12),
+    st.sampled_from(["NaN", "1e309", "-0", "²", "Ｓ０００１", "../x", "=1+2", "13.8.2026",
+                     "\u202eT1", "9" * 40, "", " "]))
+
+
+def _csv_field(text: str) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow([text])
+    return buf.getvalue()
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
+@given(field=st.sampled_from(FIELDS), text=hostile_text)
+def test_random_unicode_in_any_field_is_exit_0_or_2(tmp_path_factory, field, text):
+    folder = base(tmp_path_factory.mktemp("u") / "school")
+    file, column = field
+    if file == "school.toml":
+        from afterschool.scheduler.reading.clean import toml_string
+        value = toml_string(text)
+        school = (SCHOOL + "[[sessions]]\nid = \"after-upper\"\nname = \"care\"\n"
+                  "grades = [3]\ndays = [\"Tue\"]\nstart = \"16:20\"\nend = \"17:20\"\n"
+                  "slots = [{ name = \"s\", start = \"16:20\", end = \"17:20\" }]\n")
+        key = {"school.name": ('name = "Test School"', f"name = {value}"),
+               "session.id": ('id = "after-upper"', f"id = {value}"),
+               "session.name": ('name = "care"', f"name = {value}"),
+               "slot.name": ('name = "s"', f"name = {value}")}[column]
+        (folder / file).write_text(school.replace(*key), encoding="utf-8")
+    else:
+        lines = (folder / file).read_text(encoding="utf-8").split("\n")
+        head = lines[0].split(",")
+        cells = next(csv.reader([lines[1]]))
+        cells[head.index(column)] = text
+        lines[1] = ",".join(_csv_field(c) for c in cells)
+        (folder / file).write_text("\n".join(lines), encoding="utf-8")
+    before = digest(folder)
+    r = CliRunner().invoke(main, ["validate", str(folder)])
+    _clean_run(r)
+    assert r.exit_code in (0, 2), (field, text, r.output[-500:])
+    assert digest(folder) == before

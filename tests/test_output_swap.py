@@ -186,10 +186,19 @@ def test_roster_files_stay_inside_out(tmp_path):
     assert all(p.is_file() and p.suffix == ".ics" and not p.name.startswith(".")
                for p in files)
     assert not (tmp_path / "escaped.ics").exists() and not Path("/abs").exists()
+    data["duties"][0]["staff"] = "T1\nBEGIN:VEVENT"  # cannot come from the reader
+    hacked.write_text(json.dumps(data), encoding="utf-8")
+    r = run("roster", hacked, "--all", "--out", tmp_path / "x", "--format", "ics")
+    assert r.exit_code == 2 and "hacked.json, column '/duties/0/staff': control character" \
+        in r.stderr and not (tmp_path / "x").exists()
+    data["duties"][0]["staff"] = "T1"
+    hacked.write_text(json.dumps(data), encoding="utf-8")
+    before = set(tmp_path.rglob("*"))
     r = run("roster", hacked, "--teacher", "../../../escaped", "--out", out, "--format", "csv")
-    assert r.exit_code == 0 and all(Path(p).parent == out for p in
-                                    [tmp_path / "deep" / "rosters" / f.name
-                                     for f in out.iterdir()])
+    new = set(tmp_path.rglob("*")) - before
+    assert r.exit_code == 0 and len(new) == 1
+    made, = new
+    assert made.parent == out and made.suffix == ".csv" and made.name.startswith("roster-")
 
 
 # -- the output set as one unit
@@ -342,3 +351,33 @@ def test_kill_during_the_swap_leaves_old_or_new_set(tmp_path, sig, point, fallba
     # the next run cleans whatever a SIGKILL left beside --out
     assert run("plan", folder, "--out", out, "--skip", "charts").exit_code == 0
     assert siblings(out) == [] and any(k.startswith("rosters/") for k in digest(out))
+
+
+@pytest.fixture(scope="module")
+def tiny_plan(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tp")
+    folder = write_instance(root / "s", students=students_rows(10), teachers=T1,
+                            availability=A1)
+    assert run("plan", folder, "--out", root / "p", "--skip", "all").exit_code == 0
+    return json.loads((root / "p" / "plan.json").read_text(encoding="utf-8"))
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ids=st.lists(st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")),
+                            min_size=1, max_size=60), min_size=1, max_size=4, unique=True))
+def test_every_written_path_is_inside_out(tmp_path_factory, tiny_plan, ids):
+    from afterschool.models.plan import Plan
+    from afterschool.scheduler.handouts.bundle import write_rosters
+    data = dict(tiny_plan)
+    data["duties"] = [dict(tiny_plan["duties"][0], staff=sid) for sid in ids]
+    root = tmp_path_factory.mktemp("w")
+    out = root / "out"
+    paths = write_rosters(Plan.from_dict(data), ids, "ics", out, "en")
+    paths += write_rosters(Plan.from_dict(data), ids[:1], "csv", out, "en",
+                           f"roster-{ids[0]}")
+    for p in paths:
+        assert p.resolve().parent == out.resolve(), p
+    assert sorted(p.name for p in root.rglob("*") if p.is_file()) == \
+        sorted(p.name for p in paths)
+    assert len({p.name for p in paths}) == len(ids) + 1  # distinct ids, distinct files
