@@ -528,3 +528,20 @@ def test_random_unicode_in_any_field_is_exit_0_or_2(tmp_path_factory, field, tex
     _clean_run(r)
     assert r.exit_code in (0, 2), (field, text, r.output[-500:])
     assert digest(folder) == before
+
+
+def test_out_is_the_current_folder(tmp_path, monkeypatch):
+    folder = base(tmp_path / "school")
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / "keep.txt").write_text("x")
+    monkeypatch.chdir(here)
+    r = CliRunner().invoke(main, ["plan", str(folder), "--out", ".", "--force"])
+    _clean_run(r)
+    assert r.exit_code == 2 and "is the current folder or holds it" in r.stderr
+    for out in (str(tmp_path), "/"):  # these hold the instance too: either reason will do
+        r = CliRunner().invoke(main, ["plan", str(folder), "--out", out, "--force"])
+        _clean_run(r)
+        assert r.exit_code == 2 and ("holds the instance" in r.stderr or
+                                     "is the current folder or holds it" in r.stderr), out
+    assert (here / "keep.txt").read_text() == "x"

@@ -48,6 +48,11 @@ def check_out_dir(out: Path, instance: Path, force: bool) -> None:
                                   "choose a folder of its own (inputs are never written)")])
     if out.exists() and not out.is_dir():
         raise InputError([Problem("--out", f"{out} is a file, not a folder")])
+    cwd = Path.cwd().resolve()
+    if out.resolve() == cwd or out.resolve() in cwd.parents:
+        raise InputError([Problem("--out", f"--out {out} is the current folder or holds it; "
+                                  "the outputs replace the whole folder, so choose a folder "
+                                  "of their own such as plan-out")])
     if out.exists() and any(out.iterdir()) and not (out / MARKER).exists() and not force:
         raise InputError([Problem("--out", f"{out} is not empty and was not written by "
                                   "afterschool; choose another --out or add --force")])
