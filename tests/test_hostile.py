@@ -373,8 +373,10 @@ def case_generate_over_instance(tmp_path):
 def case_init_over_instance(tmp_path):
     folder = base(tmp_path / "school")
     before = digest(folder)
-    r = CliRunner().invoke(main, ["init", str(folder)])
-    assert r.exit_code == 2 and "not empty" in r.stderr and digest(folder) == before
+    for force in ([], ["--force"]):  # a template never replaces a school's files
+        r = CliRunner().invoke(main, ["init", str(folder), *force])
+        assert r.exit_code == 2 and "already has school.toml, students.csv, teachers.csv, " \
+            "availability.csv" in r.stderr and digest(folder) == before
 
 
 def case_init_non_empty_folder(tmp_path):
@@ -545,3 +547,13 @@ def test_out_is_the_current_folder(tmp_path, monkeypatch):
         assert r.exit_code == 2 and ("holds the instance" in r.stderr or
                                      "is the current folder or holds it" in r.stderr), out
     assert (here / "keep.txt").read_text() == "x"
+
+
+def test_warnings_keep_the_row(tmp_path):
+    # two warnings on row 12 (same child as row 2; a reduction without the category):
+    # the row is still read, so validate counts 10 + 1 = 11 enrolled students
+    folder = base(tmp_path / "school")
+    student(sid="S0099", name="Kid1", red="5.00")(folder)
+    r = CliRunner().invoke(main, ["validate", str(folder)])
+    assert r.exit_code == 0 and "11 students (11 enrolled" in r.stdout
+    assert "same name, class and sign-up as row 2" in r.stderr

@@ -234,6 +234,11 @@ def _reporter(problems: list[Problem], file: str, row: int, private=frozenset())
     return err
 
 
+def _errors_since(problems: list[Problem], start: int) -> bool:
+    """True when a problem recorded from ``start`` on is an error (warnings keep the row)."""
+    return any(p.severity == "error" for p in problems[start:])
+
+
 def _no_rows(file: str, rows, what: str, problems: list[Problem]) -> None:
     if not rows and not any(p.file == file and p.severity == "error" for p in problems):
         problems.append(Problem(file, f"no {what} listed: the table has only its header",
@@ -331,7 +336,7 @@ def _students(school: School, file: str, rows, problems: list[Problem]) -> list[
             elif applied_on is None:
                 err("applied_on", "not a date", r["applied_on"], "YYYY-MM-DD or 2026年8月13日 "
                     "(year first; 13.8.2026 is ambiguous)")
-        if len(problems) == bad:
+        if not _errors_since(problems, bad):
             out.append(Student(sid, r["name"], grade, klass, taken["noon"], taken["afternoon"],
                                tuple(priority), fee_cat, reduction, bool(lunch), status,
                                applied_on))
@@ -423,7 +428,7 @@ def _teachers(file: str, rows, problems: list[Problem]) -> list[Teacher]:
                 err("classes", "unknown class format", word, "grade-number such as 3-2")
             else:
                 classes.append(k)
-        if len(problems) == bad:
+        if not _errors_since(problems, bad):
             out.append(Teacher(tid, r["name"], bool(flags["volunteer"]),
                                bool(flags["can_manage"]), kind, rate, weekly, tuple(classes),
                                bool(flags["allow_double"])))
@@ -454,7 +459,7 @@ def _availability(school: School, teachers: list[Teacher], named: set[str], file
         status = _pick("availability", r["status"])
         if status is None:
             err("status", "unknown status", r["status"], "available, preferred or unavailable")
-        if len(problems) > bad or teacher is None:
+        if _errors_since(problems, bad) or teacher is None:
             continue
         key = (teacher.id, day, sid)
         if key in seen:
