@@ -43,6 +43,10 @@ def clean_text(text: object, limit: int = LABEL_MAX) -> tuple[str, list[str]]:
     """The normalised text and the problems found (messages without the value)."""
     text = "" if text is None else str(text)
     problems: list[str] = []
+    if len(text) > 4 * limit + 1000:  # a pasted document: no need to look at every character
+        problems.append(f"too long: {len(text):,} characters, at most {limit}")
+        text, _ = clean_text(text[:4 * limit], limit)
+        return text[:limit], problems
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
     bad = sorted({ch for ch in text if _bad_char(ch)})

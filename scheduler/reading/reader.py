@@ -7,7 +7,15 @@ the TOML: ``term.start``), ``students``, ``teachers`` and ``availability`` (Chin
 Output: ``models.Instance``; or ``InputError`` carrying **all** problems, each naming file, row
 (as Excel shows it, header = 1), column, the value found and what was expected.
 
-Rules checked here: duplicate ids; grade and class format, class agreeing with grade; weekdays
+Every cell passes the normalisation layer (``clean``: NFKC, format characters removed,
+control characters refused, length caps, the id alphabet) in ``tables.table_from_rows``
+before anything here reads it; ``school.toml`` strings pass it in ``school_config``. Files
+that are folders, too large (``clean.MAX_FILE_BYTES``) or too long (``clean.MAX_ROWS``) are
+refused up front; workbooks are read read-only within their used range.
+
+Rules checked here: duplicate ids (compared ignoring case and width); the same child under
+two ids (a warning); numbers finite and in range (rates, amounts, weekly minutes); dates ISO
+or ``2026年8月13日``; a term with no service date; grade and class format, class agreeing with grade; weekdays
 on which the session does not run; unknown priority, fee category, status; reduction missing,
 negative or over 100 %; availability naming an unknown teacher, day or session (or duty
 window), or repeated; everything ``school_config`` checks in ``school.toml``. Warnings (not

@@ -2,7 +2,10 @@
 
 Every value of SPEC §2–§6 has a default; a minimal file names the school and the term.
 Unknown keys are errors with a "did you mean" hint. Problems carry the line of the key in
-the file where it can be found.
+the file where it can be found. Every string passes ``clean.clean_text`` first (control
+characters refused, school/session/slot names at most 100 characters, session ids by the id
+alphabet, at most 32). Numbers are range-checked (``_RANGES``, ``_MONEY``); session grades
+lie in 1–6; ``group_cap`` above 45 needs ``allow_above_standard = true`` and then warns.
 """
 from __future__ import annotations
 

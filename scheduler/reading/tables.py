@@ -5,6 +5,10 @@ file in UTF-8, UTF-8 with BOM, GB18030 or UTF-16 tab-separated text, or of one s
 ``.xlsx`` workbook (through openpyxl). Blank rows are skipped but keep their numbers.
 ``COLUMNS`` maps the Chinese and English header names a school's sheet would have to the
 canonical column names of SPEC §8; the ``parse_*`` helpers read one cell's vocabulary.
+Every cell goes through ``clean_cell`` (the normalisation layer of ``clean``) in
+``table_from_rows``; problems in ``PRIVATE`` columns hide their value. Workbook sheets are
+streamed read-only within the header's width, and non-blank rows come back with their Excel
+row numbers.
 """
 from __future__ import annotations
 
