@@ -381,3 +381,13 @@ def test_every_written_path_is_inside_out(tmp_path_factory, tiny_plan, ids):
     assert sorted(p.name for p in root.rglob("*") if p.is_file()) == \
         sorted(p.name for p in paths)
     assert len({p.name for p in paths}) == len(ids) + 1  # distinct ids, distinct files
+
+
+def test_the_swapped_folder_keeps_its_permissions(tmp_path):
+    folder = write_instance(tmp_path / "s", students=students_rows(10), teachers=T1,
+                            availability=A1)
+    out = tmp_path / "o"
+    assert run("plan", folder, "--out", out, "--skip", "all").exit_code == 0
+    os.chmod(out, 0o750)
+    assert run("plan", folder, "--out", out, "--skip", "all").exit_code == 0
+    assert out.stat().st_mode & 0o7777 == 0o750 and siblings(out) == []

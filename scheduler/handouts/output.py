@@ -163,7 +163,6 @@ def swapped_folder(out: Path, keep: Callable[[str], bool] = lambda rel: False):
     sweep_leftovers(out)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-{os.getpid()}-", dir=parent))
     mode = (out.stat().st_mode & 0o7777) if out.is_dir() else (0o777 & ~_umask())
-    os.chmod(stage, mode)
     previous = None
     if threading.current_thread() is threading.main_thread():
         def terminated(signum, frame):
@@ -175,6 +174,7 @@ def swapped_folder(out: Path, keep: Callable[[str], bool] = lambda rel: False):
         if out.is_dir():
             _carry(out, stage, keep)
         yield stage
+        os.chmod(stage, mode)  # the new folder keeps the old one's permissions
         _hook("staged")
         if not out.exists():
             os.rename(stage, out)
