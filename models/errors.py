@@ -29,7 +29,8 @@ class Problem:
         if self.row is not None:
             where += f", row {self.row}"
         if self.column:
-            where += f", column '{self.column}'"
+            col = self.column if self.column.isprintable() else repr(self.column)[1:-1]
+            where += f", column '{col[:SHOWN_MAX]}'"
         text = f"{where}: {self.message}"
         if self.value is not None and self.private:
             text += " (value hidden: private data)" + (

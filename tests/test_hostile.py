@@ -120,6 +120,8 @@ CASES = [
     ("escape in a slot name", session(slots='[{ name = "a\\u001b[31m", start = "16:20", '
                                             'end = "17:20" }]'), 2,
      ["column 'sessions.name': control character(s) U+001B"]),
+    ("control character in a TOML key", toml(extra='[rules]\n"cap\\u0007x" = 1\n'), 2,
+     ["column 'rules.cap\\x07x': unknown key"]),
     # -- length caps
     ("id of 33 characters", student(sid="S" + "1" * 32), 2,
      ["row 12, column 'id': too long: 33 characters, at most 32"]),
