@@ -199,3 +199,9 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def staged_folder(folder: Path):
+    """The earlier interface: stage, then merge into ``folder`` keeping every file already
+    there. Now the same one-unit swap as ``swapped_folder``, with all old files carried."""
+    return swapped_folder(folder, keep=lambda rel: not rel.startswith(".staging-"))
