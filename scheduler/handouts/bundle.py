@@ -82,8 +82,9 @@ def _check_writable(out: Path) -> None:
 
 
 def _ours(out: Path) -> set[str] | None:
-    """Files an earlier run listed in the marker; None when the folder is not ours or the
-    marker predates the list (then every file there is treated as ours)."""
+    """Files an earlier run listed in the marker (the marker included); an empty set when
+    the marker predates the list (then every file there is treated as ours); None when no
+    marker can be read (then every file is somebody else's)."""
     try:
         lines = (out / MARKER).read_text(encoding="utf-8").splitlines()
     except OSError:
