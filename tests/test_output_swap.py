@@ -391,3 +391,37 @@ def test_the_swapped_folder_keeps_its_permissions(tmp_path):
     os.chmod(out, 0o750)
     assert run("plan", folder, "--out", out, "--skip", "all").exit_code == 0
     assert out.stat().st_mode & 0o7777 == 0o750 and siblings(out) == []
+
+
+name_text = st.one_of(
+    st.sampled_from(list("=+-@")).flatmap(lambda c: st.text(min_size=1, max_size=20)
+                                          .map(lambda t: c + t)),
+    st.text(min_size=1, max_size=30))
+
+
+@settings(max_examples=6, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(names=st.lists(name_text, min_size=3, max_size=3), staff=name_text)
+def test_planned_outputs_are_neutral_for_random_names(tmp_path_factory, names, staff):
+    root = tmp_path_factory.mktemp("pn")
+    rows = io.StringIO()
+    w = csv.writer(rows, lineterminator="\n")
+    for i, n in enumerate(names, start=1):
+        w.writerow([f"S{i}", n, 3, "3-1", "", "Tue", "", "normal", "", "", "enrolled", ""])
+    t = io.StringIO()
+    csv.writer(t, lineterminator="\n").writerow(["T1", staff, "yes", "yes", "staff", "", "",
+                                                 "3-1", "no"])
+    folder = write_instance(root / "s", students=rows.getvalue(), teachers=t.getvalue(),
+                            availability=A1)
+    out = root / "o"
+    r = run("plan", folder, "--out", out, "--skip", "charts")
+    assert r.exit_code in (0, 2), r.output  # 2: a name the reader refuses (blank, too long)
+    assert "Traceback" not in r.output and "internal error" not in r.output
+    if r.exit_code == 0:
+        files = [p for p in root.rglob("*") if p.is_file()]
+        assert all(p.resolve().is_relative_to(out) or p.resolve().is_relative_to(folder)
+                   for p in files)
+        for where, value, kind in all_cells(out):
+            assert kind != "f" and safe.is_neutral(value), (where, value)
+    else:
+        assert not out.exists()
