@@ -6,7 +6,8 @@ string is treated as hostile. ``clean_text`` applies, in this order:
 1. Unicode NFKC (full-width ``Ｓ９００１`` -> ``S9001``, ``²`` -> ``2``, compatibility forms);
 2. removal of format characters (Unicode category Cf: zero-width spaces and joiners, bidi
    embeddings, overrides and isolates, the BOM, soft hyphens);
-3. leading and trailing white space stripped;
+3. leading and trailing white space stripped (a line break or tab at either end of a cell,
+   as Excel copies leave them, is trimmed like a space);
 4. a problem for any remaining control character (category Cc, line and paragraph
    separators, surrogates, non-characters): NUL, VT, ``\\x01``, a newline inside a quoted
    name. The cleaned value drops them so that later checks see plain text;

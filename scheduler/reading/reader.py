@@ -372,7 +372,10 @@ def _reduction(text: str, err) -> Reduction | None:
     except InvalidOperation:
         err("not a reduction", "a percentage (50%) or an amount (30.00)")
         return None
-    if not amount.is_finite() or amount < 0:
+    if not amount.is_finite():
+        err("not a reduction", "a percentage (50%) or an amount (30.00)")
+        return None
+    if amount < 0:
         err("reduction must not be negative", "an amount of 0 or more")
         return None
     if amount > MONEY_MAX:
