@@ -270,7 +270,8 @@ def _students(school: School, file: str, rows, problems: list[Problem]) -> list[
                 "ignoring case and width)", sid, "a unique id")
         else:
             seen[key] = (n, r["class"])
-        child = (r["name"].casefold(), r["class"], r["noon"], r["afternoon"])
+        child = (r["name"].casefold(), parse_class(r["class"], parse_grade(r["grade"])),
+                 tuple(parse_days(r["noon"])[0]), tuple(parse_days(r["afternoon"])[0]))
         if r["name"] and child in children:
             problems.append(Problem(file, f"same name, class and sign-up as row "
                                     f"{children[child][0]} (id {children[child][1]}): the same "
