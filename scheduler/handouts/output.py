@@ -135,13 +135,21 @@ def _hook(point: str) -> None:
 
 
 def _carry(old: Path, new: Path, keep: Callable[[str], bool]) -> None:
-    """Hard-link (or copy) into ``new`` the files of ``old`` that ``keep`` names."""
-    for src in sorted(old.rglob("*")):
+    """Hard-link (or copy) into ``new`` the files of ``old`` that ``keep`` names; symbolic
+    links are carried as links (never followed); empty folders are not carried."""
+    found = []
+    for top, dirs, files in os.walk(old, followlinks=False):
+        found += [Path(top) / n for n in files]
+        found += [Path(top) / d for d in dirs if (Path(top) / d).is_symlink()]
+    for src in sorted(found):
         rel = src.relative_to(old).as_posix()
-        if src.is_symlink() or not src.is_file() or not keep(rel):
+        if not (src.is_symlink() or src.is_file()) or not keep(rel):
             continue
         dest = new / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_symlink():
+            os.symlink(os.readlink(src), dest)
+            continue
         try:
             os.link(src, dest)
         except OSError:
