@@ -427,7 +427,6 @@ def case_generate_name_with_quote_plans(tmp_path):
 
 
 def case_out_read_only_before_solving(tmp_path, monkeypatch):
-    import afterschool.scheduler.handouts.bundle as bundle
     import afterschool.scheduler.planning.solve as solve
     folder = base(tmp_path / "school")
     out = tmp_path / "ro"
