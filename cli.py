@@ -84,14 +84,15 @@ def main(verbose: bool) -> None:
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en",
               help="Language of the column headers (zh: 学号, 姓名, …).")
+@click.option("--force", is_flag=True, help="Write into a non-empty folder.")
 @handles_errors
-def init(folder: str, lang: str) -> None:
+def init(folder: str, lang: str, force: bool) -> None:
     """Write a commented template instance into FOLDER for a school to fill in.
 
     Example: afterschool init my-school --lang zh
     """
     from afterschool.scheduler.reading.template import write_template
-    for p in write_template(folder, lang):
+    for p in write_template(folder, lang, force):
         click.echo(f"wrote {p}")
     click.echo(f"next: fill in the files, then run: afterschool validate {folder}")
 
@@ -106,16 +107,20 @@ def init(folder: str, lang: str) -> None:
               help="Staff members (default: about one per 20 students).")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--name", default="示例小学", show_default=True, help="School name.")
+@click.option("--force", is_flag=True,
+              help="Overwrite the instance files of a non-empty FOLDER.")
 @handles_errors
 def generate(folder: str, n_students: int, n_classes: int | None, n_teachers: int | None,
-             seed: int, name: str) -> None:
+             seed: int, name: str, force: bool) -> None:
     """Write a realistic synthetic school into FOLDER (same seed, same bytes).
+
+    A non-empty FOLDER (an existing school?) is refused unless --force.
 
     Example: afterschool generate big-school --students 3000 --teachers 150 --seed 7
     """
     from afterschool.scheduler.reading.generate import generate_school, write_school
     files = generate_school(n_students, n_classes, n_teachers, seed, name)
-    for p in write_school(folder, files):
+    for p in write_school(folder, files, force):
         click.echo(f"wrote {p}")
 
 

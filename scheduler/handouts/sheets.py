@@ -5,6 +5,8 @@ which Excel opens with Chinese intact) and ``name.xlsx`` (every sheet: frozen he
 widths, a bold totals row, landscape fit to width for printing).
 A sheet is (title, rows, columns, totals): ``totals`` names the columns summed in the last
 row; money columns are strings with two decimals and are summed exactly as ``Decimal``.
+Every text cell, headers included, passes ``safe.neutralise`` on its way into a CSV or XLSX
+file (no formula reaches a spreadsheet); sheet titles pass ``safe.sheet_title``.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from afterschool.scheduler.handouts.output import write_atomic, write_text
+from afterschool.scheduler.handouts.safe import neutralise, sheet_title
 
 Sheet = tuple[str, list[dict], list[str], list[str]]
 
@@ -44,18 +47,18 @@ def _cell(value):
         except ArithmeticError:
             pass
     if isinstance(value, (dict, list, tuple)):
-        return " ".join(f"{k}:{v}" for k, v in value.items()) if isinstance(value, dict) \
-            else " ".join(map(str, value))
-    return value
+        return neutralise(" ".join(f"{k}:{v}" for k, v in value.items())
+                          if isinstance(value, dict) else " ".join(map(str, value)))
+    return neutralise(value)
 
 
 def csv_text(rows: list[dict], columns: list[str]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
+    w.writerow([neutralise(c) for c in columns])
     for r in rows:
-        w.writerow([_cell(r.get(c, "")) if isinstance(r.get(c), (dict, list)) else r.get(c, "")
-                    for c in columns])
+        w.writerow([_cell(r.get(c, "")) if isinstance(r.get(c), (dict, list)) else
+                    neutralise(r.get(c, "")) for c in columns])
     return buf.getvalue()
 
 
@@ -77,7 +80,7 @@ def write_tables(folder: Path, name: str, sheets: list[Sheet],
 def fill_sheet(ws, rows: list[dict], columns: list[str], totals: list[str],
                headers: list[str] | None = None, total_label: str = "total") -> None:
     """Header (bold, frozen), rows, a bold totals row, widths, landscape fit to width."""
-    ws.append(headers or columns)
+    ws.append([neutralise(h) for h in headers or columns])
     for r in with_totals(rows, columns, totals, total_label):
         ws.append([_cell(r.get(c, "")) for c in columns])
     for cell in ws[1]:
@@ -101,7 +104,9 @@ def workbook(sheets: list[Sheet], header_words: dict[str, str] | None = None,
     """One sheet per table; ``header_words`` translates column names for the header row."""
     wb = Workbook()
     wb.remove(wb.active)
+    taken: set[str] = set()
     for title, rows, columns, totals in sheets:
         headers = [header_words.get(c, c) for c in columns] if header_words else None
-        fill_sheet(wb.create_sheet(title[:31]), rows, columns, totals, headers, total_label)
+        fill_sheet(wb.create_sheet(sheet_title(title, taken)), rows, columns, totals, headers,
+                   total_label)
     return wb
