@@ -2,7 +2,8 @@
 
 - ``neutralise(value)``: a text cell that a spreadsheet would run as a formula (it begins
   with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return: the OWASP CSV-injection rule)
-  gets a leading ``'``; characters that XLSX cannot hold are dropped. Numbers stay numbers,
+  gets a leading ``'``; characters that XLSX cannot hold are dropped; a carriage return
+  inside the text becomes a line feed (which CSV quotes), so no cell starts a new row. Numbers stay numbers,
   and so does text that is a plain signed decimal (``-3.00``: a balance, not a formula).
   ``sheets.py`` calls it for every CSV and XLSX cell, headers included; it is the one
   chokepoint, so masked names (``=*2``) are neutralised too.
@@ -39,15 +40,17 @@ def neutralise(value):
         return value
     value = _XLSX_ILLEGAL.sub("", value)
     if value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
+        value = "'" + value
+    # a bare CR is a row break to a CSV reader (and csv does not quote it): the text after
+    # it would start a new row, and could start a formula there
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def is_neutral(value) -> bool:
     """True when ``value`` is not text, or text that no spreadsheet runs as a formula."""
     return not isinstance(value, str) or ((not value.startswith(FORMULA_START) or
                                            bool(_PLAIN_NUMBER.fullmatch(value))) and
-                                          not _XLSX_ILLEGAL.search(value))
+                                          not _XLSX_ILLEGAL.search(value) and "\r" not in value)
 
 
 def safe_file_name(text: str) -> str:
