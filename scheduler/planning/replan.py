@@ -178,7 +178,7 @@ def _fresh_ids(previous: Plan, sid: str, count: int) -> list[str]:
     return out
 
 
-def _situation(inst: Instance, previous: Plan, pin: str) -> tuple[list[SessionPart], dict]:
+def _situation(inst: Instance, previous: Plan) -> tuple[list[SessionPart], dict]:
     """Per session: old groups, keep units, pools, new group ids; and who is named."""
     school, cap = inst.school, inst.school.rules.group_cap
     by_id = {s.id: s for s in inst.students}
@@ -219,8 +219,7 @@ def _situation(inst: Instance, previous: Plan, pin: str) -> tuple[list[SessionPa
         over_cap = {g.id for g in old for d in s.days if sum(
             1 for x in g.students if x in takers and d in by_id[x].days(s.signup)) > cap}
         for i, u in enumerate(unit_list):
-            if pin != "groups" or u.group in over_cap:
-                pools.setdefault((u.klass, u.days), Pool(u.klass, u.days)).units.append(i)
+            pools.setdefault((u.klass, u.days), Pool(u.klass, u.days)).units.append(i)
         free = defaultdict(int)
         for p in pools.values():
             for d in p.days:
@@ -386,25 +385,34 @@ def greedy_start(inst: Instance, parts: list[SessionPart], posts: Posts, previou
         holds = defaultdict(set)
         for u in part.units:
             holds[u.group].add(u.klass)
-        for j, p in enumerate(part.pools):
+        grades = defaultdict(set)
+        for u in part.units:
+            grades[u.group].add(class_key(u.klass)[0])
+        # the pools present most days first (hardest to seat); each chunk where it opens
+        # fewest new group-days, then where its class already is, then its grade
+        order = sorted(range(len(part.pools)), key=lambda j: (-len(part.pools[j].days), j))
+        for j in order:
+            p = part.pools[j]
             for h in p.candidates:
                 x[sid, j, h] = 0
-            order = sorted(p.candidates, key=lambda h: (
-                h in part.new_groups, p.klass not in holds[h],
-                not any(load[h, d] for d in p.days), part.groups.index(h)))
             left = len(p.named) + sum(len(part.units[i].students) - keep[sid, i]
                                       for i in p.units)
-            for h in order:
-                room = min(cap - load[h, d] for d in p.days)
-                n = min(room, left)
-                if n > 0:
-                    x[sid, j, h] += n
-                    left -= n
-                    holds[h].add(p.klass)
-                    for d in p.days:
-                        load[h, d] += n
-                if not left:
-                    break
+            while left:
+                room = {h: min(cap - load[h, d] for d in p.days) for h in p.candidates}
+                fits = [h for h in p.candidates if room[h] > 0]
+                if not fits:
+                    raise RuntimeError("internal error: no seat for a pool in the start")
+                h = min(fits, key=lambda h: (
+                    sum(1 for d in p.days if not load[h, d]), h in part.new_groups,
+                    p.klass not in holds[h], class_key(p.klass)[0] not in grades[h],
+                    part.groups.index(h)))
+                n = min(room[h], left)
+                x[sid, j, h] += n
+                left -= n
+                holds[h].add(p.klass)
+                grades[h].add(class_key(p.klass)[0])
+                for d in p.days:
+                    load[h, d] += n
         for (g, d), n in load.items():
             present[g, d] = int(n > 0)
     state = _PersonState(inst)
@@ -473,6 +481,7 @@ class ReplanModel:
 
     def __init__(self, inst: Instance, parts: list[SessionPart], posts: Posts, pin: str):
         self.inst, self.parts, self.posts, self.pin = inst, parts, posts, pin
+        self.fixable: list[tuple[int, int]] = []  # (keep variable index, its unit's size)
         self.m = cp_model.CpModel()
         self.keep, self.x, self.a = {}, {}, {}
         self.v, self.mv, self.short, self.kept, self.need = {}, {}, {}, {}, {}
@@ -499,8 +508,9 @@ class ReplanModel:
             load = defaultdict(list)
             for i, u in enumerate(part.units):
                 n = len(u.students)
-                fixed = self.pin == "groups" and u.group not in part.over_cap
-                var = m.new_int_var(n if fixed else 0, n, f"keep_{sid}_{i}")
+                var = m.new_int_var(0, n, f"keep_{sid}_{i}")
+                if u.group not in part.over_cap:
+                    self.fixable.append((var.index, n))
                 self.keep[sid, i] = var
                 self.terms["moves"].append((1, n - var))
                 self.bounds["moves"] += n
@@ -678,6 +688,14 @@ class ReplanModel:
             self.bounds["changes"] += 1
             self.terms["changes"].append((1, 1 - self.mv[t, d, w]) if (t, d, w) in self.mv
                                          else (1, 1))
+
+    def fix_groups(self, on: bool) -> None:
+        """Pin groups (every continuing student stays, but where a group is over the cap)
+        or release them, by the keep variables' domains: the same model serves both."""
+        for index, n in self.fixable:
+            domain = self.m.proto.variables[index].domain
+            domain[0] = n if on else 0
+            domain[1] = n
 
     def add_pins(self) -> None:
         """``--pin duties``: pinned people keep every previous duty whose group is present,
@@ -913,10 +931,11 @@ def replan(inst: Instance, previous: Plan, start: date, *, pin: str = "none",
     check_replan_input(inst, previous, start)
     opts = SolveOptions(time_limit=time_limit, seed=seed, workers=1, log=log)
     with interruptible(opts):
-        run = _run(inst, previous, pin, opts)
+        run, free = _run(inst, previous, pin, opts)
         cost = None
+        if pin == "duties":
+            free, _ = _run(inst, previous, "none", opts)
         if pin != "none":
-            free = _run(inst, previous, "none", opts)
             cost = _pin_cost(run, free)
     return _assemble(inst, previous, start, pin, run, cost, opts, time.process_time() - t0)
 
@@ -932,24 +951,43 @@ class _Run:
     moves: int
 
 
-def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions) -> _Run:
-    parts, named = _situation(inst, previous, pin)
+def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions
+         ) -> tuple[_Run, _Run | None]:
+    """Two searches on one model: first with every continuing student in place (small and
+    quick, from the greedy start), then with moves allowed, from the first answer, so the
+    second can only be better. ``pin groups`` keeps the first (the second is what the pin
+    costs); otherwise the second is the answer (the first is not returned)."""
+    parts, named = _situation(inst, previous)
     posts = _posts(inst, previous, parts, pin)
     start = greedy_start(inst, parts, posts, previous)
     model = ReplanModel(inst, parts, posts, pin)
     model.build()
+    objective = model.objective()
+    budget = opts.time_limit * DET_PER_SECOND / 2
     model.hint(start)
-    res = solve_phase(model.m, model.objective(), f"re-plan (pin {pin})", opts,
-                      opts.time_limit * DET_PER_SECOND)
-    if res.status == "INFEASIBLE" and pin == "duties":
+    model.fix_groups(True)
+    first = solve_phase(model.m, objective, "re-plan, groups kept", opts, budget)
+    if first.status == "INFEASIBLE" and pin == "duties":
         raise InputError([Problem("--pin", "the pinned duties cannot all be kept with the "
                                   "edited groups and limits; re-plan without --pin duties")])
-    vals = model.values(res.solver) if res.has_solution else start
-    status = res.status if res.has_solution else "FEASIBLE"
+    vals = model.values(first.solver) if first.has_solution else start
+    kept_run = _outcome(inst, previous, parts, named, posts, vals, first)
+    model.fix_groups(False)
+    model.m.clear_hints()
+    model.hint(vals)
+    second = solve_phase(model.m, objective, "re-plan, moves allowed", opts, budget)
+    moved_run = _outcome(inst, previous, parts, named, posts,
+                         model.values(second.solver) if second.has_solution else vals,
+                         second if second.has_solution else first)
+    return (kept_run, moved_run) if pin == "groups" else (moved_run, None)
+
+
+def _outcome(inst, previous, parts, named, posts, vals: Values, res) -> _Run:
     decoded = decode(inst, previous, parts, posts, vals)
     now = {(x, g.session): g.id for g in decoded.groups for x in g.students}
     moves = sum(1 for p in parts for u in p.units for x in u.students
                 if now.get((x, p.session.id)) != u.group)
+    status = res.status if res.has_solution else "FEASIBLE"
     return _Run(parts, named, posts, decoded, status, res.as_dict(), moves)
 
 
