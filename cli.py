@@ -544,7 +544,7 @@ def staffing(n: int | None, c: int | None, as_json: bool) -> None:
 @click.option("--pin", type=click.Choice(["none", "groups", "duties"]), default="none",
               show_default=True, help="Forbid moving continuing students (groups) or "
               "changing the duties of people still available (duties).")
-@click.option("--time-limit", type=click.FloatRange(0.1), default=3.0, show_default=True,
+@click.option("--time-limit", type=click.FloatRange(0.1), default=2.0, show_default=True,
               help="Search budget, about wall seconds; deterministic.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--force", is_flag=True, help="Write into a non-empty folder not made by us.")

@@ -106,7 +106,7 @@ def main() -> None:
     ap.add_argument("--teachers", type=int, default=150)
     ap.add_argument("--from", dest="start", default="2026-11-10")
     ap.add_argument("--churn", type=float, default=0.05)
-    ap.add_argument("--time-limit", type=float, default=3.0)
+    ap.add_argument("--time-limit", type=float, default=2.0)
     ap.add_argument("--plan-time-limit", type=float, default=7.0)
     ap.add_argument("--no-fresh", action="store_true")
     args = ap.parse_args()

@@ -48,6 +48,7 @@ exists, so there is always a plan.
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections import defaultdict
@@ -232,7 +233,7 @@ def _situation(inst: Instance, previous: Plan) -> tuple[list[SessionPart], dict]
         extra = math.ceil(max(free.values(), default=0) / cap)
         new_ids = _fresh_ids(previous, s.id, extra)
         old_ids = [g.id for g in old]
-        grade = lambda k: class_key(k)[0]  # noqa: E731
+        grade = _grade
         holds = defaultdict(set)
         for u in unit_list:
             holds[u.group].add(u.klass)
@@ -253,6 +254,11 @@ def _situation(inst: Instance, previous: Plan) -> tuple[list[SessionPart], dict]
 
 
 # ---------------------------------------------------------------- the model
+
+@functools.lru_cache(maxsize=None)
+def _grade(klass: str) -> int:
+    return class_key(klass)[0]
+
 
 def _sum(hv: dict[int, int], variables) -> int:
     return sum(hv[v.index] for v in variables)
@@ -387,7 +393,7 @@ def greedy_start(inst: Instance, parts: list[SessionPart], posts: Posts, previou
             holds[u.group].add(u.klass)
         grades = defaultdict(set)
         for u in part.units:
-            grades[u.group].add(class_key(u.klass)[0])
+            grades[u.group].add(_grade(u.klass))
         # the pools present most days first (hardest to seat); each chunk where it opens
         # fewest new group-days, then where its class already is, then its grade
         order = sorted(range(len(part.pools)), key=lambda j: (-len(part.pools[j].days), j))
@@ -404,13 +410,13 @@ def greedy_start(inst: Instance, parts: list[SessionPart], posts: Posts, previou
                     raise RuntimeError("internal error: no seat for a pool in the start")
                 h = min(fits, key=lambda h: (
                     sum(1 for d in p.days if not load[h, d]), h in part.new_groups,
-                    p.klass not in holds[h], class_key(p.klass)[0] not in grades[h],
+                    p.klass not in holds[h], _grade(p.klass) not in grades[h],
                     part.groups.index(h)))
                 n = min(room[h], left)
                 x[sid, j, h] += n
                 left -= n
                 holds[h].add(p.klass)
-                grades[h].add(class_key(p.klass)[0])
+                grades[h].add(_grade(p.klass))
                 for d in p.days:
                     load[h, d] += n
         for (g, d), n in load.items():
@@ -506,6 +512,10 @@ class ReplanModel:
         for part in self.parts:
             sid, days = part.session.id, part.session.days
             load = defaultdict(list)
+            holds = {(u.group, u.klass) for u in part.units}
+            grades = defaultdict(set)
+            for u in part.units:
+                grades[u.group].add(_grade(u.klass))
             for i, u in enumerate(part.units):
                 n = len(u.students)
                 var = m.new_int_var(0, n, f"keep_{sid}_{i}")
@@ -528,7 +538,7 @@ class ReplanModel:
                 # every student of the pool is placed: named ones and movers
                 m.add(sum(here) == len(p.named) + sum(
                     len(part.units[i].students) - self.keep[sid, i] for i in p.units))
-                self.add_class_pairs(part, j, p)
+                self.add_class_pairs(part, j, p, holds, grades)
             for h in part.groups:
                 for d in days:
                     a = m.new_bool_var(f"a_{h}_{d}")
@@ -552,13 +562,10 @@ class ReplanModel:
             for o1, o2 in zip(opened, opened[1:]):
                 m.add(o2 <= o1)
 
-    def add_class_pairs(self, part: SessionPart, j: int, p: Pool) -> None:
+    def add_class_pairs(self, part: SessionPart, j: int, p: Pool, holds: set,
+                        grades: dict) -> None:
         """Soft: a pool's students where their class is not yet (a new class pair, worse
         across grades), and named students not back in their old group."""
-        holds = {(u.group, u.klass) for u in part.units}
-        grades = defaultdict(set)
-        for u in part.units:
-            grades[u.group].add(class_key(u.klass)[0])
         sid = part.session.id
         for h in p.candidates:
             if (h, p.klass) in holds:
@@ -566,7 +573,7 @@ class ReplanModel:
             y = self.m.new_bool_var(f"pair_{sid}_{j}_{h}")
             self.m.add(self.x[sid, j, h] <= self.inst.school.rules.group_cap * y)
             self._aux(y, lambda hv, v=self.x[sid, j, h]: int(hv[v.index] > 0))
-            cost = 1 if class_key(p.klass)[0] in grades[h] or not grades[h] else 3
+            cost = 1 if _grade(p.klass) in grades[h] or not grades[h] else 3
             self.terms["soft"].append((cost, y))
             self.bounds["soft"] += cost
         origin = defaultdict(int)
@@ -921,7 +928,7 @@ class Replan:
 
 
 def replan(inst: Instance, previous: Plan, start: date, *, pin: str = "none",
-           time_limit: float = 3.0, seed: int = 0, log=None) -> Replan:
+           time_limit: float = 2.0, seed: int = 0, log=None) -> Replan:
     """Re-plan ``inst`` from ``start`` keeping as much of ``previous`` as the rules allow
     (see the module docstring). ``time_limit`` is about wall seconds, converted to
     deterministic solver time."""
