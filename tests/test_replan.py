@@ -292,3 +292,28 @@ def test_cli_writes_plan_and_changes_all_or_nothing_and_is_deterministic(tmp_pat
     res = CliRunner().invoke(main, ["replan", str(folder), "--previous", str(tmp_path / "a"),
                                     "--from", "2026-09-15", "--out", str(tmp_path / "d")])
     assert res.exit_code == 2
+
+
+def test_pin_duties_keeps_every_duty_and_says_what_it_costs(tmp_path):
+    # Before: 10 third-graders on Tue, T1 the only volunteer (free for both afternoon
+    # sessions) -> T1 supervises after-upper. Then a first-grader joins (after-lower, Tue
+    # 15:35-16:35, overlapping after-upper from 16:20) and T2 volunteers for after-upper only.
+    # Unpinned, coverage first: T1 moves to after-lower, T2 takes after-upper (T1's old duty
+    # changes; no shortage). --pin duties: T1 keeps after-upper, nobody can take after-lower:
+    # one 60-minute shortage, which the summary gives as the pin's cost.
+    rows = students_rows(10)
+    before = avail("T1", "Tue", "after-upper") + avail("T1", "Tue", "after-lower")
+    old = first_plan(tmp_path, rows, vol("T1") + vol("T2"), before)
+    assert [(d.staff, d.session) for d in old.duties] == [("T1", "after-upper")]
+    inst = edited(tmp_path, rows + "S0100,New,1,1-1,,Tue,,normal,,,enrolled,\n",
+                  vol("T1") + vol("T2"), before + avail("T2", "Tue", "after-upper"))
+    free = replan(inst, old, TUE2, time_limit=3, seed=0)
+    rules_kept(inst, free.plan)
+    assert sorted((d.staff, d.session) for d in free.plan.duties) == [
+        ("T1", "after-lower"), ("T2", "after-upper")]
+    assert not free.plan.shortages and free.stats["available_duties_kept"] == 0
+    pinned = replan(inst, old, TUE2, pin="duties", time_limit=3, seed=0)
+    rules_kept(inst, pinned.plan)
+    assert [(d.staff, d.session) for d in pinned.plan.duties] == [("T1", "after-upper")]
+    assert [(s.session, s.role) for s in pinned.plan.shortages] == [("after-lower", "teacher")]
+    assert pinned.stats["pin_cost"]["shortage_minutes"] == 60
