@@ -216,7 +216,6 @@ def _situation(inst: Instance, previous: Plan) -> tuple[list[SessionPart], dict]
                 pools.setdefault((st.klass, days), Pool(st.klass, days)).named.append((x, None))
         unit_list = [Unit(g, k, d, tuple(sorted(xs))) for (g, k, d), xs in sorted(
             units.items(), key=lambda kv: (kv[0][0], class_key(kv[0][1]), kv[0][2]))]
-        by_id = {st.id: st for st in inst.students}
         over_cap = {g.id for g in old for d in s.days if sum(
             1 for x in g.students if x in takers and d in by_id[x].days(s.signup)) > cap}
         for i, u in enumerate(unit_list):
@@ -826,7 +825,8 @@ def decode(inst: Instance, previous: Plan, parts: list[SessionPart], posts: Post
             for d in part.session.days:
                 if any(d in by_id[x].days(part.session.signup) for x in roster[h]):
                     present[d, sid].append(gid)
-    duties, shortages = _match(inst, previous, parts, posts, val, present, rename)
+    duties, shortages = _match(inst, parts, posts, val, present, rename,
+                               {g.id: g.students for g in groups})
     need = manager_need(inst, {(g, d): 1 for (d, s), gs in present.items() for g in gs},
                         [_renamed(p, rename) for p in parts], posts)
     short_min = 0
@@ -857,7 +857,7 @@ def _renamed(part: SessionPart, rename: dict[str, str]) -> SessionPart:
                        part.new_groups, part.units, part.pools, part.over_cap)
 
 
-def _match(inst, previous, parts, posts, val, present, rename):
+def _match(inst, parts, posts, val, present, rename, rosters):
     """Chosen teachers to present groups per slot: kept duties to their own group first;
     then the group the teacher had in the previous slot that day, a group the teacher had
     in the previous version that day, then any day, a group of their own classes; ties by
@@ -872,8 +872,8 @@ def _match(inst, previous, parts, posts, val, present, rename):
         t, d, sid, k, g = posts.old_teach[j]
         fixed[d, sid, k][t] = rename.get(g, g)
     own = {t.id: set(t.classes) for t in inst.teachers}
-    classes = {}
-    by_id = {s.id: s for s in inst.students}
+    klass = {s.id: s.klass for s in inst.students}
+    classes = {g: {klass[x] for x in members} for g, members in rosters.items()}
     duties, shortages = [], []
     for d in WEEKDAYS:
         for part in parts:
@@ -881,8 +881,6 @@ def _match(inst, previous, parts, posts, val, present, rename):
             gs = present.get((d, s.id), [])
             if not gs:
                 continue
-            for g in gs:
-                classes.setdefault(g, None)
             previous_slot: dict[str, str] = {}
             for k, slot in enumerate(s.slots):
                 teachers = sorted(t for (t, dd, sid, kk) in val.teach
@@ -893,7 +891,8 @@ def _match(inst, previous, parts, posts, val, present, rename):
                 def cost(t, g):
                     return (0 if previous_slot.get(t) == g else
                             1 if g in old_day[t, d, s.id] else
-                            2 if g in old_any[t, s.id] else 3, t, g)
+                            2 if g in old_any[t, s.id] else
+                            3 if own[t] & classes[g] else 4, t, g)
                 pairs = sorted(cost(t, g) for t in teachers if t not in now for g in gs
                                if g not in taken)
                 for _, t, g in pairs:
@@ -911,7 +910,6 @@ def _match(inst, previous, parts, posts, val, present, rename):
                                                   session=s.id, group=g, count=1,
                                                   slot=slot.name))
                 previous_slot = dict(now)
-    del own, by_id
     return duties, shortages
 
 
@@ -1112,7 +1110,6 @@ def change_rows(inst: Instance, previous: Plan, run: _Run, start: date
                 ) -> tuple[list[dict], list[dict]]:
     """Students who move, join or leave, and duty posts whose person changes, from DATE."""
     frm = start.isoformat()
-    where = {(x, g.session): g.id for g in previous.groups for x in g.students}
     now = {(x, g.session): g.id for g in run.decoded.groups for x in g.students}
     names = {s.id: (s.name, s.klass) for s in inst.students}
     rows = []
