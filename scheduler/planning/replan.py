@@ -26,15 +26,20 @@ the previous plan kept as far as the rules allow (``greedy_start``):
   follow the groups the model forms), one place at a time (the 16:20–16:35 overlap and
   manager windows included), daily and weekly limits, no noon and afternoon on one day
   unless allowed; only volunteers, only where they declared the time;
-- stability: ``keep_duty[j]`` for each previous teacher duty j = (t, d, s, k, g) whose person
+- stability: ``kept[j]`` for each previous teacher duty j = (t, d, s, k, g) whose person
   may still take it: t is in that slot and g is present; it binds t to g when the chosen
   teachers are matched to groups afterwards. A previous manager duty is kept when ``m`` is 1.
 Objective, lexicographic by weights computed from each term's upper bound: shortage minutes;
 continuing students moved; previous duties not kept; group-days; then new (class, group)
-pairs and named students not back in their old group. ``--pin groups`` fixes every keep unit
-(no continuing student moves); ``--pin duties`` fixes every previous duty of a person who can
-still hold all of them (within the new limits) wherever its group is still present; a pinned
-plan may have shortages instead, and ``pin_cost`` compares it with the unpinned re-plan.
+pairs and named students not back in their old group. Two searches on the same model, half
+the budget each: first with every keep unit fixed (no continuing student moves; small, and
+quick from the start), then with moves allowed, hinted with the first answer, so allowing
+moves can only improve the objective. ``--pin groups`` keeps the first answer (and the
+second is what the pin costs); ``--pin duties`` fixes every previous duty of a person who can
+still hold all of them (within the new limits) wherever its group is still present, and a
+second model without the pin prices it. A pinned plan may have shortages instead;
+``pin_cost`` compares it with the unpinned re-plan. A keep unit of a previous group over the
+cap on some day is never fixed (the cap is hard: the fewest students leave it).
 
 Rules kept: the hard rules of ``plan`` (cap per group and day, one teacher per slot of every
 present group or a listed shortage, volunteers only, availability, one place at a time,
@@ -112,7 +117,8 @@ def check_replan_input(inst: Instance, previous: Plan, start: date) -> None:
                                     "teachers.csv: keep their rows and set volunteer = no"))
     if problems:
         raise InputError(problems[:20])
-    dates = sorted(d for ds in term_dates(term).values() for d in ds)
+    run_days = {d for s in school.sessions for d in s.days}
+    dates = sorted(d for day, ds in term_dates(term).items() if day in run_days for d in ds)
     lo = date.fromisoformat(previous.valid_from) if previous.valid_from else term.start
     if start not in dates:
         why = ("outside the term " f"{term.start}..{term.end}" if not term.start <= start <=
