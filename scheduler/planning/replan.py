@@ -1109,7 +1109,9 @@ def _grouping_row(inst: Instance, part: SessionPart, dec: Decoded) -> dict:
     return {"session": s.id, "students": sum(len(g.students) for g in gs), "groups": len(gs),
             "group_days": gd, "group_days_bound": bound,
             "group_days_gap": round((gd - bound) / max(gd, 1), 6), "class_pairs": pairs,
-            "classes": len({by_id[x].klass for g in gs for x in g.students})}
+            "classes": len({by_id[x].klass for g in gs for x in g.students}),
+            # keys ``plan`` also writes; a re-plan runs no greedy and trades nothing
+            "greedy_group_days": gd, "traded_group_days": 0}
 
 
 def change_rows(inst: Instance, previous: Plan, run: _Run, start: date
