@@ -92,11 +92,10 @@ def fresh_changes(old, fresh, inst) -> tuple[int, int, int]:
     moved = sum(1 for g in old.groups for x in g.students if x in enrolled
                 and (x, g.session) in now and now[x, g.session] != match.get(g.id))
     volunteers = {t.id for t in inst.volunteers}
-    new = {(d.day, d.session, d.slot, d.group, d.staff) for d in fresh.duties
-           if d.role == "teacher"}
-    avail = [d for d in old.duties if d.role == "teacher" and d.staff in volunteers]
-    kept = sum(1 for d in avail if (d.day, d.session, d.slot, match.get(d.group), d.staff)
-               in new)
+    new = {(d.day, d.session, d.slot, d.group, d.window, d.staff) for d in fresh.duties}
+    avail = [d for d in old.duties if d.staff in volunteers]
+    kept = sum(1 for d in avail if (d.day, d.session, d.slot, match.get(d.group, d.group),
+                                    d.window, d.staff) in new)
     return moved, kept, len(avail)
 
 

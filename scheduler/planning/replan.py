@@ -1046,12 +1046,15 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
         students[x] = people_before.get(x, {})
     student_rows, duty_rows = change_rows(inst, previous, run, start)
     lost, gained = _changed(previous, dec.duties)
-    old_avail = [j for j, (t, d, sid, k, g) in enumerate(run.posts.old_teach)
-                 if t in run.posts.can_teach[d, sid, k]]
-    new_set = {(d.day, d.session, d.slot, d.group, d.staff) for d in dec.duties
-               if d.role == "teacher"}
-    kept_avail = sum(1 for j in old_avail if (lambda t, d, sid, k, g: (
-        d, sid, run.posts.slots[d, sid, k].name, g, t) in new_set)(*run.posts.old_teach[j]))
+    # duties of people who may still hold them (volunteer, declared the time): kept if the
+    # same person holds the same post (teacher: day, session, slot, group; manager: window)
+    posts = run.posts
+    now = {(d.day, d.session, d.slot, d.group, d.window, d.staff) for d in dec.duties}
+    old_avail = [(d, sid, posts.slots[d, sid, k].name, g, None, t)
+                 for t, d, sid, k, g in posts.old_teach if t in posts.can_teach[d, sid, k]]
+    old_avail += [(d, None, None, None, w, t) for t, d, w in posts.old_manage
+                  if t in posts.can_manage[d, w]]
+    kept_avail = sum(1 for key in old_avail if key in now)
     stats = {
         "from": start.isoformat(), "previous_from": previous.valid_from
         or school.term.start.isoformat(), "pin": pin,
