@@ -9,6 +9,7 @@ checked here by hand instead).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -317,3 +318,43 @@ def test_pin_duties_keeps_every_duty_and_says_what_it_costs(tmp_path):
     assert [(d.staff, d.session) for d in pinned.plan.duties] == [("T1", "after-upper")]
     assert [(s.session, s.role) for s in pinned.plan.shortages] == [("after-lower", "teacher")]
     assert pinned.stats["pin_cost"]["shortage_minutes"] == 60
+
+
+def test_a_previous_group_over_the_cap_loses_the_fewest_pupils(tmp_path):
+    # 47 of 3-1 on Tue in one group (hand-broken: the cap is 45) with T1; T2 is free.
+    # The re-plan must keep the cap: exactly 2 pupils move, to a new group (fresh id) that
+    # T2 supervises; the old group keeps its id and 45 pupils; T1 keeps the duty.
+    from afterschool.models.plan import Group
+    rows = students_rows(47)
+    staff = vol("T1") + vol("T2")
+    av = avail("T1", "Tue", "after-upper") + avail("T2", "Tue", "after-upper")
+    old = first_plan(tmp_path, rows, staff, av)
+    ids = sorted(x for g in old.groups for x in g.students)
+    old.groups = [Group("after-upper-01", "after-upper", tuple(ids))]
+    old.duties = [replace(old.duties[0], group="after-upper-01", staff="T1")]
+    inst = edited(tmp_path, rows, staff, av)
+    r = replan(inst, old, TUE2, time_limit=3, seed=0)
+    rules_kept(inst, r.plan)
+    sizes = sorted((len(g.students), g.id) for g in r.plan.groups)
+    assert sizes == [(2, "after-upper-02"), (45, "after-upper-01")]
+    assert r.stats["students_moved"] == 2
+    assert {d[3:] for d in teacher_duties(r.plan)} == {("after-upper-01", "T1"),
+                                                       ("after-upper-02", "T2")}
+
+
+def test_a_changed_sign_up_is_named_not_counted_as_a_move(tmp_path):
+    # 3-1: 45 on Tue Wed (full both days) in one group; 3-2: 10 on Tue in another.
+    # S0001 changes from Tue Wed to Tue only: named by the change, so wherever they go it
+    # is no move; staying in the old group is cheapest (no new class pair), so they stay.
+    rows = students_rows(45, klass="3-1", afternoon="Tue Wed") + \
+        students_rows(10, klass="3-2", afternoon="Tue", start=46)
+    staff = vol("T1") + vol("T2")
+    av = avail("T1", "Tue Wed", "after-upper") + avail("T2", "Tue Wed", "after-upper")
+    old = first_plan(tmp_path, rows, staff, av)
+    inst = edited(tmp_path, rows.replace("S0001,Kid1,3,3-1,,Tue Wed,", "S0001,Kid1,3,3-1,,Tue,"),
+                  staff, av)
+    r = replan(inst, old, TUE2, time_limit=3, seed=0)
+    rules_kept(inst, r.plan)
+    assert r.stats["students_moved"] == 0
+    assert [(x["student"], x["change"]) for x in r.students] == [("S0001", "changed")]
+    assert group_of(r.plan, "S0001") == group_of(old, "S0001")
