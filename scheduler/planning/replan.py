@@ -730,13 +730,28 @@ class ReplanModel:
             m.add(sum(vars_) >= stay)
 
     def objective(self):
-        """Lexicographic by weights: each weight exceeds everything below it."""
+        """Lexicographic by weights: each weight exceeds everything below it. Shortage
+        minutes count in units of their greatest common divisor (exact). Should the weights
+        pass 2**61 (a school far larger than 6,000 pupils), the lowest term (class pairs)
+        only breaks ties among equal group-days approximately."""
         order = ["soft", "group_days", "changes", "moves", "shortage"]
-        weight, total = 1, 0
+        unit = math.gcd(*(c for c, _ in self.terms["shortage"])) or 1
+        terms = dict(self.terms, shortage=[(c // unit, v) for c, v in self.terms["shortage"]])
+        bounds = dict(self.bounds, shortage=self.bounds["shortage"] // unit)
+
+        def weights(b):
+            out, w = {}, 1
+            for name in order:
+                out[name] = w
+                w *= b.get(name, 0) + 1
+            return out, w
+        w, top = weights(bounds)
+        if top > 2 ** 61:
+            w, top = weights(dict(bounds, soft=min(bounds.get("soft", 0), 100)))
+        total = 0
         for name in order:
-            expr = sum(c * v for c, v in self.terms[name]) if self.terms[name] else 0
-            total = total + weight * expr
-            weight *= self.bounds[name] + 1
+            if terms[name]:
+                total = total + w[name] * sum(c * v for c, v in terms[name])
         return total
 
     def hint(self, val: Values) -> None:
