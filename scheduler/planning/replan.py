@@ -750,7 +750,7 @@ class ReplanModel:
             w, top = weights(dict(bounds, soft=min(bounds.get("soft", 0), 100)))
         total = 0
         for name in order:
-            if terms[name]:
+            if terms.get(name):
                 total = total + w[name] * sum(c * v for c, v in terms[name])
         return total
 
