@@ -358,3 +358,24 @@ def test_a_changed_sign_up_is_named_not_counted_as_a_move(tmp_path):
     assert r.stats["students_moved"] == 0
     assert [(x["student"], x["change"]) for x in r.students] == [("S0001", "changed")]
     assert group_of(r.plan, "S0001") == group_of(old, "S0001")
+
+
+def test_substitutions_before_the_date_stay_and_later_ones_are_dropped(tmp_path):
+    # T1 supervises the one Tue group all term: Tue 09-08, 09-15, 09-22 (60 min each).
+    # The previous plan records T1 absent and uncovered on 09-08 and on 09-22. Re-plan from
+    # 09-15: the 09-08 exception stays (T1 is not paid for it), the 09-22 one was for the
+    # old timetable and is dropped (reported). T1's pay: 3 x 60 - 60 = 120 min = 120.00.
+    rows = students_rows(40)
+    old = first_plan(tmp_path, rows, vol("T1"), avail("T1", "Tue", "after-upper"))
+    duty = old.duties[0]
+    old.exceptions = [{"date": when, "day": "Tue", "session": "after-upper", "window": None,
+                       "slot": duty.slot, "group": duty.group, "start": "16:20",
+                       "end": "17:20", "role": "teacher", "staff": None, "replaces": "T1"}
+                      for when in ("2026-09-08", "2026-09-22")]
+    inst = edited(tmp_path, rows.replace(",enrolled,", ",withdrawn,", 1), vol("T1"),
+                  avail("T1", "Tue", "after-upper"))
+    r = replan(inst, old, TUE2, time_limit=3, seed=0)
+    assert [x["date"] for x in r.plan.exceptions] == ["2026-09-08"]
+    assert r.stats["exceptions_dropped"] == 1
+    assert [(p["staff"], p["minutes"], p["amount"]) for p in r.plan.pay] == [
+        ("T1", 120, "120.00")]
