@@ -2,9 +2,10 @@
 
 Input: a ``Replan`` (``scheduler.planning.replan``). Outputs, all staged with ``plan.json``
 and the usual hand-outs in one all-or-nothing folder (``write_replan_folder``):
-- ``changes.csv``: one row per change from DATE: each student who moves (old -> new group),
-  each new student's group, each student who leaves, each duty post whose person changes
-  (old -> new person; a removed or new post has one side empty);
+- ``changes.csv``: one row per change from DATE: each student who moves (old -> new group
+  in ``old``/``new``), each new student's group, each student who leaves, each duty post
+  whose person changes (its day, time and group; old -> new person in ``old``/``new``; a
+  removed or new post has one side empty);
 - ``changes.xlsx``: the same as sheets ``students`` and ``duties``, and ``teachers``: one
   short notice per affected person (duties lost and gained, pupils joining or leaving the
   groups they supervise);
@@ -25,7 +26,7 @@ from afterschool.scheduler.handouts.output import staged_folder, write_text
 from afterschool.scheduler.handouts.sheets import write_tables
 
 CHANGE_COLUMNS = ["from", "what", "student", "name", "class", "session", "day", "time",
-                  "role", "old", "new", "reason"]
+                  "group", "role", "old", "new", "reason"]
 STUDENT_COLUMNS = ["from", "change", "student", "name", "class", "session", "old_group",
                    "new_group", "reason"]
 DUTY_COLUMNS = ["from", "day", "time", "session", "window", "slot", "group", "role",
@@ -64,11 +65,10 @@ def change_table(result) -> list[dict]:
     for r in result.duties:
         what = "duty changed" if r["old_staff"] and r["new_staff"] else (
             "duty removed" if r["old_staff"] else "duty added")
-        where = r["group"] or r["window"]
         rows.append({"from": r["from"], "what": what, "session": r["session"] or r["window"],
-                     "day": r["day"], "time": r["time"], "role": r["role"],
-                     "old": _who(r["old_staff"], names), "new": _who(r["new_staff"], names),
-                     "reason": where})
+                     "day": r["day"], "time": r["time"], "group": r["group"],
+                     "role": r["role"], "old": _who(r["old_staff"], names),
+                     "new": _who(r["new_staff"], names)})
     return rows
 
 
