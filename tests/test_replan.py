@@ -379,3 +379,17 @@ def test_substitutions_before_the_date_stay_and_later_ones_are_dropped(tmp_path)
     assert r.stats["exceptions_dropped"] == 1
     assert [(p["staff"], p["minutes"], p["amount"]) for p in r.plan.pay] == [
         ("T1", 120, "120.00")]
+
+
+def test_deleted_rows_of_people_in_the_previous_plan_are_bad_input(tmp_path):
+    # Earlier versions must still be paid and billed: a pupil's or a person's row that the
+    # previous plan names cannot simply vanish; the message says what to do instead.
+    folder, prev = _cli_school(tmp_path)
+    students = (folder / "students.csv").read_text(encoding="utf-8").splitlines(True)
+    (folder / "students.csv").write_text("".join(s for s in students
+                                                 if not s.startswith("S0002,")),
+                                         encoding="utf-8")
+    res = CliRunner().invoke(main, ["replan", str(folder), "--previous", str(prev), "--from",
+                                    "2026-09-15", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2
+    assert "not in students.csv: keep their rows and set status = withdrawn" in res.stderr
