@@ -159,7 +159,9 @@ def replan_summary(result) -> str:
     """The short text an office reads after ``replan``."""
     plan, s = result.plan, result.stats
     lines = [f"{plan.extra.get('school', '')}: re-plan from {s['from']} (previous version "
-             f"from {s['previous_from']}), status {plan.status}, {s['cpu_seconds']:.1f}s CPU"]
+             f"from {s['previous_from']}), status {plan.status}"
+             + (" (interrupted: best plan so far)" if plan.extra.get("interrupted") else "")
+             + f", {s['cpu_seconds']:.1f}s CPU"]
     lines.append(f"  students: {s['students_added']} added, {s['students_left']} left, "
                  f"{s['students_moved']} moved who were not named by a change"
                  + (f", {s['students_named_moved']} with a changed sign-up in another group"
