@@ -601,5 +601,70 @@ def substitute(instance: str, plan_file: str, absent: str, dates: str, out: str,
     sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
 
 
+@main.command()
+@click.argument("instance", type=click.Path())
+@click.option("--previous", "previous", type=click.Path(exists=True), required=True,
+              help="The plan in force until now (plan.json or its folder).")
+@click.option("--from", "start", required=True, metavar="DATE",
+              help="First service date of the new version (YYYY-MM-DD).")
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True,
+              help="Folder for the new plan.json and the change tables.")
+@click.option("--pin", type=click.Choice(["none", "groups", "duties"]), default="none",
+              show_default=True, help="Forbid moving continuing students (groups) or "
+              "changing the duties of people still available (duties).")
+@click.option("--time-limit", type=click.FloatRange(0.1), default=2.0, show_default=True,
+              help="Search budget, about wall seconds; deterministic.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--force", is_flag=True, help="Write into a non-empty folder not made by us.")
+@click.option("--skip", multiple=True,
+              type=click.Choice(["workbook", "notice", "rosters", "charts", "all"]),
+              help="Do not write these hand-outs (repeatable).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the hand-outs (default: the school's).")
+@json_option
+@handles_errors
+def replan(instance: str, previous: str, start: str, out: str, pin: str, time_limit: float,
+           seed: int, force: bool, skip: tuple[str, ...], lang: str | None,
+           as_json: bool) -> None:
+    """Re-plan from DATE after the sheets changed, keeping as much as the rules allow:
+    fewest pupils moved, then fewest duties changed (SPEC §9). Writes OUT/plan.json (with
+    the earlier versions in 'history'), the hand-outs, changes.csv/.xlsx and one notice per
+    affected teacher (changes-teachers.csv).
+
+    \b
+    Exit codes: 0 complete plan; 3 plan written with shortages; 2 bad input (a date
+    that is not a later service date of the term, a plan of another school).
+    Example: afterschool replan haijiang --previous plan-out --from 2026-10-13 --out oct
+    """
+    from datetime import date
+    from afterschool.scheduler.handouts.bundle import check_out_dir
+    from afterschool.scheduler.handouts.changes import replan_summary, write_replan_folder
+    from afterschool.scheduler.planning.replan import replan as re_plan
+    from afterschool.scheduler.reading.reader import resolve
+    try:
+        day = date.fromisoformat(start)
+    except ValueError:
+        raise InputError([Problem("--from", "not a date", value=start,
+                                  expected="YYYY-MM-DD")]) from None
+    inst = _load(instance)
+    out_dir = Path(out)
+    check_out_dir(out_dir, resolve(instance), force)
+    result = re_plan(inst, _read_plan(previous), day, pin=pin, time_limit=time_limit,
+                     seed=seed, log=lambda line: click.echo(line, err=True))
+    if result.plan.status in ("UNKNOWN", "INFEASIBLE"):
+        click.echo("no plan found within the time limit", err=True)
+        sys.exit(EXIT_NO_SOLUTION)
+    exports, warnings = write_replan_folder(result, out_dir, lang, set(skip))
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
+    if as_json:
+        click.echo(json.dumps(result.stats, ensure_ascii=False, indent=1))
+    else:
+        click.echo(replan_summary(result))
+        click.echo(f"wrote {out_dir / 'plan.json'}, changes.csv, changes.xlsx, "
+                   f"changes-teachers.csv and {len(exports) - 3} other file(s)")
+    sys.exit(EXIT_SHORTAGE if result.plan.shortages else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,1183 @@
+"""Re-plan from a date with as little change as the rules allow (SPEC §9, 动态管理).
+
+Input: the edited instance (withdrawals, new enrolments, changed sign-ups, availability or
+staff), the previous plan (its current version and history) and a service date ``DATE``.
+Output: a ``Replan``: the new ``Plan`` (current version valid from DATE, the previous current
+version appended to ``history`` with ``valid_to`` = the day before DATE, term money over every
+version, ``extra`` as ``solve`` writes it plus ``replan`` statistics) and the list of changes
+(students moved, added, withdrawn; duties changed; who must be told).
+
+Who is named by a change, per session: a student in a group of the previous version who is no
+longer enrolled there (withdrawn, sign-up dropped, grade moved to another session) leaves; a
+student enrolled now and in no group of the session is new; a student whose class or weekdays
+in the session changed (compared with the previous plan's ``people``) is placed afresh. Every
+other student is *continuing*: moving one counts as a move.
+
+The model is ONE CP-SAT model over groups and staff together (``ReplanModel``), hinted with
+the previous plan kept as far as the rules allow (``greedy_start``):
+- groups, counted not listed: continuing students of one (group, class, weekdays) form a
+  *keep unit* with ``keep[u]`` of them staying; the rest and the named students of one
+  (class, weekdays) form a *pool* whose counts ``x[p, h]`` go to candidate groups h (old
+  groups holding that class or grade, or new groups); ``a[h, d]`` says group h is present on
+  day d (load <= cap * a, load >= a);
+- staff as ``assign`` states it: ``v[t, d, s, k]`` (t supervises some group in slot k) with
+  ``sum v + short == groups present``, ``m[t, d, w]`` managers with ``sum m + short ==
+  M(peak concurrent groups)`` (peak and M through max and element constraints, so managers
+  follow the groups the model forms), one place at a time (the 16:20–16:35 overlap and
+  manager windows included), daily and weekly limits, no noon and afternoon on one day
+  unless allowed; only volunteers, only where they declared the time;
+- stability: ``kept[j]`` for each previous teacher duty j = (t, d, s, k, g) whose person
+  may still take it: t is in that slot and g is present; it binds t to g when the chosen
+  teachers are matched to groups afterwards. A previous manager duty is kept when ``m`` is 1.
+Objective, lexicographic by weights computed from each term's upper bound: shortage minutes;
+continuing students moved; previous duties not kept; group-days; then new (class, group)
+pairs and named students not back in their old group. Two searches on the same model, half
+the budget each: first with every keep unit fixed (no continuing student moves; small, and
+quick from the start), then with moves allowed, hinted with the first answer, so allowing
+moves can only improve the objective. ``--pin groups`` keeps the first answer (and the
+second is what the pin costs); ``--pin duties`` fixes every previous duty of a person who can
+still hold all of them (within the new limits) wherever its group is still present, and a
+second model without the pin prices it. A pinned plan may have shortages instead;
+``pin_cost`` compares it with the unpinned re-plan. A keep unit of a previous group over the
+cap on some day is never fixed (the cap is hard: the fewest students leave it).
+
+Rules kept: the hard rules of ``plan`` (cap per group and day, one teacher per slot of every
+present group or a listed shortage, volunteers only, availability, one place at a time,
+weekly and daily limits, double duty, managers M(peak) per window with ``can_manage``, whole
+window, supervising nothing then). Group ids are stable: a group that keeps any continuing
+student keeps its id; other groups get fresh ids never used in any version. One worker, a
+fixed seed and a deterministic time limit: the same input gives the same plan. When the
+search finds nothing in its budget, the hint itself (previous plan kept, new students into
+free seats or new groups, vacated duties filled greedily) is the answer: a grouping always
+exists, so there is always a plan.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from ortools.sat.python import cp_model
+
+from afterschool.models.errors import InputError, Problem
+from afterschool.models.instance import Instance
+from afterschool.models.plan import Duty, Group, Plan, Shortage, version_json
+from afterschool.models.school import WEEKDAYS, fmt_time
+from afterschool.scheduler.money.accounts import term_money
+from afterschool.scheduler.planning.assign import weekly_limit
+from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, SolveOptions, interruptible,
+                                                  solve_phase)
+from afterschool.scheduler.planning.grouping import class_key
+from afterschool.scheduler.planning.solve import staffing_table
+from afterschool.scheduler.rules.availability import session_status, window_status
+from afterschool.scheduler.rules.calendar import term_dates
+from afterschool.scheduler.rules.staffing import duty_windows, managers_needed
+
+PINS = ("none", "groups", "duties")
+CANDIDATES_ALL = 12  # sessions with up to this many groups: a pool may go to any group
+
+
+# ---------------------------------------------------------------- input checks
+
+def check_replan_input(inst: Instance, previous: Plan, start: date) -> None:
+    """Bad input (``InputError``) when ``start`` is not a service date of the term after the
+    previous version's start, or when ``previous`` does not belong to this school and term."""
+    school, term = inst.school, inst.school.term
+    problems = []
+    x = previous.extra
+    if x.get("school") not in (None, school.name):
+        problems.append(Problem("--previous", "the previous plan belongs to another school",
+                                value=str(x.get("school")), expected=school.name))
+    t = x.get("term") or {}
+    if t and (t.get("start"), t.get("end")) != (term.start.isoformat(), term.end.isoformat()):
+        problems.append(Problem("--previous", "the previous plan is for another term",
+                                value=f"{t.get('start')}..{t.get('end')}",
+                                expected=f"{term.start}..{term.end}"))
+    sessions = {s.id for s in school.sessions}
+    students = {s.id for s in inst.students}
+    staff = {s.id for s in inst.teachers}
+    for v in previous.versions():
+        for g in v.groups:
+            if g.session not in sessions:
+                problems.append(Problem("--previous", f"group {g.id} is of session "
+                                        f"{g.session!r}, which this school does not run",
+                                        expected=", ".join(sorted(sessions))))
+            gone = [s for s in g.students if s not in students]
+            if gone:
+                problems.append(Problem(
+                    "--previous", f"{len(gone)} student(s) of group {g.id} (first {gone[0]}) "
+                    "are not in students.csv: keep their rows and set status = withdrawn"))
+        unknown = sorted({d.staff for d in v.duties} - staff)
+        if unknown:
+            problems.append(Problem("--previous", f"{len(unknown)} person(s) on duty in the "
+                                    f"previous plan (first {unknown[0]}) are not in "
+                                    "teachers.csv: keep their rows and set volunteer = no"))
+    if problems:
+        raise InputError(problems[:20])
+    run_days = {d for s in school.sessions for d in s.days}
+    dates = sorted(d for day, ds in term_dates(term).items() if day in run_days for d in ds)
+    lo = date.fromisoformat(previous.valid_from) if previous.valid_from else term.start
+    if start not in dates:
+        why = ("outside the term " f"{term.start}..{term.end}" if not term.start <= start <=
+               term.end else "not a service date (a weekend, a holiday, or a day no session "
+               "runs)")
+        raise InputError([Problem("--from", f"{start} is {why}", value=str(start),
+                                  expected="a service date of the term")])
+    if start <= lo:
+        raise InputError([Problem("--from", f"{start} is not after the previous version's "
+                                  f"start {lo}", value=str(start),
+                                  expected=f"a service date after {lo}")])
+
+
+# ---------------------------------------------------------------- the situation
+
+@dataclass
+class Unit:
+    """Continuing students of one (group, class, weekdays) in a session: ``keep`` decides."""
+    group: str
+    klass: str
+    days: tuple[str, ...]
+    students: tuple[str, ...]
+
+
+@dataclass
+class Pool:
+    """Students of one (class, weekdays) that are placed freely: the named ones (new, or
+    changed sign-up; ``origin`` their old group or None) and movers from ``units``."""
+    klass: str
+    days: tuple[str, ...]
+    named: list[tuple[str, str | None]] = field(default_factory=list)
+    units: list[int] = field(default_factory=list)
+    candidates: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SessionPart:
+    session: object
+    old_groups: list[str]
+    new_groups: list[str]
+    units: list[Unit]
+    pools: list[Pool]
+    over_cap: set[str] = field(default_factory=set)  # old groups over the cap on some day
+
+    @property
+    def groups(self) -> list[str]:
+        return self.old_groups + self.new_groups
+
+
+def _fresh_ids(previous: Plan, sid: str, count: int) -> list[str]:
+    """``count`` new ids ``sid-NN`` numbered after every id of that session ever used."""
+    used = {g.id for v in previous.versions() for g in v.groups}
+    top = 0
+    for gid in used:
+        head, _, tail = gid.rpartition("-")
+        if head == sid and tail.isdigit():
+            top = max(top, int(tail))
+    out, n = [], top
+    while len(out) < count:
+        n += 1
+        gid = f"{sid}-{n:02d}"
+        if gid not in used:
+            out.append(gid)
+    return out
+
+
+def _situation(inst: Instance, previous: Plan) -> tuple[list[SessionPart], dict]:
+    """Per session: old groups, keep units, pools, new group ids; and who is named."""
+    school, cap = inst.school, inst.school.rules.group_cap
+    by_id = {s.id: s for s in inst.students}
+    before = previous.extra.get("people", {}).get("students", {})
+    named = {"withdrawn": [], "new": [], "changed": []}
+    parts = []
+    for s in school.sessions:
+        old = [g for g in previous.groups if g.session == s.id]
+        takers = {st.id: st for st in inst.enrolled if school.session_for(s.signup, st.grade)
+                  is not None and school.session_for(s.signup, st.grade).id == s.id
+                  and any(d in s.days for d in st.days(s.signup))}
+        where = {x: g.id for g in old for x in g.students}
+        units: dict[tuple, list[str]] = defaultdict(list)
+        pools: dict[tuple, Pool] = {}
+        for g in old:
+            for x in g.students:
+                if x not in takers:
+                    named["withdrawn"].append((x, s.id, g.id))
+        for x in sorted(takers):
+            st = takers[x]
+            days = tuple(d for d in s.days if d in st.days(s.signup))
+            if x in where:
+                was = before.get(x)
+                was_days = tuple(d for d in s.days if d in was.get(s.signup, [])) \
+                    if was else days
+                if was and (was.get("class") != st.klass or was_days != days):
+                    named["changed"].append((x, s.id, where[x]))
+                    pools.setdefault((st.klass, days), Pool(st.klass, days)).named.append(
+                        (x, where[x]))
+                else:
+                    units[where[x], st.klass, days].append(x)
+            else:
+                named["new"].append((x, s.id))
+                pools.setdefault((st.klass, days), Pool(st.klass, days)).named.append((x, None))
+        unit_list = [Unit(g, k, d, tuple(sorted(xs))) for (g, k, d), xs in sorted(
+            units.items(), key=lambda kv: (kv[0][0], class_key(kv[0][1]), kv[0][2]))]
+        over_cap = {g.id for g in old for d in s.days if sum(
+            1 for x in g.students if x in takers and d in by_id[x].days(s.signup)) > cap}
+        for i, u in enumerate(unit_list):
+            pools.setdefault((u.klass, u.days), Pool(u.klass, u.days)).units.append(i)
+        free = defaultdict(int)
+        for p in pools.values():
+            for d in p.days:
+                free[d] += len(p.named)
+        for g in old:
+            if g.id in over_cap:
+                for d in s.days:
+                    free[d] += max(0, sum(1 for x in g.students if x in takers
+                                          and d in by_id[x].days(s.signup)) - cap)
+        extra = math.ceil(max(free.values(), default=0) / cap)
+        new_ids = _fresh_ids(previous, s.id, extra)
+        old_ids = [g.id for g in old]
+        grade = _grade
+        holds = defaultdict(set)
+        for u in unit_list:
+            holds[u.group].add(u.klass)
+        pool_list = sorted(pools.values(), key=lambda p: (class_key(p.klass), p.days))
+        for p in pool_list:
+            if len(old_ids) <= CANDIDATES_ALL:
+                near = list(old_ids)
+            else:
+                near = [g for g in old_ids if p.klass in holds[g]] or \
+                    [g for g in old_ids if any(grade(k) == grade(p.klass) for k in holds[g])]
+                near += [o for _, o in p.named if o and o not in near]
+                if p.named:  # a new pupil may take any free seat of the session
+                    near = list(old_ids)
+            p.candidates = near + new_ids
+        if old or takers:
+            parts.append(SessionPart(s, old_ids, new_ids, unit_list, pool_list, over_cap))
+    return parts, named
+
+
+# ---------------------------------------------------------------- the model
+
+@functools.lru_cache(maxsize=None)
+def _grade(klass: str) -> int:
+    return class_key(klass)[0]
+
+
+def _sum(hv: dict[int, int], variables) -> int:
+    return sum(hv[v.index] for v in variables)
+
+
+@dataclass
+class Posts:
+    """Staff posts and who may take them, shared by the model, the start and the decoding."""
+    slots: dict[tuple[str, str, int], object]  # (d, s, k) -> Slot
+    windows: dict[tuple[str, str], object]  # (d, w) -> DutyWindow
+    can_teach: dict[tuple[str, str, int], list[str]]
+    can_manage: dict[tuple[str, str], list[str]]
+    old_teach: list[tuple[str, str, str, int, str]]  # (t, d, s, k, g) of the previous version
+    old_manage: list[tuple[str, str, str]]  # (t, d, w)
+    pinned: set[str]  # people whose previous duties are pinned
+
+
+def _posts(inst: Instance, previous: Plan, parts: list[SessionPart], pin: str) -> Posts:
+    school, rules = inst.school, inst.school.rules
+    vols = inst.volunteers
+    slots, windows, can_teach, can_manage = {}, {}, {}, {}
+    ran = {p.session.id for p in parts}
+    for d in WEEKDAYS:
+        for s in school.sessions:
+            if s.id not in ran or d not in s.days:
+                continue
+            ok = [t.id for t in vols if session_status(inst, t.id, d, s.id) != "unavailable"]
+            for k, slot in enumerate(s.slots):
+                slots[d, s.id, k] = slot
+                can_teach[d, s.id, k] = ok if slot.minutes <= rules.max_daily_minutes else []
+        for w in duty_windows(school.sessions, d):
+            windows[d, w.id] = w
+            can_manage[d, w.id] = [t.id for t in vols if w.minutes <= rules.max_daily_minutes
+                                   and window_status(inst, t.id, d, w) != "unavailable"]
+    old_teach, old_manage = [], []
+    for du in previous.duties:
+        if du.role == "manager":
+            if (du.day, du.window) in windows:
+                old_manage.append((du.staff, du.day, du.window))
+            continue
+        for (d, sid, k), slot in slots.items():
+            if d == du.day and sid == du.session and fmt_time(slot.start) == du.start \
+                    and fmt_time(slot.end) == du.end:
+                old_teach.append((du.staff, d, sid, k, du.group))
+    pinned = set()
+    if pin == "duties":
+        # a person is pinned when every previous duty still allowed fits the new limits
+        mine = defaultdict(list)
+        for t, d, sid, k, _ in old_teach:
+            if t in can_teach[d, sid, k]:
+                mine[t].append((d, slots[d, sid, k]))
+        for t, d, w in old_manage:
+            if t in can_manage[d, w]:
+                mine[t].append((d, windows[d, w]))
+        for t, items in mine.items():
+            st = _PersonState(inst)
+            if all(st.take(t, d, it) for d, it in items):
+                pinned.add(t)
+    return Posts(slots, windows, can_teach, can_manage, old_teach, old_manage, pinned)
+
+
+class _PersonState:
+    """Busy times, daily and weekly minutes and windows used per person: the hard rules of
+    one person, for the greedy start and the pin check."""
+
+    def __init__(self, inst: Instance):
+        self.inst = inst
+        self.busy = defaultdict(list)
+        self.daily = defaultdict(int)
+        self.weekly = defaultdict(int)
+        self.used = defaultdict(set)
+        self.limit = {t.id: weekly_limit(inst, t) for t in inst.teachers}
+        self.double = {t.id: t.allow_double for t in inst.teachers}
+        self.win = {d: duty_windows(inst.school.sessions, d) for d in WEEKDAYS}
+
+    def fits(self, t: str, d: str, item) -> bool:
+        a, b, mins = item.start, item.end, item.minutes
+        inside = {w.id for w in self.win[d] if w.start <= a and b <= w.end}
+        return (all(b <= a2 or b2 <= a for a2, b2 in self.busy[t, d])
+                and self.daily[t, d] + mins <= self.inst.school.rules.max_daily_minutes
+                and self.weekly[t] + mins <= self.limit[t]
+                and (self.double[t] or len(self.win[d]) < 2
+                     or len(self.used[t, d] | inside) <= 1))
+
+    def take(self, t: str, d: str, item) -> bool:
+        if not self.fits(t, d, item):
+            return False
+        self.busy[t, d].append((item.start, item.end))
+        self.daily[t, d] += item.minutes
+        self.weekly[t] += item.minutes
+        self.used[t, d] |= {w.id for w in self.win[d]
+                            if w.start <= item.start and item.end <= w.end}
+        return True
+
+
+@dataclass
+class Values:
+    """One assignment of the model's decisions (from the solver or the greedy start)."""
+    keep: dict[tuple[str, int], int]  # (session, unit) -> staying
+    x: dict[tuple[str, int, str], int]  # (session, pool, group) -> placed
+    present: dict[tuple[str, str], int]  # (group, day) -> 0/1
+    teach: set[tuple[str, str, str, int]]
+    manage: set[tuple[str, str, str]]
+    kept: set[int]  # indices into posts.old_teach bound to their old group
+
+
+def greedy_start(inst: Instance, parts: list[SessionPart], posts: Posts, previous: Plan
+                 ) -> Values:
+    """Keep what can be kept: every continuing student stays; named students go where their
+    class is, then any old group with seats on all their days, then new groups; previous
+    duties stay with their person where still allowed; vacated posts to free people (the
+    least loaded first, then by id)."""
+    cap = inst.school.rules.group_cap
+    keep, x, present = {}, {}, {}
+    for part in parts:
+        sid, days = part.session.id, part.session.days
+        load = {(g, d): 0 for g in part.groups for d in days}
+        for i, u in enumerate(part.units):
+            keep[sid, i] = len(u.students)
+            for d in u.days:
+                load[u.group, d] += len(u.students)
+        # a previous version over the cap (it must not be, but the cap may have been
+        # lowered): the fewest students leave, from the units present most days last
+        for i in sorted(range(len(part.units)), key=lambda i: (len(part.units[i].days), -i)):
+            u = part.units[i]
+            while keep[sid, i] and any(load[u.group, d] > cap for d in u.days):
+                keep[sid, i] -= 1
+                for d in u.days:
+                    load[u.group, d] -= 1
+        holds = defaultdict(set)
+        for u in part.units:
+            holds[u.group].add(u.klass)
+        grades = defaultdict(set)
+        for u in part.units:
+            grades[u.group].add(_grade(u.klass))
+        # the pools present most days first (hardest to seat); each chunk where it opens
+        # fewest new group-days, then where its class already is, then its grade
+        order = sorted(range(len(part.pools)), key=lambda j: (-len(part.pools[j].days), j))
+        for j in order:
+            p = part.pools[j]
+            for h in p.candidates:
+                x[sid, j, h] = 0
+            left = len(p.named) + sum(len(part.units[i].students) - keep[sid, i]
+                                      for i in p.units)
+            while left:
+                room = {h: min(cap - load[h, d] for d in p.days) for h in p.candidates}
+                fits = [h for h in p.candidates if room[h] > 0]
+                if not fits:
+                    raise RuntimeError("internal error: no seat for a pool in the start")
+                h = min(fits, key=lambda h: (
+                    sum(1 for d in p.days if not load[h, d]), h in part.new_groups,
+                    p.klass not in holds[h], _grade(p.klass) not in grades[h],
+                    part.groups.index(h)))
+                n = min(room[h], left)
+                x[sid, j, h] += n
+                left -= n
+                holds[h].add(p.klass)
+                grades[h].add(_grade(p.klass))
+                for d in p.days:
+                    load[h, d] += n
+        for (g, d), n in load.items():
+            present[g, d] = int(n > 0)
+    state = _PersonState(inst)
+    teach, manage, kept = set(), set(), set()
+    for j, (t, d, sid, k, g) in enumerate(posts.old_teach):
+        if present.get((g, d)) and t in posts.can_teach[d, sid, k] and \
+                (t, d, sid, k) not in teach and state.take(t, d, posts.slots[d, sid, k]):
+            teach.add((t, d, sid, k))
+            kept.add(j)
+    need = manager_need(inst, present, parts, posts)
+    for t, d, w in posts.old_manage:
+        if sum(1 for m in manage if m[1:] == (d, w)) < need[d, w] and \
+                t in posts.can_manage[d, w] and state.take(t, d, posts.windows[d, w]):
+            manage.add((t, d, w))
+    groups_of = defaultdict(list)
+    for part in parts:
+        for g in part.groups:
+            groups_of[part.session.id].append(g)
+    demand = []
+    for (d, sid, k), slot in posts.slots.items():
+        n = sum(present.get((g, d), 0) for g in groups_of[sid])
+        n -= sum(1 for (t, dd, ss, kk) in teach if (dd, ss, kk) == (d, sid, k))
+        if n > 0:
+            demand.append(((d, sid, k), n, slot, posts.can_teach[d, sid, k]))
+    for (d, w), n in need.items():
+        n -= sum(1 for m in manage if m[1:] == (d, w))
+        if n > 0:
+            demand.append(((d, w, -1), n, posts.windows[d, w], posts.can_manage[d, w]))
+    demand.sort(key=lambda r: (len(r[3]) / r[1], WEEKDAYS.index(r[0][0]), r[2].start, r[0]))
+    for key, n, item, who in demand:
+        for _ in range(n):
+            taken = teach if key[2] >= 0 else manage
+            free = [t for t in who if (t, *key[:3 if key[2] >= 0 else 2]) not in taken
+                    and state.fits(t, key[0], item)]
+            if not free:
+                break
+            t = min(free, key=lambda t: (state.weekly[t], t))
+            state.take(t, key[0], item)
+            (teach.add((t, *key)) if key[2] >= 0 else manage.add((t, key[0], key[1])))
+    return Values(keep, x, present, teach, manage, kept)
+
+
+def manager_need(inst: Instance, present: dict, parts: list[SessionPart], posts: Posts
+                 ) -> dict[tuple[str, str], int]:
+    """M(peak concurrent groups) per (day, window) for a set of present group-days."""
+    rules = inst.school.rules
+    sessions = {s.id: s for s in inst.school.sessions}
+    count = defaultdict(int)
+    for part in parts:
+        for g in part.groups:
+            for d in part.session.days:
+                count[d, part.session.id] += present.get((g, d), 0)
+    out = {}
+    for (d, wid), w in posts.windows.items():
+        points = {sessions[s].start for s in w.sessions}
+        peak = max(sum(count[d, s] for s in w.sessions
+                       if sessions[s].start <= p < sessions[s].end) for p in points)
+        out[d, wid] = managers_needed(peak, rules.groups_per_manager,
+                                      rules.manager_remainder_threshold)
+    return out
+
+
+class ReplanModel:
+    """The one CP-SAT model (see the module docstring): variables built once, rules added
+    in one visible order by ``build``."""
+
+    def __init__(self, inst: Instance, parts: list[SessionPart], posts: Posts, pin: str):
+        self.inst, self.parts, self.posts, self.pin = inst, parts, posts, pin
+        self.fixable: list[tuple[int, int]] = []  # (keep variable index, its unit's size)
+        self.m = cp_model.CpModel()
+        self.keep, self.x, self.a = {}, {}, {}
+        self.v, self.mv, self.short, self.kept, self.need = {}, {}, {}, {}, {}
+        self.terms: dict[str, list] = defaultdict(list)  # objective part -> (coef, var)
+        self.bounds: dict[str, int] = defaultdict(int)
+        self.aux: list = []  # (variable, its value from the decisions' values), in order
+
+    def _aux(self, var, value) -> None:
+        """Remember how a helper variable follows from the decisions, to hint it."""
+        self.aux.append((var, value))
+
+    def build(self) -> None:
+        self.add_groups_and_cap()
+        self.add_posts()
+        self.add_managers()
+        self.add_person_rules()
+        self.add_kept_duties()
+        self.add_pins()
+
+    def add_groups_and_cap(self) -> None:
+        m, cap = self.m, self.inst.school.rules.group_cap
+        for part in self.parts:
+            sid, days = part.session.id, part.session.days
+            load = defaultdict(list)
+            holds = {(u.group, u.klass) for u in part.units}
+            grades = defaultdict(set)
+            for u in part.units:
+                grades[u.group].add(_grade(u.klass))
+            for i, u in enumerate(part.units):
+                n = len(u.students)
+                var = m.new_int_var(0, n, f"keep_{sid}_{i}")
+                if u.group not in part.over_cap:
+                    self.fixable.append((var.index, n))
+                self.keep[sid, i] = var
+                self.terms["moves"].append((1, n - var))
+                self.bounds["moves"] += n
+                for d in u.days:
+                    load[u.group, d].append(var)
+            for j, p in enumerate(part.pools):
+                size = len(p.named) + sum(len(part.units[i].students) for i in p.units)
+                here = []
+                for h in p.candidates:
+                    var = m.new_int_var(0, min(size, cap), f"x_{sid}_{j}_{h}")
+                    self.x[sid, j, h] = var
+                    here.append(var)
+                    for d in p.days:
+                        load[h, d].append(var)
+                # every student of the pool is placed: named ones and movers
+                m.add(sum(here) == len(p.named) + sum(
+                    len(part.units[i].students) - self.keep[sid, i] for i in p.units))
+                self.add_class_pairs(part, j, p, holds, grades)
+            for h in part.groups:
+                for d in days:
+                    a = m.new_bool_var(f"a_{h}_{d}")
+                    self.a[h, d] = a
+                    if not load[h, d]:
+                        m.add(a == 0)
+                        continue
+                    m.add(sum(load[h, d]) <= cap * a)
+                    m.add(sum(load[h, d]) >= a)
+                    self.terms["group_days"].append((1, a))
+                    self.bounds["group_days"] += 1
+            # new groups open in order: symmetric ids otherwise
+            opened = []
+            for h in part.new_groups:
+                o = m.new_bool_var(f"open_{h}")
+                for d in days:
+                    m.add_implication(self.a[h, d], o)
+                self._aux(o, lambda hv, ds=[self.a[h, d] for d in days]:
+                          max(hv[v.index] for v in ds))
+                opened.append(o)
+            for o1, o2 in zip(opened, opened[1:]):
+                m.add(o2 <= o1)
+
+    def add_class_pairs(self, part: SessionPart, j: int, p: Pool, holds: set,
+                        grades: dict) -> None:
+        """Soft: a pool's students where their class is not yet (a new class pair, worse
+        across grades), and named students not back in their old group."""
+        sid = part.session.id
+        for h in p.candidates:
+            if (h, p.klass) in holds:
+                continue
+            y = self.m.new_bool_var(f"pair_{sid}_{j}_{h}")
+            self.m.add(self.x[sid, j, h] <= self.inst.school.rules.group_cap * y)
+            self._aux(y, lambda hv, v=self.x[sid, j, h]: int(hv[v.index] > 0))
+            cost = 1 if _grade(p.klass) in grades[h] or not grades[h] else 3
+            self.terms["soft"].append((cost, y))
+            self.bounds["soft"] += cost
+        origin = defaultdict(int)
+        for _, o in p.named:
+            if o:
+                origin[o] += 1
+        for o, n in origin.items():
+            if (sid, j, o) in self.x:
+                away = self.m.new_int_var(0, n, f"away_{sid}_{j}_{o}")
+                self.m.add(away >= n - self.x[sid, j, o])
+                self._aux(away, lambda hv, v=self.x[sid, j, o], n=n: max(0, n - hv[v.index]))
+                self.terms["soft"].append((1, away))
+                self.bounds["soft"] += n
+
+    def add_posts(self) -> None:
+        """Every present group gets a teacher per slot, or a counted shortage."""
+        m, posts = self.m, self.posts
+        groups = {p.session.id: p.groups for p in self.parts}
+        for (d, sid, k), slot in posts.slots.items():
+            here = []
+            for t in posts.can_teach[d, sid, k]:
+                self.v[t, d, sid, k] = var = m.new_bool_var(f"v_{t}_{d}_{sid}_{k}")
+                here.append(var)
+            gs = [self.a[g, d] for g in groups[sid]]
+            gap = m.new_int_var(0, len(gs), f"short_{d}_{sid}_{k}")
+            self.short[d, sid, k] = gap
+            m.add(sum(here) + gap == sum(gs))
+            self._aux(gap, lambda hv, gs=gs, here=here: _sum(hv, gs) - _sum(hv, here))
+            self.terms["shortage"].append((slot.minutes, gap))
+            self.bounds["shortage"] += slot.minutes * len(gs)
+
+    def add_managers(self) -> None:
+        """M(peak concurrent groups) per window and day, as the groups formed make it."""
+        m, rules, posts = self.m, self.inst.school.rules, self.posts
+        sessions = {s.id: s for s in self.inst.school.sessions}
+        groups = {p.session.id: p.groups for p in self.parts}
+        for (d, wid), w in posts.windows.items():
+            members = [s for s in w.sessions if s in groups]
+            total = sum(len(groups[s]) for s in members)
+            if not total:
+                continue
+            counts = []
+            for point in sorted({sessions[s].start for s in members}):
+                on = [self.a[g, d] for s in members if sessions[s].start <= point <
+                      sessions[s].end for g in groups[s]]
+                c = m.new_int_var(0, total, f"conc_{d}_{wid}_{point}")
+                m.add(c == sum(on))
+                self._aux(c, lambda hv, on=on: _sum(hv, on))
+                counts.append(c)
+            peak = m.new_int_var(0, total, f"peak_{d}_{wid}")
+            m.add_max_equality(peak, counts)
+            self._aux(peak, lambda hv, cs=counts: max(hv[v.index] for v in cs))
+            table = [managers_needed(c, rules.groups_per_manager,
+                                     rules.manager_remainder_threshold) for c in range(total + 1)]
+            need = m.new_int_var(0, table[-1], f"need_{d}_{wid}")
+            m.add_element(peak, table, need)
+            self._aux(need, lambda hv, p=peak, table=table: table[hv[p.index]])
+            self.need[d, wid] = need
+            here = []
+            for t in posts.can_manage[d, wid]:
+                self.mv[t, d, wid] = var = m.new_bool_var(f"m_{t}_{d}_{wid}")
+                here.append(var)
+            gap = m.new_int_var(0, table[-1], f"mshort_{d}_{wid}")
+            self.short[d, wid, -1] = gap
+            m.add(sum(here) + gap == need)
+            self._aux(gap, lambda hv, n=need, here=here: hv[n.index] - _sum(hv, here))
+            self.terms["shortage"].append((w.minutes, gap))
+            self.bounds["shortage"] += w.minutes * table[-1]
+
+    def add_person_rules(self) -> None:
+        """One place at a time, daily and weekly minutes, one window a day unless allowed."""
+        m, inst, posts = self.m, self.inst, self.posts
+        rules = inst.school.rules
+        items = defaultdict(list)
+        for (t, d, sid, k), var in self.v.items():
+            items[t, d].append((posts.slots[d, sid, k], var))
+        for (t, d, wid), var in self.mv.items():
+            items[t, d].append((posts.windows[d, wid], var))
+        weekly = defaultdict(list)
+        wins = {d: duty_windows(inst.school.sessions, d) for d in WEEKDAYS}
+        for (t, d), its in items.items():
+            for point in sorted({it.start for it, _ in its}):
+                covering = [var for it, var in its if it.start <= point < it.end]
+                if len(covering) > 1:
+                    m.add(sum(covering) <= 1)
+            m.add(sum(it.minutes * var for it, var in its) <= rules.max_daily_minutes)
+            weekly[t] += [(it.minutes, var) for it, var in its]
+            if not inst.teacher(t).allow_double and len(wins[d]) > 1:
+                used = []
+                for w in wins[d]:
+                    inside = [var for it, var in its if w.start <= it.start and it.end <= w.end]
+                    if inside:
+                        flag = m.new_bool_var(f"win_{t}_{d}_{w.id}")
+                        for var in inside:
+                            m.add_implication(var, flag)
+                        self._aux(flag, lambda hv, vs=inside: max(hv[v.index] for v in vs))
+                        used.append(flag)
+                if len(used) > 1:
+                    m.add(sum(used) <= 1)
+        for t, parts in weekly.items():
+            m.add(sum(mins * var for mins, var in parts) <= weekly_limit(inst, inst.teacher(t)))
+
+    def add_kept_duties(self) -> None:
+        """A previous teacher duty stays when its person is in that slot and its group is
+        present; each one not kept counts as a changed duty, and so does each previous
+        manager duty not kept."""
+        m, posts = self.m, self.posts
+        for j, (t, d, sid, k, g) in enumerate(posts.old_teach):
+            self.bounds["changes"] += 1
+            if (t, d, sid, k) not in self.v or (g, d) not in self.a:
+                self.terms["changes"].append((1, 1))
+                continue
+            kv = m.new_bool_var(f"kept_{j}")
+            m.add_implication(kv, self.v[t, d, sid, k])
+            m.add_implication(kv, self.a[g, d])
+            self.kept[j] = kv
+            self.terms["changes"].append((1, 1 - kv))
+        for t, d, w in posts.old_manage:
+            self.bounds["changes"] += 1
+            self.terms["changes"].append((1, 1 - self.mv[t, d, w]) if (t, d, w) in self.mv
+                                         else (1, 1))
+
+    def fix_groups(self, on: bool) -> None:
+        """Pin groups (every continuing student stays, but where a group is over the cap)
+        or release them, by the keep variables' domains: the same model serves both."""
+        for index, n in self.fixable:
+            domain = self.m.proto.variables[index].domain
+            domain[0] = n if on else 0
+            domain[1] = n
+
+    def add_pins(self) -> None:
+        """``--pin duties``: pinned people keep every previous duty whose group is present,
+        and their manager duties while the window still needs that many."""
+        if self.pin != "duties":
+            return
+        m, posts = self.m, self.posts
+        for j, (t, d, sid, k, g) in enumerate(posts.old_teach):
+            if t in posts.pinned and j in self.kept:
+                m.add(self.kept[j] == self.a[g, d])
+        by_window = defaultdict(list)
+        for t, d, w in posts.old_manage:
+            if t in posts.pinned and (t, d, w) in self.mv:
+                by_window[d, w].append(self.mv[t, d, w])
+        for (d, w), vars_ in by_window.items():
+            # as many pinned managers stay as the window still needs (up to those pinned)
+            stay = m.new_int_var(0, len(vars_), f"pinm_{d}_{w}")
+            m.add_min_equality(stay, [len(vars_), self.need[d, w]])
+            self._aux(stay, lambda hv, n=self.need[d, w], k=len(vars_): min(k, hv[n.index]))
+            m.add(sum(vars_) >= stay)
+
+    def objective(self):
+        """Lexicographic by weights: each weight exceeds everything below it. Shortage
+        minutes count in units of their greatest common divisor (exact). Should the weights
+        pass 2**61 (a school far larger than 6,000 pupils), the lowest term (class pairs)
+        only breaks ties among equal group-days approximately."""
+        order = ["soft", "group_days", "changes", "moves", "shortage"]
+        unit = math.gcd(*(c for c, _ in self.terms["shortage"])) or 1
+        terms = dict(self.terms, shortage=[(c // unit, v) for c, v in self.terms["shortage"]])
+        bounds = dict(self.bounds, shortage=self.bounds["shortage"] // unit)
+
+        def weights(b):
+            out, w = {}, 1
+            for name in order:
+                out[name] = w
+                w *= b.get(name, 0) + 1
+            return out, w
+        w, top = weights(bounds)
+        if top > 2 ** 61:
+            w, top = weights(dict(bounds, soft=min(bounds.get("soft", 0), 100)))
+        total = 0
+        for name in order:
+            if terms.get(name):
+                total = total + w[name] * sum(c * v for c, v in terms[name])
+        return total
+
+    def hint(self, val: Values) -> None:
+        """Hint every variable: the decisions from ``val``, the helpers computed from them."""
+        hv: dict[int, int] = {}
+        for key, var in self.keep.items():
+            hv[var.index] = val.keep[key]
+        for key, var in self.x.items():
+            hv[var.index] = val.x.get(key, 0)
+        for key, var in self.a.items():
+            hv[var.index] = val.present.get(key, 0)
+        for key, var in self.v.items():
+            hv[var.index] = int(key in val.teach)
+        for key, var in self.mv.items():
+            hv[var.index] = int(key in val.manage)
+        for j, var in self.kept.items():
+            hv[var.index] = int(j in val.kept)
+        for var, value in self.aux:
+            hv[var.index] = value(hv)
+        for var in [*self.keep.values(), *self.x.values(), *self.a.values(), *self.v.values(),
+                    *self.mv.values(), *self.kept.values(), *(v for v, _ in self.aux)]:
+            self.m.add_hint(var, hv[var.index])
+
+    def values(self, solver: cp_model.CpSolver) -> Values:
+        return Values(
+            keep={k: solver.value(v) for k, v in self.keep.items()},
+            x={k: solver.value(v) for k, v in self.x.items()},
+            present={k: solver.value(v) for k, v in self.a.items()},
+            teach={k for k, v in self.v.items() if solver.value(v)},
+            manage={k for k, v in self.mv.items() if solver.value(v)},
+            kept={j for j, v in self.kept.items() if solver.value(v)})
+
+
+# ---------------------------------------------------------------- decoding
+
+@dataclass
+class Decoded:
+    groups: list[Group]
+    duties: list[Duty]
+    shortages: list[Shortage]
+    present: dict[tuple[str, str], list[str]]  # (day, session) -> group ids
+    shortage_minutes: int
+    group_days: int
+
+
+def decode(inst: Instance, previous: Plan, parts: list[SessionPart], posts: Posts,
+           val: Values) -> Decoded:
+    """Students into rosters (movers back into their own group where a count allows it),
+    group ids (fresh where no continuing student stays), teachers matched to groups (kept
+    duties bound to their group), shortages listed."""
+    by_id = {s.id: s for s in inst.students}
+    groups, present = [], defaultdict(list)
+    rename: dict[str, str] = {}
+    for part in parts:
+        sid = part.session.id
+        roster = defaultdict(list)
+        stayed = set()
+        movers = defaultdict(list)  # unit index -> students leaving it
+        for i, u in enumerate(part.units):
+            k = val.keep.get((sid, i), len(u.students))
+            roster[u.group] += u.students[:k]
+            if k:
+                stayed.add(u.group)
+            movers[i] = list(u.students[k:])
+        for j, p in enumerate(part.pools):
+            left = {h: val.x.get((sid, j, h), 0) for h in p.candidates}
+            todo = list(p.named) + [(x, part.units[i].group) for i in p.units for x in movers[i]]
+            rest = []
+            for x, origin in todo:
+                if origin is not None and left.get(origin, 0) > 0:
+                    roster[origin].append(x)
+                    left[origin] -= 1
+                    if (x, origin) not in p.named:
+                        stayed.add(origin)
+                else:
+                    rest.append(x)
+            for h in p.candidates:
+                while left[h] > 0 and rest:
+                    roster[h].append(rest.pop(0))
+                    left[h] -= 1
+            if rest:
+                raise RuntimeError(f"internal error: {len(rest)} student(s) of pool "
+                                   f"{p.klass} left unplaced")
+        orphans = [h for h in part.old_groups if roster[h] and h not in stayed]
+        fresh = _fresh_ids(previous, sid, len(part.new_groups) + len(orphans))
+        rename.update(zip(orphans, fresh[len(part.new_groups):]))
+        for h in part.groups:
+            if not roster[h]:
+                continue
+            gid = rename.get(h, h)
+            groups.append(Group(gid, sid, tuple(sorted(roster[h]))))
+            for d in part.session.days:
+                if any(d in by_id[x].days(part.session.signup) for x in roster[h]):
+                    present[d, sid].append(gid)
+    duties, shortages = _match(inst, parts, posts, val, present, rename,
+                               {g.id: g.students for g in groups})
+    need = manager_need(inst, {(g, d): 1 for (d, s), gs in present.items() for g in gs},
+                        [_renamed(p, rename) for p in parts], posts)
+    short_min = 0
+    for (d, wid), n in sorted(need.items(), key=lambda kv: (WEEKDAYS.index(kv[0][0]),
+                                                           kv[0][1])):
+        w = posts.windows[d, wid]
+        have = sorted(t for (t, dd, ww) in val.manage if (dd, ww) == (d, wid))
+        for t in have[:n]:
+            duties.append(Duty(day=d, start=fmt_time(w.start), end=fmt_time(w.end), staff=t,
+                               role="manager", window=wid))
+        if n > len(have):
+            shortages.append(Shortage(day=d, start=fmt_time(w.start), end=fmt_time(w.end),
+                                      role="manager", window=wid, count=n - len(have)))
+            short_min += w.minutes * (n - len(have))
+    for s in shortages:
+        if s.role == "teacher":
+            short_min += _minutes(s.start, s.end)
+    return Decoded(groups, duties, shortages, dict(present), short_min,
+                   sum(len(v) for v in present.values()))
+
+
+def _minutes(a: str, b: str) -> int:
+    return int(b[:2]) * 60 + int(b[3:]) - int(a[:2]) * 60 - int(a[3:])
+
+
+def _renamed(part: SessionPart, rename: dict[str, str]) -> SessionPart:
+    return SessionPart(part.session, [rename.get(g, g) for g in part.old_groups],
+                       part.new_groups, part.units, part.pools, part.over_cap)
+
+
+def _match(inst, parts, posts, val, present, rename, rosters):
+    """Chosen teachers to present groups per slot: kept duties to their own group first;
+    then the group the teacher had in the previous slot that day, a group the teacher had
+    in the previous version that day, then any day, a group of their own classes; ties by
+    ids (deterministic)."""
+    old_day = defaultdict(set)
+    old_any = defaultdict(set)
+    for t, d, sid, k, g in posts.old_teach:
+        old_day[t, d, sid].add(rename.get(g, g))
+        old_any[t, sid].add(rename.get(g, g))
+    fixed = defaultdict(dict)
+    for j in val.kept:
+        t, d, sid, k, g = posts.old_teach[j]
+        fixed[d, sid, k][t] = rename.get(g, g)
+    own = {t.id: set(t.classes) for t in inst.teachers}
+    klass = {s.id: s.klass for s in inst.students}
+    classes = {g: {klass[x] for x in members} for g, members in rosters.items()}
+    duties, shortages = [], []
+    for d in WEEKDAYS:
+        for part in parts:
+            s = part.session
+            gs = present.get((d, s.id), [])
+            if not gs:
+                continue
+            previous_slot: dict[str, str] = {}
+            for k, slot in enumerate(s.slots):
+                teachers = sorted(t for (t, dd, sid, kk) in val.teach
+                                  if (dd, sid, kk) == (d, s.id, k))
+                now = {t: g for t, g in fixed[d, s.id, k].items() if t in teachers and g in gs}
+                taken = set(now.values())
+
+                def cost(t, g):
+                    return (0 if previous_slot.get(t) == g else
+                            1 if g in old_day[t, d, s.id] else
+                            2 if g in old_any[t, s.id] else
+                            3 if own[t] & classes[g] else 4, t, g)
+                pairs = sorted(cost(t, g) for t in teachers if t not in now for g in gs
+                               if g not in taken)
+                for _, t, g in pairs:
+                    if t not in now and g not in taken:
+                        now[t] = g
+                        taken.add(g)
+                for t, g in sorted(now.items()):
+                    duties.append(Duty(day=d, start=fmt_time(slot.start),
+                                       end=fmt_time(slot.end), staff=t, role="teacher",
+                                       session=s.id, group=g, slot=slot.name))
+                for g in gs:
+                    if g not in taken:
+                        shortages.append(Shortage(day=d, start=fmt_time(slot.start),
+                                                  end=fmt_time(slot.end), role="teacher",
+                                                  session=s.id, group=g, count=1,
+                                                  slot=slot.name))
+                previous_slot = dict(now)
+    return duties, shortages
+
+
+# ---------------------------------------------------------------- the entry point
+
+@dataclass
+class Replan:
+    """The new plan and what changed (rows for ``changes.csv`` and the notices)."""
+    plan: Plan
+    students: list[dict]  # one row per student moved, added or withdrawn
+    duties: list[dict]  # one row per duty post whose person changed
+    dropped_exceptions: list[dict]
+    stats: dict
+
+
+def replan(inst: Instance, previous: Plan, start: date, *, pin: str = "none",
+           time_limit: float = 2.0, seed: int = 0, log=None) -> Replan:
+    """Re-plan ``inst`` from ``start`` keeping as much of ``previous`` as the rules allow
+    (see the module docstring). ``time_limit`` is about wall seconds, converted to
+    deterministic solver time."""
+    if pin not in PINS:
+        raise ValueError(f"pin must be one of {PINS}")
+    t0 = time.process_time()
+    check_replan_input(inst, previous, start)
+    opts = SolveOptions(time_limit=time_limit, seed=seed, workers=1, log=log)
+    with interruptible(opts):
+        run, free = _run(inst, previous, pin, opts)
+        cost = None
+        if pin == "duties":
+            free, _ = _run(inst, previous, "none", opts)
+        if pin != "none":
+            cost = _pin_cost(run, free)
+    return _assemble(inst, previous, start, pin, run, cost, opts, time.process_time() - t0)
+
+
+@dataclass
+class _Run:
+    parts: list[SessionPart]
+    named: dict
+    posts: Posts
+    decoded: Decoded
+    status: str
+    phase: dict
+    moves: int
+
+
+def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions
+         ) -> tuple[_Run, _Run | None]:
+    """Two searches on one model: first with every continuing student in place (small and
+    quick, from the greedy start), then with moves allowed, from the first answer, so the
+    second can only be better. ``pin groups`` keeps the first (the second is what the pin
+    costs); otherwise the second is the answer (the first is not returned)."""
+    parts, named = _situation(inst, previous)
+    posts = _posts(inst, previous, parts, pin)
+    start = greedy_start(inst, parts, posts, previous)
+    model = ReplanModel(inst, parts, posts, pin)
+    model.build()
+    objective = model.objective()
+    budget = opts.time_limit * DET_PER_SECOND / 2
+    model.hint(start)
+    model.fix_groups(True)
+    first = solve_phase(model.m, objective, "re-plan, groups kept", opts, budget)
+    if first.status == "INFEASIBLE" and pin == "duties":
+        raise InputError([Problem("--pin", "the pinned duties cannot all be kept with the "
+                                  "edited groups and limits; re-plan without --pin duties")])
+    vals = model.values(first.solver) if first.has_solution else start
+    kept_run = _outcome(inst, previous, parts, named, posts, vals, first)
+    model.fix_groups(False)
+    model.m.clear_hints()
+    model.hint(vals)
+    second = solve_phase(model.m, objective, "re-plan, moves allowed", opts, budget)
+    moved_run = _outcome(inst, previous, parts, named, posts,
+                         model.values(second.solver) if second.has_solution else vals,
+                         second if second.has_solution else first)
+    return (kept_run, moved_run) if pin == "groups" else (moved_run, None)
+
+
+def _outcome(inst, previous, parts, named, posts, vals: Values, res) -> _Run:
+    decoded = decode(inst, previous, parts, posts, vals)
+    now = {(x, g.session): g.id for g in decoded.groups for x in g.students}
+    moves = sum(1 for p in parts for u in p.units for x in u.students
+                if now.get((x, p.session.id)) != u.group)
+    status = res.status if res.has_solution else "FEASIBLE"
+    return _Run(parts, named, posts, decoded, status, res.as_dict(), moves)
+
+
+def _duty_key(d: Duty) -> tuple:
+    return (d.day, d.session, d.slot, d.group, d.role, d.window)
+
+
+def _changed(previous: Plan, duties: list[Duty]) -> tuple[int, int]:
+    """(previous duties no longer in the plan, new duties not in the previous plan)."""
+    old = {(_duty_key(d), d.staff) for d in previous.duties}
+    new = {(_duty_key(d), d.staff) for d in duties}
+    return len(old - new), len(new - old)
+
+
+def _pin_cost(pinned: _Run, free: _Run) -> dict:
+    return {"shortage_minutes": pinned.decoded.shortage_minutes - free.decoded.shortage_minutes,
+            "group_days": pinned.decoded.group_days - free.decoded.group_days,
+            "unpinned_moves": free.moves,
+            "unpinned_shortage_minutes": free.decoded.shortage_minutes,
+            "unpinned_group_days": free.decoded.group_days}
+
+
+def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, cost,
+              opts: SolveOptions, cpu: float) -> Replan:
+    school = inst.school
+    dec = run.decoded
+    plan = Plan(status=run.status, groups=dec.groups, duties=dec.duties,
+                shortages=dec.shortages)
+    plan.valid_from = start.isoformat()
+    plan.history = list(previous.history) + [version_json(
+        previous.valid_from or school.term.start.isoformat(),
+        (start - timedelta(days=1)).isoformat(), previous.groups, previous.duties,
+        previous.shortages)]
+    plan.exceptions = [x for x in previous.exceptions if x["date"] < start.isoformat()]
+    dropped = [x for x in previous.exceptions if x["date"] >= start.isoformat()]
+    plan.staffing = staffing_table(inst, dec.groups, dec.present)
+    ever = {x for v in plan.versions() for g in v.groups for x in g.students}
+    people_before = previous.extra.get("people", {}).get("students", {})
+    students = {}
+    for st in inst.students:
+        if st.status == "enrolled" or st.id in ever:
+            students[st.id] = {"name": st.name, "class": st.klass, "noon": list(st.noon),
+                               "afternoon": list(st.afternoon), "status": st.status}
+    for x in ever - set(students):  # pragma: no cover - rows are required by the input check
+        students[x] = people_before.get(x, {})
+    student_rows, duty_rows = change_rows(inst, previous, run, start)
+    lost, gained = _changed(previous, dec.duties)
+    # duties of people who may still hold them (volunteer, declared the time): kept if the
+    # same person holds the same post (teacher: day, session, slot, group; manager: window)
+    posts = run.posts
+    now = {(d.day, d.session, d.slot, d.group, d.window, d.staff) for d in dec.duties}
+    old_avail = [(d, sid, posts.slots[d, sid, k].name, g, None, t)
+                 for t, d, sid, k, g in posts.old_teach if t in posts.can_teach[d, sid, k]]
+    old_avail += [(d, None, None, None, w, t) for t, d, w in posts.old_manage
+                  if t in posts.can_manage[d, w]]
+    kept_avail = sum(1 for key in old_avail if key in now)
+    stats = {
+        "from": start.isoformat(), "previous_from": previous.valid_from
+        or school.term.start.isoformat(), "pin": pin,
+        "students_moved": run.moves,
+        "students_named_moved": sum(1 for r in student_rows if r["change"] == "changed"
+                                    and r["old_group"] != r["new_group"]),
+        "students_added": len({x for x, _ in run.named["new"]}),
+        "students_left": len({x for x, _, _ in run.named["withdrawn"]}),
+        "enrolled": len(inst.enrolled),
+        "duties_before": len(previous.duties), "duties_removed": lost,
+        "duties_added": gained, "duties_changed": lost + gained,
+        "available_duties_before": len(old_avail), "available_duties_kept": kept_avail,
+        "shortage_minutes_per_week": dec.shortage_minutes, "group_days": dec.group_days,
+        "exceptions_dropped": len(dropped), "solver": run.phase,
+        "cpu_seconds": round(cpu, 3)}
+    if cost is not None:
+        stats["pin_cost"] = cost
+    plan.extra = {
+        "school": school.name,
+        "term": {"start": school.term.start.isoformat(), "end": school.term.end.isoformat()},
+        "interrupted": opts.interrupted,
+        "seed": opts.seed,
+        "grouping": [_grouping_row(inst, p, dec) for p in run.parts],
+        "parts": [run.phase],
+        "shortage_minutes_per_week": dec.shortage_minutes,
+        "penalties": [],
+        "language": school.language,
+        "group_cap": school.rules.group_cap,
+        "weekly_limits": {t.id: weekly_limit(inst, t) for t in inst.volunteers},
+        "calendar": {d: [x.isoformat() for x in dates]
+                     for d, dates in term_dates(school.term).items()},
+        "sessions": {x.id: {"name": x.name, "start": fmt_time(x.start), "end": fmt_time(x.end),
+                            "days": list(x.days), "signup": x.signup} for x in school.sessions},
+        "people": {"staff": {t.id: {"name": t.name, "kind": t.kind} for t in inst.teachers},
+                   "students": students},
+        "replan": stats,
+        "solve_stats": {"seconds": round(cpu, 3), "workers": 1,
+                        "time_limit": opts.time_limit},
+    }
+    term_money(inst, plan)
+    return Replan(plan, student_rows, duty_rows, dropped, stats)
+
+
+def _grouping_row(inst: Instance, part: SessionPart, dec: Decoded) -> dict:
+    """The figures ``plan`` reports per session: students, groups, group-days and bound."""
+    s = part.session
+    by_id = {x.id: x for x in inst.students}
+    gs = [g for g in dec.groups if g.session == s.id]
+    n = {d: sum(1 for g in gs for x in g.students if d in by_id[x].days(s.signup))
+         for d in s.days}
+    cap = inst.school.rules.group_cap
+    bound = sum(math.ceil(v / cap) for v in n.values())
+    gd = sum(len(dec.present.get((d, s.id), [])) for d in s.days)
+    pairs = sum(len({by_id[x].klass for x in g.students}) for g in gs)
+    return {"session": s.id, "students": sum(len(g.students) for g in gs), "groups": len(gs),
+            "group_days": gd, "group_days_bound": bound,
+            "group_days_gap": round((gd - bound) / max(gd, 1), 6), "class_pairs": pairs,
+            "classes": len({by_id[x].klass for g in gs for x in g.students}),
+            # keys ``plan`` also writes; a re-plan runs no greedy and trades nothing
+            "greedy_group_days": gd, "traded_group_days": 0}
+
+
+def change_rows(inst: Instance, previous: Plan, run: _Run, start: date
+                ) -> tuple[list[dict], list[dict]]:
+    """Students who move, join or leave, and duty posts whose person changes, from DATE."""
+    frm = start.isoformat()
+    now = {(x, g.session): g.id for g in run.decoded.groups for x in g.students}
+    names = {s.id: (s.name, s.klass) for s in inst.students}
+    rows = []
+    for x, sid, g in run.named["withdrawn"]:
+        st = next((s for s in inst.students if s.id == x), None)
+        why = "withdrawn" if st is None or st.status != "enrolled" else "no longer takes it"
+        rows.append({"student": x, "change": "left", "session": sid, "old_group": g,
+                     "new_group": "", "reason": why})
+    for x, sid in run.named["new"]:
+        rows.append({"student": x, "change": "added", "session": sid, "old_group": "",
+                     "new_group": now[x, sid], "reason": "newly enrolled"})
+    for x, sid, g in run.named["changed"]:
+        rows.append({"student": x, "change": "changed", "session": sid, "old_group": g,
+                     "new_group": now[x, sid], "reason": "class or weekdays changed"})
+    for p in run.parts:
+        for u in p.units:
+            for x in u.students:
+                if now.get((x, p.session.id)) != u.group:
+                    rows.append({"student": x, "change": "moved", "session": p.session.id,
+                                 "old_group": u.group, "new_group": now[x, p.session.id],
+                                 "reason": "to make room or to staff the groups"})
+    for r in rows:
+        r["from"] = frm
+        r["name"], r["class"] = names.get(r["student"], ("", ""))
+    rows.sort(key=lambda r: (r["session"], r["change"], r["student"]))
+    order = {d: i for i, d in enumerate(WEEKDAYS)}
+    old = defaultdict(list)
+    new = defaultdict(list)
+    for d in previous.duties:
+        old[d.day, d.session, d.slot, d.group, d.window, d.start, d.end, d.role].append(d.staff)
+    for d in run.decoded.duties:
+        new[d.day, d.session, d.slot, d.group, d.window, d.start, d.end, d.role].append(d.staff)
+    duty_rows = []
+    for key in sorted(set(old) | set(new), key=lambda k: (order[k[0]], k[5], str(k[1]),
+                                                          str(k[3]), str(k[4]))):
+        a, b = sorted(set(old.get(key, [])) - set(new.get(key, []))), \
+            sorted(set(new.get(key, [])) - set(old.get(key, [])))
+        for i in range(max(len(a), len(b))):
+            d, sid, slot, g, w, s0, s1, role = key
+            duty_rows.append({"from": frm, "day": d, "time": f"{s0}-{s1}",
+                              "session": sid or "", "window": w or "", "slot": slot or "",
+                              "group": g or "", "role": role,
+                              "old_staff": a[i] if i < len(a) else "",
+                              "new_staff": b[i] if i < len(b) else ""})
+    return rows, duty_rows

@@ -1,0 +1,395 @@
+"""Re-plan from a date (SPEC §9) on tiny schools whose answers are worked out by hand.
+
+The school of most tests: a three-week term, Mon 2026-09-07 to Fri 2026-09-25, official
+holidays off; the re-plan starts on Tue 2026-09-15 (week 2) unless a test says otherwise.
+Every plan is checked with ``check_plan`` for the rules of its current version (today's
+checker recomputes fees and pay over the whole term without versions, so those two rules are
+checked here by hand instead).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+
+from afterschool.cli import main
+from afterschool.scheduler.checker import check_plan
+from afterschool.scheduler.planning.replan import replan
+from afterschool.scheduler.planning.solve import solve
+from afterschool.scheduler.reading.reader import read_instance
+from school_files import SCHOOL, students_rows, write_instance
+
+LIMIT = dict(time_limit=3, seed=0, workers=1)
+THREE_WEEKS = SCHOOL.replace("end = 2026-09-11", "end = 2026-09-25")
+TUE2 = date(2026, 9, 15)
+MONEY_RULES = {"fees", "pay", "budget"}
+
+
+def vol(tid, manage="no", weekly=""):
+    return f"{tid},Name{tid},yes,{manage},staff,,{weekly},,no\n"
+
+
+def avail(tid, days, session):
+    return "".join(f"{tid},{d},{session},available\n" for d in days.split())
+
+
+def first_plan(tmp_path, students, teachers, availability, school=THREE_WEEKS):
+    folder = write_instance(tmp_path / "before", students=students, teachers=teachers,
+                            availability=availability, school=school)
+    inst = read_instance(folder)
+    plan = solve(inst, **LIMIT)
+    assert [v for v in check_plan(inst, plan)] == []
+    return plan
+
+
+def edited(tmp_path, students, teachers, availability, school=THREE_WEEKS):
+    folder = write_instance(tmp_path / "after", students=students, teachers=teachers,
+                            availability=availability, school=school)
+    return read_instance(folder)
+
+
+def rules_kept(inst, plan):
+    """Every rule of the current version but money (worked by hand where it matters)."""
+    found = [v for v in check_plan(inst, plan) if v.rule not in MONEY_RULES]
+    assert found == [], found
+
+
+def group_of(plan, student, session="after-upper"):
+    return next(g.id for g in plan.groups if g.session == session and student in g.students)
+
+
+def teacher_duties(plan):
+    return {(d.day, d.session, d.slot, d.group, d.staff) for d in plan.duties
+            if d.role == "teacher"}
+
+
+def test_one_withdrawal_frees_a_seat_and_nobody_moves(tmp_path):
+    # 40 of 3-1 on Tue in one group with T1. S0001 withdraws: the group keeps its id and
+    # its 39 others, T1 keeps the duty; one 'left' row, nothing else changes.
+    rows = students_rows(40)
+    old = first_plan(tmp_path, rows, vol("T1"), avail("T1", "Tue", "after-upper"))
+    inst = edited(tmp_path, rows.replace(",enrolled,", ",withdrawn,", 1), vol("T1"),
+                  avail("T1", "Tue", "after-upper"))
+    r = replan(inst, old, TUE2, **{k: LIMIT[k] for k in ("time_limit", "seed")})
+    rules_kept(inst, r.plan)
+    (g,) = r.plan.groups
+    assert g.id == old.groups[0].id and len(g.students) == 39 and "S0001" not in g.students
+    assert teacher_duties(r.plan) == teacher_duties(old)
+    assert r.stats["students_moved"] == 0 and r.stats["students_left"] == 1
+    assert r.stats["duties_changed"] == 0
+    assert [(x["student"], x["change"]) for x in r.students] == [("S0001", "left")]
+    # the history: version 1 from the term start to the Monday before DATE
+    assert r.plan.valid_from == "2026-09-15"
+    (h,) = r.plan.history
+    assert (h["valid_from"], h["valid_to"]) == ("2026-09-07", "2026-09-14")
+    assert len(h["groups"][0]["students"]) == 40
+
+
+def test_new_student_takes_a_free_seat_with_classmates_nobody_moves(tmp_path):
+    # 3-1 (40) and 3-2 (40) on Tue: 80 > 45, two whole-class groups with 5 free seats each.
+    # A new 3-2 pupil fits either without a new group-day; with 3-2 is no new class pair.
+    rows = students_rows(40, klass="3-1") + students_rows(40, klass="3-2", start=41)
+    staff = vol("T1") + vol("T2")
+    av = avail("T1", "Tue", "after-upper") + avail("T2", "Tue", "after-upper")
+    old = first_plan(tmp_path, rows, staff, av)
+    new = "S0100,New,3,3-2,,Tue,,normal,,,enrolled,\n"
+    inst = edited(tmp_path, rows + new, staff, av)
+    r = replan(inst, old, TUE2, time_limit=3, seed=0)
+    rules_kept(inst, r.plan)
+    assert group_of(r.plan, "S0100") == group_of(old, "S0041")
+    assert r.stats["students_moved"] == 0 and r.stats["students_added"] == 1
+    assert teacher_duties(r.plan) == teacher_duties(old)
+    assert {g.id for g in r.plan.groups} == {g.id for g in old.groups}
+
+
+def test_new_student_without_a_seat_opens_a_group_and_a_manager_appears(tmp_path):
+    # Three full classes of 45 on Tue: 3 groups of 45, M(3) = 0 managers. One more 3-1
+    # pupil has no seat (moving anybody frees none): a 4th group with a fresh id, a 4th
+    # teacher (T4 joins), and M(4) = 1 manager for the Tue afternoon window (M1, whose
+    # availability is new). The three old duties stay: 0 removed, 2 added.
+    rows = "".join(students_rows(45, klass=f"3-{c}", start=45 * (c - 1) + 1) for c in (1, 2, 3))
+    staff = vol("T1") + vol("T2") + vol("T3") + vol("M1", manage="yes")
+    av = "".join(avail(t, "Tue", "after-upper") for t in ("T1", "T2", "T3"))
+    old = first_plan(tmp_path, rows, staff, av)
+    assert len(old.groups) == 3 and not [d for d in old.duties if d.role == "manager"]
+    inst = edited(tmp_path, rows + "S0200,New,3,3-1,,Tue,,normal,,,enrolled,\n",
+                  staff + vol("T4"), av + avail("T4", "Tue", "after-upper")
+                  + avail("M1", "Tue", "afternoon"))
+    r = replan(inst, old, TUE2, time_limit=3, seed=0)
+    rules_kept(inst, r.plan)
+    assert len(r.plan.groups) == 4 and r.stats["students_moved"] == 0
+    fresh = group_of(r.plan, "S0200")
+    assert fresh not in {g["id"] for h in r.plan.history for g in h["groups"]}
+    assert [(d.staff, d.window, d.start, d.end) for d in r.plan.duties if d.role == "manager"
+            ] == [("M1", "afternoon", "15:35", "17:20")]
+    assert teacher_duties(old) <= teacher_duties(r.plan) and not r.plan.shortages
+    assert (r.stats["duties_removed"], r.stats["duties_added"]) == (0, 2)
+
+
+def test_a_volunteer_who_leaves_is_replaced_duty_by_duty(tmp_path):
+    # One group Tue-Fri (4 duties of 60 min); T1, T2, T3 may each serve 120 min a week.
+    # T2 leaves (volunteer = no, rows deleted): T2's duties go to whoever has room, every
+    # other duty stays as it was; nobody moves.
+    rows = students_rows(20, afternoon="Tue Wed Thu Fri")
+    days = "Tue Wed Thu Fri"
+    staff = vol("T1", weekly="120") + vol("T2", weekly="120") + vol("T3", weekly="120")
+    av = "".join(avail(t, days, "after-upper") for t in ("T1", "T2", "T3"))
+    old = first_plan(tmp_path, rows, staff, av)
+    gone = {d for d in teacher_duties(old) if d[4] == "T2"}
+    assert gone, "T2 had duties in the first plan"
+    inst = edited(tmp_path, rows, staff.replace("T2,NameT2,yes", "T2,NameT2,no"),
+                  "".join(avail(t, days, "after-upper") for t in ("T1", "T3")))
+    r = replan(inst, old, TUE2, time_limit=3, seed=0)
+    rules_kept(inst, r.plan)
+    now = teacher_duties(r.plan)
+    assert teacher_duties(old) - gone <= now
+    assert {d[:4] for d in now} == {d[:4] for d in teacher_duties(old)}
+    assert all(d[4] != "T2" for d in now) and not r.plan.shortages
+    assert r.stats["duties_removed"] == len(gone) and r.stats["students_moved"] == 0
+    assert r.stats["available_duties_kept"] == r.stats["available_duties_before"]
+    assert {x["old_staff"] for x in r.duties} == {"T2"}
+
+
+def _pin_school(tmp_path):
+    # 3-1: 44 on Tue Wed + 1 on Wed only (S0045) -> Tue 44, Wed 45.
+    # 3-2: 44 on Tue Wed + 1 on Tue only (S0090) -> Tue 45, Wed 44.
+    # Two whole-class groups; T1 and T2 are the only volunteers (Tue and Wed).
+    rows = (students_rows(44, klass="3-1", afternoon="Tue Wed")
+            + students_rows(1, klass="3-1", afternoon="Wed", start=45)
+            + students_rows(44, klass="3-2", afternoon="Tue Wed", start=46)
+            + students_rows(1, klass="3-2", afternoon="Tue", start=90))
+    staff = vol("T1") + vol("T2")
+    av = avail("T1", "Tue Wed", "after-upper") + avail("T2", "Tue Wed", "after-upper")
+    old = first_plan(tmp_path, rows, staff, av)
+    new = "S0100,New,3,3-1,,Tue Wed,,normal,,,enrolled,\n"
+    return old, rows + new, staff, av
+
+
+def test_pin_groups_with_full_groups_costs_shortages(tmp_path):
+    # New 3-1 pupil on Tue Wed: no group has a seat on both days. Unpinned, coverage first:
+    # one continuing pupil moves (S0045 to 3-2's group, or S0090 to 3-1's), and the new one
+    # fits: no new group, no shortage. Pinned: a new group on Tue and Wed that nobody can
+    # staff: 2 teacher shortages of 60 min, +2 group-days; the summary says so.
+    old, rows, staff, av = _pin_school(tmp_path)
+    inst = edited(tmp_path, rows, staff, av)
+    free = replan(inst, old, TUE2, time_limit=3, seed=0)
+    rules_kept(inst, free.plan)
+    assert free.stats["students_moved"] == 1 and not free.plan.shortages
+    assert len(free.plan.groups) == 2
+    pinned = replan(inst, old, TUE2, pin="groups", time_limit=3, seed=0)
+    rules_kept(inst, pinned.plan)
+    assert pinned.stats["students_moved"] == 0 and len(pinned.plan.groups) == 3
+    assert sum(s.count for s in pinned.plan.shortages) == 2
+    cost = pinned.stats["pin_cost"]
+    assert (cost["shortage_minutes"], cost["group_days"], cost["unpinned_moves"]) == (120, 2, 1)
+    from afterschool.scheduler.handouts.changes import replan_summary
+    assert "--pin groups costs +120 shortage min/week, +2 group-day(s)" in \
+        replan_summary(pinned)
+
+
+MONEY_SCHOOL = THREE_WEEKS.replace(
+    "official_holidays = false",
+    "official_holidays = false\nholidays = [2026-09-09]\nmakeup_days = { 2026-09-13 = \"Wed\" }")
+
+
+def test_fees_and_pay_over_two_versions(tmp_path):
+    # Noon care Mon and Wed (130 billable min a day at 2 yuan/h; pay 60 yuan/h = 1 yuan/min).
+    # Wed 09-09 is a holiday; Sun 09-13 is a make-up day following Wed's timetable.
+    # Re-plan from Mon 09-21: S0001 withdraws, S0003 joins, T1 leaves and T2 takes over.
+    # Service dates before 09-21: Mon 09-07, 09-14; Wed 09-13 (make-up), 09-16 -> 4 dates:
+    #   S0001 pays 4 x 130 x 2 / 60 = 17.333 -> 17.33.
+    # From 09-21: Mon 09-21, Wed 09-23 -> 2 dates: S0003 pays 2 x 130 x 2 / 60 = 8.67.
+    # S0002 stays all term: 6 dates -> 26.00.
+    # T1 (all four noon slots, 130 min a day) on version 1's 4 dates: 520 min = 520.00;
+    # T2 on version 2's 2 dates: 260 min = 260.00.
+    rows = students_rows(2, noon="Mon Wed", afternoon="")
+    old = first_plan(tmp_path, rows, vol("T1"), avail("T1", "Mon Wed", "noon"),
+                     school=MONEY_SCHOOL)
+    assert {d.staff for d in old.duties} == {"T1"}
+    rows2 = rows.replace(",enrolled,", ",withdrawn,", 1) + \
+        "S0003,Kid3,3,3-1,Mon Wed,,,normal,,,enrolled,\n"
+    inst = edited(tmp_path, rows2, vol("T1").replace(",yes,", ",no,", 1) + vol("T2"),
+                  avail("T2", "Mon Wed", "noon"), school=MONEY_SCHOOL)
+    r = replan(inst, old, date(2026, 9, 21), time_limit=3, seed=0)
+    rules_kept(inst, r.plan)
+    fees = {f["student"]: f["service_fee"] for f in r.plan.fees}
+    assert fees == {"S0001": "17.33", "S0002": "26.00", "S0003": "8.67"}
+    pay = {p["staff"]: (p["minutes"], p["amount"]) for p in r.plan.pay}
+    assert pay == {"T1": (520, "520.00"), "T2": (260, "260.00")}
+    assert r.plan.history[0]["valid_to"] == "2026-09-20"
+    assert r.plan.extra["people"]["students"]["S0001"]["status"] == "withdrawn"
+
+
+def _cli_school(tmp_path):
+    rows = students_rows(40)
+    old = first_plan(tmp_path, rows, vol("T1"), avail("T1", "Tue", "after-upper"))
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "plan.json").write_text(json.dumps(old.to_dict(), ensure_ascii=False),
+                                                encoding="utf-8")
+    folder = write_instance(tmp_path / "after", rows.replace(",enrolled,", ",withdrawn,", 1),
+                            vol("T1"), avail("T1", "Tue", "after-upper"), school=THREE_WEEKS)
+    return folder, tmp_path / "old" / "plan.json"
+
+
+@pytest.mark.parametrize("day, words", [
+    ("2026-09-12", "not a service date"),  # a Saturday
+    ("2026-09-07", "not after the previous version's start"),  # the term start itself
+    ("2026-10-06", "outside the term"),
+    ("15/09/2026", "not a date"),
+])
+def test_bad_dates_are_bad_input(tmp_path, day, words):
+    folder, prev = _cli_school(tmp_path)
+    res = CliRunner().invoke(main, ["replan", str(folder), "--previous", str(prev), "--from",
+                                    day, "--out", str(tmp_path / "out"), "--skip", "all"])
+    assert res.exit_code == 2, res.output
+    assert words in res.stderr
+    assert not (tmp_path / "out" / "plan.json").exists()
+
+
+def test_a_previous_plan_of_another_school_is_bad_input(tmp_path):
+    folder, prev = _cli_school(tmp_path)
+    data = json.loads(prev.read_text(encoding="utf-8"))
+    data["school"] = "Another School"
+    data["groups"][0]["session"] = "chess-club"
+    prev.write_text(json.dumps(data), encoding="utf-8")
+    res = CliRunner().invoke(main, ["replan", str(folder), "--previous", str(prev), "--from",
+                                    "2026-09-15", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2
+    assert "belongs to another school" in res.stderr and "chess-club" in res.stderr
+
+
+def test_cli_writes_plan_and_changes_all_or_nothing_and_is_deterministic(tmp_path):
+    folder, prev = _cli_school(tmp_path)
+    outs = []
+    for name in ("a", "b"):
+        res = CliRunner().invoke(main, ["replan", str(folder), "--previous", str(prev),
+                                        "--from", "2026-09-15", "--out", str(tmp_path / name),
+                                        "--skip", "charts", "--seed", "3"])
+        assert res.exit_code == 0, res.output
+        assert "1 left, 0 moved" in res.stdout
+        data = json.loads((tmp_path / name / "plan.json").read_text(encoding="utf-8"))
+        for key in ("solve_stats",):
+            data.pop(key)
+        data["replan"].pop("cpu_seconds")
+        outs.append(data)
+        changes = (tmp_path / name / "changes.csv").read_text(encoding="utf-8-sig")
+        assert "student left,S0001" in changes
+        assert (tmp_path / name / "changes.xlsx").exists()
+        assert (tmp_path / name / "changes-teachers.csv").exists()
+    assert outs[0] == outs[1]
+    assert outs[0]["valid_from"] == "2026-09-15" and len(outs[0]["history"]) == 1
+    # a re-plan of the re-plan: history grows, the first version keeps its dates
+    res = CliRunner().invoke(main, ["replan", str(folder), "--previous", str(tmp_path / "a"),
+                                    "--from", "2026-09-22", "--out", str(tmp_path / "c"),
+                                    "--skip", "all"])
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp_path / "c" / "plan.json").read_text(encoding="utf-8"))
+    assert [(h["valid_from"], h["valid_to"]) for h in data["history"]] == [
+        ("2026-09-07", "2026-09-14"), ("2026-09-15", "2026-09-21")]
+    # a date not after the previous version's start is refused
+    res = CliRunner().invoke(main, ["replan", str(folder), "--previous", str(tmp_path / "a"),
+                                    "--from", "2026-09-15", "--out", str(tmp_path / "d")])
+    assert res.exit_code == 2
+
+
+def test_pin_duties_keeps_every_duty_and_says_what_it_costs(tmp_path):
+    # Before: 10 third-graders on Tue, T1 the only volunteer (free for both afternoon
+    # sessions) -> T1 supervises after-upper. Then a first-grader joins (after-lower, Tue
+    # 15:35-16:35, overlapping after-upper from 16:20) and T2 volunteers for after-upper only.
+    # Unpinned, coverage first: T1 moves to after-lower, T2 takes after-upper (T1's old duty
+    # changes; no shortage). --pin duties: T1 keeps after-upper, nobody can take after-lower:
+    # one 60-minute shortage, which the summary gives as the pin's cost.
+    rows = students_rows(10)
+    before = avail("T1", "Tue", "after-upper") + avail("T1", "Tue", "after-lower")
+    old = first_plan(tmp_path, rows, vol("T1") + vol("T2"), before)
+    assert [(d.staff, d.session) for d in old.duties] == [("T1", "after-upper")]
+    inst = edited(tmp_path, rows + "S0100,New,1,1-1,,Tue,,normal,,,enrolled,\n",
+                  vol("T1") + vol("T2"), before + avail("T2", "Tue", "after-upper"))
+    free = replan(inst, old, TUE2, time_limit=3, seed=0)
+    rules_kept(inst, free.plan)
+    assert sorted((d.staff, d.session) for d in free.plan.duties) == [
+        ("T1", "after-lower"), ("T2", "after-upper")]
+    assert not free.plan.shortages and free.stats["available_duties_kept"] == 0
+    pinned = replan(inst, old, TUE2, pin="duties", time_limit=3, seed=0)
+    rules_kept(inst, pinned.plan)
+    assert [(d.staff, d.session) for d in pinned.plan.duties] == [("T1", "after-upper")]
+    assert [(s.session, s.role) for s in pinned.plan.shortages] == [("after-lower", "teacher")]
+    assert pinned.stats["pin_cost"]["shortage_minutes"] == 60
+
+
+def test_a_previous_group_over_the_cap_loses_the_fewest_pupils(tmp_path):
+    # 47 of 3-1 on Tue in one group (hand-broken: the cap is 45) with T1; T2 is free.
+    # The re-plan must keep the cap: exactly 2 pupils move, to a new group (fresh id) that
+    # T2 supervises; the old group keeps its id and 45 pupils; T1 keeps the duty.
+    from afterschool.models.plan import Group
+    rows = students_rows(47)
+    staff = vol("T1") + vol("T2")
+    av = avail("T1", "Tue", "after-upper") + avail("T2", "Tue", "after-upper")
+    old = first_plan(tmp_path, rows, staff, av)
+    ids = sorted(x for g in old.groups for x in g.students)
+    old.groups = [Group("after-upper-01", "after-upper", tuple(ids))]
+    old.duties = [replace(old.duties[0], group="after-upper-01", staff="T1")]
+    inst = edited(tmp_path, rows, staff, av)
+    r = replan(inst, old, TUE2, time_limit=3, seed=0)
+    rules_kept(inst, r.plan)
+    sizes = sorted((len(g.students), g.id) for g in r.plan.groups)
+    assert sizes == [(2, "after-upper-02"), (45, "after-upper-01")]
+    assert r.stats["students_moved"] == 2
+    assert {d[3:] for d in teacher_duties(r.plan)} == {("after-upper-01", "T1"),
+                                                       ("after-upper-02", "T2")}
+
+
+def test_a_changed_sign_up_is_named_not_counted_as_a_move(tmp_path):
+    # 3-1: 45 on Tue Wed (full both days) in one group; 3-2: 10 on Tue in another.
+    # S0001 changes from Tue Wed to Tue only: named by the change, so wherever they go it
+    # is no move; staying in the old group is cheapest (no new class pair), so they stay.
+    rows = students_rows(45, klass="3-1", afternoon="Tue Wed") + \
+        students_rows(10, klass="3-2", afternoon="Tue", start=46)
+    staff = vol("T1") + vol("T2")
+    av = avail("T1", "Tue Wed", "after-upper") + avail("T2", "Tue Wed", "after-upper")
+    old = first_plan(tmp_path, rows, staff, av)
+    inst = edited(tmp_path, rows.replace("S0001,Kid1,3,3-1,,Tue Wed,", "S0001,Kid1,3,3-1,,Tue,"),
+                  staff, av)
+    r = replan(inst, old, TUE2, time_limit=3, seed=0)
+    rules_kept(inst, r.plan)
+    assert r.stats["students_moved"] == 0
+    assert [(x["student"], x["change"]) for x in r.students] == [("S0001", "changed")]
+    assert group_of(r.plan, "S0001") == group_of(old, "S0001")
+
+
+def test_substitutions_before_the_date_stay_and_later_ones_are_dropped(tmp_path):
+    # T1 supervises the one Tue group all term: Tue 09-08, 09-15, 09-22 (60 min each).
+    # The previous plan records T1 absent and uncovered on 09-08 and on 09-22. Re-plan from
+    # 09-15: the 09-08 exception stays (T1 is not paid for it), the 09-22 one was for the
+    # old timetable and is dropped (reported). T1's pay: 3 x 60 - 60 = 120 min = 120.00.
+    rows = students_rows(40)
+    old = first_plan(tmp_path, rows, vol("T1"), avail("T1", "Tue", "after-upper"))
+    duty = old.duties[0]
+    old.exceptions = [{"date": when, "day": "Tue", "session": "after-upper", "window": None,
+                       "slot": duty.slot, "group": duty.group, "start": "16:20",
+                       "end": "17:20", "role": "teacher", "staff": None, "replaces": "T1"}
+                      for when in ("2026-09-08", "2026-09-22")]
+    inst = edited(tmp_path, rows.replace(",enrolled,", ",withdrawn,", 1), vol("T1"),
+                  avail("T1", "Tue", "after-upper"))
+    r = replan(inst, old, TUE2, time_limit=3, seed=0)
+    assert [x["date"] for x in r.plan.exceptions] == ["2026-09-08"]
+    assert r.stats["exceptions_dropped"] == 1
+    assert [(p["staff"], p["minutes"], p["amount"]) for p in r.plan.pay] == [
+        ("T1", 120, "120.00")]
+
+
+def test_deleted_rows_of_people_in_the_previous_plan_are_bad_input(tmp_path):
+    # Earlier versions must still be paid and billed: a pupil's or a person's row that the
+    # previous plan names cannot simply vanish; the message says what to do instead.
+    folder, prev = _cli_school(tmp_path)
+    students = (folder / "students.csv").read_text(encoding="utf-8").splitlines(True)
+    (folder / "students.csv").write_text("".join(s for s in students
+                                                 if not s.startswith("S0002,")),
+                                         encoding="utf-8")
+    res = CliRunner().invoke(main, ["replan", str(folder), "--previous", str(prev), "--from",
+                                    "2026-09-15", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2
+    assert "not in students.csv: keep their rows and set status = withdrawn" in res.stderr
