@@ -453,6 +453,8 @@ def test_haijiang_two_absences_keep_every_rule():
     two = substitute(inst, one.plan, second, week[1:3])
     assert two.plan.exceptions[:len(one.added)] == one.added
     assert _verify_substitutes(inst, two.plan) == []
+    from afterschool.scheduler.checker import check_plan
+    assert check_plan(inst, two.plan) == []  # the independent checker: rules and money
     paid = lambda p: sum(r["minutes"] for r in p.pay)  # noqa: E731
     gone = sum(parse_minutes(x) for x in one.uncovered + two.uncovered)
     assert paid(plan) - paid(two.plan) == gone
