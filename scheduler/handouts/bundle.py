@@ -17,8 +17,10 @@ from afterschool.models.errors import InputError, Problem
 from afterschool.models.plan import Plan
 from afterschool.scheduler.handouts import charts
 from afterschool.scheduler.handouts.output import staged_folder, write_atomic, write_text
-from afterschool.scheduler.handouts.publish import (duty_notice, roster_ics, roster_rows,
-                                                    student_notice, timetable_workbook)
+from afterschool.scheduler.handouts.labels import words
+from afterschool.scheduler.handouts.publish import (duty_notice, parents_sheets, roster_ics,
+                                                    roster_rows, student_notice,
+                                                    timetable_workbook)
 from afterschool.scheduler.handouts.sheets import write_tables
 
 MARKER = ".afterschool-output"
@@ -51,20 +53,28 @@ def save_chart(fig, path: Path) -> Path:
 
 def notice_sheets(plan: Plan, kind: str, lang: str) -> list:
     """The public notice as one table: the students' groups, or the duty list."""
+    w = words(lang)
     if kind == "students":
-        return [("notice", student_notice(plan, lang), STUDENT_NOTICE_COLUMNS, [])]
-    return [("duties", duty_notice(plan, lang), DUTY_NOTICE_COLUMNS, [])]
+        return [(w["notice_title"], student_notice(plan, lang), STUDENT_NOTICE_COLUMNS, [],
+                 {"break_on": "group", "title": plan.extra.get("school", "")})]
+    return [(w["duty_title"], duty_notice(plan, lang), DUTY_NOTICE_COLUMNS, [],
+             {"break_on": "day", "title": plan.extra.get("school", "")})]
 
 
 def write_rosters(plan: Plan, people: list[str], fmt: str, out_dir: Path, lang: str,
-                  name: str = "rosters") -> list[Path]:
-    """One ``.ics`` per person, or one table (``name.csv``/``.xlsx``) of everyone's duties."""
+                  name: str = "rosters", alarm: int = 15) -> list[Path]:
+    """One ``.ics`` per person (a reminder ``alarm`` minutes before each duty; 0 for none),
+    or one table (``name.csv``/``.xlsx``) of everyone's duties."""
     if fmt == "ics":
+        cache: dict = {}
         return [write_atomic(out_dir / f"{sid}.ics",
-                             lambda f, b=roster_ics(plan, sid, lang): f.write_bytes(b))
+                             lambda f, b=roster_ics(plan, sid, lang, alarm, cache):
+                             f.write_bytes(b))
                 for sid in people]
     rows = [r for sid in people for r in roster_rows(plan, sid, lang)]
-    return write_tables(out_dir, name, [("roster", rows, ROSTER_COLUMNS, ["minutes"])], (fmt,))
+    w = words(lang)
+    return write_tables(out_dir, name, [(w["by_teacher"], rows, ROSTER_COLUMNS, ["minutes"])],
+                        (fmt,), w, w["total"])
 
 
 def write_handouts(plan: Plan, out_dir: Path, lang: str | None,
@@ -77,11 +87,16 @@ def write_handouts(plan: Plan, out_dir: Path, lang: str | None,
         wb = timetable_workbook(plan, lang)
         written.append(write_atomic(out_dir / "timetable.xlsx", lambda p: wb.save(p)))
     if "notice" not in skip:
+        w = words(lang)
         for kind in ("students", "duties"):
-            written += write_tables(out_dir, f"notice-{kind}", notice_sheets(plan, kind, lang))
+            written += write_tables(out_dir, f"notice-{kind}", notice_sheets(plan, kind, lang),
+                                    header_words=w, total_label=w["total"])
+        written += write_tables(out_dir, "notice-parents", parents_sheets(plan, lang),
+                                ("xlsx",), w, w["total"])
     if "rosters" not in skip:
-        written += write_rosters(plan, sorted({d.staff for d in plan.duties}), "ics",
-                                 out_dir / "rosters", lang)
+        people = {d.staff for v in plan.versions() for d in v.duties}
+        people |= {e["staff"] for e in plan.exceptions if e.get("staff")}
+        written += write_rosters(plan, sorted(people), "ics", out_dir / "rosters", lang)
     if "charts" not in skip:
         for kind in charts.KINDS:
             fig, _, warning = charts.draw(plan, kind, lang)

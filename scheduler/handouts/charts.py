@@ -6,12 +6,21 @@
 - ``staffing``: per session and weekday, the standard T(n) beside the groups formed;
 - ``sizes``: each group's headcount per day against the cap.
 Each returns the figure and the number of bars drawn (tests count them). Chinese labels need
-a CJK font: ``cjk_font()`` finds one (Debian ``fonts-wqy-microhei`` and the Noto CJK fonts
-are known); without one, labels fall back to English with a one-line warning, never boxes.
+a CJK font: ``cjk_font()`` takes a system one when present (WenQuanYi, Noto CJK, …) and
+otherwise the OFL Noto Sans SC that the ``zhplot`` dependency ships (registered with
+matplotlib's font manager, never by importing ``zhplot``, which would change global rc
+settings); only without both do labels fall back to English with a one-line warning.
+Drawing never lets matplotlib's glyph warnings reach the terminal. Layout uses fixed
+margins (``subplots_adjust``) sized from the labels, not ``tight_layout``, which measures
+every text twice and was a third of the hand-out time on a 200-staff school.
 """
 from __future__ import annotations
 
+import importlib.util
+import warnings
 from collections import Counter, defaultdict
+from contextlib import contextmanager
+from pathlib import Path
 
 import matplotlib
 
@@ -21,7 +30,8 @@ from matplotlib import font_manager  # noqa: E402
 
 from afterschool.models.plan import Plan  # noqa: E402
 from afterschool.models.school import WEEKDAYS, parse_time  # noqa: E402
-from afterschool.scheduler.handouts.labels import day_name, words  # noqa: E402
+from afterschool.scheduler.handouts.labels import (day_name, group_label,  # noqa: E402
+                                                   session_label, words)
 
 CJK_FONTS = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC",
              "Source Han Sans SC", "SimHei", "Microsoft YaHei", "PingFang SC")
@@ -29,9 +39,58 @@ KINDS = ("gantt", "load", "staffing", "sizes")
 COLOURS = ["#4C72B0", "#55A868", "#8172B2", "#CCB974", "#64B5CD", "#DD8452"]
 
 
+_BUNDLED: list[str | None] = []
+
+
+def bundled_font() -> Path | None:
+    """The Noto Sans SC file of the ``zhplot`` package, found without importing it."""
+    spec = importlib.util.find_spec("zhplot")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "fonts" / "NotoSansSC-Regular.ttf"
+    return path if path.is_file() else None
+
+
+def _register_bundled() -> str | None:
+    if not _BUNDLED:
+        path = bundled_font()
+        name = None
+        if path is not None:
+            try:
+                font_manager.fontManager.addfont(str(path))
+                name = font_manager.FontProperties(fname=str(path)).get_name()
+            except (OSError, RuntimeError):
+                name = None
+        _BUNDLED.append(name)
+    return _BUNDLED[0]
+
+
 def cjk_font() -> str | None:
+    """A font with Chinese glyphs: a system one if installed, else the bundled Noto Sans SC."""
     names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((n for n in CJK_FONTS if n in names), None)
+    found = next((n for n in CJK_FONTS if n in names), None)
+    return found or _register_bundled()
+
+
+@contextmanager
+def quiet():
+    """Matplotlib's per-glyph and layout warnings stay off the terminal."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph .* missing")
+        warnings.filterwarnings("ignore", message=r".*(tight_layout|constrained).*")
+        warnings.filterwarnings("ignore", category=UserWarning, module="matplotlib")
+        yield
+
+
+def _margins(fig, left_labels: list[str] = (), fontsize: float = 7, bottom: float = 0.6,
+             top: float = 0.5, right: float = 0.2) -> None:
+    """Fixed margins (inches) from the longest y label: cheap, unlike ``tight_layout``."""
+    w, h = fig.get_size_inches()
+    longest = max((sum(2 if ord(c) > 0x2E7F else 1 for c in str(x)) for x in left_labels),
+                  default=4)
+    left = 0.25 + longest * fontsize * 0.55 / 72
+    fig.subplots_adjust(left=min(left / w, 0.4), right=1 - right / w,
+                        bottom=min(bottom / h, 0.45), top=1 - top / h)
 
 
 def setup_language(lang: str) -> tuple[str, str | None]:
@@ -40,8 +99,8 @@ def setup_language(lang: str) -> tuple[str, str | None]:
         return lang, None
     font = cjk_font()
     if font is None:
-        return "en", ("no Chinese font found (install fonts-wqy-microhei); chart labels "
-                      "are in English")
+        return "en", ("no Chinese font found (reinstall afterschool, which brings zhplot's "
+                      "Noto Sans SC); chart labels are in English")
     plt.rcParams["font.family"] = "sans-serif"
     plt.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
     plt.rcParams["axes.unicode_minus"] = False
@@ -83,14 +142,15 @@ def gantt(plan: Plan, lang: str):
     axes[0].invert_yaxis()
     handles = [plt.Rectangle((0, 0), 1, 1, color=colour[s]) for s in sessions]
     handles.append(plt.Rectangle((0, 0), 1, 1, color="#999999"))
-    labels = [plan.extra["sessions"][s]["name"] if lang == "zh" else s for s in sessions]
+    labels = [session_label(plan, s, lang) for s in sessions]
     labels.append(w["manager"])
     if plan.shortages:
         handles.append(plt.Rectangle((0, 0), 1, 1, color="#D62728"))
         labels.append(w["shortage"])
     fig.legend(handles, labels, loc="lower center", ncol=len(labels))
     fig.suptitle(f"{plan.extra.get('school', '')} {w['gantt_title']}")
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    _margins(fig, [_name(plan, r) if r in people else r for r in rows], bottom=0.9, top=0.6)
+    fig.subplots_adjust(wspace=0.05)
     return fig, bars
 
 
@@ -113,7 +173,7 @@ def load(plan: Plan, lang: str):
     if any(p in limits for p in people):
         ax.legend(loc="lower right")
     ax.set_title(f"{plan.extra.get('school', '')} {w['load_title']}")
-    fig.tight_layout()
+    _margins(fig, [_name(plan, p) for p in people], bottom=0.6)
     return fig, len(people)
 
 
@@ -126,13 +186,12 @@ def staffing(plan: Plan, lang: str):
            color=COLOURS[1], label=w["standard"])
     ax.bar([i + 0.2 for i in x], [r["groups"] for r in rows], width=0.4, color=COLOURS[0],
            label=w["formed"])
-    names = {sid: (v["name"] if lang == "zh" else sid)
-             for sid, v in plan.extra.get("sessions", {}).items()}
+    names = {sid: session_label(plan, sid, lang) for sid in plan.extra.get("sessions", {})}
     ax.set_xticks(list(x), [f"{names.get(r['session'], r['session'])}\n"
                             f"{day_name(r['day'], lang)}" for r in rows], fontsize=7)
     ax.legend()
     ax.set_title(f"{plan.extra.get('school', '')} {w['staffing_title']}")
-    fig.tight_layout()
+    _margins(fig, ["100"], bottom=0.8)
     return fig, 2 * len(rows)
 
 
@@ -149,6 +208,7 @@ def sizes(plan: Plan, lang: str):
             if n:  # a bar for each group-day, none for days the group does not meet
                 present[g.id][day] = n
     groups = [g.id for g in plan.groups]
+    labels = {g.id: group_label(plan, g.id, lang, g.session) for g in plan.groups}
     fig, ax = plt.subplots(figsize=(max(8, 0.35 * len(groups) * 5 / 4), 4))
     width = 0.8 / 5
     bars = 0
@@ -158,26 +218,30 @@ def sizes(plan: Plan, lang: str):
         ax.bar(xs, ys, width=width, color=COLOURS[k % len(COLOURS)], label=day_name(day, lang))
         bars += len(xs)
     ax.axhline(cap, color="#D62728", linestyle="--", label=f"{w['cap']} {cap}")
-    ax.set_xticks(range(len(groups)), groups, rotation=90, fontsize=7)
+    ax.set_xticks(range(len(groups)), [labels[g] for g in groups], rotation=90, fontsize=7)
     ax.set_ylabel(w["present"])
     ax.set_ylim(0, cap * 1.35)
     ax.legend(ncol=6, fontsize=7, loc="upper center")
     ax.set_title(f"{plan.extra.get('school', '')} {w['sizes_title']}")
-    fig.tight_layout()
+    longest = max((sum(2 if ord(c) > 0x2E7F else 1 for c in labels[g]) for g in groups),
+                  default=4)
+    _margins(fig, ["100"], bottom=0.4 + longest * 7 * 0.55 / 72)
     return fig, bars
 
 
 def draw(plan: Plan, kind: str, lang: str):
     """(figure, bars drawn, warning or None) for one chart kind."""
     lang, warning = setup_language(lang)
-    fig, bars = {"gantt": gantt, "load": load, "staffing": staffing, "sizes": sizes}[kind](
-        plan, lang)
+    with quiet():
+        fig, bars = {"gantt": gantt, "load": load, "staffing": staffing, "sizes": sizes}[kind](
+            plan, lang)
     return fig, bars, warning
 
 
 def save(fig, path) -> None:
     """Save by the file's extension (.png, .svg, .pdf), then free the figure."""
-    fig.savefig(path, dpi=120, format=str(path).rsplit(".", 1)[-1])
+    with quiet():
+        fig.savefig(path, dpi=120, format=str(path).rsplit(".", 1)[-1])
     plt.close(fig)
 
 
@@ -193,5 +257,5 @@ def scenario_chart(rows: list[dict]):
                   rotation=20)
     ax.legend()
     ax.set_title("scenarios")
-    fig.tight_layout()
+    _margins(fig, ["100"], bottom=1.0)
     return fig

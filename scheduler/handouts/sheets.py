@@ -2,7 +2,8 @@
 
 ``write_tables(folder, name, sheets)`` writes ``name.csv`` (the first sheet; UTF-8 with BOM,
 which Excel opens with Chinese intact) and ``name.xlsx`` (every sheet: frozen header, column
-widths, a bold totals row, landscape fit to width for printing).
+widths from the content, a bold totals row; A4, landscape when wide, fit to the page
+width, the header repeated on every printed page, page breaks per group or day).
 A sheet is (title, rows, columns, totals): ``totals`` names the columns summed in the last
 row; money columns are strings with two decimals and are summed exactly as ``Decimal``.
 """
@@ -15,10 +16,12 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 
 from afterschool.scheduler.handouts.output import write_atomic, write_text
 
-Sheet = tuple[str, list[dict], list[str], list[str]]
+Sheet = tuple  # (title, rows, columns, totals[, layout])
 
 
 def with_totals(rows: list[dict], columns: list[str], totals: list[str],
@@ -60,48 +63,112 @@ def csv_text(rows: list[dict], columns: list[str]) -> str:
 
 
 def write_tables(folder: Path, name: str, sheets: list[Sheet],
-                 formats: tuple[str, ...] = ("csv", "xlsx")) -> list[Path]:
-    """Write ``name.csv`` (first sheet) and/or ``name.xlsx`` (all sheets) into ``folder``."""
+                 formats: tuple[str, ...] = ("csv", "xlsx"),
+                 header_words: dict[str, str] | None = None,
+                 total_label: str = "total") -> list[Path]:
+    """Write ``name.csv`` (first sheet) and/or ``name.xlsx`` (all sheets) into ``folder``;
+    ``header_words`` translates the header row of both."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     if "csv" in formats:
-        title, rows, columns, totals = sheets[0]
-        out.append(write_text(folder / f"{name}.csv",
-                              "\ufeff" + csv_text(with_totals(rows, columns, totals), columns)))
+        title, rows, columns, totals = sheets[0][:4]
+        rows = with_totals(rows, columns, totals, total_label)
+        if header_words:
+            heads = [header_words.get(c, c) for c in columns]
+            rows = [{h: r.get(c, "") for c, h in zip(columns, heads)} for r in rows]
+            columns = heads
+        out.append(write_text(folder / f"{name}.csv", "\ufeff" + csv_text(rows, columns)))
     if "xlsx" in formats:
-        wb = workbook(sheets)
+        wb = workbook(sheets, header_words, total_label)
         out.append(write_atomic(folder / f"{name}.xlsx", lambda p: wb.save(p)))
     return out
 
 
+def text_width(value) -> int:
+    """Printed width of a cell in Excel's character units: a CJK character counts double."""
+    text = f"{value:.2f}" if isinstance(value, float) else str(value)
+    return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
+
+
+# A4 holds about this many Excel width units across in portrait at 100 % (landscape: ~1.45x)
+PORTRAIT_UNITS = 95
+
+
 def fill_sheet(ws, rows: list[dict], columns: list[str], totals: list[str],
-               headers: list[str] | None = None, total_label: str = "total") -> None:
-    """Header (bold, frozen), rows, a bold totals row, widths, landscape fit to width."""
-    ws.append(headers or columns)
-    for r in with_totals(rows, columns, totals, total_label):
+               headers: list[str] | None = None, total_label: str = "total",
+               layout: dict | None = None) -> None:
+    """Header (bold, frozen, repeated on every printed page), rows, a bold totals row,
+    widths from the content, A4 (landscape when wide) fit to the page width, a page break
+    where ``layout["break_on"]`` changes, the title and page numbers in header and footer."""
+    layout = layout or {}
+    headers = headers or columns
+    body = with_totals(rows, columns, totals, total_label)
+    ws.append(headers)
+    for r in body:
         ws.append([_cell(r.get(c, "")) for c in columns])
+    bold = Font(bold=True)
     for cell in ws[1]:
-        cell.font = Font(bold=True)
+        cell.font = bold
     if totals and rows:
         for cell in ws[ws.max_row]:
-            cell.font = Font(bold=True)
+            cell.font = bold
     ws.freeze_panes = "A2"
+    widths = []
+    sample = body if len(body) <= 3000 else body[:3000]
     for i, col in enumerate(columns, start=1):
-        width = max([len(str((headers or columns)[i - 1])) * 2] +
-                    [len(str(r.get(col, ""))) for r in rows[:200]])
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = min(max(width + 2, 8), 60)
-    ws.page_setup.orientation = "landscape"
+        width = max([text_width(headers[i - 1])] +
+                    [text_width(_cell(r.get(col, ""))) for r in sample])
+        width = min(max(width + 2, 6), 60)
+        widths.append(width)
+        ws.column_dimensions[get_column_letter(i)].width = width
+    if layout.get("cover"):
+        ws.column_dimensions["B"].width = max(widths[-1], 40)
+        for row in ws.iter_rows(min_row=2):
+            row[0].font = bold
+    key = layout.get("break_on")
+    if key and key in columns:
+        for i in range(1, len(rows)):
+            if rows[i].get(key) != rows[i - 1].get(key):
+                ws.row_breaks.append(Break(id=i + 1))  # after sheet row i + 1 (header = 1)
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if sum(widths) > PORTRAIT_UNITS else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.print_options.gridLines = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    if len(body) > 1:
+        ws.print_title_rows = "1:1"
+    title = layout.get("title") or ws.title
+    ws.oddHeader.center.text = f"{title} {ws.title}".replace("&", "&&")
+    ws.oddFooter.center.text = layout.get("page", "&P / &N")
 
 
 def workbook(sheets: list[Sheet], header_words: dict[str, str] | None = None,
              total_label: str = "total") -> Workbook:
-    """One sheet per table; ``header_words`` translates column names for the header row."""
+    """One sheet per table; ``header_words`` translates column names for the header row
+    and gives the page-number footer. A sheet may carry a fifth item, its layout
+    (``break_on``: a page per value of that column; ``title``; ``cover``)."""
     wb = Workbook()
     wb.remove(wb.active)
-    for title, rows, columns, totals in sheets:
+    for sheet in sheets:
+        title, rows, columns, totals = sheet[:4]
+        layout = dict(sheet[4]) if len(sheet) > 4 else {}
+        if header_words and "page" in header_words:
+            layout.setdefault("page", header_words["page"])
         headers = [header_words.get(c, c) for c in columns] if header_words else None
-        fill_sheet(wb.create_sheet(title[:31]), rows, columns, totals, headers, total_label)
+        fill_sheet(wb.create_sheet(_sheet_title(title, wb.sheetnames)), rows, columns,
+                   totals, headers, total_label, layout)
     return wb
+
+
+def _sheet_title(title: str, taken: list[str]) -> str:
+    """At most 31 characters, none of []:*?/\\, unique in the workbook."""
+    clean = "".join("_" if c in "[]:*?/\\" else c for c in title)[:31]
+    name, n = clean, 2
+    while name in taken:
+        name = f"{clean[:28]} {n}"
+        n += 1
+    return name
