@@ -170,7 +170,7 @@ def validate(instance: str, as_json: bool) -> None:
               help="Percent of the group-days bound that may be spent, all sessions "
               "together, to keep classes together (0: fewest group-days found, always).")
 @click.option("--skip", multiple=True,
-              type=click.Choice(["workbook", "notice", "rosters", "charts", "all"]),
+              type=click.Choice(["workbook", "notice", "rosters", "charts", "report", "all"]),
               help="Do not write these hand-outs (repeatable).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Language of the hand-outs (default: the school's).")
@@ -210,7 +210,7 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
         click.echo(plan_summary(result))
         click.echo(f"wrote {out_dir / 'plan.json'}" + (
             f" and {len(exports)} hand-out file(s): timetable.xlsx, notices, rosters/*.ics, "
-            "charts" if exports else ""))
+            "report.html, charts" if exports else ""))
     sys.exit(EXIT_SHORTAGE if result.shortages else 0)
 
 
@@ -319,12 +319,15 @@ lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=No
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "ics"]), default="xlsx",
               show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), default="rosters", show_default=True)
+@click.option("--alarm", type=click.IntRange(0, 1440), default=15, show_default=True,
+              help="Calendar reminder this many minutes before each duty (0: none).")
 @lang_option
 @handles_errors
 def roster(plan_file: str, staff: str | None, everyone: bool, fmt: str, out: str,
-           lang: str | None) -> None:
-    """Teacher rosters: a table, or a phone calendar (.ics) with every duty on every service
-    date of the term (holidays skipped, make-up days included, Asia/Shanghai time).
+           alarm: int, lang: str | None) -> None:
+    """Teacher rosters: a table, or a phone calendar (.ics): one weekly event per continuous
+    duty over the term (holidays and substitutions excluded, make-up days added, removed
+    duties cancelled, Asia/Shanghai time, a reminder before each).
 
     Example: afterschool roster plan-out --teacher T012 --format ics
     """
@@ -337,8 +340,28 @@ def roster(plan_file: str, staff: str | None, everyone: bool, fmt: str, out: str
         raise click.UsageError(f"{staff} has no duty in this plan")
     for x in write_rosters(p, on_duty if everyone else [staff], fmt, Path(out),
                            lang or p.extra.get("language", "zh"),
-                           f"roster-{staff}" if staff else "rosters"):
+                           f"roster-{staff}" if staff else "rosters", alarm):
         click.echo(f"wrote {x}")
+
+
+@main.command()
+@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), default="report.html",
+              show_default=True, help="The HTML file to write.")
+@lang_option
+@handles_errors
+def report(plan_file: str, out_file: str, lang: str | None) -> None:
+    """One self-contained page (report.html) to open in a browser and print on A4: summary,
+    staffing against the standard, groups, the duty grid per day, each teacher's week,
+    money, shortages and the parents' notice per class. No network needed.
+
+    Example: afterschool report plan-out --out report.html
+    """
+    from afterschool.scheduler.handouts.output import write_text
+    from afterschool.scheduler.handouts.report import report_html
+    p = _read_plan(plan_file)
+    path = write_text(Path(out_file), report_html(p, lang or p.extra.get("language", "zh")))
+    click.echo(f"wrote {path}")
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))

@@ -3,8 +3,9 @@
 - ``check_out_dir``: ``--out`` is never the instance folder and never a folder of somebody
   else's files (without ``--force``); checked before any solving.
 - ``write_plan_folder``: ``plan.json`` and every hand-out, staged and moved in as one run.
-- ``write_handouts``: the office's hand-outs beside ``plan.json``: workbook, notices,
-  rosters (.ics), charts; returns the paths and the warnings a user should see.
+- ``write_handouts``: the office's hand-outs beside ``plan.json``: workbook, notices (the
+  parents' notice per class too), rosters (.ics), report.html, charts; returns the paths and
+  the warnings a user should see.
 - ``write_rosters``: a person's (or everyone's) duties as tables or phone calendars.
 - ``save_chart``: a figure written atomically in the format its name asks for.
 """
@@ -24,7 +25,7 @@ from afterschool.scheduler.handouts.publish import (duty_notice, parents_sheets,
 from afterschool.scheduler.handouts.sheets import write_tables
 
 MARKER = ".afterschool-output"
-HANDOUTS = ("workbook", "notice", "rosters", "charts")
+HANDOUTS = ("workbook", "notice", "rosters", "charts", "report")
 STUDENT_NOTICE_COLUMNS = ["group", "session", "time", "class", "name", "days"]
 DUTY_NOTICE_COLUMNS = ["day", "time", "session", "group", "role", "name"]
 ROSTER_COLUMNS = ["staff", "name", "day", "time", "session", "slot", "group", "class", "role",
@@ -97,6 +98,9 @@ def write_handouts(plan: Plan, out_dir: Path, lang: str | None,
         people = {d.staff for v in plan.versions() for d in v.duties}
         people |= {e["staff"] for e in plan.exceptions if e.get("staff")}
         written += write_rosters(plan, sorted(people), "ics", out_dir / "rosters", lang)
+    if "report" not in skip:
+        from afterschool.scheduler.handouts.report import report_html
+        written.append(write_text(out_dir / "report.html", report_html(plan, lang)))
     if "charts" not in skip:
         for kind in charts.KINDS:
             fig, _, warning = charts.draw(plan, kind, lang)

@@ -117,29 +117,38 @@ def gantt(plan: Plan, lang: str):
     colour = {s: COLOURS[i % len(COLOURS)] for i, s in enumerate(sessions)}
     people = sorted({d.staff for d in plan.duties})
     rows = people + ([w["shortage"]] if plan.shortages else [])
-    fig, axes = plt.subplots(1, 5, figsize=(20, max(4, 0.22 * len(rows) + 1.5)), sharey=True)
+    # No shared y axis: sharing copies every person's tick into all five panels, the most
+    # expensive part of drawing a 200-person week. One barh call per panel.
+    fig, axes = plt.subplots(1, 5, figsize=(20, max(4, 0.22 * len(rows) + 1.5)))
+    index = {r: i for i, r in enumerate(rows)}
     bars = 0
     for ax, day in zip(axes, WEEKDAYS):
+        ys, widths, lefts, colours = [], [], [], []
         for d in plan.duties:
             if d.day == day:
-                ax.barh(rows.index(d.staff), d.minutes, left=parse_time(d.start),
-                        color=colour.get(d.session, "#999999") if d.role == "teacher"
-                        else "#999999", edgecolor="white", height=0.8)
-                bars += 1
+                ys.append(index[d.staff])
+                widths.append(d.minutes)
+                lefts.append(parse_time(d.start))
+                colours.append(colour.get(d.session, "#999999") if d.role == "teacher"
+                               else "#999999")
         for s in plan.shortages:
             if s.day == day:
-                ax.barh(len(rows) - 1, parse_time(s.end) - parse_time(s.start),
-                        left=parse_time(s.start),
-                        color="#D62728", height=0.8)
-                bars += 1
+                ys.append(len(rows) - 1)
+                widths.append(parse_time(s.end) - parse_time(s.start))
+                lefts.append(parse_time(s.start))
+                colours.append("#D62728")
+        if ys:
+            ax.barh(ys, widths, left=lefts, color=colours, edgecolor="white", height=0.8)
+        bars += len(ys)
         ax.set_title(day_name(day, lang))
         ticks = range(11 * 60, 18 * 60, 60)
         ax.set_xticks(list(ticks), [f"{t // 60}:00" for t in ticks], fontsize=7)
         ax.set_xlim(11 * 60, 17 * 60 + 30)
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.set_yticks([])
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(range(len(rows)), [_name(plan, r) if r in people else r for r in rows],
                        fontsize=7)
-    axes[0].invert_yaxis()
     handles = [plt.Rectangle((0, 0), 1, 1, color=colour[s]) for s in sessions]
     handles.append(plt.Rectangle((0, 0), 1, 1, color="#999999"))
     labels = [session_label(plan, s, lang) for s in sessions]
@@ -149,7 +158,8 @@ def gantt(plan: Plan, lang: str):
         labels.append(w["shortage"])
     fig.legend(handles, labels, loc="lower center", ncol=len(labels))
     fig.suptitle(f"{plan.extra.get('school', '')} {w['gantt_title']}")
-    _margins(fig, [_name(plan, r) if r in people else r for r in rows], bottom=0.9, top=0.6)
+    _margins(fig, [_name(plan, r) if r in people else r for r in rows], bottom=0.9, top=0.9)
+    fig._suptitle.set_y(1 - 0.2 / fig.get_size_inches()[1])
     fig.subplots_adjust(wspace=0.05)
     return fig, bars
 

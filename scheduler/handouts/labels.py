@@ -53,7 +53,7 @@ WORDS = {
         "teachers_title": "教师一周安排", "groups_title": "各时段每日组数",
         "cover": "封面", "generated_from": "数据来源", "page": "第&P页，共&N页",
         "alarm": "课后服务提醒", "slots": "环节", "substitute": "代课",
-        "cancelled": "已取消",
+        "cancelled": "已取消", "group_count": "组数",
     },
     "en": {
         "summary": "summary", "groups": "groups", "grid": "duty grid", "managers": "managers",
@@ -92,7 +92,7 @@ WORDS = {
         "groups_title": "Groups per session and day", "cover": "cover",
         "generated_from": "source", "page": "page &P of &N",
         "alarm": "after-school duty", "slots": "slots", "substitute": "substitute",
-        "cancelled": "cancelled",
+        "cancelled": "cancelled", "group_count": "groups",
     },
 }
 

@@ -224,14 +224,15 @@ def summary_rows(plan: Plan, lang: str = "zh") -> list[dict]:
     rows = [{"item": w["school"], "value": x.get("school", "")},
             {"item": w["term"], "value": f"{x['term']['start']} – {x['term']['end']}"},
             {"item": w["status"], "value": _word(STATUS, lang, plan.status)},
-            {"item": w["groups"], "value": len(plan.groups)},
+            {"item": w["group_count"], "value": len(plan.groups)},
             {"item": w["duties"], "value": len(plan.duties)},
             {"item": w["shortage"], "value": sum(s.count for s in plan.shortages)}]
     for g in x.get("grouping", []):
-        rows.append({"item": session_label(plan, g["session"], lang),
-                     "value": f"{g['students']} {w['students_n']}, {g['groups']} "
-                              f"{w['groups'] if lang != 'zh' else '组'}, {w['group_days']} "
-                              f"{g['group_days']} ({w['bound']} {g['group_days_bound']})"})
+        text = (f"{g['students']} 人，{g['groups']} 组，每周{g['group_days']}组·日"
+                f"（下界 {g['group_days_bound']}）" if lang == "zh" else
+                f"{g['students']} students, {g['groups']} groups, {g['group_days']} "
+                f"group-days a week (bound {g['group_days_bound']})")
+        rows.append({"item": session_label(plan, g["session"], lang), "value": text})
     for b in x.get("budget", []):
         if b.get("part") == "total":
             rows += [{"item": w["income"], "value": b["income"]},
