@@ -57,9 +57,9 @@ def notice_sheets(plan: Plan, kind: str, lang: str) -> list:
     w = words(lang)
     if kind == "students":
         return [(w["notice_title"], student_notice(plan, lang), STUDENT_NOTICE_COLUMNS, [],
-                 {"break_on": "group", "title": plan.extra.get("school", "")})]
+                 {"break_on": "group", "pack": True, "title": plan.extra.get("school", "")})]
     return [(w["duty_title"], duty_notice(plan, lang), DUTY_NOTICE_COLUMNS, [],
-             {"break_on": "day", "title": plan.extra.get("school", "")})]
+             {"break_on": "day", "pack": True, "title": plan.extra.get("school", "")})]
 
 
 def write_rosters(plan: Plan, people: list[str], fmt: str, out_dir: Path, lang: str,

@@ -269,7 +269,7 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
         rows, cols = duty_grid(plan, session, lang)
         if rows:
             sheets.append((f"{w['grid']} {session_label(plan, session, lang)}", rows, cols,
-                           [], {"break_on": "day", "title": school}))
+                           [], {"break_on": "day", "pack": True, "title": school}))
     fees = [dict(f, fee_category=_word(FEE_CATEGORY, lang, f.get("fee_category")))
             for f in plan.fees]
     pay = [dict(p, name=names.get(p["staff"], {}).get("name", p["staff"]),

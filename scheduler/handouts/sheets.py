@@ -90,16 +90,31 @@ def text_width(value) -> int:
     return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
 
 
-# A4 holds about this many Excel width units across in portrait at 100 % (landscape: ~1.45x)
-PORTRAIT_UNITS = 95
+# What A4 holds at 100 % with the margins below: Excel width units across, 15-point rows down
+PORTRAIT_UNITS, LANDSCAPE_UNITS = 95, 138
+PORTRAIT_ROWS, LANDSCAPE_ROWS = 46, 31
+
+
+def _blocks(rows: list[dict], key: str | None, columns: list[str]) -> list[int]:
+    """Lengths of the runs of equal ``key`` values (a group's roster, a day of a grid)."""
+    if not key or key not in columns or not rows:
+        return []
+    out = [1]
+    for prev, cur in zip(rows, rows[1:]):
+        if cur.get(key) == prev.get(key):
+            out[-1] += 1
+        else:
+            out.append(1)
+    return out
 
 
 def fill_sheet(ws, rows: list[dict], columns: list[str], totals: list[str],
                headers: list[str] | None = None, total_label: str = "total",
                layout: dict | None = None) -> None:
     """Header (bold, frozen, repeated on every printed page), rows, a bold totals row,
-    widths from the content, A4 (landscape when wide) fit to the page width, a page break
-    where ``layout["break_on"]`` changes, the title and page numbers in header and footer."""
+    widths from the content (a CJK character counts double), A4 (landscape when wide) fit to
+    the page width, a page break where ``layout["break_on"]`` changes (``pack``: only where
+    the next block would not fit), the title and page numbers in header and footer."""
     layout = layout or {}
     headers = headers or columns
     body = with_totals(rows, columns, totals, total_label)
@@ -125,16 +140,35 @@ def fill_sheet(ws, rows: list[dict], columns: list[str], totals: list[str],
         ws.column_dimensions["B"].width = max(widths[-1], 40)
         for row in ws.iter_rows(min_row=2):
             row[0].font = bold
-    key = layout.get("break_on")
-    if key and key in columns:
-        for i in range(1, len(rows)):
-            if rows[i].get(key) != rows[i - 1].get(key):
-                ws.row_breaks.append(Break(id=i + 1))  # after sheet row i + 1 (header = 1)
+    landscape = sum(widths) > PORTRAIT_UNITS
+    units, lines = (LANDSCAPE_UNITS, LANDSCAPE_ROWS) if landscape else (PORTRAIT_UNITS,
+                                                                         PORTRAIT_ROWS)
+    scale = min(1.0, units / sum(widths))  # what fitting to the page width will do
+    blocks = _blocks(rows, layout.get("break_on"), columns)
+    if blocks and max(blocks) + 1 > lines / scale:
+        # a group (or day) must fit one page: shrink until the longest does
+        scale = max(0.4, (lines - 1) / (max(blocks) + 1))
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if sum(widths) > PORTRAIT_UNITS else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    if scale < min(1.0, units / sum(widths)) - 1e-9:
+        ws.page_setup.scale = int(scale * 100)
+        ws.sheet_properties.pageSetUpPr.fitToPage = False
+    else:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    # Each block (a group's roster, a day of the grid) on one page: with ``pack``, break
+    # only before a block that would not fit in what is left of the page (small days share
+    # a page); without it, every block starts a page (a roster to hand to each group).
+    per_page = int(lines / scale) - 1  # the repeated header takes a line
+    pack = layout.get("pack", False)
+    used, row = 0, 2
+    for n in blocks:
+        if used and (not pack or used + n > per_page):
+            ws.row_breaks.append(Break(id=row - 1))  # break after the previous block
+            used = 0
+        used += n
+        row += n
     ws.print_options.horizontalCentered = True
     ws.print_options.gridLines = True
     ws.page_margins.left = ws.page_margins.right = 0.4
@@ -150,7 +184,8 @@ def workbook(sheets: list[Sheet], header_words: dict[str, str] | None = None,
              total_label: str = "total") -> Workbook:
     """One sheet per table; ``header_words`` translates column names for the header row
     and gives the page-number footer. A sheet may carry a fifth item, its layout
-    (``break_on``: a page per value of that column; ``title``; ``cover``)."""
+    (``break_on``: a page per value of that column, ``pack`` to let small ones share a
+    page; ``title``; ``cover``)."""
     wb = Workbook()
     wb.remove(wb.active)
     for sheet in sheets:
