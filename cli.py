@@ -451,8 +451,8 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
     Several INSTANCES run as one batch (a city's schools).
     Example: afterschool scenario haijiang --students +10%,+25% --teachers -3 --jobs 2
     """
-    from afterschool.scheduler.planning.scenarios import (Scenario, combine, read_scenario_file,
-                                                          sweep)
+    from afterschool.scheduler.planning.scenarios import (ClusterLost, Scenario, combine,
+                                                          read_scenario_file, sweep)
     from afterschool.scheduler.reading.tables import parse_days
     insts = [_load(i) for i in instances]
     base = Scenario(seed=seed)
@@ -474,7 +474,10 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
             bar.update(n - done[0])
             done[0] = n
 
-        rows = sweep(tasks, jobs=jobs, scheduler=scheduler_address, progress=progress)
+        try:
+            rows = sweep(tasks, jobs=jobs, scheduler=scheduler_address, progress=progress)
+        except ClusterLost as err:
+            raise click.ClickException(str(err)) from None
     cols = ["instance", "scenario", "status", "students", "groups", "group_days",
             "standard_teachers", "managers", "shortages", "fee_income", "pay", "balance",
             "solve_s", "shortages_by_day"]
