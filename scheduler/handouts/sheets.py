@@ -87,7 +87,10 @@ def write_tables(folder: Path, name: str, sheets: list[Sheet],
 def text_width(value) -> int:
     """Printed width of a cell in Excel's character units: a CJK character counts double."""
     text = f"{value:.2f}" if isinstance(value, float) else str(value)
-    return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
+    if text.isascii():
+        return len(text)
+    # UTF-8 spends 3 bytes on a CJK character, 1 on ASCII: (bytes - chars) / 2 + chars
+    return len(text) + (len(text.encode()) - len(text)) // 2
 
 
 # What A4 holds at 100 % with the margins below: Excel width units across, 15-point rows down
