@@ -39,8 +39,8 @@ from zoneinfo import ZoneInfo
 
 from afterschool.models.plan import Plan
 from afterschool.models.school import WEEKDAYS
-from afterschool.scheduler.handouts.labels import (group_label, session_label, window_label,
-                                                   words)
+from afterschool.scheduler.handouts.labels import (group_label, session_label, slot_label,
+                                                   window_label, words)
 
 TZID = "Asia/Shanghai"
 TZ = ZoneInfo(TZID)
@@ -250,7 +250,8 @@ class _Texts:
             where = window_label(b.window, self.lang)
         if substitute_for:
             what = f"{what} ({w['substitute']}: {substitute_for})"
-        slots = "\n".join(f"{a}-{z} {s}".strip() for a, z, s in b.slots)
+        slots = "\n".join(f"{a}-{z} {slot_label(s, self.lang)}".strip()
+                          for a, z, s in b.slots)
         desc = (f"{w['role']}: {what}\n{w['session']}: "
                 f"{session_label(self.plan, b.session, self.lang) or where}\n"
                 f"{w['class']}: {where}\n{w['slots']}:\n{slots}")

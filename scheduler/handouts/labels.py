@@ -17,6 +17,8 @@ DAYS = {"zh": {"Mon": "周一", "Tue": "周二", "Wed": "周三", "Thu": "周四
 
 EN_SESSIONS = {"noon": "noon care", "after-lower": "afternoon care (lower grades)",
                "after-upper": "afternoon care (upper grades)"}
+EN_SLOTS = {"准备": "getting ready", "午餐": "lunch", "作业辅导、阅读": "homework help, reading",
+            "午休": "nap", "作业辅导、体育锻炼、社团活动": "homework help, exercise, clubs"}
 WINDOWS = {"zh": {"noon": "午间", "afternoon": "下午"},
            "en": {"noon": "noon", "afternoon": "afternoon"}}
 
@@ -119,6 +121,13 @@ def session_label(plan, sid: str | None, lang: str) -> str:
     if lang != "zh" and has_cjk(name):
         return EN_SESSIONS.get(sid, sid)
     return name
+
+
+def slot_label(name: str | None, lang: str) -> str:
+    """A slot's name; in English the default slots (SPEC §2) get their English words."""
+    if not name:
+        return ""
+    return EN_SLOTS.get(name, name) if lang != "zh" else name
 
 
 def window_label(window: str | None, lang: str) -> str:

@@ -23,7 +23,7 @@ from afterschool.models.plan import Plan
 from afterschool.models.school import WEEKDAYS
 from afterschool.scheduler.handouts.ics import roster_calendar
 from afterschool.scheduler.handouts.labels import (day_name, group_label, session_label,
-                                                   window_label, words)
+                                                   slot_label, window_label, words)
 from afterschool.scheduler.handouts.sheets import Sheet, workbook
 
 STATUS = {"zh": {"OPTIMAL": "最优", "FEASIBLE": "可行", "INFEASIBLE": "有缺员",
@@ -84,7 +84,8 @@ def roster_rows(plan: Plan, staff: str | None = None, lang: str = "zh") -> list[
                      "day": day_name(d.day, lang), "time": f"{d.start}-{d.end}",
                      "session": session_label(plan, d.session, lang)
                      or window_label(d.window, lang),
-                     "slot": d.slot or "", "group": labels.get(d.group, d.group or ""),
+                     "slot": slot_label(d.slot, lang),
+                     "group": labels.get(d.group, d.group or ""),
                      "class": " ".join(classes.get(d.group, [])),
                      "role": w["role_teacher"] if d.role == "teacher" else w["manager"],
                      "minutes": d.minutes})
@@ -205,11 +206,11 @@ def duty_grid(plan: Plan, session: str, lang: str = "zh") -> tuple[list[dict], l
         if d.role == "teacher" and d.session == session:
             cells[d.day, d.start][labels[d.group]] = names.get(d.staff, {}).get("name",
                                                                                 d.staff)
-            slots[d.day, d.start] = f"{d.start}-{d.end} {d.slot or ''}".strip()
+            slots[d.day, d.start] = f"{d.start}-{d.end} {slot_label(d.slot, lang)}".strip()
     for s in plan.shortages:
         if s.role == "teacher" and s.session == session:
             cells[s.day, s.start][labels.get(s.group, s.group)] = w["shortage"]
-            slots[s.day, s.start] = f"{s.start}-{s.end} {s.slot or ''}".strip()
+            slots[s.day, s.start] = f"{s.start}-{s.end} {slot_label(s.slot, lang)}".strip()
     rows = []
     for day, start in sorted(cells, key=lambda k: (WEEKDAYS.index(k[0]), k[1])):
         rows.append({"day": day_name(day, lang), "slot": slots[day, start],

@@ -17,8 +17,8 @@ from html import escape
 from afterschool.models.plan import Plan
 from afterschool.models.school import WEEKDAYS
 from afterschool.scheduler.handouts.ics import merge
-from afterschool.scheduler.handouts.labels import (day_name, session_label, window_label,
-                                                   words)
+from afterschool.scheduler.handouts.labels import (day_name, session_label, slot_label,
+                                                   window_label, words)
 from afterschool.scheduler.handouts.publish import (_people, group_classes, group_labels,
                                                     parents_notice, summary_rows)
 
@@ -214,11 +214,13 @@ def report_html(plan: Plan, lang: str | None = None) -> str:
     for d in plan.duties:
         if d.role == "teacher":
             cells[d.day, d.session][d.group, d.start] = names.get(d.staff, d.staff)
-            slots[d.day, d.session][d.start] = f"{d.start}-{d.end} {d.slot or ''}".strip()
+            slots[d.day, d.session][d.start] = (f"{d.start}-{d.end} "
+                                                f"{slot_label(d.slot, lang)}").strip()
     for s in plan.shortages:
         if s.role == "teacher" and s.session:
             cells[s.day, s.session][s.group, s.start] = w["shortage"]
-            slots[s.day, s.session][s.start] = f"{s.start}-{s.end} {s.slot or ''}".strip()
+            slots[s.day, s.session][s.start] = (f"{s.start}-{s.end} "
+                                                f"{slot_label(s.slot, lang)}").strip()
     managers = defaultdict(list)
     for d in plan.duties:
         if d.role == "manager":
