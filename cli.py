@@ -335,7 +335,10 @@ def roster(plan_file: str, staff: str | None, everyone: bool, fmt: str, out: str
     p = _read_plan(plan_file)
     if (staff is None) == (not everyone):
         raise click.UsageError("give --teacher ID or --all")
-    on_duty = sorted({d.staff for d in p.duties})
+    # everyone with a duty in any plan version or a substitution: a person whose duties a
+    # re-plan removed still needs the calendar that cancels them
+    on_duty = sorted({d.staff for v in p.versions() for d in v.duties}
+                     | {e["staff"] for e in p.exceptions if e.get("staff")})
     if staff is not None and staff not in on_duty:
         raise click.UsageError(f"{staff} has no duty in this plan")
     for x in write_rosters(p, on_duty if everyone else [staff], fmt, Path(out),

@@ -17,6 +17,7 @@ groups as 午托1组 — and headers in the plan's language; ids stay in ``plan.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from afterschool.models.plan import Plan
@@ -242,10 +243,18 @@ def summary_rows(plan: Plan, lang: str = "zh") -> list[dict]:
     return rows
 
 
-def _part(plan: Plan, part: str, lang: str) -> str:
+def budget_part(plan: Plan, part: str, lang: str) -> str:
+    """A budget row's name: a session, "managers (noon)", or the total, in ``lang``."""
+    w = words(lang)
     if part == "total":
-        return words(lang)["total"]
-    return session_label(plan, part, lang) or window_label(part, lang) or part
+        return w["total"]
+    m = re.fullmatch(r"managers \((\w+)\)", part or "")
+    if m:
+        window = window_label(m.group(1), lang)
+        return f"{w['manager']}({window})" if lang == "zh" else f"{w['manager']}s ({window})"
+    if part in plan.extra.get("sessions", {}):
+        return session_label(plan, part, lang)
+    return window_label(part, lang) or part
 
 
 def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
@@ -275,7 +284,7 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
             for f in plan.fees]
     pay = [dict(p, name=names.get(p["staff"], {}).get("name", p["staff"]),
                 kind=_word(KIND, lang, p.get("kind"))) for p in plan.pay]
-    budget = [dict(b, part=_part(plan, b.get("part", ""), lang))
+    budget = [dict(b, part=budget_part(plan, b.get("part", ""), lang))
               for b in plan.extra.get("budget", [])]
     staffing = [dict(r, day=day_name(r["day"], lang),
                      session=session_label(plan, r["session"], lang)) for r in plan.staffing]

@@ -19,8 +19,8 @@ from afterschool.models.school import WEEKDAYS
 from afterschool.scheduler.handouts.ics import merge
 from afterschool.scheduler.handouts.labels import (day_name, session_label, slot_label,
                                                    window_label, words)
-from afterschool.scheduler.handouts.publish import (_people, group_classes, group_labels,
-                                                    parents_notice, summary_rows)
+from afterschool.scheduler.handouts.publish import (_people, budget_part, group_classes,
+                                                    group_labels, parents_notice, summary_rows)
 
 FONTS = ('"Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", '
          '"Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", "SimHei", sans-serif')
@@ -39,15 +39,17 @@ th { background: #eef2f8; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.short { color: #b00; font-weight: bold; }
 .muted { color: #666; }
-.cols { column-width: 24em; column-gap: 16px; }
-.cls { break-inside: avoid; page-break-inside: avoid; display: inline-block; width: 100%%; }
+.two { display: flex; gap: 16px; align-items: flex-start; flex-wrap: wrap; }
+#parents td, #grid td, #teachers td { white-space: nowrap; }
 svg text { font-family: %s; }
 nav a { margin-right: 10px; }
 @media print {
   body { max-width: none; padding: 0; font-size: 9pt; }
   nav { display: none; }
   section { break-before: page; page-break-before: always; }
-  section.first { break-before: auto; page-break-before: auto; }
+  section.first, section.same-page { break-before: auto; page-break-before: auto; }
+  .cls { break-before: page; page-break-before: always; }
+  .cls.first { break-before: auto; page-break-before: auto; }
   thead { display: table-header-group; }
   tr, .day, svg { break-inside: avoid; page-break-inside: avoid; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
@@ -270,9 +272,8 @@ def report_html(plan: Plan, lang: str | None = None) -> str:
     add(f'<section id="money"><h2>{_t(w["money_title"])}</h2>')
     budget = x.get("budget", [])
     add(_table([w["part"], w["income"], w["exemptions"], w["pay"], w["balance"]],
-               [[w["total"] if b["part"] == "total" else
-                 (session_label(plan, b["part"], lang) or window_label(b["part"], lang)),
-                 b["income"], b["exemptions"], b["pay"], b["balance"]] for b in budget],
+               [[budget_part(plan, b["part"], lang), b["income"], b["exemptions"], b["pay"],
+                 b["balance"]] for b in budget],
                numeric={1, 2, 3, 4}))
     fee_total = sum(float(f.get("service_fee", 0)) for f in plan.fees)
     pay_total = sum(float(p.get("amount", 0)) for p in plan.pay)
@@ -282,7 +283,7 @@ def report_html(plan: Plan, lang: str | None = None) -> str:
     add("</section>")
 
     # shortages
-    add(f'<section id="shortages"><h2>{_t(w["shortages_title"])}</h2>')
+    add(f'<section class="same-page" id="shortages"><h2>{_t(w["shortages_title"])}</h2>')
     if plan.shortages:
         add(_table([w["day"], w["time"], w["session"], w["group"], w["role"], w["count"]],
                    [[day_name(s.day, lang), f"{s.start}-{s.end}",
@@ -297,12 +298,17 @@ def report_html(plan: Plan, lang: str | None = None) -> str:
     add("</section>")
 
     # parents' notice per class
-    add(f'<section id="parents"><h2>{_t(w["parents_title"])}</h2><div class="cols">')
-    for c, rows in parents_notice(plan, lang).items():
-        head = f"{c}{'班' if lang == 'zh' else ''}" if lang == "zh" else f"{w['class']} {c}"
-        add(f'<div class="cls"><h3>{_t(head)} <span class="muted">({len(rows)})</span></h3>')
-        add(_table([w["name"], w["group"], w["days"], w["time"]],
-                   [[r["name"], r["group"], r["days"], r["time"]] for r in rows]))
-        add("</div>")
-    add("</div></section></body></html>")
+    # a class per printed page (what a head teacher posts), its children in two columns
+    add(f'<section id="parents"><h2>{_t(w["parents_title"])}</h2>')
+    for k, (c, rows) in enumerate(parents_notice(plan, lang).items()):
+        head = f"{c}班" if lang == "zh" else f"{w['class']} {c}"
+        half = (len(rows) + 1) // 2
+        add(f'<div class="cls{" first" if k == 0 else ""}"><h3>{_t(school)} '
+            f'{_t(w["parents_title"])} · {_t(head)}</h3><div class="two">')
+        for part in (rows[:half], rows[half:]):
+            if part:
+                add(_table([w["name"], w["group"], w["days"], w["time"]],
+                           [[r["name"], r["group"], r["days"], r["time"]] for r in part]))
+        add("</div></div>")
+    add("</section></body></html>")
     return "".join(out)
