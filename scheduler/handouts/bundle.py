@@ -21,8 +21,8 @@ from afterschool.scheduler.handouts.output import staged_folder, write_atomic, w
 from afterschool.scheduler.handouts.labels import words
 from afterschool.scheduler.handouts.publish import (duty_notice, parents_sheets, roster_ics,
                                                     roster_rows, student_notice,
-                                                    timetable_workbook)
-from afterschool.scheduler.handouts.sheets import write_tables
+                                                    timetable_sheets)
+from afterschool.scheduler.handouts.sheets import save_workbook, write_tables
 
 MARKER = ".afterschool-output"
 HANDOUTS = ("workbook", "notice", "rosters", "charts", "report")
@@ -85,8 +85,9 @@ def write_handouts(plan: Plan, out_dir: Path, lang: str | None,
     written: list[Path] = []
     warnings: list[str] = []
     if "workbook" not in skip:
-        wb = timetable_workbook(plan, lang)
-        written.append(write_atomic(out_dir / "timetable.xlsx", lambda p: wb.save(p)))
+        w = words(lang)
+        written.append(write_atomic(out_dir / "timetable.xlsx", lambda p: save_workbook(
+            timetable_sheets(plan, lang), p, w, w["total"])))
     if "notice" not in skip:
         w = words(lang)
         for kind in ("students", "duties"):
