@@ -4,8 +4,12 @@
 which Excel opens with Chinese intact) and ``name.xlsx`` (every sheet: frozen header, column
 widths from the content, a bold totals row; A4, landscape when wide, fit to the page
 width, the header repeated on every printed page, page breaks per group or day).
-A sheet is (title, rows, columns, totals): ``totals`` names the columns summed in the last
-row; money columns are strings with two decimals and are summed exactly as ``Decimal``.
+A sheet is (title, rows, columns, totals[, layout]): ``totals`` names the columns summed in
+the last row; money columns are strings with two decimals and are summed exactly as
+``Decimal``; ``layout`` (optional) asks for page breaks (``break_on``, ``pack``), a page
+title, a cover. ``sheet_layout`` decides every print setting once; ``save_workbook`` writes
+it with the fast writer of ``xlsx.py`` (what ``write_tables`` and ``plan`` use) and
+``workbook`` builds the same as an openpyxl ``Workbook`` for callers that want one.
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML
 
 CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -63,12 +63,12 @@ def _text(value) -> str:
     return f"<t{space}>{escape(text)}</t>"
 
 
-def _row(n: int, values: list, letters: list[str], bold: bool) -> str:
-    style = ' s="1"' if bold else ""
+def _row(n: int, values: list, letters: list[str], bold: bool, first_bold: bool = False) -> str:
     cells = []
-    for letter, v in zip(letters, values):
+    for k, (letter, v) in enumerate(zip(letters, values)):
         if v is None or v == "":
             continue
+        style = ' s="1"' if bold or (first_bold and k == 0) else ""
         ref = f"{letter}{n}"
         if isinstance(v, bool):
             cells.append(f'<c r="{ref}"{style} t="b"><v>{int(v)}</v></c>')
@@ -94,12 +94,7 @@ def _sheet(lay, cover: bool, side: float, top: float) -> str:
     out.append(_row(1, lay.header, letters, True))
     last = len(lay.body) + 1
     for n, values in enumerate(lay.body, start=2):
-        if cover:
-            out.append(_row(n, values[:1], letters, True)
-                       .replace("</row>", "")
-                       + _row(n, [None] + values[1:], letters, False)[len(f'<row r="{n}">'):])
-        else:
-            out.append(_row(n, values, letters, lay.bold_last and n == last))
+        out.append(_row(n, values, letters, lay.bold_last and n == last, cover))
     out.append("</sheetData>")
     out.append('<printOptions horizontalCentered="1" gridLines="1"/>'
                f'<pageMargins left="{side}" right="{side}" top="{top}" bottom="{top}" '
