@@ -24,7 +24,7 @@ WINDOWS = {"zh": {"noon": "午间", "afternoon": "下午"},
 
 WORDS = {
     "zh": {
-        "summary": "概况", "groups": "分组名单", "grid": "值班表", "managers": "管理人员",
+        "summary": "概况", "groups": "组数", "groups_sheet": "分组名单", "grid": "值班表", "managers": "管理人员",
         "by_teacher": "教师值班", "fees": "服务费", "pay": "劳务费", "budget": "经费收支",
         "staffing": "师资配备", "group": "组别", "session": "时段", "student": "学号",
         "name": "姓名", "class": "班级", "days": "星期", "day": "星期", "slot": "环节",
@@ -58,7 +58,7 @@ WORDS = {
         "cancelled": "已取消", "group_count": "组数",
     },
     "en": {
-        "summary": "summary", "groups": "groups", "grid": "duty grid", "managers": "managers",
+        "summary": "summary", "groups": "groups", "groups_sheet": "groups", "grid": "duty grid", "managers": "managers",
         "by_teacher": "by teacher", "fees": "fees", "pay": "pay", "budget": "budget",
         "staffing": "staffing", "group": "group", "session": "session", "student": "student",
         "name": "name", "class": "class", "days": "days", "day": "day", "slot": "slot",

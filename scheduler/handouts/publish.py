@@ -272,7 +272,7 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
     sheets: list[Sheet] = [
         (w["summary"], summary_rows(plan, lang), ["item", "value"], [],
          {"title": f"{school} {w['report_title']}", "cover": True}),
-        (w["groups"], rosters, ["group", "session", "student", "name", "class"], [],
+        (w["groups_sheet"], rosters, ["group", "session", "student", "name", "class"], [],
          {"break_on": "group", "title": school}),
     ]
     for session in plan.extra.get("sessions", {}):

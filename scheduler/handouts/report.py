@@ -40,7 +40,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.short { color: #b00; font-weight: bold; }
 .muted { color: #666; }
 .two { display: flex; gap: 16px; align-items: flex-start; flex-wrap: wrap; }
-#parents td, #grid td, #teachers td { white-space: nowrap; }
+#parents td, #grid td, th, td:first-child { white-space: nowrap; }
 svg text { font-family: %s; }
 nav a { margin-right: 10px; }
 @media print {
