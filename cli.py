@@ -245,17 +245,27 @@ def _read_plan(plan_file: str):
     return read_plan(plan_file)
 
 
-def _emit(sheets, name: str, out: str | None, as_json: bool, data) -> None:
-    """--json: print data; --out: write NAME.csv and NAME.xlsx; else print the first sheet."""
+def _emit(sheets, name: str, out: str | None, as_json: bool, data,
+          lang: str | None = None) -> None:
+    """--json: print data; --out: write NAME.csv and NAME.xlsx; else print the first sheet.
+    ``lang``: headers in that language (the school's)."""
+    from afterschool.scheduler.handouts.labels import words
     from afterschool.scheduler.handouts.sheets import csv_text, with_totals, write_tables
+    w = words(lang) if lang else None
+    total = w["total"] if w else "total"
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
     elif out:
-        for p in write_tables(Path(out), name, sheets):
+        for p in write_tables(Path(out), name, sheets, header_words=w, total_label=total):
             click.echo(f"wrote {p}")
     else:
-        _, rows, columns, totals = sheets[0]
-        click.echo(csv_text(with_totals(rows, columns, totals), columns), nl=False)
+        _, rows, columns, totals = sheets[0][:4]
+        rows = with_totals(rows, columns, totals, total)
+        if w:
+            heads = [w.get(c, c) for c in columns]
+            rows = [{h: r.get(c, "") for c, h in zip(columns, heads)} for r in rows]
+            columns = heads
+        click.echo(csv_text(rows, columns), nl=False)
 
 
 out_option = click.option("--out", type=click.Path(file_okay=False), default=None,
@@ -275,8 +285,9 @@ def fees(instance: str, out: str | None, as_json: bool) -> None:
     Example: afterschool fees haijiang --out fees-out
     """
     from afterschool.scheduler.money.tables import fee_report
-    sheets, data = fee_report(_load(instance))
-    _emit(sheets, "fees", out, as_json, data)
+    inst = _load(instance)
+    sheets, data = fee_report(inst)
+    _emit(sheets, "fees", out, as_json, data, inst.school.language)
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
@@ -289,8 +300,9 @@ def pay(plan_file: str, out: str | None, as_json: bool) -> None:
     Example: afterschool pay plan-out/plan.json --out pay-out
     """
     from afterschool.scheduler.money.tables import pay_report
-    sheets, data = pay_report(_read_plan(plan_file))
-    _emit(sheets, "pay", out, as_json, data)
+    p = _read_plan(plan_file)
+    sheets, data = pay_report(p)
+    _emit(sheets, "pay", out, as_json, data, p.extra.get("language"))
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
@@ -304,8 +316,9 @@ def budget(plan_file: str, out: str | None, as_json: bool) -> None:
     Example: afterschool budget plan-out/plan.json
     """
     from afterschool.scheduler.money.tables import budget_report
-    sheets, data = budget_report(_read_plan(plan_file))
-    _emit(sheets, "budget", out, as_json, data)
+    p = _read_plan(plan_file)
+    sheets, data = budget_report(p)
+    _emit(sheets, "budget", out, as_json, data, p.extra.get("language"))
 
 
 lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
@@ -382,8 +395,8 @@ def notice(plan_file: str, kind: str, out: str | None, lang: str | None) -> None
     """
     from afterschool.scheduler.handouts.bundle import notice_sheets
     p = _read_plan(plan_file)
-    _emit(notice_sheets(p, kind, lang or p.extra.get("language", "zh")), f"notice-{kind}", out,
-          False, None)
+    lang = lang or p.extra.get("language", "zh")
+    _emit(notice_sheets(p, kind, lang), f"notice-{kind}", out, False, None, lang)
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))

@@ -91,3 +91,12 @@ def test_report_prints_in_chromium(planned, tmp_path, lang):  # noqa: F811
     assert re.sub(r"\s+", "", plan.extra["school"]) in flat
     for g in plan.groups:
         assert re.sub(r"\s+", "", group_label(plan, g.id, lang, g.session)) in flat, g.id
+
+
+def test_notice_command_prints_headers_in_the_school_language(planned):  # noqa: F811
+    out, _ = planned
+    r = CliRunner().invoke(main, ["notice", str(out)])
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines()[0] == "组别,时段,时间,班级,姓名,星期"
+    r = CliRunner().invoke(main, ["notice", str(out), "--kind", "duties", "--lang", "en"])
+    assert r.output.splitlines()[0] == "day,time,session,group,role,name"
