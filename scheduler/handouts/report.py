@@ -12,6 +12,7 @@ each section on a new page, table headers repeated, rows never split.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from decimal import Decimal
 from html import escape
 
 from afterschool.models.plan import Plan
@@ -275,8 +276,9 @@ def report_html(plan: Plan, lang: str | None = None) -> str:
                [[budget_part(plan, b["part"], lang), b["income"], b["exemptions"], b["pay"],
                  b["balance"]] for b in budget],
                numeric={1, 2, 3, 4}))
-    fee_total = sum(float(f.get("service_fee", 0)) for f in plan.fees)
-    pay_total = sum(float(p.get("amount", 0)) for p in plan.pay)
+    fee_total = sum((Decimal(str(f.get("service_fee", "0"))) for f in plan.fees),
+                    Decimal("0.00"))
+    pay_total = sum((Decimal(str(p.get("amount", "0"))) for p in plan.pay), Decimal("0.00"))
     add(_table([w["item"], w["value"]],
                [[w["fees"], f"{fee_total:.2f}"], [w["pay"], f"{pay_total:.2f}"],
                 [w["count"], f"{len(plan.fees)} / {len(plan.pay)}"]], numeric={1}))
