@@ -84,14 +84,15 @@ def main(verbose: bool) -> None:
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en",
               help="Language of the column headers (zh: 学号, 姓名, …).")
+@click.option("--force", is_flag=True, help="Write into a non-empty folder.")
 @handles_errors
-def init(folder: str, lang: str) -> None:
+def init(folder: str, lang: str, force: bool) -> None:
     """Write a commented template instance into FOLDER for a school to fill in.
 
     Example: afterschool init my-school --lang zh
     """
     from afterschool.scheduler.reading.template import write_template
-    for p in write_template(folder, lang):
+    for p in write_template(folder, lang, force):
         click.echo(f"wrote {p}")
     click.echo(f"next: fill in the files, then run: afterschool validate {folder}")
 
@@ -106,16 +107,20 @@ def init(folder: str, lang: str) -> None:
               help="Staff members (default: about one per 20 students).")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--name", default="示例小学", show_default=True, help="School name.")
+@click.option("--force", is_flag=True,
+              help="Overwrite the instance files of a non-empty FOLDER.")
 @handles_errors
 def generate(folder: str, n_students: int, n_classes: int | None, n_teachers: int | None,
-             seed: int, name: str) -> None:
+             seed: int, name: str, force: bool) -> None:
     """Write a realistic synthetic school into FOLDER (same seed, same bytes).
+
+    A non-empty FOLDER (an existing school?) is refused unless --force.
 
     Example: afterschool generate big-school --students 3000 --teachers 150 --seed 7
     """
     from afterschool.scheduler.reading.generate import generate_school, write_school
     files = generate_school(n_students, n_classes, n_teachers, seed, name)
-    for p in write_school(folder, files):
+    for p in write_school(folder, files, force):
         click.echo(f"wrote {p}")
 
 
@@ -573,6 +578,69 @@ def staffing(n: int | None, c: int | None, as_json: bool) -> None:
         out = {"groups": c, "managers": managers_needed(c)}
         text = f"M({c}) = {out['managers']} manager(s)"
     click.echo(json.dumps(out) if as_json else text)
+
+
+@main.command()
+@click.argument("instance", type=click.Path())
+@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@click.option("--teacher", "absent", required=True, help="Id of the absent person.")
+@click.option("--dates", required=True,
+              help="Service dates of the absence, comma-separated: 2026-09-15,2026-09-16; "
+              "D1..D2 for every service date between (a week: 2026-09-14..2026-09-18).")
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True,
+              help="Folder for the updated plan.json, cover.csv/.xlsx and the hand-outs "
+              "(may be PLAN's own folder).")
+@click.option("--time-limit", type=click.FloatRange(0.1), default=2.0, show_default=True,
+              help="Search budget, about wall seconds (deterministic solver time).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--force", is_flag=True, help="Write into a non-empty folder not made by us.")
+@click.option("--skip", multiple=True,
+              type=click.Choice(["workbook", "notice", "rosters", "charts", "all"]),
+              help="Do not write these hand-outs (repeatable).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the hand-outs (default: the school's).")
+@json_option
+@handles_errors
+def substitute(instance: str, plan_file: str, absent: str, dates: str, out: str,
+               time_limit: float, seed: int, force: bool, skip: tuple[str, ...],
+               lang: str | None, as_json: bool) -> None:
+    """Cover an absence (代课): each duty of --teacher on --dates goes to another volunteer
+    who is available then, free at that time, and within the daily and weekly limits
+    (earlier substitutions counted); fewest people asked, then the fewest substitutions
+    so far, then preferred times. Writes OUT/plan.json with the exceptions appended (pay
+    follows them), cover.csv/cover.xlsx for the office, and the rosters.
+
+    \b
+    Exit codes: 0 every duty covered; 3 some duty nobody can cover (a shortage on that
+    date, with advice); 2 bad input (unknown person, a date that is not a service date,
+    a plan of another school, nobody's duty on those dates).
+    Example: afterschool substitute haijiang plan-out/plan.json --teacher T03
+             --dates 2026-09-15,2026-09-16 --out plan-out
+    """
+    from afterschool.scheduler.handouts.bundle import check_out_dir
+    from afterschool.scheduler.handouts.cover import cover_summary, write_cover_folder
+    from afterschool.scheduler.planning.substitute import substitute as cover
+    from afterschool.scheduler.reading.reader import resolve
+    inst = _load(instance)
+    out_dir = Path(out)
+    check_out_dir(out_dir, resolve(instance), force)
+    result = cover(inst, _read_plan(plan_file), absent, dates.split(","),
+                   time_limit=time_limit, seed=seed)
+    written, warnings = write_cover_folder(result, out_dir, lang, set(skip))
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
+    if as_json:
+        click.echo(json.dumps({"absent": result.absent, "dates": result.dates,
+                               "exceptions": result.added, "asked": result.asked,
+                               "advice": result.advice, "notes": result.notes},
+                              ensure_ascii=False, indent=1))
+        sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
+    click.echo(cover_summary(result))
+    click.echo(f"wrote {out_dir / 'plan.json'}, {out_dir / 'cover.xlsx'}, "
+               f"{out_dir / 'cover.csv'}" + (f" and {len(written) - 2} hand-out file(s): "
+                                             "timetable.xlsx, notices, rosters/*.ics, charts"
+                                             if len(written) > 2 else ""))
+    sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -75,7 +75,8 @@ def main() -> None:
     for size in args.sizes:
         n, k = SIZES[size]
         folder = ROOT / "bench" / "out" / size
-        write_school(folder, generate_school(n, None, k, seed=11, name=f"bench {size}"))
+        write_school(folder, generate_school(n, None, k, seed=11, name=f"bench {size}"),
+                     force=True)
         cmd = [sys.executable, __file__, "--child", str(folder)]
         if args.time_limit is not None:
             cmd += ["--time-limit", str(args.time_limit)]

@@ -34,7 +34,7 @@ def main() -> None:
     from afterschool.scheduler.planning.scenarios import Scenario, sweep
 
     folder = ROOT / "bench" / "out" / "M"
-    write_school(folder, generate_school(1200, None, 60, seed=11, name="bench M"))
+    write_school(folder, generate_school(1200, None, 60, seed=11, name="bench M"), force=True)
     inst = read_instance(folder)
     tasks = [(inst, Scenario(f"s{i}", students=(i % 7) * 0.05, seed=i), args.time_limit)
              for i in range(args.count)]

@@ -1,7 +1,14 @@
-"""Problems found in input files, and the one exception type that carries them."""
+"""Problems found in input files, and the one exception type that carries them.
+
+A problem prints the value found (escaped with ``repr`` and cut to ``SHOWN_MAX`` characters,
+so a pasted document or a control character cannot flood or garble a terminal), except in
+private columns (names, priority, fee category, reduction: SPEC §7), where it is hidden.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+SHOWN_MAX = 60  # characters of a value printed in a message
 
 
 @dataclass(frozen=True)
@@ -22,13 +29,16 @@ class Problem:
         if self.row is not None:
             where += f", row {self.row}"
         if self.column:
-            where += f", column '{self.column}'"
+            col = self.column if self.column.isprintable() else repr(self.column)[1:-1]
+            where += f", column '{col[:SHOWN_MAX]}'"
         text = f"{where}: {self.message}"
         if self.value is not None and self.private:
             text += " (value hidden: private data)" + (
                 f" (expected {self.expected})" if self.expected else "")
         elif self.value is not None:
-            text += f" (found {self.value!r}"
+            shown = self.value if len(self.value) <= SHOWN_MAX else \
+                self.value[:SHOWN_MAX] + f"… ({len(self.value):,} characters)"
+            text += f" (found {shown!r}"
             text += f"; expected {self.expected})" if self.expected else ")"
         elif self.expected:
             text += f" (expected {self.expected})"

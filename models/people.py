@@ -5,11 +5,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-PRIORITIES = ("disabled", "left_behind", "migrant", "staff_child")
-FEE_CATEGORIES = ("normal", "exempt", "reduced")
-STATUSES = ("enrolled", "applied", "withdrawn")
-AVAILABILITY = ("available", "preferred", "unavailable")
-
 
 @dataclass(frozen=True)
 class Reduction:

@@ -1,32 +1,76 @@
-"""The plan checker: recompute every hard rule, the staffing table, fees and pay from the plan
-and the instance in plain Python, independent of the solver code (``grouping``, ``assign``,
-``solve`` and ``money`` are not imported).
+"""The plan checker (``afterschool check``): every rule and every figure of a plan recomputed
+from the plan and the instance in plain Python.
 
 ``check_plan(instance, plan) -> list[Violation]``; empty means the plan keeps every rule.
-Rules checked (SPEC §3–§6, §8):
-- every enrolled student taking a session is in exactly one group of it; nobody else is
-  (applied, withdrawn, unknown, wrong grade or not taking it); group ids unique;
-- at most ``group_cap`` present per group and day;
-- every group present on a day has exactly one teacher per slot of its session, or a
-  declared shortage for it; no teacher for an absent group; duty times are the slot's;
-- teachers: known, volunteer, declared available (session or its window), in one place at a
-  time (overlaps and manager windows included), daily and weekly minute limits, no duty in two
-  windows of a day unless ``allow_double``;
-- managers: can manage, available for the window, on duty for the whole window, and at least
-  M(peak concurrent groups) per window and day, counting missing ones declared as shortages;
-- staffing table, fees and pay equal to an independent recomputation (money in fen).
+
+Independence is the point, so the duplication here is deliberate: this module imports no
+planner code (nothing from ``scheduler.planning``, ``scheduler.rules`` or ``scheduler.money``).
+It has its own T(n) and M(c), duty windows and peak concurrency, service-date calendar (the
+school's holidays and make-up days from ``school.toml``, official holidays read straight from
+the ``chinese_calendar`` package) and availability reader (the public ``inst.availability``
+rows). A bug in a planner rule therefore shows up here as a violation instead of being
+confirmed by the same code.
+
+Every version of the plan (SPEC §9, ``Plan.versions()``) is checked against the rules on its
+own dates (``valid_from``..``valid_to`` inclusive; the first from term start, the current one
+to term end). Rules checked (rule names as reported):
+
+- ``versions``: versions follow one another day after day from term start;
+- ``group ids`` (unique), ``groups`` (known session), ``students`` (known, taking that
+  session), ``enrolled only``, ``every student placed`` (exactly once per session taken, in
+  the current version), ``group cap`` (per group and day present). The instance holds only
+  today's sign-ups, so an earlier version may also hold students withdrawn since, need not
+  hold students enrolled since, may hold a student whose sign-up changed since (not placed
+  for fees and head counts), and counts presence by today's sign-up days;
+- ``duties`` (a known group present that day, the slot's times), ``one teacher per slot``
+  (duties plus declared shortages = exactly 1 per slot of every group present),
+  ``shortages`` (a shortage for no slot or window);
+- people: ``staff`` (known), ``volunteers only``, ``availability`` (session or window row),
+  ``one place at a time``, ``manager also supervising``, ``daily limit``, ``weekly limit``
+  (the person's own or the school's), ``no double duty`` (noon and afternoon the same day
+  unless ``allow_double``); manager duty counts as service for every limit. Volunteering,
+  availability and ``manager can manage`` are today's rows, so they are checked in the
+  current version (and for substitutes on its dates) only: a volunteer may have withdrawn
+  since an earlier version;
+- managers: ``managers`` (a known window), ``manager can manage``, ``manager whole window``,
+  ``managers per window`` (on duty plus declared short = M(peak concurrent groups));
+- ``exceptions`` (substitutions: a service date, a duty of the version in force, the right
+  weekday); a substitute must be a volunteer, available, in one place at a time that date,
+  within the daily limit that date and the weekly limit of that calendar week;
+- figures: ``staffing table`` (current version), ``fees`` (SPEC §5 over the versions),
+  ``pay`` (SPEC §6 over the versions' dated duties, exceptions applied), ``budget``,
+  ``flex ledger`` (per person and calendar week); ``missing section`` when fees, pay,
+  staffing, budget or the flex ledger is absent or empty although the instance has enrolled
+  students or the plan has duties;
+- ``priority first``: checked where the plan carries admission rows (``plan.extra
+  ["admission"]``, the rows of ``afterschool admit``): no priority applicant waits while a
+  non-priority applicant is admitted, and among equals nobody waits who applied earlier than
+  one admitted. A plan without admission data cannot show who was turned away; there only
+  the placement rules apply (an ``applied`` student placed is ``enrolled only``).
+
+Money is exact ``Decimal``, rounded half-up to the fen once per student or person. Fees over
+versions: Σ over versions, over sessions where the student is in a group in that version,
+over the version's service dates of that session on the student's sign-up weekdays, of
+billable minutes × fee rate / 60; exemption or reduction on that term gross. Pay: Σ over the
+dated duties (exceptions move a duty's minutes on that date from ``replaces`` to ``staff``)
+of minutes × rate / 60. The staffing table describes the current version's groups with the
+whole term's dates of each weekday (its ``extra_pay``).
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import chinese_calendar
 
 from afterschool.models.instance import Instance
-from afterschool.models.plan import Plan
-from afterschool.models.school import WEEKDAYS, parse_time
-from afterschool.scheduler.rules.calendar import term_dates
-from afterschool.scheduler.rules.staffing import managers_needed, standard_teachers
+from afterschool.models.plan import Plan, Version
+from afterschool.models.school import WEEKDAYS, Rules, Session, Term
+
+CENT = Decimal("0.01")
+_OK = ("available", "preferred")
 
 
 @dataclass(frozen=True)
@@ -38,288 +82,801 @@ class Violation:
         return f"[{self.rule}] {self.message}"
 
 
-def _windows(inst: Instance, day: str) -> list[tuple[int, int, list[str], str]]:
-    """(start, end, session ids, name): sessions of the day merged where they overlap."""
-    spans = sorted((s.start, s.end, s.id, s.signup) for s in inst.school.sessions
-                   if day in s.days)
+# ---- the rules, restated on purpose (see the module docstring) -----------------------------
+
+def teachers_standard(n: int, rules: Rules) -> int:
+    """T(n) = floor(n/45) + (1 if n mod 45 > 30), and 1 for 1 <= n <= 30 (SPEC §4)."""
+    if n <= 0:
+        return 0
+    per, rest = divmod(n, rules.students_per_teacher)
+    return max(1, per + (rest > rules.remainder_threshold))
+
+
+def managers_for(c: int, rules: Rules) -> int:
+    """M(c) = floor(c/5) + (1 if c mod 5 > 3) for c groups on duty at once (SPEC §4)."""
+    per, rest = divmod(max(c, 0), rules.groups_per_manager)
+    return per + (rest > rules.manager_remainder_threshold)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Sessions of one day that overlap in time: the span a manager serves whole."""
+
+    name: str
+    start: int
+    end: int
+    sessions: tuple[str, ...]
+
+
+def day_windows(sessions: tuple[Session, ...], day: str) -> list[Window]:
+    """The duty windows of ``day``, named by their sessions' sign-up column when shared."""
     out: list[list] = []
-    for a, b, sid, kind in spans:
-        if out and a < out[-1][1]:
-            out[-1][1] = max(out[-1][1], b)
-            out[-1][2].append(sid)
-            out[-1][3].add(kind)
+    for s in sorted((s for s in sessions if day in s.days), key=lambda s: (s.start, s.end)):
+        if out and s.start < out[-1][1]:
+            out[-1][1] = max(out[-1][1], s.end)
+            out[-1][2].append(s)
         else:
-            out.append([a, b, [sid], {kind}])
-    return [(a, b, ids, kinds.pop() if len(kinds) == 1 else "+".join(ids))
-            for a, b, ids, kinds in out]
+            out.append([s.start, s.end, [s]])
+    windows = []
+    for a, b, members in out:
+        kinds = {s.signup for s in members}
+        name = kinds.pop() if len(kinds) == 1 else "+".join(s.id for s in members)
+        windows.append(Window(name, a, b, tuple(s.id for s in members)))
+    return windows
 
 
-def _avail(inst: Instance, teacher: str, day: str, names: list[str]) -> bool:
-    """Any of ``names`` (most specific first) declared available or preferred?"""
-    for name in names:
-        if (teacher, day, name) in inst._avail:  # the instance's row index, built once
-            return inst.availability_of(teacher, day, name) in ("available", "preferred")
-    return False
+def _official_holiday(d: date) -> bool:
+    try:
+        return bool(chinese_calendar.is_holiday(d)) and d.weekday() < 5
+    except NotImplementedError:  # a year the package has no data for: the school lists it
+        return False
+
+
+def service_dates(term: Term) -> dict[date, str]:
+    """Every service date of the term -> the weekday it counts as (SPEC §5): weekdays minus
+    holidays (the school's and, if on, the official ones), plus listed make-up days."""
+    makeup = dict(term.makeup_days)
+    out = {}
+    d = term.start
+    while d <= term.end:
+        if d in makeup:
+            out[d] = makeup[d]
+        elif d.weekday() < 5 and d not in term.holidays and not (
+                term.official_holidays and _official_holiday(d)):
+            out[d] = WEEKDAYS[d.weekday()]
+        d += timedelta(days=1)
+    return out
+
+
+def _hm(text) -> int:
+    """``"16:20"`` -> 980; -1 for anything else (reported by the caller's rule)."""
+    try:
+        h, m = str(text).split(":")
+        return int(h) * 60 + int(m) if len(m) == 2 and 0 <= int(m) < 60 else -1
+    except ValueError:
+        return -1
+
+
+def _fmt(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _round(x: Decimal) -> Decimal:
+    return x.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _money(text) -> Decimal | None:
+    """A money string with exactly two decimals, else None."""
+    try:
+        value = Decimal(str(text))
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() and value.as_tuple().exponent == -2 else None
+
+
+class _Facts:
+    """What the instance says, read once: sessions, people, availability, calendar."""
+
+    def __init__(self, inst: Instance):
+        self.inst = inst
+        self.rules = inst.school.rules
+        self.sessions = {s.id: s for s in inst.school.sessions}
+        self.students = {s.id: s for s in inst.students}
+        self.staff = {t.id: t for t in inst.teachers}
+        self.rows = {(a.teacher, a.day, a.session): a.status for a in inst.availability}
+        self.windows = {d: day_windows(inst.school.sessions, d) for d in WEEKDAYS}
+        self.dates = service_dates(inst.school.term)
+
+    def takes(self, student, session: Session) -> tuple[str, ...]:
+        """The weekdays ``student`` signed up for ``session`` (empty: does not take it)."""
+        if student.grade not in session.grades:
+            return ()
+        return tuple(d for d in student.days(session.signup) if d in session.days)
+
+    def placeable(self, student, current: bool) -> bool:
+        """Enrolled; in an earlier version also withdrawn since (SPEC §9)."""
+        return student.status == "enrolled" or (not current and student.status == "withdrawn")
+
+    def members(self, group, current: bool) -> list:
+        """The group's known students rightly placed in it."""
+        return [st for st in (self.students.get(x) for x in group.students)
+                if st is not None and self.placeable(st, current)]
+
+    def window_of(self, day: str, session: str) -> Window | None:
+        return next((w for w in self.windows.get(day, []) if session in w.sessions), None)
+
+    def may_teach(self, teacher: str, day: str, session: str) -> bool:
+        """The session's own row decides; without one, the row of its window."""
+        if (teacher, day, session) in self.rows:
+            return self.rows[teacher, day, session] in _OK
+        w = self.window_of(day, session)
+        return w is not None and self.rows.get((teacher, day, w.name)) in _OK
+
+    def may_manage(self, teacher: str, day: str, w: Window) -> bool:
+        """The window's own row decides; without one, every session of it declared."""
+        if (teacher, day, w.name) in self.rows:
+            return self.rows[teacher, day, w.name] in _OK
+        return all(self.rows.get((teacher, day, s)) in _OK for s in w.sessions)
+
+    def weekly_limit(self, teacher: str) -> int:
+        own = self.staff[teacher].max_weekly_minutes
+        return self.rules.max_weekly_minutes if own is None else own
+
+    def rate(self, teacher: str) -> Decimal:
+        own = self.staff[teacher].hourly_rate
+        return self.rules.pay_per_hour if own is None else own
+
+
+@dataclass(frozen=True)
+class _Span:
+    """A duty on one date (or weekday pattern): who, when, which part of the budget."""
+
+    staff: str
+    start: int
+    end: int
+    role: str
+    part: str          # session id, or "managers (<window>)"
+    place: str         # group id or window name
+    window: str        # the duty window the span lies in
+    day: str
+
+    @property
+    def minutes(self) -> int:
+        return self.end - self.start
+
+
+class _Report:
+    def __init__(self):
+        self.found: list[Violation] = []
+
+    def __call__(self, rule: str, message: str) -> None:
+        self.found.append(Violation(rule, message))
 
 
 def check_plan(inst: Instance, plan: Plan) -> list[Violation]:
-    out: list[Violation] = []
-    bad = lambda rule, msg: out.append(Violation(rule, msg))  # noqa: E731
-    school, rules = inst.school, inst.school.rules
-    sessions = {s.id: s for s in school.sessions}
-    students = {s.id: s for s in inst.students}
-    staff = {t.id: t for t in inst.teachers}
+    """Every violation of the rules and figures of SPEC §3–§6 and §9 in ``plan``."""
+    facts, bad = _Facts(inst), _Report()
+    try:
+        versions = plan.versions()
+    except (KeyError, TypeError, AttributeError) as exc:
+        bad("versions", f"a history entry cannot be read ({type(exc).__name__}: {exc}); "
+            "each needs valid_from, valid_to, groups, duties and shortages")
+        return bad.found
+    ranges = _version_ranges(facts, plan, versions, bad)
+    many = len(versions) > 1
+    dated: list[tuple[date, _Span]] = []
+    placed_any: dict[str, dict[str, set[date]]] = defaultdict(lambda: defaultdict(set))
+    present_now: dict[tuple[str, str], int] = {}
+    for i, (v, (lo, hi)) in enumerate(zip(versions, ranges)):
+        label = f"version {lo}..{hi}: " if many else ""
+        current = i == len(versions) - 1
+        present, spans = _check_version(facts, v, label, current, bad)
+        if current:
+            present_now = present
+        days = [(d, wd) for d, wd in sorted(facts.dates.items()) if lo <= d <= hi]
+        for d, wd in days:
+            dated.extend((d, s) for s in spans if s.day == wd)
+        for g in v.groups:
+            s = facts.sessions.get(g.session)
+            for st in (facts.members(g, current) if s else ()):
+                took = facts.takes(st, s)
+                placed_any[st.id][s.id].update(d for d, wd in days if wd in took)
+    dated = _apply_exceptions(facts, plan, versions, ranges, dated, bad)
+    _check_staffing_table(facts, plan, versions[-1], present_now, bad)
+    fees = _check_fees(facts, plan, placed_any, bad)
+    pay = _check_pay(facts, plan, dated, bad)
+    _check_flex_ledger(facts, plan, dated, bad)
+    _check_budget(facts, plan, fees, pay, dated, bad)
+    _check_admission(facts, plan.extra.get("admission"), bad)
+    return bad.found
 
-    # groups and students
-    ids = Counter(g.id for g in plan.groups)
-    for gid, n in ids.items():
-        if n > 1:
-            bad("group ids", f"group id {gid} used {n} times")
-    groups = {g.id: g for g in plan.groups}
-    placed: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for g in plan.groups:
-        if g.session not in sessions:
-            bad("groups", f"group {g.id} names unknown session {g.session}")
-            continue
-        s = sessions[g.session]
-        for sid in g.students:
-            st = students.get(sid)
-            if st is None:
-                bad("students", f"group {g.id} holds unknown student {sid}")
-            elif st.status != "enrolled":
-                bad("enrolled only", f"{sid} is {st.status} but placed in group {g.id}")
-            elif st.grade not in s.grades or not st.days(s.signup):
-                bad("students", f"{sid} (grade {st.grade}) does not take {s.id} but is in "
-                    f"group {g.id}")
-            placed[sid, s.id].append(g.id)
-    for st in inst.students:
-        if st.status != "enrolled":
-            continue
-        for s in school.sessions:
-            if st.grade in s.grades and st.days(s.signup):
-                n = len(placed.get((st.id, s.id), []))
-                if n != 1:
-                    bad("every student placed", f"{st.id} takes {s.id} but is in {n} groups")
-    # presence and cap
-    present: dict[tuple[str, str], int] = {}
-    for g in groups.values():
-        s = sessions.get(g.session)
-        if s is None:
-            continue
-        for d in s.days:
-            n = sum(1 for x in g.students if x in students and d in students[x].days(s.signup))
-            present[g.id, d] = n
-            if n > rules.group_cap:
-                bad("group cap", f"group {g.id} has {n} students present on {d} "
-                    f"(cap {rules.group_cap})")
-    # teacher duties per slot
-    slot_duties: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    short_slots: Counter = Counter()
-    for sh in plan.shortages:
-        if sh.role == "teacher":
-            short_slots[sh.day, sh.group, sh.start] += sh.count
-    for du in plan.duties:
-        if du.role == "teacher":
-            g = groups.get(du.group or "")
-            if g is None:
-                bad("duties", f"{du.staff} on {du.day} supervises unknown group {du.group}")
-                continue
-            s = sessions[g.session]
-            slot = next((sl for sl in s.slots if (parse_time(du.start), parse_time(du.end))
-                         == (sl.start, sl.end)), None)
-            if slot is None:
-                bad("duties", f"{du.staff} {du.day} {du.start}-{du.end} is not a slot of {s.id}")
-                continue
-            if present.get((g.id, du.day), 0) == 0:
-                bad("duties", f"{du.staff} supervises group {g.id} on {du.day}, when nobody "
-                    "in it is present")
-            slot_duties[du.day, g.id, du.start].append(du.staff)
-    for g in groups.values():
-        s = sessions.get(g.session)
-        if s is None:
-            continue
-        for d in s.days:
-            if not present.get((g.id, d)):
-                continue
-            for sl in s.slots:
-                start = f"{sl.start // 60:02d}:{sl.start % 60:02d}"
-                n = len(slot_duties.get((d, g.id, start), [])) + short_slots[d, g.id, start]
-                if n != 1:
-                    bad("one teacher per slot", f"group {g.id} on {d} {start}: {n} teachers "
-                        "(with declared shortages)")
-    # people: availability, one place at a time, limits
-    per_day: dict[tuple[str, str], list[tuple[int, int, str]]] = defaultdict(list)
-    for du in plan.duties:
-        t = staff.get(du.staff)
-        if t is None:
-            bad("staff", f"unknown staff member {du.staff} on duty {du.day} {du.start}")
-            continue
-        if not t.volunteer:
-            bad("volunteers only", f"{t.id} does not volunteer but is on duty {du.day} {du.start}")
-        wins = _windows(inst, du.day)
-        a, b = parse_time(du.start), parse_time(du.end)
-        win = next((w for w in wins if w[0] <= a and b <= w[1]), None)
-        if du.role == "teacher":
-            sid = groups[du.group].session if du.group in groups else ""
-            names = [sid] + ([win[3]] if win else [])
-            if sid not in sessions or du.day not in sessions[sid].days or \
-                    not _avail(inst, t.id, du.day, names):
-                bad("availability", f"{t.id} is not available for {sid} on {du.day}")
-        else:
-            w = next((w for w in wins if w[3] == du.window), None)
-            if w is None:
-                bad("managers", f"{t.id} manages unknown window {du.window} on {du.day}")
-                continue
-            if (a, b) != (w[0], w[1]):
-                bad("managers", f"{t.id} manages {du.window} on {du.day} {du.start}-{du.end}, "
-                    "not the whole window")
-            if not t.can_manage:
-                bad("managers", f"{t.id} cannot manage but is manager on {du.day}")
-            if not (_avail(inst, t.id, du.day, [w[3]]) or all(
-                    _avail(inst, t.id, du.day, [sid]) for sid in w[2])):
-                bad("availability", f"{t.id} is not available to manage {w[3]} on {du.day}")
-        per_day[t.id, du.day].append((a, b, win[3] if win else "?"))
-    weekly: Counter = Counter()
-    for (tid, d), spans in per_day.items():
-        t = staff[tid]
-        spans.sort()
-        for (a1, b1, _), (a2, b2, _) in zip(spans, spans[1:]):
-            if a2 < b1:
-                bad("one place at a time", f"{tid} on {d}: duties overlap at "
-                    f"{a2 // 60:02d}:{a2 % 60:02d}")
-        minutes = sum(b - a for a, b, _ in spans)
-        weekly[tid] += minutes
-        if minutes > rules.max_daily_minutes:
-            bad("daily limit", f"{tid} serves {minutes} min on {d} "
-                f"(limit {rules.max_daily_minutes})")
-        if not t.allow_double and len({w for *_, w in spans}) > 1:
-            bad("no double duty", f"{tid} serves in {', '.join(sorted({w for *_, w in spans}))} "
-                f"on {d} without allow_double")
-    for tid, minutes in weekly.items():
-        limit = staff[tid].max_weekly_minutes
-        limit = rules.max_weekly_minutes if limit is None else limit
-        if minutes > limit:
-            bad("weekly limit", f"{tid} serves {minutes} min a week (limit {limit})")
-    # managers per window and day
-    mgr_short: Counter = Counter()
-    for sh in plan.shortages:
-        if sh.role == "manager":
-            mgr_short[sh.day, sh.window] += sh.count
-    on_duty: Counter = Counter((du.day, du.window) for du in plan.duties if du.role == "manager")
-    for d in WEEKDAYS:
-        for a, b, sids, name in _windows(inst, d):
-            peak = 0
-            for minute in range(a, b):
-                peak = max(peak, sum(1 for g in groups.values() if g.session in sids
-                                     and present.get((g.id, d)) and
-                                     sessions[g.session].start <= minute < sessions[g.session].end))
-            need = managers_needed(peak, rules.groups_per_manager,
-                                   rules.manager_remainder_threshold)
-            have = on_duty[d, name] + mgr_short[d, name]
-            if have < need:
-                bad("managers", f"{d} {name}: {peak} groups at once need {need} manager(s), "
-                    f"plan has {on_duty[d, name]} and declares {mgr_short[d, name]} short")
-    out.extend(_check_figures(inst, plan, groups, present))
+
+def check_admission(inst: Instance, rows: list[dict]) -> list[Violation]:
+    """Priority first (SPEC §3) in the rows of ``afterschool admit``."""
+    bad = _Report()
+    _check_admission(_Facts(inst), rows, bad)
+    return bad.found
+
+
+# ---- versions -------------------------------------------------------------------------------
+
+def _version_ranges(facts: _Facts, plan: Plan, versions: list[Version],
+                    bad: _Report) -> list[tuple[date, date]]:
+    """Each version's first and last date; the versions must tile the term."""
+    term = facts.inst.school.term
+    out = []
+    for i, v in enumerate(versions):
+        try:
+            lo = date.fromisoformat(v.valid_from) if v.valid_from else term.start
+            hi = date.fromisoformat(v.valid_to) if v.valid_to else term.end
+        except (TypeError, ValueError):
+            bad("versions", f"version {i + 1} has dates that are not ISO dates: "
+                f"{v.valid_from!r}..{v.valid_to!r}")
+            lo, hi = term.start, term.end
+        if i == 0 and lo != term.start:
+            bad("versions", f"the first version starts {lo}, not at term start {term.start}")
+        if i > 0 and lo != out[-1][1] + timedelta(days=1):
+            bad("versions", f"version {i + 1} starts {lo}, not the day after the previous "
+                f"version's end {out[-1][1]}")
+        if hi < lo or (i < len(versions) - 1 and v.valid_to is None):
+            bad("versions", f"version {i + 1} has no valid span ({v.valid_from}..{v.valid_to})")
+        out.append((lo, hi))
     return out
 
 
-def _fen(x: Decimal) -> int:
-    return int((x * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+def _check_version(facts: _Facts, v: Version, label: str, current: bool, bad: _Report):
+    """Hard rules of one version on its weekday pattern; its groups present per day and
+    its duties as spans."""
+    present = _check_groups(facts, v, label, current, bad)
+    groups = {g.id: g for g in v.groups}
+    spans = _check_duties(facts, v, groups, present, label, bad)
+    _check_people(facts, spans, label, current, bad)
+    _check_managers(facts, v, groups, present, label, bad)
+    return present, spans
 
 
-def _check_figures(inst: Instance, plan: Plan, groups, present) -> list[Violation]:
-    out = []
-    school, rules = inst.school, inst.school.rules
-    dates = term_dates(school.term)
-    # staffing table
-    want = {}
-    for s in school.sessions:
+def _check_groups(facts: _Facts, v: Version, label: str, current: bool,
+                  bad: _Report) -> dict[tuple[str, str], int]:
+    """Group ids, members, placement and the cap; students present per group and day
+    (only members rightly placed count, so a wrong one is reported once)."""
+    for gid, n in Counter(g.id for g in v.groups).items():
+        if n > 1:
+            bad("group ids", f"{label}group id {gid} used {n} times")
+    placed: dict[tuple[str, str], int] = Counter()
+    present: dict[tuple[str, str], int] = {}
+    for g in v.groups:
+        s = facts.sessions.get(g.session)
+        if s is None:
+            bad("groups", f"{label}group {g.id} names unknown session {g.session}")
+            continue
+        for sid in g.students:
+            st = facts.students.get(sid)
+            if st is None:
+                bad("students", f"{label}group {g.id} holds unknown student {sid}")
+            elif not facts.placeable(st, current):
+                bad("enrolled only", f"{label}{sid} is {st.status} but placed in group {g.id}")
+            elif not facts.takes(st, s):
+                if current:  # an earlier version may predate a sign-up changed since
+                    bad("students", f"{label}{sid} (grade {st.grade}) does not take {s.id} "
+                        f"but is in group {g.id}")
+            else:
+                placed[sid, s.id] += 1
         for d in s.days:
-            gs = [g for g in groups.values() if g.session == s.id and present.get((g.id, d))]
-            n = sum(present[g.id, d] for g in gs)
-            want[d, s.id] = (n, standard_teachers(n, rules.students_per_teacher,
-                                                  rules.remainder_threshold), len(gs))
+            n = sum(1 for st in facts.members(g, current) if d in facts.takes(st, s))
+            present[g.id, d] = present.get((g.id, d), 0) + n
+            if n > facts.rules.group_cap:
+                bad("group cap", f"{label}group {g.id} has {n} students present on {d} "
+                    f"(cap {facts.rules.group_cap})")
+    for st in facts.inst.students:
+        for s in facts.sessions.values():
+            n = placed.get((st.id, s.id), 0)
+            must = current and st.status == "enrolled" and facts.takes(st, s)
+            if n > 1 or (must and n != 1):
+                bad("every student placed", f"{label}{st.id} takes {s.id} but is in {n} groups")
+    return present
+
+
+def _check_duties(facts: _Facts, v: Version, groups, present, label: str,
+                  bad: _Report) -> list[_Span]:
+    """Every duty as a span (duties that fit nothing are reported and left out); teachers
+    plus declared shortages = exactly one per slot of every group present."""
+    spans = [sp for du in v.duties
+             if (sp := _duty_span(facts, du, groups, present, label, bad)) is not None]
+    per_slot = Counter((sp.day, sp.place, sp.start) for sp in spans if sp.role == "teacher")
+    for sh in v.shortages:
+        if sh.role != "teacher":
+            continue
+        g = groups.get(sh.group or "")
+        s = facts.sessions.get(g.session) if g else None
+        a = _hm(sh.start)
+        if s is None or not present.get((g.id, sh.day)) or not any(
+                sl.start == a for sl in s.slots):
+            bad("shortages", f"{label}shortage declared for {sh.group} on {sh.day} {sh.start}, "
+                "which is no slot of a group present then")
+            continue
+        per_slot[sh.day, g.id, a] += sh.count
+    for g in groups.values():
+        s = facts.sessions.get(g.session)
+        for d in (s.days if s else ()):
+            if present.get((g.id, d)):
+                for sl in s.slots:
+                    n = per_slot[d, g.id, sl.start]
+                    if n != 1:
+                        bad("one teacher per slot", f"{label}group {g.id} on {d} "
+                            f"{_fmt(sl.start)}: {n} teachers (with declared shortages)")
+    return spans
+
+
+def _duty_span(facts: _Facts, du, groups, present, label: str, bad: _Report) -> _Span | None:
+    """A teacher duty in a slot of a known group present that day, or a manager duty over a
+    known window (held whole), as a span; None for a duty that fits nothing."""
+    a, b = _hm(du.start), _hm(du.end)
+    where = f"{label}{du.staff} on {du.day}"
+    if du.role == "manager":
+        w = next((w for w in facts.windows.get(du.day, []) if w.name == du.window), None)
+        if w is None:
+            bad("managers", f"{where} manages unknown window {du.window}")
+            return None
+        if (a, b) != (w.start, w.end):
+            bad("manager whole window", f"{where} manages {w.name} {du.start}-{du.end}, not "
+                f"the whole window {_fmt(w.start)}-{_fmt(w.end)}")
+        return _Span(du.staff, a, b, "manager", f"managers ({w.name})", w.name, w.name, du.day)
+    if du.role != "teacher":
+        bad("duties", f"{where} has unknown role {du.role!r}")
+        return None
+    g = groups.get(du.group or "")
+    s = facts.sessions.get(g.session) if g else None
+    if s is None:
+        bad("duties", f"{where} supervises unknown group {du.group}")
+    elif du.session not in (None, s.id):
+        bad("duties", f"{where}: group {g.id} is in {s.id}, not {du.session}")
+    elif not any((sl.start, sl.end) == (a, b) for sl in s.slots):
+        bad("duties", f"{where} {du.start}-{du.end} is not a slot of {s.id}")
+    elif not present.get((g.id, du.day)):
+        bad("duties", f"{where} supervises group {g.id}, when nobody in it is present")
+    else:
+        w = facts.window_of(du.day, s.id)
+        return _Span(du.staff, a, b, "teacher", s.id, g.id, w.name, du.day)
+    return None
+
+
+def _check_people(facts: _Facts, spans: list[_Span], label: str, current: bool,
+                  bad: _Report) -> None:
+    """Known staff, one place at a time, limits, double duty; volunteering, availability
+    and who may manage in the current version only (the instance holds today's, and a
+    person may have withdrawn since an earlier version)."""
+    per_day: dict[tuple[str, str], list[_Span]] = defaultdict(list)
+    for sp in spans:
+        t = facts.staff.get(sp.staff)
+        if t is None:
+            bad("staff", f"{label}unknown staff member {sp.staff} on duty {sp.day} "
+                f"{_fmt(sp.start)}")
+            continue
+        if current:
+            _check_person_on_duty(facts, sp, label, bad)
+        per_day[sp.staff, sp.day].append(sp)
+    weekly: Counter = Counter()
+    for (tid, d), day in sorted(per_day.items()):
+        minutes = _check_day(facts, tid, day, f"{label}{tid} on {d}", bad)
+        weekly[tid] += minutes
+    for tid, minutes in sorted(weekly.items()):
+        if minutes > facts.weekly_limit(tid):
+            bad("weekly limit", f"{label}{tid} serves {minutes} min a week "
+                f"(limit {facts.weekly_limit(tid)})")
+
+
+def _check_person_on_duty(facts: _Facts, sp: _Span, where: str, bad: _Report) -> None:
+    """Volunteer, can manage (managers), declared available for the session or window."""
+    t = facts.staff[sp.staff]
+    if not t.volunteer:
+        bad("volunteers only", f"{where}{t.id} does not volunteer but is on duty {sp.day} "
+            f"{_fmt(sp.start)}")
+    if sp.role == "teacher":
+        if not facts.may_teach(t.id, sp.day, sp.part):
+            bad("availability", f"{where}{t.id} is not available for {sp.part} on {sp.day}")
+        return
+    if not t.can_manage:
+        bad("manager can manage", f"{where}{t.id} cannot manage but is manager on {sp.day}")
+    w = next(w for w in facts.windows[sp.day] if w.name == sp.window)
+    if not facts.may_manage(t.id, sp.day, w):
+        bad("availability", f"{where}{t.id} is not available to manage {w.name} on {sp.day}")
+
+
+def _check_day(facts: _Facts, tid: str, spans: list[_Span], where: str, bad: _Report) -> int:
+    """One person's duties on one day (or date): overlaps, the daily limit, double duty.
+    Returns the day's minutes."""
+    spans = sorted(spans, key=lambda s: (s.start, s.end))
+    for i, x in enumerate(spans):
+        for y in spans[i + 1:]:
+            if y.start < x.end:
+                if "manager" in (x.role, y.role) and x.role != y.role:
+                    bad("manager also supervising", f"{where}: manages {x.window} while "
+                        f"supervising at {_fmt(y.start)}")
+                else:
+                    bad("one place at a time", f"{where}: duties overlap at {_fmt(y.start)}")
+    minutes = sum(s.minutes for s in spans)
+    if minutes > facts.rules.max_daily_minutes:
+        bad("daily limit", f"{where} serves {minutes} min (limit {facts.rules.max_daily_minutes})")
+    windows = sorted({s.window for s in spans})
+    if len(windows) > 1 and not facts.staff[tid].allow_double:
+        bad("no double duty", f"{where} serves in {', '.join(windows)} without allow_double")
+    return minutes
+
+
+def _check_managers(facts: _Facts, v: Version, groups, present, label: str,
+                    bad: _Report) -> None:
+    """On duty plus declared short = M(peak groups on duty at once) per window and day."""
+    on_duty = Counter((du.day, du.window) for du in v.duties if du.role == "manager")
+    short: Counter = Counter()
+    for sh in v.shortages:
+        if sh.role == "manager":
+            if not any(w.name == sh.window for w in facts.windows.get(sh.day, [])):
+                bad("shortages", f"{label}manager shortage declared for window {sh.window} "
+                    f"on {sh.day}, which has no such window")
+            short[sh.day, sh.window] += sh.count
+    for d in WEEKDAYS:
+        for w in facts.windows[d]:
+            live = [facts.sessions[g.session] for g in groups.values()
+                    if g.session in w.sessions and present.get((g.id, d))]
+            peak = max((sum(1 for s in live if s.start <= t < s.end)
+                        for t in range(w.start, w.end)), default=0)
+            need = managers_for(peak, facts.rules)
+            if on_duty[d, w.name] + short[d, w.name] != need:
+                bad("managers per window", f"{label}{d} {w.name}: {peak} groups at once need "
+                    f"{need} manager(s), plan has {on_duty[d, w.name]} and declares "
+                    f"{short[d, w.name]} short")
+
+
+# ---- exceptions (substitutions) -------------------------------------------------------------
+
+def _apply_exceptions(facts: _Facts, plan: Plan, versions, ranges, dated, bad: _Report):
+    """The dated duties with each exception applied: that duty's minutes on that date move
+    from ``replaces`` to ``staff`` (to nobody when ``staff`` is null). A substitute must keep
+    every rule on that date."""
+    if not plan.exceptions:
+        return dated
+    out = list(dated)
+    subs: list[tuple[date, _Span]] = []
+    for n, ex in enumerate(plan.exceptions, start=1):
+        where = f"exception {n} ({ex.get('date')} {ex.get('start')}, {ex.get('replaces')}): "
+        try:
+            when = date.fromisoformat(str(ex.get("date")))
+        except ValueError:
+            bad("exceptions", f"{where}not a date")
+            continue
+        if when not in facts.dates:
+            bad("exceptions", f"{where}{when} is not a service date of the term")
+            continue
+        if ex.get("day") != facts.dates[when]:
+            bad("exceptions", f"{where}{when} counts as {facts.dates[when]}, not {ex.get('day')}")
+        a, b = _hm(ex.get("start")), _hm(ex.get("end"))
+        place = ex.get("group") if ex.get("role") == "teacher" else ex.get("window")
+        hit = next((i for i, (d, s) in enumerate(out) if d == when and s.staff == ex.get(
+            "replaces") and (s.start, s.end, s.role, s.place) == (a, b, ex.get("role"), place)),
+            None)
+        if hit is None:
+            bad("exceptions", f"{where}no such duty of {ex.get('replaces')} on {when}")
+            continue
+        _, old = out.pop(hit)
+        if ex.get("staff") is None:
+            continue
+        new = _Span(ex["staff"], old.start, old.end, old.role, old.part, old.place,
+                    old.window, old.day)
+        out.append((when, new))
+        subs.append((when, new))
+    for when, sp in subs:
+        where = f"exception on {when}: "
+        if sp.staff not in facts.staff:
+            bad("staff", f"{where}unknown staff member {sp.staff}")
+            continue
+        if when >= ranges[-1][0]:  # today's availability speaks for the current version
+            _check_person_on_duty(facts, sp, where, bad)
+        _check_day(facts, sp.staff, [s for d, s in out if d == when and s.staff == sp.staff],
+                   f"{where}{sp.staff} on {when}", _Dedup(bad))
+        monday = when - timedelta(days=when.weekday())
+        week = sum(s.minutes for d, s in out if s.staff == sp.staff
+                   and monday <= d < monday + timedelta(days=7))
+        if week > facts.weekly_limit(sp.staff):
+            bad("weekly limit", f"{where}{sp.staff} serves {week} min in the week of {monday} "
+                f"(limit {facts.weekly_limit(sp.staff)})")
+    return out
+
+
+class _Dedup:
+    """Passes a violation on unless the same one was reported already."""
+
+    def __init__(self, bad: _Report):
+        self.bad = bad
+
+    def __call__(self, rule: str, message: str) -> None:
+        if Violation(rule, message) not in self.bad.found:
+            self.bad(rule, message)
+
+
+# ---- figures --------------------------------------------------------------------------------
+
+def _check_staffing_table(facts: _Facts, plan: Plan, v: Version, present, bad: _Report):
+    """Per session and weekday: students present, T(n), groups formed and what the cap adds."""
+    count = Counter(facts.dates.values())
+    want = {}
+    for s in facts.sessions.values():
+        for d in s.days:
+            gids = {g.id for g in v.groups if g.session == s.id and present.get((g.id, d))}
+            n = sum(present[g, d] for g in gids)
+            t = teachers_standard(n, facts.rules)
+            extra = len(gids) - t
+            want[d, s.id] = {"students": n, "standard_teachers": t, "groups": len(gids),
+                             "extra_groups": extra, "extra_teacher_minutes": extra * s.minutes,
+                             "extra_pay": str(_round(Decimal(extra * s.minutes * count[d])
+                                                     * facts.rules.pay_per_hour / 60))}
+    if not plan.staffing:
+        if want:
+            bad("missing section", "the plan has no staffing table")
+        return
+    seen = Counter((r.get("day"), r.get("session")) for r in plan.staffing)
+    for key in sorted(set(want) - set(seen)):
+        bad("staffing table", f"no row for {key[1]} on {key[0]}")
     for row in plan.staffing:
         key = (row.get("day"), row.get("session"))
-        got = (row.get("students"), row.get("standard_teachers"), row.get("groups"))
-        if key in want and got != want[key]:
-            out.append(Violation("staffing table", f"{key}: plan says students/standard/groups "
-                                 f"{got}, recomputed {want[key]}"))
-    if plan.staffing and {(r.get("day"), r.get("session")) for r in plan.staffing} != set(want):
-        out.append(Violation("staffing table", "rows do not match the sessions and days"))
-    # fees: per date, in fen
-    fee_rows = {r["student"]: r for r in plan.fees}
-    for st in inst.enrolled if plan.fees else ():
-        fen = Decimal(0)
-        for s in school.sessions:
-            if st.grade in s.grades:
-                for d in st.days(s.signup):
-                    for _ in dates.get(d, []):
-                        fen += Decimal(s.billable_minutes) * rules.fee_per_hour * 100 / 60
-        gross = fen
-        if st.fee_category == "exempt":
-            fen = Decimal(0)
-        elif st.fee_category == "reduced" and st.fee_reduction:
-            r = st.fee_reduction
-            if r.percent is not None:
-                fen = fen * (100 - r.percent) / 100
-            if r.amount is not None:
-                fen = fen - r.amount * 100
-            fen = max(fen, Decimal(0))
-        lunch = Decimal(sum(len(dates.get(d, [])) for d in st.noon)) * rules.lunch_price * 100 \
-            if st.lunch else Decimal(0)
-        row = fee_rows.get(st.id)
-        want_fee = _fen(fen / 100)
-        if row is None:
-            out.append(Violation("fees", f"no fee row for {st.id}"))
-        elif _fen(Decimal(row["service_fee"])) != want_fee or \
-                _fen(Decimal(row["lunch_fee"])) != _fen(lunch / 100):
-            out.append(Violation("fees", f"{st.id}: plan {row['service_fee']}/{row['lunch_fee']}"
-                                 f", recomputed {want_fee / 100:.2f}/{_fen(lunch / 100) / 100:.2f}"
-                                 f" (gross {_fen(gross / 100) / 100:.2f})"))
-    # pay: per date, in fen
-    if plan.pay or plan.duties:
-        minutes: Counter = Counter()
-        for du in plan.duties:
-            minutes[du.staff] += (parse_time(du.end) - parse_time(du.start)) * len(
-                dates.get(du.day, []))
-        pay_rows = {r["staff"]: r for r in plan.pay}
-        for tid, mins in minutes.items():
-            t = next((t for t in inst.teachers if t.id == tid), None)
-            if t is None:
+        if key not in want or seen[key] > 1:
+            bad("staffing table", f"row {key} is not one row per session and day")
+            continue
+        for field, value in want[key].items():
+            if (field in ("students", "standard_teachers", "groups") or field in row) \
+                    and row.get(field) != value:
+                bad("staffing table", f"{key[1]} on {key[0]}: {field} {row.get(field)!r}, "
+                    f"recomputed {value!r}")
+
+
+@dataclass
+class _Fee:
+    gross: Decimal
+    net: Decimal
+    by_session: dict[str, Decimal]
+
+
+def _check_fees(facts: _Facts, plan: Plan, placed_any, bad: _Report) -> dict[str, _Fee]:
+    """Fee rows: service fee (exemption, reduction, half-up once), lunch, gross, shares."""
+    rules = facts.rules
+    want: dict[str, _Fee] = {}
+    lunch: dict[str, Decimal] = {}
+    must = {s.id for s in facts.inst.students if s.status == "enrolled"} | set(placed_any)
+    for sid in must:
+        st = facts.students[sid]
+        by = {}
+        noon_dates = 0
+        for s_id, dates in placed_any.get(sid, {}).items():
+            s = facts.sessions[s_id]
+            if not dates:
                 continue
-            rate = t.hourly_rate if t.hourly_rate is not None else rules.pay_per_hour
-            want_amount = _fen(Decimal(mins) * rate / 60)
-            row = pay_rows.get(tid)
-            if row is None or row.get("minutes") != mins or \
-                    _fen(Decimal(row["amount"])) != want_amount:
-                out.append(Violation("pay", f"{tid}: plan {row and (row.get('minutes'), row.get('amount'))}"
-                                     f", recomputed ({mins}, {want_amount / 100:.2f})"))
-        for tid in set(pay_rows) - set(minutes):
-            out.append(Violation("pay", f"{tid} is paid but has no duty"))
-    out.extend(_check_budget(plan))
-    return out
+            by[s_id] = Decimal(len(dates) * s.billable_minutes) * rules.fee_per_hour / 60
+            noon_dates += len(dates) if s.signup == "noon" else 0
+        gross = sum(by.values(), Decimal(0))
+        net = gross
+        if st.fee_category == "exempt":
+            net = Decimal(0)
+        elif st.fee_category == "reduced" and st.fee_reduction is not None:
+            if st.fee_reduction.percent is not None:
+                net = net * (100 - st.fee_reduction.percent) / 100
+            if st.fee_reduction.amount is not None:
+                net = net - st.fee_reduction.amount
+            net = max(net, Decimal(0))
+        want[sid] = _Fee(_round(gross), _round(net), by)
+        lunch[sid] = _round(rules.lunch_price * noon_dates) if st.lunch else Decimal("0.00")
+    if not plan.fees:
+        if must:
+            bad("missing section", f"the plan has no fees for {len(must)} student(s)")
+        return want
+    seen = Counter(r.get("student") for r in plan.fees)
+    for sid in sorted(must - set(seen)):
+        bad("fees", f"no fee row for {sid}")
+    for row in plan.fees:
+        sid = row.get("student")
+        if sid not in facts.students or seen[sid] > 1:
+            bad("fees", f"fee row for {sid!r}: not one row per known student")
+            continue
+        f = want.get(sid, _Fee(Decimal("0.00"), Decimal("0.00"), {}))
+        checks = [("service_fee", f.net), ("lunch_fee", lunch.get(sid, Decimal("0.00")))]
+        if "gross_fee" in row:
+            checks.append(("gross_fee", f.gross))
+        for field, value in checks:
+            if _money(row.get(field)) != value:
+                bad("fees", f"{sid}: {field} {row.get(field)!r}, recomputed {value}")
+        if "by_session" in row:
+            _check_shares(sid, row["by_session"], f, bad)
+    return want
 
 
-def _check_budget(plan: Plan) -> list[Violation]:
-    """The budget's total row equals the fee and pay rows, its parts add up, and it balances."""
+def _check_shares(sid: str, shares, f: _Fee, bad: _Report) -> None:
+    """A student's net fee shared over sessions: the shares add up to it, each within a fen
+    of its proportion of the gross (the planner splits by largest remainder)."""
+    got = {k: _money(x) for k, x in shares.items()} if isinstance(shares, dict) else {}
+    if set(got) != set(f.by_session) or None in got.values() or \
+            sum(got.values(), Decimal(0)) != f.net:
+        bad("fees", f"{sid}: by_session {shares} does not share {f.net} over "
+            f"{sorted(f.by_session)}")
+        return
+    total = sum(f.by_session.values(), Decimal(0))
+    for k, x in got.items():
+        exact = f.net * f.by_session[k] / total if total else Decimal(0)
+        if abs(x - exact) >= CENT:
+            bad("fees", f"{sid}: {k} share {x} is not {exact:.4f} to the fen")
+
+
+def _dated_pay(facts: _Facts, dated) -> tuple[Counter, dict[str, Decimal]]:
+    minutes: Counter = Counter()
+    for _, sp in dated:
+        minutes[sp.staff] += sp.minutes
+    amount = {t: _round(Decimal(m) * facts.rate(t) / 60) for t, m in minutes.items()
+              if t in facts.staff}
+    return minutes, amount
+
+
+def _check_pay(facts: _Facts, plan: Plan, dated, bad: _Report) -> dict[str, Decimal]:
+    """Pay rows: term minutes and amount per person over the dated duties."""
+    minutes, amount = _dated_pay(facts, dated)
+    if not plan.pay:
+        if any(minutes.values()):
+            bad("missing section", f"the plan pays nobody though {len(minutes)} people "
+                "are on duty")
+        return amount
+    seen = Counter(r.get("staff") for r in plan.pay)
+    for tid in sorted(t for t in amount if minutes[t] and t not in seen):
+        bad("pay", f"no pay row for {tid} ({minutes[tid]} min)")
+    for row in plan.pay:
+        tid = row.get("staff")
+        if tid not in facts.staff or seen[tid] > 1:
+            bad("pay", f"pay row for {tid!r}: not one row per known person")
+            continue
+        want = {"minutes": minutes.get(tid, 0), "amount": amount.get(tid, Decimal("0.00"))}
+        got = {"minutes": row.get("minutes"), "amount": _money(row.get("amount"))}
+        if "rate" in row:
+            want["rate"], got["rate"] = _round(facts.rate(tid)), _money(row["rate"])
+        if "kind" in row:
+            want["kind"], got["kind"] = facts.staff[tid].kind, row["kind"]
+        if got != want:
+            diff = ", ".join(f"{k} {row.get(k)!r} (recomputed {want[k]})" for k in want
+                             if got[k] != want[k])
+            bad("pay", f"{tid}: {diff}")
+    return amount
+
+
+def _check_flex_ledger(facts: _Facts, plan: Plan, dated, bad: _Report) -> None:
+    """Minutes earned per person and calendar week (the week's Monday), every minute served."""
+    want: Counter = Counter()
+    for d, sp in dated:
+        if sp.staff in facts.staff:  # unknown people are reported once, under "staff"
+            want[sp.staff, (d - timedelta(days=d.weekday())).isoformat()] += sp.minutes
+    rows = plan.extra.get("flex_ledger")
+    if not rows:
+        if want:
+            bad("missing section", "the plan has no flex-time ledger")
+        return
+    got: Counter = Counter()
+    for r in rows:
+        key = (r.get("staff"), r.get("week"))
+        if key in got:
+            bad("flex ledger", f"{key}: more than one row")
+        got[key] += r.get("minutes_earned", 0) if isinstance(r.get("minutes_earned"), int) else 0
+        if not isinstance(r.get("minutes_earned"), int):
+            bad("flex ledger", f"{key}: minutes_earned {r.get('minutes_earned')!r}")
+    for key in sorted(set(want) | set(got)):
+        if want[key] != got[key]:
+            bad("flex ledger", f"{key[0]} in the week of {key[1]}: plan {got[key]} min, "
+                f"recomputed {want[key]}")
+
+
+@dataclass
+class _Budget:
+    """What each budget part should hold, before any per-student split to the fen."""
+
+    pay: dict[str, Decimal]          # exact pay per part (rounded once when compared)
+    income: dict[str, Decimal]       # net fees shared over sessions in proportion to gross
+    relief: dict[str, Decimal]       # exemptions and reductions, shared the same way
+    takers: Counter                  # students per part: the fen splits' room
+
+
+def _budget_expected(facts: _Facts, fees: dict[str, _Fee], dated) -> _Budget:
+    want = _Budget(defaultdict(Decimal), defaultdict(Decimal), defaultdict(Decimal), Counter())
+    for _, sp in dated:
+        if sp.staff in facts.staff:
+            want.pay[sp.part] += Decimal(sp.minutes) * facts.rate(sp.staff) / 60
+    for f in fees.values():
+        total = sum(f.by_session.values(), Decimal(0))
+        for k, g in f.by_session.items():
+            share = g / total if total else Decimal(0)
+            want.income[k] += f.net * share
+            want.relief[k] += (f.gross - f.net) * share
+            want.takers[k] += 1
+    return want
+
+
+def _check_budget(facts: _Facts, plan: Plan, fees: dict[str, _Fee], amount, dated,
+                  bad: _Report) -> None:
+    """Budget rows per part (session; managers per window) and the total: income,
+    exemptions, pay, balance (专款专用). A part's pay is exact; its income equals the fee
+    rows' shares and its income and exemptions lie within the fen splits of the exact
+    proportions; the total row equals the fees and the people's rounded pay."""
     rows = plan.extra.get("budget")
     if not rows:
-        return []
-    out = []
-    total = next((r for r in rows if r["part"] == "total"), None)
-    parts = [r for r in rows if r["part"] != "total"]
-    fen = lambda v: _fen(Decimal(v))  # noqa: E731
+        if fees or dated:
+            bad("missing section", "the plan has no budget")
+        return
+    want = _budget_expected(facts, fees, dated)
+    parts = Counter(r.get("part") for r in rows)
+    need = set(facts.sessions) | {p for p in want.pay if p.startswith("managers (")} | {
+        "total"}
+    may = need | {f"managers ({w.name})" for ws in facts.windows.values() for w in ws}
+    if not need <= set(parts) <= may or any(n > 1 for n in parts.values()):
+        bad("budget", f"parts {sorted(map(str, parts))}, expected one row each of "
+            f"{sorted(need)}")
+    val = {id(r): {k: _money(r.get(k)) for k in ("income", "exemptions", "pay", "balance")}
+           for r in rows}
+    if any(None in v.values() for v in val.values()):
+        bad("budget", "a budget figure is not money with two decimals")
+        return
+    body = [val[id(r)] | {"part": r.get("part")} for r in rows if r.get("part") != "total"]
+    _check_budget_parts(facts, plan, want, body, bad)
+    total = next((val[id(r)] for r in rows if r.get("part") == "total"), None)
     if total is None:
-        return [Violation("budget", "no total row")]
-    income = sum(fen(r["service_fee"]) for r in plan.fees)
-    pay = sum(fen(r["amount"]) for r in plan.pay)
-    if fen(total["income"]) != income or sum(fen(r["income"]) for r in parts) != income:
-        out.append(Violation("budget", f"income {total['income']} differs from the fees "
-                             f"({income / 100:.2f}) or from its parts"))
-    if fen(total["pay"]) != pay or abs(sum(fen(r["pay"]) for r in parts) - pay) > len(plan.pay):
-        out.append(Violation("budget", f"pay {total['pay']} differs from the pay rows "
-                             f"({pay / 100:.2f}) or from its parts"))
-    if fen(total["balance"]) != fen(total["income"]) - fen(total["pay"]):
-        out.append(Violation("budget", "balance is not income minus pay"))
-    return out
+        bad("budget", "no total row")
+        return
+    want_total = {"income": sum((f.net for f in fees.values()), Decimal("0.00")),
+                  "exemptions": sum((f.gross - f.net for f in fees.values()), Decimal("0.00")),
+                  "pay": sum(amount.values(), Decimal("0.00"))}
+    want_total["balance"] = want_total["income"] - want_total["pay"]
+    for k, x in want_total.items():
+        if total[k] != x:
+            bad("budget", f"total {k} {total[k]}, recomputed {x}")
+        if k in ("income", "exemptions") and sum((r[k] for r in body), Decimal(0)) != total[k]:
+            bad("budget", f"the parts' {k} do not add up to the total {total[k]}")
+
+
+def _check_budget_parts(facts: _Facts, plan: Plan, want: _Budget, body: list[dict],
+                        bad: _Report) -> None:
+    shares: dict[str, Decimal] | None = defaultdict(Decimal)  # the fee rows' by_session
+    for r in plan.fees:
+        if not isinstance(r.get("by_session"), dict):
+            shares = None
+            break
+        for k, x in r["by_session"].items():
+            shares[k] += _money(x) or 0
+    for v in body:
+        p = v["part"]
+        pay = _round(want.pay.get(p, Decimal(0)))
+        if v["pay"] != pay:
+            bad("budget", f"{p}: pay {v['pay']}, recomputed {pay}")
+        if shares is not None and p in facts.sessions and v["income"] != shares.get(p, 0):
+            bad("budget", f"{p}: income {v['income']}, the fee rows' shares add up to "
+                f"{shares.get(p, Decimal(0))}")
+        room = CENT * want.takers[p]
+        if abs(v["income"] - want.income.get(p, 0)) > room:
+            bad("budget", f"{p}: income {v['income']}, recomputed {want.income.get(p, 0):.2f}")
+        if abs(v["exemptions"] - want.relief.get(p, 0)) > 2 * room:
+            bad("budget", f"{p}: exemptions {v['exemptions']}, recomputed "
+                f"{want.relief.get(p, 0):.2f}")
+        if v["balance"] != v["income"] - v["pay"]:
+            bad("budget", f"{p}: balance {v['balance']} is not income minus pay")
+
+
+def _check_admission(facts: _Facts, rows, bad: _Report) -> None:
+    """Nobody waits who comes before an admitted applicant: priority children first, then
+    by application date (SPEC §3 优先保障)."""
+    if not rows:
+        return
+    decided = [(r.get("decision"), facts.students.get(r.get("student"))) for r in rows]
+    admitted = [st for d, st in decided if d == "admitted" and st]
+    for d, st in decided:
+        if st is None:
+            bad("priority first", "admission row for an unknown student")
+            continue
+        if d != "waiting":
+            continue
+        for other in admitted:
+            if st.priority and not other.priority:  # categories stay private (SPEC §7)
+                bad("priority first", f"{st.id} waits while {other.id}, after them in the "
+                    "priority order, is admitted")
+            elif bool(st.priority) == bool(other.priority) and st.applied_on and (
+                    other.applied_on is None or st.applied_on < other.applied_on):
+                bad("priority first", f"{st.id} applied on {st.applied_on} and waits while "
+                    f"{other.id}, applied later, is admitted")

@@ -13,8 +13,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from afterschool.cli import main
+from afterschool.models.errors import InputError
+from afterschool.scheduler.reading.reader import read_instance
 from school_files import AVAIL_HEAD, SCHOOL, STUDENT_HEAD, TEACHER_HEAD, students_rows, \
     write_instance
 
@@ -165,8 +169,23 @@ def test_bad_input_case(tmp_path, name, breaks, expected):
     assert digest(folder) == before
 
 
-def test_corpus_is_large_enough():
-    assert len(CASES) + len(XLSX_CASES) + 2 >= 40
+@settings(max_examples=40, deadline=None)
+@given(data=st.binary(max_size=200))
+def test_fuzzed_bytes_are_named_by_file_and_row(tmp_path_factory, data):
+    """Any bytes after the header of students.csv: either a valid instance, or an InputError
+    whose every problem names students.csv (the only file changed) and a data row."""
+    folder = base(tmp_path_factory.mktemp("fb"))
+    (folder / "students.csv").write_bytes(STUDENT_HEAD.encode() + data)
+    try:
+        inst = read_instance(folder)
+    except InputError as err:
+        assert err.problems
+        for p in err.problems:
+            assert Path(p.file).name == "students.csv" and p.message, str(p)
+            assert p.row is None or p.row >= 2, str(p)  # the header is row 1
+            assert str(p).startswith(p.file)
+    else:
+        assert all(s.id and s.grade in range(1, 7) for s in inst.students)
 
 
 def workbook(tmp_path: Path, edit) -> Path:

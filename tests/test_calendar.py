@@ -38,3 +38,13 @@ def test_uncovered_year_names_listed_holidays():
     term = Term(date(2026, 9, 1), date(2027, 1, 22), frozenset({date(2027, 1, 1)}))
     (warning,) = calendar_warnings(term)
     assert "lists 2027-01-01" in warning
+
+
+def test_national_day_week_with_a_makeup_saturday_by_hand():
+    # 2026-09-28 (Mon) .. 10-10 (Sat): 10-01..10-07 are official holidays, 10-10 is listed
+    # as a working Saturday that follows Friday. By hand: Mon 09-28, Tue 09-29, Wed 09-30,
+    # Thu 10-08, Fri 10-09 and 10-10.
+    term = Term(date(2026, 9, 28), date(2026, 10, 10),
+                makeup_days=((date(2026, 10, 10), "Fri"),))
+    assert day_counts(term) == {"Mon": 1, "Tue": 1, "Wed": 1, "Thu": 1, "Fri": 2}
+    assert term_dates(term)["Fri"] == [date(2026, 10, 9), date(2026, 10, 10)]

@@ -1,7 +1,7 @@
 """Fees, pay, ledger and budget (SPEC §5–§6), exact to the fen, on hand-worked cases."""
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -135,14 +135,16 @@ def test_fees_monotone_in_days_taken(tmp_path_factory, few, more):
 @given(st.lists(st.tuples(st.sampled_from(["Mon", "Tue", "Wed", "Thu", "Fri"]),
                           st.integers(660, 1000), st.integers(1, 130)), min_size=1, max_size=6),
        st.decimals(1, 200, places=2))
-def test_pay_is_minutes_times_rate_within_half_a_fen(tmp_path_factory, spans, rate):
+def test_pay_is_minutes_times_rate_rounded_once(tmp_path_factory, spans, rate):
     teachers = f"T1,A,yes,no,external,{rate},,,no\n"
     _, inst = fees_of(tmp_path_factory.mktemp("p"), row("S1", aft=AFT), teachers=teachers)
     duties = [_duty("T1", day=d, start=f"{a // 60:02d}:{a % 60:02d}",
                     end=f"{(a + n) // 60:02d}:{(a + n) % 60:02d}", session="noon", group="g")
               for d, a, n in spans]
+    # SPEC §6 by hand: every weekday falls 18 times in the term; the term's minutes x rate
+    # / 60, rounded half-up to the fen once (not per duty, not per date)
+    minutes = sum(n * 18 for _, _, n in spans)
+    want = str((Decimal(minutes) * rate / 60).quantize(Decimal("0.01"), ROUND_HALF_UP))
     (p,) = staff_pay(inst, duties)
-    exact = Decimal(sum(n * 18 for _, _, n in spans)) * rate / 60
-    assert abs(Decimal(p["amount"]) - exact) <= Decimal("0.005")
-    b = budget(inst, [], duties)
-    assert b[-1]["pay"] == p["amount"]
+    assert (p["minutes"], p["amount"]) == (minutes, want)
+    assert budget(inst, [], duties)[-1]["pay"] == want

@@ -37,12 +37,18 @@ def test_standard_teachers_monotone_and_below_cap_groups(n):
 
 
 @given(st.integers(0, 1000))
-def test_managers_three_thresholds(c):
-    m = managers_needed(c)
-    assert m == c // 5 + (1 if c % 5 >= 4 else 0)
-    assert managers_needed(c + 1) >= m
-    if c % 5 <= 3:
-        assert m == c // 5
+def test_managers_one_more_every_five_groups(c):
+    # SPEC §4 by hand: M(0..3) = 0 and M(4..8) = 1 (the table above), and every 5 more groups
+    # at once add exactly one manager; never fewer managers for more groups
+    assert managers_needed(c + 5) == managers_needed(c) + 1
+    assert managers_needed(c) <= managers_needed(c + 1)
+
+
+@given(st.integers(31, 5000))
+def test_standard_teachers_one_more_every_45_students(n):
+    # SPEC §4 by hand: from 31 students on (T(31) = 1, T(76) = 2), 45 more students add
+    # exactly one teacher; below 31 the floor of 1 holds (T(1) = T(46) = 1)
+    assert standard_teachers(n + 45) == standard_teachers(n) + 1
 
 
 def test_negative_counts_rejected():

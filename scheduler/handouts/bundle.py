@@ -1,8 +1,13 @@
 """Everything a command writes, as library calls the CLI makes once each.
 
-- ``check_out_dir``: ``--out`` is never the instance folder and never a folder of somebody
-  else's files (without ``--force``); checked before any solving.
-- ``write_plan_folder``: ``plan.json`` and every hand-out, staged and moved in as one run.
+- ``check_out_dir``: ``--out`` is never the instance folder, never holds the instance,
+  never a folder of somebody else's files (without ``--force``), and must be writable
+  (a folder can be created beside it); checked before any solving.
+- ``write_plan_folder``: ``plan.json`` and every hand-out, written into a fresh folder that
+  replaces ``--out`` as one unit (``output.swapped_folder``). The marker file lists what
+  this tool wrote; anything else in the folder (somebody's files kept with ``--force``) is
+  carried over, everything listed and not written again is gone. Every path written is
+  checked to lie inside the folder; file names from ids go through ``safe.safe_file_name``.
 - ``write_handouts``: the office's hand-outs beside ``plan.json``: workbook, notices (the
   parents' notice per class too), rosters (.ics), report.html, charts; returns the paths and
   the warnings a user should see.
@@ -12,13 +17,16 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 from afterschool.models.errors import InputError, Problem
 from afterschool.models.plan import Plan
 from afterschool.scheduler.handouts import charts
-from afterschool.scheduler.handouts.output import staged_folder, write_atomic, write_text
+from afterschool.scheduler.handouts.output import swapped_folder, write_atomic, write_text
 from afterschool.scheduler.handouts.labels import words
+from afterschool.scheduler.handouts.safe import inside, safe_file_name
 from afterschool.scheduler.handouts.publish import (duty_notice, parents_sheets, roster_ics,
                                                     roster_rows, student_notice,
                                                     timetable_sheets)
@@ -38,9 +46,53 @@ def check_out_dir(out: Path, instance: Path, force: bool) -> None:
     if out.resolve() == instance.resolve() or instance.resolve() in out.resolve().parents:
         raise InputError([Problem("--out", "--out must not be the instance folder (inputs "
                                   "are never written)")])
+    if out.resolve() in instance.resolve().parents:
+        raise InputError([Problem("--out", f"--out {out} holds the instance {instance}; "
+                                  "choose a folder of its own (inputs are never written)")])
+    if out.exists() and not out.is_dir():
+        raise InputError([Problem("--out", f"{out} is a file, not a folder")])
+    cwd = Path.cwd().resolve()
+    if out.resolve() == cwd or out.resolve() in cwd.parents:
+        raise InputError([Problem("--out", f"--out {out} is the current folder or holds it; "
+                                  "the outputs replace the whole folder, so choose a folder "
+                                  "of their own such as plan-out")])
     if out.exists() and any(out.iterdir()) and not (out / MARKER).exists() and not force:
         raise InputError([Problem("--out", f"{out} is not empty and was not written by "
                                   "afterschool; choose another --out or add --force")])
+    _check_writable(out)
+
+
+def _check_writable(out: Path) -> None:
+    """The new output set is built beside ``out`` and swapped in: its parent (or nearest
+    existing ancestor) must take a new folder, and an existing ``out`` must be writable."""
+    target = out.resolve()
+    probe = target.parent
+    while not probe.exists():
+        probe = probe.parent
+    problem = None
+    if not probe.is_dir():
+        problem = f"{probe} is a file, not a folder"
+    elif target.exists() and not os.access(target, os.W_OK | os.X_OK):
+        problem = f"{out} is read-only"
+    else:
+        try:
+            os.rmdir(tempfile.mkdtemp(prefix=".afterschool-probe-", dir=probe))
+        except OSError as exc:
+            problem = f"cannot create a folder in {probe}: {exc.strerror or exc}"
+    if problem:
+        raise InputError([Problem("--out", f"{problem}; the outputs cannot be written there",
+                                  expected="a writable folder (checked before solving)")])
+
+
+def _ours(out: Path) -> set[str] | None:
+    """Files an earlier run listed in the marker (the marker included); an empty set when
+    the marker predates the list (then every file there is treated as ours); None when no
+    marker can be read (then every file is somebody else's)."""
+    try:
+        lines = (out / MARKER).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    return set(lines[1:]) | {MARKER} if len(lines) > 1 else set()
 
 
 def save_chart(fig, path: Path) -> Path:
@@ -68,11 +120,13 @@ def write_rosters(plan: Plan, people: list[str], fmt: str, out_dir: Path, lang: 
     or one table (``name.csv``/``.xlsx``) of everyone's duties."""
     if fmt == "ics":
         cache: dict = {}
-        return [write_atomic(out_dir / f"{sid}.ics",
+        return [write_atomic(inside(out_dir, out_dir / f"{safe_file_name(sid)}.ics"),
                              lambda f, b=roster_ics(plan, sid, lang, alarm, cache):
                              f.write_bytes(b))
                 for sid in people]
     rows = [r for sid in people for r in roster_rows(plan, sid, lang)]
+    name = safe_file_name(name)
+    inside(out_dir, out_dir / f"{name}.{fmt}")
     w = words(lang)
     return write_tables(out_dir, name, [(w["by_teacher"], rows, ROSTER_COLUMNS, ["minutes"])],
                         (fmt,), w, w["total"])
@@ -113,11 +167,24 @@ def write_handouts(plan: Plan, out_dir: Path, lang: str | None,
 
 def write_plan_folder(plan: Plan, out_dir: Path, lang: str | None = None,
                       skip: set[str] = frozenset()) -> tuple[list[Path], list[str]]:
-    """``plan.json`` and the hand-outs, all or nothing: a failure keeps the old outputs."""
+    """``plan.json`` and the hand-outs, all or nothing: the new set replaces the old one as
+    one unit, and a failure keeps the old outputs."""
     text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=1)
     skip = set(HANDOUTS) if "all" in skip else set(skip)
-    with staged_folder(out_dir) as stage:
-        write_text(stage / MARKER, "written by afterschool\n")
-        write_text(stage / "plan.json", text + "\n")
-        written, warnings = write_handouts(plan, stage, lang, skip)
-    return [out_dir / p.relative_to(stage) for p in written], warnings
+    ours = _ours(out_dir) if (out_dir / MARKER).exists() else None
+
+    def keep(rel: str) -> bool:  # somebody else's file (kept with --force) stays
+        if rel.startswith(".staging-") or "/.staging-" in rel:
+            return False
+        return ours is None or (bool(ours) and rel not in ours)
+
+    with swapped_folder(out_dir, keep) as stage:
+        written = [write_text(stage / "plan.json", text + "\n")]
+        more, warnings = write_handouts(plan, stage, lang, skip)
+        written += more
+        for p in written:
+            inside(stage, p)
+        listed = sorted(p.relative_to(stage).as_posix() for p in written)
+        write_text(stage / MARKER, "written by afterschool\n" + "".join(f"{r}\n"
+                                                                       for r in listed))
+    return [out_dir / p.relative_to(stage) for p in written[1:]], warnings

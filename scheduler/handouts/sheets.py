@@ -10,6 +10,8 @@ the last row; money columns are strings with two decimals and are summed exactly
 title, a cover. ``sheet_layout`` decides every print setting once; ``save_workbook`` writes
 it with the fast writer of ``xlsx.py`` (what ``write_tables`` and ``plan`` use) and
 ``workbook`` builds the same as an openpyxl ``Workbook`` for callers that want one.
+Every text cell, headers included, passes ``safe.neutralise`` on its way into a CSV or XLSX
+file (no formula reaches a spreadsheet); sheet titles pass ``safe.sheet_title``.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
 from afterschool.scheduler.handouts.output import write_atomic, write_text
+from afterschool.scheduler.handouts.safe import neutralise, sheet_title
 
 Sheet = tuple  # (title, rows, columns, totals[, layout])
 
@@ -52,18 +55,18 @@ def _cell(value):
         except ArithmeticError:
             pass
     if isinstance(value, (dict, list, tuple)):
-        return " ".join(f"{k}:{v}" for k, v in value.items()) if isinstance(value, dict) \
-            else " ".join(map(str, value))
-    return value
+        return neutralise(" ".join(f"{k}:{v}" for k, v in value.items())
+                          if isinstance(value, dict) else " ".join(map(str, value)))
+    return neutralise(value)
 
 
 def csv_text(rows: list[dict], columns: list[str]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
+    w.writerow([neutralise(c) for c in columns])
     for r in rows:
-        w.writerow([_cell(r.get(c, "")) if isinstance(r.get(c), (dict, list)) else r.get(c, "")
-                    for c in columns])
+        w.writerow([_cell(r.get(c, "")) if isinstance(r.get(c), (dict, list)) else
+                    neutralise(r.get(c, "")) for c in columns])
     return buf.getvalue()
 
 
@@ -172,7 +175,7 @@ def sheet_layout(title: str, rows: list[dict], columns: list[str], totals: list[
             used = 0
         used += n
         row += n
-    return Layout(title=title, header=list(headers), body=body,
+    return Layout(title=title, header=[neutralise(h) for h in headers], body=body,
                   bold_last=bool(totals and rows), widths=widths, landscape=landscape,
                   scale=int(scale * 100) if scale < fit - 1e-9 else None, breaks=breaks,
                   head_text=f"{layout.get('title') or title} {title}",
@@ -228,14 +231,15 @@ def workbook(sheets: list[Sheet], header_words: dict[str, str] | None = None,
     page; ``title``; ``cover``)."""
     wb = Workbook()
     wb.remove(wb.active)
+    taken: set[str] = set()
     for sheet in sheets:
         title, rows, columns, totals = sheet[:4]
         layout = dict(sheet[4]) if len(sheet) > 4 else {}
         if header_words and "page" in header_words:
             layout.setdefault("page", header_words["page"])
         headers = [header_words.get(c, c) for c in columns] if header_words else None
-        fill_sheet(wb.create_sheet(_sheet_title(title, wb.sheetnames)), rows, columns,
-                   totals, headers, total_label, layout)
+        fill_sheet(wb.create_sheet(sheet_title(title, taken)), rows, columns, totals,
+                   headers, total_label, layout)
     return wb
 
 
@@ -244,26 +248,15 @@ def save_workbook(sheets: list[Sheet], path: Path, header_words: dict[str, str] 
     """What ``workbook(...).save(path)`` writes, by the fast writer (``xlsx.py``): the
     same cells, widths and print settings, a fifth of the time."""
     from afterschool.scheduler.handouts.xlsx import save_xlsx
-    layouts, covers, taken = [], [], []
+    layouts, covers, taken = [], [], set()
     for sheet in sheets:
         title, rows, columns, totals = sheet[:4]
         layout = dict(sheet[4]) if len(sheet) > 4 else {}
         if header_words and "page" in header_words:
             layout.setdefault("page", header_words["page"])
         headers = [header_words.get(c, c) for c in columns] if header_words else None
-        name = _sheet_title(title, taken)
-        taken.append(name)
+        name = sheet_title(title, taken)
         layouts.append(sheet_layout(name, rows, columns, totals, headers, total_label,
                                     layout))
         covers.append(bool(layout.get("cover")))
     save_xlsx(path, layouts, covers, MARGIN_SIDE, MARGIN_TOP)
-
-
-def _sheet_title(title: str, taken: list[str]) -> str:
-    """At most 31 characters, none of []:*?/\\, unique in the workbook."""
-    clean = "".join("_" if c in "[]:*?/\\" else c for c in title)[:31]
-    name, n = clean, 2
-    while name in taken:
-        name = f"{clean[:28]} {n}"
-        n += 1
-    return name

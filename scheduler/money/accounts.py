@@ -14,15 +14,30 @@
   专款专用). A student's net fee is shared over their sessions in proportion to the gross,
   to the fen (largest remainder), so the session rows add up to the total exactly.
 Money is ``Decimal``; rounding half-up to 0.01 happens once per student or person per term.
+
+Over plan versions (SPEC §9; ``Plan.versions()``, ``valid_to`` inclusive) and exceptions:
+- ``dated_minutes``: each person's duty minutes per (part, date): every version's duties on
+  that version's service dates, then every exception moves its minutes on its date from
+  ``replaces`` to ``staff`` (to nobody where ``staff`` is null). Pay, the flex-time ledger
+  and the budget's pay are all sums of it, so they agree to the fen.
+- ``placed_fees``: a student pays, per session, for the service dates of each version in
+  which they are in a group of that session, on their sign-up weekdays (withdrawn from a
+  date: only the dates before; enrolled from a date: from it on); reduction and rounding
+  once on the term total.
+- ``term_money(inst, plan)``: fills ``fees``, ``pay``, ``budget`` and ``flex_ledger`` of a
+  plan from its versions and exceptions. For a plan without history or exceptions it gives
+  exactly what ``student_fees``/``staff_pay``/``budget``/``flex_ledger`` give.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from afterschool.models.instance import Instance
-from afterschool.models.plan import Duty
+from afterschool.models.plan import Duty, Plan
+from afterschool.models.school import WEEKDAYS, parse_time
 from afterschool.scheduler.rules.calendar import day_counts, term_dates
 
 CENT = Decimal("0.01")
@@ -49,24 +64,26 @@ def _gross_by_session(inst: Instance, st, count: dict[str, int]) -> dict[str, De
 def student_fees(inst: Instance) -> list[dict]:
     """One row per enrolled student: service fee and lunch fee (strings, two decimals), the
     gross before exemption or reduction, and the net fee shared over sessions."""
-    rules = inst.school.rules
     count = day_counts(inst.school.term)
-    rows = []
-    for st in inst.enrolled:
-        gross = _gross_by_session(inst, st, count)
-        total = sum(gross.values(), Decimal(0))
-        fee = total
-        if st.fee_category == "exempt":
-            fee = Decimal(0)
-        elif st.fee_category == "reduced" and st.fee_reduction is not None:
-            fee = st.fee_reduction.apply(fee)
-        fee = fee.quantize(CENT, rounding=ROUND_HALF_UP)
-        lunch = rules.lunch_price * sum(count[d] for d in st.noon) if st.lunch else Decimal(0)
-        rows.append({"student": st.id, "class": st.klass, "grade": st.grade,
-                     "fee_category": st.fee_category, "service_fee": yuan(fee),
-                     "lunch_fee": yuan(lunch), "gross_fee": yuan(total),
-                     "by_session": _share(fee, gross)})
-    return rows
+    return [_fee_row(inst, st, _gross_by_session(inst, st, count),
+                     sum(count[d] for d in st.noon)) for st in inst.enrolled]
+
+
+def _fee_row(inst: Instance, st, gross: dict[str, Decimal], noon_dates: int) -> dict:
+    """A student's fee row from the gross per session: exemption or reduction on the term
+    total, rounded once; lunch apart (meal price x noon dates taken)."""
+    total = sum(gross.values(), Decimal(0))
+    fee = total
+    if st.fee_category == "exempt":
+        fee = Decimal(0)
+    elif st.fee_category == "reduced" and st.fee_reduction is not None:
+        fee = st.fee_reduction.apply(fee)
+    fee = fee.quantize(CENT, rounding=ROUND_HALF_UP)
+    lunch = inst.school.rules.lunch_price * noon_dates if st.lunch else Decimal(0)
+    return {"student": st.id, "class": st.klass, "grade": st.grade,
+            "fee_category": st.fee_category, "service_fee": yuan(fee),
+            "lunch_fee": yuan(lunch), "gross_fee": yuan(total),
+            "by_session": _share(fee, gross)}
 
 
 def _share(amount: Decimal, weights: dict[str, Decimal]) -> dict[str, str]:
@@ -83,68 +100,163 @@ def _share(amount: Decimal, weights: dict[str, Decimal]) -> dict[str, str]:
     return {k: yuan(Decimal(v) / 100) for k, v in base.items()}
 
 
+def _part(role: str, session: str | None, window: str | None) -> str:
+    """Budget part a duty's pay belongs to: its session, or the managers of its window."""
+    return session if role == "teacher" else f"managers ({window})"
+
+
+def _rate(inst: Instance, staff: str) -> Decimal:
+    t = inst.teacher(staff)
+    return t.hourly_rate if t.hourly_rate is not None else inst.school.rules.pay_per_hour
+
+
+def version_dates(inst: Instance, plan: Plan) -> list[tuple[object, dict[str, list[date]]]]:
+    """Each version of ``plan`` with its service dates per weekday (SPEC §9: from its
+    ``valid_from``, or the term start, to its ``valid_to``, or the term end, inclusive)."""
+    term = inst.school.term
+    dates = term_dates(term)
+    out = []
+    for v in plan.versions():
+        lo = date.fromisoformat(v.valid_from) if v.valid_from else term.start
+        hi = date.fromisoformat(v.valid_to) if v.valid_to else term.end
+        out.append((v, {day: [d for d in dates[day] if lo <= d <= hi] for day in WEEKDAYS}))
+    return out
+
+
+def dated_minutes(inst: Instance, plan: Plan) -> dict[tuple[str, str, date], int]:
+    """(staff, budget part, date) -> duty minutes, over every version on its own dates, with
+    each exception moving its minutes on its date from ``replaces`` to ``staff``."""
+    out: dict[tuple[str, str, date], int] = defaultdict(int)
+    for version, dates in version_dates(inst, plan):
+        for d in version.duties:
+            part = _part(d.role, d.session, d.window)
+            for when in dates[d.day]:
+                out[d.staff, part, when] += d.minutes
+    for x in plan.exceptions:
+        when = date.fromisoformat(x["date"])
+        minutes = parse_time(x["end"]) - parse_time(x["start"])
+        part = _part(x["role"], x.get("session"), x.get("window"))
+        out[x["replaces"], part, when] -= minutes
+        if x.get("staff"):
+            out[x["staff"], part, when] += minutes
+    return {k: v for k, v in out.items() if v}
+
+
+def _plain(inst: Instance, duties: Iterable[Duty]) -> Plan:
+    """A one-version plan holding ``duties``: the whole term, no exceptions."""
+    return Plan(status="", duties=list(duties))
+
+
+def pay_rows(inst: Instance, minutes: dict[tuple[str, str, date], int]) -> list[dict]:
+    """One row per person paid: term minutes and amount, rounded once per person."""
+    per: dict[str, int] = defaultdict(int)
+    for (staff, _, _), m in minutes.items():
+        per[staff] += m
+    rows = []
+    for staff in sorted(k for k, m in per.items() if m):
+        rate = _rate(inst, staff)
+        rows.append({"staff": staff, "minutes": per[staff],
+                     "amount": yuan(Decimal(per[staff]) * rate / 60),
+                     "rate": yuan(rate), "kind": inst.teacher(staff).kind})
+    return rows
+
+
 def staff_pay(inst: Instance, duties: list[Duty]) -> list[dict]:
     """One row per person on duty: term minutes and amount (劳务费, outside performance pay)."""
-    count = day_counts(inst.school.term)
-    minutes: dict[str, int] = defaultdict(int)
-    for d in duties:
-        minutes[d.staff] += d.minutes * count[d.day]
-    rows = []
-    for staff in sorted(minutes):
-        t = inst.teacher(staff)
-        rate = t.hourly_rate if t.hourly_rate is not None else inst.school.rules.pay_per_hour
-        rows.append({"staff": staff, "minutes": minutes[staff],
-                     "amount": yuan(Decimal(minutes[staff]) * rate / 60),
-                     "rate": yuan(rate), "kind": t.kind})
-    return rows
+    return pay_rows(inst, dated_minutes(inst, _plain(inst, duties)))
+
+
+def ledger_rows(minutes: dict[tuple[str, str, date], int]) -> list[dict]:
+    """Minutes of flexible time off earned per person and calendar week (Monday's date)."""
+    weekly: dict[tuple[str, str], int] = defaultdict(int)
+    for (staff, _, when), m in minutes.items():
+        monday = when - timedelta(days=when.weekday())
+        weekly[staff, monday.isoformat()] += m
+    return [{"staff": s, "week": w, "minutes_earned": m}
+            for (s, w), m in sorted(weekly.items()) if m]
 
 
 def flex_ledger(inst: Instance, duties: list[Duty]) -> list[dict]:
     """Minutes of flexible time off earned per person and calendar week (Monday's date)."""
-    dates = term_dates(inst.school.term)
-    weekly: dict[tuple[str, str], int] = defaultdict(int)
-    for d in duties:
-        for when in dates[d.day]:
-            monday = when - timedelta(days=when.weekday())
-            weekly[d.staff, monday.isoformat()] += d.minutes
-    return [{"staff": s, "week": w, "minutes_earned": m} for (s, w), m in sorted(weekly.items())]
+    return ledger_rows(dated_minutes(inst, _plain(inst, duties)))
 
 
 def budget(inst: Instance, fees: list[dict], duties: list[Duty]) -> list[dict]:
     """Per session (managers per duty window) and a total row: income, exemptions, pay,
-    balance. Strings with two decimals; the total row equals the sum of the rows."""
+    balance. Strings with two decimals; the total row holds the per-person roundings."""
     count = day_counts(inst.school.term)
+    students = {s.id: s for s in inst.students}
+    gross = {row["student"]: _gross_by_session(inst, students[row["student"]], count)
+             for row in fees}
+    return budget_rows(inst, fees, gross, dated_minutes(inst, _plain(inst, duties)))
+
+
+def budget_rows(inst: Instance, fees: list[dict], gross: dict[str, dict[str, Decimal]],
+                minutes: dict[tuple[str, str, date], int]) -> list[dict]:
+    """The budget from fee rows, each student's gross per session, and dated minutes."""
     income: dict[str, Decimal] = defaultdict(Decimal)
     relief: dict[str, Decimal] = defaultdict(Decimal)
-    students = {s.id: s for s in inst.students}
     for row in fees:
-        st = students[row["student"]]
-        gross = _gross_by_session(inst, st, count)
-        gross_fen = _share(Decimal(row["gross_fee"]), gross)
+        gross_fen = _share(Decimal(row["gross_fee"]), gross[row["student"]])
         for sid, net in row["by_session"].items():
             income[sid] += Decimal(net)
             relief[sid] += Decimal(gross_fen[sid]) - Decimal(net)
-    rates = {t.id: (t.hourly_rate if t.hourly_rate is not None
-                    else inst.school.rules.pay_per_hour) for t in inst.teachers}
     per_person_part: dict[tuple[str, str], int] = defaultdict(int)
-    for d in duties:
-        part = d.session if d.role == "teacher" else f"managers ({d.window})"
-        per_person_part[d.staff, part] += d.minutes * count[d.day]
+    for (staff, part, _), m in minutes.items():
+        per_person_part[staff, part] += m
     pay: dict[str, Decimal] = defaultdict(Decimal)
-    for (staff, part), minutes in per_person_part.items():
-        pay[part] += Decimal(minutes) * rates[staff] / 60
+    for (staff, part), m in per_person_part.items():
+        pay[part] += Decimal(m) * _rate(inst, staff) / 60
     parts = [s.id for s in inst.school.sessions] + sorted(p for p in pay if p.startswith("man"))
-    rows = []
-    for p in parts:
-        rows.append({"part": p, "income": yuan(income[p]), "exemptions": yuan(relief[p]),
-                     "pay": yuan(pay[p]), "balance": yuan(income[p] - pay[p])})
+    rows = [{"part": p, "income": yuan(income[p]), "exemptions": yuan(relief[p]),
+             "pay": yuan(pay[p]), "balance": yuan(income[p] - pay[p])} for p in parts]
     # person totals are rounded once each (SPEC §6); the total row uses those roundings
-    pay_total = sum((Decimal(r["amount"]) for r in staff_pay(inst, duties)), Decimal(0))
+    pay_total = sum((Decimal(r["amount"]) for r in pay_rows(inst, minutes)), Decimal(0))
     inc_total = sum((Decimal(r["service_fee"]) for r in fees), Decimal(0))
     rows.append({"part": "total", "income": yuan(inc_total),
                  "exemptions": yuan(sum(relief.values(), Decimal(0))),
                  "pay": yuan(pay_total), "balance": yuan(inc_total - pay_total)})
     return rows
+
+
+def placed_fees(inst: Instance, plan: Plan) -> tuple[list[dict], dict[str, dict[str, Decimal]]]:
+    """Fee rows over plan versions (see the module docstring) and each student's gross per
+    session; students in no version's group pay nothing and get no row."""
+    sessions = {s.id: s for s in inst.school.sessions}
+    students = {s.id: s for s in inst.students}
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    noon_dates: dict[str, int] = defaultdict(int)
+    for version, dates in version_dates(inst, plan):
+        for g in version.groups:
+            session = sessions[g.session]
+            for sid in g.students:
+                st = students.get(sid)
+                if st is None:
+                    raise ValueError(f"student {sid} of group {g.id} is not in students.csv")
+                days = [d for d in st.days(session.signup) if d in session.days]
+                counts[sid][g.session] += sum(len(dates[d]) for d in days)
+                if session.signup == "noon":
+                    noon_dates[sid] += sum(len(dates[d]) for d in st.noon)
+    rate = inst.school.rules.fee_per_hour
+    rows, gross = [], {}
+    for st in inst.students:
+        if st.id not in counts:
+            continue
+        gross[st.id] = {s: Decimal(n * sessions[s].billable_minutes) * rate / 60
+                        for s, n in counts[st.id].items() if n}
+        rows.append(_fee_row(inst, st, gross[st.id], noon_dates[st.id]))
+    return rows, gross
+
+
+def term_money(inst: Instance, plan: Plan) -> None:
+    """Fill ``fees``, ``pay``, ``budget`` and ``flex_ledger`` of ``plan`` over all its
+    versions and exceptions (SPEC §9): the term's money, exact to the fen."""
+    fees, gross = placed_fees(inst, plan)
+    minutes = dated_minutes(inst, plan)
+    plan.fees = fees
+    plan.pay = pay_rows(inst, minutes)
+    plan.extra["budget"] = budget_rows(inst, fees, gross, minutes)
+    plan.extra["flex_ledger"] = ledger_rows(minutes)
 
 
 def fee_totals(fees: list[dict]) -> dict[str, list[dict]]:

@@ -7,7 +7,15 @@ the TOML: ``term.start``), ``students``, ``teachers`` and ``availability`` (Chin
 Output: ``models.Instance``; or ``InputError`` carrying **all** problems, each naming file, row
 (as Excel shows it, header = 1), column, the value found and what was expected.
 
-Rules checked here: duplicate ids; grade and class format, class agreeing with grade; weekdays
+Every cell passes the normalisation layer (``clean``: NFKC, format characters removed,
+control characters refused, length caps, the id alphabet) in ``tables.table_from_rows``
+before anything here reads it; ``school.toml`` strings pass it in ``school_config``. Files
+that are folders, too large (``clean.MAX_FILE_BYTES``) or too long (``clean.MAX_ROWS``) are
+refused up front; workbooks are read read-only within their used range.
+
+Rules checked here: duplicate ids (compared ignoring case and width); the same child under
+two ids (a warning); numbers finite and in range (rates, amounts, weekly minutes); dates ISO
+or ``2026年8月13日``; a term with no service date; grade and class format, class agreeing with grade; weekdays
 on which the session does not run; unknown priority, fee category, status; reduction missing,
 negative or over 100 %; availability naming an unknown teacher, day or session (or duty
 window), or repeated; everything ``school_config`` checks in ``school.toml``. Warnings (not
@@ -16,6 +24,7 @@ extra columns, official holidays unknown for part of the term.
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from datetime import date, timedelta
 from pathlib import Path
@@ -27,7 +36,7 @@ from afterschool.models.instance import Instance
 from afterschool.models.people import Availability, Reduction, Student, Teacher
 from afterschool.models.school import School
 from afterschool.scheduler.rules import calendar
-from afterschool.scheduler.reading import tables
+from afterschool.scheduler.reading import clean, tables
 from afterschool.scheduler.rules.staffing import duty_windows
 from afterschool.scheduler.reading.school_config import _Ctx, parse_school, school_from_dict
 from afterschool.scheduler.reading.tables import VOCAB, parse_class, parse_days, parse_grade, parse_yes, split_list
@@ -70,7 +79,14 @@ def read_instance(path: str | Path) -> Instance:
     except PermissionError as exc:
         raise InputError([Problem(str(exc.filename or path), "permission denied",
                                   expected="a file you may read")]) from None
+    except OSError as exc:
+        raise InputError([Problem(str(exc.filename or path), f"cannot read: "
+                                  f"{exc.strerror or exc}", expected="a readable file")]) from None
     if school is None:
+        raise InputError(problems)
+    _service_dates(school, problems)
+    if any(p.severity == "error" for p in problems if p.file.endswith(("school.toml",
+                                                                        ":school"))):
         raise InputError(problems)
     students = _students(school, *raw["students"], problems)
     teachers = _teachers(*raw["teachers"], problems)
@@ -88,12 +104,35 @@ def read_instance(path: str | Path) -> Instance:
                     tuple(p for p in problems if p.severity != "error"))
 
 
+def _service_dates(school: School, problems: list[Problem]) -> None:
+    """A term in which no session has a single service date is a mistake, not a plan."""
+    dates = calendar.term_dates(school.term)
+    if not any(dates[d] for s in school.sessions for d in s.days):
+        problems.append(Problem("school.toml", f"the term {school.term.start} .. "
+                                f"{school.term.end} has no service date: every school day "
+                                "is a holiday or no session runs on its weekdays",
+                                column="term", expected="a term with at least one school day "
+                                "on which a session runs"))
+
+
+def _not_a_file(f: Path, name: str, problems: list[Problem]) -> bool:
+    """True (and a problem) when ``f`` is missing, a folder or too large."""
+    if not f.exists():
+        problems.append(Problem(name, "file missing", expected=f"{f}"))
+    elif not f.is_file():
+        problems.append(Problem(name, "is a folder, not a file", expected=f"the file {name}"))
+    elif f.stat().st_size > clean.MAX_FILE_BYTES:
+        problems.append(Problem(name, f"file too large ({f.stat().st_size:,} bytes; at most "
+                                f"{clean.MAX_FILE_BYTES:,})", expected="is this the right file?"))
+    else:
+        return False
+    return True
+
+
 def _read_folder(path: Path, problems: list[Problem]):
     toml_path = path / "school.toml"
     school = None
-    if not toml_path.exists():
-        problems.append(Problem("school.toml", "file missing", expected=f"{toml_path}"))
-    else:
+    if not _not_a_file(toml_path, "school.toml", problems):
         try:
             text, _ = tables.decode_bytes(toml_path.read_bytes(), "school.toml")
             school, found = parse_school(text, "school.toml")
@@ -104,9 +143,7 @@ def _read_folder(path: Path, problems: list[Problem]):
     for kind, name in FILES.items():
         f = path / name
         rows: list = []
-        if not f.exists():
-            problems.append(Problem(name, "file missing", expected=f"{f}"))
-        else:
+        if not _not_a_file(f, name, problems):
             try:
                 rows = tables.table_from_rows(tables.read_csv_rows(f), name, kind, problems)
             except (tables.DecodeError, tables.CsvError) as exc:
@@ -115,13 +152,41 @@ def _read_folder(path: Path, problems: list[Problem]):
     return school, raw
 
 
-def _read_workbook(path: Path, problems: list[Problem]):
+def _check_workbook_size(path: Path) -> None:
+    """Refuse a workbook over ``MAX_FILE_BYTES``, or one that unpacks to more than ten times
+    that (a zip bomb), before openpyxl reads it."""
+    import zipfile
+    size = path.stat().st_size
+    if size > clean.MAX_FILE_BYTES:
+        raise InputError([Problem(path.name, f"file too large ({size:,} bytes; at most "
+                                  f"{clean.MAX_FILE_BYTES:,})", expected="is this the right file?")])
     try:
-        wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
-        formulas = openpyxl.load_workbook(path, read_only=False, data_only=False)
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # openpyxl reports an unreadable file below
+    if unpacked > 10 * clean.MAX_FILE_BYTES:
+        raise InputError([Problem(path.name, f"workbook unpacks to {unpacked:,} bytes; at most "
+                                  f"{10 * clean.MAX_FILE_BYTES:,}",
+                                  expected="a workbook of one school's tables")])
+
+
+def _read_workbook(path: Path, problems: list[Problem]):
+    _check_workbook_size(path)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is bad input
-        raise InputError([Problem(path.name, f"cannot open workbook: {exc}",
+        raise InputError([Problem(path.name, f"cannot open workbook: {type(exc).__name__}",
                                   expected="an .xlsx file saved by Excel or WPS")]) from None
+    try:
+        return _read_workbook_sheets(path, wb, formulas, problems)
+    finally:
+        wb.close()
+        formulas.close()
+
+
+def _read_workbook_sheets(path: Path, wb, formulas, problems: list[Problem]):
     sheets = {}
     for kind, names in tables.SHEET_NAMES.items():
         found = next((n for n in wb.sheetnames if n.strip().lower() in names), None)
@@ -132,10 +197,10 @@ def _read_workbook(path: Path, problems: list[Problem]):
     school = None
     if sheets["school"]:
         data: dict = {}
-        for row in wb[sheets["school"]].iter_rows(values_only=True):
+        for row in wb[sheets["school"]].iter_rows(max_col=2, values_only=True):
             if not row or row[0] is None or str(row[0]).strip() in ("", "key", "键"):
                 continue
-            key, value = str(row[0]).strip(), row[1] if len(row) > 1 else None
+            key, value = clean.clean_text(row[0])[0], row[1] if len(row) > 1 else None
             if hasattr(value, "date") and callable(value.date):
                 value = value.date()
             elif isinstance(value, str) and key.endswith(("holidays", "makeup_days",
@@ -166,7 +231,7 @@ def _pick(vocab: str, text: str) -> str | None:
     return VOCAB[vocab].get(text.strip().lower(), VOCAB[vocab].get(text.strip()))
 
 
-PRIVATE = {"name", "priority", "fee_category", "fee_reduction"}
+PRIVATE = tables.PRIVATE
 
 
 def _reporter(problems: list[Problem], file: str, row: int, private=frozenset()):
@@ -177,6 +242,11 @@ def _reporter(problems: list[Problem], file: str, row: int, private=frozenset())
     return err
 
 
+def _errors_since(problems: list[Problem], start: int) -> bool:
+    """True when a problem recorded from ``start`` on is an error (warnings keep the row)."""
+    return any(p.severity == "error" for p in problems[start:])
+
+
 def _no_rows(file: str, rows, what: str, problems: list[Problem]) -> None:
     if not rows and not any(p.file == file and p.severity == "error" for p in problems):
         problems.append(Problem(file, f"no {what} listed: the table has only its header",
@@ -184,20 +254,31 @@ def _no_rows(file: str, rows, what: str, problems: list[Problem]) -> None:
 
 
 def _students(school: School, file: str, rows, problems: list[Problem]) -> list[Student]:
-    out, seen = [], {}
+    out, seen, children = [], {}, {}
     _no_rows(file, rows, "students", problems)
     for n, r in rows:
         bad = len(problems)
         err = _reporter(problems, file, n, PRIVATE)
 
         sid = r["id"]
+        key = clean.id_key(sid)
         if not sid:
             err("id", "student id missing", sid, "a unique id such as S0001")
-        elif sid in seen:
-            err("id", f"duplicate student id (also on row {seen[sid][0]}, class "
-                f"{seen[sid][1]}): one row per student, in one class", sid, "a unique id")
+        elif key in seen:
+            err("id", f"duplicate student id (also on row {seen[key][0]}, class "
+                f"{seen[key][1]}): one row per student, in one class (ids are compared "
+                "ignoring case and width)", sid, "a unique id")
         else:
-            seen[sid] = (n, r["class"])
+            seen[key] = (n, r["class"])
+        child = (r["name"].casefold(), parse_class(r["class"], parse_grade(r["grade"])),
+                 tuple(parse_days(r["noon"])[0]), tuple(parse_days(r["afternoon"])[0]))
+        if r["name"] and child in children:
+            problems.append(Problem(file, f"same name, class and sign-up as row "
+                                    f"{children[child][0]} (id {children[child][1]}): the same "
+                                    "child entered twice under two ids?", row=n, column="id",
+                                    value=sid, severity="warning"))
+        elif r["name"]:
+            children[child] = (n, sid)
         if not r["name"]:
             err("name", "name missing", r["name"], "the student's name")
         grade = parse_grade(r["grade"])
@@ -244,7 +325,7 @@ def _students(school: School, file: str, rows, problems: list[Problem]) -> list[
         elif red_text:
             problems.append(Problem(file, "reduction given but fee category is not 'reduced'; "
                                     "ignored", row=n, column="fee_reduction", value=red_text,
-                                    severity="warning"))
+                                    severity="warning", private=True))
         lunch = parse_yes(r.get("lunch", "")) if r.get("lunch", "").strip() else bool(
             taken.get("noon"))
         if lunch is None:
@@ -256,17 +337,24 @@ def _students(school: School, file: str, rows, problems: list[Problem]) -> list[
         if r.get("applied_on", "").strip():
             applied_on = tables.parse_date(r["applied_on"])
             text = r["applied_on"].strip()
-            if applied_on is None and text.replace(".", "").isdigit() and 20000 < float(text) < 80000:
+            if applied_on is None and re.fullmatch(r"[0-9]{5}(\.[0-9]+)?", text) and \
+                    20000 < float(text) < 80000:
                 as_date = date(1899, 12, 30) + timedelta(days=int(float(text)))
                 err("applied_on", f"a number where a date belongs (Excel's day {text} is "
                     f"{as_date}); format the column as a date", text, "YYYY-MM-DD")
             elif applied_on is None:
-                err("applied_on", "not a date", r["applied_on"], "YYYY-MM-DD")
-        if len(problems) == bad:
+                err("applied_on", "not a date", r["applied_on"], "YYYY-MM-DD or 2026年8月13日 "
+                    "(year first; 13.8.2026 is ambiguous)")
+        if not _errors_since(problems, bad):
             out.append(Student(sid, r["name"], grade, klass, taken["noon"], taken["afternoon"],
                                tuple(priority), fee_cat, reduction, bool(lunch), status,
                                applied_on))
     return out
+
+
+MONEY_MAX = Decimal("100000.00")  # any amount of money, yuan
+RATE_MAX = Decimal("10000")  # an hourly rate, yuan
+WEEK_MINUTES = 7 * 24 * 60  # 10,080: the most minutes a weekly limit can name
 
 
 def _reduction(text: str, err) -> Reduction | None:
@@ -276,7 +364,7 @@ def _reduction(text: str, err) -> Reduction | None:
         return None
     try:
         if text.endswith(("%", "％")):
-            pct = Decimal(text[:-1])
+            pct = Decimal(text[:-1].strip())
             if not pct.is_finite() or pct < 0 or pct > 100:
                 err("reduction percentage out of range", "0% to 100%")
                 return None
@@ -285,10 +373,16 @@ def _reduction(text: str, err) -> Reduction | None:
     except InvalidOperation:
         err("not a reduction", "a percentage (50%) or an amount (30.00)")
         return None
-    if not amount.is_finite() or amount < 0:
+    if not amount.is_finite():
+        err("not a reduction", "a percentage (50%) or an amount (30.00)")
+        return None
+    if amount < 0:
         err("reduction must not be negative", "an amount of 0 or more")
         return None
-    return Reduction(amount=amount)
+    if amount > MONEY_MAX:
+        err("reduction out of range", f"an amount of at most {MONEY_MAX:,} yuan")
+        return None
+    return Reduction(amount=amount.quantize(Decimal("0.01")))
 
 
 def _teachers(file: str, rows, problems: list[Problem]) -> list[Teacher]:
@@ -296,15 +390,17 @@ def _teachers(file: str, rows, problems: list[Problem]) -> list[Teacher]:
     _no_rows(file, rows, "staff members", problems)
     for n, r in rows:
         bad = len(problems)
-        err = _reporter(problems, file, n)
+        err = _reporter(problems, file, n, frozenset({"name"}))
 
         tid = r["id"]
+        key = clean.id_key(tid)
         if not tid:
             err("id", "staff id missing", tid, "a unique id such as T001")
-        elif tid in seen:
-            err("id", f"duplicate staff id (also on row {seen[tid]})", tid, "a unique id")
+        elif key in seen:
+            err("id", f"duplicate staff id (also on row {seen[key]}) (ids are compared "
+                "ignoring case and width)", tid, "a unique id")
         else:
-            seen[tid] = n
+            seen[key] = n
         if not r["name"]:
             err("name", "name missing", r["name"], "the person's name")
         flags = {}
@@ -320,18 +416,22 @@ def _teachers(file: str, rows, problems: list[Problem]) -> list[Teacher]:
         if r.get("hourly_rate", "").strip():
             try:
                 rate = Decimal(r["hourly_rate"])
-                if not rate.is_finite() or rate < 0:
+                if not rate.is_finite() or rate < 0 or rate > RATE_MAX:
                     raise InvalidOperation
+                rate = rate.quantize(Decimal("0.01"))
             except InvalidOperation:
-                err("hourly_rate", "not an amount of 0 or more", r["hourly_rate"],
-                    "yuan per hour such as 80.00, or blank for the school rate")
+                rate = None
+                err("hourly_rate", f"not an amount of 0 or more, at most {RATE_MAX:,} yuan an hour",
+                    r["hourly_rate"], "yuan per hour such as 80.00, or blank for the school "
+                    "rate")
         weekly = None
         if r.get("max_weekly_minutes", "").strip():
             text = r["max_weekly_minutes"]
-            if text.isdigit():
+            if re.fullmatch(r"[0-9]{1,5}", text) and int(text) <= WEEK_MINUTES:
                 weekly = int(text)
             else:
-                err("max_weekly_minutes", "not a whole number of 0 or more", text,
+                err("max_weekly_minutes", f"not a whole number from 0 to {WEEK_MINUTES:,} "
+                    "(the minutes of a week)", text,
                     "minutes such as 300, or blank for the school limit")
         classes = []
         for word in split_list(r.get("classes", "")):
@@ -340,7 +440,7 @@ def _teachers(file: str, rows, problems: list[Problem]) -> list[Teacher]:
                 err("classes", "unknown class format", word, "grade-number such as 3-2")
             else:
                 classes.append(k)
-        if len(problems) == bad:
+        if not _errors_since(problems, bad):
             out.append(Teacher(tid, r["name"], bool(flags["volunteer"]),
                                bool(flags["can_manage"]), kind, rate, weekly, tuple(classes),
                                bool(flags["allow_double"])))
@@ -349,7 +449,8 @@ def _teachers(file: str, rows, problems: list[Problem]) -> list[Teacher]:
 
 def _availability(school: School, teachers: list[Teacher], named: set[str], file: str, rows,
                   problems: list[Problem]) -> list[Availability]:
-    by_id = {t.id: t for t in teachers}
+    by_id = {clean.id_key(t.id): t for t in teachers}
+    named = {clean.id_key(t) for t in named}
     sessions = {s.id: s for s in school.sessions}
     windows = {w.id: w for w in duty_windows(school.sessions)}
     out, seen = [], {}
@@ -357,8 +458,8 @@ def _availability(school: School, teachers: list[Teacher], named: set[str], file
         bad = len(problems)
         err = _reporter(problems, file, n)
 
-        teacher = by_id.get(r["teacher"])
-        if r["teacher"] not in named:
+        teacher = by_id.get(clean.id_key(r["teacher"]))
+        if clean.id_key(r["teacher"]) not in named:
             err("teacher", "unknown teacher", r["teacher"], "an id from teachers.csv")
         day = tables.parse_day(r["day"])
         if day not in ("Mon", "Tue", "Wed", "Thu", "Fri"):
@@ -370,7 +471,7 @@ def _availability(school: School, teachers: list[Teacher], named: set[str], file
         status = _pick("availability", r["status"])
         if status is None:
             err("status", "unknown status", r["status"], "available, preferred or unavailable")
-        if len(problems) > bad or teacher is None:
+        if _errors_since(problems, bad) or teacher is None:
             continue
         key = (teacher.id, day, sid)
         if key in seen:
@@ -398,12 +499,13 @@ def _availability(school: School, teachers: list[Teacher], named: set[str], file
 
 def _ids_across_files(raw, problems: list[Problem]) -> None:
     """A student id that is also a staff id makes rosters and pay ambiguous."""
-    staff = {r["id"]: n for n, r in raw["teachers"][1] if r["id"]}
+    staff = {clean.id_key(r["id"]): n for n, r in raw["teachers"][1] if r["id"]}
     file = raw["students"][0]
     for n, r in raw["students"][1]:
-        if r["id"] in staff:
+        if r["id"] and clean.id_key(r["id"]) in staff:
             problems.append(Problem(file, f"id is also a staff id ({raw['teachers'][0]} row "
-                                    f"{staff[r['id']]})", row=n, column="id", value=r["id"],
+                                    f"{staff[clean.id_key(r['id'])]})", row=n, column="id",
+                                    value=r["id"],
                                     expected="ids unique across students and staff"))
 
 

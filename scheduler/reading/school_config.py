@@ -2,7 +2,10 @@
 
 Every value of SPEC §2–§6 has a default; a minimal file names the school and the term.
 Unknown keys are errors with a "did you mean" hint. Problems carry the line of the key in
-the file where it can be found.
+the file where it can be found. Every string passes ``clean.clean_text`` first (control
+characters refused, school/session/slot names at most 100 characters, session ids by the id
+alphabet, at most 32). Numbers are range-checked (``_RANGES``, ``_MONEY``); session grades
+lie in 1–6; ``group_cap`` above 45 needs ``allow_above_standard = true`` and then warns.
 """
 from __future__ import annotations
 
@@ -26,18 +29,27 @@ from afterschool.models.school import (
     default_sessions,
     parse_time,
 )
+from afterschool.scheduler.reading import clean
 from afterschool.scheduler.reading.tables import parse_day
 
 SCHEMA: dict[str, set[str]] = {
     "": {"school", "term", "rules", "sessions"},
     "school": {"name", "language"},
     "term": {"start", "end", "holidays", "makeup_days", "official_holidays"},
-    "rules": {f.name for f in fields(Rules)},
+    "rules": {f.name for f in fields(Rules)} | {"allow_above_standard"},
     "sessions": {"id", "name", "grades", "days", "start", "end", "billable_minutes", "slots",
                  "signup"},
     "slots": {"name", "start", "end"},
 }
-_MONEY = {"fee_per_hour", "pay_per_hour", "lunch_price"}
+_MONEY = {"fee_per_hour": Decimal("10000"), "pay_per_hour": Decimal("10000"),
+          "lunch_price": Decimal("100000.00")}  # key -> most yuan allowed
+STANDARD_CAP = 45  # SPEC §4: the national class-size standard (国家班额标准)
+# whole-number rules: (least, most); group_cap above 45 needs allow_above_standard = true
+_RANGES = {"group_cap": (1, STANDARD_CAP), "students_per_teacher": (1, 1000),
+           "remainder_threshold": (0, 1000), "groups_per_manager": (1, 1000),
+           "manager_remainder_threshold": (0, 1000), "max_weekly_minutes": (0, 7 * 24 * 60),
+           "max_daily_minutes": (0, 24 * 60)}
+CAP_ABOVE_STANDARD_MAX = 1000
 
 
 class _Ctx:
@@ -143,29 +155,50 @@ def _read_term(ctx: _Ctx, term: dict) -> Term | None:
 def _read_rules(ctx: _Ctx, rules: dict) -> Rules:
     ctx.check_keys(rules, "rules", "rules")
     values: dict[str, Any] = {}
+    above = rules.get("allow_above_standard", False)
+    if not isinstance(above, bool):
+        ctx.err("not true or false", "allow_above_standard", "rules", above, "true or false")
+        above = False
     for key, value in rules.items():
-        if key not in SCHEMA["rules"]:
+        if key not in SCHEMA["rules"] or key == "allow_above_standard":
             continue
         if key in _MONEY:
             try:
-                money = Decimal(str(value))
+                if isinstance(value, bool):
+                    raise InvalidOperation
+                money = Decimal(str(value).strip())
             except InvalidOperation:
                 ctx.err("not an amount of money", key, "rules", value, 'a string like "2.00"')
                 continue
-            if money < 0 or not money.is_finite():
+            if not money.is_finite():
+                ctx.err("not a finite amount of money", key, "rules", value,
+                        f"0 to {_MONEY[key]:,}")
+            elif money < 0:
                 ctx.err("must not be negative", key, "rules", value, "0 or more")
-                continue
-            values[key] = money
-        else:
-            if not isinstance(value, int) or isinstance(value, bool):
-                ctx.err("not a whole number", key, "rules", value, "a whole number")
-            elif value < (1 if key in ("group_cap", "students_per_teacher",
-                                       "groups_per_manager") else 0):
-                ctx.err("out of range", key, "rules", value,
-                        "1 or more" if key in ("group_cap", "students_per_teacher",
-                                               "groups_per_manager") else "0 or more")
+            elif money > _MONEY[key]:
+                ctx.err("out of range", key, "rules", value, f"at most {_MONEY[key]:,} yuan")
             else:
-                values[key] = value
+                values[key] = money.quantize(Decimal("0.01"))
+            continue
+        lo, hi = _RANGES[key]
+        if key == "group_cap" and above:
+            hi = CAP_ABOVE_STANDARD_MAX
+        if not isinstance(value, int) or isinstance(value, bool):
+            ctx.err("not a whole number", key, "rules", value, "a whole number")
+        elif key == "group_cap" and STANDARD_CAP < value <= CAP_ABOVE_STANDARD_MAX and not above:
+            ctx.err(f"a group cap above {STANDARD_CAP} breaks the national class-size standard "
+                    "(SPEC §4); set allow_above_standard = true in [rules] to plan with it anyway",
+                    key, "rules", value, f"{lo} to {STANDARD_CAP}")
+        elif value < lo:
+            ctx.err("out of range", key, "rules", value, f"{lo} or more")
+        elif value > hi:
+            ctx.err("out of range", key, "rules", value, f"{lo} to {hi}")
+        else:
+            values[key] = value
+    if above and values.get("group_cap", 45) > STANDARD_CAP:
+        ctx.err(f"group_cap = {values['group_cap']} is above the national class-size "
+                f"standard of {STANDARD_CAP} (allowed by allow_above_standard = true)",
+                "group_cap", "rules", severity="warning")
     return Rules(**values)
 
 
@@ -186,11 +219,21 @@ def _read_session(ctx: _Ctx, raw: dict, n: int) -> Session | None:
     if any(key not in raw for key in ("id", "grades", "days", "start", "end")):
         return None
     start, end = _time(ctx, raw["start"], "start", where), _time(ctx, raw["end"], "end", where)
+    why = clean.id_problem(str(raw["id"])) if isinstance(raw["id"], str) and raw["id"] \
+        else "a session id is a non-empty string"
+    if why:
+        ctx.err(f"{where}: {why}", "id", "sessions", raw["id"], "letters, digits, - _ .")
+        return None
     grades = raw["grades"]
     if not (isinstance(grades, list) and grades and all(
-            isinstance(g, int) and 1 <= g <= 9 for g in grades)):
+            isinstance(g, int) and not isinstance(g, bool) for g in grades)):
         ctx.err(f"{where}: grades must be a list of grade numbers", "grades", "sessions",
                 grades, "[1, 2]")
+        grades = None
+    elif any(not 1 <= g <= 6 for g in grades):
+        ctx.err(f"{where}: grade(s) {', '.join(str(g) for g in grades if not 1 <= g <= 6)} "
+                "outside 1–6: a primary school has grades 1 to 6", "grades", "sessions",
+                grades, "grades from 1 to 6, such as [1, 2]")
         grades = None
     days = []
     for d in raw["days"] if isinstance(raw["days"], list) else [raw["days"]]:
@@ -234,9 +277,9 @@ def _read_session(ctx: _Ctx, raw: dict, n: int) -> Session | None:
                     f"{cursor // 60:02d}:{cursor % 60:02d}",
                     f"{end // 60:02d}:{end % 60:02d}")
     billable = raw.get("billable_minutes", end - start)
-    if not isinstance(billable, int) or billable < 0:
-        ctx.err(f"{where}: billable minutes must be 0 or more", "billable_minutes", "sessions",
-                billable)
+    if not isinstance(billable, int) or isinstance(billable, bool) or not 0 <= billable <= 1440:
+        ctx.err(f"{where}: billable minutes must be 0 to 1440 (a day)", "billable_minutes",
+                "sessions", billable)
         billable = end - start
     signup = raw.get("signup", "noon" if str(raw["id"]).startswith("noon") else "afternoon")
     if signup not in ("noon", "afternoon"):
@@ -260,7 +303,30 @@ def parse_school(text: str, file: str = "school.toml") -> tuple[School | None, l
     return school_from_dict(data, ctx)
 
 
+_STRING_LIMITS = {("school", "name"): clean.LABEL_MAX, ("sessions", "id"): clean.ID_MAX,
+                  ("sessions", "name"): clean.LABEL_MAX, ("slots", "name"): clean.LABEL_MAX}
+
+
+def _clean_tree(ctx: _Ctx, value: Any, path: tuple[str, ...]) -> Any:
+    """Every string of the file through ``clean.clean_text``; problems name the key."""
+    if isinstance(value, dict):
+        return {k: _clean_tree(ctx, v, path + (str(k),)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_tree(ctx, v, path) for v in value]
+    if not isinstance(value, str):
+        return value
+    names = [p for p in path if p != "slots"]
+    kind = "slots" if "slots" in path else (names[0] if names else "")
+    limit = _STRING_LIMITS.get((kind, path[-1]), clean.LABEL_MAX)
+    text, found = clean.clean_text(value, limit)
+    section = path[0] if len(path) > 1 else None
+    for msg in found:
+        ctx.err(msg, path[-1], section, value[:60], "plain text")
+    return text
+
+
 def school_from_dict(data: dict, ctx: _Ctx) -> tuple[School | None, list[Problem]]:
+    data = _clean_tree(ctx, data, ())
     ctx.check_keys(data, "", None)
     school = data.get("school", {})
     ctx.check_keys(school, "school", "school")

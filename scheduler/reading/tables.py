@@ -5,6 +5,10 @@ file in UTF-8, UTF-8 with BOM, GB18030 or UTF-16 tab-separated text, or of one s
 ``.xlsx`` workbook (through openpyxl). Blank rows are skipped but keep their numbers.
 ``COLUMNS`` maps the Chinese and English header names a school's sheet would have to the
 canonical column names of SPEC §8; the ``parse_*`` helpers read one cell's vocabulary.
+Every cell goes through ``clean_cell`` (the normalisation layer of ``clean``) in
+``table_from_rows``; problems in ``PRIVATE`` columns hide their value. Workbook sheets are
+streamed read-only within the header's width, and non-blank rows come back with their Excel
+row numbers.
 """
 from __future__ import annotations
 
@@ -15,6 +19,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from afterschool.models.errors import Problem
+from afterschool.scheduler.reading import clean
+
+csv.field_size_limit(clean.MAX_FILE_BYTES)  # a long value is reported by its length cap
 
 # canonical column -> accepted header spellings (compared after normalising case and spaces)
 COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -161,8 +168,19 @@ class CsvError(ValueError):
         self.row = row
 
 
+def check_size(path: Path) -> None:
+    """Refuse a file larger than ``MAX_FILE_BYTES`` before reading it."""
+    size = path.stat().st_size
+    if size > clean.MAX_FILE_BYTES:
+        raise CsvError(f"file too large ({size:,} bytes; at most {clean.MAX_FILE_BYTES:,}): "
+                       "is this the right file?", 1)
+
+
 def read_csv_rows(path: Path) -> list[list[str]]:
-    """Raw records of a CSV file (delimiter: tab for UTF-16 or tab-only headers)."""
+    """Raw records of a CSV file (delimiter: tab for UTF-16 or tab-only headers).
+
+    Files over ``MAX_FILE_BYTES`` or with more than ``MAX_ROWS`` records are refused."""
+    check_size(path)
     text, _ = decode_bytes(path.read_bytes(), path.name)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
@@ -171,46 +189,128 @@ def read_csv_rows(path: Path) -> list[list[str]]:
     try:
         for row in reader:
             rows.append(row)
+            if len(rows) > clean.MAX_ROWS + 1:
+                raise CsvError(f"more than {clean.MAX_ROWS:,} rows: too large for one "
+                               "school's table", len(rows))
     except csv.Error as exc:
         raise CsvError(f"malformed CSV ({exc}): a quote is not closed or stands inside a "
                        "value", len(rows) + 1) from None
     return rows
 
 
+def _merged_ranges(ws) -> list[str]:
+    """``A1:B2`` references of the merged cells of a read-only sheet (streamed, bounded)."""
+    from xml.etree.ElementTree import iterparse
+    refs: list[str] = []
+    try:
+        with ws._get_source() as src:  # the sheet's XML inside the archive
+            for _, el in iterparse(src, events=("end",)):
+                if el.tag.endswith("}mergeCell") and el.get("ref"):
+                    refs.append(el.get("ref"))
+                el.clear()
+    except Exception:  # noqa: BLE001 - merged cells are a hint; values are checked anyway
+        return refs
+    return refs
+
+
 def read_sheet_rows(workbook, sheet: str, file: str, problems: list[Problem],
-                    formulas=None) -> list[list[str]]:
-    """Raw records of one worksheet. Merged cells and formulas without a saved value are
-    problems (an unmerged copy of the sheet is what the reader needs)."""
+                    formulas=None) -> list[tuple[int, list[str]]]:
+    """(Excel row, values) of the non-blank rows of one worksheet, within the used range.
+
+    The workbook is opened read-only: rows are streamed, columns stop at the header's last
+    named column, so a stray cell at XFD1048576 costs nothing. Merged cells and formulas
+    without a saved value are problems (an unmerged copy of the sheet is what the reader
+    needs); a formula's text is never printed (it may be a name)."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
     ws = workbook[sheet]
-    for rng in ws.merged_cells.ranges:
-        problems.append(Problem(file, f"merged cells {rng.coord}: unmerge them and fill in "
-                                "every row", row=rng.min_row,
-                                column=ws.cell(1, rng.min_col).value or rng.coord))
-    rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    header = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+    named = [i for i, v in enumerate(header) if _cell_text(v)]
+    width = min(named[-1] + 1 if named else 1, clean.MAX_COLUMNS)
+    if named and named[-1] + 1 > clean.MAX_COLUMNS:
+        problems.append(Problem(file, f"more than {clean.MAX_COLUMNS} columns", row=1))
+    head = [_cell_text(v) for v in header[:width]]
+    for ref in _merged_ranges(ws):
+        col, row = coordinate_from_string(ref.split(":")[0])
+        c = column_index_from_string(col)
+        problems.append(Problem(file, f"merged cells {ref}: unmerge them and fill in every "
+                                "row", row=row,
+                                column=head[c - 1] if c <= len(head) and head[c - 1] else ref))
+    rows: list[tuple[int, list[str]]] = []
+    for n, row in enumerate(ws.iter_rows(max_col=width, values_only=True), start=1):
+        if all(v is None or v == "" for v in row):
+            continue
+        if len(rows) > clean.MAX_ROWS:
+            problems.append(Problem(file, f"more than {clean.MAX_ROWS:,} rows: too large for "
+                                    "one school's table", row=n))
+            return []
+        rows.append((n, [_cell_text(v) for v in row]))
     if formulas is not None:
-        for r, row in enumerate(formulas[sheet].iter_rows(values_only=True), start=1):
+        values = dict(rows)
+        for r, row in enumerate(formulas[sheet].iter_rows(max_col=width, values_only=True),
+                                start=1):
+            if r > (rows[-1][0] if rows else 0) and all(v is None for v in row):
+                continue
             for c, v in enumerate(row, start=1):
                 if isinstance(v, str) and v.startswith("=") and (
-                        r > len(rows) or c > len(rows[r - 1]) or rows[r - 1][c - 1] == ""):
+                        r not in values or c > len(values[r]) or values[r][c - 1] == ""):
                     problems.append(Problem(file, "formula without a saved value: open the "
                                             "file in Excel or WPS and save it again",
-                                            row=r, column=str(ws.cell(1, c).value or c),
-                                            value=v))
+                                            row=r, column=head[c - 1] if c <= len(head)
+                                            and head[c - 1] else str(c)))
     return rows
 
 
-def table_from_rows(records: list[list[str]], file: str, kind: str,
+PRIVATE = frozenset({"name", "priority", "fee_category", "fee_reduction"})  # never printed
+ID_COLUMNS = {"students": ("id",), "teachers": ("id",), "availability": ("teacher",)}
+
+
+def clean_cell(text: str, column: str, kind: str, file: str, row: int,
+               problems: list[Problem]) -> str:
+    """One cell through ``clean.clean_text`` (and the id alphabet for id columns); problems
+    name file, row and column, and hide the value of a private column."""
+    limit = clean.LIMITS.get(column, clean.LABEL_MAX)
+    if kind == "availability" and column == "session":
+        limit = clean.ID_MAX
+    value, found = clean.clean_text(text, limit)
+    if column in ID_COLUMNS.get(kind, ()):
+        why = clean.id_problem(value)
+        if why and not found:
+            found.append(why)
+    for msg in found:
+        problems.append(Problem(file, msg, row=row, column=column, value=text,
+                                expected="plain text" if column not in ID_COLUMNS.get(kind, ())
+                                else "letters, digits, - _ .",
+                                private=column in PRIVATE))
+    return value
+
+
+def _numbered(records) -> list[tuple[int, list[str]]]:
+    if records and isinstance(records[0], tuple):
+        return list(records)
+    return list(enumerate(records, start=1))
+
+
+def table_from_rows(records, file: str, kind: str,
                     problems: list[Problem]) -> list[tuple[int, dict[str, str]]]:
-    """Map header names to canonical columns; return (excel row, {column: text}) pairs."""
-    if not records or not any(c.strip() for c in records[0]):
+    """Map header names to canonical columns; return (excel row, {column: text}) pairs.
+
+    ``records`` are the rows of a CSV file (row 1 first) or (Excel row, values) pairs of a
+    sheet. Every cell passes ``clean_cell`` before anything else looks at it."""
+    records = _numbered(records)
+    if not records or records[0][0] != 1 or not any(c.strip() for c in records[0][1]):
         problems.append(Problem(file, "the table is empty: the first row must hold the "
                                 "column names", row=1,
                                 expected=", ".join(REQUIRED[kind])))
         return []
+    head_cells = records[0][1]
+    if len(head_cells) > clean.MAX_COLUMNS:
+        problems.append(Problem(file, f"the header has {len(head_cells):,} columns; at most "
+                                f"{clean.MAX_COLUMNS}", row=1))
+        return []
     aliases = {_norm_header(a): canon for canon, names in COLUMNS[kind].items() for a in names}
     index: dict[str, int] = {}
-    for i, head in enumerate(records[0]):
-        head = head.strip().lstrip("\ufeff")
+    for i, raw_head in enumerate(head_cells):
+        head, found = clean.clean_text(raw_head)
         if not head:
             continue
         canon = aliases.get(_norm_header(head))
@@ -229,16 +329,17 @@ def table_from_rows(records: list[list[str]], file: str, kind: str,
                                 f"'{COLUMNS[kind][col][1] if len(COLUMNS[kind][col]) > 1 else col}'"))
     if missing:
         return []
-    width = len(records[0])
+    width = len(head_cells)
     rows = []
-    for n, rec in enumerate(records[1:], start=2):
+    for n, rec in records[1:]:
         if not any(c.strip() for c in rec):
             continue
         if len(rec) > width and any(c.strip() for c in rec[width:]):
             problems.append(Problem(file, f"row has {len(rec)} values but the header has "
                                     f"{width} columns (a stray comma or quote?)", row=n))
             continue
-        rows.append((n, {c: (rec[i].strip() if i < len(rec) else "") for c, i in index.items()}))
+        rows.append((n, {c: clean_cell(rec[i] if i < len(rec) else "", c, kind, file, n,
+                                       problems) for c, i in index.items()}))
     return rows
 
 
@@ -271,7 +372,7 @@ def parse_days(text: str) -> tuple[list[str], list[str]]:
 
 def parse_grade(text: str) -> int | None:
     t = text.strip().replace("年级", "")
-    if t.isdigit():
+    if re.fullmatch(r"[0-9]{1,3}", t):
         return int(t)
     return _CN_NUM.get(t)
 
@@ -290,15 +391,18 @@ def parse_class(text: str, grade: int | None) -> str | None:
     return None
 
 
+_DATE = re.compile(r"(\d{4})(?:[-/.](\d{1,2})[-/.](\d{1,2})|年(\d{1,2})月(\d{1,2})日)"
+                   r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
+
+
 def parse_date(text: str) -> date | None:
-    t = text.strip().replace("/", "-").replace(".", "-")
+    """``2026-08-13`` (also ``2026/8/13``, ``2026.8.13``) or ``2026年8月13日``; anything else,
+    day-first forms such as ``13.8.2026`` included, is None."""
+    m = _DATE.fullmatch(text.strip())
+    if not m:
+        return None
+    y, mo, d = m.group(1), m.group(2) or m.group(4), m.group(3) or m.group(5)
     try:
-        return date.fromisoformat(t[:10]) if len(t) >= 8 else None
+        return date(int(y), int(mo), int(d))
     except ValueError:
-        m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", t)
-        if m:
-            try:
-                return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                return None
         return None

@@ -1,6 +1,7 @@
 """``afterschool init``: a commented, valid template instance a school office fills in."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from afterschool.scheduler.handouts.output import write_files
@@ -78,13 +79,16 @@ HEADERS = {
 }
 
 
-def write_template(folder: str | Path, lang: str = "en") -> list[Path]:
-    """Write the template instance; refuses to overwrite existing files."""
+def write_template(folder: str | Path, lang: str = "en", force: bool = False) -> list[Path]:
+    """Write the template instance; refuses a non-empty folder unless ``force``, and never
+    (not even with ``force``) overwrites an existing instance file."""
+    from afterschool.scheduler.reading.generate import refuse_non_empty
     folder = Path(folder)
     students, teachers, avail = HEADERS[lang]
     files = {"school.toml": SCHOOL[lang], "students.csv": students, "teachers.csv": teachers,
              "availability.csv": avail}
-    clash = [n for n in files if (folder / n).exists()]
+    clash = [n for n in files if os.path.lexists(folder / n)]
     if clash:
         raise FileExistsError(f"{folder} already has {', '.join(clash)}; choose an empty folder")
+    refuse_non_empty(folder, force)
     return write_files(folder, files)

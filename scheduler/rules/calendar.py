@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import chinese_calendar
 
-from afterschool.models.school import ALL_DAYS, WEEKDAYS, Term
+from afterschool.models.school import WEEKDAYS, Term
 
 
 def _official_holiday(d: date) -> bool | None:
@@ -68,7 +68,3 @@ def calendar_warnings(term: Term) -> list[str]:
                "its holidays in school.toml, e.g. [term] holidays = [2027-01-01, "
                "{ from = 2027-01-20, to = 2027-01-22 }]"))
     return out
-
-
-def weekday_name(d: date) -> str:
-    return ALL_DAYS[d.weekday()]

@@ -1,0 +1,134 @@
+"""What ``substitute`` hands the office (SPEC §9): a one-page cover list and a short summary.
+
+Input: a ``Substitution`` (``scheduler.planning.substitute``): the updated plan and the
+exceptions this run added.
+Output:
+- ``cover_rows``: one row per covered span — date, weekday, time, session and group (or
+  manager window), slots, the absent person, the substitute (or the shortage), the
+  substitute's phone-calendar file, and advice where nobody covers. Back-to-back slots of
+  one group taken by one person are one row (a noon duty is one line, not four).
+- ``write_cover_folder``: ``plan.json`` with every hand-out ``plan`` writes (rosters/*.ics
+  for the substitutes included) plus ``cover.csv``/``cover.xlsx``, all staged together and
+  moved into ``--out`` only when everything was written (all or nothing).
+- ``cover_summary``: the printed summary, per date and duty who covers and what is not.
+Names come from the plan's ``people`` (full names: this list is for the office, not public).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from afterschool.models.school import parse_time
+from afterschool.scheduler.handouts.bundle import HANDOUTS, write_plan_folder, write_rosters
+from afterschool.scheduler.handouts.labels import day_name
+from afterschool.scheduler.handouts.output import staged_folder, write_atomic
+from afterschool.scheduler.handouts.sheets import workbook, write_tables
+from afterschool.scheduler.planning.substitute import Substitution, spans
+
+COLUMNS = ["date", "day", "time", "duty", "slots", "absent", "substitute", "calendar", "note"]
+HEADERS = {
+    "zh": {"date": "日期", "day": "星期", "time": "时间", "duty": "岗位", "slots": "环节数",
+           "absent": "请假人", "substitute": "代课人", "calendar": "日历文件", "note": "备注",
+           "nobody": "缺员(无人可代)", "manager": "管理或辅导", "title": "代课安排"},
+    "en": {"date": "date", "day": "day", "time": "time", "duty": "duty", "slots": "slots",
+           "absent": "absent", "substitute": "substitute", "calendar": "calendar",
+           "note": "note", "nobody": "UNCOVERED", "manager": "manager", "title": "cover"},
+}
+
+
+def _name(result: Substitution, sid: str | None) -> str:
+    staff = result.plan.extra.get("people", {}).get("staff", {})
+    return f"{staff.get(sid, {}).get('name', sid)} ({sid})"
+
+
+def _duty(span: dict, words: dict) -> str:
+    if span["role"] == "manager":
+        return f"{words['manager']} {span['window']}"
+    return f"{span['session']} {span['group']}"
+
+
+def _advice_of(result: Substitution) -> dict[tuple, str]:
+    return {_where(a): a["text"] for a in result.advice}
+
+
+def _where(span: dict) -> tuple:
+    return (span["date"], span["start"], span["role"], span["group"] or span["window"])
+
+
+def cover_rows(result: Substitution, lang: str = "zh") -> list[dict]:
+    """The cover list: one row per date, duty span and substitute (see the module doc)."""
+    words = HEADERS.get(lang, HEADERS["en"])
+    advice = _advice_of(result)
+    rows = []
+    for span in spans(result.added):
+        staff = span["staff"]
+        note = advice.get(_where(span), "")
+        rows.append({"date": span["date"], "day": day_name(span["day"], lang),
+                     "time": f"{span['start']}-{span['end']}", "duty": _duty(span, words),
+                     "slots": span["slots"], "absent": _name(result, span["replaces"]),
+                     "substitute": _name(result, staff) if staff else words["nobody"],
+                     "calendar": f"rosters/{staff}.ics" if staff else "", "note": note})
+    return rows
+
+
+def cover_sheets(result: Substitution, lang: str = "zh") -> list:
+    words = HEADERS.get(lang, HEADERS["en"])
+    return [(words["title"], cover_rows(result, lang), COLUMNS, [])]
+
+
+def write_cover_folder(result: Substitution, out_dir: Path, lang: str | None = None,
+                       skip: set[str] = frozenset()) -> tuple[list[Path], list[str]]:
+    """``plan.json``, the hand-outs and ``cover.csv``/``cover.xlsx`` into ``out_dir``, all
+    or nothing. Returns (paths written, warnings)."""
+    plan = result.plan
+    lang = lang or plan.extra.get("language", "zh")
+    skip = set(HANDOUTS) if "all" in skip else set(skip)
+    words = HEADERS.get(lang, HEADERS["en"])
+    with staged_folder(out_dir) as stage:
+        written, warnings = write_plan_folder(plan, stage, lang, skip)
+        written = [stage / p.relative_to(stage) for p in written]
+        if "rosters" not in skip:  # a substitute without duties of their own gets a calendar
+            missing = sorted({x["staff"] for x in result.added if x["staff"]}
+                             - {p.stem for p in (stage / "rosters").glob("*.ics")})
+            written += write_rosters(plan, missing, "ics", stage / "rosters", lang)
+        sheets = cover_sheets(result, lang)
+        written += write_tables(stage, "cover", sheets, ("csv",))
+        wb = workbook(sheets, words)
+        ws = wb.active
+        ws.page_setup.fitToHeight = 1  # one page for the office
+        written.append(write_atomic(stage / "cover.xlsx", lambda p: wb.save(p)))
+    return [out_dir / p.relative_to(stage) for p in written], warnings
+
+
+def cover_summary(result: Substitution) -> str:
+    """Per date and duty who covers, what nobody covers (with advice), who was asked."""
+    school = result.plan.extra.get("school", "")
+    added = result.added
+    dates = result.dates
+    covered = sum(1 for x in added if x["staff"])
+    lines = [f"{school}: {_name(result, result.absent)} absent on {', '.join(dates)}: "
+             f"{len(added)} duties, {covered} covered, {len(added) - covered} uncovered; "
+             f"{len(result.asked)} {'person' if len(result.asked) == 1 else 'people'} asked"]
+    advice = _advice_of(result)
+    for span in spans(added):
+        slots = f" ({span['slots']} slots)" if span["slots"] > 1 else ""
+        head = (f"  {span['date']} {span['day']} {span['start']}-{span['end']} "
+                f"{_duty(span, HEADERS['en'])}{slots}: ")
+        if span["staff"]:
+            lines.append(head + f"{_name(result, span['staff'])} covers")
+        else:
+            lines.append(head + "UNCOVERED (a shortage on that date)")
+            lines.append(f"      advice: {advice.get(_where(span), '')}")
+    if any(p["status"] != "OPTIMAL" for p in result.stats.get("phases", [])[:2]):
+        lines.append("  note: the search stopped at its time limit before proving the fewest "
+                     "uncovered duties and people asked; a larger --time-limit may ask fewer")
+    if result.notes:
+        lines.append(f"  nothing to cover for {result.absent} on: " + "; ".join(result.notes))
+    minutes: dict[str, int] = defaultdict(int)
+    for x in added:
+        if x["staff"]:
+            minutes[x["staff"]] += parse_time(x["end"]) - parse_time(x["start"])
+    if result.asked:
+        lines.append("  people asked: " + "; ".join(f"{_name(result, t)} {minutes[t]} min"
+                                                    for t in result.asked))
+    return "\n".join(lines)

@@ -1,0 +1,41 @@
+"""The wheel installs one import name, ``afterschool`` (issue: generic top-level names such as
+``scheduler`` or ``models`` clashed with other packages), and the tests run against it."""
+from __future__ import annotations
+
+import json
+from importlib import metadata
+from pathlib import PurePosixPath
+
+import pytest
+
+
+def _editable(dist) -> bool:
+    text = dist.read_text("direct_url.json")
+    return bool(text) and json.loads(text).get("dir_info", {}).get("editable", False)
+
+
+def test_only_afterschool_lands_in_site_packages():
+    dist = metadata.distribution("afterschool")
+    if _editable(dist):
+        pytest.skip("editable install: site-packages holds a finder, not the package")
+    tops = set()
+    for f in dist.files:
+        parts = PurePosixPath(str(f)).parts
+        if parts[0] == ".." or parts[0].endswith((".dist-info", ".pth")) or parts[0] == "__pycache__":
+            continue  # the console script lives in bin/; metadata beside the package
+        tops.add(parts[0])
+    assert tops == {"afterschool"}
+
+
+def test_console_script_points_into_the_package():
+    entry = next(e for e in metadata.entry_points(group="console_scripts")
+                 if e.name == "afterschool")
+    assert entry.value == "afterschool.cli:main"
+
+
+def test_bundled_school_ships_with_the_package():
+    from afterschool import instances
+    from pathlib import Path
+    folder = Path(instances.__file__).parent / "haijiang"
+    assert {p.name for p in folder.iterdir() if p.suffix in (".csv", ".toml")} == {
+        "school.toml", "students.csv", "teachers.csv", "availability.csv"}
