@@ -75,8 +75,11 @@ def test_ics_one_weekly_event_per_duty_over_the_service_dates(planned):
     starts = {e.decoded("dtstart").date().isoformat() for e in occ}
     assert "2026-09-15" not in starts and "2026-09-19" in starts  # holiday out, make-up in
     assert str(occ[0].decoded("dtstart").tzinfo) == "Asia/Shanghai"
-    paid = next(p["minutes"] for p in plan.pay if p["staff"] == "T1")
-    assert sum((e.decoded("dtend") - e.decoded("dtstart")).seconds // 60 for e in occ) == paid
+    for p in plan.pay:  # every calendar: expanded minutes = the person's paid minutes
+        events = recurring.of(Calendar.from_ical(roster_ics(plan, p["staff"]))).between(
+            date(2026, 9, 1), date(2026, 10, 1))
+        assert sum((e.decoded("dtend") - e.decoded("dtstart")).seconds // 60
+                   for e in events) == p["minutes"], p["staff"]
 
 
 def test_roster_command_formats(planned, tmp_path):
