@@ -146,7 +146,7 @@ def gantt(plan: Plan, lang: str):
     rows = people + ([w["shortage"]] if plan.shortages else [])
     # No shared y axis: sharing copies every person's tick into all five panels, the most
     # expensive part of drawing a 200-person week. One barh call per panel.
-    fig, axes = plt.subplots(1, 5, figsize=(20, max(4, 0.22 * len(rows) + 1.5)))
+    fig, axes = plt.subplots(1, 5, figsize=(17, max(4, 0.17 * len(rows) + 1.6)))
     index = {r: i for i, r in enumerate(rows)}
     bars = 0
     for ax, day in zip(axes, WEEKDAYS):
@@ -196,7 +196,7 @@ def load(plan: Plan, lang: str):
         minutes[d.staff] += d.minutes
     people = sorted(minutes, key=lambda s: (-minutes[s], s))
     limits = plan.extra.get("weekly_limits", {})
-    fig, ax = plt.subplots(figsize=(8, max(3, 0.25 * len(people) + 1)))
+    fig, ax = plt.subplots(figsize=(8, max(3, 0.17 * len(people) + 1)))
     n = len(people)
     _rects(ax, [0] * n, [minutes[p] for p in people], [i - 0.4 for i in range(n)],
            [i + 0.4 for i in range(n)], COLOURS[0])
