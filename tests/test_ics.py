@@ -2,7 +2,7 @@
 substitutions, and minutes of the expanded events equal to the person's pay (by hand)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 from icalendar import Calendar

@@ -115,8 +115,10 @@ def merge(items) -> list[Block]:
     """Duties (objects or dicts with day/start/end/…) merged into continuous blocks."""
     def get(x, k):
         return x.get(k) if isinstance(x, dict) else getattr(x, k)
-    key = lambda x: (get(x, "staff"), get(x, "day"), get(x, "role"), get(x, "session") or "",
-                     get(x, "window") or "", get(x, "group") or "", get(x, "start"))
+
+    def key(x):
+        return (get(x, "staff"), get(x, "day"), get(x, "role"), get(x, "session") or "",
+                get(x, "window") or "", get(x, "group") or "", get(x, "start"))
     blocks: list[Block] = []
     for x in sorted(items, key=key):
         b = blocks[-1] if blocks else None
