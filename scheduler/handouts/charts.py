@@ -170,7 +170,7 @@ def gantt(plan: Plan, lang: str):
         ticks = range(11 * 60, 18 * 60, 60)
         ax.set_xticks(list(ticks), [f"{t // 60}:00" for t in ticks], fontsize=7)
         ax.set_xlim(11 * 60, 17 * 60 + 30)
-        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
         ax.set_yticks([])
         ax.grid(axis="x", alpha=0.3)
     _row_labels(axes[0], [_name(plan, r) if r in people else r for r in rows])
@@ -206,7 +206,7 @@ def load(plan: Plan, lang: str):
         ax.add_collection(LineCollection(marks, colors="#D62728", label=w["limit"]))
     top = max([minutes[p] for p in people] + [limits.get(p, 0) for p in people] + [1])
     ax.set_xlim(0, top * 1.05)
-    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_ylim(max(n, 1) - 0.5, -0.5)
     _row_labels(ax, [_name(plan, p) for p in people])
     ax.set_xlabel(w["load"])
     if marks:
