@@ -175,7 +175,7 @@ def validate(instance: str, as_json: bool) -> None:
               help="Percent of the group-days bound that may be spent, all sessions "
               "together, to keep classes together (0: fewest group-days found, always).")
 @click.option("--skip", multiple=True,
-              type=click.Choice(["workbook", "notice", "rosters", "charts", "all"]),
+              type=click.Choice(["workbook", "notice", "rosters", "charts", "report", "all"]),
               help="Do not write these hand-outs (repeatable).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Language of the hand-outs (default: the school's).")
@@ -215,7 +215,7 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
         click.echo(plan_summary(result))
         click.echo(f"wrote {out_dir / 'plan.json'}" + (
             f" and {len(exports)} hand-out file(s): timetable.xlsx, notices, rosters/*.ics, "
-            "charts" if exports else ""))
+            "report.html, charts" if exports else ""))
     sys.exit(EXIT_SHORTAGE if result.shortages else 0)
 
 
@@ -250,17 +250,27 @@ def _read_plan(plan_file: str):
     return read_plan(plan_file)
 
 
-def _emit(sheets, name: str, out: str | None, as_json: bool, data) -> None:
-    """--json: print data; --out: write NAME.csv and NAME.xlsx; else print the first sheet."""
+def _emit(sheets, name: str, out: str | None, as_json: bool, data,
+          lang: str | None = None) -> None:
+    """--json: print data; --out: write NAME.csv and NAME.xlsx; else print the first sheet.
+    ``lang``: headers in that language (the school's)."""
+    from afterschool.scheduler.handouts.labels import words
     from afterschool.scheduler.handouts.sheets import csv_text, with_totals, write_tables
+    w = words(lang) if lang else None
+    total = w["total"] if w else "total"
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
     elif out:
-        for p in write_tables(Path(out), name, sheets):
+        for p in write_tables(Path(out), name, sheets, header_words=w, total_label=total):
             click.echo(f"wrote {p}")
     else:
-        _, rows, columns, totals = sheets[0]
-        click.echo(csv_text(with_totals(rows, columns, totals), columns), nl=False)
+        _, rows, columns, totals = sheets[0][:4]
+        rows = with_totals(rows, columns, totals, total)
+        if w:
+            heads = [w.get(c, c) for c in columns]
+            rows = [{h: r.get(c, "") for c, h in zip(columns, heads)} for r in rows]
+            columns = heads
+        click.echo(csv_text(rows, columns), nl=False)
 
 
 out_option = click.option("--out", type=click.Path(file_okay=False), default=None,
@@ -280,8 +290,9 @@ def fees(instance: str, out: str | None, as_json: bool) -> None:
     Example: afterschool fees haijiang --out fees-out
     """
     from afterschool.scheduler.money.tables import fee_report
-    sheets, data = fee_report(_load(instance))
-    _emit(sheets, "fees", out, as_json, data)
+    inst = _load(instance)
+    sheets, data = fee_report(inst)
+    _emit(sheets, "fees", out, as_json, data, inst.school.language)
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
@@ -294,8 +305,9 @@ def pay(plan_file: str, out: str | None, as_json: bool) -> None:
     Example: afterschool pay plan-out/plan.json --out pay-out
     """
     from afterschool.scheduler.money.tables import pay_report
-    sheets, data = pay_report(_read_plan(plan_file))
-    _emit(sheets, "pay", out, as_json, data)
+    p = _read_plan(plan_file)
+    sheets, data = pay_report(p)
+    _emit(sheets, "pay", out, as_json, data, p.extra.get("language"))
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
@@ -309,8 +321,9 @@ def budget(plan_file: str, out: str | None, as_json: bool) -> None:
     Example: afterschool budget plan-out/plan.json
     """
     from afterschool.scheduler.money.tables import budget_report
-    sheets, data = budget_report(_read_plan(plan_file))
-    _emit(sheets, "budget", out, as_json, data)
+    p = _read_plan(plan_file)
+    sheets, data = budget_report(p)
+    _emit(sheets, "budget", out, as_json, data, p.extra.get("language"))
 
 
 lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
@@ -324,12 +337,15 @@ lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=No
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "ics"]), default="xlsx",
               show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), default="rosters", show_default=True)
+@click.option("--alarm", type=click.IntRange(0, 1440), default=15, show_default=True,
+              help="Calendar reminder this many minutes before each duty (0: none).")
 @lang_option
 @handles_errors
 def roster(plan_file: str, staff: str | None, everyone: bool, fmt: str, out: str,
-           lang: str | None) -> None:
-    """Teacher rosters: a table, or a phone calendar (.ics) with every duty on every service
-    date of the term (holidays skipped, make-up days included, Asia/Shanghai time).
+           alarm: int, lang: str | None) -> None:
+    """Teacher rosters: a table, or a phone calendar (.ics): one weekly event per continuous
+    duty over the term (holidays and substitutions excluded, make-up days added, removed
+    duties cancelled, Asia/Shanghai time, a reminder before each).
 
     Example: afterschool roster plan-out --teacher T012 --format ics
     """
@@ -337,13 +353,36 @@ def roster(plan_file: str, staff: str | None, everyone: bool, fmt: str, out: str
     p = _read_plan(plan_file)
     if (staff is None) == (not everyone):
         raise click.UsageError("give --teacher ID or --all")
-    on_duty = sorted({d.staff for d in p.duties})
+    # everyone with a duty in any plan version or a substitution: a person whose duties a
+    # re-plan removed still needs the calendar that cancels them
+    on_duty = sorted({d.staff for v in p.versions() for d in v.duties}
+                     | {e["staff"] for e in p.exceptions if e.get("staff")})
     if staff is not None and staff not in on_duty:
         raise click.UsageError(f"{staff} has no duty in this plan")
     for x in write_rosters(p, on_duty if everyone else [staff], fmt, Path(out),
                            lang or p.extra.get("language", "zh"),
-                           f"roster-{staff}" if staff else "rosters"):
+                           f"roster-{staff}" if staff else "rosters", alarm):
         click.echo(f"wrote {x}")
+
+
+@main.command()
+@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), default="report.html",
+              show_default=True, help="The HTML file to write.")
+@lang_option
+@handles_errors
+def report(plan_file: str, out_file: str, lang: str | None) -> None:
+    """One self-contained page (report.html) to open in a browser and print on A4: summary,
+    staffing against the standard, groups, the duty grid per day, each teacher's week,
+    money, shortages and the parents' notice per class. No network needed.
+
+    Example: afterschool report plan-out --out report.html
+    """
+    from afterschool.scheduler.handouts.output import write_text
+    from afterschool.scheduler.handouts.report import report_html
+    p = _read_plan(plan_file)
+    path = write_text(Path(out_file), report_html(p, lang or p.extra.get("language", "zh")))
+    click.echo(f"wrote {path}")
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
@@ -361,8 +400,8 @@ def notice(plan_file: str, kind: str, out: str | None, lang: str | None) -> None
     """
     from afterschool.scheduler.handouts.bundle import notice_sheets
     p = _read_plan(plan_file)
-    _emit(notice_sheets(p, kind, lang or p.extra.get("language", "zh")), f"notice-{kind}", out,
-          False, None)
+    lang = lang or p.extra.get("language", "zh")
+    _emit(notice_sheets(p, kind, lang), f"notice-{kind}", out, False, None, lang)
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
@@ -433,8 +472,8 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
     Several INSTANCES run as one batch (a city's schools).
     Example: afterschool scenario haijiang --students +10%,+25% --teachers -3 --jobs 2
     """
-    from afterschool.scheduler.planning.scenarios import (Scenario, combine, read_scenario_file,
-                                                          sweep)
+    from afterschool.scheduler.planning.scenarios import (ClusterLost, Scenario, combine,
+                                                          read_scenario_file, sweep)
     from afterschool.scheduler.reading.tables import parse_days
     insts = [_load(i) for i in instances]
     base = Scenario(seed=seed)
@@ -456,7 +495,10 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
             bar.update(n - done[0])
             done[0] = n
 
-        rows = sweep(tasks, jobs=jobs, scheduler=scheduler_address, progress=progress)
+        try:
+            rows = sweep(tasks, jobs=jobs, scheduler=scheduler_address, progress=progress)
+        except ClusterLost as err:
+            raise click.ClickException(str(err)) from None
     cols = ["instance", "scenario", "status", "students", "groups", "group_days",
             "standard_teachers", "managers", "shortages", "fee_income", "pay", "balance",
             "solve_s", "shortages_by_day"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from datetime import date
 from decimal import Decimal
 
 import openpyxl
@@ -42,35 +43,43 @@ def test_plan_writes_every_hand_out(planned):
     out, _ = planned
     names = {p.name for p in out.iterdir()}
     assert {"timetable.xlsx", "notice-students.csv", "notice-duties.xlsx",
-            "chart-gantt.png", "chart-sizes.png", "rosters"} <= names
+            "notice-parents.xlsx", "report.html", "chart-gantt.png", "chart-sizes.png",
+            "rosters"} <= names
     assert not [n for n in names if n.endswith(".tmp")]
 
 
 def test_workbook_sheets_rows_and_totals(planned):
     out, plan = planned
     wb = openpyxl.load_workbook(out / "timetable.xlsx")
-    assert wb.sheetnames == ["概况", "分组名单", "值班表 after-upper", "管理人员", "教师值班",
+    assert wb.sheetnames == ["概况", "分组名单", "值班表 晚托(中高年级)", "管理人员", "教师值班",
                              "服务费", "劳务费", "经费收支", "师资配备"]
     assert wb["分组名单"].max_row == 1 + sum(len(g.students) for g in plan.groups)
     fees = wb["服务费"]
     assert fees.cell(fees.max_row, 1).value == "合计"
     total = Decimal(str(fees.cell(fees.max_row, 5).value)).quantize(Decimal("0.01"))
     assert total == sum(Decimal(f["service_fee"]) for f in plan.fees)
-    grid = wb["值班表 after-upper"]
+    grid = wb["值班表 晚托(中高年级)"]
     assert grid.max_row == 1 + 2 and grid.max_column == 2 + len(plan.groups)  # Tue, Wed
     assert wb["概况"].freeze_panes == "A2"
 
 
-def test_ics_one_event_per_duty_and_service_date(planned):
+def test_ics_one_weekly_event_per_duty_over_the_service_dates(planned):
     _, plan = planned
+    recurring = pytest.importorskip("recurring_ical_events")
     cal = Calendar.from_ical(roster_ics(plan, "T1"))
-    events = [c for c in cal.walk("VEVENT")]
     dates = plan.extra["calendar"]
-    want = sum(len(dates[d.day]) for d in plan.duties if d.staff == "T1")
-    assert len(events) == want and want > 0
-    starts = {e.decoded("dtstart").date().isoformat() for e in events}
+    duties = [d for d in plan.duties if d.staff == "T1"]
+    assert len(cal.walk("VEVENT")) <= len(duties) + 1  # + the make-up Saturday
+    occ = recurring.of(cal).between(date(2026, 9, 1), date(2026, 10, 1))
+    assert len(occ) == sum(len(dates[d.day]) for d in duties) > 0
+    starts = {e.decoded("dtstart").date().isoformat() for e in occ}
     assert "2026-09-15" not in starts and "2026-09-19" in starts  # holiday out, make-up in
-    assert str(events[0].decoded("dtstart").tzinfo) == "Asia/Shanghai"
+    assert str(occ[0].decoded("dtstart").tzinfo) == "Asia/Shanghai"
+    for p in plan.pay:  # every calendar: expanded minutes = the person's paid minutes
+        events = recurring.of(Calendar.from_ical(roster_ics(plan, p["staff"]))).between(
+            date(2026, 9, 1), date(2026, 10, 1))
+        assert sum((e.decoded("dtend") - e.decoded("dtstart")).seconds // 60
+                   for e in events) == p["minutes"], p["staff"]
 
 
 def test_roster_command_formats(planned, tmp_path):
@@ -94,6 +103,8 @@ def test_notice_hides_ids_categories_and_full_names(planned):
     for word in ("S0900", "left_behind", "exempt", "留守", "免收"):
         assert word not in text
     assert set(rows[0]) == {"group", "session", "time", "class", "name", "days"}
+    assert rows[0]["group"].startswith("晚托") and rows[0]["group"].endswith("组")
+    assert "after-upper" not in text
 
 
 @given(st.text(min_size=2, max_size=6).filter(
@@ -103,6 +114,13 @@ def test_masked_name_never_shows_the_whole_name(name):
     assert masked != name and "*" in masked and masked[0] == name[0]
 
 
+def drawn_bars(fig) -> int:
+    """Bars as patches, or as the paths of one PolyCollection (how big charts draw them)."""
+    from matplotlib.collections import PolyCollection
+    return sum(len(ax.patches) + sum(len(c.get_paths()) for c in ax.collections
+                                     if isinstance(c, PolyCollection)) for ax in fig.axes)
+
+
 @pytest.mark.parametrize("kind, bars", [("staffing", lambda p: 2 * len(p.staffing)),
                                         ("load", lambda p: len({d.staff for d in p.duties})),
                                         ("gantt", lambda p: len(p.duties) + len(p.shortages))])
@@ -110,7 +128,7 @@ def test_chart_bar_counts(planned, kind, bars):
     _, plan = planned
     fig, n, _ = charts.draw(plan, kind, "en")
     assert n == bars(plan)
-    assert len([p for ax in fig.axes for p in ax.patches]) >= n
+    assert drawn_bars(fig) >= n
     charts.save(fig, planned[0] / f"t-{kind}.png")
 
 
@@ -151,3 +169,81 @@ def test_workbook_in_english(planned):
     _, plan = planned
     titles = [t for t, *_ in timetable_sheets(plan, "en")]
     assert titles[:2] == ["summary", "groups"]
+
+
+def _latin_words(text) -> list[str]:
+    import re
+    return re.findall(r"[A-Za-z]{2,}", str(text))
+
+
+def test_workbook_prints_on_a4_with_titles_and_zh_headers_only(planned):
+    out, plan = planned
+    for name in ("timetable.xlsx", "notice-students.xlsx", "notice-duties.xlsx",
+                 "notice-parents.xlsx"):
+        wb = openpyxl.load_workbook(out / name)
+        for ws in wb:
+            assert int(ws.page_setup.paperSize) == 9, (name, ws.title)  # A4
+            assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+            if ws.max_row > 2:
+                assert ws.print_title_rows == "$1:$1", (name, ws.title)
+            headers = [c.value for c in ws[1]]
+            assert not [h for h in headers if _latin_words(h) and h != "标准配备 T(n)"], \
+                (name, ws.title, headers)
+            assert not _latin_words(ws.title), ws.title
+    groups = openpyxl.load_workbook(out / "timetable.xlsx")["分组名单"]
+    assert len(groups.row_breaks.brk) == len(plan.groups) - 1  # a page per group
+
+
+def test_workbook_columns_fit_cjk_text(planned):
+    out, _ = planned
+    ws = openpyxl.load_workbook(out / "timetable.xlsx")["值班表 晚托(中高年级)"]
+    slot = ws.cell(2, 2).value  # "16:20-17:20 作业辅导、体育锻炼、社团活动"
+    from afterschool.scheduler.handouts.sheets import text_width
+    assert ws.column_dimensions["B"].width >= text_width(slot)
+
+
+def test_english_hand_outs_have_no_chinese_but_names(planned):
+    _, plan = planned
+    from afterschool.scheduler.handouts.labels import has_cjk
+    names = {v["name"] for v in plan.extra["people"]["staff"].values()}
+    names |= {v["name"] for v in plan.extra["people"]["students"].values()}
+    for title, rows, columns, *_ in timetable_sheets(plan, "en"):
+        assert not has_cjk(title)
+        for r in rows:
+            for c in columns:
+                v = r.get(c, "")
+                assert not has_cjk(v) or v in names or str(v) == plan.extra["school"], \
+                    (title, c, v)
+
+
+def test_parents_notice_per_class(planned):
+    out, plan = planned
+    from afterschool.scheduler.handouts.publish import parents_notice
+    notice = parents_notice(plan)
+    enrolled = sum(len(g.students) for g in plan.groups)
+    assert sum(len(rows) for rows in notice.values()) == enrolled
+    text = json.dumps(notice, ensure_ascii=False)
+    assert "欧*娜" in text and "欧阳娜娜" not in text and "S0900" not in text
+    assert "left_behind" not in text and "exempt" not in text
+    wb = openpyxl.load_workbook(out / "notice-parents.xlsx")
+    assert wb.sheetnames == [f"{c}班" for c in notice]
+    assert [c.value for c in wb.worksheets[0][1]] == ["姓名", "时段", "组别", "星期", "时间"]
+
+
+def test_bundled_font_found_with_no_system_font(planned, monkeypatch, tmp_path):
+    """A fresh machine: matplotlib knows no CJK font; the bundled Noto Sans SC is found and
+    the chart draws without a single warning."""
+    from matplotlib import font_manager
+    if charts.bundled_font() is None:
+        pytest.skip("zhplot (the bundled Noto Sans SC) is not installed")
+    latin = [f for f in font_manager.fontManager.ttflist
+             if f.name not in charts.CJK_FONTS]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", latin)
+    monkeypatch.setattr(charts, "_BUNDLED", [])
+    assert charts.cjk_font() == "Noto Sans SC"
+    _, plan = planned
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig, _, warning = charts.draw(plan, "gantt", "zh")
+        charts.save(fig, tmp_path / "g.png")
+    assert warning is None

@@ -8,8 +8,9 @@
   this tool wrote; anything else in the folder (somebody's files kept with ``--force``) is
   carried over, everything listed and not written again is gone. Every path written is
   checked to lie inside the folder; file names from ids go through ``safe.safe_file_name``.
-- ``write_handouts``: the office's hand-outs beside ``plan.json``: workbook, notices,
-  rosters (.ics), charts; returns the paths and the warnings a user should see.
+- ``write_handouts``: the office's hand-outs beside ``plan.json``: workbook, notices (the
+  parents' notice per class too), rosters (.ics), report.html, charts; returns the paths and
+  the warnings a user should see.
 - ``write_rosters``: a person's (or everyone's) duties as tables or phone calendars.
 - ``save_chart``: a figure written atomically in the format its name asks for.
 """
@@ -24,13 +25,15 @@ from afterschool.models.errors import InputError, Problem
 from afterschool.models.plan import Plan
 from afterschool.scheduler.handouts import charts
 from afterschool.scheduler.handouts.output import swapped_folder, write_atomic, write_text
+from afterschool.scheduler.handouts.labels import words
 from afterschool.scheduler.handouts.safe import inside, safe_file_name
-from afterschool.scheduler.handouts.publish import (duty_notice, roster_ics, roster_rows,
-                                                    student_notice, timetable_workbook)
-from afterschool.scheduler.handouts.sheets import write_tables
+from afterschool.scheduler.handouts.publish import (duty_notice, parents_sheets, roster_ics,
+                                                    roster_rows, student_notice,
+                                                    timetable_sheets)
+from afterschool.scheduler.handouts.sheets import save_workbook, write_tables
 
 MARKER = ".afterschool-output"
-HANDOUTS = ("workbook", "notice", "rosters", "charts")
+HANDOUTS = ("workbook", "notice", "rosters", "charts", "report")
 STUDENT_NOTICE_COLUMNS = ["group", "session", "time", "class", "name", "days"]
 DUTY_NOTICE_COLUMNS = ["day", "time", "session", "group", "role", "name"]
 ROSTER_COLUMNS = ["staff", "name", "day", "time", "session", "slot", "group", "class", "role",
@@ -103,22 +106,30 @@ def save_chart(fig, path: Path) -> Path:
 
 def notice_sheets(plan: Plan, kind: str, lang: str) -> list:
     """The public notice as one table: the students' groups, or the duty list."""
+    w = words(lang)
     if kind == "students":
-        return [("notice", student_notice(plan, lang), STUDENT_NOTICE_COLUMNS, [])]
-    return [("duties", duty_notice(plan, lang), DUTY_NOTICE_COLUMNS, [])]
+        return [(w["notice_title"], student_notice(plan, lang), STUDENT_NOTICE_COLUMNS, [],
+                 {"break_on": "group", "pack": True, "title": plan.extra.get("school", "")})]
+    return [(w["duty_title"], duty_notice(plan, lang), DUTY_NOTICE_COLUMNS, [],
+             {"break_on": "day", "pack": True, "title": plan.extra.get("school", "")})]
 
 
 def write_rosters(plan: Plan, people: list[str], fmt: str, out_dir: Path, lang: str,
-                  name: str = "rosters") -> list[Path]:
-    """One ``.ics`` per person, or one table (``name.csv``/``.xlsx``) of everyone's duties."""
+                  name: str = "rosters", alarm: int = 15) -> list[Path]:
+    """One ``.ics`` per person (a reminder ``alarm`` minutes before each duty; 0 for none),
+    or one table (``name.csv``/``.xlsx``) of everyone's duties."""
     if fmt == "ics":
+        cache: dict = {}
         return [write_atomic(inside(out_dir, out_dir / f"{safe_file_name(sid)}.ics"),
-                             lambda f, b=roster_ics(plan, sid, lang): f.write_bytes(b))
+                             lambda f, b=roster_ics(plan, sid, lang, alarm, cache):
+                             f.write_bytes(b))
                 for sid in people]
     rows = [r for sid in people for r in roster_rows(plan, sid, lang)]
     name = safe_file_name(name)
     inside(out_dir, out_dir / f"{name}.{fmt}")
-    return write_tables(out_dir, name, [("roster", rows, ROSTER_COLUMNS, ["minutes"])], (fmt,))
+    w = words(lang)
+    return write_tables(out_dir, name, [(w["by_teacher"], rows, ROSTER_COLUMNS, ["minutes"])],
+                        (fmt,), w, w["total"])
 
 
 def write_handouts(plan: Plan, out_dir: Path, lang: str | None,
@@ -128,14 +139,23 @@ def write_handouts(plan: Plan, out_dir: Path, lang: str | None,
     written: list[Path] = []
     warnings: list[str] = []
     if "workbook" not in skip:
-        wb = timetable_workbook(plan, lang)
-        written.append(write_atomic(out_dir / "timetable.xlsx", lambda p: wb.save(p)))
+        w = words(lang)
+        written.append(write_atomic(out_dir / "timetable.xlsx", lambda p: save_workbook(
+            timetable_sheets(plan, lang), p, w, w["total"])))
     if "notice" not in skip:
+        w = words(lang)
         for kind in ("students", "duties"):
-            written += write_tables(out_dir, f"notice-{kind}", notice_sheets(plan, kind, lang))
+            written += write_tables(out_dir, f"notice-{kind}", notice_sheets(plan, kind, lang),
+                                    header_words=w, total_label=w["total"])
+        written += write_tables(out_dir, "notice-parents", parents_sheets(plan, lang),
+                                ("xlsx",), w, w["total"])
     if "rosters" not in skip:
-        written += write_rosters(plan, sorted({d.staff for d in plan.duties}), "ics",
-                                 out_dir / "rosters", lang)
+        people = {d.staff for v in plan.versions() for d in v.duties}
+        people |= {e["staff"] for e in plan.exceptions if e.get("staff")}
+        written += write_rosters(plan, sorted(people), "ics", out_dir / "rosters", lang)
+    if "report" not in skip:
+        from afterschool.scheduler.handouts.report import report_html
+        written.append(write_text(out_dir / "report.html", report_html(plan, lang)))
     if "charts" not in skip:
         for kind in charts.KINDS:
             fig, _, warning = charts.draw(plan, kind, lang)

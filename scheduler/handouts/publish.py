@@ -1,29 +1,36 @@
-"""What the office hands out, from ``plan.json`` alone (it carries names, calendar, sessions):
+"""What the office hands out, from ``plan.json`` alone (it carries names, calendar, sessions).
+Every hand-out shows display names — sessions as the school names them (午托, 晚托(低年级)),
+groups as 午托1组 — and headers in the plan's language; ids stay in ``plan.json``.
 
-- ``timetable_workbook(plan, lang)``: the term workbook — summary, groups with rosters, one
-  duty grid per session (day x slot rows, group columns, teacher names, shortages marked),
-  managers, duties by teacher, fees, pay, budget, staffing against the standard.
+- ``timetable_workbook(plan, lang)``: the term workbook, printable on A4 — a cover with the
+  summary, groups with rosters (a page per group), one duty grid per session (day x slot
+  rows, group columns, teacher names, shortages marked; a page per day), managers, duties by
+  teacher, fees, pay, budget, staffing against the standard.
 - ``roster_rows(plan, staff)`` and ``roster_ics(plan, staff)``: a person's duties; the
-  calendar has one event per duty on each real service date (holidays skipped, make-up days
-  included), Asia/Shanghai time, with the group, its classes and the role.
+  calendar (``ics.py``) has one event per continuous duty, weekly over the term's service
+  dates, holidays and substitutions excluded, make-up days added, cancelled duties marked.
 - ``student_notice(plan)`` / ``duty_notice(plan)``: public lists (公示). Students appear only
   as masked names (张*明, 李*) with class, group, days and times: no id, no priority or fee
   category. The duty notice names teachers in full.
+- ``parents_notice(plan)``: per homeroom class (家长版), its children (masked) with their
+  group, days and times — what a head teacher posts in the class chat.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
-
-from icalendar import Calendar, Event
 
 from afterschool.models.plan import Plan
 from afterschool.models.school import WEEKDAYS
+from afterschool.scheduler.handouts.ics import roster_calendar
+from afterschool.scheduler.handouts.labels import (day_name, group_label, session_label,
+                                                   slot_label, window_label, words)
 from afterschool.scheduler.handouts.sheets import Sheet, workbook
-from afterschool.scheduler.handouts.labels import day_name, words
 
-TZ = ZoneInfo("Asia/Shanghai")
+STATUS = {"zh": {"OPTIMAL": "最优", "FEASIBLE": "可行", "INFEASIBLE": "有缺员",
+                 "UNKNOWN": "未求得", "MODEL_INVALID": "模型错误"}}
+FEE_CATEGORY = {"zh": {"normal": "正常", "exempt": "免收", "reduced": "减免"}}
+KIND = {"zh": {"staff": "在编教师", "external": "外聘"}}
 
 
 def mask_name(name: str) -> str:
@@ -45,6 +52,19 @@ def _staff_name(plan: Plan, sid: str) -> str:
     return _people(plan)[0].get(sid, {}).get("name", sid)
 
 
+def _word(table: dict, lang: str, value):
+    return table.get(lang, {}).get(value, value)
+
+
+def group_labels(plan: Plan, lang: str) -> dict[str, str]:
+    """Display name of every group of the plan (and of earlier versions)."""
+    out = {}
+    for v in plan.versions():
+        for g in v.groups:
+            out.setdefault(g.id, group_label(plan, g.id, lang, g.session))
+    return out
+
+
 def group_classes(plan: Plan) -> dict[str, list[str]]:
     students = _people(plan)[1]
     return {g.id: sorted({students.get(s, {}).get("class", "?") for s in g.students})
@@ -55,47 +75,33 @@ def roster_rows(plan: Plan, staff: str | None = None, lang: str = "zh") -> list[
     """Duties per person (all people when ``staff`` is None), in week order."""
     w = words(lang)
     classes = group_classes(plan)
+    labels = group_labels(plan, lang)
+    names = _people(plan)[0]
     rows = []
     for d in sorted(plan.duties, key=lambda d: (d.staff, WEEKDAYS.index(d.day), d.start)):
         if staff is not None and d.staff != staff:
             continue
-        rows.append({"staff": d.staff, "name": _staff_name(plan, d.staff),
+        rows.append({"staff": d.staff, "name": names.get(d.staff, {}).get("name", d.staff),
                      "day": day_name(d.day, lang), "time": f"{d.start}-{d.end}",
-                     "session": d.session or d.window, "slot": d.slot or "",
-                     "group": d.group or "", "class": " ".join(classes.get(d.group, [])),
+                     "session": session_label(plan, d.session, lang)
+                     or window_label(d.window, lang),
+                     "slot": slot_label(d.slot, lang),
+                     "group": labels.get(d.group, d.group or ""),
+                     "class": " ".join(classes.get(d.group, [])),
                      "role": w["role_teacher"] if d.role == "teacher" else w["manager"],
                      "minutes": d.minutes})
     return rows
 
 
-def roster_ics(plan: Plan, staff: str, lang: str = "zh") -> bytes:
-    """An iCalendar file: one event per duty on each service date of the term."""
-    w = words(lang)
-    classes = group_classes(plan)
-    cal = Calendar()
-    cal.add("prodid", "-//afterschool//roster//EN")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"{plan.extra.get('school', '')} {_staff_name(plan, staff)}")
-    stamp = datetime.combine(date.fromisoformat(plan.extra["term"]["start"]), time(0), TZ)
-    calendar = plan.extra.get("calendar", {})
-    for d in sorted((d for d in plan.duties if d.staff == staff),
-                    key=lambda d: (WEEKDAYS.index(d.day), d.start)):
-        what = (f"{w['role_teacher']} {d.group} {d.slot}" if d.role == "teacher"
-                else f"{w['manager']} {d.window}")
-        where = " ".join(classes.get(d.group, [])) if d.group else str(d.window)
-        for iso in calendar.get(d.day, []):
-            day = date.fromisoformat(iso)
-            ev = Event()
-            ev.add("uid", f"{staff}-{iso}-{d.start}-{d.group or d.window}@afterschool")
-            ev.add("dtstamp", stamp)
-            ev.add("dtstart", datetime.combine(day, time.fromisoformat(d.start), TZ))
-            ev.add("dtend", datetime.combine(day, time.fromisoformat(d.end), TZ))
-            ev.add("summary", f"{plan.extra.get('school', '')} {what}".strip())
-            ev.add("location", where)
-            ev.add("description", f"{w['role']}: {what}; {w['class']}: {where}")
-            cal.add_component(ev)
-    cal.add_missing_timezones()
-    return cal.to_ical()
+def roster_ics(plan: Plan, staff: str, lang: str = "zh", alarm: int = 15,
+               _cache: dict | None = None) -> bytes:
+    """A person's phone calendar (see ``ics.py``): one event per continuous duty."""
+    cache = _cache if _cache is not None else {}
+    if "classes" not in cache:
+        cache["classes"] = group_classes(plan)
+        cache["names"] = {k: v.get("name", k) for k, v in _people(plan)[0].items()}
+    return roster_calendar(plan, staff, lang, alarm=alarm, classes=cache["classes"],
+                           names=cache["names"])
 
 
 def _times(plan: Plan, session: str) -> str:
@@ -107,29 +113,80 @@ def student_notice(plan: Plan, lang: str = "zh") -> list[dict]:
     """Public group list: masked name, class, group, days and times. Nothing else."""
     students = _people(plan)[1]
     sessions = plan.extra.get("sessions", {})
+    labels = group_labels(plan, lang)
     rows = []
     for g in plan.groups:
         session = sessions.get(g.session, {})
         for sid in g.students:
             info = students.get(sid, {})
-            rows.append({"group": g.id, "session": session.get("name", g.session),
+            rows.append({"group": labels[g.id], "session": session_label(plan, g.session, lang),
                          "time": _times(plan, g.session), "class": info.get("class", ""),
                          "name": mask_name(info.get("name", "")),
                          "days": " ".join(day_name(d, lang)
-                                          for d in info.get(session.get("signup"), []))})
-    return sorted(rows, key=lambda r: (r["group"], r["class"], r["name"]))
+                                          for d in info.get(session.get("signup"), [])),
+                         "_k": (list(sessions).index(g.session) if g.session in sessions
+                                else 99, labels[g.id])})
+    rows.sort(key=lambda r: (r["_k"], r["class"], r["name"]))
+    return [{k: v for k, v in r.items() if k != "_k"} for r in rows]
+
+
+def _class_key(c: str):
+    return [int(p) if p.isdigit() else p for p in c.replace("-", " ").split()]
+
+
+def parents_notice(plan: Plan, lang: str = "zh") -> dict[str, list[dict]]:
+    """Per homeroom class (家长版): each child (masked) with group, days and time, per
+    session the child takes. Nothing else: no id, no category."""
+    students = _people(plan)[1]
+    sessions = plan.extra.get("sessions", {})
+    labels = group_labels(plan, lang)
+    by_class: dict[str, list[dict]] = defaultdict(list)
+    order = {s: i for i, s in enumerate(sessions)}
+    for g in plan.groups:
+        signup = sessions.get(g.session, {}).get("signup")
+        for sid in g.students:
+            info = students.get(sid, {})
+            by_class[info.get("class", "")].append({
+                "name": mask_name(info.get("name", "")),
+                "session": session_label(plan, g.session, lang), "group": labels[g.id],
+                "days": " ".join(day_name(d, lang) for d in info.get(signup, [])),
+                "time": _times(plan, g.session), "_k": (info.get("name", ""), sid,
+                                                        order.get(g.session, 99))})
+    out = {}
+    for c in sorted(by_class, key=_class_key):
+        rows = sorted(by_class[c], key=lambda r: r["_k"])
+        out[c] = [{k: v for k, v in r.items() if k != "_k"} for r in rows]
+    return out
+
+
+PARENTS_COLUMNS = ["name", "session", "group", "days", "time"]
+
+
+def parents_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
+    """The parents' notice as one sheet per class (printable, one page each)."""
+    w = words(lang)
+    title = "班" if lang == "zh" else "class "
+    return [((f"{c}{title}" if lang == "zh" else f"{title}{c}"), rows, PARENTS_COLUMNS, [],
+             {"title": f"{plan.extra.get('school', '')} {w['parents_title']} {c}"})
+            for c, rows in parents_notice(plan, lang).items()]
 
 
 def duty_notice(plan: Plan, lang: str = "zh") -> list[dict]:
     """Public duty list with full teacher names; shortages shown as such."""
     w = words(lang)
+    labels = group_labels(plan, lang)
+    names = _people(plan)[0]
+
+    def where(x):
+        return session_label(plan, x.session, lang) or window_label(x.window, lang)
     rows = [{"day": day_name(d.day, lang), "time": f"{d.start}-{d.end}",
-             "session": d.session or d.window, "group": d.group or "",
+             "session": where(d), "group": labels.get(d.group, d.group or ""),
              "role": w["role_teacher"] if d.role == "teacher" else w["manager"],
-             "name": _staff_name(plan, d.staff), "_k": (WEEKDAYS.index(d.day), d.start)}
+             "name": names.get(d.staff, {}).get("name", d.staff),
+             "_k": (WEEKDAYS.index(d.day), d.start)}
             for d in plan.duties]
     rows += [{"day": day_name(s.day, lang), "time": f"{s.start}-{s.end}",
-              "session": s.session or s.window or "", "group": s.group or "",
+              "session": where(s), "group": labels.get(s.group, s.group or ""),
               "role": w["role_teacher"] if s.role == "teacher" else w["manager"],
               "name": f"{w['shortage']} x{s.count}", "_k": (WEEKDAYS.index(s.day), s.start)}
              for s in plan.shortages]
@@ -138,19 +195,23 @@ def duty_notice(plan: Plan, lang: str = "zh") -> list[dict]:
 
 
 def duty_grid(plan: Plan, session: str, lang: str = "zh") -> tuple[list[dict], list[str]]:
-    """Rows day x slot, one column per group of ``session``: the teacher's name."""
+    """Rows day x slot, one column per group of ``session`` (its display name): the
+    teacher's name, or the shortage word."""
     w = words(lang)
-    groups = [g.id for g in plan.groups if g.session == session]
+    labels = group_labels(plan, lang)
+    groups = [labels[g.id] for g in plan.groups if g.session == session]
+    names = _people(plan)[0]
     cells: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     slots: dict[tuple[str, str], str] = {}
     for d in plan.duties:
         if d.role == "teacher" and d.session == session:
-            cells[d.day, d.start][d.group] = _staff_name(plan, d.staff)
-            slots[d.day, d.start] = f"{d.start}-{d.end} {d.slot}"
+            cells[d.day, d.start][labels[d.group]] = names.get(d.staff, {}).get("name",
+                                                                                d.staff)
+            slots[d.day, d.start] = f"{d.start}-{d.end} {slot_label(d.slot, lang)}".strip()
     for s in plan.shortages:
         if s.role == "teacher" and s.session == session:
-            cells[s.day, s.start][s.group] = w["shortage"]
-            slots[s.day, s.start] = f"{s.start}-{s.end} {s.slot or ''}".strip()
+            cells[s.day, s.start][labels.get(s.group, s.group)] = w["shortage"]
+            slots[s.day, s.start] = f"{s.start}-{s.end} {slot_label(s.slot, lang)}".strip()
     rows = []
     for day, start in sorted(cells, key=lambda k: (WEEKDAYS.index(k[0]), k[1])):
         rows.append({"day": day_name(day, lang), "slot": slots[day, start],
@@ -158,53 +219,97 @@ def duty_grid(plan: Plan, session: str, lang: str = "zh") -> tuple[list[dict], l
     return rows, ["day", "slot", *groups]
 
 
+def summary_rows(plan: Plan, lang: str = "zh") -> list[dict]:
+    """The cover: school, term, status, groups, duties, shortages, each session, money."""
+    w = words(lang)
+    x = plan.extra
+    rows = [{"item": w["school"], "value": x.get("school", "")},
+            {"item": w["term"], "value": f"{x['term']['start']} – {x['term']['end']}"},
+            {"item": w["status"], "value": _word(STATUS, lang, plan.status)},
+            {"item": w["group_count"], "value": len(plan.groups)},
+            {"item": w["duties"], "value": len(plan.duties)},
+            {"item": w["shortage"], "value": sum(s.count for s in plan.shortages)}]
+    for g in x.get("grouping", []):
+        text = (f"{g['students']} 人，{g['groups']} 组，每周{g['group_days']}组·日"
+                f"（下界 {g['group_days_bound']}）" if lang == "zh" else
+                f"{g['students']} students, {g['groups']} groups, {g['group_days']} "
+                f"group-days a week (bound {g['group_days_bound']})")
+        rows.append({"item": session_label(plan, g["session"], lang), "value": text})
+    for b in x.get("budget", []):
+        if b.get("part") == "total":
+            rows += [{"item": w["income"], "value": b["income"]},
+                     {"item": w["pay"], "value": b["pay"]},
+                     {"item": w["balance"], "value": b["balance"]}]
+    return rows
+
+
+def budget_part(plan: Plan, part: str, lang: str) -> str:
+    """A budget row's name: a session, "managers (noon)", or the total, in ``lang``."""
+    w = words(lang)
+    if part == "total":
+        return w["total"]
+    m = re.fullmatch(r"managers \((\w+)\)", part or "")
+    if m:
+        window = window_label(m.group(1), lang)
+        return f"{w['manager']}({window})" if lang == "zh" else f"{w['manager']}s ({window})"
+    if part in plan.extra.get("sessions", {}):
+        return session_label(plan, part, lang)
+    return window_label(part, lang) or part
+
+
 def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
-    """Every sheet of the term workbook, as (title, rows, columns, totals)."""
+    """Every sheet of the term workbook, as (title, rows, columns, totals, layout)."""
     w = words(lang)
     students = _people(plan)[1]
-    summary = [{"item": w["school"], "value": plan.extra.get("school", "")},
-               {"item": w["status"], "value": plan.status},
-               {"item": "term", "value": f"{plan.extra['term']['start']} .. "
-                                         f"{plan.extra['term']['end']}"},
-               {"item": w["groups"], "value": len(plan.groups)},
-               {"item": "duties", "value": len(plan.duties)},
-               {"item": w["shortage"], "value": sum(s.count for s in plan.shortages)}]
-    summary += [{"item": g["session"], "value": f"{g['students']} {w['students_n']}, "
-                 f"{g['groups']} {w['groups']}, group-days {g['group_days']} "
-                 f"(bound {g['group_days_bound']})"} for g in plan.extra.get("grouping", [])]
-    rosters = [{"group": g.id, "session": g.session, "student": s,
-                "name": students.get(s, {}).get("name", ""),
+    names = _people(plan)[0]
+    labels = group_labels(plan, lang)
+    school = plan.extra.get("school", "")
+    rosters = [{"group": labels[g.id], "session": session_label(plan, g.session, lang),
+                "student": s, "name": students.get(s, {}).get("name", ""),
                 "class": students.get(s, {}).get("class", "")}
                for g in plan.groups for s in g.students]
     managers = [r for r in roster_rows(plan, None, lang) if r["role"] == w["manager"]]
     sheets: list[Sheet] = [
-        (w["summary"], summary, ["item", "value"], []),
-        (w["groups"], rosters, ["group", "session", "student", "name", "class"], []),
+        (w["summary"], summary_rows(plan, lang), ["item", "value"], [],
+         {"title": f"{school} {w['report_title']}", "cover": True}),
+        (w["groups_sheet"], rosters, ["group", "session", "student", "name", "class"], [],
+         {"break_on": "group", "title": school}),
     ]
     for session in plan.extra.get("sessions", {}):
         rows, cols = duty_grid(plan, session, lang)
         if rows:
-            sheets.append((f"{w['grid']} {session}", rows, cols, []))
+            sheets.append((f"{w['grid']} {session_label(plan, session, lang)}", rows, cols,
+                           [], {"break_on": "day", "pack": True, "title": school}))
+    fees = [dict(f, fee_category=_word(FEE_CATEGORY, lang, f.get("fee_category")))
+            for f in plan.fees]
+    pay = [dict(p, name=names.get(p["staff"], {}).get("name", p["staff"]),
+                kind=_word(KIND, lang, p.get("kind"))) for p in plan.pay]
+    budget = [dict(b, part=budget_part(plan, b.get("part", ""), lang))
+              for b in plan.extra.get("budget", [])]
+    staffing = [dict(r, day=day_name(r["day"], lang),
+                     session=session_label(plan, r["session"], lang)) for r in plan.staffing]
     sheets += [
-        (w["managers"], managers, ["day", "time", "session", "staff", "name"], []),
+        (w["managers"], managers, ["day", "time", "session", "staff", "name"], [],
+         {"title": school}),
         (w["by_teacher"], roster_rows(plan, None, lang),
          ["staff", "name", "day", "time", "session", "slot", "group", "class", "role",
-          "minutes"], ["minutes"]),
-        (w["fees"], plan.fees, ["student", "class", "fee_category", "gross_fee",
-                                "service_fee", "lunch_fee"],
-         ["gross_fee", "service_fee", "lunch_fee"]),
-        (w["pay"], plan.pay, ["staff", "kind", "rate", "minutes", "amount"],
-         ["minutes", "amount"]),
-        (w["budget"], plan.extra.get("budget", []),
-         ["part", "income", "exemptions", "pay", "balance"], []),
-        (w["staffing"], plan.staffing, ["day", "session", "students", "standard_teachers",
-                                        "groups", "extra_groups", "extra_teacher_minutes",
-                                        "extra_pay"], ["extra_teacher_minutes", "extra_pay"]),
+          "minutes"], ["minutes"], {"title": school}),
+        (w["fees"], fees, ["student", "class", "fee_category", "gross_fee",
+                           "service_fee", "lunch_fee"],
+         ["gross_fee", "service_fee", "lunch_fee"], {"title": school}),
+        (w["pay"], pay, ["staff", "name", "kind", "rate", "minutes", "amount"],
+         ["minutes", "amount"], {"title": school}),
+        (w["budget"], budget, ["part", "income", "exemptions", "pay", "balance"], [],
+         {"title": school}),
+        (w["staffing"], staffing, ["day", "session", "students", "standard_teachers",
+                                   "groups", "extra_groups", "extra_teacher_minutes",
+                                   "extra_pay"], ["extra_teacher_minutes", "extra_pay"],
+         {"title": school}),
     ]
     return sheets
 
 
 def timetable_workbook(plan: Plan, lang: str = "zh"):
-    """The term workbook (openpyxl), headers in ``lang``."""
+    """The term workbook (openpyxl), headers in ``lang``, ready to print on A4."""
     w = words(lang)
     return workbook(timetable_sheets(plan, lang), w, w["total"])

@@ -131,18 +131,7 @@ def sweep(tasks: list[tuple[Instance, Scenario, float]], jobs: int = 1,
              for inst, sc, limit in tasks]
     rows: list = [None] * len(tasks)
     if scheduler:
-        from distributed import Client, as_completed
-
-        with Client(scheduler) as client:
-            refs = client.scatter(instances, broadcast=True)
-            futures = [client.submit(run_scenario, (refs[k], sc, limit), pure=False)
-                       for k, sc, limit in light]
-            index = {f.key: i for i, f in enumerate(futures)}
-            for n, fut in enumerate(as_completed(futures), start=1):
-                rows[index[fut.key]] = fut.result()
-                if progress:
-                    progress(n)
-            return rows
+        return _sweep_dask(scheduler, instances, light, rows, progress)
     from concurrent.futures import ProcessPoolExecutor, as_completed as done
     with ProcessPoolExecutor(max_workers=jobs, initializer=_keep_instances,
                              initargs=(instances,)) as pool:
@@ -152,6 +141,63 @@ def sweep(tasks: list[tuple[Instance, Scenario, float]], jobs: int = 1,
             if progress:
                 progress(n)
         return rows
+
+
+CONNECT_TIMEOUT = "10s"  # how long to wait for a --scheduler address to answer
+
+
+class ClusterLost(Exception):
+    """The Dask cluster went away mid-sweep (after Dask's own retries): the message names
+    the scheduler address, what was lost and how many scenarios had finished."""
+
+
+def _sweep_dask(address: str, instances: list[Instance], light: list, rows: list,
+                progress) -> list[dict]:
+    """The sweep on a Dask cluster. Dask itself reschedules a task whose worker died
+    (up to ``distributed.scheduler.allowed-failures``); only what it gives up on — the last
+    worker gone with the scattered instances, a task killed too often, the scheduler
+    unreachable — becomes one ``ClusterLost``."""
+    from distributed import Client, as_completed
+    from distributed.client import FutureCancelledError
+    from distributed.comm import CommClosedError
+    from distributed.scheduler import KilledWorker
+    done = 0
+
+    def lost(what: str, exc: Exception, head: str = "lost the Dask cluster at") -> ClusterLost:
+        detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        return ClusterLost(
+            f"{head} {address}: {what}"
+            + (f" ({detail})" if detail else "")
+            + f"; {done} of {len(light)} scenario(s) had finished, none written. Start the "
+            "scheduler and workers again (or use --jobs N on this machine) and re-run.")
+    try:
+        client = Client(address, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, CommClosedError) as exc:
+        raise lost("no scheduler answers", exc, "cannot reach the Dask cluster at") from None
+    try:
+        with client:
+            refs = client.scatter(instances, broadcast=True)
+            futures = [client.submit(run_scenario, (refs[k], sc, limit), pure=False)
+                       for k, sc, limit in light]
+            index = {f.key: i for i, f in enumerate(futures)}
+            for fut in as_completed(futures):
+                rows[index[fut.key]] = fut.result()
+                done += 1
+                if progress:
+                    progress(done)
+            return rows
+    except KilledWorker as exc:
+        raise lost("a scenario's worker died too often (Dask gave up retrying it)",
+                   exc) from None
+    except FutureCancelledError as exc:
+        raise lost("the workers left and took the scattered school data with them", exc) \
+            from None
+    except (CommClosedError, OSError, TimeoutError) as exc:
+        raise lost("the connection to the scheduler", exc) from None
+    except Exception as exc:  # noqa: BLE001 - other cancellations name themselves
+        if type(exc).__name__ in ("CancelledError", "CancelledFuture"):
+            raise lost("the scenarios were cancelled by the cluster", exc) from None
+        raise
 
 
 _KEPT: list[Instance] = []  # a pool worker's copy of the sweep's instances

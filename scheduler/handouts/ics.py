@@ -1,0 +1,338 @@
+"""Phone calendars (.ics) of a person's duties over every version of the plan (SPEC §9).
+
+Design, for calendars that update cleanly when a school re-imports or re-subscribes:
+- **One event per continuous duty.** A teacher's slots of one group and session that follow
+  each other (the noon block's 准备, 午餐, 作业辅导, 午休) are one event 11:20–13:30; its
+  slots are listed in the description. A manager's duty window is one event.
+- **Weekly recurrence with EXDATE, never RDATE.** Each duty is one series
+  ``RRULE:FREQ=WEEKLY;UNTIL=…`` over its regular dates; holidays and dates covered by a
+  substitute are ``EXDATE``. A make-up working day (调休: a Saturday that follows Friday's
+  timetable) is its own single event, not an ``RDATE``: Outlook ignores RDATE and Google
+  Calendar drops it on import, while RRULE+EXDATE is exact in every client we know.
+- **Stable UID per duty**: person, weekday, session (or window), group and start time. A duty
+  that continues into a later plan version keeps its UID.
+- **SEQUENCE and DTSTAMP from the plan, never the clock**: SEQUENCE counts the changes the
+  duty went through (a new end time or slot list in a later version, a date given to a
+  substitute); DTSTAMP is the date of the latest change (midnight Asia/Shanghai, in UTC)
+  plus SEQUENCE seconds, so the same plan always gives the same bytes and a changed duty
+  always a newer stamp.
+- **Removed duties** (in an earlier version, gone from the current one) are published with
+  their old UID and ``STATUS:CANCELLED``, so a client deletes them rather than keeping ghosts.
+- **Substitutions** (``plan.exceptions``): the absent person's date is an EXDATE of their
+  series (what they still do that day stays as a single event); the substitute gets a
+  single event for that date.
+- A ``VALARM`` ``alarm`` minutes before each event (default 15; 0 for none).
+- The Asia/Shanghai ``VTIMEZONE`` is built once per process from the tz database.
+
+A series' dates are those of the latest run of versions in which the duty looked as it does
+now; the dates of an older shape of a changed duty, and every date a removed duty was in
+force, stay in the file as single events (own UIDs), so the expanded calendar is exactly
+what the person is paid for.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from afterschool.models.plan import Plan
+from afterschool.models.school import WEEKDAYS
+from afterschool.scheduler.handouts.labels import (group_label, session_label, slot_label,
+                                                   window_label, words)
+
+TZID = "Asia/Shanghai"
+TZ = ZoneInfo(TZID)
+PRODID = "-//afterschool//roster//EN"
+
+
+@lru_cache(maxsize=1)
+def vtimezone() -> str:
+    """The Asia/Shanghai VTIMEZONE block, built once from the tz database."""
+    from icalendar import Timezone
+    text = Timezone.from_tzinfo(TZ, tzid=TZID, first_date=date(2000, 1, 1)).to_ical().decode()
+    return text.replace("\r\n", "\n").strip()
+
+
+def _esc(text: str) -> str:
+    return (str(text).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\n", "\\n"))
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 folding: lines of at most 75 octets, continued with a leading space."""
+    raw = line.encode()
+    if len(raw) <= 75:
+        return line
+    parts, cur, size = [], "", 0
+    for ch in line:
+        n = len(ch.encode())
+        if size + n > (75 if not parts else 74):
+            parts.append(cur)
+            cur, size = "", 0
+        cur += ch
+        size += n
+    parts.append(cur)
+    return "\r\n ".join(parts)
+
+
+def _local(d: date, hhmm: str) -> str:
+    return f"{d:%Y%m%d}T{hhmm.replace(':', '')}00"
+
+
+def _utc(d: date, hhmm: str) -> str:
+    t = datetime.combine(d, time.fromisoformat(hhmm), TZ).astimezone(timezone.utc)
+    return f"{t:%Y%m%dT%H%M%SZ}"
+
+
+@dataclass
+class Block:
+    """A continuous duty of one person on one weekday (or on one date, for a substitute)."""
+
+    staff: str
+    day: str
+    role: str
+    session: str | None
+    window: str | None
+    group: str | None
+    start: str
+    end: str
+    slots: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def uid(self) -> str:
+        place = self.session or self.window or "x"
+        return (f"{self.staff}-{self.day}-{place}-{self.group or self.role}-"
+                f"{self.start.replace(':', '')}@afterschool")
+
+    @property
+    def shape(self) -> tuple:
+        return (self.end, tuple(self.slots))
+
+
+def merge(items) -> list[Block]:
+    """Duties (objects or dicts with day/start/end/…) merged into continuous blocks."""
+    def get(x, k):
+        return x.get(k) if isinstance(x, dict) else getattr(x, k)
+
+    def key(x):
+        return (get(x, "staff"), get(x, "day"), get(x, "role"), get(x, "session") or "",
+                get(x, "window") or "", get(x, "group") or "", get(x, "start"))
+    blocks: list[Block] = []
+    for x in sorted(items, key=key):
+        b = blocks[-1] if blocks else None
+        same = b is not None and (b.staff, b.day, b.role, b.session or "", b.window or "",
+                                  b.group or "") == key(x)[:6]
+        if same and b.end == get(x, "start"):
+            b.end = get(x, "end")
+            b.slots.append((get(x, "start"), get(x, "end"), get(x, "slot") or ""))
+        else:
+            blocks.append(Block(get(x, "staff"), get(x, "day"), get(x, "role"),
+                                get(x, "session"), get(x, "window"), get(x, "group"),
+                                get(x, "start"), get(x, "end"),
+                                [(get(x, "start"), get(x, "end"), get(x, "slot") or "")]))
+    return blocks
+
+
+@dataclass
+class Series:
+    block: Block
+    dates: list[date]
+    sequence: int
+    changed: date
+    cancelled: bool = False
+    # dates of an older shape of the duty, or every date of a removed one: single events
+    past: list[tuple[Block, list[date]]] = field(default_factory=list)
+
+
+def _version_dates(plan: Plan) -> list[tuple[date, date]]:
+    start = date.fromisoformat(plan.extra["term"]["start"])
+    end = date.fromisoformat(plan.extra["term"]["end"])
+    return [(date.fromisoformat(v.valid_from) if v.valid_from else start,
+             date.fromisoformat(v.valid_to) if v.valid_to else end) for v in plan.versions()]
+
+
+def person_series(plan: Plan, staff: str) -> list[Series]:
+    """Every duty series of ``staff`` over all versions, with SEQUENCE and cancellation."""
+    calendar = {d: [date.fromisoformat(x) for x in xs]
+                for d, xs in plan.extra.get("calendar", {}).items()}
+    versions = plan.versions()
+    spans = _version_dates(plan)
+    seen: dict[str, list] = defaultdict(list)  # uid -> [(version index, block)]
+    for i, v in enumerate(versions):
+        for b in merge(d for d in v.duties if d.staff == staff):
+            seen[b.uid].append((i, b))
+    last = len(versions) - 1
+    out = []
+    for uid, runs in seen.items():
+        def dates_of(i, block):
+            return [x for x in calendar.get(block.day, []) if spans[i][0] <= x <= spans[i][1]]
+        seq, run_start = 0, 0
+        for k in range(1, len(runs)):
+            if runs[k][1].shape != runs[k - 1][1].shape or runs[k][0] != runs[k - 1][0] + 1:
+                seq += 1
+                run_start = k
+        i_last, block = runs[-1]
+        dates = [x for i, _ in runs[run_start:] for x in dates_of(i, block)]
+        past = [(b, dates_of(i, b)) for i, b in runs[:run_start]]
+        changed = spans[runs[run_start][0]][0]
+        cancelled = i_last != last
+        if cancelled:
+            seq += 1
+            changed = spans[i_last + 1][0]
+            past += [(b, dates_of(i, b)) for i, b in runs[run_start:]]
+        out.append(Series(block, dates, seq, changed, cancelled,
+                          [(b, xs) for b, xs in past if xs]))
+    return out
+
+
+def _exceptions(plan: Plan, staff: str):
+    """(dates taken from this person per series uid, the substitute blocks per date)."""
+    taken: dict[tuple[str, date], list[dict]] = defaultdict(list)
+    subs: dict[date, list[dict]] = defaultdict(list)
+    for e in plan.exceptions:
+        d = date.fromisoformat(e["date"])
+        if e.get("replaces") == staff:
+            taken[e["day"], d].append(e)
+        if e.get("staff") == staff:
+            subs[d].append(e)
+    return taken, subs
+
+
+def _covers(block: Block, e: dict) -> bool:
+    return (block.role == e.get("role") and block.day == e.get("day")
+            and (block.session or None) == (e.get("session") or None)
+            and (block.window or None) == (e.get("window") or None)
+            and (block.group or None) == (e.get("group") or None)
+            and block.start <= e["start"] < block.end)
+
+
+def _event(lines: list[str], uid: str, seq: int, stamp: datetime, first: date,
+           block: Block, summary: str, location: str, description: str, *,
+           rule_until: date | None = None, exdates: list[date] = (), cancelled=False,
+           alarm: int = 15, alarm_text: str = "") -> None:
+    lines += ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}",
+              f"SEQUENCE:{seq}", f"DTSTART;TZID={TZID}:{_local(first, block.start)}",
+              f"DTEND;TZID={TZID}:{_local(first, block.end)}"]
+    if rule_until is not None:
+        lines.append(f"RRULE:FREQ=WEEKLY;UNTIL={_utc(rule_until, block.start)}")
+        if exdates:
+            lines.append(f"EXDATE;TZID={TZID}:" + ",".join(_local(x, block.start)
+                                                           for x in exdates))
+    lines += [f"SUMMARY:{_esc(summary)}", f"LOCATION:{_esc(location)}",
+              f"DESCRIPTION:{_esc(description)}",
+              "STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED",
+              "TRANSP:OPAQUE"]
+    if alarm and not cancelled:
+        lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"TRIGGER:-PT{int(alarm)}M",
+                  f"DESCRIPTION:{_esc(alarm_text or summary)}", "END:VALARM"]
+    lines.append("END:VEVENT")
+
+
+def _stamp(d: date, seq: int) -> datetime:
+    return (datetime.combine(d, time(0), TZ).astimezone(timezone.utc)
+            + timedelta(seconds=seq))
+
+
+class _Texts:
+    """Summary, location and description of a block, in the plan's language."""
+
+    def __init__(self, plan: Plan, lang: str, classes: dict[str, list[str]]):
+        self.plan, self.lang, self.w, self.classes = plan, lang, words(lang), classes
+        self.school = plan.extra.get("school", "")
+
+    def __call__(self, b: Block, substitute_for: str | None = None):
+        w = self.w
+        if b.role == "teacher":
+            what = f"{group_label(self.plan, b.group, self.lang, b.session)} {w['role_teacher']}"
+            where = " ".join(self.classes.get(b.group, []))
+        else:
+            what = f"{w['manager']} {window_label(b.window, self.lang)}"
+            where = window_label(b.window, self.lang)
+        if substitute_for:
+            what = f"{what} ({w['substitute']}: {substitute_for})"
+        slots = "\n".join(f"{a}-{z} {slot_label(s, self.lang)}".strip()
+                          for a, z, s in b.slots)
+        desc = (f"{w['role']}: {what}\n{w['session']}: "
+                f"{session_label(self.plan, b.session, self.lang) or where}\n"
+                f"{w['class']}: {where}\n{w['slots']}:\n{slots}")
+        return f"{self.school} {what}".strip(), where, desc
+
+
+def roster_calendar(plan: Plan, staff: str, lang: str = "zh", *, alarm: int = 15,
+                    classes: dict[str, list[str]] | None = None,
+                    names: dict[str, str] | None = None) -> bytes:
+    """The person's calendar (RFC 5545 text) over every plan version; see the module doc."""
+    classes = classes or {}
+    names = names or {}
+    texts = _Texts(plan, lang, classes)
+    taken, subs = _exceptions(plan, staff)
+    person = names.get(staff, staff)
+    lines = ["BEGIN:VCALENDAR", f"PRODID:{PRODID}", "VERSION:2.0", "CALSCALE:GREGORIAN",
+             "METHOD:PUBLISH", f"X-WR-CALNAME:{_esc((texts.school + ' ' + person).strip())}",
+             f"X-WR-TIMEZONE:{TZID}", vtimezone()]
+    series = sorted(person_series(plan, staff),
+                    key=lambda s: (WEEKDAYS.index(s.block.day) if s.block.day in WEEKDAYS
+                                   else 9, s.block.start, s.block.uid))
+    for s in series:
+        b = s.block
+        summary, where, desc = texts(b)
+        excluded: list[date] = []
+        leftovers: list[tuple[date, dict]] = []
+        if not s.cancelled:
+            for x in s.dates:
+                hits = [e for e in taken.get((b.day, x), []) if _covers(b, e)]
+                if hits:
+                    excluded.append(x)
+                    gone = {e["start"] for e in hits}
+                    leftovers += [(x, {"staff": staff, "day": b.day, "role": b.role,
+                                       "session": b.session, "window": b.window,
+                                       "group": b.group, "start": a, "end": z, "slot": sl})
+                                  for a, z, sl in b.slots if a not in gone]
+        seq = s.sequence + len(excluded)
+        changed = max([s.changed] + excluded)
+        stamp = _stamp(changed, seq)
+        wd = WEEKDAYS.index(b.day) if b.day in WEEKDAYS else None
+        regular = [x for x in s.dates if x.weekday() == wd]
+        odd = [x for x in s.dates if x.weekday() != wd]
+        if regular:
+            keep = set(regular) - set(excluded)
+            weekly, x = [], regular[0]
+            while x <= regular[-1]:
+                weekly.append(x)
+                x += timedelta(days=7)
+            exdates = [x for x in weekly if x not in keep]
+            if len(regular) == 1:
+                _event(lines, b.uid, seq, stamp, regular[0], b, summary, where, desc,
+                       cancelled=s.cancelled or not keep, alarm=alarm)
+            else:
+                _event(lines, b.uid, seq, stamp, regular[0], b, summary, where, desc,
+                       rule_until=regular[-1], exdates=exdates,
+                       cancelled=s.cancelled or not keep, alarm=alarm)
+        for x in odd:  # make-up working days: their own events (no RDATE, see above)
+            _event(lines, b.uid.replace("@", f"-{x:%Y%m%d}@"), seq, stamp, x, b, summary,
+                   where, desc, cancelled=s.cancelled or x in excluded, alarm=alarm)
+        for old, xs in s.past:  # dates worked in an older shape: kept, one event each
+            su, wh, de = texts(old)
+            for x in xs:
+                if not any(_covers(old, e) for e in taken.get((old.day, x), [])):
+                    _event(lines, old.uid.replace("@", f"-{x:%Y%m%d}-v@"), 0, _stamp(x, 0),
+                           x, old, su, wh, de, alarm=alarm)
+        for x, blk in ((x, blk) for x in sorted({d for d, _ in leftovers})
+                       for blk in merge(i for d, i in leftovers if d == x)):
+            su, wh, de = texts(blk)
+            _event(lines, blk.uid.replace("@", f"-{x:%Y%m%d}@"), 0, _stamp(x, 0), x, blk,
+                   su, wh, de, alarm=alarm)
+    for x in sorted(subs):
+        items = [dict(e, staff=staff) for e in subs[x]]
+        for blk in merge(items):
+            absent = next((e.get("replaces") for e in subs[x] if _covers(blk, e)), "")
+            su, wh, de = texts(blk, names.get(absent, absent))
+            _event(lines, "sub-" + blk.uid.replace("@", f"-{x:%Y%m%d}@"), 0, _stamp(x, 0), x,
+                   blk, su, wh, de, alarm=alarm)
+    lines.append("END:VCALENDAR")
+    out = []
+    for line in lines:
+        out.extend(_fold(part) for part in line.split("\n"))
+    return ("\r\n".join(out) + "\r\n").encode()
