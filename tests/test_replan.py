@@ -393,3 +393,24 @@ def test_deleted_rows_of_people_in_the_previous_plan_are_bad_input(tmp_path):
                                     "2026-09-15", "--out", str(tmp_path / "out")])
     assert res.exit_code == 2
     assert "not in students.csv: keep their rows and set status = withdrawn" in res.stderr
+
+
+def test_change_tables_speak_the_schools_language(tmp_path):
+    # a zh school: the change list has Chinese headers and display names (午托1组), never
+    # the ids or English words of plan.json
+    from afterschool.scheduler.handouts.changes import HEADERS, change_table, teacher_notices
+    rows = students_rows(10)
+    staff = vol("T1") + vol("T2")
+    av = avail("T1", "Tue", "after-upper") + avail("T2", "Tue", "after-upper")
+    old = first_plan(tmp_path, rows, staff, av)
+    inst = edited(tmp_path, rows.replace("S0001,Kid1,3,3-1,,Tue,,normal,,,enrolled",
+                                         "S0001,Kid1,3,3-1,,Tue,,normal,,,withdrawn"), staff, av)
+    r = replan(inst, old, TUE2, time_limit=3, seed=0)
+    r.plan.extra["sessions"]["after-upper"]["name"] = "晚托（高年级）"
+    table = change_table(r, "zh")
+    assert table == [{"from": "2026-09-15", "what": "学生退出", "student": "S0001",
+                      "name": "Kid1", "class": "3-1", "session": "晚托（高年级）",
+                      "old": "晚托（高年级）1组", "new": "", "reason": "已退出"}]
+    assert set(HEADERS["zh"]) >= {k for row in table for k in row}
+    notices = teacher_notices(r, "zh")
+    assert [n["notice"] for n in notices] == ["自 2026-09-15 起： 晚托（高年级）1组离开 1 名学生：Kid1"]

@@ -284,8 +284,9 @@ def test_command_covers_writes_the_cover_list_and_exits_0(cli_school, tmp_path):
     assert [(x["staff"], x["replaces"]) for x in written["exceptions"]] == [("T2", "T1")]
     cover = (out / "cover.csv").read_text(encoding="utf-8-sig").splitlines()
     assert cover[0] == "date,day,time,duty,slots,absent,substitute,calendar,note"
-    assert cover[1].startswith(f"{TUE1},Tue,16:20-17:20,after-upper up,1,NameT1 (T1),"
-                               "NameT2 (T2),rosters/T2.ics")
+    # the office reads display names: group 'up' is the session's first (and only) group
+    assert cover[1].startswith(f"{TUE1},Tue,16:20-17:20,afternoon care (upper grades) group 1,"
+                               "1,NameT1 (T1),NameT2 (T2),rosters/T2.ics")
     assert (out / "cover.xlsx").exists() and (out / "rosters" / "T2.ics").exists()
 
 

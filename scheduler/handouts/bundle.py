@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from afterschool.models.errors import InputError, Problem
@@ -166,9 +167,12 @@ def write_handouts(plan: Plan, out_dir: Path, lang: str | None,
 
 
 def write_plan_folder(plan: Plan, out_dir: Path, lang: str | None = None,
-                      skip: set[str] = frozenset()) -> tuple[list[Path], list[str]]:
+                      skip: set[str] = frozenset(),
+                      extra: Callable[[Path], list[Path]] | None = None
+                      ) -> tuple[list[Path], list[str]]:
     """``plan.json`` and the hand-outs, all or nothing: the new set replaces the old one as
-    one unit, and a failure keeps the old outputs."""
+    one unit, and a failure keeps the old outputs. ``extra(stage)`` writes a command's own
+    tables (changes, cover list) into the same set and returns their paths."""
     text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=1)
     skip = set(HANDOUTS) if "all" in skip else set(skip)
     ours = _ours(out_dir) if (out_dir / MARKER).exists() else None
@@ -182,6 +186,8 @@ def write_plan_folder(plan: Plan, out_dir: Path, lang: str | None = None,
         written = [write_text(stage / "plan.json", text + "\n")]
         more, warnings = write_handouts(plan, stage, lang, skip)
         written += more
+        if extra is not None:
+            written += extra(stage)
         for p in written:
             inside(stage, p)
         listed = sorted(p.relative_to(stage).as_posix() for p in written)

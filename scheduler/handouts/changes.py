@@ -16,13 +16,13 @@ know who joins the group) but never show priority or fee categories.
 """
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from afterschool.models.school import WEEKDAYS
-from afterschool.scheduler.handouts.bundle import HANDOUTS, MARKER, write_handouts
-from afterschool.scheduler.handouts.output import staged_folder, write_text
+from afterschool.scheduler.handouts.bundle import write_plan_folder
+from afterschool.scheduler.handouts.labels import (day_name, group_label, session_label,
+                                                   slot_label, window_label)
 from afterschool.scheduler.handouts.sheets import write_tables
 
 CHANGE_COLUMNS = ["from", "what", "student", "name", "class", "session", "day", "time",
@@ -38,48 +38,97 @@ WORDS = {
            "gained": "new duty {day} {time} {where}",
            "join": "{n} pupil(s) join group {g}: {names}",
            "leave": "{n} pupil(s) leave group {g}: {names}",
-           "group": "group {g}", "manager": "manager, {w} window",
+           "group": "{g}", "manager": "manager, {w} window",
            "head": "From {date}:"},
     "zh": {"lost": "不再担任 {day} {time} {where}",
            "gained": "新增值班 {day} {time} {where}",
-           "join": "{g} 组新增 {n} 名学生：{names}",
-           "leave": "{g} 组离开 {n} 名学生：{names}",
-           "group": "{g} 组", "manager": "{w} 时段管理",
+           "join": "{g}新增 {n} 名学生：{names}",
+           "leave": "{g}离开 {n} 名学生：{names}",
+           "group": "{g}", "manager": "{w}管理或辅导",
            "head": "自 {date} 起："},
 }
+
+
+# headers and the words of the tables, in the school's language (SPEC §8 language)
+HEADERS = {
+    "zh": {"from": "生效日期", "what": "变动", "student": "学号", "name": "姓名", "class": "班级",
+           "session": "时段", "day": "星期", "time": "时间", "group": "组别", "role": "职责",
+           "old": "原", "new": "新", "reason": "原因", "change": "变动", "old_group": "原组别",
+           "new_group": "新组别", "window": "管理时段", "slot": "环节", "old_staff": "原工号",
+           "old_name": "原姓名", "new_staff": "新工号", "new_name": "新姓名", "staff": "工号",
+           "notice": "通知"},
+    "en": {},
+}
+TERMS = {
+    "zh": {"left": "退出", "added": "新增", "changed": "报名变更", "moved": "调组",
+           "duty changed": "换人值班", "duty removed": "取消值班", "duty added": "新增值班",
+           "student left": "学生退出", "student added": "学生新增", "student changed": "报名变更",
+           "student moved": "学生调组", "withdrawn": "已退出", "no longer takes it":
+           "不再参加该时段", "newly enrolled": "新报名", "class or weekdays changed":
+           "班级或星期变更", "to make room or to staff the groups": "为腾出座位或配齐教师",
+           "teacher": "看护教师", "manager": "管理或辅导"},
+    "en": {},
+}
+
+
+def _t(lang: str, word: str) -> str:
+    return TERMS.get(lang, {}).get(word, word)
 
 
 def _staff_names(plan) -> dict[str, str]:
     return {k: v.get("name", k) for k, v in plan.extra.get("people", {}).get("staff", {}).items()}
 
 
-def change_table(result) -> list[dict]:
-    """Every change as one row (students first, then duties in week order)."""
-    names = _staff_names(result.plan)
+def change_table(result, lang: str = "zh") -> list[dict]:
+    """Every change as one row (students first, then duties in week order), with display
+    names (午托1组, not noon-01) and words in ``lang``."""
+    plan = result.plan
+    names = _staff_names(plan)
     rows = []
     for r in result.students:
-        rows.append({"from": r["from"], "what": f"student {r['change']}",
+        rows.append({"from": r["from"], "what": _t(lang, f"student {r['change']}"),
                      "student": r["student"], "name": r["name"], "class": r["class"],
-                     "session": r["session"], "old": r["old_group"], "new": r["new_group"],
-                     "reason": r["reason"]})
+                     "session": session_label(plan, r["session"], lang),
+                     "old": group_label(plan, r["old_group"], lang, r["session"]),
+                     "new": group_label(plan, r["new_group"], lang, r["session"]),
+                     "reason": _t(lang, r["reason"])})
     for r in result.duties:
         what = "duty changed" if r["old_staff"] and r["new_staff"] else (
             "duty removed" if r["old_staff"] else "duty added")
-        rows.append({"from": r["from"], "what": what, "session": r["session"] or r["window"],
-                     "day": r["day"], "time": r["time"], "group": r["group"],
-                     "role": r["role"], "old": _who(r["old_staff"], names),
+        rows.append({"from": r["from"], "what": _t(lang, what),
+                     "session": (session_label(plan, r["session"], lang) if r["session"]
+                                 else window_label(r["window"], lang)),
+                     "day": day_name(r["day"], lang), "time": r["time"],
+                     "group": group_label(plan, r["group"], lang, r["session"]),
+                     "role": _t(lang, r["role"]), "old": _who(r["old_staff"], names),
                      "new": _who(r["new_staff"], names)})
     return rows
+
+
+def student_rows(result, lang: str = "zh") -> list[dict]:
+    """The students sheet: who moves, joins or leaves, with display names."""
+    plan = result.plan
+    return [dict(r, change=_t(lang, r["change"]), reason=_t(lang, r["reason"]),
+                 session=session_label(plan, r["session"], lang),
+                 old_group=group_label(plan, r["old_group"], lang, r["session"]),
+                 new_group=group_label(plan, r["new_group"], lang, r["session"]))
+            for r in result.students]
 
 
 def _who(staff: str, names: dict[str, str]) -> str:
     return f"{staff} {names.get(staff, '')}".strip() if staff else ""
 
 
-def duty_rows(result) -> list[dict]:
-    names = _staff_names(result.plan)
+def duty_rows(result, lang: str = "zh") -> list[dict]:
+    """The duties sheet: each post whose person changes, with display names."""
+    plan = result.plan
+    names = _staff_names(plan)
     return [dict(r, old_name=names.get(r["old_staff"], "") if r["old_staff"] else "",
-                 new_name=names.get(r["new_staff"], "") if r["new_staff"] else "")
+                 new_name=names.get(r["new_staff"], "") if r["new_staff"] else "",
+                 day=day_name(r["day"], lang), role=_t(lang, r["role"]),
+                 session=session_label(plan, r["session"], lang),
+                 window=window_label(r["window"], lang), slot=slot_label(r["slot"], lang),
+                 group=group_label(plan, r["group"], lang, r["session"]))
             for r in result.duties]
 
 
@@ -91,14 +140,16 @@ def teacher_notices(result, lang: str = "zh") -> list[dict]:
     lines: dict[str, list[str]] = defaultdict(list)
 
     def where(r) -> str:
-        return w["group"].format(g=r["group"]) if r["group"] else w["manager"].format(
-            w=r["window"])
+        return (w["group"].format(g=group_label(result.plan, r["group"], lang, r["session"]))
+                if r["group"] else w["manager"].format(w=window_label(r["window"], lang)))
     for r in result.duties:
         if r["old_staff"]:
-            lines[r["old_staff"]].append(w["lost"].format(day=r["day"], time=r["time"],
+            lines[r["old_staff"]].append(w["lost"].format(day=day_name(r["day"], lang),
+                                                          time=r["time"],
                                                           where=where(r)))
         if r["new_staff"]:
-            lines[r["new_staff"]].append(w["gained"].format(day=r["day"], time=r["time"],
+            lines[r["new_staff"]].append(w["gained"].format(day=day_name(r["day"], lang),
+                                                            time=r["time"],
                                                             where=where(r)))
     joins: dict[str, list[str]] = defaultdict(list)
     leaves: dict[str, list[str]] = defaultdict(list)
@@ -119,12 +170,14 @@ def teacher_notices(result, lang: str = "zh") -> list[dict]:
     for t in sorted(set(supervises) | set(old_supervises)):
         for g in sorted(supervises[t]):
             if joins.get(g):
-                lines[t].append(w["join"].format(g=g, n=len(joins[g]),
+                lines[t].append(w["join"].format(g=group_label(result.plan, g, lang),
+                                                 n=len(joins[g]),
                                                  names="、".join(joins[g]) if lang == "zh"
                                                  else ", ".join(joins[g])))
         for g in sorted(old_supervises[t] & supervises[t]):
             if leaves.get(g):
-                lines[t].append(w["leave"].format(g=g, n=len(leaves[g]),
+                lines[t].append(w["leave"].format(g=group_label(result.plan, g, lang),
+                                                  n=len(leaves[g]),
                                                   names="、".join(leaves[g]) if lang == "zh"
                                                   else ", ".join(leaves[g])))
     frm = result.stats["from"]
@@ -138,21 +191,20 @@ def write_replan_folder(result, out_dir: Path, lang: str | None = None,
     """``plan.json``, the hand-outs and the change tables, all or nothing."""
     plan = result.plan
     lang = lang or plan.extra.get("language", "zh")
-    text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=1)
-    skip = set(HANDOUTS) if "all" in skip else set(skip)
-    with staged_folder(out_dir) as stage:
-        write_text(stage / MARKER, "written by afterschool\n")
-        write_text(stage / "plan.json", text + "\n")
-        written, warnings = write_handouts(plan, stage, lang, skip)
+
+    def change_tables(stage: Path) -> list[Path]:
         notices = teacher_notices(result, lang)
-        written += write_tables(stage, "changes", [
-            ("changes", change_table(result), CHANGE_COLUMNS, []),
-            ("students", result.students, STUDENT_COLUMNS, []),
-            ("duties", duty_rows(result), DUTY_COLUMNS, []),
-            ("teachers", notices, TEACHER_COLUMNS, [])])
-        written += write_tables(stage, "changes-teachers",
-                                [("teachers", notices, TEACHER_COLUMNS, [])], ("csv",))
-    return [out_dir / p.relative_to(stage) for p in written], warnings
+        heads = HEADERS.get(lang) or None
+        return (write_tables(stage, "changes", [
+                    ("changes", change_table(result, lang), CHANGE_COLUMNS, []),
+                    ("students", student_rows(result, lang), STUDENT_COLUMNS, []),
+                    ("duties", duty_rows(result, lang), DUTY_COLUMNS, []),
+                    ("teachers", notices, TEACHER_COLUMNS, [])], header_words=heads)
+                + write_tables(stage, "changes-teachers",
+                               [("teachers", notices, TEACHER_COLUMNS, [])], ("csv",),
+                               header_words=heads))
+
+    return write_plan_folder(plan, out_dir, lang, skip, extra=change_tables)
 
 
 def replan_summary(result) -> str:

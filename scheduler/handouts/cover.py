@@ -8,8 +8,8 @@ Output:
   substitute's phone-calendar file, and advice where nobody covers. Back-to-back slots of
   one group taken by one person are one row (a noon duty is one line, not four).
 - ``write_cover_folder``: ``plan.json`` with every hand-out ``plan`` writes (rosters/*.ics
-  for the substitutes included) plus ``cover.csv``/``cover.xlsx``, all staged together and
-  moved into ``--out`` only when everything was written (all or nothing).
+  for the substitutes included) plus ``cover.csv``/``cover.xlsx``, as one output set
+  (``bundle.write_plan_folder``: all or nothing).
 - ``cover_summary``: the printed summary, per date and duty who covers and what is not.
 Names come from the plan's ``people`` (full names: this list is for the office, not public).
 """
@@ -19,9 +19,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from afterschool.models.school import parse_time
-from afterschool.scheduler.handouts.bundle import HANDOUTS, write_plan_folder, write_rosters
-from afterschool.scheduler.handouts.labels import day_name
-from afterschool.scheduler.handouts.output import staged_folder, write_atomic
+from afterschool.scheduler.handouts.bundle import write_plan_folder
+from afterschool.scheduler.handouts.labels import day_name, group_label, window_label
+from afterschool.scheduler.handouts.output import write_atomic
 from afterschool.scheduler.handouts.sheets import workbook, write_tables
 from afterschool.scheduler.planning.substitute import Substitution, spans
 
@@ -41,10 +41,15 @@ def _name(result: Substitution, sid: str | None) -> str:
     return f"{staff.get(sid, {}).get('name', sid)} ({sid})"
 
 
-def _duty(span: dict, words: dict) -> str:
+def _duty(span: dict, words: dict, plan=None, lang: str = "en") -> str:
+    """The duty as the office reads it (午托3组; 管理或辅导 午间); ids when no plan given
+    (the printed summary, which names what plan.json holds)."""
+    if plan is None:
+        return (f"{words['manager']} {span['window']}" if span["role"] == "manager"
+                else f"{span['session']} {span['group']}")
     if span["role"] == "manager":
-        return f"{words['manager']} {span['window']}"
-    return f"{span['session']} {span['group']}"
+        return f"{words['manager']} {window_label(span['window'], lang)}"
+    return group_label(plan, span["group"], lang, span["session"])
 
 
 def _advice_of(result: Substitution) -> dict[tuple, str]:
@@ -64,7 +69,8 @@ def cover_rows(result: Substitution, lang: str = "zh") -> list[dict]:
         staff = span["staff"]
         note = advice.get(_where(span), "")
         rows.append({"date": span["date"], "day": day_name(span["day"], lang),
-                     "time": f"{span['start']}-{span['end']}", "duty": _duty(span, words),
+                     "time": f"{span['start']}-{span['end']}",
+                     "duty": _duty(span, words, result.plan, lang),
                      "slots": span["slots"], "absent": _name(result, span["replaces"]),
                      "substitute": _name(result, staff) if staff else words["nobody"],
                      "calendar": f"rosters/{staff}.ics" if staff else "", "note": note})
@@ -82,22 +88,17 @@ def write_cover_folder(result: Substitution, out_dir: Path, lang: str | None = N
     or nothing. Returns (paths written, warnings)."""
     plan = result.plan
     lang = lang or plan.extra.get("language", "zh")
-    skip = set(HANDOUTS) if "all" in skip else set(skip)
     words = HEADERS.get(lang, HEADERS["en"])
-    with staged_folder(out_dir) as stage:
-        written, warnings = write_plan_folder(plan, stage, lang, skip)
-        written = [stage / p.relative_to(stage) for p in written]
-        if "rosters" not in skip:  # a substitute without duties of their own gets a calendar
-            missing = sorted({x["staff"] for x in result.added if x["staff"]}
-                             - {p.stem for p in (stage / "rosters").glob("*.ics")})
-            written += write_rosters(plan, missing, "ics", stage / "rosters", lang)
+
+    def cover_list(stage: Path) -> list[Path]:
         sheets = cover_sheets(result, lang)
-        written += write_tables(stage, "cover", sheets, ("csv",))
         wb = workbook(sheets, words)
-        ws = wb.active
-        ws.page_setup.fitToHeight = 1  # one page for the office
-        written.append(write_atomic(stage / "cover.xlsx", lambda p: wb.save(p)))
-    return [out_dir / p.relative_to(stage) for p in written], warnings
+        wb.active.page_setup.fitToHeight = 1  # one page for the office
+        return (write_tables(stage, "cover", sheets, ("csv",), header_words=words)
+                + [write_atomic(stage / "cover.xlsx", lambda p: wb.save(p))])
+
+    written, warnings = write_plan_folder(plan, out_dir, lang, skip, extra=cover_list)
+    return written, warnings
 
 
 def cover_summary(result: Substitution) -> str:
