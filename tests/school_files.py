@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import date
 from pathlib import Path
+
+import openpyxl
 
 SCHOOL = """\
 [school]
@@ -38,3 +41,28 @@ def students_rows(n: int, grade: int = 3, klass: str | None = None, noon: str = 
     klass = klass or f"{grade}-1"
     return "".join(f"S{start + i:04d},Kid{start + i},{grade},{klass},{noon},{afternoon},,normal,,,"
                    f"{status},\n" for i in range(n))
+
+
+ONE_VOLUNTEER = "T1,Li,yes,yes,staff,,,3-1,no\n"
+ONE_AVAILABILITY = "T1,Tue,after-upper,available\n"
+
+
+def write_workbook(tmp_path: Path, edit) -> Path:
+    """The tiny instance as one .xlsx workbook (sheets school, students, teachers,
+    availability); ``edit(wb)`` breaks it before it is saved."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "school"
+    for row in (("key", "value"), ("school.name", "Book"), ("term.start", date(2026, 9, 7)),
+                ("term.end", date(2026, 9, 11)), ("term.official_holidays", False)):
+        ws.append(row)
+    for title, text in (("students", STUDENT_HEAD + students_rows(3)),
+                        ("teachers", TEACHER_HEAD + ONE_VOLUNTEER),
+                        ("availability", AVAIL_HEAD + ONE_AVAILABILITY)):
+        sheet = wb.create_sheet(title)
+        for line in text.strip().split("\n"):
+            sheet.append(line.split(","))
+    edit(wb)
+    path = tmp_path / "school.xlsx"
+    wb.save(path)
+    return path

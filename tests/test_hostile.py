@@ -13,19 +13,18 @@ import csv
 import hashlib
 import io
 import os
-from datetime import date
 from pathlib import Path
 
-import openpyxl
 import pytest
 from click.testing import CliRunner
 
 from afterschool.cli import main
 from school_files import AVAIL_HEAD, SCHOOL, STUDENT_HEAD, TEACHER_HEAD, students_rows, \
     write_instance
+from school_files import ONE_AVAILABILITY, ONE_VOLUNTEER, write_workbook as workbook
 
-T1 = "T1,Li,yes,yes,staff,,,3-1,no\n"
-A1 = "T1,Tue,after-upper,available\n"
+T1 = ONE_VOLUNTEER
+A1 = ONE_AVAILABILITY
 
 
 def base(folder: Path) -> Path:
@@ -304,23 +303,6 @@ def test_hostile_case(tmp_path, name, breaks, code, expected):
 
 
 # -- workbooks: the used range of real cells, formulas never printed
-
-def workbook(tmp_path: Path, edit) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "school"
-    for row in (("key", "value"), ("school.name", "Book"), ("term.start", date(2026, 9, 7)),
-                ("term.end", date(2026, 9, 11)), ("term.official_holidays", False)):
-        ws.append(row)
-    for title, text in (("students", STUDENT_HEAD + students_rows(3)),
-                        ("teachers", TEACHER_HEAD + T1), ("availability", AVAIL_HEAD + A1)):
-        sheet = wb.create_sheet(title)
-        for line in text.strip().split("\n"):
-            sheet.append(line.split(","))
-    edit(wb)
-    path = tmp_path / "school.xlsx"
-    wb.save(path)
-    return path
 
 
 def _set(sheet, cell, value):
