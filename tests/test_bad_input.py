@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from afterschool.cli import main
 from afterschool.models.errors import InputError
 from afterschool.scheduler.reading.reader import read_instance
-from school_files import AVAIL_HEAD, SCHOOL, STUDENT_HEAD, TEACHER_HEAD, students_rows, \
+from school_files import SCHOOL, STUDENT_HEAD, TEACHER_HEAD, students_rows, \
     write_instance
 from school_files import ONE_AVAILABILITY, ONE_VOLUNTEER, write_workbook as workbook
 

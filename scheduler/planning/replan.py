@@ -72,6 +72,7 @@ from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, SolveOptions, 
                                                   solve_phase)
 from afterschool.scheduler.planning.grouping import class_key
 from afterschool.scheduler.planning.solve import staffing_table
+from afterschool.scheduler.reading.plan_file import plan_problems
 from afterschool.scheduler.rules.availability import session_status, window_status
 from afterschool.scheduler.rules.calendar import term_dates
 from afterschool.scheduler.rules.staffing import duty_windows, managers_needed
@@ -86,35 +87,7 @@ def check_replan_input(inst: Instance, previous: Plan, start: date) -> None:
     """Bad input (``InputError``) when ``start`` is not a service date of the term after the
     previous version's start, or when ``previous`` does not belong to this school and term."""
     school, term = inst.school, inst.school.term
-    problems = []
-    x = previous.extra
-    if x.get("school") not in (None, school.name):
-        problems.append(Problem("--previous", "the previous plan belongs to another school",
-                                value=str(x.get("school")), expected=school.name))
-    t = x.get("term") or {}
-    if t and (t.get("start"), t.get("end")) != (term.start.isoformat(), term.end.isoformat()):
-        problems.append(Problem("--previous", "the previous plan is for another term",
-                                value=f"{t.get('start')}..{t.get('end')}",
-                                expected=f"{term.start}..{term.end}"))
-    sessions = {s.id for s in school.sessions}
-    students = {s.id for s in inst.students}
-    staff = {s.id for s in inst.teachers}
-    for v in previous.versions():
-        for g in v.groups:
-            if g.session not in sessions:
-                problems.append(Problem("--previous", f"group {g.id} is of session "
-                                        f"{g.session!r}, which this school does not run",
-                                        expected=", ".join(sorted(sessions))))
-            gone = [s for s in g.students if s not in students]
-            if gone:
-                problems.append(Problem(
-                    "--previous", f"{len(gone)} student(s) of group {g.id} (first {gone[0]}) "
-                    "are not in students.csv: keep their rows and set status = withdrawn"))
-        unknown = sorted({d.staff for d in v.duties} - staff)
-        if unknown:
-            problems.append(Problem("--previous", f"{len(unknown)} person(s) on duty in the "
-                                    f"previous plan (first {unknown[0]}) are not in "
-                                    "teachers.csv: keep their rows and set volunteer = no"))
+    problems = plan_problems(inst, previous, "--previous")
     if problems:
         raise InputError(problems[:20])
     run_days = {d for s in school.sessions for d in s.days}

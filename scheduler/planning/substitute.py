@@ -59,6 +59,7 @@ from afterschool.models.school import ALL_DAYS, DutyWindow, fmt_time, parse_time
 from afterschool.scheduler.money.accounts import term_money, version_dates
 from afterschool.scheduler.planning.assign import weekly_limit
 from afterschool.scheduler.planning.cpsat import DET_PER_SECOND, SolveOptions, solve_phase
+from afterschool.scheduler.reading.plan_file import plan_problems
 from afterschool.scheduler.rules.availability import session_status, window_status
 from afterschool.scheduler.rules.calendar import term_dates
 from afterschool.scheduler.rules.staffing import duty_windows
@@ -188,50 +189,6 @@ class DayBook:
 def _problem(option: str, message: str, value: str | None = None,
              expected: str | None = None) -> Problem:
     return Problem(option, message, value=value, expected=expected)
-
-
-def check_plan_belongs(inst: Instance, plan: Plan) -> list[Problem]:
-    """Problems that say ``plan`` was not made for this instance (school, term, people,
-    sessions, students)."""
-    out = []
-    school = inst.school
-    name = plan.extra.get("school")
-    if name is not None and name != school.name:
-        out.append(_problem("PLAN", "the plan is for another school", value=name,
-                            expected=f"a plan of {school.name}"))
-    term = plan.extra.get("term")
-    want = {"start": school.term.start.isoformat(), "end": school.term.end.isoformat()}
-    if term is not None and term != want:
-        out.append(_problem("PLAN", "the plan is for another term",
-                            value=f"{term.get('start')}..{term.get('end')}",
-                            expected=f"{want['start']}..{want['end']}"))
-    staff = {t.id for t in inst.teachers}
-    sessions = {s.id for s in school.sessions}
-    students = {s.id for s in inst.students}
-    unknown_staff, unknown_sessions, unknown_students = set(), set(), set()
-    for v in plan.versions():
-        for d in v.duties:
-            if d.staff not in staff:
-                unknown_staff.add(d.staff)
-            if d.role == "teacher" and d.session not in sessions:
-                unknown_sessions.add(str(d.session))
-        for g in v.groups:
-            if g.session not in sessions:
-                unknown_sessions.add(g.session)
-            unknown_students.update(s for s in g.students if s not in students)
-    if unknown_staff:
-        out.append(_problem("PLAN", "the plan's duties name staff this instance does not "
-                            "have", value=" ".join(sorted(unknown_staff)[:5]),
-                            expected="ids of teachers.csv"))
-    if unknown_sessions:
-        out.append(_problem("PLAN", "the plan names sessions this instance does not have",
-                            value=" ".join(sorted(unknown_sessions)[:5]),
-                            expected="session ids of school.toml"))
-    if unknown_students:
-        out.append(_problem("PLAN", f"the plan's groups hold {len(unknown_students)} "
-                            "student id(s) not in students.csv",
-                            expected="the instance the plan was made from"))
-    return out
 
 
 def parse_dates(inst: Instance, raw: list[str]) -> tuple[list[date], list[Problem]]:
@@ -524,7 +481,7 @@ def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
     for an unknown person, a date that is not a service date of the term, a plan that is
     not this instance's, or a person without any duty to cover on those dates."""
     t0 = time.process_time()
-    problems = check_plan_belongs(inst, plan)
+    problems = plan_problems(inst, plan)
     if absent not in {t.id for t in inst.teachers}:
         problems.append(_problem("--teacher", "no such person in teachers.csv", absent,
                                  "an id of teachers.csv"))

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from afterschool.models.errors import InputError, Problem
+from afterschool.models.instance import Instance
 from afterschool.models.plan import Plan
 from afterschool.scheduler.reading.clean import clean_text
 
@@ -46,3 +47,51 @@ def read_plan(plan_file: str | Path) -> Plan:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError([Problem(str(path), f"not a readable plan: {exc}",
                                   expected="plan.json written by afterschool plan")]) from None
+
+
+def plan_problems(inst: Instance, plan: Plan, option: str = "PLAN") -> list[Problem]:
+    """Problems that say ``plan`` was not made for this instance: another school or term,
+    sessions it does not run, students or staff missing from its sheets (earlier versions
+    still pay and bill them, so their rows must stay, marked withdrawn or not volunteering).
+    ``option`` names where the plan came from in the messages (PLAN, --previous)."""
+    out = []
+    school = inst.school
+    name = plan.extra.get("school")
+    if name is not None and name != school.name:
+        out.append(Problem(option, "the plan belongs to another school", value=name,
+                           expected=f"a plan of {school.name}"))
+    term = plan.extra.get("term")
+    want = {"start": school.term.start.isoformat(), "end": school.term.end.isoformat()}
+    if term and (term.get("start"), term.get("end")) != (want["start"], want["end"]):
+        out.append(Problem(option, "the plan is for another term",
+                           value=f"{term.get('start')}..{term.get('end')}",
+                           expected=f"{want['start']}..{want['end']}"))
+    staff = {t.id for t in inst.teachers}
+    sessions = {s.id for s in school.sessions}
+    students = {s.id for s in inst.students}
+    unknown_staff, unknown_sessions, unknown_students = set(), set(), set()
+    for v in plan.versions():
+        for d in v.duties:
+            if d.staff not in staff:
+                unknown_staff.add(d.staff)
+            if d.role == "teacher" and d.session not in sessions:
+                unknown_sessions.add(str(d.session))
+        for g in v.groups:
+            if g.session not in sessions:
+                unknown_sessions.add(g.session)
+            unknown_students.update(x for x in g.students if x not in students)
+    if unknown_sessions:
+        out.append(Problem(option, "the plan names sessions this school does not run",
+                           value=" ".join(sorted(unknown_sessions)[:5]),
+                           expected=", ".join(sorted(sessions))))
+    if unknown_students:
+        first = sorted(unknown_students)[0]
+        out.append(Problem(option, f"{len(unknown_students)} student(s) of the plan's groups "
+                           f"(first {first}) are not in students.csv: keep their rows and set "
+                           "status = withdrawn"))
+    if unknown_staff:
+        first = sorted(unknown_staff)[0]
+        out.append(Problem(option, f"{len(unknown_staff)} person(s) on duty in the plan "
+                           f"(first {first}) are not in teachers.csv: keep their rows and set "
+                           "volunteer = no"))
+    return out
