@@ -1,6 +1,7 @@
 """Tiny instances written into a temporary folder: the files every test module builds on."""
 from __future__ import annotations
 
+import hashlib
 import textwrap
 from datetime import date
 from pathlib import Path
@@ -66,3 +67,30 @@ def write_workbook(tmp_path: Path, edit) -> Path:
     path = tmp_path / "school.xlsx"
     wb.save(path)
     return path
+
+
+# -- the bad-input corpora (test_bad_input, test_hostile): one valid school, one edit each
+
+def base(folder: Path) -> Path:
+    """The corpus's valid school: ten third-graders, one volunteer on Tuesday afternoon."""
+    return write_instance(folder, students=students_rows(10), teachers=ONE_VOLUNTEER,
+                          availability=ONE_AVAILABILITY)
+
+
+def append(name: str, text: str):
+    """An edit that appends ``text`` to file ``name``."""
+    def go(f: Path):
+        p = f / name
+        p.write_bytes(p.read_bytes() + text.encode("utf-8"))
+    return go
+
+
+def write(name: str, data: bytes):
+    """An edit that replaces file ``name`` by ``data``."""
+    return lambda f: (f / name).write_bytes(data)
+
+
+def digest(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` by its checksum: inputs must come out byte-identical."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -6,7 +6,6 @@ valid tiny school: ten third-graders on Tuesday afternoons, one volunteer who ca
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
@@ -17,23 +16,12 @@ from hypothesis import strategies as st
 from afterschool.cli import main
 from afterschool.models.errors import InputError
 from afterschool.scheduler.reading.reader import read_instance
-from school_files import SCHOOL, STUDENT_HEAD, TEACHER_HEAD, students_rows, \
-    write_instance
-from school_files import ONE_AVAILABILITY, ONE_VOLUNTEER, write_workbook as workbook
+from school_files import SCHOOL, STUDENT_HEAD, TEACHER_HEAD, students_rows
+from school_files import ONE_AVAILABILITY, ONE_VOLUNTEER, append, base, digest, write
+from school_files import write_workbook as workbook
 
 T1 = ONE_VOLUNTEER
 A1 = ONE_AVAILABILITY
-
-
-def base(folder: Path) -> Path:
-    return write_instance(folder, students=students_rows(10), teachers=T1, availability=A1)
-
-
-def append(name, text):
-    def go(f: Path):
-        p = f / name
-        p.write_bytes(p.read_bytes() + text.encode("utf-8"))
-    return go
 
 
 def replace(name, old, new, count=1):
@@ -43,10 +31,6 @@ def replace(name, old, new, count=1):
         assert old in text, (name, old)
         p.write_text(text.replace(old, new, count), encoding="utf-8")
     return go
-
-
-def write(name, data: bytes):
-    return lambda f: (f / name).write_bytes(data)
 
 
 def school(extra_term="", extra=""):
@@ -146,11 +130,6 @@ CASES = [
                                        'slots = [{ name = "a", start = "16:20", end = "16:50" }]\n'),
      "slots end before the session ends"),
 ]
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.parametrize("name, breaks, expected", CASES, ids=[c[0] for c in CASES])

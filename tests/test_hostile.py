@@ -10,7 +10,6 @@ byte-identical and nothing is written anywhere (``plan --out`` is refused before
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import os
 from pathlib import Path
@@ -19,27 +18,12 @@ import pytest
 from click.testing import CliRunner
 
 from afterschool.cli import main
-from school_files import AVAIL_HEAD, SCHOOL, STUDENT_HEAD, TEACHER_HEAD, students_rows, \
-    write_instance
-from school_files import ONE_AVAILABILITY, ONE_VOLUNTEER, write_workbook as workbook
+from school_files import AVAIL_HEAD, SCHOOL, STUDENT_HEAD, TEACHER_HEAD
+from school_files import ONE_AVAILABILITY, ONE_VOLUNTEER, append, base, digest, write
+from school_files import write_workbook as workbook
 
 T1 = ONE_VOLUNTEER
 A1 = ONE_AVAILABILITY
-
-
-def base(folder: Path) -> Path:
-    return write_instance(folder, students=students_rows(10), teachers=T1, availability=A1)
-
-
-def append(name, text):
-    def go(f: Path):
-        p = f / name
-        p.write_bytes(p.read_bytes() + text.encode("utf-8"))
-    return go
-
-
-def write(name, data: bytes):
-    return lambda f: (f / name).write_bytes(data)
 
 
 def toml(extra_term="", extra="", school_name=None):
@@ -263,15 +247,6 @@ CASES = [
                                        f"S0099,Kid,3,3-1,,Tue,{SECRET},normal,,,enrolled,\n"), 2,
      ["column 'priority': unknown priority category (value hidden"]),
 ]
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def test_corpus_is_large_enough():
-    assert len(CASES) + len(XLSX_CASES) + len(CLI_CASES) >= 60
 
 
 def _clean_run(r) -> str:
