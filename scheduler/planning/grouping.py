@@ -664,23 +664,34 @@ class Prepared:
     def pairs_with(self, extra: int) -> int:
         return self.score(self.menu[min(extra, len(self.menu) - 1)])[1]
 
-    def extend(self, max_extra: int) -> None:
-        """Starts on structures with up to ``max_extra`` more group-days; the menu."""
+    def extend(self, max_extra: int, deadline=None) -> None:
+        """Starts on structures with up to ``max_extra`` more group-days; the menu. Stops
+        building starts when ``deadline`` (a ``cpsat.Deadline``) has passed: the menu then
+        holds the best found so far (at least the first-fit start)."""
         units, days, cap = self.units, self.session.days, self.cap
+        late = (lambda: deadline.expired()) if deadline is not None else (lambda: False)
         for extra in range(len(self.menu), max_extra + 1):
+            if late():
+                break
             k_e = _raised(self.k, self.n_d, cap, extra)
             if k_e is None:
                 break
             orders = [None] + (_profile_orders(units, days) if not extra else [])
-            starts = [best_fit(units, days, cap, k_e, margin=margin, class_order=order)
-                      for order in orders for margin in (10, 0)]
+            builders = [functools.partial(best_fit, units, days, cap, k_e, margin=margin,
+                                          class_order=order)
+                        for order in orders for margin in (10, 0)]
             if not extra:  # fill up and first fit: opens fewest groups on tight structures
-                starts.append(nested_greedy(units, days, cap, k_e, margin=None))
+                builders.append(functools.partial(nested_greedy, units, days, cap, k_e,
+                                                  margin=None))
                 alternative = one_day_off_activity(k_e, days)
                 if alternative is not None:
-                    starts.append(nested_greedy(units, days, cap, k_e, alternative, None))
-            polished = [Packing.of(units, days, cap, p).merge() for p in starts]
-            self.scored += [(_score(units, p, days), p) for p in polished]
+                    builders.append(functools.partial(nested_greedy, units, days, cap, k_e,
+                                                      alternative, None))
+            for build in builders:  # the most promising first; each one anytime-checked
+                if late():
+                    break
+                p = Packing.of(units, days, cap, build()).merge()
+                self.scored.append((_score(units, p, days), p))
         fewest = min(sc[0] for sc, _ in self.scored)
         self.menu = [min(self.scored, key=lambda sp: (sp[0][0] > fewest + e, sp[0][1:],
                                                       sp[0][0]))[1]
@@ -709,9 +720,10 @@ def _profile_orders(units: list[Unit], days: tuple[str, ...]) -> list[list[str]]
     return out
 
 
-def prepare(session: Session, students: list[Student], cap: int, max_extra: int = 0
-            ) -> Prepared | None:
-    """Units, bounds and starts for up to ``max_extra`` more group-days (None: nobody)."""
+def prepare(session: Session, students: list[Student], cap: int, max_extra: int = 0,
+            deadline=None) -> Prepared | None:
+    """Units, bounds and starts for up to ``max_extra`` more group-days (None: nobody);
+    past ``deadline`` only the first-fit start."""
     units = make_units(students, session)
     days = session.days
     if not units:
@@ -725,7 +737,7 @@ def prepare(session: Session, students: list[Student], cap: int, max_extra: int 
     base = greedy(units, days, cap)
     prep = Prepared(session, units, cap, n_d, k, sum(k.values()), pairs_bound,
                     evaluate(units, base, days), [(_score(units, base, days), base)])
-    prep.extend(max_extra)
+    prep.extend(max_extra, deadline)
     return prep
 
 
@@ -899,7 +911,7 @@ def improve_windows(units: list[Unit], placed: list[dict[int, int]], days: tuple
         tuple(range(s, min(s + size, n_groups))) for s in range(0, max(n_groups - 1, 1), 2)]
     spent, steps, stale = 0.0, 0, 0
     step_budget = 0.05
-    while spent + step_budget <= budget and not opts.interrupted and n_groups > 1:
+    while spent + step_budget <= budget and not opts.out_of_time() and n_groups > 1:
         if _score(units, placed, days)[:2] == bounds or stale > max(len(queue), 12):
             break
         window = queue.pop(0) if queue else tuple(sorted(rng.sample(range(n_groups), size)))
@@ -948,7 +960,7 @@ def _solve_window(units, placed, window, days, cap, opts, budget):
     w_pair = len(z) + 1
     w_day = w_pair * (len(y) + 1)
     m.minimize(w_day * sum(a.values()) + w_pair * sum(y.values()) + sum(z.values()))
-    solver = make_solver(SolveOptions(seed=opts.seed), budget)
+    solver = make_solver(SolveOptions(seed=opts.seed, deadline=opts.deadline), budget)
     code = run(solver, m)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
