@@ -420,6 +420,43 @@ class Packing:
                             break
         return self.placed
 
+    def balance(self, steps: int | None = None) -> list[dict[int, int]]:
+        """Raise the smallest number present in a group on a day it meets: move students,
+        one at a time, into the smallest (group, day) from another group holding their
+        class, where they meet only on days that group meets, while the giver keeps at
+        least as many as the receiver will have. Never adds a group-day or a (class, group) pair, never
+        passes the cap; stops when no move raises the minimum (or after ``steps`` moves)."""
+        if steps is None:  # each move lifts a group by one student: enough to even a band
+            steps = min(sum(len(u.students) for u in self.units), 20 * len(self.active) + 100)
+        by_class: dict[str, list[int]] = defaultdict(list)
+        for i, u in enumerate(self.units):
+            by_class[u.klass].append(i)
+        for _ in range(steps):
+            present = [(self.load[g][d], g, d) for g in range(len(self.active))
+                       for d in self.active[g] if self.load[g][d] > 0]
+            if not present:
+                break
+            low, g, d = min(present)
+            moved = False
+            for klass in sorted({self.units[i].klass for i in self.members[g]}):
+                for i in by_class[klass]:
+                    if d not in self.dayset[i] or not self.dayset[i] <= self.active[g] \
+                            or self.room(i, g) <= 0:
+                        continue
+                    for h in sorted(self.placed[i]):
+                        if h != g and all(self.load[h][e] - 1 >= low + 1
+                                          for e in self.units[i].days):
+                            self.move(i, h, g, 1)
+                            moved = True
+                            break
+                    if moved:
+                        break
+                if moved:
+                    break
+            if not moved:
+                break
+        return self.placed
+
     def _swap(self, i: int, g: int, others: list[int]) -> bool:
         """Exchange students of unit i in group g one for one with students of another class
         in one of ``others`` (a class also in g), where the days they do not share have room."""
@@ -657,6 +694,7 @@ class Prepared:
     greedy: tuple[int, int]  # group-days and class pairs of first fit by class
     scored: list[tuple[tuple[int, int, int], list[dict[int, int]]]]
     menu: list[list[dict[int, int]]] = field(default_factory=list)
+    built: dict[int, int] = field(default_factory=dict)  # extra group-days -> starts built
 
     def score(self, placement: list[dict[int, int]]) -> tuple[int, int, int]:
         return _score(self.units, placement, self.session.days)
@@ -664,13 +702,14 @@ class Prepared:
     def pairs_with(self, extra: int) -> int:
         return self.score(self.menu[min(extra, len(self.menu) - 1)])[1]
 
-    def extend(self, max_extra: int, deadline=None) -> None:
-        """Starts on structures with up to ``max_extra`` more group-days; the menu. Stops
-        building starts when ``deadline`` (a ``cpsat.Deadline``) has passed: the menu then
-        holds the best found so far (at least the first-fit start)."""
+    def extend(self, max_extra: int, deadline=None, most: int | None = None) -> None:
+        """Starts on structures with up to ``max_extra`` more group-days; the menu. Builds
+        at most ``most`` new starts per structure (the most promising first; a later call
+        continues with the rest) and none once ``deadline`` (a ``cpsat.Deadline``) has
+        passed: the menu then holds the best found so far (at least the first-fit start)."""
         units, days, cap = self.units, self.session.days, self.cap
         late = (lambda: deadline.expired()) if deadline is not None else (lambda: False)
-        for extra in range(len(self.menu), max_extra + 1):
+        for extra in range(max_extra + 1):
             if late():
                 break
             k_e = _raised(self.k, self.n_d, cap, extra)
@@ -681,17 +720,20 @@ class Prepared:
                                           class_order=order)
                         for order in orders for margin in (10, 0)]
             if not extra:  # fill up and first fit: opens fewest groups on tight structures
-                builders.append(functools.partial(nested_greedy, units, days, cap, k_e,
-                                                  margin=None))
+                builders.insert(1, functools.partial(nested_greedy, units, days, cap, k_e,
+                                                     margin=None))
                 alternative = one_day_off_activity(k_e, days)
                 if alternative is not None:
                     builders.append(functools.partial(nested_greedy, units, days, cap, k_e,
                                                       alternative, None))
-            for build in builders:  # the most promising first; each one anytime-checked
+            done = self.built.get(extra, 0)
+            todo = builders[done:] if most is None else builders[done:done + most]
+            for build in todo:
                 if late():
                     break
                 p = Packing.of(units, days, cap, build()).merge()
                 self.scored.append((_score(units, p, days), p))
+                self.built[extra] = self.built.get(extra, 0) + 1
         fewest = min(sc[0] for sc, _ in self.scored)
         self.menu = [min(self.scored, key=lambda sp: (sp[0][0] > fewest + e, sp[0][1:],
                                                       sp[0][0]))[1]
@@ -721,9 +763,10 @@ def _profile_orders(units: list[Unit], days: tuple[str, ...]) -> list[list[str]]
 
 
 def prepare(session: Session, students: list[Student], cap: int, max_extra: int = 0,
-            deadline=None) -> Prepared | None:
+            deadline=None, most: int | None = None) -> Prepared | None:
     """Units, bounds and starts for up to ``max_extra`` more group-days (None: nobody);
-    past ``deadline`` only the first-fit start."""
+    at most ``most`` starts per structure, and past ``deadline`` only the first-fit
+    start."""
     units = make_units(students, session)
     days = session.days
     if not units:
@@ -737,7 +780,7 @@ def prepare(session: Session, students: list[Student], cap: int, max_extra: int 
     base = greedy(units, days, cap)
     prep = Prepared(session, units, cap, n_d, k, sum(k.values()), pairs_bound,
                     evaluate(units, base, days), [(_score(units, base, days), base)])
-    prep.extend(max_extra, deadline)
+    prep.extend(max_extra, deadline, most)
     return prep
 
 
@@ -810,6 +853,8 @@ def plan_groups(prep: Prepared, opts: SolveOptions, budget: float, extra: int = 
     placed, p2 = improve_windows(units, start, days, cap, opts, budget,
                                  f"{session.id} class pairs", (gd_bound, prep.pairs_bound), key)
     phases.append(p2)
+    if not opts.out_of_time():
+        placed = Packing.of(units, days, cap, placed).balance()
     result = _from_placement(session, units, placed, days, gd_bound, prep.pairs_bound, phases,
                              *prep.greedy)
     result.fewest_found = allowed - extra

@@ -113,11 +113,13 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     opts.deadline = whole.part(GROUPING_SHARE)
     opts.phase("grouping: constructive starts")
     preps = []  # (session, band's students, Prepared)
-    for s in sessions:
+    for s in sessions:  # anytime over bands: first one good start each, then the rest
         for band in _bands(s, takers[s.id], cap):
-            p = prepare(s, band, cap, opts.group_days_slack, opts.deadline)
+            p = prepare(s, band, cap, opts.group_days_slack, opts.deadline, most=1)
             if p is not None:
                 preps.append((s, band, p))
+    for *_, p in preps:
+        p.extend(opts.group_days_slack, opts.deadline)
     # group-days first, within a tolerance of their bound shared where it saves most pairs
     tolerance = math.floor(opts.group_days_tolerance * sum(p.gd_bound for *_, p in preps)
                            + 1e-9)
