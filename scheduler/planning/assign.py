@@ -112,9 +112,12 @@ def add_availability(sm: StaffModel) -> None:
     """A variable only where the person volunteers, declared the time, and the duty fits in
     one day's limit; posts with demand (groups present; M(peak) managers per window)."""
     inst, rules = sm.inst, sm.inst.school.rules
-    vols = inst.volunteers
     has_pref = {a.teacher for a in inst.availability if a.status == "preferred"}
+    declared = {(a.teacher, a.day) for a in inst.availability if a.status != "unavailable"}
     for d in WEEKDAYS:
+        # nobody without a row that day is available then: skip them unasked
+        vols = [t for t in inst.volunteers if (t.id, d) in declared]
+        managers = [t for t in vols if t.can_manage]
         for s in inst.school.sessions:
             groups = sm.present.get((d, s.id), [])
             if not groups:
@@ -137,7 +140,7 @@ def add_availability(sm: StaffModel) -> None:
             if not need:
                 continue
             sm.demand[d, w.id, -1] = need
-            for t in vols:
+            for t in managers:
                 if window_status(inst, t.id, d, w) != "unavailable" and \
                         w.minutes <= rules.max_daily_minutes:
                     var = sm.model.new_bool_var(f"manage_{t.id}_{d}_{w.id}")
@@ -526,17 +529,20 @@ def greedy_duties(inst: Instance, demand: dict[tuple, int], allowed: set[tuple],
         d = key[0]
         a, b, minutes = span(key)
         inside = {w.id for w in windows_of_day[d] if w.start <= a and b <= w.end}
-        for _ in range(demand[key]):
-            free = [t for t in who[key]
-                    if (t, *key) not in out
-                    and all(b <= a2 or b2 <= a for a2, b2 in busy[t, d])
+        # one pass: taking a post changes only the taker's state, so the others' order
+        # and eligibility stay as they were (the same as choosing afresh each time)
+        ranked = sorted(who[key], key=lambda t: (options[t], weekly[t], t))
+        left = demand[key]
+        for t in ranked:
+            if not left:
+                break
+            if not (all(b <= a2 or b2 <= a for a2, b2 in busy[t, d])
                     and daily[t, d] + minutes <= rules.max_daily_minutes
                     and weekly[t] + minutes <= limit[t]
                     and (double[t] or len(windows_of_day[d]) < 2
-                         or len(used[t, d] | inside) <= 1)]
-            if not free:
-                break
-            t = min(free, key=lambda t: (options[t], weekly[t], t))
+                         or len(used[t, d] | inside) <= 1)):
+                continue
+            left -= 1
             out.add((t, *key))
             busy[t, d].append((a, b))
             daily[t, d] += minutes

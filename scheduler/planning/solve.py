@@ -69,6 +69,17 @@ def solve(inst: Instance, *, time_limit: float = 7.0, seed: int = 0, workers: in
         return _solve(inst, opts, new_people)
 
 
+def _takers(inst: Instance) -> dict[str, list]:
+    """The enrolled students signed up for each session (by session id)."""
+    takers = defaultdict(list)
+    for st in inst.enrolled:
+        for signup in ("noon", "afternoon"):
+            s = inst.school.session_for(signup, st.grade)
+            if s is not None and st.days(signup):
+                takers[s.id].append(st)
+    return takers
+
+
 def _bands(session, students, cap: int) -> list[list]:
     """Whole classes in grade order, in bands of at most ``BAND`` sign-ups (one band for a
     session that small)."""
@@ -96,12 +107,7 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     if cap < 1:
         raise NoPlan(f"no grouping exists: the group cap is {cap}, so no student can be "
                      "placed in any group (set group_cap to 1 or more in school.toml)")
-    takers = defaultdict(list)
-    for st in inst.enrolled:
-        for signup in ("noon", "afternoon"):
-            s = school.session_for(signup, st.grade)
-            if s is not None and st.days(signup):
-                takers[s.id].append(st)
+    takers = _takers(inst)
     total_students = sum(len(v) for v in takers.values()) or 1
     groups: list[Group] = []
     present: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -132,7 +138,7 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
                                        for *_, p in preps))
     usable, why_not = allowance, None
     shortest = min(range(len(preps)), key=lambda n: preps[n][0].minutes, default=0)
-    if allowance and _weekly_limits_short(inst, preps, [int(n == shortest)
+    if allowance and _weekly_limits_short(inst, takers, preps, [int(n == shortest)
                                                         for n in range(len(preps))]):
         usable = 0  # not even one more group-day could be staffed: build no starts for it
         why_not = "the volunteers' weekly limits cannot cover even one more group-day"
@@ -275,26 +281,14 @@ def paid_minutes(inst: Instance, takers, groups: list[Group], present, grouping_
     M(peak) of the fewest groups each day can have, ceil(n / cap): M only grows with c)."""
     school, rules = inst.school, inst.school.rules
     sessions = {s.id: s for s in school.sessions}
-    cap = rules.group_cap
     group_min = sum(len(present.get((d, s.id), [])) * s.minutes
                     for s in school.sessions for d in s.days)
     bound_by = {g["session"]: g["group_days_bound"] for g in grouping_stats}
     group_bound = sum(bound_by.get(s.id, 0) * s.minutes for s in school.sessions)
-    fewest = defaultdict(int)
-    for s in school.sessions:
-        n = defaultdict(int)
-        for st in takers.get(s.id, []):
-            for d in st.days(s.signup):
-                n[d] += 1
-        for d, v in n.items():
-            fewest[d, s.id] = math.ceil(v / cap)
-    man_min = man_bound = 0
-    for d in WEEKDAYS:
-        for w in duty_windows(school.sessions, d):
-            now = {sid: len(present.get((d, sid), [])) for sid in w.sessions}
-            least = {sid: fewest[d, sid] for sid in w.sessions}
-            man_min += managers_for_window(w, sessions, now, rules) * w.minutes
-            man_bound += managers_for_window(w, sessions, least, rules) * w.minutes
+    man_min = sum(managers_for_window(w, sessions, {sid: len(present.get((d, sid), []))
+                                                    for sid in w.sessions}, rules) * w.minutes
+                  for d in WEEKDAYS for w in duty_windows(school.sessions, d))
+    man_bound = _fewest_paid_minutes(inst, takers)[1]
     total, bound = group_min + man_min, group_bound + man_bound
     return {"total": total, "bound": bound, "gap": relative_gap(total, bound),
             "group_minutes": group_min, "group_minutes_bound": group_bound,
@@ -334,7 +328,7 @@ def _short_of_staff(inst: Instance, preps, extra: list[int], opts: SolveOptions,
     sessions have the group-days of their starts with ``extra`` more. First a necessary
     condition (their weekly limits add up to the minutes the fewest groups, their managers
     and the extra group-days need), then a coverage solve of that structure."""
-    if _weekly_limits_short(inst, preps, extra):
+    if _weekly_limits_short(inst, _takers(inst), preps, extra):
         return True
     present: dict[tuple[str, str], list[str]] = defaultdict(list)
     classes: dict[str, set[str]] = {}
@@ -351,18 +345,34 @@ def _short_of_staff(inst: Instance, preps, extra: list[int], opts: SolveOptions,
     return probe.shortage_minutes != 0
 
 
-def _weekly_limits_short(inst: Instance, preps, extra: list[int]) -> bool:
+def _weekly_limits_short(inst: Instance, takers, preps, extra: list[int]) -> bool:
     """A necessary condition for staffing ``extra`` more group-days per session: the
-    volunteers' weekly limits add up to the minutes the fewest groups (the standard
-    staffing table), their managers and the extra group-days need."""
-    from afterschool.scheduler.reading.summary import manager_rows, summary_table
-    need = int(summary_table(inst).minutes_needed.sum())
-    windows = {(d, w.id): w.minutes for d in WEEKDAYS for w in duty_windows(
-        inst.school.sessions, d)}
-    need += sum(r["managers_needed"] * windows[r["day"], r["window"]]
-                for r in manager_rows(inst))
+    volunteers' weekly limits add up to the minutes the fewest groups (ceil(n / cap) per
+    session-day), their managers and the extra group-days need."""
+    need = _fewest_paid_minutes(inst, takers)[2]
     need += sum(s.minutes * more for (s, *_), more in zip(preps, extra))
     return need > sum(weekly_limit(inst, t) for t in inst.volunteers)
+
+
+def _fewest_paid_minutes(inst: Instance, takers) -> tuple[int, int, int]:
+    """Group minutes, manager minutes and their sum a week with the fewest groups each
+    session-day can have, ceil(n / cap) (a lower bound: M only grows with c)."""
+    school, rules = inst.school, inst.school.rules
+    sessions = {s.id: s for s in school.sessions}
+    fewest = defaultdict(int)
+    for s in school.sessions:
+        n = defaultdict(int)
+        for st in takers.get(s.id, []):
+            for d in st.days(s.signup):
+                if d in s.days:
+                    n[d] += 1
+        for d, v in n.items():
+            fewest[d, s.id] = math.ceil(v / rules.group_cap)
+    group_min = sum(k * sessions[sid].minutes for (d, sid), k in fewest.items())
+    man_min = sum(managers_for_window(w, sessions, {sid: fewest[d, sid] for sid in w.sessions},
+                                      rules) * w.minutes
+                  for d in WEEKDAYS for w in duty_windows(school.sessions, d))
+    return group_min, man_min, group_min + man_min
 
 
 def overall_status(grouping_stats: list[dict], staff) -> str:
