@@ -59,7 +59,8 @@ def plan_summary(plan: Plan) -> str:
             proof = "proved minimum" if unfilled["posts"] <= unfilled["posts_bound"] else \
                 f"at least {unfilled['posts_bound']} must stay unfilled"
             lines.append(f"    {unfilled['posts']} unfilled posts ({proof}: "
-                         f"{'; '.join(unfilled['proved_by'])}); manager posts "
+                         f"{'; '.join(unfilled['proved_by'])}); {unfilled['minutes']} min "
+                         f"a week (bound {unfilled.get('minutes_bound', 0)}); manager posts "
                          f"{unfilled['manager_posts']}, at least "
                          f"{unfilled['manager_posts_bound']} by manager capacity")
     else:

@@ -30,8 +30,9 @@ Never empty-handed: ``greedy_duties`` (scarcest post first, to the free person w
 take fewest posts, every hard rule kept) is built first and hinted; if no search finds a
 solution in its budget (a large school on a short limit, Ctrl-C) the greedy assignment *is*
 the answer. ``unfilled_bound`` is a proof that no arrangement fills more: the per-post count
-(people available) and a max-flow over managers, each able to take at most the windows that
-fit in their weekly limit, combined with the solver's own bound.
+(people available) and a min-cost max-flow over managers, each able to take at most the
+windows that fit in their weekly limit (most posts, then most minutes filled), combined with
+the solver's own bound; it bounds the unfilled minutes too once the posts reach it.
 """
 from __future__ import annotations
 
@@ -306,7 +307,9 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     heavy = 1 + sum(sm.post_minutes(p) * n for p, n in sm.demand.items())
     bound = unfilled_bound(sm)
     p1 = solve_phase(m, heavy * posts + minutes, "staff coverage", opts,
-                     budget if coverage_only else budget * 0.6, heavy * bound["posts"],
+                     budget if coverage_only else budget * 0.6,
+                     # valid either way: more posts than the bound cost more than any minutes
+                     heavy * bound["posts"] + bound["minutes_if_posts_at_bound"],
                      required=True)
     if coverage_only:
         return Assignment([], [], [p1], _value(p1.solver, {}, minutes) if p1.has_solution
@@ -316,10 +319,13 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     source = "cp-sat" if solver is not None else "greedy"
     values = {var.index: _value(solver, sm.hints, var) for var in _all_vars(sm)}
     best_posts, best_minutes = _value(None, values, posts), _value(None, values, minutes)
+    bound["minutes"] = 0
+    if best_posts == bound["posts"]:
+        bound["minutes"] = bound["minutes_if_posts_at_bound"]
     if solver is not None and p1.bound is not None:
         bound["posts"] = max(bound["posts"], p1.bound // heavy)
         if p1.bound // heavy == best_posts:
-            bound["minutes"] = max(p1.bound - heavy * best_posts, 0)
+            bound["minutes"] = max(bound["minutes"], p1.bound - heavy * best_posts)
         if p1.status == "OPTIMAL":
             bound.update(posts=best_posts, minutes=best_minutes, by=bound["by"] + ["search"])
     m.add(posts <= best_posts)
@@ -410,7 +416,7 @@ def unfilled_bound(sm: StaffModel) -> dict:
     maximum flow from managers (each able to take at most the windows that fit in their
     weekly limit, one a day unless double duty is allowed) to the windows they are
     available for."""
-    from ortools.graph.python import max_flow
+    from ortools.graph.python import min_cost_flow
 
     avail = defaultdict(int)
     for (t, d, sid, k) in sm.teach:
@@ -421,7 +427,7 @@ def unfilled_bound(sm: StaffModel) -> dict:
     teacher_posts = sum(n for p, n in per_post.items() if p[2] >= 0)
     manager_posts = sum(n for p, n in per_post.items() if p[2] < 0)
     posts_m = [p for p in sm.demand if p[2] < 0]
-    flow_short = 0
+    flow_short = flow_minutes = 0
     if posts_m:
         capacity: dict[str, int] = {}
         options = defaultdict(list)
@@ -457,19 +463,32 @@ def unfilled_bound(sm: StaffModel) -> dict:
             node[("p", t)] = len(node)
         for p in posts_m:
             node[("w", p)] = len(node)
-        g = max_flow.SimpleMaxFlow()
+        # most posts filled, then most minutes: a min-cost max-flow, costs = -minutes
+        g = min_cost_flow.SimpleMinCostFlow()
         for t in people:
-            g.add_arc_with_capacity(0, node["p", t], capacity[t])
+            g.add_arc_with_capacity_and_unit_cost(0, node["p", t], capacity[t], 0)
             for d, wid in options[t]:
                 if (d, wid, -1) in sm.demand:
-                    g.add_arc_with_capacity(node["p", t], node["w", (d, wid, -1)], 1)
+                    g.add_arc_with_capacity_and_unit_cost(
+                        node["p", t], node["w", (d, wid, -1)], 1, -sm.window[d, wid].minutes)
         for p in posts_m:
-            g.add_arc_with_capacity(node["w", p], 1, sm.demand[p])
-        g.solve(0, 1)
-        flow_short = sum(sm.demand[p] for p in posts_m) - g.optimal_flow()
+            g.add_arc_with_capacity_and_unit_cost(node["w", p], 1, sm.demand[p], 0)
+        total = sum(sm.demand[p] for p in posts_m)
+        g.set_node_supply(0, total)
+        g.set_node_supply(1, -total)
+        g.solve_max_flow_with_min_cost()
+        filled = sum(g.flow(a) for a in range(g.num_arcs()) if g.head(a) == 1)
+        flow_short = sum(sm.demand[p] for p in posts_m) - filled
+        flow_minutes = sum(sm.demand[p] * sm.post_minutes(p) for p in posts_m) + g.optimal_cost()
     posts = teacher_posts + max(manager_posts, flow_short)
+    teacher_minutes = sum(n * sm.post_minutes(p) for p, n in per_post.items() if p[2] >= 0)
+    # valid for the minutes once the posts are at this bound (the flow's first objective)
+    count_minutes = sum(n * sm.post_minutes(p) for p, n in per_post.items() if p[2] < 0)
+    minutes = teacher_minutes + (flow_minutes if flow_short >= manager_posts else count_minutes)
     return {"posts": posts, "managers": max(manager_posts, flow_short),
-            "by": ["count of people available per post", "manager capacity (max-flow)"]}
+            "minutes_if_posts_at_bound": minutes,
+            "by": ["count of people available per post",
+                   "manager capacity (min-cost max-flow)"]}
 
 
 def _penalties(sm: StaffModel, values: dict[int, int]) -> list[dict]:

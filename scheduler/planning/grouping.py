@@ -205,7 +205,8 @@ class Packing:
         self.failed: dict[tuple[frozenset[str], int, frozenset[int], bool], int] = {}
 
     def move(self, i: int, g: int | None, h: int, n: int) -> None:
-        """n students of unit i from group g (None: unplaced) to group h."""
+        """n students of unit i from group g (None: unplaced) to group h. A move of 0 may
+        leave a count of 0 in ``members``/``placed``: moves out check the count is > 0."""
         u = self.units[i]
         self.version += 1
         if g is None:
@@ -277,8 +278,10 @@ class Packing:
                 return True
             if depth == 0 or self._tries <= 0:
                 return False
-            movable = sorted((j for j in self.members[h]
-                              if j != keep and not full.isdisjoint(self.dayset[j])),
+            # only units with students here (a kept count of 0 would go below 0 and
+            # let the group pass the cap unseen)
+            movable = sorted((j for j, n in self.members[h].items()
+                              if n > 0 and j != keep and not full.isdisjoint(self.dayset[j])),
                              key=lambda j: (-len(full & self.dayset[j]), j))
             if not any(self._move_out(j, h, seen, depth, anywhere) for j in movable):
                 return False
@@ -443,8 +446,8 @@ class Packing:
                     if d not in self.dayset[i] or not self.dayset[i] <= self.active[g] \
                             or self.room(i, g) <= 0:
                         continue
-                    for h in sorted(self.placed[i]):
-                        if h != g and all(self.load[h][e] - 1 >= low + 1
+                    for h in sorted(self.placed[i]):  # (a count may be a kept 0)
+                        if h != g and self.placed[i][h] > 0 and all(self.load[h][e] - 1 >= low + 1
                                           for e in self.units[i].days):
                             self.move(i, h, g, 1)
                             moved = True

@@ -46,6 +46,7 @@ SMALL_SESSION = 2000  # sign-ups up to which more structures are tried for group
 BAND = 2400  # sign-ups above which a session is planned in bands of whole classes
 GROUPING_SHARE = 0.5  # of the time limit: constructive starts and grouping searches
 STAFFING_SHARE = 0.9  # of the time limit: grouping and staffing together
+STAFF_DET = 1.0  # staffing search: this many times the limit's deterministic seconds (capped)
 
 
 class NoPlan(Exception):
@@ -212,8 +213,8 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     opts.deadline = whole.part(STAFFING_SHARE)
     opts.phase("staffing")
     staff_det = max(opts.deadline.left() * DET_PER_SECOND, 0.05)
-    staff = assign_staff(inst, present, group_classes, opts, min(det_budget * 0.4, staff_det),
-                         new_people)
+    staff = assign_staff(inst, present, group_classes, opts,
+                         min(det_budget * STAFF_DET, staff_det), new_people)
     opts.deadline = whole
     opts.phase("fees, pay and checks")
     parts.extend(p.as_dict() for p in staff.phases)
@@ -238,6 +239,7 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
                                           if x.role == "manager"),
                      "manager_posts_bound": staff.unfilled_bound.get("managers", 0),
                      "minutes": staff.shortage_minutes,
+                     "minutes_bound": staff.unfilled_bound.get("minutes", 0),
                      "proved_by": staff.unfilled_bound.get("by", [])},
         "staffing_source": staff.source,
         "objective_terms": staff.objective_terms,
