@@ -41,7 +41,14 @@ How (each step keeps the best placement so far, so the result is never worse tha
 3. ``improve_windows`` (sessions up to ``WINDOW_LIMIT`` unit-group pairs; on larger ones it
    found nothing after ``best_fit``): a deterministic large-neighbourhood search that
    re-solves the students of a few groups at a time exactly (the groups of a split class
-   first), improving group-days, then class pairs, then grade pairs.
+   first), improving group-days, then class pairs, then grade pairs;
+4. ``Packing.balance``: the smallest number present in a group on a day it meets is raised
+   by moving students between groups that already hold their class (no group-day, no pair
+   added), so a small group is left only where the counts force it.
+Every step is anytime: ``Prepared.extend`` builds starts one at a time, the most promising
+first, and stops at the deadline (``solve`` gives every band first fit and one best-fit
+start before any band gets the rest). Sessions too large for that are split into bands of
+whole classes by ``solve``.
 """
 from __future__ import annotations
 
@@ -427,8 +434,9 @@ class Packing:
         """Raise the smallest number present in a group on a day it meets: move students,
         one at a time, into the smallest (group, day) from another group holding their
         class, where they meet only on days that group meets, while the giver keeps at
-        least as many as the receiver will have. Never adds a group-day or a (class, group) pair, never
-        passes the cap; stops when no move raises the minimum (or after ``steps`` moves)."""
+        least as many as the receiver will have. Never adds a group-day or a (class,
+        group) pair, never passes the cap; stops when no move raises the minimum (or after
+        ``steps`` moves)."""
         if steps is None:  # each move lifts a group by one student: enough to even a band
             steps = min(sum(len(u.students) for u in self.units), 20 * len(self.active) + 100)
         by_class: dict[str, list[int]] = defaultdict(list)
