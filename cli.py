@@ -1,8 +1,8 @@
 """``afterschool``: thin Click commands, one library call each.
 
 Exit codes: 0 success; 1 a check found violations or an internal error; 2 bad input (every
-problem listed with file, row and column); 3 plan written but with shortages; 4 the solver
-found no plan within its limits.
+problem listed with file, row and column); 3 plan written but with shortages; 4 not even a
+grouping exists (the planner otherwise always returns its best plan so far).
 """
 from __future__ import annotations
 
@@ -58,6 +58,50 @@ def handles_errors(fn):
 
 def json_option(fn):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(fn)
+
+
+def _verbose() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and (ctx.find_root().params or {}).get("verbose"))
+
+
+def _verbose_log():
+    """Solver progress lines on stderr with -v; nothing otherwise."""
+    return (lambda line: click.echo(line, err=True)) if _verbose() else None
+
+
+class _ProgressLine:
+    """One stderr line rewritten in place on a terminal: phase, CPU elapsed against the
+    limit, best and bound. With -v on a pipe, plain lines; otherwise nothing."""
+
+    def __init__(self, deadline, limit: float):
+        self.deadline, self.limit, self.width = deadline, limit, 0
+        self.tty = sys.stderr.isatty()
+        self.on = self.tty or _verbose()
+        self.last = ("", None, None)
+
+    def __call__(self, phase: str, best=None, bound=None) -> None:
+        if not self.on or (phase, best, bound) == self.last:
+            return
+        self.last = (phase, best, bound)
+        text = f"{phase}: {self.deadline.elapsed():.1f}s of {self.limit:g}s CPU"
+        if best is not None:
+            text += f", best {best:.0f}" + (f", bound {bound:.0f}" if bound is not None else "")
+        if self.tty:
+            sys.stderr.write("\r" + text.ljust(self.width))
+            self.width = len(text)
+        else:
+            sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.on and self.tty and self.width:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+            sys.stderr.flush()
+
+
+def _progress_line(deadline, limit: float) -> _ProgressLine:
+    return _ProgressLine(deadline, limit)
 
 
 def _load(path: str):
@@ -187,25 +231,34 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     """Plan the term: groups, teachers per slot, managers; write OUT/plan.json.
 
     \b
+    The time limit is CPU seconds for reading and planning together; the best plan found
+    by then (or at Ctrl-C) is written.
+
+    \b
     Exit codes: 0 complete plan; 3 plan written with shortages (listed);
-    2 bad input; 4 no plan found within the time limit.
+    2 bad input; 4 not even a grouping exists (the message says why).
     Example: afterschool plan haijiang --out plan-out
     """
     from afterschool.scheduler.handouts.bundle import check_out_dir, write_plan_folder
     from afterschool.scheduler.handouts.summary import plan_summary
-    from afterschool.scheduler.planning.solve import solve
+    from afterschool.scheduler.planning.cpsat import Deadline
+    from afterschool.scheduler.planning.solve import NoPlan, solve
     from afterschool.scheduler.reading.reader import resolve
+    deadline = Deadline(time_limit)  # reading counts against the limit too
     inst = _load(instance)
     out_dir = Path(out)
     check_out_dir(out_dir, resolve(instance), force)
-    result = solve(inst, time_limit=time_limit, seed=seed, workers=workers,
-                   log=lambda line: click.echo(line, err=True),
-                   group_days_slack=group_days_slack,
-                   group_days_tolerance=group_days_tolerance / 100)
-    if result.status in ("UNKNOWN", "INFEASIBLE"):
-        click.echo("no plan found within the time limit: try a larger --time-limit, or check "
-                   "the volunteers' availability with 'afterschool validate'", err=True)
+    progress = _progress_line(deadline, time_limit)
+    try:
+        result = solve(inst, time_limit=time_limit, seed=seed, workers=workers,
+                       log=_verbose_log(), group_days_slack=group_days_slack,
+                       group_days_tolerance=group_days_tolerance / 100,
+                       deadline=deadline, progress=progress)
+    except NoPlan as err:
+        progress.close()
+        click.echo(f"no plan: {err}", err=True)
         sys.exit(EXIT_NO_SOLUTION)
+    progress.close()
     exports, warnings = write_plan_folder(result, out_dir, lang, set(skip))
     for w in warnings:
         click.echo(f"warning: {w}", err=True)

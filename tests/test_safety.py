@@ -60,15 +60,21 @@ def test_failed_run_keeps_previous_outputs(school, tmp_path, monkeypatch):
     assert after == before and not list(out.glob(".staging-*"))
 
 
-def test_no_solution_in_time_exit_4_and_nothing_written(school, tmp_path, monkeypatch):
-    import afterschool.scheduler.planning.solve
-    from afterschool.scheduler.planning.assign import Assignment
+def test_no_search_time_still_writes_a_plan_not_exit_4(school, tmp_path, monkeypatch):
+    # every CP-SAT phase comes back empty-handed (as with no time left): the first-fit
+    # groups and the greedy staffing are still a plan, written with exit 0 or 3, never 4
+    import afterschool.scheduler.planning.assign as assign
+    import afterschool.scheduler.planning.grouping as grouping
     from afterschool.scheduler.planning.cpsat import PhaseResult
-    monkeypatch.setattr(afterschool.scheduler.planning.solve, "assign_staff", lambda *a, **k: Assignment(
-        [], [], [PhaseResult("staff coverage", "UNKNOWN", None, None, 0.0)], -1))
-    r = run("plan", school, "--out", tmp_path / "o")
-    assert r.exit_code == 4 and "larger --time-limit" in r.stderr
-    assert not (tmp_path / "o").exists()
+
+    def nothing(model, objective, name, *a, **k):
+        return PhaseResult(name, "UNKNOWN", None, None, 0.0)
+
+    monkeypatch.setattr(assign, "solve_phase", nothing)
+    monkeypatch.setattr(grouping, "solve_phase", nothing)
+    r = run("plan", school, "--out", tmp_path / "o", "--skip", "all")
+    assert r.exit_code in (0, 3), r.output
+    assert json.loads((tmp_path / "o" / "plan.json").read_text())["duties"]
 
 
 def test_invalid_model_is_a_clear_internal_error(school, tmp_path, monkeypatch):

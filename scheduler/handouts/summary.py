@@ -1,5 +1,7 @@
 """The plan summary an office reads on the terminal after ``plan``: groups against their
-bounds, managers, shortages by day and slot, and the soft-rule costs by name."""
+bounds, paid minutes against their bound, the smallest group against its bound, managers,
+shortages by day and slot (counting posts, in weekday order) with the lower bound on
+unfilled posts, and the optimised objective terms and soft-rule costs by name."""
 from __future__ import annotations
 
 from collections import Counter
@@ -13,7 +15,9 @@ def plan_summary(plan: Plan) -> str:
     x = plan.extra
     lines = [f"{x.get('school', '')}: status {plan.status}"
              + (" (interrupted: best plan so far)" if x.get("interrupted") else "")
-             + f", solved in {x['solve_stats']['seconds']:.1f}s"]
+             + f", solved in {x['solve_stats']['seconds']:.1f}s"
+             + (f" ({x['solve_stats']['cpu_seconds']:.1f}s CPU)"
+                if "cpu_seconds" in x.get("solve_stats", {}) else "")]
     for g in x.get("grouping", []):
         lines.append(
             f"  {g['session']:<12} {g['students']:>5} students in {g['groups']:>3} groups; "
@@ -26,6 +30,16 @@ def plan_summary(plan: Plan) -> str:
     if note.get("why_not"):
         lines.append(f"  {note['allowance']} more group-day(s) allowed by the tolerance were "
                      f"not spent: {note['why_not']}")
+    paid = x.get("paid_minutes")
+    if paid:
+        lines.append(f"  paid minutes a week {paid['total']} (bound {paid['bound']}, gap "
+                     f"{100 * paid['gap']:.1f}%): groups {paid['group_minutes']} (bound "
+                     f"{paid['group_minutes_bound']}), managers {paid['manager_minutes']} "
+                     f"(bound {paid['manager_minutes_bound']})")
+    small = x.get("smallest_group")
+    if small and small.get("students") is not None:
+        lines.append(f"  smallest group present: {small['students']} ({small['where']}); no "
+                     f"grouping can do better than {small['bound']} ({small['bound_from']})")
     managers = Counter((d.day, d.window) for d in plan.duties if d.role == "manager")
     managers = dict(sorted(managers.items(), key=lambda kv: (WEEKDAYS.index(kv[0][0]),
                                                              kv[0][1])))
@@ -33,12 +47,30 @@ def plan_summary(plan: Plan) -> str:
     lines.append(f"  {len(teachers)} teachers on duty; managers: "
                  + (", ".join(f"{d} {w} {n}" for (d, w), n in managers.items()) or "none needed"))
     if plan.shortages:
-        by = Counter((s.day, s.start, s.end, s.role) for s in plan.shortages)
-        lines.append(f"  SHORTAGES ({sum(s.count for s in plan.shortages)} duties unfilled):")
-        for (d, a, b, role), n in sorted(by.items()):
+        by: Counter = Counter()
+        for s in plan.shortages:  # posts, not rows: a window missing 4 managers says 4
+            by[s.day, s.start, s.end, s.role] += s.count
+        lines.append(f"  SHORTAGES ({sum(s.count for s in plan.shortages)} posts unfilled):")
+        for (d, a, b, role), n in sorted(by.items(), key=lambda kv: (
+                WEEKDAYS.index(kv[0][0]) if kv[0][0] in WEEKDAYS else 9, kv[0][1:])):
             lines.append(f"    {d} {a}-{b}: {n} {role}(s) missing")
+        unfilled = x.get("unfilled")
+        if unfilled:
+            proof = "proved minimum" if unfilled["posts"] <= unfilled["posts_bound"] else \
+                f"at least {unfilled['posts_bound']} must stay unfilled"
+            lines.append(f"    {unfilled['posts']} unfilled posts ({proof}: "
+                         f"{'; '.join(unfilled['proved_by'])}); {unfilled['minutes']} min "
+                         f"a week (bound {unfilled.get('minutes_bound', 0)}); manager posts "
+                         f"{unfilled['manager_posts']}, at least "
+                         f"{unfilled['manager_posts_bound']} by manager capacity")
     else:
         lines.append("  every group and slot is covered; every manager post is filled")
+    terms = x.get("objective_terms", [])
+    if terms:
+        lines.append("  staffing objective, by term: " + "; ".join(
+            f"{t['term']} {t['value']}" + (f" (cost {t['cost']})" if "cost" in t else
+                                            f" (bound {t['bound']})")
+            for t in terms))
     by_rule: dict[str, list[dict]] = {}
     for p in x.get("penalties", []):
         by_rule.setdefault(p["rule"], []).append(p)

@@ -5,26 +5,34 @@ Output: teacher duties, manager duties and shortages, never a silent drop.
 
 Model (CP-SAT), decomposed without loss for the hard rules: teachers are interchangeable
 across the groups of one (day, session, slot), so the model decides *how many and who*:
-``v[t, d, s, slot]`` (teacher t supervises some group then) and ``m[t, d, w]`` (t manages
-window w on day d). Which group each chosen teacher takes is then a matching per slot
-(``match_groups``), which can always be done and keeps the same teacher with a group across
-the day's slots and the week where possible, and puts teachers with their own classes.
+``teach[t, d, s, k]`` (t supervises some group in slot k of session s on day d) and
+``manage[t, d, w]`` (t manages window w on day d). Which group each chosen teacher takes is
+then a matching per slot (``match_groups``), which can always be done and keeps the same
+teacher with a group across the day's slots and the week where possible.
 
-Hard rules (a variable exists only where the person volunteers and declared the time):
-- per (d, s, slot): sum_t v + shortage = groups present; per (d, w): sum_t m + shortage =
-  M(peak concurrent groups);
-- one place at a time: at every moment a person is in at most one slot, and a manager
-  supervises nothing in the window (the 16:20–16:35 overlap included);
-- daily and weekly service minutes (manager duty counts), per-person weekly limit;
-- no duty in two windows of one day (noon and afternoon) unless ``allow_double``.
-Objectives (lexicographic, two phases): 1. fewest shortage minutes; 2. soft rules with named
-penalty terms: fair load (convex, minutes above each hour of weekly load), duties outside a
-person's preferred times, and teacher changes within a session-day (continuity).
-Never empty-handed: where the coverage search finds no solution in its budget (a large
-school on a short limit), it runs again from ``greedy_duties`` (scarcest duty first, to the
-free person who could take fewest duties at all, every hard rule kept), given as a complete
-hint; the second phase starts from the coverage answer with every variable hinted, so it
-always has a solution.
+The model is built by one ordered list of rules (``RULES``), each an ``add_<rule>``
+function on one ``StaffModel``: availability (variables exist only where a person
+volunteers and declared the time: a domain, not a constraint), one place at a time, the
+weekly limit (the domain of each person's load), the daily limit, double duty (noon and
+afternoon on one day only if allowed), the manager's whole window (nothing supervised
+inside it), coverage (per post: people + unfilled = demand). No numeric cap is hidden:
+every bound comes from the instance.
+
+The objective is named terms (``TERMS``), each reported by name with its value and cost
+(``Assignment.objective_terms``), so the costs shown are the ones optimised.
+Phase 1 ``unfilled posts`` then ``unfilled minutes`` (one objective, posts weighted above
+every minute); phase 2, with the unfilled posts and minutes held, the soft terms
+``fair load`` (convex: minutes above each hour of a person's weekly load, up to that
+person's own limit), ``outside preferred time`` and ``teacher changes`` (continuity), and for
+``afterschool need`` first ``new volunteers`` and ``new volunteer minutes``.
+
+Never empty-handed: ``greedy_duties`` (scarcest post first, to the free person who could
+take fewest posts, every hard rule kept) is built first and hinted; if no search finds a
+solution in its budget (a large school on a short limit, Ctrl-C) the greedy assignment *is*
+the answer. ``unfilled_bound`` is a proof that no arrangement fills more: the per-post count
+(people available) and a min-cost max-flow over managers, each able to take at most the
+windows that fit in their weekly limit (most posts, then most minutes filled), combined with
+the solver's own bound; it bounds the unfilled minutes too once the posts reach it.
 """
 from __future__ import annotations
 
@@ -41,6 +49,8 @@ from afterschool.scheduler.planning.cpsat import PhaseResult, SolveOptions, solv
 from afterschool.scheduler.rules.staffing import duty_windows, managers_for_window
 
 LOAD_STEP = 60  # minutes: the fairness penalty grows with every hour of weekly load
+WEIGHTS = {"fair load": 4, "outside preferred time": 2, "teacher changes": 30,
+           "new volunteers": 10_000_000, "new volunteer minutes": 1_000}
 
 
 @dataclass
@@ -48,8 +58,12 @@ class Assignment:
     duties: list[Duty]
     shortages: list[Shortage]
     phases: list[PhaseResult]
-    shortage_minutes: int
+    shortage_minutes: int  # -1: no answer (only ``coverage_only`` probes can say so)
     penalties: list[dict] = field(default_factory=list)
+    objective_terms: list[dict] = field(default_factory=list)  # name, value, weight, cost
+    unfilled_posts: int = 0
+    unfilled_bound: dict = field(default_factory=dict)  # posts, by, managers
+    source: str = "cp-sat"  # or "greedy" when no search found a solution in time
 
 
 def weekly_limit(inst: Instance, t) -> int:
@@ -57,198 +71,442 @@ def weekly_limit(inst: Instance, t) -> int:
         inst.school.rules.max_weekly_minutes
 
 
+@dataclass
+class Item:
+    """One possible duty of a person on a day: its span, minutes, variable and place."""
+    start: int
+    end: int
+    minutes: int
+    var: cp_model.IntVar
+    place: str  # session or window id
+    manager: bool
+
+
+@dataclass
+class StaffModel:
+    """The staffing model's variables and data, built once by the ``RULES`` in order."""
+    inst: Instance
+    present: dict[tuple[str, str], list[str]]
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    teach: dict[tuple[str, str, str, int], cp_model.IntVar] = field(default_factory=dict)
+    manage: dict[tuple[str, str, str], cp_model.IntVar] = field(default_factory=dict)
+    unfilled: dict[tuple[str, str, int], cp_model.IntVar] = field(default_factory=dict)
+    demand: dict[tuple[str, str, int], int] = field(default_factory=dict)
+    preferred_missed: list[tuple[int, cp_model.IntVar, tuple]] = field(default_factory=list)
+    load: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    in_window: list[tuple[cp_model.IntVar, list[cp_model.IntVar]]] = field(default_factory=list)
+    hints: dict[int, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        school = self.inst.school
+        self.sessions = {s.id: s for s in school.sessions}
+        self.windows_of_day = {d: duty_windows(school.sessions, d) for d in WEEKDAYS}
+        self.window = {(d, w.id): w for d, ws in self.windows_of_day.items() for w in ws}
+        self.limit = {t.id: weekly_limit(self.inst, t) for t in self.inst.volunteers}
+        self.items: dict[tuple[str, str], list[Item]] = defaultdict(list)
+
+    def post_minutes(self, post: tuple[str, str, int]) -> int:
+        return _post(post, self.sessions, self.window).minutes
+
+
+def add_availability(sm: StaffModel) -> None:
+    """A variable only where the person volunteers, declared the time, and the duty fits in
+    one day's limit; posts with demand (groups present; M(peak) managers per window)."""
+    inst, rules = sm.inst, sm.inst.school.rules
+    has_pref = {a.teacher for a in inst.availability if a.status == "preferred"}
+    declared = {(a.teacher, a.day) for a in inst.availability if a.status != "unavailable"}
+    for d in WEEKDAYS:
+        # nobody without a row that day is available then: skip them unasked
+        vols = [t for t in inst.volunteers if (t.id, d) in declared]
+        managers = [t for t in vols if t.can_manage]
+        for s in inst.school.sessions:
+            groups = sm.present.get((d, s.id), [])
+            if not groups:
+                continue
+            status = {t.id: session_status(inst, t.id, d, s.id) for t in vols}
+            for k, slot in enumerate(s.slots):
+                sm.demand[d, s.id, k] = len(groups)
+                for t in vols:
+                    if status[t.id] == "unavailable" or slot.minutes > rules.max_daily_minutes:
+                        continue
+                    var = sm.model.new_bool_var(f"teach_{t.id}_{d}_{s.id}_{k}")
+                    sm.teach[t.id, d, s.id, k] = var
+                    sm.items[t.id, d].append(Item(slot.start, slot.end, slot.minutes, var,
+                                                  s.id, False))
+                    if t.id in has_pref and status[t.id] != "preferred":
+                        sm.preferred_missed.append((slot.minutes, var, (t.id, d, s.id, k)))
+        for w in sm.windows_of_day[d]:
+            counts = {sid: len(sm.present.get((d, sid), [])) for sid in w.sessions}
+            need = managers_for_window(w, sm.sessions, counts, rules)
+            if not need:
+                continue
+            sm.demand[d, w.id, -1] = need
+            for t in managers:
+                if window_status(inst, t.id, d, w) != "unavailable" and \
+                        w.minutes <= rules.max_daily_minutes:
+                    var = sm.model.new_bool_var(f"manage_{t.id}_{d}_{w.id}")
+                    sm.manage[t.id, d, w.id] = var
+                    sm.items[t.id, d].append(Item(w.start, w.end, w.minutes, var, w.id, True))
+
+
+def add_one_place_at_a_time(sm: StaffModel) -> None:
+    """At every moment a person supervises at most one slot (16:20–16:35 included)."""
+    for items in sm.items.values():
+        teaching = [x for x in items if not x.manager]
+        for p in sorted({x.start for x in teaching}):
+            covering = [x.var for x in teaching if x.start <= p < x.end]
+            if len(covering) > 1:
+                sm.model.add(sum(covering) <= 1)
+
+
+def add_weekly_limit(sm: StaffModel) -> None:
+    """Each person's weekly service minutes (managing counts): the domain of their load."""
+    per_person = defaultdict(list)
+    for (t, _), items in sm.items.items():
+        per_person[t] += items
+    for t, items in per_person.items():
+        load = sm.model.new_int_var(0, sm.limit[t], f"load_{t}")
+        sm.model.add(load == sum(x.minutes * x.var for x in items))
+        sm.load[t] = load
+
+
+def add_daily_limit(sm: StaffModel) -> None:
+    """Each person's service minutes on one day (managing counts)."""
+    cap = sm.inst.school.rules.max_daily_minutes
+    for items in sm.items.values():
+        if sum(x.minutes for x in items) > cap:
+            sm.model.add(sum(x.minutes * x.var for x in items) <= cap)
+
+
+def add_double_duty(sm: StaffModel) -> None:
+    """Duty in at most one window of a day (noon or afternoon) unless ``allow_double``."""
+    double = {t.id: t.allow_double for t in sm.inst.volunteers}
+    for (t, d), items in sm.items.items():
+        windows = sm.windows_of_day[d]
+        if double[t] or len(windows) < 2:
+            continue
+        used = []
+        for w in windows:
+            inside = [x.var for x in items if w.start <= x.start and x.end <= w.end]
+            if inside:
+                flag = sm.model.new_bool_var(f"works_{t}_{d}_{w.id}")
+                for var in inside:
+                    sm.model.add_implication(var, flag)
+                used.append(flag)
+                sm.in_window.append((flag, inside))
+        if len(used) > 1:
+            sm.model.add(sum(used) <= 1)
+
+
+def add_manager_window(sm: StaffModel) -> None:
+    """A manager is on duty for the whole window and supervises no group inside it."""
+    for items in sm.items.values():
+        for m in (x for x in items if x.manager):
+            clash = [x.var for x in items if not x.manager and x.start < m.end
+                     and m.start < x.end]
+            if clash:
+                sm.model.add(sum(clash) + len(clash) * m.var <= len(clash))
+
+
+def add_coverage(sm: StaffModel) -> None:
+    """Per post: the people on it plus its unfilled count equal its demand."""
+    on_post = defaultdict(list)
+    for (t, d, sid, k), var in sm.teach.items():
+        on_post[d, sid, k].append(var)
+    for (t, d, wid), var in sm.manage.items():
+        on_post[d, wid, -1].append(var)
+    for post, need in sm.demand.items():
+        gap = sm.model.new_int_var(0, need, f"unfilled_{'_'.join(map(str, post))}")
+        sm.unfilled[post] = gap
+        sm.model.add(sum(on_post[post]) + gap == need)
+
+
+RULES = [add_availability, add_one_place_at_a_time, add_weekly_limit, add_daily_limit,
+         add_double_duty, add_manager_window, add_coverage]
+
+
+def build(inst: Instance, present: dict[tuple[str, str], list[str]]) -> StaffModel:
+    """The hard rules, in the order of ``RULES``."""
+    sm = StaffModel(inst, present)
+    for rule in RULES:
+        rule(sm)
+    return sm
+
+
+def term_unfilled_posts(sm: StaffModel):
+    return sum(sm.unfilled.values())
+
+
+def term_unfilled_minutes(sm: StaffModel):
+    return sum(sm.post_minutes(p) * gap for p, gap in sm.unfilled.items())
+
+
+def term_fair_load(sm: StaffModel):
+    """Minutes above each hour of weekly load, summed (convex: the load spreads out)."""
+    excess = []
+    for t, load in sm.load.items():
+        for step in range(LOAD_STEP, sm.limit[t], LOAD_STEP):
+            e = sm.model.new_int_var(0, sm.limit[t] - step, f"over_{t}_{step}")
+            sm.model.add(e >= load - step)
+            sm.hints[e.index] = max(0, sm.hints.get(load.index, 0) - step)
+            excess.append(e)
+    return sum(excess)
+
+
+def term_outside_preferred_time(sm: StaffModel):
+    return sum(minutes * var for minutes, var, _ in sm.preferred_missed)
+
+
+def term_teacher_changes(sm: StaffModel):
+    """A person's session-days on duty where the session has several slots: a new teacher
+    for each would mean more changes for the children."""
+    by = defaultdict(list)
+    for (t, d, sid, k), var in sm.teach.items():
+        by[t, d, sid].append(var)
+    starts = []
+    for key, vars_ in by.items():
+        if len(vars_) > 1:
+            on = sm.model.new_bool_var(f"on_{'_'.join(key)}")
+            for var in vars_:
+                sm.model.add_implication(var, on)
+            sm.hints[on.index] = int(any(sm.hints.get(v.index, 0) for v in vars_))
+            starts.append(on)
+    return sum(starts)
+
+
+def _value(solver: cp_model.CpSolver | None, values: dict[int, int], expr) -> int:
+    """``expr``'s value in the solver's answer, or else under ``values`` (index -> value)."""
+    if solver is not None:
+        return round(solver.value(expr))
+    if isinstance(expr, int):
+        return expr
+    flat = cp_model.FlatIntExpr(expr)
+    return flat.offset + sum(c * values.get(v.index, 0) for v, c in zip(flat.vars, flat.coeffs))
+
+
 def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                  group_classes: dict[str, set[str]], opts: SolveOptions,
                  budget: float, new_people: frozenset[str] = frozenset(),
                  coverage_only: bool = False) -> Assignment:
-    """``present[(day, session)]`` lists the groups on duty; returns duties and shortages.
-    ``coverage_only``: just the first phase (all of ``budget``); only ``shortage_minutes``
-    (-1: no answer in the budget) is filled in.
+    """``present[(day, session)]`` lists the groups on duty; returns duties and shortages
+    (always an assignment: the greedy one when no search finishes in ``budget`` det. s or
+    before the deadline). ``coverage_only``: just the first phase (all of ``budget``); only
+    ``shortage_minutes`` (-1: no search answer in the budget) is filled in.
     ``new_people`` are hypothetical volunteers (``afterschool need``): after coverage the
     second phase uses as few of them as possible, then as few of their minutes."""
-    school, rules = inst.school, inst.school.rules
-    sessions = {s.id: s for s in school.sessions}
-    m = cp_model.CpModel()
-    v: dict[tuple[str, str, str, int], cp_model.IntVar] = {}
-    mv: dict[tuple[str, str, str], cp_model.IntVar] = {}
-    pref: dict[tuple, bool] = {}
-    short: dict[tuple, cp_model.IntVar] = {}
-    penalties_pref = []
-    need_managers: dict[tuple[str, str], int] = {}
-    windows_of_day = {d: duty_windows(school.sessions, d) for d in WEEKDAYS}
-    window = {(d, w.id): w for d, ws in windows_of_day.items() for w in ws}
-    vols = inst.volunteers
-    has_pref = {t.id for t in vols if any(a.teacher == t.id and a.status == "preferred"
-                                          for a in inst.availability)}
-    for d in WEEKDAYS:
-        for s in school.sessions:
-            groups = present.get((d, s.id), [])
-            if not groups:
-                continue
-            ok = {t.id: session_status(inst, t.id, d, s.id) for t in vols}
-            for k, slot in enumerate(s.slots):
-                here = []
-                for t in vols:
-                    if ok[t.id] != "unavailable" and slot.minutes <= rules.max_daily_minutes:
-                        var = m.new_bool_var(f"v_{t.id}_{d}_{s.id}_{k}")
-                        v[t.id, d, s.id, k] = var
-                        pref[t.id, d, s.id, k] = ok[t.id] == "preferred"
-                        here.append(var)
-                        if t.id in has_pref and ok[t.id] != "preferred":
-                            penalties_pref.append((slot.minutes, var, t.id, d, s.id, k))
-                gap = m.new_int_var(0, len(groups), f"short_{d}_{s.id}_{k}")
-                short[d, s.id, k] = gap
-                m.add(sum(here) + gap == len(groups))
-        for w in windows_of_day[d]:
-            counts = {sid: len(present.get((d, sid), [])) for sid in w.sessions}
-            need = managers_for_window(w, sessions, counts, rules)
-            if not need:
-                continue
-            need_managers[d, w.id] = need
-            here = []
-            for t in vols:
-                if window_status(inst, t.id, d, w) != "unavailable" and \
-                        w.minutes <= rules.max_daily_minutes:
-                    mv[t.id, d, w.id] = m.new_bool_var(f"m_{t.id}_{d}_{w.id}")
-                    here.append(mv[t.id, d, w.id])
-            gap = m.new_int_var(0, need, f"mshort_{d}_{w.id}")
-            short[d, w.id, -1] = gap
-            m.add(sum(here) + gap == need)
-    # per person and day: one place at a time, daily limit, one window unless allowed
-    by_td: dict[tuple[str, str], list[tuple[int, int, int, cp_model.IntVar, str]]] = defaultdict(list)
-    for (t, d, sid, k), var in v.items():
-        slot = sessions[sid].slots[k]
-        by_td[t, d].append((slot.start, slot.end, slot.minutes, var, sid))
-    for (t, d, wid), var in mv.items():
-        w = window[d, wid]
-        by_td[t, d].append((w.start, w.end, w.minutes, var, wid))
-    loads = defaultdict(list)
-    flags: list[tuple[cp_model.IntVar, list[cp_model.IntVar]]] = []  # and the duties inside
-    for (t, d), items in by_td.items():
-        for p in sorted({a for a, *_ in items}):
-            covering = [var for a, b, _, var, _ in items if a <= p < b]
-            if len(covering) > 1:
-                m.add(sum(covering) <= 1)
-        m.add(sum(mins * var for _, _, mins, var, _ in items) <= rules.max_daily_minutes)
-        loads[t].append(sum(mins * var for _, _, mins, var, _ in items))
-        teacher = inst.teacher(t)
-        if not teacher.allow_double and len(windows_of_day[d]) > 1:
-            used = []
-            for w in windows_of_day[d]:
-                inside = [var for a, b, _, var, _ in items if w.start <= a and b <= w.end]
-                if inside:
-                    flag = m.new_bool_var(f"win_{t}_{d}_{w.id}")
-                    for var in inside:
-                        m.add_implication(var, flag)
-                    used.append(flag)
-                    flags.append((flag, inside))
-            if len(used) > 1:
-                m.add(sum(used) <= 1)
-    load_vars = {}
-    for t, parts in loads.items():
-        load = m.new_int_var(0, weekly_limit(inst, inst.teacher(t)), f"load_{t}")
-        m.add(load == sum(parts))
-        load_vars[t] = load
-    shortage_minutes = sum(_post(key, sessions, window).minutes * g for key, g in short.items())
-
-    def greedy_hint() -> None:
-        """Hint every variable with ``greedy_duties``' complete assignment."""
-        demand = {key: len(present[key[0], key[1]]) if key[2] >= 0 else need_managers[key[:2]]
-                  for key in short}
-        quick = greedy_duties(inst, demand, set(v) | {(t, d, w, -1) for t, d, w in mv},
-                              windows_of_day, window)
-        on = {v[key].index if key in v else mv[key[:3]].index for key in quick}
-        for var in [*v.values(), *mv.values()]:
-            m.add_hint(var, var.index in on)
-        taken: dict[tuple, int] = defaultdict(int)
-        for _, *key in quick:
-            taken[tuple(key)] += 1
-        for key, gap in short.items():
-            m.add_hint(gap, demand[key] - taken[key])
-        for flag, inside in flags:
-            m.add_hint(flag, any(var.index in on for var in inside))
-        load: dict[str, int] = defaultdict(int)
-        for (t, _), items in by_td.items():
-            load[t] += sum(mins for _, _, mins, var, _ in items if var.index in on)
-        for t, var in load_vars.items():
-            m.add_hint(var, load[t])
-
-    p1 = solve_phase(m, shortage_minutes, "staff coverage", opts,
-                     budget if coverage_only else budget / 2, 0, required=True)
-    if not p1.has_solution:  # a large school on a short limit: start again from a greedy plan
-        greedy_hint()
-        p1 = solve_phase(m, shortage_minutes, "staff coverage (from a greedy start)", opts,
-                         budget / 4, 0, required=True)
+    opts.phase("staffing: greedy start")
+    sm = build(inst, present)
+    m = sm.model
+    allowed = set(sm.teach) | {(t, d, w, -1) for t, d, w in sm.manage}
+    quick = greedy_duties(inst, sm.demand, allowed, sm.windows_of_day, sm.window)
+    _hint_from(sm, quick)
+    for var in (*sm.teach.values(), *sm.manage.values(), *sm.unfilled.values(),
+                *sm.load.values(), *(flag for flag, _ in sm.in_window)):
+        m.add_hint(var, sm.hints.get(var.index, 0))
+    posts, minutes = term_unfilled_posts(sm), term_unfilled_minutes(sm)
+    heavy = 1 + sum(sm.post_minutes(p) * n for p, n in sm.demand.items())
+    bound = unfilled_bound(sm)
+    p1 = solve_phase(m, heavy * posts + minutes, "staff coverage", opts,
+                     budget if coverage_only else budget * 0.6,
+                     # valid either way: more posts than the bound cost more than any minutes
+                     heavy * bound["posts"] + bound["minutes_if_posts_at_bound"],
+                     required=True)
     if coverage_only:
-        return Assignment([], [], [p1], p1.objective if p1.has_solution else -1)
+        return Assignment([], [], [p1], _value(p1.solver, {}, minutes) if p1.has_solution
+                          else -1)
     phases = [p1]
-    solver = p1.solver
-    if p1.has_solution:
-        m.add(shortage_minutes <= p1.objective)
-        m.clear_hints()  # the coverage answer, completed below: a first solution at once
-        for var in [*v.values(), *mv.values(), *short.values(), *load_vars.values(),
-                    *(flag for flag, _ in flags)]:
-            m.add_hint(var, solver.value(var))
-        # soft rules
-        excess = []
-        for t, load in load_vars.items():
-            for step in range(LOAD_STEP, weekly_limit(inst, inst.teacher(t)), LOAD_STEP):
-                e = m.new_int_var(0, 600, f"over_{t}_{step}")
-                m.add(e >= load - step)
-                m.add_hint(e, max(0, solver.value(load) - step))
-                excess.append(e)
-        sessions_days = defaultdict(list)
-        for (t, d, sid, k), var in v.items():
-            sessions_days[t, d, sid].append(var)
-        starts = []
-        for key, vars_ in sessions_days.items():
-            if len(vars_) > 1:
-                on = m.new_bool_var(f"on_{key}")
-                for var in vars_:
-                    m.add_implication(var, on)
-                m.add_hint(on, any(solver.value(var) for var in vars_))
-                starts.append(on)
-        non_pref = sum(mins * var for mins, var, *_ in penalties_pref)
-        soft = 4 * sum(excess) + 2 * non_pref + 30 * sum(starts)
-        name = "staff fairness"
-        if new_people:  # fewest added people, then fewest added minutes, before fairness
-            used = []
-            for t in sorted(new_people & set(load_vars)):
-                flag = m.new_bool_var(f"new_{t}")
-                m.add(load_vars[t] <= 10_000 * flag)
-                m.add_hint(flag, solver.value(load_vars[t]) > 0)
-                used.append(flag)
-            added = sum(load_vars[t] for t in new_people if t in load_vars)
-            soft = 10_000_000 * sum(used) + 1_000 * added + soft
-            name = "fewest new volunteers"
-        p2 = solve_phase(m, soft, name, opts, budget / 2, required=bool(new_people))
-        phases.append(p2)
-        if p2.has_solution:
-            solver = p2.solver
-    if not any(p.has_solution for p in phases):
-        return Assignment([], [], phases, -1)
-    chosen = {key for key, var in v.items() if solver.value(var)}
-    managers = sorted(key for key, var in mv.items() if solver.value(var))
+    solver = p1.solver if p1.has_solution else None
+    source = "cp-sat" if solver is not None else "greedy"
+    values = {var.index: _value(solver, sm.hints, var) for var in _all_vars(sm)}
+    best_posts, best_minutes = _value(None, values, posts), _value(None, values, minutes)
+    bound["minutes"] = 0
+    if best_posts == bound["posts"]:
+        bound["minutes"] = bound["minutes_if_posts_at_bound"]
+    if solver is not None and p1.bound is not None:
+        bound["posts"] = max(bound["posts"], p1.bound // heavy)
+        if p1.bound // heavy == best_posts:
+            bound["minutes"] = max(bound["minutes"], p1.bound - heavy * best_posts)
+        if p1.status == "OPTIMAL":
+            bound.update(posts=best_posts, minutes=best_minutes, by=bound["by"] + ["search"])
+    m.add(posts <= best_posts)
+    m.add(minutes <= best_minutes)
+    m.clear_hints()
+    sm.hints = dict(values)
+    terms = {"fair load": term_fair_load(sm),
+             "outside preferred time": term_outside_preferred_time(sm),
+             "teacher changes": term_teacher_changes(sm)}
+    name = "staff fairness"
+    if new_people:  # fewest added people, then fewest added minutes, before fairness
+        used = []
+        for t in sorted(new_people & set(sm.load)):
+            flag = m.new_bool_var(f"new_{t}")
+            m.add(sm.load[t] <= sm.limit[t] * flag)
+            sm.hints[flag.index] = int(values.get(sm.load[t].index, 0) > 0)
+            used.append(flag)
+        terms = {"new volunteers": sum(used),
+                 "new volunteer minutes": sum(sm.load[t] for t in new_people if t in sm.load),
+                 **terms}
+        name = "fewest new volunteers"
+    for var in _all_vars(sm):
+        m.add_hint(var, sm.hints.get(var.index, 0))
+    soft = sum(WEIGHTS[k] * e for k, e in terms.items())
+    p2 = solve_phase(m, soft, name, opts, budget * 0.4, required=bool(new_people))
+    phases.append(p2)
+    if p2.has_solution:
+        solver, source = p2.solver, "cp-sat"
+        values = {var.index: _value(solver, {}, var) for var in _all_vars(sm)}
+    else:
+        values = {var.index: sm.hints.get(var.index, 0) for var in _all_vars(sm)}
+    on = {i for i, x in values.items() if x}
+    chosen = {key for key, var in sm.teach.items() if var.index in on}
+    managers = sorted(key for key, var in sm.manage.items() if var.index in on)
     duties, shortages = match_groups(inst, present, chosen, group_classes)
     for (t, d, wid) in managers:
-        w = window[d, wid]
+        w = sm.window[d, wid]
         duties.append(Duty(day=d, start=fmt_time(w.start), end=fmt_time(w.end), staff=t,
                            role="manager", window=wid))
-    for (d, wid), need in sorted(need_managers.items(), key=lambda kv: (WEEKDAYS.index(kv[0][0]),
-                                                                         kv[0][1])):
-        gap = solver.value(short[d, wid, -1])
-        if gap:
-            w = window[d, wid]
+    for (d, wid, k), need in sorted(sm.demand.items(), key=lambda kv: (
+            WEEKDAYS.index(kv[0][0]), kv[0][1])):
+        gap = values[sm.unfilled[d, wid, k].index]
+        if k < 0 and gap:
+            w = sm.window[d, wid]
             shortages.append(Shortage(day=d, start=fmt_time(w.start), end=fmt_time(w.end),
                                       role="manager", window=wid, count=gap))
-    penalties = []
-    for mins, var, t, d, sid, k in penalties_pref:
-        if solver.value(var):
-            penalties.append({"rule": "outside preferred time", "cost": 2 * mins,
-                              "text": f"{t} outside a preferred time on {d} {sid} "
-                                      f"{fmt_time(sessions[sid].slots[k].start)}"})
-    return Assignment(duties, shortages, phases, round(solver.value(shortage_minutes)),
-                      penalties)
+    objective_terms = [
+        {"term": "unfilled posts", "phase": 1, "value": best_posts, "bound": bound["posts"]},
+        {"term": "unfilled minutes", "phase": 1, "value": best_minutes,
+         "bound": bound.get("minutes", 0)}]
+    for k, e in terms.items():
+        v = _value(None, values, e)
+        objective_terms.append({"term": k, "phase": 2, "value": v, "weight": WEIGHTS[k],
+                                "cost": WEIGHTS[k] * v})
+    return Assignment(duties, shortages, phases, best_minutes,
+                      _penalties(sm, values), objective_terms, best_posts, bound, source)
+
+
+def _all_vars(sm: StaffModel) -> list[cp_model.IntVar]:
+    return [sm.model.get_int_var_from_proto_index(i)
+            for i in range(len(sm.model.proto.variables))]
+
+
+def _hint_from(sm: StaffModel, quick: set[tuple]) -> None:
+    """Every variable's value in the greedy assignment ``quick``."""
+    on = {sm.teach[key].index if key in sm.teach else sm.manage[key[:3]].index
+          for key in quick}
+    h = sm.hints
+    for var in (*sm.teach.values(), *sm.manage.values()):
+        h[var.index] = int(var.index in on)
+    taken: dict[tuple, int] = defaultdict(int)
+    for _, *key in quick:
+        taken[tuple(key)] += 1
+    for post, gap in sm.unfilled.items():
+        h[gap.index] = sm.demand[post] - taken[post]
+    for flag, inside in sm.in_window:
+        h[flag.index] = int(any(var.index in on for var in inside))
+    load: dict[str, int] = defaultdict(int)
+    for (t, _), items in sm.items.items():
+        load[t] += sum(x.minutes for x in items if x.var.index in on)
+    for t, var in sm.load.items():
+        h[var.index] = load[t]
+
+
+def unfilled_bound(sm: StaffModel) -> dict:
+    """A lower bound on unfilled posts that no arrangement can beat: per post, the demand
+    above the people available for it; for manager posts together, the demand above a
+    maximum flow from managers (each able to take at most the windows that fit in their
+    weekly limit, one a day unless double duty is allowed) to the windows they are
+    available for."""
+    from ortools.graph.python import min_cost_flow
+
+    avail = defaultdict(int)
+    for (t, d, sid, k) in sm.teach:
+        avail[d, sid, k] += 1
+    for (t, d, wid) in sm.manage:
+        avail[d, wid, -1] += 1
+    per_post = {p: max(0, need - avail[p]) for p, need in sm.demand.items()}
+    teacher_posts = sum(n for p, n in per_post.items() if p[2] >= 0)
+    manager_posts = sum(n for p, n in per_post.items() if p[2] < 0)
+    posts_m = [p for p in sm.demand if p[2] < 0]
+    flow_short = flow_minutes = 0
+    if posts_m:
+        capacity: dict[str, int] = {}
+        options = defaultdict(list)
+        for (t, d, wid) in sm.manage:
+            options[t].append((d, wid))
+        double = {t.id: t.allow_double for t in sm.inst.volunteers}
+        daily = sm.inst.school.rules.max_daily_minutes
+        for t, wins in options.items():
+            best_per_day: dict[str, list[int]] = defaultdict(list)
+            for d, wid in wins:
+                best_per_day[d].append(sm.window[d, wid].minutes)
+            mins = []
+            for d, ms in best_per_day.items():
+                ms.sort()
+                if double[t]:
+                    run_total = 0
+                    for x in ms:  # as many of the day's windows as fit in a day
+                        if run_total + x <= daily:
+                            mins.append(x)
+                            run_total += x
+                else:
+                    mins.append(ms[0])
+            mins.sort()
+            total, count = 0, 0
+            for x in mins:  # the most windows their weekly limit allows: shortest first
+                if total + x > sm.limit[t]:
+                    break
+                total, count = total + x, count + 1
+            capacity[t] = count
+        people = sorted(capacity)
+        node = {("s",): 0, ("t",): 1}
+        for t in people:
+            node[("p", t)] = len(node)
+        for p in posts_m:
+            node[("w", p)] = len(node)
+        # most posts filled, then most minutes: a min-cost max-flow, costs = -minutes
+        g = min_cost_flow.SimpleMinCostFlow()
+        for t in people:
+            g.add_arc_with_capacity_and_unit_cost(0, node["p", t], capacity[t], 0)
+            for d, wid in options[t]:
+                if (d, wid, -1) in sm.demand:
+                    g.add_arc_with_capacity_and_unit_cost(
+                        node["p", t], node["w", (d, wid, -1)], 1, -sm.window[d, wid].minutes)
+        for p in posts_m:
+            g.add_arc_with_capacity_and_unit_cost(node["w", p], 1, sm.demand[p], 0)
+        total = sum(sm.demand[p] for p in posts_m)
+        g.set_node_supply(0, total)
+        g.set_node_supply(1, -total)
+        g.solve_max_flow_with_min_cost()
+        filled = sum(g.flow(a) for a in range(g.num_arcs()) if g.head(a) == 1)
+        flow_short = sum(sm.demand[p] for p in posts_m) - filled
+        flow_minutes = sum(sm.demand[p] * sm.post_minutes(p) for p in posts_m) + g.optimal_cost()
+    posts = teacher_posts + max(manager_posts, flow_short)
+    teacher_minutes = sum(n * sm.post_minutes(p) for p, n in per_post.items() if p[2] >= 0)
+    # valid for the minutes once the posts are at this bound (the flow's first objective)
+    count_minutes = sum(n * sm.post_minutes(p) for p, n in per_post.items() if p[2] < 0)
+    minutes = teacher_minutes + (flow_minutes if flow_short >= manager_posts else count_minutes)
+    return {"posts": posts, "managers": max(manager_posts, flow_short),
+            "minutes_if_posts_at_bound": minutes,
+            "by": ["count of people available per post",
+                   "manager capacity (min-cost max-flow)"]}
+
+
+def _penalties(sm: StaffModel, values: dict[int, int]) -> list[dict]:
+    """The phase-2 terms, itemised: per person and per duty, with their costs."""
+    out = []
+    for minutes, var, (t, d, sid, k) in sm.preferred_missed:
+        if values.get(var.index):
+            out.append({"rule": "outside preferred time",
+                        "cost": WEIGHTS["outside preferred time"] * minutes,
+                        "text": f"{t} outside a preferred time on {d} {sid} "
+                                f"{fmt_time(sm.sessions[sid].slots[k].start)}"})
+    for t, load in sm.load.items():
+        v = values.get(load.index, 0)
+        over = sum(max(0, v - step) for step in range(LOAD_STEP, sm.limit[t], LOAD_STEP))
+        if over and v > 2 * LOAD_STEP:
+            out.append({"rule": "fair load", "cost": WEIGHTS["fair load"] * over,
+                        "text": f"{t} carries {v} min/week"})
+    return out
 
 
 def _post(key: tuple, sessions: dict, window: dict):
@@ -290,17 +548,20 @@ def greedy_duties(inst: Instance, demand: dict[tuple, int], allowed: set[tuple],
         d = key[0]
         a, b, minutes = span(key)
         inside = {w.id for w in windows_of_day[d] if w.start <= a and b <= w.end}
-        for _ in range(demand[key]):
-            free = [t for t in who[key]
-                    if (t, *key) not in out
-                    and all(b <= a2 or b2 <= a for a2, b2 in busy[t, d])
+        # one pass: taking a post changes only the taker's state, so the others' order
+        # and eligibility stay as they were (the same as choosing afresh each time)
+        ranked = sorted(who[key], key=lambda t: (options[t], weekly[t], t))
+        left = demand[key]
+        for t in ranked:
+            if not left:
+                break
+            if not (all(b <= a2 or b2 <= a for a2, b2 in busy[t, d])
                     and daily[t, d] + minutes <= rules.max_daily_minutes
                     and weekly[t] + minutes <= limit[t]
                     and (double[t] or len(windows_of_day[d]) < 2
-                         or len(used[t, d] | inside) <= 1)]
-            if not free:
-                break
-            t = min(free, key=lambda t: (options[t], weekly[t], t))
+                         or len(used[t, d] | inside) <= 1)):
+                continue
+            left -= 1
             out.add((t, *key))
             busy[t, d].append((a, b))
             daily[t, d] += minutes

@@ -41,7 +41,14 @@ How (each step keeps the best placement so far, so the result is never worse tha
 3. ``improve_windows`` (sessions up to ``WINDOW_LIMIT`` unit-group pairs; on larger ones it
    found nothing after ``best_fit``): a deterministic large-neighbourhood search that
    re-solves the students of a few groups at a time exactly (the groups of a split class
-   first), improving group-days, then class pairs, then grade pairs.
+   first), improving group-days, then class pairs, then grade pairs;
+4. ``Packing.balance``: the smallest number present in a group on a day it meets is raised
+   by moving students between groups that already hold their class (no group-day, no pair
+   added), so a small group is left only where the counts force it.
+Every step is anytime: ``Prepared.extend`` builds starts one at a time, the most promising
+first, and stops at the deadline (``solve`` gives every band first fit and one best-fit
+start before any band gets the rest). Sessions too large for that are split into bands of
+whole classes by ``solve``.
 """
 from __future__ import annotations
 
@@ -205,7 +212,8 @@ class Packing:
         self.failed: dict[tuple[frozenset[str], int, frozenset[int], bool], int] = {}
 
     def move(self, i: int, g: int | None, h: int, n: int) -> None:
-        """n students of unit i from group g (None: unplaced) to group h."""
+        """n students of unit i from group g (None: unplaced) to group h. A move of 0 may
+        leave a count of 0 in ``members``/``placed``: moves out check the count is > 0."""
         u = self.units[i]
         self.version += 1
         if g is None:
@@ -277,8 +285,10 @@ class Packing:
                 return True
             if depth == 0 or self._tries <= 0:
                 return False
-            movable = sorted((j for j in self.members[h]
-                              if j != keep and not full.isdisjoint(self.dayset[j])),
+            # only units with students here (a kept count of 0 would go below 0 and
+            # let the group pass the cap unseen)
+            movable = sorted((j for j, n in self.members[h].items()
+                              if n > 0 and j != keep and not full.isdisjoint(self.dayset[j])),
                              key=lambda j: (-len(full & self.dayset[j]), j))
             if not any(self._move_out(j, h, seen, depth, anywhere) for j in movable):
                 return False
@@ -418,6 +428,44 @@ class Packing:
                             self.move(i, g, h, min(self.members[g][i], self.room(i, h)))
                         elif not self._swap(i, g, others):
                             break
+        return self.placed
+
+    def balance(self, steps: int | None = None) -> list[dict[int, int]]:
+        """Raise the smallest number present in a group on a day it meets: move students,
+        one at a time, into the smallest (group, day) from another group holding their
+        class, where they meet only on days that group meets, while the giver keeps at
+        least as many as the receiver will have. Never adds a group-day or a (class,
+        group) pair, never passes the cap; stops when no move raises the minimum (or after
+        ``steps`` moves)."""
+        if steps is None:  # each move lifts a group by one student: enough to even a band
+            steps = min(sum(len(u.students) for u in self.units), 20 * len(self.active) + 100)
+        by_class: dict[str, list[int]] = defaultdict(list)
+        for i, u in enumerate(self.units):
+            by_class[u.klass].append(i)
+        for _ in range(steps):
+            present = [(self.load[g][d], g, d) for g in range(len(self.active))
+                       for d in self.active[g] if self.load[g][d] > 0]
+            if not present:
+                break
+            low, g, d = min(present)
+            moved = False
+            for klass in sorted({self.units[i].klass for i in self.members[g]}):
+                for i in by_class[klass]:
+                    if d not in self.dayset[i] or not self.dayset[i] <= self.active[g] \
+                            or self.room(i, g) <= 0:
+                        continue
+                    for h in sorted(self.placed[i]):  # (a count may be a kept 0)
+                        if h != g and self.placed[i][h] > 0 and all(self.load[h][e] - 1 >= low + 1
+                                          for e in self.units[i].days):
+                            self.move(i, h, g, 1)
+                            moved = True
+                            break
+                    if moved:
+                        break
+                if moved:
+                    break
+            if not moved:
+                break
         return self.placed
 
     def _swap(self, i: int, g: int, others: list[int]) -> bool:
@@ -657,6 +705,7 @@ class Prepared:
     greedy: tuple[int, int]  # group-days and class pairs of first fit by class
     scored: list[tuple[tuple[int, int, int], list[dict[int, int]]]]
     menu: list[list[dict[int, int]]] = field(default_factory=list)
+    built: dict[int, int] = field(default_factory=dict)  # extra group-days -> starts built
 
     def score(self, placement: list[dict[int, int]]) -> tuple[int, int, int]:
         return _score(self.units, placement, self.session.days)
@@ -664,23 +713,38 @@ class Prepared:
     def pairs_with(self, extra: int) -> int:
         return self.score(self.menu[min(extra, len(self.menu) - 1)])[1]
 
-    def extend(self, max_extra: int) -> None:
-        """Starts on structures with up to ``max_extra`` more group-days; the menu."""
+    def extend(self, max_extra: int, deadline=None, most: int | None = None) -> None:
+        """Starts on structures with up to ``max_extra`` more group-days; the menu. Builds
+        at most ``most`` new starts per structure (the most promising first; a later call
+        continues with the rest) and none once ``deadline`` (a ``cpsat.Deadline``) has
+        passed: the menu then holds the best found so far (at least the first-fit start)."""
         units, days, cap = self.units, self.session.days, self.cap
-        for extra in range(len(self.menu), max_extra + 1):
+        late = (lambda: deadline.expired()) if deadline is not None else (lambda: False)
+        for extra in range(max_extra + 1):
+            if late():
+                break
             k_e = _raised(self.k, self.n_d, cap, extra)
             if k_e is None:
                 break
             orders = [None] + (_profile_orders(units, days) if not extra else [])
-            starts = [best_fit(units, days, cap, k_e, margin=margin, class_order=order)
-                      for order in orders for margin in (10, 0)]
+            builders = [functools.partial(best_fit, units, days, cap, k_e, margin=margin,
+                                          class_order=order)
+                        for order in orders for margin in (10, 0)]
             if not extra:  # fill up and first fit: opens fewest groups on tight structures
-                starts.append(nested_greedy(units, days, cap, k_e, margin=None))
+                builders.insert(1, functools.partial(nested_greedy, units, days, cap, k_e,
+                                                     margin=None))
                 alternative = one_day_off_activity(k_e, days)
                 if alternative is not None:
-                    starts.append(nested_greedy(units, days, cap, k_e, alternative, None))
-            polished = [Packing.of(units, days, cap, p).merge() for p in starts]
-            self.scored += [(_score(units, p, days), p) for p in polished]
+                    builders.append(functools.partial(nested_greedy, units, days, cap, k_e,
+                                                      alternative, None))
+            done = self.built.get(extra, 0)
+            todo = builders[done:] if most is None else builders[done:done + most]
+            for build in todo:
+                if late():
+                    break
+                p = Packing.of(units, days, cap, build()).merge()
+                self.scored.append((_score(units, p, days), p))
+                self.built[extra] = self.built.get(extra, 0) + 1
         fewest = min(sc[0] for sc, _ in self.scored)
         self.menu = [min(self.scored, key=lambda sp: (sp[0][0] > fewest + e, sp[0][1:],
                                                       sp[0][0]))[1]
@@ -709,9 +773,11 @@ def _profile_orders(units: list[Unit], days: tuple[str, ...]) -> list[list[str]]
     return out
 
 
-def prepare(session: Session, students: list[Student], cap: int, max_extra: int = 0
-            ) -> Prepared | None:
-    """Units, bounds and starts for up to ``max_extra`` more group-days (None: nobody)."""
+def prepare(session: Session, students: list[Student], cap: int, max_extra: int = 0,
+            deadline=None, most: int | None = None) -> Prepared | None:
+    """Units, bounds and starts for up to ``max_extra`` more group-days (None: nobody);
+    at most ``most`` starts per structure, and past ``deadline`` only the first-fit
+    start."""
     units = make_units(students, session)
     days = session.days
     if not units:
@@ -725,7 +791,7 @@ def prepare(session: Session, students: list[Student], cap: int, max_extra: int 
     base = greedy(units, days, cap)
     prep = Prepared(session, units, cap, n_d, k, sum(k.values()), pairs_bound,
                     evaluate(units, base, days), [(_score(units, base, days), base)])
-    prep.extend(max_extra)
+    prep.extend(max_extra, deadline, most)
     return prep
 
 
@@ -798,6 +864,8 @@ def plan_groups(prep: Prepared, opts: SolveOptions, budget: float, extra: int = 
     placed, p2 = improve_windows(units, start, days, cap, opts, budget,
                                  f"{session.id} class pairs", (gd_bound, prep.pairs_bound), key)
     phases.append(p2)
+    if not opts.out_of_time():
+        placed = Packing.of(units, days, cap, placed).balance()
     result = _from_placement(session, units, placed, days, gd_bound, prep.pairs_bound, phases,
                              *prep.greedy)
     result.fewest_found = allowed - extra
@@ -899,7 +967,7 @@ def improve_windows(units: list[Unit], placed: list[dict[int, int]], days: tuple
         tuple(range(s, min(s + size, n_groups))) for s in range(0, max(n_groups - 1, 1), 2)]
     spent, steps, stale = 0.0, 0, 0
     step_budget = 0.05
-    while spent + step_budget <= budget and not opts.interrupted and n_groups > 1:
+    while spent + step_budget <= budget and not opts.out_of_time() and n_groups > 1:
         if _score(units, placed, days)[:2] == bounds or stale > max(len(queue), 12):
             break
         window = queue.pop(0) if queue else tuple(sorted(rng.sample(range(n_groups), size)))
@@ -948,7 +1016,7 @@ def _solve_window(units, placed, window, days, cap, opts, budget):
     w_pair = len(z) + 1
     w_day = w_pair * (len(y) + 1)
     m.minimize(w_day * sum(a.values()) + w_pair * sum(y.values()) + sum(z.values()))
-    solver = make_solver(SolveOptions(seed=opts.seed), budget)
+    solver = make_solver(SolveOptions(seed=opts.seed, deadline=opts.deadline), budget)
     code = run(solver, m)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None

@@ -88,7 +88,9 @@ def apply(inst: Instance, sc: Scenario) -> Instance:
 
 
 def _shortage_text(plan) -> str:
-    by = Counter((s.day, s.start, s.end, s.role) for s in plan.shortages)
+    by: Counter = Counter()
+    for s in plan.shortages:  # posts, not rows
+        by[s.day, s.start, s.end, s.role] += s.count
     return "; ".join(f"{d} {a}-{b} {role} x{n}" for (d, a, b, role), n in
                      sorted(by.items(), key=lambda kv: (WEEKDAYS.index(kv[0][0]), kv[0][1:])))
 
@@ -241,8 +243,11 @@ NEW = "NEW"
 def need(inst: Instance, time_limit: float = 8.0, seed: int = 0, spare: int | None = None
          ) -> tuple[list[dict], object]:
     """The fewest extra volunteers (then minutes) for a complete plan: hypothetical people
-    available everywhere are offered to the planner at a cost. Returns (advice, plan)."""
-    base = solve(inst, time_limit=time_limit, seed=seed)
+    available everywhere are offered to the planner at a cost. Returns (advice, plan).
+    ``time_limit`` is CPU seconds for both solves together (one deadline)."""
+    from afterschool.scheduler.planning.cpsat import Deadline
+    whole = Deadline(time_limit)
+    base = solve(inst, time_limit=time_limit, seed=seed, deadline=whole.part(0.45))
     short_minutes = base.extra["shortage_minutes_per_week"]
     if not base.shortages:
         return [], base
@@ -257,7 +262,7 @@ def need(inst: Instance, time_limit: float = 8.0, seed: int = 0, spare: int | No
               {s.id for s in inst.school.sessions}]
     more = Instance(inst.school, inst.students, inst.teachers + tuple(people),
                     inst.availability + tuple(avail), inst.source)
-    plan = solve(more, time_limit=time_limit, seed=seed,
+    plan = solve(more, time_limit=time_limit, seed=seed, deadline=Deadline(whole.left()),
                  new_people=frozenset(t.id for t in people))
     duties = defaultdict(list)
     for d in plan.duties:

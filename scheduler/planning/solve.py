@@ -1,11 +1,25 @@
 """The one planning entry point: ``solve(instance, *, time_limit, seed, workers, log) -> Plan``.
 
 Steps: groups per session (``grouping``), then volunteers and managers (``assign``), then the
-staffing table, fees and pay (``money``), bounds, gaps and named penalties. The plan's status
-is the weakest of its parts: OPTIMAL (every part proved), FEASIBLE, UNKNOWN (no plan found in
-the limits), INFEASIBLE or MODEL_INVALID; ``interrupted`` marks a plan cut short by Ctrl-C.
-Same input and seed give the same plan (one worker or deterministic interleaved search and
-deterministic time limits).
+staffing table, fees and pay (``money``), bounds, gaps and named penalties.
+
+The time limit is a promise: one ``Deadline`` on the process CPU clock, started when
+``solve`` is called (the CLI starts it before reading the files), bounds every stage —
+constructive grouping starts until ``GROUPING_SHARE`` of it, staffing until
+``STAFFING_SHARE``, the rest for fees, pay and the hand-outs. Each stage is anytime: a
+session whose starts did not fit gets the first-fit start only; a staffing search with no
+time leaves the greedy assignment. Sessions larger than ``BAND`` sign-ups are planned in
+bands of whole classes in grade order (each band on its own, with the session's true
+bounds reported), which keeps the constructive starts near-linear in school size.
+
+There is always a plan when there is a grouping, and there always is one for valid input
+(first fit by class needs no search); ``NoPlan`` is raised only when the input leaves no
+grouping at all (a group cap below 1 from a caller that bypassed the reader).
+
+The plan's status is the weakest of its parts: OPTIMAL (every part proved), FEASIBLE;
+``interrupted`` marks a plan cut short by Ctrl-C, SIGTERM or the deadline. Same input and
+seed give the same plan when the deadline does not cut a phase short (one worker or
+deterministic interleaved search, deterministic solver limits).
 """
 from __future__ import annotations
 
@@ -19,69 +33,121 @@ from afterschool.models.plan import Group, Plan
 from afterschool.models.school import WEEKDAYS, fmt_time
 from afterschool.scheduler.planning.assign import assign_staff, weekly_limit
 from afterschool.scheduler.rules.calendar import day_counts, term_dates
-from afterschool.scheduler.planning.cpsat import DET_PER_SECOND, SolveOptions, interruptible, relative_gap
-from afterschool.scheduler.planning.grouping import class_key, plan_groups, prepare, share_extra
+from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, Deadline, SolveOptions,
+                                                  interruptible, relative_gap)
+from afterschool.scheduler.planning.grouping import (class_key, plan_groups, prepare,
+                                                     share_extra)
 from afterschool.scheduler.money.accounts import budget, flex_ledger, staff_pay, student_fees, yuan
-from afterschool.scheduler.rules.staffing import duty_windows, standard_teachers
+from afterschool.scheduler.rules.staffing import (duty_windows, managers_for_window,
+                                                  standard_teachers)
 
 
 SMALL_SESSION = 2000  # sign-ups up to which more structures are tried for group-days
+BAND = 2400  # sign-ups above which a session is planned in bands of whole classes
+GROUPING_SHARE = 0.5  # of the time limit: constructive starts and grouping searches
+STAFFING_SHARE = 0.9  # of the time limit: grouping and staffing together
+STAFF_DET = 1.0  # staffing search: this many times the limit's deterministic seconds (capped)
+
+
+class NoPlan(Exception):
+    """Not even a grouping exists for this input (the message says why)."""
 
 
 def solve(inst: Instance, *, time_limit: float = 7.0, seed: int = 0, workers: int = 1,
           log=None, new_people: frozenset[str] = frozenset(),
-          group_days_slack: int = 0, group_days_tolerance: float = 0.01) -> Plan:
-    """Plan the term for ``inst`` (see the module docstring). ``time_limit`` is about wall
-    seconds on the reference machine, converted to deterministic solver time. Ctrl-C stops
-    the search; the plan so far is returned with ``interrupted`` set."""
+          group_days_slack: int = 0, group_days_tolerance: float = 0.01,
+          deadline: Deadline | None = None, progress=None) -> Plan:
+    """Plan the term for ``inst`` (see the module docstring). ``time_limit`` is CPU seconds
+    for the whole solve (``deadline``, if given, is the same limit already running, e.g.
+    since the CLI started reading). Ctrl-C, SIGTERM and the deadline stop the search; the
+    best plan so far is returned (``interrupted`` set when stopped early by a signal).
+    ``progress(phase, best, bound)`` is called at each phase and solution."""
     opts = SolveOptions(time_limit=time_limit, seed=seed, workers=workers, log=log,
                         group_days_slack=group_days_slack,
-                        group_days_tolerance=group_days_tolerance)
+                        group_days_tolerance=group_days_tolerance,
+                        deadline=deadline or Deadline(time_limit), progress=progress)
     with interruptible(opts):
         return _solve(inst, opts, new_people)
 
 
-def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Plan:
-    time_limit, seed, workers = opts.time_limit, opts.seed, opts.workers
-    det_budget = time_limit * DET_PER_SECOND
-    t0 = time.monotonic()
-    school, rules = inst.school, inst.school.rules
+def _takers(inst: Instance) -> dict[str, list]:
+    """The enrolled students signed up for each session (by session id)."""
     takers = defaultdict(list)
     for st in inst.enrolled:
         for signup in ("noon", "afternoon"):
-            s = school.session_for(signup, st.grade)
+            s = inst.school.session_for(signup, st.grade)
             if s is not None and st.days(signup):
                 takers[s.id].append(st)
+    return takers
+
+
+def _bands(session, students, cap: int) -> list[list]:
+    """Whole classes in grade order, in bands of at most ``BAND`` sign-ups (one band for a
+    session that small)."""
+    if len(students) <= BAND:
+        return [students]
+    by_class = defaultdict(list)
+    for st in students:
+        by_class[st.klass].append(st)
+    bands, current = [], []
+    for k in sorted(by_class, key=class_key):
+        if current and len(current) + len(by_class[k]) > BAND:
+            bands.append(current)
+            current = []
+        current += by_class[k]
+    return bands + ([current] if current else [])
+
+
+def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Plan:
+    time_limit, seed, workers = opts.time_limit, opts.seed, opts.workers
+    whole = opts.deadline
+    det_budget = time_limit * DET_PER_SECOND
+    t0 = time.monotonic()
+    school, rules = inst.school, inst.school.rules
+    cap = rules.group_cap
+    if cap < 1:
+        raise NoPlan(f"no grouping exists: the group cap is {cap}, so no student can be "
+                     "placed in any group (set group_cap to 1 or more in school.toml)")
+    takers = _takers(inst)
     total_students = sum(len(v) for v in takers.values()) or 1
-    grouping_budget = det_budget * 0.6
     groups: list[Group] = []
     present: dict[tuple[str, str], list[str]] = defaultdict(list)
     group_classes: dict[str, set[str]] = {}
-    parts, penalties, grouping_stats = [], [], []
+    parts, penalties = [], []
     klass_of = {s.id: s.klass for s in inst.students}
     grade_of = {s.id: s.grade for s in inst.students}
-    cap = rules.group_cap
     sessions = [s for s in school.sessions if takers[s.id]]
-    preps = [prepare(s, takers[s.id], cap, opts.group_days_slack) for s in sessions]
-    preps = [(s, p) for s, p in zip(sessions, preps) if p is not None]
+    opts.deadline = whole.part(GROUPING_SHARE)
+    opts.phase("grouping: constructive starts")
+    preps = []  # (session, band's students, Prepared)
+    for s in sessions:  # anytime over bands: first one good start each, then the rest
+        for band in _bands(s, takers[s.id], cap):
+            p = prepare(s, band, cap, opts.group_days_slack, opts.deadline, most=1)
+            if p is not None:
+                preps.append((s, band, p))
+    for *_, p in preps:
+        p.extend(opts.group_days_slack, opts.deadline)
     # group-days first, within a tolerance of their bound shared where it saves most pairs
-    tolerance = math.floor(opts.group_days_tolerance * sum(p.gd_bound for _, p in preps)
+    tolerance = math.floor(opts.group_days_tolerance * sum(p.gd_bound for *_, p in preps)
                            + 1e-9)
-    for s, p in preps:
-        if p.score(p.menu[0])[0] > p.gd_bound and len(takers[s.id]) <= SMALL_SESSION:
+    for s, band, p in preps:
+        if p.score(p.menu[0])[0] > p.gd_bound and len(band) <= SMALL_SESSION:
             # structures with a group or two more on the emptiest days are easier to fill
             # and sometimes end with fewer group-days than the bound's own structure
-            p.extend(max(2, opts.group_days_slack))
-    allowance = max(0, tolerance - sum(p.score(p.menu[0])[0] - p.gd_bound for _, p in preps))
+            p.extend(max(2, opts.group_days_slack), opts.deadline)
+    allowance = max(0, tolerance - sum(p.score(p.menu[0])[0] - p.gd_bound
+                                       for *_, p in preps))
     usable, why_not = allowance, None
     shortest = min(range(len(preps)), key=lambda n: preps[n][0].minutes, default=0)
-    if allowance and _weekly_limits_short(inst, preps, [int(n == shortest)
+    if allowance and _weekly_limits_short(inst, takers, preps, [int(n == shortest)
                                                         for n in range(len(preps))]):
         usable = 0  # not even one more group-day could be staffed: build no starts for it
         why_not = "the volunteers' weekly limits cannot cover even one more group-day"
-    for _, p in preps if usable else ():
-        p.extend(usable + opts.group_days_slack)
-    extra = share_extra([p for _, p in preps], usable)
+    if usable and opts.out_of_time():
+        usable, why_not = 0, "no time was left to build starts with more group-days"
+    for *_, p in preps if usable else ():
+        p.extend(usable + opts.group_days_slack, opts.deadline)
+    extra = share_extra([p for *_, p in preps], usable)
     tolerance_note = {"percent": 100 * opts.group_days_tolerance, "allowance": allowance,
                       "spent": sum(extra)}
     if why_not:
@@ -92,22 +158,33 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
         extra = [0] * len(extra)
         tolerance_note.update(spent=0, why_not="the volunteers could not staff every duty "
                                                "with the extra group-days")
-    for (s, prep), more in zip(preps, extra):
-        share = max(grouping_budget * len(takers[s.id]) / total_students, 0.1)
+    stats: dict[str, dict] = {}
+    numbering: dict[str, int] = defaultdict(int)
+    grouping_budget = det_budget * 0.6
+    for (s, band, prep), more in zip(preps, extra):
+        share = max(grouping_budget * len(band) / total_students, 0.1)
+        opts.phase(f"grouping: {s.id}")
         res = plan_groups(prep, opts, share, more + opts.group_days_slack)
         parts.extend(p.as_dict() for p in res.phases)
-        grouping_stats.append({
-            "session": s.id, "students": len(takers[s.id]), "groups": len(res.rosters),
-            "group_days": res.group_days, "group_days_bound": res.group_days_bound,
-            "group_days_gap": relative_gap(res.group_days, res.group_days_bound),
-            "class_pairs": res.class_pairs, "class_pairs_bound": res.class_pairs_bound,
-            "classes": len({klass_of[x] for r in res.rosters for x in r}),
-            "grade_pairs": res.grade_pairs, "greedy_group_days": res.greedy_group_days,
-            # group-days above the fewest found, accepted for fewer class pairs
-            "traded_group_days": max(0, res.group_days - res.fewest_found),
-            "greedy_class_pairs": res.greedy_class_pairs})
-        for n, (roster, days) in enumerate(zip(res.rosters, res.present), start=1):
-            gid = f"{s.id}-{n:02d}"
+        st = stats.setdefault(s.id, {
+            "session": s.id, "students": 0, "groups": 0, "group_days": 0,
+            "group_days_bound": _session_bound(takers[s.id], s, cap), "class_pairs": 0,
+            "class_pairs_bound": 0, "classes": 0, "grade_pairs": 0, "greedy_group_days": 0,
+            "traded_group_days": 0, "greedy_class_pairs": 0, "bands": 0})
+        st["bands"] += 1
+        for key, value in (("students", len(band)), ("groups", len(res.rosters)),
+                           ("group_days", res.group_days), ("class_pairs", res.class_pairs),
+                           ("class_pairs_bound", res.class_pairs_bound),
+                           ("classes", len({klass_of[x] for r in res.rosters for x in r})),
+                           ("grade_pairs", res.grade_pairs),
+                           ("greedy_group_days", res.greedy_group_days),
+                           # group-days above the fewest found, accepted for fewer class pairs
+                           ("traded_group_days", max(0, res.group_days - res.fewest_found)),
+                           ("greedy_class_pairs", res.greedy_class_pairs)):
+            st[key] += value
+        for roster, days in zip(res.rosters, res.present):
+            numbering[s.id] += 1
+            gid = f"{s.id}-{numbering[s.id]:02d}"
             groups.append(Group(gid, s.id, tuple(roster)))
             group_classes[gid] = {klass_of[x] for x in roster}
             for d, k in days.items():
@@ -118,6 +195,11 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
                 penalties.append({"rule": "grades mixed", "cost": 100 * (len(grades) - 1),
                                   "text": f"group {gid} mixes grades "
                                           f"{', '.join(map(str, grades))}"})
+    grouping_stats = list(stats.values())
+    for g in grouping_stats:
+        g["group_days_bound"] = min(g["group_days_bound"], g["group_days"])
+        g["group_days_gap"] = relative_gap(g["group_days"], g["group_days_bound"])
+    for s in sessions:
         split: dict[str, list[str]] = defaultdict(list)
         for g in groups:
             if g.session == s.id:
@@ -128,7 +210,13 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
                 penalties.append({"rule": "class split", "cost": 1000 * (len(gids) - 1),
                                   "text": f"class {k} split over {len(gids)} groups in {s.id} "
                                           f"({', '.join(gids)})"})
-    staff = assign_staff(inst, present, group_classes, opts, det_budget * 0.4, new_people)
+    opts.deadline = whole.part(STAFFING_SHARE)
+    opts.phase("staffing")
+    staff_det = max(opts.deadline.left() * DET_PER_SECOND, 0.05)
+    staff = assign_staff(inst, present, group_classes, opts,
+                         min(det_budget * STAFF_DET, staff_det), new_people)
+    opts.deadline = whole
+    opts.phase("fees, pay and checks")
     parts.extend(p.as_dict() for p in staff.phases)
     penalties.extend(staff.penalties)
     status = overall_status(grouping_stats, staff)
@@ -136,16 +224,6 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     plan.staffing = staffing_table(inst, groups, present)
     plan.fees = student_fees(inst)
     plan.pay = staff_pay(inst, staff.duties)
-    loads = defaultdict(int)
-    for d in staff.duties:
-        loads[d.staff] += d.minutes
-    if loads:
-        mean = sum(loads.values()) / len(loads)
-        for t, load in sorted(loads.items(), key=lambda kv: (-kv[1], kv[0]))[:5]:
-            if load > mean * 1.25:
-                penalties.append({"rule": "uneven load", "cost": round(load - mean),
-                                  "text": f"{t} carries {load} min/week "
-                                          f"(mean {mean:.0f} over {len(loads)} people)"})
     penalties.sort(key=lambda p: (-p["cost"], p["text"]))
     plan.extra = {
         "school": school.name,
@@ -156,12 +234,22 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
         "group_days_tolerance": tolerance_note,
         "parts": parts,
         "shortage_minutes_per_week": staff.shortage_minutes,
+        "unfilled": {"posts": staff.unfilled_posts, "posts_bound": staff.unfilled_bound["posts"],
+                     "manager_posts": sum(x.count for x in staff.shortages
+                                          if x.role == "manager"),
+                     "manager_posts_bound": staff.unfilled_bound.get("managers", 0),
+                     "minutes": staff.shortage_minutes,
+                     "minutes_bound": staff.unfilled_bound.get("minutes", 0),
+                     "proved_by": staff.unfilled_bound.get("by", [])},
+        "staffing_source": staff.source,
+        "objective_terms": staff.objective_terms,
+        "paid_minutes": paid_minutes(inst, takers, groups, present, grouping_stats),
+        "smallest_group": smallest_group(inst, takers, groups),
         "penalties": penalties,
         "budget": budget(inst, plan.fees, staff.duties),
         "language": school.language,
         "group_cap": rules.group_cap,
-        "weekly_limits": {t.id: (t.max_weekly_minutes if t.max_weekly_minutes is not None
-                                 else rules.max_weekly_minutes) for t in inst.volunteers},
+        "weekly_limits": {t.id: weekly_limit(inst, t) for t in inst.volunteers},
         "calendar": {d: [x.isoformat() for x in dates]
                      for d, dates in term_dates(school.term).items()},
         "sessions": {x.id: {"name": x.name, "start": fmt_time(x.start), "end": fmt_time(x.end),
@@ -171,10 +259,69 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
                                        "noon": list(x.noon), "afternoon": list(x.afternoon)}
                                 for x in inst.enrolled}},
         "flex_ledger": flex_ledger(inst, staff.duties),
-        "solve_stats": {"seconds": round(time.monotonic() - t0, 3), "workers": workers,
+        "solve_stats": {"seconds": round(time.monotonic() - t0, 3),
+                        "cpu_seconds": round(whole.elapsed(), 3), "workers": workers,
                         "time_limit": time_limit},
     }
     return plan
+
+
+def _session_bound(students, session, cap: int) -> int:
+    """Group-days >= sum over days of ceil(students present / cap), for the whole session."""
+    n = defaultdict(int)
+    for st in students:
+        for d in st.days(session.signup):
+            if d in session.days:
+                n[d] += 1
+    return sum(math.ceil(v / cap) for v in n.values())
+
+
+def paid_minutes(inst: Instance, takers, groups: list[Group], present, grouping_stats
+                 ) -> dict:
+    """Paid staff minutes a week: group-days x session minutes (one teacher per slot) and
+    manager posts x window minutes, each with its lower bound (the group-days bound, and
+    M(peak) of the fewest groups each day can have, ceil(n / cap): M only grows with c)."""
+    school, rules = inst.school, inst.school.rules
+    sessions = {s.id: s for s in school.sessions}
+    group_min = sum(len(present.get((d, s.id), [])) * s.minutes
+                    for s in school.sessions for d in s.days)
+    bound_by = {g["session"]: g["group_days_bound"] for g in grouping_stats}
+    group_bound = sum(bound_by.get(s.id, 0) * s.minutes for s in school.sessions)
+    man_min = sum(managers_for_window(w, sessions, {sid: len(present.get((d, sid), []))
+                                                    for sid in w.sessions}, rules) * w.minutes
+                  for d in WEEKDAYS for w in duty_windows(school.sessions, d))
+    man_bound = _fewest_paid_minutes(inst, takers)[1]
+    total, bound = group_min + man_min, group_bound + man_bound
+    return {"total": total, "bound": bound, "gap": relative_gap(total, bound),
+            "group_minutes": group_min, "group_minutes_bound": group_bound,
+            "manager_minutes": man_min, "manager_minutes_bound": man_bound}
+
+
+def smallest_group(inst: Instance, takers, groups: list[Group]) -> dict:
+    """The fewest students present in a group on a day it meets, and an upper bound no
+    grouping can beat: on a session-day with n students and at least ceil(n / cap)
+    groups, some group has at most floor(n / ceil(n / cap))."""
+    by_id = {s.id: s for s in inst.students}
+    sessions = {s.id: s for s in inst.school.sessions}
+    cap = inst.school.rules.group_cap
+    smallest, where = None, None
+    for g in groups:
+        s = sessions[g.session]
+        for d in s.days:
+            n = sum(1 for x in g.students if d in by_id[x].days(s.signup))
+            if n and (smallest is None or n < smallest):
+                smallest, where = n, f"{g.id} on {d}"
+    bound, why = None, None
+    for s in inst.school.sessions:
+        n = defaultdict(int)
+        for st in takers.get(s.id, []):
+            for d in st.days(s.signup):
+                n[d] += 1
+        for d, v in n.items():
+            b = v // math.ceil(v / cap)
+            if bound is None or b < bound:
+                bound, why = b, f"{v} students in {s.id} on {d}"
+    return {"students": smallest, "where": where, "bound": bound, "bound_from": why}
 
 
 def _short_of_staff(inst: Instance, preps, extra: list[int], opts: SolveOptions,
@@ -183,15 +330,15 @@ def _short_of_staff(inst: Instance, preps, extra: list[int], opts: SolveOptions,
     sessions have the group-days of their starts with ``extra`` more. First a necessary
     condition (their weekly limits add up to the minutes the fewest groups, their managers
     and the extra group-days need), then a coverage solve of that structure."""
-    if _weekly_limits_short(inst, preps, extra):
+    if _weekly_limits_short(inst, _takers(inst), preps, extra):
         return True
     present: dict[tuple[str, str], list[str]] = defaultdict(list)
     classes: dict[str, set[str]] = {}
-    for (s, prep), more in zip(preps, extra):
+    for band, ((s, _, prep), more) in enumerate(zip(preps, extra)):
         placement = prep.menu[min(more, len(prep.menu) - 1)]
         for u, where in zip(prep.units, placement):
             for g in where:
-                gid = f"{s.id}-{g:02d}"
+                gid = f"{s.id}-{band}-{g:02d}"
                 classes.setdefault(gid, set()).add(u.klass)
                 for d in u.days:
                     if gid not in present[d, s.id]:
@@ -200,26 +347,40 @@ def _short_of_staff(inst: Instance, preps, extra: list[int], opts: SolveOptions,
     return probe.shortage_minutes != 0
 
 
-def _weekly_limits_short(inst: Instance, preps, extra: list[int]) -> bool:
+def _weekly_limits_short(inst: Instance, takers, preps, extra: list[int]) -> bool:
     """A necessary condition for staffing ``extra`` more group-days per session: the
-    volunteers' weekly limits add up to the minutes the fewest groups (the standard
-    staffing table), their managers and the extra group-days need."""
-    from afterschool.scheduler.reading.summary import manager_rows, summary_table
-    need = int(summary_table(inst).minutes_needed.sum())
-    windows = {(d, w.id): w.minutes for d in WEEKDAYS for w in duty_windows(
-        inst.school.sessions, d)}
-    need += sum(r["managers_needed"] * windows[r["day"], r["window"]]
-                for r in manager_rows(inst))
-    need += sum(s.minutes * more for (s, _), more in zip(preps, extra))
+    volunteers' weekly limits add up to the minutes the fewest groups (ceil(n / cap) per
+    session-day), their managers and the extra group-days need."""
+    need = _fewest_paid_minutes(inst, takers)[2]
+    need += sum(s.minutes * more for (s, *_), more in zip(preps, extra))
     return need > sum(weekly_limit(inst, t) for t in inst.volunteers)
+
+
+def _fewest_paid_minutes(inst: Instance, takers) -> tuple[int, int, int]:
+    """Group minutes, manager minutes and their sum a week with the fewest groups each
+    session-day can have, ceil(n / cap) (a lower bound: M only grows with c)."""
+    school, rules = inst.school, inst.school.rules
+    sessions = {s.id: s for s in school.sessions}
+    fewest = defaultdict(int)
+    for s in school.sessions:
+        n = defaultdict(int)
+        for st in takers.get(s.id, []):
+            for d in st.days(s.signup):
+                if d in s.days:
+                    n[d] += 1
+        for d, v in n.items():
+            fewest[d, s.id] = math.ceil(v / rules.group_cap)
+    group_min = sum(k * sessions[sid].minutes for (d, sid), k in fewest.items())
+    man_min = sum(managers_for_window(w, sessions, {sid: fewest[d, sid] for sid in w.sessions},
+                                      rules) * w.minutes
+                  for d in WEEKDAYS for w in duty_windows(school.sessions, d))
+    return group_min, man_min, group_min + man_min
 
 
 def overall_status(grouping_stats: list[dict], staff) -> str:
     """OPTIMAL when every part is proved (groups at their bounds, staffing phases optimal);
-    UNKNOWN when no staff assignment was found; FEASIBLE otherwise. Grouping always has a
-    plan (the constructive start), so an improvement phase that found nothing keeps it."""
-    if staff.shortage_minutes < 0:
-        return "UNKNOWN"
+    FEASIBLE otherwise. Grouping always has a plan (the constructive start) and staffing
+    too (the greedy one), so a search that found nothing keeps them."""
     proved = all(g["group_days"] == g["group_days_bound"] and
                  g["class_pairs"] == g["class_pairs_bound"] for g in grouping_stats)
     proved = proved and all(p.status == "OPTIMAL" for p in staff.phases)
