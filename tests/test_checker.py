@@ -192,12 +192,18 @@ def test_checker_windows_and_calendar(case):
 
 def test_group_cap_breaks_at_46_and_keeps_45(fresh):
     inst, plan = fresh
+    # every first-grader comes on Tuesday only, so present = group size; 100 of them in 3
+    # groups: fill the first to exactly 45 from the second (kept), then one more (broken)
     a, b = [g for g in plan.groups if g.session == "after-lower"][:2]
-    assert len(a.students) == 45  # the planner filled it to the cap: kept
-    moved = b.students[:1]
-    plan.groups = [g for g in plan.groups if g.id not in (a.id, b.id)] + [
-        Group(a.id, a.session, a.students + moved),
-        Group(b.id, b.session, tuple(s for s in b.students if s not in moved))]
+    assert len(a.students) + len(b.students) > 46
+
+    def with_first(n: int) -> list[Group]:
+        pool = a.students + b.students
+        return [g for g in plan.groups if g.id not in (a.id, b.id)] + [
+            Group(a.id, a.session, pool[:n]), Group(b.id, b.session, pool[n:])]
+    plan.groups = with_first(45)
+    assert check_plan(inst, plan) == []
+    plan.groups = with_first(46)
     assert rules_of(inst, plan) == {"group cap"}
 
 
