@@ -183,7 +183,9 @@ def test_workbook_prints_on_a4_with_titles_and_zh_headers_only(planned):
         wb = openpyxl.load_workbook(out / name)
         for ws in wb:
             assert int(ws.page_setup.paperSize) == 9, (name, ws.title)  # A4
-            assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+            # fitToWidth absent means 1 (ECMA-376): XlsxWriter writes only what is not default
+            assert ws.sheet_properties.pageSetUpPr.fitToPage and \
+                (ws.page_setup.fitToWidth or 1) == 1 and int(ws.page_setup.fitToHeight) == 0
             if ws.max_row > 2:
                 assert ws.print_title_rows == "$1:$1", (name, ws.title)
             headers = [c.value for c in ws[1]]

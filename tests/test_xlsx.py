@@ -1,5 +1,6 @@
-"""The fast .xlsx writer reads back in openpyxl as the openpyxl-built workbook does, and
-every text arrives neutralised (no formula) and otherwise intact."""
+"""The XlsxWriter workbook (``save_workbook``) reads back in openpyxl as the openpyxl-built
+one (``workbook``) does, and every text arrives neutralised (no formula) and otherwise
+intact."""
 from __future__ import annotations
 
 import openpyxl
@@ -20,12 +21,32 @@ def cells(wb):
     return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb}
 
 
+def types(wb):
+    return {ws.title: [[c.data_type for c in row if c.value is not None]
+                       for row in ws.iter_rows()] for ws in wb}
+
+
+def widths(ws) -> dict[int, float]:
+    """Each column's width; XlsxWriter writes equal neighbours as one <col min max>."""
+    return {i: dim.width for dim in ws.column_dimensions.values() if dim.customWidth
+            for i in range(dim.min, dim.max + 1)}
+
+
+def fit_to_width(ws):
+    """``fitToWidth`` as Excel reads it: absent means 1 (ECMA-376), and XlsxWriter writes
+    only what differs from the default."""
+    ps = ws.page_setup
+    return (ws.sheet_properties.pageSetUpPr.fitToPage, ps.fitToWidth or 1,
+            int(ps.fitToHeight if ps.fitToHeight is not None else 1), ps.scale)
+
+
 def test_same_cells_and_print_settings_as_openpyxl(tmp_path):
     save_workbook(SHEETS, tmp_path / "fast.xlsx", {"group": "组别"}, "合计")
     workbook(SHEETS, {"group": "组别"}, "合计").save(tmp_path / "slow.xlsx")
     fast = openpyxl.load_workbook(tmp_path / "fast.xlsx")
     slow = openpyxl.load_workbook(tmp_path / "slow.xlsx")
     assert cells(fast) == cells(slow)
+    assert types(fast) == types(slow)
     for a, b in zip(fast, slow):
         assert a.title == b.title
         assert a.freeze_panes == b.freeze_panes == "A2"
@@ -34,8 +55,15 @@ def test_same_cells_and_print_settings_as_openpyxl(tmp_path):
         assert int(a.page_setup.paperSize) == 9
         assert a.page_setup.orientation == b.page_setup.orientation
         assert [c.font.b for c in a[1]] == [True] * a.max_column
-        for col, dim in b.column_dimensions.items():
-            assert a.column_dimensions[col].width == dim.width
+        assert widths(a) == widths(b) and len(widths(a)) == a.max_column
+        assert fit_to_width(a) == fit_to_width(b)
+        assert [c.font.b for c in a[a.max_row]] == [c.font.b for c in b[b.max_row]]
+        assert [r[0].font.b for r in a.iter_rows()] == [r[0].font.b for r in b.iter_rows()]
+        assert a.oddHeader.center.text == b.oddHeader.center.text
+        assert a.oddFooter.center.text == b.oddFooter.center.text
+        assert a.print_options.gridLines and a.print_options.horizontalCentered
+        assert (a.page_margins.left, a.page_margins.top) == (b.page_margins.left,
+                                                             b.page_margins.top)
     last = fast.worksheets[0][fast.worksheets[0].max_row]
     assert last[0].value == "合计" and last[0].font.b and last[2].value == 112.55
 
@@ -49,3 +77,37 @@ def test_any_text_round_trips(tmp_path_factory, text):
     from afterschool.scheduler.handouts.safe import neutralise
     want = neutralise(text).replace("\ufffe", "").replace("\uffff", "")  # no formula, no controls
     assert (got or "").replace("\r", "\n") == want.replace("\r", "\n")
+
+
+def test_rich_text_lookalike_is_written_as_text(tmp_path):
+    # XlsxWriter copies a string "<r>...</r>" into the file unescaped (its rich-text form):
+    # this one would add a formula cell if it reached write_string as it is
+    evil = ('<r><t>x</t></r></is></c><c r="B2"><f>1+1</f><v>2</v></c>'
+            '<c r="C2" t="inlineStr"><is><r><t>y</t></r>')
+    path = tmp_path / "r.xlsx"
+    save_workbook([("t", [{"a": evil, "b": ""}, {"a": "<r>", "b": "<r></r>"}], ["a", "b"],
+                   [])], path)
+    ws = openpyxl.load_workbook(path).active
+    assert [[(c.value, c.data_type) for c in row] for row in ws.iter_rows(min_row=2)] == \
+        [[(evil, "s"), (None, "n")], [("<r>", "s"), ("<r></r>", "s")]]
+
+
+def test_page_header_is_kept_whatever_the_title(tmp_path, recwarn):
+    # XlsxWriter drops (with a warning) a header over 255 units or holding "&G"
+    path = tmp_path / "h.xlsx"
+    save_workbook([("A&G 学校", [{"a": 1}], ["a"], [], {"title": "学" * 300})], path)
+    ws = openpyxl.load_workbook(path).active
+    assert not [w for w in recwarn if "xlsxwriter" in str(w.filename)]
+    assert ws.oddHeader.center.text.startswith("学" * 200)
+    save_workbook([("A&G 学校", [{"a": 1}], ["a"], [])], path)
+    ws = openpyxl.load_workbook(path).active
+    assert ws.oddHeader.center.text == "A\uff06G 学校 A\uff06G 学校" and ws.title == "A&G 学校"
+
+
+def test_titles_fit_excel_in_utf16_units(tmp_path):
+    path = tmp_path / "t.xlsx"
+    save_workbook([("😀" * 20, [{"a": 1}], ["a"], []), ("😀" * 20, [{"a": 1}], ["a"], []),
+                   ("x" * 30 + "'y", [{"a": 1}], ["a"], [])], path)
+    titles = openpyxl.load_workbook(path).sheetnames
+    assert [len(t.encode("utf-16-le")) // 2 for t in titles] == [30, 30, 30]
+    assert titles[1].endswith(" (2)") and titles[2] == "x" * 30

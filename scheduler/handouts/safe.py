@@ -11,7 +11,8 @@
   letters, digits, ``-``, ``_`` and inner ``.`` only, at most 64 characters, never empty,
   never hidden; when anything had to change, a short hash keeps two ids apart.
 - ``sheet_title(text, taken)``: an Excel sheet title without ``[]:*?/\\``, at most 31
-  characters, unique in the workbook.
+  UTF-16 units (as Excel and XlsxWriter count), not starting or ending with ``'``, unique
+  in the workbook.
 - ``inside(root, path)``: ``path`` resolved, and refused unless it lies inside ``root``.
 """
 from __future__ import annotations
@@ -24,7 +25,8 @@ from pathlib import Path
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")  # -3.00 is a number, not a formula
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\ufffe\uffff]")
+SHEET_TITLE_MAX = 31  # UTF-16 units
 FILE_NAME_MAX = 64
 
 
@@ -68,17 +70,25 @@ def safe_file_name(text: str) -> str:
 
 def sheet_title(text: str, taken: set[str] | None = None) -> str:
     """An Excel sheet title for ``text``: forbidden characters replaced, at most 31
-    characters, not yet in ``taken`` (compared case-blind, as Excel does)."""
+    UTF-16 units, no ``'`` at either end, not yet in ``taken`` (compared case-blind, as Excel does)."""
     title = _SHEET_FORBIDDEN.sub("_", str(text)).strip("'").strip() or "sheet"
-    title = title[:31]
+    title = _cut(title, SHEET_TITLE_MAX)
     taken = taken if taken is not None else set()
     base, n = title, 1
     while title.casefold() in {t.casefold() for t in taken}:
         n += 1
         suffix = f" ({n})"
-        title = base[:31 - len(suffix)] + suffix
+        title = _cut(base, SHEET_TITLE_MAX - len(suffix)) + suffix
     taken.add(title)
     return title
+
+
+def _cut(title: str, units: int) -> str:
+    """``title`` cut to ``units`` UTF-16 units (Excel counts a character beyond U+FFFF as
+    two), never ending in ``'``, never empty."""
+    while len(title.encode("utf-16-le")) // 2 > units:
+        title = title[:-1]
+    return title.rstrip("'") or "sheet"
 
 
 def inside(root: Path, path: Path) -> Path:

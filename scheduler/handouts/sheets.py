@@ -8,8 +8,9 @@ A sheet is (title, rows, columns, totals[, layout]): ``totals`` names the column
 the last row; money columns are strings with two decimals and are summed exactly as
 ``Decimal``; ``layout`` (optional) asks for page breaks (``break_on``, ``pack``), a page
 title, a cover. ``sheet_layout`` decides every print setting once; ``save_workbook`` writes
-it with the fast writer of ``xlsx.py`` (what ``write_tables`` and ``plan`` use) and
-``workbook`` builds the same as an openpyxl ``Workbook`` for callers that want one.
+it with XlsxWriter (``xlsx.py``; what ``write_tables`` and ``plan`` use) and ``workbook``
+builds the same as an openpyxl ``Workbook`` for callers that want one to change before
+saving (``cover.py``).
 Every text cell, headers included, passes ``safe.neutralise`` on its way into a CSV or XLSX
 file (no formula reaches a spreadsheet); sheet titles pass ``safe.sheet_title``.
 """
@@ -245,8 +246,8 @@ def workbook(sheets: list[Sheet], header_words: dict[str, str] | None = None,
 
 def save_workbook(sheets: list[Sheet], path: Path, header_words: dict[str, str] | None = None,
                   total_label: str = "total") -> None:
-    """What ``workbook(...).save(path)`` writes, by the fast writer (``xlsx.py``): the
-    same cells, widths and print settings, a fifth of the time."""
+    """What ``workbook(...).save(path)`` writes, written by XlsxWriter (``xlsx.py``): the
+    same cells, widths and print settings in a fraction of openpyxl's time."""
     from afterschool.scheduler.handouts.xlsx import save_xlsx
     layouts, covers, taken = [], [], set()
     for sheet in sheets:
