@@ -56,6 +56,19 @@ def handles_errors(fn):
     return wrapper
 
 
+HANDOUT_CHOICES = ("workbook", "notice", "rosters", "charts", "report", "all")
+
+
+def output_set_options(fn):
+    """--force, --skip and --lang of every command that writes a plan's output set."""
+    fn = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+                      help="Language of the hand-outs (default: the school's).")(fn)
+    fn = click.option("--skip", multiple=True, type=click.Choice(HANDOUT_CHOICES),
+                      help="Do not write these hand-outs (repeatable).")(fn)
+    return click.option("--force", is_flag=True,
+                        help="Write into a non-empty folder not made by us.")(fn)
+
+
 def json_option(fn):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(fn)
 
@@ -210,7 +223,6 @@ def validate(instance: str, as_json: bool) -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Search workers; >1 uses CP-SAT's deterministic interleaved search.")
-@click.option("--force", is_flag=True, help="Write into a non-empty folder not made by us.")
 @click.option("--group-days-slack", type=click.IntRange(0, 50), default=0, show_default=True,
               help="Per session, accept up to this many extra group-days (paid teacher "
               "sessions a week) when that keeps classes together better.")
@@ -218,11 +230,7 @@ def validate(instance: str, as_json: bool) -> None:
               show_default=True,
               help="Percent of the group-days bound that may be spent, all sessions "
               "together, to keep classes together (0: fewest group-days found, always).")
-@click.option("--skip", multiple=True,
-              type=click.Choice(["workbook", "notice", "rosters", "charts", "report", "all"]),
-              help="Do not write these hand-outs (repeatable).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-              help="Language of the hand-outs (default: the school's).")
+@output_set_options
 @json_option
 @handles_errors
 def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, force: bool,
@@ -646,12 +654,7 @@ def staffing(n: int | None, c: int | None, as_json: bool) -> None:
 @click.option("--time-limit", type=click.FloatRange(0.1), default=2.0, show_default=True,
               help="Search budget, about wall seconds (deterministic solver time).")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--force", is_flag=True, help="Write into a non-empty folder not made by us.")
-@click.option("--skip", multiple=True,
-              type=click.Choice(["workbook", "notice", "rosters", "charts", "all"]),
-              help="Do not write these hand-outs (repeatable).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-              help="Language of the hand-outs (default: the school's).")
+@output_set_options
 @json_option
 @handles_errors
 def substitute(instance: str, plan_file: str, absent: str, dates: str, out: str,
@@ -710,12 +713,7 @@ def substitute(instance: str, plan_file: str, absent: str, dates: str, out: str,
 @click.option("--time-limit", type=click.FloatRange(0.1), default=2.0, show_default=True,
               help="Search budget, about wall seconds; deterministic.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--force", is_flag=True, help="Write into a non-empty folder not made by us.")
-@click.option("--skip", multiple=True,
-              type=click.Choice(["workbook", "notice", "rosters", "charts", "all"]),
-              help="Do not write these hand-outs (repeatable).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-              help="Language of the hand-outs (default: the school's).")
+@output_set_options
 @json_option
 @handles_errors
 def replan(instance: str, previous: str, start: str, out: str, pin: str, time_limit: float,

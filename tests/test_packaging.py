@@ -39,3 +39,9 @@ def test_bundled_school_ships_with_the_package():
     folder = Path(instances.__file__).parent / "haijiang"
     assert {p.name for p in folder.iterdir() if p.suffix in (".csv", ".toml")} == {
         "school.toml", "students.csv", "teachers.csv", "availability.csv"}
+
+
+def test_cli_offers_every_hand_out_to_skip():
+    from afterschool import cli
+    from afterschool.scheduler.handouts.bundle import HANDOUTS
+    assert set(cli.HANDOUT_CHOICES) == set(HANDOUTS) | {"all"}

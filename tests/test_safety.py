@@ -111,18 +111,6 @@ def test_fuzzed_tables_only_raise_input_error(tmp_path_factory, which, rows):
 
 
 @settings(max_examples=30, deadline=None)
-@given(data=st.binary(max_size=200))
-def test_fuzzed_bytes_only_raise_input_error(tmp_path_factory, data):
-    folder = write_instance(tmp_path_factory.mktemp("fb"), students=students_rows(2),
-                            teachers=T1, availability=A1)
-    (folder / "students.csv").write_bytes(STUDENT_HEAD.encode() + data)
-    try:
-        read_instance(folder)
-    except InputError:
-        pass
-
-
-@settings(max_examples=30, deadline=None)
 @given(text=st.text(max_size=120))
 def test_fuzzed_school_toml_only_raises_input_error(tmp_path_factory, text):
     folder = write_instance(tmp_path_factory.mktemp("ft"), students=students_rows(2),
