@@ -316,7 +316,7 @@ def _emit(sheets, name: str, out: str | None, as_json: bool, data,
     """--json: print data; --out: write NAME.csv and NAME.xlsx; else print the first sheet.
     ``lang``: headers in that language (the school's)."""
     from afterschool.scheduler.handouts.labels import words
-    from afterschool.scheduler.handouts.sheets import csv_text, with_totals, write_tables
+    from afterschool.scheduler.handouts.sheets import sheet_csv, write_tables
     w = words(lang) if lang else None
     total = w["total"] if w else "total"
     if as_json:
@@ -325,13 +325,7 @@ def _emit(sheets, name: str, out: str | None, as_json: bool, data,
         for p in write_tables(Path(out), name, sheets, header_words=w, total_label=total):
             click.echo(f"wrote {p}")
     else:
-        _, rows, columns, totals = sheets[0][:4]
-        rows = with_totals(rows, columns, totals, total)
-        if w:
-            heads = [w.get(c, c) for c in columns]
-            rows = [{h: r.get(c, "") for c, h in zip(columns, heads)} for r in rows]
-            columns = heads
-        click.echo(csv_text(rows, columns), nl=False)
+        click.echo(sheet_csv(sheets[0], w, total), nl=False)
 
 
 out_option = click.option("--out", type=click.Path(file_okay=False), default=None,

@@ -71,6 +71,32 @@ def csv_text(rows: list[dict], columns: list[str]) -> str:
     return buf.getvalue()
 
 
+def sheet_csv(sheet: Sheet, header_words: dict[str, str] | None = None,
+              total_label: str = "total") -> str:
+    """One table as CSV text: its rows, the totals row, headers translated by
+    ``header_words``."""
+    _, rows, columns, totals = sheet[:4]
+    rows = with_totals(rows, columns, totals, total_label)
+    if header_words:
+        heads = [header_words.get(c, c) for c in columns]
+        rows = [{h: r.get(c, "") for c, h in zip(columns, heads)} for r in rows]
+        columns = heads
+    return csv_text(rows, columns)
+
+
+def _sheets_to_lay_out(sheets: list[Sheet], header_words: dict[str, str] | None):
+    """Each sheet as (title unique in the workbook, rows, columns, totals, headers,
+    layout), with the page-number footer from ``header_words``."""
+    taken: set[str] = set()
+    for sheet in sheets:
+        title, rows, columns, totals = sheet[:4]
+        layout = dict(sheet[4]) if len(sheet) > 4 else {}
+        if header_words and "page" in header_words:
+            layout.setdefault("page", header_words["page"])
+        headers = [header_words.get(c, c) for c in columns] if header_words else None
+        yield sheet_title(title, taken), rows, columns, totals, headers, layout
+
+
 def write_tables(folder: Path, name: str, sheets: list[Sheet],
                  formats: tuple[str, ...] = ("csv", "xlsx"),
                  header_words: dict[str, str] | None = None,
@@ -80,13 +106,8 @@ def write_tables(folder: Path, name: str, sheets: list[Sheet],
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     if "csv" in formats:
-        title, rows, columns, totals = sheets[0][:4]
-        rows = with_totals(rows, columns, totals, total_label)
-        if header_words:
-            heads = [header_words.get(c, c) for c in columns]
-            rows = [{h: r.get(c, "") for c, h in zip(columns, heads)} for r in rows]
-            columns = heads
-        out.append(write_text(folder / f"{name}.csv", "\ufeff" + csv_text(rows, columns)))
+        out.append(write_text(folder / f"{name}.csv",
+                              "\ufeff" + sheet_csv(sheets[0], header_words, total_label)))
     if "xlsx" in formats:
         out.append(write_atomic(folder / f"{name}.xlsx",
                                 lambda p: save_workbook(sheets, p, header_words, total_label)))
@@ -232,15 +253,10 @@ def workbook(sheets: list[Sheet], header_words: dict[str, str] | None = None,
     page; ``title``; ``cover``)."""
     wb = Workbook()
     wb.remove(wb.active)
-    taken: set[str] = set()
-    for sheet in sheets:
-        title, rows, columns, totals = sheet[:4]
-        layout = dict(sheet[4]) if len(sheet) > 4 else {}
-        if header_words and "page" in header_words:
-            layout.setdefault("page", header_words["page"])
-        headers = [header_words.get(c, c) for c in columns] if header_words else None
-        fill_sheet(wb.create_sheet(sheet_title(title, taken)), rows, columns, totals,
-                   headers, total_label, layout)
+    for title, rows, columns, totals, headers, layout in _sheets_to_lay_out(sheets,
+                                                                            header_words):
+        fill_sheet(wb.create_sheet(title), rows, columns, totals, headers, total_label,
+                   layout)
     return wb
 
 
@@ -249,14 +265,9 @@ def save_workbook(sheets: list[Sheet], path: Path, header_words: dict[str, str] 
     """What ``workbook(...).save(path)`` writes, written by XlsxWriter (``xlsx.py``): the
     same cells, widths and print settings in a fraction of openpyxl's time."""
     from afterschool.scheduler.handouts.xlsx import save_xlsx
-    layouts, covers, taken = [], [], set()
-    for sheet in sheets:
-        title, rows, columns, totals = sheet[:4]
-        layout = dict(sheet[4]) if len(sheet) > 4 else {}
-        if header_words and "page" in header_words:
-            layout.setdefault("page", header_words["page"])
-        headers = [header_words.get(c, c) for c in columns] if header_words else None
-        name = sheet_title(title, taken)
+    layouts, covers = [], []
+    for name, rows, columns, totals, headers, layout in _sheets_to_lay_out(sheets,
+                                                                           header_words):
         layouts.append(sheet_layout(name, rows, columns, totals, headers, total_label,
                                     layout))
         covers.append(bool(layout.get("cover")))
