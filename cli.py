@@ -47,6 +47,10 @@ def handles_errors(fn):
         except FileExistsError as err:
             click.echo(f"error: {err}", err=True)
             ctx.exit(EXIT_BAD_INPUT)
+        except PermissionError as err:  # --out of fees, pay, roster, … that we may not write
+            click.echo(f"error: cannot write {err.filename or 'the output'}: permission "
+                       "denied; choose another --out", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
         except Exception as err:  # noqa: BLE001 - a user sees one line, -v shows the trace
             if (ctx.find_root().params or {}).get("verbose"):
                 traceback.print_exc()

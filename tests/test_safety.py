@@ -135,3 +135,23 @@ def test_nothing_private_is_printed(school, tmp_path):
     plan = json.loads((tmp_path / "o" / "plan.json").read_text())
     notice = (tmp_path / "o" / "notice-students.csv").read_text(encoding="utf-8-sig")
     assert "欧*娜" in notice and "欧阳娜娜" not in notice and plan["groups"]
+
+
+@pytest.mark.parametrize("command", ["fees", "pay", "budget", "notice", "roster"])
+def test_an_unwritable_out_is_bad_input_for_every_writer(school, tmp_path, monkeypatch, command):
+    # root writes through chmod, so the refusal a normal user meets is simulated at the write
+    out = tmp_path / "o"
+    assert run("plan", school, "--out", out).exit_code == 0
+    from pathlib import Path
+
+    def denied(self, *a, **k):
+        raise PermissionError(13, "Permission denied", str(self))
+    monkeypatch.setattr(Path, "write_text", denied)
+    monkeypatch.setattr(Path, "write_bytes", denied)
+    import afterschool.scheduler.handouts.xlsx as xlsx
+    monkeypatch.setattr(xlsx, "save_xlsx", lambda path, *a, **k: denied(path))
+    target = school if command == "fees" else out / "plan.json"
+    extra = ["--all", "--format", "ics"] if command == "roster" else []
+    r = run(command, target, "--out", tmp_path / "ro", *extra)
+    assert r.exit_code == 2, r.output
+    assert "permission denied" in r.stderr and "internal error" not in r.stderr
