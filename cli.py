@@ -560,7 +560,7 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
             raise click.ClickException(str(err)) from None
     cols = ["instance", "scenario", "status", "students", "groups", "group_days",
             "standard_teachers", "managers", "shortages", "fee_income", "pay", "balance",
-            "solve_s", "shortages_by_day"]
+            "time_limit", "solve_s", "shortages_by_day"]
     _emit([("scenarios", rows, cols, [])], "scenarios", out, as_json, rows)
     if out and not as_json:
         from afterschool.scheduler.handouts.bundle import save_chart

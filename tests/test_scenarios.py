@@ -94,3 +94,20 @@ def test_scenario_command_table_file_and_chart(lower135, tmp_path):
     data = json.loads(CliRunner().invoke(main, ["scenario", str(lower135), "--cap", "30",
                                                 "--time-limit", "1.5", "--json"]).stdout)
     assert [d["groups"] for d in data] == [3, 5]  # 135 / 30 -> 5 groups
+
+
+def test_baseline_row_is_plan_at_the_same_settings(lower135, tmp_path):
+    # the office compares the scenario table with 'plan': at the same time limit and seed
+    # the baseline row must show plan's own figures, and the table says which limit it used
+    data = json.loads(CliRunner().invoke(main, ["scenario", str(lower135), "--time-limit", "2",
+                                                "--json"]).stdout)
+    r = CliRunner().invoke(main, ["plan", str(lower135), "--out", str(tmp_path / "p"),
+                                  "--time-limit", "2", "--skip", "all"])
+    assert r.exit_code == 0, r.output
+    plan = json.loads((tmp_path / "p" / "plan.json").read_text(encoding="utf-8"))
+    total = plan["budget"][-1]
+    base = data[0]
+    assert base["scenario"] == "baseline" and base["time_limit"] == 2
+    assert (base["fee_income"], base["pay"], base["balance"]) == (
+        total["income"], total["pay"], total["balance"])
+    assert base["groups"] == len(plan["groups"])

@@ -110,7 +110,7 @@ def run_scenario(task: tuple[Instance, Scenario, float]) -> dict:
             "shortages": sum(s.count for s in plan.shortages),
             "shortages_by_day": _shortage_text(plan),
             "fee_income": total["income"], "pay": total["pay"], "balance": total["balance"],
-            "solve_s": round(time.perf_counter() - t0, 2)}
+            "time_limit": time_limit, "solve_s": round(time.perf_counter() - t0, 2)}
 
 
 def sweep(tasks: list[tuple[Instance, Scenario, float]], jobs: int = 1,
