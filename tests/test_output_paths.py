@@ -280,3 +280,25 @@ def test_staged_folder_keeps_every_old_file_and_the_old_set_until_the_swap(tmp_p
         assert hashlib.sha256((stage / "rosters/T2.ics").read_bytes()).hexdigest() == \
             hashlib.sha256(b"old T2").hexdigest()
     assert files(out) == {**OLD, **NEW} and siblings(out) == []
+
+
+def test_a_swap_outside_the_main_thread_leaves_sigterm_alone(tmp_path):
+    # only the main thread may set a signal handler: elsewhere (a server's worker thread)
+    # the swap runs without one, and still gives exactly the new set
+    out = old_set(tmp_path)
+    before = signal.getsignal(signal.SIGTERM)
+    during, failed = [], []
+
+    def work():
+        try:
+            with swapped_folder(out) as stage:
+                during.append(signal.getsignal(signal.SIGTERM))
+                write_new(stage)
+        except BaseException as exc:  # reported below: a thread's exception is silent
+            failed.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join()
+    assert failed == [] and during == [before]
+    assert files(out) == NEW and siblings(out) == []

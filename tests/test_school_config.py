@@ -140,6 +140,9 @@ CASES = [
     ("slot backwards", session(slots='[{ name = "a", start = "17:20", end = "16:20" }]'),
      "school.toml, row 15, column 'sessions.slots': session 1 (after-upper): slot ends before "
      "it starts (found '17:20-16:20'"),
+    ("slot time in words", session(slots='[{ name = "a", start = "4pm", end = "17:20" }]'),
+     "school.toml, row 15, column 'sessions.slots': session 1 (after-upper): not a time "
+     "(found '4pm'; expected a time \"HH:MM\" such as \"16:20\")"),
     ("unknown sign-up column", session(signup='"evening"'),
      "school.toml, row 15, column 'sessions.signup': session 1 (after-upper): unknown sign-up "
      "column (found 'evening'; expected noon or afternoon)"),
@@ -210,3 +213,11 @@ def test_sessions_and_slots_as_written(tmp_path):
                                        (Slot("a", 980, 1010), Slot("b", 1010, 1040)), "noon"),)
     assert school.term.start == date(2026, 9, 7) and school.term.end == date(2026, 9, 11)
     assert school.rules.fee_per_hour == Decimal("2.00")  # SPEC §8 default, untouched
+
+
+def test_holidays_as_written(tmp_path):
+    # a single day and a range that do not overlap: Tue 09-08, and Thu 09-10 .. Fri 09-11
+    school, problems = parse_school(term(
+        "holidays = [2026-09-08, { from = 2026-09-10, to = 2026-09-11 }]"))
+    assert problems == []
+    assert school.term.holidays == {date(2026, 9, 8), date(2026, 9, 10), date(2026, 9, 11)}
