@@ -268,7 +268,7 @@ def _read_session(ctx: _Ctx, raw: dict, n: int) -> Session | None:
                 '[{ name = "...", start = "HH:MM", end = "HH:MM" }]')
         raw_slots = []
     for s in raw_slots or [{"name": raw.get("name", raw["id"]),
-                                       "start": raw["start"], "end": raw["end"]}]:
+                            "start": raw["start"], "end": raw["end"]}]:
         if not isinstance(s, dict):
             ctx.err(f"{where}: slot is not a table", "slots", "sessions", s)
             continue
