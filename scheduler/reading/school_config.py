@@ -13,7 +13,7 @@ import difflib
 import re
 import tomllib
 from dataclasses import fields
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -57,10 +57,13 @@ class _Ctx:
         self.file, self.lines, self.problems = file, text.splitlines(), []
 
     def line(self, key: str, section: str | None = None) -> int | None:
-        """Line number of ``key =`` (after ``[section]`` when given), for messages."""
+        """Line number of ``key =`` (after ``[section]`` when given), for messages; without a
+        section, also of a table header ``[key]`` or ``[[key]]``."""
         in_section = section is None
         for n, line in enumerate(self.lines, start=1):
             s = line.strip()
+            if section is None and s.startswith("[") and s.strip("[] ") == key:
+                return n
             if section is not None and s.startswith("["):
                 in_section = s.strip("[] ") == section
             elif in_section and re.match(rf"^{re.escape(key)}\s*=", s):
@@ -82,10 +85,15 @@ class _Ctx:
                          key, section, expected=", ".join(sorted(SCHEMA[kind])))
 
 
+def _is_date(value: Any) -> bool:
+    """A TOML local date; a date-time (``datetime`` is a subclass of ``date``) is not one."""
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
 def _as_date(ctx: _Ctx, value: Any, key: str, section: str) -> date | None:
-    if isinstance(value, date):
+    if _is_date(value):
         return value
-    ctx.err("not a date", key, section, value, "a date such as 2026-09-01 (no quotes)")
+    ctx.err("not a date", key, section, value, "a date such as 2026-09-01 (no quotes, no time)")
     return None
 
 
@@ -104,11 +112,16 @@ def _read_term(ctx: _Ctx, term: dict) -> Term | None:
                     f"a date within a year of {start}")
     holidays: set[date] = set()
     spans: list[tuple[date, date]] = []
-    for item in term.get("holidays", []):
-        if isinstance(item, date):
+    raw_holidays = term.get("holidays", [])
+    if not isinstance(raw_holidays, list):
+        ctx.err("not a list", "holidays", "term", raw_holidays,
+                "[2026-10-01, { from = 2026-10-03, to = 2026-10-07 }]")
+        raw_holidays = []
+    for item in raw_holidays:
+        if _is_date(item):
             lo = hi = item
         elif isinstance(item, dict) and set(item) == {"from", "to"} and all(
-                isinstance(item[k], date) for k in ("from", "to")):
+                _is_date(item[k]) for k in ("from", "to")):
             lo, hi = item["from"], item["to"]
             if hi < lo:
                 ctx.err("holiday range ends before it starts", "holidays", "term", item)
@@ -249,8 +262,13 @@ def _read_session(ctx: _Ctx, raw: dict, n: int) -> Session | None:
                 f"a time after {raw['start']}")
         return None
     slots = []
-    for s in raw.get("slots", []) or [{"name": raw.get("name", raw["id"]),
-                                       "start": raw["start"], "end": raw["end"]}]:
+    raw_slots = raw.get("slots", [])
+    if not isinstance(raw_slots, list):
+        ctx.err(f"{where}: slots is not a list", "slots", "sessions", raw_slots,
+                '[{ name = "...", start = "HH:MM", end = "HH:MM" }]')
+        raw_slots = []
+    for s in raw_slots or [{"name": raw.get("name", raw["id"]),
+                            "start": raw["start"], "end": raw["end"]}]:
         if not isinstance(s, dict):
             ctx.err(f"{where}: slot is not a table", "slots", "sessions", s)
             continue
@@ -285,6 +303,7 @@ def _read_session(ctx: _Ctx, raw: dict, n: int) -> Session | None:
     if signup not in ("noon", "afternoon"):
         ctx.err(f"{where}: unknown sign-up column", "signup", "sessions", signup,
                 "noon or afternoon")
+        signup = "afternoon"  # the school is refused; later checks need a known column
     return Session(str(raw["id"]), str(raw.get("name", raw["id"])), tuple(grades), tuple(days),
                    start, end, billable, tuple(slots), signup)
 
@@ -325,25 +344,49 @@ def _clean_tree(ctx: _Ctx, value: Any, path: tuple[str, ...]) -> Any:
     return text
 
 
+def _table(ctx: _Ctx, data: dict, key: str) -> dict | None:
+    """``data[key]`` when it is a table ({} when absent); None, and a problem, otherwise
+    (``term = 5``, ``school = "x"``)."""
+    value = data.get(key, {})
+    if isinstance(value, dict):
+        return value
+    ctx.err("not a table", key, None, value, f"a [{key}] table of key = value lines")
+    return None
+
+
 def school_from_dict(data: dict, ctx: _Ctx) -> tuple[School | None, list[Problem]]:
     data = _clean_tree(ctx, data, ())
     ctx.check_keys(data, "", None)
-    school = data.get("school", {})
-    ctx.check_keys(school, "school", "school")
-    name = school.get("name")
-    if not name:
+    school = _table(ctx, data, "school")
+    ctx.check_keys(school or {}, "school", "school")
+    name = (school or {}).get("name")
+    if school is None:
+        pass  # "not a table" said it; "name missing" would say it twice
+    elif not name:
         ctx.err("required key missing", "name", "school", expected='name = "学校名称"')
-    language = school.get("language", "zh")
+    elif not isinstance(name, str):
+        ctx.err("not a text", "name", "school", name, 'name = "学校名称" (in quotes)')
+    language = (school or {}).get("language", "zh")
     if language not in ("zh", "en"):
         ctx.err("unknown language", "language", "school", language, "zh or en")
         language = "zh"
-    term = _read_term(ctx, data.get("term", {})) if "term" in data else None
+    term_table = _table(ctx, data, "term")
+    term = _read_term(ctx, term_table) if "term" in data and term_table is not None else None
     if "term" not in data:
         ctx.err("required table missing", "", "term", expected="[term] with start and end")
-    rules = _read_rules(ctx, data.get("rules", {}))
+    rules = _read_rules(ctx, _table(ctx, data, "rules") or {})
     sessions = default_sessions()
     if "sessions" in data:
         raw = data["sessions"]
+        if not isinstance(raw, list):  # a single [sessions] table, or sessions = "..."
+            ctx.err("not an array of tables", "sessions", None,
+                    raw if not isinstance(raw, dict) else None,
+                    "[[sessions]] (double brackets), one block per session")
+            raw = []
+        for n, s in enumerate(raw, start=1):
+            if not isinstance(s, dict):
+                ctx.err(f"session {n} is not a table", "sessions", None, s,
+                        "[[sessions]] blocks with id, grades, days, start and end")
         parsed = [_read_session(ctx, s, n) for n, s in enumerate(raw, start=1)
                   if isinstance(s, dict)]
         sessions = tuple(s for s in parsed if s is not None)
