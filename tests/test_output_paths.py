@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from afterschool.scheduler.handouts import output
-from afterschool.scheduler.handouts.output import (staged_folder, swapped_folder,
+from afterschool.scheduler.handouts.output import (swapped_folder,
                                                    sweep_leftovers, write_atomic, write_files,
                                                    write_text)
 
@@ -270,11 +270,11 @@ def test_kept_files_are_copied_where_hard_links_fail(tmp_path, monkeypatch):
     assert files(out) == {**NEW, "mine.txt": "keep me"} and siblings(out) == []
 
 
-def test_staged_folder_keeps_every_old_file_and_the_old_set_until_the_swap(tmp_path):
-    # the merge interface: old files stay unless rewritten; rewriting a carried (hard-
+def test_carried_files_stay_and_the_old_set_is_untouched_until_the_swap(tmp_path):
+    # every old file carried: old files stay unless rewritten; rewriting a carried (hard-
     # linked) file in the staging folder must not change the old set before the swap
     out = old_set(tmp_path)
-    with staged_folder(out) as stage:
+    with swapped_folder(out, keep=lambda rel: True) as stage:
         write_new(stage)
         assert files(out) == OLD
         assert hashlib.sha256((stage / "rosters/T2.ics").read_bytes()).hexdigest() == \

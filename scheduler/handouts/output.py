@@ -216,9 +216,3 @@ def _umask() -> int:
 def _file_mode() -> int:
     """The mode ``open()`` would give a new file: ``0o666`` less the umask."""
     return 0o666 & ~_umask()
-
-
-def staged_folder(folder: Path):
-    """The earlier interface: stage, then merge into ``folder`` keeping every file already
-    there. Now the same one-unit swap as ``swapped_folder``, with all old files carried."""
-    return swapped_folder(folder, keep=lambda rel: not rel.startswith(".staging-"))
