@@ -8,7 +8,9 @@ Plan versions during the term (SPEC §9):
   whole term, a first plan).
 - ``history``: the earlier versions, oldest first, each a dict ``{"valid_from",
   "valid_to", "groups", "duties", "shortages"}`` in the same JSON form as the plan's own
-  keys. ``valid_to`` is the last date a version is in force (inclusive): the day before the
+  keys, and ``"signups"``: each of its students' sign-ups as they stood then
+  (``{"S0001": {"noon": [...], "afternoon": [...], "lunch": true}}``), so the fees of an
+  earlier version follow the weekdays signed up then, not today's sheet. ``valid_to`` is the last date a version is in force (inclusive): the day before the
   next version's ``valid_from``. The first version's ``valid_from`` is the term start.
 - ``exceptions``: one dict per duty and date covered by somebody else (substitution):
   ``{"date", "day", "session", "window", "slot", "group", "start", "end", "role",
@@ -83,6 +85,7 @@ class Version:
     groups: tuple[Group, ...]
     duties: tuple[Duty, ...]
     shortages: tuple[Shortage, ...]
+    signups: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _groups_from(raw: list[dict]) -> list[Group]:
@@ -105,10 +108,15 @@ def groups_json(groups) -> list[dict]:
 
 
 def version_json(valid_from: str | None, valid_to: str | None, groups, duties,
-                 shortages) -> dict[str, Any]:
-    """A history entry (SPEC §9) in the JSON form ``plan.json`` keeps."""
-    return {"valid_from": valid_from, "valid_to": valid_to, "groups": groups_json(groups),
-            "duties": [d.to_dict() for d in duties], "shortages": _shortages_json(shortages)}
+                 shortages, signups: dict[str, dict[str, Any]] | None = None
+                 ) -> dict[str, Any]:
+    """A history entry (SPEC §9) in the JSON form ``plan.json`` keeps; ``signups``: the
+    sign-ups of its students as they stood then (weekdays per column, lunch)."""
+    out = {"valid_from": valid_from, "valid_to": valid_to, "groups": groups_json(groups),
+           "duties": [d.to_dict() for d in duties], "shortages": _shortages_json(shortages)}
+    if signups:
+        out["signups"] = signups
+    return out
 
 
 @dataclass
@@ -129,7 +137,8 @@ class Plan:
         """Every version of the plan, oldest first, the current one last."""
         out = [Version(h["valid_from"], h["valid_to"], tuple(_groups_from(h["groups"])),
                        tuple(_duties_from(h["duties"])),
-                       tuple(Shortage(**s) for s in h.get("shortages", [])))
+                       tuple(Shortage(**s) for s in h.get("shortages", [])),
+                       dict(h.get("signups", {})))
                for h in self.history]
         out.append(Version(self.valid_from, None, tuple(self.groups), tuple(self.duties),
                            tuple(self.shortages)))

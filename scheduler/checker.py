@@ -187,11 +187,13 @@ class _Facts:
         self.windows = {d: day_windows(inst.school.sessions, d) for d in WEEKDAYS}
         self.dates = service_dates(inst.school.term)
 
-    def takes(self, student, session: Session) -> tuple[str, ...]:
-        """The weekdays ``student`` signed up for ``session`` (empty: does not take it)."""
+    def takes(self, student, session: Session, then: dict | None = None) -> tuple[str, ...]:
+        """The weekdays ``student`` signed up for ``session`` (empty: does not take it):
+        as an earlier version recorded them (``then``), else today's sheet."""
         if student.grade not in session.grades:
             return ()
-        return tuple(d for d in student.days(session.signup) if d in session.days)
+        signed = then.get(session.signup, []) if then else student.days(session.signup)
+        return tuple(d for d in signed if d in session.days)
 
     def placeable(self, student, current: bool) -> bool:
         """Enrolled; in an earlier version also withdrawn since (SPEC §9)."""
@@ -266,6 +268,7 @@ def check_plan(inst: Instance, plan: Plan) -> list[Violation]:
     many = len(versions) > 1
     dated: list[tuple[date, _Span]] = []
     placed_any: dict[str, dict[str, set[date]]] = defaultdict(lambda: defaultdict(set))
+    lunch_any: dict[str, set[date]] = defaultdict(set)  # noon dates with lunch taken
     present_now: dict[tuple[str, str], int] = {}
     for i, (v, (lo, hi)) in enumerate(zip(versions, ranges)):
         label = f"version {lo}..{hi}: " if many else ""
@@ -279,11 +282,15 @@ def check_plan(inst: Instance, plan: Plan) -> list[Violation]:
         for g in v.groups:
             s = facts.sessions.get(g.session)
             for st in (facts.members(g, current) if s else ()):
-                took = facts.takes(st, s)
-                placed_any[st.id][s.id].update(d for d, wd in days if wd in took)
+                then = v.signups.get(st.id)
+                took = facts.takes(st, s, then)
+                here = {d for d, wd in days if wd in took}
+                placed_any[st.id][s.id].update(here)
+                if s.signup == "noon" and (then.get("lunch", st.lunch) if then else st.lunch):
+                    lunch_any[st.id].update(here)
     dated = _apply_exceptions(facts, plan, versions, ranges, dated, bad)
     _check_staffing_table(facts, plan, versions[-1], present_now, bad)
-    fees = _check_fees(facts, plan, placed_any, bad)
+    fees = _check_fees(facts, plan, placed_any, lunch_any, bad)
     pay = _check_pay(facts, plan, dated, bad)
     _check_flex_ledger(facts, plan, dated, bad)
     _check_budget(facts, plan, fees, pay, dated, bad)
@@ -635,7 +642,8 @@ class _Fee:
     by_session: dict[str, Decimal]
 
 
-def _check_fees(facts: _Facts, plan: Plan, placed_any, bad: _Report) -> dict[str, _Fee]:
+def _check_fees(facts: _Facts, plan: Plan, placed_any, lunch_any,
+                bad: _Report) -> dict[str, _Fee]:
     """Fee rows: service fee (exemption, reduction, half-up once), lunch, gross, shares."""
     rules = facts.rules
     want: dict[str, _Fee] = {}
@@ -644,13 +652,11 @@ def _check_fees(facts: _Facts, plan: Plan, placed_any, bad: _Report) -> dict[str
     for sid in must:
         st = facts.students[sid]
         by = {}
-        noon_dates = 0
         for s_id, dates in placed_any.get(sid, {}).items():
             s = facts.sessions[s_id]
             if not dates:
                 continue
             by[s_id] = Decimal(len(dates) * s.billable_minutes) * rules.fee_per_hour / 60
-            noon_dates += len(dates) if s.signup == "noon" else 0
         gross = sum(by.values(), Decimal(0))
         net = gross
         if st.fee_category == "exempt":
@@ -662,7 +668,7 @@ def _check_fees(facts: _Facts, plan: Plan, placed_any, bad: _Report) -> dict[str
                 net = net - st.fee_reduction.amount
             net = max(net, Decimal(0))
         want[sid] = _Fee(_round(gross), _round(net), by)
-        lunch[sid] = _round(rules.lunch_price * noon_dates) if st.lunch else Decimal("0.00")
+        lunch[sid] = _round(rules.lunch_price * len(lunch_any.get(sid, ())))
     if not plan.fees:
         if must:
             bad("missing section", f"the plan has no fees for {len(must)} student(s)")

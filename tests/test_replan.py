@@ -25,6 +25,8 @@ from school_files import SCHOOL, students_rows, write_instance
 LIMIT = dict(time_limit=3, seed=0, workers=1)
 THREE_WEEKS = SCHOOL.replace("end = 2026-09-11", "end = 2026-09-25")
 TUE2 = date(2026, 9, 15)
+
+
 def vol(tid, manage="no", weekly=""):
     return f"{tid},Name{tid},yes,{manage},staff,,{weekly},,no\n"
 
@@ -414,3 +416,20 @@ def test_change_tables_speak_the_schools_language(tmp_path):
     assert set(HEADERS["zh"]) >= {k for row in table for k in row}
     notices = teacher_notices(r, "zh")
     assert [n["notice"] for n in notices] == ["自 2026-09-15 起： 晚托（高年级）1组离开 1 名学生：Kid1"]
+
+
+def test_a_changed_sign_up_is_billed_at_each_versions_weekdays(tmp_path):
+    # 10 of 3-1 on Tue Thu; from Tue 09-15 S0001 comes on Tue only. By hand (2.00 yuan/h):
+    # S0001: 09-08, 09-10 (first version, Tue Thu) + 09-15, 09-22 (Tue only) = 4 h = 8.00
+    # (today's sheet alone would bill 3 Tuesdays = 6.00); S0002: 6 dates = 12.00
+    rows = students_rows(10, afternoon="Tue Thu")
+    staff = vol("T1")
+    av = avail("T1", "Tue Thu", "after-upper")
+    old = first_plan(tmp_path, rows, staff, av)
+    inst = edited(tmp_path, rows.replace("S0001,Kid1,3,3-1,,Tue Thu,", "S0001,Kid1,3,3-1,,Tue,"),
+                  staff, av)
+    r = replan(inst, old, TUE2, time_limit=3, seed=0)
+    rules_kept(inst, r.plan)
+    fees = {f["student"]: f["service_fee"] for f in r.plan.fees}
+    assert (fees["S0001"], fees["S0002"]) == ("8.00", "12.00")
+    assert r.plan.history[0]["signups"]["S0001"]["afternoon"] == ["Tue", "Thu"]

@@ -103,3 +103,20 @@ def test_one_version_gives_the_first_plans_figures(haijiang_plan):
     assert again.pay == staff_pay(inst, plan.duties)
     assert again.extra["budget"] == budget(inst, plan.fees, plan.duties)
     assert again.extra["flex_ledger"] == flex_ledger(inst, plan.duties)
+
+
+def test_an_earlier_versions_sign_ups_bill_its_dates(tmp_path):
+    # today S3 takes Tue (reduced 50 %); in version 1 (week 1) S3 signed up Tue and Thu.
+    # S3: week 1 Tue 09-08 + Thu 09-10, weeks 2-3 Tue 09-15, 09-22 = 4 h x 2 = 8.00 -> 4.00
+    # (today's sheet alone: 3 Tuesdays = 6.00 -> 3.00); the checker agrees
+    inst = _school(tmp_path)
+    plan = _versioned_plan()
+    plan.history[0]["signups"] = {"S1": {"noon": [], "afternoon": ["Tue", "Thu"],
+                                         "lunch": False},
+                                  "S3": {"noon": [], "afternoon": ["Tue", "Thu"],
+                                         "lunch": False}}
+    term_money(inst, plan)
+    fees = {r["student"]: r["service_fee"] for r in plan.fees}
+    assert fees == {"S1": "4.00", "S2": "8.00", "S3": "4.00"}
+    from afterschool.scheduler.checker import check_plan
+    assert [v for v in check_plan(inst, plan) if v.rule in ("fees", "budget")] == []

@@ -21,9 +21,11 @@ Over plan versions (SPEC §9; ``Plan.versions()``, ``valid_to`` inclusive) and e
   ``replaces`` to ``staff`` (to nobody where ``staff`` is null). Pay, the flex-time ledger
   and the budget's pay are all sums of it, so they agree to the fen.
 - ``placed_fees``: a student pays, per session, for the service dates of each version in
-  which they are in a group of that session, on their sign-up weekdays (withdrawn from a
-  date: only the dates before; enrolled from a date: from it on); reduction and rounding
-  once on the term total.
+  which they are in a group of that session, on the weekdays signed up while that version
+  was in force (a history entry's ``signups``; today's sheet for the current version), so
+  withdrawn from a date pays only the dates before, enrolled from a date from it on, and a
+  changed sign-up each part at its own weekdays; reduction and rounding once on the term
+  total; lunch for the noon dates of the versions in which lunch was taken.
 - ``term_money(inst, plan)``: fills ``fees``, ``pay``, ``budget`` and ``flex_ledger`` of a
   plan from its versions and exceptions. For a plan without history or exceptions it gives
   exactly what ``student_fees``/``staff_pay``/``budget``/``flex_ledger`` give.
@@ -66,12 +68,13 @@ def student_fees(inst: Instance) -> list[dict]:
     gross before exemption or reduction, and the net fee shared over sessions."""
     count = day_counts(inst.school.term)
     return [_fee_row(inst, st, _gross_by_session(inst, st, count),
-                     sum(count[d] for d in st.noon)) for st in inst.enrolled]
+                     sum(count[d] for d in st.noon) if st.lunch else 0)
+            for st in inst.enrolled]
 
 
-def _fee_row(inst: Instance, st, gross: dict[str, Decimal], noon_dates: int) -> dict:
+def _fee_row(inst: Instance, st, gross: dict[str, Decimal], lunch_dates: int) -> dict:
     """A student's fee row from the gross per session: exemption or reduction on the term
-    total, rounded once; lunch apart (meal price x noon dates taken)."""
+    total, rounded once; lunch apart (meal price x the noon dates with lunch)."""
     total = sum(gross.values(), Decimal(0))
     fee = total
     if st.fee_category == "exempt":
@@ -79,7 +82,7 @@ def _fee_row(inst: Instance, st, gross: dict[str, Decimal], noon_dates: int) -> 
     elif st.fee_category == "reduced" and st.fee_reduction is not None:
         fee = st.fee_reduction.apply(fee)
     fee = fee.quantize(CENT, rounding=ROUND_HALF_UP)
-    lunch = inst.school.rules.lunch_price * noon_dates if st.lunch else Decimal(0)
+    lunch = inst.school.rules.lunch_price * lunch_dates
     return {"student": st.id, "class": st.klass, "grade": st.grade,
             "fee_category": st.fee_category, "service_fee": yuan(fee),
             "lunch_fee": yuan(lunch), "gross_fee": yuan(total),
@@ -225,7 +228,7 @@ def placed_fees(inst: Instance, plan: Plan) -> tuple[list[dict], dict[str, dict[
     sessions = {s.id: s for s in inst.school.sessions}
     students = {s.id: s for s in inst.students}
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    noon_dates: dict[str, int] = defaultdict(int)
+    lunch_dates: dict[str, int] = defaultdict(int)
     for version, dates in version_dates(inst, plan):
         for g in version.groups:
             session = sessions[g.session]
@@ -233,10 +236,14 @@ def placed_fees(inst: Instance, plan: Plan) -> tuple[list[dict], dict[str, dict[
                 st = students.get(sid)
                 if st is None:
                     raise ValueError(f"student {sid} of group {g.id} is not in students.csv")
-                days = [d for d in st.days(session.signup) if d in session.days]
+                # an earlier version bills the sign-up as it stood then (SPEC §9)
+                then = version.signups.get(sid)
+                signed = then.get(session.signup, []) if then else st.days(session.signup)
+                days = [d for d in signed if d in session.days]
                 counts[sid][g.session] += sum(len(dates[d]) for d in days)
-                if session.signup == "noon":
-                    noon_dates[sid] += sum(len(dates[d]) for d in st.noon)
+                if session.signup == "noon" and (then.get("lunch", st.lunch) if then
+                                                 else st.lunch):
+                    lunch_dates[sid] += sum(len(dates[d]) for d in signed)
     rate = inst.school.rules.fee_per_hour
     rows, gross = [], {}
     for st in inst.students:
@@ -244,7 +251,7 @@ def placed_fees(inst: Instance, plan: Plan) -> tuple[list[dict], dict[str, dict[
             continue
         gross[st.id] = {s: Decimal(n * sessions[s].billable_minutes) * rate / 60
                         for s, n in counts[st.id].items() if n}
-        rows.append(_fee_row(inst, st, gross[st.id], noon_dates[st.id]))
+        rows.append(_fee_row(inst, st, gross[st.id], lunch_dates[st.id]))
     return rows, gross
 
 

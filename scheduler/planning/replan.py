@@ -1009,6 +1009,22 @@ def _pin_cost(pinned: _Run, free: _Run) -> dict:
             "unpinned_group_days": free.decoded.group_days}
 
 
+def signups_then(inst: Instance, previous: Plan) -> dict[str, dict]:
+    """The sign-ups of the previous version's students as that plan recorded them (its
+    ``people``), so their fees keep the weekdays of that time; a student the plan did not
+    record (an older plan) keeps today's row."""
+    recorded = previous.extra.get("people", {}).get("students", {})
+    today = {s.id: s for s in inst.students}
+    out = {}
+    for g in previous.groups:
+        for x in g.students:
+            then, st = recorded.get(x, {}), today.get(x)
+            out[x] = {"noon": list(then.get("noon", st.noon if st else ())),
+                      "afternoon": list(then.get("afternoon", st.afternoon if st else ())),
+                      "lunch": bool(then.get("lunch", st.lunch if st else False))}
+    return dict(sorted(out.items()))
+
+
 def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, cost,
               opts: SolveOptions, cpu: float) -> Replan:
     school = inst.school
@@ -1019,7 +1035,7 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
     plan.history = list(previous.history) + [version_json(
         previous.valid_from or school.term.start.isoformat(),
         (start - timedelta(days=1)).isoformat(), previous.groups, previous.duties,
-        previous.shortages)]
+        previous.shortages, signups_then(inst, previous))]
     plan.exceptions = [x for x in previous.exceptions if x["date"] < start.isoformat()]
     dropped = [x for x in previous.exceptions if x["date"] >= start.isoformat()]
     plan.staffing = staffing_table(inst, dec.groups, dec.present)
@@ -1029,7 +1045,8 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
     for st in inst.students:
         if st.status == "enrolled" or st.id in ever:
             students[st.id] = {"name": st.name, "class": st.klass, "noon": list(st.noon),
-                               "afternoon": list(st.afternoon), "status": st.status}
+                               "afternoon": list(st.afternoon), "lunch": st.lunch,
+                               "status": st.status}
     for x in ever - set(students):  # pragma: no cover - rows are required by the input check
         students[x] = people_before.get(x, {})
     student_rows, duty_rows = change_rows(inst, previous, run, start)

@@ -256,7 +256,8 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
                             "days": list(x.days), "signup": x.signup} for x in school.sessions},
         "people": {"staff": {t.id: {"name": t.name, "kind": t.kind} for t in inst.teachers},
                    "students": {x.id: {"name": x.name, "class": x.klass,
-                                       "noon": list(x.noon), "afternoon": list(x.afternoon)}
+                                       "noon": list(x.noon), "afternoon": list(x.afternoon),
+                                       "lunch": x.lunch}
                                 for x in inst.enrolled}},
         "flex_ledger": flex_ledger(inst, staff.duties),
         "solve_stats": {"seconds": round(time.monotonic() - t0, 3),
