@@ -304,9 +304,11 @@ def check(instance: str, plan_file: str, as_json: bool) -> None:
     else:
         for v in found:
             click.echo(str(v))
+        open_dates = sum(1 for x in the_plan.exceptions if not x.get("staff"))
         click.echo(f"{len(found)} violation(s)" if found else
-                   f"OK: the plan keeps every rule ({len(the_plan.shortages)} declared "
-                   "shortage(s))")
+                   f"OK: the plan keeps every rule ({sum(s.count for s in the_plan.shortages)} "
+                   f"declared shortage(s) a week; {open_dates} duty(ies) nobody covers on "
+                   "a substitution date)")
     sys.exit(1 if found else 0)
 
 

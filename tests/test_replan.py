@@ -433,3 +433,20 @@ def test_a_changed_sign_up_is_billed_at_each_versions_weekdays(tmp_path):
     fees = {f["student"]: f["service_fee"] for f in r.plan.fees}
     assert (fees["S0001"], fees["S0002"]) == ("8.00", "12.00")
     assert r.plan.history[0]["signups"]["S0001"]["afternoon"] == ["Tue", "Thu"]
+
+
+def test_a_weekday_change_in_the_same_group_is_told_to_its_teachers(tmp_path):
+    # S0001 goes from Tue Thu to Tue only and stays in the one group: T1, who supervises
+    # it on Tue and Thu, is told (the review found the notice list empty)
+    from afterschool.scheduler.handouts.changes import teacher_notices
+    rows = students_rows(10, afternoon="Tue Thu")
+    staff = vol("T1")
+    av = avail("T1", "Tue Thu", "after-upper")
+    old = first_plan(tmp_path, rows, staff, av)
+    inst = edited(tmp_path, rows.replace("S0001,Kid1,3,3-1,,Tue Thu,", "S0001,Kid1,3,3-1,,Tue,"),
+                  staff, av)
+    r = replan(inst, old, TUE2, time_limit=3, seed=0)
+    (notice,) = teacher_notices(r, "en")
+    assert notice["staff"] == "T1"
+    assert notice["notice"].endswith("Kid1 in afternoon care (upper grades) group 1 now comes "
+                                     "on Tue")

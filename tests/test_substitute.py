@@ -437,7 +437,7 @@ def _verify_substitutes(inst, plan) -> list[str]:
     return problems
 
 
-def test_haijiang_two_absences_keep_every_rule():
+def test_haijiang_two_absences_keep_every_rule(tmp_path):
     # the bundled school: the busiest person away for a whole week, then the busiest of
     # the rest away on two of those dates; every substitute re-checked independently, and
     # the pay moved, not made: the term's paid minutes drop by exactly the uncovered ones.
@@ -456,6 +456,11 @@ def test_haijiang_two_absences_keep_every_rule():
     assert _verify_substitutes(inst, two.plan) == []
     from afterschool.scheduler.checker import check_plan
     assert check_plan(inst, two.plan) == []  # the independent checker: rules and money
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(two.plan.to_dict(), ensure_ascii=False), encoding="utf-8")
+    checked = CliRunner().invoke(main, ["check", "haijiang", str(path)])
+    nobody = sum(1 for x in two.plan.exceptions if x["staff"] is None)
+    assert checked.exit_code == 0 and f"{nobody} duty(ies) nobody covers" in checked.stdout
     paid = lambda p: sum(r["minutes"] for r in p.pay)  # noqa: E731
     gone = sum(parse_minutes(x) for x in one.uncovered + two.uncovered)
     assert paid(plan) - paid(two.plan) == gone

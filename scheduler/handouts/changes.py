@@ -39,12 +39,14 @@ WORDS = {
            "join": "{n} pupil(s) join group {g}: {names}",
            "leave": "{n} pupil(s) leave group {g}: {names}",
            "group": "{g}", "manager": "manager, {w} window",
+           "days": "{name} in {g} now comes on {days}",
            "head": "From {date}:"},
     "zh": {"lost": "不再担任 {day} {time} {where}",
            "gained": "新增值班 {day} {time} {where}",
            "join": "{g}新增 {n} 名学生：{names}",
            "leave": "{g}离开 {n} 名学生：{names}",
            "group": "{g}", "manager": "{w}管理或辅导",
+           "days": "{g}的{name}改为{days}参加",
            "head": "自 {date} 起："},
 }
 
@@ -133,8 +135,9 @@ def duty_rows(result, lang: str = "zh") -> list[dict]:
 
 
 def teacher_notices(result, lang: str = "zh") -> list[dict]:
-    """One short notice per affected person: duties lost and gained, and pupils joining or
-    leaving the groups they supervise from DATE."""
+    """One short notice per affected person: duties lost and gained, pupils joining or
+    leaving the groups they supervise from DATE, and pupils of those groups who now come on
+    other weekdays."""
     w = WORDS.get(lang, WORDS["en"])
     names = _staff_names(result.plan)
     lines: dict[str, list[str]] = defaultdict(list)
@@ -180,6 +183,19 @@ def teacher_notices(result, lang: str = "zh") -> list[dict]:
                                                   n=len(leaves[g]),
                                                   names="、".join(leaves[g]) if lang == "zh"
                                                   else ", ".join(leaves[g])))
+    # a pupil who stays in the group but comes on other weekdays: its teachers are told
+    people = result.plan.extra.get("people", {}).get("students", {})
+    signup = {k: v.get("signup") for k, v in result.plan.extra.get("sessions", {}).items()}
+    for r in result.students:
+        g = r["new_group"]
+        if r["change"] != "changed" or not g or g != r["old_group"]:
+            continue
+        days = people.get(r["student"], {}).get(signup.get(r["session"]), [])
+        text = w["days"].format(name=r["name"] or r["student"],
+                                g=group_label(result.plan, g, lang, r["session"]),
+                                days=" ".join(day_name(d, lang) for d in days))
+        for t in sorted(t for t, gs in supervises.items() if g in gs):
+            lines[t].append(text)
     frm = result.stats["from"]
     return [{"staff": t, "name": names.get(t, ""), "from": frm,
              "notice": w["head"].format(date=frm) + " " + "; ".join(ls)}
