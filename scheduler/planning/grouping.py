@@ -56,6 +56,7 @@ import functools
 import itertools
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -157,6 +158,23 @@ def evaluate(units: list[Unit], placed: list[dict[int, int]], days: tuple[str, .
                 for d in u.days:
                     present[(g, d)] += k
     return sum(1 for v in present.values() if v > 0), len(pairs)
+
+
+def groups_per_day(units: list[Unit], placed: list[dict[int, int]], days: tuple[str, ...]
+                   ) -> dict[str, int]:
+    """How many groups of a placement meet on each day (what the manager rule counts)."""
+    on: dict[str, set[int]] = defaultdict(set)
+    for u, where in zip(units, placed):
+        for g, k in where.items():
+            if k:
+                for d in u.days:
+                    on[d].add(g)
+    return {d: len(on[d]) for d in days}
+
+
+def no_managers(groups_on: dict[str, int]) -> int:
+    """The manager cost of a session planned on its own: none."""
+    return 0
 
 
 def nested_activity(k: dict[str, int], days: tuple[str, ...]) -> list[frozenset[str]]:
@@ -706,9 +724,17 @@ class Prepared:
     scored: list[tuple[tuple[int, int, int], list[dict[int, int]]]]
     menu: list[list[dict[int, int]]] = field(default_factory=list)
     built: dict[int, int] = field(default_factory=dict)  # extra group-days -> starts built
+    # manager minutes a week given this session's groups per day (the others' held)
+    managers: Callable[[dict[str, int]], int] = no_managers
 
     def score(self, placement: list[dict[int, int]]) -> tuple[int, int, int]:
         return _score(self.units, placement, self.session.days)
+
+    def groups_per_day(self, placement: list[dict[int, int]]) -> dict[str, int]:
+        return groups_per_day(self.units, placement, self.session.days)
+
+    def manager_minutes(self, placement: list[dict[int, int]]) -> int:
+        return self.managers(self.groups_per_day(placement))
 
     def pairs_with(self, extra: int) -> int:
         return self.score(self.menu[min(extra, len(self.menu) - 1)])[1]
@@ -723,7 +749,7 @@ class Prepared:
         for extra in range(max_extra + 1):
             if late():
                 break
-            k_e = _raised(self.k, self.n_d, cap, extra)
+            k_e = _raised(self.k, self.n_d, cap, extra, self.managers)
             if k_e is None:
                 break
             orders = [None] + (_profile_orders(units, days) if not extra else [])
@@ -746,8 +772,10 @@ class Prepared:
                 self.scored.append((_score(units, p, days), p))
                 self.built[extra] = self.built.get(extra, 0) + 1
         fewest = min(sc[0] for sc, _ in self.scored)
-        self.menu = [min(self.scored, key=lambda sp: (sp[0][0] > fewest + e, sp[0][1:],
-                                                      sp[0][0]))[1]
+        # within e group-days of the fewest: fewest manager minutes (paid time), then pairs
+        cost = [self.manager_minutes(p) for _, p in self.scored]
+        self.menu = [min(zip(self.scored, cost), key=lambda sc: (
+            sc[0][0][0] > fewest + e, sc[1], sc[0][0][1:], sc[0][0][0]))[0][1]
                      for e in range(max_extra + 1)]
 
 
@@ -774,10 +802,12 @@ def _profile_orders(units: list[Unit], days: tuple[str, ...]) -> list[list[str]]
 
 
 def prepare(session: Session, students: list[Student], cap: int, max_extra: int = 0,
-            deadline=None, most: int | None = None) -> Prepared | None:
+            deadline=None, most: int | None = None, managers=no_managers
+            ) -> Prepared | None:
     """Units, bounds and starts for up to ``max_extra`` more group-days (None: nobody);
     at most ``most`` starts per structure, and past ``deadline`` only the first-fit
-    start."""
+    start. ``managers(groups per day)``: the manager minutes a week that many groups of
+    this session would need, the other sessions' held (the tie-break after group-days)."""
     units = make_units(students, session)
     days = session.days
     if not units:
@@ -790,22 +820,26 @@ def prepare(session: Session, students: list[Student], cap: int, max_extra: int 
                       for c in classes)
     base = greedy(units, days, cap)
     prep = Prepared(session, units, cap, n_d, k, sum(k.values()), pairs_bound,
-                    evaluate(units, base, days), [(_score(units, base, days), base)])
+                    evaluate(units, base, days), [(_score(units, base, days), base)],
+                    managers=managers)
     prep.extend(max_extra, deadline, most)
     return prep
 
 
-def _raised(k: dict[str, int], n_d: dict[str, int], cap: int, extra: int
-            ) -> dict[str, int] | None:
-    """k with ``extra`` more groups present, on the days with fewest groups (the fullest
-    first), never above the busiest day: fewer part-week groups to fill. None if none left."""
+def _raised(k: dict[str, int], n_d: dict[str, int], cap: int, extra: int,
+            managers=no_managers) -> dict[str, int] | None:
+    """k with ``extra`` more groups present, each on the day where it costs fewest manager
+    minutes (``managers(groups per day)``: a group more on the peak afternoon may need one
+    more manager), then with fewest groups (the fullest first), never above the busiest
+    day: fewer part-week groups to fill. None if none left."""
     k = dict(k)
     top = max(k.values(), default=0)
     for _ in range(extra):
-        low = [d for d in k if k[d] < top]
+        low = [d for d in k if k[d] < top and n_d[d]]  # a day nobody comes: no group
         if not low:
             return None
-        d = min(low, key=lambda d: (k[d], -n_d[d] / (cap * k[d] or 1)))
+        d = min(low, key=lambda d: (managers({**k, d: k[d] + 1}), k[d],
+                                    -n_d[d] / (cap * k[d] or 1)))
         k[d] += 1
     return k
 
@@ -834,7 +868,7 @@ def plan_groups(prep: Prepared, opts: SolveOptions, budget: float, extra: int = 
     session, units, cap, k = prep.session, prep.units, prep.cap, prep.k
     days = session.days
     gd_bound = prep.gd_bound
-    starts = list(prep.menu)
+    starts = list(prep.menu) + [p for _, p in prep.scored]  # every start: see ``key``
     start = starts[0]
     phases = []
     n_groups = 1 + max(g for where in start for g in where)
@@ -856,9 +890,11 @@ def plan_groups(prep: Prepared, opts: SolveOptions, budget: float, extra: int = 
         budget = 0.0  # on large sessions it no longer found anything (bench L)
     allowed = min(prep.score(p)[0] for p in starts) + extra
 
-    def key(placement) -> tuple[int, int, int, int]:
+    def key(placement) -> tuple[int, int, int, int, int]:
+        # group-days (within the allowance), then paid minutes: the session's group
+        # minutes are equal there, so its manager minutes decide; then pairs, grades
         gd, pairs, grades = _score(units, placement, days)
-        return max(0, gd - allowed), pairs, grades, gd
+        return max(0, gd - allowed), prep.manager_minutes(placement), pairs, grades, gd
 
     start = min(starts, key=key)
     placed, p2 = improve_windows(units, start, days, cap, opts, budget,

@@ -119,12 +119,18 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     sessions = [s for s in school.sessions if takers[s.id]]
     opts.deadline = whole.part(GROUPING_SHARE)
     opts.phase("grouping: constructive starts")
+    # groups per (day, session) the manager rule counts: each band's fewest to begin
+    # with, then its chosen start, then its groups as each band is planned
+    banded = [(s, band) for s in sessions for band in _bands(s, takers[s.id], cap)]
+    on_duty = ManagersOnDuty(school)
+    for s, band in banded:
+        on_duty.add(s.id, _fewest_groups(s, band, cap))
     preps = []  # (session, band's students, Prepared)
-    for s in sessions:  # anytime over bands: first one good start each, then the rest
-        for band in _bands(s, takers[s.id], cap):
-            p = prepare(s, band, cap, opts.group_days_slack, opts.deadline, most=1)
-            if p is not None:
-                preps.append((s, band, p))
+    for s, band in banded:  # anytime over bands: first one good start each, then the rest
+        p = prepare(s, band, cap, opts.group_days_slack, opts.deadline, most=1,
+                    managers=on_duty.given(s.id, _fewest_groups(s, band, cap)))
+        if p is not None:
+            preps.append((s, band, p))
     for *_, p in preps:
         p.extend(opts.group_days_slack, opts.deadline)
     # group-days first, within a tolerance of their bound shared where it saves most pairs
@@ -161,10 +167,17 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     stats: dict[str, dict] = {}
     numbering: dict[str, int] = defaultdict(int)
     grouping_budget = det_budget * 0.6
-    for (s, band, prep), more in zip(preps, extra):
+    chosen = [prep.groups_per_day(prep.menu[min(more, len(prep.menu) - 1)])
+              for (*_, prep), more in zip(preps, extra)]
+    for (s, band, prep), mine in zip(preps, chosen):  # the fewest -> the chosen starts
+        on_duty.add(s.id, {d: n - prep.k[d] for d, n in mine.items()})
+    for (s, band, prep), more, mine in zip(preps, extra, chosen):
         share = max(grouping_budget * len(band) / total_students, 0.1)
         opts.phase(f"grouping: {s.id}")
+        prep.managers = on_duty.given(s.id, mine)
         res = plan_groups(prep, opts, share, more + opts.group_days_slack)
+        on_duty.add(s.id, {d: sum(1 for p in res.present if p.get(d)) - mine[d]
+                           for d in mine})
         parts.extend(p.as_dict() for p in res.phases)
         st = stats.setdefault(s.id, {
             "session": s.id, "students": 0, "groups": 0, "group_days": 0,
@@ -264,6 +277,53 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
                         "time_limit": time_limit},
     }
     return plan
+
+
+class ManagersOnDuty:
+    """Groups on duty per (day, session), and the manager minutes a week they need
+    (M(peak) x window minutes over every day's duty windows): the paid-minutes tie-break
+    after group-days. ``given(session, mine)`` prices one band's groups per day with the
+    rest held."""
+
+    def __init__(self, school):
+        self.rules = school.rules
+        self.sessions = {s.id: s for s in school.sessions}
+        self.windows = {d: duty_windows(school.sessions, d) for d in WEEKDAYS}
+        self.groups: dict[tuple[str, str], int] = defaultdict(int)
+
+    def add(self, session: str, per_day: dict[str, int]) -> None:
+        for d, n in per_day.items():
+            self.groups[d, session] += n
+
+    def minutes(self, groups) -> int:
+        return sum(managers_for_window(w, self.sessions, {sid: groups.get((d, sid), 0)
+                                                          for sid in w.sessions},
+                                       self.rules) * w.minutes
+                   for d, windows in self.windows.items() for w in windows)
+
+    def given(self, session: str, mine: dict[str, int]):
+        """Manager minutes as a function of this band's groups per day, which now has
+        ``mine`` (the rest held as they are now)."""
+        rest = defaultdict(int, self.groups)
+        for d, n in mine.items():
+            rest[d, session] -= n
+
+        def managers(per_day: dict[str, int]) -> int:
+            groups = defaultdict(int, rest)
+            for d, n in per_day.items():
+                groups[d, session] += n
+            return self.minutes(groups)
+        return managers
+
+
+def _fewest_groups(session, students, cap: int) -> dict[str, int]:
+    """ceil(students present / cap) per day of the session: the fewest groups it can have."""
+    n = dict.fromkeys(session.days, 0)
+    for st in students:
+        for d in st.days(session.signup):
+            if d in n:
+                n[d] += 1
+    return {d: math.ceil(v / cap) for d, v in n.items()}
 
 
 def _session_bound(students, session, cap: int) -> int:
