@@ -89,6 +89,7 @@ class GroupingResult:
     greedy_group_days: int
     greedy_class_pairs: int
     fewest_found: int = 0  # fewest group-days of any placement found
+    placed: list[dict[int, int]] = field(default_factory=list)  # unit -> group -> count
 
 
 def class_key(klass: str) -> tuple[int, int]:
@@ -908,6 +909,22 @@ def plan_groups(prep: Prepared, opts: SolveOptions, budget: float, extra: int = 
     return result
 
 
+def balance_result(prep: Prepared, result: GroupingResult, opts: SolveOptions,
+                   budget: float) -> GroupingResult:
+    """``result`` with its smallest group raised by ``balance_groups`` (last, when every
+    band has its groups: the lowest objective gets what time is left)."""
+    session, units = prep.session, prep.units
+    placed, phase = balance_groups(units, result.placed, session.days, prep.cap, opts, budget,
+                                   f"{session.id} smallest group")
+    if placed is result.placed:
+        result.phases.append(phase)
+        return result
+    better = _from_placement(session, units, placed, session.days, result.group_days_bound,
+                             result.class_pairs_bound, result.phases + [phase], *prep.greedy)
+    better.fewest_found = result.fewest_found
+    return better
+
+
 def exact_group_days(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[str, int],
                      start: list[dict[int, int]], opts: SolveOptions, budget: float, name: str
                      ) -> tuple[list[dict[int, int]] | None, PhaseResult]:
@@ -957,6 +974,95 @@ def exact_group_days(units: list[Unit], days: tuple[str, ...], cap: int, k: dict
     placed = [{g: solver.value(x[i, g]) for g in range(n_groups)
                if solver.value(x[i, g])} for i in range(len(units))]
     return placed, res
+
+
+BALANCE_LIMIT = 400  # (class, group) pairs whose students the balancing model moves
+
+
+def balance_groups(units: list[Unit], placed: list[dict[int, int]], days: tuple[str, ...],
+                   cap: int, opts: SolveOptions, budget: float, name: str
+                   ) -> tuple[list[dict[int, int]], PhaseResult]:
+    """Raise the smallest number present in a group on a day it meets, exactly, over the
+    placement's structure (which groups meet on which days is fixed: no group-day added).
+
+    A counting model of the students who could join a *small* group (one with a day below
+    halfway from the smallest to the cap): the units whose days the small group meets on
+    all go to any group that meets on their days and already holds their class, or to a
+    small group whatever their class, with at most as many (class, group) pairs as now (a
+    pair taken into a small group is paid for by a split class drawn together elsewhere);
+    everyone else stays. Every group keeps at least the smallest on each day it meets and
+    the model maximises that smallest number. ``Packing.balance`` moves one student at a
+    time within a class's groups; the model finds moves that need several at once (whole
+    patterns swapped, a class traded for another). Keeps ``placed`` when nothing better is
+    found in ``budget`` deterministic seconds."""
+    n_groups = 1 + max((g for where in placed for g in where), default=-1)
+    active: list[set[str]] = [set() for _ in range(n_groups)]
+    holding: dict[str, set[int]] = defaultdict(set)
+    loads: dict[tuple[int, str], int] = defaultdict(int)
+    for u, where in zip(units, placed):
+        for g, k in where.items():
+            if k:
+                active[g].update(u.days)
+                holding[u.klass].add(g)
+                for d in u.days:
+                    loads[g, d] += k
+    now = min(loads.values(), default=0)
+    if not loads or now >= cap or opts.out_of_time():
+        return placed, PhaseResult(name, "UNKNOWN", now, None, 0.0)
+    small = sorted({g for (g, d), n in loads.items() if 2 * n < now + cap})
+    # the classes with students who could join a small group move (all their students:
+    # they make room for them, or free a pair); on a large session, where that is nearly
+    # everyone, the small groups' classes and those sharing a group with them
+    near = {u.klass for u in units if any(set(u.days) <= active[g] for g in small)}
+    if sum(len(holding[c]) for c in near) > BALANCE_LIMIT:
+        near = {c for c, gs in holding.items() if gs & set(small)}
+        near = {c for c, gs in holding.items() if any(gs & holding[k] for k in near)}
+    movable = [i for i, u in enumerate(units) if u.klass in near]
+    fixed = dict(loads)
+    for i in movable:
+        for g, k in placed[i].items():
+            for d in units[i].days:
+                fixed[g, d] -= k
+    m = cp_model.CpModel()
+    x, y = {}, {}
+    terms: dict[tuple[int, str], list] = defaultdict(list)
+    for i in movable:
+        u = units[i]
+        for g in sorted(holding[u.klass] | set(small)):
+            if not set(u.days) <= active[g]:
+                continue
+            x[i, g] = m.new_int_var(0, len(u.students), "")
+            m.add_hint(x[i, g], placed[i].get(g, 0))
+            for d in u.days:
+                terms[g, d].append(x[i, g])
+            if g not in holding[u.klass] or all(units[j].klass != u.klass or j in movable
+                                                for j in range(len(units))
+                                                if placed[j].get(g)):
+                if (u.klass, g) not in y:  # a pair only movable students make
+                    y[u.klass, g] = m.new_bool_var("")
+                    m.add_hint(y[u.klass, g], g in holding[u.klass])
+                m.add(x[i, g] <= len(u.students) * y[u.klass, g])
+        m.add(sum(x[i, g] for g in range(n_groups) if (i, g) in x) == len(u.students))
+    m.add(sum(y.values()) <= sum(1 for c, g in y if g in holding[c]))
+    ceiling = min([cap] + [n for key, n in fixed.items() if key not in terms])
+    if ceiling <= now:
+        return placed, PhaseResult(name, "OPTIMAL", now, now, 0.0)
+    smallest = m.new_int_var(now, ceiling, "smallest")
+    m.add_hint(smallest, now)
+    for (g, d), here in terms.items():
+        m.add(fixed.get((g, d), 0) + sum(here) <= cap)
+        if d in active[g]:
+            m.add(fixed.get((g, d), 0) + sum(here) >= smallest)
+    res = solve_phase(m, -smallest, name, opts, budget)
+    bound = None if res.bound is None else -res.bound
+    if not res.has_solution or -res.objective <= now:
+        return placed, PhaseResult(name, res.status, now, bound, res.seconds)
+    solver = res.solver
+    new = [dict(where) for where in placed]
+    for i in movable:
+        new[i] = {g: solver.value(x[i, g]) for g in range(n_groups)
+                  if (i, g) in x and solver.value(x[i, g])}
+    return new, PhaseResult(name, res.status, -res.objective, bound, res.seconds)
 
 
 def _score(units: list[Unit], placed: list[dict[int, int]], days) -> tuple[int, int, int]:
@@ -1086,4 +1192,4 @@ def _from_placement(session, units, placed, days, gd_bound, pairs_bound, phases,
     pairs = sum(len({unit_of[s].klass for s in r}) for r in rosters)
     grade_pairs = sum(len({unit_of[s].grade for s in r}) for r in rosters)
     return GroupingResult(session.id, rosters, present, gd, gd_bound, pairs, pairs_bound,
-                          grade_pairs, phases, g_days, g_pairs)
+                          grade_pairs, phases, g_days, g_pairs, placed=placed)

@@ -35,8 +35,8 @@ from afterschool.scheduler.planning.assign import assign_staff, weekly_limit
 from afterschool.scheduler.rules.calendar import day_counts, term_dates
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, Deadline, SolveOptions,
                                                   interruptible, relative_gap)
-from afterschool.scheduler.planning.grouping import (class_key, plan_groups, prepare,
-                                                     share_extra)
+from afterschool.scheduler.planning.grouping import (balance_result, class_key, plan_groups,
+                                                     prepare, share_extra)
 from afterschool.scheduler.money.accounts import budget, flex_ledger, staff_pay, student_fees, yuan
 from afterschool.scheduler.rules.staffing import (duty_windows, managers_for_window,
                                                   standard_teachers)
@@ -45,6 +45,8 @@ from afterschool.scheduler.rules.staffing import (duty_windows, managers_for_win
 SMALL_SESSION = 2000  # sign-ups up to which more structures are tried for group-days
 BAND = 2400  # sign-ups above which a session is planned in bands of whole classes
 GROUPING_SHARE = 0.5  # of the time limit: constructive starts and grouping searches
+BALANCE_SHARE = 0.6  # of the time limit: grouping and then balancing groups' sizes
+BALANCE_DET = 0.5  # balancing: this share of the limit's deterministic seconds (capped)
 STAFFING_SHARE = 0.9  # of the time limit: grouping and staffing together
 STAFF_DET = 1.0  # staffing search: this many times the limit's deterministic seconds (capped)
 
@@ -171,6 +173,7 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
               for (*_, prep), more in zip(preps, extra)]
     for (s, band, prep), mine in zip(preps, chosen):  # the fewest -> the chosen starts
         on_duty.add(s.id, {d: n - prep.k[d] for d, n in mine.items()})
+    results = []
     for (s, band, prep), more, mine in zip(preps, extra, chosen):
         share = max(grouping_budget * len(band) / total_students, 0.1)
         opts.phase(f"grouping: {s.id}")
@@ -178,6 +181,14 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
         res = plan_groups(prep, opts, share, more + opts.group_days_slack)
         on_duty.add(s.id, {d: sum(1 for p in res.present if p.get(d)) - mine[d]
                            for d in mine})
+        results.append(res)
+    # balanced groups come last: what the deadline leaves up to BALANCE_SHARE
+    opts.deadline = whole.part(BALANCE_SHARE)
+    opts.phase("grouping: balancing")
+    results = [balance_result(prep, res, opts, max(BALANCE_DET * det_budget * len(band)
+                                                   / total_students, 0.1))
+               for (s, band, prep), res in zip(preps, results)]
+    for (s, band, prep), res in zip(preps, results):
         parts.extend(p.as_dict() for p in res.phases)
         st = stats.setdefault(s.id, {
             "session": s.id, "students": 0, "groups": 0, "group_days": 0,
