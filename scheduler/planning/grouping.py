@@ -977,6 +977,8 @@ def exact_group_days(units: list[Unit], days: tuple[str, ...], cap: int, k: dict
 
 
 BALANCE_LIMIT = 400  # (class, group) pairs whose students the balancing model moves
+WHOLE_LIMIT = 30  # (class, group) pairs up to which every student may move
+SMALL_GROUPS = 4  # there: groups at least, the smallest first, that may trade their days
 
 
 def balance_groups(units: list[Unit], placed: list[dict[int, int]], days: tuple[str, ...],
@@ -1009,11 +1011,17 @@ def balance_groups(units: list[Unit], placed: list[dict[int, int]], days: tuple[
     now = min(loads.values(), default=0)
     if not loads or now >= cap or opts.out_of_time():
         return placed, PhaseResult(name, "UNKNOWN", now, None, 0.0)
-    small = sorted({g for (g, d), n in loads.items() if 2 * n < now + cap})
+    small = {g for (g, d), n in loads.items() if 2 * n < now + cap}
     # the classes with students who could join a small group move (all their students:
-    # they make room for them, or free a pair); on a large session, where that is nearly
+    # they make room for them, or free a pair); on a small session everyone, and the
+    # few smallest groups may trade days; on a large one, where that would be nearly
     # everyone, the small groups' classes and those sharing a group with them
     near = {u.klass for u in units if any(set(u.days) <= active[g] for g in small)}
+    if sum(len(gs) for gs in holding.values()) <= WHOLE_LIMIT:
+        lowest = sorted(range(n_groups), key=lambda g: (min(loads[g, d] for d in active[g]), g))
+        small |= set(lowest[:SMALL_GROUPS])
+        near = set(holding)
+    small = sorted(small)
     if sum(len(holding[c]) for c in near) > BALANCE_LIMIT:
         near = {c for c, gs in holding.items() if gs & set(small)}
         near = {c for c, gs in holding.items() if any(gs & holding[k] for k in near)}
@@ -1023,21 +1031,33 @@ def balance_groups(units: list[Unit], placed: list[dict[int, int]], days: tuple[
         for g, k in placed[i].items():
             for d in units[i].days:
                 fixed[g, d] -= k
+    pinned = {(units[j].klass, g) for j, where in enumerate(placed) if units[j].klass not in near
+              for g, k in where.items() if k}
     m = cp_model.CpModel()
+    # the small groups may trade the days they meet, as many of them each day as now
+    # (so the groups per day, group-days and managers stay): a group of 3 on Monday may
+    # hand its Monday to another small group whose pupils come on Monday
+    meets = {(g, d): m.new_bool_var("") for g in small for d in days}
+    for (g, d), var in meets.items():
+        m.add_hint(var, d in active[g])
+        if fixed.get((g, d), 0) > 0:
+            m.add(var == 1)
+    for d in days:
+        m.add(sum(meets[g, d] for g in small) == sum(1 for g in small if d in active[g]))
     x, y = {}, {}
     terms: dict[tuple[int, str], list] = defaultdict(list)
     for i in movable:
         u = units[i]
         for g in sorted(holding[u.klass] | set(small)):
-            if not set(u.days) <= active[g]:
+            if g not in small and not set(u.days) <= active[g]:
                 continue
             x[i, g] = m.new_int_var(0, len(u.students), "")
             m.add_hint(x[i, g], placed[i].get(g, 0))
             for d in u.days:
                 terms[g, d].append(x[i, g])
-            if g not in holding[u.klass] or all(units[j].klass != u.klass or j in movable
-                                                for j in range(len(units))
-                                                if placed[j].get(g)):
+                if g in small:
+                    m.add(x[i, g] <= len(u.students) * meets[g, d])
+            if (u.klass, g) not in pinned:
                 if (u.klass, g) not in y:  # a pair only movable students make
                     y[u.klass, g] = m.new_bool_var("")
                     m.add_hint(y[u.klass, g], g in holding[u.klass])
@@ -1050,9 +1070,12 @@ def balance_groups(units: list[Unit], placed: list[dict[int, int]], days: tuple[
     smallest = m.new_int_var(now, ceiling, "smallest")
     m.add_hint(smallest, now)
     for (g, d), here in terms.items():
-        m.add(fixed.get((g, d), 0) + sum(here) <= cap)
-        if d in active[g]:
-            m.add(fixed.get((g, d), 0) + sum(here) >= smallest)
+        load = fixed.get((g, d), 0) + sum(here)
+        m.add(load <= cap)
+        if (g, d) in meets:
+            m.add(load >= smallest).only_enforce_if(meets[g, d])
+        elif d in active[g]:
+            m.add(load >= smallest)
     res = solve_phase(m, -smallest, name, opts, budget)
     bound = None if res.bound is None else -res.bound
     if not res.has_solution or -res.objective <= now:
