@@ -7,8 +7,11 @@ Counting, not students: students of one homeroom class with the same weekday pat
 interchangeable, so a *unit* (class, pattern) has a count, and a placement says how many of
 each unit go to each group.
 
-Objectives, hierarchical: 1. fewest group-days (each is paid teacher time); 2. fewest
-(class, group) pairs; 3. fewest (group, grade) pairs. Group-days may exceed the fewest found
+Objectives, hierarchical: 1. fewest group-days (each is paid teacher time); then, among
+placements with equal group-days, fewest manager minutes (``Prepared.managers``: M(peak
+groups on duty) x window minutes with the other sessions held, so with group-days equal the
+paid minutes decide, and an extra group-day goes where it needs no manager); 2. fewest
+(class, group) pairs; 3. fewest (group, grade) pairs; 4. the largest smallest group. Group-days may exceed the fewest found
 by a small tolerance shared over the sessions (``share_extra``; default 1 % of the bound, set
 in ``solve``) where that saves class pairs — the way hierarchical solvers let a higher
 objective degrade by a relative tolerance. Tolerance 0 is the strict order.
@@ -44,7 +47,11 @@ How (each step keeps the best placement so far, so the result is never worse tha
    first), improving group-days, then class pairs, then grade pairs;
 4. ``Packing.balance``: the smallest number present in a group on a day it meets is raised
    by moving students between groups that already hold their class (no group-day, no pair
-   added), so a small group is left only where the counts force it.
+   added); then ``balance_groups`` (``solve`` runs it last, for every band, on what the
+   deadline leaves): a counting model over the fixed structure that moves students within
+   their class's groups or into the small groups, with pairs at most as now, the small
+   groups free to trade the days they meet (as many each day as now), maximising the
+   smallest group present. A small group is left where the structure forces it.
 Every step is anytime: ``Prepared.extend`` builds starts one at a time, the most promising
 first, and stops at the deadline (``solve`` gives every band first fit and one best-fit
 start before any band gets the rest). Sessions too large for that are split into bands of

@@ -3,6 +3,12 @@
 Steps: groups per session (``grouping``), then volunteers and managers (``assign``), then the
 staffing table, fees and pay (``money``), bounds, gaps and named penalties.
 
+Paid minutes break ties after group-days: ``ManagersOnDuty`` counts the groups on duty per
+(day, session) — each band's fewest at first, then its chosen start, then its groups as it
+is planned — and prices one band's groups per day in manager minutes with the rest held;
+the grouping prefers, among equal group-days, the placement that needs fewest. Balancing
+the groups' sizes comes last, for every band, up to ``BALANCE_SHARE`` of the limit.
+
 The time limit is a promise: one ``Deadline`` on the process CPU clock, started when
 ``solve`` is called (the CLI starts it before reading the files), bounds every stage —
 constructive grouping starts until ``GROUPING_SHARE`` of it, staffing until
