@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from afterschool.scheduler.planning.cpsat import SolveOptions
 from afterschool.scheduler.planning.grouping import (
     Packing,
     Unit,
     _profile_orders,
+    balance_groups,
     best_fit,
     day_counts,
     evaluate,
@@ -53,6 +55,30 @@ def test_free_seat_fails_when_only_a_new_pair_would_help():
     pk.move(1, None, 0, 45)
     assert not pk.free_seat(1, 0)
     assert pk.placed == [{1: 10}, {0: 45}]
+
+
+def test_balancing_swaps_a_class_s_patterns_between_its_two_groups():
+    # Tue and Wed, cap 45. Class 3-1: 42 pupils Tue+Wed, 3 Tue-only, 20 Wed-only; class
+    # 3-2: 25 Wed-only. Group 0: 3-1's 42 Tue+Wed (42 / 42); group 1: 3-1's 3 Tue-only and
+    # 20 Wed-only, and 3-2 (Tue 3, Wed 45: full). A group of 3 on Tue, and no single move
+    # lifts it: a Tue+Wed pupil needs a Wed seat in group 1, which is full.
+    # Moving t Tue+Wed pupils into group 1 and all but w Wed-only pupils out of it:
+    # group 1 Tue 3 + t, Wed t + w + 25 <= 45; group 0 Tue 42 - t, Wed 62 - t - w <= 45.
+    # 45 pupils on Tue in two groups: at best 22 and 23 (t = 19 or 20, w <= 20 - t).
+    # Pairs stay 3 (3-1 in both groups, 3-2 in group 1); group-days stay 4.
+    days = ("Tue", "Wed")
+    units = [unit("3-1", 42, days), unit("3-1", 3, ("Tue",)), unit("3-1", 20, ("Wed",)),
+             unit("3-2", 25, ("Wed",))]
+    placed = [{0: 42}, {1: 3}, {1: 20}, {1: 25}]
+    assert Packing.of(units, days, 45, placed).balance() == placed  # stuck one at a time
+    opts = SolveOptions(seed=0, workers=1)
+    new, phase = balance_groups(units, placed, days, 45, opts, 5.0, "smallest")
+    assert phase.objective == 22 and phase.status == "OPTIMAL"
+    assert evaluate(units, new, days) == (4, 3)
+    loads = {(g, d): sum(new[i].get(g, 0) for i, u in enumerate(units) if d in u.days)
+             for g in (0, 1) for d in days}
+    assert sorted([loads[0, "Tue"], loads[1, "Tue"]]) == [22, 23]
+    assert min(loads.values()) == 22 and max(loads.values()) <= 45
 
 
 def test_merge_takes_a_class_out_of_a_group_its_other_group_can_hold():

@@ -330,6 +330,43 @@ def test_group_days_slack_keeps_classes_whole(tmp_path):
     assert check_plan(inst, loose) == []
 
 
+def test_the_extra_group_day_goes_where_it_needs_no_manager(tmp_path):
+    # after-upper (16:20-17:20) and after-lower (15:35-16:35) overlap, so the afternoon
+    # window (15:35-17:20, 105 min) needs M(lower + upper groups) managers; M(3) = 0,
+    # M(4) = 1.
+    # Upper: 3-1 30 pupils Tue-Fri; 3-2 10 Tue-only + 10 Thu-only; 3-3 10 Tue-only + 11
+    # Wed-only. Per day 50 / 41 / 40 / 30 -> fewest groups 2 / 1 / 1 / 1, bound 5
+    # group-days: the one group on Wed, Thu and Fri holds 3-1, 3-3's Wed and 3-2's Thu, so
+    # only 15 of the 20 Tue-only pupils fit beside 3-1 on Tue: a class is split (4 pairs).
+    # One group-day more (slack 1) keeps every class whole (3 pairs) two ways, equal in
+    # group-days (6) and pairs: a second group on Tue+Wed for 3-3, or on Tue+Thu for 3-2.
+    # (First fit by class and the fullest-day rule both build the Tue+Wed way.)
+    # Lower: 1-1 40 pupils Wed+Thu, 1-2 40 Wed-only -> 2 groups on Wed, 1 on Thu (3).
+    # Concurrent in 16:20-16:35: Tue+Wed way: Wed 2 + 2 = 4 -> one manager, 105 min;
+    # Tue+Thu way: Tue 0 + 2, Wed 2 + 1, Thu 1 + 2, Fri 0 + 1, at most 3 -> none.
+    # Paid minutes: (6 upper + 3 lower group-days) x 60 = 540, and no manager minutes.
+    # (The old tie-break, the fullest day, took Wed: 540 + 105 = 645.)
+    rows = (students_rows(30, klass="3-1", afternoon="Tue Wed Thu Fri", start=100)
+            + students_rows(10, klass="3-2", afternoon="Tue", start=200)
+            + students_rows(10, klass="3-2", afternoon="Thu", start=220)
+            + students_rows(10, klass="3-3", afternoon="Tue", start=300)
+            + students_rows(11, klass="3-3", afternoon="Wed", start=320)
+            + students_rows(40, grade=1, klass="1-1", afternoon="Wed Thu", start=400)
+            + students_rows(40, grade=1, klass="1-2", afternoon="Wed", start=500))
+    teachers = "".join(vol(f"T{i}") for i in range(1, 6)) + vol("M1", manage="yes")
+    av = "".join(avail(x, "Tue Wed Thu Fri", "afternoon") for x in
+                 ("T1", "T2", "T3", "T4", "T5", "M1"))
+    inst = read_instance(write_instance(tmp_path / "i", students=rows, teachers=teachers,
+                                        availability=av))
+    plan = solve(inst, **LIMIT, group_days_slack=1)
+    assert check_plan(inst, plan) == [] and not plan.shortages
+    upper = next(g for g in plan.extra["grouping"] if g["session"] == "after-upper")
+    assert (upper["group_days"], upper["class_pairs"]) == (6, 3)
+    assert not [d for d in plan.duties if d.role == "manager"]
+    paid = plan.extra["paid_minutes"]
+    assert (paid["total"], paid["group_minutes"], paid["manager_minutes"]) == (540, 540, 0)
+
+
 def test_group_days_tolerance_trades_a_group_day_for_whole_classes(tmp_path):
     # the same three classes of 30: bound 2 group-days. A 1 % tolerance of 2 is 0 extra
     # (strict order); 50 % of 2 is 1 extra group-day, which keeps every class whole.

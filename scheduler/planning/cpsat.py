@@ -142,7 +142,7 @@ class PhaseResult:
     def as_dict(self) -> dict:
         gap = None
         if self.objective is not None and self.bound is not None:
-            gap = relative_gap(self.objective, self.bound)
+            gap = abs(relative_gap(self.objective, self.bound))  # a maximised part: < 0
         return {"part": self.name, "status": self.status, "objective": self.objective,
                 "bound": self.bound, "gap": gap}
 

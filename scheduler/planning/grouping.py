@@ -7,8 +7,11 @@ Counting, not students: students of one homeroom class with the same weekday pat
 interchangeable, so a *unit* (class, pattern) has a count, and a placement says how many of
 each unit go to each group.
 
-Objectives, hierarchical: 1. fewest group-days (each is paid teacher time); 2. fewest
-(class, group) pairs; 3. fewest (group, grade) pairs. Group-days may exceed the fewest found
+Objectives, hierarchical: 1. fewest group-days (each is paid teacher time); then, among
+placements with equal group-days, fewest manager minutes (``Prepared.managers``: M(peak
+groups on duty) x window minutes with the other sessions held, so with group-days equal the
+paid minutes decide, and an extra group-day goes where it needs no manager); 2. fewest
+(class, group) pairs; 3. fewest (group, grade) pairs; 4. the largest smallest group. Group-days may exceed the fewest found
 by a small tolerance shared over the sessions (``share_extra``; default 1 % of the bound, set
 in ``solve``) where that saves class pairs — the way hierarchical solvers let a higher
 objective degrade by a relative tolerance. Tolerance 0 is the strict order.
@@ -44,7 +47,11 @@ How (each step keeps the best placement so far, so the result is never worse tha
    first), improving group-days, then class pairs, then grade pairs;
 4. ``Packing.balance``: the smallest number present in a group on a day it meets is raised
    by moving students between groups that already hold their class (no group-day, no pair
-   added), so a small group is left only where the counts force it.
+   added); then ``balance_groups`` (``solve`` runs it last, for every band, on what the
+   deadline leaves): a counting model over the fixed structure that moves students within
+   their class's groups or into the small groups, with pairs at most as now, the small
+   groups free to trade the days they meet (as many each day as now), maximising the
+   smallest group present. A small group is left where the structure forces it.
 Every step is anytime: ``Prepared.extend`` builds starts one at a time, the most promising
 first, and stops at the deadline (``solve`` gives every band first fit and one best-fit
 start before any band gets the rest). Sessions too large for that are split into bands of
@@ -56,6 +63,7 @@ import functools
 import itertools
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,6 +96,7 @@ class GroupingResult:
     greedy_group_days: int
     greedy_class_pairs: int
     fewest_found: int = 0  # fewest group-days of any placement found
+    placed: list[dict[int, int]] = field(default_factory=list)  # unit -> group -> count
 
 
 def class_key(klass: str) -> tuple[int, int]:
@@ -157,6 +166,23 @@ def evaluate(units: list[Unit], placed: list[dict[int, int]], days: tuple[str, .
                 for d in u.days:
                     present[(g, d)] += k
     return sum(1 for v in present.values() if v > 0), len(pairs)
+
+
+def groups_per_day(units: list[Unit], placed: list[dict[int, int]], days: tuple[str, ...]
+                   ) -> dict[str, int]:
+    """How many groups of a placement meet on each day (what the manager rule counts)."""
+    on: dict[str, set[int]] = defaultdict(set)
+    for u, where in zip(units, placed):
+        for g, k in where.items():
+            if k:
+                for d in u.days:
+                    on[d].add(g)
+    return {d: len(on[d]) for d in days}
+
+
+def no_managers(groups_on: dict[str, int]) -> int:
+    """The manager cost of a session planned on its own: none."""
+    return 0
 
 
 def nested_activity(k: dict[str, int], days: tuple[str, ...]) -> list[frozenset[str]]:
@@ -706,9 +732,17 @@ class Prepared:
     scored: list[tuple[tuple[int, int, int], list[dict[int, int]]]]
     menu: list[list[dict[int, int]]] = field(default_factory=list)
     built: dict[int, int] = field(default_factory=dict)  # extra group-days -> starts built
+    # manager minutes a week given this session's groups per day (the others' held)
+    managers: Callable[[dict[str, int]], int] = no_managers
 
     def score(self, placement: list[dict[int, int]]) -> tuple[int, int, int]:
         return _score(self.units, placement, self.session.days)
+
+    def groups_per_day(self, placement: list[dict[int, int]]) -> dict[str, int]:
+        return groups_per_day(self.units, placement, self.session.days)
+
+    def manager_minutes(self, placement: list[dict[int, int]]) -> int:
+        return self.managers(self.groups_per_day(placement))
 
     def pairs_with(self, extra: int) -> int:
         return self.score(self.menu[min(extra, len(self.menu) - 1)])[1]
@@ -723,7 +757,7 @@ class Prepared:
         for extra in range(max_extra + 1):
             if late():
                 break
-            k_e = _raised(self.k, self.n_d, cap, extra)
+            k_e = _raised(self.k, self.n_d, cap, extra, self.managers)
             if k_e is None:
                 break
             orders = [None] + (_profile_orders(units, days) if not extra else [])
@@ -746,8 +780,10 @@ class Prepared:
                 self.scored.append((_score(units, p, days), p))
                 self.built[extra] = self.built.get(extra, 0) + 1
         fewest = min(sc[0] for sc, _ in self.scored)
-        self.menu = [min(self.scored, key=lambda sp: (sp[0][0] > fewest + e, sp[0][1:],
-                                                      sp[0][0]))[1]
+        # within e group-days of the fewest: fewest manager minutes (paid time), then pairs
+        cost = [self.manager_minutes(p) for _, p in self.scored]
+        self.menu = [min(zip(self.scored, cost), key=lambda sc: (
+            sc[0][0][0] > fewest + e, sc[1], sc[0][0][1:], sc[0][0][0]))[0][1]
                      for e in range(max_extra + 1)]
 
 
@@ -774,10 +810,12 @@ def _profile_orders(units: list[Unit], days: tuple[str, ...]) -> list[list[str]]
 
 
 def prepare(session: Session, students: list[Student], cap: int, max_extra: int = 0,
-            deadline=None, most: int | None = None) -> Prepared | None:
+            deadline=None, most: int | None = None, managers=no_managers
+            ) -> Prepared | None:
     """Units, bounds and starts for up to ``max_extra`` more group-days (None: nobody);
     at most ``most`` starts per structure, and past ``deadline`` only the first-fit
-    start."""
+    start. ``managers(groups per day)``: the manager minutes a week that many groups of
+    this session would need, the other sessions' held (the tie-break after group-days)."""
     units = make_units(students, session)
     days = session.days
     if not units:
@@ -790,22 +828,26 @@ def prepare(session: Session, students: list[Student], cap: int, max_extra: int 
                       for c in classes)
     base = greedy(units, days, cap)
     prep = Prepared(session, units, cap, n_d, k, sum(k.values()), pairs_bound,
-                    evaluate(units, base, days), [(_score(units, base, days), base)])
+                    evaluate(units, base, days), [(_score(units, base, days), base)],
+                    managers=managers)
     prep.extend(max_extra, deadline, most)
     return prep
 
 
-def _raised(k: dict[str, int], n_d: dict[str, int], cap: int, extra: int
-            ) -> dict[str, int] | None:
-    """k with ``extra`` more groups present, on the days with fewest groups (the fullest
-    first), never above the busiest day: fewer part-week groups to fill. None if none left."""
+def _raised(k: dict[str, int], n_d: dict[str, int], cap: int, extra: int,
+            managers=no_managers) -> dict[str, int] | None:
+    """k with ``extra`` more groups present, each on the day where it costs fewest manager
+    minutes (``managers(groups per day)``: a group more on the peak afternoon may need one
+    more manager), then with fewest groups (the fullest first), never above the busiest
+    day: fewer part-week groups to fill. None if none left."""
     k = dict(k)
     top = max(k.values(), default=0)
     for _ in range(extra):
-        low = [d for d in k if k[d] < top]
+        low = [d for d in k if k[d] < top and n_d[d]]  # a day nobody comes: no group
         if not low:
             return None
-        d = min(low, key=lambda d: (k[d], -n_d[d] / (cap * k[d] or 1)))
+        d = min(low, key=lambda d: (managers({**k, d: k[d] + 1}), k[d],
+                                    -n_d[d] / (cap * k[d] or 1)))
         k[d] += 1
     return k
 
@@ -834,7 +876,7 @@ def plan_groups(prep: Prepared, opts: SolveOptions, budget: float, extra: int = 
     session, units, cap, k = prep.session, prep.units, prep.cap, prep.k
     days = session.days
     gd_bound = prep.gd_bound
-    starts = list(prep.menu)
+    starts = list(prep.menu) + [p for _, p in prep.scored]  # every start: see ``key``
     start = starts[0]
     phases = []
     n_groups = 1 + max(g for where in start for g in where)
@@ -856,9 +898,11 @@ def plan_groups(prep: Prepared, opts: SolveOptions, budget: float, extra: int = 
         budget = 0.0  # on large sessions it no longer found anything (bench L)
     allowed = min(prep.score(p)[0] for p in starts) + extra
 
-    def key(placement) -> tuple[int, int, int, int]:
+    def key(placement) -> tuple[int, int, int, int, int]:
+        # group-days (within the allowance), then paid minutes: the session's group
+        # minutes are equal there, so its manager minutes decide; then pairs, grades
         gd, pairs, grades = _score(units, placement, days)
-        return max(0, gd - allowed), pairs, grades, gd
+        return max(0, gd - allowed), prep.manager_minutes(placement), pairs, grades, gd
 
     start = min(starts, key=key)
     placed, p2 = improve_windows(units, start, days, cap, opts, budget,
@@ -870,6 +914,22 @@ def plan_groups(prep: Prepared, opts: SolveOptions, budget: float, extra: int = 
                              *prep.greedy)
     result.fewest_found = allowed - extra
     return result
+
+
+def balance_result(prep: Prepared, result: GroupingResult, opts: SolveOptions,
+                   budget: float) -> GroupingResult:
+    """``result`` with its smallest group raised by ``balance_groups`` (last, when every
+    band has its groups: the lowest objective gets what time is left)."""
+    session, units = prep.session, prep.units
+    placed, phase = balance_groups(units, result.placed, session.days, prep.cap, opts, budget,
+                                   f"{session.id} smallest group")
+    if placed is result.placed:
+        result.phases.append(phase)
+        return result
+    better = _from_placement(session, units, placed, session.days, result.group_days_bound,
+                             result.class_pairs_bound, result.phases + [phase], *prep.greedy)
+    better.fewest_found = result.fewest_found
+    return better
 
 
 def exact_group_days(units: list[Unit], days: tuple[str, ...], cap: int, k: dict[str, int],
@@ -921,6 +981,118 @@ def exact_group_days(units: list[Unit], days: tuple[str, ...], cap: int, k: dict
     placed = [{g: solver.value(x[i, g]) for g in range(n_groups)
                if solver.value(x[i, g])} for i in range(len(units))]
     return placed, res
+
+
+BALANCE_LIMIT = 400  # (class, group) pairs whose students the balancing model moves
+WHOLE_LIMIT = 30  # (class, group) pairs up to which every student may move
+SMALL_GROUPS = 4  # there: groups at least, the smallest first, that may trade their days
+
+
+def balance_groups(units: list[Unit], placed: list[dict[int, int]], days: tuple[str, ...],
+                   cap: int, opts: SolveOptions, budget: float, name: str
+                   ) -> tuple[list[dict[int, int]], PhaseResult]:
+    """Raise the smallest number present in a group on a day it meets, exactly, over the
+    placement's structure (which groups meet on which days is fixed: no group-day added).
+
+    A counting model of the students who could join a *small* group (one with a day below
+    halfway from the smallest to the cap): the units whose days the small group meets on
+    all go to any group that meets on their days and already holds their class, or to a
+    small group whatever their class, with at most as many (class, group) pairs as now (a
+    pair taken into a small group is paid for by a split class drawn together elsewhere);
+    everyone else stays. Every group keeps at least the smallest on each day it meets and
+    the model maximises that smallest number. ``Packing.balance`` moves one student at a
+    time within a class's groups; the model finds moves that need several at once (whole
+    patterns swapped, a class traded for another). Keeps ``placed`` when nothing better is
+    found in ``budget`` deterministic seconds."""
+    n_groups = 1 + max((g for where in placed for g in where), default=-1)
+    active: list[set[str]] = [set() for _ in range(n_groups)]
+    holding: dict[str, set[int]] = defaultdict(set)
+    loads: dict[tuple[int, str], int] = defaultdict(int)
+    for u, where in zip(units, placed):
+        for g, k in where.items():
+            if k:
+                active[g].update(u.days)
+                holding[u.klass].add(g)
+                for d in u.days:
+                    loads[g, d] += k
+    now = min(loads.values(), default=0)
+    if not loads or now >= cap or opts.out_of_time():
+        return placed, PhaseResult(name, "UNKNOWN", now, None, 0.0)
+    small = {g for (g, d), n in loads.items() if 2 * n < now + cap}
+    # the classes with students who could join a small group move (all their students:
+    # they make room for them, or free a pair); on a small session everyone, and the
+    # few smallest groups may trade days; on a large one, where that would be nearly
+    # everyone, the small groups' classes and those sharing a group with them
+    near = {u.klass for u in units if any(set(u.days) <= active[g] for g in small)}
+    if sum(len(gs) for gs in holding.values()) <= WHOLE_LIMIT:
+        lowest = sorted(range(n_groups), key=lambda g: (min(loads[g, d] for d in active[g]), g))
+        small |= set(lowest[:SMALL_GROUPS])
+        near = set(holding)
+    small = sorted(small)
+    if sum(len(holding[c]) for c in near) > BALANCE_LIMIT:
+        near = {c for c, gs in holding.items() if gs & set(small)}
+        near = {c for c, gs in holding.items() if any(gs & holding[k] for k in near)}
+    movable = [i for i, u in enumerate(units) if u.klass in near]
+    fixed = dict(loads)
+    for i in movable:
+        for g, k in placed[i].items():
+            for d in units[i].days:
+                fixed[g, d] -= k
+    pinned = {(units[j].klass, g) for j, where in enumerate(placed) if units[j].klass not in near
+              for g, k in where.items() if k}
+    m = cp_model.CpModel()
+    # the small groups may trade the days they meet, as many of them each day as now
+    # (so the groups per day, group-days and managers stay): a group of 3 on Monday may
+    # hand its Monday to another small group whose pupils come on Monday
+    meets = {(g, d): m.new_bool_var("") for g in small for d in days}
+    for (g, d), var in meets.items():
+        m.add_hint(var, d in active[g])
+        if fixed.get((g, d), 0) > 0:
+            m.add(var == 1)
+    for d in days:
+        m.add(sum(meets[g, d] for g in small) == sum(1 for g in small if d in active[g]))
+    x, y = {}, {}
+    terms: dict[tuple[int, str], list] = defaultdict(list)
+    for i in movable:
+        u = units[i]
+        for g in sorted(holding[u.klass] | set(small)):
+            if g not in small and not set(u.days) <= active[g]:
+                continue
+            x[i, g] = m.new_int_var(0, len(u.students), "")
+            m.add_hint(x[i, g], placed[i].get(g, 0))
+            for d in u.days:
+                terms[g, d].append(x[i, g])
+                if g in small:
+                    m.add(x[i, g] <= len(u.students) * meets[g, d])
+            if (u.klass, g) not in pinned:
+                if (u.klass, g) not in y:  # a pair only movable students make
+                    y[u.klass, g] = m.new_bool_var("")
+                    m.add_hint(y[u.klass, g], g in holding[u.klass])
+                m.add(x[i, g] <= len(u.students) * y[u.klass, g])
+        m.add(sum(x[i, g] for g in range(n_groups) if (i, g) in x) == len(u.students))
+    m.add(sum(y.values()) <= sum(1 for c, g in y if g in holding[c]))
+    ceiling = min([cap] + [n for key, n in fixed.items() if key not in terms])
+    if ceiling <= now:
+        return placed, PhaseResult(name, "OPTIMAL", now, now, 0.0)
+    smallest = m.new_int_var(now, ceiling, "smallest")
+    m.add_hint(smallest, now)
+    for (g, d), here in terms.items():
+        load = fixed.get((g, d), 0) + sum(here)
+        m.add(load <= cap)
+        if (g, d) in meets:
+            m.add(load >= smallest).only_enforce_if(meets[g, d])
+        elif d in active[g]:
+            m.add(load >= smallest)
+    res = solve_phase(m, -smallest, name, opts, budget)
+    bound = None if res.bound is None else -res.bound
+    if not res.has_solution or -res.objective <= now:
+        return placed, PhaseResult(name, res.status, now, bound, res.seconds)
+    solver = res.solver
+    new = [dict(where) for where in placed]
+    for i in movable:
+        new[i] = {g: solver.value(x[i, g]) for g in range(n_groups)
+                  if (i, g) in x and solver.value(x[i, g])}
+    return new, PhaseResult(name, res.status, -res.objective, bound, res.seconds)
 
 
 def _score(units: list[Unit], placed: list[dict[int, int]], days) -> tuple[int, int, int]:
@@ -1050,4 +1222,4 @@ def _from_placement(session, units, placed, days, gd_bound, pairs_bound, phases,
     pairs = sum(len({unit_of[s].klass for s in r}) for r in rosters)
     grade_pairs = sum(len({unit_of[s].grade for s in r}) for r in rosters)
     return GroupingResult(session.id, rosters, present, gd, gd_bound, pairs, pairs_bound,
-                          grade_pairs, phases, g_days, g_pairs)
+                          grade_pairs, phases, g_days, g_pairs, placed=placed)

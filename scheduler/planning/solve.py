@@ -3,6 +3,12 @@
 Steps: groups per session (``grouping``), then volunteers and managers (``assign``), then the
 staffing table, fees and pay (``money``), bounds, gaps and named penalties.
 
+Paid minutes break ties after group-days: ``ManagersOnDuty`` counts the groups on duty per
+(day, session) — each band's fewest at first, then its chosen start, then its groups as it
+is planned — and prices one band's groups per day in manager minutes with the rest held;
+the grouping prefers, among equal group-days, the placement that needs fewest. Balancing
+the groups' sizes comes last, for every band, up to ``BALANCE_SHARE`` of the limit.
+
 The time limit is a promise: one ``Deadline`` on the process CPU clock, started when
 ``solve`` is called (the CLI starts it before reading the files), bounds every stage —
 constructive grouping starts until ``GROUPING_SHARE`` of it, staffing until
@@ -35,8 +41,8 @@ from afterschool.scheduler.planning.assign import assign_staff, weekly_limit
 from afterschool.scheduler.rules.calendar import day_counts, term_dates
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, Deadline, SolveOptions,
                                                   interruptible, relative_gap)
-from afterschool.scheduler.planning.grouping import (class_key, plan_groups, prepare,
-                                                     share_extra)
+from afterschool.scheduler.planning.grouping import (balance_result, class_key, plan_groups,
+                                                     prepare, share_extra)
 from afterschool.scheduler.money.accounts import budget, flex_ledger, staff_pay, student_fees, yuan
 from afterschool.scheduler.rules.staffing import (duty_windows, managers_for_window,
                                                   standard_teachers)
@@ -45,6 +51,8 @@ from afterschool.scheduler.rules.staffing import (duty_windows, managers_for_win
 SMALL_SESSION = 2000  # sign-ups up to which more structures are tried for group-days
 BAND = 2400  # sign-ups above which a session is planned in bands of whole classes
 GROUPING_SHARE = 0.5  # of the time limit: constructive starts and grouping searches
+BALANCE_SHARE = 0.6  # of the time limit: grouping and then balancing groups' sizes
+BALANCE_DET = 0.5  # balancing: this share of the limit's deterministic seconds (capped)
 STAFFING_SHARE = 0.9  # of the time limit: grouping and staffing together
 STAFF_DET = 1.0  # staffing search: this many times the limit's deterministic seconds (capped)
 
@@ -119,12 +127,18 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     sessions = [s for s in school.sessions if takers[s.id]]
     opts.deadline = whole.part(GROUPING_SHARE)
     opts.phase("grouping: constructive starts")
+    # groups per (day, session) the manager rule counts: each band's fewest to begin
+    # with, then its chosen start, then its groups as each band is planned
+    banded = [(s, band) for s in sessions for band in _bands(s, takers[s.id], cap)]
+    on_duty = ManagersOnDuty(school)
+    for s, band in banded:
+        on_duty.add(s.id, _fewest_groups(s, band, cap))
     preps = []  # (session, band's students, Prepared)
-    for s in sessions:  # anytime over bands: first one good start each, then the rest
-        for band in _bands(s, takers[s.id], cap):
-            p = prepare(s, band, cap, opts.group_days_slack, opts.deadline, most=1)
-            if p is not None:
-                preps.append((s, band, p))
+    for s, band in banded:  # anytime over bands: first one good start each, then the rest
+        p = prepare(s, band, cap, opts.group_days_slack, opts.deadline, most=1,
+                    managers=on_duty.given(s.id, _fewest_groups(s, band, cap)))
+        if p is not None:
+            preps.append((s, band, p))
     for *_, p in preps:
         p.extend(opts.group_days_slack, opts.deadline)
     # group-days first, within a tolerance of their bound shared where it saves most pairs
@@ -161,10 +175,26 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     stats: dict[str, dict] = {}
     numbering: dict[str, int] = defaultdict(int)
     grouping_budget = det_budget * 0.6
-    for (s, band, prep), more in zip(preps, extra):
+    chosen = [prep.groups_per_day(prep.menu[min(more, len(prep.menu) - 1)])
+              for (*_, prep), more in zip(preps, extra)]
+    for (s, band, prep), mine in zip(preps, chosen):  # the fewest -> the chosen starts
+        on_duty.add(s.id, {d: n - prep.k[d] for d, n in mine.items()})
+    results = []
+    for (s, band, prep), more, mine in zip(preps, extra, chosen):
         share = max(grouping_budget * len(band) / total_students, 0.1)
         opts.phase(f"grouping: {s.id}")
+        prep.managers = on_duty.given(s.id, mine)
         res = plan_groups(prep, opts, share, more + opts.group_days_slack)
+        on_duty.add(s.id, {d: sum(1 for p in res.present if p.get(d)) - mine[d]
+                           for d in mine})
+        results.append(res)
+    # balanced groups come last: what the deadline leaves up to BALANCE_SHARE
+    opts.deadline = whole.part(BALANCE_SHARE)
+    opts.phase("grouping: balancing")
+    results = [balance_result(prep, res, opts, max(BALANCE_DET * det_budget * len(band)
+                                                   / total_students, 0.1))
+               for (s, band, prep), res in zip(preps, results)]
+    for (s, band, prep), res in zip(preps, results):
         parts.extend(p.as_dict() for p in res.phases)
         st = stats.setdefault(s.id, {
             "session": s.id, "students": 0, "groups": 0, "group_days": 0,
@@ -265,6 +295,53 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
                         "time_limit": time_limit},
     }
     return plan
+
+
+class ManagersOnDuty:
+    """Groups on duty per (day, session), and the manager minutes a week they need
+    (M(peak) x window minutes over every day's duty windows): the paid-minutes tie-break
+    after group-days. ``given(session, mine)`` prices one band's groups per day with the
+    rest held."""
+
+    def __init__(self, school):
+        self.rules = school.rules
+        self.sessions = {s.id: s for s in school.sessions}
+        self.windows = {d: duty_windows(school.sessions, d) for d in WEEKDAYS}
+        self.groups: dict[tuple[str, str], int] = defaultdict(int)
+
+    def add(self, session: str, per_day: dict[str, int]) -> None:
+        for d, n in per_day.items():
+            self.groups[d, session] += n
+
+    def minutes(self, groups) -> int:
+        return sum(managers_for_window(w, self.sessions, {sid: groups.get((d, sid), 0)
+                                                          for sid in w.sessions},
+                                       self.rules) * w.minutes
+                   for d, windows in self.windows.items() for w in windows)
+
+    def given(self, session: str, mine: dict[str, int]):
+        """Manager minutes as a function of this band's groups per day, which now has
+        ``mine`` (the rest held as they are now)."""
+        rest = defaultdict(int, self.groups)
+        for d, n in mine.items():
+            rest[d, session] -= n
+
+        def managers(per_day: dict[str, int]) -> int:
+            groups = defaultdict(int, rest)
+            for d, n in per_day.items():
+                groups[d, session] += n
+            return self.minutes(groups)
+        return managers
+
+
+def _fewest_groups(session, students, cap: int) -> dict[str, int]:
+    """ceil(students present / cap) per day of the session: the fewest groups it can have."""
+    n = dict.fromkeys(session.days, 0)
+    for st in students:
+        for d in st.days(session.signup):
+            if d in n:
+                n[d] += 1
+    return {d: math.ceil(v / cap) for d, v in n.items()}
 
 
 def _session_bound(students, session, cap: int) -> int:
