@@ -71,7 +71,7 @@ from afterschool.scheduler.planning.assign import weekly_limit
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, SolveOptions, interruptible,
                                                   solve_phase)
 from afterschool.scheduler.planning.grouping import class_key
-from afterschool.scheduler.planning.solve import staffing_table
+from afterschool.scheduler.planning.solve import school_context, staffing_table, student_entry
 from afterschool.scheduler.reading.plan_file import plan_problems
 from afterschool.scheduler.rules.availability import session_status, window_status
 from afterschool.scheduler.rules.calendar import term_dates
@@ -1044,9 +1044,7 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
     students = {}
     for st in inst.students:
         if st.status == "enrolled" or st.id in ever:
-            students[st.id] = {"name": st.name, "class": st.klass, "noon": list(st.noon),
-                               "afternoon": list(st.afternoon), "lunch": st.lunch,
-                               "status": st.status}
+            students[st.id] = dict(student_entry(st), status=st.status)
     for x in ever - set(students):  # pragma: no cover - rows are required by the input check
         students[x] = people_before.get(x, {})
     student_rows, duty_rows = change_rows(inst, previous, run, start)
@@ -1086,15 +1084,7 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
         "parts": [run.phase],
         "shortage_minutes_per_week": dec.shortage_minutes,
         "penalties": [],
-        "language": school.language,
-        "group_cap": school.rules.group_cap,
-        "weekly_limits": {t.id: weekly_limit(inst, t) for t in inst.volunteers},
-        "calendar": {d: [x.isoformat() for x in dates]
-                     for d, dates in term_dates(school.term).items()},
-        "sessions": {x.id: {"name": x.name, "start": fmt_time(x.start), "end": fmt_time(x.end),
-                            "days": list(x.days), "signup": x.signup} for x in school.sessions},
-        "people": {"staff": {t.id: {"name": t.name, "kind": t.kind} for t in inst.teachers},
-                   "students": students},
+        **school_context(inst, students),
         "replan": stats,
         "solve_stats": {"seconds": round(cpu, 3), "workers": 1,
                         "time_limit": opts.time_limit},

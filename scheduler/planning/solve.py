@@ -277,18 +277,7 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
         "smallest_group": smallest_group(inst, takers, groups),
         "penalties": penalties,
         "budget": budget(inst, plan.fees, staff.duties),
-        "language": school.language,
-        "group_cap": rules.group_cap,
-        "weekly_limits": {t.id: weekly_limit(inst, t) for t in inst.volunteers},
-        "calendar": {d: [x.isoformat() for x in dates]
-                     for d, dates in term_dates(school.term).items()},
-        "sessions": {x.id: {"name": x.name, "start": fmt_time(x.start), "end": fmt_time(x.end),
-                            "days": list(x.days), "signup": x.signup} for x in school.sessions},
-        "people": {"staff": {t.id: {"name": t.name, "kind": t.kind} for t in inst.teachers},
-                   "students": {x.id: {"name": x.name, "class": x.klass,
-                                       "noon": list(x.noon), "afternoon": list(x.afternoon),
-                                       "lunch": x.lunch}
-                                for x in inst.enrolled}},
+        **school_context(inst, {x.id: student_entry(x) for x in inst.enrolled}),
         "flex_ledger": flex_ledger(inst, staff.duties),
         "solve_stats": {"seconds": round(time.monotonic() - t0, 3),
                         "cpu_seconds": round(whole.elapsed(), 3), "workers": workers,
@@ -333,6 +322,30 @@ class ManagersOnDuty:
             return self.minutes(groups)
         return managers
 
+
+
+def student_entry(st) -> dict:
+    """What a plan records of a student: name and class for the hand-outs, and the sign-up
+    as it stands now (weekdays, lunch), which a later version's fees go by (SPEC §9)."""
+    return {"name": st.name, "class": st.klass, "noon": list(st.noon),
+            "afternoon": list(st.afternoon), "lunch": st.lunch}
+
+
+def school_context(inst: Instance, students: dict[str, dict]) -> dict:
+    """The keys of ``plan.extra`` the hand-outs read without the instance: language, cap,
+    weekly limits, the term's calendar, sessions, and the people's names."""
+    school = inst.school
+    return {
+        "language": school.language,
+        "group_cap": school.rules.group_cap,
+        "weekly_limits": {t.id: weekly_limit(inst, t) for t in inst.volunteers},
+        "calendar": {d: [x.isoformat() for x in dates]
+                     for d, dates in term_dates(school.term).items()},
+        "sessions": {x.id: {"name": x.name, "start": fmt_time(x.start), "end": fmt_time(x.end),
+                            "days": list(x.days), "signup": x.signup} for x in school.sessions},
+        "people": {"staff": {t.id: {"name": t.name, "kind": t.kind} for t in inst.teachers},
+                   "students": students},
+    }
 
 def _fewest_groups(session, students, cap: int) -> dict[str, int]:
     """ceil(students present / cap) per day of the session: the fewest groups it can have."""
