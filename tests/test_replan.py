@@ -418,34 +418,34 @@ def test_change_tables_speak_the_schools_language(tmp_path):
     assert [n["notice"] for n in notices] == ["自 2026-09-15 起： 晚托（高年级）1组离开 1 名学生：Kid1"]
 
 
-def test_a_changed_sign_up_is_billed_at_each_versions_weekdays(tmp_path):
-    # 10 of 3-1 on Tue Thu; from Tue 09-15 S0001 comes on Tue only. By hand (2.00 yuan/h):
-    # S0001: 09-08, 09-10 (first version, Tue Thu) + 09-15, 09-22 (Tue only) = 4 h = 8.00
-    # (today's sheet alone would bill 3 Tuesdays = 6.00); S0002: 6 dates = 12.00
+@pytest.fixture
+def thursday_dropped(tmp_path):
+    """10 of 3-1 on Tue Thu with T1; from Tue 09-15 S0001 comes on Tue only."""
     rows = students_rows(10, afternoon="Tue Thu")
     staff = vol("T1")
     av = avail("T1", "Tue Thu", "after-upper")
     old = first_plan(tmp_path, rows, staff, av)
     inst = edited(tmp_path, rows.replace("S0001,Kid1,3,3-1,,Tue Thu,", "S0001,Kid1,3,3-1,,Tue,"),
                   staff, av)
-    r = replan(inst, old, TUE2, time_limit=3, seed=0)
+    return inst, replan(inst, old, TUE2, time_limit=3, seed=0)
+
+
+def test_a_changed_sign_up_is_billed_at_each_versions_weekdays(thursday_dropped):
+    # by hand (2.00 yuan/h): S0001: 09-08, 09-10 (first version, Tue Thu) + 09-15, 09-22
+    # (Tue only) = 4 h = 8.00 (today's sheet alone would bill 3 Tuesdays = 6.00);
+    # S0002: 6 dates = 12.00
+    inst, r = thursday_dropped
     rules_kept(inst, r.plan)
     fees = {f["student"]: f["service_fee"] for f in r.plan.fees}
     assert (fees["S0001"], fees["S0002"]) == ("8.00", "12.00")
     assert r.plan.history[0]["signups"]["S0001"]["afternoon"] == ["Tue", "Thu"]
 
 
-def test_a_weekday_change_in_the_same_group_is_told_to_its_teachers(tmp_path):
-    # S0001 goes from Tue Thu to Tue only and stays in the one group: T1, who supervises
-    # it on Tue and Thu, is told (the review found the notice list empty)
+def test_a_weekday_change_in_the_same_group_is_told_to_its_teachers(thursday_dropped):
+    # S0001 stays in the one group: T1, who supervises it on Tue and Thu, is told (the
+    # review found the notice list empty)
     from afterschool.scheduler.handouts.changes import teacher_notices
-    rows = students_rows(10, afternoon="Tue Thu")
-    staff = vol("T1")
-    av = avail("T1", "Tue Thu", "after-upper")
-    old = first_plan(tmp_path, rows, staff, av)
-    inst = edited(tmp_path, rows.replace("S0001,Kid1,3,3-1,,Tue Thu,", "S0001,Kid1,3,3-1,,Tue,"),
-                  staff, av)
-    r = replan(inst, old, TUE2, time_limit=3, seed=0)
+    _, r = thursday_dropped
     (notice,) = teacher_notices(r, "en")
     assert notice["staff"] == "T1"
     assert notice["notice"].endswith("Kid1 in afternoon care (upper grades) group 1 now comes "
