@@ -418,6 +418,9 @@ def roster(plan_file: str, staff: str | None, everyone: bool, fmt: str, out: str
     # re-plan removed still needs the calendar that cancels them
     on_duty = sorted({d.staff for v in p.versions() for d in v.duties}
                      | {e["staff"] for e in p.exceptions if e.get("staff")})
+    if fmt == "ics":  # and whoever a re-plan dropped a substitution of: it is cancelled
+        from afterschool.scheduler.handouts.ics import calendar_people
+        on_duty = calendar_people(p)
     if staff is not None and staff not in on_duty:
         raise click.UsageError(f"{staff} has no duty in this plan")
     for x in write_rosters(p, on_duty if everyone else [staff], fmt, Path(out),

@@ -25,6 +25,7 @@ from pathlib import Path
 from afterschool.models.errors import InputError, Problem
 from afterschool.models.plan import Plan
 from afterschool.scheduler.handouts import charts
+from afterschool.scheduler.handouts.ics import calendar_people
 from afterschool.scheduler.handouts.output import swapped_folder, write_atomic, write_text
 from afterschool.scheduler.handouts.labels import words
 from afterschool.scheduler.handouts.safe import inside, safe_file_name
@@ -151,9 +152,7 @@ def write_handouts(plan: Plan, out_dir: Path, lang: str | None,
         written += write_tables(out_dir, "notice-parents", parents_sheets(plan, lang),
                                 ("xlsx",), w, w["total"])
     if "rosters" not in skip:
-        people = {d.staff for v in plan.versions() for d in v.duties}
-        people |= {e["staff"] for e in plan.exceptions if e.get("staff")}
-        written += write_rosters(plan, sorted(people), "ics", out_dir / "rosters", lang)
+        written += write_rosters(plan, calendar_people(plan), "ics", out_dir / "rosters", lang)
     if "report" not in skip:
         from afterschool.scheduler.handouts.report import report_html
         written.append(write_text(out_dir / "report.html", report_html(plan, lang)))

@@ -20,7 +20,17 @@ Design, for calendars that update cleanly when a school re-imports or re-subscri
   their old UID and ``STATUS:CANCELLED``, so a client deletes them rather than keeping ghosts.
 - **Substitutions** (``plan.exceptions``): the absent person's date is an EXDATE of their
   series (what they still do that day stays as a single event); the substitute gets a
-  single event for that date.
+  single event for that date. A chain (B covers A, then B is absent that date too and C,
+  or nobody, covers) takes back from B what B held as a substitute: B's substitute event
+  shrinks or is CANCELLED, never B's own series, exactly as pay (``dated_minutes``) does.
+- **The whole history counts.** SEQUENCE and DTSTAMP are derived from every version and
+  every exception ever recorded, including those a re-plan dropped (the re-plan lists them
+  in ``extra["replan"]["dropped_exceptions"]``, each with ``dropped_from`` and
+  ``dropped_by_version``): a date given back to a series by a re-plan counts as a change
+  (taken, then restored); a substitute or leftover event that existed and no longer does
+  is published ``STATUS:CANCELLED`` with its old UID and a higher SEQUENCE; a duty that
+  comes back after a version without it counts two changes. So from one plan to the next
+  no UID vanishes and no SEQUENCE or DTSTAMP goes back.
 - A ``VALARM`` ``alarm`` minutes before each event (default 15; 0 for none).
 - The Asia/Shanghai ``VTIMEZONE`` is built once per process from the tz database.
 
@@ -170,8 +180,11 @@ def person_series(plan: Plan, staff: str) -> list[Series]:
             return [x for x in calendar.get(block.day, []) if spans[i][0] <= x <= spans[i][1]]
         seq, run_start = 0, 0
         for k in range(1, len(runs)):
-            if runs[k][1].shape != runs[k - 1][1].shape or runs[k][0] != runs[k - 1][0] + 1:
-                seq += 1
+            gap = runs[k][0] != runs[k - 1][0] + 1
+            if runs[k][1].shape != runs[k - 1][1].shape or gap:
+                # a duty that comes back after a version without it was CANCELLED (one
+                # change) in between, then restored (another): SEQUENCE never goes back
+                seq += 2 if gap else 1
                 run_start = k
         i_last, block = runs[-1]
         dates = [x for i, _ in runs[run_start:] for x in dates_of(i, block)]
@@ -187,17 +200,183 @@ def person_series(plan: Plan, staff: str) -> list[Series]:
     return out
 
 
+def _key(e: dict) -> tuple:
+    """The post and time of an exception: what a later exception takes back from its staff."""
+    return (e.get("day"), e.get("role"), e.get("session") or None, e.get("window") or None,
+            e.get("group") or None, e["start"], e["end"])
+
+
+def _dropped(plan: Plan) -> list[dict]:
+    """Substitutions that re-plans dropped (``extra["replan"]["dropped_exceptions"]``), oldest
+    first, each with the ``dropped_from`` date of the re-plan that dropped it."""
+    replan = plan.extra.get("replan")
+    return list(replan.get("dropped_exceptions", [])) if isinstance(replan, dict) else []
+
+
+def calendar_people(plan: Plan) -> list[str]:
+    """Everyone who needs a calendar: a duty in any version, a substitution, or a
+    substitution a re-plan dropped (their calendar cancels its event)."""
+    return sorted({d.staff for v in plan.versions() for d in v.duties}
+                  | {e["staff"] for e in plan.exceptions + _dropped(plan) if e.get("staff")})
+
+
+def _epoch(e: dict) -> tuple:
+    """Which re-plan dropped ``e``: the index of the version it made, and its date."""
+    return (e.get("dropped_by_version", -1), e.get("dropped_from") or "")
+
+
 def _exceptions(plan: Plan, staff: str):
-    """(dates taken from this person per series uid, the substitute blocks per date)."""
+    """(exceptions taking a duty of this person's own series, per (weekday, date); the
+    substitute items this person still holds, per date).
+
+    A chain (A absent, B covers; then B absent that date, C or nobody covers): the later
+    exception takes back from B what B held as a substitute, so it is no EXDATE of B's own
+    series and B's substitute items lose it, as ``dated_minutes`` (pay) does."""
     taken: dict[tuple[str, date], list[dict]] = defaultdict(list)
-    subs: dict[date, list[dict]] = defaultdict(list)
+    held: dict[date, list[dict]] = defaultdict(list)
     for e in plan.exceptions:
         d = date.fromisoformat(e["date"])
         if e.get("replaces") == staff:
-            taken[e["day"], d].append(e)
+            mine = next((i for i, h in enumerate(held[d]) if _key(h) == _key(e)), None)
+            if mine is not None:
+                held[d].pop(mine)
+            else:
+                taken[e["day"], d].append(e)
         if e.get("staff") == staff:
-            subs[d].append(e)
-    return taken, subs
+            held[d].append(e)
+    return taken, {d: xs for d, xs in held.items() if xs}
+
+
+def _sub_history(plan: Plan, staff: str) -> dict[date, list[dict]]:
+    """Per date, the log of that date's exceptions touching ``staff`` as substitute events
+    saw it: the dropped ones of each re-plan (then ``None``: the re-plan dropped them all),
+    then the current ones, in the order they were recorded."""
+    log: dict[date, list] = defaultdict(list)
+    epochs: dict[date, tuple | None] = {}
+    for e in _dropped(plan) + [None] + list(plan.exceptions):
+        if e is None:  # the current exceptions follow: close every dropped epoch
+            for d, epoch in epochs.items():
+                if epoch is not None:
+                    log[d].append(None)
+            epochs = {d: None for d in epochs}
+            continue
+        d = date.fromisoformat(e["date"])
+        epoch = _epoch(e)
+        if d in epochs and epochs[d] is not None and epochs[d] != epoch:
+            log[d].append(None)  # an earlier re-plan dropped what came before
+        epochs[d] = epoch
+        log[d].append(e)
+    return {d: xs for d, xs in log.items()
+            if any(x is not None and staff in (x.get("staff"), x.get("replaces")) for x in xs)}
+
+
+@dataclass
+class SubEvent:
+    block: Block
+    absent: str
+    sequence: int
+    cancelled: bool
+
+
+def substitute_events(plan: Plan, staff: str) -> dict[date, dict[str, SubEvent]]:
+    """Every substitute event ``staff`` ever had, per date and UID, over the whole log of
+    exceptions (current and dropped by re-plans): SEQUENCE counts the changes of the event
+    (0 when it first appeared); an event gone from the current plan (taken back by a later
+    exception, or dropped by a re-plan) is cancelled. Steps of the log are runs of
+    exceptions for the same absent person (one ``substitute`` run), so the SEQUENCE of a
+    UID never decreases as the plan grows."""
+    out: dict[date, dict[str, SubEvent]] = {}
+    for d, log in _sub_history(plan, staff).items():
+        steps: list[list | None] = []
+        for e in log:
+            if e is None:
+                steps.append(None)
+            elif steps and steps[-1] is not None and steps[-1][-1].get("replaces") == \
+                    e.get("replaces"):
+                steps[-1].append(e)
+            else:
+                steps.append([e])
+        held: list[dict] = []
+        now: dict[str, tuple] = {}
+        seen: dict[str, SubEvent] = {}
+        for step in steps:
+            if step is None:
+                held = []
+            else:
+                for e in step:
+                    if e.get("replaces") == staff:
+                        i = next((i for i, h in enumerate(held) if _key(h) == _key(e)), None)
+                        if i is not None:
+                            held.pop(i)
+                    if e.get("staff") == staff:
+                        held.append(e)
+            state = {}
+            for blk in merge([dict(e, staff=staff) for e in held]):
+                absent = next((e.get("replaces") for e in held if _covers(blk, e)), "") or ""
+                uid = "sub-" + blk.uid.replace("@", f"-{d:%Y%m%d}@")
+                state[uid] = (blk, absent)
+            for uid in sorted(set(now) | set(state)):
+                was, new = now.get(uid), state.get(uid)
+                if was is not None and new is not None and \
+                        (was[0].shape, was[1]) == (new[0].shape, new[1]):
+                    continue
+                if uid not in seen:
+                    seen[uid] = SubEvent(new[0], new[1], 0, False)
+                    continue
+                ev = seen[uid]
+                ev.sequence += 1
+                ev.cancelled = new is None
+                if new is not None:
+                    ev.block, ev.absent = new
+            now = state
+        if seen:
+            out[d] = seen
+    return out
+
+
+def _leftovers(block: Block, x: date, hits: list[dict]) -> list[Block]:
+    """What ``block``'s person still does on ``x`` once ``hits`` took some of its slots."""
+    gone = {e["start"] for e in hits}
+    return merge({"staff": block.staff, "day": block.day, "role": block.role,
+                  "session": block.session, "window": block.window, "group": block.group,
+                  "start": a, "end": z, "slot": sl} for a, z, sl in block.slots if a not in gone)
+
+
+def dropped_leftovers(plan: Plan, staff: str) -> dict[str, tuple[int, date, Block]]:
+    """Leftover events (what ``staff`` still did on a date part of whose duty a substitute
+    took) of substitutions a re-plan dropped: UID -> (how many re-plans dropped it, date,
+    block). Their duty was that of the version in force before the re-plan."""
+    versions = plan.versions()
+    out: dict[str, tuple[int, date, Block]] = {}
+    by_replan: dict[tuple, list[dict]] = defaultdict(list)
+    for e in _dropped(plan):
+        if e.get("replaces") == staff:
+            by_replan[_epoch(e)].append(e)
+    for (j, start), xs in by_replan.items():
+        if j < 0:  # an older record without the version: the one that starts then
+            j = max((i for i, v in enumerate(versions) if v.valid_from == start), default=0)
+        if not 0 < j < len(versions):
+            continue
+        seen = set()
+        for x in sorted({date.fromisoformat(e["date"]) for e in xs}):
+            for b in merge(d for d in versions[j - 1].duties if d.staff == staff):
+                hits = [e for e in xs if e["date"] == x.isoformat() and e["day"] == b.day
+                        and _covers(b, e)]
+                if not hits:
+                    continue
+                for blk in _leftovers(b, x, hits):
+                    uid = blk.uid.replace("@", f"-{x:%Y%m%d}@")
+                    if uid not in seen:
+                        seen.add(uid)
+                        out[uid] = (out.get(uid, (0,))[0] + 1, x, blk)
+    return out
+
+
+def _dropped_dates(plan: Plan, staff: str, block: Block) -> list[tuple[tuple, str]]:
+    """(re-plan, date) pairs a re-plan gave back to ``block``'s series: each date once
+    taken by a substitute (an EXDATE) and then restored; one pair per re-plan and date."""
+    return sorted({(_epoch(e), e["date"]) for e in _dropped(plan)
+                   if e.get("replaces") == staff and _covers(block, e)})
 
 
 def _covers(block: Block, e: dict) -> bool:
@@ -267,7 +446,8 @@ def roster_calendar(plan: Plan, staff: str, lang: str = "zh", *, alarm: int = 15
     classes = classes or {}
     names = names or {}
     texts = _Texts(plan, lang, classes)
-    taken, subs = _exceptions(plan, staff)
+    taken, _ = _exceptions(plan, staff)
+    left_before = dropped_leftovers(plan, staff)
     person = names.get(staff, staff)
     lines = ["BEGIN:VCALENDAR", f"PRODID:{PRODID}", "VERSION:2.0", "CALSCALE:GREGORIAN",
              "METHOD:PUBLISH", f"X-WR-CALNAME:{_esc((texts.school + ' ' + person).strip())}",
@@ -290,8 +470,11 @@ def roster_calendar(plan: Plan, staff: str, lang: str = "zh", *, alarm: int = 15
                                        "session": b.session, "window": b.window,
                                        "group": b.group, "start": a, "end": z, "slot": sl})
                                   for a, z, sl in b.slots if a not in gone]
-        seq = s.sequence + len(excluded)
-        changed = max([s.changed] + excluded)
+        # a date a re-plan gave back counts twice (taken, then restored), so SEQUENCE
+        # never decreases from one plan version to the next (nor does DTSTAMP)
+        restored = [date.fromisoformat(x) for _, x in _dropped_dates(plan, staff, b)]
+        seq = s.sequence + len(excluded) + 2 * len(restored)
+        changed = max([s.changed] + excluded + restored)
         stamp = _stamp(changed, seq)
         wd = WEEKDAYS.index(b.day) if b.day in WEEKDAYS else None
         regular = [x for x in s.dates if x.weekday() == wd]
@@ -316,21 +499,31 @@ def roster_calendar(plan: Plan, staff: str, lang: str = "zh", *, alarm: int = 15
         for old, xs in s.past:  # dates worked in an older shape: kept, one event each
             su, wh, de = texts(old)
             for x in xs:
-                if not any(_covers(old, e) for e in taken.get((old.day, x), [])):
+                hits = [e for e in taken.get((old.day, x), []) if _covers(old, e)]
+                if not hits:
                     _event(lines, old.uid.replace("@", f"-{x:%Y%m%d}-v@"), 0, _stamp(x, 0),
                            x, old, su, wh, de, alarm=alarm)
+                for blk in (_leftovers(old, x, hits) if hits else []):  # what they kept
+                    su2, wh2, de2 = texts(blk)
+                    _event(lines, blk.uid.replace("@", f"-{x:%Y%m%d}-v@"), 0,
+                           _stamp(x, 0), x, blk, su2, wh2, de2, alarm=alarm)
         for x, blk in ((x, blk) for x in sorted({d for d, _ in leftovers})
                        for blk in merge(i for d, i in leftovers if d == x)):
             su, wh, de = texts(blk)
-            _event(lines, blk.uid.replace("@", f"-{x:%Y%m%d}@"), 0, _stamp(x, 0), x, blk,
-                   su, wh, de, alarm=alarm)
-    for x in sorted(subs):
-        items = [dict(e, staff=staff) for e in subs[x]]
-        for blk in merge(items):
-            absent = next((e.get("replaces") for e in subs[x] if _covers(blk, e)), "")
-            su, wh, de = texts(blk, names.get(absent, absent))
-            _event(lines, "sub-" + blk.uid.replace("@", f"-{x:%Y%m%d}@"), 0, _stamp(x, 0), x,
-                   blk, su, wh, de, alarm=alarm)
+            uid = blk.uid.replace("@", f"-{x:%Y%m%d}@")
+            # a leftover a re-plan once dropped (then CANCELLED) and now back: 2 changes each
+            n = 2 * left_before.pop(uid, (0,))[0]
+            _event(lines, uid, n, _stamp(x, n), x, blk, su, wh, de, alarm=alarm)
+    # leftovers of dropped substitutions that did not come back: CANCELLED
+    for uid, (n, x, blk) in sorted(left_before.items(), key=lambda kv: kv[0]):
+        su, wh, de = texts(blk)
+        _event(lines, uid, 2 * n - 1, _stamp(x, 2 * n - 1), x, blk, su, wh, de,
+               cancelled=True, alarm=alarm)
+    for x, evs in sorted(substitute_events(plan, staff).items()):
+        for uid, ev in sorted(evs.items(), key=lambda kv: (kv[1].block.start, kv[0])):
+            su, wh, de = texts(ev.block, names.get(ev.absent, ev.absent))
+            _event(lines, uid, ev.sequence, _stamp(x, ev.sequence), x, ev.block, su, wh, de,
+                   cancelled=ev.cancelled, alarm=alarm)
     lines.append("END:VCALENDAR")
     out = []
     for line in lines:

@@ -1071,7 +1071,15 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
         "duties_added": gained, "duties_changed": lost + gained,
         "available_duties_before": len(old_avail), "available_duties_kept": kept_avail,
         "shortage_minutes_per_week": dec.shortage_minutes, "group_days": dec.group_days,
-        "exceptions_dropped": len(dropped), "solver": run.phase,
+        "exceptions_dropped": len(dropped),
+        # every substitution any re-plan dropped, oldest first, each marked with the date
+        # of the re-plan that dropped it and the index of the version it made (in
+        # Plan.versions()): phone calendars derive SEQUENCE and cancellations from it
+        "dropped_exceptions": list(previous.extra.get("replan", {}).get(
+            "dropped_exceptions", [])) + [
+            dict(x, dropped_from=start.isoformat(), dropped_by_version=len(plan.history))
+            for x in dropped],
+        "solver": run.phase,
         "cpu_seconds": round(cpu, 3)}
     if cost is not None:
         stats["pin_cost"] = cost
