@@ -29,8 +29,8 @@ the previous plan kept as far as the rules allow (``greedy_start``):
 - stability: ``kept[j]`` for each previous teacher duty j = (t, d, s, k, g) whose person
   may still take it: t is in that slot and g is present; it binds t to g when the chosen
   teachers are matched to groups afterwards. A previous manager duty is kept when ``m`` is 1.
-Objective, lexicographic by weights computed from each term's upper bound: shortage minutes;
-continuing students moved; previous duties not kept; group-days; then new (class, group)
+Objective, lexicographic by weights computed from each term's upper bound: unfilled posts,
+then unfilled minutes (coverage as ``plan`` counts it); continuing students moved; previous duties not kept; group-days; then new (class, group)
 pairs and named students not back in their old group. Two searches on the same model, half
 the budget each: first with every keep unit fixed (no continuing student moves; small, and
 quick from the start), then with moves allowed, hinted with the first answer, so allowing
@@ -582,6 +582,8 @@ class ReplanModel:
             self._aux(gap, lambda hv, gs=gs, here=here: _sum(hv, gs) - _sum(hv, here))
             self.terms["shortage"].append((slot.minutes, gap))
             self.bounds["shortage"] += slot.minutes * len(gs)
+            self.terms["posts"].append((1, gap))
+            self.bounds["posts"] += len(gs)
 
     def add_managers(self) -> None:
         """M(peak concurrent groups) per window and day, as the groups formed make it."""
@@ -620,6 +622,8 @@ class ReplanModel:
             self._aux(gap, lambda hv, n=need, here=here: hv[n.index] - _sum(hv, here))
             self.terms["shortage"].append((w.minutes, gap))
             self.bounds["shortage"] += w.minutes * table[-1]
+            self.terms["posts"].append((1, gap))
+            self.bounds["posts"] += table[-1]
 
     def add_person_rules(self) -> None:
         """One place at a time, daily and weekly minutes, one window a day unless allowed."""
@@ -703,11 +707,12 @@ class ReplanModel:
             m.add(sum(vars_) >= stay)
 
     def objective(self):
-        """Lexicographic by weights: each weight exceeds everything below it. Shortage
-        minutes count in units of their greatest common divisor (exact). Should the weights
+        """Lexicographic by weights: each weight exceeds everything below it. Coverage as
+        ``plan`` counts it: unfilled posts, then unfilled minutes (in units of their greatest
+        common divisor, exact). Should the weights
         pass 2**61 (a school far larger than 6,000 pupils), the lowest term (class pairs)
         only breaks ties among equal group-days approximately."""
-        order = ["soft", "group_days", "changes", "moves", "shortage"]
+        order = ["soft", "group_days", "changes", "moves", "shortage", "posts"]
         unit = math.gcd(*(c for c, _ in self.terms["shortage"])) or 1
         terms = dict(self.terms, shortage=[(c // unit, v) for c, v in self.terms["shortage"]])
         bounds = dict(self.bounds, shortage=self.bounds["shortage"] // unit)
