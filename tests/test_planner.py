@@ -191,20 +191,24 @@ def test_bundled_school_plan_is_checked_clean(tmp_path):
 
 
 def test_ctrl_c_returns_best_plan_so_far_marked_interrupted(monkeypatch):
-    # the interrupt is a real SIGINT, sent at a deterministic point (as staffing starts its
-    # greedy assignment), not after a wall-clock delay
+    # the interrupt is a real SIGINT, sent at a deterministic point (as the first CP-SAT
+    # search starts, in the grouping), not after a wall-clock delay; the limit is long, so
+    # only the interrupt can end the run this soon
     import os
     import signal
 
-    from afterschool.scheduler.planning import assign
+    from afterschool.scheduler.planning import cpsat
 
-    real = assign.greedy_duties
+    real = cpsat.run
+    sent = []
 
     def interrupted_here(*args, **kwargs):
-        os.kill(os.getpid(), signal.SIGINT)
+        if not sent:
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(assign, "greedy_duties", interrupted_here)
+    monkeypatch.setattr(cpsat, "run", interrupted_here)
     inst = read_instance("haijiang")
     plan = solve(inst, time_limit=600, seed=0)
     assert plan.extra["interrupted"] is True

@@ -148,6 +148,7 @@ class PhaseResult:
 
 
 _current: list[cp_model.CpSolver] = []
+_stopped: list[bool] = [False]  # set by interrupt(): a search about to start gets a token
 
 
 @contextmanager
@@ -159,12 +160,14 @@ def interruptible(opts: SolveOptions):
         interrupt(opts)
 
     previous = {}
+    _stopped[0] = False
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, handler)
     try:
         yield
     finally:
+        _stopped[0] = False  # the next run, in this process, starts afresh
         for sig, old in previous.items():
             signal.signal(sig, old)
 
@@ -172,6 +175,7 @@ def interruptible(opts: SolveOptions):
 def interrupt(opts: SolveOptions) -> None:
     """Stop now with the best plan so far (what Ctrl-C and SIGTERM do)."""
     opts.interrupted = True
+    _stopped[0] = True
     if opts.deadline is not None:
         opts.deadline.expire()
     if opts.log:
@@ -207,6 +211,10 @@ def run(solver: cp_model.CpSolver, model: cp_model.CpModel, callback=None) -> in
             outcome["error"] = exc
 
     _current.append(solver)
+    if _stopped[0]:  # interrupted after this search was set up: a token search, not its budget
+        p = solver.parameters
+        p.max_deterministic_time = min(p.max_deterministic_time, 0.02)
+        p.max_time_in_seconds = min(p.max_time_in_seconds, 0.5)
     worker = threading.Thread(target=target, name="cp-sat", daemon=True)
     worker.start()
     try:
