@@ -17,6 +17,14 @@ start = 2026-09-07
 end = 2026-09-11
 official_holidays = false
 """
+
+
+def school_until(end: str, extra: str = "") -> str:
+    """``SCHOOL`` with its term running from 2026-09-07 to ``end``; ``extra`` lines go into
+    ``[term]`` (holidays, make-up days)."""
+    return SCHOOL.replace("end = 2026-09-11", f"end = {end}" + (f"\n{extra}" if extra else ""))
+
+
 STUDENT_HEAD = ("id,name,grade,class,noon,afternoon,priority,fee_category,fee_reduction,lunch,"
                 "status,applied_on\n")
 TEACHER_HEAD = "id,name,volunteer,can_manage,kind,hourly_rate,max_weekly_minutes,classes,allow_double\n"

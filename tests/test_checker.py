@@ -26,7 +26,7 @@ from afterschool.scheduler.checker import (
 )
 from afterschool.scheduler.planning.solve import solve
 from afterschool.scheduler.reading.reader import read_instance
-from school_files import students_rows, write_instance
+from school_files import school_until, students_rows, write_instance
 
 WEEK = "2026-09-07"  # the Monday of the only week
 FIGURES = ("fees", "pay", "staffing", "budget", "flex_ledger")
@@ -651,15 +651,7 @@ def test_priority_first_breaks_and_keeps(fresh):
 # first version holds 09-07..09-14, the current one 09-15..18. Every duty is served once per
 # Tuesday of its version: at 1.00 yuan a minute, a person's pay is their minutes.
 
-TWO_WEEKS = """\
-[school]
-name = "Version School"
-language = "en"
-[term]
-start = 2026-09-07
-end = 2026-09-18
-official_holidays = false
-"""
+TWO_WEEKS = school_until("2026-09-18")
 
 
 @pytest.fixture(scope="module")

@@ -20,10 +20,10 @@ from afterschool.scheduler.checker import check_plan
 from afterschool.scheduler.planning.replan import replan
 from afterschool.scheduler.planning.solve import solve
 from afterschool.scheduler.reading.reader import read_instance
-from school_files import SCHOOL, students_rows, write_instance
+from school_files import school_until, students_rows, write_instance
 
 LIMIT = dict(time_limit=3, seed=0, workers=1)
-THREE_WEEKS = SCHOOL.replace("end = 2026-09-11", "end = 2026-09-25")
+THREE_WEEKS = school_until("2026-09-25")
 TUE2 = date(2026, 9, 15)
 
 

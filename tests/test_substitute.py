@@ -21,9 +21,9 @@ from afterschool.models.errors import InputError
 from afterschool.scheduler.planning.solve import solve
 from afterschool.scheduler.planning.substitute import substitute
 from afterschool.scheduler.reading.reader import read_instance
-from school_files import SCHOOL, write_instance
+from school_files import SCHOOL, school_until, write_instance
 
-TWO_WEEKS = SCHOOL.replace("end = 2026-09-11", "end = 2026-09-18\nholidays = [2026-09-16]")
+TWO_WEEKS = school_until("2026-09-18", "holidays = [2026-09-16]")
 UPPER = "作业辅导、体育锻炼、社团活动"
 NOON = (("准备", "11:20", "11:40"), ("午餐", "11:40", "12:20"),
         ("作业辅导、阅读", "12:20", "13:00"), ("午休", "13:00", "13:30"))

@@ -13,7 +13,7 @@ from afterschool.scheduler.money.accounts import (budget, flex_ledger, staff_pay
                                                   student_fees, term_money)
 from afterschool.scheduler.planning.solve import solve
 from afterschool.scheduler.reading.reader import read_instance
-from school_files import SCHOOL, write_instance
+from school_files import school_until, write_instance
 
 @pytest.fixture(scope="module")
 def haijiang_plan():
@@ -21,7 +21,7 @@ def haijiang_plan():
     return inst, solve(inst, time_limit=2, seed=0, workers=1)
 
 
-THREE_WEEKS = SCHOOL.replace("end = 2026-09-11", "end = 2026-09-25")
+THREE_WEEKS = school_until("2026-09-25")
 
 
 def _teacher(staff: str, day: str) -> Duty:
