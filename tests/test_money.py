@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from afterschool.models.people import Reduction
 from afterschool.models.plan import Duty
 from afterschool.scheduler.checker import check_plan
-from afterschool.scheduler.money.accounts import budget, flex_ledger, staff_pay, student_fees
+from afterschool.models.plan import Plan
+from afterschool.scheduler.money.accounts import student_fees, term_money
 from afterschool.scheduler.reading.reader import read_instance
 from afterschool.scheduler.planning.solve import solve
 from school_files import write_instance
@@ -77,20 +78,28 @@ def _duty(staff, day="Tue", start="16:20", end="17:20", role="teacher", **kw):
     return Duty(day=day, start=start, end=end, staff=staff, role=role, **kw)
 
 
+def _money(inst, duties) -> Plan:
+    """A one-version plan of ``duties`` (no groups) with its term money filled in."""
+    plan = Plan(status="", duties=list(duties))
+    term_money(inst, plan)
+    return plan
+
+
 def test_external_instructor_own_rate_and_manager_whole_window(tmp_path):
     teachers = "T1,A,yes,no,external,80.00,,,no\nM1,B,yes,yes,staff,,,,no\n"
     _, inst = fees_of(tmp_path, row("S1", aft=AFT), teachers=teachers)
     duties = [_duty("T1", session="after-upper", group="g"),
               _duty("M1", start="15:35", end="17:20", role="manager", window="afternoon")]
-    pay = {r["staff"]: r for r in staff_pay(inst, duties)}
+    pay = {r["staff"]: r for r in _money(inst, duties).pay}
     assert (pay["T1"]["minutes"], pay["T1"]["amount"]) == (18 * 60, "1440.00")  # 18 h x 80
     assert (pay["M1"]["minutes"], pay["M1"]["amount"]) == (18 * 105, "1890.00")  # 31.5 h x 60
 
 
 def test_flex_ledger_earns_every_minute(tmp_path):
     _, inst = fees_of(tmp_path, row("S1", aft=AFT))
-    ledger = flex_ledger(inst, [_duty("T1", session="after-upper", group="g"),
-                                _duty("T1", day="Wed", session="after-upper", group="g")])
+    ledger = _money(inst, [_duty("T1", session="after-upper", group="g"),
+                           _duty("T1", day="Wed", session="after-upper", group="g")]
+                    ).extra["flex_ledger"]
     assert len(ledger) == 18 and {r["minutes_earned"] for r in ledger} == {120}
 
 
@@ -145,6 +154,7 @@ def test_pay_is_minutes_times_rate_rounded_once(tmp_path_factory, spans, rate):
     # / 60, rounded half-up to the fen once (not per duty, not per date)
     minutes = sum(n * 18 for _, _, n in spans)
     want = str((Decimal(minutes) * rate / 60).quantize(Decimal("0.01"), ROUND_HALF_UP))
-    (p,) = staff_pay(inst, duties)
+    money = _money(inst, duties)
+    (p,) = money.pay
     assert (p["minutes"], p["amount"]) == (minutes, want)
-    assert budget(inst, [], duties)[-1]["pay"] == want
+    assert money.extra["budget"][-1]["pay"] == want

@@ -27,18 +27,18 @@ Over plan versions (SPEC §9; ``Plan.versions()``, ``valid_to`` inclusive) and e
   changed sign-up each part at its own weekdays; reduction and rounding once on the term
   total; lunch for the noon dates of the versions in which lunch was taken.
 - ``term_money(inst, plan)``: fills ``fees``, ``pay``, ``budget`` and ``flex_ledger`` of a
-  plan from its versions and exceptions. For a plan without history or exceptions it gives
-  exactly what ``student_fees``/``staff_pay``/``budget``/``flex_ledger`` give.
+  plan from its versions and exceptions, in one dated pass: what ``plan``, ``replan`` and
+  ``substitute`` all call. For a first plan its fees equal ``student_fees`` (the sign-ups
+  alone, what the ``fees`` command shows before any plan).
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from afterschool.models.instance import Instance
-from afterschool.models.plan import Duty, Plan
+from afterschool.models.plan import Plan
 from afterschool.models.school import WEEKDAYS, parse_time
 from afterschool.scheduler.rules.calendar import day_counts, term_dates
 
@@ -145,11 +145,6 @@ def dated_minutes(inst: Instance, plan: Plan) -> dict[tuple[str, str, date], int
     return {k: v for k, v in out.items() if v}
 
 
-def _plain(inst: Instance, duties: Iterable[Duty]) -> Plan:
-    """A one-version plan holding ``duties``: the whole term, no exceptions."""
-    return Plan(status="", duties=list(duties))
-
-
 def pay_rows(inst: Instance, minutes: dict[tuple[str, str, date], int]) -> list[dict]:
     """One row per person paid: term minutes and amount, rounded once per person."""
     per: dict[str, int] = defaultdict(int)
@@ -164,11 +159,6 @@ def pay_rows(inst: Instance, minutes: dict[tuple[str, str, date], int]) -> list[
     return rows
 
 
-def staff_pay(inst: Instance, duties: list[Duty]) -> list[dict]:
-    """One row per person on duty: term minutes and amount (劳务费, outside performance pay)."""
-    return pay_rows(inst, dated_minutes(inst, _plain(inst, duties)))
-
-
 def ledger_rows(minutes: dict[tuple[str, str, date], int]) -> list[dict]:
     """Minutes of flexible time off earned per person and calendar week (Monday's date)."""
     weekly: dict[tuple[str, str], int] = defaultdict(int)
@@ -177,21 +167,6 @@ def ledger_rows(minutes: dict[tuple[str, str, date], int]) -> list[dict]:
         weekly[staff, monday.isoformat()] += m
     return [{"staff": s, "week": w, "minutes_earned": m}
             for (s, w), m in sorted(weekly.items()) if m]
-
-
-def flex_ledger(inst: Instance, duties: list[Duty]) -> list[dict]:
-    """Minutes of flexible time off earned per person and calendar week (Monday's date)."""
-    return ledger_rows(dated_minutes(inst, _plain(inst, duties)))
-
-
-def budget(inst: Instance, fees: list[dict], duties: list[Duty]) -> list[dict]:
-    """Per session (managers per duty window) and a total row: income, exemptions, pay,
-    balance. Strings with two decimals; the total row holds the per-person roundings."""
-    count = day_counts(inst.school.term)
-    students = {s.id: s for s in inst.students}
-    gross = {row["student"]: _gross_by_session(inst, students[row["student"]], count)
-             for row in fees}
-    return budget_rows(inst, fees, gross, dated_minutes(inst, _plain(inst, duties)))
 
 
 def budget_rows(inst: Instance, fees: list[dict], gross: dict[str, dict[str, Decimal]],
@@ -224,7 +199,7 @@ def budget_rows(inst: Instance, fees: list[dict], gross: dict[str, dict[str, Dec
 
 def placed_fees(inst: Instance, plan: Plan) -> tuple[list[dict], dict[str, dict[str, Decimal]]]:
     """Fee rows over plan versions (see the module docstring) and each student's gross per
-    session; students in no version's group pay nothing and get no row."""
+    session; an enrolled student in no group gets a 0.00 row, others in no group no row."""
     sessions = {s.id: s for s in inst.school.sessions}
     students = {s.id: s for s in inst.students}
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -247,7 +222,7 @@ def placed_fees(inst: Instance, plan: Plan) -> tuple[list[dict], dict[str, dict[
     rate = inst.school.rules.fee_per_hour
     rows, gross = [], {}
     for st in inst.students:
-        if st.id not in counts:
+        if st.id not in counts and st.status != "enrolled":
             continue
         gross[st.id] = {s: Decimal(n * sessions[s].billable_minutes) * rate / 60
                         for s, n in counts[st.id].items() if n}

@@ -43,7 +43,7 @@ from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, Deadline, Solv
                                                   interruptible, relative_gap)
 from afterschool.scheduler.planning.grouping import (balance_result, class_key, plan_groups,
                                                      prepare, share_extra)
-from afterschool.scheduler.money.accounts import budget, flex_ledger, staff_pay, student_fees, yuan
+from afterschool.scheduler.money.accounts import term_money, yuan
 from afterschool.scheduler.rules.staffing import (duty_windows, managers_for_window,
                                                   standard_teachers)
 
@@ -252,8 +252,6 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     status = overall_status(grouping_stats, staff)
     plan = Plan(status=status, groups=groups, duties=staff.duties, shortages=staff.shortages)
     plan.staffing = staffing_table(inst, groups, present)
-    plan.fees = student_fees(inst)
-    plan.pay = staff_pay(inst, staff.duties)
     penalties.sort(key=lambda p: (-p["cost"], p["text"]))
     plan.extra = {
         "school": school.name,
@@ -276,13 +274,12 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
         "paid_minutes": paid_minutes(inst, takers, groups, present, grouping_stats),
         "smallest_group": smallest_group(inst, takers, groups),
         "penalties": penalties,
-        "budget": budget(inst, plan.fees, staff.duties),
         **school_context(inst, {x.id: student_entry(x) for x in inst.enrolled}),
-        "flex_ledger": flex_ledger(inst, staff.duties),
         "solve_stats": {"seconds": round(time.monotonic() - t0, 3),
                         "cpu_seconds": round(whole.elapsed(), 3), "workers": workers,
                         "time_limit": time_limit},
     }
+    term_money(inst, plan)  # fees, pay, budget and flex ledger: one dated pass
     return plan
 
 
