@@ -563,7 +563,7 @@ def test_a_failed_write_leaves_the_previous_outputs(cli_school, tmp_path, monkey
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(cover, "workbook", broken)
+    monkeypatch.setattr(cover, "write_tables", broken)
     r = _run(folder, out / "plan.json", "--teacher", "T1", "--dates", TUE2, "--out", out,
              "--skip", "all")
     assert r.exit_code == 1 and "disk full" in r.stderr

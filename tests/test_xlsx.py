@@ -111,3 +111,16 @@ def test_titles_fit_excel_in_utf16_units(tmp_path):
     titles = openpyxl.load_workbook(path).sheetnames
     assert [len(t.encode("utf-16-le")) // 2 for t in titles] == [30, 30, 30]
     assert titles[1].endswith(" (2)") and titles[2] == "x" * 30
+
+
+def test_one_page_asks_for_one_page_tall_in_both_writers(tmp_path):
+    # the substitution cover list: the page width and one page down (Excel's default 1
+    # when absent); an ordinary table: as many pages down as it takes (0)
+    sheets = [("cover", ROWS, ["group", "name"], [], {"one_page": True}),
+              ("plain", ROWS, ["group", "name"], [])]
+    save_workbook(sheets, tmp_path / "fast.xlsx")
+    workbook(sheets).save(tmp_path / "slow.xlsx")
+    for name in ("fast.xlsx", "slow.xlsx"):
+        one, plain = openpyxl.load_workbook(tmp_path / name).worksheets
+        assert fit_to_width(one)[:3] == (True, 1, 1)
+        assert fit_to_width(plain)[:3] == (True, 1, 0)

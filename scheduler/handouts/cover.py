@@ -21,8 +21,7 @@ from pathlib import Path
 from afterschool.models.school import parse_time
 from afterschool.scheduler.handouts.bundle import write_plan_folder
 from afterschool.scheduler.handouts.labels import day_name, group_label, window_label
-from afterschool.scheduler.handouts.output import write_atomic
-from afterschool.scheduler.handouts.sheets import workbook, write_tables
+from afterschool.scheduler.handouts.sheets import write_tables
 from afterschool.scheduler.planning.substitute import Substitution, spans
 
 COLUMNS = ["date", "day", "time", "duty", "slots", "absent", "substitute", "calendar", "note"]
@@ -79,7 +78,7 @@ def cover_rows(result: Substitution, lang: str = "zh") -> list[dict]:
 
 def cover_sheets(result: Substitution, lang: str = "zh") -> list:
     words = HEADERS.get(lang, HEADERS["en"])
-    return [(words["title"], cover_rows(result, lang), COLUMNS, [])]
+    return [(words["title"], cover_rows(result, lang), COLUMNS, [], {"one_page": True})]
 
 
 def write_cover_folder(result: Substitution, out_dir: Path, lang: str | None = None,
@@ -91,11 +90,7 @@ def write_cover_folder(result: Substitution, out_dir: Path, lang: str | None = N
     words = HEADERS.get(lang, HEADERS["en"])
 
     def cover_list(stage: Path) -> list[Path]:
-        sheets = cover_sheets(result, lang)
-        wb = workbook(sheets, words)
-        wb.active.page_setup.fitToHeight = 1  # one page for the office
-        return (write_tables(stage, "cover", sheets, ("csv",), header_words=words)
-                + [write_atomic(stage / "cover.xlsx", lambda p: wb.save(p))])
+        return write_tables(stage, "cover", cover_sheets(result, lang), header_words=words)
 
     written, warnings = write_plan_folder(plan, out_dir, lang, skip, extra=cover_list)
     return written, warnings

@@ -2,7 +2,7 @@
 Every hand-out shows display names — sessions as the school names them (午托, 晚托(低年级)),
 groups as 午托1组 — and headers in the plan's language; ids stay in ``plan.json``.
 
-- ``timetable_workbook(plan, lang)``: the term workbook, printable on A4 — a cover with the
+- ``timetable_sheets(plan, lang)``: the term workbook's tables, printable on A4 — a cover with the
   summary, groups with rosters (a page per group), one duty grid per session (day x slot
   rows, group columns, teacher names, shortages marked; a page per day), managers, duties by
   teacher, fees, pay, budget, staffing against the standard.
@@ -25,7 +25,7 @@ from afterschool.models.school import WEEKDAYS
 from afterschool.scheduler.handouts.ics import roster_calendar
 from afterschool.scheduler.handouts.labels import (day_name, group_label, session_label,
                                                    slot_label, window_label, words)
-from afterschool.scheduler.handouts.sheets import Sheet, workbook
+from afterschool.scheduler.handouts.sheets import Sheet
 
 STATUS = {"zh": {"OPTIMAL": "最优", "FEASIBLE": "可行", "INFEASIBLE": "有缺员",
                  "UNKNOWN": "未求得", "MODEL_INVALID": "模型错误"}}
@@ -308,8 +308,3 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
     ]
     return sheets
 
-
-def timetable_workbook(plan: Plan, lang: str = "zh"):
-    """The term workbook (openpyxl), headers in ``lang``, ready to print on A4."""
-    w = words(lang)
-    return workbook(timetable_sheets(plan, lang), w, w["total"])

@@ -7,10 +7,10 @@ width, the header repeated on every printed page, page breaks per group or day).
 A sheet is (title, rows, columns, totals[, layout]): ``totals`` names the columns summed in
 the last row; money columns are strings with two decimals and are summed exactly as
 ``Decimal``; ``layout`` (optional) asks for page breaks (``break_on``, ``pack``), a page
-title, a cover. ``sheet_layout`` decides every print setting once; ``save_workbook`` writes
-it with XlsxWriter (``xlsx.py``; what ``write_tables`` and ``plan`` use) and ``workbook``
-builds the same as an openpyxl ``Workbook`` for callers that want one to change before
-saving (``cover.py``).
+title, a cover, or the whole sheet on one page (``one_page``). ``sheet_layout`` decides every print setting once; ``save_workbook`` writes
+it with XlsxWriter (``xlsx.py``; what ``write_tables`` and every command use) and
+``workbook`` builds the same as an openpyxl ``Workbook``: the reference the XlsxWriter files
+are compared with in ``tests/test_xlsx.py``.
 Every text cell, headers included, passes ``safe.neutralise`` on its way into a CSV or XLSX
 file (no formula reaches a spreadsheet); sheet titles pass ``safe.sheet_title``.
 """
@@ -156,6 +156,7 @@ class Layout:
     breaks: list[int]  # sheet rows after which a page ends
     head_text: str
     foot_text: str
+    pages_tall: int = 0  # with the page width fitted: 0 as many pages as it takes, 1 one page
 
 
 def sheet_layout(title: str, rows: list[dict], columns: list[str], totals: list[str],
@@ -201,7 +202,8 @@ def sheet_layout(title: str, rows: list[dict], columns: list[str], totals: list[
                   bold_last=bool(totals and rows), widths=widths, landscape=landscape,
                   scale=int(scale * 100) if scale < fit - 1e-9 else None, breaks=breaks,
                   head_text=f"{layout.get('title') or title} {title}",
-                  foot_text=layout.get("page", "&P / &N"))
+                  foot_text=layout.get("page", "&P / &N"),
+                  pages_tall=1 if layout.get("one_page") else 0)
 
 
 def fill_sheet(ws, rows: list[dict], columns: list[str], totals: list[str],
@@ -231,7 +233,7 @@ def fill_sheet(ws, rows: list[dict], columns: list[str], totals: list[str],
         ws.sheet_properties.pageSetUpPr.fitToPage = False
     else:
         ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
+        ws.page_setup.fitToHeight = lay.pages_tall
         ws.sheet_properties.pageSetUpPr.fitToPage = True
     for row in lay.breaks:
         ws.row_breaks.append(Break(id=row))
@@ -250,7 +252,7 @@ def workbook(sheets: list[Sheet], header_words: dict[str, str] | None = None,
     """One sheet per table; ``header_words`` translates column names for the header row
     and gives the page-number footer. A sheet may carry a fifth item, its layout
     (``break_on``: a page per value of that column, ``pack`` to let small ones share a
-    page; ``title``; ``cover``)."""
+    page; ``title``; ``cover``; ``one_page``)."""
     wb = Workbook()
     wb.remove(wb.active)
     for title, rows, columns, totals, headers, layout in _sheets_to_lay_out(sheets,

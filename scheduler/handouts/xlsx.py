@@ -102,7 +102,7 @@ def save_xlsx(path: Path, layouts: list, covers: list[bool] | None = None,
         if lay.scale:
             ws.set_print_scale(lay.scale)
         else:
-            ws.fit_to_pages(1, 0)  # the page width; as many pages down as it takes
+            ws.fit_to_pages(1, lay.pages_tall)  # the page width; pages down: 0 = as needed
         if lay.breaks:
             ws.set_h_pagebreaks(lay.breaks)
         ws.center_horizontally()
