@@ -19,6 +19,7 @@ from afterschool.cli import main
 from afterschool.models.plan import Duty, Group, Plan
 from afterschool.models.errors import InputError
 from afterschool.scheduler.planning.solve import solve
+from afterschool.scheduler.handouts.cover import cover_rows
 from afterschool.scheduler.planning.substitute import substitute
 from afterschool.scheduler.reading.reader import read_instance
 from school_files import SCHOOL, school_until, write_instance
@@ -110,6 +111,12 @@ def test_weekly_limit_counts_an_earlier_substitution_that_week(tmp_path):
     (advice,) = second.advice
     assert "the others: 1 at the weekly limit" in advice["text"]
     assert len(second.plan.exceptions) == 3  # the first substitution is kept
+    # the cover list speaks the school's language: the same advice in Chinese (a real plan
+    # carries the session names; this hand-made one is given the default name)
+    second.plan.extra["sessions"] = {"after-upper": {"name": "晚托（高年级）"}}
+    note = {r["date"]: r["note"] for r in cover_rows(second, "zh")}
+    assert note == {THU2: "", THU1: "周四 16:20-17:20（晚托（高年级）1组）再有一位志愿者报名即可"
+                    "补上；其他人：1人已达每周上限"}
 
 
 @pytest.mark.parametrize("daily,expected", [(90, None), (100, "T3")])
@@ -146,6 +153,10 @@ def test_unavailable_and_non_volunteers_are_never_chosen(tmp_path):
     assert result.advice[0]["could_volunteer"] == ["T2", "T3", "T4"]
     assert "could cover if they volunteered for it: NameT2 (T2), NameT3 (T3), NameT4 (T4)" \
         in result.advice[0]["text"]
+    result.plan.extra["people"] = {"staff": {t: {"name": f"Name{t}"} for t in ("T2", "T3",
+                                                                              "T4")}}
+    (row,) = cover_rows(result, "zh")
+    assert "当时空闲且未超上限、报名即可代课：NameT2 (T2)、NameT3 (T3)、NameT4 (T4)" in row["note"]
     inst = school(tmp_path, people + person("T5"), av + avail("T5", "Tue", "after-upper"),
                   name="t")
     assert covers(substitute(inst, plan_of(upper("T1")), "T1", [TUE1])) == [

@@ -51,8 +51,37 @@ def _duty(span: dict, words: dict, plan=None, lang: str = "en") -> str:
     return group_label(plan, span["group"], lang, span["session"])
 
 
-def _advice_of(result: Substitution) -> dict[tuple, str]:
-    return {_where(a): a["text"] for a in result.advice}
+# why the others cannot cover (substitute.REASONS), in the cover list's language
+HELD_ZH = {"absent that day": "当天请假", "cannot manage": "不能担任管理",
+           "on duty then": "当时另有值班", "at the daily limit": "已达每日上限",
+           "at the weekly limit": "已达每周上限",
+           "noon and afternoon not allowed": "不可同日午托晚托"}
+
+
+def advice_note(result: Substitution, advice: dict, lang: str) -> str:
+    """The advice for a duty nobody covers, as the cover list's note: in English the
+    planner's own text; in Chinese the same facts (when one more volunteer would cover it,
+    who is free then and could cover if they volunteered, what holds the others back)."""
+    if lang != "zh":
+        return advice["text"]
+    duty = _duty({**advice, "session": None}, HEADERS["zh"], result.plan, "zh")
+    slots = f"，{advice['slots']}个环节" if advice["slots"] > 1 else ""
+    who = "一位可担任管理的志愿者" if advice["role"] == "manager" else "一位志愿者"
+    text = (f"{day_name(advice['day'], 'zh')} {advice['start']}-{advice['end']}"
+            f"（{duty}{slots}）再有{who}报名即可补上")
+    free = advice["could_volunteer"]
+    if free:
+        more = f"等{len(free)}人" if len(free) > 3 else ""
+        text += ("；当时空闲且未超上限、报名即可代课：" + "、".join(
+            _name(result, p) for p in free[:3]) + more)
+    held = [f"{n}人{HELD_ZH.get(r, r)}" for r, n in advice.get("held_back", {}).items()]
+    if held:
+        text += "；其他人：" + "，".join(held)
+    return text
+
+
+def _advice_of(result: Substitution, lang: str = "en") -> dict[tuple, str]:
+    return {_where(a): advice_note(result, a, lang) for a in result.advice}
 
 
 def _where(span: dict) -> tuple:
@@ -62,7 +91,7 @@ def _where(span: dict) -> tuple:
 def cover_rows(result: Substitution, lang: str = "zh") -> list[dict]:
     """The cover list: one row per date, duty span and substitute (see the module doc)."""
     words = HEADERS.get(lang, HEADERS["en"])
-    advice = _advice_of(result)
+    advice = _advice_of(result, lang)
     rows = []
     for span in spans(result.added):
         staff = span["staff"]

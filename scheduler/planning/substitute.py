@@ -471,7 +471,9 @@ def _advice(inst: Instance, posts: list[Post], opts: _Options,
         out.append({"date": span["date"], "day": span["day"], "start": span["start"],
                     "end": span["end"], "role": span["role"], "group": span["group"],
                     "window": span["window"], "what": what, "slots": span["slots"],
-                    "could_volunteer": free, "text": text})
+                    "could_volunteer": free, "held_back": {r: n for r, n in counts.items()
+                                                           if n},
+                    "text": text})
     return out
 
 
