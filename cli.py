@@ -673,7 +673,7 @@ def substitute(instance: str, plan_file: str, absent: str, dates: str, out: str,
     Exit codes: 0 every duty covered; 3 some duty nobody can cover (a shortage on that
     date, with advice); 2 bad input (unknown person, a date that is not a service date,
     a plan of another school, nobody's duty on those dates).
-    Example: afterschool substitute haijiang plan-out/plan.json --teacher T03
+    Example: afterschool substitute haijiang plan-out/plan.json --teacher T006
              --dates 2026-09-15,2026-09-16 --out plan-out
     """
     from afterschool.scheduler.handouts.bundle import check_out_dir
