@@ -31,8 +31,18 @@ Design, for calendars that update cleanly when a school re-imports or re-subscri
   is published ``STATUS:CANCELLED`` with its old UID and a higher SEQUENCE; a duty that
   comes back after a version without it counts two changes. So from one plan to the next
   no UID vanishes and no SEQUENCE or DTSTAMP goes back.
+- **No METHOD**: a roster is a snapshot of the person's duties, not a scheduling message
+  (RFC 5545 §3.7.2). ``METHOD:PUBLISH`` made it an iTIP message, which requires an
+  ORGANIZER in every event (RFC 5546 §3.2.1; libical's restriction check reported it) that
+  a school has no honest value for, and with a METHOD, DTSTAMP means when the file was
+  made, not when the duty last changed (RFC 5545 §3.8.7.2). Outlook imports a calendar
+  without METHOD as PUBLISH; Evolution, Google and Apple need none.
 - A ``VALARM`` ``alarm`` minutes before each event (default 15; 0 for none).
-- The Asia/Shanghai ``VTIMEZONE`` is built once per process from the tz database.
+- The Asia/Shanghai ``VTIMEZONE`` is built once per process from the tz database (without
+  the COMMENT icalendar adds: RFC 5545 allows none there).
+- **Checked in a real client**: tests/test_ics_client.py reads every roster of a plan, a
+  substituted plan and a re-plan with libical (GNOME Evolution's engine): no error, and
+  the expanded instances are the pay, date by date.
 
 A series' dates are those of the latest run of versions in which the duty looked as it does
 now; the dates of an older shape of a changed duty, and every date a removed duty was in
@@ -61,7 +71,9 @@ PRODID = "-//afterschool//roster//EN"
 def vtimezone() -> str:
     """The Asia/Shanghai VTIMEZONE block, built once from the tz database."""
     from icalendar import Timezone
-    text = Timezone.from_tzinfo(TZ, tzid=TZID, first_date=date(2000, 1, 1)).to_ical().decode()
+    zone = Timezone.from_tzinfo(TZ, tzid=TZID, first_date=date(2000, 1, 1))
+    zone.pop("COMMENT", None)  # RFC 5545 has no COMMENT in VTIMEZONE (libical rejects it)
+    text = zone.to_ical().decode()
     return text.replace("\r\n", "\n").strip()
 
 
@@ -450,7 +462,7 @@ def roster_calendar(plan: Plan, staff: str, lang: str = "zh", *, alarm: int = 15
     left_before = dropped_leftovers(plan, staff)
     person = names.get(staff, staff)
     lines = ["BEGIN:VCALENDAR", f"PRODID:{PRODID}", "VERSION:2.0", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", f"X-WR-CALNAME:{_esc((texts.school + ' ' + person).strip())}",
+             f"X-WR-CALNAME:{_esc((texts.school + ' ' + person).strip())}",
              f"X-WR-TIMEZONE:{TZID}", vtimezone()]
     series = sorted(person_series(plan, staff),
                     key=lambda s: (WEEKDAYS.index(s.block.day) if s.block.day in WEEKDAYS

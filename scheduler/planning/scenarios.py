@@ -158,7 +158,11 @@ def _sweep_dask(address: str, instances: list[Instance], light: list, rows: list
     """The sweep on a Dask cluster. Dask itself reschedules a task whose worker died
     (up to ``distributed.scheduler.allowed-failures``); only what it gives up on — the last
     worker gone with the scattered instances, a task killed too often, the scheduler
-    unreachable — becomes one ``ClusterLost``."""
+    unreachable — becomes one ``ClusterLost``. Every wait is bounded: the last worker's
+    death cancels the scenarios at once (their scattered school data is gone with it; no
+    waiting for a new worker), and a scheduler without any worker is given
+    ``CONNECT_TIMEOUT`` for one to join (tests/test_cluster_loss.py kills a real worker
+    mid-sweep)."""
     from distributed import Client, as_completed
     from distributed.client import FutureCancelledError
     from distributed.comm import CommClosedError
@@ -178,6 +182,11 @@ def _sweep_dask(address: str, instances: list[Instance], light: list, rows: list
         raise lost("no scheduler answers", exc, "cannot reach the Dask cluster at") from None
     try:
         with client:
+            try:  # scatter would wait for a worker without end, or fail as a lost connection
+                client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+            except TimeoutError as exc:
+                raise lost(f"no worker joined the scheduler within {CONNECT_TIMEOUT}", exc,
+                           "cannot run on the Dask cluster at") from None
             refs = client.scatter(instances, broadcast=True)
             futures = [client.submit(run_scenario, (refs[k], sc, limit), pure=False)
                        for k, sc, limit in light]
