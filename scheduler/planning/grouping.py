@@ -41,6 +41,12 @@ How (each step keeps the best placement so far, so the result is never worse tha
 2. where the start misses the bound and the session is small, ``exact_group_days``: the full
    counting model (x[u, g] counts, y[c, g] class-in-group, a[g, d] group present, with the
    per-day bound stated), whose proven bound replaces the simple one;
+2b. ``day_structure``: a counting model over types (the set of days a group meets) and
+   weekday patterns, classes ignored, bounds the smallest group present at the fewest
+   group-days found and gives a structure reaching it; that structure, filled class by
+   class (``best_fit``, ``nested_greedy``), is one more start. Among starts equal on
+   group-days, managers, pairs and grades, the larger smallest group wins. The same model
+   gives ``GroupingResult.smallest_bound`` at the final group-days;
 3. ``improve_windows`` (sessions up to ``WINDOW_LIMIT`` unit-group pairs; on larger ones it
    found nothing after ``best_fit``): a deterministic large-neighbourhood search that
    re-solves the students of a few groups at a time exactly (the groups of a split class
