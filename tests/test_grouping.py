@@ -286,3 +286,21 @@ def test_a_small_group_the_planner_lifts(tmp_path):
     assert sum(g["group_days"] for g in grouping) == 3
     assert sum(g["class_pairs"] for g in grouping) == 3
     assert small["students"] == small["bound_at_group_days"] == 43
+
+
+def test_a_small_group_may_cost_a_class_pair():
+    # Tue and Wed, cap 45: class 3-1 has 44 pupils, 3-2 has 4, all on both days; 48 do not
+    # fit one group, so two groups meet both days: 3-1 in one, 3-2 (4) in the other. Every
+    # move puts a class into a second group: with the pairs held the 4 stay 4. With one
+    # pair to spend, 20 of 3-1 go with 3-2: 24 and 24, the most two groups of 48 allow.
+    days = ("Tue", "Wed")
+    units = [unit("3-1", 44, days), unit("3-2", 4, days)]
+    placed = [{0: 44}, {1: 4}]
+    opts = SolveOptions(seed=0, workers=1)
+    held, phase = balance_groups(units, placed, days, 45, opts, 5.0, "smallest")
+    assert held == placed and phase.objective == 4
+    new, phase = balance_groups(units, placed, days, 45, opts, 5.0, "smallest", extra_pairs=1)
+    assert phase.objective == 24
+    assert evaluate(units, new, days) == (4, 3)
+    assert sorted(new[0].values()) == [20, 24]  # 3-1 split 20 + 24, 3-2 with the 20
+    assert {g: new[0].get(g, 0) + new[1].get(g, 0) for g in (0, 1)} == {0: 24, 1: 24}

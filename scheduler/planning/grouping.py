@@ -57,7 +57,11 @@ How (each step keeps the best placement so far, so the result is never worse tha
    deadline leaves): a counting model over the fixed structure that moves students within
    their class's groups or into the small groups, with pairs at most as now, the small
    groups free to trade the days they meet (as many each day as now), maximising the
-   smallest group present. A small group is left where the structure forces it.
+   smallest group present. A small group is left where the structure forces it. Where
+   a band's smallest group stays below ``SMALL_TARGET`` (20) and below what its
+   group-days allow (``day_structure``), a second ``balance_groups`` may spend up to
+   ``SMALL_PAIRS`` (2) class pairs to lift it (the fewest for the most it finds): a
+   tolerance on pairs for the smallest group, as group-days have one for pairs.
 Every step is anytime: ``Prepared.extend`` builds starts one at a time, the most promising
 first, and stops at the deadline (``solve`` gives every band first fit and one best-fit
 start before any band gets the rest). Sessions too large for that are split into bands of
@@ -939,17 +943,24 @@ def balance_result(prep: Prepared, result: GroupingResult, opts: SolveOptions,
     """``result`` with its smallest group raised by ``balance_groups`` (last, when every
     band has its groups: the lowest objective gets what time is left), and the most its
     smallest group could be at its group-days (``day_structure``)."""
-    session, units = prep.session, prep.units
-    placed, phase = balance_groups(units, result.placed, session.days, prep.cap, opts, budget,
+    session, units, days = prep.session, prep.units, prep.session.days
+    placed, phase = balance_groups(units, result.placed, days, prep.cap, opts, budget / 2,
                                    f"{session.id} smallest group")
+    bound = day_structure(units, days, prep.cap, result.group_days, opts, STRUCTURE_DET)[0]
+    low = min(_present(units, placed).values(), default=0)
+    if low < min(SMALL_TARGET, bound or 0):  # a small group not forced: pairs may pay
+        lifted, lift = balance_groups(units, placed, days, prep.cap, opts, budget / 2,
+                                      f"{session.id} smallest group / pairs",
+                                      extra_pairs=SMALL_PAIRS)
+        if lift.objective > low:
+            placed, phase = lifted, lift
     better = result
     if placed is not result.placed:
         better = _from_placement(session, units, placed, session.days, result.group_days_bound,
                                  result.class_pairs_bound, result.phases, *prep.greedy)
         better.fewest_found = result.fewest_found
     better.phases.append(phase)
-    better.smallest_bound = day_structure(units, session.days, prep.cap, better.group_days,
-                                          opts, STRUCTURE_DET)[0]
+    better.smallest_bound = bound
     return better
 
 
@@ -1010,10 +1021,12 @@ SMALL_GROUPS = 4  # there: groups at least, the smallest first, that may trade t
 
 
 def balance_groups(units: list[Unit], placed: list[dict[int, int]], days: tuple[str, ...],
-                   cap: int, opts: SolveOptions, budget: float, name: str
-                   ) -> tuple[list[dict[int, int]], PhaseResult]:
+                   cap: int, opts: SolveOptions, budget: float, name: str,
+                   extra_pairs: int = 0) -> tuple[list[dict[int, int]], PhaseResult]:
     """Raise the smallest number present in a group on a day it meets, exactly, over the
-    placement's structure (which groups meet on which days is fixed: no group-day added).
+    placement's structure (which groups meet on which days is fixed: no group-day added),
+    with at most ``extra_pairs`` more (class, group) pairs than now (then the fewest for
+    the smallest found).
 
     A counting model of the students who could join a *small* group (one with a day below
     halfway from the smallest to the cap): the units whose days the small group meets on
@@ -1091,7 +1104,7 @@ def balance_groups(units: list[Unit], placed: list[dict[int, int]], days: tuple[
                     m.add_hint(y[u.klass, g], g in holding[u.klass])
                 m.add(x[i, g] <= len(u.students) * y[u.klass, g])
         m.add(sum(x[i, g] for g in range(n_groups) if (i, g) in x) == len(u.students))
-    m.add(sum(y.values()) <= sum(1 for c, g in y if g in holding[c]))
+    m.add(sum(y.values()) <= sum(1 for c, g in y if g in holding[c]) + extra_pairs)
     ceiling = min([cap] + [n for key, n in fixed.items() if key not in terms])
     if ceiling <= now:
         return placed, PhaseResult(name, "OPTIMAL", now, now, 0.0)
@@ -1104,16 +1117,19 @@ def balance_groups(units: list[Unit], placed: list[dict[int, int]], days: tuple[
             m.add(load >= smallest).only_enforce_if(meets[g, d])
         elif d in active[g]:
             m.add(load >= smallest)
-    res = solve_phase(m, -smallest, name, opts, budget)
-    bound = None if res.bound is None else -res.bound
-    if not res.has_solution or -res.objective <= now:
+    # with pairs to spend, the fewest of them for the smallest found
+    w = len(y) + 1 if extra_pairs else 1
+    res = solve_phase(m, -w * smallest + (sum(y.values()) if extra_pairs else 0), name, opts,
+                      budget)
+    bound = None if res.bound is None else -math.floor(res.bound / w)
+    if not res.has_solution or res.solver.value(smallest) <= now:
         return placed, PhaseResult(name, res.status, now, bound, res.seconds)
     solver = res.solver
     new = [dict(where) for where in placed]
     for i in movable:
         new[i] = {g: solver.value(x[i, g]) for g in range(n_groups)
                   if (i, g) in x and solver.value(x[i, g])}
-    return new, PhaseResult(name, res.status, -res.objective, bound, res.seconds)
+    return new, PhaseResult(name, res.status, solver.value(smallest), bound, res.seconds)
 
 
 def _score(units: list[Unit], placed: list[dict[int, int]], days) -> tuple[int, int, int]:
@@ -1246,6 +1262,8 @@ def _from_placement(session, units, placed, days, gd_bound, pairs_bound, phases,
                           grade_pairs, phases, g_days, g_pairs, placed=placed)
 
 
+SMALL_TARGET = 20  # a smallest group below this (and below its bound) may cost pairs
+SMALL_PAIRS = 2  # class pairs per band a smallest group below SMALL_TARGET may cost
 STRUCTURE_DET = 0.05  # deterministic seconds for ``day_structure`` (milliseconds suffice)
 
 
