@@ -15,6 +15,7 @@ from afterschool.scheduler.planning.grouping import (
     balance_groups,
     best_fit,
     day_counts,
+    day_structure,
     evaluate,
     nested_greedy,
     one_day_off_activity,
@@ -211,3 +212,95 @@ def test_profile_orders_alternate_light_and_heavy_classes_within_a_grade():
     by_tuesday, by_emptiest_day = _profile_orders(units, TUE_FRI)
     assert by_tuesday == ["3-2", "3-1", "3-3", "4-1"]
     assert by_emptiest_day == by_tuesday  # Tuesday is each class's emptiest day here
+
+
+def _plan(tmp_path, rows: str):
+    """The real planner (grouping and staffing) on afternoon sign-ups ``rows``, two
+    volunteers free Tue and Wed; the plan passes the checker."""
+    from school_files import write_instance
+
+    from afterschool.scheduler.checker import check_plan
+    from afterschool.scheduler.planning.solve import solve
+    from afterschool.scheduler.reading.reader import read_instance
+
+    teachers = "".join(f"T{k},Name{k},yes,no,staff,,,,no\n" for k in range(1, 5))
+    avail = "".join(f"T{k},{d},after-upper,available\n" for k in range(1, 5) for d in ("Tue", "Wed"))
+    inst = read_instance(write_instance(tmp_path, students=rows, teachers=teachers,
+                                        availability=avail))
+    plan = solve(inst, time_limit=3, seed=0, workers=1)
+    assert check_plan(inst, plan) == []
+    return plan
+
+
+def test_a_small_group_the_group_days_force(tmp_path):
+    # Tue and Wed, cap 45: 90 pupils come both days (classes 3-1 and 3-2, 45 each), 3 of
+    # class 3-3 on Tue only. Tue 93 needs ceil(93 / 45) = 3 groups, Wed 90 needs 2: the
+    # fewest group-days are 5, and with 5 only two groups meet on Wed. The 90 who come
+    # both days fill those two (45 + 45), so the third group meets on Tue alone and can
+    # hold only the 3 who come on Tue alone: a group of 3 whatever the grouping. The
+    # session-day bound says floor(93 / 3) = 31; the bound at 5 group-days says 3.
+    from school_files import students_rows
+
+    rows = (students_rows(45, klass="3-1", afternoon="Tue Wed")
+            + students_rows(45, klass="3-2", afternoon="Tue Wed", start=46)
+            + students_rows(3, klass="3-3", afternoon="Tue", start=91))
+    plan = _plan(tmp_path, rows)
+    small = plan.extra["smallest_group"]
+    assert sum(g["group_days"] for g in plan.extra["grouping"]) == 5
+    assert small["students"] == 3 and small["bound"] == 31
+    assert small["bound_at_group_days"] == 3
+
+
+def test_the_structure_model_bounds_and_finds_days_by_hand():
+    # the case above as units: 4 group-days cannot seat Tue's 93; at 5 the best is the
+    # forced 3 (two groups both days, one on Tue); at 6, three groups both days share
+    # Wed's 90 (30 each) and Tue's 93 (31 each), while any Tue-only group holds at most
+    # the 3: the most is 30.
+    days = ("Tue", "Wed")
+    units = [unit("3-1", 45, days), unit("3-2", 45, days), unit("3-3", 3, ("Tue",))]
+    opts = SolveOptions(seed=0, workers=1)
+    assert day_structure(units, days, 45, 4, opts, 1.0) == (0, None)
+    bound, structure = day_structure(units, days, 45, 5, opts, 1.0)
+    assert bound == 3
+    assert sorted(map(sorted, structure)) == [["Tue"], ["Tue", "Wed"], ["Tue", "Wed"]]
+    assert day_structure(units, days, 45, 6, opts, 1.0)[0] == 30
+
+
+def test_a_small_group_the_planner_lifts(tmp_path):
+    # Tue and Wed, cap 45. Class 3-1: 42 pupils Tue+Wed, 3 Tue-only, 20 Wed-only; class
+    # 3-2: 25 Wed-only. Tue 45 (1 group), Wed 87 (2 groups): the fewest group-days are 3,
+    # one group on both days and one on Wed alone. The first holds all of Tue's 45 and
+    # 42 + w on Wed, the second the other 45 - w Wed-only pupils: w = 1 gives 43 and 44,
+    # so 43 is the most (the bound at 3 group-days), with 3 class pairs (3-1 in both).
+    # First fit leaves a small group (3-1 whole does not fit: 65 on Wed; its pupils go
+    # one by one, 3-2's 25 on top) - the planner reaches 43.
+    from school_files import students_rows
+
+    rows = (students_rows(42, klass="3-1", afternoon="Tue Wed")
+            + students_rows(3, klass="3-1", afternoon="Tue", start=43)
+            + students_rows(20, klass="3-1", afternoon="Wed", start=46)
+            + students_rows(25, klass="3-2", afternoon="Wed", start=66))
+    plan = _plan(tmp_path, rows)
+    small = plan.extra["smallest_group"]
+    grouping = plan.extra["grouping"]
+    assert sum(g["group_days"] for g in grouping) == 3
+    assert sum(g["class_pairs"] for g in grouping) == 3
+    assert small["students"] == small["bound_at_group_days"] == 43
+
+
+def test_a_small_group_may_cost_a_class_pair():
+    # Tue and Wed, cap 45: class 3-1 has 44 pupils, 3-2 has 4, all on both days; 48 do not
+    # fit one group, so two groups meet both days: 3-1 in one, 3-2 (4) in the other. Every
+    # move puts a class into a second group: with the pairs held the 4 stay 4. With one
+    # pair to spend, 20 of 3-1 go with 3-2: 24 and 24, the most two groups of 48 allow.
+    days = ("Tue", "Wed")
+    units = [unit("3-1", 44, days), unit("3-2", 4, days)]
+    placed = [{0: 44}, {1: 4}]
+    opts = SolveOptions(seed=0, workers=1)
+    held, phase = balance_groups(units, placed, days, 45, opts, 5.0, "smallest")
+    assert held == placed and phase.objective == 4
+    new, phase = balance_groups(units, placed, days, 45, opts, 5.0, "smallest", extra_pairs=1)
+    assert phase.objective == 24
+    assert evaluate(units, new, days) == (4, 3)
+    assert sorted(new[0].values()) == [20, 24]  # 3-1 split 20 + 24, 3-2 with the 20
+    assert {g: new[0].get(g, 0) + new[1].get(g, 0) for g in (0, 1)} == {0: 24, 1: 24}

@@ -41,6 +41,12 @@ How (each step keeps the best placement so far, so the result is never worse tha
 2. where the start misses the bound and the session is small, ``exact_group_days``: the full
    counting model (x[u, g] counts, y[c, g] class-in-group, a[g, d] group present, with the
    per-day bound stated), whose proven bound replaces the simple one;
+2b. ``day_structure``: a counting model over types (the set of days a group meets) and
+   weekday patterns, classes ignored, bounds the smallest group present at the fewest
+   group-days found and gives a structure reaching it; that structure, filled class by
+   class (``best_fit``, ``nested_greedy``), is one more start. Among starts equal on
+   group-days, managers, pairs and grades, the larger smallest group wins. The same model
+   gives ``GroupingResult.smallest_bound`` at the final group-days;
 3. ``improve_windows`` (sessions up to ``WINDOW_LIMIT`` unit-group pairs; on larger ones it
    found nothing after ``best_fit``): a deterministic large-neighbourhood search that
    re-solves the students of a few groups at a time exactly (the groups of a split class
@@ -51,7 +57,11 @@ How (each step keeps the best placement so far, so the result is never worse tha
    deadline leaves): a counting model over the fixed structure that moves students within
    their class's groups or into the small groups, with pairs at most as now, the small
    groups free to trade the days they meet (as many each day as now), maximising the
-   smallest group present. A small group is left where the structure forces it.
+   smallest group present. A small group is left where the structure forces it. Where
+   a band's smallest group stays below ``SMALL_TARGET`` (20) and below what its
+   group-days allow (``day_structure``), a second ``balance_groups`` may spend up to
+   ``SMALL_PAIRS`` (2) class pairs to lift it (the fewest for the most it finds): a
+   tolerance on pairs for the smallest group, as group-days have one for pairs.
 Every step is anytime: ``Prepared.extend`` builds starts one at a time, the most promising
 first, and stops at the deadline (``solve`` gives every band first fit and one best-fit
 start before any band gets the rest). Sessions too large for that are split into bands of
@@ -97,6 +107,8 @@ class GroupingResult:
     greedy_class_pairs: int
     fewest_found: int = 0  # fewest group-days of any placement found
     placed: list[dict[int, int]] = field(default_factory=list)  # unit -> group -> count
+    # the most the smallest group present could be at these group-days (None: unknown)
+    smallest_bound: int | None = None
 
 
 def class_key(klass: str) -> tuple[int, int]:
@@ -893,16 +905,26 @@ def plan_groups(prep: Prepared, opts: SolveOptions, budget: float, extra: int = 
             refills = [best_fit(units, days, cap, k, active, margin) for margin in (10, 0)]
             refills.append(nested_greedy(units, days, cap, k, active, None))
             starts += [Packing.of(units, days, cap, p).merge() for p in refills]
+    # the structure (days each group meets) on which the smallest group can be largest at
+    # the fewest group-days found, filled class by class as the other starts
+    fewest = min(prep.score(p)[0] for p in starts)
+    _, structure = day_structure(units, days, cap, fewest, opts, min(STRUCTURE_DET, budget / 8))
+    if structure is not None:
+        fills = [best_fit(units, days, cap, k, structure, margin) for margin in (10, 0)]
+        fills.append(nested_greedy(units, days, cap, k, structure, None))
+        starts += [Packing.of(units, days, cap, p).merge() for p in fills]
     budget /= 4  # the starts did the heavy lifting; the window search only polishes
     if len(units) * n_groups > WINDOW_LIMIT:
         budget = 0.0  # on large sessions it no longer found anything (bench L)
     allowed = min(prep.score(p)[0] for p in starts) + extra
 
-    def key(placement) -> tuple[int, int, int, int, int]:
+    def key(placement) -> tuple[int, int, int, int, int, int]:
         # group-days (within the allowance), then paid minutes: the session's group
-        # minutes are equal there, so its manager minutes decide; then pairs, grades
+        # minutes are equal there, so its manager minutes decide; then pairs, grades;
+        # last the largest smallest group
         gd, pairs, grades = _score(units, placement, days)
-        return max(0, gd - allowed), prep.manager_minutes(placement), pairs, grades, gd
+        return (max(0, gd - allowed), prep.manager_minutes(placement), pairs, grades, gd,
+                -min(_present(units, placement).values(), default=0))
 
     start = min(starts, key=key)
     placed, p2 = improve_windows(units, start, days, cap, opts, budget,
@@ -919,16 +941,26 @@ def plan_groups(prep: Prepared, opts: SolveOptions, budget: float, extra: int = 
 def balance_result(prep: Prepared, result: GroupingResult, opts: SolveOptions,
                    budget: float) -> GroupingResult:
     """``result`` with its smallest group raised by ``balance_groups`` (last, when every
-    band has its groups: the lowest objective gets what time is left)."""
-    session, units = prep.session, prep.units
-    placed, phase = balance_groups(units, result.placed, session.days, prep.cap, opts, budget,
+    band has its groups: the lowest objective gets what time is left), and the most its
+    smallest group could be at its group-days (``day_structure``)."""
+    session, units, days = prep.session, prep.units, prep.session.days
+    placed, phase = balance_groups(units, result.placed, days, prep.cap, opts, budget / 2,
                                    f"{session.id} smallest group")
-    if placed is result.placed:
-        result.phases.append(phase)
-        return result
-    better = _from_placement(session, units, placed, session.days, result.group_days_bound,
-                             result.class_pairs_bound, result.phases + [phase], *prep.greedy)
-    better.fewest_found = result.fewest_found
+    bound = day_structure(units, days, prep.cap, result.group_days, opts, STRUCTURE_DET)[0]
+    low = min(_present(units, placed).values(), default=0)
+    if low < min(SMALL_TARGET, bound or 0):  # a small group not forced: pairs may pay
+        lifted, lift = balance_groups(units, placed, days, prep.cap, opts, budget / 2,
+                                      f"{session.id} smallest group / pairs",
+                                      extra_pairs=SMALL_PAIRS)
+        if lift.objective > low:
+            placed, phase = lifted, lift
+    better = result
+    if placed is not result.placed:
+        better = _from_placement(session, units, placed, session.days, result.group_days_bound,
+                                 result.class_pairs_bound, result.phases, *prep.greedy)
+        better.fewest_found = result.fewest_found
+    better.phases.append(phase)
+    better.smallest_bound = bound
     return better
 
 
@@ -989,10 +1021,12 @@ SMALL_GROUPS = 4  # there: groups at least, the smallest first, that may trade t
 
 
 def balance_groups(units: list[Unit], placed: list[dict[int, int]], days: tuple[str, ...],
-                   cap: int, opts: SolveOptions, budget: float, name: str
-                   ) -> tuple[list[dict[int, int]], PhaseResult]:
+                   cap: int, opts: SolveOptions, budget: float, name: str,
+                   extra_pairs: int = 0) -> tuple[list[dict[int, int]], PhaseResult]:
     """Raise the smallest number present in a group on a day it meets, exactly, over the
-    placement's structure (which groups meet on which days is fixed: no group-day added).
+    placement's structure (which groups meet on which days is fixed: no group-day added),
+    with at most ``extra_pairs`` more (class, group) pairs than now (then the fewest for
+    the smallest found).
 
     A counting model of the students who could join a *small* group (one with a day below
     halfway from the smallest to the cap): the units whose days the small group meets on
@@ -1070,7 +1104,7 @@ def balance_groups(units: list[Unit], placed: list[dict[int, int]], days: tuple[
                     m.add_hint(y[u.klass, g], g in holding[u.klass])
                 m.add(x[i, g] <= len(u.students) * y[u.klass, g])
         m.add(sum(x[i, g] for g in range(n_groups) if (i, g) in x) == len(u.students))
-    m.add(sum(y.values()) <= sum(1 for c, g in y if g in holding[c]))
+    m.add(sum(y.values()) <= sum(1 for c, g in y if g in holding[c]) + extra_pairs)
     ceiling = min([cap] + [n for key, n in fixed.items() if key not in terms])
     if ceiling <= now:
         return placed, PhaseResult(name, "OPTIMAL", now, now, 0.0)
@@ -1083,16 +1117,19 @@ def balance_groups(units: list[Unit], placed: list[dict[int, int]], days: tuple[
             m.add(load >= smallest).only_enforce_if(meets[g, d])
         elif d in active[g]:
             m.add(load >= smallest)
-    res = solve_phase(m, -smallest, name, opts, budget)
-    bound = None if res.bound is None else -res.bound
-    if not res.has_solution or -res.objective <= now:
+    # with pairs to spend, the fewest of them for the smallest found
+    w = len(y) + 1 if extra_pairs else 1
+    res = solve_phase(m, -w * smallest + (sum(y.values()) if extra_pairs else 0), name, opts,
+                      budget)
+    bound = None if res.bound is None else -math.floor(res.bound / w)
+    if not res.has_solution or res.solver.value(smallest) <= now:
         return placed, PhaseResult(name, res.status, now, bound, res.seconds)
     solver = res.solver
     new = [dict(where) for where in placed]
     for i in movable:
         new[i] = {g: solver.value(x[i, g]) for g in range(n_groups)
                   if (i, g) in x and solver.value(x[i, g])}
-    return new, PhaseResult(name, res.status, -res.objective, bound, res.seconds)
+    return new, PhaseResult(name, res.status, solver.value(smallest), bound, res.seconds)
 
 
 def _score(units: list[Unit], placed: list[dict[int, int]], days) -> tuple[int, int, int]:
@@ -1223,3 +1260,64 @@ def _from_placement(session, units, placed, days, gd_bound, pairs_bound, phases,
     grade_pairs = sum(len({unit_of[s].grade for s in r}) for r in rosters)
     return GroupingResult(session.id, rosters, present, gd, gd_bound, pairs, pairs_bound,
                           grade_pairs, phases, g_days, g_pairs, placed=placed)
+
+
+SMALL_TARGET = 20  # a smallest group below this (and below its bound) may cost pairs
+SMALL_PAIRS = 2  # class pairs per band a smallest group below SMALL_TARGET may cost
+STRUCTURE_DET = 0.05  # deterministic seconds for ``day_structure`` (milliseconds suffice)
+
+
+def day_structure(units: list[Unit], days: tuple[str, ...], cap: int, group_days: int,
+                  opts: SolveOptions, budget: float
+                  ) -> tuple[int | None, list[frozenset[str]] | None]:
+    """The most students any grouping with at most ``group_days`` group-days can have
+    present in its smallest group on a day it meets, and a structure (the days each group
+    meets) that reaches it; (0, None) when no grouping has so few group-days, (None, None)
+    when ``budget`` deterministic seconds proved nothing.
+
+    A relaxation over *types* (the set of days a group meets) and weekday patterns: n[A]
+    groups meet on exactly the days A; x[p, A] students of pattern p go to groups of type A
+    (only if p is within A: a group meets on every day one of its students comes); on each
+    day d of A those groups hold between smallest * n[A] and cap * n[A] students; the
+    group-days sum_A |A| n[A] are at most ``group_days``. Every grouping gives a solution
+    (count its groups by type), so the model's optimum bounds the smallest group from
+    above; classes are ignored. Tiny (31 types for five days) and solved in milliseconds."""
+    pattern: dict[tuple[str, ...], int] = defaultdict(int)
+    for u in units:
+        pattern[u.days] += len(u.students)
+    types = [frozenset(c) for r in range(1, len(days) + 1)
+             for c in itertools.combinations(days, r)]
+    m = cp_model.CpModel()
+    n = {A: m.new_int_var(0, group_days // len(A), "") for A in types}
+    x = {(p, A): m.new_int_var(0, k, "") for p, k in pattern.items() for A in types
+         if set(p) <= A}
+    for p, k in pattern.items():
+        m.add(sum(x[p, A] for A in types if (p, A) in x) == k)
+    m.add(sum(len(A) * n[A] for A in types) <= group_days)
+    smallest = m.new_int_var(1, cap, "smallest")
+    for A in types:
+        floor = m.new_int_var(0, cap * (group_days // len(A)), "")
+        m.add_multiplication_equality(floor, [smallest, n[A]])
+        for d in A:
+            load = sum(v for (p, B), v in x.items() if B == A and d in p)
+            m.add(load <= cap * n[A])
+            m.add(load >= floor)
+    m.maximize(smallest)
+    solver = make_solver(opts, budget)
+    code = run(solver, m)
+    if code == cp_model.INFEASIBLE:
+        return 0, None
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, None
+    structure = [A for A in types for _ in range(solver.value(n[A]))]
+    return math.floor(solver.best_objective_bound), structure
+
+
+def _present(units: list[Unit], placed: list[dict[int, int]]) -> dict[tuple[int, str], int]:
+    """Students present per (group, day) where someone is."""
+    loads: dict[tuple[int, str], int] = defaultdict(int)
+    for u, where in zip(units, placed):
+        for g, k in where.items():
+            for d in u.days:
+                loads[g, d] += k
+    return {key: v for key, v in loads.items() if v}

@@ -272,7 +272,8 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
         "staffing_source": staff.source,
         "objective_terms": staff.objective_terms,
         "paid_minutes": paid_minutes(inst, takers, groups, present, grouping_stats),
-        "smallest_group": smallest_group(inst, takers, groups),
+        "smallest_group": smallest_group(inst, takers, groups, min(
+            (r.smallest_bound for r in results if r.smallest_bound is not None), default=None)),
         "penalties": penalties,
         **school_context(inst, {x.id: student_entry(x) for x in inst.enrolled}),
         "solve_stats": {"seconds": round(time.monotonic() - t0, 3),
@@ -385,10 +386,13 @@ def paid_minutes(inst: Instance, takers, groups: list[Group], present, grouping_
             "manager_minutes": man_min, "manager_minutes_bound": man_bound}
 
 
-def smallest_group(inst: Instance, takers, groups: list[Group]) -> dict:
+def smallest_group(inst: Instance, takers, groups: list[Group],
+                   at_group_days: int | None = None) -> dict:
     """The fewest students present in a group on a day it meets, and an upper bound no
     grouping can beat: on a session-day with n students and at least ceil(n / cap)
-    groups, some group has at most floor(n / ceil(n / cap))."""
+    groups, some group has at most floor(n / ceil(n / cap)). ``at_group_days``: the
+    grouping's own bound with each session's (band's) group-days as planned
+    (``grouping.day_structure``), reported as ``bound_at_group_days``."""
     by_id = {s.id: s for s in inst.students}
     sessions = {s.id: s for s in inst.school.sessions}
     cap = inst.school.rules.group_cap
@@ -409,7 +413,8 @@ def smallest_group(inst: Instance, takers, groups: list[Group]) -> dict:
             b = v // math.ceil(v / cap)
             if bound is None or b < bound:
                 bound, why = b, f"{v} students in {s.id} on {d}"
-    return {"students": smallest, "where": where, "bound": bound, "bound_from": why}
+    return {"students": smallest, "where": where, "bound": bound, "bound_from": why,
+            "bound_at_group_days": at_group_days}
 
 
 def _short_of_staff(inst: Instance, preps, extra: list[int], opts: SolveOptions,
