@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import math
 
 from click.testing import CliRunner
@@ -191,6 +192,9 @@ def test_bundled_school_plan_is_checked_clean(tmp_path):
     # grouping with its 22 group-days can have, by an independent model of the session)
     assert sum(g["class_pairs"] for g in data["grouping"]) <= 63
     assert data["smallest_group"]["students"] == 7
+    # and the summary says the group of 7 is the most these group-days allow
+    assert re.search(r"smallest group present: 7 \([^)]+\); with these group-days no "
+                     r"grouping can do better than 7 \(reached\)", r.output)
 
 
 def test_ctrl_c_returns_best_plan_so_far_marked_interrupted(monkeypatch):

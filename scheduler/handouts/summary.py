@@ -38,8 +38,13 @@ def plan_summary(plan: Plan) -> str:
                      f"(bound {paid['manager_minutes_bound']})")
     small = x.get("smallest_group")
     if small and small.get("students") is not None:
-        lines.append(f"  smallest group present: {small['students']} ({small['where']}); no "
-                     f"grouping can do better than {small['bound']} ({small['bound_from']})")
+        at = small.get("bound_at_group_days")
+        held = ("" if at is None else
+                f"with these group-days no grouping can do better than {at}"
+                + (" (reached)" if at == small["students"] else "") + "; ")
+        lines.append(f"  smallest group present: {small['students']} ({small['where']}); "
+                     f"{held}with any number of groups at most {small['bound']} "
+                     f"({small['bound_from']})")
     managers = Counter((d.day, d.window) for d in plan.duties if d.role == "manager")
     managers = dict(sorted(managers.items(), key=lambda kv: (WEEKDAYS.index(kv[0][0]),
                                                              kv[0][1])))
