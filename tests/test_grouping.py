@@ -17,6 +17,7 @@ from afterschool.scheduler.planning.grouping import (
     day_counts,
     day_structure,
     evaluate,
+    fewest_group_days,
     nested_greedy,
     one_day_off_activity,
     share_extra,
@@ -304,3 +305,18 @@ def test_a_small_group_may_cost_a_class_pair():
     assert evaluate(units, new, days) == (4, 3)
     assert sorted(new[0].values()) == [20, 24]  # 3-1 split 20 + 24, 3-2 with the 20
     assert {g: new[0].get(g, 0) + new[1].get(g, 0) for g in (0, 1)} == {0: 24, 1: 24}
+
+
+def test_fewest_group_days_beats_the_day_count_where_patterns_cannot_share():
+    # cap 3; Mon 4 students (2 groups), Tue 3, Wed 3: the day count says 2 + 1 + 1 = 4.
+    # The two Mon-Tue-Wed students' group meets all three days (3 group-days); Mon's fourth
+    # student is in a second group that meets Mon and Tue or Wed (2 more) -- or the Mon-Tue
+    # and Mon-Wed students share a group meeting all three days: 5 at least, and 5 is
+    # reached: {C, C, A} on Mon Tue Wed, {B} on Mon Wed.
+    patterns = {("Mon", "Tue"): 1, ("Mon", "Wed"): 1, ("Mon", "Tue", "Wed"): 2}
+    days = ("Mon", "Tue", "Wed")
+    assert fewest_group_days(patterns, days, 3, SolveOptions(workers=1), 1.0) == 5
+    # where the days' counts can be met, the bound is theirs: Tue 93 -> 3, Wed 90 -> 2
+    assert fewest_group_days({("Tue", "Wed"): 90, ("Tue",): 3}, ("Tue", "Wed"), 45,
+                             SolveOptions(workers=1), 1.0) == 5
+    assert fewest_group_days({}, days, 45, SolveOptions(workers=1), 1.0) == 0

@@ -183,8 +183,9 @@ def test_bundled_school_plan_is_checked_clean(tmp_path):
                          "staffing"}
     for g in data["grouping"]:
         assert g["group_days"] <= g["greedy_group_days"]
-    # what this session's planner reaches (bounds 33, 21, 37): a guard against regressions,
-    # e.g. after-upper fell to 40 when only the bound's own presence structure was tried
+    # what this session's planner reaches (bounds 33, 22, 38 by the pattern model: the
+    # fewest there are): a guard against regressions, e.g. after-upper fell to 40 when
+    # only the bound's own presence structure was tried
     assert all(g["group_days"] <= best for g, best in zip(data["grouping"], (33, 22, 38)))
     assert sum(g["group_days"] for g in data["grouping"]) <= 93
     # and class pairs (109 before the pairs-aware starts, 69 before best_fit, 61, now 63:

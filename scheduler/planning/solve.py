@@ -41,8 +41,9 @@ from afterschool.scheduler.planning.assign import assign_staff, weekly_limit
 from afterschool.scheduler.rules.calendar import day_counts, term_dates
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, Deadline, SolveOptions,
                                                   interruptible, relative_gap)
-from afterschool.scheduler.planning.grouping import (balance_result, class_key, plan_groups,
-                                                     prepare, share_extra)
+from afterschool.scheduler.planning.grouping import (balance_result, class_key,
+                                                     fewest_group_days, plan_groups, prepare,
+                                                     share_extra)
 from afterschool.scheduler.money.accounts import term_money, yuan
 from afterschool.scheduler.rules.staffing import (duty_windows, managers_for_window,
                                                   standard_teachers)
@@ -52,6 +53,7 @@ SMALL_SESSION = 2000  # sign-ups up to which more structures are tried for group
 BAND = 2400  # sign-ups above which a session is planned in bands of whole classes
 GROUPING_SHARE = 0.5  # of the time limit: constructive starts and grouping searches
 BALANCE_SHARE = 0.6  # of the time limit: grouping and then balancing groups' sizes
+BOUND_DET = 0.05  # the group-days bound of a session (a model of at most 31 x 31 counts)
 BALANCE_DET = 0.5  # balancing: this share of the limit's deterministic seconds (capped)
 STAFFING_SHARE = 0.9  # of the time limit: grouping and staffing together
 STAFF_DET = 1.0  # staffing search: this many times the limit's deterministic seconds (capped)
@@ -196,11 +198,14 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
                for (s, band, prep), res in zip(preps, results)]
     for (s, band, prep), res in zip(preps, results):
         parts.extend(p.as_dict() for p in res.phases)
-        st = stats.setdefault(s.id, {
-            "session": s.id, "students": 0, "groups": 0, "group_days": 0,
-            "group_days_bound": _session_bound(takers[s.id], s, cap), "class_pairs": 0,
-            "class_pairs_bound": 0, "classes": 0, "grade_pairs": 0, "greedy_group_days": 0,
-            "traded_group_days": 0, "greedy_class_pairs": 0, "bands": 0})
+        if s.id not in stats:  # once per session, not per band
+            stats[s.id] = {
+                "session": s.id, "students": 0, "groups": 0, "group_days": 0,
+                "group_days_bound": _session_bound(takers[s.id], s, cap, opts),
+                "class_pairs": 0, "class_pairs_bound": 0, "classes": 0, "grade_pairs": 0,
+                "greedy_group_days": 0, "traded_group_days": 0, "greedy_class_pairs": 0,
+                "bands": 0}
+        st = stats[s.id]
         st["bands"] += 1
         for key, value in (("students", len(band)), ("groups", len(res.rosters)),
                            ("group_days", res.group_days), ("class_pairs", res.class_pairs),
@@ -355,14 +360,14 @@ def _fewest_groups(session, students, cap: int) -> dict[str, int]:
     return {d: math.ceil(v / cap) for d, v in n.items()}
 
 
-def _session_bound(students, session, cap: int) -> int:
-    """Group-days >= sum over days of ceil(students present / cap), for the whole session."""
-    n = defaultdict(int)
+def _session_bound(students, session, cap: int, opts: SolveOptions) -> int:
+    """A lower bound on the session's group-days: at least sum over days of ceil(students
+    present / cap), more where part-week patterns cannot share groups (``grouping.
+    fewest_group_days``, a tiny model over weekday patterns)."""
+    patterns: dict[tuple[str, ...], int] = defaultdict(int)
     for st in students:
-        for d in st.days(session.signup):
-            if d in session.days:
-                n[d] += 1
-    return sum(math.ceil(v / cap) for v in n.values())
+        patterns[tuple(d for d in session.days if d in st.days(session.signup))] += 1
+    return fewest_group_days(patterns, tuple(session.days), cap, opts, BOUND_DET)
 
 
 def paid_minutes(inst: Instance, takers, groups: list[Group], present, grouping_stats
