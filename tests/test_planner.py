@@ -469,7 +469,8 @@ def test_staffing_with_no_search_time_returns_the_greedy_plan(monkeypatch):
     names = _pin_coverage_to_the_greedy_start(monkeypatch)
     inst = read_instance("haijiang")
     plan = solve(inst, **LIMIT)
-    assert names == ["staff coverage", "staff minutes", "staff fairness"]
+    assert names == ["staff coverage", "staff coverage: local search", "staff minutes",
+                     "staff fairness"]
     assert plan.status == "FEASIBLE" and plan.duties
     assert plan.extra["staffing_source"] == "greedy"
     assert check_plan(inst, plan) == []

@@ -52,9 +52,11 @@ from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SEC
 from afterschool.scheduler.rules.staffing import duty_windows, managers_for_window
 
 LOAD_STEP = 60  # minutes: the fairness penalty grows with every hour of weekly load
-# of the staffing budget: unfilled posts (local search), then of what is left unfilled
-# minutes, the rest to the soft terms
-SHARES = {"posts": 0.75, "minutes": 0.35}
+# of the staffing budget: unfilled posts (of which "tree" for the tree search, the rest
+# local search), then of what is left unfilled
+# minutes, the rest to the soft terms but at most this share of the whole (a school with
+# nothing unfilled need not spend its whole limit on fairness)
+SHARES = {"posts": 0.75, "tree": 0.2, "minutes": 0.35, "soft": 0.4}
 LP_TOLERANCE = 1e-4  # GLOP's optimum is exact to far less; a bound must never overshoot
 WEIGHTS = {"fair load": 4, "outside preferred time": 2, "teacher changes": 30,
            "new volunteers": 10_000_000, "new volunteer minutes": 1_000}
@@ -328,16 +330,30 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     if coverage_only and bound["posts"] > 0:  # proved short: no search needed
         return Assignment([], [], [], _value(None, sm.hints, minutes))
     cpu = budget / DET_PER_SECOND  # what the budget stands for, shared by SHARES
-    p1 = solve_phase(m, posts, "staff coverage", opts,
-                     cpu * (1 if coverage_only else SHARES["posts"]) * LS_DET_PER_SECOND,
-                     bound["posts"], required=True, local_search=True)
-    cpu = max(0.0, cpu - p1.det_time / LS_DET_PER_SECOND)
+    share = cpu * (1 if coverage_only else SHARES["posts"])
+    # tree search first (it closes small cases at once), then local search from its best
+    p1 = solve_phase(m, posts, "staff coverage", opts, share * SHARES["tree"] * DET_PER_SECOND,
+                     bound["posts"], required=True)
     phases = [p1]
+    spent = p1.det_time / DET_PER_SECOND
+    if p1.status != "OPTIMAL":
+        if p1.has_solution:
+            m.clear_hints()
+            for var in _all_vars(sm):
+                m.add_hint(var, _value(p1.solver, {}, var))
+        ls = solve_phase(m, posts, "staff coverage: local search", opts,
+                         max(0.0, share - spent) * LS_DET_PER_SECOND, bound["posts"],
+                         local_search=True)
+        spent += ls.det_time / LS_DET_PER_SECOND
+        phases.append(ls)
+        if ls.has_solution:
+            p1 = ls
+    cpu = max(0.0, cpu - spent)
     solver = p1.solver if p1.has_solution else None
     values = {var.index: _value(solver, sm.hints, var) for var in _all_vars(sm)}
     best_posts = _value(None, values, posts)
     if coverage_only:
-        return Assignment([], [], [p1], _value(None, values, minutes))
+        return Assignment([], [], phases, _value(None, values, minutes))
     bound["minutes"] = 0
     if p1.status == "OPTIMAL":  # the posts reached a bound: the search proved it minimal
         bound.update(posts=best_posts)
@@ -383,7 +399,8 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     for var in _all_vars(sm):
         m.add_hint(var, sm.hints.get(var.index, 0))
     soft = sum(WEIGHTS[k] * e for k, e in terms.items())
-    p2 = solve_phase(m, soft, name, opts, cpu * DET_PER_SECOND, required=bool(new_people))
+    p2 = solve_phase(m, soft, name, opts, min(cpu * DET_PER_SECOND, SHARES["soft"] * budget),
+                     required=bool(new_people))
     phases.append(p2)
     if p2.has_solution:
         solver, source = p2.solver, "cp-sat"
