@@ -18,21 +18,41 @@ afternoon on one day only if allowed), the manager's whole window (nothing super
 inside it), coverage (per post: people + unfilled = demand). No numeric cap is hidden:
 every bound comes from the instance.
 
-The objective is named terms (``TERMS``), each reported by name with its value and cost
-(``Assignment.objective_terms``), so the costs shown are the ones optimised.
-Phase 1 ``unfilled posts`` then ``unfilled minutes`` (one objective, posts weighted above
-every minute); phase 2, with the unfilled posts and minutes held, the soft terms
-``fair load`` (convex: minutes above each hour of a person's weekly load, up to that
-person's own limit), ``outside preferred time`` and ``teacher changes`` (continuity), and for
-``afterschool need`` first ``new volunteers`` and ``new volunteer minutes``.
+The objective is named terms, each reported by name with its value and cost
+(``Assignment.objective_terms``), so the costs shown are the ones optimised; lexicographic,
+each phase holding what the ones before reached:
+
+1. ``unfilled posts`` alone (coverage and the hard rules, no minutes, no fairness): a short
+   tree search (closes small schools at once), then CP-SAT's violation local search from
+   its best (``local_search``: far faster on a large, short-staffed school), both stopping
+   on reaching the proved bound;
+2. ``unfilled minutes``, with the posts held;
+3. the soft terms ``fair load`` (convex: minutes above each hour of a person's weekly load,
+   up to that person's own limit), ``outside preferred time`` and ``teacher changes``
+   (continuity), and for ``afterschool need`` first ``new volunteers`` and ``new volunteer
+   minutes``.
+
+The budget (``SHARES``): 3/4 to the posts, of the rest 35 % to the minutes and the rest to
+the soft terms (at most 0.4 of the whole).
 
 Never empty-handed: ``greedy_duties`` (scarcest post first, to the free person who could
-take fewest posts, every hard rule kept) is built first and hinted; if no search finds a
-solution in its budget (a large school on a short limit, Ctrl-C) the greedy assignment *is*
-the answer. ``unfilled_bound`` is a proof that no arrangement fills more: the per-post count
-(people available) and a min-cost max-flow over managers, each able to take at most the
-windows that fit in their weekly limit (most posts, then most minutes filled), combined with
-the solver's own bound; it bounds the unfilled minutes too once the posts reach it.
+take fewest posts, every hard rule kept) is built first; the LP relaxation's solution,
+rounded by the same rules (``guide``), is the start instead when it fills more posts. If no
+search finds a solution in its budget (a large school on a short limit, Ctrl-C) the start
+*is* the answer.
+
+``unfilled_bound`` proves that no arrangement fills more: the per-post count (people
+available) and a min-cost max-flow over managers, each able to take at most the windows
+that fit in their weekly limit (most posts, then most minutes filled); the LP relaxation of
+the same model (``cpsat.lp_bound``, GLOP: tens of milliseconds at 6,000 pupils), rounded
+up, is usually stronger, as it counts every person's weekly and daily minutes. Once the
+posts reach their bound the minutes are bounded too: by the flow, by the LP of the fewest
+minutes with that few posts unfilled, and by the minutes search's own bound. Measured on
+the bench schools (``bench/run.py``), the LP bound is 67 on L where the minimum is 72
+(CP-SAT, 2 workers, 161 s; ``linearization_level=2`` proves 72 in about 2 CPU seconds,
+more than the default limit leaves), 47 on M (minimum 48), 181 on XL (minimum 187; both
+proved by the CBC and HiGHS MIP solvers in 1-13 CPU seconds, neither reliably inside the
+limit).
 """
 from __future__ import annotations
 
