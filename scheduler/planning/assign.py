@@ -333,7 +333,8 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     posts, minutes = term_unfilled_posts(sm), term_unfilled_minutes(sm)
     quick = greedy_duties(inst, sm.demand, allowed, sm.windows_of_day, sm.window)
     bound = unfilled_bound(sm)
-    relaxed = lp_bound(m, posts, _lp_seconds(opts))
+    short = sum(sm.demand.values()) > len(quick)  # the greedy start leaves posts unfilled
+    relaxed = lp_bound(m, posts, _lp_seconds(opts)) if short else None
     if relaxed is not None:
         lp_posts = math.ceil(relaxed[0] - LP_TOLERANCE)
         bound["by"].append("LP relaxation")
@@ -378,8 +379,9 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     if p1.status == "OPTIMAL":  # the posts reached a bound: the search proved it minimal
         bound.update(posts=best_posts)
     m.add(posts <= best_posts)
-    floor = lp_bound(m, minutes, _lp_seconds(opts))  # fewest minutes with so few posts
-    floor = 0 if floor is None else max(0, math.ceil(floor[0] - LP_TOLERANCE))
+    floor = lp_bound(m, minutes, _lp_seconds(opts)) if best_posts else None
+    floor = 0 if floor is None else max(0, math.ceil(floor[0] - LP_TOLERANCE))  # fewest
+    # minutes with so few posts unfilled
     if best_posts == bound["posts"]:
         bound["minutes"] = max(bound["minutes_if_posts_at_bound"], floor)
     m.clear_hints()
