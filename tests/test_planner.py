@@ -461,7 +461,8 @@ def _pin_coverage_to_the_greedy_start(monkeypatch) -> list[str]:
 
     names = []
 
-    def no_time(model, objective, name, opts, budget, lower_bound=None, required=False):
+    def no_time(model, objective, name, opts, budget, lower_bound=None, required=False,
+                local_search=False):
         names.append(name)
         return PhaseResult(name, "UNKNOWN", None, None, 0.0)
 
@@ -476,7 +477,8 @@ def test_staffing_with_no_search_time_returns_the_greedy_plan(monkeypatch):
     names = _pin_coverage_to_the_greedy_start(monkeypatch)
     inst = read_instance("haijiang")
     plan = solve(inst, **LIMIT)
-    assert names == ["staff coverage", "staff fairness"]
+    assert names == ["staff coverage", "staff coverage: local search", "staff minutes",
+                     "staff fairness"]
     assert plan.status == "FEASIBLE" and plan.duties
     assert plan.extra["staffing_source"] == "greedy"
     assert check_plan(inst, plan) == []

@@ -18,24 +18,45 @@ afternoon on one day only if allowed), the manager's whole window (nothing super
 inside it), coverage (per post: people + unfilled = demand). No numeric cap is hidden:
 every bound comes from the instance.
 
-The objective is named terms (``TERMS``), each reported by name with its value and cost
-(``Assignment.objective_terms``), so the costs shown are the ones optimised.
-Phase 1 ``unfilled posts`` then ``unfilled minutes`` (one objective, posts weighted above
-every minute); phase 2, with the unfilled posts and minutes held, the soft terms
-``fair load`` (convex: minutes above each hour of a person's weekly load, up to that
-person's own limit), ``outside preferred time`` and ``teacher changes`` (continuity), and for
-``afterschool need`` first ``new volunteers`` and ``new volunteer minutes``.
+The objective is named terms, each reported by name with its value and cost
+(``Assignment.objective_terms``), so the costs shown are the ones optimised; lexicographic,
+each phase holding what the ones before reached:
+
+1. ``unfilled posts`` alone (coverage and the hard rules, no minutes, no fairness): a short
+   tree search (closes small schools at once), then CP-SAT's violation local search from
+   its best (``local_search``: far faster on a large, short-staffed school), both stopping
+   on reaching the proved bound;
+2. ``unfilled minutes``, with the posts held;
+3. the soft terms ``fair load`` (convex: minutes above each hour of a person's weekly load,
+   up to that person's own limit), ``outside preferred time`` and ``teacher changes``
+   (continuity), and for ``afterschool need`` first ``new volunteers`` and ``new volunteer
+   minutes``.
+
+The budget (``SHARES``): 3/4 to the posts, of the rest 35 % to the minutes and the rest to
+the soft terms (at most 0.4 of the whole).
 
 Never empty-handed: ``greedy_duties`` (scarcest post first, to the free person who could
-take fewest posts, every hard rule kept) is built first and hinted; if no search finds a
-solution in its budget (a large school on a short limit, Ctrl-C) the greedy assignment *is*
-the answer. ``unfilled_bound`` is a proof that no arrangement fills more: the per-post count
-(people available) and a min-cost max-flow over managers, each able to take at most the
-windows that fit in their weekly limit (most posts, then most minutes filled), combined with
-the solver's own bound; it bounds the unfilled minutes too once the posts reach it.
+take fewest posts, every hard rule kept) is built first; the LP relaxation's solution,
+rounded by the same rules (``guide``), is the start instead when it fills more posts. If no
+search finds a solution in its budget (a large school on a short limit, Ctrl-C) the start
+*is* the answer.
+
+``unfilled_bound`` proves that no arrangement fills more: the per-post count (people
+available) and a min-cost max-flow over managers, each able to take at most the windows
+that fit in their weekly limit (most posts, then most minutes filled); the LP relaxation of
+the same model (``cpsat.lp_bound``, GLOP: tens of milliseconds at 6,000 pupils), rounded
+up, is usually stronger, as it counts every person's weekly and daily minutes. Once the
+posts reach their bound the minutes are bounded too: by the flow, by the LP of the fewest
+minutes with that few posts unfilled, and by the minutes search's own bound. Measured on
+the bench schools (``bench/run.py``), the LP bound is 67 on L where the minimum is 72
+(CP-SAT, 2 workers, 161 s; ``linearization_level=2`` proves 72 in about 2 CPU seconds,
+more than the default limit leaves), 47 on M (minimum 48), 181 on XL (minimum 187; both
+proved by the CBC and HiGHS MIP solvers in 1-13 CPU seconds, neither reliably inside the
+limit).
 """
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -45,10 +66,18 @@ from afterschool.models.instance import Instance
 from afterschool.models.plan import Duty, Shortage
 from afterschool.models.school import WEEKDAYS, fmt_time
 from afterschool.scheduler.rules.availability import session_status, window_status
-from afterschool.scheduler.planning.cpsat import PhaseResult, SolveOptions, solve_phase
+from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SECOND,
+                                                  PhaseResult, SolveOptions, lp_bound,
+                                                  solve_phase)
 from afterschool.scheduler.rules.staffing import duty_windows, managers_for_window
 
 LOAD_STEP = 60  # minutes: the fairness penalty grows with every hour of weekly load
+# of the staffing budget: unfilled posts (of which "tree" for the tree search, the rest
+# local search), then of what is left unfilled
+# minutes, the rest to the soft terms but at most this share of the whole (a school with
+# nothing unfilled need not spend its whole limit on fairness)
+SHARES = {"posts": 0.75, "tree": 0.2, "minutes": 0.35, "soft": 0.4}
+LP_TOLERANCE = 1e-4  # GLOP's optimum is exact to far less; a bound must never overshoot
 WEIGHTS = {"fair load": 4, "outside preferred time": 2, "teacher changes": 30,
            "new volunteers": 10_000_000, "new volunteer minutes": 1_000}
 
@@ -58,7 +87,7 @@ class Assignment:
     duties: list[Duty]
     shortages: list[Shortage]
     phases: list[PhaseResult]
-    shortage_minutes: int  # -1: no answer (only ``coverage_only`` probes can say so)
+    shortage_minutes: int  # unfilled minutes a week (> 0 whenever a post stays unfilled)
     penalties: list[dict] = field(default_factory=list)
     objective_terms: list[dict] = field(default_factory=list)  # name, value, weight, cost
     unfilled_posts: int = 0
@@ -290,45 +319,87 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                  coverage_only: bool = False) -> Assignment:
     """``present[(day, session)]`` lists the groups on duty; returns duties and shortages
     (always an assignment: the greedy one when no search finishes in ``budget`` det. s or
-    before the deadline). ``coverage_only``: just the first phase (all of ``budget``); only
-    ``shortage_minutes`` (-1: no search answer in the budget) is filled in.
-    ``new_people`` are hypothetical volunteers (``afterschool need``): after coverage the
-    second phase uses as few of them as possible, then as few of their minutes."""
+    before the deadline). ``budget`` is in deterministic seconds of the tree search
+    (``DET_PER_SECOND``), i.e. ``budget / DET_PER_SECOND`` CPU seconds, shared out by
+    ``SHARES``. ``coverage_only``: just the unfilled-posts phase (all of ``budget``, none
+    when a bound already proves some post unfilled); only ``shortage_minutes`` is filled in
+    (0 exactly when every post can be filled, as far as the budget's search found). ``new_people`` are hypothetical volunteers (``afterschool need``): after
+    coverage the fairness phase uses as few of them as possible, then as few of their
+    minutes."""
     opts.phase("staffing: greedy start")
     sm = build(inst, present)
     m = sm.model
     allowed = set(sm.teach) | {(t, d, w, -1) for t, d, w in sm.manage}
+    posts, minutes = term_unfilled_posts(sm), term_unfilled_minutes(sm)
     quick = greedy_duties(inst, sm.demand, allowed, sm.windows_of_day, sm.window)
+    bound = unfilled_bound(sm)
+    short = sum(sm.demand.values()) > len(quick)  # the greedy start leaves posts unfilled
+    relaxed = lp_bound(m, posts, _lp_seconds(opts)) if short else None
+    if relaxed is not None:
+        lp_posts = math.ceil(relaxed[0] - LP_TOLERANCE)
+        bound["by"].append("LP relaxation")
+        bound["posts"] = max(bound["posts"], lp_posts)
+        guide = {key: relaxed[1][var.index] for key, var in sm.teach.items()}
+        guide.update({(*key, -1): relaxed[1][var.index] for key, var in sm.manage.items()})
+        rounded = greedy_duties(inst, sm.demand, allowed, sm.windows_of_day, sm.window, guide)
+        if len(rounded) > len(quick):  # more posts filled: the better start
+            quick = rounded
     _hint_from(sm, quick)
     for var in (*sm.teach.values(), *sm.manage.values(), *sm.unfilled.values(),
                 *sm.load.values(), *(flag for flag, _ in sm.in_window)):
         m.add_hint(var, sm.hints.get(var.index, 0))
-    posts, minutes = term_unfilled_posts(sm), term_unfilled_minutes(sm)
-    heavy = 1 + sum(sm.post_minutes(p) * n for p, n in sm.demand.items())
-    bound = unfilled_bound(sm)
-    p1 = solve_phase(m, heavy * posts + minutes, "staff coverage", opts,
-                     budget if coverage_only else budget * 0.6,
-                     # valid either way: more posts than the bound cost more than any minutes
-                     heavy * bound["posts"] + bound["minutes_if_posts_at_bound"],
-                     required=True)
-    if coverage_only:
-        return Assignment([], [], [p1], _value(p1.solver, {}, minutes) if p1.has_solution
-                          else -1)
+    if coverage_only and bound["posts"] > 0:  # proved short: no search needed
+        return Assignment([], [], [], _value(None, sm.hints, minutes))
+    cpu = budget / DET_PER_SECOND  # what the budget stands for, shared by SHARES
+    share = cpu * (1 if coverage_only else SHARES["posts"])
+    # tree search first (it closes small cases at once), then local search from its best
+    p1 = solve_phase(m, posts, "staff coverage", opts, share * SHARES["tree"] * DET_PER_SECOND,
+                     bound["posts"], required=True)
     phases = [p1]
+    spent = p1.det_time / DET_PER_SECOND
+    if p1.status != "OPTIMAL":
+        if p1.has_solution:
+            m.clear_hints()
+            for var in _all_vars(sm):
+                m.add_hint(var, _value(p1.solver, {}, var))
+        ls = solve_phase(m, posts, "staff coverage: local search", opts,
+                         max(0.0, share - spent) * LS_DET_PER_SECOND, bound["posts"],
+                         local_search=True)
+        spent += ls.det_time / LS_DET_PER_SECOND
+        phases.append(ls)
+        if ls.has_solution:
+            p1 = ls
+    cpu = max(0.0, cpu - spent)
     solver = p1.solver if p1.has_solution else None
-    source = "cp-sat" if solver is not None else "greedy"
     values = {var.index: _value(solver, sm.hints, var) for var in _all_vars(sm)}
-    best_posts, best_minutes = _value(None, values, posts), _value(None, values, minutes)
+    best_posts = _value(None, values, posts)
+    if coverage_only:
+        return Assignment([], [], phases, _value(None, values, minutes))
     bound["minutes"] = 0
-    if best_posts == bound["posts"]:
-        bound["minutes"] = bound["minutes_if_posts_at_bound"]
-    if solver is not None and p1.bound is not None:
-        bound["posts"] = max(bound["posts"], p1.bound // heavy)
-        if p1.bound // heavy == best_posts:
-            bound["minutes"] = max(bound["minutes"], p1.bound - heavy * best_posts)
-        if p1.status == "OPTIMAL":
-            bound.update(posts=best_posts, minutes=best_minutes, by=bound["by"] + ["search"])
+    if p1.status == "OPTIMAL":  # the posts reached a bound: the search proved it minimal
+        bound.update(posts=best_posts)
     m.add(posts <= best_posts)
+    floor = lp_bound(m, minutes, _lp_seconds(opts)) if best_posts else None
+    floor = 0 if floor is None else max(0, math.ceil(floor[0] - LP_TOLERANCE))  # fewest
+    # minutes with so few posts unfilled
+    if best_posts == bound["posts"]:
+        bound["minutes"] = max(bound["minutes_if_posts_at_bound"], floor)
+    m.clear_hints()
+    for var in _all_vars(sm):
+        m.add_hint(var, values[var.index])
+    p1b = solve_phase(m, minutes, "staff minutes", opts,
+                      cpu * SHARES["minutes"] * DET_PER_SECOND, floor)
+    cpu = max(0.0, cpu - p1b.det_time / DET_PER_SECOND)
+    phases.append(p1b)
+    if p1b.has_solution:
+        solver = p1b.solver
+        values = {var.index: _value(solver, {}, var) for var in _all_vars(sm)}
+        if best_posts == bound["posts"]:
+            bound["minutes"] = max(bound["minutes"], p1b.bound)
+    source = "cp-sat" if solver is not None else "greedy"
+    best_minutes = _value(None, values, minutes)
+    if best_posts == bound["posts"] and best_minutes == bound["minutes"]:
+        bound["by"].append("search")
     m.add(minutes <= best_minutes)
     m.clear_hints()
     sm.hints = dict(values)
@@ -350,7 +421,8 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     for var in _all_vars(sm):
         m.add_hint(var, sm.hints.get(var.index, 0))
     soft = sum(WEIGHTS[k] * e for k, e in terms.items())
-    p2 = solve_phase(m, soft, name, opts, budget * 0.4, required=bool(new_people))
+    p2 = solve_phase(m, soft, name, opts, min(cpu * DET_PER_SECOND, SHARES["soft"] * budget),
+                     required=bool(new_people))
     phases.append(p2)
     if p2.has_solution:
         solver, source = p2.solver, "cp-sat"
@@ -382,6 +454,11 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                                 "cost": WEIGHTS[k] * v})
     return Assignment(duties, shortages, phases, best_minutes,
                       _penalties(sm, values), objective_terms, best_posts, bound, source)
+
+
+def _lp_seconds(opts: SolveOptions) -> float:
+    """GLOP's backstop: a tenth of what the deadline leaves (it needs far less)."""
+    return 5.0 if opts.deadline is None else max(0.05, opts.deadline.left() * 0.1)
 
 
 def _all_vars(sm: StaffModel) -> list[cp_model.IntVar]:
@@ -516,13 +593,18 @@ def _post(key: tuple, sessions: dict, window: dict):
 
 
 def greedy_duties(inst: Instance, demand: dict[tuple, int], allowed: set[tuple],
-                  windows_of_day: dict, window: dict) -> set[tuple]:
+                  windows_of_day: dict, window: dict,
+                  guide: dict[tuple, float] | None = None) -> set[tuple]:
     """A quick assignment that keeps every hard rule of the model: duties ``(t, d, s, k)``
     (slot k of session s) and ``(t, d, w, -1)`` (manager of window w), the scarcest first
     (fewest people allowed per post needed), each to the person ``allowed`` and still free
     then, within the daily, weekly and one-window limits, who could take fewest duties at
     all (the flexible are kept for later), then the least loaded. The coverage solve
-    starts from it where it finds nothing on its own."""
+    starts from it where it finds nothing on its own.
+
+    ``guide`` (duty -> value in [0, 1], the LP relaxation's solution) rounds instead: the
+    duties by falling value (the shortest post first among equals) are taken while they
+    fit, then the order above fills what is left."""
     school, rules = inst.school, inst.school.rules
     sessions = {s.id: s for s in school.sessions}
 
@@ -541,32 +623,39 @@ def greedy_duties(inst: Instance, demand: dict[tuple, int], allowed: set[tuple],
     used: dict[tuple[str, str], set[str]] = defaultdict(set)  # windows a person works in
     limit = {t.id: weekly_limit(inst, t) for t in inst.volunteers}
     double = {t.id: t.allow_double for t in inst.volunteers}
+    left = dict(demand)
     out = set()
-    order = sorted(demand, key=lambda key: (len(who[key]) / max(demand[key], 1),
-                                            WEEKDAYS.index(key[0]), span(key), key))
-    for key in order:
+
+    def take(t: str, key: tuple) -> None:
+        """``t`` takes a place on post ``key`` if one is left and every rule allows it."""
         d = key[0]
         a, b, minutes = span(key)
         inside = {w.id for w in windows_of_day[d] if w.start <= a and b <= w.end}
-        # one pass: taking a post changes only the taker's state, so the others' order
-        # and eligibility stay as they were (the same as choosing afresh each time)
-        ranked = sorted(who[key], key=lambda t: (options[t], weekly[t], t))
-        left = demand[key]
-        for t in ranked:
-            if not left:
-                break
-            if not (all(b <= a2 or b2 <= a for a2, b2 in busy[t, d])
-                    and daily[t, d] + minutes <= rules.max_daily_minutes
-                    and weekly[t] + minutes <= limit[t]
-                    and (double[t] or len(windows_of_day[d]) < 2
-                         or len(used[t, d] | inside) <= 1)):
-                continue
-            left -= 1
+        if left[key] and (t, *key) not in out \
+                and all(b <= a2 or b2 <= a for a2, b2 in busy[t, d]) \
+                and daily[t, d] + minutes <= rules.max_daily_minutes \
+                and weekly[t] + minutes <= limit[t] \
+                and (double[t] or len(windows_of_day[d]) < 2 or len(used[t, d] | inside) <= 1):
+            left[key] -= 1
             out.add((t, *key))
             busy[t, d].append((a, b))
             daily[t, d] += minutes
             weekly[t] += minutes
             used[t, d] |= inside
+
+    if guide:
+        for duty in sorted((x for x in guide if guide[x] > 1e-6),
+                           key=lambda x: (-round(guide[x], 6), span(x[1:])[2], x)):
+            take(duty[0], duty[1:])
+    order = sorted(demand, key=lambda key: (len(who[key]) / max(demand[key], 1),
+                                            WEEKDAYS.index(key[0]), span(key), key))
+    for key in order:
+        # taking a post changes only the taker's state, so the others' order and
+        # eligibility stay as they were (the same as choosing afresh each time)
+        for t in sorted(who[key], key=lambda t: (options[t], weekly[t], t)):
+            if not left[key]:
+                break
+            take(t, key)
     return out
 
 

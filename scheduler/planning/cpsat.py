@@ -3,7 +3,17 @@ Ctrl-C, and statuses kept distinct.
 
 ``solve_phase(model, objective, ...)`` minimises one objective with one worker (or CP-SAT's
 deterministic interleaved search) and a *deterministic* time limit, so the same input and seed
-give the same answer on an unhurried run.
+give the same answer on an unhurried run. ``local_search=True`` runs only CP-SAT's violation
+local search (feasibility jump, deterministic interleaved, from the model's complete hint):
+it improves a large assignment much faster than tree search but proves nothing, so the
+caller brings its own bound (``lower_bound``). Its deterministic time runs at
+``LS_DET_PER_SECOND``.
+
+``lp_bound(model, objective)`` is the LP relaxation (GLOP) of the same model: every linear
+constraint without an enforcement literal, every one-literal implication ``a => b`` as
+``a <= b``, each variable over its domain's hull. Dropping the other constraints only
+relaxes, so the optimum is a lower bound on ``objective`` over the model, and its solution
+is a guide for rounding.
 
 ``Deadline`` is the time limit as a promise: one object, on the process CPU clock
 (``time.process_time``: reading, constructive starts and every solve count), passed down to
@@ -33,6 +43,9 @@ STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE",
 # reference machine (measured with bench/run.py); the planner's --time-limit is in wall
 # seconds there and is converted with this constant, so limits stay deterministic.
 DET_PER_SECOND = 0.18
+# the violation local search counts deterministic time faster: about 1.2-1.4 det s per CPU
+# second on the staffing models (bench/run.py L, M, XL); 1.0 keeps within the CPU clock
+LS_DET_PER_SECOND = 1.0
 
 
 class Deadline:
@@ -94,11 +107,12 @@ class SolveOptions:
     deadline: Deadline | None = None  # set by ``solve``: the CPU-clock time limit
     progress: Callable[[str, float | None, float | None], None] | None = None  # phase, best, bound
 
-    def det_left(self) -> float:
-        """Deterministic solver seconds the deadline still allows (unbounded without one)."""
+    def det_left(self, rate: float = DET_PER_SECOND) -> float:
+        """Deterministic solver seconds the deadline still allows (unbounded without one),
+        for a search whose deterministic time runs at ``rate`` per CPU second."""
         if self.deadline is None:
             return float("inf")
-        return self.deadline.left() * DET_PER_SECOND
+        return self.deadline.left() * rate
 
     def out_of_time(self) -> bool:
         return self.interrupted or (self.deadline is not None and self.deadline.expired())
@@ -134,6 +148,7 @@ class PhaseResult:
     bound: int | None
     seconds: float
     solver: cp_model.CpSolver | None = None
+    det_time: float = 0.0  # deterministic seconds spent (the same on every run)
 
     @property
     def has_solution(self) -> bool:
@@ -184,15 +199,19 @@ def interrupt(opts: SolveOptions) -> None:
         s.stop_search()
 
 
-def make_solver(opts: SolveOptions, budget: float) -> cp_model.CpSolver:
-    """A solver with deterministic limits (one worker or deterministic interleaved search)."""
+def make_solver(opts: SolveOptions, budget: float, local_search: bool = False
+                ) -> cp_model.CpSolver:
+    """A solver with deterministic limits (one worker or deterministic interleaved search);
+    ``local_search``: the violation local search only (see the module docstring)."""
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = max(1, opts.workers)
-    if opts.workers > 1:
+    if opts.workers > 1 or local_search:
         p.interleave_search = True
+    p.use_ls_only = local_search
     p.random_seed = opts.seed
-    p.max_deterministic_time = max(min(budget, opts.det_left()), 0.01)
+    rate = LS_DET_PER_SECOND if local_search else DET_PER_SECOND
+    p.max_deterministic_time = max(min(budget, opts.det_left(rate)), 0.01)
     if opts.deadline is not None:  # backstop only, see the module docstring
         p.max_time_in_seconds = max(opts.deadline.left(), 0.05)
     return solver
@@ -229,16 +248,20 @@ def run(solver: cp_model.CpSolver, model: cp_model.CpModel, callback=None) -> in
 
 def solve_phase(model: cp_model.CpModel, objective, name: str, opts: SolveOptions,
                 budget: float, lower_bound: int | None = None,
-                required: bool = False) -> PhaseResult:
+                required: bool = False, local_search: bool = False) -> PhaseResult:
     """Minimise ``objective`` (a linear expression) in ``model`` within ``budget`` det. seconds.
     Out of time (deadline, Ctrl-C) an improvement phase is skipped; a ``required`` one gets
-    a token budget (its caller keeps a plan without it)."""
+    a token budget (its caller keeps a plan without it). ``lower_bound`` (proved by the
+    caller) is added to the model (valid, as it is proved), so that the search stops on
+    reaching it, and marks the answer OPTIMAL there."""
     if opts.out_of_time():
         if not required:
             return PhaseResult(name, "UNKNOWN", None, None, 0.0)
         budget = min(budget, 0.02)
+    if lower_bound is not None:
+        model.add(objective >= lower_bound)
     model.minimize(objective)
-    solver = make_solver(opts, budget)
+    solver = make_solver(opts, budget, local_search)
     if opts.out_of_time():
         solver.parameters.max_deterministic_time = min(budget, 0.02)
         solver.parameters.max_time_in_seconds = 0.5
@@ -257,4 +280,51 @@ def solve_phase(model: cp_model.CpModel, objective, name: str, opts: SolveOption
             bound = max(bound, lower_bound)
         if obj == bound:
             status = "OPTIMAL"
-    return PhaseResult(name, status, obj, bound, time.monotonic() - t0, solver)
+    return PhaseResult(name, status, obj, bound, time.monotonic() - t0, solver,
+                       solver.deterministic_time)
+
+
+def lp_bound(model: cp_model.CpModel, objective, time_limit: float = 1.0
+             ) -> tuple[float, list[float]] | None:
+    """The LP relaxation's optimum of minimising ``objective`` over ``model`` (see the module
+    docstring) and the value of every variable there, by proto index; None when GLOP does
+    not reach an optimum within ``time_limit`` seconds (a backstop: GLOP takes under 0.1 s
+    on the staffing model of 6,000 pupils)."""
+    from ortools.linear_solver import pywraplp
+
+    proto = model.proto
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    x = []
+    for v in proto.variables:
+        dom = list(v.domain)
+        x.append(lp.NumVar(dom[0], dom[-1], ""))
+
+    def term(ref: int):  # a literal as (coefficient, variable, constant)
+        return (1, x[ref], 0) if ref >= 0 else (-1, x[-ref - 1], 1)
+
+    infinite = 2 ** 62
+    for c in proto.constraints:
+        enforced = list(c.enforcement_literal)
+        if c.has_linear() and not enforced:
+            dom = list(c.linear.domain)
+            row = lp.Sum([k * x[v] for v, k in zip(c.linear.vars, c.linear.coeffs)])
+            if dom[0] > -infinite:
+                lp.Add(row >= dom[0])
+            if dom[-1] < infinite:
+                lp.Add(row <= dom[-1])
+        elif len(enforced) == 1 and (c.has_bool_and() or c.has_bool_or()):
+            literals = list(c.bool_and.literals if c.has_bool_and() else c.bool_or.literals)
+            if c.has_bool_and() or len(literals) == 1:  # a => b (each b of an and)
+                ka, a, ca = term(enforced[0])
+                for ref in literals:
+                    kb, b, cb = term(ref)
+                    lp.Add(ka * a + ca <= kb * b + cb)
+    flat = cp_model.FlatIntExpr(objective)
+    goal = lp.Objective()
+    for v, k in zip(flat.vars, flat.coeffs):
+        goal.SetCoefficient(x[v.index], goal.GetCoefficient(x[v.index]) + k)
+    goal.SetMinimization()
+    lp.SetTimeLimit(max(1, int(time_limit * 1000)))
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    return goal.Value() + flat.offset, [v.solution_value() for v in x]
