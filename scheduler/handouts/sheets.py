@@ -50,11 +50,12 @@ def with_totals(rows: list[dict], columns: list[str], totals: list[str],
 
 def _cell(value):
     if isinstance(value, str):
-        try:
-            if value.count(".") == 1 and len(value.split(".")[1]) == 2:
+        if "." in value and value.count(".") == 1 and len(value.split(".")[1]) == 2:
+            try:
                 return float(Decimal(value))  # money shows as a number in Excel
-        except ArithmeticError:
-            pass
+            except ArithmeticError:
+                pass
+        return neutralise(value)
     if isinstance(value, (dict, list, tuple)):
         return neutralise(" ".join(f"{k}:{v}" for k, v in value.items())
                           if isinstance(value, dict) else " ".join(map(str, value)))

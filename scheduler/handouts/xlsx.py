@@ -56,14 +56,23 @@ def _write_text(ws, row: int, col: int, text: str, fmt) -> None:
         ws.write_string(row, col, text, fmt)
 
 
-def _write_row(ws, row: int, values: list, bold, all_bold: bool, first_bold: bool) -> None:
-    for col, v in enumerate(values):
-        fmt = bold if all_bold or (first_bold and col == 0) else None
-        if type(v) is str and v:
-            _write_text(ws, row, col, v, fmt)
-        elif v is None or v == "":
+def _write_row(ws, row: int, values: list, fmt, start: int = 0) -> None:
+    """``values[start:]`` into ``row`` from column ``start``, every cell in ``fmt`` (None:
+    plain); an empty cell is left out unless it carries a format."""
+    write_string = ws.write_string
+    for col in range(start, len(values)):
+        v = values[col]
+        if type(v) is str:
+            if not v:
+                if fmt:
+                    ws.write_blank(row, col, None, fmt)  # bold like the rest of its row
+            elif v.isprintable() and not v.startswith("<r>"):
+                write_string(row, col, v, fmt)  # the common case: nothing to work around
+            else:
+                _write_text(ws, row, col, v, fmt)
+        elif v is None:
             if fmt:
-                ws.write_blank(row, col, None, fmt)  # bold like the rest of its row
+                ws.write_blank(row, col, None, fmt)
         elif isinstance(v, bool):
             ws.write_boolean(row, col, v, fmt)
         elif isinstance(v, (numbers.Real, Decimal)):
@@ -86,10 +95,16 @@ def save_xlsx(path: Path, layouts: list, covers: list[bool] | None = None,
     bold = wb.add_format({"bold": True})
     for lay, cover in zip(layouts, covers):
         ws = wb.add_worksheet(lay.title)
-        _write_row(ws, 0, lay.header, bold, True, False)
+        _write_row(ws, 0, lay.header, bold)
         last = len(lay.body)
         for n, values in enumerate(lay.body, start=1):
-            _write_row(ws, n, values, bold, lay.bold_last and n == last, cover)
+            if lay.bold_last and n == last:
+                _write_row(ws, n, values, bold)
+            elif cover and values:  # the cover's item names in bold
+                _write_row(ws, n, values[:1], bold)
+                _write_row(ws, n, values, None, start=1)
+            else:
+                _write_row(ws, n, values, None)
         ws.freeze_panes(1, 0)
         for i, width in enumerate(lay.widths):
             # the stored width is exactly ``width``, as openpyxl stores it
