@@ -13,7 +13,11 @@ matplotlib's font manager, never by importing ``zhplot``, which would change glo
 settings); only without both do labels fall back to English with a one-line warning.
 Drawing never lets matplotlib's glyph warnings reach the terminal. Layout uses fixed
 margins (``subplots_adjust``) sized from the labels, not ``tight_layout``, which measures
-every text twice and was a third of the hand-out time on a 200-staff school.
+every text twice and was a third of the hand-out time on a 200-staff school. What a
+200-person chart costs is its text: names and group numbers are one ``Text`` drawn at every
+place (``_Labels``, not a Tick or a Text per person), titles sit at a given height (no
+measuring of every tick label to look for room above the axes), glyphs are drawn unhinted
+and bars are one ``PolyCollection`` per panel.
 """
 from __future__ import annotations
 
