@@ -251,3 +251,22 @@ def test_bundled_font_found_with_no_system_font(planned, monkeypatch, tmp_path):
         fig, _, warning = charts.draw(plan, "gantt", "zh")
         charts.save(fig, tmp_path / "g.png")
     assert warning is None
+
+
+def test_handouts_leave_the_garbage_collector_as_they_found_it(planned, tmp_path):
+    """The plan is frozen out of the collector only while hand-outs are written; a caller's
+    own freeze stays in place."""
+    import gc
+
+    from afterschool.scheduler.handouts.bundle import write_handouts
+    _, plan = planned
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    written, _ = write_handouts(plan, tmp_path / "a", "zh", {"charts", "rosters"})
+    assert written and gc.get_freeze_count() == 0 and gc.isenabled()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        write_handouts(plan, tmp_path / "b", "zh", {"charts", "rosters"})
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

@@ -40,6 +40,8 @@ def neutralise(value):
     are."""
     if not isinstance(value, str):
         return value
+    if value.isprintable() and not value.startswith(FORMULA_START):
+        return value  # the common case: no control character, nothing to quote
     value = _XLSX_ILLEGAL.sub("", value)
     if value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
         value = "'" + value

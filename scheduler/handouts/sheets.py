@@ -50,24 +50,25 @@ def with_totals(rows: list[dict], columns: list[str], totals: list[str],
 
 def _cell(value):
     if isinstance(value, str):
-        try:
-            if value.count(".") == 1 and len(value.split(".")[1]) == 2:
+        if "." in value and value.count(".") == 1 and len(value.split(".")[1]) == 2:
+            try:
                 return float(Decimal(value))  # money shows as a number in Excel
-        except ArithmeticError:
-            pass
+            except ArithmeticError:
+                pass
+        return neutralise(value)
     if isinstance(value, (dict, list, tuple)):
         return neutralise(" ".join(f"{k}:{v}" for k, v in value.items())
                           if isinstance(value, dict) else " ".join(map(str, value)))
     return neutralise(value)
 
 
-def csv_text(rows: list[dict], columns: list[str]) -> str:
+def csv_text(rows: list[dict], columns: list[str], headers: list[str] | None = None) -> str:
+    """``rows`` as CSV text under ``headers`` (default: the column names)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([neutralise(c) for c in columns])
-    for r in rows:
-        w.writerow([_cell(r.get(c, "")) if isinstance(r.get(c), (dict, list)) else
-                    neutralise(r.get(c, "")) for c in columns])
+    w.writerow([neutralise(c) for c in headers or columns])
+    w.writerows([_cell(v) if isinstance(v, (dict, list)) else neutralise(v)
+                 for v in (r.get(c, "") for c in columns)] for r in rows)
     return buf.getvalue()
 
 
@@ -77,11 +78,8 @@ def sheet_csv(sheet: Sheet, header_words: dict[str, str] | None = None,
     ``header_words``."""
     _, rows, columns, totals = sheet[:4]
     rows = with_totals(rows, columns, totals, total_label)
-    if header_words:
-        heads = [header_words.get(c, c) for c in columns]
-        rows = [{h: r.get(c, "") for c, h in zip(columns, heads)} for r in rows]
-        columns = heads
-    return csv_text(rows, columns)
+    heads = [header_words.get(c, c) for c in columns] if header_words else None
+    return csv_text(rows, columns, heads)
 
 
 def _sheets_to_lay_out(sheets: list[Sheet], header_words: dict[str, str] | None):
