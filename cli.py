@@ -222,8 +222,9 @@ def validate(instance: str, as_json: bool) -> None:
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True,
               help="Folder for plan.json (created; reused if written by afterschool).")
 @click.option("--time-limit", type=click.FloatRange(0.1), default=7.0, show_default=True,
-              help="Search budget, about wall seconds on a 2-core machine; converted to "
-              "deterministic solver time, so the same seed gives the same plan anywhere.")
+              help="Search budget in CPU seconds (reading and planning), converted to "
+              "deterministic budgets, so the same seed gives the same plan; the CPU clock "
+              "stops the run at 1.3 x limit + 0.5 s at the latest.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Search workers; >1 uses CP-SAT's deterministic interleaved search.")
@@ -243,8 +244,9 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     """Plan the term: groups, teachers per slot, managers; write OUT/plan.json.
 
     \b
-    The time limit is CPU seconds for reading and planning together; the best plan found
-    by then (or at Ctrl-C) is written.
+    The time limit is CPU seconds for reading and planning together, spent as
+    deterministic budgets: the same input and seed give the same plan unless the summary
+    says the limit cut a stage short. The best plan found (or at Ctrl-C) is written.
 
     \b
     Exit codes: 0 complete plan; 3 plan written with shortages (listed);
@@ -256,7 +258,7 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     from afterschool.scheduler.planning.cpsat import Deadline
     from afterschool.scheduler.planning.solve import NoPlan, solve
     from afterschool.scheduler.reading.reader import resolve
-    deadline = Deadline(time_limit)  # reading counts against the limit too
+    deadline = Deadline.for_limit(time_limit)  # reading counts against the limit too
     inst = _load(instance)
     out_dir = Path(out)
     check_out_dir(out_dir, resolve(instance), force)

@@ -51,7 +51,7 @@ def one(folder: str, time_limit: float | None, tolerance: float | None) -> dict:
 
     c0 = cpu()
     t0 = time.perf_counter()
-    deadline = Deadline(time_limit or 7.0)  # as the CLI: reading counts against the limit
+    deadline = Deadline.for_limit(time_limit or 7.0)  # as the CLI: reading counts against the limit
     inst = read_instance(folder)
     t1 = time.perf_counter()
     limit = {} if time_limit is None else {"time_limit": time_limit}

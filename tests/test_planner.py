@@ -8,6 +8,7 @@ import math
 from click.testing import CliRunner
 
 from afterschool.cli import main
+from afterschool.scheduler.handouts.summary import plan_summary
 from afterschool.scheduler.checker import check_plan
 from afterschool.scheduler.reading.reader import read_instance
 from afterschool.scheduler.planning.solve import solve
@@ -239,6 +240,33 @@ def test_deadline_on_a_counting_clock_stops_every_phase_and_still_plans():
     assert "staff fairness" in skipped  # an improvement phase past the deadline: not run
     for g in plan.extra["grouping"]:
         assert g["group_days"] <= g["greedy_group_days"]
+    # the clock decided, so the plan says where and that a rerun may differ
+    cuts = plan.extra["solve_stats"]["cut_by_time_limit"]
+    assert "grouping: constructive starts" in cuts and "staffing" in cuts
+    assert "a rerun may give another plan" in plan_summary(plan)
+
+
+def test_same_plan_on_a_machine_a_third_slower():
+    # The deterministic budgets, not the CPU clock, decide the plan: the bundled school at
+    # the default limit, once on the real clock and once on a clock running 1.3x fast (a
+    # machine that much slower or busier), gives the same groups and duties, and says that
+    # nothing was cut (grouping has 0.5 x 7 s, staffing ends at 0.9 x the backstop,
+    # 0.9 x (1.3 x 7 + 0.5) s; the school takes about 3.5 s in all).
+    import time
+
+    from afterschool.scheduler.planning.cpsat import Deadline
+
+    inst = read_instance("haijiang")
+    runs = []
+    for speed in (1.0, 1.3):
+        whole = Deadline(7 * 1.3 + 0.5, clock=lambda s=speed: time.process_time() * s)
+        whole.limit = 7
+        plan = solve(inst, time_limit=7, seed=0, deadline=whole)
+        assert plan.extra["solve_stats"]["cut_by_time_limit"] == []
+        runs.append(([(g.id, sorted(g.students)) for g in plan.groups],
+                     sorted((d.day, d.session or "", d.window or "", d.group or "", d.slot or "",
+                             d.role, d.staff) for d in plan.duties)))
+    assert runs[0] == runs[1]
 
 
 def test_time_limit_holds_on_cpu_clock_for_a_school_too_big_for_it(tmp_path):

@@ -18,6 +18,11 @@ def plan_summary(plan: Plan) -> str:
              + f", solved in {x['solve_stats']['seconds']:.1f}s"
              + (f" ({x['solve_stats']['cpu_seconds']:.1f}s CPU)"
                 if "cpu_seconds" in x.get("solve_stats", {}) else "")]
+    cuts = x.get("solve_stats", {}).get("cut_by_time_limit")
+    if cuts and not x.get("interrupted"):
+        lines.append(f"  the time limit ({x['solve_stats'].get('time_limit')} s) cut short: "
+                     f"{', '.join(cuts)}; a rerun may give another plan, a larger "
+                     "--time-limit gives the same plan every time")
     for g in x.get("grouping", []):
         lines.append(
             f"  {g['session']:<12} {g['students']:>5} students in {g['groups']:>3} groups; "

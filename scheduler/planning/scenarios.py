@@ -255,7 +255,7 @@ def need(inst: Instance, time_limit: float = 8.0, seed: int = 0, spare: int | No
     available everywhere are offered to the planner at a cost. Returns (advice, plan).
     ``time_limit`` is CPU seconds for both solves together (one deadline)."""
     from afterschool.scheduler.planning.cpsat import Deadline
-    whole = Deadline(time_limit)
+    whole = Deadline.for_limit(time_limit)
     base = solve(inst, time_limit=time_limit, seed=seed, deadline=whole.part(0.45))
     short_minutes = base.extra["shortage_minutes_per_week"]
     if not base.shortages:

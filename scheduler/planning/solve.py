@@ -10,9 +10,13 @@ the grouping prefers, among equal group-days, the placement that needs fewest. B
 the groups' sizes comes last, for every band, up to ``BALANCE_SHARE`` of the limit.
 
 The time limit is a promise: one ``Deadline`` on the process CPU clock, started when
-``solve`` is called (the CLI starts it before reading the files), bounds every stage —
-constructive grouping starts until ``GROUPING_SHARE`` of it, staffing until
-``STAFFING_SHARE``, the rest for fees, pay and the hand-outs. Each stage is anytime: a
+``solve`` is called (the CLI starts it before reading the files; ``Deadline.for_limit``:
+a backstop at 1.3 x limit + 0.5 s), bounds every stage — constructive grouping starts until
+``GROUPING_SHARE`` of the limit, balancing until ``BALANCE_SHARE`` of it, staffing until
+``STAFFING_SHARE`` of the backstop, the rest for fees, pay and the hand-outs; the searches'
+own budgets are deterministic (``STAFF_DET`` …), so the clock decides only on a machine much
+slower than the reference, and then ``solve_stats.cut_by_time_limit`` says where. Each
+stage is anytime: a
 session whose starts did not fit gets the first-fit start only; a staffing search with no
 time leaves the greedy assignment. Sessions larger than ``BAND`` sign-ups are planned in
 bands of whole classes in grade order (each band on its own, with the session's true
@@ -56,7 +60,7 @@ BALANCE_SHARE = 0.6  # of the time limit: grouping and then balancing groups' si
 BOUND_DET = 0.05  # the group-days bound of a session (a model of at most 31 x 31 counts)
 BALANCE_DET = 0.5  # balancing: this share of the limit's deterministic seconds (capped)
 STAFFING_SHARE = 0.9  # of the time limit: grouping and staffing together
-STAFF_DET = 1.0  # staffing search: this many times the limit's deterministic seconds (capped)
+STAFF_DET = 0.5  # staffing search: this many times the limit's deterministic seconds (capped)
 
 
 class NoPlan(Exception):
@@ -75,7 +79,7 @@ def solve(inst: Instance, *, time_limit: float = 7.0, seed: int = 0, workers: in
     opts = SolveOptions(time_limit=time_limit, seed=seed, workers=workers, log=log,
                         group_days_slack=group_days_slack,
                         group_days_tolerance=group_days_tolerance,
-                        deadline=deadline or Deadline(time_limit), progress=progress)
+                        deadline=deadline or Deadline.for_limit(time_limit), progress=progress)
     with interruptible(opts):
         return _solve(inst, opts, new_people)
 
@@ -127,7 +131,7 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     klass_of = {s.id: s.klass for s in inst.students}
     grade_of = {s.id: s.grade for s in inst.students}
     sessions = [s for s in school.sessions if takers[s.id]]
-    opts.deadline = whole.part(GROUPING_SHARE)
+    opts.deadline = whole.part_of_limit(GROUPING_SHARE)
     opts.phase("grouping: constructive starts")
     # groups per (day, session) the manager rule counts: each band's fewest to begin
     # with, then its chosen start, then its groups as each band is planned
@@ -191,7 +195,7 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
                            for d in mine})
         results.append(res)
     # balanced groups come last: what the deadline leaves up to BALANCE_SHARE
-    opts.deadline = whole.part(BALANCE_SHARE)
+    opts.deadline = whole.part_of_limit(BALANCE_SHARE)
     opts.phase("grouping: balancing")
     results = [balance_result(prep, res, opts, max(BALANCE_DET * det_budget * len(band)
                                                    / total_students, 0.1))
@@ -247,9 +251,8 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
                                           f"({', '.join(gids)})"})
     opts.deadline = whole.part(STAFFING_SHARE)
     opts.phase("staffing")
-    staff_det = max(opts.deadline.left() * DET_PER_SECOND, 0.05)
     staff = assign_staff(inst, present, group_classes, opts,
-                         min(det_budget * STAFF_DET, staff_det), new_people)
+                         max(opts.det_budget(det_budget * STAFF_DET), 0.05), new_people)
     opts.deadline = whole
     opts.phase("fees, pay and checks")
     parts.extend(p.as_dict() for p in staff.phases)
@@ -283,7 +286,9 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
         **school_context(inst, {x.id: student_entry(x) for x in inst.enrolled}),
         "solve_stats": {"seconds": round(time.monotonic() - t0, 3),
                         "cpu_seconds": round(whole.elapsed(), 3), "workers": workers,
-                        "time_limit": time_limit},
+                        "time_limit": time_limit,
+                        # stages where the CPU clock decided (a rerun may differ there)
+                        "cut_by_time_limit": list(whole.root().cuts)},
     }
     term_money(inst, plan)  # fees, pay, budget and flex ledger: one dated pass
     return plan
