@@ -107,3 +107,24 @@ def test_staffing_search_is_deterministic_with_one_worker_and_a_seed(tmp_path):
                      for a in runs)
     assert first == second and runs[0].unfilled_posts == runs[1].unfilled_posts
     assert runs[0].unfilled_posts >= runs[0].unfilled_bound["posts"] > 0
+
+
+def test_an_integer_minimum_above_the_lp_is_proved_by_the_search(tmp_path):
+    # One afternoon group on Tue, Wed and Thu (10 pupils): 3 posts of 60 min. T1 and T2 may
+    # each serve 90 min a week: one post each (two would be 120), so 1 post and 60 minutes
+    # stay unfilled. The per-post count (two people for each post) and the LP (1.5 posts
+    # each, 180 >= 3 x 60) both say 0: only the search proves 1.
+    rows = students_rows(10, afternoon="Tue Wed Thu")
+    people = vol("T1", weekly="90") + vol("T2", weekly="90")
+    av = avail("T1", "Tue Wed Thu", "after-upper") + avail("T2", "Tue Wed Thu", "after-upper")
+    f = write_instance(tmp_path / "i", students=rows, teachers=people, availability=av)
+    inst = read_instance(f)
+    sm = assign.build(inst, {(d, "after-upper"): ["g"] for d in ("Tue", "Wed", "Thu")})
+    assert assign.unfilled_bound(sm)["posts"] == 0
+    assert lp_bound(sm.model, assign.term_unfilled_posts(sm))[0] < 1e-6
+    plan = solve(inst, **LIMIT)
+    assert check_plan(inst, plan) == []
+    unfilled = plan.extra["unfilled"]
+    assert unfilled["posts"] == unfilled["posts_bound"] == 1
+    assert unfilled["minutes"] == unfilled["minutes_bound"] == 60
+    assert "search" in unfilled["proved_by"]

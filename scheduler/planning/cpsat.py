@@ -305,7 +305,8 @@ def run(solver: cp_model.CpSolver, model: cp_model.CpModel, callback=None) -> in
 
 def solve_phase(model: cp_model.CpModel, objective, name: str, opts: SolveOptions,
                 budget: float, lower_bound: int | None = None,
-                required: bool = False, local_search: bool = False) -> PhaseResult:
+                required: bool = False, local_search: bool = False,
+                tuning: dict | None = None) -> PhaseResult:
     """Minimise ``objective`` (a linear expression) in ``model`` within ``budget`` det. seconds.
     Out of time (deadline, Ctrl-C) an improvement phase is skipped; a ``required`` one gets
     a token budget (its caller keeps a plan without it). ``lower_bound`` (proved by the
@@ -319,6 +320,8 @@ def solve_phase(model: cp_model.CpModel, objective, name: str, opts: SolveOption
         model.add(objective >= lower_bound)
     model.minimize(objective)
     solver = make_solver(opts, budget, local_search)
+    for key, value in (tuning or {}).items():  # e.g. linearization_level for a proof
+        setattr(solver.parameters, key, value)
     if opts.out_of_time():
         solver.parameters.max_deterministic_time = min(budget, 0.02)
         solver.parameters.max_time_in_seconds = 0.5
