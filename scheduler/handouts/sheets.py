@@ -17,6 +17,7 @@ file (no formula reaches a spreadsheet); sheet titles pass ``safe.sheet_title``.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from dataclasses import dataclass
 from decimal import Decimal
@@ -112,6 +113,7 @@ def write_tables(folder: Path, name: str, sheets: list[Sheet],
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a roster repeats its names, days and groups
 def text_width(value) -> int:
     """Printed width of a cell in Excel's character units: a CJK character counts double."""
     text = f"{value:.2f}" if isinstance(value, float) else str(value)
