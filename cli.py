@@ -224,7 +224,8 @@ def validate(instance: str, as_json: bool) -> None:
 @click.option("--time-limit", type=click.FloatRange(0.1), default=7.0, show_default=True,
               help="Search budget in CPU seconds (reading and planning), converted to "
               "deterministic budgets, so the same seed gives the same plan; the CPU clock "
-              "stops the run at 1.3 x limit + 0.5 s at the latest.")
+              "ends the searches by 1.3 x limit + 0.5 s at the latest (fees, pay and "
+              "hand-outs follow).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Search workers; >1 uses CP-SAT's deterministic interleaved search.")

@@ -52,6 +52,17 @@ def students_rows(n: int, grade: int = 3, klass: str | None = None, noon: str = 
                    f"{status},\n" for i in range(n))
 
 
+def vol(tid: str, manage: str = "no", weekly: str = "", double: str = "no",
+        classes: str = "") -> str:
+    """A teachers.csv row of a volunteer (name Name<id>, staff)."""
+    return f"{tid},Name{tid},yes,{manage},staff,,{weekly},{classes},{double}\n"
+
+
+def avail(tid: str, days: str, session: str) -> str:
+    """availability.csv rows: ``tid`` available for ``session`` on each of ``days``."""
+    return "".join(f"{tid},{d},{session},available\n" for d in days.split())
+
+
 ONE_VOLUNTEER = "T1,Li,yes,yes,staff,,,3-1,no\n"
 ONE_AVAILABILITY = "T1,Tue,after-upper,available\n"
 

@@ -12,17 +12,9 @@ from afterschool.scheduler.handouts.summary import plan_summary
 from afterschool.scheduler.checker import check_plan
 from afterschool.scheduler.reading.reader import read_instance
 from afterschool.scheduler.planning.solve import solve
-from school_files import students_rows, write_instance
+from school_files import avail, students_rows, vol, write_instance
 
 LIMIT = dict(time_limit=3, seed=0, workers=1)
-
-
-def vol(tid, manage="no", weekly="", double="no", classes=""):
-    return f"{tid},Name{tid},yes,{manage},staff,,{weekly},{classes},{double}\n"
-
-
-def avail(tid, days, session):
-    return "".join(f"{tid},{d},{session},available\n" for d in days.split())
 
 
 def planned(folder):
@@ -301,6 +293,7 @@ def test_manager_capacity_count_is_reached_exactly(tmp_path):
     unfilled = plan.extra["unfilled"]
     assert unfilled["manager_posts"] == 2 and unfilled["manager_posts_bound"] == 2
     assert unfilled["posts"] == unfilled["posts_bound"] == 2
+    assert unfilled["minutes"] == unfilled["minutes_bound"] == 2 * 105
     assert sum(s.count for s in plan.shortages if s.role == "manager") == 2
     assert not [s for s in plan.shortages if s.role == "teacher"]
     r = CliRunner().invoke(main, ["plan", str(f), "--out", str(tmp_path / "o"),

@@ -9,17 +9,9 @@ from afterschool.scheduler.planning import assign
 from afterschool.scheduler.planning.cpsat import SolveOptions, lp_bound
 from afterschool.scheduler.planning.solve import solve
 from afterschool.scheduler.reading.reader import read_instance
-from school_files import students_rows, write_instance
+from school_files import avail, students_rows, vol, write_instance
 
 LIMIT = dict(time_limit=3, seed=0, workers=1)
-
-
-def vol(tid, manage="no", weekly="", double="no"):
-    return f"{tid},Name{tid},yes,{manage},staff,,{weekly},,{double}\n"
-
-
-def avail(tid, days, session):
-    return "".join(f"{tid},{d},{session},available\n" for d in days.split())
 
 
 def short_noon(tmp_path):
@@ -65,28 +57,6 @@ def test_lp_bound_is_reached_and_shown(tmp_path):
                                   "--skip", "all", "--time-limit", "3"])
     assert r.exit_code == 3 and "5 unfilled posts (proved minimum" in r.stdout
     assert "LP relaxation" in r.stdout
-
-
-def test_manager_short_minimum_is_reached_with_its_minutes(tmp_path):
-    # 405 third-graders Tue-Fri: 9 groups a day, M(9) = 2 managers for the afternoon window
-    # (15:35-17:20, 105 min) on 4 days = 8 manager posts. 3 managers with 300 min a week
-    # take at most floor(300 / 105) = 2 windows each = 6 posts: at least 2 unfilled, i.e.
-    # 2 x 105 = 210 minutes; 9 teachers take the 36 group posts (4 x 60 = 240 min each).
-    rows = students_rows(405, afternoon="Tue Wed Thu Fri")
-    days = "Tue Wed Thu Fri"
-    teachers = "".join(vol(f"T{i}") for i in range(1, 10)) + \
-        "".join(vol(f"M{i}", manage="yes") for i in range(1, 4))
-    av = "".join(avail(f"T{i}", days, "after-upper") for i in range(1, 10)) + \
-        "".join(avail(f"M{i}", days, "afternoon") for i in range(1, 4))
-    inst = read_instance(write_instance(tmp_path / "i", students=rows, teachers=teachers,
-                                        availability=av))
-    plan = solve(inst, **LIMIT)
-    assert check_plan(inst, plan) == []
-    unfilled = plan.extra["unfilled"]
-    assert unfilled["posts"] == unfilled["posts_bound"] == 2
-    assert unfilled["minutes"] == unfilled["minutes_bound"] == 210
-    assert {s.role for s in plan.shortages} == {"manager"}
-    assert sum(s.count for s in plan.shortages) == 2
 
 
 def test_staffing_search_is_deterministic_with_one_worker_and_a_seed(tmp_path):

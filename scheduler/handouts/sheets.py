@@ -113,10 +113,13 @@ def write_tables(folder: Path, name: str, sheets: list[Sheet],
     return out
 
 
-@functools.lru_cache(maxsize=1 << 16)  # a roster repeats its names, days and groups
 def text_width(value) -> int:
     """Printed width of a cell in Excel's character units: a CJK character counts double."""
-    text = f"{value:.2f}" if isinstance(value, float) else str(value)
+    return _width(f"{value:.2f}" if isinstance(value, float) else str(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a roster repeats its names, days and groups
+def _width(text: str) -> int:
     if text.isascii():
         return len(text)
     # UTF-8 spends 3 bytes on a CJK character, 1 on ASCII: (bytes - chars) / 2 + chars

@@ -21,8 +21,8 @@ def plan_summary(plan: Plan) -> str:
     cuts = x.get("solve_stats", {}).get("cut_by_time_limit")
     if cuts and not x.get("interrupted"):
         lines.append(f"  the time limit ({x['solve_stats'].get('time_limit')} s) cut short: "
-                     f"{', '.join(cuts)}; a rerun may give another plan, a larger "
-                     "--time-limit gives the same plan every time")
+                     f"{', '.join(cuts)}; a rerun may give another plan (a larger "
+                     "--time-limit leaves the budgets, not the clock, to decide)")
     for g in x.get("grouping", []):
         lines.append(
             f"  {g['session']:<12} {g['students']:>5} students in {g['groups']:>3} groups; "

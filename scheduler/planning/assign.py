@@ -24,8 +24,9 @@ each phase holding what the ones before reached:
 
 1. ``unfilled posts`` alone (coverage and the hard rules, no minutes, no fairness): a short
    tree search (closes small schools at once), then CP-SAT's violation local search from
-   its best (``local_search``: far faster on a large, short-staffed school), both stopping
-   on reaching the proved bound;
+   its best (``local_search``: far faster on a large, short-staffed school), then a proof
+   search with the full linear relaxation from the best so far, each stopping on reaching
+   the proved bound;
 2. ``unfilled minutes``, with the posts held;
 3. the soft terms ``fair load`` (convex: minutes above each hour of a person's weekly load,
    up to that person's own limit), ``outside preferred time`` and ``teacher changes``
@@ -83,7 +84,7 @@ LOAD_STEP = 60  # minutes: the fairness penalty grows with every hour of weekly 
 # what is left unfilled minutes, the rest to the soft terms but at most this share of the
 # whole (a school with nothing unfilled need not spend its whole limit on fairness)
 SHARES = {"posts": 0.85, "tree": 0.2, "local": 0.7, "minutes": 0.35, "soft": 0.4}
-LP_TOLERANCE = 1e-4  # GLOP's optimum is exact to far less; a bound must never overshoot
+LP_TOLERANCE = 1e-6  # relative: GLOP's optimum is exact to far less; a bound never overshoots
 WEIGHTS = {"fair load": 4, "outside preferred time": 2, "teacher changes": 30,
            "new volunteers": 10_000_000, "new volunteer minutes": 1_000}
 
@@ -340,11 +341,12 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     quick = greedy_duties(inst, sm.demand, allowed, sm.windows_of_day, sm.window)
     bound = unfilled_bound(sm)
     short = sum(sm.demand.values()) > len(quick)  # the greedy start leaves posts unfilled
-    relaxed = lp_bound(m, posts, _lp_seconds(opts)) if short else None
+    relaxed = _lp(m, posts, opts) if short else None
     if relaxed is not None:
-        lp_posts = math.ceil(relaxed[0] - LP_TOLERANCE)
-        bound["by"].append("LP relaxation")
-        bound["posts"] = max(bound["posts"], lp_posts)
+        lp_posts = _round_up(relaxed[0])
+        if lp_posts > bound["posts"]:
+            bound["by"].append("LP relaxation")
+            bound["posts"] = lp_posts
         guide = {key: relaxed[1][var.index] for key, var in sm.teach.items()}
         guide.update({(*key, -1): relaxed[1][var.index] for key, var in sm.manage.items()})
         rounded = greedy_duties(inst, sm.demand, allowed, sm.windows_of_day, sm.window, guide)
@@ -401,10 +403,12 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
         return Assignment([], [], phases, _value(None, values, minutes))
     bound["minutes"] = 0
     if p1.status == "OPTIMAL":  # the posts reached a bound: the search proved it minimal
+        if best_posts > bound["posts"] and "search" not in bound["by"]:
+            bound["by"].append("search")
         bound.update(posts=best_posts)
     m.add(posts <= best_posts)
-    floor = lp_bound(m, minutes, _lp_seconds(opts)) if best_posts else None
-    floor = 0 if floor is None else max(0, math.ceil(floor[0] - LP_TOLERANCE))  # fewest
+    floor = _lp(m, minutes, opts) if best_posts else None
+    floor = 0 if floor is None else max(0, _round_up(floor[0]))  # fewest
     # minutes with so few posts unfilled
     if best_posts == bound["posts"]:
         bound["minutes"] = max(bound["minutes_if_posts_at_bound"], floor)
@@ -422,7 +426,8 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
             bound["minutes"] = max(bound["minutes"], p1b.bound)
     source = "cp-sat" if solver is not None else "greedy"
     best_minutes = _value(None, values, minutes)
-    if best_posts == bound["posts"] and best_minutes == bound["minutes"]:
+    if best_posts == bound["posts"] and best_minutes == bound["minutes"] and \
+            "search" not in bound["by"]:
         bound["by"].append("search")
     m.add(minutes <= best_minutes)
     m.clear_hints()
@@ -480,9 +485,22 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                       _penalties(sm, values), objective_terms, best_posts, bound, source)
 
 
-def _lp_seconds(opts: SolveOptions) -> float:
-    """GLOP's backstop: a tenth of what the deadline leaves (it needs far less)."""
-    return 5.0 if opts.deadline is None else max(0.05, opts.deadline.left() * 0.1)
+def _lp(model: cp_model.CpModel, objective, opts: SolveOptions):
+    """``cpsat.lp_bound`` with a backstop of a tenth of what the deadline leaves (GLOP needs
+    far less); None when no time is left, or when the backstop ended it (a cut: the clock
+    decided)."""
+    if opts.out_of_time():
+        return None
+    seconds = 5.0 if opts.deadline is None else max(0.05, opts.deadline.left() * 0.1)
+    relaxed = lp_bound(model, objective, seconds)
+    if relaxed is None and opts.deadline is not None:
+        opts.deadline.cut()
+    return relaxed
+
+
+def _round_up(value: float) -> int:
+    """An LP optimum as an integer bound: up, unless within GLOP's accuracy of below."""
+    return math.ceil(value - LP_TOLERANCE * max(1.0, abs(value)))
 
 
 def _all_vars(sm: StaffModel) -> list[cp_model.IntVar]:

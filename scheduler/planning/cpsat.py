@@ -26,14 +26,15 @@ the promise itself was at risk). Ctrl-C and SIGTERM expire the deadline at once.
 **Same input and seed, same plan — and when not.** Every search has a deterministic budget;
 the CPU clock only cuts one short when the process is behind (a small limit, a very large
 school, or a machine much slower or busier than the reference: the bundled school and the
-bench's 1,200- and 3,000-pupil schools plan identically with the CPU clock running 1.4x
-fast, as a test checks). Constructive grouping and balancing have parts of the limit itself
-(``part_of_limit``: they take what they are given, and more time there traded pairs for
-group-days at 15,000 pupils); the searches after them run to the backstop
-(``Deadline.for_limit``: 1.3 x limit + 0.5 s). Whenever the clock decided something — a start not built, a search's budget capped
-by what was left, a phase skipped — the deadline records the stage (``Deadline.cuts``,
-``plan.json`` ``solve_stats.cut_by_time_limit``), and the summary says that a rerun may
-differ and a larger ``--time-limit`` gives the same plan each time.
+bench's 1,200- and 3,000-pupil schools plan identically with the CPU clock running 1.3x
+fast; a test checks the bundled school). Constructive grouping and balancing have parts of
+the limit itself (``part_of_limit``: they take what they are given, and more time there
+traded pairs for group-days at 15,000 pupils); the searches after them run to the backstop
+(``Deadline.for_limit``: 1.3 x limit + 0.5 s). Whenever the clock decided something — a
+start not built, a search's budget capped by what was left or ended by the wall-clock
+backstop, a phase skipped, GLOP stopped — the deadline records the stage
+(``Deadline.cuts``, ``plan.json`` ``solve_stats.cut_by_time_limit``), and the summary says
+that a rerun may differ.
 """
 from __future__ import annotations
 
@@ -113,6 +114,7 @@ class Deadline:
         also ends when this one does."""
         child = Deadline(self.seconds * fraction, self.clock, self.start)
         child.parent = self
+        child.limit = self.limit * fraction
         return child
 
     def elapsed(self) -> float:
@@ -181,12 +183,15 @@ class SolveOptions:
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
-    def __init__(self, name: str, opts: SolveOptions):
+    def __init__(self, name: str, opts: SolveOptions, stop_at: int | None = None):
         super().__init__()
         self.name, self.log, self.t0, self.opts = name, opts.log, time.monotonic(), opts
+        self.stop_at = stop_at  # a proved lower bound: a solution there is optimal
 
     def on_solution_callback(self) -> None:
         self.opts.phase(self.name, self.objective_value, self.best_objective_bound)
+        if self.stop_at is not None and self.objective_value <= self.stop_at:
+            self.stop_search()
         if self.log and time.monotonic() - self.t0 > 1.0:
             self.log(f"  [{self.name}] {self.wall_time:.1f}s best {self.objective_value:.0f} "
                      f"bound {self.best_objective_bound:.0f}")
@@ -310,14 +315,13 @@ def solve_phase(model: cp_model.CpModel, objective, name: str, opts: SolveOption
     """Minimise ``objective`` (a linear expression) in ``model`` within ``budget`` det. seconds.
     Out of time (deadline, Ctrl-C) an improvement phase is skipped; a ``required`` one gets
     a token budget (its caller keeps a plan without it). ``lower_bound`` (proved by the
-    caller) is added to the model (valid, as it is proved), so that the search stops on
-    reaching it, and marks the answer OPTIMAL there."""
+    caller) stops the search once a solution reaches it and marks the answer OPTIMAL there
+    (it is not added to the model: a bound that overshot by rounding would then force
+    a worse answer instead of only mislabelling one)."""
     if opts.out_of_time():
         if not required:
             return PhaseResult(name, "UNKNOWN", None, None, 0.0)
         budget = min(budget, 0.02)
-    if lower_bound is not None:
-        model.add(objective >= lower_bound)
     model.minimize(objective)
     solver = make_solver(opts, budget, local_search)
     for key, value in (tuning or {}).items():  # e.g. linearization_level for a proof
@@ -327,7 +331,11 @@ def solve_phase(model: cp_model.CpModel, objective, name: str, opts: SolveOption
         solver.parameters.max_time_in_seconds = 0.5
     opts.phase(name)
     t0 = time.monotonic()
-    code = run(solver, model, _Progress(name, opts))
+    code = run(solver, model, _Progress(name, opts, lower_bound))
+    if solver.wall_time >= solver.parameters.max_time_in_seconds * 0.98 and \
+            solver.deterministic_time < solver.parameters.max_deterministic_time * 0.98 and \
+            opts.deadline is not None:
+        opts.deadline.cut()  # the wall-clock backstop, not the budget, ended this search
     status = STATUS.get(code, "UNKNOWN")
     if status == "MODEL_INVALID":
         raise RuntimeError(f"internal error: the {name} model is invalid "

@@ -1280,7 +1280,7 @@ def fewest_group_days(patterns: dict[tuple[str, ...], int], days: tuple[str, ...
     per_day = sum(math.ceil(sum(k for p, k in patterns.items() if d in p) / cap)
                   for d in days)
     patterns = {p: k for p, k in patterns.items() if p and k}
-    if not patterns:
+    if not patterns or opts.out_of_time():
         return per_day
     types = [frozenset(c) for r in range(1, len(days) + 1)
              for c in itertools.combinations(days, r)]
@@ -1319,6 +1319,8 @@ def day_structure(units: list[Unit], days: tuple[str, ...], cap: int, group_days
     group-days sum_A |A| n[A] are at most ``group_days``. Every grouping gives a solution
     (count its groups by type), so the model's optimum bounds the smallest group from
     above; classes are ignored. Tiny (31 types for five days) and solved in milliseconds."""
+    if opts.out_of_time():
+        return None, None
     pattern: dict[tuple[str, ...], int] = defaultdict(int)
     for u in units:
         pattern[u.days] += len(u.students)
