@@ -947,19 +947,21 @@ def balance_result(prep: Prepared, result: GroupingResult, opts: SolveOptions,
     placed, phase = balance_groups(units, result.placed, days, prep.cap, opts, budget / 2,
                                    f"{session.id} smallest group")
     bound = day_structure(units, days, prep.cap, result.group_days, opts, STRUCTURE_DET)[0]
+    phases = [phase]
     low = min(_present(units, placed).values(), default=0)
     if low < min(SMALL_TARGET, bound or 0):  # a small group not forced: pairs may pay
         lifted, lift = balance_groups(units, placed, days, prep.cap, opts, budget / 2,
                                       f"{session.id} smallest group / pairs",
                                       extra_pairs=SMALL_PAIRS)
+        phases.append(lift)  # reported whether taken or not: it spent its time
         if lift.objective > low:
-            placed, phase = lifted, lift
+            placed = lifted
     better = result
     if placed is not result.placed:
         better = _from_placement(session, units, placed, session.days, result.group_days_bound,
                                  result.class_pairs_bound, result.phases, *prep.greedy)
         better.fewest_found = result.fewest_found
-    better.phases.append(phase)
+    better.phases.extend(phases)
     better.smallest_bound = bound
     return better
 
