@@ -7,7 +7,8 @@ Paid minutes break ties after group-days: ``ManagersOnDuty`` counts the groups o
 (day, session) — each band's fewest at first, then its chosen start, then its groups as it
 is planned — and prices one band's groups per day in manager minutes with the rest held;
 the grouping prefers, among equal group-days, the placement that needs fewest. Balancing
-the groups' sizes comes last, for every band, up to ``BALANCE_SHARE`` of the limit.
+the groups' sizes comes last, for every band (those with the smallest groups first), up to
+``BALANCE_SHARE`` of the limit and at least ``BALANCE_MIN`` of it however late it starts.
 
 The time limit is a promise: one ``Deadline`` on the process CPU clock, started when
 ``solve`` is called (the CLI starts it before reading the files; ``Deadline.for_limit``:
@@ -56,6 +57,7 @@ from afterschool.scheduler.rules.staffing import (duty_windows, managers_for_win
 SMALL_SESSION = 2000  # sign-ups up to which more structures are tried for group-days
 BAND = 2400  # sign-ups above which a session is planned in bands of whole classes
 GROUPING_SHARE = 0.5  # of the time limit: constructive starts and grouping searches
+BALANCE_MIN = 0.1  # of the limit: balancing's own time however late it starts
 BALANCE_SHARE = 0.6  # of the time limit: grouping and then balancing groups' sizes
 BOUND_DET = 0.05  # the group-days bound of a session (a model of at most 31 x 31 counts)
 BALANCE_DET = 0.5  # balancing: this share of the limit's deterministic seconds (capped)
@@ -195,11 +197,18 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
                            for d in mine})
         results.append(res)
     # balanced groups come last: what the deadline leaves up to BALANCE_SHARE
-    opts.deadline = whole.part_of_limit(BALANCE_SHARE)
+    # (at least BALANCE_MIN of the limit from now: on the largest schools the constructive
+    # starts end late, and a group of 1 stayed where balancing never ran)
+    opts.deadline = whole.part_of_limit(max(BALANCE_SHARE,
+                                            whole.elapsed() / whole.limit + BALANCE_MIN))
     opts.phase("grouping: balancing")
-    results = [balance_result(prep, res, opts, max(BALANCE_DET * det_budget * len(band)
-                                                   / total_students, 0.1))
-               for (s, band, prep), res in zip(preps, results)]
+    # the bands with the smallest groups first: where time runs out, it ran out elsewhere
+    worst_first = sorted(range(len(results)), key=lambda n: (min(
+        (v for present in results[n].present for v in present.values() if v), default=0), n))
+    for n in worst_first:
+        (s, band, prep), res = preps[n], results[n]
+        results[n] = balance_result(prep, res, opts, max(BALANCE_DET * det_budget * len(band)
+                                                         / total_students, 0.1))
     for (s, band, prep), res in zip(preps, results):
         parts.extend(p.as_dict() for p in res.phases)
         if s.id not in stats:  # once per session, not per band
