@@ -39,14 +39,21 @@ def test_lp_bound_proves_what_the_per_post_count_cannot(tmp_path):
     assert abs(value - (8 - (3 + 20 / 30))) < 1e-6
 
 
-def test_lp_bound_is_reached_and_shown(tmp_path):
-    f, inst = short_noon(tmp_path)
+def planned_at_minimum(inst, posts: int, minutes: int, proof: str):
+    """Plan ``inst``: it keeps every rule, and leaves exactly ``posts`` posts and ``minutes``
+    minutes unfilled, both equal to their reported bound, which ``proof`` helped prove."""
     plan = solve(inst, **LIMIT)
     assert check_plan(inst, plan) == []
     unfilled = plan.extra["unfilled"]
-    assert unfilled["posts"] == unfilled["posts_bound"] == 5
-    assert unfilled["minutes"] == unfilled["minutes_bound"] == 170
-    assert "LP relaxation" in unfilled["proved_by"]
+    assert unfilled["posts"] == unfilled["posts_bound"] == posts
+    assert unfilled["minutes"] == unfilled["minutes_bound"] == minutes
+    assert proof in unfilled["proved_by"]
+    return plan
+
+
+def test_lp_bound_is_reached_and_shown(tmp_path):
+    f, inst = short_noon(tmp_path)
+    plan = planned_at_minimum(inst, 5, 170, "LP relaxation")
     assert sum(s.count for s in plan.shortages) == 5
     def minute(hm: str) -> int:
         return 60 * int(hm[:2]) + int(hm[3:])
@@ -92,9 +99,4 @@ def test_an_integer_minimum_above_the_lp_is_proved_by_the_search(tmp_path):
     sm = assign.build(inst, {(d, "after-upper"): ["g"] for d in ("Tue", "Wed", "Thu")})
     assert assign.unfilled_bound(sm)["posts"] == 0
     assert lp_bound(sm.model, assign.term_unfilled_posts(sm))[0] < 1e-6
-    plan = solve(inst, **LIMIT)
-    assert check_plan(inst, plan) == []
-    unfilled = plan.extra["unfilled"]
-    assert unfilled["posts"] == unfilled["posts_bound"] == 1
-    assert unfilled["minutes"] == unfilled["minutes_bound"] == 60
-    assert "search" in unfilled["proved_by"]
+    planned_at_minimum(inst, 1, 60, "search")
