@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from importlib import metadata
 from pathlib import PurePosixPath
 
@@ -15,11 +16,13 @@ def _editable(dist) -> bool:
 
 
 def test_only_afterschool_lands_in_site_packages():
-    dist = metadata.distribution("afterschool")
-    if _editable(dist) or "site-packages" not in str(getattr(dist, "_path", "")):
-        # an editable install holds a finder; an afterschool.egg-info of a source tree on
-        # sys.path shadows the installed metadata: neither is the wheel's listing
-        pytest.skip("not an installed wheel: editable install or source-tree metadata")
+    # the metadata in site-packages itself: an afterschool.egg-info that `pip install .`
+    # leaves in the source tree (on sys.path when the tests run from there) would shadow it
+    sites = [p for p in sys.path if p.endswith("site-packages")]
+    dist = next((d for d in metadata.distributions(path=sites)
+                 if d.metadata["Name"] == "afterschool"), None)
+    if dist is None or _editable(dist):  # an editable install holds a finder, not the files
+        pytest.skip("not an installed wheel: editable install or not installed")
     tops = set()
     for f in dist.files:
         parts = PurePosixPath(str(f)).parts
