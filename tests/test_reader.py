@@ -168,6 +168,22 @@ def test_volunteer_without_availability_is_a_warning(tmp_path):
     assert any("T2" in str(w) and "no available time" in str(w) for w in inst.warnings)
 
 
+def test_availability_of_someone_who_stopped_volunteering_is_a_warning_and_unused(tmp_path):
+    # SPEC §9: the office sets volunteer = no for a teacher who stops during the term; their
+    # declared times stay in availability.csv (rows 3 and 4). One warning names them, the
+    # plan never uses them: T1 alone covers the group.
+    folder = write_instance(tmp_path / "i", students=students_rows(1),
+                            teachers=T1 + "T2,Wang,no,no,staff,,,,no\n",
+                            availability=A1 + "T2,Tue,after-upper,available\n"
+                            "T2,Thu,after-upper,preferred\n")
+    inst = read_instance(folder)
+    (warning,) = [w for w in inst.warnings if "does not volunteer" in str(w)]
+    assert warning.row == 3 and warning.value == "T2" and "rows 3, 4" in warning.message
+    from afterschool.scheduler.planning.solve import solve
+    plan = solve(inst, time_limit=2, seed=0)
+    assert plan.duties and {d.staff for d in plan.duties} == {"T1"}
+
+
 CN_STUDENTS = ("学号,姓名,年级,班级,午托,晚托,优先类别,收费类别,减免,午餐,状态\n"
                "S1,张晓䶮,三年级,3年级1班,周一 周三,星期二、星期四,留守儿童,减免,50%,是,已录取\n")
 CN_TEACHERS = "工号,姓名,自愿,可任管理,类型,课时费,每周上限,任教班级,允许同日两段\nT1,李华,是,否,外聘,80.00,,3-1,否\n"

@@ -152,6 +152,28 @@ def test_a_volunteer_who_leaves_is_replaced_duty_by_duty(tmp_path):
     assert {x["old_staff"] for x in r.duties} == {"T2"}
 
 
+def test_coverage_comes_before_fewer_duty_changes(tmp_path):
+    # Tue: a grade-1 group (after-lower 15:35-16:35) and a grade-3 group (after-upper
+    # 16:20-17:20); the sessions overlap, so nobody takes both. T1 had after-upper, T2
+    # after-lower (T2 may take either). T1 stops volunteering (their availability row stays:
+    # a warning, unused); T3 joins for after-lower only. Keeping T2's duty leaves
+    # after-upper unfilled; moving T2 to after-upper and T3 to after-lower covers both, for
+    # two changed duties. Coverage first: the plan has no shortage.
+    rows = students_rows(10, grade=1, klass="1-1") + students_rows(10, klass="3-1", start=11)
+    av = avail("T1", "Tue", "after-upper") + avail("T2", "Tue", "after-lower") + \
+        avail("T2", "Tue", "after-upper")
+    old = first_plan(tmp_path, rows, vol("T1") + vol("T2"), av)
+    assert {(d.session, d.staff) for d in old.duties} == {("after-upper", "T1"),
+                                                          ("after-lower", "T2")}
+    inst = edited(tmp_path, rows, vol("T1").replace(",yes,", ",no,", 1) + vol("T2") + vol("T3"),
+                  av + avail("T3", "Tue", "after-lower"))
+    r = replan(inst, old, TUE2, time_limit=3, seed=0)
+    rules_kept(inst, r.plan)
+    assert not r.plan.shortages
+    assert {(d.session, d.staff) for d in r.plan.duties} == {("after-upper", "T2"),
+                                                             ("after-lower", "T3")}
+
+
 def _pin_school(tmp_path):
     # 3-1: 44 on Tue Wed + 1 on Wed only (S0045) -> Tue 44, Wed 45.
     # 3-2: 44 on Tue Wed + 1 on Tue only (S0090) -> Tue 45, Wed 44.

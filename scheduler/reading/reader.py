@@ -454,6 +454,7 @@ def _availability(school: School, teachers: list[Teacher], named: set[str], file
     sessions = {s.id: s for s in school.sessions}
     windows = {w.id: w for w in duty_windows(school.sessions)}
     out, seen = [], {}
+    idle: dict[str, list[int]] = {}  # a non-volunteer's declared times: their rows
     for n, r in rows:
         bad = len(problems)
         err = _reporter(problems, file, n)
@@ -483,10 +484,15 @@ def _availability(school: School, teachers: list[Teacher], named: set[str], file
             err("day", f"{sid} does not run on {day}; row ignored", r["day"],
                 " ".join(sessions[sid].days), severity="warning")
         if not teacher.volunteer and status != "unavailable":
-            err("teacher", "availability given for a staff member who does not volunteer "
-                "(SPEC: teachers serve only by choice); set volunteer = yes in teachers.csv "
-                "or delete this row", r["teacher"], "a volunteer's id")
+            idle.setdefault(teacher.id, []).append(n)
         out.append(Availability(teacher.id, day, sid, status))
+    for tid, at in idle.items():  # stopped volunteering (SPEC §9): kept, never used
+        problems.append(Problem(
+            file, f"{tid} does not volunteer (teachers.csv), so the {len(at)} time(s) declared "
+            f"here (rows {', '.join(map(str, at[:5]))}{' ...' if len(at) > 5 else ''}) are not "
+            "used: teachers serve only by choice; set volunteer = yes to use them",
+            row=at[0], column="teacher", value=tid, expected="a volunteer's id",
+            severity="warning"))
     declared = {a.teacher for a in out if a.status != "unavailable"}
     for t in teachers:
         if t.volunteer and t.id not in declared:
