@@ -238,6 +238,17 @@ def test_deadline_on_a_counting_clock_stops_every_phase_and_still_plans():
     assert "a rerun may give another plan" in plan_summary(plan)
 
 
+def test_a_deadline_already_spent_still_gives_a_plan():
+    # `need` hands its second solve what the first left, which may be nothing: first fit,
+    # the greedy staff, every rule kept, and every stage said to be cut
+    from afterschool.scheduler.planning.cpsat import Deadline
+
+    inst = read_instance("haijiang")
+    plan = solve(inst, time_limit=1, seed=0, deadline=Deadline(0))
+    assert plan.groups and plan.duties and check_plan(inst, plan) == []
+    assert "grouping: balancing" in plan.extra["solve_stats"]["cut_by_time_limit"]
+
+
 def test_same_plan_on_a_machine_a_third_slower():
     # The deterministic budgets, not the CPU clock, decide the plan: the bundled school at
     # the default limit, once on the real clock and once on a clock running 1.3x fast (a

@@ -200,7 +200,8 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     # (at least BALANCE_MIN of the limit from now: on the largest schools the constructive
     # starts end late, and a group of 1 stayed where balancing never ran)
     opts.deadline = whole.part_of_limit(max(BALANCE_SHARE,
-                                            whole.elapsed() / whole.limit + BALANCE_MIN))
+                                            whole.elapsed() / max(whole.limit, 1e-9)
+                                            + BALANCE_MIN))
     opts.phase("grouping: balancing")
     # the bands with the smallest groups first: where time runs out, it ran out elsewhere
     worst_first = sorted(range(len(results)), key=lambda n: (min(
