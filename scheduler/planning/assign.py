@@ -57,7 +57,7 @@ posts reach their bound the minutes are bounded too: by the flow, by the LP of t
 minutes with that few posts unfilled, and by the minutes search's own bound. Measured on
 the bench schools (``bench/run.py``), the LP bound is 67 on L where the minimum is 72
 (CP-SAT, 2 workers, 161 s; the proof search above reaches that bound within the default
-limit, the local search's best stays at 74), 47 on M (minimum 48), 181 on XL (minimum 187; both
+limit, the local search's best stays at 74-75), 47 on M (minimum 48), 181 on XL (minimum 187; both
 proved by the CBC and HiGHS MIP solvers in 1-13 CPU seconds, neither reliably inside the
 limit).
 """

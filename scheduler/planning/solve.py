@@ -62,7 +62,7 @@ BALANCE_SHARE = 0.6  # of the time limit: grouping and then balancing groups' si
 BOUND_DET = 0.05  # the group-days bound of a session (a model of at most 31 x 31 counts)
 BALANCE_DET = 0.5  # balancing: this share of the limit's deterministic seconds (capped)
 STAFFING_SHARE = 0.9  # of the time limit: grouping and staffing together
-STAFF_DET = 0.7  # staffing search: this many times the limit's deterministic seconds (capped)
+STAFF_DET = 0.5  # staffing search: this many times the limit's deterministic seconds (capped)
 
 
 class NoPlan(Exception):
