@@ -367,9 +367,7 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     spent = p1.det_time / DET_PER_SECOND
     if p1.status != "OPTIMAL":
         if p1.has_solution:
-            m.clear_hints()
-            for var in _all_vars(sm):
-                m.add_hint(var, _value(p1.solver, {}, var))
+            _hint_all(sm, lambda var: _value(p1.solver, {}, var))
         ls = solve_phase(m, posts, "staff coverage: local search", opts,
                          max(0.0, share * SHARES["local"] - spent) * LS_DET_PER_SECOND,
                          bound["posts"],
@@ -381,9 +379,7 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
         if p1.status != "OPTIMAL" and p1.has_solution:
             # close the gap from the local search's best: a tree search with CP-SAT's full
             # linear relaxation proves the minimum (or finds it) on 3,000-pupil schools
-            m.clear_hints()
-            for var in _all_vars(sm):
-                m.add_hint(var, _value(p1.solver, {}, var))
+            _hint_all(sm, lambda var: _value(p1.solver, {}, var))
             proof = solve_phase(m, posts, "staff coverage: proof", opts,
                                 max(0.0, share - spent) * DET_PER_SECOND, bound["posts"],
                                 tuning={"linearization_level": 2})
@@ -412,9 +408,7 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     # minutes with so few posts unfilled
     if best_posts == bound["posts"]:
         bound["minutes"] = max(bound["minutes_if_posts_at_bound"], floor)
-    m.clear_hints()
-    for var in _all_vars(sm):
-        m.add_hint(var, values[var.index])
+    _hint_all(sm, lambda var: values[var.index])
     p1b = solve_phase(m, minutes, "staff minutes", opts,
                       cpu * SHARES["minutes"] * DET_PER_SECOND, floor)
     cpu = max(0.0, cpu - p1b.det_time / DET_PER_SECOND)
@@ -501,6 +495,13 @@ def _lp(model: cp_model.CpModel, objective, opts: SolveOptions):
 def _round_up(value: float) -> int:
     """An LP optimum as an integer bound: up, unless within GLOP's accuracy of below."""
     return math.ceil(value - LP_TOLERANCE * max(1.0, abs(value)))
+
+
+def _hint_all(sm: StaffModel, value) -> None:
+    """Replace the model's hints: every variable at ``value(var)`` (a phase's answer)."""
+    sm.model.clear_hints()
+    for var in _all_vars(sm):
+        sm.model.add_hint(var, value(var))
 
 
 def _all_vars(sm: StaffModel) -> list[cp_model.IntVar]:

@@ -733,7 +733,9 @@ class ReplanModel:
         return total
 
     def hint(self, val: Values) -> None:
-        """Hint every variable: the decisions from ``val``, the helpers computed from them."""
+        """Hint every variable (replacing earlier hints): the decisions from ``val``, the
+        helpers computed from them."""
+        self.m.clear_hints()
         hv: dict[int, int] = {}
         for key, var in self.keep.items():
             hv[var.index] = val.keep[key]
@@ -981,7 +983,6 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions
     cover = solve_phase(model.m, unfilled, "re-plan, coverage", opts, whole * 0.1)
     if cover.status != "OPTIMAL":  # from the tree search's best, CP-SAT's local search
         if cover.has_solution:
-            model.m.clear_hints()
             model.hint(model.values(cover.solver))
         ls = solve_phase(model.m, unfilled, "re-plan, coverage: local search", opts,
                          whole * 0.3 / DET_PER_SECOND * LS_DET_PER_SECOND, cover.bound,
@@ -991,7 +992,6 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions
     if cover.has_solution:
         model.m.add(unfilled <= cover.objective)
         start = model.values(cover.solver)
-        model.m.clear_hints()
         model.hint(start)
     first = solve_phase(model.m, objective, "re-plan, groups kept", opts, budget)
     if first.status == "INFEASIBLE" and pin == "duties":
@@ -1000,7 +1000,6 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions
     vals = model.values(first.solver) if first.has_solution else start
     kept_run = _outcome(inst, previous, parts, named, posts, vals, first)
     model.fix_groups(False)
-    model.m.clear_hints()
     model.hint(vals)
     second = solve_phase(model.m, objective, "re-plan, moves allowed", opts, budget)
     moved_run = _outcome(inst, previous, parts, named, posts,
