@@ -490,6 +490,7 @@ def _pin_coverage_to_the_greedy_start(monkeypatch) -> list[str]:
     or a Ctrl-C at that point): no phase finds a solution, so the plan is the greedy's own."""
     from afterschool.scheduler.planning import assign
     from afterschool.scheduler.planning.cpsat import PhaseResult
+    from afterschool.scheduler.planning.mip import MipResult
 
     names = []
 
@@ -499,6 +500,8 @@ def _pin_coverage_to_the_greedy_start(monkeypatch) -> list[str]:
         return PhaseResult(name, "UNKNOWN", None, None, 0.0)
 
     monkeypatch.setattr(assign, "solve_phase", no_time)
+    monkeypatch.setattr(assign, "solve_mip", lambda *a: MipResult(None, None, 0, False, True,
+                                                                  0.0))
     return names
 
 

@@ -22,25 +22,29 @@ The objective is named terms, each reported by name with its value and cost
 (``Assignment.objective_terms``), so the costs shown are the ones optimised; lexicographic,
 each phase holding what the ones before reached:
 
-1. ``unfilled posts`` alone (coverage and the hard rules, no minutes, no fairness): a short
-   tree search (closes small schools at once), then CP-SAT's violation local search from
-   its best (``local_search``: far faster on a large, short-staffed school), then a proof
-   search with the full linear relaxation from the best so far, each stopping on reaching
-   the proved bound;
+1. ``unfilled posts`` alone (coverage and the hard rules, no minutes, no fairness), searched
+   three ways (``_search_posts``), each stopping on reaching the proved bound;
 2. ``unfilled minutes``, with the posts held;
 3. the soft terms ``fair load`` (convex: minutes above each hour of a person's weekly load,
    up to that person's own limit), ``outside preferred time`` and ``teacher changes``
    (continuity), and for ``afterschool need`` first ``new volunteers`` and ``new volunteer
    minutes``.
 
-The posts are searched three ways in turn, each from the best so far: a short tree search
-(closes small schools at once), CP-SAT's local search (fast on large assignments, proves
-nothing), then a tree search with CP-SAT's full linear relaxation (``linearization_level``
-2: it proves the minimum of the bench's 1,200-pupil school, 48, and raises the 3,000-pupil
-school's bound from the LP's 67 to the true minimum 72). The budget (``SHARES``): 0.85 to
-the posts (a fifth of that to the first tree search, the local search up to 70 %, the proof
-the rest), of the rest 35 % to the minutes and the rest to the soft terms (at most 0.4 of
-the whole).
+The posts are searched three ways in turn: a short tree search (closes small schools at
+once), CP-SAT's local search from its best (a good assignment within a second on large
+schools, proves nothing: it stalls 3 to 9 posts above the minimum on the bench's 3,000- and
+6,000-pupil schools), then HiGHS's MIP search (``mip.solve_mip``, the better answer kept):
+its cuts make the relaxation almost exact (3,000 pupils: 71.5, the minimum 72; 6,000:
+186.3, the minimum 187) and its sub-MIP heuristics find the minimum where CP-SAT's
+searches do not (72 in about 2 CPU s; CP-SAT with eight interleaved workers stayed at 75
+after 12 deterministic seconds, with its full linear relaxation too). The MIP may use
+what the staffing deadline leaves, less the later phases' budget: on a school it cannot
+close in time it is cut by the clock (recorded) and the local search's answer stands
+with HiGHS's bound. Where HiGHS cannot take the model exactly, a CP-SAT tree search with
+its full linear relaxation (``linearization_level`` 2) takes its place. The budget
+(``SHARES``): 0.85 to the posts (a fifth of that to the first tree search, the local
+search up to 45 %, the MIP at least the rest), of the rest 35 % to the minutes and the
+rest to the soft terms (at most 0.4 of the whole).
 
 Never empty-handed: ``greedy_duties`` (scarcest post first, to the free person who could
 take fewest posts, every hard rule kept) is built first; the LP relaxation's solution,
@@ -54,16 +58,15 @@ that fit in their weekly limit (most posts, then most minutes filled); the LP re
 the same model (``cpsat.lp_bound``, GLOP: tens of milliseconds at 6,000 pupils), rounded
 up, is usually stronger, as it counts every person's weekly and daily minutes. Once the
 posts reach their bound the minutes are bounded too: by the flow, by the LP of the fewest
-minutes with that few posts unfilled, and by the minutes search's own bound. Measured on
-the bench schools (``bench/run.py``), the LP bound is 67 on L where the minimum is 72
-(CP-SAT, 2 workers, 161 s; the proof search above reaches that bound within the default
-limit, the local search's best stays at 74-75), 47 on M (minimum 48), 181 on XL (minimum 187; both
-proved by the CBC and HiGHS MIP solvers in 1-13 CPU seconds, neither reliably inside the
-limit).
+minutes with that few posts unfilled, and by the minutes search's own bound. HiGHS's
+dual bound, rounded up, is the strongest (``MIP relaxation with cuts``). Measured on the
+bench schools (``bench/run.py``): the LP bound is 67 on L, HiGHS's 72, the minimum, which
+it also finds; M 47 and 48 (minimum 48); XL 181 and 186-187 (minimum 187).
 """
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -73,6 +76,7 @@ from afterschool.models.instance import Instance
 from afterschool.models.plan import Duty, Shortage
 from afterschool.models.school import WEEKDAYS, fmt_time
 from afterschool.scheduler.rules.availability import session_status, window_status
+from afterschool.scheduler.planning.mip import solve_mip
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SECOND,
                                                   PhaseResult, SolveOptions, lp_bound,
                                                   solve_phase)
@@ -83,7 +87,7 @@ LOAD_STEP = 60  # minutes: the fairness penalty grows with every hour of weekly 
 # search from its best up to "local" of it, then a proof search with the rest), then of
 # what is left unfilled minutes, the rest to the soft terms but at most this share of the
 # whole (a school with nothing unfilled need not spend its whole limit on fairness)
-SHARES = {"posts": 0.85, "tree": 0.2, "local": 0.7, "minutes": 0.35, "soft": 0.4}
+SHARES = {"posts": 0.85, "tree": 0.2, "local": 0.45, "minutes": 0.35, "soft": 0.4}
 LP_TOLERANCE = 1e-6  # relative: GLOP's optimum is exact to far less; a bound never overshoots
 WEIGHTS = {"fair load": 4, "outside preferred time": 2, "teacher changes": 30,
            "new volunteers": 10_000_000, "new volunteer minutes": 1_000}
@@ -360,45 +364,17 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
         return Assignment([], [], [], _value(None, sm.hints, minutes))
     cpu = budget / DET_PER_SECOND  # what the budget stands for, shared by SHARES
     share = cpu * (1 if coverage_only else SHARES["posts"])
-    # tree search first (it closes small cases at once), then local search from its best
-    p1 = solve_phase(m, posts, "staff coverage", opts, share * SHARES["tree"] * DET_PER_SECOND,
-                     bound["posts"], required=True)
-    phases = [p1]
-    spent = p1.det_time / DET_PER_SECOND
-    if p1.status != "OPTIMAL":
-        if p1.has_solution:
-            _hint_all(sm, lambda var: _value(p1.solver, {}, var))
-        ls = solve_phase(m, posts, "staff coverage: local search", opts,
-                         max(0.0, share * SHARES["local"] - spent) * LS_DET_PER_SECOND,
-                         bound["posts"],
-                         local_search=True)
-        spent += ls.det_time / LS_DET_PER_SECOND
-        phases.append(ls)
-        if ls.has_solution:
-            p1 = ls
-        if p1.status != "OPTIMAL" and p1.has_solution:
-            # close the gap from the local search's best: a tree search with CP-SAT's full
-            # linear relaxation proves the minimum (or finds it) on 3,000-pupil schools
-            _hint_all(sm, lambda var: _value(p1.solver, {}, var))
-            proof = solve_phase(m, posts, "staff coverage: proof", opts,
-                                max(0.0, share - spent) * DET_PER_SECOND, bound["posts"],
-                                tuning={"linearization_level": 2})
-            spent += proof.det_time / DET_PER_SECOND
-            phases.append(proof)
-            if proof.has_solution:
-                if proof.bound > bound["posts"]:  # the search proved more than the LP
-                    bound["posts"] = proof.bound
-                    bound["by"].append("search")
-                if proof.objective <= p1.objective:
-                    p1 = proof
-    cpu = max(0.0, cpu - spent)
-    solver = p1.solver if p1.has_solution else None
-    values = {var.index: _value(solver, sm.hints, var) for var in _all_vars(sm)}
+    # the MIP may run until the staffing deadline, less what the later phases are budgeted
+    # (which they keep); a coverage probe (``afterschool need``) keeps to its share
+    reserve = None if coverage_only else cpu - share
+    values, proved, phases, spent = _search_posts(sm, posts, opts, share, reserve, bound)
+    cpu = max(0.0, cpu - spent, reserve or 0.0)
+    source = "cp-sat" if any(p.has_solution for p in phases) else "greedy"
     best_posts = _value(None, values, posts)
     if coverage_only:
         return Assignment([], [], phases, _value(None, values, minutes))
     bound["minutes"] = 0
-    if p1.status == "OPTIMAL":  # the posts reached a bound: the search proved it minimal
+    if proved:  # the posts reached a bound: the search proved it minimal
         if best_posts > bound["posts"] and "search" not in bound["by"]:
             bound["by"].append("search")
         bound.update(posts=best_posts)
@@ -414,11 +390,10 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     cpu = max(0.0, cpu - p1b.det_time / DET_PER_SECOND)
     phases.append(p1b)
     if p1b.has_solution:
-        solver = p1b.solver
-        values = {var.index: _value(solver, {}, var) for var in _all_vars(sm)}
+        source = "cp-sat"
+        values = _answer(sm, p1b.solver)
         if best_posts == bound["posts"]:
             bound["minutes"] = max(bound["minutes"], p1b.bound)
-    source = "cp-sat" if solver is not None else "greedy"
     best_minutes = _value(None, values, minutes)
     if best_posts == bound["posts"] and best_minutes == bound["minutes"] and \
             "search" not in bound["by"]:
@@ -448,8 +423,8 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                      required=bool(new_people))
     phases.append(p2)
     if p2.has_solution:
-        solver, source = p2.solver, "cp-sat"
-        values = {var.index: _value(solver, {}, var) for var in _all_vars(sm)}
+        source = "cp-sat"
+        values = _answer(sm, p2.solver)
     else:
         values = {var.index: sm.hints.get(var.index, 0) for var in _all_vars(sm)}
     on = {i for i, x in values.items() if x}
@@ -477,6 +452,79 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                                 "cost": WEIGHTS[k] * v})
     return Assignment(duties, shortages, phases, best_minutes,
                       _penalties(sm, values), objective_terms, best_posts, bound, source)
+
+
+def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
+                  reserve: float | None, bound: dict) -> tuple[dict[int, int], bool, list[PhaseResult], float]:
+    """The fewest unfilled posts from the model's hints (the greedy or LP start): a tree
+    search (closes small schools at once), CP-SAT's local search from its best (a good
+    assignment fast, proves nothing), then HiGHS's MIP search, the better answer kept
+    (``mip.solve_mip``: it finds and proves the minimum on 3,000-pupil schools), given
+    ``share`` CPU seconds or, for the MIP, what the deadline leaves less ``reserve`` if
+    that is more (``reserve`` None: the share only); where
+    HiGHS cannot take the model, a CP-SAT tree search with its full linear relaxation
+    instead. Returns every variable's value (by proto index), whether the posts are proved
+    minimal, the phases and the CPU seconds spent; raises ``bound`` where a search proved
+    more."""
+    m = sm.model
+    tree = solve_phase(m, posts, "staff coverage", opts, share * SHARES["tree"] * DET_PER_SECOND,
+                       bound["posts"], required=True)
+    phases, best = [tree], tree
+    spent = tree.det_time / DET_PER_SECOND
+    if tree.status == "OPTIMAL":
+        return _answer(sm, tree.solver), True, phases, spent
+    if tree.has_solution:
+        _hint_all(sm, lambda var: _value(tree.solver, {}, var))
+    ls = solve_phase(m, posts, "staff coverage: local search", opts,
+                     max(0.0, share * SHARES["local"] - spent) * LS_DET_PER_SECOND,
+                     bound["posts"], local_search=True)
+    spent += ls.det_time / LS_DET_PER_SECOND
+    phases.append(ls)
+    if ls.has_solution:
+        best = ls
+    values = _answer(sm, best.solver if best.has_solution else None)
+    if best.status == "OPTIMAL":
+        return values, True, phases, spent
+    seconds = share - spent
+    if reserve is not None and opts.deadline is not None:
+        seconds = max(seconds, opts.deadline.left() - reserve)
+    t0 = time.process_time()
+    mip = None if opts.out_of_time() else solve_mip(m, posts, seconds, opts)
+    if mip is not None:
+        spent += time.process_time() - t0
+        if mip.by_time and opts.deadline is not None:
+            opts.deadline.cut()  # the clock, not HiGHS's proof, ended it
+        objective = mip.objective if mip.values is not None else None
+        phases.append(PhaseResult("staff coverage: MIP (HiGHS)",
+                                  "OPTIMAL" if mip.optimal else
+                                  "FEASIBLE" if objective is not None else "UNKNOWN",
+                                  objective, mip.bound, mip.seconds))
+        if mip.bound > bound["posts"]:  # the MIP's cuts prove more than the LP
+            bound["posts"] = mip.bound
+            bound["by"].append("MIP relaxation with cuts")
+        current = _value(None, values, posts)
+        if objective is not None and objective < current:
+            values = dict(enumerate(mip.values))
+        return values, _value(None, values, posts) <= bound["posts"], phases, spent
+    # no MIP: a tree search with CP-SAT's full linear relaxation from the best so far
+    _hint_all(sm, lambda var: values[var.index])
+    proof = solve_phase(m, posts, "staff coverage: proof", opts,
+                        max(0.0, share - spent) * DET_PER_SECOND, bound["posts"],
+                        tuning={"linearization_level": 2})
+    spent += proof.det_time / DET_PER_SECOND
+    phases.append(proof)
+    if proof.has_solution:
+        if proof.bound > bound["posts"]:  # the search proved more than the LP
+            bound["posts"] = proof.bound
+            bound["by"].append("search")
+        if proof.objective <= _value(None, values, posts):
+            values = _answer(sm, proof.solver)
+    return values, _value(None, values, posts) <= bound["posts"], phases, spent
+
+
+def _answer(sm: StaffModel, solver: cp_model.CpSolver | None) -> dict[int, int]:
+    """Every variable's value in a search's answer, or in the hints when it found none."""
+    return {var.index: _value(solver, sm.hints, var) for var in _all_vars(sm)}
 
 
 def _lp(model: cp_model.CpModel, objective, opts: SolveOptions):

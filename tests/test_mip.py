@@ -1,0 +1,110 @@
+"""HiGHS on a CP-SAT model (``planning/mip.py``): exact conversion or none, the time limit,
+Ctrl-C, and the staffing search using it (issue #14)."""
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+from ortools.sat.python import cp_model
+
+from afterschool.scheduler.checker import check_plan
+from afterschool.scheduler.planning import assign, cpsat
+from afterschool.scheduler.planning.cpsat import PhaseResult, SolveOptions
+from afterschool.scheduler.planning.mip import solve_mip
+from afterschool.scheduler.planning.solve import solve
+from afterschool.scheduler.reading.reader import read_instance
+from school_files import avail, students_rows, vol, write_instance
+
+OPTS = dict(seed=0, workers=1)
+
+
+def test_every_constraint_kind_of_the_staffing_model_is_converted_exactly():
+    # a, b, c with a + b + c >= 2, a => b, c => not b, and b => (a or c); minimise
+    # 3a + 2b + 4c + 7. By hand: {a, c} breaks a => b, {b, c} and {a, b, c} break
+    # c => not b, so {a, b} (b => a or c holds by a) is the only pair: 3 + 2 + 7 = 12.
+    m = cp_model.CpModel()
+    a, b, c = (m.new_bool_var(n) for n in "abc")
+    m.add(a + b + c >= 2)
+    m.add_implication(a, b)
+    m.add_implication(c, b.Not())
+    m.add_bool_or([a, c]).only_enforce_if(b)
+    r = solve_mip(m, 3 * a + 2 * b + 4 * c + 7, 5.0, SolveOptions(**OPTS))
+    assert r.optimal and not r.by_time
+    assert (r.objective, r.bound) == (12, 12)
+    assert [r.values[v.index] for v in (a, b, c)] == [1, 1, 0]
+
+
+def test_a_model_that_is_not_exactly_linear_is_left_to_cp_sat():
+    m = cp_model.CpModel()
+    xs = [m.new_int_var(0, 3, f"x{i}") for i in range(3)]
+    m.add_all_different(xs)
+    assert solve_mip(m, sum(xs), 5.0, SolveOptions(**OPTS)) is None
+    holed = cp_model.CpModel()
+    y = holed.new_int_var_from_domain(cp_model.Domain.from_values([0, 2]), "y")
+    assert solve_mip(holed, y, 5.0, SolveOptions(**OPTS)) is None
+
+
+def market_split(rows: int = 4, columns: int = 30):
+    """A market-split instance (Cornuejols and Dawande): tiny and far beyond any MIP
+    solver's seconds, so only the time limit or an interruption ends it."""
+    rng = random.Random(1)
+    m = cp_model.CpModel()
+    x = [m.new_bool_var(f"x{j}") for j in range(columns)]
+    slack = []
+    for _ in range(rows):
+        a = [rng.randint(0, 99) for _ in x]
+        over, under = m.new_int_var(0, 10_000, ""), m.new_int_var(0, 10_000, "")
+        m.add(sum(k * v for k, v in zip(a, x)) + over - under == sum(a) // 2)
+        slack += [over, under]
+    return m, sum(slack)
+
+
+def test_the_time_limit_ends_a_hard_mip_and_says_so():
+    m, objective = market_split()
+    t0 = time.monotonic()
+    r = solve_mip(m, objective, 0.3, SolveOptions(**OPTS))
+    assert time.monotonic() - t0 < 3
+    assert r.by_time and not r.optimal
+
+
+def test_an_interruption_cancels_a_running_mip():
+    m, objective = market_split()
+    opts = SolveOptions(**OPTS)
+    timer = threading.Timer(0.3, cpsat.interrupt, args=(opts,))
+    t0 = time.monotonic()
+    timer.start()
+    try:
+        r = solve_mip(m, objective, 60.0, opts)
+    finally:
+        timer.cancel()
+        cpsat._stopped[0] = False  # as ``interruptible`` leaves it for the next run
+    assert time.monotonic() - t0 < 5
+    assert r is not None and not r.optimal and not r.by_time and opts.interrupted
+
+
+def test_the_mip_finds_and_proves_an_integer_minimum_the_lp_cannot(tmp_path, monkeypatch):
+    # T1 and T2 may each serve 90 min a week; 3 afternoon posts of 60 min (Tue, Wed, Thu):
+    # one post each, so 1 post and 60 minutes stay unfilled, where the count and the LP
+    # (1.5 posts each) say 0. The CP-SAT searches are given no time: the plan's posts are
+    # HiGHS's, at the minimum its cuts prove.
+    rows = students_rows(10, afternoon="Tue Wed Thu")
+    people = vol("T1", weekly="90") + vol("T2", weekly="90")
+    av = avail("T1", "Tue Wed Thu", "after-upper") + avail("T2", "Tue Wed Thu", "after-upper")
+    inst = read_instance(write_instance(tmp_path / "i", students=rows, teachers=people,
+                                        availability=av))
+
+    def no_time(model, objective, name, opts, budget, lower_bound=None, required=False,
+                local_search=False, tuning=None):
+        return PhaseResult(name, "UNKNOWN", None, None, 0.0)
+
+    monkeypatch.setattr(assign, "solve_phase", no_time)
+    monkeypatch.setattr(assign, "greedy_duties", lambda *a, **k: set())  # start: nobody
+    plan = solve(inst, time_limit=3, **OPTS)
+    unfilled = plan.extra["unfilled"]
+    assert unfilled["posts"] == unfilled["posts_bound"] == 1
+    assert "MIP relaxation with cuts" in unfilled["proved_by"]
+    assert len(plan.duties) == 2 and {d.staff for d in plan.duties} == {"T1", "T2"}
+    mip = [p for p in plan.extra["parts"] if p["part"] == "staff coverage: MIP (HiGHS)"]
+    assert mip and mip[0]["status"] == "OPTIMAL" and mip[0]["objective"] == 1
+    assert check_plan(inst, plan) == []
