@@ -1,7 +1,9 @@
 """Schedule charts (matplotlib), from ``plan.json`` alone.
 
 - ``gantt``: the week's duties, one panel per weekday, people x time, coloured by session
-  (managers grey), shortages in red on their own row;
+  (managers grey), shortages in red on their own row; the five panels are drawn side by
+  side in one axes (``_day_panels``: frames, titles, hour ticks and lines as one artist
+  each), as five axes drew them but without five axes' ticks, spines and titles;
 - ``load``: each person's weekly service minutes against their weekly limit;
 - ``staffing``: per session and weekday, the standard T(n) beside the groups formed;
 - ``sizes``: each group's headcount per day against the cap (groups by number, each session named
@@ -17,7 +19,7 @@ every text twice and was a third of the hand-out time on a 200-staff school. Wha
 200-person chart costs is its text: names and group numbers are one ``Text`` drawn at every
 place (``_Labels``, not a Tick or a Text per person), titles sit at a given height (no
 measuring of every tick label to look for room above the axes), glyphs are drawn unhinted
-and bars are one ``PolyCollection`` per panel.
+and bars are one ``PolyCollection`` per chart (the Gantt's week included).
 """
 from __future__ import annotations
 
@@ -33,8 +35,11 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from matplotlib import rcParams  # noqa: E402
 from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
+from matplotlib.lines import TICKDOWN, Line2D  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
+from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
 from afterschool.models.plan import Plan  # noqa: E402
 from afterschool.models.school import WEEKDAYS, parse_time  # noqa: E402
@@ -143,11 +148,13 @@ class _Labels(Text):
             super().draw(renderer)
 
 
-def _row_labels(ax, labels: list[str], fontsize: float = 7, axis: str = "y") -> None:
-    """Row (or column) names beside the axis: a Tick per person is the dearest artist."""
+def _row_labels(ax, labels: list[str], fontsize: float = 7, axis: str = "y",
+                at: float = -0.01) -> None:
+    """Row (or column) names beside the axis (``at``: how far left, a share of the axes'
+    width): a Tick per person is the dearest artist."""
     if axis == "y":
         ax.set_yticks([])
-        ax.add_artist(_Labels([(-0.01, i, t) for i, t in enumerate(labels)],
+        ax.add_artist(_Labels([(at, i, t) for i, t in enumerate(labels)],
                               transform=ax.get_yaxis_transform(), ha="right", va="center",
                               fontsize=fontsize))
     else:
@@ -161,42 +168,88 @@ def _name(plan: Plan, sid: str) -> str:
     return plan.extra.get("people", {}).get("staff", {}).get(sid, {}).get("name", sid)
 
 
+DAY_START, DAY_END = 11 * 60, 17 * 60 + 30  # the minutes each weekday's panel shows
+PANEL_GAP = 0.05  # between two panels, a share of a panel's width
+
+
+def _day_panels(ax, titles: list[str], start: int, end: int, hours: range) -> list[float]:
+    """Side-by-side panels in one axes, one per title, each ``start``..``end`` minutes wide:
+    as five axes draw them (a frame, the title above, hour ticks and labels below, light
+    hour lines), but from one artist each rather than five axes' ticks, spines and
+    titles. Returns where each panel's minute 0 lies on the x axis."""
+    span = end - start
+    step = span * (1 + PANEL_GAP)
+    offsets = [k * step - start for k in range(len(titles))]
+    ax.set_xlim(0, step * (len(titles) - 1) + span)
+    ax.set_axis_off()  # no axis, ticks or frame of its own: the panels draw theirs
+    lo, hi = ax.get_ylim()
+    frames = [[(o + start, lo), (o + start, hi), (o + end, hi), (o + end, lo),
+               (o + start, lo)] for o in offsets]
+    ax.add_collection(LineCollection(frames, colors=rcParams["axes.edgecolor"],
+                                     linewidths=rcParams["axes.linewidth"], zorder=2.5,
+                                     capstyle="projecting", joinstyle="miter",
+                                     clip_on=False))  # on the axes' edge: not cut in half
+    xs = [o + t for o in offsets for t in hours]
+    ax.add_collection(LineCollection([[(x, lo), (x, hi)] for x in xs], zorder=1.5,
+                                     colors=rcParams["grid.color"], alpha=0.3,
+                                     linewidths=rcParams["grid.linewidth"]))
+    below = ax.get_xaxis_transform()  # x in minutes, y a share of the axes' height
+    ax.add_line(Line2D(xs, [0] * len(xs), transform=below, linestyle="none",
+                       marker=TICKDOWN, markersize=rcParams["xtick.major.size"],
+                       markeredgewidth=rcParams["xtick.major.width"],
+                       color=rcParams["xtick.color"], clip_on=False, zorder=1.5))
+    pad = rcParams["xtick.major.size"] + rcParams["xtick.major.pad"]
+    fig = ax.figure
+    ax.add_artist(_Labels([(o + t, 0, f"{t // 60}:00") for o in offsets for t in hours],
+                          transform=below + ScaledTranslation(0, -pad / 72,
+                                                              fig.dpi_scale_trans),
+                          ha="center", va="top", fontsize=7))
+    ax.add_artist(_Labels([(o + (start + end) / 2, 1, t) for o, t in zip(offsets, titles)],
+                          transform=below + ScaledTranslation(
+                              0, rcParams["axes.titlepad"] / 72, fig.dpi_scale_trans),
+                          ha="center", va="baseline", fontsize=rcParams["axes.titlesize"]))
+    return offsets
+
+
 def gantt(plan: Plan, lang: str):
     w = words(lang)
     sessions = list(plan.extra.get("sessions", {}))
     colour = {s: COLOURS[i % len(COLOURS)] for i, s in enumerate(sessions)}
     people = sorted({d.staff for d in plan.duties})
     rows = people + ([w["shortage"]] if plan.shortages else [])
-    # No shared y axis: sharing copies every person's tick into all five panels, the most
-    # expensive part of drawing a 200-person week. One barh call per panel.
-    fig, axes = plt.subplots(1, 5, figsize=(17, max(4, 0.17 * len(rows) + 1.6)))
+    # One axes for the week, the weekdays side by side: five axes cost five sets of ticks,
+    # spines and titles, and a shared y axis would copy every person's tick into each.
+    fig, ax = plt.subplots(figsize=(17, max(4, 0.17 * len(rows) + 1.6)))
+    ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
+    offsets = _day_panels(ax, [day_name(day, lang) for day in WEEKDAYS], DAY_START, DAY_END,
+                          range(11 * 60, 18 * 60, 60))
+    at = dict(zip(WEEKDAYS, offsets))
     index = {r: i for i, r in enumerate(rows)}
-    bars = 0
-    for ax, day in zip(axes, WEEKDAYS):
-        ys, widths, lefts, colours = [], [], [], []
-        for d in plan.duties:
-            if d.day == day:
-                ys.append(index[d.staff])
-                widths.append(d.minutes)
-                lefts.append(parse_time(d.start))
-                colours.append(colour.get(d.session, "#999999") if d.role == "teacher"
-                               else "#999999")
-        for s in plan.shortages:
-            if s.day == day:
-                ys.append(len(rows) - 1)
-                widths.append(parse_time(s.end) - parse_time(s.start))
-                lefts.append(parse_time(s.start))
-                colours.append("#D62728")
-        bars += _rects(ax, lefts, [a + b for a, b in zip(lefts, widths)],
-                       [y - 0.4 for y in ys], [y + 0.4 for y in ys], colours)
-        ax.set_title(day_name(day, lang), y=1)  # y given: no search for room above the axes
-        ticks = range(11 * 60, 18 * 60, 60)
-        ax.set_xticks(list(ticks), [f"{t // 60}:00" for t in ticks], fontsize=7)
-        ax.set_xlim(11 * 60, 17 * 60 + 30)
-        ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
-        ax.set_yticks([])
-        ax.grid(axis="x", alpha=0.3)
-    _row_labels(axes[0], [_name(plan, r) if r in people else r for r in rows])
+    ys, days, starts, ends, colours = [], [], [], [], []
+    for d in plan.duties:
+        if d.day in at:
+            ys.append(index[d.staff])
+            days.append(at[d.day])
+            starts.append(parse_time(d.start))
+            ends.append(starts[-1] + d.minutes)
+            colours.append(colour.get(d.session, "#999999") if d.role == "teacher"
+                           else "#999999")
+    for s in plan.shortages:
+        if s.day in at:
+            ys.append(len(rows) - 1)
+            days.append(at[s.day])
+            starts.append(parse_time(s.start))
+            ends.append(parse_time(s.end))
+            colours.append("#D62728")
+    # one PolyCollection for the week; each bar cut to its day's panel, as that day's own
+    # axes cut it
+    days = np.asarray(days, dtype=float)
+    bars = _rects(ax, days + np.clip(starts, DAY_START, DAY_END),
+                  days + np.clip(ends, DAY_START, DAY_END), [y - 0.4 for y in ys],
+                  [y + 0.4 for y in ys], colours)
+    span = DAY_END - DAY_START
+    _row_labels(ax, [_name(plan, r) if r in people else r for r in rows],
+                at=-0.01 * span / ax.get_xlim()[1])  # as far left as from one day's panel
     handles = [plt.Rectangle((0, 0), 1, 1, color=colour[s]) for s in sessions]
     handles.append(plt.Rectangle((0, 0), 1, 1, color="#999999"))
     labels = [session_label(plan, s, lang) for s in sessions]
@@ -208,7 +261,6 @@ def gantt(plan: Plan, lang: str):
     fig.suptitle(f"{plan.extra.get('school', '')} {w['gantt_title']}")
     _margins(fig, [_name(plan, r) if r in people else r for r in rows], bottom=0.9, top=0.9)
     fig._suptitle.set_y(1 - 0.2 / fig.get_size_inches()[1])
-    fig.subplots_adjust(wspace=0.05)
     return fig, bars
 
 
