@@ -296,3 +296,21 @@ def test_workbook_is_what_xlsxwriters_own_calls_write(planned, tmp_path, monkeyp
             with zipfile.ZipFile(tmp_path / f"{name}-{kind}.xlsx") as z:
                 parts.append({n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"})
         assert parts[0] == parts[1] and len(parts[0]) > 5, name
+
+
+@pytest.mark.parametrize("kind", charts.KINDS)
+def test_png_holds_what_matplotlibs_own_png_holds(planned, tmp_path, kind):
+    """``charts.save`` encodes the PNG itself (``png_bytes``): the same pixels, size, dpi
+    and Software text as matplotlib's (Pillow's) PNG of the same figure."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from PIL import Image
+    _, plan = planned
+    fig, _, _ = charts.draw(plan, kind, "zh")
+    with charts.quiet(), plt.rc_context({"text.hinting": "no_hinting"}):
+        fig.savefig(tmp_path / "theirs.png", dpi=charts.dpi_for(fig))
+    charts.save(fig, tmp_path / "ours.png")
+    theirs, ours = (Image.open(tmp_path / f"{n}.png") for n in ("theirs", "ours"))
+    assert (ours.mode, ours.size) == (theirs.mode, theirs.size)
+    assert np.array_equal(np.asarray(ours), np.asarray(theirs))
+    assert ours.info == theirs.info and "Matplotlib" in ours.info["Software"]
