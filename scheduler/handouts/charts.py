@@ -27,7 +27,6 @@ deflating.
 from __future__ import annotations
 
 import importlib.util
-import io
 import struct
 import warnings
 import zlib
@@ -371,6 +370,29 @@ def draw(plan: Plan, kind: str, lang: str):
     return fig, bars, warning
 
 
+class _Pixels:
+    """A file for ``savefig(..., format="rgba")`` that keeps what is written, the
+    renderer's own buffer (rows x columns x RGBA), rather than copying 20 MB into bytes."""
+
+    def __init__(self):
+        self.parts: list = []
+
+    def write(self, data) -> int:
+        self.parts.append(data)
+        return len(data)
+
+    def seek(self, *args) -> int:  # savefig takes a file-like object by its seek
+        return 0
+
+    def rgba(self, fig) -> np.ndarray:
+        if len(self.parts) == 1 and np.ndim(self.parts[0]) == 3:
+            return np.asarray(self.parts[0])
+        # written some other way: the bytes, in the shape of the renderer that drew them
+        shape = np.asarray(fig.canvas.renderer.buffer_rgba()).shape
+        return np.frombuffer(b"".join(bytes(p) for p in self.parts),
+                             dtype=np.uint8).reshape(shape)
+
+
 def png_bytes(rgba: np.ndarray, dpi: float) -> bytes:
     """``rgba`` (rows x columns x 4 bytes) as a PNG, with the chunks matplotlib's PNG carries
     (its ``Software`` text, the dpi): each row stored less the row above it (PNG's "Up"
@@ -413,12 +435,9 @@ def save(fig, path) -> None:
     # shape, to draw), a tenth of the charts' time; anti-aliased 10-px names read the same
     with quiet(), plt.rc_context({"text.hinting": "no_hinting"}):
         if fmt == "png":
-            buf = io.BytesIO()
-            fig.savefig(buf, dpi=dpi, format="rgba")  # the pixels savefig's PNG would hold
-            # rows x columns as the renderer that drew them has them
-            shape = np.asarray(fig.canvas.renderer.buffer_rgba()).shape
-            raw = np.frombuffer(buf.getbuffer(), dtype=np.uint8).reshape(shape)
-            Path(path).write_bytes(png_bytes(raw, dpi))
+            sink = _Pixels()
+            fig.savefig(sink, dpi=dpi, format="rgba")  # the pixels savefig's PNG would hold
+            Path(path).write_bytes(png_bytes(sink.rgba(fig), dpi))
         else:
             fig.savefig(path, dpi=dpi, format=fmt)
     plt.close(fig)
