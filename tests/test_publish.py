@@ -270,3 +270,47 @@ def test_handouts_leave_the_garbage_collector_as_they_found_it(planned, tmp_path
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+def test_workbook_is_what_xlsxwriters_own_calls_write(planned, tmp_path, monkeypatch):
+    """The timetable workbook and the parents' notice (cover, bold totals, Chinese text,
+    money) from the bulk rows of ``xlsx._Sheet``: byte for byte what XlsxWriter's own
+    write_* calls make of the same sheets."""
+    import functools
+    import zipfile
+
+    from afterschool.scheduler.handouts import xlsx
+    from afterschool.scheduler.handouts.labels import words
+    from afterschool.scheduler.handouts.publish import parents_sheets
+    from afterschool.scheduler.handouts.sheets import save_workbook
+    _, plan = planned
+    w = words("zh")
+    for name, sheets in (("timetable", timetable_sheets(plan, "zh")),
+                         ("parents", parents_sheets(plan, "zh"))):
+        save_workbook(sheets, tmp_path / f"{name}-bulk.xlsx", w, w["total"])
+        with monkeypatch.context() as m:
+            m.setattr(xlsx, "save_xlsx", functools.partial(xlsx.save_xlsx, plain=True))
+            save_workbook(sheets, tmp_path / f"{name}-plain.xlsx", w, w["total"])
+        parts = []
+        for kind in ("bulk", "plain"):
+            with zipfile.ZipFile(tmp_path / f"{name}-{kind}.xlsx") as z:
+                parts.append({n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"})
+        assert parts[0] == parts[1] and len(parts[0]) > 5, name
+
+
+@pytest.mark.parametrize("kind", charts.KINDS)
+def test_png_holds_what_matplotlibs_own_png_holds(planned, tmp_path, kind):
+    """``charts.save`` encodes the PNG itself (``png_bytes``): the same pixels, size, dpi
+    and Software text as matplotlib's (Pillow's) PNG of the same figure."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from PIL import Image
+    _, plan = planned
+    fig, _, _ = charts.draw(plan, kind, "zh")
+    with charts.quiet(), plt.rc_context({"text.hinting": "no_hinting"}):
+        fig.savefig(tmp_path / "theirs.png", dpi=charts.dpi_for(fig))
+    charts.save(fig, tmp_path / "ours.png")
+    theirs, ours = (Image.open(tmp_path / f"{n}.png") for n in ("theirs", "ours"))
+    assert (ours.mode, ours.size) == (theirs.mode, theirs.size)
+    assert np.array_equal(np.asarray(ours), np.asarray(theirs))
+    assert ours.info == theirs.info and "Matplotlib" in ours.info["Software"]

@@ -1,7 +1,9 @@
 """Schedule charts (matplotlib), from ``plan.json`` alone.
 
 - ``gantt``: the week's duties, one panel per weekday, people x time, coloured by session
-  (managers grey), shortages in red on their own row;
+  (managers grey), shortages in red on their own row; the five panels are drawn side by
+  side in one axes (``_day_panels``: frames, titles, hour ticks and lines as one artist
+  each), as five axes drew them but without five axes' ticks, spines and titles;
 - ``load``: each person's weekly service minutes against their weekly limit;
 - ``staffing``: per session and weekday, the standard T(n) beside the groups formed;
 - ``sizes``: each group's headcount per day against the cap (groups by number, each session named
@@ -17,12 +19,17 @@ every text twice and was a third of the hand-out time on a 200-staff school. Wha
 200-person chart costs is its text: names and group numbers are one ``Text`` drawn at every
 place (``_Labels``, not a Tick or a Text per person), titles sit at a given height (no
 measuring of every tick label to look for room above the axes), glyphs are drawn unhinted
-and bars are one ``PolyCollection`` per panel.
+and bars are one ``PolyCollection`` per chart (the Gantt's week included). A PNG holds the
+pixels ``savefig`` renders, encoded here (``png_bytes``: PNG's "Up" filter in numpy, then
+zlib) rather than by Pillow, whose choice of a filter for every row cost more than the
+deflating.
 """
 from __future__ import annotations
 
 import importlib.util
+import struct
 import warnings
+import zlib
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,8 +40,11 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from matplotlib import rcParams  # noqa: E402
 from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
+from matplotlib.lines import TICKDOWN, Line2D  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
+from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
 from afterschool.models.plan import Plan  # noqa: E402
 from afterschool.models.school import WEEKDAYS, parse_time  # noqa: E402
@@ -143,11 +153,13 @@ class _Labels(Text):
             super().draw(renderer)
 
 
-def _row_labels(ax, labels: list[str], fontsize: float = 7, axis: str = "y") -> None:
-    """Row (or column) names beside the axis: a Tick per person is the dearest artist."""
+def _row_labels(ax, labels: list[str], fontsize: float = 7, axis: str = "y",
+                at: float = -0.01) -> None:
+    """Row (or column) names beside the axis (``at``: how far left, a share of the axes'
+    width): a Tick per person is the dearest artist."""
     if axis == "y":
         ax.set_yticks([])
-        ax.add_artist(_Labels([(-0.01, i, t) for i, t in enumerate(labels)],
+        ax.add_artist(_Labels([(at, i, t) for i, t in enumerate(labels)],
                               transform=ax.get_yaxis_transform(), ha="right", va="center",
                               fontsize=fontsize))
     else:
@@ -161,42 +173,88 @@ def _name(plan: Plan, sid: str) -> str:
     return plan.extra.get("people", {}).get("staff", {}).get(sid, {}).get("name", sid)
 
 
+DAY_START, DAY_END = 11 * 60, 17 * 60 + 30  # the minutes each weekday's panel shows
+PANEL_GAP = 0.05  # between two panels, a share of a panel's width
+
+
+def _day_panels(ax, titles: list[str], start: int, end: int, hours: range) -> list[float]:
+    """Side-by-side panels in one axes, one per title, each ``start``..``end`` minutes wide:
+    as five axes draw them (a frame, the title above, hour ticks and labels below, light
+    hour lines), but from one artist each rather than five axes' ticks, spines and
+    titles. Returns where each panel's minute 0 lies on the x axis."""
+    span = end - start
+    step = span * (1 + PANEL_GAP)
+    offsets = [k * step - start for k in range(len(titles))]
+    ax.set_xlim(0, step * (len(titles) - 1) + span)
+    ax.set_axis_off()  # no axis, ticks or frame of its own: the panels draw theirs
+    lo, hi = ax.get_ylim()
+    frames = [[(o + start, lo), (o + start, hi), (o + end, hi), (o + end, lo),
+               (o + start, lo)] for o in offsets]
+    ax.add_collection(LineCollection(frames, colors=rcParams["axes.edgecolor"],
+                                     linewidths=rcParams["axes.linewidth"], zorder=2.5,
+                                     capstyle="projecting", joinstyle="miter",
+                                     clip_on=False))  # on the axes' edge: not cut in half
+    xs = [o + t for o in offsets for t in hours]
+    ax.add_collection(LineCollection([[(x, lo), (x, hi)] for x in xs], zorder=1.5,
+                                     colors=rcParams["grid.color"], alpha=0.3,
+                                     linewidths=rcParams["grid.linewidth"]))
+    below = ax.get_xaxis_transform()  # x in minutes, y a share of the axes' height
+    ax.add_line(Line2D(xs, [0] * len(xs), transform=below, linestyle="none",
+                       marker=TICKDOWN, markersize=rcParams["xtick.major.size"],
+                       markeredgewidth=rcParams["xtick.major.width"],
+                       color=rcParams["xtick.color"], clip_on=False, zorder=1.5))
+    pad = rcParams["xtick.major.size"] + rcParams["xtick.major.pad"]
+    fig = ax.figure
+    ax.add_artist(_Labels([(o + t, 0, f"{t // 60}:00") for o in offsets for t in hours],
+                          transform=below + ScaledTranslation(0, -pad / 72,
+                                                              fig.dpi_scale_trans),
+                          ha="center", va="top", fontsize=7))
+    ax.add_artist(_Labels([(o + (start + end) / 2, 1, t) for o, t in zip(offsets, titles)],
+                          transform=below + ScaledTranslation(
+                              0, rcParams["axes.titlepad"] / 72, fig.dpi_scale_trans),
+                          ha="center", va="baseline", fontsize=rcParams["axes.titlesize"]))
+    return offsets
+
+
 def gantt(plan: Plan, lang: str):
     w = words(lang)
     sessions = list(plan.extra.get("sessions", {}))
     colour = {s: COLOURS[i % len(COLOURS)] for i, s in enumerate(sessions)}
     people = sorted({d.staff for d in plan.duties})
     rows = people + ([w["shortage"]] if plan.shortages else [])
-    # No shared y axis: sharing copies every person's tick into all five panels, the most
-    # expensive part of drawing a 200-person week. One barh call per panel.
-    fig, axes = plt.subplots(1, 5, figsize=(17, max(4, 0.17 * len(rows) + 1.6)))
+    # One axes for the week, the weekdays side by side: five axes cost five sets of ticks,
+    # spines and titles, and a shared y axis would copy every person's tick into each.
+    fig, ax = plt.subplots(figsize=(17, max(4, 0.17 * len(rows) + 1.6)))
+    ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
+    offsets = _day_panels(ax, [day_name(day, lang) for day in WEEKDAYS], DAY_START, DAY_END,
+                          range(11 * 60, 18 * 60, 60))
+    at = dict(zip(WEEKDAYS, offsets))
     index = {r: i for i, r in enumerate(rows)}
-    bars = 0
-    for ax, day in zip(axes, WEEKDAYS):
-        ys, widths, lefts, colours = [], [], [], []
-        for d in plan.duties:
-            if d.day == day:
-                ys.append(index[d.staff])
-                widths.append(d.minutes)
-                lefts.append(parse_time(d.start))
-                colours.append(colour.get(d.session, "#999999") if d.role == "teacher"
-                               else "#999999")
-        for s in plan.shortages:
-            if s.day == day:
-                ys.append(len(rows) - 1)
-                widths.append(parse_time(s.end) - parse_time(s.start))
-                lefts.append(parse_time(s.start))
-                colours.append("#D62728")
-        bars += _rects(ax, lefts, [a + b for a, b in zip(lefts, widths)],
-                       [y - 0.4 for y in ys], [y + 0.4 for y in ys], colours)
-        ax.set_title(day_name(day, lang), y=1)  # y given: no search for room above the axes
-        ticks = range(11 * 60, 18 * 60, 60)
-        ax.set_xticks(list(ticks), [f"{t // 60}:00" for t in ticks], fontsize=7)
-        ax.set_xlim(11 * 60, 17 * 60 + 30)
-        ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
-        ax.set_yticks([])
-        ax.grid(axis="x", alpha=0.3)
-    _row_labels(axes[0], [_name(plan, r) if r in people else r for r in rows])
+    ys, days, starts, ends, colours = [], [], [], [], []
+    for d in plan.duties:
+        if d.day in at:
+            ys.append(index[d.staff])
+            days.append(at[d.day])
+            starts.append(parse_time(d.start))
+            ends.append(starts[-1] + d.minutes)
+            colours.append(colour.get(d.session, "#999999") if d.role == "teacher"
+                           else "#999999")
+    for s in plan.shortages:
+        if s.day in at:
+            ys.append(len(rows) - 1)
+            days.append(at[s.day])
+            starts.append(parse_time(s.start))
+            ends.append(parse_time(s.end))
+            colours.append("#D62728")
+    # one PolyCollection for the week; each bar cut to its day's panel, as that day's own
+    # axes cut it
+    days = np.asarray(days, dtype=float)
+    bars = _rects(ax, days + np.clip(starts, DAY_START, DAY_END),
+                  days + np.clip(ends, DAY_START, DAY_END), [y - 0.4 for y in ys],
+                  [y + 0.4 for y in ys], colours)
+    span = DAY_END - DAY_START
+    _row_labels(ax, [_name(plan, r) if r in people else r for r in rows],
+                at=-0.01 * span / ax.get_xlim()[1])  # as far left as from one day's panel
     handles = [plt.Rectangle((0, 0), 1, 1, color=colour[s]) for s in sessions]
     handles.append(plt.Rectangle((0, 0), 1, 1, color="#999999"))
     labels = [session_label(plan, s, lang) for s in sessions]
@@ -208,7 +266,6 @@ def gantt(plan: Plan, lang: str):
     fig.suptitle(f"{plan.extra.get('school', '')} {w['gantt_title']}")
     _margins(fig, [_name(plan, r) if r in people else r for r in rows], bottom=0.9, top=0.9)
     fig._suptitle.set_y(1 - 0.2 / fig.get_size_inches()[1])
-    fig.subplots_adjust(wspace=0.05)
     return fig, bars
 
 
@@ -313,19 +370,76 @@ def draw(plan: Plan, kind: str, lang: str):
     return fig, bars, warning
 
 
+class _Pixels:
+    """A file for ``savefig(..., format="rgba")`` that keeps what is written, the
+    renderer's own buffer (rows x columns x RGBA), rather than copying 20 MB into bytes."""
+
+    def __init__(self):
+        self.parts: list = []
+
+    def write(self, data) -> int:
+        self.parts.append(data)
+        return len(data)
+
+    def seek(self, *args) -> int:  # savefig takes a file-like object by its seek
+        return 0
+
+    def rgba(self, fig) -> np.ndarray:
+        if len(self.parts) == 1 and np.ndim(self.parts[0]) == 3:
+            return np.asarray(self.parts[0])
+        # written some other way: the bytes, in the shape of the renderer that drew them
+        shape = np.asarray(fig.canvas.renderer.buffer_rgba()).shape
+        return np.frombuffer(b"".join(bytes(p) for p in self.parts),
+                             dtype=np.uint8).reshape(shape)
+
+
+def png_bytes(rgba: np.ndarray, dpi: float) -> bytes:
+    """``rgba`` (rows x columns x 4 bytes) as a PNG, with the chunks matplotlib's PNG carries
+    (its ``Software`` text, the dpi): each row stored less the row above it (PNG's "Up"
+    filter, one numpy subtraction) and deflated at level 3. Pillow tries all five filters
+    on every row to pick one, which took 0.1 s of a 200-staff school's four charts; "Up"
+    packs these charts (long runs of white, bars and lines running down) as small."""
+    h, w, _ = rgba.shape
+    rows = rgba.reshape(h, w * 4)
+    data = np.empty((h, w * 4 + 1), dtype=np.uint8)
+    data[:, 0] = 2  # "Up"; the first row's "above" is zeros
+    data[0, 1:] = rows[0]
+    np.subtract(rows[1:], rows[:-1], out=data[1:, 1:])  # modulo 256, as PNG wants
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+    per_metre = int(dpi / 0.0254 + 0.5)
+    return b"".join([
+        b"\x89PNG\r\n\x1a\n",
+        chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)),  # 8-bit RGBA
+        chunk(b"tEXt", b"Software\0" + f"Matplotlib version{matplotlib.__version__}, "
+                                        f"https://matplotlib.org/".encode("latin-1")),
+        chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+        chunk(b"IDAT", zlib.compress(data, 3)),
+        chunk(b"IEND", b"")])
+
+
+def dpi_for(fig) -> int:
+    """A big school's chart is thousands of pixels along its long side: 100 dpi keeps
+    7-point names legible (about 10 px) and saves a third of the rasterising."""
+    return 100 if max(fig.get_size_inches()) > 20 else 120
+
+
 def save(fig, path) -> None:
-    """Save by the file's extension (.png, .svg, .pdf), then free the figure."""
+    """Save by the file's extension (.png, .svg, .pdf), then free the figure. A PNG holds
+    the pixels ``savefig`` renders, encoded by ``png_bytes``."""
     fmt = str(path).rsplit(".", 1)[-1].lower()
-    w, h = fig.get_size_inches()
-    # a big school's chart is thousands of pixels along its long side: 100 dpi keeps 7-point
-    # names legible (about 10 px) and saves a third of the rasterising
-    dpi = 100 if max(w, h) > 20 else 120
+    dpi = dpi_for(fig)
     # glyphs unhinted: FreeType's auto-hinter ran on every glyph three times (to measure, to
     # shape, to draw), a tenth of the charts' time; anti-aliased 10-px names read the same
     with quiet(), plt.rc_context({"text.hinting": "no_hinting"}):
-        # PNG: light compression, a third of the encoding time for 10 % more bytes
-        fig.savefig(path, dpi=dpi, format=fmt,
-                    **({"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}))
+        if fmt == "png":
+            sink = _Pixels()
+            fig.savefig(sink, dpi=dpi, format="rgba")  # the pixels savefig's PNG would hold
+            Path(path).write_bytes(png_bytes(sink.rgba(fig), dpi))
+        else:
+            fig.savefig(path, dpi=dpi, format=fmt)
     plt.close(fig)
 
 

@@ -109,23 +109,39 @@ def _times(plan: Plan, session: str) -> str:
     return f"{s.get('start', '')}-{s.get('end', '')}"
 
 
+def _day_names(lang: str):
+    """``days`` (a child's signed-up weekdays) as the notices show them, "周二 周四";
+    each list of days is spelled once (4,000 children sign up in a few dozen ways)."""
+    seen: dict[tuple, str] = {}
+
+    def spell(days) -> str:
+        key = tuple(days)
+        text = seen.get(key)
+        if text is None:
+            text = seen[key] = " ".join(day_name(d, lang) for d in key)
+        return text
+    return spell
+
+
 def student_notice(plan: Plan, lang: str = "zh") -> list[dict]:
     """Public group list: masked name, class, group, days and times. Nothing else."""
     students = _people(plan)[1]
     sessions = plan.extra.get("sessions", {})
     labels = group_labels(plan, lang)
+    days = _day_names(lang)
     rows = []
-    for g in plan.groups:
+    for g in plan.groups:  # what is the same for the whole group, once
         session = sessions.get(g.session, {})
+        signup = session.get("signup")
+        label, name, times = labels[g.id], session_label(plan, g.session, lang), \
+            _times(plan, g.session)
+        key = (list(sessions).index(g.session) if g.session in sessions else 99, label)
         for sid in g.students:
             info = students.get(sid, {})
-            rows.append({"group": labels[g.id], "session": session_label(plan, g.session, lang),
-                         "time": _times(plan, g.session), "class": info.get("class", ""),
+            rows.append({"group": label, "session": name, "time": times,
+                         "class": info.get("class", ""),
                          "name": mask_name(info.get("name", "")),
-                         "days": " ".join(day_name(d, lang)
-                                          for d in info.get(session.get("signup"), [])),
-                         "_k": (list(sessions).index(g.session) if g.session in sessions
-                                else 99, labels[g.id])})
+                         "days": days(info.get(signup, [])), "_k": key})
     rows.sort(key=lambda r: (r["_k"], r["class"], r["name"]))
     return [{k: v for k, v in r.items() if k != "_k"} for r in rows]
 
@@ -140,18 +156,20 @@ def parents_notice(plan: Plan, lang: str = "zh") -> dict[str, list[dict]]:
     students = _people(plan)[1]
     sessions = plan.extra.get("sessions", {})
     labels = group_labels(plan, lang)
+    days = _day_names(lang)
     by_class: dict[str, list[dict]] = defaultdict(list)
     order = {s: i for i, s in enumerate(sessions)}
-    for g in plan.groups:
+    for g in plan.groups:  # what is the same for the whole group, once
         signup = sessions.get(g.session, {}).get("signup")
+        label, name, times = labels[g.id], session_label(plan, g.session, lang), \
+            _times(plan, g.session)
+        rank = order.get(g.session, 99)
         for sid in g.students:
             info = students.get(sid, {})
             by_class[info.get("class", "")].append({
-                "name": mask_name(info.get("name", "")),
-                "session": session_label(plan, g.session, lang), "group": labels[g.id],
-                "days": " ".join(day_name(d, lang) for d in info.get(signup, [])),
-                "time": _times(plan, g.session), "_k": (info.get("name", ""), sid,
-                                                        order.get(g.session, 99))})
+                "name": mask_name(info.get("name", "")), "session": name, "group": label,
+                "days": days(info.get(signup, [])), "time": times,
+                "_k": (info.get("name", ""), sid, rank)})
     out = {}
     for c in sorted(by_class, key=_class_key):
         rows = sorted(by_class[c], key=lambda r: r["_k"])

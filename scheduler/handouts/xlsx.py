@@ -2,9 +2,9 @@
 
 XlsxWriter writes the same cells, widths and print settings as ``sheets.fill_sheet`` gives
 an openpyxl worksheet (and the same default row height, 15 points, which the page
-arithmetic of ``sheets`` assumes), at about 4.5 µs a cell (layout included) against
-openpyxl's 19: 0.55 s against 2.3 s CPU for the 120,000 cells of ``bench/handouts.py``'s
-workbook and notices.
+arithmetic of ``sheets`` assumes). Through its own ``write_*`` calls that costs about 4.5 µs
+a cell against openpyxl's 19 (0.55 s against 2.3 s CPU for the 120,000 cells of
+``bench/handouts.py``'s workbook and notices); with the bulk rows below, 2.4 µs (0.29 s).
 
 Every cell is written by type, never by guessing: text with ``write_string`` (the workbook
 turns off XlsxWriter's ``strings_to_formulas``/``_numbers``/``_urls``), numbers with
@@ -19,15 +19,34 @@ neither and goes straight to ``write_string``):
 - ``set_header`` drops a header longer than 255 UTF-16 units or containing ``&G`` (its
   picture code) with a warning: the page title is cut to fit, and ``&G`` in it is written
   ``＆G``.
+
+What a cell costs is XlsxWriter's per-cell Python, twice: ``write_string`` (argument
+conversion, a bounds check, the shared-string index, a tuple) and then, on closing, one
+``<c>`` element written by a chain of small calls. The sheets here (``_Sheet``, a subclass
+given to ``add_worksheet``) keep XlsxWriter's cell table, shared strings and every other
+part of the file, and do both in bulk: ``put_row`` stores a row's ordinary cells (text that
+needs no work-around, finite numbers, formatted blanks) as ``write_string``,
+``write_number`` and ``write_blank`` store them, anything else through those calls;
+``_write_rows`` writes the ``<row>``/``<c>`` XML of such cells in one pass and hands any
+other cell, or a sheet with row settings or comments, to XlsxWriter's own code. This leans
+on XlsxWriter's internals (its cell tuples, shared-string table and ``_write_rows``), so
+the file is checked to be byte for byte what XlsxWriter's own calls write
+(``save_xlsx(..., plain=True)``) in ``tests/test_xlsx.py`` (every odd cell) and
+``tests/test_publish.py`` (a planned school's workbook): an XlsxWriter that changes them
+shows there.
 """
 from __future__ import annotations
 
+import math
 import numbers
 import re
 from decimal import Decimal
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import (CellBlankTuple, CellNumberTuple, CellStringTuple,
+                                  Worksheet)
 
 _NONCHAR = re.compile("[\ufffe\uffff]")  # XLSX cannot hold them (controls: safe.neutralise)
 HEADER_MAX = 255  # UTF-16 units, Excel's limit for a header or footer
@@ -83,9 +102,109 @@ def _write_row(ws, row: int, values: list, fmt, start: int = 0) -> None:
             _write_text(ws, row, col, str(v), fmt)
 
 
+class _Sheet(Worksheet):
+    """XlsxWriter's worksheet with a row's ordinary cells stored in bulk (``put_row``) and
+    the sheet's rows written in one pass (``_write_rows``): the same table, the same XML."""
+
+    def put_row(self, row: int, values: list, fmt, start: int = 0) -> None:
+        """What ``_write_row(self, row, values, fmt, start)`` stores, without a call per
+        cell for text that needs no work-around, finite numbers and formatted blanks."""
+        if self.constant_memory or row >= self.xls_rowmax or len(values) > self.xls_colmax:
+            _write_row(self, row, values, fmt, start)  # streamed, or refused: XlsxWriter's
+            return
+        cells = self.table[row]
+        strings = self.str_table  # what _get_shared_string_index does, inline
+        known = strings.string_table
+        used = 0
+        longest = self.xls_strmax // 2  # longer text: XlsxWriter checks its UTF-16 length
+        new = tuple.__new__  # the namedtuple without its Python-level __new__
+        lo = hi = None
+        for col in range(start, len(values)):
+            v = values[col]
+            kind = type(v)
+            if kind is str:
+                if not v:
+                    if not fmt:
+                        continue  # an empty cell is left out
+                    cells[col] = new(CellBlankTuple, (fmt,))
+                elif v.isprintable() and not v.startswith("<r>") and len(v) <= longest:
+                    i = known.get(v)
+                    if i is None:
+                        i = known[v] = strings.unique_count
+                        strings.unique_count += 1
+                    used += 1
+                    cells[col] = new(CellStringTuple, (i, fmt))
+                else:
+                    _write_row(self, row, values[:col + 1], fmt, col)
+                    continue
+            elif (kind is int or kind is float) and math.isfinite(v):
+                cells[col] = new(CellNumberTuple, (v, fmt))
+            elif v is None:
+                if not fmt:
+                    continue
+                cells[col] = new(CellBlankTuple, (fmt,))
+            else:
+                _write_row(self, row, values[:col + 1], fmt, col)
+                continue
+            if lo is None:
+                lo = col
+            hi = col
+        strings.count += used
+        if lo is not None:  # what _check_dimensions records for each cell
+            self._check_dimensions(row, lo)
+            self._check_dimensions(row, hi)
+
+    def _write_rows(self) -> None:
+        """``Worksheet._write_rows`` for a sheet without row settings or comments: each row
+        with cells as ``<row r spans>``, its cells in column order, string, number and blank
+        cells written here, any other cell by ``_write_cell``."""
+        if (self.row_info or self.comments or self.excel_version != 2007
+                or self.default_row_height != self.original_row_height
+                or any(c.column_format is not None for c in self.col_info.values())):
+            super()._write_rows()
+            return
+        rows = sorted(r for r, cells in self.table.items() if cells)
+        spans: dict[int, tuple[int, int]] = {}  # a span for each block of 16 rows
+        for r in rows:
+            cells = self.table[r]
+            lo, hi = min(cells), max(cells)
+            old = spans.get(r // 16)
+            spans[r // 16] = (lo, hi) if old is None else (min(lo, old[0]), max(hi, old[1]))
+        self.row_spans = {k: f"{lo + 1}:{hi + 1}" for k, (lo, hi) in spans.items()}
+        names: dict[int, str] = {}
+        styles: dict = {None: ""}
+        out: list[str] = []
+        write = self.fh.write
+        for r in rows:
+            n = r + 1
+            out.append(f'<row r="{n}" spans="{self.row_spans[r // 16]}">')
+            cells = self.table[r]
+            for col in sorted(cells):
+                cell = cells[col]
+                ref = names.get(col) or names.setdefault(col, xl_col_to_name(col))
+                fmt = cell.format
+                s = styles.get(fmt)
+                if s is None:
+                    s = styles[fmt] = f' s="{fmt._get_xf_index()}"'
+                kind = type(cell)
+                if kind is CellStringTuple:
+                    out.append(f'<c r="{ref}{n}"{s} t="s"><v>{cell.string}</v></c>')
+                elif kind is CellNumberTuple:
+                    out.append(f'<c r="{ref}{n}"{s}><v>{cell.number:.16G}</v></c>')
+                elif kind is CellBlankTuple:
+                    out.append(f'<c r="{ref}{n}"{s}/>')
+                else:
+                    write("".join(out))
+                    out.clear()
+                    self._write_cell(r, col, cell)
+            out.append("</row>")
+        write("".join(out))
+
+
 def save_xlsx(path: Path, layouts: list, covers: list[bool] | None = None,
-              side: float = 0.4, top: float = 0.6) -> None:
-    """Write ``layouts`` (``sheets.Layout``, titles already unique and valid) as ``path``."""
+              side: float = 0.4, top: float = 0.6, plain: bool = False) -> None:
+    """Write ``layouts`` (``sheets.Layout``, titles already unique and valid) as ``path``;
+    ``plain``: every cell through XlsxWriter's own calls (the reference for ``_Sheet``)."""
     covers = covers or [False] * len(layouts)
     # in_memory: the parts are assembled in memory, not in temporary files (15 % faster
     # here); constant_memory (rows streamed as inline strings) measured 25 % slower
@@ -96,17 +215,18 @@ def save_xlsx(path: Path, layouts: list, covers: list[bool] | None = None,
                                          "nan_inf_to_errors": True})
     bold = wb.add_format({"bold": True})
     for lay, cover in zip(layouts, covers):
-        ws = wb.add_worksheet(lay.title)
-        _write_row(ws, 0, lay.header, bold)
+        ws = wb.add_worksheet(lay.title, None if plain else _Sheet)
+        put = (lambda *a, ws=ws: _write_row(ws, *a)) if plain else ws.put_row
+        put(0, lay.header, bold)
         last = len(lay.body)
         for n, values in enumerate(lay.body, start=1):
             if lay.bold_last and n == last:
-                _write_row(ws, n, values, bold)
+                put(n, values, bold)
             elif cover and values:  # the cover's item names in bold
-                _write_row(ws, n, values[:1], bold)
-                _write_row(ws, n, values, None, start=1)
+                put(n, values[:1], bold)
+                put(n, values, None, 1)
             else:
-                _write_row(ws, n, values, None)
+                put(n, values, None)
         ws.freeze_panes(1, 0)
         for i, width in enumerate(lay.widths):
             # the stored width is exactly ``width``, as openpyxl stores it
