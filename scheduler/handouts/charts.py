@@ -112,10 +112,14 @@ def _margins(fig, left_labels: list[str] = (), fontsize: float = 7, bottom: floa
 
 
 def setup_language(lang: str) -> tuple[str, str | None]:
-    """The language charts can be drawn in, and a warning when Chinese had to give way."""
-    if lang != "zh":
-        return lang, None
+    """The language charts can be drawn in, and a warning when Chinese had to give way.
+    English labels still fall back to the CJK font glyph by glyph: people's and the
+    school's names are Chinese whatever the labels' language."""
     font = cjk_font()
+    if lang != "zh":
+        # a list of families (not the generic "sans-serif", which resolves to one font)
+        plt.rcParams["font.family"] = ["DejaVu Sans"] + ([font] if font else [])
+        return lang, None
     if font is None:
         return "en", ("no Chinese font found (reinstall afterschool, which brings zhplot's "
                       "Noto Sans SC); chart labels are in English")
