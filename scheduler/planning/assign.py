@@ -489,6 +489,7 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
     if reserve is not None and opts.deadline is not None:
         seconds = max(seconds, opts.deadline.left() - reserve)
     t0 = time.process_time()
+    opts.phase("staff coverage: MIP (HiGHS)")
     mip = None if opts.out_of_time() else solve_mip(m, posts, seconds, opts)
     if mip is not None:
         spent += time.process_time() - t0
