@@ -45,6 +45,66 @@ def test_a_model_that_is_not_exactly_linear_is_left_to_cp_sat():
     assert solve_mip(holed, y, 5.0, SolveOptions(**OPTS)) is None
 
 
+def test_other_constraint_kinds_are_refused_not_relaxed():
+    # each model holds one constraint the conversion cannot state exactly: an enforced
+    # linear row, a row whose domain has a hole, an implication with two enforcement
+    # literals, a bool_or with none; a relaxation would give a wrong bound, so None
+    def one(add):
+        m = cp_model.CpModel()
+        a, b, c = (m.new_bool_var(n) for n in "abc")
+        add(m, a, b, c)
+        return solve_mip(m, a + b + c, 5.0, SolveOptions(**OPTS))
+
+    assert one(lambda m, a, b, c: m.add(a + b >= 1).only_enforce_if(c)) is None
+    assert one(lambda m, a, b, c: m.add_linear_expression_in_domain(
+        a + b + c, cp_model.Domain.from_values([0, 2]))) is None
+    assert one(lambda m, a, b, c: m.add_bool_and([a]).only_enforce_if([b, c])) is None
+    assert one(lambda m, a, b, c: m.add_bool_or([a, b, c])) is None
+
+
+def test_a_negated_enforcement_literal_is_kept():
+    # not a => b, and not b => c: minimise 2a + 2b + c. By hand: a = b = 0 breaks the first;
+    # a = 1, b = 0 forces c (cost 3); b = 1 alone costs 2, the optimum (a = c = 0)
+    m = cp_model.CpModel()
+    a, b, c = (m.new_bool_var(n) for n in "abc")
+    m.add_implication(a.Not(), b)
+    m.add_bool_or([c]).only_enforce_if(b.Not())
+    r = solve_mip(m, 2 * a + 2 * b + c, 5.0, SolveOptions(**OPTS))
+    assert r.optimal and r.objective == 2
+    assert [r.values[v.index] for v in (a, b, c)] == [0, 1, 0]
+
+
+def test_a_model_highs_refuses_is_left_to_cp_sat():
+    # x + x == 3 over 0..5 (CP-SAT: infeasible, as 2x is even); a row naming one variable
+    # twice is refused by HiGHS's addRows, which would then solve without the row
+    m = cp_model.CpModel()
+    m.new_int_var(0, 5, "x")
+    row = m.proto.constraints.add().linear
+    for _ in range(2):
+        row.vars.append(0)
+        row.coeffs.append(1)
+    row.domain.extend([3, 3])
+    assert m.validate() == ""
+    assert solve_mip(m, m.get_int_var_from_proto_index(0), 5.0, SolveOptions(**OPTS)) is None
+
+
+def test_two_mips_at_once_in_one_process():
+    # a service may plan two schools in two threads: each HiGHS runs in its own thread
+    results = []
+
+    def run():  # half a second each, so the two overlap
+        m, objective = market_split(rows=3, columns=20)
+        results.append(solve_mip(m, objective, 30.0, SolveOptions(**OPTS)))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 2 and all(r.optimal for r in results)
+    assert results[0].objective == results[1].objective
+
+
 def market_split(rows: int = 4, columns: int = 30):
     """A market-split instance (Cornuejols and Dawande): tiny and far beyond any MIP
     solver's seconds, so only the time limit or an interruption ends it."""
@@ -83,6 +143,18 @@ def test_an_interruption_cancels_a_running_mip():
     assert r is not None and not r.optimal and not r.by_time and opts.interrupted
 
 
+def test_an_interruption_before_the_mip_starts_is_not_lost():
+    m, objective = market_split()
+    opts = SolveOptions(**OPTS)
+    cpsat.interrupt(opts)  # Ctrl-C while the model was being converted
+    t0 = time.monotonic()
+    try:
+        r = solve_mip(m, objective, 60.0, opts)
+    finally:
+        cpsat._stopped[0] = False
+    assert time.monotonic() - t0 < 5 and not r.optimal
+
+
 def test_the_mip_finds_and_proves_an_integer_minimum_the_lp_cannot(tmp_path, monkeypatch):
     # T1 and T2 may each serve 90 min a week; 3 afternoon posts of 60 min (Tue, Wed, Thu):
     # one post each, so 1 post and 60 minutes stay unfilled, where the count and the LP
@@ -103,7 +175,7 @@ def test_the_mip_finds_and_proves_an_integer_minimum_the_lp_cannot(tmp_path, mon
     plan = solve(inst, time_limit=3, **OPTS)
     unfilled = plan.extra["unfilled"]
     assert unfilled["posts"] == unfilled["posts_bound"] == 1
-    assert "MIP relaxation with cuts" in unfilled["proved_by"]
+    assert "MIP search (HiGHS)" in unfilled["proved_by"]
     assert len(plan.duties) == 2 and {d.staff for d in plan.duties} == {"T1", "T2"}
     mip = [p for p in plan.extra["parts"] if p["part"] == "staff coverage: MIP (HiGHS)"]
     assert mip and mip[0]["status"] == "OPTIMAL" and mip[0]["objective"] == 1

@@ -31,20 +31,21 @@ each phase holding what the ones before reached:
    minutes``.
 
 The posts are searched three ways in turn: a short tree search (closes small schools at
-once), CP-SAT's local search from its best (a good assignment within a second on large
-schools, proves nothing: it stalls 3 to 9 posts above the minimum on the bench's 3,000- and
-6,000-pupil schools), then HiGHS's MIP search (``mip.solve_mip``, the better answer kept):
-its cuts make the relaxation almost exact (3,000 pupils: 71.5, the minimum 72; 6,000:
-186.3, the minimum 187) and its sub-MIP heuristics find the minimum where CP-SAT's
-searches do not (72 in about 2 CPU s; CP-SAT with eight interleaved workers stayed at 75
-after 12 deterministic seconds, with its full linear relaxation too). The MIP may use
-what the staffing deadline leaves, less the later phases' budget: on a school it cannot
-close in time it is cut by the clock (recorded) and the local search's answer stands
-with HiGHS's bound. Where HiGHS cannot take the model exactly, a CP-SAT tree search with
-its full linear relaxation (``linearization_level`` 2) takes its place. The budget
-(``SHARES``): 0.85 to the posts (a fifth of that to the first tree search, the local
-search up to 45 %, the MIP at least the rest), of the rest 35 % to the minutes and the
-rest to the soft terms (at most 0.4 of the whole).
+once), then HiGHS's MIP search (``mip.solve_mip``): its cuts make the relaxation almost
+exact (3,000 pupils: 71.5, the minimum 72; 6,000: 186.3, the minimum 187) and its sub-MIP
+heuristics find the minimum where CP-SAT's searches do not (72 in about 2 CPU s; CP-SAT's
+local search stalled at 74-75, and CP-SAT with eight interleaved workers at 75 after 12
+deterministic seconds, with its full linear relaxation too); where the MIP proves nothing
+in its time, CP-SAT's violation local search from the better answer so far (a good
+assignment within a second on large schools, proving nothing). The MIP may use what the
+staffing deadline leaves, less the later phases' budget and the local search's part: on a
+school it cannot close in time it is cut by the clock (recorded) and keeps its bound.
+Where HiGHS cannot take the model exactly, the local search and then a CP-SAT tree search
+with its full linear relaxation (``linearization_level`` 2) take its place. The budget
+(``SHARES``): 0.8 to the posts (a fifth of that to the first tree search, 30 % kept for
+the local search, the MIP at least the rest), of the rest 60 % to the minutes (a fifth of
+it to a tree search, then local search from its best: 3,000 pupils, 7,565 -> 7,185
+minutes, the minimum 7,175) and the rest to the soft terms (at most 0.4 of the whole).
 
 Never empty-handed: ``greedy_duties`` (scarcest post first, to the free person who could
 take fewest posts, every hard rule kept) is built first; the LP relaxation's solution,
@@ -59,14 +60,13 @@ the same model (``cpsat.lp_bound``, GLOP: tens of milliseconds at 6,000 pupils),
 up, is usually stronger, as it counts every person's weekly and daily minutes. Once the
 posts reach their bound the minutes are bounded too: by the flow, by the LP of the fewest
 minutes with that few posts unfilled, and by the minutes search's own bound. HiGHS's
-dual bound, rounded up, is the strongest (``MIP relaxation with cuts``). Measured on the
+dual bound, rounded up, is the strongest (``MIP search (HiGHS)``: its cuts, or its branching). Measured on the
 bench schools (``bench/run.py``): the LP bound is 67 on L, HiGHS's 72, the minimum, which
 it also finds; M 47 and 48 (minimum 48); XL 181 and 186-187 (minimum 187).
 """
 from __future__ import annotations
 
 import math
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -83,11 +83,14 @@ from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SEC
 from afterschool.scheduler.rules.staffing import duty_windows, managers_for_window
 
 LOAD_STEP = 60  # minutes: the fairness penalty grows with every hour of weekly load
-# of the staffing budget: unfilled posts (a tree search with "tree" of their share, local
-# search from its best up to "local" of it, then a proof search with the rest), then of
-# what is left unfilled minutes, the rest to the soft terms but at most this share of the
-# whole (a school with nothing unfilled need not spend its whole limit on fairness)
-SHARES = {"posts": 0.85, "tree": 0.2, "local": 0.45, "minutes": 0.35, "soft": 0.4}
+# of the staffing budget: unfilled posts (a tree search with "tree" of their share, the MIP
+# with at least the rest but "local" of it, kept for a local search if the MIP proves
+# nothing; once a MIP ran the whole share counts as spent), then of
+# what is left unfilled minutes (a tree search with "tree" of it, then local search), the
+# rest to the soft terms but at most this share of the whole (a school with nothing
+# unfilled need not spend its whole limit on fairness)
+SHARES = {"posts": 0.8, "tree": 0.2, "local": 0.3, "minutes": 0.6, "soft": 0.4}
+MIP_MIN = 0.05  # CPU seconds: below this the MIP search is not started
 LP_TOLERANCE = 1e-6  # relative: GLOP's optimum is exact to far less; a bound never overshoots
 WEIGHTS = {"fair load": 4, "outside preferred time": 2, "teacher changes": 30,
            "new volunteers": 10_000_000, "new volunteer minutes": 1_000}
@@ -385,15 +388,30 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     if best_posts == bound["posts"]:
         bound["minutes"] = max(bound["minutes_if_posts_at_bound"], floor)
     _hint_all(sm, lambda var: values[var.index])
+    # a short tree search (it proves small cases), then local search from its best: from the
+    # MIP's posts the tree search left L's minutes at 7,565 where the minimum is 7,175; the
+    # local search reaches 7,185 in 0.35 CPU s
+    share = cpu * SHARES["minutes"]
     p1b = solve_phase(m, minutes, "staff minutes", opts,
-                      cpu * SHARES["minutes"] * DET_PER_SECOND, floor)
-    cpu = max(0.0, cpu - p1b.det_time / DET_PER_SECOND)
+                      share * SHARES["tree"] * DET_PER_SECOND, floor)
+    spent = p1b.det_time / DET_PER_SECOND
     phases.append(p1b)
     if p1b.has_solution:
         source = "cp-sat"
         values = _answer(sm, p1b.solver)
         if best_posts == bound["posts"]:
             bound["minutes"] = max(bound["minutes"], p1b.bound)
+    if p1b.status != "OPTIMAL":
+        _hint_all(sm, lambda var: values[var.index])
+        ls = solve_phase(m, minutes, "staff minutes: local search", opts,
+                         max(0.0, share - spent) * LS_DET_PER_SECOND,
+                         max(floor, bound.get("minutes", 0)), local_search=True)
+        spent += ls.det_time / LS_DET_PER_SECOND
+        phases.append(ls)
+        if ls.has_solution and ls.objective < _value(None, values, minutes):
+            source = "cp-sat"
+            values = _answer(sm, ls.solver)
+    cpu = max(0.0, cpu - spent)
     best_minutes = _value(None, values, minutes)
     if best_posts == bound["posts"] and best_minutes == bound["minutes"] and \
             "search" not in bound["by"]:
@@ -455,71 +473,74 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
 
 
 def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
-                  reserve: float | None, bound: dict) -> tuple[dict[int, int], bool, list[PhaseResult], float]:
+                  reserve: float | None, bound: dict
+                  ) -> tuple[dict[int, int], bool, list[PhaseResult], float]:
     """The fewest unfilled posts from the model's hints (the greedy or LP start): a tree
-    search (closes small schools at once), CP-SAT's local search from its best (a good
-    assignment fast, proves nothing), then HiGHS's MIP search, the better answer kept
-    (``mip.solve_mip``: it finds and proves the minimum on 3,000-pupil schools), given
-    ``share`` CPU seconds or, for the MIP, what the deadline leaves less ``reserve`` if
-    that is more (``reserve`` None: the share only); where
-    HiGHS cannot take the model, a CP-SAT tree search with its full linear relaxation
-    instead. Returns every variable's value (by proto index), whether the posts are proved
-    minimal, the phases and the CPU seconds spent; raises ``bound`` where a search proved
-    more."""
+    search (closes small schools at once); then HiGHS's MIP search (``mip.solve_mip``: it
+    finds and proves the minimum on schools up to 3,000 pupils); where that proves nothing,
+    CP-SAT's local search from the better answer so far (a good assignment fast on a
+    large school, proves nothing). The local search's part of ``share`` (CPU seconds) is
+    kept for it; the MIP has the rest of the share or, if more, what the deadline leaves
+    less ``reserve`` (``reserve`` None: the share only). Where HiGHS cannot take the model,
+    the local search and then a CP-SAT tree search with its full linear relaxation.
+    Returns every variable's value (by proto index), whether the posts are proved minimal,
+    the phases and the CPU seconds spent; raises ``bound`` where a search proved more."""
     m = sm.model
     tree = solve_phase(m, posts, "staff coverage", opts, share * SHARES["tree"] * DET_PER_SECOND,
                        bound["posts"], required=True)
-    phases, best = [tree], tree
+    phases = [tree]
     spent = tree.det_time / DET_PER_SECOND
+    values = _answer(sm, tree.solver if tree.has_solution else None)
     if tree.status == "OPTIMAL":
-        return _answer(sm, tree.solver), True, phases, spent
-    if tree.has_solution:
-        _hint_all(sm, lambda var: _value(tree.solver, {}, var))
-    ls = solve_phase(m, posts, "staff coverage: local search", opts,
-                     max(0.0, share * SHARES["local"] - spent) * LS_DET_PER_SECOND,
-                     bound["posts"], local_search=True)
-    spent += ls.det_time / LS_DET_PER_SECOND
-    phases.append(ls)
-    if ls.has_solution:
-        best = ls
-    values = _answer(sm, best.solver if best.has_solution else None)
-    if best.status == "OPTIMAL":
         return values, True, phases, spent
-    seconds = share - spent
+    local = share * SHARES["local"]  # CPU seconds kept for the local search
+    seconds = share - spent - local
     if reserve is not None and opts.deadline is not None:
-        seconds = max(seconds, opts.deadline.left() - reserve)
-    t0 = time.process_time()
-    opts.phase("staff coverage: MIP (HiGHS)")
-    mip = None if opts.out_of_time() else solve_mip(m, posts, seconds, opts)
+        seconds = max(seconds, opts.deadline.left() - reserve - local)
+    mip = None
+    if seconds > MIP_MIN and not opts.out_of_time():
+        opts.phase("staff coverage: MIP (HiGHS)")
+        mip = solve_mip(m, posts, seconds, opts)
+    elif reserve is not None and opts.deadline is not None:
+        opts.deadline.cut()  # what the deadline left decided: no time for the MIP
     if mip is not None:
-        spent += time.process_time() - t0
+        # counted as the whole share, whatever the clock says: the later phases then have
+        # the reserve, the same on every run
+        spent = max(spent, share)
         if mip.by_time and opts.deadline is not None:
             opts.deadline.cut()  # the clock, not HiGHS's proof, ended it
-        objective = mip.objective if mip.values is not None else None
         phases.append(PhaseResult("staff coverage: MIP (HiGHS)",
                                   "OPTIMAL" if mip.optimal else
-                                  "FEASIBLE" if objective is not None else "UNKNOWN",
-                                  objective, mip.bound, mip.seconds))
-        if mip.bound > bound["posts"]:  # the MIP's cuts prove more than the LP
+                                  "FEASIBLE" if mip.values is not None else "UNKNOWN",
+                                  mip.objective, mip.bound, mip.seconds))
+        if mip.bound is not None and mip.bound > bound["posts"]:  # it proved more
             bound["posts"] = mip.bound
-            bound["by"].append("MIP relaxation with cuts")
-        current = _value(None, values, posts)
-        if objective is not None and objective < current:
+            bound["by"].append("MIP search (HiGHS)")
+        if mip.values is not None and mip.objective < _value(None, values, posts):
             values = dict(enumerate(mip.values))
-        return values, _value(None, values, posts) <= bound["posts"], phases, spent
-    # no MIP: a tree search with CP-SAT's full linear relaxation from the best so far
+    if _value(None, values, posts) <= bound["posts"]:
+        return values, True, phases, spent
     _hint_all(sm, lambda var: values[var.index])
-    proof = solve_phase(m, posts, "staff coverage: proof", opts,
-                        max(0.0, share - spent) * DET_PER_SECOND, bound["posts"],
-                        tuning={"linearization_level": 2})
-    spent += proof.det_time / DET_PER_SECOND
-    phases.append(proof)
-    if proof.has_solution:
-        if proof.bound > bound["posts"]:  # the search proved more than the LP
-            bound["posts"] = proof.bound
-            bound["by"].append("search")
-        if proof.objective <= _value(None, values, posts):
-            values = _answer(sm, proof.solver)
+    ls = solve_phase(m, posts, "staff coverage: local search", opts,
+                     local * LS_DET_PER_SECOND, bound["posts"], local_search=True)
+    spent += ls.det_time / LS_DET_PER_SECOND
+    phases.append(ls)
+    if ls.has_solution and ls.objective < _value(None, values, posts):
+        values = _answer(sm, ls.solver)
+    if mip is None and seconds > MIP_MIN and _value(None, values, posts) > bound["posts"]:
+        # HiGHS could not take the model: a tree search with CP-SAT's full linear relaxation
+        _hint_all(sm, lambda var: values[var.index])
+        proof = solve_phase(m, posts, "staff coverage: proof", opts,
+                            max(0.0, share - spent) * DET_PER_SECOND, bound["posts"],
+                            tuning={"linearization_level": 2})
+        spent += proof.det_time / DET_PER_SECOND
+        phases.append(proof)
+        if proof.has_solution:
+            if proof.bound > bound["posts"]:  # the search proved more than the LP
+                bound["posts"] = proof.bound
+                bound["by"].append("search")
+            if proof.objective < _value(None, values, posts):
+                values = _answer(sm, proof.solver)
     return values, _value(None, values, posts) <= bound["posts"], phases, spent
 
 

@@ -23,8 +23,12 @@ seconds left as a backstop only (one worker uses at most one CPU second per wall
 never cuts a search the CPU clock would have allowed, except on a machine so loaded that
 the promise itself was at risk). Ctrl-C and SIGTERM expire the deadline at once.
 
-**Same input and seed, same plan — and when not.** Every search has a deterministic budget;
-the CPU clock only cuts one short when the process is behind (a small limit, a very large
+**Same input and seed, same plan — and when not.** Every CP-SAT search has a deterministic
+budget; the staffing MIP (``mip.py``, HiGHS) has none, so it runs to what the deadline
+leaves and is deterministic only when it ends by proof (the bench's 1,200- and 3,000-pupil
+schools; on larger short-staffed schools the clock ends it, recorded as a cut, and the
+searches after it keep deterministic budgets). The CPU clock only cuts a search short when
+the process is behind (a small limit, a very large
 school, or a machine much slower or busier than the reference: the bundled school and the
 bench's 1,200- and 3,000-pupil schools plan identically with the CPU clock running 1.3x
 fast; a test checks the bundled school). Constructive grouping and balancing have parts of
@@ -224,7 +228,7 @@ class PhaseResult:
                 "bound": self.bound, "gap": gap}
 
 
-_current: list[cp_model.CpSolver] = []
+_current: list = []  # running searches: CP-SAT solvers and MIP cancellers (stop_search)
 _stopped: list[bool] = [False]  # set by interrupt(): a search about to start gets a token
 
 

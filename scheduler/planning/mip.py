@@ -1,11 +1,11 @@
-"""A CP-SAT model solved as a mixed-integer program by HiGHS (``highspy``), from a start.
+"""A CP-SAT model solved as a mixed-integer program by HiGHS (``highspy``).
 
 Why: on a short-staffed school the fewest unfilled posts is a covering problem whose
 linear relaxation, strengthened by cuts, is almost exact (3,000 pupils: 71.5, the minimum
 72); HiGHS's cuts and its sub-MIP heuristics (RINS, RENS) find that minimum where CP-SAT's
 tree and local searches stall three to nine posts above it (measured on ``bench/run.py``'s
 3,000- and 6,000-pupil schools: CP-SAT at 75 and 196 after 12 deterministic seconds with
-eight interleaved workers; HiGHS 72 in 2-3 CPU s and 187 in 6 CPU s, each proved optimal).
+eight interleaved workers; HiGHS 72 in about 2 CPU s, 187 in 15, each proved optimal).
 
 ``solve_mip(model, objective, seconds, opts)``:
 
@@ -19,18 +19,25 @@ eight interleaved workers; HiGHS 72 in 2-3 CPU s and 187 in 6 CPU s, each proved
   row; ``a => b`` (a ``bool_and`` or one-literal ``bool_or`` with one enforcement literal)
   is ``a <= b``, an enforced ``bool_or`` is ``a <= sum(literals)``; every variable is
   integer over its domain, which must be one interval. Anything else (another constraint
-  type, a holed domain) and ``solve_mip`` returns None: the caller keeps its CP-SAT search;
+  type, a holed domain), or a model HiGHS refuses (any call not ``kOk``: a variable twice
+  in a row, a coefficient too large), and ``solve_mip`` returns None: the caller keeps its
+  CP-SAT searches;
 - output: ``MipResult`` — the values of every variable by proto index (None when no
-  solution), the objective, the proved lower bound (HiGHS's dual bound, rounded up: the
-  objective is integral), ``optimal``, and ``by_time`` when the time budget (not HiGHS's
-  proof) ended it: the clock decided, the caller records a cut;
+  solution), the objective counted from those values, the proved lower bound (HiGHS's dual
+  bound rounded up, the objective being integral; None when it proved none), ``optimal``,
+  and ``by_time`` when the time budget (not HiGHS's proof) ended it: the clock decided, the
+  caller records a cut. HiGHS's answer is rounded and taken only when it keeps every domain
+  and row, counted exactly in integers;
 - one thread, fixed random seed: the same input gives the same answer whenever it ends by
-  proof (measured: identical solutions run to run). Ctrl-C and SIGTERM cancel it through
-  ``cpsat.interrupt`` like a CP-SAT search.
+  proof (measured: identical solutions run to run). HiGHS runs in a thread of its own
+  (not highspy's ``startSolve``, whose lock is shared by every ``Highs`` in the process,
+  so two solves at once failed); its interrupt callbacks watch a flag that
+  ``cpsat.interrupt`` (Ctrl-C, SIGTERM) sets, and that is set whenever the wait ends.
 """
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -46,20 +53,21 @@ INFINITE = 2 ** 62
 class MipResult:
     values: list[int] | None  # every variable's value by proto index, None: no solution
     objective: int | None
-    bound: int  # no assignment of the model does better
+    bound: int | None  # no assignment of the model does better (None: HiGHS proved none)
     optimal: bool
     by_time: bool  # the time budget ended it (the clock, not the proof, decided)
     seconds: float
 
 
 class _Cancel:
-    """What ``cpsat.interrupt`` calls on a running search: cancel HiGHS."""
+    """What ``cpsat.interrupt`` calls on a running search: HiGHS's interrupt callbacks see
+    the flag and stop it."""
 
-    def __init__(self, highs) -> None:
-        self.highs = highs
+    def __init__(self, flag: threading.Event) -> None:
+        self.flag = flag
 
     def stop_search(self) -> None:
-        self.highs.cancelSolve()
+        self.flag.set()
 
 
 def _quiet(highspy):
@@ -118,8 +126,9 @@ def _rows(proto) -> tuple[list[float], list[float], list[list[int]], list[list[f
 
 def solve_mip(model: cp_model.CpModel, objective, seconds: float,
               opts: cpsat.SolveOptions) -> MipResult | None:
-    """Minimise ``objective`` over ``model`` with HiGHS (see the module docstring); None when
-    the model is not exactly a MIP, HiGHS is not installed, or no time is left."""
+    """Minimise ``objective`` over ``model`` with HiGHS for at most ``seconds`` (see the
+    module docstring); None when the model is not exactly a MIP, HiGHS is not installed or
+    refuses the model: the caller's CP-SAT searches stand in."""
     try:
         import highspy
     except ImportError:  # a dependency, but the CP-SAT searches do without it
@@ -127,51 +136,87 @@ def solve_mip(model: cp_model.CpModel, objective, seconds: float,
     t0 = time.monotonic()
     proto = model.proto
     domains = [list(v.domain) for v in proto.variables]
-    if seconds <= 0.05 or any(len(d) != 2 for d in domains):
+    if any(len(d) != 2 for d in domains):
         return None
     rows = _rows(proto)
     if rows is None:
         return None
     lower, upper, cols, coefs = rows
-    h = _quiet(highspy)()
-    for key, value in (("threads", 1), ("random_seed", opts.seed), ("mip_rel_gap", 0.0)):
-        h.setOptionValue(key, value)
     n = len(domains)
-    h.addVars(n, np.array([d[0] for d in domains], dtype=float),
-              np.array([d[1] for d in domains], dtype=float))
-    every = np.arange(n, dtype=np.int32)
-    h.changeColsIntegrality(n, every, np.full(n, highspy.HighsVarType.kInteger))
     flat = cp_model.FlatIntExpr(objective)
     cost = np.zeros(n)
     for v, k in zip(flat.vars, flat.coeffs):
         cost[v.index] += k
-    h.changeColsCost(n, every, cost)
-    starts = np.cumsum([0] + [len(c) for c in cols[:-1]]).astype(np.int32)
-    h.addRows(len(lower), np.array(lower), np.array(upper), sum(len(c) for c in cols),
-              starts, np.array([j for c in cols for j in c], dtype=np.int32),
-              np.array([k for c in coefs for k in c], dtype=float))
-    # the budget includes building the model (linear in its size: 0.1 s at 6,000 pupils)
-    h.setOptionValue("time_limit", max(0.01, seconds - (time.monotonic() - t0)))
-    h.HandleUserInterrupt = True
-    cancel = _Cancel(h)
+    row_of = np.repeat(np.arange(len(cols)), [len(c) for c in cols])
+    index = np.array([j for c in cols for j in c], dtype=np.int32)
+    value = np.array([k for c in coefs for k in c], dtype=float)
+    every = np.arange(n, dtype=np.int32)
+    h = _quiet(highspy)()
+    ok = highspy.HighsStatus.kOk
+    calls = [
+        lambda: h.setOptionValue("threads", 1),
+        lambda: h.setOptionValue("random_seed", opts.seed % 2 ** 31),
+        lambda: h.setOptionValue("mip_rel_gap", 0.0),
+        lambda: h.addVars(n, np.array([d[0] for d in domains], dtype=float),
+                          np.array([d[1] for d in domains], dtype=float)),
+        lambda: h.changeColsIntegrality(n, every, np.full(n, highspy.HighsVarType.kInteger)),
+        lambda: h.changeColsCost(n, every, cost),
+        lambda: h.addRows(len(lower), np.array(lower), np.array(upper), len(index),
+                          np.searchsorted(row_of, np.arange(len(cols))).astype(np.int32),
+                          index, value),
+        # the budget includes building the model (linear in its size: 0.1 s at 6,000 pupils)
+        lambda: h.setOptionValue("time_limit", max(0.01, seconds - (time.monotonic() - t0))),
+    ]
+    if any(call() != ok for call in calls):  # refused (a repeated variable in a row, a
+        return None                          # coefficient HiGHS will not take): not exact
+    stop = threading.Event()
+    cancel = _Cancel(stop)
+
+    def check(event) -> None:  # HiGHS asks, between nodes and simplex iterations
+        if stop.is_set():
+            event.interrupt()
+
+    for hook in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+        hook += check
+    worker = threading.Thread(target=h.run, name="highs", daemon=True)
     cpsat._current.append(cancel)
     try:
-        if cpsat._stopped[0]:
-            return None
-        h.startSolve()
-        while h.is_solver_running():
-            time.sleep(0.02)
+        if cpsat._stopped[0]:  # interrupted while the model was built
+            stop.set()
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.02)
     finally:
+        stop.set()  # whatever ended the wait (an exception here), HiGHS stops too
+        worker.join()
         cpsat._current.remove(cancel)
-    info = h.getInfo()
     status = h.getModelStatus()
-    found = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    values = [round(x) for x in h.getSolution().col_value] if found else None
+    info = h.getInfo()
+    values = None
+    if info.primal_solution_status == 2:  # kSolutionStatusFeasible
+        rounded = np.rint(np.array(h.getSolution().col_value)).astype(np.int64)
+        if _keeps(rounded, domains, row_of, index, value, lower, upper):
+            values = [int(x) for x in rounded]
     dual = info.mip_dual_bound
-    bound = math.ceil(dual + flat.offset - 1e-6) if math.isfinite(dual) else -INFINITE
-    optimal = status == highspy.HighsModelStatus.kOptimal
-    obj = round(info.objective_function_value + flat.offset) if found else None
-    if optimal and obj is not None:
+    bound = math.ceil(dual + flat.offset - 1e-6) if math.isfinite(dual) else None
+    obj = None
+    if values is not None:
+        obj = int(np.dot(cost, values)) + flat.offset
+    optimal = status == highspy.HighsModelStatus.kOptimal and obj is not None
+    if optimal:
         bound = obj
+    h.clear()
     return MipResult(values, obj, bound, optimal,
                      status == highspy.HighsModelStatus.kTimeLimit, time.monotonic() - t0)
+
+
+def _keeps(x: np.ndarray, domains: list[list[int]], row_of: np.ndarray, index: np.ndarray,
+           value: np.ndarray, lower: list[float], upper: list[float]) -> bool:
+    """Whether the integer assignment ``x`` keeps every domain and row, counted exactly
+    (integers below 2**53 in floating point): HiGHS's answer, rounded, is only taken so."""
+    lo = np.array([d[0] for d in domains])
+    hi = np.array([d[1] for d in domains])
+    if np.any(x < lo) or np.any(x > hi):
+        return False
+    sums = np.bincount(row_of, weights=value * x[index], minlength=len(lower))
+    return bool(np.all(sums >= np.array(lower)) and np.all(sums <= np.array(upper)))

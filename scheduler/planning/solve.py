@@ -14,9 +14,11 @@ The time limit is a promise: one ``Deadline`` on the process CPU clock, started 
 ``solve`` is called (the CLI starts it before reading the files; ``Deadline.for_limit``:
 a backstop at 1.3 x limit + 0.5 s), bounds every stage — constructive grouping starts until
 ``GROUPING_SHARE`` of the limit, balancing until ``BALANCE_SHARE`` of it, staffing until
-``STAFFING_SHARE`` of the backstop, the rest for fees, pay and the hand-outs; the searches'
-own budgets are deterministic (``STAFF_DET`` …), so the clock decides only on a machine much
-slower than the reference, and then ``solve_stats.cut_by_time_limit`` says where. Each
+``STAFFING_SHARE`` of the backstop, the rest for fees, pay and the hand-outs; the CP-SAT
+searches' own budgets are deterministic (``STAFF_DET`` …), so the clock decides only on a
+machine much slower than the reference, or where the staffing MIP (HiGHS, which has no
+deterministic budget) is ended by the deadline instead of its proof, and then
+``solve_stats.cut_by_time_limit`` says where. Each
 stage is anytime: a
 session whose starts did not fit gets the first-fit start only; a staffing search with no
 time leaves the greedy assignment. Sessions larger than ``BAND`` sign-ups are planned in
