@@ -512,7 +512,8 @@ def test_staffing_with_no_search_time_returns_the_greedy_plan(monkeypatch):
     names = _pin_coverage_to_the_greedy_start(monkeypatch)
     inst = read_instance("haijiang")
     plan = solve(inst, **LIMIT)
-    assert names == ["staff coverage", "staff coverage: local search", "staff minutes",
+    assert names == ["staff coverage", "staff coverage: quick local search",
+                     "staff coverage: local search", "staff minutes",
                      "staff minutes: local search", "staff fairness"]
     assert plan.status == "FEASIBLE" and plan.duties
     assert plan.extra["staffing_source"] == "greedy"
