@@ -472,3 +472,36 @@ def test_a_weekday_change_in_the_same_group_is_told_to_its_teachers(thursday_dro
     assert notice["staff"] == "T1"
     assert notice["notice"].endswith("Kid1 in afternoon care (upper grades) group 1 now comes "
                                      "on Tue")
+
+
+def test_the_coverage_local_search_stops_when_a_part_fills_no_more(monkeypatch):
+    # the parts' answers fill 10, then 8, then 8 unfilled posts (no better: stop there,
+    # before a fourth part could wander), so three parts run and the answer is the 8 of
+    # the second, from which the third started
+    from afterschool.scheduler.planning import replan as rp
+    from afterschool.scheduler.planning.cpsat import PhaseResult, SolveOptions
+
+    answers = iter([10, 8, 8, 5])
+    calls, hints = [], []
+
+    def phase(model, objective, name, opts, budget, lower_bound=None, local_search=False,
+              **_):
+        calls.append((name, round(budget, 6), lower_bound, local_search))
+        return PhaseResult(name, "FEASIBLE", next(answers), 3, 0.0, solver=len(calls))
+
+    class Model:
+        m = None
+
+        def values(self, solver):
+            return solver
+
+        def hint(self, values):
+            hints.append(values)
+
+    monkeypatch.setattr(rp, "solve_phase", phase)
+    start = PhaseResult("tree", "FEASIBLE", 12, 3, 0.0, solver=0)
+    best = rp._cover_locally(Model(), None, start, SolveOptions(seed=0, workers=1), 0.6)
+    assert best.objective == 8 and best.solver == 2
+    assert len(calls) == 3 and hints == [1, 2]
+    assert all(c == ("re-plan, coverage: local search", round(0.6 / rp.COVER_CHUNKS, 6), 3,
+                     True) for c in calls)
