@@ -2,16 +2,19 @@
 Ctrl-C, and the staffing search using it (issue #14)."""
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
 
+import numpy as np
+
 from ortools.sat.python import cp_model
 
 from afterschool.scheduler.checker import check_plan
-from afterschool.scheduler.planning import assign, cpsat
+from afterschool.scheduler.planning import assign, cpsat, mip
 from afterschool.scheduler.planning.cpsat import PhaseResult, SolveOptions
-from afterschool.scheduler.planning.mip import solve_mip
+from afterschool.scheduler.planning.mip import MipResult, solve_mip
 from afterschool.scheduler.planning.solve import solve
 from afterschool.scheduler.reading.reader import read_instance
 from school_files import avail, students_rows, vol, write_instance
@@ -155,16 +158,26 @@ def test_an_interruption_before_the_mip_starts_is_not_lost():
     assert time.monotonic() - t0 < 5 and not r.optimal
 
 
+def _two_posts_short(tmp_path=None):
+    """T1 and T2, 90 min a week each, for 3 afternoon posts of 60 min (Tue, Wed, Thu): the
+    instance and its groups present (one group a day)."""
+    import tempfile
+    from pathlib import Path
+    folder = Path(tmp_path or tempfile.mkdtemp()) / "two-short"
+    rows = students_rows(10, afternoon="Tue Wed Thu")
+    people = vol("T1", weekly="90") + vol("T2", weekly="90")
+    av = avail("T1", "Tue Wed Thu", "after-upper") + avail("T2", "Tue Wed Thu", "after-upper")
+    inst = read_instance(write_instance(folder, students=rows, teachers=people,
+                                        availability=av))
+    return inst, {(d, "after-upper"): ["g"] for d in ("Tue", "Wed", "Thu")}
+
+
 def test_the_mip_finds_and_proves_an_integer_minimum_the_lp_cannot(tmp_path, monkeypatch):
     # T1 and T2 may each serve 90 min a week; 3 afternoon posts of 60 min (Tue, Wed, Thu):
     # one post each, so 1 post and 60 minutes stay unfilled, where the count and the LP
     # (1.5 posts each) say 0. The CP-SAT searches are given no time: the plan's posts are
     # HiGHS's, at the minimum its cuts prove.
-    rows = students_rows(10, afternoon="Tue Wed Thu")
-    people = vol("T1", weekly="90") + vol("T2", weekly="90")
-    av = avail("T1", "Tue Wed Thu", "after-upper") + avail("T2", "Tue Wed Thu", "after-upper")
-    inst = read_instance(write_instance(tmp_path / "i", students=rows, teachers=people,
-                                        availability=av))
+    inst, _ = _two_posts_short(tmp_path)
 
     def no_time(model, objective, name, opts, budget, lower_bound=None, required=False,
                 local_search=False, tuning=None):
@@ -180,3 +193,63 @@ def test_the_mip_finds_and_proves_an_integer_minimum_the_lp_cannot(tmp_path, mon
     mip = [p for p in plan.extra["parts"] if p["part"] == "staff coverage: MIP (HiGHS)"]
     assert mip and mip[0]["status"] == "OPTIMAL" and mip[0]["objective"] == 1
     assert check_plan(inst, plan) == []
+
+
+def test_a_rounded_answer_is_taken_only_when_it_keeps_every_row_and_domain():
+    # rows: x0 + 2 x1 in [1, 3], x1 - x2 in [-inf, 0]; domains 0..1 each
+    domains = [[0, 1], [0, 1], [0, 1]]
+    row_of = np.array([0, 0, 1, 1])
+    index = np.array([0, 1, 1, 2])
+    value = np.array([1.0, 2.0, 1.0, -1.0])
+    lower, upper = [1.0, -math.inf], [3.0, 0.0]
+    keeps = lambda x: mip._keeps(np.array(x), domains, row_of, index, value, lower, upper)  # noqa: E731
+    assert keeps([1, 1, 1])  # 3 and 0
+    assert not keeps([1, 1, 0])  # x1 - x2 = 1 > 0
+    assert not keeps([0, 0, 0])  # 0 < 1
+    assert not keeps([2, 0, 0])  # x0 outside its domain
+
+
+def test_the_search_stops_at_the_callers_bound():
+    # the 3 x 20 market split's minimum is 3 (HiGHS proves it); told that 3 is a proved
+    # bound, it stops at the first solution of 3: the answer is 3, not ended by time
+    m, objective = market_split(rows=3, columns=20)
+    r = solve_mip(m, objective, 30.0, SolveOptions(**OPTS), lower_bound=3)
+    assert r.objective == 3 and not r.by_time
+
+
+def test_without_the_mip_the_cp_sat_searches_stand_in(monkeypatch):
+    # HiGHS cannot take the model (solve_mip gives None): after the tree and the short
+    # local search come the local search and CP-SAT's proof search, in that order
+    names = []
+
+    def phase(model, objective, name, opts, budget, lower_bound=None, required=False,
+              local_search=False, tuning=None):
+        names.append(name)
+        return PhaseResult(name, "UNKNOWN", None, None, 0.0)
+
+    monkeypatch.setattr(assign, "solve_phase", phase)
+    monkeypatch.setattr(assign, "solve_mip", lambda *a, **k: None)
+    sm = assign.build(*_two_posts_short())
+    for post, gap in sm.unfilled.items():  # the start: nobody on duty, every post unfilled
+        sm.hints[gap.index] = sm.demand[post]
+    bound = {"posts": 0, "by": []}
+    assign._search_posts(sm, assign.term_unfilled_posts(sm), SolveOptions(**OPTS), 1.0,
+                         None, bound)
+    assert names == ["staff coverage", "staff coverage: quick local search",
+                     "staff coverage: local search", "staff coverage: proof"]
+
+
+def test_a_mip_ended_by_the_clock_is_recorded_as_a_cut(monkeypatch, tmp_path):
+    # the CP-SAT searches find nothing and the MIP reports it was ended by its time: the
+    # plan says the clock decided there (cut_by_time_limit), and still comes back
+    def phase(model, objective, name, opts, budget, lower_bound=None, required=False,
+              local_search=False, tuning=None):
+        return PhaseResult(name, "UNKNOWN", None, None, 0.0)
+
+    monkeypatch.setattr(assign, "solve_phase", phase)
+    monkeypatch.setattr(assign, "solve_mip",
+                        lambda *a, **k: MipResult(None, None, None, False, True, 0.1))
+    inst, _ = _two_posts_short(tmp_path)
+    plan = solve(inst, time_limit=3, **OPTS)
+    assert "staff coverage: MIP (HiGHS)" in plan.extra["solve_stats"]["cut_by_time_limit"]
+    assert plan.duties and check_plan(inst, plan) == []

@@ -253,8 +253,8 @@ def test_same_plan_on_a_machine_a_third_slower():
     # The deterministic budgets, not the CPU clock, decide the plan: the bundled school at
     # the default limit, once on the real clock and once on a clock running 1.3x fast (a
     # machine that much slower or busier), gives the same groups and duties, and says that
-    # nothing was cut (grouping has 0.5 x 7 s, staffing ends at 0.9 x the backstop,
-    # 0.9 x (1.3 x 7 + 0.5) s; the school takes about 3.5 s in all).
+    # nothing was cut (grouping has 0.5 x 7 s, staffing ends at 0.95 x the backstop,
+    # 0.95 x (1.3 x 7 + 0.5) s; the school takes about 3.5 s in all).
     import time
 
     from afterschool.scheduler.planning.cpsat import Deadline

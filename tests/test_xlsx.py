@@ -169,3 +169,19 @@ def test_bulk_rows_write_what_xlsxwriters_own_calls_write(tmp_path_factory, body
     for plain in (False, True):
         save_xlsx(folder / f"{plain}.xlsx", layouts, [cover, False], plain=plain)
     assert _parts(folder / "False.xlsx") == _parts(folder / "True.xlsx")
+
+
+def test_an_xlsxwriter_without_the_cell_records_writes_every_sheet_plainly(tmp_path,
+                                                                          monkeypatch):
+    # as if the installed XlsxWriter lacked the records _Sheet stores (BULK false): the
+    # bulk path is never taken (it would raise here) and the file is written all the same
+    from afterschool.scheduler.handouts import xlsx
+
+    def refuse(*_a, **_k):
+        raise AssertionError("the bulk path was taken")
+
+    monkeypatch.setattr(xlsx, "BULK", False)
+    monkeypatch.setattr(xlsx._Sheet, "put_row", refuse)
+    xlsx.save_xlsx(tmp_path / "p.xlsx", [_layout("a", ["组别", "n"], [["午托1组", 3]])])
+    ws = openpyxl.load_workbook(tmp_path / "p.xlsx").worksheets[0]
+    assert [[c.value for c in r] for r in ws.iter_rows()] == [["组别", "n"], ["午托1组", 3]]

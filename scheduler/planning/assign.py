@@ -23,14 +23,14 @@ The objective is named terms, each reported by name with its value and cost
 each phase holding what the ones before reached:
 
 1. ``unfilled posts`` alone (coverage and the hard rules, no minutes, no fairness), searched
-   three ways (``_search_posts``), each stopping on reaching the proved bound;
+   four ways (``_search_posts``), each stopping on reaching the proved bound;
 2. ``unfilled minutes``, with the posts held;
 3. the soft terms ``fair load`` (convex: minutes above each hour of a person's weekly load,
    up to that person's own limit), ``outside preferred time`` and ``teacher changes``
    (continuity), and for ``afterschool need`` first ``new volunteers`` and ``new volunteer
    minutes``.
 
-The posts are searched three ways in turn: a short tree search (closes small schools at
+The posts are searched four ways in turn: a short tree search (closes small schools at
 once) and a short local search (fills every post of a large school with staff to spare:
 the MIP spent 12 s on the 50,000-pupil school's model for that), then HiGHS's MIP search (``mip.solve_mip``): its cuts make the relaxation almost
 exact (3,000 pupils: 71.5, the minimum 72; 6,000: 186.3, the minimum 187) and its sub-MIP
@@ -515,9 +515,9 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
     if reserve is not None and opts.deadline is not None:
         seconds = max(seconds, opts.deadline.left() - reserve - local)
     mip = None
+    opts.phase("staff coverage: MIP (HiGHS)")
     if seconds > MIP_MIN and not opts.out_of_time():
-        opts.phase("staff coverage: MIP (HiGHS)")
-        mip = solve_mip(m, posts, seconds, opts)
+        mip = solve_mip(m, posts, seconds, opts, bound["posts"])
     elif reserve is not None and opts.deadline is not None:
         opts.deadline.cut()  # what the deadline left decided: no time for the MIP
     if mip is not None:

@@ -27,7 +27,8 @@ the promise itself was at risk). Ctrl-C and SIGTERM expire the deadline at once.
 budget; the staffing MIP (``mip.py``, HiGHS) has none, so it runs to what the deadline
 leaves and is deterministic only when it ends by proof (the bench's 1,200- and 3,000-pupil
 schools; on larger short-staffed schools the clock ends it, recorded as a cut, and the
-searches after it keep deterministic budgets). The CPU clock only cuts a search short when
+searches after it keep deterministic budgets, capped like every search by what the deadline
+leaves). The CPU clock only cuts a search short when
 the process is behind (a small limit, a very large
 school, or a machine much slower or busier than the reference: the bundled school and the
 bench's 1,200- and 3,000-pupil schools plan identically with the CPU clock running 1.3x

@@ -125,10 +125,11 @@ def _rows(proto) -> tuple[list[float], list[float], list[list[int]], list[list[f
 
 
 def solve_mip(model: cp_model.CpModel, objective, seconds: float,
-              opts: cpsat.SolveOptions) -> MipResult | None:
+              opts: cpsat.SolveOptions, lower_bound: int | None = None) -> MipResult | None:
     """Minimise ``objective`` over ``model`` with HiGHS for at most ``seconds`` (see the
-    module docstring); None when the model is not exactly a MIP, HiGHS is not installed or
-    refuses the model: the caller's CP-SAT searches stand in."""
+    module docstring), stopping once a solution reaches ``lower_bound`` (proved by the
+    caller); None when the model is not exactly a MIP, HiGHS is not installed or refuses
+    the model or fails: the caller's CP-SAT searches stand in."""
     try:
         import highspy
     except ImportError:  # a dependency, but the CP-SAT searches do without it
@@ -171,17 +172,33 @@ def solve_mip(model: cp_model.CpModel, objective, seconds: float,
         return None                          # coefficient HiGHS will not take): not exact
     stop = threading.Event()
     cancel = _Cancel(stop)
+    reached = -math.inf if lower_bound is None else lower_bound - flat.offset + 1e-6
 
     def check(event) -> None:  # HiGHS asks, between nodes and simplex iterations
         if stop.is_set():
             event.interrupt()
 
-    for hook in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+    def enough(event) -> None:  # a solution at the caller's bound: nothing better exists
+        if stop.is_set() or event.data_out.mip_primal_bound <= reached:
+            event.interrupt()
+
+    for hook in (h.cbSimplexInterrupt, h.cbIpmInterrupt):
         hook += check
-    worker = threading.Thread(target=h.run, name="highs", daemon=True)
+    h.cbMipInterrupt += enough
+    if cpsat._stopped[0]:  # interrupted while the model was built: nothing to run
+        return MipResult(None, None, None, False, False, time.monotonic() - t0)
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["status"] = h.run()
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller as "no MIP"
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="highs", daemon=True)
     cpsat._current.append(cancel)
     try:
-        if cpsat._stopped[0]:  # interrupted while the model was built
+        if cpsat._stopped[0]:
             stop.set()
         worker.start()
         while worker.is_alive():
@@ -190,6 +207,8 @@ def solve_mip(model: cp_model.CpModel, objective, seconds: float,
         stop.set()  # whatever ended the wait (an exception here), HiGHS stops too
         worker.join()
         cpsat._current.remove(cancel)
+    if "error" in outcome or outcome.get("status") == highspy.HighsStatus.kError:
+        return None
     status = h.getModelStatus()
     info = h.getInfo()
     values = None
