@@ -36,7 +36,7 @@ their old group. The unfilled posts are searched first, alone (a tenth of the bu
 tree search, three tenths for CP-SAT's local search, in parts, stopping when a part fills
 no more), and held; a local search on the previous duties not kept (two tenths) walks
 back the duties that search moved needlessly; then two searches of the whole objective,
-0.15 of the budget each: first with every keep unit
+0.12 of the budget each: first with every keep unit
 fixed (no continuing student moves; small, and quick from the start), then with moves
 allowed, hinted with the first answer, so allowing moves can only improve the objective. ``--pin groups`` keeps the first answer (and the
 second is what the pin costs); ``--pin duties`` fixes every previous duty of a person who can
@@ -984,7 +984,7 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions
     model.build()
     objective = model.objective()
     whole = opts.time_limit * DET_PER_SECOND
-    budget = whole * 0.15  # each of the two weighted searches (coverage and changes: the rest)
+    budget = whole * 0.12  # each of the two weighted searches (coverage and changes: the rest)
     model.hint(start)
     model.fix_groups(True)
     # coverage first, as plan counts it, alone: the weighted objective's search alone
