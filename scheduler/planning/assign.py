@@ -409,14 +409,12 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                 bound["minutes"] = max(bound["minutes"], p1b.bound)
         if p1b.status != "OPTIMAL":
             _hint_all(sm, lambda var: values[var.index])
-            ls = solve_phase(m, minutes, "staff minutes: local search", opts,
-                             max(0.0, share - spent) * LS_DET_PER_SECOND,
-                             max(floor, bound.get("minutes", 0)), local_search=True)
-            spent += ls.det_time / LS_DET_PER_SECOND
-            phases.append(ls)
-            if ls.has_solution and ls.objective < _value(None, values, minutes):
+            values, used, better = _improve_locally(
+                sm, minutes, "staff minutes: local search", opts, max(0.0, share - spent),
+                max(floor, bound.get("minutes", 0)), values, phases)
+            spent += used
+            if better:
                 source = "cp-sat"
-                values = _answer(sm, ls.solver)
     cpu = max(0.0, cpu - spent)
     best_minutes = _value(None, values, minutes)
     if best_posts == bound["posts"] and best_minutes == bound["minutes"] and \
@@ -504,13 +502,9 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
     # (50,000 pupils: all posts filled) where the MIP would spend seconds on a huge model
     if tree.has_solution:
         _hint_all(sm, lambda var: values[var.index])
-    quick = solve_phase(m, posts, "staff coverage: quick local search", opts,
-                        share * SHARES["quick"] * LS_DET_PER_SECOND, bound["posts"],
-                        local_search=True)
-    spent += quick.det_time / LS_DET_PER_SECOND
-    phases.append(quick)
-    if quick.has_solution and quick.objective < _value(None, values, posts):
-        values = _answer(sm, quick.solver)
+    values, used, _ = _improve_locally(sm, posts, "staff coverage: quick local search", opts,
+                                       share * SHARES["quick"], bound["posts"], values, phases)
+    spent += used
     if _value(None, values, posts) <= bound["posts"]:
         return values, True, phases, spent
     local = share * SHARES["local"]  # CPU seconds kept for the local search
@@ -541,12 +535,9 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
     if _value(None, values, posts) <= bound["posts"]:
         return values, True, phases, spent
     _hint_all(sm, lambda var: values[var.index])
-    ls = solve_phase(m, posts, "staff coverage: local search", opts,
-                     local * LS_DET_PER_SECOND, bound["posts"], local_search=True)
-    spent += ls.det_time / LS_DET_PER_SECOND
-    phases.append(ls)
-    if ls.has_solution and ls.objective < _value(None, values, posts):
-        values = _answer(sm, ls.solver)
+    values, used, _ = _improve_locally(sm, posts, "staff coverage: local search", opts, local,
+                                       bound["posts"], values, phases)
+    spent += used
     if mip is None and seconds > MIP_MIN and _value(None, values, posts) > bound["posts"]:
         # HiGHS could not take the model: a tree search with CP-SAT's full linear relaxation
         _hint_all(sm, lambda var: values[var.index])
@@ -562,6 +553,20 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
             if proof.objective < _value(None, values, posts):
                 values = _answer(sm, proof.solver)
     return values, _value(None, values, posts) <= bound["posts"], phases, spent
+
+
+def _improve_locally(sm: StaffModel, objective, name: str, opts: SolveOptions, cpu: float,
+                     lower_bound: int | None, values: dict[int, int],
+                     phases: list[PhaseResult]) -> tuple[dict[int, int], float, bool]:
+    """CP-SAT's local search on ``objective`` from the model's hints for ``cpu`` seconds
+    (its deterministic rate), its phase appended to ``phases``: ``values`` or, if better,
+    its answer; the CPU seconds it stands for; whether it was better."""
+    ls = solve_phase(sm.model, objective, name, opts, cpu * LS_DET_PER_SECOND, lower_bound,
+                     local_search=True)
+    phases.append(ls)
+    better = ls.has_solution and ls.objective < _value(None, values, objective)
+    return (_answer(sm, ls.solver) if better else values), \
+        ls.det_time / LS_DET_PER_SECOND, better
 
 
 def _answer(sm: StaffModel, solver: cp_model.CpSolver | None) -> dict[int, int]:

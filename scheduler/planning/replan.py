@@ -36,9 +36,10 @@ their old group. The unfilled posts are searched first, alone (a tenth of the bu
 tree search, three tenths for CP-SAT's local search, in parts, stopping when a part fills
 no more), and held; a local search on the previous duties not kept (two tenths) walks
 back the duties that search moved needlessly; then two searches of the whole objective,
-0.12 of the budget each: first with every keep unit
-fixed (no continuing student moves; small, and quick from the start), then with moves
-allowed, hinted with the first answer, so allowing moves can only improve the objective. ``--pin groups`` keeps the first answer (and the
+0.12 of the budget each: first with every keep unit fixed (no continuing student moves;
+small, and quick from the start), then with moves allowed, hinted with the first answer,
+so allowing moves can only improve the objective. ``--pin groups`` keeps the first answer
+(and the
 second is what the pin costs); ``--pin duties`` fixes every previous duty of a person who can
 still hold all of them (within the new limits) wherever its group is still present, and a
 second model without the pin prices it. A pinned plan may have shortages instead;
@@ -973,7 +974,8 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions
     with the coverage held: the coverage search moves duties it need not, and this walks
     them back (``bench/replan.py``, three churn seeds: 47-90 % of the still-available
     people's duties kept without either, 99.2-100 % with both, and fewer shortage minutes,
-    as the weighted searches start nearer the previous plan); then the whole objective with every
+    as the weighted searches start nearer the previous plan); then the whole objective with
+    every
     continuing student in place, then with moves allowed, from the answer before, so each
     can only be better. ``pin groups`` keeps the first (the second is what the pin
     costs); otherwise the second is the answer (the first is not returned)."""
