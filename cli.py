@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 a check found violations or an internal error; 2 bad input (every
 problem listed with file, row and column); 3 plan written but with shortages; 4 not even a
-grouping exists (the planner otherwise always returns its best plan so far).
+grouping exists (the planner otherwise always returns its best plan so far); 5 the term's
+record is busy (another command held it past the wait; nothing written).
 """
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from pathlib import Path
 import click
 
 from afterschool.models.errors import InputError, Problem
+from afterschool.scheduler.record.errors import RecordBusy, RecordError
 
-EXIT_BAD_INPUT, EXIT_SHORTAGE, EXIT_NO_SOLUTION = 2, 3, 4
+EXIT_BAD_INPUT, EXIT_SHORTAGE, EXIT_NO_SOLUTION, EXIT_BUSY = 2, 3, 4, 5
 
 
 def _print_problems(err: InputError) -> None:
@@ -37,6 +39,13 @@ def handles_errors(fn):
             return fn(*args, **kwargs)
         except InputError as err:
             _print_problems(err)
+            ctx.exit(EXIT_BAD_INPUT)
+        except RecordBusy as err:
+            click.echo(f"record busy: another command is writing the term's record; "
+                       f"nothing was written, try again ({err})", err=True)
+            ctx.exit(EXIT_BUSY)
+        except RecordError as err:
+            click.echo(f"error: {err}", err=True)
             ctx.exit(EXIT_BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
@@ -71,6 +80,23 @@ def output_set_options(fn):
                       help="Do not write these hand-outs (repeatable).")(fn)
     return click.option("--force", is_flag=True,
                         help="Write into a non-empty folder not made by us.")(fn)
+
+
+def record_options(fn):
+    """--by: who makes this command's record entries (default: the login name)."""
+    return click.option("--by", "by", default=None, metavar="NAME",
+                        help="Author of the record entries (default: your login name).")(fn)
+
+
+def _author(by: str | None) -> str:
+    from afterschool.scheduler.record.store import login_name
+    from afterschool.scheduler.reading.clean import clean_text
+    name = (by if by is not None else login_name()).strip()
+    text, found = clean_text(name, limit=max(len(name), 1))
+    if not text or found or len(text) > 100:
+        raise InputError([Problem("--by", "not a usable name", value=name,
+                                  expected="a name of 1-100 printable characters")])
+    return text
 
 
 def json_option(fn):
@@ -236,12 +262,20 @@ def validate(instance: str, as_json: bool) -> None:
               show_default=True,
               help="Percent of the group-days bound that may be spent, all sessions "
               "together, to keep classes together (0: fewest group-days found, always).")
+@click.option("--record", "record_url", default=None, metavar="URL",
+              help="Keep the term's record there instead of OUT/record.sqlite: "
+              "postgresql://USER@HOST/DB (a district's server) or sqlite:///PATH.")
+@click.option("--new-record", is_flag=True,
+              help="Start a new record although OUT's holds re-plans or absences (the old "
+              "record is kept beside it under a dated name).")
+@record_options
 @output_set_options
 @json_option
 @handles_errors
 def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, force: bool,
          group_days_slack: int, group_days_tolerance: float, skip: tuple[str, ...],
-         lang: str | None, as_json: bool) -> None:
+         lang: str | None, as_json: bool, record_url: str | None, new_record: bool,
+         by: str | None) -> None:
     """Plan the term: groups, teachers per slot, managers; write OUT/plan.json.
 
     \b
@@ -250,8 +284,14 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     says the limit cut a stage short. The best plan found (or at Ctrl-C) is written.
 
     \b
+    OUT becomes the term folder: the term's record (OUT/record.sqlite) and its export
+    (plan.json and the hand-outs). A folder whose record holds more than its first plan
+    is refused unless --new-record.
+
+    \b
     Exit codes: 0 complete plan; 3 plan written with shortages (listed);
-    2 bad input; 4 not even a grouping exists (the message says why).
+    2 bad input; 4 not even a grouping exists (the message says why);
+    5 the record is busy (another command holds it).
     Example: afterschool plan haijiang --out plan-out
     """
     from afterschool.scheduler.handouts.bundle import check_out_dir, write_plan_folder
@@ -259,10 +299,14 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     from afterschool.scheduler.planning.cpsat import Deadline
     from afterschool.scheduler.planning.solve import NoPlan, solve
     from afterschool.scheduler.reading.reader import resolve
+    from afterschool.scheduler.record import term as T
     deadline = Deadline.for_limit(time_limit)  # reading counts against the limit too
+    author = _author(by)
     inst = _load(instance)
     out_dir = Path(out)
     check_out_dir(out_dir, resolve(instance), force)
+    key = T.school_key(inst)
+    url = T.plan_guard(out_dir, record_url, key, new_record, author)
     progress = _progress_line(deadline, time_limit)
     try:
         result = solve(inst, time_limit=time_limit, seed=seed, workers=workers,
@@ -274,7 +318,10 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
         click.echo(f"no plan: {err}", err=True)
         sys.exit(EXIT_NO_SOLUTION)
     progress.close()
-    exports, warnings = write_plan_folder(result, out_dir, lang, set(skip))
+    exports, warnings = write_plan_folder(
+        None, out_dir, lang, set(skip),
+        record=lambda folder: T.record_first_plan(url, folder, key, inst, result, author),
+        pointer=T.display_url(record_url) if record_url else None)
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
     if as_json:
@@ -288,19 +335,29 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
 
 
 @main.command()
-@click.argument("instance", type=click.Path())
-@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@click.argument("args", nargs=-1, required=True, metavar="[INSTANCE] TERM")
 @json_option
 @handles_errors
-def check(instance: str, plan_file: str, as_json: bool) -> None:
-    """Recompute every rule, the staffing table, fees and pay of PLAN; exit 1 on violations.
+def check(args: tuple[str, ...], as_json: bool) -> None:
+    """Recompute every rule, the staffing table, fees and pay of the term's plan (every
+    version on its own dates, each against the sheets it was made from when the record
+    holds them); exit 1 on violations. TERM: a term folder, a record URL or a plan.json;
+    INSTANCE: the sheets to check against (default: the latest the record holds).
 
-    Example: afterschool check haijiang plan-out/plan.json
+    Example: afterschool check plan-out
     """
     from afterschool.scheduler.checker import check_plan
-    inst = _load(instance)
-    the_plan = _read_plan(plan_file)
-    found = check_plan(inst, the_plan)
+    if len(args) > 2:
+        raise click.UsageError("give TERM, or INSTANCE and TERM")
+    the_plan, term, versions = _read_term_plan(args[-1])
+    if len(args) == 2:
+        inst = _load(args[0])
+    elif term is not None:
+        inst = term.latest_instance()
+    else:
+        raise click.UsageError("a plan.json made without a record needs INSTANCE first")
+    found = check_plan(inst, the_plan, **({"version_instances": versions} if versions
+                                           else {}))
     if as_json:
         click.echo(json.dumps([{"rule": v.rule, "message": v.message} for v in found],
                               ensure_ascii=False, indent=1))
@@ -315,8 +372,27 @@ def check(instance: str, plan_file: str, as_json: bool) -> None:
     sys.exit(1 if found else 0)
 
 
+def _read_term_plan(arg: str):
+    """(plan, term or None, per-version instances or None) of what PLAN/TERM names."""
+    from afterschool.scheduler.record import term as T
+    ref = T.locate(arg)
+    if not ref.has_record:
+        return _read_plan(arg), None, None
+    term = T.open_term(ref)
+    with term.record.read() as r:
+        plan = term.current(r)
+        return plan, term, term.version_instances(r, plan)
+
+
 def _read_plan(plan_file: str):
+    """The plan PLAN names: a term folder's or record's current plan, or a plan.json."""
     from afterschool.scheduler.reading.plan_file import read_plan
+    from afterschool.scheduler.record import term as T
+    ref = T.locate(plan_file)
+    if ref.has_record:
+        term = T.open_term(ref)
+        with term.record.read() as r:
+            return term.current(r)
     return read_plan(plan_file)
 
 
@@ -359,7 +435,7 @@ def fees(instance: str, out: str | None, as_json: bool) -> None:
     _emit(sheets, "fees", out, as_json, data, inst.school.language)
 
 @main.command()
-@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@click.argument("plan_file", metavar="PLAN")
 @out_option
 @json_option
 @handles_errors
@@ -374,7 +450,7 @@ def pay(plan_file: str, out: str | None, as_json: bool) -> None:
     _emit(sheets, "pay", out, as_json, data, p.extra.get("language"))
 
 @main.command()
-@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@click.argument("plan_file", metavar="PLAN")
 @out_option
 @json_option
 @handles_errors
@@ -395,7 +471,7 @@ lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=No
 
 
 @main.command()
-@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@click.argument("plan_file", metavar="PLAN")
 @click.option("--teacher", "staff", default=None, help="One person's id.")
 @click.option("--all", "everyone", is_flag=True, help="Everyone on duty.")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "ics"]), default="xlsx",
@@ -433,7 +509,7 @@ def roster(plan_file: str, staff: str | None, everyone: bool, fmt: str, out: str
 
 
 @main.command()
-@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@click.argument("plan_file", metavar="PLAN")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default="report.html",
               show_default=True, help="The HTML file to write.")
 @lang_option
@@ -452,7 +528,7 @@ def report(plan_file: str, out_file: str, lang: str | None) -> None:
     click.echo(f"wrote {path}")
 
 @main.command()
-@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@click.argument("plan_file", metavar="PLAN")
 @click.option("--kind", type=click.Choice(["students", "duties"]), default="students",
               show_default=True, help="Group list (names masked) or teacher duties.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
@@ -471,7 +547,7 @@ def notice(plan_file: str, kind: str, out: str | None, lang: str | None) -> None
     _emit(notice_sheets(p, kind, lang), f"notice-{kind}", out, False, None, lang)
 
 @main.command()
-@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@click.argument("plan_file", metavar="PLAN")
 @click.option("--kind", type=click.Choice(["gantt", "load", "staffing", "sizes"]),
               default="gantt", show_default=True)
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None,
@@ -649,48 +725,68 @@ def staffing(n: int | None, c: int | None, as_json: bool) -> None:
 
 @main.command()
 @click.argument("instance", type=click.Path())
-@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
+@click.argument("term_arg", metavar="TERM")
 @click.option("--teacher", "absent", required=True, help="Id of the absent person.")
 @click.option("--dates", required=True,
               help="Service dates of the absence, comma-separated: 2026-09-15,2026-09-16; "
               "D1..D2 for every service date between (a week: 2026-09-14..2026-09-18).")
-@click.option("--out", "out", type=click.Path(file_okay=False), required=True,
-              help="Folder for the updated plan.json, cover.csv/.xlsx and the hand-outs "
-              "(may be PLAN's own folder).")
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Another folder to write the term's files into as well (default: the "
+              "term folder only; needed for a plan.json made without a record).")
 @click.option("--time-limit", type=click.FloatRange(0.1), default=2.0, show_default=True,
               help="Search budget, about wall seconds (deterministic solver time).")
 @click.option("--seed", type=int, default=0, show_default=True)
+@record_options
 @output_set_options
 @json_option
 @handles_errors
-def substitute(instance: str, plan_file: str, absent: str, dates: str, out: str,
+def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str | None,
                time_limit: float, seed: int, force: bool, skip: tuple[str, ...],
-               lang: str | None, as_json: bool) -> None:
+               lang: str | None, as_json: bool, by: str | None) -> None:
     """Cover an absence (代课): each duty of --teacher on --dates goes to another volunteer
     who is available then, free at that time, and within the daily and weekly limits
     (earlier substitutions counted); fewest people asked, then the fewest substitutions
-    so far, then preferred times. Writes OUT/plan.json with the exceptions appended (pay
-    follows them), cover.csv/cover.xlsx for the office, and the rosters.
+    so far, then preferred times. The absence and its covers are appended to the term's
+    record (TERM: the term folder or a record URL), and the term folder is written again:
+    plan.json with the exceptions (pay follows them), cover.csv/cover.xlsx for the office,
+    and the rosters. Two absences reported at once are both recorded, one after the other.
 
     \b
     Exit codes: 0 every duty covered; 3 some duty nobody can cover (a shortage on that
     date, with advice); 2 bad input (unknown person, a date that is not a service date,
-    a plan of another school, nobody's duty on those dates).
-    Example: afterschool substitute haijiang plan-out/plan.json --teacher T006
-             --dates 2026-09-15,2026-09-16 --out plan-out
+    a plan of another school, nobody's duty on those dates); 5 record busy.
+    Example: afterschool substitute haijiang plan-out --teacher T006
+             --dates 2026-09-15,2026-09-16
     """
     from afterschool.scheduler.handouts.bundle import check_out_dir
     from afterschool.scheduler.handouts.cover import cover_summary, write_cover_folder
     from afterschool.scheduler.planning.substitute import substitute as cover
     from afterschool.scheduler.reading.reader import resolve
+    from afterschool.scheduler.record import term as T
+    author = _author(by)
     inst = _load(instance)
-    out_dir = Path(out)
-    check_out_dir(out_dir, resolve(instance), force)
-    result = cover(inst, _read_plan(plan_file), absent, dates.split(","),
-                   time_limit=time_limit, seed=seed)
-    written, warnings = write_cover_folder(result, out_dir, lang, set(skip))
-    for w in warnings:
-        click.echo(f"warning: {w}", err=True)
+    ref = T.locate(term_arg)
+    if out is not None:
+        check_out_dir(Path(out), resolve(instance), force)
+    if not ref.has_record:
+        if out is None:
+            raise InputError([Problem("--out", "a plan.json made without a record needs "
+                                      "--out", expected="a folder for the updated plan")])
+        result = cover(inst, _read_plan(str(ref.plan_file)), absent, dates.split(","),
+                       time_limit=time_limit, seed=seed)
+        folders = {Path(out): {}}
+    else:
+        term = T.open_term(ref, T.school_key(inst), option="TERM")
+        with term.record.write(author, "substitute", T.lock_key(term.key)) as w:
+            result = cover(inst, term.current(w), absent, dates.split(","),
+                           time_limit=time_limit, seed=seed)
+            T.record_substitute(w, term, inst, result)
+        folders = {f: T.export_args(term, f) for f in T.export_folders(term, out)}
+    written = []
+    for folder, how in folders.items():
+        written, warnings = write_cover_folder(result, folder, lang, set(skip), **how)
+    for w_ in warnings if folders else []:
+        click.echo(f"warning: {w_}", err=True)
     if as_json:
         click.echo(json.dumps({"absent": result.absent, "dates": result.dates,
                                "exceptions": result.added, "asked": result.asked,
@@ -698,71 +794,238 @@ def substitute(instance: str, plan_file: str, absent: str, dates: str, out: str,
                               ensure_ascii=False, indent=1))
         sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
     click.echo(cover_summary(result))
-    click.echo(f"wrote {out_dir / 'plan.json'}, {out_dir / 'cover.xlsx'}, "
-               f"{out_dir / 'cover.csv'}" + (f" and {len(written) - 2} hand-out file(s): "
-                                             "timetable.xlsx, notices, rosters/*.ics, charts"
-                                             if len(written) > 2 else ""))
+    if ref.has_record:
+        click.echo(f"recorded in {T.record_address(term)}")
+    for folder in folders:
+        click.echo(f"wrote {folder / 'plan.json'}, {folder / 'cover.xlsx'}, "
+                   f"{folder / 'cover.csv'}" + (f" and {len(written) - 2} hand-out file(s): "
+                                                "timetable.xlsx, notices, rosters/*.ics, charts"
+                                                if len(written) > 2 else ""))
     sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
 
 
 @main.command()
 @click.argument("instance", type=click.Path())
-@click.option("--previous", "previous", type=click.Path(exists=True), required=True,
-              help="The plan in force until now (plan.json or its folder).")
+@click.option("--previous", "previous", required=True, metavar="TERM",
+              help="The term: its folder or record URL (or a plan.json made without a "
+              "record).")
 @click.option("--from", "start", required=True, metavar="DATE",
               help="First service date of the new version (YYYY-MM-DD).")
-@click.option("--out", "out", type=click.Path(file_okay=False), required=True,
-              help="Folder for the new plan.json and the change tables.")
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Another folder to write the term's files into as well (default: the "
+              "term folder only; needed for a plan.json made without a record).")
 @click.option("--pin", type=click.Choice(["none", "groups", "duties"]), default="none",
               show_default=True, help="Forbid moving continuing students (groups) or "
               "changing the duties of people still available (duties).")
 @click.option("--time-limit", type=click.FloatRange(0.1), default=2.0, show_default=True,
               help="Search budget, about wall seconds; deterministic.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@record_options
 @output_set_options
 @json_option
 @handles_errors
-def replan(instance: str, previous: str, start: str, out: str, pin: str, time_limit: float,
-           seed: int, force: bool, skip: tuple[str, ...], lang: str | None,
-           as_json: bool) -> None:
+def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
+           time_limit: float, seed: int, force: bool, skip: tuple[str, ...],
+           lang: str | None, as_json: bool, by: str | None) -> None:
     """Re-plan from DATE after the sheets changed, keeping as much as the rules allow:
-    fewest pupils moved, then fewest duties changed (SPEC §9). Writes OUT/plan.json (with
-    the earlier versions in 'history'), the hand-outs, changes.csv/.xlsx and one notice per
-    affected teacher (changes-teachers.csv).
+    fewest pupils moved, then fewest duties changed (SPEC §9). The new version is appended
+    to the term's record and the term folder written again: plan.json (the earlier
+    versions in 'history'), the hand-outs, changes.csv/.xlsx and one notice per affected
+    teacher (changes-teachers.csv).
 
     \b
     Exit codes: 0 complete plan; 3 plan written with shortages; 2 bad input (a date
-    that is not a later service date of the term, a plan of another school).
-    Example: afterschool replan haijiang --previous plan-out --from 2026-10-13 --out oct
+    that is not a later service date of the term, a plan of another school); 5 record
+    busy.
+    Example: afterschool replan haijiang --previous plan-out --from 2026-10-13
     """
     from datetime import date
     from afterschool.scheduler.handouts.bundle import check_out_dir
     from afterschool.scheduler.handouts.changes import replan_summary, write_replan_folder
     from afterschool.scheduler.planning.replan import replan as re_plan
     from afterschool.scheduler.reading.reader import resolve
+    from afterschool.scheduler.record import term as T
     try:
         day = date.fromisoformat(start)
     except ValueError:
         raise InputError([Problem("--from", "not a date", value=start,
                                   expected="YYYY-MM-DD")]) from None
+    author = _author(by)
     inst = _load(instance)
-    out_dir = Path(out)
-    check_out_dir(out_dir, resolve(instance), force)
-    result = re_plan(inst, _read_plan(previous), day, pin=pin, time_limit=time_limit,
-                     seed=seed, log=lambda line: click.echo(line, err=True))
-    if result.plan.status in ("UNKNOWN", "INFEASIBLE"):
-        click.echo("no plan found within the time limit", err=True)
-        sys.exit(EXIT_NO_SOLUTION)
-    exports, warnings = write_replan_folder(result, out_dir, lang, set(skip))
-    for w in warnings:
-        click.echo(f"warning: {w}", err=True)
+    ref = T.locate(previous)
+    if out is not None:
+        check_out_dir(Path(out), resolve(instance), force)
+
+    def run(previous_plan):
+        result = re_plan(inst, previous_plan, day, pin=pin, time_limit=time_limit,
+                         seed=seed, log=lambda line: click.echo(line, err=True))
+        if result.plan.status in ("UNKNOWN", "INFEASIBLE"):
+            click.echo("no plan found within the time limit", err=True)
+            sys.exit(EXIT_NO_SOLUTION)
+        return result
+
+    if not ref.has_record:
+        if out is None:
+            raise InputError([Problem("--out", "a plan.json made without a record needs "
+                                      "--out", expected="a folder for the new plan")])
+        result = run(_read_plan(str(ref.plan_file)))
+        folders = {Path(out): {}}
+    else:
+        term = T.open_term(ref, T.school_key(inst), option="--previous")
+        with term.record.write(author, "replan", T.lock_key(term.key)) as w:
+            result = run(term.current(w))
+            T.record_replan(w, term, inst, result)
+        folders = {f: T.export_args(term, f) for f in T.export_folders(term, out)}
+    exports: list = []
+    for folder, how in folders.items():
+        exports, warnings = write_replan_folder(result, folder, lang, set(skip), **how)
+        for w_ in warnings:
+            click.echo(f"warning: {w_}", err=True)
     if as_json:
         click.echo(json.dumps(result.stats, ensure_ascii=False, indent=1))
     else:
         click.echo(replan_summary(result))
-        click.echo(f"wrote {out_dir / 'plan.json'}, changes.csv, changes.xlsx, "
-                   f"changes-teachers.csv and {len(exports) - 3} other file(s)")
+        if ref.has_record:
+            click.echo(f"recorded in {T.record_address(term)}")
+        for folder in folders:
+            click.echo(f"wrote {folder / 'plan.json'}, changes.csv, changes.xlsx, "
+                       f"changes-teachers.csv and {max(len(exports) - 3, 0)} other file(s)")
     sys.exit(EXIT_SHORTAGE if result.plan.shortages else 0)
+
+
+@main.command()
+@click.argument("term_arg", metavar="TERM")
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True,
+              help="Folder to write plan.json and the hand-outs into (the term folder "
+              "itself, or another).")
+@click.option("--as-of", "as_of", default=None, metavar="DATE",
+              help="The plan in force on that date (default: the latest).")
+@output_set_options
+@handles_errors
+def export(term_arg: str, out: str, as_of: str | None, force: bool, skip: tuple[str, ...],
+           lang: str | None) -> None:
+    """Write the term's plan.json and hand-outs again from its record (SPEC §10): after a
+    file was deleted or edited, or as they were on an earlier date (--as-of).
+
+    Example: afterschool export plan-out --as-of 2026-10-12 --out october
+    """
+    from afterschool.scheduler.handouts.bundle import check_out_dir, write_plan_folder
+    from afterschool.scheduler.record import term as T
+    day = _date_option("--as-of", as_of) if as_of else None
+    term = T.open_term(_record_ref(term_arg))
+    out_dir = Path(out)
+    if term.folder is None or out_dir.resolve() != Path(term.folder).resolve():
+        check_out_dir(out_dir, None, force)
+    written, warnings = write_plan_folder(None, out_dir, lang, set(skip),
+                                          **T.export_args(term, out_dir, day))
+    for w_ in warnings:
+        click.echo(f"warning: {w_}", err=True)
+    click.echo(f"wrote {out_dir / 'plan.json'} and {len(written)} other file(s)")
+
+
+def _date_option(option: str, text: str):
+    from datetime import date
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError([Problem(option, "not a date", value=text,
+                                  expected="YYYY-MM-DD")]) from None
+
+
+def _record_ref(term_arg: str):
+    """TERM as a record, or exit 2 saying it is not one."""
+    from afterschool.scheduler.record import term as T
+    ref = T.locate(term_arg)
+    if not ref.has_record:
+        raise InputError([Problem("TERM", f"{term_arg} holds no term record",
+                                  expected="a term folder made by afterschool plan "
+                                  "(with record.sqlite) or a record URL")])
+    return ref
+
+
+def _pick_id(option: str, given: str | None, known) -> str | None:
+    """An id as the record knows it (ids compare ignoring case), or exit 2."""
+    if given is None:
+        return None
+    for k in known:
+        if k.casefold() == given.casefold():
+            return k
+    raise InputError([Problem(option, "not known in this term", value=given)])
+
+
+@main.command()
+@click.argument("term_arg", metavar="TERM")
+@click.option("--date", "day", required=True, metavar="DATE", help="The date (YYYY-MM-DD).")
+@click.option("--group", default=None, help="One group's id.")
+@click.option("--teacher", default=None, help="One person's id.")
+@click.option("--student", default=None, help="One pupil's id.")
+@lang_option
+@json_option
+@handles_errors
+def who(term_arg: str, day: str, group: str | None, teacher: str | None,
+        student: str | None, lang: str | None, as_json: bool) -> None:
+    """Who was on duty where on a date, who was absent and who covered, from the version
+    in force that date and the recorded absences (SPEC §10).
+
+    Example: afterschool who plan-out --date 2026-10-14 --group after-upper-03
+    """
+    from afterschool.scheduler.record import questions as Q
+    from afterschool.scheduler.record import term as T
+    if sum(x is not None for x in (group, teacher, student)) > 1:
+        raise click.UsageError("give at most one of --group, --teacher, --student")
+    when = _date_option("--date", day)
+    term = T.open_term(_record_ref(term_arg))
+    with term.record.read() as r:
+        plan = term.current(r)
+        absences = r.absences(term.term_id)
+    v = Q.version_on(plan, when)
+    people = plan.extra.get("people", {})
+    group = _pick_id("--group", group, {g.id for x in plan.versions() for g in x.groups})
+    teacher = _pick_id("--teacher", teacher, people.get("staff", {}))
+    student = _pick_id("--student", student, people.get("students", {}))
+    rows = Q.who(plan, when, absences, group=group, teacher=teacher, student=student)
+    if as_json:
+        click.echo(json.dumps({"date": when.isoformat(), "day": Q.weekday_of(plan, when),
+                               "valid_from": v.valid_from if v else None, "duties": rows},
+                              ensure_ascii=False, indent=1))
+        return
+    for line in Q.who_lines(plan, when, rows, lang or plan.extra.get("language", "zh")):
+        click.echo(line)
+
+
+@main.command()
+@click.argument("term_arg", metavar="TERM")
+@click.option("--teacher", default=None, help="Only what touched this person.")
+@click.option("--student", default=None, help="Only what touched this pupil.")
+@lang_option
+@json_option
+@handles_errors
+def history(term_arg: str, teacher: str | None, student: str | None, lang: str | None,
+            as_json: bool) -> None:
+    """Every change recorded in the term, oldest first: when, by whom, what changed (for
+    one pupil or person with --student / --teacher).
+
+    Example: afterschool history plan-out --teacher T009
+    """
+    from afterschool.scheduler.record import questions as Q
+    from afterschool.scheduler.record import term as T
+    if teacher is not None and student is not None:
+        raise click.UsageError("give at most one of --teacher, --student")
+    term = T.open_term(_record_ref(term_arg))
+    with term.record.read() as r:
+        plan = term.current(r)
+        entries = r.entries(term.term_id)
+        docs = {row["entry_id"]: r.document(row["id"]) for row in r.plan_rows(term.term_id)
+                if row["kind"] == "plan"} if (teacher or student) else {}
+    people = plan.extra.get("people", {})
+    teacher = _pick_id("--teacher", teacher, people.get("staff", {}))
+    student = _pick_id("--student", student, people.get("students", {}))
+    rows = Q.history(entries, docs, student=student, teacher=teacher)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for line in Q.history_lines(plan, rows, lang or plan.extra.get("language", "zh")):
+        click.echo(line)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -32,7 +32,8 @@ from afterschool.models.errors import InputError, Problem
 from afterschool.models.plan import Plan
 from afterschool.scheduler.handouts import charts
 from afterschool.scheduler.handouts.ics import calendar_people
-from afterschool.scheduler.handouts.output import swapped_folder, write_atomic, write_text
+from afterschool.scheduler.handouts.output import (replaced_in_place, swapped_folder,
+                                                   write_atomic, write_text)
 from afterschool.scheduler.handouts.labels import words
 from afterschool.scheduler.handouts.safe import inside, safe_file_name
 from afterschool.scheduler.handouts.publish import (duty_notice, parents_sheets, roster_ics,
@@ -48,13 +49,15 @@ ROSTER_COLUMNS = ["staff", "name", "day", "time", "session", "slot", "group", "c
                   "minutes"]
 
 
-def check_out_dir(out: Path, instance: Path, force: bool) -> None:
+def check_out_dir(out: Path, instance: Path | None, force: bool) -> None:
     """Refuse an ``--out`` that is the instance (inputs are never written) or that holds
-    files this tool did not write (unless ``force``)."""
-    if out.resolve() == instance.resolve() or instance.resolve() in out.resolve().parents:
+    files this tool did not write (unless ``force``). ``instance``: None for a command
+    that reads no sheets (``export``)."""
+    if instance is not None and (out.resolve() == instance.resolve()
+                                 or instance.resolve() in out.resolve().parents):
         raise InputError([Problem("--out", "--out must not be the instance folder (inputs "
                                   "are never written)")])
-    if out.resolve() in instance.resolve().parents:
+    if instance is not None and out.resolve() in instance.resolve().parents:
         raise InputError([Problem("--out", f"--out {out} holds the instance {instance}; "
                                   "choose a folder of its own (inputs are never written)")])
     if out.exists() and not out.is_dir():
@@ -192,28 +195,43 @@ def _write_handouts(plan: Plan, out_dir: Path, lang: str | None,
     return written, warnings
 
 
-def write_plan_folder(plan: Plan, out_dir: Path, lang: str | None = None,
+def write_plan_folder(plan: Plan | None, out_dir: Path, lang: str | None = None,
                       skip: set[str] = frozenset(),
-                      extra: Callable[[Path], list[Path]] | None = None
-                      ) -> tuple[list[Path], list[str]]:
+                      extra: Callable[[Path], list[Path]] | None = None, *,
+                      record: Callable[[Path], Plan] | None = None,
+                      pointer: str | None = None) -> tuple[list[Path], list[str]]:
     """``plan.json`` and the hand-outs, all or nothing: the new set replaces the old one as
     one unit, and a failure keeps the old outputs. ``extra(stage)`` writes a command's own
-    tables (changes, cover list) into the same set and returns their paths."""
-    text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=1)
+    tables (changes, cover list) into the same set and returns their paths.
+
+    A folder holding a term's record is written in place (``output.replaced_in_place``).
+    ``record(folder)``: called first with the folder the term's record lives in (the
+    staging folder of a new term folder, so a failed run leaves no record either); it
+    records and returns the plan to export, read back from the record. ``pointer``: the
+    address of a record kept elsewhere, written as ``.afterschool-record``."""
+    from afterschool.scheduler.record.term import POINTER_FILE, folder_record
     skip = set(HANDOUTS) if "all" in skip else set(skip)
     ours = _ours(out_dir) if (out_dir / MARKER).exists() else None
+    in_place = folder_record(out_dir).is_file()
 
     def keep(rel: str) -> bool:  # somebody else's file (kept with --force) stays
         if rel.startswith(".staging-") or "/.staging-" in rel:
             return False
         return ours is None or (bool(ours) and rel not in ours)
 
-    with swapped_folder(out_dir, keep) as stage:
+    unit = replaced_in_place(out_dir, lambda rel: not keep(rel) and rel != MARKER) \
+        if in_place else swapped_folder(out_dir, keep)
+    with unit as stage:
+        if record is not None:
+            plan = record(out_dir.resolve() if in_place else stage)
+        text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=1)
         written = [write_text(stage / "plan.json", text + "\n")]
         more, warnings = write_handouts(plan, stage, lang, skip)
         written += more
         if extra is not None:
             written += extra(stage)
+        if pointer is not None:
+            written.append(write_text(stage / POINTER_FILE, pointer + "\n"))
         for p in written:
             inside(stage, p)
         listed = sorted(p.relative_to(stage).as_posix() for p in written)

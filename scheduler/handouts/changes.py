@@ -203,8 +203,9 @@ def teacher_notices(result, lang: str = "zh") -> list[dict]:
 
 
 def write_replan_folder(result, out_dir: Path, lang: str | None = None,
-                        skip: set[str] = frozenset()) -> tuple[list[Path], list[str]]:
-    """``plan.json``, the hand-outs and the change tables, all or nothing."""
+                        skip: set[str] = frozenset(), **record) -> tuple[list[Path], list[str]]:
+    """``plan.json``, the hand-outs and the change tables, all or nothing. ``record``: how
+    a term's folder is written from its record (``record.term.export_args``)."""
     plan = result.plan
     lang = lang or plan.extra.get("language", "zh")
 
@@ -220,7 +221,7 @@ def write_replan_folder(result, out_dir: Path, lang: str | None = None,
                                [("teachers", notices, TEACHER_COLUMNS, [])], ("csv",),
                                header_words=heads))
 
-    return write_plan_folder(plan, out_dir, lang, skip, extra=change_tables)
+    return write_plan_folder(plan, out_dir, lang, skip, extra=change_tables, **record)
 
 
 def replan_summary(result) -> str:

@@ -111,9 +111,10 @@ def cover_sheets(result: Substitution, lang: str = "zh") -> list:
 
 
 def write_cover_folder(result: Substitution, out_dir: Path, lang: str | None = None,
-                       skip: set[str] = frozenset()) -> tuple[list[Path], list[str]]:
+                       skip: set[str] = frozenset(), **record) -> tuple[list[Path], list[str]]:
     """``plan.json``, the hand-outs and ``cover.csv``/``cover.xlsx`` into ``out_dir``, all
-    or nothing. Returns (paths written, warnings)."""
+    or nothing. Returns (paths written, warnings). ``record``: how a term's folder is
+    written from its record (``record.term.export_args``)."""
     plan = result.plan
     lang = lang or plan.extra.get("language", "zh")
     words = HEADERS.get(lang, HEADERS["en"])
@@ -121,7 +122,8 @@ def write_cover_folder(result: Substitution, out_dir: Path, lang: str | None = N
     def cover_list(stage: Path) -> list[Path]:
         return write_tables(stage, "cover", cover_sheets(result, lang), header_words=words)
 
-    written, warnings = write_plan_folder(plan, out_dir, lang, skip, extra=cover_list)
+    written, warnings = write_plan_folder(plan, out_dir, lang, skip, extra=cover_list,
+                                          **record)
     return written, warnings
 
 

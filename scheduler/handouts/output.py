@@ -10,6 +10,14 @@ mix; files of an earlier run that the new run does not produce are gone; staging
 folders of killed runs are removed by the next run (``sweep_leftovers``). SIGTERM during
 the write is turned into a clean exit that removes the staging folder.
 
+A term folder holds the term's record (``record.sqlite``, open to other commands at any
+time), so it is never swapped as a whole: ``replaced_in_place`` stages the new set beside it
+the same way, then moves each entry in (a file by one rename, a folder by one exchange)
+and removes what an earlier run wrote and this one did not; the record and anybody else's
+files stay. A kill while the entries move can leave some old and some new files (never a
+half-written one): the record is the truth, and ``afterschool export`` writes the set
+again. Two commands exporting into one folder take turns (``flock`` on ``.afterschool-lock``).
+
 Test hook (fault tests only): with ``AFTERSCHOOL_SWAP_PAUSE=<point>`` and
 ``AFTERSCHOOL_SWAP_FIFO=<fifo>``, the writer blocks on reading the FIFO at that point
 (``staged``: the new set is complete, ``--out`` still old; ``moved-old``: only in the
@@ -158,6 +166,73 @@ def _carry(old: Path, new: Path, keep: Callable[[str], bool]) -> None:
             os.link(src, dest)
         except OSError:
             shutil.copy2(src, dest)
+
+
+@contextmanager
+def _sigterm_unwinds():
+    """SIGTERM inside the block unwinds like an exception (main thread only)."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        def terminated(signum, frame):
+            raise _Terminated(128 + signum)
+        previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+LOCK_FILE = ".afterschool-lock"
+
+
+@contextmanager
+def replaced_in_place(out: Path, ours: Callable[[str], bool]):
+    """Yield a fresh staging folder beside ``out`` (a folder that stays where it is); on
+    success its entries replace those of ``out`` one by one, and what ``ours`` names
+    (relative paths an earlier run wrote) and the new set lacks is removed."""
+    import fcntl
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / LOCK_FILE, "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        sweep_leftovers(out)
+        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-{os.getpid()}-",
+                                      dir=out.parent))
+        try:
+            with _sigterm_unwinds():
+                yield stage
+                new = {p.relative_to(stage).as_posix() for p in stage.rglob("*")
+                       if p.is_file() or p.is_symlink()}
+                tops = {n for n in os.listdir(stage) if (stage / n).is_dir()}
+                _carry(out, stage, lambda rel: rel.split("/", 1)[0] in tops and "/" in rel
+                       and not ours(rel))
+                _hook("staged")
+                for name in sorted(os.listdir(stage), key=lambda n: n == MARKER_NAME):
+                    src, dst = stage / name, out / name
+                    if src.is_dir() and dst.is_dir() and not dst.is_symlink():
+                        if not _exchange(src, dst):
+                            aside = stage / f".old-{name}"
+                            os.rename(dst, aside)
+                            os.rename(src, dst)
+                    else:
+                        if dst.is_dir() and not dst.is_symlink():
+                            shutil.rmtree(dst)
+                        os.replace(src, dst)
+                for top, dirs, files in os.walk(out, topdown=False):
+                    for n in files:
+                        rel = (Path(top) / n).relative_to(out).as_posix()
+                        if rel not in new and ours(rel):
+                            (Path(top) / n).unlink(missing_ok=True)
+                    if Path(top) != out and not os.listdir(top) and \
+                            Path(top).relative_to(out).as_posix() not in tops:
+                        os.rmdir(top)
+                _hook("swapped")
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+MARKER_NAME = ".afterschool-output"
 
 
 class _Terminated(SystemExit):

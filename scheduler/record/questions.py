@@ -1,0 +1,274 @@
+"""Questions months later (SPEC §10): who was on duty where on a date, and every change.
+
+- ``who(plan, day, absences, group=, teacher=, student=)``: rows for one date from the
+  version in force that date, with the covers (exceptions) applied: per group meeting
+  that day and per slot (or manager window) the person on duty, the person absent and
+  covered, or ``None`` where nobody covered; a date that is not a service date gives no
+  rows and a reason (holiday, weekend, outside the term). Absences recorded for the date
+  without a duty to cover are listed too.
+- ``history(entries, documents, student=, teacher=)``: every entry of the record, oldest
+  first, with its time, author and what changed; for a pupil or a person only the entries
+  that touch them, with what they changed for them.
+- ``who_lines``/``history_lines``: the same as text in the school's language, people by
+  name and id, groups by their display names (午托1组).
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from afterschool.models.plan import Plan
+from afterschool.scheduler.handouts.labels import (day_name, group_label, slot_label,
+                                                   window_label)
+
+WORDS = {
+    "zh": {"not_service": "{d} 不是服务日（{why}）", "holiday": "节假日或调休",
+           "weekend": "周末", "outside": "不在本学期内", "head": "{d}（{day}）",
+           "nobody": "缺员（无人代课）", "covers": "代 {who}", "absent": "请假",
+           "manager": "管理或辅导", "none": "（无记录）", "plan": "排班",
+           "replan": "调整排班（自 {d} 起）", "substitute": "代课安排",
+           "by": "记录人 {who}", "first": "{g} 个组，{n} 个值班，缺员 {s}",
+           "moved": "{n} 名学生调组，{m} 个值班换人",
+           "absence": "{who} 请假 {dates}：{c} 个值班有人代，{u} 个缺员",
+           "student_in": "分在 {g}", "student_move": "{s}：{a} → {b}",
+           "duty_change": "{day} {time} {g}：{a} → {b}", "cover_row": "{d} {t} {g}：{who}",
+           "duties_week": "每周 {n} 个值班", "present": "到场", "pupils": "{n} 名学生",
+           "left": "（退出）", "new": "（新增）"},
+    "en": {"not_service": "{d} is not a service date ({why})", "holiday": "a holiday",
+           "weekend": "a weekend", "outside": "outside the term", "head": "{d} ({day})",
+           "nobody": "UNCOVERED (nobody to cover)", "covers": "covering {who}",
+           "absent": "absent", "manager": "manager", "none": "(nothing recorded)",
+           "plan": "plan", "replan": "re-plan (from {d})", "substitute": "cover",
+           "by": "by {who}", "first": "{g} groups, {n} duties, {s} short",
+           "moved": "{n} pupils moved, {m} duties changed",
+           "absence": "{who} absent {dates}: {c} duties covered, {u} uncovered",
+           "student_in": "in {g}", "student_move": "{s}: {a} -> {b}",
+           "duty_change": "{day} {time} {g}: {a} -> {b}", "cover_row": "{d} {t} {g}: {who}",
+           "duties_week": "{n} duties a week", "present": "present", "pupils": "{n} pupils",
+           "left": "(left)", "new": "(new)"},
+}
+
+
+def _w(lang: str) -> dict[str, str]:
+    return WORDS.get(lang, WORDS["en"])
+
+
+def weekday_of(plan: Plan, day: date) -> str | None:
+    """The weekday a date counts as (make-up days included), None if no service date."""
+    text = day.isoformat()
+    for wd, dates in (plan.extra.get("calendar") or {}).items():
+        if text in dates:
+            return wd
+    return None
+
+
+def not_service_reason(plan: Plan, day: date) -> str:
+    term = plan.extra.get("term") or {}
+    if not (term.get("start", "") <= day.isoformat() <= term.get("end", "9999")):
+        return "outside"
+    return "weekend" if day.weekday() >= 5 else "holiday"
+
+
+def version_on(plan: Plan, day: date):
+    """The version of the plan in force on ``day``."""
+    chosen = None
+    for v in plan.versions():
+        if v.valid_from is None or v.valid_from <= day.isoformat():
+            chosen = v
+    return chosen
+
+
+def _signups(plan: Plan, version) -> dict[str, dict]:
+    people = plan.extra.get("people", {}).get("students", {})
+    return {**people, **(version.signups or {})}
+
+
+def _present(plan: Plan, version, sid: str, session: str, wd: str) -> bool:
+    col = (plan.extra.get("sessions", {}).get(session) or {}).get("signup", "afternoon")
+    return wd in (_signups(plan, version).get(sid, {}).get(col) or [])
+
+
+def who(plan: Plan, day: date, absences: list[dict], *, group: str | None = None,
+        teacher: str | None = None, student: str | None = None) -> list[dict[str, Any]]:
+    """The duties of ``day`` as they were held (see the module docstring)."""
+    wd = weekday_of(plan, day)
+    if wd is None:
+        return []
+    v = version_on(plan, day)
+    text = day.isoformat()
+    covers = {(x["role"], x.get("session") if x["role"] == "teacher" else x.get("window"),
+               x.get("group"), x.get("slot"), x["start"], x["end"]): x
+              for x in plan.exceptions if x["date"] == text}
+    members = {g.id: g for g in v.groups}
+    meeting = {g.id for g in v.groups
+               if any(_present(plan, v, s, g.session, wd) for s in g.students)}
+    mine = None
+    if student is not None:
+        mine = {g.id for g in v.groups if student in g.students
+                and _present(plan, v, student, g.session, wd)}
+    rows = []
+    for d in sorted(v.duties, key=lambda d: (d.start, d.role != "manager", d.group or "",
+                                             d.end)):
+        if d.day != wd or (d.role == "teacher" and d.group not in meeting):
+            continue
+        key = (d.role, d.session if d.role == "teacher" else d.window, d.group, d.slot,
+               d.start, d.end)
+        x = covers.get(key)
+        staff, absent = (x.get("staff"), x["replaces"]) if x else (d.staff, None)
+        row = {"date": text, "day": wd, "role": d.role, "session": d.session,
+               "window": d.window, "group": d.group, "slot": d.slot, "start": d.start,
+               "end": d.end, "staff": staff, "absent": absent,
+               "pupils": sum(1 for s in members[d.group].students
+                             if _present(plan, v, s, d.session, wd)) if d.group else None}
+        if group is not None and d.group != group:
+            continue
+        if teacher is not None and teacher not in (staff, absent):
+            continue
+        if mine is not None and d.group not in mine:
+            continue
+        rows.append(row)
+    for s in v.shortages:
+        if s.day == wd and (group is None or s.group == group) and teacher is None and (
+                mine is None or s.group in mine):
+            for _ in range(s.count):
+                rows.append({"date": text, "day": wd, "role": s.role, "session": s.session,
+                             "window": s.window, "group": s.group, "slot": s.slot,
+                             "start": s.start, "end": s.end, "staff": None, "absent": None,
+                             "pupils": None})
+    covered = {r["absent"] for r in rows if r["absent"]}
+    for a in absences:
+        if a["date"] == text and a["staff"] not in covered and teacher in (None, a["staff"]) \
+                and group is None and student is None:
+            rows.append({"date": text, "day": wd, "role": None, "session": None,
+                         "window": None, "group": None, "slot": None, "start": None,
+                         "end": None, "staff": None, "absent": a["staff"], "pupils": None})
+    return rows
+
+
+def _name(plan: Plan, sid: str | None, kind: str = "staff") -> str:
+    if not sid:
+        return ""
+    name = plan.extra.get("people", {}).get(kind, {}).get(sid, {}).get("name")
+    return f"{name}（{sid}）" if name else sid
+
+
+def _where(plan: Plan, row: dict, lang: str) -> str:
+    if row["role"] == "manager":
+        return f"{_w(lang)['manager']} {window_label(row['window'], lang)}"
+    if row["group"] is None:
+        return ""
+    where = group_label(plan, row["group"], lang, row["session"])
+    return where + (f" {slot_label(row['slot'], lang)}" if row.get("slot") else "")
+
+
+def who_lines(plan: Plan, day: date, rows: list[dict], lang: str) -> list[str]:
+    w = _w(lang)
+    wd = weekday_of(plan, day)
+    if wd is None:
+        return [w["not_service"].format(d=day.isoformat(),
+                                        why=w[not_service_reason(plan, day)])]
+    lines = [w["head"].format(d=day.isoformat(), day=day_name(wd, lang))]
+    if not rows:
+        lines.append("  " + w["none"])
+    for r in rows:
+        if r["start"] is None:
+            lines.append(f"  {_name(plan, r['absent'])} {w['absent']}")
+            continue
+        who_ = _name(plan, r["staff"]) if r["staff"] else w["nobody"]
+        if r["absent"]:
+            who_ += f"（{w['covers'].format(who=_name(plan, r['absent']))}）" if lang == "zh" \
+                else f" ({w['covers'].format(who=_name(plan, r['absent']))})"
+        pupils = f"，{w['pupils'].format(n=r['pupils'])}" if lang == "zh" and r["pupils"] \
+            else (f", {w['pupils'].format(n=r['pupils'])}" if r["pupils"] else "")
+        lines.append(f"  {r['start']}-{r['end']} {_where(plan, r, lang)}：{who_}{pupils}"
+                     if lang == "zh" else
+                     f"  {r['start']}-{r['end']} {_where(plan, r, lang)}: {who_}{pupils}")
+    return lines
+
+
+def history(entries: list[dict], documents: dict[int, dict], *, student: str | None = None,
+            teacher: str | None = None) -> list[dict[str, Any]]:
+    """Entries oldest first, each with ``details``: what it changed (for ``student`` or
+    ``teacher`` alone when given; entries that do not touch them are left out).
+    ``documents``: the plan document each plan-making entry recorded, by entry id."""
+    out = []
+    for e in entries:
+        s, kind, details = e["summary"], e["kind"], []
+        doc = documents.get(e["id"])
+        if kind == "plan":
+            if student is not None:
+                details = [{"student_in": g["id"], "session": g["session"]}
+                           for g in (doc or {}).get("groups", []) if student in g["students"]]
+            elif teacher is not None:
+                n = sum(1 for d in (doc or {}).get("duties", []) if d["staff"] == teacher)
+                details = [{"duties_week": n}] if n else []
+        elif kind == "replan":
+            moved = [r for r in s.get("students", []) if student in (None, r["student"])]
+            duties = [r for r in s.get("duties", [])
+                      if teacher in (None, r.get("old_staff"), r.get("new_staff"))]
+            details = ([{"student_move": r} for r in moved] if teacher is None else []) + \
+                      ([{"duty_change": r} for r in duties] if student is None else [])
+        elif kind == "substitute":
+            if student is not None:
+                details = []
+            else:
+                covers = [c for c in s.get("covers", [])
+                          if teacher in (None, s.get("absent"), c.get("staff"))]
+                details = [{"cover": c} for c in covers]
+        if (student is not None or teacher is not None) and not details:
+            continue
+        out.append({"id": e["id"], "recorded_at": e["recorded_at"], "by": e["recorded_by"],
+                    "kind": kind, "summary": s, "details": details})
+    return out
+
+
+def history_lines(plan: Plan, rows: list[dict], lang: str) -> list[str]:
+    w = _w(lang)
+    lines = []
+    for h in rows:
+        s = h["summary"]
+        if h["kind"] == "plan":
+            what = f"{w['plan']}: " + w["first"].format(g=s.get("groups"), n=s.get("duties"),
+                                                       s=s.get("shortages"))
+        elif h["kind"] == "replan":
+            what = w["replan"].format(d=s.get("from")) + ": " + w["moved"].format(
+                n=len(s.get("students", [])), m=len(s.get("duties", [])))
+        elif h["kind"] == "substitute":
+            covers = s.get("covers", [])
+            c = sum(1 for x in covers if x.get("staff"))
+            what = f"{w['substitute']}: " + w["absence"].format(
+                who=_name(plan, s.get("absent")), dates=", ".join(s.get("dates", [])),
+                c=c, u=len(covers) - c)
+        else:
+            what = h["kind"]
+        stamp = h["recorded_at"].replace("T", " ")[:16]
+        lines.append(f"{stamp} {what} ({w['by'].format(who=h['by'])})")
+        for d in h["details"]:
+            lines.append("    " + _detail(plan, d, lang))
+    return lines or ["  " + w["none"]]
+
+
+def _detail(plan: Plan, d: dict, lang: str) -> str:
+    w = _w(lang)
+    if "student_in" in d:
+        return w["student_in"].format(g=group_label(plan, d["student_in"], lang, d["session"]))
+    if "duties_week" in d:
+        return w["duties_week"].format(n=d["duties_week"])
+    if "student_move" in d:
+        r = d["student_move"]
+        return w["student_move"].format(
+            s=_name(plan, r["student"], "students"),
+            a=group_label(plan, r.get("old_group"), lang, r.get("session")) or w["new"],
+            b=group_label(plan, r.get("new_group"), lang, r.get("session")) or w["left"])
+    if "duty_change" in d:
+        r = d["duty_change"]
+        where = (group_label(plan, r.get("group"), lang, r.get("session")) if r.get("group")
+                 else f"{w['manager']} {window_label(r.get('window'), lang)}")
+        return w["duty_change"].format(day=day_name(r.get("day"), lang), time=r.get("time"),
+                                       g=where, a=_name(plan, r.get("old_staff")) or "-",
+                                       b=_name(plan, r.get("new_staff")) or w["nobody"])
+    c = d["cover"]
+    where = (group_label(plan, c.get("group"), lang) if c.get("group")
+             else f"{w['manager']} {window_label(c.get('window'), lang)}")
+    return w["cover_row"].format(d=c["date"], t=f"{c['start']}-{c['end']}", g=where,
+                                 who=_name(plan, c.get("staff")) or w["nobody"])
