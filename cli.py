@@ -371,6 +371,24 @@ def check(args: tuple[str, ...], as_json: bool) -> None:
     sys.exit(1 if found else 0)
 
 
+def _not_an_input(option: str, out: Path, plan_arg: str) -> None:
+    """A command never writes over a file it reads: the plan, its record, its folder."""
+    from afterschool.scheduler.record import term as T
+    ref = T.locate(plan_arg)
+    reads = [Path(plan_arg)]
+    if ref.plan_file is not None:
+        reads.append(ref.plan_file)
+    if ref.folder is not None:
+        reads += [ref.folder / "plan.json", T.folder_record(ref.folder)]
+    if ref.url is not None and not ref.url.startswith(T.URL_PREFIXES):
+        reads.append(Path(ref.url))
+    target = out.resolve()
+    for f in reads:
+        if f.resolve() == target or (f.is_dir() and f.resolve() == target):
+            raise InputError([Problem(option, f"{out} is what this command reads; it never "
+                                      "writes over its input", expected="another file")])
+
+
 def _read_term_plan(arg: str):
     """(plan, term or None, per-version instances or None) of what PLAN/TERM names."""
     from afterschool.scheduler.record import term as T
@@ -522,6 +540,7 @@ def report(plan_file: str, out_file: str, lang: str | None) -> None:
     """
     from afterschool.scheduler.handouts.output import write_text
     from afterschool.scheduler.handouts.report import report_html
+    _not_an_input("--out", Path(out_file), plan_file)
     p = _read_plan(plan_file)
     path = write_text(Path(out_file), report_html(p, lang or p.extra.get("language", "zh")))
     click.echo(f"wrote {path}")
@@ -561,8 +580,9 @@ def chart(plan_file: str, kind: str, out_file: str | None, lang: str | None) -> 
     """
     from afterschool.scheduler.handouts import charts
     from afterschool.scheduler.handouts.bundle import save_chart
-    p = _read_plan(plan_file)
     path = Path(out_file or f"chart-{kind}.png")
+    _not_an_input("--out", path, plan_file)
+    p = _read_plan(plan_file)
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise click.UsageError("--out must end in .png, .svg or .pdf")
     fig, bars, warning = charts.draw(p, kind, lang or p.extra.get("language", "zh"))

@@ -29,3 +29,28 @@ def bundled_inputs_untouched():
     before = _bundled_digest()
     yield
     assert _bundled_digest() == before, "a test or command wrote into instances/"
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A real PostgreSQL server for this test session (tests/pg_server.py)."""
+    import os
+    import pg_server as pg
+    try:
+        server = pg.start(tmp_path_factory.mktemp("pg"))
+    except Exception as exc:  # noqa: BLE001 - say why, and fail where CI promised a server
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL server did not start: {exc}")
+        pytest.skip(f"no PostgreSQL server here: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request, tmp_path):
+    """Where a test's term record lives: ``None`` (record.sqlite in the term folder) or
+    the URL of a fresh database on the test server."""
+    if request.param == "sqlite":
+        return None
+    server = request.getfixturevalue("pg_server")
+    return server.create_database(f"t{abs(hash(str(tmp_path))) % 10**9}")

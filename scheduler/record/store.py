@@ -142,7 +142,7 @@ def _append_only(conn, dialect: str, table: str) -> None:
         return
     conn.exec_driver_sql(
         "CREATE OR REPLACE FUNCTION afterschool_append_only() RETURNS trigger AS $$ BEGIN "
-        "RAISE EXCEPTION 'the record is append-only: %', TG_TABLE_NAME; END $$ "
+        "RAISE EXCEPTION 'the record is append-only: %%', TG_TABLE_NAME; END $$ "
         "LANGUAGE plpgsql")
     conn.exec_driver_sql(
         f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "

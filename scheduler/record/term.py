@@ -47,6 +47,7 @@ class TermRef:
     url: str | None = None
     folder: Path | None = None
     plan_file: Path | None = None
+    copy: Path | None = None  # the export folder named, when it points to the record
 
     @property
     def has_record(self) -> bool:
@@ -73,8 +74,10 @@ def locate(arg: str | Path) -> TermRef:
         pointer = folder / POINTER_FILE
         if pointer.is_file():
             target = pointer.read_text(encoding="utf-8").strip()
-            if target:
-                return TermRef(url=target)
+            if target.startswith(URL_PREFIXES):
+                return TermRef(url=target, copy=folder)
+            if target and Path(target).name == RECORD_FILE:
+                return TermRef(url=target, folder=Path(target).parent, copy=folder)
     return TermRef(plan_file=path / "plan.json" if path.is_dir() else path)
 
 
@@ -100,6 +103,7 @@ class Term:
     term_id: int
     key: tuple[str, str, str]
     folder: Path | None = None
+    copy: Path | None = None
 
     def current_row(self, r: Reader) -> dict | None:
         rows = r.plan_rows(self.term_id)
@@ -189,7 +193,8 @@ def open_term(ref: TermRef, key: tuple[str, str, str] | None = None, *,
                                   expected="a record of this school and term (add "
                                   "?school=NAME&term=START to a server's URL)")])
     t = terms[0]
-    return Term(rec, t["id"], (t["school"], t["term_start"], t["term_end"]), ref.folder)
+    return Term(rec, t["id"], (t["school"], t["term_start"], t["term_end"]), ref.folder,
+                ref.copy)
 
 
 # --- instance versions -----------------------------------------------------------------
@@ -321,11 +326,12 @@ def export_args(term: Term, out_dir: Path, as_of: date | None = None) -> dict[st
 
 
 def export_folders(term: Term, out: str | Path | None) -> list[Path]:
-    """Where a command on the term writes: the term folder, and ``out`` when it is another
-    folder (a copy). A record on a server with no ``--out`` is written nowhere."""
-    folders = [Path(term.folder)] if term.folder is not None else []
-    if out is not None and not any(Path(out).resolve() == f.resolve() for f in folders):
-        folders.append(Path(out))
+    """Where a command on the term writes: the term folder, the copy it was reached
+    through, and ``out``. A record on a server with no folder named is written nowhere."""
+    folders: list[Path] = []
+    for f in (term.folder, term.copy, out):
+        if f is not None and not any(Path(f).resolve() == g.resolve() for g in folders):
+            folders.append(Path(f))
     return folders
 
 
