@@ -241,11 +241,22 @@ def history_lines(plan: Plan, rows: list[dict], lang: str) -> list[str]:
                 c=c, u=len(covers) - c)
         else:
             what = h["kind"]
-        stamp = h["recorded_at"].replace("T", " ")[:16]
+        stamp = local_time(h["recorded_at"])
         lines.append(f"{stamp} {what} ({w['by'].format(who=h['by'])})")
         for d in h["details"]:
             lines.append("    " + _detail(plan, d, lang))
     return lines or ["  " + w["none"]]
+
+
+def local_time(stamp: str) -> str:
+    """A recorded UTC time on the school's clock (China Standard Time), to the minute."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    try:
+        when = datetime.fromisoformat(stamp).astimezone(ZoneInfo("Asia/Shanghai"))
+    except ValueError:
+        return stamp
+    return when.strftime("%Y-%m-%d %H:%M")
 
 
 def _detail(plan: Plan, d: dict, lang: str) -> str:
