@@ -393,7 +393,7 @@ def _read_term_plan(arg: str):
     """(plan, term or None, per-version instances or None) of what PLAN/TERM names."""
     from afterschool.scheduler.record import term as T
     ref = T.locate(arg)
-    if not ref.has_record:
+    if not ref.has_record or ref.copy is not None:
         return _read_plan(arg), None, None
     term = T.open_term(ref)
     with term.record.read() as r:
@@ -402,11 +402,12 @@ def _read_term_plan(arg: str):
 
 
 def _read_plan(plan_file: str):
-    """The plan PLAN names: a term folder's or record's current plan, or a plan.json."""
+    """The plan PLAN names: a term folder's or record's current plan, or a plan.json (a
+    copy made by ``export`` included: it is a snapshot of its date)."""
     from afterschool.scheduler.reading.plan_file import read_plan
     from afterschool.scheduler.record import term as T
     ref = T.locate(plan_file)
-    if ref.has_record:
+    if ref.has_record and ref.copy is None:  # a copy shows its own date: read its file
         term = T.open_term(ref)
         with term.record.read() as r:
             return term.current(r)

@@ -32,18 +32,24 @@ def bundled_inputs_untouched():
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
-    """A real PostgreSQL server for this test session (tests/pg_server.py)."""
+def pg_server():
+    """A real PostgreSQL server for this test session (tests/pg_server.py), in a folder of
+    its own under the system's temporary folder (pytest's own is private to root, and
+    the server runs as ``postgres`` when the tests run as root)."""
     import os
+    import shutil
+    import tempfile
     import pg_server as pg
+    root = Path(tempfile.mkdtemp(prefix="afterschool-pg-"))
     try:
-        server = pg.start(tmp_path_factory.mktemp("pg"))
+        server = pg.start(root / "server")
     except Exception as exc:  # noqa: BLE001 - say why, and fail where CI promised a server
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL server did not start: {exc}")
         pytest.skip(f"no PostgreSQL server here: {exc}")
     yield server
     server.stop()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

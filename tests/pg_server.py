@@ -65,10 +65,7 @@ def start(root: Path) -> Server:
         run_as = ["runuser", "-u", "postgres", "--"]
         shutil.chown(root, "postgres")
         os.chmod(root, 0o700)
-        parent = root.parent
-        while parent != parent.parent:  # postgres must be able to reach its folder
-            os.chmod(parent, os.stat(parent).st_mode | 0o011)
-            parent = parent.parent
+        os.chmod(root.parent, 0o711)  # postgres must be able to reach its folder
     data, port = root / "data", _free_port()
     subprocess.run(run_as + [str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
                              "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],

@@ -40,9 +40,9 @@ def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-# the term's record and the exporters' lock live in the folder but are not the export:
+# the term's record lives in the folder but is not the export:
 # the record grows with every run (tests/test_record.py checks it)
-RECORD_FILES = ("record.sqlite", "record.sqlite-wal", "record.sqlite-shm", ".afterschool-lock")
+RECORD_FILES = ("record.sqlite", "record.sqlite-wal", "record.sqlite-shm")
 
 
 def digest(folder: Path) -> dict[str, str]:

@@ -16,7 +16,8 @@ the same way, then moves each entry in (a file by one rename, a folder by one ex
 and removes what an earlier run wrote and this one did not; the record and anybody else's
 files stay. A kill while the entries move can leave some old and some new files (never a
 half-written one): the record is the truth, and ``afterschool export`` writes the set
-again. Two commands exporting into one folder take turns (``flock`` on ``.afterschool-lock``).
+again. Two commands writing one folder take turns (``flock`` on the folder's parent), in
+either form.
 
 Test hook (fault tests only): with ``AFTERSCHOOL_SWAP_PAUSE=<point>`` and
 ``AFTERSCHOOL_SWAP_FIFO=<fifo>``, the writer blocks on reading the FIFO at that point
@@ -183,7 +184,19 @@ def _sigterm_unwinds():
             signal.signal(signal.SIGTERM, previous)
 
 
-LOCK_FILE = ".afterschool-lock"
+@contextmanager
+def _turn(out: Path):
+    """Writers of one output folder take turns: an exclusive ``flock`` on the folder's
+    parent (a lock inside a folder that is swapped would not be the same file twice)."""
+    import fcntl
+    parent = Path(out).resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 @contextmanager
@@ -191,11 +204,9 @@ def replaced_in_place(out: Path, ours: Callable[[str], bool]):
     """Yield a fresh staging folder beside ``out`` (a folder that stays where it is); on
     success its entries replace those of ``out`` one by one, and what ``ours`` names
     (relative paths an earlier run wrote) and the new set lacks is removed."""
-    import fcntl
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / LOCK_FILE, "a+b") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _turn(out):
         sweep_leftovers(out)
         stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-{os.getpid()}-",
                                       dir=out.parent))
@@ -247,6 +258,11 @@ def swapped_folder(out: Path, keep: Callable[[str], bool] = lambda rel: False):
     out = Path(out).resolve()
     parent = out.parent
     parent.mkdir(parents=True, exist_ok=True)
+    with _turn(out):
+        yield from _swapped(out, parent, keep)
+
+
+def _swapped(out: Path, parent: Path, keep: Callable[[str], bool]):
     sweep_leftovers(out)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-{os.getpid()}-", dir=parent))
     mode = (out.stat().st_mode & 0o7777) if out.is_dir() else (0o777 & ~_umask())

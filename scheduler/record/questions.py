@@ -83,9 +83,16 @@ def _signups(plan: Plan, version) -> dict[str, dict]:
     return {**people, **(version.signups or {})}
 
 
-def _present(plan: Plan, version, sid: str, session: str, wd: str) -> bool:
-    col = (plan.extra.get("sessions", {}).get(session) or {}).get("signup", "afternoon")
-    return wd in (_signups(plan, version).get(sid, {}).get(col) or [])
+def _presence(plan: Plan, version, wd: str):
+    """``present(pupil, session)``: does the pupil come on weekday ``wd`` (the version's
+    sign-ups where it kept them, else today's)."""
+    signups = _signups(plan, version)
+    cols = {sid: (s or {}).get("signup", "afternoon")
+            for sid, s in (plan.extra.get("sessions") or {}).items()}
+
+    def present(sid: str, session: str) -> bool:
+        return wd in (signups.get(sid, {}).get(cols.get(session, "afternoon")) or [])
+    return present
 
 
 def who(plan: Plan, day: date, absences: list[dict], *, group: str | None = None,
@@ -99,13 +106,13 @@ def who(plan: Plan, day: date, absences: list[dict], *, group: str | None = None
     covers = {(x["role"], x.get("session") if x["role"] == "teacher" else x.get("window"),
                x.get("group"), x.get("slot"), x["start"], x["end"]): x
               for x in plan.exceptions if x["date"] == text}
-    members = {g.id: g for g in v.groups}
-    meeting = {g.id for g in v.groups
-               if any(_present(plan, v, s, g.session, wd) for s in g.students)}
+    present = _presence(plan, v, wd)
+    size = {g.id: sum(1 for s in g.students if present(s, g.session)) for g in v.groups}
+    meeting = {gid for gid, n in size.items() if n}
     mine = None
     if student is not None:
         mine = {g.id for g in v.groups if student in g.students
-                and _present(plan, v, student, g.session, wd)}
+                and present(student, g.session)}
     rows = []
     for d in sorted(v.duties, key=lambda d: (d.start, d.role != "manager", d.group or "",
                                              d.end)):
@@ -118,8 +125,7 @@ def who(plan: Plan, day: date, absences: list[dict], *, group: str | None = None
         row = {"date": text, "day": wd, "role": d.role, "session": d.session,
                "window": d.window, "group": d.group, "slot": d.slot, "start": d.start,
                "end": d.end, "staff": staff, "absent": absent,
-               "pupils": sum(1 for s in members[d.group].students
-                             if _present(plan, v, s, d.session, wd)) if d.group else None}
+               "pupils": size[d.group] if d.group else None}
         if group is not None and d.group != group:
             continue
         if teacher is not None and teacher not in (staff, absent):

@@ -34,7 +34,9 @@ from afterschool.models.plan import Plan
 from afterschool.scheduler.record.store import (RECORD_FILE, Reader, Record, RecordError,
                                                 Writer, display_url, now_iso)
 
-POINTER_FILE = ".afterschool-record"  # in an export folder: where its record is
+# in a folder without the record: where it is (line 1), and "copy" (line 2) for a copy
+# made by export; without it the folder is the term folder of a record kept on a server
+POINTER_FILE = ".afterschool-record"
 URL_PREFIXES = ("sqlite:", "postgresql:", "postgres:", "postgresql+psycopg:")
 INSTANCE_FILE_MAX = 64 * 1024 * 1024
 
@@ -73,11 +75,13 @@ def locate(arg: str | Path) -> TermRef:
             return TermRef(url=str(folder_record(folder)), folder=folder)
         pointer = folder / POINTER_FILE
         if pointer.is_file():
-            target = pointer.read_text(encoding="utf-8").strip()
+            lines = pointer.read_text(encoding="utf-8").splitlines() + ["", ""]
+            target, role = lines[0].strip(), lines[1].strip()
+            copy = folder if role == "copy" else None
             if target.startswith(URL_PREFIXES):
-                return TermRef(url=target, copy=folder)
+                return TermRef(url=target, folder=None if copy else folder, copy=copy)
             if target and Path(target).name == RECORD_FILE:
-                return TermRef(url=target, folder=Path(target).parent, copy=folder)
+                return TermRef(url=target, folder=Path(target).parent, copy=copy)
     return TermRef(plan_file=path / "plan.json" if path.is_dir() else path)
 
 
@@ -322,14 +326,17 @@ def export_args(term: Term, out_dir: Path, as_of: date | None = None) -> dict[st
         with term.record.read() as r:
             return term.as_of(r, as_of) if as_of else term.current(r)
 
-    return {"record": read_back, "pointer": None if mine else record_address(term)}
+    pointer = (None if folder_record(Path(out_dir)).is_file() else record_address(term)) \
+        if mine else record_address(term) + "\ncopy"
+    return {"record": read_back, "pointer": pointer}
 
 
 def export_folders(term: Term, out: str | Path | None) -> list[Path]:
-    """Where a command on the term writes: the term folder, the copy it was reached
-    through, and ``out``. A record on a server with no folder named is written nowhere."""
+    """Where a command on the term writes: the term folder and ``out``. A copy the term was
+    reached through stays as it was (an ``export --as-of`` is a snapshot of its date); a
+    record on a server with no folder named is written nowhere."""
     folders: list[Path] = []
-    for f in (term.folder, term.copy, out):
+    for f in (term.folder, out):
         if f is not None and not any(Path(f).resolve() == g.resolve() for g in folders):
             folders.append(Path(f))
     return folders
