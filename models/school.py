@@ -106,6 +106,33 @@ class Term:
     official_holidays: bool = True
 
 
+@dataclass(frozen=True)
+class WithdrawalStep:
+    """Withdrawn within ``within_days`` days of enrolment: ``refund`` percent of the fee of
+    the dates that remain."""
+
+    within_days: int
+    refund: Decimal  # percent, 0-100
+
+
+@dataclass(frozen=True)
+class RefundPolicy:
+    """``[refunds]`` of ``school.toml`` (SPEC §11): how a term's fees are settled.
+
+    ``basis``: ``plan`` (the fee of the planned dates less cancelled ones) or
+    ``attendance`` (the dates attended: present, late or early). ``withdrawal``: steps by
+    calendar days enrolled before the withdrawal date, the first that holds applies; past
+    the last, nothing back. ``leave_min_consecutive``/``leave_refund``: a run of at least
+    that many consecutive service dates on leave is refunded at that percent (0: no such
+    rule). ``surplus``: ``refund`` or ``credit`` (carried to the next term)."""
+
+    basis: str = "plan"
+    withdrawal: tuple[WithdrawalStep, ...] = ()
+    leave_min_consecutive: int = 0
+    leave_refund: Decimal = Decimal(0)
+    surplus: str = "refund"
+
+
 def default_sessions() -> tuple[Session, ...]:
     """The session table of SPEC §2."""
     t = parse_time
@@ -135,6 +162,7 @@ class School:
     language: str = "zh"
     rules: Rules = field(default_factory=Rules)
     sessions: tuple[Session, ...] = field(default_factory=default_sessions)
+    refunds: RefundPolicy = field(default_factory=RefundPolicy)
 
     def session(self, session_id: str) -> Session:
         for s in self.sessions:

@@ -126,22 +126,40 @@ def version_dates(inst: Instance, plan: Plan) -> list[tuple[object, dict[str, li
     return out
 
 
-def dated_minutes(inst: Instance, plan: Plan) -> dict[tuple[str, str, date], int]:
-    """(staff, budget part, date) -> duty minutes, over every version on its own dates, with
-    each exception moving its minutes on its date from ``replaces`` to ``staff``."""
-    out: dict[tuple[str, str, date], int] = defaultdict(int)
+def dated_duties(inst: Instance, plan: Plan) -> list[dict]:
+    """Every duty on every date it falls: ``{"date", "staff", "role", "session", "window",
+    "group", "slot", "minutes"}``, each version's duties on its own dates, then each
+    exception moving its minutes on its date from ``replaces`` to ``staff`` (to nobody where
+    ``staff`` is null: a row with ``staff`` None)."""
+    rows: list[dict] = []
     for version, dates in version_dates(inst, plan):
         for d in version.duties:
-            part = _part(d.role, d.session, d.window)
             for when in dates[d.day]:
-                out[d.staff, part, when] += d.minutes
+                rows.append({"date": when, "staff": d.staff, "role": d.role,
+                             "session": d.session, "window": d.window, "group": d.group,
+                             "slot": d.slot, "minutes": d.minutes})
     for x in plan.exceptions:
         when = date.fromisoformat(x["date"])
         minutes = parse_time(x["end"]) - parse_time(x["start"])
-        part = _part(x["role"], x.get("session"), x.get("window"))
-        out[x["replaces"], part, when] -= minutes
-        if x.get("staff"):
-            out[x["staff"], part, when] += minutes
+        base = {"date": when, "role": x["role"], "session": x.get("session"),
+                "window": x.get("window"), "group": x.get("group"), "slot": x.get("slot")}
+        rows.append(base | {"staff": x["replaces"], "minutes": -minutes})
+        rows.append(base | {"staff": x.get("staff"), "minutes": minutes})
+    return rows
+
+
+def dated_minutes(inst: Instance, plan: Plan) -> dict[tuple[str, str, date], int]:
+    """(staff, budget part, date) -> duty minutes (``dated_duties`` summed)."""
+    return minutes_of(dated_duties(inst, plan))
+
+
+def minutes_of(rows: list[dict]) -> dict[tuple[str, str, date], int]:
+    """(staff, budget part, date) -> the minutes of dated duty rows; nobody's left out."""
+    out: dict[tuple[str, str, date], int] = defaultdict(int)
+    for r in rows:
+        if r["staff"]:
+            out[r["staff"], _part(r["role"], r["session"], r["window"]), r["date"]] += \
+                r["minutes"]
     return {k: v for k, v in out.items() if v}
 
 
@@ -197,28 +215,45 @@ def budget_rows(inst: Instance, fees: list[dict], gross: dict[str, dict[str, Dec
     return rows
 
 
-def placed_fees(inst: Instance, plan: Plan) -> tuple[list[dict], dict[str, dict[str, Decimal]]]:
-    """Fee rows over plan versions (see the module docstring) and each student's gross per
-    session; an enrolled student in no group gets a 0.00 row, others in no group no row."""
+def placed_dates(inst: Instance, plan: Plan) -> tuple[dict[tuple[str, str], list[date]],
+                                                     dict[str, int], dict[str, list[int]]]:
+    """Per (student, session) the service dates a student is placed in a group of that
+    session on a weekday signed up while the version was in force (see the module
+    docstring); per student the noon dates with lunch; per student the indexes of the
+    versions placing them."""
     sessions = {s.id: s for s in inst.school.sessions}
     students = {s.id: s for s in inst.students}
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    placed: dict[tuple[str, str], list[date]] = defaultdict(list)
     lunch_dates: dict[str, int] = defaultdict(int)
-    for version, dates in version_dates(inst, plan):
+    versions: dict[str, list[int]] = defaultdict(list)
+    for k, (version, dates) in enumerate(version_dates(inst, plan)):
         for g in version.groups:
             session = sessions[g.session]
             for sid in g.students:
                 st = students.get(sid)
                 if st is None:
                     raise ValueError(f"student {sid} of group {g.id} is not in students.csv")
+                if not versions[sid] or versions[sid][-1] != k:
+                    versions[sid].append(k)
                 # an earlier version bills the sign-up as it stood then (SPEC §9)
                 then = version.signups.get(sid)
                 signed = then.get(session.signup, []) if then else st.days(session.signup)
-                days = [d for d in signed if d in session.days]
-                counts[sid][g.session] += sum(len(dates[d]) for d in days)
+                placed[sid, g.session] += [d for day in signed if day in session.days
+                                           for d in dates[day]]
                 if session.signup == "noon" and (then.get("lunch", st.lunch) if then
                                                  else st.lunch):
                     lunch_dates[sid] += sum(len(dates[d]) for d in signed)
+    return {k: sorted(v) for k, v in placed.items()}, lunch_dates, versions
+
+
+def placed_fees(inst: Instance, plan: Plan) -> tuple[list[dict], dict[str, dict[str, Decimal]]]:
+    """Fee rows over plan versions (see the module docstring) and each student's gross per
+    session; an enrolled student in no group gets a 0.00 row, others in no group no row."""
+    sessions = {s.id: s for s in inst.school.sessions}
+    placed, lunch_dates, _ = placed_dates(inst, plan)
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (sid, session), dates in placed.items():
+        counts[sid][session] += len(dates)
     rate = inst.school.rules.fee_per_hour
     rows, gross = [], {}
     for st in inst.students:

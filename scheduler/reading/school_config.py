@@ -21,11 +21,13 @@ from afterschool.models.errors import Problem
 from afterschool.models.school import (
     ALL_DAYS,
     WEEKDAYS,
+    RefundPolicy,
     Rules,
     School,
     Session,
     Slot,
     Term,
+    WithdrawalStep,
     default_sessions,
     parse_time,
 )
@@ -33,7 +35,10 @@ from afterschool.scheduler.reading import clean
 from afterschool.scheduler.reading.tables import parse_day
 
 SCHEMA: dict[str, set[str]] = {
-    "": {"school", "term", "rules", "sessions"},
+    "": {"school", "term", "rules", "sessions", "refunds"},
+    "refunds": {"basis", "withdrawal", "leave", "surplus"},
+    "withdrawal": {"within_days", "refund"},
+    "leave": {"min_consecutive", "refund"},
     "school": {"name", "language"},
     "term": {"start", "end", "holidays", "makeup_days", "official_holidays"},
     "rules": {f.name for f in fields(Rules)} | {"allow_above_standard"},
@@ -215,6 +220,70 @@ def _read_rules(ctx: _Ctx, rules: dict) -> Rules:
     return Rules(**values)
 
 
+def _percent(ctx: _Ctx, value: Any, key: str, section: str) -> Decimal | None:
+    """A share written "50%" (0% to 100%)."""
+    text = value.strip() if isinstance(value, str) else None
+    try:
+        share = Decimal(text[:-1]) if text and text.endswith("%") else None
+    except ArithmeticError:
+        share = None
+    if share is None or not share.is_finite() or not 0 <= share <= 100:
+        ctx.err("not a share", key, section, value, 'a percentage such as "50%" (0% to 100%)')
+        return None
+    return share
+
+
+def _read_refunds(ctx: _Ctx, raw: dict) -> RefundPolicy:
+    """``[refunds]`` (SPEC §11); every key optional, the defaults those of RefundPolicy."""
+    ctx.check_keys(raw, "refunds", "refunds")
+    basis = raw.get("basis", "plan")
+    if basis not in ("plan", "attendance"):
+        ctx.err("unknown basis", "basis", "refunds", basis, '"plan" or "attendance"')
+        basis = "plan"
+    surplus = raw.get("surplus", "refund")
+    if surplus not in ("refund", "credit"):
+        ctx.err("unknown surplus", "surplus", "refunds", surplus, '"refund" or "credit"')
+        surplus = "refund"
+    steps = []
+    raw_steps = raw.get("withdrawal", [])
+    if not isinstance(raw_steps, list):
+        ctx.err("not a list of steps", "withdrawal", "refunds", raw_steps,
+                'withdrawal = [{ within_days = 90, refund = "50%" }]')
+        raw_steps = []
+    for step in raw_steps:
+        if not isinstance(step, dict):
+            ctx.err("not a step", "withdrawal", "refunds", step,
+                    '{ within_days = 90, refund = "50%" }')
+            continue
+        ctx.check_keys(step, "withdrawal", "refunds")
+        days = step.get("within_days")
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 366:
+            ctx.err("not a number of days", "withdrawal.within_days", "refunds", days,
+                    "a whole number from 1 to 366")
+            continue
+        share = _percent(ctx, step.get("refund"), "withdrawal.refund", "refunds")
+        if share is not None:
+            steps.append(WithdrawalStep(days, share))
+    if [s.within_days for s in steps] != sorted({s.within_days for s in steps}):
+        ctx.err("steps not in increasing within_days", "withdrawal", "refunds",
+                expected="each step's within_days larger than the one before")
+    leave = raw.get("leave", {})
+    run, leave_share = 0, Decimal(0)
+    if not isinstance(leave, dict):
+        ctx.err("not a table", "leave", "refunds", leave,
+                'leave = { min_consecutive = 5, refund = "100%" }')
+    elif leave:
+        ctx.check_keys(leave, "leave", "refunds")
+        run = leave.get("min_consecutive")
+        if not isinstance(run, int) or isinstance(run, bool) or not 1 <= run <= 200:
+            ctx.err("not a number of dates", "leave.min_consecutive", "refunds", run,
+                    "a whole number from 1 to 200")
+            run = 0
+        leave_share = _percent(ctx, leave.get("refund"), "leave.refund", "refunds") or \
+            Decimal(0)
+    return RefundPolicy(basis, tuple(steps), run, leave_share, surplus)
+
+
 def _time(ctx: _Ctx, value: Any, key: str, where: str) -> int | None:
     try:
         return parse_time(str(value))
@@ -375,6 +444,7 @@ def school_from_dict(data: dict, ctx: _Ctx) -> tuple[School | None, list[Problem
     if "term" not in data:
         ctx.err("required table missing", "", "term", expected="[term] with start and end")
     rules = _read_rules(ctx, _table(ctx, data, "rules") or {})
+    refunds = _read_refunds(ctx, _table(ctx, data, "refunds") or {})
     sessions = default_sessions()
     if "sessions" in data:
         raw = data["sessions"]
@@ -402,4 +472,4 @@ def school_from_dict(data: dict, ctx: _Ctx) -> tuple[School | None, list[Problem
                             f"({other}, {s.id})", "grades", "sessions")
     if any(p.severity == "error" for p in ctx.problems) or term is None:
         return None, ctx.problems
-    return School(str(name), term, language, rules, sessions), ctx.problems
+    return School(str(name), term, language, rules, sessions, refunds), ctx.problems
