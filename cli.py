@@ -1048,5 +1048,186 @@ def history(term_arg: str, teacher: str | None, student: str | None, lang: str |
         click.echo(line)
 
 
+@main.group()
+def attendance() -> None:
+    """Roll call (点名): print the week's sheets, and record them filled in (SPEC §11)."""
+
+
+@attendance.command("sheet")
+@click.argument("term_arg", metavar="TERM")
+@click.option("--week", "week", required=True, metavar="DATE",
+              help="Any date of the week (YYYY-MM-DD).")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), required=True,
+              help="The workbook to write (.xlsx).")
+@lang_option
+@handles_errors
+def attendance_sheet(term_arg: str, week: str, out_file: str, lang: str | None) -> None:
+    """Roll-call sheets for a week: one A4 sheet per group with full names, class, a column
+    per date the group meets (grey where a pupil does not come that weekday), who is on
+    duty, who actually supervised and a line to sign. Fill it in and record it with
+    'afterschool attendance import'.
+
+    Example: afterschool attendance sheet plan-out --week 2026-09-14 --out roll-call.xlsx
+    """
+    from afterschool.scheduler.record.happened import write_roll_call
+    from afterschool.scheduler.record import term as T
+    day = _date_option("--week", week)
+    path = Path(out_file)
+    if path.suffix.lower() != ".xlsx":
+        raise InputError([Problem("--out", "not an .xlsx file name", value=out_file,
+                                  expected="a name ending in .xlsx")])
+    _not_an_input("--out", path, term_arg)
+    term = T.open_term(_record_ref(term_arg))
+    with term.record.read() as r:
+        plan = term.current(r)
+    n = write_roll_call(plan, day, path, lang or plan.extra.get("language", "zh"))
+    click.echo(f"wrote {path} ({n} group sheet(s))")
+
+
+@attendance.command("import")
+@click.argument("term_arg", metavar="TERM")
+@click.argument("file", type=click.Path(dir_okay=False))
+@record_options
+@handles_errors
+def attendance_import(term_arg: str, file: str, by: str | None) -> None:
+    """Record attendance: the filled roll-call workbook, or a CSV of date, session,
+    student, status (日期, 时段, 学号, 状态: 到 迟 早退 假 缺) or of staff rows (date,
+    session, group, staff, status: 值班 / 未开展 / who did it). A bad row is exit 2 naming
+    file, row and column, and nothing of the file is recorded; importing a file again
+    records nothing new; a later entry supersedes an earlier one.
+
+    Example: afterschool attendance import plan-out roll-call.xlsx
+    """
+    from afterschool.scheduler.record.happened import read_attendance
+    from afterschool.scheduler.record import term as T
+    author = _author(by)
+    term = T.open_term(_record_ref(term_arg))
+    with term.record.write(author, "attendance import", T.lock_key(term.key)) as w:
+        entries = read_attendance(Path(file), term.current(w))
+        pupils, staff = T.record_attendance(w, term, entries, Path(file).name)
+    click.echo(f"recorded {pupils} pupil and {staff} staff entr(ies) from {file}"
+               if pupils or staff else f"nothing new in {file}: already recorded")
+
+
+@main.command()
+@click.argument("term_arg", metavar="TERM")
+@click.option("--dates", required=True, help="D1[,D2…] or D1..D2 (every service date between).")
+@click.option("--session", default=None, help="One session's id or name (default: all).")
+@click.option("--reason", required=True, help="Why the service did not run.")
+@record_options
+@handles_errors
+def cancel(term_arg: str, dates: str, session: str | None, reason: str, by: str | None) -> None:
+    """Record that the service did not run on those dates (weather, exams, closure): no fee
+    and no pay for them in the settlement.
+
+    Example: afterschool cancel plan-out --dates 2026-11-20 --reason 期中考试
+    """
+    from afterschool.scheduler.record import term as T
+    from afterschool.scheduler.reading.clean import clean_text
+    author = _author(by)
+    text, found = clean_text(reason.strip(), limit=max(len(reason), 1))
+    if not text or found or len(text) > 200:
+        raise InputError([Problem("--reason", "not a usable reason", value=reason,
+                                  expected="1-200 printable characters")])
+    term = T.open_term(_record_ref(term_arg))
+    with term.record.write(author, "cancel", T.lock_key(term.key)) as w:
+        plan = term.current(w)
+        days = _service_dates("--dates", dates, plan)
+        sid = None
+        if session is not None:
+            names = {k: (v or {}).get("name") for k, v in plan.extra.get("sessions", {}).items()}
+            sid = session if session in names else next(
+                (k for k, v in names.items() if v == session), None)
+            if sid is None:
+                raise InputError([Problem("--session", "unknown session", value=session,
+                                          expected=", ".join(sorted(names)))])
+        n = T.record_cancel(w, term, days, sid, text)
+    click.echo(f"recorded {n} cancelled date(s)" if n else "already recorded as cancelled")
+
+
+def _service_dates(option: str, text: str, plan) -> list[str]:
+    """Service dates of the term from D1,D2 or D1..D2; anything else is bad input."""
+    from datetime import timedelta
+    from afterschool.scheduler.record.questions import weekday_of
+    out: list[str] = []
+    for part in [p.strip() for p in text.split(",") if p.strip()]:
+        if ".." in part:
+            a, b = (_date_option(option, x) for x in part.split("..", 1))
+            d = a
+            while d <= b:
+                if weekday_of(plan, d) is not None:
+                    out.append(d.isoformat())
+                d += timedelta(days=1)
+            continue
+        d = _date_option(option, part)
+        if weekday_of(plan, d) is None:
+            raise InputError([Problem(option, "not a service date of the term", value=part)])
+        out.append(d.isoformat())
+    if not out:
+        raise InputError([Problem(option, "no service date given", value=text)])
+    return sorted(set(out))
+
+
+@main.group()
+def payments() -> None:
+    """Payments received from parents (SPEC §11)."""
+
+
+@payments.command("import")
+@click.argument("term_arg", metavar="TERM")
+@click.argument("file", type=click.Path(dir_okay=False))
+@record_options
+@handles_errors
+def payments_import(term_arg: str, file: str, by: str | None) -> None:
+    """Record payments from a CSV of student, date, amount, channel, receipt (学号, 日期,
+    金额, 方式, 票据号). A receipt already recorded is skipped.
+
+    Example: afterschool payments import plan-out payments.csv
+    """
+    from afterschool.scheduler.record.happened import read_payments
+    from afterschool.scheduler.record import term as T
+    author = _author(by)
+    term = T.open_term(_record_ref(term_arg))
+    with term.record.write(author, "payments import", T.lock_key(term.key)) as w:
+        rows = read_payments(Path(file), term.current(w))
+        n = T.record_payments(w, term, rows, Path(file).name)
+    click.echo(f"recorded {n} payment(s) from {file}" if n else
+               f"nothing new in {file}: already recorded")
+
+
+@main.command()
+@click.argument("term_arg", metavar="TERM")
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Folder for settlement.csv and settlement.xlsx.")
+@json_option
+@handles_errors
+def settle(term_arg: str, out: str | None, as_json: bool) -> None:
+    """Settle the term (多退少补): per pupil the fee due under the school's [refunds] policy,
+    what was paid, and the refund, credit or amount still owed, with the rule that
+    applied; per person the planned pay and the pay for duty delivered; totals that tie
+    and the earmarked fund's balance (专款专用).
+
+    Example: afterschool settle plan-out --out settlement
+    """
+    from afterschool.scheduler.money.settlement import settle as settle_term
+    from afterschool.scheduler.record import term as T
+    term = T.open_term(_record_ref(term_arg))
+    with term.record.read() as r:
+        plan = term.current(r)
+        facts = T.facts(r, term.term_id)
+    inst = term.latest_instance()
+    result = settle_term(inst, plan, facts)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    from afterschool.scheduler.handouts.settlement import totals_lines, write_settlement
+    lang = plan.extra.get("language", "zh")
+    for line in totals_lines(result, lang):
+        click.echo(line)
+    if out:
+        for path in write_settlement(result, Path(out), lang):
+            click.echo(f"wrote {path}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

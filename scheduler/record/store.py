@@ -122,7 +122,45 @@ covers = sa.Table(
     sa.Column("replaces", sa.Text, nullable=False),
     sa.Column("staff", sa.Text),
     sa.Column("duty", sa.Text, nullable=False))
-FACT_TABLES = ("entries", "instances", "instance_files", "plans", "absences", "covers")
+attendance = sa.Table(
+    "attendance", meta,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("term_id", sa.Integer, nullable=False),
+    sa.Column("entry_id", sa.Integer, nullable=False),
+    sa.Column("date", sa.Text, nullable=False),
+    sa.Column("session", sa.Text, nullable=False),
+    sa.Column("student", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False))
+staff_attendance = sa.Table(
+    "staff_attendance", meta,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("term_id", sa.Integer, nullable=False),
+    sa.Column("entry_id", sa.Integer, nullable=False),
+    sa.Column("date", sa.Text, nullable=False),
+    sa.Column("part", sa.Text, nullable=False),
+    sa.Column("grp", sa.Text),
+    sa.Column("staff", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False))
+cancellations = sa.Table(
+    "cancellations", meta,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("term_id", sa.Integer, nullable=False),
+    sa.Column("entry_id", sa.Integer, nullable=False),
+    sa.Column("date", sa.Text, nullable=False),
+    sa.Column("session", sa.Text),
+    sa.Column("reason", sa.Text, nullable=False))
+payments = sa.Table(
+    "payments", meta,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("term_id", sa.Integer, nullable=False),
+    sa.Column("entry_id", sa.Integer, nullable=False),
+    sa.Column("student", sa.Text, nullable=False),
+    sa.Column("date", sa.Text, nullable=False),
+    sa.Column("amount", sa.Text, nullable=False),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("receipt", sa.Text, nullable=False))
+FACT_TABLES = ("entries", "instances", "instance_files", "plans", "absences", "covers",
+               "attendance", "staff_attendance", "cancellations", "payments")
 
 
 # --- migrations: frozen DDL, one function per schema version --------------------------
@@ -214,7 +252,33 @@ def _duty_key(x: dict) -> dict:
                                   "role")}
 
 
-MIGRATIONS = [_migration_1, _migration_2]
+def _migration_3(conn, dialect: str) -> None:
+    """What actually happened (SPEC §11): pupil and staff attendance, cancelled service,
+    payments. Money as a two-decimal string (exact)."""
+    for stmt in _ddl(dialect, """
+        CREATE TABLE attendance (id {pk}, term_id INTEGER NOT NULL REFERENCES terms (id),
+            entry_id INTEGER NOT NULL REFERENCES entries (id), date TEXT NOT NULL,
+            session TEXT NOT NULL, student TEXT NOT NULL, status TEXT NOT NULL);
+        CREATE TABLE staff_attendance (id {pk}, term_id INTEGER NOT NULL REFERENCES terms (id),
+            entry_id INTEGER NOT NULL REFERENCES entries (id), date TEXT NOT NULL,
+            part TEXT NOT NULL, grp TEXT, staff TEXT NOT NULL, status TEXT NOT NULL);
+        CREATE TABLE cancellations (id {pk}, term_id INTEGER NOT NULL REFERENCES terms (id),
+            entry_id INTEGER NOT NULL REFERENCES entries (id), date TEXT NOT NULL,
+            session TEXT, reason TEXT NOT NULL);
+        CREATE TABLE payments (id {pk}, term_id INTEGER NOT NULL REFERENCES terms (id),
+            entry_id INTEGER NOT NULL REFERENCES entries (id), student TEXT NOT NULL,
+            date TEXT NOT NULL, amount TEXT NOT NULL, channel TEXT NOT NULL,
+            receipt TEXT NOT NULL);
+        CREATE INDEX attendance_key ON attendance (term_id, date, session, student);
+        CREATE INDEX staff_attendance_key ON staff_attendance (term_id, date);
+        CREATE INDEX cancellations_term ON cancellations (term_id, date);
+        CREATE INDEX payments_term ON payments (term_id, student)"""):
+        conn.exec_driver_sql(stmt)
+    for table in ("attendance", "staff_attendance", "cancellations", "payments"):
+        _append_only(conn, dialect, table)
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -458,6 +522,36 @@ class Reader:
         return [dict(r._mapping) | {"duty": json.loads(r.duty)} for r in self.conn.execute(
             sa.select(covers).where(covers.c.term_id == term_id).order_by(covers.c.id))]
 
+    def attendance(self, term_id: int) -> dict[tuple[str, str, str], str]:
+        """(date, session, pupil) -> the latest status recorded."""
+        out: dict[tuple[str, str, str], str] = {}
+        for r in self.conn.execute(
+                sa.select(attendance.c.date, attendance.c.session, attendance.c.student,
+                          attendance.c.status).where(attendance.c.term_id == term_id)
+                .order_by(attendance.c.id)):
+            out[r.date, r.session, r.student] = r.status
+        return out
+
+    def staff_attendance(self, term_id: int) -> list[dict]:
+        """The latest staff entry per (date, session or window, group, person)."""
+        out: dict[tuple, dict] = {}
+        for r in self.conn.execute(sa.select(staff_attendance).where(
+                staff_attendance.c.term_id == term_id).order_by(staff_attendance.c.id)):
+            out[r.date, r.part, r.grp, r.staff] = {"date": r.date, "part": r.part,
+                                                    "group": r.grp, "staff": r.staff,
+                                                    "status": r.status}
+        return list(out.values())
+
+    def cancellations(self, term_id: int) -> list[dict]:
+        return [dict(r._mapping) for r in self.conn.execute(
+            sa.select(cancellations).where(cancellations.c.term_id == term_id)
+            .order_by(cancellations.c.id))]
+
+    def payments(self, term_id: int) -> list[dict]:
+        return [dict(r._mapping) for r in self.conn.execute(
+            sa.select(payments).where(payments.c.term_id == term_id)
+            .order_by(payments.c.id))]
+
     def counts(self, term_id: int) -> dict[str, int]:
         """Entries of each kind recorded for the term."""
         return {k: n for k, n in self.conn.execute(
@@ -524,6 +618,30 @@ class Writer(Reader):
     def absence(self, term_id: int, entry_id: int, staff: str, day: str) -> None:
         self.conn.execute(absences.insert().values(term_id=term_id, entry_id=entry_id,
                                                    staff=staff, date=day))
+
+    def attendance_rows(self, term_id: int, entry_id: int, rows: list[tuple]) -> None:
+        """Pupil entries (date, session, pupil, status)."""
+        if rows:
+            self.conn.execute(attendance.insert(), [
+                {"term_id": term_id, "entry_id": entry_id, "date": d, "session": s,
+                 "student": p, "status": st} for d, s, p, st in rows])
+
+    def staff_rows(self, term_id: int, entry_id: int, rows: list[dict]) -> None:
+        if rows:
+            self.conn.execute(staff_attendance.insert(), [
+                {"term_id": term_id, "entry_id": entry_id, "date": r["date"],
+                 "part": r["part"], "grp": r.get("group"), "staff": r["staff"],
+                 "status": r["status"]} for r in rows])
+
+    def cancellation(self, term_id: int, entry_id: int, day: str, session: str | None,
+                     reason: str) -> None:
+        self.conn.execute(cancellations.insert().values(
+            term_id=term_id, entry_id=entry_id, date=day, session=session, reason=reason))
+
+    def payment_rows(self, term_id: int, entry_id: int, rows: list[dict]) -> None:
+        if rows:
+            self.conn.execute(payments.insert(), [
+                {"term_id": term_id, "entry_id": entry_id} | r for r in rows])
 
     def cover(self, term_id: int, entry_id: int, exception: dict) -> None:
         self.conn.execute(covers.insert().values(

@@ -25,6 +25,7 @@ import sqlite3
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -301,6 +302,78 @@ def record_substitute(w: Writer, term: Term, inst: Instance, result) -> None:
         w.cover(term.term_id, entry, x)
     w.plan(term.term_id, entry, iid, "substitute", result.plan.valid_from,
            result.plan.to_dict())
+
+
+# --- what happened (SPEC §11) ------------------------------------------------------------
+def facts(r: Reader, term_id: int):
+    """The settlement's inputs as the record holds them (the latest of each key)."""
+    from afterschool.scheduler.money.settlement import Facts
+    paid: dict[str, Decimal] = {}
+    for p in r.payments(term_id):
+        paid[p["student"]] = paid.get(p["student"], Decimal(0)) + Decimal(p["amount"])
+    return Facts(attendance=r.attendance(term_id),
+                 staff=[{"date": x["date"], "session": x["part"], "group": x["group"],
+                         "staff": x["staff"], "status": x["status"]}
+                        for x in r.staff_attendance(term_id)],
+                 cancelled=[(c["date"], c["session"]) for c in r.cancellations(term_id)],
+                 payments=paid)
+
+
+def record_attendance(w: Writer, term: Term, entries, source: str) -> tuple[int, int]:
+    """The entries of an attendance file that the record does not hold yet; returns how
+    many pupil and staff rows were new (0, 0: nothing recorded, no entry made)."""
+    from afterschool.scheduler.record.happened import new_entries
+    new = new_entries(entries, w.attendance(term.term_id),
+                      w.staff_attendance(term.term_id))
+    if not new.pupils and not new.staff:
+        return 0, 0
+    entry = w.entry(term.term_id, "attendance", {
+        "file": source, "pupils": len(new.pupils), "staff": len(new.staff),
+        "dates": sorted({p[0] for p in new.pupils} | {s["date"] for s in new.staff}),
+        "statuses": {k: sum(1 for p in new.pupils if p[3] == k)
+                     for k in sorted({p[3] for p in new.pupils})}})
+    w.attendance_rows(term.term_id, entry, new.pupils)
+    w.staff_rows(term.term_id, entry, new.staff)
+    return len(new.pupils), len(new.staff)
+
+
+def record_cancel(w: Writer, term: Term, days: list[str], session: str | None,
+                  reason: str) -> int:
+    """Cancelled service on ``days`` (one session, or the whole day); dates already
+    cancelled the same way are not recorded again. Returns how many were new."""
+    have = {(c["date"], c["session"]) for c in w.cancellations(term.term_id)}
+    new = [d for d in days if (d, session) not in have and (d, None) not in have]
+    if not new:
+        return 0
+    entry = w.entry(term.term_id, "cancel", {"dates": new, "session": session,
+                                             "reason": reason})
+    for d in new:
+        w.cancellation(term.term_id, entry, d, session, reason)
+    return len(new)
+
+
+def record_payments(w: Writer, term: Term, rows: list[dict], source: str) -> int:
+    """Payments not yet recorded (a receipt already recorded with the same content is
+    skipped; with other content it is bad input). Returns how many were new."""
+    have = {p["receipt"]: p for p in w.payments(term.term_id)}
+    new, clash = [], []
+    for row in rows:
+        old = have.get(row["receipt"])
+        if old is None:
+            new.append(row)
+        elif any(old[k] != row[k] for k in ("student", "date", "amount")):
+            clash.append(row["receipt"])
+    if clash:
+        raise InputError([Problem(source, f"receipt {r} is recorded already with another "
+                                  "pupil, date or amount", column="receipt",
+                                  expected="a correction as a new receipt number")
+                          for r in clash[:20]])
+    if new:
+        entry = w.entry(term.term_id, "payments", {"file": source, "rows": len(new),
+                                                   "total": str(sum(Decimal(r["amount"])
+                                                                    for r in new))})
+        w.payment_rows(term.term_id, entry, new)
+    return len(new)
 
 
 # --- exports ---------------------------------------------------------------------------
