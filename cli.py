@@ -998,18 +998,22 @@ def who(term_arg: str, day: str, group: str | None, teacher: str | None,
     with term.record.read() as r:
         plan = term.current(r)
         absences = r.absences(term.term_id)
+        marks = r.attendance(term.term_id)
     v = Q.version_on(plan, when)
     people = plan.extra.get("people", {})
     group = _pick_id("--group", group, {g.id for x in plan.versions() for g in x.groups})
     teacher = _pick_id("--teacher", teacher, people.get("staff", {}))
     student = _pick_id("--student", student, people.get("students", {}))
     rows = Q.who(plan, when, absences, group=group, teacher=teacher, student=student)
+    pupils = Q.attendance_on(plan, when, marks, {r["group"] for r in rows if r["group"]},
+                             student)
     if as_json:
         click.echo(json.dumps({"date": when.isoformat(), "day": Q.weekday_of(plan, when),
-                               "valid_from": v.valid_from if v else None, "duties": rows},
-                              ensure_ascii=False, indent=1))
+                               "valid_from": v.valid_from if v else None, "duties": rows,
+                               "attendance": pupils}, ensure_ascii=False, indent=1))
         return
-    for line in Q.who_lines(plan, when, rows, lang or plan.extra.get("language", "zh")):
+    lang = lang or plan.extra.get("language", "zh")
+    for line in Q.who_lines(plan, when, rows, lang) + Q.attendance_lines(plan, pupils, lang):
         click.echo(line)
 
 

@@ -134,7 +134,9 @@ def write_roll_call(plan: Plan, day: date, path: Path, lang: str) -> int:
         for sh in sheets or [{"label": w["title"].format(g="", a="", b=""), "dates": [],
                               "order": [], "group": "", "session": "", "pupils": {},
                               "duty": {}}]:
-            ws = book.add_worksheet(sheet_title(sh["label"], taken))
+            # a Chinese label fits a sheet tab; an English one is cut, so the id is used
+            ws = book.add_worksheet(sheet_title(sh["label"] if lang == "zh" else sh["group"],
+                                                taken))
             taken.add(ws.name)
             dates = sh["dates"]
             a = dates[0][0].isoformat() if dates else ""

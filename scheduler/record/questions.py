@@ -33,7 +33,9 @@ WORDS = {
            "student_in": "分在 {g}", "student_move": "{s}：{a} → {b}",
            "duty_change": "{day} {time} {g}：{a} → {b}", "cover_row": "{d} {t} {g}：{who}",
            "duties_week": "每周 {n} 个值班", "present": "到场", "pupils": "{n} 名学生",
-           "left": "（退出）", "new": "（新增）"},
+           "left": "（退出）", "new": "（新增）", "came": "到 {n}/{of} 人",
+           "status_late": "迟到", "status_early": "早退", "status_leave": "请假",
+           "status_absent": "缺勤", "status_present": "到"},
     "en": {"not_service": "{d} is not a service date ({why})", "holiday": "a holiday",
            "weekend": "a weekend", "outside": "outside the term", "head": "{d} ({day})",
            "nobody": "UNCOVERED (nobody to cover)", "covers": "covering {who}",
@@ -45,7 +47,9 @@ WORDS = {
            "student_in": "in {g}", "student_move": "{s}: {a} -> {b}",
            "duty_change": "{day} {time} {g}: {a} -> {b}", "cover_row": "{d} {t} {g}: {who}",
            "duties_week": "{n} duties a week", "present": "present", "pupils": "{n} pupils",
-           "left": "(left)", "new": "(new)"},
+           "left": "(left)", "new": "(new)", "came": "{n} of {of} came",
+           "status_late": "late", "status_early": "left early", "status_leave": "on leave",
+           "status_absent": "absent", "status_present": "present"},
 }
 
 
@@ -149,6 +153,39 @@ def who(plan: Plan, day: date, absences: list[dict], *, group: str | None = None
                          "window": None, "group": None, "slot": None, "start": None,
                          "end": None, "staff": None, "absent": a["staff"], "pupils": None})
     return rows
+
+
+def attendance_on(plan: Plan, day: date, marks: dict[tuple[str, str, str], str],
+                  groups: set[str], student: str | None = None) -> list[dict]:
+    """The pupils of ``groups`` (or ``student`` alone) expected on ``day`` with the status
+    recorded for them (present where nothing was recorded)."""
+    wd = weekday_of(plan, day)
+    if wd is None:
+        return []
+    v = version_on(plan, day)
+    present = _presence(plan, v, wd)
+    text = day.isoformat()
+    return [{"student": s, "group": g.id, "session": g.session,
+             "status": marks.get((text, g.session, s), "present")}
+            for g in v.groups if g.id in groups for s in g.students
+            if present(s, g.session) and student in (None, s)]
+
+
+def attendance_lines(plan: Plan, pupils: list[dict], lang: str) -> list[str]:
+    """One line per group: how many came, and who did not (or came late, left early)."""
+    w = _w(lang)
+    by: dict[str, list[dict]] = {}
+    for p in pupils:
+        by.setdefault(p["group"], []).append(p)
+    lines = []
+    for gid, rows in by.items():
+        came = sum(1 for r in rows if r["status"] in ("present", "late", "early"))
+        odd = [f"{_name(plan, r['student'], 'students')} {w['status_' + r['status']]}"
+               for r in rows if r["status"] != "present"]
+        colon, semi, comma = ("：", "；", "、") if lang == "zh" else (": ", "; ", ", ")
+        lines.append(f"  {group_label(plan, gid, lang)}{colon}" + w["came"].format(
+            n=came, of=len(rows)) + (semi + comma.join(odd) if odd else ""))
+    return lines
 
 
 def _name(plan: Plan, sid: str | None, kind: str = "staff") -> str:
