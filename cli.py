@@ -1233,5 +1233,50 @@ def settle(term_arg: str, out: str | None, as_json: bool) -> None:
             click.echo(f"wrote {path}")
 
 
+@main.command()
+@click.argument("terms", nargs=-1, required=True, metavar="TERM...")
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Folder for bureau.csv (one row per school) and bureau.xlsx (every table).")
+@click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Local worker processes.")
+@click.option("--scheduler", "scheduler_address", default=None,
+              help="Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (pip install \".[dask]\").")
+@json_option
+@handles_errors
+def bureau(terms: tuple[str, ...], out: str | None, jobs: int, scheduler_address: str | None,
+           as_json: bool) -> None:
+    """Reports upward (报市备案) for one or many schools' term records: participation,
+    pupils coming all five days, staff taking part, external staff, fee income, refunds,
+    pay and balance, one row per school and the totals; with --out the tables city
+    platforms collect (classes, staff, payments, refunds, groups, attendance by date).
+
+    Example: afterschool bureau school-a/term school-b/term --out city --jobs 2
+    """
+    from afterschool.scheduler.record.bureau import INDICATORS, bureau as report, totals
+    if scheduler_address:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise InputError([Problem("--scheduler", f"cannot reach {scheduler_address}: the "
+                                      "Dask client is not installed",
+                                      expected='pip install ".[dask]"')]) from None
+    for t in terms:
+        _record_ref(t)
+    reports = report(list(terms), jobs, scheduler_address)
+    rows = [r["row"] for r in reports]
+    total = totals(rows)
+    if as_json:
+        click.echo(json.dumps({"schools": rows, "totals": total}, ensure_ascii=False, indent=1))
+        return
+    from afterschool.scheduler.handouts.bureau import summary_lines
+    lang = "zh" if all(r["language"] == "zh" for r in reports) else "en"
+    for line in summary_lines(rows, total, lang):
+        click.echo(line)
+    if out:
+        from afterschool.scheduler.handouts.bureau import write_bureau
+        for path in write_bureau(reports, total, Path(out), lang):
+            click.echo(f"wrote {path}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -163,6 +163,7 @@ class School:
     rules: Rules = field(default_factory=Rules)
     sessions: tuple[Session, ...] = field(default_factory=default_sessions)
     refunds: RefundPolicy = field(default_factory=RefundPolicy)
+    pupils: int | None = None  # all pupils of the school, for the participation rate
 
     def session(self, session_id: str) -> Session:
         for s in self.sessions:

@@ -174,3 +174,43 @@ def test_settle_writes_the_school_language(tmp_path):
     assert r.exit_code == 0 and "应收合计 54.00 元" in r.output, r.output
     head = (tmp_path / "money" / "settlement.csv").read_text(encoding="utf-8-sig")
     assert head.startswith("学号,姓名,班级,应收(元)") and "按计划" in head
+
+
+def test_bureau_rows_totals_and_executors(tmp_path):
+    # school A: 5 pupils of a school of 20 (participation 0.25); 4 come Tue and Thu, the
+    # 5th on Tuesdays only, and with noon not taken nobody comes all five days
+    rows = students_rows(4, afternoon="Tue Thu") + students_rows(1, start=5, afternoon="Tue")
+    folder = school(tmp_path / "a" / "s", rows=rows)
+    toml = folder / "school.toml"
+    toml.write_text(toml.read_text().replace('name = "Test School"',
+                                             'name = "School A"\npupils = 20'))
+    a = tmp_path / "a" / "t"
+    assert run("plan", folder, "--out", a, "--skip", "all", "--time-limit", "1").exit_code == 0
+    _, b = term(tmp_path / "b")  # school B: no [school] pupils
+    f = tmp_path / "p.csv"
+    f.write_text("student,date,amount,channel,receipt\nS0001,2026-09-07,20.00,cash,R1\n")
+    assert run("payments", "import", b, f).exit_code == 0
+    r = run("bureau", a, b, "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    ra, rb = data["schools"]
+    assert (ra["school"], ra["pupils"], ra["enrolled"], ra["participation_rate"]) == (
+        "School A", 20, 5, 0.25)
+    assert ra["five_day_share"] == 0.0 and rb["participation_rate"] is None
+    # income = the settlement's due: 4 x 12.00 + 6.00; pay 360.00; B refunds 20 - 12 = 8
+    assert (ra["income"], ra["pay"], ra["balance"]) == ("54.00", "360.00", "-306.00")
+    assert rb["refunds"] == "8.00" and (ra["staff"], ra["staff_on_duty"]) == (2, 1)
+    t = data["totals"]
+    assert (t["enrolled"], t["income"], t["participation_rate"]) == (10, "108.00", 0.25)
+    pooled = json.loads(run("bureau", a, b, "--json", "--jobs", "2").stdout)
+    assert pooled == data
+    from distributed import LocalCluster
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        on_dask = json.loads(run("bureau", a, b, "--json", "--scheduler",
+                                 cluster.scheduler_address).stdout)
+    assert on_dask == data
+    out = run("bureau", a, b, "--out", tmp_path / "city")
+    assert out.exit_code == 0 and (tmp_path / "city" / "bureau.xlsx").exists()
+    sheets = openpyxl.load_workbook(tmp_path / "city" / "bureau.xlsx").sheetnames
+    assert sheets[:3] == ["summary", "classes", "staff"]

@@ -39,7 +39,7 @@ SCHEMA: dict[str, set[str]] = {
     "refunds": {"basis", "withdrawal", "leave", "surplus"},
     "withdrawal": {"within_days", "refund"},
     "leave": {"min_consecutive", "refund"},
-    "school": {"name", "language"},
+    "school": {"name", "language", "pupils"},
     "term": {"start", "end", "holidays", "makeup_days", "official_holidays"},
     "rules": {f.name for f in fields(Rules)} | {"allow_above_standard"},
     "sessions": {"id", "name", "grades", "days", "start", "end", "billable_minutes", "slots",
@@ -439,6 +439,12 @@ def school_from_dict(data: dict, ctx: _Ctx) -> tuple[School | None, list[Problem
     if language not in ("zh", "en"):
         ctx.err("unknown language", "language", "school", language, "zh or en")
         language = "zh"
+    pupils = (school or {}).get("pupils")
+    if pupils is not None and (not isinstance(pupils, int) or isinstance(pupils, bool)
+                               or not 1 <= pupils <= 100_000):
+        ctx.err("not a number of pupils", "pupils", "school", pupils,
+                "the school's pupils, a whole number from 1 to 100000")
+        pupils = None
     term_table = _table(ctx, data, "term")
     term = _read_term(ctx, term_table) if "term" in data and term_table is not None else None
     if "term" not in data:
@@ -472,4 +478,4 @@ def school_from_dict(data: dict, ctx: _Ctx) -> tuple[School | None, list[Problem
                             f"({other}, {s.id})", "grades", "sessions")
     if any(p.severity == "error" for p in ctx.problems) or term is None:
         return None, ctx.problems
-    return School(str(name), term, language, rules, sessions, refunds), ctx.problems
+    return School(str(name), term, language, rules, sessions, refunds, pupils), ctx.problems
