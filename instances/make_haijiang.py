@@ -9,6 +9,7 @@ SCHOOL = '''\
 [school]
 name = "海江村小学"
 language = "zh"
+pupils = 1100  # 全校学生数: the participation rate of the reports upward
 
 [term]
 start = 2026-09-01
@@ -18,6 +19,14 @@ end = 2027-01-22
 holidays = [2026-09-25, { from = 2026-10-01, to = 2026-10-07 }, 2027-01-01]
 # 调休: working weekend days and the weekday timetable each follows
 makeup_days = { 2026-09-20 = "Fri", 2026-10-10 = "Fri" }
+
+# 退费: fees by the plan, less cancelled days; a week or more of leave refunded; a pupil
+# who withdraws within 30 days gets 80 % of the rest back, within 90 days 50 %
+[refunds]
+basis = "plan"
+withdrawal = [{ within_days = 30, refund = "80%" }, { within_days = 90, refund = "50%" }]
+leave = { min_consecutive = 5, refund = "100%" }
+surplus = "refund"
 '''
 
 if __name__ == "__main__":

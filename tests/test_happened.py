@@ -214,3 +214,23 @@ def test_bureau_rows_totals_and_executors(tmp_path):
     assert out.exit_code == 0 and (tmp_path / "city" / "bureau.xlsx").exists()
     sheets = openpyxl.load_workbook(tmp_path / "city" / "bureau.xlsx").sheetnames
     assert sheets[:3] == ["summary", "classes", "staff"]
+
+
+def test_the_readme_example_on_the_bundled_school(tmp_path):
+    """S00002 takes noon Mon-Fri (130 min at 2.00 yuan/h: 13/3 yuan a date) and
+    after-lower Tue-Fri: 589.00 for the term. The shipped attendance puts her on leave on
+    seven consecutive noon dates (15-18 Sep, Sunday 20 Sep — a make-up day kept as Friday —
+    21 and 22 Sep), a run of at least 5: refunded; 20 Nov's noon is cancelled: 8 x 13/3 =
+    34.666… off, 589.00 - 34.67 = 554.33 due; she paid 589.00, so 34.67 goes back."""
+    from pathlib import Path
+    examples = Path(__file__).resolve().parent.parent / "instances" / "examples"
+    out = tmp_path / "plan-out"
+    r = run("plan", "haijiang", "--out", out, "--skip", "all", "--time-limit", "2")
+    assert r.exit_code in (0, 3), r.output
+    assert run("attendance", "import", out, examples / "haijiang-attendance.csv").exit_code == 0
+    assert run("payments", "import", out, examples / "haijiang-payments.csv").exit_code == 0
+    assert run("cancel", out, "--dates", "2026-11-20", "--session", "午托", "--reason",
+               "运动会").exit_code == 0
+    p = {x["student"]: x for x in settle_json(out)["pupils"]}
+    assert (p["S00002"]["due"], p["S00002"]["refund"]) == ("554.33", "34.67")
+    assert "leave 7 @100%" in p["S00002"]["rule"] and "cancelled 1" in p["S00002"]["rule"]
