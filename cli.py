@@ -357,6 +357,13 @@ def check(args: tuple[str, ...], as_json: bool) -> None:
     else:
         raise click.UsageError("a plan.json made without a record needs INSTANCE first")
     found = check_plan(inst, the_plan)  # versions: wired when the checker takes them
+    if term is not None:
+        from afterschool.scheduler.check_settlement import check_settlement
+        from afterschool.scheduler.money.settlement import settle as settle_term
+        from afterschool.scheduler.record import term as T
+        with term.record.read() as r:
+            facts = T.facts(r, term.term_id)
+        found += check_settlement(inst, the_plan, facts, settle_term(inst, the_plan, facts))
     if as_json:
         click.echo(json.dumps([{"rule": v.rule, "message": v.message} for v in found],
                               ensure_ascii=False, indent=1))

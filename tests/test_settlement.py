@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from afterschool.cli import main
+from afterschool.scheduler.check_settlement import check_settlement
 from afterschool.scheduler.money.settlement import Facts, settle
 from afterschool.scheduler.reading.plan_file import read_plan
 from afterschool.scheduler.reading.reader import read_instance
@@ -40,7 +41,11 @@ def planned(tmp_path, **kw):
 
 
 def settled(folder, term, facts: Facts) -> dict:
-    return settle(read_instance(folder), read_plan(term / "plan.json"), facts)
+    """The settlement, and the checker's own recomputation agreeing with it."""
+    inst, plan = read_instance(folder), read_plan(term / "plan.json")
+    out = settle(inst, plan, facts)
+    assert check_settlement(inst, plan, facts, out) == []
+    return out
 
 
 def by(rows, key):
@@ -166,3 +171,29 @@ def test_withdrawal_counts_holidays_and_make_up_days(tmp_path):
     p = _withdraw_from_15th(tmp_path, '{ within_days = 30, refund = "50%" }',
                             extra='holidays = [2026-09-24]\nmakeup_days = { 2026-09-19 = "Thu" }')
     assert p["due"] == "8.00" and "50% of 4 dates back" in p["rule"]
+
+
+def test_the_check_catches_every_changed_figure(tmp_path):
+    folder, term = planned(tmp_path, refunds='leave = { min_consecutive = 2, refund = "100%" }')
+    inst, plan = read_instance(folder), read_plan(term / "plan.json")
+    facts = Facts(attendance={(d, "after-upper", "S0001"): "leave" for d in (TUE[0], THU[0])},
+                  cancelled=[(TUE[2], None)], payments={"S0002": Decimal("20.00")},
+                  staff=[{"date": THU[0], "session": "after-upper", "group": "after-upper-01",
+                          "staff": "T1", "status": "T2"}])
+    good = settle(inst, plan, facts)
+    assert check_settlement(inst, plan, facts, good) == []
+    import copy
+    for where, key in [("pupils", "due"), ("pupils", "paid"), ("pupils", "refund"),
+                       ("pupils", "owed"), ("staff", "planned_pay"),
+                       ("staff", "delivered_pay")]:
+        for i in range(len(good[where])):
+            bad = copy.deepcopy(good)
+            bad[where][i][key] = str(Decimal(bad[where][i][key]) + Decimal("0.01"))
+            found = check_settlement(inst, plan, facts, bad)
+            assert found and all(v.rule == "settlement" for v in found), (where, key, i)
+    bad = copy.deepcopy(good)
+    bad["totals"]["owed"] = "0.00"
+    assert any("do not tie" in v.message for v in check_settlement(inst, plan, facts, bad))
+    bad = copy.deepcopy(good)
+    del bad["pupils"][0]
+    assert any("missing" in v.message for v in check_settlement(inst, plan, facts, bad))
