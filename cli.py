@@ -1118,6 +1118,8 @@ def attendance_import(term_arg: str, file: str, by: str | None) -> None:
         pupils, staff = T.record_attendance(w, term, entries, Path(file).name)
     click.echo(f"recorded {pupils} pupil and {staff} staff entr(ies) from {file}"
                if pupils or staff else f"nothing new in {file}: already recorded")
+    if pupils or staff:
+        _rewritten(T.rewrite(term))
 
 
 @main.command()
@@ -1154,6 +1156,13 @@ def cancel(term_arg: str, dates: str, session: str | None, reason: str, by: str 
                                           expected=", ".join(sorted(names)))])
         n = T.record_cancel(w, term, days, sid, text)
     click.echo(f"recorded {n} cancelled date(s)" if n else "already recorded as cancelled")
+    if n:
+        _rewritten(T.rewrite(term))
+
+
+def _rewritten(folders) -> None:
+    for f in folders:
+        click.echo(f"wrote {Path(f) / 'plan.json'} and its hand-outs again")
 
 
 def _service_dates(option: str, text: str, plan) -> list[str]:

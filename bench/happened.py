@@ -77,13 +77,16 @@ def main() -> None:
     print(f"| school | attendance rows | import CPU s | import wall s | settle CPU s | "
           f"settle wall s |\n|---|---|---|---|---|---|\n| {a.students} pupils | {rows:,} | "
           f"{ci:.2f} | {wi:.2f} | {cs:.2f} | {ws:.2f} |")
-    terms = []
-    for i in range(a.schools):
-        folder = root / f"s{i}"
-        write_school(folder, generate_school(a.school_students, None, None, 100 + i,
+    terms, seed = [], 100
+    while len(terms) < a.schools:  # a generated school nobody can manage on a day is skipped
+        i, seed = len(terms), seed + 1
+        folder = root / f"s{seed}"
+        write_school(folder, generate_school(a.school_students, None, None, seed,
                                              name=f"学校{i:03d}"), False)
-        run("plan", folder, "--out", root / f"t{i}", "--skip", "all", "--time-limit", "1")
-        terms.append(root / f"t{i}")
+        r = CliRunner().invoke(cli, ["plan", str(folder), "--out", str(root / f"t{i}"),
+                                     "--skip", "all", "--time-limit", "1"])
+        if r.exit_code in (0, 3):
+            terms.append(root / f"t{i}")
     outs = {}
     for label, extra in (("one process", []), ("local pool of 2", ["--jobs", "2"])):
         c, w, text = run("bureau", *terms, "--json", *extra)

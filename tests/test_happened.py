@@ -234,3 +234,22 @@ def test_the_readme_example_on_the_bundled_school(tmp_path):
     p = {x["student"]: x for x in settle_json(out)["pupils"]}
     assert (p["S00002"]["due"], p["S00002"]["refund"]) == ("554.33", "34.67")
     assert "leave 7 @100%" in p["S00002"]["rule"] and "cancelled 1" in p["S00002"]["rule"]
+
+
+def test_a_cancelled_date_leaves_the_calendars_and_shows_in_the_report(tmp_path):
+    import recurring_ical_events
+    from icalendar import Calendar
+    folder, out = term(tmp_path)
+    r = run("plan", folder, "--out", out, "--skip", "charts", "--time-limit", "1")
+    assert r.exit_code == 0, r.output
+    reason = "<img src=x onerror=alert(1)> =1+1"
+    assert run("cancel", out, "--dates", TUE[1], "--reason", reason).exit_code == 0
+    cal = Calendar.from_ical((out / "rosters" / "T1.ics").read_bytes())
+    days = sorted(e["DTSTART"].dt.date().isoformat()
+                  for e in recurring_ical_events.of(cal).between((2026, 9, 1), (2026, 10, 1)))
+    assert days == sorted([TUE[0], TUE[2], *THU])  # five of six: the 15th is gone
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img src=x" not in html
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert plan["happened"]["cancelled"] == [{"date": TUE[1], "session": None,
+                                              "reason": reason}]

@@ -451,6 +451,13 @@ class _Texts:
         return f"{self.school} {what}".strip(), where, desc
 
 
+def _service_off(off: set[tuple[str, str | None]], x: date, b) -> bool:
+    """Whether a cancellation (SPEC §11) takes ``b`` away on ``x``: the whole day, or the
+    block's own session (a manager's window only with the whole day)."""
+    day = x.isoformat()
+    return (day, None) in off or (b.session is not None and (day, b.session) in off)
+
+
 def roster_calendar(plan: Plan, staff: str, lang: str = "zh", *, alarm: int = 15,
                     classes: dict[str, list[str]] | None = None,
                     names: dict[str, str] | None = None) -> bytes:
@@ -459,6 +466,8 @@ def roster_calendar(plan: Plan, staff: str, lang: str = "zh", *, alarm: int = 15
     names = names or {}
     texts = _Texts(plan, lang, classes)
     taken, _ = _exceptions(plan, staff)
+    off = {(c["date"], c.get("session")) for c in
+           plan.extra.get("happened", {}).get("cancelled", [])}
     left_before = dropped_leftovers(plan, staff)
     person = names.get(staff, staff)
     lines = ["BEGIN:VCALENDAR", f"PRODID:{PRODID}", "VERSION:2.0", "CALSCALE:GREGORIAN",
@@ -474,6 +483,9 @@ def roster_calendar(plan: Plan, staff: str, lang: str = "zh", *, alarm: int = 15
         leftovers: list[tuple[date, dict]] = []
         if not s.cancelled:
             for x in s.dates:
+                if _service_off(off, x, b):  # the service did not run: no duty that date
+                    excluded.append(x)
+                    continue
                 hits = [e for e in taken.get((b.day, x), []) if _covers(b, e)]
                 if hits:
                     excluded.append(x)

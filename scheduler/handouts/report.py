@@ -58,6 +58,13 @@ nav a { margin-right: 10px; }
 """ % (FONTS, FONTS)
 
 
+HAPPENED = {"zh": {"title": "实际情况：停课与考勤", "reason": "原因", "all": "全天",
+                   "late": "迟到", "early": "早退", "leave": "请假", "absent": "缺勤"},
+            "en": {"title": "What happened: cancelled days and attendance", "reason": "reason",
+                   "all": "all day", "late": "late", "early": "left early", "leave": "on leave",
+                   "absent": "absent"}}
+
+
 def _t(x) -> str:
     return escape(str(x))
 
@@ -298,6 +305,24 @@ def report_html(plan: Plan, lang: str | None = None) -> str:
     else:
         add(f"<p>{_t(w['no_shortage'])}</p>")
     add("</section>")
+
+    # what actually happened (SPEC §11), once the record holds it
+    happened = x.get("happened") or {}
+    if happened:
+        h = HAPPENED.get(lang, HAPPENED["en"])
+        add(f'<section id="happened"><h2>{_t(h["title"])}</h2>')
+        if happened.get("cancelled"):
+            add(_table([w["date"], w["session"], h["reason"]],
+                       [[c["date"], session_label(plan, c["session"], lang)
+                         if c["session"] else h["all"], c["reason"]]
+                        for c in happened["cancelled"]]))
+        if happened.get("attendance"):
+            add(_table([w["date"], w["session"], h["late"], h["early"], h["leave"],
+                        h["absent"]],
+                       [[a["date"], session_label(plan, a["session"], lang), a["late"],
+                         a["early"], a["leave"], a["absent"]]
+                        for a in happened["attendance"]], numeric={2, 3, 4, 5}))
+        add("</section>")
 
     # parents' notice per class
     # a class per printed page (what a head teacher posts), its children in two columns

@@ -319,6 +319,28 @@ def facts(r: Reader, term_id: int):
                  payments=paid)
 
 
+def happened_summary(r: Reader, term_id: int, as_of: date | None = None) -> dict:
+    """What the exports show of SPEC §11 (``plan.json`` key ``happened``): the cancelled
+    dates with their reason, and per date and session the pupils late, early, on leave and
+    absent; empty when nothing was recorded. ``as_of``: dates up to then."""
+    last = as_of.isoformat() if as_of else "9999-12-31"
+    cancelled = [{"date": c["date"], "session": c["session"], "reason": c["reason"]}
+                 for c in r.cancellations(term_id) if c["date"] <= last]
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for (day, session, _), status in r.attendance(term_id).items():
+        if status != "present" and day <= last:
+            row = counts.setdefault((day, session), {"late": 0, "early": 0, "leave": 0,
+                                                     "absent": 0})
+            row[status] += 1
+    out: dict = {}
+    if cancelled:
+        out["cancelled"] = cancelled
+    if counts:
+        out["attendance"] = [{"date": d, "session": s, **c}
+                             for (d, s), c in sorted(counts.items())]
+    return out
+
+
 def record_attendance(w: Writer, term: Term, entries, source: str) -> tuple[int, int]:
     """The entries of an attendance file that the record does not hold yet; returns how
     many pupil and staff rows were new (0, 0: nothing recorded, no entry made)."""
@@ -397,7 +419,11 @@ def export_args(term: Term, out_dir: Path, as_of: date | None = None) -> dict[st
 
     def read_back(_folder: Path) -> Plan:
         with term.record.read() as r:
-            return term.as_of(r, as_of) if as_of else term.current(r)
+            plan = term.as_of(r, as_of) if as_of else term.current(r)
+            happened = happened_summary(r, term.term_id, as_of)
+        if happened:
+            plan.extra["happened"] = happened
+        return plan
 
     pointer = (None if folder_record(Path(out_dir)).is_file() else record_address(term)) \
         if mine else record_address(term) + "\ncopy"
@@ -412,6 +438,16 @@ def export_folders(term: Term, out: str | Path | None) -> list[Path]:
     for f in (term.folder, out):
         if f is not None and not any(Path(f).resolve() == g.resolve() for g in folders):
             folders.append(Path(f))
+    return folders
+
+
+def rewrite(term: Term) -> list[Path]:
+    """The term folder written again from the record, after a command that changes what its
+    files show (cancelled dates in the rosters, attendance in the report)."""
+    from afterschool.scheduler.handouts.bundle import write_plan_folder
+    folders = export_folders(term, None)
+    for f in folders:
+        write_plan_folder(None, f, None, set(), **export_args(term, f))
     return folders
 
 
