@@ -275,6 +275,7 @@ def test_a_previous_plan_of_another_school_is_bad_input(tmp_path):
     data = json.loads(prev.read_text(encoding="utf-8"))
     data["school"] = "Another School"
     data["groups"][0]["session"] = "chess-club"
+    data["sessions"]["chess-club"] = dict(data["sessions"][data["duties"][0]["session"]])
     prev.write_text(json.dumps(data), encoding="utf-8")
     res = CliRunner().invoke(main, ["replan", str(folder), "--previous", str(prev), "--from",
                                     "2026-09-15", "--out", str(tmp_path / "out")])

@@ -340,6 +340,7 @@ def test_command_refuses_a_plan_of_another_school(cli_school, tmp_path):
     data = json.loads(open(plan).read())
     data["school"] = "Another School"
     data["duties"][0]["staff"] = "X99"
+    data["people"]["staff"]["X99"] = {"name": "Other", "kind": "staff"}  # its own person
     other = tmp_path / "other.json"
     other.write_text(json.dumps(data))
     r = _run(folder, other, "--teacher", "T1", "--dates", TUE1, "--out", tmp_path / "out")
