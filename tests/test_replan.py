@@ -22,6 +22,9 @@ from afterschool.scheduler.planning.solve import solve
 from afterschool.scheduler.reading.reader import read_instance
 from school_files import school_until, students_rows, write_instance
 
+# every plan.json the commands write here passes the tool's own check (conftest)
+pytestmark = pytest.mark.usefixtures("written_plans_pass_check")
+
 LIMIT = dict(time_limit=3, seed=0, workers=1)
 THREE_WEEKS = school_until("2026-09-25")
 TUE2 = date(2026, 9, 15)

@@ -24,6 +24,10 @@ from afterschool.scheduler.planning.substitute import substitute
 from afterschool.scheduler.reading.reader import read_instance
 from school_files import SCHOOL, school_until, write_instance
 
+# every plan.json the commands write here adds no violation to the (hand-made) plan it
+# started from (conftest)
+pytestmark = pytest.mark.usefixtures("written_plans_add_no_violation")
+
 TWO_WEEKS = school_until("2026-09-18", "holidays = [2026-09-16]")
 UPPER = "作业辅导、体育锻炼、社团活动"
 NOON = (("准备", "11:20", "11:40"), ("午餐", "11:40", "12:20"),
