@@ -336,20 +336,22 @@ DROPPED = Obj(dict(EXCEPTION, dropped_from=Date(), dropped_by_version=Int(1, 10_
 
 PLAN = Obj(
     {"schema": Str(choices=(SCHEMA,)), "status": Str(choices=STATUSES),
-     "groups": List(GROUP), "duties": List(DUTY),
+     "groups": List(GROUP), "duties": List(DUTY), "shortages": List(SHORTAGE),
+     # the figures: check recomputes them, replan and substitute carry them on
+     "fees": List(FEE), "pay": List(PAY), "staffing": List(STAFFING), "budget": List(BUDGET),
+     "flex_ledger": List(LEDGER),
+     # what the hand-outs read without the instance
+     "school": Str(NAME_MAX), "language": Str(choices=("zh", "en")),
      "term": Obj({"start": Date(in_term=False), "end": Date(in_term=False)},
-                 what="the term {start, end}")},
-    {"shortages": List(SHORTAGE), "fees": List(FEE), "pay": List(PAY),
-     "staffing": List(STAFFING), "valid_from": Null(Date()), "history": List(VERSION),
+                 what="the term {start, end}"),
+     "calendar": Map(DAY, List(Date())), "sessions": Map(Id(), SESSION),
+     "people": Obj({"staff": Map(Id(), STAFF), "students": Map(Id(), STUDENT)},
+                   what="people {staff, students}")},
+    {"valid_from": Null(Date()), "history": List(VERSION),
      "exceptions": List(Obj(EXCEPTION, EXCEPTION_OPTIONAL, "a substitution {date, day, "
                             "start, end, role, staff, replaces, …}")),
-     "school": Str(NAME_MAX), "language": Str(choices=("zh", "en")),
      "group_cap": Int(1, 1000), "interrupted": Bool(),
-     "weekly_limits": Map(Id(), Int(0, 7 * 24 * 60)),
-     "calendar": Map(DAY, List(Date())), "sessions": Map(Id(), SESSION),
-     "people": Obj({}, {"staff": Map(Id(), STAFF), "students": Map(Id(), STUDENT)},
-                   "people {staff, students}"),
-     "budget": List(BUDGET), "grouping": List(GROUPING), "flex_ledger": List(LEDGER),
+     "weekly_limits": Map(Id(), Int(0, 7 * 24 * 60)), "grouping": List(GROUPING),
      "replan": Obj({}, {"dropped_exceptions": List(DROPPED), "from": Date(),
                         "previous_from": Date()}, "re-plan statistics"),
      "admission": List(Obj({"student": Id(), "decision": Str(choices=("admitted",
@@ -497,15 +499,13 @@ def validate_plan_dict(data, where: str = "plan") -> list[Problem]:
             walk.add("schema", "not a plan of this schema", data.get("schema"), SCHEMA)
             return walk.problems
         term = data.get("term")
-        if PLAN.required["term"].check(term, "term", walk):
+        if PLAN.required["term"].check(term, "term", _Walk(where)):  # problems told below
             lo, hi = date.fromisoformat(term["start"]), date.fromisoformat(term["end"])
             if hi < lo or (hi - lo).days > 400:
                 walk.add("term.end", "not a term", term["end"],
                          f"a date within 400 days after {term['start']}")
             else:
                 walk.term = (lo, hi)
-        if walk.problems:
-            return walk.problems
         if PLAN.check(data, "", walk) and not walk.problems:
             _references(data, walk)
             _tiling(data, walk)
