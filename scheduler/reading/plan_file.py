@@ -31,9 +31,10 @@ _OTHER = bytes(b for b in range(256) if b not in b"[]{}")
 EXPECTED = "a plan.json written by afterschool (docs/plan-file.md)"
 
 
-def text_depth(raw: bytes) -> int:
-    """How deep arrays and objects nest in JSON text, strings skipped; no recursion."""
-    brackets = _STRING.sub(b"", raw).translate(None, _OTHER)
+def text_depth(raw: bytes, strings: re.Pattern = _STRING) -> int:
+    """How deep arrays and objects nest in JSON text (or TOML, with its ``strings``
+    pattern), strings skipped; no recursion."""
+    brackets = strings.sub(b"", raw).translate(None, _OTHER)
     if not brackets:
         return 0
     steps = np.frombuffer(brackets, dtype=np.uint8)
@@ -65,25 +66,34 @@ def plan_from_json(raw: bytes, where: str) -> Plan:
     return Plan.from_dict(data)
 
 
+def read_capped(path: Path, cap: int, expected: str) -> bytes:
+    """The bytes of a regular file of at most ``cap`` bytes; anything else is bad input
+    (a folder, a FIFO, a device behind a symlink are refused without being read)."""
+    try:
+        info = os.stat(path)  # follows a symlink: what it points at must be a file
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError([Problem(str(path), "not a regular file (a folder, a device, a "
+                                      "pipe or a socket?)", expected=expected)])
+        if info.st_size > cap:
+            raise InputError([Problem(str(path), f"file too large ({info.st_size:,} bytes; "
+                                      f"at most {cap:,})", expected=expected)])
+        with open(path, "rb") as fh:
+            raw = fh.read(cap + 1)
+    except OSError as exc:
+        raise InputError([Problem(str(path), f"cannot read: {exc.strerror or exc}",
+                                  expected=expected)]) from None
+    if len(raw) > cap:
+        raise InputError([Problem(str(path), f"file too large (more than {cap:,} bytes)",
+                                  expected=expected)])
+    return raw
+
+
 def read_plan(plan_file: str | Path) -> Plan:
     """A plan from ``plan.json`` or from the folder that holds it."""
     path = Path(plan_file)
-    try:
-        if path.is_dir():
-            path = path / "plan.json"
-        info = os.stat(path)  # follows a symlink: what it points at must be a file
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError([Problem(str(path), "not a regular file (a device, a pipe or a "
-                                      "socket?)", expected=EXPECTED)])
-        if info.st_size > MAX_PLAN_BYTES:
-            raise InputError([Problem(str(path), f"file too large ({info.st_size:,} bytes; "
-                                      f"at most {MAX_PLAN_BYTES:,})", expected=EXPECTED)])
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_PLAN_BYTES + 1)
-    except OSError as exc:
-        raise InputError([Problem(str(path), f"cannot read: {exc.strerror or exc}",
-                                  expected=EXPECTED)]) from None
-    return plan_from_json(raw, str(path))
+    if path.is_dir():
+        path = path / "plan.json"
+    return plan_from_json(read_capped(path, MAX_PLAN_BYTES, EXPECTED), str(path))
 
 
 def plan_problems(inst: Instance, plan: Plan, option: str = "PLAN") -> list[Problem]:
