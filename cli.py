@@ -281,9 +281,10 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
         click.echo(plan_summary(result))
+        from afterschool.scheduler.handouts.bundle import written_kinds
         click.echo(f"wrote {out_dir / 'plan.json'}" + (
-            f" and {len(exports)} hand-out file(s): timetable.xlsx, notices, rosters/*.ics, "
-            "report.html, charts" if exports else ""))
+            f" and {len(exports)} hand-out file(s): {written_kinds(exports)}" if exports
+            else ""))
     sys.exit(EXIT_SHORTAGE if result.shortages else 0)
 
 
@@ -396,7 +397,8 @@ lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=No
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
-@click.option("--teacher", "staff", default=None, help="One person's id.")
+@click.option("--teacher", "staff", default=None,
+              help="One person: an id (any case) or a unique full name.")
 @click.option("--all", "everyone", is_flag=True, help="Everyone on duty.")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "ics"]), default="xlsx",
               show_default=True)
@@ -424,8 +426,10 @@ def roster(plan_file: str, staff: str | None, everyone: bool, fmt: str, out: str
     if fmt == "ics":  # and whoever a re-plan dropped a substitution of: it is cancelled
         from afterschool.scheduler.handouts.ics import calendar_people
         on_duty = calendar_people(p)
-    if staff is not None and staff not in on_duty:
-        raise click.UsageError(f"{staff} has no duty in this plan")
+    if staff is not None:  # an id in any case, or a unique full name
+        names = p.extra.get("people", {}).get("staff", {})
+        staff = opt.person_id(staff, {i: names.get(i, {}).get("name") for i in on_duty},
+                              what="the people on duty in this plan")
     for x in write_rosters(p, on_duty if everyone else [staff], fmt, Path(out),
                            lang or p.extra.get("language", "zh"),
                            f"roster-{staff}" if staff else "rosters", alarm):
@@ -645,7 +649,8 @@ def staffing(n: int | None, c: int | None, as_json: bool) -> None:
 @main.command()
 @click.argument("instance", type=click.Path())
 @click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True))
-@click.option("--teacher", "absent", required=True, help="Id of the absent person.")
+@click.option("--teacher", "absent", required=True,
+              help="The absent person: an id (any case) or a unique full name.")
 @click.option("--dates", required=True,
               help="Service dates of the absence, comma-separated: 2026-09-15,2026-09-16; "
               "D1..D2 for every service date between (a week: 2026-09-14..2026-09-18).")
@@ -693,9 +698,10 @@ def substitute(instance: str, plan_file: str, absent: str, dates: str, out: str,
                               ensure_ascii=False, indent=1))
         sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
     click.echo(cover_summary(result))
+    from afterschool.scheduler.handouts.bundle import written_kinds
     click.echo(f"wrote {out_dir / 'plan.json'}, {out_dir / 'cover.xlsx'}, "
                f"{out_dir / 'cover.csv'}" + (f" and {len(written) - 2} hand-out file(s): "
-                                             "timetable.xlsx, notices, rosters/*.ics, charts"
+                                             f"{written_kinds(written)}"
                                              if len(written) > 2 else ""))
     sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
 

@@ -211,3 +211,43 @@ def need_dask(address: str) -> None:
     if importlib.util.find_spec("distributed") is None:
         raise MissingExtra(f"--scheduler {address}: running on a Dask cluster needs the dask "
                            'extra: pip install ".[dask]" (or pip install distributed)')
+
+
+def resolve_person(query: str, people: dict[str, str | None], option: str = "--teacher",
+                   what: str = "teachers.csv") -> tuple[str | None, list[Problem]]:
+    """The id ``query`` names among ``people`` (id -> full name): an id compared as ids are
+    everywhere (NFKC, ignoring case: ``t006`` is ``T006``), else a unique full name
+    (``徐文``). Unknown or ambiguous: None and a problem listing the candidates."""
+    from afterschool.scheduler.reading.clean import id_key
+    key = id_key(query.strip())
+    by_id = [i for i in people if id_key(i) == key]
+    if len(by_id) == 1:
+        return by_id[0], []
+    text = " ".join(query.split())
+    by_name = [i for i, n in people.items() if n and " ".join(str(n).split()) == text]
+    if len(by_name) == 1:
+        return by_name[0], []
+
+    def shown(ids):
+        return ", ".join(f"{i} ({people[i]})" if people[i] else i for i in ids[:10]) + (
+            f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+    if len(by_name) > 1:
+        return None, [Problem(option, f"{len(by_name)} people are named so; give the id",
+                              value=query, expected=shown(sorted(by_name)))]
+    import difflib
+    close = difflib.get_close_matches(key, [id_key(i) for i in people], n=5, cutoff=0.6)
+    close_ids = [i for i in people if id_key(i) in close]
+    close_ids += [i for i, n in people.items() if n and text and text in str(n)
+                  and i not in close_ids]
+    return None, [Problem(option, f"no such person in {what}", value=query,
+                          expected=("an id or full name, e.g. " + shown(sorted(close_ids)))
+                          if close_ids else f"an id or full name of {what}")]
+
+
+def person_id(query: str, people: dict[str, str | None], option: str = "--teacher",
+              what: str = "teachers.csv") -> str:
+    """``resolve_person``, raising ``InputError`` when nobody (or more than one) is meant."""
+    found, problems = resolve_person(query, people, option, what)
+    if problems:
+        raise InputError(problems)
+    return found
