@@ -16,11 +16,13 @@ Rules, in the order they are checked:
    their range (booleans and floats are not counts), money a string with two decimals
    (``"120.00"``), dates ISO ``YYYY-MM-DD`` inside the plan's own ``term``;
 3. references: group ids unique within a version, every group's and duty's session a
-   session of ``sessions``, every teacher duty's group a group of its version, every person
-   (duty, shortage-free exception ``staff`` and ``replaces``, pay, weekly limit) in
-   ``people.staff``, every student of a group in ``people.students`` (each where that table
-   is given); ``history`` versions tile the term: the first starts on the term's start,
-   each ends the day before the next starts (the last, the day before ``valid_from``).
+   key of ``sessions``, every teacher duty's group a group of its version, every person
+   (duty, exception ``staff`` and ``replaces``, pay, flex ledger, weekly limit) a key of
+   ``people.staff``, every student of a group a key of ``people.students``; ``history``
+   versions tile the term: the first starts on the term's start, each ends the day before
+   the next starts (the last, the day before ``valid_from``).
+The sections every written plan has (figures, school, term, calendar, sessions, people)
+are required: a plan without its staffing table is not a plan file.
 Keys the schema does not name (solver statistics, penalties) may hold any JSON: no command
 reads them. What the plan means for a school (its rules, fees to the fen) is the checker's.
 """
