@@ -232,7 +232,7 @@ def validate(instance: str, as_json: bool) -> None:
 @click.option("--group-days-slack", type=click.IntRange(0, 50), default=0, show_default=True,
               help="Per session, accept up to this many extra group-days (paid teacher "
               "sessions a week) when that keeps classes together better.")
-@click.option("--group-days-tolerance", type=click.FloatRange(0, 100), default=1.0,
+@click.option("--group-days-tolerance", type=opt.PERCENT, default=1.0,
               show_default=True,
               help="Percent of the group-days bound that may be spent, all sessions "
               "together, to keep classes together (0: fewest group-days found, always).")
@@ -623,9 +623,9 @@ def admit(instance: str, time_limit: float, seed: int, out: str | None, as_json:
 
 
 @main.command()
-@click.option("--students", "n", type=click.IntRange(0), default=None,
+@click.option("--students", "n", type=opt.COUNT, default=None,
               help="Students in a session on a day: print T(n).")
-@click.option("--groups", "c", type=click.IntRange(0), default=None,
+@click.option("--groups", "c", type=opt.COUNT, default=None,
               help="Groups on duty at once: print M(c).")
 @json_option
 @handles_errors

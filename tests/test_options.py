@@ -291,3 +291,17 @@ def test_random_scenario_files_are_exit_0_or_2(school, tmp_path_factory, tables)
     assert r.exit_code in (0, 2), (text, r.output[-2000:])
     if r.exit_code == 0:
         assert len(json.loads(r.stdout)) == len(tables) + 1
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["plan", "IN", "--out", "o", "--group-days-tolerance", "nan"],
+     "Invalid value for '--group-days-tolerance': 'nan' is not a percentage"),
+    (["plan", "IN", "--out", "o", "--group-days-tolerance", "101"], "101 is out of range"),
+    (["staffing", "--students", "99999999999999999999"], "Invalid value for '--students'"),
+])
+def test_other_numeric_options(school, tmp_path, args, expected):
+    args = [str(school) if a == "IN" else str(tmp_path / a) if a == "o" else a for a in args]
+    r = CliRunner().invoke(main, args)
+    _clean(r)
+    assert r.exit_code == 2 and expected in r.stderr, r.stderr
+    assert not (tmp_path / "o").exists()

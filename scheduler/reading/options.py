@@ -7,6 +7,7 @@ the option or key and the range expected — before anything is read or solved.
 The ranges (also in each command's help):
 - ``SECONDS``: a search budget, a finite number of seconds from 0.1 to 86,400 (a day);
 - ``SEED``: a whole number from 0 to 2,147,483,647 (the solver's seed is 32-bit);
+- ``PERCENT``: a finite number from 0 to 100; ``COUNT``: a whole number, 0 to 1,000,000;
 - extra sign-ups (``students``): a percentage ``+N%`` with 0 < N <= 300, or in a scenario
   file a fraction 0 < x <= 3 (``0.25`` = +25 %);
 - volunteers withdrawn (``teachers``): ``-N`` people (a whole number, 1 to 100,000) or
@@ -142,6 +143,27 @@ class Seconds(click.ParamType):
 
 SECONDS = Seconds()
 SEED = click.IntRange(0, MAX_SEED)
+COUNT = click.IntRange(0, 1_000_000)  # students or groups of ``staffing``
+
+
+class Percent(click.ParamType):
+    """A finite percentage from 0 to 100 (Click's FloatRange lets ``nan`` through)."""
+
+    name = "percent"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        try:
+            x = _decimal(str(value).removesuffix("%"))
+        except ValueError:
+            self.fail(f"{value!r} is not a percentage", param, ctx)
+        if not 0 <= x <= 100:
+            self.fail(f"{value} is out of range: 0 to 100", param, ctx)
+        return x
+
+
+PERCENT = Percent()
 
 
 class ValueList(click.ParamType):
