@@ -156,7 +156,13 @@ CASES = [
      ["valid_from: versions overlap or leave a gap (found '2026-09-15'; expected 2026-09-19"]),
     ("history not from the term start", _set("history.0.valid_from", "2026-09-08"),
      ["history[0].valid_from: the first version does not start on the term's start"]),
-    ("duplicate group ids", _dup_group, ["groups[1].id: duplicate group id"]),
+    ("duplicate group ids", _dup_group, ["groups[1].id: duplicate group id",
+                                          "groups[1].students[0]: a student placed twice in "
+                                          "one session (found 'S0001'; expected one place "
+                                          "only (also at groups[0].students[0]))"]),
+    ("a student twice in a group of an earlier version",
+     lambda d: d["history"][0]["groups"][0]["students"].append("S0003"),
+     ["history[0].groups[0].students[10]: a student placed twice in one session"]),
     ("a duty of a group not in its version", _set("duties.0.group", "after-upper-99"),
      ["duties[0].group: no group of this version"]),
     ("a group of an unknown session", _set("groups.0.session", "chess"),

@@ -15,7 +15,8 @@ Rules, in the order they are checked:
    day with the end after the start, weekdays ``Mon``..``Fri``, counts whole numbers in
    their range (booleans and floats are not counts), money a string with two decimals
    (``"120.00"``), dates ISO ``YYYY-MM-DD`` inside the plan's own ``term``;
-3. references: group ids unique within a version, every group's and duty's session a
+3. references: group ids unique within a version, a student in at most one group of a
+   session in a version (and once in it), every group's and duty's session a
    key of ``sessions``, every teacher duty's group a group of its version, every person
    (duty, exception ``staff`` and ``replaces``, pay, flex ledger, weekly limit) a key of
    ``people.staff``, every student of a group a key of ``people.students``; ``history``
@@ -408,12 +409,19 @@ def _references(data: dict, walk: _Walk) -> None:
     versions.append(("", data))
     for at, v in versions:
         ids = set()
+        placed: dict[tuple[str, str], str] = {}  # (session, student) -> the first place
         for i, g in enumerate(v["groups"]):
             p = path_join(path_join(at, "groups"), i)
             if g["id"] in ids:
                 walk.add(path_join(p, "id"), "duplicate group id", g["id"],
                          "group ids unique within a version")
             ids.add(g["id"])
+            for j, x in enumerate(g["students"]):
+                first = placed.setdefault((g["session"], x), path_join(path_join(p, "students"),
+                                                                       j))
+                if first != path_join(path_join(p, "students"), j):
+                    walk.add(path_join(path_join(p, "students"), j), "a student placed twice "
+                             "in one session", x, f"one place only (also at {first})")
             if sessions is not None and g["session"] not in sessions:
                 walk.add(path_join(p, "session"), "unknown session", g["session"],
                          "a key of sessions")
