@@ -165,6 +165,12 @@ CASES = [
      ["history[0].groups[0].students[10]: a student placed twice in one session"]),
     ("a duty of a group not in its version", _set("duties.0.group", "after-upper-99"),
      ["duties[0].group: no group of this version"]),
+    ("a weekday twice in a sign-up",
+     lambda d: d["history"][0]["signups"]["S0003"]["afternoon"].append("Tue"),
+     ["history[0].signups.S0003.afternoon: a value listed twice (found 'Tue'; expected an "
+      "array of weekdays Mon..Fri, each once)"]),
+    ("a service date twice", lambda d: d["calendar"]["Tue"].append(d["calendar"]["Tue"][0]),
+     ["calendar.Tue: a value listed twice"]),
     ("a group of an unknown session", _set("groups.0.session", "chess"),
      ["groups[0].session: unknown session"]),
     ("a student no one knows", _set("groups.0.students.0", "S9999"),

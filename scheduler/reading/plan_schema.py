@@ -253,8 +253,10 @@ class Obj(Spec):
 
 
 class List(Spec):
-    def __init__(self, item: Spec, what: str = "an array"):
-        self.item = item
+    """An array of ``item``; ``unique``: no value twice (weekdays, dates)."""
+
+    def __init__(self, item: Spec, what: str = "an array", unique: bool = False):
+        self.item, self.unique = item, unique
         self.expected = what
 
     def check(self, value, path, walk):
@@ -264,6 +266,10 @@ class List(Spec):
         ok = True
         for i, x in enumerate(value):
             ok = self.item.check(x, path_join(path, i), walk) and ok
+        if ok and self.unique and len(set(value)) < len(value):
+            twice = next(x for i, x in enumerate(value) if x in value[:i])
+            walk.add(path, "a value listed twice", twice, f"{self.expected}, each once")
+            ok = False
         return ok
 
 
@@ -289,7 +295,7 @@ class Map(Spec):
 # ---------------------------------------------------------------- the schema
 
 DAY = Str(choices=WEEKDAYS)
-DAYS = List(DAY, "an array of weekdays Mon..Fri")
+DAYS = List(DAY, "an array of weekdays Mon..Fri", unique=True)
 ROLE = Str(choices=("teacher", "manager"))
 SIGNUP = Obj({}, {"noon": DAYS, "afternoon": DAYS, "lunch": Bool()}, "a sign-up object")
 GROUP = Obj({"id": Id(), "session": Id(), "students": List(Id(), "an array of student ids")},
@@ -347,7 +353,8 @@ PLAN = Obj(
      "school": Str(NAME_MAX), "language": Str(choices=("zh", "en")),
      "term": Obj({"start": Date(in_term=False), "end": Date(in_term=False)},
                  what="the term {start, end}"),
-     "calendar": Map(DAY, List(Date())), "sessions": Map(Id(), SESSION),
+     "calendar": Map(DAY, List(Date(), "an array of dates", unique=True)),
+     "sessions": Map(Id(), SESSION),
      "people": Obj({"staff": Map(Id(), STAFF), "students": Map(Id(), STUDENT)},
                    what="people {staff, students}")},
     {"valid_from": Null(Date()), "history": List(VERSION),
