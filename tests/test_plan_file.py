@@ -148,6 +148,16 @@ CASES = [
     ("an exception outside the term", _set("exceptions.1.date", "2026-10-22"),
      ["exceptions[1].date: outside the plan's term (found '2026-10-22'; expected a date from "
       "2026-09-07 to 2026-09-25)"]),
+    ("an exception on another weekday", _set("exceptions.0.date", "2026-09-09"),
+     ["exceptions[0].date: not a service date on that weekday (found '2026-09-09'; expected "
+      "a date of calendar.Tue)"]),
+    ("an exception of a duty nobody holds", _set("exceptions.1.start", "16:00"),
+     ["exceptions[1].replaces: no such duty of T1 on 2026-09-22 16:00-17:20 (teacher, "
+      "after-upper-01)"]),
+    ("an exception of a teacher without its group", _set("exceptions.0.group", None),
+     ["exceptions[0].group: missing for a teacher's duty"]),
+    ("the same duty covered twice", lambda d: d["exceptions"].append(dict(d["exceptions"][1])),
+     ["exceptions[2].replaces: no such duty of T1 on 2026-09-22"]),
     ("valid_from yesterday", _set("valid_from", "yesterday"),
      ["valid_from: not a date (found 'yesterday'"]),
     ("history valid_from yesterday", _set("history.0.valid_from", "yesterday"),
@@ -292,8 +302,10 @@ def test_a_dict_from_elsewhere_is_validated_the_same(rich):
     deep: list = []
     for _ in range(10_000):  # built in memory: no recursion walks it
         deep = [deep]
-    (p, *_) = validate_plan_dict({"schema": "afterschool-plan/1", "x": deep}, "r")
-    assert "nested more than 16 levels deep" in p.message
+    data["history"][0]["valid_from"] = "2026-09-07"
+    data["x"] = deep
+    (p,) = validate_plan_dict(data, "r")
+    assert p.message == "x" + "[0]" * 12 + ": nested too deep (more than 16 levels in all)"
 
 
 # -- property: a mutated plan through every command that reads plans

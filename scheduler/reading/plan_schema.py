@@ -7,8 +7,9 @@ JSON path (``history[1].valid_from``), what was found and what was expected; an 
 means every command may use the plan. At most ``MAX_PROBLEMS`` are listed.
 
 Rules, in the order they are checked:
-1. shape: nesting at most ``MAX_DEPTH`` levels (walked without recursion), no control
-   character in any string or key;
+1. shape: no control character in any string or key; the declared parts nest as the
+   schema does, and an undeclared value at most ``MAX_DEPTH`` levels in all (walked
+   without recursion);
 2. types and ranges, declared below as one ``Spec`` per key (``PLAN``): ids in the id
    alphabet (letters, digits, ``-``, ``_``, ``.``, at most ``ID_MAX`` characters: file names
    are built from them), names at most ``NAME_MAX`` characters, times ``HH:MM`` within the
@@ -19,7 +20,9 @@ Rules, in the order they are checked:
    session in a version (and once in it), every group's and duty's session a
    key of ``sessions``, every teacher duty's group a group of its version, every person
    (duty, exception ``staff`` and ``replaces``, pay, flex ledger, weekly limit) a key of
-   ``people.staff``, every student of a group a key of ``people.students``; ``history``
+   ``people.staff``, every student of a group a key of ``people.students``; a substitution
+   on a service date of its weekday (``calendar``), taking over a duty ``replaces`` holds
+   then (in the version in force, or by an earlier substitution that date), each once; ``history``
    versions tile the term: the first starts on the term's start, each ends the day before
    the next starts (the last, the day before ``valid_from``).
 The sections every written plan has (figures, school, term, calendar, sessions, people)
@@ -34,12 +37,13 @@ from datetime import date, timedelta
 
 from afterschool.models.errors import Problem
 from afterschool.models.school import WEEKDAYS
-from afterschool.scheduler.reading.clean import _bad_char, id_problem
+from afterschool.scheduler.reading.clean import id_problem
 
 SCHEMA = "afterschool-plan/1"
 MAX_PLAN_BYTES = 50_000_000  # a plan.json larger than this is refused before reading
 MAX_DEPTH = 16  # nesting of arrays and objects; a plan written by afterschool has 6
 MAX_PROBLEMS = 20
+ANY_DEPTH = MAX_DEPTH - 4  # below an undeclared key, which lies at most 4 levels down
 ID_MAX = 64  # group ids add a number to a session id of up to 32 characters
 NAME_MAX = 100
 TEXT_MAX = 1000
@@ -50,19 +54,38 @@ _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d\Z")
 _MONEY = re.compile(r"-?\d{1,13}\.\d\d\Z")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d\Z")
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_ASCII_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*\Z")  # what clean.id_problem allows
+# the characters ``clean`` calls control characters (categories Cc, Zl, Zp, Cs and the
+# non-characters), as one class so that a 20 MB plan is searched at C speed
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef"
+                      + "".join(f"\\U{p:04x}fffe\\U{p:04x}ffff" for p in range(17)) + "]")
 
 
 class _Stop(Exception):
     """Raised when ``MAX_PROBLEMS`` have been found: the rest is not walked."""
 
 
-def path_join(path: str, key) -> str:
-    """``history`` + 1 -> ``history[1]``; ``people`` + ``staff`` -> ``people.staff``."""
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    if _PLAIN_KEY.match(key):
-        return f"{path}.{key}" if path else key
-    return f"{path}[{key!r}]"
+def path_join(path, key) -> tuple:
+    """A path one step down; kept as (parent, key) pairs and only written out (``render``)
+    for a problem, so that walking a large plan builds no strings."""
+    return (path, key)
+
+
+def render(path) -> str:
+    """``(("history", 1), "valid_from")`` -> ``history[1].valid_from``."""
+    keys = []
+    while isinstance(path, tuple):
+        path, key = path
+        keys.append(key)
+    out = path or ""
+    for key in reversed(keys):
+        if isinstance(key, int):
+            out += f"[{key}]"
+        elif _PLAIN_KEY.match(key):
+            out += f".{key}" if out else key
+        else:
+            out += f"[{key!r}]"
+    return out
 
 
 def _shown(value) -> str:
@@ -80,7 +103,8 @@ class _Walk:
 
     def add(self, path: str, message: str, value=None, expected: str | None = None,
             private: bool = False) -> None:
-        self.problems.append(Problem(self.where, f"{path or '(the whole plan)'}: {message}",
+        self.problems.append(Problem(self.where,
+                                     f"{render(path) or '(the whole plan)'}: {message}",
                                      value=None if value is None else _shown(value),
                                      expected=expected, private=private))
         if len(self.problems) >= MAX_PROBLEMS:
@@ -123,7 +147,7 @@ class Str(Spec):
             walk.add(path, "empty" if not value else f"too long ({len(value):,} characters)",
                      None if self.private else value, self.expected)
             return False
-        if any(_bad_char(ch) for ch in value):
+        if _CONTROL.search(value):
             walk.add(path, "control character in a value", expected="plain text")
             return False
         return self.more(value, path, walk)
@@ -137,6 +161,8 @@ class Id(Str):
         super().__init__(ID_MAX, what="an id (letters, digits, '-', '_', '.')", empty=False)
 
     def more(self, value, path, walk):
+        if _ASCII_ID.match(value):  # the usual id, without a look at each character
+            return True
         why = id_problem(value)
         if why:
             walk.add(path, why, value, self.expected)
@@ -249,6 +275,14 @@ class Obj(Spec):
         for key, spec in self.optional.items():
             if key in value and not spec.check(value[key], path_join(path, key), walk):
                 ok = False
+        for key, v in value.items():  # undeclared: any JSON, bounded and plain
+            if key not in self.required and key not in self.optional:
+                if _CONTROL.search(key):
+                    walk.add(path_join(path, key), "control character in a key",
+                             expected="plain text")
+                    ok = False
+                elif isinstance(v, (dict, list, str)):
+                    ok = _shape(v, path_join(path, key), walk) and ok
         return ok
 
 
@@ -287,7 +321,7 @@ class Map(Spec):
         ok = True
         for k, v in value.items():
             at = path_join(path, k)
-            ok = self.key.check(k, at + " (the key)", walk) and ok
+            ok = self.key.check(k, at, walk) and ok
             ok = self.value.check(v, at, walk) and ok
         return ok
 
@@ -371,26 +405,30 @@ PLAN = Obj(
 
 # ---------------------------------------------------------------- the walk
 
-def _shape(data, walk: _Walk) -> None:
-    """Depth and control characters, without recursion."""
-    stack = [(data, "", 1)]
+def _shape(data, path, walk: _Walk) -> bool:
+    """A value the schema does not declare: at most ``ANY_DEPTH`` levels of nesting and no
+    control character in a string or key, checked without recursion."""
+    stack = [(data, path, 1)]
+    ok = True
     while stack:
-        value, path, depth = stack.pop()
-        if isinstance(value, (dict, list)):
-            if depth > MAX_DEPTH:
-                walk.add(path, f"nested more than {MAX_DEPTH} levels deep",
-                         expected="a plan.json written by afterschool")
-                raise _Stop
-            items = value.items() if isinstance(value, dict) else enumerate(value)
-            for k, v in items:
-                if isinstance(k, str) and any(_bad_char(ch) for ch in k):
-                    walk.add(path_join(path, repr(k)[1:-1]), "control character in a key",
-                             expected="plain text")
-                    continue
-                if isinstance(v, (dict, list, str)):
-                    stack.append((v, path_join(path, k), depth + 1))
-        elif isinstance(value, str) and any(_bad_char(ch) for ch in value):
-            walk.add(path, "control character in a value", expected="plain text")
+        value, at, depth = stack.pop()
+        if isinstance(value, str):
+            if _CONTROL.search(value):
+                walk.add(at, "control character in a value", expected="plain text")
+                ok = False
+            continue
+        if depth > ANY_DEPTH:
+            walk.add(at, f"nested too deep (more than {MAX_DEPTH} levels in all)",
+                     expected="a plan written by afterschool")
+            return False
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for k, v in items:
+            if isinstance(k, str) and _CONTROL.search(k):
+                walk.add(path_join(at, k), "control character in a key", expected="plain text")
+                ok = False
+            elif isinstance(v, (dict, list, str)):
+                stack.append((v, path_join(at, k), depth + 1))
+    return ok
 
 
 def _minutes(text: str) -> int:
@@ -428,7 +466,7 @@ def _references(data: dict, walk: _Walk) -> None:
                                                                        j))
                 if first != path_join(path_join(p, "students"), j):
                     walk.add(path_join(path_join(p, "students"), j), "a student placed twice "
-                             "in one session", x, f"one place only (also at {first})")
+                             "in one session", x, f"one place only (also at {render(first)})")
             if sessions is not None and g["session"] not in sessions:
                 walk.add(path_join(p, "session"), "unknown session", g["session"],
                          "a key of sessions")
@@ -465,6 +503,7 @@ def _references(data: dict, walk: _Walk) -> None:
             if staff is not None and x[key] is not None and x[key] not in staff:
                 walk.add(path_join(path_join("exceptions", i), key), "unknown person", x[key],
                          "a key of people.staff")
+    _covers(data, walk)
     for key, rows in (("pay", data.get("pay", [])), ("flex_ledger", data.get("flex_ledger", []))):
         for i, r in enumerate(rows):
             if staff is not None and r["staff"] not in staff:
@@ -473,6 +512,54 @@ def _references(data: dict, walk: _Walk) -> None:
     for k in data.get("weekly_limits", {}):
         if staff is not None and k not in staff:
             walk.add(path_join("weekly_limits", k), "unknown person", k, "a key of people.staff")
+
+
+def _place(x: dict):
+    return x.get("group") if x["role"] == "teacher" else x.get("window")
+
+
+def _covers(data: dict, walk: _Walk) -> None:
+    """Each substitution takes over a duty that ``replaces`` holds on that date: a duty of
+    the version in force then on the date's weekday (``calendar``: make-up days count as the
+    weekday they follow), or an earlier substitution of the same date; a duty is taken over
+    once. Money moves by these, so one that fits no duty would pay for nothing."""
+    calendar = data["calendar"]
+    weekday = {d: day for day, ds in calendar.items() for d in ds}
+    versions = [(h["valid_from"], h["valid_to"], h["duties"]) for h in data.get("history", [])]
+    start = data.get("valid_from") or (walk.term[0].isoformat() if walk.term else "")
+    versions.append((start, "9999-12-31", data["duties"]))
+    held: dict[str, dict[tuple, int]] = {}  # date -> (staff, start, end, role, place) -> n
+    for i, x in enumerate(data.get("exceptions", [])):
+        at = path_join("exceptions", i)
+        when = x["date"]
+        need = ("session", "group", "slot") if x["role"] == "teacher" else ("window",)
+        missing = [k for k in need if x.get(k) is None]
+        if missing:
+            walk.add(path_join(at, missing[0]), f"missing for a {x['role']}'s duty",
+                     expected="a session, group and slot" if x["role"] == "teacher"
+                     else "a duty window id")
+            continue
+        if weekday.get(when) != x["day"]:
+            walk.add(path_join(at, "date"), "not a service date on that weekday", when,
+                     f"a date of calendar.{x['day']}")
+            continue
+        if when not in held:
+            duties = next((ds for a, b, ds in versions if a <= when <= b), [])
+            held[when] = {}
+            for d in duties:
+                if d["day"] == x["day"]:
+                    key = (d["staff"], d["start"], d["end"], d["role"], _place(d))
+                    held[when][key] = held[when].get(key, 0) + 1
+        key = (x["replaces"], x["start"], x["end"], x["role"], _place(x))
+        if not held[when].get(key):
+            walk.add(path_join(at, "replaces"), f"no such duty of {x['replaces']} on {when} "
+                     f"{x['start']}-{x['end']} ({x['role']}, {_place(x)})",
+                     expected="a duty of that person in the version in force then")
+            continue
+        held[when][key] -= 1
+        if x["staff"] is not None:
+            took = (x["staff"],) + key[1:]
+            held[when][took] = held[when].get(took, 0) + 1
 
 
 def _tiling(data: dict, walk: _Walk) -> None:
@@ -506,9 +593,6 @@ def validate_plan_dict(data, where: str = "plan") -> list[Problem]:
     ``where`` names the source in the messages (a file, a record)."""
     walk = _Walk(where)
     try:
-        _shape(data, walk)
-        if walk.problems:
-            return walk.problems
         if not isinstance(data, dict):
             walk.add("", "wrong type", data, "a plan object {schema, status, groups, …}")
             return walk.problems
