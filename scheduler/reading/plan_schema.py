@@ -17,14 +17,14 @@ Rules, in the order they are checked:
    their range (booleans and floats are not counts), money a string with two decimals
    (``"120.00"``), dates ISO ``YYYY-MM-DD`` inside the plan's own ``term``;
 3. references: group ids unique within a version, a student in at most one group of a
-   session in a version (and once in it), every group's and duty's session a
-   key of ``sessions``, every teacher duty's group a group of its version, every person
-   (duty, exception ``staff`` and ``replaces``, pay, flex ledger, weekly limit) a key of
+   session in a version (and once in it), every group's and duty's session a key of
+   ``sessions``, every teacher duty's group a group of its version, every person (duty,
+   exception ``staff`` and ``replaces``, pay, flex ledger, weekly limit) a key of
    ``people.staff``, every student of a group a key of ``people.students``; a substitution
    on a service date of its weekday (``calendar``), taking over a duty ``replaces`` holds
-   then (in the version in force, or by an earlier substitution that date), each once; ``history``
-   versions tile the term: the first starts on the term's start, each ends the day before
-   the next starts (the last, the day before ``valid_from``).
+   then (in the version in force, or by an earlier substitution that date), each once;
+   ``history`` versions tile the term: the first starts on the term's start, each ends the
+   day before the next starts (the last, the day before ``valid_from``).
 The sections every written plan has (figures, school, term, calendar, sessions, people)
 are required: a plan without its staffing table is not a plan file.
 Keys the schema does not name (solver statistics, penalties) may hold any JSON: no command
