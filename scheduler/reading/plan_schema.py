@@ -164,8 +164,8 @@ class Id(Str):
         if _ASCII_ID.match(value):  # the usual id, without a look at each character
             return True
         why = id_problem(value)
-        if why:
-            walk.add(path, why, value, self.expected)
+        if why:  # the reason says what an id may hold
+            walk.add(path, why, value)
             return False
         return True
 
