@@ -429,7 +429,7 @@ def roster(plan_file: str, staff: str | None, everyone: bool, fmt: str, out: str
     if staff is not None:  # an id in any case, or a unique full name
         names = p.extra.get("people", {}).get("staff", {})
         staff = opt.person_id(staff, {i: names.get(i, {}).get("name") for i in on_duty},
-                              what="the people on duty in this plan")
+                              what="the people on duty in this plan", among=True)
     for x in write_rosters(p, on_duty if everyone else [staff], fmt, Path(out),
                            lang or p.extra.get("language", "zh"),
                            f"roster-{staff}" if staff else "rosters", alarm):

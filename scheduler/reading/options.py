@@ -236,7 +236,8 @@ def need_dask(address: str) -> None:
 
 
 def resolve_person(query: str, people: dict[str, str | None], option: str = "--teacher",
-                   what: str = "teachers.csv") -> tuple[str | None, list[Problem]]:
+                   what: str = "teachers.csv", among: bool = False
+                   ) -> tuple[str | None, list[Problem]]:
     """The id ``query`` names among ``people`` (id -> full name): an id compared as ids are
     everywhere (NFKC, ignoring case: ``t006`` is ``T006``), else a unique full name
     (``徐文``). Unknown or ambiguous: None and a problem listing the candidates."""
@@ -261,15 +262,16 @@ def resolve_person(query: str, people: dict[str, str | None], option: str = "--t
     close_ids = [i for i in people if id_key(i) in close]
     close_ids += [i for i, n in people.items() if n and text and text in str(n)
                   and i not in close_ids]
-    return None, [Problem(option, f"no such person in {what}", value=query,
+    return None, [Problem(option, f"no such person {'among' if among else 'in'} {what}",
+                          value=query,
                           expected=("an id or full name, e.g. " + shown(sorted(close_ids)))
                           if close_ids else f"an id or full name of {what}")]
 
 
 def person_id(query: str, people: dict[str, str | None], option: str = "--teacher",
-              what: str = "teachers.csv") -> str:
+              what: str = "teachers.csv", among: bool = False) -> str:
     """``resolve_person``, raising ``InputError`` when nobody (or more than one) is meant."""
-    found, problems = resolve_person(query, people, option, what)
+    found, problems = resolve_person(query, people, option, what, among)
     if problems:
         raise InputError(problems)
     return found
