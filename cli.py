@@ -11,13 +11,13 @@ import functools
 import json
 import sys
 import traceback
-from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from afterschool.models.errors import InputError, Problem
 from afterschool.scheduler.record.errors import RecordBusy, RecordError
+from afterschool.scheduler.reading import options as opt
 
 EXIT_BAD_INPUT, EXIT_SHORTAGE, EXIT_NO_SOLUTION, EXIT_BUSY = 2, 3, 4, 5
 
@@ -192,7 +192,7 @@ def init(folder: str, lang: str, force: bool) -> None:
               help="Homeroom classes (default: enough for classes of 40–50).")
 @click.option("--teachers", "n_teachers", type=click.IntRange(1, 20_000), default=None,
               help="Staff members (default: about one per 20 students).")
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--seed", type=opt.SEED, default=1, show_default=True)
 @click.option("--name", default="示例小学", show_default=True, help="School name.")
 @click.option("--force", is_flag=True,
               help="Overwrite the instance files of a non-empty FOLDER.")
@@ -247,18 +247,18 @@ def validate(instance: str, as_json: bool) -> None:
 @click.argument("instance", type=click.Path())
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True,
               help="Folder for plan.json (created; reused if written by afterschool).")
-@click.option("--time-limit", type=click.FloatRange(0.1), default=7.0, show_default=True,
+@click.option("--time-limit", type=opt.SECONDS, default=7.0, show_default=True,
               help="Search budget in CPU seconds (reading and planning), converted to "
               "deterministic budgets, so the same seed gives the same plan; the CPU clock "
               "ends the searches by 1.3 x limit + 0.5 s at the latest (fees, pay and "
               "hand-outs follow).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=opt.SEED, default=0, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Search workers; >1 uses CP-SAT's deterministic interleaved search.")
 @click.option("--group-days-slack", type=click.IntRange(0, 50), default=0, show_default=True,
               help="Per session, accept up to this many extra group-days (paid teacher "
               "sessions a week) when that keeps classes together better.")
-@click.option("--group-days-tolerance", type=click.FloatRange(0, 100), default=1.0,
+@click.option("--group-days-tolerance", type=opt.PERCENT, default=1.0,
               show_default=True,
               help="Percent of the group-days bound that may be spent, all sessions "
               "together, to keep classes together (0: fewest group-days found, always).")
@@ -328,9 +328,10 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
         click.echo(plan_summary(result))
+        from afterschool.scheduler.handouts.bundle import written_kinds
         click.echo(f"wrote {out_dir / 'plan.json'}" + (
-            f" and {len(exports)} hand-out file(s): timetable.xlsx, notices, rosters/*.ics, "
-            "report.html, charts" if exports else ""))
+            f" and {len(exports)} hand-out file(s): {written_kinds(exports)}" if exports
+            else ""))
     sys.exit(EXIT_SHORTAGE if result.shortages else 0)
 
 
@@ -497,7 +498,8 @@ lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=No
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN")
-@click.option("--teacher", "staff", default=None, help="One person's id.")
+@click.option("--teacher", "staff", default=None,
+              help="One person: an id (any case) or a unique full name.")
 @click.option("--all", "everyone", is_flag=True, help="Everyone on duty.")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "ics"]), default="xlsx",
               show_default=True)
@@ -525,8 +527,10 @@ def roster(plan_file: str, staff: str | None, everyone: bool, fmt: str, out: str
     if fmt == "ics":  # and whoever a re-plan dropped a substitution of: it is cancelled
         from afterschool.scheduler.handouts.ics import calendar_people
         on_duty = calendar_people(p)
-    if staff is not None and staff not in on_duty:
-        raise click.UsageError(f"{staff} has no duty in this plan")
+    if staff is not None:  # an id in any case, or a unique full name
+        names = p.extra.get("people", {}).get("staff", {})
+        staff = opt.person_id(staff, {i: names.get(i, {}).get("name") for i in on_duty},
+                              what="the people on duty in this plan", among=True)
     for x in write_rosters(p, on_duty if everyone else [staff], fmt, Path(out),
                            lang or p.extra.get("language", "zh"),
                            f"roster-{staff}" if staff else "rosters", alarm):
@@ -600,37 +604,32 @@ def chart(plan_file: str, kind: str, out_file: str | None, lang: str | None) -> 
     click.echo(f"wrote {path} ({bars} bars)")
 
 
-def _csv_list(kind):
-    def convert(ctx, param, value):
-        if not value:
-            return []
-        try:
-            return [kind(v) for v in value.split(",") if v.strip()]
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
-    return convert
-
-
 @main.command()
 @click.argument("instances", nargs=-1, required=True, type=click.Path())
-@click.option("--students", "students", callback=_csv_list(str), default="",
-              help="Extra sign-ups, e.g. +10%,+25%.")
-@click.option("--teachers", "teachers", callback=_csv_list(str), default="",
-              help="Volunteers withdrawn, e.g. -3 or -10%.")
-@click.option("--cap", "cap", callback=_csv_list(int), default="", help="Group caps, e.g. 40,45,50.")
-@click.option("--remainder-threshold", callback=_csv_list(int), default="",
-              help="T(n) remainder thresholds to try.")
-@click.option("--manager-threshold", callback=_csv_list(int), default="",
-              help="M(c) remainder thresholds to try.")
-@click.option("--days", "days", default=None, help="Weekdays served, e.g. 'Tue Wed Thu'.")
-@click.option("--file", "scenario_file", type=click.Path(exists=True), default=None,
-              help="TOML file of named [[scenario]] tables.")
-@click.option("--time-limit", type=click.FloatRange(0.1), default=4.0, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--students", "students", type=opt.STUDENT_CHANGES, default="",
+              help="Extra sign-ups, e.g. +10%,+25% (each +1% to +300%).")
+@click.option("--teachers", "teachers", type=opt.TEACHER_CHANGES, default="",
+              help="Volunteers withdrawn, e.g. -3 (people) or -10% (below -100%).")
+@click.option("--cap", "cap", type=opt.whole_list("cap"), default="",
+              help="Group caps, e.g. 40,45,50 (1 to 1,000).")
+@click.option("--remainder-threshold", type=opt.whole_list("remainder_threshold"), default="",
+              help="T(n) remainder thresholds to try (0 to 1,000).")
+@click.option("--manager-threshold", type=opt.whole_list("manager_remainder_threshold"),
+              default="", help="M(c) remainder thresholds to try (0 to 1,000).")
+@click.option("--days", "days", type=opt.DAYS, default=None,
+              help="Weekdays served, e.g. 'Tue Wed Thu'.")
+@click.option("--file", "scenario_file", type=click.Path(exists=True, dir_okay=False),
+              default=None, help="TOML file of named [[scenario]] tables with the keys name, "
+              "students, teachers, cap, students_per_teacher, remainder_threshold, "
+              "groups_per_manager, manager_remainder_threshold, days, seed (same ranges; "
+              "at most 1 MB).")
+@click.option("--time-limit", type=opt.SECONDS, default=4.0, show_default=True,
+              help="Seconds per scenario (0.1 to 86,400).")
+@click.option("--seed", type=opt.SEED, default=0, show_default=True)
 @click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
               help="Local worker processes.")
 @click.option("--scheduler", "scheduler_address", default=None,
-              help="Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (pip install distributed).")
+              help='Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (pip install ".[dask]").')
 @out_option
 @json_option
 @handles_errors
@@ -639,24 +638,24 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
     """What-if staffing scenarios; one comparison table (and chart with --out).
 
     Variations combine: every value of every option with every other, after the baseline.
-    Several INSTANCES run as one batch (a city's schools).
+    Several INSTANCES run as one batch (a city's schools). At most 200 scenarios a run
+    (baseline, combinations and the file's tables) and 20 values an option; every value is
+    checked before the baseline runs.
     Example: afterschool scenario haijiang --students +10%,+25% --teachers -3 --jobs 2
     """
     from afterschool.scheduler.planning.scenarios import (ClusterLost, Scenario, combine,
                                                           read_scenario_file, sweep)
-    from afterschool.scheduler.reading.tables import parse_days
-    insts = [_load(i) for i in instances]
-    base = Scenario(seed=seed)
-    if days:
-        chosen, bad = parse_days(days)
-        if bad:
-            raise click.BadParameter(f"unknown weekday(s): {' '.join(bad)}", param_hint="--days")
-        base = replace(base, days=tuple(chosen))
+    if scheduler_address:
+        opt.need_dask(scheduler_address)
+    base = Scenario(seed=seed) if days is None else Scenario(seed=seed, days=days)
     scenarios = combine(base, students=students, teachers=teachers, cap=cap,
                         remainder_threshold=remainder_threshold,
                         manager_remainder_threshold=manager_threshold)
+    opt.check_count(len(scenarios))
     if scenario_file:
         scenarios += read_scenario_file(scenario_file, seed)
+    opt.check_count(len(scenarios))
+    insts = [_load(i) for i in instances]
     tasks = [(inst, sc, time_limit) for inst in insts for sc in scenarios]
     with click.progressbar(length=len(tasks), label="scenarios", file=sys.stderr) as bar:
         done = [0]
@@ -681,8 +680,8 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
 
 @main.command()
 @click.argument("instance", type=click.Path())
-@click.option("--time-limit", type=click.FloatRange(0.1), default=8.0, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--time-limit", type=opt.SECONDS, default=8.0, show_default=True)
+@click.option("--seed", type=opt.SEED, default=0, show_default=True)
 @json_option
 @handles_errors
 def need(instance: str, time_limit: float, seed: int, as_json: bool) -> None:
@@ -708,8 +707,8 @@ def need(instance: str, time_limit: float, seed: int, as_json: bool) -> None:
 
 @main.command()
 @click.argument("instance", type=click.Path())
-@click.option("--time-limit", type=click.FloatRange(0.1), default=4.0, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--time-limit", type=opt.SECONDS, default=4.0, show_default=True)
+@click.option("--seed", type=opt.SEED, default=0, show_default=True)
 @out_option
 @json_option
 @handles_errors
@@ -727,9 +726,9 @@ def admit(instance: str, time_limit: float, seed: int, out: str | None, as_json:
 
 
 @main.command()
-@click.option("--students", "n", type=click.IntRange(0), default=None,
+@click.option("--students", "n", type=opt.COUNT, default=None,
               help="Students in a session on a day: print T(n).")
-@click.option("--groups", "c", type=click.IntRange(0), default=None,
+@click.option("--groups", "c", type=opt.COUNT, default=None,
               help="Groups on duty at once: print M(c).")
 @json_option
 @handles_errors
@@ -753,16 +752,17 @@ def staffing(n: int | None, c: int | None, as_json: bool) -> None:
 @main.command()
 @click.argument("instance", type=click.Path())
 @click.argument("term_arg", metavar="TERM")
-@click.option("--teacher", "absent", required=True, help="Id of the absent person.")
+@click.option("--teacher", "absent", required=True,
+              help="The absent person: an id (any case) or a unique full name.")
 @click.option("--dates", required=True,
               help="Service dates of the absence, comma-separated: 2026-09-15,2026-09-16; "
               "D1..D2 for every service date between (a week: 2026-09-14..2026-09-18).")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
               help="Another folder to write the term's files into as well (default: the "
               "term folder only; needed for a plan.json made without a record).")
-@click.option("--time-limit", type=click.FloatRange(0.1), default=2.0, show_default=True,
+@click.option("--time-limit", type=opt.SECONDS, default=2.0, show_default=True,
               help="Search budget, about wall seconds (deterministic solver time).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=opt.SEED, default=0, show_default=True)
 @record_options
 @output_set_options
 @json_option
@@ -821,12 +821,13 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
                               ensure_ascii=False, indent=1))
         sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
     click.echo(cover_summary(result))
+    from afterschool.scheduler.handouts.bundle import written_kinds
     if ref.has_record:
         click.echo(f"recorded in {T.record_address(term)}")
     for folder in folders:
         click.echo(f"wrote {folder / 'plan.json'}, {folder / 'cover.xlsx'}, "
                    f"{folder / 'cover.csv'}" + (f" and {len(written) - 2} hand-out file(s): "
-                                                "timetable.xlsx, notices, rosters/*.ics, charts"
+                                                f"{written_kinds(written)}"
                                                 if len(written) > 2 else ""))
     sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
 
@@ -844,9 +845,9 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
 @click.option("--pin", type=click.Choice(["none", "groups", "duties"]), default="none",
               show_default=True, help="Forbid moving continuing students (groups) or "
               "changing the duties of people still available (duties).")
-@click.option("--time-limit", type=click.FloatRange(0.1), default=2.0, show_default=True,
+@click.option("--time-limit", type=opt.SECONDS, default=2.0, show_default=True,
               help="Search budget, about wall seconds; deterministic.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=opt.SEED, default=0, show_default=True)
 @record_options
 @output_set_options
 @json_option

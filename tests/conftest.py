@@ -60,3 +60,66 @@ def backend(request, tmp_path):
         return None
     server = request.getfixturevalue("pg_server")
     return server.create_database(f"t{abs(hash(str(tmp_path))) % 10**9}")
+
+
+def _check_written_plans(monkeypatch, inherited_allowed: bool):
+    """Patch replan/substitute and their folder writers so that every plan.json written is
+    read back (through the plan schema) and checked against the instance it was made for.
+    Returns the list that collects (folder, violations not allowed)."""
+    import afterschool.scheduler.handouts.changes as changes
+    import afterschool.scheduler.handouts.cover as cover
+    import afterschool.scheduler.planning.replan as replan
+    import afterschool.scheduler.planning.substitute as substitute
+    from afterschool.scheduler.checker import check_plan
+    from afterschool.scheduler.reading.plan_file import read_plan
+    made_from: dict[int, tuple] = {}  # id(result.plan) -> (instance, input plan)
+    checked: list[tuple[Path, list[str]]] = []
+
+    def remember(real):
+        def run(inst, plan, *args, **kwargs):
+            result = real(inst, plan, *args, **kwargs)
+            made_from[id(result.plan)] = (inst, plan)
+            return result
+        return run
+
+    def check_after(real):
+        def write(result, out_dir, *args, **kwargs):
+            out = real(result, out_dir, *args, **kwargs)
+            assert id(result.plan) in made_from, "a plan written that no command made"
+            inst, before = made_from[id(result.plan)]
+            had = {str(v) for v in check_plan(inst, before)} if inherited_allowed else set()
+            found = check_plan(inst, read_plan(Path(out_dir) / "plan.json"))
+            checked.append((Path(out_dir), [str(v) for v in found if str(v) not in had]))
+            return out
+        return write
+
+    monkeypatch.setattr(replan, "replan", remember(replan.replan))
+    monkeypatch.setattr(substitute, "substitute", remember(substitute.substitute))
+    monkeypatch.setattr(changes, "write_replan_folder", check_after(changes.write_replan_folder))
+    monkeypatch.setattr(cover, "write_cover_folder", check_after(cover.write_cover_folder))
+    return checked
+
+
+def _no_bad(checked) -> None:
+    bad = [(str(path), found[:5]) for path, found in checked if found]
+    assert not bad, f"replan/substitute wrote plans that check rejects: {bad}"
+
+
+@pytest.fixture
+def written_plans_pass_check(monkeypatch):
+    """Every plan.json that ``replan`` or ``substitute`` writes during the test passes
+    ``check`` against the instance it was made for: a command never writes a plan its own
+    check rejects. Yields the list of (folder, violations) checked."""
+    checked = _check_written_plans(monkeypatch, inherited_allowed=False)
+    yield checked
+    _no_bad(checked)
+
+
+@pytest.fixture
+def written_plans_add_no_violation(monkeypatch):
+    """As ``written_plans_pass_check``, for tests that start from hand-made partial plans
+    (groups left without teachers on purpose): a violation the input plan already had,
+    word for word, is not the command's doing; any other fails the test."""
+    checked = _check_written_plans(monkeypatch, inherited_allowed=True)
+    yield checked
+    _no_bad(checked)

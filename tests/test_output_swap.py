@@ -173,6 +173,8 @@ HOSTILE_IDS = ["../../../escaped", "/abs/dir/x", "T/001", ".hidden", "T" * 300,
 
 
 def test_roster_files_stay_inside_out(tmp_path):
+    from afterschool.models.plan import Plan
+    from afterschool.scheduler.handouts.bundle import write_rosters
     folder = write_instance(tmp_path / "s", students=students_rows(10), teachers=T1,
                             availability=A1)
     plan_dir = tmp_path / "p"
@@ -184,27 +186,32 @@ def test_roster_files_stay_inside_out(tmp_path):
     hacked.write_text(json.dumps(data), encoding="utf-8")
     out = tmp_path / "deep" / "rosters"
     before = sorted(str(p) for p in tmp_path.rglob("*"))
+    # the plan schema refuses ids outside the id alphabet before anything is written: 8 of
+    # the 9 ("CON" is an id)
     r = run("roster", hacked, "--all", "--format", "ics", "--out", out)
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 2 and "8 problem(s)" in r.stderr
+    assert "hacked.json: duties[1].staff: an id must not start with '.' (found " \
+        "'../../../escaped')" in r.stderr
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+    # and the roster writer itself keeps every file inside its folder, one per id
+    plan = Plan.from_dict(data)
+    written = write_rosters(plan, ["T1", *HOSTILE_IDS], "ics", out, "en")
     new = sorted(set(str(p) for p in tmp_path.rglob("*")) - set(before))
     assert all(Path(p).resolve().is_relative_to(tmp_path / "deep") for p in new), new
     files = list(out.iterdir())
-    assert len(files) == len(HOSTILE_IDS) + 1  # T1 and each hostile id, none merged
+    assert len(files) == len(written) == len(HOSTILE_IDS) + 1  # none merged
     assert all(p.is_file() and p.suffix == ".ics" and not p.name.startswith(".")
                for p in files)
     assert not (tmp_path / "escaped.ics").exists() and not Path("/abs").exists()
     data["duties"][0]["staff"] = "T1\nBEGIN:VEVENT"  # cannot come from the reader
     hacked.write_text(json.dumps(data), encoding="utf-8")
     r = run("roster", hacked, "--all", "--out", tmp_path / "x", "--format", "ics")
-    assert r.exit_code == 2 and "hacked.json, column '/duties/0/staff': control character" \
+    assert r.exit_code == 2 and "hacked.json: duties[0].staff: control character" \
         in r.stderr and not (tmp_path / "x").exists()
-    data["duties"][0]["staff"] = "T1"
-    hacked.write_text(json.dumps(data), encoding="utf-8")
     before = set(tmp_path.rglob("*"))
-    r = run("roster", hacked, "--teacher", "../../../escaped", "--out", out, "--format", "csv")
-    new = set(tmp_path.rglob("*")) - before
-    assert r.exit_code == 0 and len(new) == 1
-    made, = new
+    (made,) = write_rosters(plan, ["../../../escaped"], "csv", out, "en",
+                            "roster-../../../escaped")
+    assert set(tmp_path.rglob("*")) - before == {made}
     assert made.parent == out and made.suffix == ".csv" and made.name.startswith("roster-")
 
 

@@ -97,7 +97,8 @@ def test_roster_command_formats(planned, tmp_path):
     assert r.exit_code == 0 and [p.name for p in (tmp_path / "c").iterdir()] == ["roster-T1.csv"]
     r = CliRunner().invoke(main, ["roster", str(out), "--teacher", "T9", "--out",
                                   str(tmp_path / "r")])
-    assert r.exit_code == 2 and "no duty" in r.output
+    assert r.exit_code == 2 and "--teacher: no such person among the people on duty in " \
+        "this plan (found 'T9'" in r.output
 
 
 def test_notice_hides_ids_categories_and_full_names(planned):

@@ -22,6 +22,9 @@ from afterschool.scheduler.planning.solve import solve
 from afterschool.scheduler.reading.reader import read_instance
 from school_files import school_until, students_rows, write_instance
 
+# every plan.json the commands write here passes the tool's own check (conftest)
+pytestmark = pytest.mark.usefixtures("written_plans_pass_check")
+
 LIMIT = dict(time_limit=3, seed=0, workers=1)
 THREE_WEEKS = school_until("2026-09-25")
 TUE2 = date(2026, 9, 15)
@@ -275,6 +278,7 @@ def test_a_previous_plan_of_another_school_is_bad_input(tmp_path):
     data = json.loads(prev.read_text(encoding="utf-8"))
     data["school"] = "Another School"
     data["groups"][0]["session"] = "chess-club"
+    data["sessions"]["chess-club"] = dict(data["sessions"][data["duties"][0]["session"]])
     prev.write_text(json.dumps(data), encoding="utf-8")
     res = CliRunner().invoke(main, ["replan", str(folder), "--previous", str(prev), "--from",
                                     "2026-09-15", "--out", str(tmp_path / "out")])

@@ -24,6 +24,10 @@ from afterschool.scheduler.planning.substitute import substitute
 from afterschool.scheduler.reading.reader import read_instance
 from school_files import SCHOOL, school_until, write_instance
 
+# every plan.json the commands write here adds no violation to the (hand-made) plan it
+# started from (conftest)
+pytestmark = pytest.mark.usefixtures("written_plans_add_no_violation")
+
 TWO_WEEKS = school_until("2026-09-18", "holidays = [2026-09-16]")
 UPPER = "作业辅导、体育锻炼、社团活动"
 NOON = (("准备", "11:20", "11:40"), ("午餐", "11:40", "12:20"),
@@ -340,6 +344,7 @@ def test_command_refuses_a_plan_of_another_school(cli_school, tmp_path):
     data = json.loads(open(plan).read())
     data["school"] = "Another School"
     data["duties"][0]["staff"] = "X99"
+    data["people"]["staff"]["X99"] = {"name": "Other", "kind": "staff"}  # its own person
     other = tmp_path / "other.json"
     other.write_text(json.dumps(data))
     r = _run(folder, other, "--teacher", "T1", "--dates", TUE1, "--out", tmp_path / "out")

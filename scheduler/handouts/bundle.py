@@ -238,3 +238,17 @@ def write_plan_folder(plan: Plan | None, out_dir: Path, lang: str | None = None,
         write_text(stage / MARKER, "written by afterschool\n" + "".join(f"{r}\n"
                                                                        for r in listed))
     return [out_dir / p.relative_to(stage) for p in written[1:]], warnings
+
+
+def written_kinds(paths: list[Path]) -> str:
+    """What ``paths`` (the hand-outs written) are, for the "wrote …" line: only the kinds
+    actually written, in the order they are written (``timetable.xlsx, notices, rosters/*.ics,
+    report.html, charts``)."""
+    names = [p.name for p in paths]
+    kinds = [("timetable.xlsx", any(n.startswith("timetable.") for n in names)),
+             ("notices", any(n.startswith("notice-") for n in names)),
+             ("rosters/*.ics", any(p.parent.name == "rosters" for p in paths)),
+             ("report.html", "report.html" in names),
+             ("charts", any(n.startswith("chart-") for n in names))]
+    return ", ".join(k for k, there in kinds if there)
+

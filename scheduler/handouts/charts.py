@@ -23,6 +23,9 @@ and bars are one ``PolyCollection`` per chart (the Gantt's week included). A PNG
 pixels ``savefig`` renders, encoded here (``png_bytes``: PNG's "Up" filter in numpy, then
 zlib) rather than by Pillow, whose choice of a filter for every row cost more than the
 deflating.
+Every string from the plan or the command line (school, people's and session names, group
+numbers, scenario and instance names) goes through ``plain``: drawn as the literal text,
+never as matplotlib mathtext (a teacher named ``$\\undefinedcmd$`` is drawn as typed).
 """
 from __future__ import annotations
 
@@ -173,8 +176,22 @@ def _row_labels(ax, labels: list[str], fontsize: float = 7, axis: str = "y",
                               fontsize=fontsize))
 
 
+def plain(text) -> str:
+    """``text`` as matplotlib draws it literally: every ``$`` escaped, so no pair of them
+    starts mathtext (a backslash, ``_``, ``^`` or ``{`` outside mathtext is plain text)."""
+    return str(text).replace("$", r"\$")
+
+
 def _name(plan: Plan, sid: str) -> str:
-    return plan.extra.get("people", {}).get("staff", {}).get(sid, {}).get("name", sid)
+    return plain(plan.extra.get("people", {}).get("staff", {}).get(sid, {}).get("name", sid))
+
+
+def _session(plan: Plan, sid: str, lang: str) -> str:
+    return plain(session_label(plan, sid, lang))
+
+
+def _school(plan: Plan) -> str:
+    return plain(plan.extra.get("school", ""))
 
 
 DAY_START, DAY_END = 11 * 60, 17 * 60 + 30  # the minutes each weekday's panel shows
@@ -261,13 +278,13 @@ def gantt(plan: Plan, lang: str):
                 at=-0.01 * span / ax.get_xlim()[1])  # as far left as from one day's panel
     handles = [plt.Rectangle((0, 0), 1, 1, color=colour[s]) for s in sessions]
     handles.append(plt.Rectangle((0, 0), 1, 1, color="#999999"))
-    labels = [session_label(plan, s, lang) for s in sessions]
+    labels = [_session(plan, s, lang) for s in sessions]
     labels.append(w["manager"])
     if plan.shortages:
         handles.append(plt.Rectangle((0, 0), 1, 1, color="#D62728"))
         labels.append(w["shortage"])
     fig.legend(handles, labels, loc="lower center", ncol=len(labels))
-    fig.suptitle(f"{plan.extra.get('school', '')} {w['gantt_title']}")
+    fig.suptitle(f"{_school(plan)} {w['gantt_title']}")
     _margins(fig, [_name(plan, r) if r in people else r for r in rows], bottom=0.9, top=0.9)
     fig._suptitle.set_y(1 - 0.2 / fig.get_size_inches()[1])
     return fig, bars
@@ -295,7 +312,7 @@ def load(plan: Plan, lang: str):
     ax.set_xlabel(w["load"])
     if marks:
         ax.legend(loc="lower right")
-    ax.set_title(f"{plan.extra.get('school', '')} {w['load_title']}", y=1)
+    ax.set_title(f"{_school(plan)} {w['load_title']}", y=1)
     _margins(fig, [_name(plan, p) for p in people], bottom=0.6)
     return fig, len(people)
 
@@ -309,11 +326,11 @@ def staffing(plan: Plan, lang: str):
            color=COLOURS[1], label=w["standard"])
     ax.bar([i + 0.2 for i in x], [r["groups"] for r in rows], width=0.4, color=COLOURS[0],
            label=w["formed"])
-    names = {sid: session_label(plan, sid, lang) for sid in plan.extra.get("sessions", {})}
-    ax.set_xticks(list(x), [f"{names.get(r['session'], r['session'])}\n"
+    names = {sid: _session(plan, sid, lang) for sid in plan.extra.get("sessions", {})}
+    ax.set_xticks(list(x), [f"{names.get(r['session'], plain(r['session']))}\n"
                             f"{day_name(r['day'], lang)}" for r in rows], fontsize=7)
     ax.legend()
-    ax.set_title(f"{plan.extra.get('school', '')} {w['staffing_title']}", y=1)
+    ax.set_title(f"{_school(plan)} {w['staffing_title']}", y=1)
     _margins(fig, ["100"], bottom=0.8)
     return fig, 2 * len(rows)
 
@@ -352,7 +369,7 @@ def sizes(plan: Plan, lang: str):
     start = 0
     for i in range(1, len(of) + 1):
         if i == len(of) or of[i] != of[start]:
-            ax.text((start + i - 1) / 2, -0.12, session_label(plan, of[start], lang),
+            ax.text((start + i - 1) / 2, -0.12, _session(plan, of[start], lang),
                     transform=tr, ha="center", va="top", fontsize=8)
             if i < len(of):
                 ax.axvline(i - 0.5, color="#888888", linewidth=0.8)
@@ -360,7 +377,7 @@ def sizes(plan: Plan, lang: str):
     ax.set_ylabel(w["present"])
     ax.set_ylim(0, cap * 1.35)
     ax.legend(handles=handles, ncol=6, fontsize=7, loc="upper center")
-    ax.set_title(f"{plan.extra.get('school', '')} {w['sizes_title']}", y=1)
+    ax.set_title(f"{_school(plan)} {w['sizes_title']}", y=1)
     _margins(fig, ["100000"], bottom=0.7)
     return fig, bars
 
@@ -455,7 +472,7 @@ def scenario_chart(rows: list[dict]):
            color=COLOURS[0], label="group-days")
     ax.bar([i + 0.2 for i in x], [r["shortages"] for r in rows], width=0.4, color="#D62728",
            label="shortages")
-    ax.set_xticks(list(x), [f"{r['instance']}\n{r['scenario']}" for r in rows], fontsize=7,
+    ax.set_xticks(list(x), [plain(f"{r['instance']}\n{r['scenario']}") for r in rows], fontsize=7,
                   rotation=20)
     ax.legend()
     ax.set_title("scenarios")

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 
 from afterschool.models.instance import Instance
 from afterschool.models.people import Availability, Teacher
@@ -223,16 +225,11 @@ def _run_kept(task: tuple[int, Scenario, float]) -> dict:
     return run_scenario((_KEPT[k], sc, limit))
 
 
-def parse_change(text: str) -> float:
-    """``+25%`` -> 0.25, ``-3`` -> -3, ``-10%`` -> -0.1."""
-    t = text.strip()
-    if t.endswith("%"):
-        return float(t[:-1]) / 100
-    return float(t)
-
-
 def combine(base: Scenario, **lists) -> list[Scenario]:
-    """The baseline, then every combination of the given value lists, named by them."""
+    """The baseline, then every combination of the given value lists, named by them; text
+    values (``"+10%"``, ``"-3"``, ``"40"``) are read by ``reading.options``."""
+    from afterschool.scheduler.reading.options import students_change, teachers_change, whole
+    read = {"students": students_change, "teachers": teachers_change}
     out = [base]
     keys = [k for k, v in lists.items() if v]
     combos: list[dict] = [{}]
@@ -241,8 +238,9 @@ def combine(base: Scenario, **lists) -> list[Scenario]:
     for c in combos:
         if c:
             name = ", ".join(f"{k} {v}" for k, v in c.items())
-            out.append(replace(base, name=name, **{k: (v if not isinstance(v, str) else
-                                                       parse_change(v)) for k, v in c.items()}))
+            out.append(replace(base, name=name, **{
+                k: (read[k](v) if k in read else whole(k, v) if isinstance(v, str) else v)
+                for k, v in c.items()}))
     return out
 
 
@@ -334,33 +332,71 @@ def admit(inst: Instance, time_limit: float = 4.0, seed: int = 0) -> list[dict]:
 SCENARIO_KEYS = {"name", "students", "teachers", "cap", "students_per_teacher",
                  "remainder_threshold", "groups_per_manager", "manager_remainder_threshold",
                  "days", "seed"}
+_TOML_STRINGS = re.compile(rb'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"'
+                           rb"|'[^'\n]*'|#[^\n]*")
 
 
 def read_scenario_file(path: str, seed: int) -> list[Scenario]:
-    """Named scenarios from a TOML file: ``[[scenario]]`` tables with the option names."""
+    """Named scenarios from a TOML file: ``[[scenario]]`` tables with the option names, every
+    value checked by ``reading.options`` (ranges in its doc) before any is run; bad input
+    names the table and key (``scenario[2].cap``)."""
     import tomllib
-    from pathlib import Path
 
     from afterschool.models.errors import InputError, Problem
-    from afterschool.scheduler.reading.tables import parse_day
+    from afterschool.scheduler.reading import options
+    from afterschool.scheduler.reading.plan_file import read_capped, text_depth
+    expected = "a UTF-8 TOML file of [[scenario]] tables"
+    raw = read_capped(Path(path), options.MAX_SCENARIO_FILE_BYTES, expected)
+    depth = text_depth(raw, _TOML_STRINGS)
+    if depth > options.MAX_TOML_DEPTH:
+        raise InputError([Problem(path, f"nested {depth:,} levels deep, at most "
+                                  f"{options.MAX_TOML_DEPTH}", expected=expected)])
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError([Problem(path, f"cannot read scenarios: {exc}")]) from None
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError([Problem(path, "not UTF-8 text (saved as UTF-16 or GBK?)",
+                                  expected=expected)]) from None
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        raise InputError([Problem(path, f"not TOML: {str(exc)[:200]}",
+                                  expected=expected)]) from None
+    tables = data.get("scenario", [])
+    other = sorted(set(data) - {"scenario"})
+    problems = [Problem(path, f"{k}: unknown table or key", expected="[[scenario]] tables")
+                for k in other[:5]]
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        problems.append(Problem(path, "scenario: not an array of tables", value=repr(tables),
+                                expected="[[scenario]] tables"))
+        raise InputError(problems)
+    options.check_count(len(tables) + 1)
     out = []
-    for n, raw in enumerate(data.get("scenario", []), start=1):
-        unknown = set(raw) - SCENARIO_KEYS
-        if unknown:
-            raise InputError([Problem(path, f"scenario {n}: unknown key(s) "
-                                      f"{', '.join(sorted(unknown))}",
-                                      expected=", ".join(sorted(SCENARIO_KEYS)))])
-        values = dict(raw)
-        for key in ("students", "teachers"):
-            if isinstance(values.get(key), str):
-                values[key] = parse_change(values[key])
-        if "days" in values:
-            values["days"] = tuple(parse_day(d) for d in values["days"])
-        values.setdefault("name", f"scenario {n}")
+    for n, raw_table in enumerate(tables):
+        values: dict = {}
+        for key, value in raw_table.items():
+            at = f"scenario[{n}].{key}"
+            try:
+                if key not in SCENARIO_KEYS:
+                    raise ValueError("unknown key (expected one of "
+                                     f"{', '.join(sorted(SCENARIO_KEYS))})")
+                if key == "name":
+                    if not isinstance(value, str) or not value.strip() or len(value) > 100 \
+                            or not value.isprintable():
+                        raise ValueError(f"{value!r} is not a name of 1 to 100 characters")
+                    values[key] = value.strip()
+                elif key == "students":
+                    values[key] = options.students_change(value)
+                elif key == "teachers":
+                    values[key] = options.teachers_change(value)
+                elif key == "days":
+                    values[key] = options.days_value(value)
+                else:
+                    values[key] = options.whole(key, value)
+            except ValueError as exc:
+                problems.append(Problem(path, f"{at}: {str(exc)[:200]}"))
+        values.setdefault("name", f"scenario {n + 1}")
         values.setdefault("seed", seed)
-        out.append(Scenario(**values))
-    return out
+        out.append(values)
+        if len(problems) >= 20:
+            break
+    if problems:
+        raise InputError(problems)
+    return [Scenario(**v) for v in out]

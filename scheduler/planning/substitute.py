@@ -59,6 +59,7 @@ from afterschool.models.school import ALL_DAYS, DutyWindow, fmt_time, parse_time
 from afterschool.scheduler.money.accounts import term_money, version_dates
 from afterschool.scheduler.planning.assign import weekly_limit
 from afterschool.scheduler.planning.cpsat import DET_PER_SECOND, SolveOptions, solve_phase
+from afterschool.scheduler.reading.options import resolve_person
 from afterschool.scheduler.reading.plan_file import plan_problems
 from afterschool.scheduler.rules.availability import session_status, window_status
 from afterschool.scheduler.rules.calendar import term_dates
@@ -484,9 +485,9 @@ def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
     not this instance's, or a person without any duty to cover on those dates."""
     t0 = time.process_time()
     problems = plan_problems(inst, plan)
-    if absent not in {t.id for t in inst.teachers}:
-        problems.append(_problem("--teacher", "no such person in teachers.csv", absent,
-                                 "an id of teachers.csv"))
+    found, unknown = resolve_person(absent, {t.id: t.name for t in inst.teachers})
+    problems += unknown
+    absent = found or absent  # t006 or a unique full name: the id
     days, date_problems = parse_dates(inst, dates)
     problems += date_problems
     if problems:

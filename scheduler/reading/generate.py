@@ -101,7 +101,17 @@ def generate_school(n_students: int, n_classes: int | None = None, n_teachers: i
                     open_days: float = 0.5, manage_rate: float = 0.22,
                     term_start: date = date(2026, 9, 1),
                     term_end: date = date(2027, 1, 22)) -> dict[str, str]:
-    """The four files of a synthetic instance, as text keyed by file name."""
+    """The four files of a synthetic instance, as text keyed by file name. A ``name`` that
+    ``validate`` would refuse (a line break or other control character, over 100
+    characters) is bad input here too (``--name``): no school is written that its own
+    validate refuses."""
+    from afterschool.models.errors import InputError, Problem
+    from afterschool.scheduler.reading.clean import LABEL_MAX, clean_text
+    _, found = clean_text(name, LABEL_MAX)
+    if found or not name.strip():
+        raise InputError([Problem("--name", found[0] if found else "empty",
+                                  expected=f"a school name of 1 to {LABEL_MAX} characters "
+                                  "on one line")])
     rng = random.Random(seed)
     classes = class_plan(n_students, n_classes, rng)
     if n_teachers is None:

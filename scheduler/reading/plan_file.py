@@ -1,34 +1,91 @@
-"""Reading a ``plan.json`` (SPEC §8) back into a ``Plan``; anything else is bad input.
+"""Reading a ``plan.json`` (SPEC §8, docs/plan-file.md) back into a ``Plan``; anything else is
+bad input (``InputError``, exit 2), named by its JSON path.
 
-A plan file may have been edited by hand: a string holding a control character (a newline
-in a staff id, say) cannot come from ``afterschool plan`` and would break the calendars and
-sheets written from it, so it is refused with its place in the file (the value not shown).
+Input: a path to ``plan.json`` or to the folder holding it. Output: a ``Plan``. Rules, in
+order: the path is a regular file (a FIFO, a device such as ``/dev/zero`` behind a symlink,
+or a folder without ``plan.json`` is refused without reading it); at most
+``MAX_PLAN_BYTES``, checked before reading and again while reading; UTF-8 JSON (a BOM is
+allowed); nested at most ``MAX_DEPTH`` levels, counted on the text before it is decoded (a
+file of 100,000 nested arrays never reaches the JSON decoder); ``NaN`` and ``Infinity`` are
+not JSON; then ``validate_plan_dict`` (``plan_schema``), the one schema every source of a
+plan goes through.
 """
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
 from pathlib import Path
+
+import numpy as np
 
 from afterschool.models.errors import InputError, Problem
 from afterschool.models.instance import Instance
 from afterschool.models.plan import Plan
-from afterschool.scheduler.reading.clean import clean_text
+from afterschool.scheduler.reading.plan_schema import (MAX_DEPTH, MAX_PLAN_BYTES,
+                                                       validate_plan_dict)
+
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_OTHER = bytes(b for b in range(256) if b not in b"[]{}")
+EXPECTED = "a plan.json written by afterschool (docs/plan-file.md)"
 
 
-def _control_characters(value, where: str = "") -> str | None:
-    """The JSON path of the first string holding a control character, or None."""
-    if isinstance(value, str):
-        text, found = clean_text(value, limit=max(len(value), 1))
-        return where or "/" if any("control" in f for f in found) else None
-    items = value.items() if isinstance(value, dict) else (
-        enumerate(value) if isinstance(value, list) else ())
-    for k, v in items:
-        if isinstance(k, str) and _control_characters(k) is not None:
-            return f"{where}/{k!r}"
-        hit = _control_characters(v, f"{where}/{k}")
-        if hit is not None:
-            return hit
-    return None
+def text_depth(raw: bytes, strings: re.Pattern = _STRING) -> int:
+    """How deep arrays and objects nest in JSON text (or TOML, with its ``strings``
+    pattern), strings skipped; no recursion."""
+    brackets = strings.sub(b"", raw).translate(None, _OTHER)
+    if not brackets:
+        return 0
+    steps = np.frombuffer(brackets, dtype=np.uint8)
+    change = np.where((steps == ord("[")) | (steps == ord("{")), 1, -1)
+    return int(np.cumsum(change).max())
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number in JSON")
+
+
+def plan_from_json(raw: bytes, where: str) -> Plan:
+    """A plan from the bytes of a ``plan.json`` (the rules of the module doc but the file's)."""
+    if len(raw) > MAX_PLAN_BYTES:
+        raise InputError([Problem(where, f"file too large (more than {MAX_PLAN_BYTES:,} "
+                                  "bytes)", expected=EXPECTED)])
+    depth = text_depth(raw)
+    if depth > MAX_DEPTH:
+        raise InputError([Problem(where, f"nested {depth:,} levels deep, at most {MAX_DEPTH}",
+                                  expected=EXPECTED)])
+    try:
+        data = json.loads(raw.decode("utf-8-sig"), parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:
+        raise InputError([Problem(where, f"not JSON: {str(exc)[:200]}",
+                                  expected=EXPECTED)]) from None
+    problems = validate_plan_dict(data, where)
+    if problems:
+        raise InputError(problems)
+    return Plan.from_dict(data)
+
+
+def read_capped(path: Path, cap: int, expected: str) -> bytes:
+    """The bytes of a regular file of at most ``cap`` bytes; anything else is bad input
+    (a folder, a FIFO, a device behind a symlink are refused without being read)."""
+    try:
+        info = os.stat(path)  # follows a symlink: what it points at must be a file
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError([Problem(str(path), "not a regular file (a folder, a device, a "
+                                      "pipe or a socket?)", expected=expected)])
+        if info.st_size > cap:
+            raise InputError([Problem(str(path), f"file too large ({info.st_size:,} bytes; "
+                                      f"at most {cap:,})", expected=expected)])
+        with open(path, "rb") as fh:
+            raw = fh.read(cap + 1)
+    except OSError as exc:
+        raise InputError([Problem(str(path), f"cannot read: {exc.strerror or exc}",
+                                  expected=expected)]) from None
+    if len(raw) > cap:
+        raise InputError([Problem(str(path), f"file too large (more than {cap:,} bytes)",
+                                  expected=expected)])
+    return raw
 
 
 def read_plan(plan_file: str | Path) -> Plan:
@@ -36,17 +93,7 @@ def read_plan(plan_file: str | Path) -> Plan:
     path = Path(plan_file)
     if path.is_dir():
         path = path / "plan.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        hit = _control_characters(data)
-        if hit is not None:
-            raise InputError([Problem(str(path), "control character in a value",
-                                      column=hit, expected="a plan.json written by "
-                                      "afterschool plan")])
-        return Plan.from_dict(data)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError([Problem(str(path), f"not a readable plan: {exc}",
-                                  expected="plan.json written by afterschool plan")]) from None
+    return plan_from_json(read_capped(path, MAX_PLAN_BYTES, EXPECTED), str(path))
 
 
 def plan_problems(inst: Instance, plan: Plan, option: str = "PLAN") -> list[Problem]:

@@ -120,7 +120,7 @@ class Term:
             raise InputError([Problem(display_url(self.record.url),
                                       "the record holds no plan for this term",
                                       expected="a term made by afterschool plan")])
-        return Plan.from_dict(r.document(row["id"]))
+        return self.plan_of(r, row["id"])
 
     def as_of(self, r: Reader, day: date) -> Plan:
         """The plan as the office had it for ``day``: the last one recorded whose current
@@ -133,7 +133,17 @@ class Term:
         if chosen is None:
             raise InputError([Problem("--as-of", "no plan of the term was in force then",
                                       value=day.isoformat(), expected=f"a date from {start}")])
-        return Plan.from_dict(r.document(chosen["id"]))
+        return self.plan_of(r, chosen["id"])
+
+    def plan_of(self, r: Reader, plan_id: int) -> Plan:
+        """A recorded plan, through the same schema as a plan file (a record is input too:
+        a server may hold rows another program wrote)."""
+        from afterschool.scheduler.reading.plan_schema import validate_plan_dict
+        doc = r.document(plan_id)
+        problems = validate_plan_dict(doc, f"{display_url(self.record.url)} plan {plan_id}")
+        if problems:
+            raise InputError(problems)
+        return Plan.from_dict(doc)
 
     def version_instances(self, r: Reader, plan: Plan) -> list[Instance | None]:
         """Per version of ``plan`` (oldest first) the instance it was planned from: the
