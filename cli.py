@@ -17,6 +17,7 @@ import click
 
 from afterschool.models.errors import InputError, Problem
 from afterschool.scheduler.record.errors import RecordBusy, RecordError
+from afterschool.scheduler.say import say
 from afterschool.scheduler.reading import options as opt
 
 EXIT_BAD_INPUT, EXIT_SHORTAGE, EXIT_NO_SOLUTION, EXIT_BUSY = 2, 3, 4, 5
@@ -41,8 +42,7 @@ def handles_errors(fn):
             _print_problems(err)
             ctx.exit(EXIT_BAD_INPUT)
         except RecordBusy as err:
-            click.echo(f"record busy: another command is writing the term's record; "
-                       f"nothing was written, try again ({err})", err=True)
+            click.echo(say("busy", ctx.meta.get("lang"), detail=err), err=True)
             ctx.exit(EXIT_BUSY)
         except RecordError as err:
             click.echo(f"error: {err}", err=True)
@@ -150,6 +150,7 @@ def _progress_line(deadline, limit: float) -> _ProgressLine:
 def _load(path: str):
     from afterschool.scheduler.reading.reader import read_instance
     inst = read_instance(path)
+    click.get_current_context().meta["lang"] = inst.school.language
     for w in inst.warnings:
         click.echo(f"warning: {w}", err=True)
     return inst
@@ -823,7 +824,7 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
     click.echo(cover_summary(result))
     from afterschool.scheduler.handouts.bundle import written_kinds
     if ref.has_record:
-        click.echo(f"recorded in {T.record_address(term)}")
+        click.echo(say("recorded_in", _lang(), where=T.record_address(term)))
     for folder in folders:
         click.echo(f"wrote {folder / 'plan.json'}, {folder / 'cover.xlsx'}, "
                    f"{folder / 'cover.csv'}" + (f" and {len(written) - 2} hand-out file(s): "
@@ -914,7 +915,7 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
     else:
         click.echo(replan_summary(result))
         if ref.has_record:
-            click.echo(f"recorded in {T.record_address(term)}")
+            click.echo(say("recorded_in", _lang(), where=T.record_address(term)))
         for folder in folders:
             click.echo(f"wrote {folder / 'plan.json'}, changes.csv, changes.xlsx, "
                        f"changes-teachers.csv and {max(len(exports) - 3, 0)} other file(s)")
@@ -940,7 +941,7 @@ def export(term_arg: str, out: str, as_of: str | None, force: bool, skip: tuple[
     from afterschool.scheduler.handouts.bundle import check_out_dir, write_plan_folder
     from afterschool.scheduler.record import term as T
     day = _date_option("--as-of", as_of) if as_of else None
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     out_dir = Path(out)
     if term.folder is None or out_dir.resolve() != Path(term.folder).resolve():
         check_out_dir(out_dir, None, force)
@@ -948,7 +949,7 @@ def export(term_arg: str, out: str, as_of: str | None, force: bool, skip: tuple[
                                           **T.export_args(term, out_dir, day))
     for w_ in warnings:
         click.echo(f"warning: {w_}", err=True)
-    click.echo(f"wrote {out_dir / 'plan.json'} and {len(written)} other file(s)")
+    click.echo(say("exported", _lang(), path=out_dir / "plan.json", n=len(written)))
 
 
 def _date_option(option: str, text: str):
@@ -969,6 +970,24 @@ def _record_ref(term_arg: str):
                                   expected="a term folder made by afterschool plan "
                                   "(with record.sqlite) or a record URL")])
     return ref
+
+
+def _open_term(term_arg: str):
+    """The term TERM names, in its record (exit 2 when it holds none); the school's
+    language is kept for the command's messages."""
+    from afterschool.scheduler.record import term as T
+    term = T.open_term(_record_ref(term_arg))
+    with term.record.read() as r:
+        row = term.current_row(r)
+        if row is not None:
+            lang = term.plan_of(r, row["id"]).extra.get("language")
+            click.get_current_context().meta["lang"] = lang
+    return term
+
+
+def _lang() -> str | None:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("lang") if ctx else None
 
 
 def _pick_id(option: str, given: str | None, known) -> str | None:
@@ -1002,7 +1021,7 @@ def who(term_arg: str, day: str, group: str | None, teacher: str | None,
     if sum(x is not None for x in (group, teacher, student)) > 1:
         raise click.UsageError("give at most one of --group, --teacher, --student")
     when = _date_option("--date", day)
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     with term.record.read() as r:
         plan = term.current(r)
         absences = r.absences(term.term_id)
@@ -1043,7 +1062,7 @@ def history(term_arg: str, teacher: str | None, student: str | None, lang: str |
     from afterschool.scheduler.record import term as T
     if teacher is not None and student is not None:
         raise click.UsageError("give at most one of --teacher, --student")
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     with term.record.read() as r:
         plan = term.current(r)
         entries = r.entries(term.term_id)
@@ -1089,11 +1108,11 @@ def attendance_sheet(term_arg: str, week: str, out_file: str, lang: str | None) 
         raise InputError([Problem("--out", "not an .xlsx file name", value=out_file,
                                   expected="a name ending in .xlsx")])
     _not_an_input("--out", path, term_arg)
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     with term.record.read() as r:
         plan = term.current(r)
     n = write_roll_call(plan, day, path, lang or plan.extra.get("language", "zh"))
-    click.echo(f"wrote {path} ({n} group sheet(s))")
+    click.echo(say("wrote_sheets", _lang(), path=path, n=n))
 
 
 @attendance.command("import")
@@ -1113,12 +1132,12 @@ def attendance_import(term_arg: str, file: str, by: str | None) -> None:
     from afterschool.scheduler.record.happened import read_attendance
     from afterschool.scheduler.record import term as T
     author = _author(by)
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     with term.record.write(author, "attendance import", T.lock_key(term.key)) as w:
         entries = read_attendance(Path(file), term.current(w))
         pupils, staff = T.record_attendance(w, term, entries, Path(file).name)
-    click.echo(f"recorded {pupils} pupil and {staff} staff entr(ies) from {file}"
-               if pupils or staff else f"nothing new in {file}: already recorded")
+    click.echo(say("recorded_attendance", _lang(), pupils=pupils, staff=staff, file=file)
+               if pupils or staff else say("nothing_new", _lang(), file=file))
     if pupils or staff:
         _rewritten(T.rewrite(term))
 
@@ -1143,7 +1162,7 @@ def cancel(term_arg: str, dates: str, session: str | None, reason: str, by: str 
     if not text or found or len(text) > 200:
         raise InputError([Problem("--reason", "not a usable reason", value=reason,
                                   expected="1-200 printable characters")])
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     with term.record.write(author, "cancel", T.lock_key(term.key)) as w:
         plan = term.current(w)
         days = _service_dates("--dates", dates, plan)
@@ -1156,14 +1175,14 @@ def cancel(term_arg: str, dates: str, session: str | None, reason: str, by: str 
                 raise InputError([Problem("--session", "unknown session", value=session,
                                           expected=", ".join(sorted(names)))])
         n = T.record_cancel(w, term, days, sid, text)
-    click.echo(f"recorded {n} cancelled date(s)" if n else "already recorded as cancelled")
+    click.echo(say("recorded_cancel", _lang(), n=n) if n else say("already_cancelled", _lang()))
     if n:
         _rewritten(T.rewrite(term))
 
 
 def _rewritten(folders) -> None:
     for f in folders:
-        click.echo(f"wrote {Path(f) / 'plan.json'} and its hand-outs again")
+        click.echo(say("rewritten", _lang(), path=Path(f) / "plan.json"))
 
 
 def _service_dates(option: str, text: str, plan) -> list[str]:
@@ -1208,12 +1227,12 @@ def payments_import(term_arg: str, file: str, by: str | None) -> None:
     from afterschool.scheduler.record.happened import read_payments
     from afterschool.scheduler.record import term as T
     author = _author(by)
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     with term.record.write(author, "payments import", T.lock_key(term.key)) as w:
         rows = read_payments(Path(file), term.current(w))
         n = T.record_payments(w, term, rows, Path(file).name)
-    click.echo(f"recorded {n} payment(s) from {file}" if n else
-               f"nothing new in {file}: already recorded")
+    click.echo(say("recorded_payments", _lang(), n=n, file=file) if n else
+               say("nothing_new", _lang(), file=file))
 
 
 @main.command()
@@ -1232,7 +1251,7 @@ def settle(term_arg: str, out: str | None, as_json: bool) -> None:
     """
     from afterschool.scheduler.money.settlement import settle as settle_term
     from afterschool.scheduler.record import term as T
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     with term.record.read() as r:
         plan = term.current(r)
         facts = T.facts(r, term.term_id)
@@ -1247,7 +1266,7 @@ def settle(term_arg: str, out: str | None, as_json: bool) -> None:
         click.echo(line)
     if out:
         for path in write_settlement(result, Path(out), lang):
-            click.echo(f"wrote {path}")
+            click.echo(say("wrote", lang, path=path))
 
 
 @main.command()
@@ -1292,7 +1311,7 @@ def bureau(terms: tuple[str, ...], out: str | None, jobs: int, scheduler_address
     if out:
         from afterschool.scheduler.handouts.bureau import write_bureau
         for path in write_bureau(reports, total, Path(out), lang):
-            click.echo(f"wrote {path}")
+            click.echo(say("wrote", lang, path=path))
 
 
 if __name__ == "__main__":  # pragma: no cover
