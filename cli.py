@@ -296,7 +296,7 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     Example: afterschool plan haijiang --out plan-out
     """
     from afterschool.scheduler.handouts.bundle import check_out_dir, write_plan_folder
-    from afterschool.scheduler.handouts.summary import plan_summary
+    from afterschool.scheduler.handouts.summary import office_summary, plan_summary
     from afterschool.scheduler.planning.cpsat import Deadline
     from afterschool.scheduler.planning.solve import NoPlan, solve
     from afterschool.scheduler.reading.reader import resolve
@@ -328,9 +328,14 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
-        click.echo(plan_summary(result))
+        school_lang = lang or inst.school.language
+        click.echo(office_summary(result, school_lang))
+        if _verbose():
+            click.echo(plan_summary(result))
         from afterschool.scheduler.handouts.bundle import written_kinds
-        click.echo(f"wrote {out_dir / 'plan.json'}" + (
+        click.echo(say("wrote_plan", school_lang, path=out_dir / "plan.json", n=len(exports),
+                       kinds=written_kinds(exports, "zh"))
+                   if school_lang != "en" else f"wrote {out_dir / 'plan.json'}" + (
             f" and {len(exports)} hand-out file(s): {written_kinds(exports)}" if exports
             else ""))
     sys.exit(EXIT_SHORTAGE if result.shortages else 0)

@@ -15,6 +15,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "recorded_payments": "已记录 {file} 中 {n} 笔缴费",
         "rewritten": "已按记录重写 {path} 及全部材料",
         "wrote": "已写出 {path}",
+        "wrote_plan": "已写出 {path} 及 {n} 份材料（{kinds}）",
         "wrote_sheets": "已写出 {path}（{n} 个组的点名表）",
         "exported": "已写出 {path} 及其他 {n} 个文件",
         "busy": "记录正忙：另一个命令正在写入本学期的记录；本次未写入任何内容，请稍后再试（{detail}）",
@@ -28,6 +29,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "recorded_payments": "recorded {n} payment(s) from {file}",
         "rewritten": "wrote {path} and its hand-outs again",
         "wrote": "wrote {path}",
+        "wrote_plan": "wrote {path} and {n} hand-out file(s) ({kinds})",
         "wrote_sheets": "wrote {path} ({n} group sheet(s))",
         "exported": "wrote {path} and {n} other file(s)",
         "busy": "record busy: another command is writing the term's record; nothing was "

@@ -122,7 +122,7 @@ def test_no_volunteers_gives_shortages_and_exit_3(tmp_path):
     assert not plan.duties and len(plan.shortages) == 1
     (s,) = plan.shortages
     assert (s.day, s.start, s.end, s.role, s.count) == ("Tue", "16:20", "17:20", "teacher", 1)
-    r = CliRunner().invoke(main, ["plan", str(f), "--out", str(tmp_path / "o"),
+    r = CliRunner().invoke(main, ["-v", "plan", str(f), "--out", str(tmp_path / "o"),
                                   "--time-limit", "2"])
     assert r.exit_code == 3 and "SHORTAGES" in r.stdout
     assert json.loads((tmp_path / "o" / "plan.json").read_text())["shortages"]
@@ -137,7 +137,7 @@ def test_exactly_enough_volunteers_complete_plan(tmp_path):
                        avail("T2", "Tue Wed Thu Fri", "after-upper"))
     _, plan = planned(f)
     assert not plan.shortages and len(teacher_duties(plan)) == 8
-    r = CliRunner().invoke(main, ["plan", str(f), "--out", str(tmp_path / "o"),
+    r = CliRunner().invoke(main, ["-v", "plan", str(f), "--out", str(tmp_path / "o"),
                                   "--time-limit", "2"])
     assert r.exit_code == 0 and "every group and slot is covered" in r.stdout
 
@@ -166,7 +166,7 @@ def test_same_input_and_seed_same_plan(tmp_path):
 
 
 def test_bundled_school_plan_is_checked_clean(tmp_path):
-    r = CliRunner().invoke(main, ["plan", "haijiang", "--out", str(tmp_path / "o"),
+    r = CliRunner().invoke(main, ["-v", "plan", "haijiang", "--out", str(tmp_path / "o"),
                                   "--time-limit", "4"])
     assert r.exit_code in (0, 3), r.output
     c = CliRunner().invoke(main, ["check", "haijiang", str(tmp_path / "o" / "plan.json")])
@@ -307,7 +307,7 @@ def test_manager_capacity_count_is_reached_exactly(tmp_path):
     assert unfilled["minutes"] == unfilled["minutes_bound"] == 2 * 105
     assert sum(s.count for s in plan.shortages if s.role == "manager") == 2
     assert not [s for s in plan.shortages if s.role == "teacher"]
-    r = CliRunner().invoke(main, ["plan", str(f), "--out", str(tmp_path / "o"),
+    r = CliRunner().invoke(main, ["-v", "plan", str(f), "--out", str(tmp_path / "o"),
                                   "--skip", "all", "--time-limit", "3"])
     assert r.exit_code == 3 and "2 unfilled posts (proved minimum" in r.stdout
 
@@ -419,7 +419,7 @@ def test_group_days_tolerance_trades_a_group_day_for_whole_classes(tmp_path):
     assert (g["group_days"], g["class_pairs"], g["traded_group_days"]) == (2, 4, 0)
     (g,) = solve(inst, **LIMIT, group_days_tolerance=0.5).extra["grouping"]
     assert (g["group_days"], g["class_pairs"], g["traded_group_days"]) == (3, 3, 1)
-    r = CliRunner().invoke(main, ["plan", str(f), "--out", str(tmp_path / "o"),
+    r = CliRunner().invoke(main, ["-v", "plan", str(f), "--out", str(tmp_path / "o"),
                                   "--time-limit", "2", "--group-days-tolerance", "50"])
     assert r.exit_code == 0, r.output
     assert "1 group-day(s) spent to keep classes together" in r.stdout
