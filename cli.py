@@ -826,15 +826,20 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
                                "advice": result.advice, "notes": result.notes},
                               ensure_ascii=False, indent=1))
         sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
-    click.echo(cover_summary(result))
+    click.echo(cover_summary(result, _lang() or "zh"))
     from afterschool.scheduler.handouts.bundle import written_kinds
     if ref.has_record:
         click.echo(say("recorded_in", _lang(), where=T.record_address(term)))
     for folder in folders:
-        click.echo(f"wrote {folder / 'plan.json'}, {folder / 'cover.xlsx'}, "
-                   f"{folder / 'cover.csv'}" + (f" and {len(written) - 2} hand-out file(s): "
-                                                f"{written_kinds(written)}"
-                                                if len(written) > 2 else ""))
+        if _lang() == "en":
+            click.echo(f"wrote {folder / 'plan.json'}, {folder / 'cover.xlsx'}, "
+                       f"{folder / 'cover.csv'}" + (f" and {len(written) - 2} hand-out "
+                                                    f"file(s): {written_kinds(written)}"
+                                                    if len(written) > 2 else ""))
+        else:
+            click.echo(say("wrote_cover", "zh", path=folder / "plan.json",
+                           cover=folder / "cover.xlsx", n=max(len(written) - 2, 0),
+                           kinds=written_kinds(written, "zh") or "无"))
     sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
 
 
@@ -922,8 +927,8 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
         if ref.has_record:
             click.echo(say("recorded_in", _lang(), where=T.record_address(term)))
         for folder in folders:
-            click.echo(f"wrote {folder / 'plan.json'}, changes.csv, changes.xlsx, "
-                       f"changes-teachers.csv and {max(len(exports) - 3, 0)} other file(s)")
+            click.echo(say("wrote_changes", _lang(), path=folder / "plan.json",
+                           n=max(len(exports) - 3, 0)))
     sys.exit(EXIT_SHORTAGE if result.plan.shortages else 0)
 
 

@@ -15,6 +15,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "recorded_payments": "已记录 {file} 中 {n} 笔缴费",
         "rewritten": "已按记录重写 {path} 及全部材料",
         "wrote": "已写出 {path}",
+        "wrote_cover": "已写出 {path}、代课安排 {cover} 及 {n} 份材料（{kinds}）",
+        "wrote_changes": "已写出 {path}、变动清单、教师通知及其他 {n} 个文件",
         "wrote_plan": "已写出 {path} 及 {n} 份材料（{kinds}）",
         "wrote_sheets": "已写出 {path}（{n} 个组的点名表）",
         "exported": "已写出 {path} 及其他 {n} 个文件",
@@ -29,6 +31,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "recorded_payments": "recorded {n} payment(s) from {file}",
         "rewritten": "wrote {path} and its hand-outs again",
         "wrote": "wrote {path}",
+        "wrote_cover": "wrote {path}, {cover} and {n} hand-out file(s) ({kinds})",
+        "wrote_changes": "wrote {path}, changes.csv, changes.xlsx, changes-teachers.csv and "
+                         "{n} other file(s)",
         "wrote_plan": "wrote {path} and {n} hand-out file(s) ({kinds})",
         "wrote_sheets": "wrote {path} ({n} group sheet(s))",
         "exported": "wrote {path} and {n} other file(s)",

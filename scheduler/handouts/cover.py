@@ -127,8 +127,46 @@ def write_cover_folder(result: Substitution, out_dir: Path, lang: str | None = N
     return written, warnings
 
 
-def cover_summary(result: Substitution) -> str:
-    """Per date and duty who covers, what nobody covers (with advice), who was asked."""
+def _zh_name(result: Substitution, sid: str | None) -> str:
+    staff = result.plan.extra.get("people", {}).get("staff", {})
+    return f"{staff.get(sid, {}).get('name', sid)}（{sid}）"
+
+
+def _cover_summary_zh(result: Substitution) -> str:
+    plan, added = result.plan, result.added
+    covered = sum(1 for x in added if x["staff"])
+    lines = [f"{plan.extra.get('school', '')}：{_zh_name(result, result.absent)}请假 "
+             f"{'、'.join(result.dates)}：{len(added)} 个值班，{covered} 个有人代，"
+             f"{len(added) - covered} 个缺员；请了 {len(result.asked)} 人代课"]
+    advice = _advice_of(result, "zh")
+    for span in spans(added):
+        slots = f"（{span['slots']} 个环节）" if span["slots"] > 1 else ""
+        head = (f"  {span['date']} {day_name(span['day'], 'zh')} {span['start']}-{span['end']} "
+                f"{_duty(span, HEADERS['zh'], plan, 'zh')}{slots}：")
+        if span["staff"]:
+            lines.append(head + f"{_zh_name(result, span['staff'])}代课")
+        else:
+            lines.append(head + "缺员（当天无人可代）")
+            lines.append(f"      建议：{advice.get(_where(span), '')}")
+    if any(p["status"] != "OPTIMAL" for p in result.stats.get("phases", [])[:2]):
+        lines.append("  注意：搜索在时间限制内未证明最少缺员与最少请人；加大 --time-limit 可能请更少的人")
+    if result.notes:
+        lines.append(f"  以下日期 {result.absent} 没有需要代的值班：" + "；".join(result.notes))
+    minutes: dict[str, int] = defaultdict(int)
+    for x in added:
+        if x["staff"]:
+            minutes[x["staff"]] += parse_time(x["end"]) - parse_time(x["start"])
+    if result.asked:
+        lines.append("  代课人：" + "；".join(f"{_zh_name(result, t)} {minutes[t]} 分钟"
+                                          for t in result.asked))
+    return "\n".join(lines)
+
+
+def cover_summary(result: Substitution, lang: str = "en") -> str:
+    """Per date and duty who covers, what nobody covers (with advice), who was asked; in
+    Chinese for a Chinese school (``lang``)."""
+    if lang == "zh":
+        return _cover_summary_zh(result)
     school = result.plan.extra.get("school", "")
     added = result.added
     dates = result.dates
