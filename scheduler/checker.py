@@ -27,7 +27,9 @@ to term end). Rules checked (rule names as reported):
   ``shortages`` (a shortage for no slot or window);
 - people: ``staff`` (known), ``volunteers only``, ``availability`` (session or window row),
   ``one place at a time``, ``manager also supervising``, ``daily limit``, ``weekly limit``
-  (the person's own or the school's), ``no double duty`` (noon and afternoon the same day
+  (the person's own or the school's, on each version's weekday pattern and in every
+  calendar week of the dated duties: make-up days, covers and a version starting mid-week
+  included), ``no double duty`` (noon and afternoon the same day
   unless ``allow_double``); manager duty counts as service for every limit. Volunteering,
   availability and ``manager can manage`` are today's rows, so they are checked in the
   current version (and for substitutes on its dates) only: a volunteer may have withdrawn
@@ -36,7 +38,7 @@ to term end). Rules checked (rule names as reported):
   ``managers per window`` (on duty plus declared short = M(peak concurrent groups));
 - ``exceptions`` (substitutions: a service date, a duty of the version in force, the right
   weekday); a substitute must be a volunteer, available, in one place at a time that date,
-  within the daily limit that date and the weekly limit of that calendar week;
+  within the daily limit that date (the calendar week's limit is checked for everyone);
 - figures: ``staffing table`` (current version), ``fees`` (SPEC §5 over the versions),
   ``pay`` (SPEC §6 over the versions' dated duties, exceptions applied), ``budget``,
   ``flex ledger`` (per person and calendar week); ``missing section`` when fees, pay,
@@ -289,6 +291,7 @@ def check_plan(inst: Instance, plan: Plan) -> list[Violation]:
                 if s.signup == "noon" and (then.get("lunch", st.lunch) if then else st.lunch):
                     lunch_any[st.id].update(here)
     dated = _apply_exceptions(facts, plan, versions, ranges, dated, bad)
+    _check_calendar_weeks(facts, dated, bad)
     _check_staffing_table(facts, plan, versions[-1], present_now, bad)
     fees = _check_fees(facts, plan, placed_any, lunch_any, bad)
     pay = _check_pay(facts, plan, dated, bad)
@@ -580,13 +583,20 @@ def _apply_exceptions(facts: _Facts, plan: Plan, versions, ranges, dated, bad: _
             _check_person_on_duty(facts, sp, where, bad)
         _check_day(facts, sp.staff, [s for d, s in out if d == when and s.staff == sp.staff],
                    f"{where}{sp.staff} on {when}", _Dedup(bad))
-        monday = when - timedelta(days=when.weekday())
-        week = sum(s.minutes for d, s in out if s.staff == sp.staff
-                   and monday <= d < monday + timedelta(days=7))
-        if week > facts.weekly_limit(sp.staff):
-            bad("weekly limit", f"{where}{sp.staff} serves {week} min in the week of {monday} "
-                f"(limit {facts.weekly_limit(sp.staff)})")
     return out
+
+
+def _check_calendar_weeks(facts: _Facts, dated, bad: _Report) -> None:
+    """The weekly limit in every calendar week (Monday to Sunday) on the dated duties: the
+    version in force each date, make-up days and covers included (SPEC §9)."""
+    week: Counter = Counter()
+    for d, sp in dated:
+        if sp.staff in facts.staff:
+            week[sp.staff, d - timedelta(days=d.weekday())] += sp.minutes
+    for (tid, monday), minutes in sorted(week.items()):
+        if minutes > facts.weekly_limit(tid):
+            bad("weekly limit", f"{tid} serves {minutes} min in the calendar week of {monday} "
+                f"(limit {facts.weekly_limit(tid)})")
 
 
 class _Dedup:

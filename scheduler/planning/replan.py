@@ -24,8 +24,11 @@ the previous plan kept as far as the rules allow (``greedy_start``):
   ``sum v + short == groups present``, ``m[t, d, w]`` managers with ``sum m + short ==
   M(peak concurrent groups)`` (peak and M through max and element constraints, so managers
   follow the groups the model forms), one place at a time (the 16:20–16:35 overlap and
-  manager windows included), daily and weekly limits, no noon and afternoon on one day
-  unless allowed; only volunteers, only where they declared the time;
+  manager windows included), daily and weekly limits (the weekly one also in every
+  calendar week the weekly sum does not cover: ``DATE``'s week with the minutes served on
+  its earlier dates under the previous version, and weeks with a make-up day;
+  ``rules.ledger.week_rows``), no noon and afternoon on one day unless allowed; only
+  volunteers, only where they declared the time;
 - stability: ``kept[j]`` for each previous teacher duty j = (t, d, s, k, g) whose person
   may still take it: t is in that slot and g is present; it binds t to g when the chosen
   teachers are matched to groups afterwards. A previous manager duty is kept when ``m`` is 1.
@@ -71,8 +74,7 @@ from afterschool.models.errors import InputError, Problem
 from afterschool.models.instance import Instance
 from afterschool.models.plan import Duty, Group, Plan, Shortage, version_json
 from afterschool.models.school import WEEKDAYS, fmt_time
-from afterschool.scheduler.money.accounts import term_money
-from afterschool.scheduler.planning.assign import weekly_limit
+from afterschool.scheduler.money.accounts import dated_minutes, term_money
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SECOND,
                                                   SolveOptions, interruptible, solve_phase)
 from afterschool.scheduler.planning.grouping import class_key
@@ -80,6 +82,8 @@ from afterschool.scheduler.planning.solve import school_context, staffing_table,
 from afterschool.scheduler.reading.plan_file import plan_problems
 from afterschool.scheduler.rules.availability import session_status, window_status
 from afterschool.scheduler.rules.calendar import term_dates
+from afterschool.scheduler.rules.ledger import Ledger, WeekRow, add_week_rows, week_rows, \
+    weekly_limit
 from afterschool.scheduler.rules.staffing import duty_windows, managers_needed
 
 PINS = ("none", "groups", "duties")
@@ -258,9 +262,23 @@ class Posts:
     old_teach: list[tuple[str, str, str, int, str]]  # (t, d, s, k, g) of the previous version
     old_manage: list[tuple[str, str, str]]  # (t, d, w)
     pinned: set[str]  # people whose previous duties are pinned
+    rows: list[WeekRow]  # calendar weeks the new pattern must keep beyond its weekly sum
 
 
-def _posts(inst: Instance, previous: Plan, parts: list[SessionPart], pin: str) -> Posts:
+def minutes_before(inst: Instance, previous: Plan, start: date) -> dict[tuple[str, date], int]:
+    """(person, Monday) -> minutes served in ``start``'s calendar week on its dates before
+    ``start``, under the versions then in force, covers applied (SPEC §9: a version that
+    starts mid-week counts the week's earlier dates under the previous version)."""
+    monday = start - timedelta(days=start.weekday())
+    out: dict[tuple[str, date], int] = defaultdict(int)
+    for (t, _, when), m in dated_minutes(inst, previous).items():
+        if monday <= when < start:
+            out[t, monday] += m
+    return dict(out)
+
+
+def _posts(inst: Instance, previous: Plan, parts: list[SessionPart], pin: str,
+           rows: list[WeekRow] | None = None) -> Posts:
     school, rules = inst.school, inst.school.rules
     vols = inst.volunteers
     slots, windows, can_teach, can_manage = {}, {}, {}, {}
@@ -287,6 +305,7 @@ def _posts(inst: Instance, previous: Plan, parts: list[SessionPart], pin: str) -
             if d == du.day and sid == du.session and fmt_time(slot.start) == du.start \
                     and fmt_time(slot.end) == du.end:
                 old_teach.append((du.staff, d, sid, k, du.group))
+    rows = list(rows or [])
     pinned = set()
     if pin == "duties":
         # a person is pinned when every previous duty still allowed fits the new limits
@@ -298,44 +317,10 @@ def _posts(inst: Instance, previous: Plan, parts: list[SessionPart], pin: str) -
             if t in can_manage[d, w]:
                 mine[t].append((d, windows[d, w]))
         for t, items in mine.items():
-            st = _PersonState(inst)
+            st = Ledger(inst, rows)
             if all(st.take(t, d, it) for d, it in items):
                 pinned.add(t)
-    return Posts(slots, windows, can_teach, can_manage, old_teach, old_manage, pinned)
-
-
-class _PersonState:
-    """Busy times, daily and weekly minutes and windows used per person: the hard rules of
-    one person, for the greedy start and the pin check."""
-
-    def __init__(self, inst: Instance):
-        self.inst = inst
-        self.busy = defaultdict(list)
-        self.daily = defaultdict(int)
-        self.weekly = defaultdict(int)
-        self.used = defaultdict(set)
-        self.limit = {t.id: weekly_limit(inst, t) for t in inst.teachers}
-        self.double = {t.id: t.allow_double for t in inst.teachers}
-        self.win = {d: duty_windows(inst.school.sessions, d) for d in WEEKDAYS}
-
-    def fits(self, t: str, d: str, item) -> bool:
-        a, b, mins = item.start, item.end, item.minutes
-        inside = {w.id for w in self.win[d] if w.start <= a and b <= w.end}
-        return (all(b <= a2 or b2 <= a for a2, b2 in self.busy[t, d])
-                and self.daily[t, d] + mins <= self.inst.school.rules.max_daily_minutes
-                and self.weekly[t] + mins <= self.limit[t]
-                and (self.double[t] or len(self.win[d]) < 2
-                     or len(self.used[t, d] | inside) <= 1))
-
-    def take(self, t: str, d: str, item) -> bool:
-        if not self.fits(t, d, item):
-            return False
-        self.busy[t, d].append((item.start, item.end))
-        self.daily[t, d] += item.minutes
-        self.weekly[t] += item.minutes
-        self.used[t, d] |= {w.id for w in self.win[d]
-                            if w.start <= item.start and item.end <= w.end}
-        return True
+    return Posts(slots, windows, can_teach, can_manage, old_teach, old_manage, pinned, rows)
 
 
 @dataclass
@@ -405,7 +390,7 @@ def greedy_start(inst: Instance, parts: list[SessionPart], posts: Posts, previou
                     load[h, d] += n
         for (g, d), n in load.items():
             present[g, d] = int(n > 0)
-    state = _PersonState(inst)
+    state = Ledger(inst, posts.rows)
     teach, manage, kept = set(), set(), set()
     for j, (t, d, sid, k, g) in enumerate(posts.old_teach):
         if present.get((g, d)) and t in posts.can_teach[d, sid, k] and \
@@ -641,6 +626,7 @@ class ReplanModel:
         for (t, d, wid), var in self.mv.items():
             items[t, d].append((posts.windows[d, wid], var))
         weekly = defaultdict(list)
+        by_day = {}
         wins = {d: duty_windows(inst.school.sessions, d) for d in WEEKDAYS}
         for (t, d), its in items.items():
             for point in sorted({it.start for it, _ in its}):
@@ -649,6 +635,7 @@ class ReplanModel:
                     m.add(sum(covering) <= 1)
             m.add(sum(it.minutes * var for it, var in its) <= rules.max_daily_minutes)
             weekly[t] += [(it.minutes, var) for it, var in its]
+            by_day[t, d] = [(it.minutes, var) for it, var in its]
             if not inst.teacher(t).allow_double and len(wins[d]) > 1:
                 used = []
                 for w in wins[d]:
@@ -663,6 +650,8 @@ class ReplanModel:
                     m.add(sum(used) <= 1)
         for t, parts in weekly.items():
             m.add(sum(mins * var for mins, var in parts) <= weekly_limit(inst, inst.teacher(t)))
+        add_week_rows(m, by_day, {t: weekly_limit(inst, inst.teacher(t)) for t, _ in by_day},
+                      posts.rows)
 
     def add_kept_duties(self) -> None:
         """A previous teacher duty stays when its person is in that slot and its group is
@@ -943,10 +932,11 @@ def replan(inst: Instance, previous: Plan, start: date, *, pin: str = "none",
     check_replan_input(inst, previous, start)
     opts = SolveOptions(time_limit=time_limit, seed=seed, workers=1, log=log)
     with interruptible(opts):
-        run, free = _run(inst, previous, pin, opts)
+        rows = week_rows(inst.school.term, start, minutes_before(inst, previous, start))
+        run, free = _run(inst, previous, pin, opts, rows)
         cost = None
         if pin == "duties":
-            free, _ = _run(inst, previous, "none", opts)
+            free, _ = _run(inst, previous, "none", opts, rows)
         if pin != "none":
             cost = _pin_cost(run, free)
     return _assemble(inst, previous, start, pin, run, cost, opts, time.process_time() - t0)
@@ -963,8 +953,8 @@ class _Run:
     moves: int
 
 
-def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions
-         ) -> tuple[_Run, _Run | None]:
+def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
+         rows: list[WeekRow] | None = None) -> tuple[_Run, _Run | None]:
     """Searches on one model: coverage alone first with every continuing student in place
     (unfilled posts as ``plan`` counts them: a tree search from the greedy start, then
     CP-SAT's local search from its best; the weighted objective's search alone left a
@@ -980,7 +970,7 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions
     can only be better. ``pin groups`` keeps the first (the second is what the pin
     costs); otherwise the second is the answer (the first is not returned)."""
     parts, named = _situation(inst, previous)
-    posts = _posts(inst, previous, parts, pin)
+    posts = _posts(inst, previous, parts, pin, rows)
     start = greedy_start(inst, parts, posts, previous)
     model = ReplanModel(inst, parts, posts, pin)
     model.build()

@@ -57,7 +57,7 @@ from afterschool.models.instance import Instance
 from afterschool.models.plan import Plan
 from afterschool.models.school import ALL_DAYS, DutyWindow, fmt_time, parse_time
 from afterschool.scheduler.money.accounts import term_money, version_dates
-from afterschool.scheduler.planning.assign import weekly_limit
+from afterschool.scheduler.rules.ledger import weekly_limit
 from afterschool.scheduler.planning.cpsat import DET_PER_SECOND, SolveOptions, solve_phase
 from afterschool.scheduler.reading.plan_file import plan_problems
 from afterschool.scheduler.rules.availability import session_status, window_status
