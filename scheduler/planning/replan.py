@@ -813,6 +813,7 @@ def decode(inst: Instance, previous: Plan, parts: list[SessionPart], posts: Post
         orphans = [h for h in part.old_groups if roster[h] and h not in stayed]
         fresh = _fresh_ids(previous, sid, len(part.new_groups) + len(orphans))
         rename.update(zip(orphans, fresh[len(part.new_groups):]))
+        rename.update(_continued(previous, sid, part, roster, orphans))
         for h in part.groups:
             if not roster[h]:
                 continue
@@ -842,6 +843,25 @@ def decode(inst: Instance, previous: Plan, parts: list[SessionPart], posts: Post
             short_min += _minutes(s.start, s.end)
     return Decoded(groups, duties, shortages, dict(present), short_min,
                    sum(len(v) for v in present.values()))
+
+
+def _continued(previous: Plan, sid: str, part: SessionPart, roster: dict, orphans: list[str]
+               ) -> dict[str, str]:
+    """Group ids are a promise (SPEC §9): an old group that ended (no roster, or only
+    pupils moved in) whose pupils are found together in a group under a new id lends that
+    group its id, the most of its pupils first; returns group -> id."""
+    members = {g.id: set(g.students) for g in previous.groups if g.session == sid}
+    ended = [g for g in part.old_groups if not roster[g] or g in orphans]
+    heirs = [h for h in part.new_groups if roster[h]] + list(orphans)
+    pairs = sorted((-len(set(roster[h]) & members.get(g, set())), g, h)
+                   for g in ended for h in heirs if h != g)
+    out, taken, given = {}, set(), set()
+    for n, g, h in pairs:
+        if n < 0 and g not in taken and h not in given:
+            out[h] = g
+            taken.add(g)
+            given.add(h)
+    return out
 
 
 def _minutes(a: str, b: str) -> int:
