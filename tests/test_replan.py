@@ -384,11 +384,12 @@ def test_a_changed_sign_up_is_named_not_counted_as_a_move(tmp_path):
     assert group_of(r.plan, "S0001") == group_of(old, "S0001")
 
 
-def test_substitutions_before_the_date_stay_and_later_ones_are_dropped(tmp_path):
+def test_substitutions_before_the_date_stay_and_later_ones_of_unchanged_duties_too(tmp_path):
     # T1 supervises the one Tue group all term: Tue 09-08, 09-15, 09-22 (60 min each).
     # The previous plan records T1 absent and uncovered on 09-08 and on 09-22. Re-plan from
-    # 09-15: the 09-08 exception stays (T1 is not paid for it), the 09-22 one was for the
-    # old timetable and is dropped (reported). T1's pay: 3 x 60 - 60 = 120 min = 120.00.
+    # 09-15: the 09-08 exception stays (T1 is not paid for it), and so does the 09-22 one:
+    # the duty is unchanged and the absence is a fact (SPEC §9). T1's pay: 3 x 60 - 2 x 60
+    # = 60 min = 60.00.
     rows = students_rows(40)
     old = first_plan(tmp_path, rows, vol("T1"), avail("T1", "Tue", "after-upper"))
     duty = old.duties[0]
@@ -399,10 +400,56 @@ def test_substitutions_before_the_date_stay_and_later_ones_are_dropped(tmp_path)
     inst = edited(tmp_path, rows.replace(",enrolled,", ",withdrawn,", 1), vol("T1"),
                   avail("T1", "Tue", "after-upper"))
     r = replan(inst, old, TUE2, time_limit=3, seed=0)
-    assert [x["date"] for x in r.plan.exceptions] == ["2026-09-08"]
-    assert r.stats["exceptions_dropped"] == 1
+    assert [x["date"] for x in r.plan.exceptions] == ["2026-09-08", "2026-09-22"]
+    assert r.stats["exceptions_dropped"] == 0 and r.stats["exceptions_kept"] == 1
     assert [(p["staff"], p["minutes"], p["amount"]) for p in r.plan.pay] == [
-        ("T1", 120, "120.00")]
+        ("T1", 60, "60.00")]
+    rules_kept(inst, r.plan)
+
+
+def test_a_replan_keeps_covers_of_unchanged_duties_and_covers_a_changed_one_again(tmp_path):
+    # Tue: 40 of 3-1 (after-upper, one group) with T1; Thu: 10 of 1-2 (after-lower, one
+    # group) with T1. The previous plan records T1 absent on Tue 09-22 and Thu 09-24, T3
+    # covering both. Edit: every 1-2 pupil withdraws and ten of 1-3 enrol on Thu (a new
+    # group: the old one kept none of its pupils, so a new id); T3 now declares both
+    # (120 min a week). Re-plan from Tue 09-15:
+    # - the Tue 09-22 cover is kept as it was (same duty, T3 may still take it);
+    # - the Thu 09-24 cover was for the old group: dropped; T1's absence that day is a
+    #   fact, so if T1 holds the new Thursday duty, 09-24 is covered again (or left a dated
+    #   shortage): T1 is on duty nowhere on 09-22 and 09-24.
+    from afterschool.scheduler.planning.substitute import DayBook
+
+    tue = students_rows(40)
+    thu = students_rows(10, grade=1, klass="1-2", afternoon="Thu", start=101)
+    new = students_rows(10, grade=1, klass="1-3", afternoon="Thu", start=201)
+    teachers = vol("T1") + vol("T3", weekly="120")
+    t1 = avail("T1", "Tue", "after-upper") + avail("T1", "Thu", "after-lower")
+    old = first_plan(tmp_path, tue + thu, teachers, t1 + avail("T3", "Wed", "after-upper"))
+    (d_tue,) = [d for d in old.duties if d.day == "Tue"]
+    (d_thu,) = [d for d in old.duties if d.day == "Thu"]
+
+    def cover(when, d):
+        return {"date": when, "day": d.day, "session": d.session, "window": None,
+                "slot": d.slot, "group": d.group, "start": d.start, "end": d.end,
+                "role": "teacher", "staff": "T3", "replaces": "T1"}
+    old.exceptions = [cover("2026-09-22", d_tue), cover("2026-09-24", d_thu)]
+    inst = edited(tmp_path, tue + thu.replace(",enrolled,", ",withdrawn,") + new, teachers,
+                  t1 + avail("T3", "Tue", "after-upper") + avail("T3", "Thu", "after-lower"))
+    r = replan(inst, old, TUE2, time_limit=3, seed=0)
+    rules_kept(inst, r.plan)
+    assert d_thu.group not in {g.id for g in r.plan.groups}
+    assert old.exceptions[0] in r.plan.exceptions
+    assert old.exceptions[1] not in r.plan.exceptions
+    assert r.stats["exceptions_kept"] == 1 and r.stats["exceptions_dropped"] == 1
+    book = DayBook(inst, r.plan)
+    for when in (date(2026, 9, 22), date(2026, 9, 24)):
+        assert all(holder != "T1" for _, holder, _ in book.entries(when)), when
+    # T1 keeps Thursday (the fewest duties changed: only the group is new), so 09-24 is
+    # covered again, by T3
+    assert any(d.staff == "T1" and d.day == "Thu" for d in r.plan.duties)
+    assert [x["staff"] for x in r.plan.exceptions
+            if x["date"] == "2026-09-24" and x["replaces"] == "T1"] == ["T3"]
+    assert r.stats["exceptions_found_again"] == 1
 
 
 def test_deleted_rows_of_people_in_the_previous_plan_are_bad_input(tmp_path):

@@ -5,7 +5,9 @@ staff), the previous plan (its current version and history) and a service date `
 Output: a ``Replan``: the new ``Plan`` (current version valid from DATE, the previous current
 version appended to ``history`` with ``valid_to`` = the day before DATE, term money over every
 version, ``extra`` as ``solve`` writes it plus ``replan`` statistics) and the list of changes
-(students moved, added, withdrawn; duties changed; who must be told).
+(students moved, added, withdrawn; duties changed; who must be told). Covers dated from DATE
+follow the absences they record (``covers.carry_covers``): kept where the duty is unchanged
+and the cover may still take it, found again otherwise (or a dated shortage).
 
 Who is named by a change, per session: a student in a group of the previous version who is no
 longer enrolled there (withdrawn, sign-up dropped, grade moved to another session) leaves; a
@@ -75,6 +77,7 @@ from afterschool.models.instance import Instance
 from afterschool.models.plan import Duty, Group, Plan, Shortage, version_json
 from afterschool.models.school import WEEKDAYS, fmt_time
 from afterschool.scheduler.money.accounts import dated_minutes, term_money
+from afterschool.scheduler.planning.covers import carry_covers
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SECOND,
                                                   SolveOptions, interruptible, solve_phase)
 from afterschool.scheduler.planning.grouping import class_key
@@ -1111,7 +1114,11 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
         (start - timedelta(days=1)).isoformat(), previous.groups, previous.duties,
         previous.shortages, signups_then(inst, previous))]
     plan.exceptions = [x for x in previous.exceptions if x["date"] < start.isoformat()]
-    dropped = [x for x in previous.exceptions if x["date"] >= start.isoformat()]
+    # absences are facts: covers of unchanged duties kept, the others found again
+    plan, carried = carry_covers(
+        inst, plan, [x for x in previous.exceptions if x["date"] >= start.isoformat()],
+        time_limit=min(0.5, opts.time_limit / 10), seed=opts.seed)
+    dropped = carried.dropped
     plan.staffing = staffing_table(inst, dec.groups, dec.present)
     ever = {x for v in plan.versions() for g in v.groups for x in g.students}
     people_before = previous.extra.get("people", {}).get("students", {})
@@ -1146,6 +1153,7 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
         "available_duties_before": len(old_avail), "available_duties_kept": kept_avail,
         "shortage_minutes_per_week": dec.shortage_minutes, "group_days": dec.group_days,
         "exceptions_dropped": len(dropped),
+        "exceptions_kept": len(carried.kept), "exceptions_found_again": len(carried.added),
         # every substitution any re-plan dropped, oldest first, each marked with the date
         # of the re-plan that dropped it and the index of the version it made (in
         # Plan.versions()): phone calendars derive SEQUENCE and cancellations from it
