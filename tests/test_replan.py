@@ -341,6 +341,48 @@ def test_pin_duties_keeps_every_duty_and_says_what_it_costs(tmp_path):
     assert pinned.stats["pin_cost"]["shortage_minutes"] == 60
 
 
+def test_pin_duties_holds_the_whole_duty_with_its_group_meeting_that_day(tmp_path):
+    # Before: 3-1 has 40 pupils on Tue and 5 on Thu, 3-2 has 44 on Thu: Thu 49 -> two
+    # groups, G1 (3-1: Tue 40, Thu 5) and G2 (3-2: Thu 44), as the office grouped them
+    # (the planner would balance Thursday). T1 (Tue, Thu) holds G1 both days, T2 (Thu)
+    # holds G2. Edit: four of 3-2 withdraw (Thu 45 now fits one group) and
+    # T2 stops volunteering. Unpinned, the cheapest cover moves G1's five Thursday pupils
+    # into G2 and T1 with them: G1 no longer meets on Thursday. --pin duties holds T1's
+    # Thursday duty whole: G1 meets on Thursday with T1 (whatever it costs elsewhere).
+    rows = (students_rows(40, klass="3-1", afternoon="Tue")
+            + students_rows(5, klass="3-1", afternoon="Thu", start=41)
+            + students_rows(44, klass="3-2", afternoon="Thu", start=101))
+    staff = vol("T1") + vol("T2")
+    av = avail("T1", "Tue Thu", "after-upper") + avail("T2", "Thu", "after-upper")
+    from afterschool.models.plan import Group
+    from afterschool.scheduler.money.accounts import term_money
+
+    old = first_plan(tmp_path, rows, staff, av)
+    g1, g2 = sorted(g.id for g in old.groups)
+    old.groups = [Group(g1, "after-upper", tuple(f"S{k:04d}" for k in range(1, 46))),
+                  Group(g2, "after-upper", tuple(f"S{k:04d}" for k in range(101, 145)))]
+    old_inst = read_instance(tmp_path / "before")
+    term_money(old_inst, old)
+    assert check_plan(old_inst, old) == []
+    assert sorted((d.day, d.group) for d in old.duties if d.staff == "T1") == [
+        ("Thu", g1), ("Tue", g1)]
+    edit = rows
+    for k in range(101, 105):
+        edit = edit.replace(f"S{k:04d},Kid{k},3,3-2,,Thu,,normal,,,enrolled,",
+                            f"S{k:04d},Kid{k},3,3-2,,Thu,,normal,,,withdrawn,")
+    inst = edited(tmp_path, edit, vol("T1") + vol("T2").replace(",yes,", ",no,", 1), av)
+    free = replan(inst, old, TUE2, time_limit=3, seed=0)
+    rules_kept(inst, free.plan)
+    assert not free.plan.shortages and free.stats["students_moved"] == 5
+    assert [d.group for d in free.plan.duties if d.day == "Thu"] == [g2]
+    pinned = replan(inst, old, TUE2, pin="duties", time_limit=3, seed=0)
+    rules_kept(inst, pinned.plan)
+    assert sorted((d.day, d.group) for d in pinned.plan.duties if d.staff == "T1") == [
+        ("Thu", g1), ("Tue", g1)]
+    on_thu = [g for g in pinned.plan.groups if g.id == g1][0].students
+    assert any(x in on_thu for x in ("S0041", "S0042", "S0043", "S0044", "S0045"))
+
+
 def test_a_previous_group_over_the_cap_loses_the_fewest_pupils(tmp_path):
     # 47 of 3-1 on Tue in one group (hand-broken: the cap is 45) with T1; T2 is free.
     # The re-plan must keep the cap: exactly 2 pupils move, to a new group (fresh id) that

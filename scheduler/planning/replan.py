@@ -46,7 +46,8 @@ small, and quick from the start), then with moves allowed, hinted with the first
 so allowing moves can only improve the objective. ``--pin groups`` keeps the first answer
 (and the
 second is what the pin costs); ``--pin duties`` fixes every previous duty of a person who can
-still hold all of them (within the new limits) wherever its group is still present, and a
+still hold all of them (within the new limits) whole, its group meeting that day, wherever
+continuing pupils of that group come that day (else wherever the group is present), and a
 second model without the pin prices it. A pinned plan may have shortages instead;
 ``pin_cost`` compares it with the unpinned re-plan. A keep unit of a previous group over the
 cap on some day is never fixed (the cap is hard: the fewest students leave it).
@@ -690,9 +691,17 @@ class ReplanModel:
         if self.pin != "duties":
             return
         m, posts = self.m, self.posts
+        # a pinned duty is held whole (SPEC §9): its group meets that day, with that person,
+        # wherever continuing pupils of that group come that day (they can always stay)
+        stays = {(u.group, d) for part in self.parts for u in part.units for d in u.days
+                 if u.group not in part.over_cap}
         for j, (t, d, sid, k, g) in enumerate(posts.old_teach):
             if t in posts.pinned and j in self.kept:
-                m.add(self.kept[j] == self.a[g, d])
+                if (g, d) in stays:
+                    m.add(self.kept[j] == 1)
+                    m.add(self.a[g, d] == 1)
+                else:
+                    m.add(self.kept[j] == self.a[g, d])
         by_window = defaultdict(list)
         for t, d, w in posts.old_manage:
             if t in posts.pinned and (t, d, w) in self.mv:
