@@ -594,3 +594,54 @@ def test_the_coverage_local_search_stops_when_a_part_fills_no_more(monkeypatch):
     assert len(calls) == 3 and hints == [1, 2]
     assert all(c == ("re-plan, coverage: local search", round(0.6 / rp.COVER_CHUNKS, 6), 3,
                      True) for c in calls)
+
+
+def test_the_unpinned_coverage_is_at_least_what_another_answer_covers(tmp_path):
+    # The pin-duties school above: unpinned, every post can be filled (T1 after-lower, T2
+    # after-upper). A coverage search that stopped short (simulated: held to one unfilled
+    # post) is replaced by a search from a better answer (here the full cover), held to
+    # its coverage: the re-plan never covers less than an answer it was given, as the
+    # unpinned re-plan is given the pinned one's.
+    from afterschool.scheduler.planning.cpsat import SolveOptions, solve_phase
+    from afterschool.scheduler.planning.replan import (ReplanModel, _at_least, _posts,
+                                                       _situation, greedy_start)
+    rows = students_rows(10)
+    before = avail("T1", "Tue", "after-upper") + avail("T1", "Tue", "after-lower")
+    old = first_plan(tmp_path, rows, vol("T1") + vol("T2"), before)
+    inst = edited(tmp_path, rows + "S0100,New,1,1-1,,Tue,,normal,,,enrolled,\n",
+                  vol("T1") + vol("T2"), before + avail("T2", "Tue", "after-upper"))
+    opts = SolveOptions(time_limit=2, seed=0, workers=1)
+
+    def model_of():
+        parts, _ = _situation(inst, old)
+        posts = _posts(inst, old, parts, "none")
+        model = ReplanModel(inst, parts, posts, "none")
+        model.build()
+        model.hint(greedy_start(inst, parts, posts, old))
+        model.fix_groups(True)
+        return model, sum(c * v for c, v in model.terms["posts"])
+    good_model, good_unfilled = model_of()
+    good = solve_phase(good_model.m, good_unfilled, "full", opts, 1.0)
+    assert good.objective == 0
+    model, unfilled = model_of()
+    short = model.m.clone()
+    short.add(unfilled >= 1)
+    worse = solve_phase(short, unfilled, "stopped short", opts, 1.0)
+    assert worse.objective == 1
+    better = _at_least(model, unfilled, worse, good_model.values(good.solver), opts)
+    assert better.has_solution and better.objective == 0
+    # and a cover already as good as the answer given stays as it was
+    assert _at_least(model, unfilled, better, good_model.values(good.solver), opts) is better
+
+
+def test_pin_duties_never_covers_more_than_the_unpinned_re_plan(tmp_path):
+    # the pin school of 'pin_duties_keeps_every_duty': the pin costs one 60-minute post,
+    # never a negative cost (the unpinned re-plan starts from the pinned answer's cover)
+    rows = students_rows(10)
+    before = avail("T1", "Tue", "after-upper") + avail("T1", "Tue", "after-lower")
+    old = first_plan(tmp_path, rows, vol("T1") + vol("T2"), before)
+    inst = edited(tmp_path, rows + "S0100,New,1,1-1,,Tue,,normal,,,enrolled,\n",
+                  vol("T1") + vol("T2"), before + avail("T2", "Tue", "after-upper"))
+    pinned = replan(inst, old, TUE2, pin="duties", time_limit=2, seed=0)
+    cost = pinned.stats["pin_cost"]
+    assert cost["shortage_minutes"] == 60 and cost["unpinned_shortage_minutes"] == 0

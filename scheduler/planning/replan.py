@@ -39,9 +39,10 @@ then unfilled minutes (coverage as ``plan`` counts it); continuing students move
 duties not kept; group-days; then new (class, group) pairs and named students not back in
 their old group. The unfilled posts are searched first, alone (a tenth of the budget for a
 tree search, three tenths for CP-SAT's local search, in parts, stopping when a part fills
-no more), and held; a local search on the previous duties not kept (two tenths) walks
-back the duties that search moved needlessly; then two searches of the whole objective,
-0.12 of the budget each: first with every keep unit fixed (no continuing student moves;
+no more; never less than ``--pin duties`` covers), and held, then the unfilled minutes
+likewise; a local search on the previous duties not kept (two tenths a round, repeated
+while it keeps more) walks back the duties that search moved needlessly; then two searches
+of the whole objective, 0.1 of the budget each: first with every keep unit fixed (no continuing student moves;
 small, and quick from the start), then with moves allowed, hinted with the first answer,
 so allowing moves can only improve the objective. ``--pin groups`` keeps the first answer
 (and the
@@ -739,9 +740,9 @@ class ReplanModel:
                 total = total + w[name] * sum(c * v for c, v in terms[name])
         return total
 
-    def hint(self, val: Values) -> None:
+    def hint(self, val: Values) -> dict[int, int]:
         """Hint every variable (replacing earlier hints): the decisions from ``val``, the
-        helpers computed from them."""
+        helpers computed from them; returns the hint by variable index."""
         self.m.clear_hints()
         hv: dict[int, int] = {}
         for key, var in self.keep.items():
@@ -761,6 +762,7 @@ class ReplanModel:
         for var in [*self.keep.values(), *self.x.values(), *self.a.values(), *self.v.values(),
                     *self.mv.values(), *self.kept.values(), *(v for v, _ in self.aux)]:
             self.m.add_hint(var, hv[var.index])
+        return hv
 
     def values(self, solver: cp_model.CpSolver) -> Values:
         return Values(
@@ -967,8 +969,8 @@ def replan(inst: Instance, previous: Plan, start: date, *, pin: str = "none",
         rows = week_rows(inst.school.term, start, minutes_before(inst, previous, start))
         run, free = _run(inst, previous, pin, opts, rows)
         cost = None
-        if pin == "duties":
-            free, _ = _run(inst, previous, "none", opts, rows)
+        if pin == "duties":  # the unpinned plan covers at least what the pinned one does
+            free, _ = _run(inst, previous, "none", opts, rows, floor=run.values)
         if pin != "none":
             cost = _pin_cost(run, free)
     return _assemble(inst, previous, start, pin, run, cost, opts, time.process_time() - t0)
@@ -983,17 +985,23 @@ class _Run:
     status: str
     phase: dict
     moves: int
+    values: Values | None = None
 
 
 def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
-         rows: list[WeekRow] | None = None) -> tuple[_Run, _Run | None]:
+         rows: list[WeekRow] | None = None, floor: Values | None = None
+         ) -> tuple[_Run, _Run | None]:
     """Searches on one model: coverage alone first with every continuing student in place
     (unfilled posts as ``plan`` counts them: a tree search from the greedy start, then
     CP-SAT's local search from its best; the weighted objective's search alone left a
     leaver's duties unfilled where others could take them, 42 posts where 40 do on a
-    generated 2,000-pupil school; the local search in parts, ``_cover_locally``), held from
-    then on; then CP-SAT's local search on the previous duties not kept, from that answer,
-    with the coverage held: the coverage search moves duties it need not, and this walks
+    generated 2,000-pupil school; the local search in parts, ``_cover_locally``), never
+    less than the pinned answer's coverage (``_pinned_cover`` when this search leaves posts
+    unfilled, or the pinned run's answer: ``_at_least``), held from then on; then the
+    unfilled minutes the same way, held (else the weighted searches traded kept duties for
+    minutes, the more the shorter the limit); then CP-SAT's local search on the previous
+    duties not kept, from that answer, to a fixed point (``_walk_back``), with the coverage
+    held: the coverage search moves duties it need not, and this walks
     them back (``bench/replan.py``, three churn seeds: 47-90 % of the still-available
     people's duties kept without either, 99.2-100 % with both, and fewer shortage minutes,
     as the weighted searches start nearer the previous plan); then the whole objective with
@@ -1008,7 +1016,7 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
     model.build()
     objective = model.objective()
     whole = opts.time_limit * DET_PER_SECOND
-    budget = whole * 0.12  # each of the two weighted searches (coverage and changes: the rest)
+    budget = whole * 0.1  # each of the two weighted searches (coverage and changes: the rest)
     model.hint(start)
     model.fix_groups(True)
     # coverage first, as plan counts it, alone: the weighted objective's search alone
@@ -1020,19 +1028,37 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
             model.hint(model.values(cover.solver))
         cover = _cover_locally(model, unfilled, cover, opts,
                                whole * 0.3 / DET_PER_SECOND * LS_DET_PER_SECOND)
+    if pin == "none" and floor is None and cover.status != "OPTIMAL" and (
+            not cover.has_solution or cover.objective > 0):
+        # coverage first: a pinned plan is a restriction of this one, so this one covers
+        # at least what pinning the duties covers (its smaller space searched well where
+        # this one's search stopped short)
+        floor = _pinned_cover(inst, previous, parts, rows, opts, whole)
+    if floor is not None:
+        cover = _at_least(model, unfilled, cover, floor, opts)
     if cover.has_solution:
         model.m.add(unfilled <= cover.objective)
         start = model.values(cover.solver)
         model.hint(start)
+        # then the unfilled minutes, the posts held: the weighted searches would otherwise
+        # trade kept duties for minutes after the walk-back, more of them on a shorter limit
+        unit = math.gcd(*(c for c, _ in model.terms["shortage"])) or 1
+        minutes = sum(c // unit * v for c, v in model.terms["shortage"])
+        short = solve_phase(model.m, minutes, "re-plan, coverage minutes", opts, whole * 0.04)
+        if short.status != "OPTIMAL":
+            if short.has_solution:
+                model.hint(model.values(short.solver))
+            short = _cover_locally(model, minutes, short, opts,
+                                   whole * 0.1 / DET_PER_SECOND * LS_DET_PER_SECOND)
+        if short.has_solution:
+            model.m.add(minutes <= short.objective)
+            start = model.values(short.solver)
+        model.hint(start)
         # walk back the duties the coverage search moved needlessly, the coverage held
         changes = sum(c * v for c, v in model.terms["changes"])
         unavoidable = sum(c * v for c, v in model.terms["changes"] if isinstance(v, int))
-        back = solve_phase(model.m, changes, "re-plan, changes: local search", opts,
-                           whole * 0.2 / DET_PER_SECOND * LS_DET_PER_SECOND, unavoidable,
-                           local_search=True)
-        if back.has_solution:
-            start = model.values(back.solver)
-            model.hint(start)
+        start = _walk_back(model, changes, unavoidable, start, opts,
+                           whole * 0.2 / DET_PER_SECOND * LS_DET_PER_SECOND)
     first = solve_phase(model.m, objective, "re-plan, groups kept", opts, budget)
     if first.status == "INFEASIBLE" and pin == "duties":
         raise InputError([Problem("--pin", "the pinned duties cannot all be kept with the "
@@ -1046,6 +1072,70 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
                          model.values(second.solver) if second.has_solution else vals,
                          second if second.has_solution else first)
     return (kept_run, moved_run) if pin == "groups" else (moved_run, None)
+
+
+def _unfilled_of(model: ReplanModel, unfilled, val: Values) -> int:
+    """The unfilled posts of ``val`` in ``model`` (its helpers computed as for a hint)."""
+    hv = model.hint(val)
+    flat = cp_model.FlatIntExpr(unfilled)
+    return flat.offset + sum(c * hv.get(v.index, 0) for v, c in zip(flat.vars, flat.coeffs))
+
+
+def _at_least(model: ReplanModel, unfilled, cover, floor: Values, opts: SolveOptions):
+    """``cover`` if it leaves no more posts unfilled than ``floor`` (another search's
+    answer, valid in this model), else a search from ``floor`` held to its coverage."""
+    target = _unfilled_of(model, unfilled, floor)
+    if cover.has_solution and cover.objective <= target:
+        if cover.solver is not None:
+            model.hint(model.values(cover.solver))
+        return cover
+    model.hint(floor)
+    model.m.add(unfilled <= target)
+    return solve_phase(model.m, unfilled, "re-plan, coverage from the pinned answer", opts,
+                       0.05, required=True)
+
+
+def _pinned_cover(inst: Instance, previous: Plan, parts: list[SessionPart], rows, opts,
+                  whole: float) -> Values | None:
+    """The coverage search of ``--pin duties`` alone (a tenth of the budget, then local
+    search as for the re-plan): its answer, or None."""
+    posts = _posts(inst, previous, parts, "duties", rows)
+    model = ReplanModel(inst, parts, posts, "duties")
+    model.build()
+    model.hint(greedy_start(inst, parts, posts, previous))
+    model.fix_groups(True)
+    unfilled = sum(c * v for c, v in model.terms["posts"])
+    cover = solve_phase(model.m, unfilled, "re-plan, pinned coverage", opts, whole * 0.1)
+    if cover.status != "OPTIMAL":
+        if cover.has_solution:
+            model.hint(model.values(cover.solver))
+        cover = _cover_locally(model, unfilled, cover, opts,
+                               whole * 0.1 / DET_PER_SECOND * LS_DET_PER_SECOND)
+    return model.values(cover.solver) if cover.has_solution else None
+
+
+WALK_ROUNDS = 12  # the walk-back's local searches at most, each from the one before
+
+
+def _walk_back(model: ReplanModel, changes, unavoidable: int, start: Values,
+               opts: SolveOptions, budget: float) -> Values:
+    """CP-SAT's local search on the previous duties not kept, coverage held, run to a fixed
+    point: a search of ``budget`` from the answer so far, again from its answer while it
+    keeps more duties, at most ``WALK_ROUNDS`` times (one search stopped where its budget
+    did, so a shorter limit could end with fewer changes than a longer one). Returns the
+    answer, hinted."""
+    best = None
+    for _ in range(WALK_ROUNDS):
+        back = solve_phase(model.m, changes, "re-plan, changes: local search", opts, budget,
+                           unavoidable, local_search=True)
+        if not back.has_solution or (best is not None and back.objective >= best):
+            break
+        best = back.objective
+        start = model.values(back.solver)
+        model.hint(start)
+        if back.objective <= unavoidable:
+            break
+    return start
 
 
 def _cover_locally(model: ReplanModel, unfilled, best, opts: SolveOptions, budget: float):
@@ -1073,7 +1163,7 @@ def _outcome(inst, previous, parts, named, posts, vals: Values, res) -> _Run:
     moves = sum(1 for p in parts for u in p.units for x in u.students
                 if now.get((x, p.session.id)) != u.group)
     status = res.status if res.has_solution else "FEASIBLE"
-    return _Run(parts, named, posts, decoded, status, res.as_dict(), moves)
+    return _Run(parts, named, posts, decoded, status, res.as_dict(), moves, vals)
 
 
 def _duty_key(d: Duty) -> tuple:
