@@ -645,3 +645,24 @@ def test_pin_duties_never_covers_more_than_the_unpinned_re_plan(tmp_path):
     pinned = replan(inst, old, TUE2, pin="duties", time_limit=2, seed=0)
     cost = pinned.stats["pin_cost"]
     assert cost["shortage_minutes"] == 60 and cost["unpinned_shortage_minutes"] == 0
+
+
+def test_a_small_group_day_the_re_plan_creates_is_reported_with_its_cost(tmp_path):
+    # 40 of 3-1 on Tue with T1. A new 3-1 pupil comes on Thursday only, where no group
+    # meets; E1, an external teacher at 80 yuan/h, declared Thursday. The re-plan seats him
+    # alone on Thursday (a group-day of 1 pupil) and pays E1 60 min = 80.00 a week for it:
+    # the summary says so.
+    from afterschool.scheduler.handouts.changes import replan_summary
+
+    rows = students_rows(40)
+    old = first_plan(tmp_path, rows, vol("T1"), avail("T1", "Tue", "after-upper"))
+    staff = vol("T1") + "E1,Ext,yes,no,external,80,,,no\n"
+    inst = edited(tmp_path, rows + "S0100,New,3,3-1,,Thu,,normal,,,enrolled,\n", staff,
+                  avail("T1", "Tue", "after-upper") + avail("E1", "Thu", "after-upper"))
+    r = replan(inst, old, TUE2, time_limit=2, seed=0)
+    rules_kept(inst, r.plan)
+    (small,) = r.stats["small_groups"]
+    assert (small["day"], small["students"], small["teacher_minutes"],
+            small["pay_per_week"]) == ("Thu", 1, 60, "80.00")
+    assert (f"small group: {small['group']} meets on Thu with 1 pupil(s), new in this "
+            "re-plan; it costs 80.00 a week in pay (60 teacher min)") in replan_summary(r)

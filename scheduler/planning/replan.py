@@ -1262,6 +1262,7 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
             for x in dropped],
         "solver": run.phase,
         "cpu_seconds": round(cpu, 3)}
+    stats["small_groups"] = small_new_group_days(inst, previous, dec)
     if cost is not None:
         stats["pin_cost"] = cost
     plan.extra = {
@@ -1280,6 +1281,42 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
     }
     term_money(inst, plan)
     return Replan(plan, student_rows, duty_rows, dropped, stats)
+
+
+SMALL_GROUP = 20  # pupils: a group-day the re-plan creates with fewer is reported
+
+
+def small_new_group_days(inst: Instance, previous: Plan, dec: Decoded) -> list[dict]:
+    """Group-days the re-plan creates (a new group, or a group meeting on a day it did not)
+    with fewer than ``SMALL_GROUP`` pupils present, each with its pay a week (its teachers'
+    minutes at their rates): what the school pays for them."""
+    by_id = {x.id: x for x in inst.students}
+    sessions = {s.id: s for s in inst.school.sessions}
+    before = set()
+    for g in previous.groups:
+        s = sessions.get(g.session)
+        for d in (s.days if s else ()):
+            if any(x in by_id and d in by_id[x].days(s.signup) for x in g.students):
+                before.add((g.id, d))
+    rules = inst.school.rules
+    out = []
+    for g in dec.groups:
+        s = sessions[g.session]
+        for d in s.days:
+            n = sum(1 for x in g.students if d in by_id[x].days(s.signup))
+            if not n or n >= SMALL_GROUP or (g.id, d) in before:
+                continue
+            pay = 0.0
+            minutes = 0
+            for du in dec.duties:
+                if du.group == g.id and du.day == d:
+                    t = inst.teacher(du.staff)
+                    rate = t.hourly_rate if t.hourly_rate is not None else rules.pay_per_hour
+                    pay += du.minutes * float(rate) / 60
+                    minutes += du.minutes
+            out.append({"group": g.id, "session": g.session, "day": d, "students": n,
+                        "teacher_minutes": minutes, "pay_per_week": f"{pay:.2f}"})
+    return out
 
 
 def _grouping_row(inst: Instance, part: SessionPart, dec: Decoded) -> dict:
