@@ -658,7 +658,8 @@ def staffing(n: int | None, c: int | None, as_json: bool) -> None:
               help="Folder for the updated plan.json, cover.csv/.xlsx and the hand-outs "
               "(may be PLAN's own folder).")
 @click.option("--time-limit", type=click.FloatRange(0.1), default=2.0, show_default=True,
-              help="Search budget, about wall seconds (deterministic solver time).")
+              help="Search budget in CPU seconds as for plan (deterministic budgets; the "
+              "CPU clock ends the search by 1.3 x limit + 0.5 s at the latest).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @output_set_options
 @json_option
@@ -717,7 +718,8 @@ def substitute(instance: str, plan_file: str, absent: str, dates: str, out: str,
               show_default=True, help="Forbid moving continuing students (groups) or "
               "changing the duties of people still available (duties).")
 @click.option("--time-limit", type=click.FloatRange(0.1), default=2.0, show_default=True,
-              help="Search budget, about wall seconds; deterministic.")
+              help="Search budget in CPU seconds as for plan (deterministic budgets; the "
+              "CPU clock ends the searches by 1.3 x limit + 0.5 s at the latest).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @output_set_options
 @json_option

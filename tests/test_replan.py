@@ -666,3 +666,26 @@ def test_a_small_group_day_the_re_plan_creates_is_reported_with_its_cost(tmp_pat
             small["pay_per_week"]) == ("Thu", 1, 60, "80.00")
     assert (f"small group: {small['group']} meets on Thu with 1 pupil(s), new in this "
             "re-plan; it costs 80.00 a week in pay (60 teacher min)") in replan_summary(r)
+
+
+def test_replan_and_substitute_keep_plan_s_deadline(tmp_path):
+    # the time limit is a CPU-clock deadline as for plan: a deadline already spent still
+    # gives a re-plan that keeps every rule and a substitution, each saying the clock cut
+    # its searches; a generous one cuts nothing
+    from afterschool.scheduler.planning.cpsat import Deadline
+    from afterschool.scheduler.planning.substitute import substitute
+
+    rows = students_rows(40)
+    old = first_plan(tmp_path, rows, vol("T1") + vol("T2"),
+                     avail("T1", "Tue", "after-upper") + avail("T2", "Tue", "after-upper"))
+    inst = edited(tmp_path, rows.replace(",enrolled,", ",withdrawn,", 1), vol("T1") + vol("T2"),
+                  avail("T1", "Tue", "after-upper") + avail("T2", "Tue", "after-upper"))
+    spent = replan(inst, old, TUE2, time_limit=2, deadline=Deadline(0))
+    rules_kept(inst, spent.plan)
+    assert spent.plan.extra["solve_stats"]["cut_by_time_limit"]
+    easy = replan(inst, old, TUE2, time_limit=2)
+    assert easy.plan.extra["solve_stats"]["cut_by_time_limit"] == []
+    holder = easy.plan.duties[0].staff
+    sub = substitute(inst, easy.plan, holder, ["2026-09-22"], deadline=Deadline(0))
+    assert sub.stats["cut_by_time_limit"] and len(sub.added) == 1
+    assert substitute(inst, easy.plan, holder, ["2026-09-22"]).stats["cut_by_time_limit"] == []

@@ -81,7 +81,8 @@ from afterschool.models.school import WEEKDAYS, fmt_time
 from afterschool.scheduler.money.accounts import dated_minutes, term_money
 from afterschool.scheduler.planning.covers import carry_covers
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SECOND,
-                                                  SolveOptions, interruptible, solve_phase)
+                                                  Deadline, SolveOptions, interruptible,
+                                                  solve_phase)
 from afterschool.scheduler.planning.grouping import class_key
 from afterschool.scheduler.planning.solve import school_context, staffing_table, student_entry
 from afterschool.scheduler.reading.plan_file import plan_problems
@@ -956,15 +957,20 @@ class Replan:
 
 
 def replan(inst: Instance, previous: Plan, start: date, *, pin: str = "none",
-           time_limit: float = 2.0, seed: int = 0, log=None) -> Replan:
+           time_limit: float = 2.0, seed: int = 0, log=None,
+           deadline: Deadline | None = None) -> Replan:
     """Re-plan ``inst`` from ``start`` keeping as much of ``previous`` as the rules allow
-    (see the module docstring). ``time_limit`` is about wall seconds, converted to
-    deterministic solver time."""
+    (see the module docstring). ``time_limit`` is CPU seconds as ``plan`` counts them: the
+    searches' deterministic budgets come from it, and the CPU clock ends them by the
+    backstop (``Deadline.for_limit``: 1.3 x limit + 0.5 s; ``deadline``, if given, is that
+    limit already running); where the clock decided, ``solve_stats.cut_by_time_limit``
+    names the stage."""
     if pin not in PINS:
         raise ValueError(f"pin must be one of {PINS}")
     t0 = time.process_time()
     check_replan_input(inst, previous, start)
-    opts = SolveOptions(time_limit=time_limit, seed=seed, workers=1, log=log)
+    opts = SolveOptions(time_limit=time_limit, seed=seed, workers=1, log=log,
+                        deadline=deadline or Deadline.for_limit(time_limit))
     with interruptible(opts):
         rows = week_rows(inst.school.term, start, minutes_before(inst, previous, start))
         run, free = _run(inst, previous, pin, opts, rows)
@@ -1277,7 +1283,9 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
         **school_context(inst, students),
         "replan": stats,
         "solve_stats": {"seconds": round(cpu, 3), "workers": 1,
-                        "time_limit": opts.time_limit},
+                        "time_limit": opts.time_limit,
+                        "cut_by_time_limit": list(opts.deadline.root().cuts)
+                        if opts.deadline is not None else []},
     }
     term_money(inst, plan)
     return Replan(plan, student_rows, duty_rows, dropped, stats)

@@ -58,7 +58,8 @@ from afterschool.models.plan import Plan
 from afterschool.models.school import ALL_DAYS, DutyWindow, fmt_time, parse_time
 from afterschool.scheduler.money.accounts import term_money, version_dates
 from afterschool.scheduler.rules.ledger import weekly_limit
-from afterschool.scheduler.planning.cpsat import DET_PER_SECOND, SolveOptions, solve_phase
+from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, Deadline, SolveOptions,
+                                                  solve_phase)
 from afterschool.scheduler.reading.plan_file import plan_problems
 from afterschool.scheduler.rules.availability import session_status, window_status
 from afterschool.scheduler.rules.calendar import term_dates
@@ -478,11 +479,15 @@ def _advice(inst: Instance, posts: list[Post], opts: _Options,
 
 
 def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
-               time_limit: float = 2.0, seed: int = 0) -> Substitution:
+               time_limit: float = 2.0, seed: int = 0,
+               deadline: Deadline | None = None) -> Substitution:
     """Cover ``absent``'s duties on ``dates`` (see the module docstring). Raises InputError
     for an unknown person, a date that is not a service date of the term, a plan that is
-    not this instance's, or a person without any duty to cover on those dates."""
+    not this instance's, or a person without any duty to cover on those dates.
+    ``time_limit`` is CPU seconds as ``plan`` counts them (deterministic budgets, the CPU
+    clock's backstop ``Deadline.for_limit``; ``deadline``: that limit already running)."""
     t0 = time.process_time()
+    deadline = deadline or Deadline.for_limit(time_limit)
     problems = plan_problems(inst, plan)
     if absent not in {t.id for t in inst.teachers}:
         problems.append(_problem("--teacher", "no such person in teachers.csv", absent,
@@ -500,7 +505,8 @@ def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
                                    "'afterschool roster PLAN --teacher " + absent + "'")])
     opts = _candidates(inst, book, absent, posts)
     choice, phases = _choose(inst, book, posts, opts,
-                             SolveOptions(time_limit=time_limit, seed=seed, workers=1),
+                             SolveOptions(time_limit=time_limit, seed=seed, workers=1,
+                                          deadline=deadline),
                              time_limit * DET_PER_SECOND)
     added = [_exception(p, choice[i], absent) for i, p in enumerate(posts)]
     new = replace(plan, exceptions=list(plan.exceptions) + added, extra=dict(plan.extra))
@@ -520,4 +526,5 @@ def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
                                 "choice_cpu_seconds": round(t1 - t0, 3),
                                 "money_cpu_seconds": round(t2 - t1, 3),
                                 "phases": [p.as_dict() for p in phases],
-                                "duties": len(posts)})
+                                "duties": len(posts),
+                                "cut_by_time_limit": list(deadline.root().cuts)})
