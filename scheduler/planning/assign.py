@@ -82,7 +82,10 @@ from afterschool.scheduler.planning.mip import solve_mip
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SECOND,
                                                   PhaseResult, SolveOptions, lp_bound,
                                                   solve_phase)
-from afterschool.scheduler.rules.ledger import Ledger, add_week_rows, week_rows, weekly_limit
+from afterschool.scheduler.rules.ledger import Ledger, add_daily_limit as add_daily, \
+    add_manager_window as add_manager_clash, add_one_place, add_one_window, add_week_rows, \
+    week_rows, weekly_limit
+from afterschool.scheduler.rules.matching import match_slot
 from afterschool.scheduler.rules.staffing import duty_windows, managers_for_window
 
 LOAD_STEP = 60  # minutes: the fairness penalty grows with every hour of weekly load
@@ -197,11 +200,7 @@ def add_availability(sm: StaffModel) -> None:
 def add_one_place_at_a_time(sm: StaffModel) -> None:
     """At every moment a person supervises at most one slot (16:20–16:35 included)."""
     for items in sm.items.values():
-        teaching = [x for x in items if not x.manager]
-        for p in sorted({x.start for x in teaching}):
-            covering = [x.var for x in teaching if x.start <= p < x.end]
-            if len(covering) > 1:
-                sm.model.add(sum(covering) <= 1)
+        add_one_place(sm.model, [(x, False, x.var) for x in items if not x.manager])
 
 
 def add_weekly_limit(sm: StaffModel) -> None:
@@ -219,40 +218,24 @@ def add_weekly_limit(sm: StaffModel) -> None:
 
 def add_daily_limit(sm: StaffModel) -> None:
     """Each person's service minutes on one day (managing counts)."""
-    cap = sm.inst.school.rules.max_daily_minutes
     for items in sm.items.values():
-        if sum(x.minutes for x in items) > cap:
-            sm.model.add(sum(x.minutes * x.var for x in items) <= cap)
+        add_daily(sm.model, [(x, x.manager, x.var) for x in items],
+                  sm.inst.school.rules.max_daily_minutes)
 
 
 def add_double_duty(sm: StaffModel) -> None:
     """Duty in at most one window of a day (noon or afternoon) unless ``allow_double``."""
     double = {t.id: t.allow_double for t in sm.inst.volunteers}
     for (t, d), items in sm.items.items():
-        windows = sm.windows_of_day[d]
-        if double[t] or len(windows) < 2:
-            continue
-        used = []
-        for w in windows:
-            inside = [x.var for x in items if w.start <= x.start and x.end <= w.end]
-            if inside:
-                flag = sm.model.new_bool_var(f"works_{t}_{d}_{w.id}")
-                for var in inside:
-                    sm.model.add_implication(var, flag)
-                used.append(flag)
-                sm.in_window.append((flag, inside))
-        if len(used) > 1:
-            sm.model.add(sum(used) <= 1)
+        if not double[t]:
+            sm.in_window += add_one_window(sm.model, [(x, x.manager, x.var) for x in items],
+                                           sm.windows_of_day[d], f"{t}_{d}")
 
 
 def add_manager_window(sm: StaffModel) -> None:
     """A manager is on duty for the whole window and supervises no group inside it."""
     for items in sm.items.values():
-        for m in (x for x in items if x.manager):
-            clash = [x.var for x in items if not x.manager and x.start < m.end
-                     and m.start < x.end]
-            if clash:
-                sm.model.add(sum(clash) + len(clash) * m.var <= len(clash))
+        add_manager_clash(sm.model, [(x, x.manager, x.var) for x in items])
 
 
 def add_coverage(sm: StaffModel) -> None:
@@ -811,13 +794,8 @@ def match_groups(inst: Instance, present: dict[tuple[str, str], list[str]],
                         1 if g in history[t, s.id] else (2 if own[t] & group_classes[g] else 3))
                     return c, t, g
 
-                pairs = sorted((cost(t, g) for t in teachers for g in groups))
-                taken_t, taken_g, now = set(), set(), {}
-                for _, t, g in pairs:
-                    if t not in taken_t and g not in taken_g:
-                        taken_t.add(t)
-                        taken_g.add(g)
-                        now[t] = g
+                now = match_slot(teachers, groups, cost)
+                taken_g = set(now.values())
                 for t, g in sorted(now.items()):
                     duties.append(Duty(day=d, start=fmt_time(slot.start), end=fmt_time(slot.end),
                                        staff=t, role="teacher", session=s.id, group=g,

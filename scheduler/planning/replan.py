@@ -88,8 +88,11 @@ from afterschool.scheduler.planning.solve import school_context, staffing_table,
 from afterschool.scheduler.reading.plan_file import plan_problems
 from afterschool.scheduler.rules.availability import session_status, window_status
 from afterschool.scheduler.rules.calendar import term_dates
-from afterschool.scheduler.rules.ledger import Ledger, WeekRow, add_week_rows, week_rows, \
-    weekly_limit
+from afterschool.scheduler.rules.ledger import (Ledger, WeekRow, add_daily_limit,
+                                                 add_manager_window, add_one_place,
+                                                 add_one_window, add_week_rows, week_rows,
+                                                 weekly_limit)
+from afterschool.scheduler.rules.matching import match_slot
 from afterschool.scheduler.rules.staffing import duty_windows, managers_needed
 
 PINS = ("none", "groups", "duties")
@@ -628,32 +631,21 @@ class ReplanModel:
         rules = inst.school.rules
         items = defaultdict(list)
         for (t, d, sid, k), var in self.v.items():
-            items[t, d].append((posts.slots[d, sid, k], var))
+            items[t, d].append((posts.slots[d, sid, k], False, var))
         for (t, d, wid), var in self.mv.items():
-            items[t, d].append((posts.windows[d, wid], var))
+            items[t, d].append((posts.windows[d, wid], True, var))
         weekly = defaultdict(list)
         by_day = {}
         wins = {d: duty_windows(inst.school.sessions, d) for d in WEEKDAYS}
         for (t, d), its in items.items():
-            for point in sorted({it.start for it, _ in its}):
-                covering = [var for it, var in its if it.start <= point < it.end]
-                if len(covering) > 1:
-                    m.add(sum(covering) <= 1)
-            m.add(sum(it.minutes * var for it, var in its) <= rules.max_daily_minutes)
-            weekly[t] += [(it.minutes, var) for it, var in its]
-            by_day[t, d] = [(it.minutes, var) for it, var in its]
-            if not inst.teacher(t).allow_double and len(wins[d]) > 1:
-                used = []
-                for w in wins[d]:
-                    inside = [var for it, var in its if w.start <= it.start and it.end <= w.end]
-                    if inside:
-                        flag = m.new_bool_var(f"win_{t}_{d}_{w.id}")
-                        for var in inside:
-                            m.add_implication(var, flag)
-                        self._aux(flag, lambda hv, vs=inside: max(hv[v.index] for v in vs))
-                        used.append(flag)
-                if len(used) > 1:
-                    m.add(sum(used) <= 1)
+            add_one_place(m, its)
+            add_manager_window(m, its)
+            add_daily_limit(m, its, rules.max_daily_minutes)
+            weekly[t] += [(it.minutes, var) for it, _, var in its]
+            by_day[t, d] = [(it.minutes, var) for it, _, var in its]
+            if not inst.teacher(t).allow_double:
+                for flag, inside in add_one_window(m, its, wins[d], f"{t}_{d}"):
+                    self._aux(flag, lambda hv, vs=inside: max(hv[v.index] for v in vs))
         for t, parts in weekly.items():
             m.add(sum(mins * var for mins, var in parts) <= weekly_limit(inst, inst.teacher(t)))
         add_week_rows(m, by_day, {t: weekly_limit(inst, inst.teacher(t)) for t, _ in by_day},
@@ -916,20 +908,14 @@ def _match(inst, parts, posts, val, present, rename, rosters):
             for k, slot in enumerate(s.slots):
                 teachers = sorted(t for (t, dd, sid, kk) in val.teach
                                   if (dd, sid, kk) == (d, s.id, k))
-                now = {t: g for t, g in fixed[d, s.id, k].items() if t in teachers and g in gs}
-                taken = set(now.values())
-
                 def cost(t, g):
                     return (0 if previous_slot.get(t) == g else
                             1 if g in old_day[t, d, s.id] else
                             2 if g in old_any[t, s.id] else
                             3 if own[t] & classes[g] else 4, t, g)
-                pairs = sorted(cost(t, g) for t in teachers if t not in now for g in gs
-                               if g not in taken)
-                for _, t, g in pairs:
-                    if t not in now and g not in taken:
-                        now[t] = g
-                        taken.add(g)
+                now = match_slot(teachers, gs, cost, {t: g for t, g in fixed[d, s.id, k].items()
+                                                      if t in teachers})
+                taken = set(now.values())
                 for t, g in sorted(now.items()):
                     duties.append(Duty(day=d, start=fmt_time(slot.start),
                                        end=fmt_time(slot.end), staff=t, role="teacher",
@@ -1028,12 +1014,7 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
     # coverage first, as plan counts it, alone: the weighted objective's search alone
     # left a leaver's duties unfilled where others could take them (its gap stayed wide)
     unfilled = sum(c * v for c, v in model.terms["posts"])
-    cover = solve_phase(model.m, unfilled, "re-plan, coverage", opts, whole * 0.1)
-    if cover.status != "OPTIMAL":  # from the tree search's best, CP-SAT's local search
-        if cover.has_solution:
-            model.hint(model.values(cover.solver))
-        cover = _cover_locally(model, unfilled, cover, opts,
-                               whole * 0.3 / DET_PER_SECOND * LS_DET_PER_SECOND)
+    cover = _cover(model, unfilled, "re-plan, coverage", opts, whole * 0.1, whole * 0.3)
     if pin == "none" and floor is None and cover.status != "OPTIMAL" and (
             not cover.has_solution or cover.objective > 0):
         # coverage first: a pinned plan is a restriction of this one, so this one covers
@@ -1050,12 +1031,8 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
         # trade kept duties for minutes after the walk-back, more of them on a shorter limit
         unit = math.gcd(*(c for c, _ in model.terms["shortage"])) or 1
         minutes = sum(c // unit * v for c, v in model.terms["shortage"])
-        short = solve_phase(model.m, minutes, "re-plan, coverage minutes", opts, whole * 0.04)
-        if short.status != "OPTIMAL":
-            if short.has_solution:
-                model.hint(model.values(short.solver))
-            short = _cover_locally(model, minutes, short, opts,
-                                   whole * 0.1 / DET_PER_SECOND * LS_DET_PER_SECOND)
+        short = _cover(model, minutes, "re-plan, coverage minutes", opts, whole * 0.04,
+                       whole * 0.1)
         if short.has_solution:
             model.m.add(minutes <= short.objective)
             start = model.values(short.solver)
@@ -1111,12 +1088,7 @@ def _pinned_cover(inst: Instance, previous: Plan, parts: list[SessionPart], rows
     model.hint(greedy_start(inst, parts, posts, previous))
     model.fix_groups(True)
     unfilled = sum(c * v for c, v in model.terms["posts"])
-    cover = solve_phase(model.m, unfilled, "re-plan, pinned coverage", opts, whole * 0.1)
-    if cover.status != "OPTIMAL":
-        if cover.has_solution:
-            model.hint(model.values(cover.solver))
-        cover = _cover_locally(model, unfilled, cover, opts,
-                               whole * 0.1 / DET_PER_SECOND * LS_DET_PER_SECOND)
+    cover = _cover(model, unfilled, "re-plan, pinned coverage", opts, whole * 0.1, whole * 0.1)
     return model.values(cover.solver) if cover.has_solution else None
 
 
@@ -1142,6 +1114,20 @@ def _walk_back(model: ReplanModel, changes, unavoidable: int, start: Values,
         if back.objective <= unavoidable:
             break
     return start
+
+
+def _cover(model: ReplanModel, objective, name: str, opts: SolveOptions, tree: float,
+           local: float):
+    """A coverage objective searched from the model's hint: a tree search of ``tree``
+    deterministic seconds, then, unless it proved its answer, CP-SAT's local search from
+    its best in parts (``_cover_locally``, ``local`` in tree-search seconds)."""
+    cover = solve_phase(model.m, objective, name, opts, tree)
+    if cover.status != "OPTIMAL":
+        if cover.has_solution:
+            model.hint(model.values(cover.solver))
+        cover = _cover_locally(model, objective, cover, opts,
+                               local / DET_PER_SECOND * LS_DET_PER_SECOND)
+    return cover
 
 
 def _cover_locally(model: ReplanModel, unfilled, best, opts: SolveOptions, budget: float):

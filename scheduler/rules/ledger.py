@@ -162,3 +162,55 @@ def add_week_rows(model, terms: Mapping[tuple[str, str], list], limit: Mapping[s
             whole = sum(n * mins for d, n in r.count for mins, _ in terms.get((t, d), ()))
             if whole > room:
                 model.add(sum(parts) <= max(room, 0))
+
+
+# ---- the same rules as CP-SAT constraints, over one person's items of one day ----------------
+# ``items``: (item, variable) pairs of one person on one day, an item being a slot or a duty
+# window (``start``, ``end``, ``minutes``) and ``manager`` telling which. Used by ``assign``
+# (a first plan) and ``replan``.
+
+def add_one_place(model, items: list[tuple[object, bool, object]]) -> None:
+    """At every moment at most one slot supervised (16:20-16:35 included). ``items``:
+    (item, is_manager, variable); managers' windows are ``add_manager_window``'s."""
+    teaching = [(it, var) for it, manager, var in items if not manager]
+    for p in sorted({it.start for it, _ in teaching}):
+        covering = [var for it, var in teaching if it.start <= p < it.end]
+        if len(covering) > 1:
+            model.add(sum(covering) <= 1)
+
+
+def add_manager_window(model, items: list[tuple[object, bool, object]]) -> None:
+    """A manager on duty for a window supervises no slot inside it."""
+    teaching = [(it, var) for it, manager, var in items if not manager]
+    for m, manager, mvar in items:
+        if not manager:
+            continue
+        clash = [var for it, var in teaching if it.start < m.end and m.start < it.end]
+        if clash:
+            model.add(sum(clash) + len(clash) * mvar <= len(clash))
+
+
+def add_daily_limit(model, items: list[tuple[object, bool, object]], cap: int) -> None:
+    """The day's service minutes (managing counts) within ``cap``."""
+    if sum(it.minutes for it, _, _ in items) > cap:
+        model.add(sum(it.minutes * var for it, _, var in items) <= cap)
+
+
+def add_one_window(model, items: list[tuple[object, bool, object]], windows, name: str
+                   ) -> list[tuple[object, list]]:
+    """Duty in at most one duty window of the day (noon or afternoon); for a person without
+    ``allow_double``. Returns each window's flag with the variables it covers (for hints)."""
+    flags, used = [], []
+    if len(windows) < 2:
+        return flags
+    for w in windows:
+        inside = [var for it, _, var in items if w.start <= it.start and it.end <= w.end]
+        if inside:
+            flag = model.new_bool_var(f"works_{name}_{w.id}")
+            for var in inside:
+                model.add_implication(var, flag)
+            used.append(flag)
+            flags.append((flag, inside))
+    if len(used) > 1:
+        model.add(sum(used) <= 1)
+    return flags
