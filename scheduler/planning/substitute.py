@@ -57,7 +57,7 @@ from afterschool.models.instance import Instance
 from afterschool.models.plan import Plan
 from afterschool.models.school import ALL_DAYS, DutyWindow, fmt_time, parse_time
 from afterschool.scheduler.money.accounts import term_money, version_dates
-from afterschool.scheduler.rules.ledger import weekly_limit
+from afterschool.scheduler.rules.ledger import BUSY, DAILY, DOUBLE, WEEKLY, Ledger, weekly_limit
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, Deadline, SolveOptions,
                                                   solve_phase)
 from afterschool.scheduler.reading.plan_file import plan_problems
@@ -68,8 +68,7 @@ from afterschool.scheduler.rules.staffing import duty_windows
 # why a person cannot take a post, tested in this order; FREE: nothing but their declared
 # availability (or volunteering) holds them back — they could cover if they volunteered
 FREE = "free then but not available"
-REASONS = ("absent that day", "cannot manage", "on duty then", "at the daily limit",
-           "at the weekly limit", "noon and afternoon not allowed", FREE)
+REASONS = ("absent that day", "cannot manage", BUSY, DAILY, WEEKLY, DOUBLE, FREE)
 
 
 @dataclass(frozen=True)
@@ -276,16 +275,14 @@ class _Options:
 
 def _candidates(inst: Instance, book: DayBook, absent: str, posts: list[Post]) -> _Options:
     """Each post's possible substitutes, each tested alone against every hard rule."""
-    rules = inst.school.rules
     who: dict[int, list[str]] = {}
     preferred: dict[tuple[int, str], bool] = {}
     why_not: dict[int, dict[str, str]] = {}
-    limit = {t.id: weekly_limit(inst, t) for t in inst.teachers}
     for i, p in enumerate(posts):
-        busy = book.busy(p.date)
-        week = book.week_minutes(p.date)
+        # one person's rules on that date: the kernel's ledger (busy, daily, calendar week,
+        # windows), seeded with the date's duties and its week's minutes
+        led = Ledger.on_date(inst, p.day, book.busy(p.date), book.week_minutes(p.date))
         away = book.absent_on(p.date) | {absent}
-        windows = duty_windows(inst.school.sessions, p.day)
         w = _window(inst, p.day, p.window) if p.role == "manager" else None
         ok, why_not[i] = [], {}
         for t in inst.teachers:
@@ -295,20 +292,12 @@ def _candidates(inst: Instance, book: DayBook, absent: str, posts: list[Post]) -
                 status = session_status(inst, t.id, p.day, p.session)
             else:
                 status = window_status(inst, t.id, p.day, w) if w else "unavailable"
-            spans = busy.get(t.id, [])
-            used = {x.id for x in windows for a, b in spans if x.start <= a and b <= x.end}
             if t.id in away:
                 reason = "absent that day"
             elif p.role == "manager" and not t.can_manage:
                 reason = "cannot manage"
-            elif any(a < p.end and p.start < b for a, b in spans):
-                reason = "on duty then"
-            elif sum(b - a for a, b in spans) + p.minutes > rules.max_daily_minutes:
-                reason = "at the daily limit"
-            elif week.get(t.id, 0) + p.minutes > limit[t.id]:
-                reason = "at the weekly limit"
-            elif not t.allow_double and used - {p.duty_window}:
-                reason = "noon and afternoon not allowed"
+            elif (broken := led.why_not(t.id, p.day, p)) is not None:
+                reason = broken
             elif status == "unavailable":
                 reason = FREE
             else:

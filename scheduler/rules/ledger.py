@@ -107,6 +107,22 @@ class Ledger:
         self.win = {d: duty_windows(inst.school.sessions, d) for d in WEEKDAYS}
         self.rows = [r for r in rows]
 
+    @classmethod
+    def on_date(cls, inst, day: str, busy: Mapping[str, list[tuple[int, int]]],
+                week: Mapping[str, int]) -> "Ledger":
+        """The ledger of one service date counted as ``day``: each person's duties that
+        date (``busy`` spans) and minutes in its calendar week (``week``), for a duty
+        added on that date (``substitute``)."""
+        led = cls(inst)
+        for t, spans in busy.items():
+            for a, b in spans:
+                led.busy[t, day].append((a, b))
+                led.daily[t, day] += b - a
+                led.used[t, day] |= {w.id for w in led.win[day] if w.start <= a and b <= w.end}
+        for t, m in week.items():
+            led.weekly[t] = m
+        return led
+
     def _inside(self, d: str, item) -> set[str]:
         return {w.id for w in self.win[d] if w.start <= item.start and item.end <= w.end}
 
