@@ -57,7 +57,8 @@ from afterschool.models.instance import Instance
 from afterschool.models.plan import Plan
 from afterschool.models.school import ALL_DAYS, DutyWindow, fmt_time, parse_time
 from afterschool.scheduler.money.accounts import term_money, version_dates
-from afterschool.scheduler.rules.ledger import BUSY, DAILY, DOUBLE, WEEKLY, Ledger, weekly_limit
+from afterschool.scheduler.rules.ledger import (BUSY, DAILY, DOUBLE, WEEKLY, Ledger,
+                                                 add_daily_limit, add_one_place, weekly_limit)
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, Deadline, SolveOptions,
                                                   solve_phase)
 from afterschool.scheduler.reading.plan_file import plan_problems
@@ -331,13 +332,12 @@ def _choose(inst: Instance, book: DayBook, posts: list[Post], opts: _Options,
     for (t, when), idx in by_person_day.items():
         if len(idx) < 2:
             continue
-        for point in sorted({posts[i].start for i in idx}):  # one place at a time
-            here = [x[i, t] for i in idx if posts[i].start <= point < posts[i].end]
-            if len(here) > 1:
-                m.add_at_most_one(here)
+        # the kernel's rules: one place at a time among the posts (a manager window holds
+        # its slots: every post counts as a place), the day's room under the daily limit
+        items = [(posts[i], False, x[i, t]) for i in idx]
+        add_one_place(m, items)
         spans = book.busy(when).get(t, [])
-        room = rules.max_daily_minutes - sum(b - a for a, b in spans)
-        m.add(sum(posts[i].minutes * x[i, t] for i in idx) <= room)
+        add_daily_limit(m, items, rules.max_daily_minutes - sum(b - a for a, b in spans))
         windows = {posts[i].duty_window for i in idx}
         if not teachers[t].allow_double and len(windows) > 1:
             flags = []
