@@ -38,11 +38,13 @@ Objective, lexicographic by weights computed from each term's upper bound: unfil
 then unfilled minutes (coverage as ``plan`` counts it); continuing students moved; previous
 duties not kept; group-days; then new (class, group) pairs and named students not back in
 their old group. The unfilled posts are searched first, alone (a tenth of the budget for a
-tree search, three tenths for CP-SAT's local search, in parts, stopping when a part fills
-no more; never less than ``--pin duties`` covers), and held, then the unfilled minutes
-likewise; a local search on the previous duties not kept (two tenths a round, repeated
-while it keeps more) walks back the duties that search moved needlessly; then two searches
-of the whole objective, 0.1 of the budget each: first with every keep unit fixed (no continuing student moves;
+tree search, a quarter for CP-SAT's local search, in parts, stopping when a part fills
+no more; never less than ``--pin duties`` covers: a search of a copy with the pins, 0.15),
+and held, then the unfilled minutes likewise (0.1); a local search on the previous duties
+not kept (0.15 a round, repeated while it keeps more) walks back the duties that search
+moved needlessly; then two searches of the whole objective, 0.08 of the budget each (when
+the CPU clock runs short, coverage stops by 0.55 of the time left and the walk-back by
+0.8, so every stage gets its turn; with ``--pin duties`` the pinned run has half): first with every keep unit fixed (no continuing student moves;
 small, and quick from the start), then with moves allowed, hinted with the first answer,
 so allowing moves can only improve the objective. ``--pin groups`` keeps the first answer
 (and the
@@ -69,7 +71,7 @@ import functools
 import math
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from ortools.sat.python import cp_model
@@ -959,7 +961,10 @@ def replan(inst: Instance, previous: Plan, start: date, *, pin: str = "none",
                         deadline=deadline or Deadline.for_limit(time_limit))
     with interruptible(opts):
         rows = week_rows(inst.school.term, start, minutes_before(inst, previous, start))
-        run, free = _run(inst, previous, pin, opts, rows)
+        # with --pin duties the pinned run has half the time, the unpinned one (its price,
+        # covering at least as much) the rest
+        run, free = _run(inst, previous, pin, _stage(opts, 0.5) if pin == "duties" else opts,
+                         rows)
         cost = None
         if pin == "duties":  # the unpinned plan covers at least what the pinned one does
             free, _ = _run(inst, previous, "none", opts, rows, floor=run.values)
@@ -1007,22 +1012,26 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
     model = ReplanModel(inst, parts, posts, pin)
     model.build()
     objective = model.objective()
+    # the stages' shares of the CPU time left (the deterministic budgets decide unless the
+    # clock runs short: then coverage stops by 0.55 of it and the walk-back by 0.8, so the
+    # later stages always get their turn)
+    covering, walking = _stage(opts, 0.55), _stage(opts, 0.8)
     whole = opts.time_limit * DET_PER_SECOND
-    budget = whole * 0.1  # each of the two weighted searches (coverage and changes: the rest)
+    budget = whole * 0.08  # each of the two weighted searches (coverage and changes: the rest)
     model.hint(start)
     model.fix_groups(True)
     # coverage first, as plan counts it, alone: the weighted objective's search alone
     # left a leaver's duties unfilled where others could take them (its gap stayed wide)
     unfilled = sum(c * v for c, v in model.terms["posts"])
-    cover = _cover(model, unfilled, "re-plan, coverage", opts, whole * 0.1, whole * 0.3)
+    cover = _cover(model, unfilled, "re-plan, coverage", covering, whole * 0.1, whole * 0.25)
     if pin == "none" and floor is None and cover.status != "OPTIMAL" and (
             not cover.has_solution or cover.objective > 0):
         # coverage first: a pinned plan is a restriction of this one, so this one covers
         # at least what pinning the duties covers (its smaller space searched well where
         # this one's search stopped short)
-        floor = _pinned_cover(inst, previous, parts, rows, opts, whole)
+        floor = _pinned_cover(model, inst, previous, start, rows, covering, whole)
     if floor is not None:
-        cover = _at_least(model, unfilled, cover, floor, opts)
+        cover = _at_least(model, unfilled, cover, floor, covering)
     if cover.has_solution:
         model.m.add(unfilled <= cover.objective)
         start = model.values(cover.solver)
@@ -1031,8 +1040,8 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
         # trade kept duties for minutes after the walk-back, more of them on a shorter limit
         unit = math.gcd(*(c for c, _ in model.terms["shortage"])) or 1
         minutes = sum(c // unit * v for c, v in model.terms["shortage"])
-        short = _cover(model, minutes, "re-plan, coverage minutes", opts, whole * 0.04,
-                       whole * 0.1)
+        short = _cover(model, minutes, "re-plan, coverage minutes", covering, whole * 0.03,
+                       whole * 0.07)
         if short.has_solution:
             model.m.add(minutes <= short.objective)
             start = model.values(short.solver)
@@ -1040,8 +1049,8 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
         # walk back the duties the coverage search moved needlessly, the coverage held
         changes = sum(c * v for c, v in model.terms["changes"])
         unavoidable = sum(c * v for c, v in model.terms["changes"] if isinstance(v, int))
-        start = _walk_back(model, changes, unavoidable, start, opts,
-                           whole * 0.2 / DET_PER_SECOND * LS_DET_PER_SECOND)
+        start = _walk_back(model, changes, unavoidable, start, walking,
+                           whole * 0.15 / DET_PER_SECOND * LS_DET_PER_SECOND)
     first = solve_phase(model.m, objective, "re-plan, groups kept", opts, budget)
     if first.status == "INFEASIBLE" and pin == "duties":
         raise InputError([Problem("--pin", "the pinned duties cannot all be kept with the "
@@ -1055,6 +1064,17 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
                          model.values(second.solver) if second.has_solution else vals,
                          second if second.has_solution else first)
     return (kept_run, moved_run) if pin == "groups" else (moved_run, None)
+
+
+def _stage(opts: SolveOptions, fraction: float) -> SolveOptions:
+    """``opts`` for a stage that must end by ``fraction`` of the CPU time left now (its
+    deadline a child of the whole: Ctrl-C and the whole's end end it too)."""
+    if opts.deadline is None:
+        return opts
+    child = Deadline(opts.deadline.left() * fraction, opts.deadline.clock)
+    child.parent = opts.deadline
+    child.limit = child.seconds
+    return replace(opts, deadline=child)
 
 
 def _unfilled_of(model: ReplanModel, unfilled, val: Values) -> int:
@@ -1078,18 +1098,24 @@ def _at_least(model: ReplanModel, unfilled, cover, floor: Values, opts: SolveOpt
                        0.05, required=True)
 
 
-def _pinned_cover(inst: Instance, previous: Plan, parts: list[SessionPart], rows, opts,
-                  whole: float) -> Values | None:
-    """The coverage search of ``--pin duties`` alone (a tenth of the budget, then local
-    search as for the re-plan): its answer, or None."""
-    posts = _posts(inst, previous, parts, "duties", rows)
-    model = ReplanModel(inst, parts, posts, "duties")
-    model.build()
-    model.hint(greedy_start(inst, parts, posts, previous))
-    model.fix_groups(True)
-    unfilled = sum(c * v for c, v in model.terms["posts"])
-    cover = _cover(model, unfilled, "re-plan, pinned coverage", opts, whole * 0.1, whole * 0.1)
-    return model.values(cover.solver) if cover.has_solution else None
+def _pinned_cover(model: ReplanModel, inst: Instance, previous: Plan, start: Values, rows,
+                  opts: SolveOptions, whole: float) -> Values | None:
+    """The coverage search of ``--pin duties`` alone, on a copy of ``model`` with the pins
+    added (no second model built), from ``start``: a tree search of 0.05 of the budget,
+    then local search of 0.1 as for the re-plan. Its answer, or None."""
+    pinned = _posts(inst, previous, model.parts, "duties", rows).pinned
+    saved = model.m, model.pin, model.posts, list(model.aux)
+    model.m = model.m.clone()
+    model.pin, model.posts = "duties", replace(model.posts, pinned=pinned)
+    try:
+        model.add_pins()
+        model.hint(start)
+        unfilled = sum(c * v for c, v in model.terms["posts"])
+        cover = _cover(model, unfilled, "re-plan, pinned coverage", opts, whole * 0.05,
+                       whole * 0.1)
+        return model.values(cover.solver) if cover.has_solution else None
+    finally:
+        model.m, model.pin, model.posts, model.aux = saved
 
 
 WALK_ROUNDS = 12  # the walk-back's local searches at most, each from the one before
