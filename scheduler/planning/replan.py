@@ -39,8 +39,8 @@ then unfilled minutes (coverage as ``plan`` counts it); continuing students move
 duties not kept; group-days; then new (class, group) pairs and named students not back in
 their old group. The unfilled posts are searched first, alone (a tenth of the budget for a
 tree search, a quarter for CP-SAT's local search, in parts, stopping when a part fills
-no more; never less than ``--pin duties`` covers: a search of a copy with the pins, 0.15),
-and held, then the unfilled minutes likewise (0.1); a local search on the previous duties
+no more; never less than ``--pin duties`` covers: a search of a copy with the pins, 0.1),
+and held, then the unfilled minutes by local search (0.1); a local search on the previous duties
 not kept (0.15 a round, repeated while it keeps more) walks back the duties that search
 moved needlessly; then two searches of the whole objective, 0.08 of the budget each (when
 the CPU clock runs short, coverage stops by 0.55 of the time left and the walk-back by
@@ -83,8 +83,8 @@ from afterschool.models.school import WEEKDAYS, fmt_time
 from afterschool.scheduler.money.accounts import dated_minutes, term_money
 from afterschool.scheduler.planning.covers import carry_covers
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SECOND,
-                                                  Deadline, SolveOptions, interruptible,
-                                                  solve_phase)
+                                                  Deadline, PhaseResult, SolveOptions,
+                                                  interruptible, solve_phase)
 from afterschool.scheduler.planning.grouping import class_key
 from afterschool.scheduler.planning.solve import school_context, staffing_table, student_entry
 from afterschool.scheduler.reading.plan_file import plan_problems
@@ -1040,8 +1040,7 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
         # trade kept duties for minutes after the walk-back, more of them on a shorter limit
         unit = math.gcd(*(c for c, _ in model.terms["shortage"])) or 1
         minutes = sum(c // unit * v for c, v in model.terms["shortage"])
-        short = _cover(model, minutes, "re-plan, coverage minutes", covering, whole * 0.03,
-                       whole * 0.07)
+        short = _cover(model, minutes, "re-plan, coverage minutes", covering, 0, whole * 0.1)
         if short.has_solution:
             model.m.add(minutes <= short.objective)
             start = model.values(short.solver)
@@ -1102,7 +1101,7 @@ def _pinned_cover(model: ReplanModel, inst: Instance, previous: Plan, start: Val
                   opts: SolveOptions, whole: float) -> Values | None:
     """The coverage search of ``--pin duties`` alone, on a copy of ``model`` with the pins
     added (no second model built), from ``start``: a tree search of 0.05 of the budget,
-    then local search of 0.1 as for the re-plan. Its answer, or None."""
+    then local search of 0.05 as for the re-plan. Its answer, or None."""
     pinned = _posts(inst, previous, model.parts, "duties", rows).pinned
     saved = model.m, model.pin, model.posts, list(model.aux)
     model.m = model.m.clone()
@@ -1112,13 +1111,13 @@ def _pinned_cover(model: ReplanModel, inst: Instance, previous: Plan, start: Val
         model.hint(start)
         unfilled = sum(c * v for c, v in model.terms["posts"])
         cover = _cover(model, unfilled, "re-plan, pinned coverage", opts, whole * 0.05,
-                       whole * 0.1)
+                       whole * 0.05)
         return model.values(cover.solver) if cover.has_solution else None
     finally:
         model.m, model.pin, model.posts, model.aux = saved
 
 
-WALK_ROUNDS = 12  # the walk-back's local searches at most, each from the one before
+WALK_ROUNDS = 6  # the walk-back's local searches at most, each from the one before
 
 
 def _walk_back(model: ReplanModel, changes, unavoidable: int, start: Values,
@@ -1147,7 +1146,8 @@ def _cover(model: ReplanModel, objective, name: str, opts: SolveOptions, tree: f
     """A coverage objective searched from the model's hint: a tree search of ``tree``
     deterministic seconds, then, unless it proved its answer, CP-SAT's local search from
     its best in parts (``_cover_locally``, ``local`` in tree-search seconds)."""
-    cover = solve_phase(model.m, objective, name, opts, tree)
+    cover = solve_phase(model.m, objective, name, opts, tree) if tree > 0 else \
+        PhaseResult(name, "UNKNOWN", None, None, 0.0)
     if cover.status != "OPTIMAL":
         if cover.has_solution:
             model.hint(model.values(cover.solver))
