@@ -632,6 +632,18 @@ def test_the_unpinned_coverage_is_at_least_what_another_answer_covers(tmp_path):
     assert better.has_solution and better.objective == 0
     # and a cover already as good as the answer given stays as it was
     assert _at_least(model, unfilled, better, good_model.values(good.solver), opts) is better
+    # a search from the answer that finds nothing in its budget keeps the answer itself
+    import afterschool.scheduler.planning.replan as R
+    from afterschool.scheduler.planning.cpsat import PhaseResult
+
+    model, unfilled = model_of()
+    real = R.solve_phase
+    R.solve_phase = lambda *a, **k: PhaseResult("none", "UNKNOWN", None, None, 0.0)
+    try:
+        kept = _at_least(model, unfilled, worse, good_model.values(good.solver), opts)
+    finally:
+        R.solve_phase = real
+    assert (kept.status, kept.objective, kept.solver) == ("FEASIBLE", 0, None)
 
 
 def test_pin_duties_never_covers_more_than_the_unpinned_re_plan(tmp_path):

@@ -1034,7 +1034,7 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
         cover = _at_least(model, unfilled, cover, floor, covering)
     if cover.has_solution:
         model.m.add(unfilled <= cover.objective)
-        start = model.values(cover.solver)
+        start = model.values(cover.solver) if cover.solver is not None else floor
         model.hint(start)
         # then the unfilled minutes, the posts held: the weighted searches would otherwise
         # trade kept duties for minutes after the walk-back, more of them on a shorter limit
@@ -1093,8 +1093,11 @@ def _at_least(model: ReplanModel, unfilled, cover, floor: Values, opts: SolveOpt
         return cover
     model.hint(floor)
     model.m.add(unfilled <= target)
-    return solve_phase(model.m, unfilled, "re-plan, coverage from the pinned answer", opts,
-                       0.05, required=True)
+    res = solve_phase(model.m, unfilled, "re-plan, coverage from the pinned answer", opts,
+                      0.05, required=True)
+    # the answer given is one such cover already (the caller starts from it)
+    return res if res.has_solution else PhaseResult(res.name, "FEASIBLE", target, None,
+                                                    res.seconds)
 
 
 def _pinned_cover(model: ReplanModel, inst: Instance, previous: Plan, start: Values, rows,
