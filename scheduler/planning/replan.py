@@ -41,8 +41,8 @@ their old group. The unfilled posts are searched first, alone (a tenth of the bu
 tree search, a quarter for CP-SAT's local search, in parts, stopping when a part fills
 no more; never less than ``--pin duties`` covers: a search of a copy with the pins, 0.1),
 and held, then the unfilled minutes by local search (0.1); a local search on the previous duties
-not kept (0.15 a round, repeated while it keeps more) walks back the duties that search
-moved needlessly; then two searches of the whole objective, 0.08 of the budget each (when
+not kept (0.2 in up to four rounds, each from the one before while it keeps more) walks
+back the duties that search moved needlessly; then two searches of the whole objective, 0.08 of the budget each (when
 the CPU clock runs short, coverage stops by 0.55 of the time left and the walk-back by
 0.8, so every stage gets its turn; with ``--pin duties`` the pinned run has half): first with every keep unit fixed (no continuing student moves;
 small, and quick from the start), then with moves allowed, hinted with the first answer,
@@ -1049,7 +1049,7 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
         changes = sum(c * v for c, v in model.terms["changes"])
         unavoidable = sum(c * v for c, v in model.terms["changes"] if isinstance(v, int))
         start = _walk_back(model, changes, unavoidable, start, walking,
-                           whole * 0.15 / DET_PER_SECOND * LS_DET_PER_SECOND)
+                           whole * 0.2 / DET_PER_SECOND * LS_DET_PER_SECOND)
     first = solve_phase(model.m, objective, "re-plan, groups kept", opts, budget)
     if first.status == "INFEASIBLE" and pin == "duties":
         raise InputError([Problem("--pin", "the pinned duties cannot all be kept with the "
@@ -1120,20 +1120,19 @@ def _pinned_cover(model: ReplanModel, inst: Instance, previous: Plan, start: Val
         model.m, model.pin, model.posts, model.aux = saved
 
 
-WALK_ROUNDS = 6  # the walk-back's local searches at most, each from the one before
+WALK_ROUNDS = 4  # the walk-back's local searches at most, each from the one before
 
 
 def _walk_back(model: ReplanModel, changes, unavoidable: int, start: Values,
                opts: SolveOptions, budget: float) -> Values:
     """CP-SAT's local search on the previous duties not kept, coverage held, run to a fixed
-    point: a search of ``budget`` from the answer so far, again from its answer while it
-    keeps more duties, at most ``WALK_ROUNDS`` times (one search stopped where its budget
-    did, so a shorter limit could end with fewer changes than a longer one). Returns the
-    answer, hinted."""
+    point within ``budget``: searches of a ``WALK_ROUNDS``-th of it, each from the answer
+    before, while they keep more duties (one search stopped where its budget did, leaving
+    duties a further search from its answer would keep). Returns the answer, hinted."""
     best = None
     for _ in range(WALK_ROUNDS):
-        back = solve_phase(model.m, changes, "re-plan, changes: local search", opts, budget,
-                           unavoidable, local_search=True)
+        back = solve_phase(model.m, changes, "re-plan, changes: local search", opts,
+                           budget / WALK_ROUNDS, unavoidable, local_search=True)
         if not back.has_solution or (best is not None and back.objective >= best):
             break
         best = back.objective
