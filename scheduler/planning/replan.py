@@ -739,6 +739,15 @@ class ReplanModel:
         """Hint every variable (replacing earlier hints): the decisions from ``val``, the
         helpers computed from them; returns the hint by variable index."""
         self.m.clear_hints()
+        hv = self.hint_values(val)
+        for var in [*self.keep.values(), *self.x.values(), *self.a.values(), *self.v.values(),
+                    *self.mv.values(), *self.kept.values(), *(v for v, _ in self.aux)]:
+            self.m.add_hint(var, hv[var.index])
+        return hv
+
+    def hint_values(self, val: Values) -> dict[int, int]:
+        """Every variable's value by index under ``val``: its decisions, the helpers
+        computed from them."""
         hv: dict[int, int] = {}
         for key, var in self.keep.items():
             hv[var.index] = val.keep[key]
@@ -754,9 +763,6 @@ class ReplanModel:
             hv[var.index] = int(j in val.kept)
         for var, value in self.aux:
             hv[var.index] = value(hv)
-        for var in [*self.keep.values(), *self.x.values(), *self.a.values(), *self.v.values(),
-                    *self.mv.values(), *self.kept.values(), *(v for v, _ in self.aux)]:
-            self.m.add_hint(var, hv[var.index])
         return hv
 
     def values(self, solver: cp_model.CpSolver) -> Values:
@@ -1078,7 +1084,7 @@ def _stage(opts: SolveOptions, fraction: float) -> SolveOptions:
 
 def _unfilled_of(model: ReplanModel, unfilled, val: Values) -> int:
     """The unfilled posts of ``val`` in ``model`` (its helpers computed as for a hint)."""
-    hv = model.hint(val)
+    hv = model.hint_values(val)
     flat = cp_model.FlatIntExpr(unfilled)
     return flat.offset + sum(c * hv.get(v.index, 0) for v, c in zip(flat.vars, flat.coeffs))
 
@@ -1088,8 +1094,6 @@ def _at_least(model: ReplanModel, unfilled, cover, floor: Values, opts: SolveOpt
     answer, valid in this model), else a search from ``floor`` held to its coverage."""
     target = _unfilled_of(model, unfilled, floor)
     if cover.has_solution and cover.objective <= target:
-        if cover.solver is not None:
-            model.hint(model.values(cover.solver))
         return cover
     model.hint(floor)
     model.m.add(unfilled <= target)
