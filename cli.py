@@ -363,7 +363,7 @@ def check(args: tuple[str, ...], as_json: bool) -> None:
         inst = term.latest_instance()
     else:
         raise click.UsageError("a plan.json made without a record needs INSTANCE first")
-    found = check_plan(inst, the_plan)  # versions: wired when the checker takes them
+    found = check_plan(inst, the_plan, version_instances=versions)
     if term is not None:
         from afterschool.scheduler.check_settlement import check_settlement
         from afterschool.scheduler.money.settlement import settle as settle_term
@@ -767,7 +767,8 @@ def staffing(n: int | None, c: int | None, as_json: bool) -> None:
               help="Another folder to write the term's files into as well (default: the "
               "term folder only; needed for a plan.json made without a record).")
 @click.option("--time-limit", type=opt.SECONDS, default=2.0, show_default=True,
-              help="Search budget, about wall seconds (deterministic solver time).")
+              help="Search budget in CPU seconds as for plan (deterministic budgets; the "
+              "CPU clock ends the search by 1.3 x limit + 0.5 s at the latest).")
 @click.option("--seed", type=opt.SEED, default=0, show_default=True)
 @record_options
 @output_set_options
@@ -857,7 +858,8 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
               show_default=True, help="Forbid moving continuing students (groups) or "
               "changing the duties of people still available (duties).")
 @click.option("--time-limit", type=opt.SECONDS, default=2.0, show_default=True,
-              help="Search budget, about wall seconds; deterministic.")
+              help="Search budget in CPU seconds as for plan (deterministic budgets; the "
+              "CPU clock ends the search by 1.3 x limit + 0.5 s at the latest).")
 @click.option("--seed", type=opt.SEED, default=0, show_default=True)
 @record_options
 @output_set_options

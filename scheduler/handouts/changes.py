@@ -250,9 +250,18 @@ def replan_summary(result) -> str:
                      + f" against an unpinned re-plan (which would move {c['unpinned_moves']}"
                      f" student(s), {c['unpinned_shortage_minutes']} shortage min/week, "
                      f"{c['unpinned_group_days']} group-days)")
+    if s.get("exceptions_kept"):
+        lines.append(f"  {s['exceptions_kept']} substitution(s) dated from {s['from']} on "
+                     "kept: their duties are unchanged")
     if s.get("exceptions_dropped"):
         lines.append(f"  {s['exceptions_dropped']} substitution(s) dated from {s['from']} on "
-                     "were for the old timetable and are dropped: cover them again")
+                     "were for duties that changed and are dropped; "
+                     f"{s.get('exceptions_found_again', 0)} cover(s) found again for the "
+                     "absences they recorded")
+    for g in s.get("small_groups", []):
+        lines.append(f"  small group: {g['group']} meets on {g['day']} with {g['students']} "
+                     f"pupil(s), new in this re-plan; it costs {g['pay_per_week']} a week in "
+                     f"pay ({g['teacher_minutes']} teacher min)")
     if plan.shortages:
         by = Counter((x.day, x.start, x.end, x.role) for x in plan.shortages
                      for _ in range(x.count))

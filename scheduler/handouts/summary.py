@@ -54,8 +54,11 @@ def plan_summary(plan: Plan) -> str:
     managers = dict(sorted(managers.items(), key=lambda kv: (WEEKDAYS.index(kv[0][0]),
                                                              kv[0][1])))
     teachers = {d.staff for d in plan.duties if d.role == "teacher"}
+    short = sum(s.count for s in plan.shortages if s.role == "manager")
     lines.append(f"  {len(teachers)} teachers on duty; managers: "
-                 + (", ".join(f"{d} {w} {n}" for (d, w), n in managers.items()) or "none needed"))
+                 + (", ".join(f"{d} {w} {n}" for (d, w), n in managers.items())
+                    or ("none on duty" if short else "none needed"))
+                 + (f" ({short} manager post(s) short)" if short else ""))
     if plan.shortages:
         by: Counter = Counter()
         for s in plan.shortages:  # posts, not rows: a window missing 4 managers says 4
@@ -73,6 +76,7 @@ def plan_summary(plan: Plan) -> str:
                          f"a week (bound {unfilled.get('minutes_bound', 0)}); manager posts "
                          f"{unfilled['manager_posts']}, at least "
                          f"{unfilled['manager_posts_bound']} by manager capacity")
+        lines.append("    'afterschool need INSTANCE' names the volunteers that would fill them")
     else:
         lines.append("  every group and slot is covered; every manager post is filled")
     terms = x.get("objective_terms", [])

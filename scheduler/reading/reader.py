@@ -517,7 +517,8 @@ def _ids_across_files(raw, problems: list[Problem]) -> None:
 
 def _manager_windows(school: School, students, teachers, avail, problems) -> None:
     """A duty window that needs a manager on some day (even with the fewest groups) but that
-    no volunteer who can manage has declared: the plan could never fill it."""
+    no volunteer who can manage has declared: a warning, the plan lists it as a manager
+    shortage (always a plan: a real school may have no manager volunteer that day)."""
     from afterschool.models.instance import Instance
     from afterschool.scheduler.reading.summary import manager_rows
 
@@ -527,6 +528,6 @@ def _manager_windows(school: School, students, teachers, avail, problems) -> Non
             d, w = row["day"], row["window"]
             problems.append(Problem(
                 "availability.csv", f"{d} {w} needs a manager but no volunteer who "
-                "can manage declared that time; add rows such as "
+                "can manage declared that time: the plan leaves it short; add rows such as "
                 f"'T001,{d},{w},available' for a can_manage = yes volunteer",
-                column="session", value=f"{d} {w}"))
+                column="session", value=f"{d} {w}", severity="warning"))
