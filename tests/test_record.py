@@ -349,3 +349,22 @@ def test_no_command_writes_over_what_it_reads(tmp_path):
         assert r.exit_code == 2 and "reads" in r.output, (args, r.output)
     assert (out / "plan.json").read_bytes() == before
     assert counts(out, None)[0] == 1
+
+
+def test_check_judges_each_version_by_the_sheets_recorded_for_it(tmp_path):
+    """The plan gives a Tuesday duty to someone; a record that says the sheets in force
+    then had that person unavailable is caught, the true record passes."""
+    from afterschool.scheduler.reading.plan_file import read_plan
+    from afterschool.scheduler.reading.reader import read_instance
+    from afterschool.scheduler.record import term as T
+    school, out = planned(tmp_path, None)
+    assert run("check", out).exit_code == 0
+    someone = on_duty(out)[0]
+    forged = term_school(tmp_path / "forged",
+                         volunteers=[t for t in ("T1", "T2", "T3", "T4") if t != someone])
+    inst = read_instance(forged)
+    rec = Record.open(str(tmp_path / "forged.sqlite"), create=True)
+    with rec.write("test", "test") as w:
+        T.record_plan(w, T.school_key(inst), inst, read_plan(out / "plan.json"))
+    r = run("check", tmp_path / "forged.sqlite")
+    assert r.exit_code == 1 and someone in r.output and "availab" in r.output, r.output
