@@ -99,6 +99,23 @@ def _author(by: str | None) -> str:
     return text
 
 
+def term_change_options(fn):
+    """--out, --time-limit, --seed, --by and the output options of the commands that
+    change a term (substitute, replan)."""
+    fn = json_option(fn)
+    fn = output_set_options(fn)
+    fn = record_options(fn)
+    fn = click.option("--seed", type=opt.SEED, default=0, show_default=True)(fn)
+    fn = click.option("--time-limit", type=opt.SECONDS, default=2.0, show_default=True,
+                      help="Search budget in CPU seconds as for plan (deterministic budgets; "
+                      "the CPU clock ends the search by 1.3 x limit + 0.5 s at the "
+                      "latest).")(fn)
+    return click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+                        help="Another folder to write the term's files into as well "
+                        "(default: the term folder only; needed for a plan.json made "
+                        "without a record).")(fn)
+
+
 def json_option(fn):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(fn)
 
@@ -763,16 +780,7 @@ def staffing(n: int | None, c: int | None, as_json: bool) -> None:
 @click.option("--dates", required=True,
               help="Service dates of the absence, comma-separated: 2026-09-15,2026-09-16; "
               "D1..D2 for every service date between (a week: 2026-09-14..2026-09-18).")
-@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Another folder to write the term's files into as well (default: the "
-              "term folder only; needed for a plan.json made without a record).")
-@click.option("--time-limit", type=opt.SECONDS, default=2.0, show_default=True,
-              help="Search budget in CPU seconds as for plan (deterministic budgets; the "
-              "CPU clock ends the search by 1.3 x limit + 0.5 s at the latest).")
-@click.option("--seed", type=opt.SEED, default=0, show_default=True)
-@record_options
-@output_set_options
-@json_option
+@term_change_options
 @handles_errors
 def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str | None,
                time_limit: float, seed: int, force: bool, skip: tuple[str, ...],
@@ -851,19 +859,10 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
               "record).")
 @click.option("--from", "start", required=True, metavar="DATE",
               help="First service date of the new version (YYYY-MM-DD).")
-@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Another folder to write the term's files into as well (default: the "
-              "term folder only; needed for a plan.json made without a record).")
 @click.option("--pin", type=click.Choice(["none", "groups", "duties"]), default="none",
               show_default=True, help="Forbid moving continuing students (groups) or "
               "changing the duties of people still available (duties).")
-@click.option("--time-limit", type=opt.SECONDS, default=2.0, show_default=True,
-              help="Search budget in CPU seconds as for plan (deterministic budgets; the "
-              "CPU clock ends the search by 1.3 x limit + 0.5 s at the latest).")
-@click.option("--seed", type=opt.SEED, default=0, show_default=True)
-@record_options
-@output_set_options
-@json_option
+@term_change_options
 @handles_errors
 def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
            time_limit: float, seed: int, force: bool, skip: tuple[str, ...],
@@ -1029,7 +1028,6 @@ def who(term_arg: str, day: str, group: str | None, teacher: str | None,
     Example: afterschool who plan-out --date 2026-10-14 --group after-upper-03
     """
     from afterschool.scheduler.record import questions as Q
-    from afterschool.scheduler.record import term as T
     if sum(x is not None for x in (group, teacher, student)) > 1:
         raise click.UsageError("give at most one of --group, --teacher, --student")
     when = _date_option("--date", day)
@@ -1071,7 +1069,6 @@ def history(term_arg: str, teacher: str | None, student: str | None, lang: str |
     Example: afterschool history plan-out --teacher T009
     """
     from afterschool.scheduler.record import questions as Q
-    from afterschool.scheduler.record import term as T
     if teacher is not None and student is not None:
         raise click.UsageError("give at most one of --teacher, --student")
     term = _open_term(term_arg)
@@ -1113,7 +1110,6 @@ def attendance_sheet(term_arg: str, week: str, out_file: str, lang: str | None) 
     Example: afterschool attendance sheet plan-out --week 2026-09-14 --out roll-call.xlsx
     """
     from afterschool.scheduler.record.happened import write_roll_call
-    from afterschool.scheduler.record import term as T
     day = _date_option("--week", week)
     path = Path(out_file)
     if path.suffix.lower() != ".xlsx":
@@ -1300,14 +1296,13 @@ def bureau(terms: tuple[str, ...], out: str | None, jobs: int, scheduler_address
 
     Example: afterschool bureau school-a/term school-b/term --out city --jobs 2
     """
-    from afterschool.scheduler.record.bureau import INDICATORS, bureau as report, totals
+    from afterschool.scheduler.record.bureau import bureau as report, totals
     if scheduler_address:
-        try:
-            import distributed  # noqa: F401
-        except ImportError:
+        import importlib.util
+        if importlib.util.find_spec("distributed") is None:
             raise InputError([Problem("--scheduler", f"cannot reach {scheduler_address}: the "
                                       "Dask client is not installed",
-                                      expected='pip install ".[dask]"')]) from None
+                                      expected='pip install ".[dask]"')])
     for t in terms:
         _record_ref(t)
     reports = report(list(terms), jobs, scheduler_address)

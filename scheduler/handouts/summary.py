@@ -10,6 +10,16 @@ from afterschool.models.plan import Plan
 from afterschool.models.school import WEEKDAYS
 
 
+def shortage_posts(plan: Plan) -> list[tuple[tuple[str, str, str, str], int]]:
+    """Unfilled posts per (weekday, start, end, role), in weekday and time order: posts,
+    not rows (a window missing 4 managers says 4)."""
+    by: Counter = Counter()
+    for s in plan.shortages:
+        by[s.day, s.start, s.end, s.role] += s.count
+    return sorted(by.items(), key=lambda kv: (
+        WEEKDAYS.index(kv[0][0]) if kv[0][0] in WEEKDAYS else 9, kv[0][1:]))
+
+
 def plan_summary(plan: Plan) -> str:
     """The short human summary of a plan (students, groups, gaps, shortages, costs)."""
     x = plan.extra
@@ -60,12 +70,8 @@ def plan_summary(plan: Plan) -> str:
                     or ("none on duty" if short else "none needed"))
                  + (f" ({short} manager post(s) short)" if short else ""))
     if plan.shortages:
-        by: Counter = Counter()
-        for s in plan.shortages:  # posts, not rows: a window missing 4 managers says 4
-            by[s.day, s.start, s.end, s.role] += s.count
         lines.append(f"  SHORTAGES ({sum(s.count for s in plan.shortages)} posts unfilled):")
-        for (d, a, b, role), n in sorted(by.items(), key=lambda kv: (
-                WEEKDAYS.index(kv[0][0]) if kv[0][0] in WEEKDAYS else 9, kv[0][1:])):
+        for (d, a, b, role), n in shortage_posts(plan):
             lines.append(f"    {d} {a}-{b}: {n} {role}(s) missing")
         unfilled = x.get("unfilled")
         if unfilled:
@@ -144,11 +150,7 @@ def office_summary(plan: Plan, lang: str) -> str:
                                           m=managers_text))
     if plan.shortages:
         lines.append("  " + w["gaps"])
-        by: Counter = Counter()
-        for s in plan.shortages:
-            by[s.day, s.start, s.end, s.role] += s.count
-        for (d, a, b, role), n in sorted(by.items(), key=lambda kv: (
-                WEEKDAYS.index(kv[0][0]) if kv[0][0] in WEEKDAYS else 9, kv[0][1:])):
+        for (d, a, b, role), n in shortage_posts(plan):
             lines.append("    " + w["gap"].format(day=day_name(d, lang), start=a, end=b,
                                                   role=w[role], n=n))
     if x.get("solve_stats", {}).get("cut_by_time_limit") and not x.get("interrupted"):

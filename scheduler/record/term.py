@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import tempfile
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from afterschool.models.errors import InputError, Problem
 from afterschool.models.instance import Instance
 from afterschool.models.plan import Plan
 from afterschool.scheduler.record.store import (RECORD_FILE, Reader, Record, RecordError,
-                                                Writer, _duty_key, display_url, now_iso)
+                                                Writer, _duty_key, display_url)
 
 # in a folder without the record: where it is (line 1), and "copy" (line 2) for a copy
 # made by export; without it the folder is the term folder of a record kept on a server
