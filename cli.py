@@ -924,7 +924,7 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
     if as_json:
         click.echo(json.dumps(result.stats, ensure_ascii=False, indent=1))
     else:
-        click.echo(replan_summary(result))
+        click.echo(replan_summary(result, _lang() or "zh"))
         if ref.has_record:
             click.echo(say("recorded_in", _lang(), where=T.record_address(term)))
         for folder in folders:
