@@ -109,7 +109,8 @@ OFFICE = {
            "staff": "值班教师 {n} 人；管理人员：{m}", "none": "不需要",
            "manager_at": "{day}{window} {n} 人", "gaps": "缺员：",
            "gap": "{day} {start}-{end} {role} {n} 人", "teacher": "看护教师",
-           "manager": "管理或辅导人员",
+           "manager": "管理或辅导人员", "none_on_duty": "无人值班", "short_managers": "（缺 {n} 人）",
+           "need": "需要再招募哪些志愿者：运行 afterschool need",
            "cut": "时间所限，部分搜索提前结束：再次运行可能得到不同方案（加大 --time-limit 可避免）",
            "interrupted": "已中断：这是到目前为止最好的方案", "detail": "详细的求解信息：加 -v 或见 plan.json"},
     "en": {"done": "plan complete", "short": "{n} posts unfilled", "colon": ": ",
@@ -117,7 +118,9 @@ OFFICE = {
            "staff": "{n} teachers on duty; managers: {m}", "none": "none needed",
            "manager_at": "{day} {window} {n}", "gaps": "unfilled:",
            "gap": "{day} {start}-{end} {role} x{n}", "teacher": "teacher",
-           "manager": "manager",
+           "manager": "manager", "none_on_duty": "none on duty",
+           "short_managers": " ({n} manager post(s) short)",
+           "need": "which volunteers would close the gap: run 'afterschool need'",
            "cut": "the time limit cut a search short: a rerun may give another plan (a larger "
                   "--time-limit avoids it)",
            "interrupted": "interrupted: the best plan so far",
@@ -144,7 +147,10 @@ def office_summary(plan: Plan, lang: str) -> str:
     managers_text = ("、" if lang != "en" else ", ").join(
         w["manager_at"].format(day=day_name(d, lang), window=window_label(win, lang), n=n)
         for (d, win), n in sorted(managers.items(), key=lambda kv: (
-            WEEKDAYS.index(kv[0][0]), kv[0][1] != "noon", kv[0][1]))) or w["none"]
+            WEEKDAYS.index(kv[0][0]), kv[0][1] != "noon", kv[0][1])))
+    short = sum(s.count for s in plan.shortages if s.role == "manager")
+    managers_text = (managers_text or (w["none_on_duty"] if short else w["none"])) + (
+        w["short_managers"].format(n=short) if short else "")
     lines.append("  " + w["staff"].format(n=len({d.staff for d in plan.duties
                                                  if d.role == "teacher"}),
                                           m=managers_text))
@@ -153,6 +159,7 @@ def office_summary(plan: Plan, lang: str) -> str:
         for (d, a, b, role), n in shortage_posts(plan):
             lines.append("    " + w["gap"].format(day=day_name(d, lang), start=a, end=b,
                                                   role=w[role], n=n))
+        lines.append("  " + w["need"])
     if x.get("solve_stats", {}).get("cut_by_time_limit") and not x.get("interrupted"):
         lines.append("  " + w["cut"])
     lines.append("  " + w["detail"])
