@@ -713,19 +713,34 @@ def need(instance: str, time_limit: float, seed: int, as_json: bool) -> None:
 
     Example: afterschool need haijiang
     """
-    from afterschool.scheduler.planning.scenarios import need as find
-    advice, plan_obj = find(_load(instance), time_limit=time_limit, seed=seed)
+    from afterschool.scheduler.handouts.labels import day_name, session_label, window_label
+    from afterschool.scheduler.planning.scenarios import need as find, recruit_by_session
+    inst = _load(instance)
+    advice, plan_obj = find(inst, time_limit=time_limit, seed=seed)
+    rows = recruit_by_session(plan_obj)
     if as_json:
-        click.echo(json.dumps({"extra_volunteers": advice, "complete": not plan_obj.shortages},
+        click.echo(json.dumps({"extra_volunteers": advice, "by_session": rows,
+                               "complete": not plan_obj.shortages},
                               ensure_ascii=False, indent=1))
         return
+    lang = inst.school.language
     if not advice and not plan_obj.shortages:
-        click.echo("no extra volunteers needed: today's volunteers cover every duty")
+        click.echo(say("need_none", lang))
         return
-    click.echo(f"{len(advice)} more volunteer(s) would cover all groups"
-               + ("" if not plan_obj.shortages else " as far as possible") + ":")
+    click.echo(say("need_head" if not plan_obj.shortages else "need_head_partial", lang,
+                   n=len(advice)))
+    for r in rows:
+        where = (session_label(plan_obj, r["session"], lang) if r["session"] else
+                 say("need_managers", lang, window=window_label(r["window"], lang)))
+        click.echo("  " + say("need_row", lang, day=day_name(r["day"], lang), where=where,
+                              n=r["people"]))
+    click.echo(say("need_detail", lang))
     for a in advice:
-        click.echo(f"  - one for {', '.join(a['windows'])} ({a['minutes']} min a week)")
+        spans = [say("need_span", lang, day=day_name(x["day"], lang), start=x["start"],
+                     end=x["end"]) + (say("need_as_manager", lang) if x["role"] == "manager"
+                                      else "") for x in a["spans"]]
+        click.echo("  - " + say("need_person", lang, windows=say("list_sep", lang).join(spans),
+                                minutes=a["minutes"]))
 
 
 @main.command()

@@ -45,6 +45,12 @@ def test_need_one_volunteer_for_thursday(tmp_path):
     assert [a["windows"] for a in advice] == [["Thu 16:20-17:20"]]
     r = CliRunner().invoke(main, ["need", str(f), "--time-limit", "2"])
     assert "1 more volunteer(s)" in r.stdout and "Thu 16:20-17:20" in r.stdout
+    # what a clerk recruits for: per weekday and session
+    assert "Thu afternoon care (upper grades): recruit 1 more" in r.stdout
+    toml = f / "school.toml"
+    toml.write_text(toml.read_text().replace('language = "en"', 'language = "zh"'))
+    r = CliRunner().invoke(main, ["need", str(f), "--time-limit", "2"])
+    assert "再招 1 名志愿者即可排满" in r.stdout and "周四晚托(中高年级)：再招 1 人" in r.stdout
 
 
 def test_admit_priority_before_earlier_application(tmp_path):

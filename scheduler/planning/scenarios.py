@@ -286,8 +286,28 @@ def need(inst: Instance, time_limit: float = 8.0, seed: int = 0, spare: int | No
                 spans.append([d.day, d.start, d.end, d.role])
         advice.append({"person": staff, "minutes": sum(d.minutes for d in ds),
                        "windows": [f"{a} {b}-{c}" + (" (manager)" if r == "manager" else "")
-                                   for a, b, c, r in spans]})
+                                   for a, b, c, r in spans],
+                       "spans": [{"day": a, "start": b, "end": c, "role": r}
+                                 for a, b, c, r in spans]})
     return advice, plan
+
+
+def recruit_by_session(plan) -> list[dict]:
+    """Per weekday and session (or managers' window) how many of ``need``'s new volunteers
+    have a duty there: what a clerk recruits for ("周二晚托(低年级)：再招 2 人"), in weekday
+    and time order."""
+    people: dict[tuple, set[str]] = defaultdict(set)
+    start: dict[tuple, str] = {}
+    for d in plan.duties:
+        if d.staff.startswith(NEW):
+            key = (d.day, d.role, d.session if d.role == "teacher" else d.window)
+            people[key].add(d.staff)
+            start[key] = min(start.get(key, d.start), d.start)
+    return [{"day": day, "role": role, "session": part if role == "teacher" else None,
+             "window": part if role == "manager" else None, "people": len(who)}
+            for (day, role, part), who in sorted(
+                people.items(), key=lambda kv: (WEEKDAYS.index(kv[0][0]), start[kv[0]],
+                                                kv[0][1] != "teacher", kv[0][2] or ""))]
 
 
 def _priority_rank(st) -> tuple:
