@@ -204,13 +204,27 @@ def _read_workbook_sheets(path: Path, wb, formulas, problems: list[Problem]):
         sheets[kind] = found
     school = None
     if sheets["school"]:
+        from afterschool.scheduler.reading.input_workbook import SCHOOL_KEYS
+        by_name = {tables._norm_header(zh): key for key, (zh, _, _) in SCHOOL_KEYS.items()}
         data: dict = {}
         for row in wb[sheets["school"]].iter_rows(max_col=2, values_only=True):
-            if not row or row[0] is None or str(row[0]).strip() in ("", "key", "键"):
+            if not row or row[0] is None or str(row[0]).strip() in ("", "key", "键", "项目"):
                 continue
             key, value = clean.clean_text(row[0])[0], row[1] if len(row) > 1 else None
+            key = by_name.get(tables._norm_header(key), key)  # 学期开始 -> term.start
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue  # an empty value keeps the default
+            if key.endswith(("official_holidays", "holidays_confirmed",
+                             "allow_above_standard")) and isinstance(value, str) and \
+                    parse_yes(value) is not None:
+                value = parse_yes(value)  # 是 / 否 in a cell
+            elif key == "school.language" and isinstance(value, str):
+                value = {"中文": "zh", "英文": "en"}.get(value.strip(), value)
             if hasattr(value, "date") and callable(value.date):
                 value = value.date()
+            elif key == "term.holidays" and isinstance(value, str) and \
+                    not value.strip().startswith("["):
+                value = _holiday_cell(value)
             elif isinstance(value, str) and key.endswith(("holidays", "makeup_days",
                                                           "sessions", "grades", "days")):
                 import tomllib
@@ -233,6 +247,35 @@ def _read_workbook_sheets(path: Path, wb, formulas, problems: list[Problem]):
                                        problems) if sheets[kind] else [])
         raw[kind] = (name, rows)
     return school, raw
+
+
+_DAY_TEXT = r"\d{4}-\d{1,2}-\d{1,2}"
+_HOLIDAY_RANGE = re.compile(rf"({_DAY_TEXT})\s*(?:至|到|~|～|—|to)\s*({_DAY_TEXT})")
+
+
+def _holiday_cell(text: str):
+    """A workbook's holiday cell as a clerk writes it, ``2026-09-25，2026-10-01至2026-10-07``,
+    as the TOML list it stands for; anything unreadable stays text (and is reported)."""
+    items: list = []
+    rest = _HOLIDAY_RANGE.sub(lambda m: f" {m.group(1)}..{m.group(2)} ", text)
+    try:
+        for part in re.split(r"[\s,，、;；]+", rest.strip()):
+            if not part:
+                continue
+            if ".." in part:
+                lo, hi = part.split("..")
+                items.append({"from": date.fromisoformat(_iso(lo)),
+                              "to": date.fromisoformat(_iso(hi))})
+            else:
+                items.append(date.fromisoformat(_iso(part)))
+    except ValueError:
+        return text
+    return items
+
+
+def _iso(text: str) -> str:
+    y, m, d = text.split("-")
+    return f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
 
 
 def _pick(vocab: str, text: str) -> str | None:

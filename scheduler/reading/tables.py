@@ -45,7 +45,7 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "volunteer": ("volunteer", "自愿", "自愿参加", "是否自愿"),
         "can_manage": ("can_manage", "可任管理", "管理", "可管理"),
         "kind": ("kind", "类型", "人员类型"),
-        "hourly_rate": ("hourly_rate", "课时费", "每小时报酬", "时薪"),
+        "hourly_rate": ("hourly_rate", "课时费", "每小时报酬", "时薪", "课时费(元/小时)"),
         "max_weekly_minutes": ("max_weekly_minutes", "每周上限", "每周最多分钟", "每周上限(分钟)"),
         "classes": ("classes", "任教班级", "班级"),
         "allow_double": ("allow_double", "允许同日两段", "可午晚同日"),
