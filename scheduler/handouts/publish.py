@@ -11,9 +11,11 @@ groups as 午托1组 — and headers in the plan's language; ids stay in ``plan.
   dates, holidays and substitutions excluded, make-up days added, cancelled duties marked.
 - ``student_notice(plan)`` / ``duty_notice(plan)``: public lists (公示). Students appear only
   as masked names (张*明, 李*) with class, group, days and times: no id, no priority or fee
-  category. The duty notice names teachers in full.
-- ``parents_notice(plan)``: per homeroom class (家长版), its children (masked) with their
-  group, days and times — what a head teacher posts in the class chat.
+  category; two pupils of one class with one mask get the last digits of their id beside
+  it (邵*明 (…02), ``names.masked_in_class``). The duty notice names teachers in full.
+- ``parents_notice(plan)``: per homeroom class (家长版), its children (masked as in the public
+  notice) with their group, days and times — what a head teacher posts in the class chat.
+Pupils are listed by class, then by the pinyin of their full name (``names.pupil_key``).
 """
 from __future__ import annotations
 
@@ -25,22 +27,14 @@ from afterschool.models.school import WEEKDAYS
 from afterschool.scheduler.handouts.ics import roster_calendar
 from afterschool.scheduler.handouts.labels import (day_name, group_label, session_label,
                                                    slot_label, window_label, words)
+from afterschool.scheduler.handouts.names import (class_key, mask_name,  # noqa: F401
+                                                  masked_in_class, pinyin_key, pupil_key)
 from afterschool.scheduler.handouts.sheets import Sheet
 
 STATUS = {"zh": {"OPTIMAL": "最优", "FEASIBLE": "可行", "INFEASIBLE": "有缺员",
                  "UNKNOWN": "未求得", "MODEL_INVALID": "模型错误"}}
 FEE_CATEGORY = {"zh": {"normal": "正常", "exempt": "免收", "reduced": "减免"}}
 KIND = {"zh": {"staff": "在编教师", "external": "外聘"}}
-
-
-def mask_name(name: str) -> str:
-    """张三明 -> 张*明, 李四 -> 李*, Zhang Wei -> Z*i: keep the first and (if 3+) the last."""
-    name = name.strip()
-    if len(name) <= 1:
-        return "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" + name[-1]
 
 
 def _people(plan: Plan) -> tuple[dict, dict]:
@@ -129,25 +123,38 @@ def student_notice(plan: Plan, lang: str = "zh") -> list[dict]:
     sessions = plan.extra.get("sessions", {})
     labels = group_labels(plan, lang)
     days = _day_names(lang)
+    masks = masked(plan)
     rows = []
     for g in plan.groups:  # what is the same for the whole group, once
         session = sessions.get(g.session, {})
         signup = session.get("signup")
         label, name, times = labels[g.id], session_label(plan, g.session, lang), \
             _times(plan, g.session)
-        key = (list(sessions).index(g.session) if g.session in sessions else 99, label)
+        key = (list(sessions).index(g.session) if g.session in sessions else 99,
+               group_number_key(label))
         for sid in g.students:
             info = students.get(sid, {})
             rows.append({"group": label, "session": name, "time": times,
-                         "class": info.get("class", ""),
-                         "name": mask_name(info.get("name", "")),
-                         "days": days(info.get(signup, [])), "_k": key})
-    rows.sort(key=lambda r: (r["_k"], r["class"], r["name"]))
+                         "class": info.get("class", ""), "name": masks[sid],
+                         "days": days(info.get(signup, [])),
+                         "_k": (key, pupil_key(info.get("class", ""), info.get("name", "")),
+                                sid)})
+    rows.sort(key=lambda r: r["_k"])
     return [{k: v for k, v in r.items() if k != "_k"} for r in rows]
 
 
-def _class_key(c: str):
-    return [int(p) if p.isdigit() else p for p in c.replace("-", " ").split()]
+def masked(plan: Plan) -> dict[str, str]:
+    """Every grouped pupil's masked name, told apart within the class (``names``)."""
+    students = _people(plan)[1]
+    return masked_in_class((sid, students.get(sid, {}).get("class", ""),
+                            students.get(sid, {}).get("name", ""))
+                           for g in plan.groups for sid in g.students)
+
+
+def group_number_key(label: str) -> tuple:
+    """午托2组 before 午托10组: the label with its numbers compared as numbers."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", label)
+                 if p)
 
 
 def parents_notice(plan: Plan, lang: str = "zh") -> dict[str, list[dict]]:
@@ -159,6 +166,7 @@ def parents_notice(plan: Plan, lang: str = "zh") -> dict[str, list[dict]]:
     days = _day_names(lang)
     by_class: dict[str, list[dict]] = defaultdict(list)
     order = {s: i for i, s in enumerate(sessions)}
+    masks = masked(plan)
     for g in plan.groups:  # what is the same for the whole group, once
         signup = sessions.get(g.session, {}).get("signup")
         label, name, times = labels[g.id], session_label(plan, g.session, lang), \
@@ -167,11 +175,11 @@ def parents_notice(plan: Plan, lang: str = "zh") -> dict[str, list[dict]]:
         for sid in g.students:
             info = students.get(sid, {})
             by_class[info.get("class", "")].append({
-                "name": mask_name(info.get("name", "")), "session": name, "group": label,
+                "name": masks[sid], "session": name, "group": label,
                 "days": days(info.get(signup, [])), "time": times,
-                "_k": (info.get("name", ""), sid, rank)})
+                "_k": (pinyin_key(info.get("name", "")), sid, rank)})
     out = {}
-    for c in sorted(by_class, key=_class_key):
+    for c in sorted(by_class, key=class_key):
         rows = sorted(by_class[c], key=lambda r: r["_k"])
         out[c] = [{k: v for k, v in r.items() if k != "_k"} for r in rows]
     return out
@@ -282,10 +290,13 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
     names = _people(plan)[0]
     labels = group_labels(plan, lang)
     school = plan.extra.get("school", "")
+    def by_class_then_pinyin(ids):
+        return sorted(ids, key=lambda s: (pupil_key(students.get(s, {}).get("class", ""),
+                                                    students.get(s, {}).get("name", "")), s))
     rosters = [{"group": labels[g.id], "session": session_label(plan, g.session, lang),
                 "student": s, "name": students.get(s, {}).get("name", ""),
                 "class": students.get(s, {}).get("class", "")}
-               for g in plan.groups for s in g.students]
+               for g in plan.groups for s in by_class_then_pinyin(g.students)]
     managers = [r for r in roster_rows(plan, None, lang) if r["role"] == w["manager"]]
     sheets: list[Sheet] = [
         (w["summary"], summary_rows(plan, lang), ["item", "value"], [],
@@ -298,8 +309,10 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
         if rows:
             sheets.append((f"{w['grid']} {session_label(plan, session, lang)}", rows, cols,
                            [], {"break_on": "day", "pack": True, "title": school}))
-    fees = [dict(f, fee_category=_word(FEE_CATEGORY, lang, f.get("fee_category")))
+    fees = [dict(f, name=students.get(f["student"], {}).get("name", ""),
+                 fee_category=_word(FEE_CATEGORY, lang, f.get("fee_category")))
             for f in plan.fees]
+    fees.sort(key=lambda f: (pupil_key(f.get("class", ""), f["name"]), f["student"]))
     pay = [dict(p, name=names.get(p["staff"], {}).get("name", p["staff"]),
                 kind=_word(KIND, lang, p.get("kind"))) for p in plan.pay]
     budget = [dict(b, part=budget_part(plan, b.get("part", ""), lang))
@@ -312,7 +325,7 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
         (w["by_teacher"], roster_rows(plan, None, lang),
          ["staff", "name", "day", "time", "session", "slot", "group", "class", "role",
           "minutes"], ["minutes"], {"title": school}),
-        (w["fees"], fees, ["student", "class", "fee_category", "gross_fee",
+        (w["fees"], fees, ["student", "name", "class", "fee_category", "gross_fee",
                            "service_fee", "lunch_fee"],
          ["gross_fee", "service_fee", "lunch_fee"], {"title": school}),
         (w["pay"], pay, ["staff", "name", "kind", "rate", "minutes", "amount"],
