@@ -4,8 +4,10 @@ groups as 午托1组 — and headers in the plan's language; ids stay in ``plan.
 
 - ``timetable_sheets(plan, lang)``: the term workbook's tables, printable on A4 — a cover with the
   summary, groups with rosters (a page per group), one duty grid per session (day x slot
-  rows, group columns, teacher names, shortages marked; a page per day), managers, duties by
-  teacher, fees, pay, budget, staffing against the standard.
+  rows, group columns, teacher names, shortages marked; a page per day; turned, a row per
+  group and slot and a column per day, when the groups are too many to print at 9 points
+  across a page), managers, duties by teacher, fees, pay, budget, staffing against the
+  standard.
 - ``roster_rows(plan, staff)`` and ``roster_ics(plan, staff)``: a person's duties; the
   calendar (``ics.py``) has one event per continuous duty, weekly over the term's service
   dates, holidays and substitutions excluded, make-up days added, cancelled duties marked.
@@ -29,7 +31,7 @@ from afterschool.scheduler.handouts.labels import (day_name, group_label, sessio
                                                    slot_label, window_label, words)
 from afterschool.scheduler.handouts.names import (class_key, mask_name,  # noqa: F401
                                                   masked_in_class, pinyin_key, pupil_key)
-from afterschool.scheduler.handouts.sheets import Sheet
+from afterschool.scheduler.handouts.sheets import Sheet, legible
 
 STATUS = {"zh": {"OPTIMAL": "最优", "FEASIBLE": "可行", "INFEASIBLE": "有缺员",
                  "UNKNOWN": "未求得", "MODEL_INVALID": "模型错误"}}
@@ -245,6 +247,48 @@ def duty_grid(plan: Plan, session: str, lang: str = "zh") -> tuple[list[dict], l
     return rows, ["day", "slot", *groups]
 
 
+def duty_week(plan: Plan, session: str, lang: str = "zh") -> tuple[list[dict], list[str]]:
+    """The duty grid turned for a session with many groups: a row per group and slot, a
+    column per weekday the session runs (its display name): the teacher's name, the
+    shortage word, or nothing on a day the group does not meet."""
+    w = words(lang)
+    labels = group_labels(plan, lang)
+    names = _people(plan)[0]
+    days = [d for d in WEEKDAYS
+            if d in plan.extra.get("sessions", {}).get(session, {}).get("days", WEEKDAYS)]
+    cells: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+    slots: dict[str, str] = {}
+    for d in plan.duties:
+        if d.role == "teacher" and d.session == session:
+            cells[d.group, d.start][d.day] = names.get(d.staff, {}).get("name", d.staff)
+            slots[d.start] = f"{d.start}-{d.end} {slot_label(d.slot, lang)}".strip()
+    for x in plan.shortages:
+        if x.role == "teacher" and x.session == session:
+            cells[x.group, x.start][x.day] = w["shortage"]
+            slots[x.start] = f"{x.start}-{x.end} {slot_label(x.slot, lang)}".strip()
+    order = {g.id: i for i, g in enumerate(plan.groups)}
+    rows = [{"group": labels.get(g, g), "slot": slots[start],
+             **{day_name(d, lang): cells[g, start].get(d, "") for d in days}}
+            for g, start in sorted(cells, key=lambda k: (order.get(k[0], len(order)),
+                                                         group_number_key(labels.get(k[0], k[0])),
+                                                         k[1]))]
+    return rows, ["group", "slot", *(day_name(d, lang) for d in days)]
+
+
+def duty_sheet(plan: Plan, session: str, lang: str = "zh") -> tuple[list, list, dict] | None:
+    """A session's duty grid as it prints legibly: days down and groups across while that
+    fits an A4 page at 9 points or more; otherwise turned (``duty_week``: groups down, days
+    across, a group's slots kept on one page). None when the session has no duty."""
+    rows, cols = duty_grid(plan, session, lang)
+    if not rows:
+        return None
+    w = words(lang)
+    if legible(rows, cols, [w.get(c, c) for c in cols]):
+        return rows, cols, {"break_on": "day", "pack": True}
+    rows, cols = duty_week(plan, session, lang)
+    return rows, cols, {"break_on": "group", "pack": True}
+
+
 def summary_rows(plan: Plan, lang: str = "zh") -> list[dict]:
     """The cover: school, term, status, groups, duties, shortages, each session, money."""
     w = words(lang)
@@ -305,10 +349,11 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
          {"break_on": "group", "title": school}),
     ]
     for session in plan.extra.get("sessions", {}):
-        rows, cols = duty_grid(plan, session, lang)
-        if rows:
+        grid = duty_sheet(plan, session, lang)
+        if grid:
+            rows, cols, layout = grid
             sheets.append((f"{w['grid']} {session_label(plan, session, lang)}", rows, cols,
-                           [], {"break_on": "day", "pack": True, "title": school}))
+                           [], {**layout, "title": school}))
     fees = [dict(f, name=students.get(f["student"], {}).get("name", ""),
                  fee_category=_word(FEE_CATEGORY, lang, f.get("fee_category")))
             for f in plan.fees]
