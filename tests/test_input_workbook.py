@@ -147,3 +147,24 @@ def test_a_clerk_edits_the_workbook(tmp_path):
     assert inst.school.rules.group_cap == 45
     assert [a.day for a in inst.availability if a.session == "after-upper"] == [
         "Tue", "Wed", "Thu", "Fri"]
+
+
+def test_hostile_school_text_is_neutralised(tmp_path):
+    """A school's own names reach the workbook as text, never as a formula."""
+    from dataclasses import replace
+
+    from afterschool.scheduler.reading.input_workbook import write_input_workbook
+    from afterschool.scheduler.reading.school_config import parse_school
+    from afterschool.scheduler.reading.template import EXAMPLES, SCHOOL
+    school, _ = parse_school(SCHOOL["zh"])
+    evil = "=cmd|' /C calc'!A0"
+    school = replace(school, name=evil, sessions=(
+        replace(school.sessions[0], name="@SUM(1+1)*cmd|' /C calc'!A0"), *school.sessions[1:]))
+    path = write_input_workbook(tmp_path / "b.xlsx", school, "zh", EXAMPLES["zh"])
+    wb = openpyxl.load_workbook(path)
+    texts = [v for ws in wb for row in ws.iter_rows(values_only=True) for v in row
+             if isinstance(v, str)]
+    assert "'" + evil in texts and not [t for t in texts if t.startswith(("=", "@", "+"))]
+    from zipfile import ZipFile
+    with ZipFile(path) as z:
+        assert not [n for n in z.namelist() if b"<f>" in z.read(n)]  # no formula cell
