@@ -168,3 +168,15 @@ def test_hostile_school_text_is_neutralised(tmp_path):
     from zipfile import ZipFile
     with ZipFile(path) as z:
         assert not [n for n in z.namelist() if b"<f>" in z.read(n)]  # no formula cell
+
+
+def test_one_holiday_typed_as_a_date(tmp_path):
+    from datetime import datetime
+    folder = init(tmp_path, "zh")
+    wb = openpyxl.load_workbook(folder / "学校数据.xlsx")
+    for row in wb["学校"].iter_rows(min_row=2):
+        if row[0].value == "假日":
+            row[1].value = datetime(2026, 10, 8)
+    wb.save(folder / "edited.xlsx")
+    assert read_instance(folder / "edited.xlsx").school.term.holidays == {
+        datetime(2026, 10, 8).date()}

@@ -222,6 +222,8 @@ def _read_workbook_sheets(path: Path, wb, formulas, problems: list[Problem]):
                 value = {"中文": "zh", "英文": "en"}.get(value.strip(), value)
             if hasattr(value, "date") and callable(value.date):
                 value = value.date()
+                if key == "term.holidays":
+                    value = [value]  # one day off, typed as a date
             elif key == "term.holidays" and isinstance(value, str) and \
                     not value.strip().startswith("["):
                 value = _holiday_cell(value)
