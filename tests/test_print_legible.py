@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from afterschool.cli import main
-from afterschool.scheduler.handouts.sheets import legible, sheet_layout
+from afterschool.scheduler.handouts.sheets import sheet_layout
 
 SMALLEST = 9.0  # points
 
@@ -51,11 +51,40 @@ def test_both_writers_wrap_the_narrowed_columns(tmp_path):
         assert ws.column_dimensions["A"].width == 16
 
 
-def test_legible_is_the_width_rule():
-    # 2 + 10 columns: 8 + 10 x 20 = 208 units; landscape at 138 is 66 %: not legible
-    head = {"day": "周二"} | {f"g{i}": "晚托(中高年级)1组" for i in range(10)}
-    assert not legible([head], list(head))
-    assert legible([{"day": "周二", "g0": "李华"}], ["day", "g0"])
+def _name(g: int) -> str:
+    return "王晓" + "一二三四五六七八九十"[g - 1]
+
+
+def _plan(groups: int):
+    """``groups`` upper-grade groups on Tue and Thu, one teacher each (T<n>, 王晓一 …)."""
+    from afterschool.models.plan import Group, Plan
+    from afterschool.models.plan import _duties_from
+    duties = [{"day": d, "session": "after-upper", "group": f"after-upper-{g:02d}",
+               "slot": "作业辅导、体育锻炼、社团活动", "start": "16:20", "end": "17:20",
+               "staff": f"T{g}", "role": "teacher"} for g in range(1, groups + 1)
+              for d in ("Tue", "Thu")]
+    return Plan("OPTIMAL", [Group(f"after-upper-{g:02d}", "after-upper", ())
+                            for g in range(1, groups + 1)], _duties_from(duties), extra={
+        "sessions": {"after-upper": {"name": "晚托(中高年级)", "start": "16:20", "end": "17:20",
+                                     "days": ["Tue", "Wed", "Thu", "Fri"]}},
+        "people": {"staff": {f"T{g}": {"name": _name(g)} for g in range(1, groups + 1)},
+                   "students": {}}})
+
+
+def test_a_grid_turns_when_its_groups_do_not_fit_a_portrait_page():
+    from afterschool.scheduler.handouts.publish import duty_sheet
+    # days down: 星期 6 + 环节 "16:20-17:20" 13 + a column of 8 per group (王晓一: three
+    # CJK characters, 6 units, and 2): 19 + 8 x 9 = 91 units fit the 95 of a portrait
+    # page; ten groups take 99
+    rows, cols, layout = duty_sheet(_plan(9), "after-upper")
+    assert cols == ["day", "slot", *(f"{g}组" for g in range(1, 10))]
+    assert rows[0] == {"day": "周二", "slot": "16:20-17:20",
+                       **{f"{g}组": _name(g) for g in range(1, 10)}}
+    assert layout["break_on"] == "day"
+    rows, cols, layout = duty_sheet(_plan(10), "after-upper")
+    assert cols == ["group", "slot", "周二", "周三", "周四", "周五"]
+    assert rows[9] == {"group": "10组", "slot": "16:20-17:20", "周二": "王晓十", "周四": "王晓十"}
+    assert layout["break_on"] == "group" and len(rows) == 10
 
 
 def _calibri_metrics() -> bool:
@@ -111,7 +140,11 @@ def test_the_afternoon_grids_print_at_a_readable_size(printed):
             grids[head.split("值班表 ")[1].split("第")[0]].append(size)
     assert set(grids) == {"午托", "晚托(低年级)", "晚托(中高年级)"}
     assert min(min(v) for v in grids.values()) >= SMALLEST
-    # the upper-grade grid has too many groups to print across a page: it is turned
+    # 450 upper-grade pupils make ten groups or more (the cap of 45): too many to print
+    # across a portrait page, so that grid is turned, groups down and days across
+    import json
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert len([g for g in plan["groups"] if g["session"] == "after-upper"]) >= 10
     ws = openpyxl.load_workbook(out / "timetable.xlsx")["值班表 晚托(中高年级)"]
     assert [c.value for c in ws[1]] == ["组别", "环节", "周二", "周三", "周四", "周五"]
     assert min(grids["晚托(中高年级)"]) == pytest.approx(11.0, abs=0.1)  # 100 %

@@ -5,9 +5,8 @@ groups as 午托1组 — and headers in the plan's language; ids stay in ``plan.
 - ``timetable_sheets(plan, lang)``: the term workbook's tables, printable on A4 — a cover with the
   summary, groups with rosters (a page per group), one duty grid per session (day x slot
   rows, group columns, teacher names, shortages marked; a page per day; turned, a row per
-  group and slot and a column per day, when the groups are too many to print at 9 points
-  across a page), managers, duties by teacher, fees, pay, budget, staffing against the
-  standard.
+  group and slot and a column per day, when the groups are too many for a portrait page),
+  managers, duties by teacher, fees, pay, budget, staffing against the standard.
 - ``roster_rows(plan, staff)`` and ``roster_ics(plan, staff)``: a person's duties; the
   calendar (``ics.py``) has one event per continuous duty, weekly over the term's service
   dates, holidays and substitutions excluded, make-up days added, cancelled duties marked.
@@ -27,11 +26,12 @@ from collections import defaultdict
 from afterschool.models.plan import Plan
 from afterschool.models.school import WEEKDAYS
 from afterschool.scheduler.handouts.ics import roster_calendar
-from afterschool.scheduler.handouts.labels import (day_name, group_label, session_label,
-                                                   slot_label, window_label, words)
+from afterschool.scheduler.handouts.labels import (day_name, group_label, group_number,
+                                                   session_label, slot_label, window_label,
+                                                   words)
 from afterschool.scheduler.handouts.names import (class_key, mask_name,  # noqa: F401
                                                   masked_in_class, pinyin_key, pupil_key)
-from afterschool.scheduler.handouts.sheets import Sheet, legible
+from afterschool.scheduler.handouts.sheets import Sheet, fits_portrait
 
 STATUS = {"zh": {"OPTIMAL": "最优", "FEASIBLE": "可行", "INFEASIBLE": "有缺员",
                  "UNKNOWN": "未求得", "MODEL_INVALID": "模型错误"}}
@@ -222,68 +222,70 @@ def duty_notice(plan: Plan, lang: str = "zh") -> list[dict]:
     return [{k: v for k, v in r.items() if k != "_k"} for r in rows]
 
 
-def duty_grid(plan: Plan, session: str, lang: str = "zh") -> tuple[list[dict], list[str]]:
-    """Rows day x slot, one column per group of ``session`` (its display name): the
-    teacher's name, or the shortage word."""
+def _grid_cells(plan: Plan, session: str, lang: str):
+    """A session's teacher duties as {(day, start): {group id: name or the shortage
+    word}}, the slot text of each start (its time, and the slot's name when the session
+    has several), and each group's short label (1组, "group 1": the sheet names the
+    session)."""
     w = words(lang)
-    labels = group_labels(plan, lang)
-    groups = [labels[g.id] for g in plan.groups if g.session == session]
     names = _people(plan)[0]
     cells: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
-    slots: dict[tuple[str, str], str] = {}
+    spans: dict[str, tuple[str, str]] = {}
     for d in plan.duties:
         if d.role == "teacher" and d.session == session:
-            cells[d.day, d.start][labels[d.group]] = names.get(d.staff, {}).get("name",
-                                                                                d.staff)
-            slots[d.day, d.start] = f"{d.start}-{d.end} {slot_label(d.slot, lang)}".strip()
-    for s in plan.shortages:
-        if s.role == "teacher" and s.session == session:
-            cells[s.day, s.start][labels.get(s.group, s.group)] = w["shortage"]
-            slots[s.day, s.start] = f"{s.start}-{s.end} {slot_label(s.slot, lang)}".strip()
+            cells[d.day, d.start][d.group] = names.get(d.staff, {}).get("name", d.staff)
+            spans[d.start] = (d.end, slot_label(d.slot, lang))
+    for x in plan.shortages:
+        if x.role == "teacher" and x.session == session:
+            cells[x.day, x.start][x.group] = w["shortage"]
+            spans.setdefault(x.start, (x.end, slot_label(x.slot, lang)))
+    slots = {start: f"{start}-{end}" + (f" {name}" if len(spans) > 1 and name else "")
+             for start, (end, name) in spans.items()}
+    short = {g.id: (f"{group_number(plan, g.id)}组" if lang == "zh" else
+                    f"group {group_number(plan, g.id)}")
+             for g in plan.groups if g.session == session}
+    return cells, slots, short
+
+
+def duty_grid(plan: Plan, session: str, lang: str = "zh") -> tuple[list[dict], list[str]]:
+    """Rows day x slot, one column per group of ``session`` (1组 …: the sheet names the
+    session): the teacher's name, or the shortage word."""
+    cells, slots, short = _grid_cells(plan, session, lang)
+    groups = list(short.values())
     rows = []
     for day, start in sorted(cells, key=lambda k: (WEEKDAYS.index(k[0]), k[1])):
-        rows.append({"day": day_name(day, lang), "slot": slots[day, start],
-                     **{g: cells[day, start].get(g, "") for g in groups}})
+        rows.append({"day": day_name(day, lang), "slot": slots[start],
+                     **{short.get(g, g): v for g, v in cells[day, start].items()}})
     return rows, ["day", "slot", *groups]
 
 
 def duty_week(plan: Plan, session: str, lang: str = "zh") -> tuple[list[dict], list[str]]:
     """The duty grid turned for a session with many groups: a row per group and slot, a
-    column per weekday the session runs (its display name): the teacher's name, the
-    shortage word, or nothing on a day the group does not meet."""
-    w = words(lang)
-    labels = group_labels(plan, lang)
-    names = _people(plan)[0]
+    column per weekday the session runs: the teacher's name, the shortage word, or
+    nothing on a day the group does not meet."""
+    cells, slots, short = _grid_cells(plan, session, lang)
     days = [d for d in WEEKDAYS
             if d in plan.extra.get("sessions", {}).get(session, {}).get("days", WEEKDAYS)]
-    cells: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
-    slots: dict[str, str] = {}
-    for d in plan.duties:
-        if d.role == "teacher" and d.session == session:
-            cells[d.group, d.start][d.day] = names.get(d.staff, {}).get("name", d.staff)
-            slots[d.start] = f"{d.start}-{d.end} {slot_label(d.slot, lang)}".strip()
-    for x in plan.shortages:
-        if x.role == "teacher" and x.session == session:
-            cells[x.group, x.start][x.day] = w["shortage"]
-            slots[x.start] = f"{x.start}-{x.end} {slot_label(x.slot, lang)}".strip()
-    order = {g.id: i for i, g in enumerate(plan.groups)}
-    rows = [{"group": labels.get(g, g), "slot": slots[start],
-             **{day_name(d, lang): cells[g, start].get(d, "") for d in days}}
-            for g, start in sorted(cells, key=lambda k: (order.get(k[0], len(order)),
-                                                         group_number_key(labels.get(k[0], k[0])),
-                                                         k[1]))]
+    by_group: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+    for (day, start), groups in cells.items():
+        for g, v in groups.items():
+            by_group[g, start][day_name(day, lang)] = v
+    order = {g: i for i, g in enumerate(short)}
+    rows = [{"group": short.get(g, g), "slot": slots[start], **by_group[g, start]}
+            for g, start in sorted(by_group, key=lambda k: (order.get(k[0], len(order)),
+                                                            k[0], k[1]))]
     return rows, ["group", "slot", *(day_name(d, lang) for d in days)]
 
 
 def duty_sheet(plan: Plan, session: str, lang: str = "zh") -> tuple[list, list, dict] | None:
     """A session's duty grid as it prints legibly: days down and groups across while that
-    fits an A4 page at 9 points or more; otherwise turned (``duty_week``: groups down, days
-    across, a group's slots kept on one page). None when the session has no duty."""
+    fits an A4 portrait page at full size; otherwise turned (``duty_week``: groups down,
+    days across, a group's slots kept on one page). None when the session has no duty."""
     rows, cols = duty_grid(plan, session, lang)
     if not rows:
         return None
     w = words(lang)
-    if legible(rows, cols, [w.get(c, c) for c in cols]):
+    if fits_portrait(rows, cols, [w.get(c, c) for c in cols]):
         return rows, cols, {"break_on": "day", "pack": True}
     rows, cols = duty_week(plan, session, lang)
     return rows, cols, {"break_on": "group", "pack": True}

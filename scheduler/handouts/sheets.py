@@ -148,12 +148,10 @@ def table_widths(rows: list[dict], columns: list[str],
             for i, c in enumerate(columns)]
 
 
-def legible(rows: list[dict], columns: list[str], headers: list[str] | None = None) -> bool:
-    """Whether the table, fitted to the width of an A4 page (landscape when wide), prints
-    at 9 points or larger without wrapping any column."""
-    widths = table_widths(rows, columns, headers)
-    units = LANDSCAPE_UNITS if sum(widths) > PORTRAIT_UNITS else PORTRAIT_UNITS
-    return units / sum(widths) * 100 >= MIN_PERCENT
+def fits_portrait(rows: list[dict], columns: list[str],
+                  headers: list[str] | None = None) -> bool:
+    """Whether the table prints across an A4 portrait page at full size."""
+    return sum(table_widths(rows, columns, headers)) <= PORTRAIT_UNITS
 
 
 def _wrap_to_fit(widths: list[float], units: float) -> list[int]:
