@@ -18,12 +18,21 @@ SMALLEST = 9.0  # points
 
 
 def test_a_wide_table_wraps_its_widest_columns_instead_of_shrinking():
-    # ten columns of 20-unit text: widths 22 each, 220 in all; landscape holds 138 units,
-    # so 138 / 0.83 = 166.3 at the least scale; capped at 16 the ten take 160
+    # ten columns of 20-unit text: widths 22 each, 220 in all; landscape holds 138 units:
+    # capped at 13 the ten take 130, and print at full size
     rows = [{f"c{i}": "x" * 20 for i in range(10)}]
     lay = sheet_layout("t", rows, [f"c{i}" for i in range(10)], [])
-    assert lay.landscape and lay.widths == [16] * 10 and lay.wrap == list(range(10))
-    assert lay.scale is None  # fitted to the width: 138 / 160 = 86 %, 9.5 points
+    assert lay.landscape and lay.widths == [13] * 10 and lay.wrap == list(range(10))
+    assert lay.scale is None  # fitted to the width, which it does not exceed
+
+
+def test_a_table_too_wide_even_wrapped_prints_at_83_percent():
+    # thirteen 22-unit columns kept at 12 each: 156 units, 138 / 156 = 88 %: fitted;
+    # sixteen take 192, 72 %: printed at 83 % over two pages across
+    for n, scale in ((13, None), (16, 83)):
+        rows = [{f"c{i}": "x" * 20 for i in range(n)}]
+        lay = sheet_layout("t", rows, [f"c{i}" for i in range(n)], [])
+        assert lay.widths == [12] * n and lay.scale == scale
 
 
 def test_a_narrow_table_is_left_alone():
@@ -48,7 +57,7 @@ def test_both_writers_wrap_the_narrowed_columns(tmp_path):
     for name in ("fast.xlsx", "slow.xlsx"):
         ws = openpyxl.load_workbook(tmp_path / name).active
         assert all(c.alignment.wrap_text for row in ws.iter_rows() for c in row), name
-        assert ws.column_dimensions["A"].width == 16
+        assert ws.column_dimensions["A"].width == 13
 
 
 def _name(g: int) -> str:

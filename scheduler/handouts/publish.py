@@ -329,6 +329,15 @@ def budget_part(plan: Plan, part: str, lang: str) -> str:
     return window_label(part, lang) or part
 
 
+def _short_group(row: dict) -> dict:
+    """A duty row whose session has its own column names its group by number alone
+    (晚托(中高年级) | 1组), which keeps the teachers' table narrow enough to print large."""
+    group, session = row.get("group", ""), row.get("session", "")
+    if session and group.startswith(session) and group != session:
+        return dict(row, group=group[len(session):].strip())
+    return row
+
+
 def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
     """Every sheet of the term workbook, as (title, rows, columns, totals, layout)."""
     w = words(lang)
@@ -369,7 +378,7 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
     sheets += [
         (w["managers"], managers, ["day", "time", "session", "staff", "name"], [],
          {"title": school}),
-        (w["by_teacher"], roster_rows(plan, None, lang),
+        (w["by_teacher"], [_short_group(r) for r in roster_rows(plan, None, lang)],
          ["staff", "name", "day", "time", "session", "slot", "group", "class", "role",
           "minutes"], ["minutes"], {"title": school}),
         (w["fees"], fees, ["student", "name", "class", "fee_category", "gross_fee",

@@ -131,8 +131,9 @@ PORTRAIT_UNITS, LANDSCAPE_UNITS = 95, 138
 PORTRAIT_ROWS, LANDSCAPE_ROWS = 46, 31
 MARGIN_SIDE, MARGIN_TOP = 0.4, 0.6  # inches
 # Nothing prints under 9 points: the body is 11-point Calibri, so no page is scaled below
-# 83 %. A table wider than that allows wraps its widest columns (each kept at least
-# WRAP_MIN units wide); one still too wide prints at 83 % over more than one page across.
+# 83 %. A table wider than the page wraps its widest columns until it fits at full size
+# (each kept at least WRAP_MIN units wide); one still too wide is fitted to the page width
+# down to 83 %, and below that prints at 83 % over more than one page across.
 MIN_PERCENT = 83
 WRAP_MIN = 12
 
@@ -155,9 +156,9 @@ def fits_portrait(rows: list[dict], columns: list[str],
 
 
 def _wrap_to_fit(widths: list[float], units: float) -> list[int]:
-    """Narrow the widest columns (in place) until the table fits ``units`` at 83 %; the
-    columns narrowed, which then wrap their text."""
-    room = units * 100 / MIN_PERCENT
+    """Narrow the widest columns (in place) until the table fits ``units`` at full size,
+    none below ``WRAP_MIN``; the columns narrowed, which then wrap their text."""
+    room = units
     if sum(widths) <= room:
         return []
     cap = max(widths)
