@@ -180,3 +180,23 @@ def test_one_holiday_typed_as_a_date(tmp_path):
     wb.save(folder / "edited.xlsx")
     assert read_instance(folder / "edited.xlsx").school.term.holidays == {
         datetime(2026, 10, 8).date()}
+
+
+def test_the_workbook_saved_again_by_libreoffice_still_validates(tmp_path):
+    """An office that opens the workbook in LibreOffice and saves it keeps a valid school
+    (its dropdowns too)."""
+    import shutil
+    import subprocess
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice (soffice) is not installed")
+    folder = init(tmp_path, "zh")
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir",
+                    str(tmp_path / "saved"), str(folder / "学校数据.xlsx")],
+                   check=True, capture_output=True, timeout=300)
+    saved = tmp_path / "saved" / "学校数据.xlsx"
+    r = CliRunner().invoke(main, ["validate", str(saved)])
+    assert r.exit_code == 0 and "OK" in r.output, r.output
+    assert read_instance(saved).availability == read_instance(folder).availability
+    wb = openpyxl.load_workbook(saved)
+    assert any(dv.type == "list" for dv in wb["可用时间"].data_validations.dataValidation)
