@@ -107,3 +107,26 @@ def test_timetable_fees_and_groups_carry_names_in_order(school):
     assert [r[1] for r in fees[1:-1]] == ["邵一明", "安然", "陈晨", "邵文明", "邵子明", "赵六"]
     groups = [r for r in wb["分组名单"].iter_rows(min_row=2, values_only=True)]
     assert [r[3] for r in groups] == ["邵一明", "安然", "陈晨", "邵文明", "邵子明", "赵六"]
+
+
+def test_duty_notice_and_report_list_in_number_and_pinyin_order():
+    from afterschool.models.plan import Group, Plan, _duties_from
+    from afterschool.scheduler.handouts.publish import duty_notice
+    from afterschool.scheduler.handouts.report import report_html
+    staff = {"T1": "赵六", "T2": "安然", "T3": "陈晨"}  # pinyin: an, chen, zhao
+    duties = [{"day": "Tue", "session": "after-upper", "group": f"after-upper-{g:02d}",
+               "slot": "作业辅导", "start": "16:20", "end": "17:20", "staff": t,
+               "role": "teacher"} for g, t in ((10, "T1"), (2, "T2"), (1, "T3"))]
+    plan = Plan("OPTIMAL", [Group(f"after-upper-{g:02d}", "after-upper", ()) for g in (1, 2, 10)],
+                _duties_from(duties), extra={
+                    "school": "名单小学", "term": {"start": "2026-09-07", "end": "2026-09-11"},
+                    "sessions": {"after-upper": {"name": "晚托(中高年级)", "start": "16:20",
+                                                 "end": "17:20", "days": ["Tue"]}},
+                    "people": {"staff": {k: {"name": v} for k, v in staff.items()},
+                               "students": {}}})
+    assert [r["group"] for r in duty_notice(plan)] == [
+        "晚托(中高年级)1组", "晚托(中高年级)2组", "晚托(中高年级)10组"]  # not 1, 10, 2
+    html = report_html(plan, "zh")
+    teachers = html[html.index('id="teachers"'):html.index('id="money"')]
+    week = teachers[teachers.index("<table"):]  # the week table, after the load chart
+    assert week.index("安然") < week.index("陈晨") < week.index("赵六")

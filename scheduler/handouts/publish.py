@@ -218,7 +218,8 @@ def duty_notice(plan: Plan, lang: str = "zh") -> list[dict]:
               "role": w["role_teacher"] if s.role == "teacher" else w["manager"],
               "name": f"{w['shortage']} x{s.count}", "_k": (WEEKDAYS.index(s.day), s.start)}
              for s in plan.shortages]
-    rows.sort(key=lambda r: (r["_k"], r["session"], r["group"], r["name"]))
+    rows.sort(key=lambda r: (r["_k"], r["session"], group_number_key(r["group"]),
+                             pinyin_key(r["name"])))
     return [{k: v for k, v in r.items() if k != "_k"} for r in rows]
 
 
