@@ -3,7 +3,9 @@
 ``write_tables(folder, name, sheets)`` writes ``name.csv`` (the first sheet; UTF-8 with BOM,
 which Excel opens with Chinese intact) and ``name.xlsx`` (every sheet: frozen header, column
 widths from the content, a bold totals row; A4, landscape when wide, fit to the page
-width, the header repeated on every printed page, page breaks per group or day).
+width, the header repeated on every printed page, page breaks per group or day; nothing
+printed under 9 points: a table wider than the page wraps its widest columns, and no page
+is scaled below ``MIN_PERCENT``).
 A sheet is (title, rows, columns, totals[, layout]): ``totals`` names the columns summed in
 the last row; money columns are strings with two decimals and are summed exactly as
 ``Decimal``; ``layout`` (optional) asks for page breaks (``break_on``, ``pack``), a page
@@ -158,11 +160,10 @@ def fits_portrait(rows: list[dict], columns: list[str],
 def _wrap_to_fit(widths: list[float], units: float) -> list[int]:
     """Narrow the widest columns (in place) until the table fits ``units`` at full size,
     none below ``WRAP_MIN``; the columns narrowed, which then wrap their text."""
-    room = units
-    if sum(widths) <= room:
+    if sum(widths) <= units:
         return []
     cap = max(widths)
-    while cap > WRAP_MIN and sum(min(w, cap) for w in widths) > room:
+    while cap > WRAP_MIN and sum(min(w, cap) for w in widths) > units:
         cap -= 1
     wrapped = [i for i, w in enumerate(widths) if w > cap]
     for i in wrapped:
@@ -225,7 +226,7 @@ def sheet_layout(title: str, rows: list[dict], columns: list[str], totals: list[
     landscape = sum(widths) > PORTRAIT_UNITS
     units, lines = (LANDSCAPE_UNITS, LANDSCAPE_ROWS) if landscape else (PORTRAIT_UNITS,
                                                                          PORTRAIT_ROWS)
-    wrap = _wrap_to_fit(widths, units)  # too wide for 9 points: wrap the widest columns
+    wrap = _wrap_to_fit(widths, units)  # wider than the page: wrap the widest columns
     heights = [max([1] + [-(-text_width(r[i]) // max(widths[i] - 2, 1)) for i in wrap])
                for r in body[:len(rows)]] if wrap else None
     fit = min(1.0, units / sum(widths))  # what fitting to the page width will do
