@@ -757,10 +757,11 @@ def admit(instance: str, time_limit: float, seed: int, out: str | None, as_json:
 
     Example: afterschool admit haijiang --out admission
     """
+    from afterschool.scheduler.money.tables import admission_report
     from afterschool.scheduler.planning.scenarios import admit as choose
-    rows = choose(_load(instance), time_limit=time_limit, seed=seed)
-    _emit([("admission", rows, ["order", "student", "class", "decision", "reason"], [])],
-          "admission", out, as_json, rows)
+    inst = _load(instance)
+    sheets = admission_report(inst, choose(inst, time_limit=time_limit, seed=seed))
+    _emit(sheets, "admission", out, as_json, sheets[0][1])
 
 
 @main.command()
