@@ -395,10 +395,10 @@ def check(args: tuple[str, ...], as_json: bool) -> None:
         for v in found:
             click.echo(str(v))
         open_dates = sum(1 for x in the_plan.exceptions if not x.get("staff"))
-        click.echo(f"{len(found)} violation(s)" if found else
-                   f"OK: the plan keeps every rule ({sum(s.count for s in the_plan.shortages)} "
-                   f"declared shortage(s) a week; {open_dates} duty(ies) nobody covers on "
-                   "a substitution date)")
+        lang = the_plan.extra.get("language", "zh")
+        click.echo(say("check_bad", lang, n=len(found)) if found else
+                   say("check_ok", lang, short=sum(s.count for s in the_plan.shortages),
+                       open=open_dates))
     sys.exit(1 if found else 0)
 
 
@@ -481,7 +481,10 @@ def fees(instance: str, out: str | None, as_json: bool) -> None:
     from afterschool.scheduler.money.tables import fee_report
     inst = _load(instance)
     sheets, data = fee_report(inst)
-    _emit(sheets, "fees", out, as_json, data, inst.school.language)
+    from afterschool.scheduler.handouts.display import localise
+    lang = inst.school.language
+    _emit(localise(sheets, lang, names={x.id: x.name for x in inst.school.sessions}), "fees",
+          out, as_json, data, lang)
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN")
@@ -496,7 +499,9 @@ def pay(plan_file: str, out: str | None, as_json: bool) -> None:
     from afterschool.scheduler.money.tables import pay_report
     p = _read_plan(plan_file)
     sheets, data = pay_report(p)
-    _emit(sheets, "pay", out, as_json, data, p.extra.get("language"))
+    from afterschool.scheduler.handouts.display import localise
+    lang = p.extra.get("language", "zh")
+    _emit(localise(sheets, lang, p), "pay", out, as_json, data, lang)
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN")
@@ -512,7 +517,9 @@ def budget(plan_file: str, out: str | None, as_json: bool) -> None:
     from afterschool.scheduler.money.tables import budget_report
     p = _read_plan(plan_file)
     sheets, data = budget_report(p)
-    _emit(sheets, "budget", out, as_json, data, p.extra.get("language"))
+    from afterschool.scheduler.handouts.display import localise
+    lang = p.extra.get("language", "zh")
+    _emit(localise(sheets, lang, p), "budget", out, as_json, data, lang)
 
 
 lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
@@ -761,7 +768,10 @@ def admit(instance: str, time_limit: float, seed: int, out: str | None, as_json:
     from afterschool.scheduler.planning.scenarios import admit as choose
     inst = _load(instance)
     sheets = admission_report(inst, choose(inst, time_limit=time_limit, seed=seed))
-    _emit(sheets, "admission", out, as_json, sheets[0][1])
+    from afterschool.scheduler.handouts.display import localise
+    data = [{k: v for k, v in r.items() if k != "why"} for r in sheets[0][1]]
+    _emit(localise(sheets, inst.school.language), "admission", out, as_json, data,
+          inst.school.language)
 
 
 @main.command()

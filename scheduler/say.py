@@ -20,6 +20,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "wrote_plan": "已写出 {path} 及 {n} 份材料（{kinds}）",
         "wrote_sheets": "已写出 {path}（{n} 个组的点名表）",
         "exported": "已写出 {path} 及其他 {n} 个文件",
+        "check_ok": "检查通过：方案符合全部规则（每周申报缺员 {short} 个；代课日无人可代 {open} 个）",
+        "check_bad": "发现 {n} 处违规",
         "need_none": "不需要再招志愿者：现有志愿者已能覆盖所有值班",
         "need_head": "再招 {n} 名志愿者即可排满：",
         "need_head_partial": "再招 {n} 名志愿者可尽量排满：",
@@ -45,6 +47,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "wrote_plan": "wrote {path} and {n} hand-out file(s) ({kinds})",
         "wrote_sheets": "wrote {path} ({n} group sheet(s))",
         "exported": "wrote {path} and {n} other file(s)",
+        "check_ok": "OK: the plan keeps every rule ({short} declared shortage(s) a week; "
+                    "{open} duty(ies) nobody covers on a substitution date)",
+        "check_bad": "{n} violation(s)",
         "need_none": "no extra volunteers needed: today's volunteers cover every duty",
         "need_head": "{n} more volunteer(s) would cover all groups:",
         "need_head_partial": "{n} more volunteer(s) would cover all groups as far as possible:",

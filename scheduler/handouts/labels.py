@@ -56,6 +56,7 @@ WORDS = {
         "cover": "封面", "generated_from": "数据来源", "page": "第&P页，共&N页",
         "alarm": "课后服务提醒", "slots": "环节", "substitute": "代课",
         "cancelled": "已取消", "group_count": "组数",
+        "order": "顺序", "decision": "结果", "reason": "理由",
     },
     "en": {
         "summary": "summary", "groups": "groups", "groups_sheet": "groups", "grid": "duty grid", "managers": "managers",
@@ -95,6 +96,7 @@ WORDS = {
         "generated_from": "source", "page": "page &P of &N",
         "alarm": "after-school duty", "slots": "slots", "substitute": "substitute",
         "cancelled": "cancelled", "group_count": "groups",
+        "order": "order", "decision": "decision", "reason": "reason",
     },
 }
 

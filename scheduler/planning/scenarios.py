@@ -353,7 +353,7 @@ def admit(inst: Instance, time_limit: float = 4.0, seed: int = 0) -> list[dict]:
             lo = mid
         else:
             hi = mid - 1
-    blocked = ""
+    blocked, added = "", Counter()
     if lo < len(applicants):
         added = _posts_short(trial(lo + 1)) - _posts_short(trial(lo))
         blocked = "; ".join(f"{d} {span}: {n} {role}(s)" for (d, span, role), n in sorted(
@@ -374,7 +374,17 @@ def admit(inst: Instance, time_limit: float = 4.0, seed: int = 0) -> list[dict]:
                       f"{why})")
         rows.append({"student": s.id, "class": s.klass,
                      "decision": "admitted" if i < lo else "waiting",
-                     "reason": reason, "order": i + 1})
+                     "reason": reason, "order": i + 1,
+                     "why": {"priority": list(s.priority),
+                             "applied_on": str(s.applied_on) if s.applied_on else None,
+                             "case": "admitted" if i < lo else (
+                                 "blocked" if i == lo else "behind"),
+                             "posts": [[d, span, role, n] for (d, span, role), n in sorted(
+                                 added.items(), key=lambda kv: (WEEKDAYS.index(kv[0][0]),
+                                                                kv[0][1:]))]
+                             if i == lo and lo < len(applicants) else [],
+                             "behind": applicants[lo].id if i > lo else None,
+                             "place": i + 1, "behind_place": lo + 1}})
     return rows
 
 

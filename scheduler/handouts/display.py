@@ -1,0 +1,70 @@
+"""The office tables (``fees``, ``pay``, ``budget``, ``admit``) as a school reads them: sheet
+titles and the values of closed lists in the school's language — 正常/免收/减免, 在编教师/
+外聘, 午托 and 管理或辅导(下午) for budget parts, 周一 for days, 录取/候补 and the reason
+in words. The headers are translated by ``labels.words`` where the tables are written.
+``--json`` keeps the ids and codes (for scripts); only what people read is translated.
+"""
+from __future__ import annotations
+
+from afterschool.scheduler.handouts.labels import day_name, session_label
+from afterschool.scheduler.handouts.publish import budget_part
+
+TITLES = {"zh": {"fees": "服务费", "by class": "按班级", "by grade": "按年级",
+                 "by session": "按时段", "pay": "劳务费", "flex time": "弹性时间",
+                 "budget": "经费收支", "staffing": "师资配备", "admission": "录取"},
+          "en": {}}
+VALUES = {"zh": {"fee_category": {"normal": "正常", "exempt": "免收", "reduced": "减免"},
+                 "kind": {"staff": "在编教师", "external": "外聘"},
+                 "decision": {"admitted": "录取", "waiting": "候补"},
+                 "label": "劳务费(不纳入绩效工资总量)"},
+          "en": {"label": "labour pay, outside the performance-pay total"}}
+PRIORITY = {"disabled": "残疾儿童", "left_behind": "留守儿童", "migrant": "进城务工人员子女",
+            "staff_child": "干部职工子女"}
+ROLE = {"teacher": "看护教师", "manager": "管理或辅导人员"}
+
+
+def _reason_zh(why: dict) -> str:
+    first = ("优先：" + "、".join(PRIORITY.get(p, p) for p in why["priority"])
+             if why["priority"] else f"申请日期 {why['applied_on']}" if why["applied_on"]
+             else "无优先类别、无申请日期")
+    if why["case"] == "admitted":
+        return first
+    if why["case"] == "blocked":
+        posts = "；".join(f"{day_name(d, 'zh')} {span} {ROLE.get(r, r)} {n} 人"
+                         for d, span, r, n in why["posts"]) or "比现在更多的缺员"
+        return f"录取会增加无人可补的岗位：{posts}（排第 {why['place']} 位；{first}）"
+    return (f"排在 {why['behind']}（第 {why['behind_place']} 位）之后，现有志愿者接收不了该生，"
+            f"按顺序录取（排第 {why['place']} 位；{first}）")
+
+
+def localise(sheets: list, lang: str, plan=None, names: dict[str, str] | None = None
+             ) -> list:
+    """``sheets`` (title, rows, columns, totals[, layout]) with titles and closed-list values
+    in ``lang``; ids, numbers and money unchanged. Sessions are named from ``plan``, or from
+    ``names`` (id -> the school's name) for tables made from the sheets alone."""
+    if lang != "zh" and lang != "en":
+        return sheets
+    values = VALUES[lang]
+    out = []
+    for sheet in sheets:
+        title, rows, columns = sheet[0], sheet[1], sheet[2]
+        shown = []
+        for r in rows:
+            r = dict(r)
+            for col, table in values.items():
+                if col == "label" and "label" in r:
+                    r["label"] = table
+                elif isinstance(table, dict) and col in r and r[col] in table:
+                    r[col] = table[r[col]]
+            if "day" in r and r["day"] in ("Mon", "Tue", "Wed", "Thu", "Fri"):
+                r["day"] = day_name(r["day"], lang)
+            if plan is not None and "part" in r:
+                r["part"] = budget_part(plan, r["part"], lang)
+            if "session" in columns and r.get("session"):
+                r["session"] = (session_label(plan, r["session"], lang) if plan is not None
+                                else (names or {}).get(r["session"], r["session"]))
+            if lang == "zh" and isinstance(r.get("why"), dict):
+                r["reason"] = _reason_zh(r["why"])
+            shown.append(r)
+        out.append((TITLES[lang].get(title, title), shown, columns) + tuple(sheet[3:]))
+    return out
