@@ -255,3 +255,29 @@ def test_a_cancelled_date_leaves_the_calendars_and_shows_in_the_report(tmp_path)
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert plan["happened"]["cancelled"] == [{"date": TUE[1], "session": None,
                                               "reason": reason}]
+
+
+def test_hostile_text_in_what_happened_stays_inert(tmp_path):
+    """Payment channels and receipts, a cancellation's reason and an author are typed by
+    people: no formula reaches a sheet, no markup a page."""
+    from afterschool.scheduler.handouts.safe import is_neutral
+    from test_output_swap import all_cells
+    _, out = term(tmp_path)
+    f = tmp_path / "p.csv"
+    f.write_text("student,date,amount,channel,receipt\n"
+                 "S0001,2026-09-07,20.00,=HYPERLINK(\"http://x\"),@SUM(A1)\n"
+                 "S0002,2026-09-07,1.00,<script>alert(1)</script>,+R2\n", encoding="utf-8")
+    assert run("payments", "import", out, f, "--by", "=cmd|' /C calc'!A0").exit_code == 0
+    assert run("cancel", out, "--dates", TUE[1], "--reason", "-2+3").exit_code == 0
+    assert run("settle", out, "--out", tmp_path / "money").exit_code == 0
+    assert run("bureau", out, "--out", tmp_path / "city").exit_code == 0
+    assert run("attendance", "sheet", out, "--week", TUE[0], "--out",
+               tmp_path / "rc" / "rc.xlsx").exit_code == 0
+    for folder in ("money", "city", "rc"):
+        bad = [(f, v) for f, v, _ in all_cells(tmp_path / folder) if not is_neutral(v)]
+        assert bad == []
+    page = (tmp_path / "city" / "bureau.html").read_text(encoding="utf-8")
+    assert "<script>" not in page
+    assert "<script>" not in (out / "report.html").read_text(encoding="utf-8")
+    hist = run("history", out)
+    assert hist.exit_code == 0 and "=cmd" in hist.stdout  # printed as typed, to a terminal
