@@ -249,16 +249,8 @@ def validate(instance: str, as_json: bool) -> None:
                                "warnings": [str(w) for w in inst.warnings]},
                               ensure_ascii=False, indent=2))
         return
-    click.echo(headline(inst))
-    click.echo("\nDemand and supply per session and weekday:")
-    click.echo(table.to_string(index=False))
-    click.echo("\nManagers per duty window (from the fewest groups):")
-    click.echo(managers.to_string(index=False))
-    short = table[table.volunteer_minutes < table.minutes_needed]
-    if len(short):
-        click.echo(f"\nwarning: {len(short)} session-day(s) have fewer volunteer minutes than "
-                   "the groups need; a plan will list shortages there.")
-    click.echo("\nOK: the input is valid.")
+    from afterschool.scheduler.reading.summary import printed
+    click.echo(printed(inst, inst.school.language))
 
 
 @main.command()

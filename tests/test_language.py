@@ -1,5 +1,5 @@
 """A Chinese school hears Chinese: every line the term's commands print on a zh school —
-plan, substitute, replan, attendance, cancel, payments, who, history, export, settle,
+validate, plan, substitute, replan, attendance, cancel, payments, who, history, export, settle,
 bureau, fees, pay, budget, admit, need, check — holds no English word but ids, file names
 and the command's own name."""
 from __future__ import annotations
@@ -38,7 +38,7 @@ def test_a_chinese_school_hears_no_english(tmp_path):
     pay = tmp_path / "缴费.csv"
     pay.write_text("学号,日期,金额,方式,票据号\nS0001,2026-09-07,12.00,微信,R1\n", encoding="utf-8")
     by = ("--by", "教务处")  # the author, else the login name (a name, not a word)
-    runs = [("plan", folder, "--out", term, "--skip", "charts", "--time-limit", "1", *by),
+    runs = [("validate", folder), ("plan", folder, "--out", term, "--skip", "charts", "--time-limit", "1", *by),
             ("substitute", folder, term, "--teacher", "T1", "--dates", TUE[1], "--skip", "all",
              *by),
             ("replan", folder, "--previous", term, "--from", THU[1], "--skip", "all", *by),
