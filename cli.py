@@ -449,7 +449,7 @@ def _emit(sheets, name: str, out: str | None, as_json: bool, data,
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
     elif out:
         for p in write_tables(Path(out), name, sheets, header_words=w, total_label=total):
-            click.echo(f"wrote {p}")
+            click.echo(say("wrote", lang, path=p))
     else:
         click.echo(sheet_csv(sheets[0], w, total), nl=False)
 
@@ -693,11 +693,16 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
     cols = ["instance", "scenario", "status", "students", "groups", "group_days",
             "standard_teachers", "managers", "shortages", "fee_income", "pay", "balance",
             "time_limit", "solve_s", "shortages_by_day"]
-    _emit([("scenarios", rows, cols, [])], "scenarios", out, as_json, rows)
+    from afterschool.scheduler.handouts.display import localise_scenarios
+    lang = insts[0].school.language
+    shown = localise_scenarios(rows, lang)
+    _emit([("情景" if lang == "zh" else "scenarios", shown, cols, [])], "scenarios", out,
+          as_json, rows, lang)
     if out and not as_json:
         from afterschool.scheduler.handouts.bundle import save_chart
         from afterschool.scheduler.handouts.charts import scenario_chart
-        click.echo(f"wrote {save_chart(scenario_chart(rows), Path(out) / 'scenarios.png')}")
+        path = save_chart(scenario_chart(shown, lang), Path(out) / "scenarios.png")
+        click.echo(say("wrote", lang, path=path))
 
 
 @main.command()

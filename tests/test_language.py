@@ -1,6 +1,6 @@
 """A Chinese school hears Chinese: every line the term's commands print on a zh school —
 validate, plan, substitute, replan, attendance, cancel, payments, who, history, export, settle,
-bureau, fees, pay, budget, admit, need, check — holds no English word but ids, file names
+bureau, fees, pay, budget, admit, need, check, scenario — holds no English word but ids, file names
 and the command's own name."""
 from __future__ import annotations
 
@@ -50,7 +50,9 @@ def test_a_chinese_school_hears_no_english(tmp_path):
             ("settle", term, "--out", tmp_path / "结算"), ("bureau", term),
             ("fees", folder), ("pay", term), ("budget", term), ("admit", folder,
                                                                 "--time-limit", "1"),
-            ("need", folder, "--time-limit", "1"), ("check", term)]
+            ("need", folder, "--time-limit", "1"), ("check", term),
+            ("scenario", folder, "--students", "+10%", "--time-limit", "0.5", "--out",
+             tmp_path / "情景")]
     for args in runs:
         r = CliRunner().invoke(main, [str(a) for a in args])
         assert r.exit_code in (0, 3), (args, r.output)

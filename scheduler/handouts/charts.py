@@ -464,17 +464,25 @@ def save(fig, path) -> None:
     plt.close(fig)
 
 
-def scenario_chart(rows: list[dict]):
-    """Group-days and shortages per scenario, side by side."""
+SCENARIO_WORDS = {"zh": {"group_days": "组·日", "shortages": "缺员", "title": "情景比较"},
+                  "en": {"group_days": "group-days", "shortages": "shortages",
+                         "title": "scenarios"}}
+
+
+def scenario_chart(rows: list[dict], lang: str = "en"):
+    """Group-days and shortages per scenario, side by side, in ``lang`` (a CJK font for
+    Chinese names, as the plan's charts)."""
+    lang, _ = setup_language(lang)
+    w = SCENARIO_WORDS["zh" if lang == "zh" else "en"]
     fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(rows) + 2), 4))
     x = range(len(rows))
     ax.bar([i - 0.2 for i in x], [r["group_days"] for r in rows], width=0.4,
-           color=COLOURS[0], label="group-days")
+           color=COLOURS[0], label=w["group_days"])
     ax.bar([i + 0.2 for i in x], [r["shortages"] for r in rows], width=0.4, color="#D62728",
-           label="shortages")
+           label=w["shortages"])
     ax.set_xticks(list(x), [plain(f"{r['instance']}\n{r['scenario']}") for r in rows], fontsize=7,
                   rotation=20)
     ax.legend()
-    ax.set_title("scenarios")
+    ax.set_title(w["title"])
     _margins(fig, ["100"], bottom=1.0)
     return fig

@@ -68,3 +68,28 @@ def localise(sheets: list, lang: str, plan=None, names: dict[str, str] | None = 
             shown.append(r)
         out.append((TITLES[lang].get(title, title), shown, columns) + tuple(sheet[3:]))
     return out
+
+
+SCENARIO_KEYS = {"baseline": "基准", "students": "学生", "teachers": "教师", "cap": "班额",
+                 "remainder_threshold": "标准余数阈值",
+                 "manager_remainder_threshold": "管理余数阈值", "days": "服务日"}
+
+
+def localise_scenarios(rows: list[dict], lang: str) -> list[dict]:
+    """``scenario``'s rows as a Chinese school reads them: the scenario named in words, the
+    outcome as 排班完成 / 有缺员 rather than a solver status, the shortages by weekday."""
+    if lang != "zh":
+        return rows
+    import re
+    out = []
+    for r in rows:
+        name = r["scenario"]
+        for key in sorted(SCENARIO_KEYS, key=len, reverse=True):
+            name = re.sub(rf"\b{key}\b", SCENARIO_KEYS[key], name)
+        by_day = re.sub(r"\b(Mon|Tue|Wed|Thu|Fri)\b", lambda m: day_name(m.group(1), "zh"),
+                        r.get("shortages_by_day") or "")
+        by_day = by_day.replace(" teacher x", " 看护教师 ").replace(" manager x", " 管理人员 ")
+        out.append(dict(r, scenario=name.replace(", ", "，"),
+                        status="有缺员" if r.get("shortages") else "排班完成",
+                        shortages_by_day=by_day.replace("; ", "；")))
+    return out

@@ -31,7 +31,7 @@ WORDS = {
         "time": "时间", "teacher": "教师", "staff": "工号", "role": "职责",
         "manager": "管理或辅导", "role_teacher": "看护教师", "window": "时段",
         "minutes": "分钟", "amount": "金额(元)", "count": "人数", "item": "项目",
-        "value": "内容", "school": "学校", "status": "求解状态", "shortage": "缺员",
+        "value": "内容", "school": "学校", "status": "排班结果", "shortage": "缺员",
         "notice_title": "课后服务分组公示", "duty_title": "课后服务教师值班公示",
         "load": "每周服务分钟", "limit": "每周上限", "standard": "标准配备 T(n)",
         "formed": "实际组数", "present": "到场人数", "cap": "班额上限",
@@ -57,6 +57,8 @@ WORDS = {
         "alarm": "课后服务提醒", "slots": "环节", "substitute": "代课",
         "cancelled": "已取消", "group_count": "组数",
         "order": "顺序", "decision": "结果", "reason": "理由",
+        "instance": "学校", "scenario": "情景", "shortages": "缺员岗位", "fee_income": "服务费收入",
+        "time_limit": "时间上限(秒)", "solve_s": "用时(秒)", "shortages_by_day": "缺员(按天)",
     },
     "en": {
         "summary": "summary", "groups": "groups", "groups_sheet": "groups", "grid": "duty grid", "managers": "managers",
@@ -97,6 +99,9 @@ WORDS = {
         "alarm": "after-school duty", "slots": "slots", "substitute": "substitute",
         "cancelled": "cancelled", "group_count": "groups",
         "order": "order", "decision": "decision", "reason": "reason",
+        "instance": "instance", "scenario": "scenario", "shortages": "shortages",
+        "fee_income": "fee_income", "time_limit": "time_limit", "solve_s": "solve_s",
+        "shortages_by_day": "shortages_by_day",
     },
 }
 

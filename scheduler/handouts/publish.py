@@ -33,8 +33,6 @@ from afterschool.scheduler.handouts.names import (class_key, mask_name,  # noqa:
                                                   masked_in_class, pinyin_key, pupil_key)
 from afterschool.scheduler.handouts.sheets import Sheet, fits_portrait
 
-STATUS = {"zh": {"OPTIMAL": "最优", "FEASIBLE": "可行", "INFEASIBLE": "有缺员",
-                 "UNKNOWN": "未求得", "MODEL_INVALID": "模型错误"}}
 FEE_CATEGORY = {"zh": {"normal": "正常", "exempt": "免收", "reduced": "减免"}}
 KIND = {"zh": {"staff": "在编教师", "external": "外聘"}}
 
@@ -292,21 +290,29 @@ def duty_sheet(plan: Plan, session: str, lang: str = "zh") -> tuple[list, list, 
     return rows, cols, {"break_on": "group", "pack": True}
 
 
+def outcome(plan: Plan, lang: str) -> str:
+    """What a principal reads of a plan: 排班完成, or 有缺员（n 个岗位）; never a solver
+    status (that stays in plan.json)."""
+    n = sum(s.count for s in plan.shortages)
+    if lang == "zh":
+        return f"有缺员（{n} 个岗位）" if n else "排班完成"
+    return f"{n} posts unfilled" if n else "plan complete"
+
+
 def summary_rows(plan: Plan, lang: str = "zh") -> list[dict]:
     """The cover: school, term, status, groups, duties, shortages, each session, money."""
     w = words(lang)
     x = plan.extra
     rows = [{"item": w["school"], "value": x.get("school", "")},
             {"item": w["term"], "value": f"{x['term']['start']} – {x['term']['end']}"},
-            {"item": w["status"], "value": _word(STATUS, lang, plan.status)},
+            {"item": w["status"], "value": outcome(plan, lang)},
             {"item": w["group_count"], "value": len(plan.groups)},
             {"item": w["duties"], "value": len(plan.duties)},
             {"item": w["shortage"], "value": sum(s.count for s in plan.shortages)}]
     for g in x.get("grouping", []):
         text = (f"{g['students']} 人，{g['groups']} 组，每周{g['group_days']}组·日"
-                f"（下界 {g['group_days_bound']}）" if lang == "zh" else
-                f"{g['students']} students, {g['groups']} groups, {g['group_days']} "
-                f"group-days a week (bound {g['group_days_bound']})")
+                if lang == "zh" else f"{g['students']} students, {g['groups']} groups, "
+                f"{g['group_days']} group-days a week")
         rows.append({"item": session_label(plan, g["session"], lang), "value": text})
     for b in x.get("budget", []):
         if b.get("part") == "total":
