@@ -198,8 +198,8 @@ def init(folder: str, lang: str, force: bool) -> None:
     """
     from afterschool.scheduler.reading.template import write_template
     for p in write_template(folder, lang, force):
-        click.echo(f"wrote {p}")
-    click.echo(f"next: fill in the files, then run: afterschool validate {folder}")
+        click.echo(say("wrote", lang, path=p))
+    click.echo(say("init_next", lang, folder=folder))
 
 
 @main.command()
@@ -556,7 +556,7 @@ def roster(plan_file: str, staff: str | None, everyone: bool, fmt: str, out: str
     for x in write_rosters(p, on_duty if everyone else [staff], fmt, Path(out),
                            lang or p.extra.get("language", "zh"),
                            f"roster-{staff}" if staff else "rosters", alarm):
-        click.echo(f"wrote {x}")
+        click.echo(say("wrote", lang or p.extra.get("language", "zh"), path=x))
 
 
 @main.command()
@@ -576,8 +576,9 @@ def report(plan_file: str, out_file: str, lang: str | None) -> None:
     from afterschool.scheduler.handouts.report import report_html
     _not_an_input("--out", Path(out_file), plan_file)
     p = _read_plan(plan_file)
-    path = write_text(Path(out_file), report_html(p, lang or p.extra.get("language", "zh")))
-    click.echo(f"wrote {path}")
+    lang = lang or p.extra.get("language", "zh")
+    path = write_text(Path(out_file), report_html(p, lang))
+    click.echo(say("wrote", lang, path=path))
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN")
@@ -623,7 +624,7 @@ def chart(plan_file: str, kind: str, out_file: str | None, lang: str | None) -> 
     if warning:
         click.echo(f"warning: {warning}", err=True)
     save_chart(fig, path)
-    click.echo(f"wrote {path} ({bars} bars)")
+    click.echo(say("wrote_chart", lang or p.extra.get("language", "zh"), path=path, n=bars))
 
 
 @main.command()

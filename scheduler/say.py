@@ -15,6 +15,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "recorded_payments": "已记录 {file} 中 {n} 笔缴费",
         "rewritten": "已按记录重写 {path} 及全部材料",
         "wrote": "已写出 {path}",
+        "wrote_chart": "已写出 {path}（{n} 个条形）",
+        "init_next": "下一步：填写这些表格，然后运行 afterschool validate {folder}",
         "wrote_cover": "已写出 {path}、代课安排 {cover} 及 {n} 份材料（{kinds}）",
         "wrote_changes": "已写出 {path}、变动清单、教师通知及其他 {n} 个文件",
         "wrote_plan": "已写出 {path} 及 {n} 份材料（{kinds}）",
@@ -41,6 +43,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "recorded_payments": "recorded {n} payment(s) from {file}",
         "rewritten": "wrote {path} and its hand-outs again",
         "wrote": "wrote {path}",
+        "wrote_chart": "wrote {path} ({n} bars)",
+        "init_next": "next: fill in the files, then run: afterschool validate {folder}",
         "wrote_cover": "wrote {path}, {cover} and {n} hand-out file(s) ({kinds})",
         "wrote_changes": "wrote {path}, changes.csv, changes.xlsx, changes-teachers.csv and "
                          "{n} other file(s)",

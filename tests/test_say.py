@@ -20,7 +20,8 @@ def test_every_sentence_in_both_languages_with_the_same_blanks():
 
 def test_no_english_word_in_a_chinese_sentence():
     for key, text in CATALOGUE["zh"].items():
-        words = re.sub(r"\{[a-z_]+\}", "", text)
+        # placeholders and the commands a sentence tells to run are not words to translate
+        words = re.sub(r"\{[a-z_]+\}|afterschool [a-z]+", "", text)
         assert not re.search(r"[A-Za-z]{2,}", words), (key, text)
 
 
