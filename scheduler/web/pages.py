@@ -397,8 +397,10 @@ def money(request: Request):
     account = current(request, "office")
     term = request.app.state.term
     plan, result = _settlement(term)
+    start, end = term.key[1], term.key[2]
+    week = min(max(_today().isoformat(), start), end)  # a week of the term
     return render(request, "money.html", user=account,
-                  lines=totals_lines(result, _lang(request)), week=_today().isoformat())
+                  lines=totals_lines(result, _lang(request)), week=week)
 
 
 DOWNLOADS = {"handouts.zip": "application/zip",
