@@ -47,7 +47,8 @@ def planned(root: Path) -> tuple[Path, Path]:
     """(sheets, term folder) with accounts: 办公室 (office), 刘老师 (T2), evil (T3)."""
     sheets = write_school(root / "school")
     term = root / "term"
-    r = run("plan", sheets, "--out", term, "--skip", "all", "--time-limit", "1")
+    r = run("plan", sheets, "--out", term, "--skip", "all", "--time-limit", "1",
+            "--by", "setup")
     assert r.exit_code == 0, r.output
     for name, role, staff in (("办公室", "office", None), ("刘老师", "teacher", "T2"),
                               (EVIL, "teacher", "T3")):
