@@ -4,9 +4,13 @@ commands make the same record entries. The school: ``web_school`` (hand-checked 
 from __future__ import annotations
 
 import re
+import warnings
 
 import pytest
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():  # Starlette's note that a later TestClient moves off httpx
+    warnings.filterwarnings("ignore", message=".*httpx.*")
+    from starlette.testclient import TestClient
 
 from afterschool.scheduler.record import term as T
 from afterschool.scheduler.record.store import Record
@@ -246,6 +250,51 @@ def test_bad_input_is_400_with_the_problem_and_nothing_recorded(term_dir):
     assert r.status_code == 413
     assert c.get("/download/..%2Frecord.sqlite").status_code == 404
     assert rows(term_dir) == before
+
+
+def test_a_zh_page_holds_no_english_word(term_dir):
+    import html
+    c = client(term_dir)
+    assert login(c, "办公室").status_code == 303
+    tok = token(c, "/today")
+    pages = [c.get(p) for p in ("/login", f"/today?date={TUE}", "/today?date=2026-09-14",
+                                f"/roll?group=noon-01&date={TUE}", f"/week?date={TUE}",
+                                "/absence", "/money", "/history", "/today?date=2026-99-99",
+                                "/nowhere")]
+    pages.append(c.post("/absence", data={"csrf": tok, "person": "T2", "dates": THU}))
+    pages.append(c.post("/absence", data={"csrf": tok, "person": "T2", "dates": "2026-09-14"}))
+    pages.append(c.post("/roll", data={"csrf": tok, "group": "noon-01", "date": TUE,
+                                       "p:S0004": "absent"}))
+    pages.append(c.post("/roll", data={"group": "noon-01"}))  # no token
+    assert [p.status_code for p in pages[-4:]] == [200, 400, 400, 403]
+    for p in pages:
+        body = p.text.split("<body>", 1)[1]
+        text = html.unescape(re.sub(r"<[^>]+>", " ", body)).replace(EVIL, "")
+        text = re.sub(r"\b(S\d{4}|T\d|noon-01|after-upper-01)\b", "", text)
+        assert not re.findall(r"[A-Za-z]{2,}", text), (p.url, re.findall(r"[A-Za-z]{2,}", text))
+
+
+def test_serve_refuses_a_record_it_cannot_lock(term_dir, monkeypatch):
+    import threading
+    from afterschool.scheduler.record import store
+    monkeypatch.setattr(store, "DEFAULT_WAIT", 0.5)
+    rec = Record.open(str(term_dir / "record.sqlite"))
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with rec.write("other", "test", "x"):
+            held.set()
+            release.wait(30)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    held.wait(10)
+    try:
+        r = run("serve", term_dir)
+    finally:
+        release.set()
+        t.join()
+    assert r.exit_code == 5 and "record busy" in r.output
 
 
 # --- the same entries as the commands ------------------------------------------------------

@@ -166,8 +166,8 @@ def test_office_roll_call_and_absence_then_the_teacher_sees_the_cover(browser, s
     assert run("substitute", sheets, cli_term, "--teacher", "T2", "--dates", THU,
                "--by", "x").exit_code == 0
     page_rows, cli_rows = rows(served.term_dir), rows(cli_term)
-    assert page_rows.pop("authors") == ["setup", "办公室", "办公室"]
-    assert cli_rows.pop("authors") == ["setup", "x", "x"]
+    assert page_rows.pop("authors") == ["教务处", "办公室", "办公室"]
+    assert cli_rows.pop("authors") == ["教务处", "x", "x"]
     assert page_rows == cli_rows
 
 

@@ -44,15 +44,15 @@ def run(*args, input: str | None = None):
 
 
 def planned(root: Path) -> tuple[Path, Path]:
-    """(sheets, term folder) with accounts: 办公室 (office), 刘老师 (T2), evil (T3)."""
+    """(sheets, term folder) with accounts (made by 教务处): 办公室 (office), 刘老师 (T2), evil (T3)."""
     sheets = write_school(root / "school")
     term = root / "term"
     r = run("plan", sheets, "--out", term, "--skip", "all", "--time-limit", "1",
-            "--by", "setup")
+            "--by", "教务处")
     assert r.exit_code == 0, r.output
     for name, role, staff in (("办公室", "office", None), ("刘老师", "teacher", "T2"),
                               (EVIL, "teacher", "T3")):
-        args = ["user", "add", term, name, "--role", role, "--by", "setup"]
+        args = ["user", "add", term, name, "--role", role, "--by", "教务处"]
         r = run(*args, *(["--staff", staff] if staff else []), input=PASSWORD + "\n")
         assert r.exit_code == 0, r.output
     return sheets, term

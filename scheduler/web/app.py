@@ -197,6 +197,38 @@ class Guard:
         await response(scope, None, send)
 
 
+FIELDS_ZH = {"date": "日期", "week": "周", "group": "组别", "student": "学生", "status": "点名状态",
+             "teacher": "教师", "--teacher": "请假人员", "--dates": "请假日期", "TERM": "学期记录",
+             "NAME": "用户名", "password": "密码"}
+MESSAGES_ZH = (("range", "不是本学期内的日期范围"), ("not a date", "有误（格式：年-月-日）"),
+               ("not a service date", "不是本学期的服务日"),
+               ("not in this group on that date", "当天不在此组"),
+               ("unknown status", "未知的状态"), ("unknown pupil", "不是本学期的学生"),
+               ("not a group of the plan on that date", "当天没有此组"),
+               ("has no pupils on that date", "当天没有学生"),
+               ("not a group of this term", "不是本学期的组"),
+               ("not a person of this term", "不是本学期的人员"),
+               ("no duty", "在这些日期没有需要代的值班"),
+               ("no service date", "没有服务日"), ("outside the term", "不在本学期内"),
+               ("named so", "同名者不止一人，请选工号"), ("not known", "不是本学期的人员"),
+               ("unknown", "不是本学期的人员"))
+
+
+def problem_lines(problems, lang: str) -> list[str]:
+    """Each problem in the school's language: on a zh page the field and what is wrong in
+    Chinese, with the value found (never a private one)."""
+    if lang != "zh":
+        return [str(p) for p in problems]
+    out = []
+    for p in problems:
+        field = FIELDS_ZH.get(p.column or "", FIELDS_ZH.get(p.file, "输入"))
+        text = p.message.lower()
+        what = next((zh for en, zh in MESSAGES_ZH if en in text), "不可用")
+        shown = f"：{p.value[:60]}" if p.value is not None and not p.private else ""
+        out.append(f"{field}{what}{shown}")
+    return out
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")),
                              autoescape=True, undefined=jinja2.StrictUndefined)
@@ -237,7 +269,7 @@ def make_app(term, secret: str | None = None) -> Starlette:
                           [exc.detail] if exc.status_code == 400 else [])
 
     async def on_input(request, exc):
-        return page_error(request, 400, "bad_input", [str(p) for p in exc.problems])
+        return page_error(request, 400, "bad_input", problem_lines(exc.problems, lang_of()))
 
     async def on_busy(request, exc):
         return page_error(request, 503, "busy")
