@@ -148,6 +148,10 @@ async def login(request: Request):
         return render(request, "login.html", user=None, message=None)
     form = await _read_form(request)
     name, password = form.get("name", "").strip()[:200], form.get("password", "")[:1000]
+    try:
+        name = A.check_name(name)  # as the account was named when added (NFKC)
+    except InputError:
+        pass
     state = request.app.state
     if state.limiter.blocked(name):
         return render(request, "login.html", 429, user=None, message=w["too_many"])
