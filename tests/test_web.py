@@ -207,6 +207,9 @@ def test_the_office_sees_every_group_and_the_money(term_dir):
     # six service dates (Tue, Thu); the noon's 130 billable minutes at 2.00 yuan an hour:
     # 3 x 6 x 130/60 x 2.00 = 78.00; the afternoon's 60: 3 x 6 x 2.00 = 36.00
     assert money.status_code == 200 and "应收合计 114.00 元" in money.text
+    # per pupil: 26.00 at noon (6 x 130/60 x 2.00), 12.00 in the afternoon (6 x 2.00)
+    assert re.search(r"<td>S0002</td><td>王小明</td><td>3-1</td><td>26.00</td>", money.text)
+    assert re.search(r"<td>S0004</td><td>赵一</td><td>4-1</td><td>12.00</td>", money.text)
     r = c.get("/download/settlement.xlsx")
     assert r.status_code == 200 and r.content[:2] == b"PK"
     assert "attachment" in r.headers["content-disposition"]

@@ -238,7 +238,8 @@ def test_the_roll_call_fits_the_screen(browser, served, tmp_path, width):
     scroll, inner = page.evaluate(
         "[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll <= inner == width
-    for path in (f"/today?date={TUE}", f"/week?date={TUE}", "/history"):
+    for path in (f"/today?date={TUE}", f"/week?date={TUE}", "/history", "/money",
+                 "/absence"):
         page.goto(served.url + path)
         scroll, inner = page.evaluate(
             "[document.documentElement.scrollWidth, window.innerWidth]")

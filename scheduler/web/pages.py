@@ -15,7 +15,7 @@ Routes (GET shows, POST changes; every POST needs the form's ``csrf`` token):
   ``planning.substitute`` then ``term.record_substitute``; the term folder written again
   with the cover list). Office only.
 - ``/week?date=D&group=G|teacher=T``: the week's duties per date; a teacher their own.
-- ``/money``: the settlement's totals (office only); ``/download/handouts.zip``,
+- ``/money``: the settlement (totals, per pupil, per person; office only); ``/download/handouts.zip``,
   ``/download/settlement.xlsx``, ``/download/roll-call.xlsx?week=D``: written from the
   record on request into a temporary folder, sent, and deleted (office only).
 - ``/history``: every entry with its time and author; a teacher the entries touching them.
@@ -398,13 +398,19 @@ def _settlement(term):
 
 def money(request: Request):
     from afterschool.scheduler.handouts.settlement import totals_lines
-    account = current(request, "office")
+    account = current(request, "office")  # fees, payments and pay: the office only
     term = request.app.state.term
     plan, result = _settlement(term)
     start, end = term.key[1], term.key[2]
     week = min(max(_today().isoformat(), start), end)  # a week of the term
-    return render(request, "money.html", user=account,
-                  lines=totals_lines(result, _lang(request)), week=week)
+    from afterschool.scheduler.handouts.settlement import HEADERS, settlement_sheets
+    lang = _lang(request)
+    heads = HEADERS.get(lang, HEADERS["en"])
+    tables = [{"title": title, "heads": [heads.get(c, c) for c in cols],
+               "rows": [[r.get(c, "") for c in cols] for r in rows]}
+              for title, rows, cols, _ in settlement_sheets(result, lang)]
+    return render(request, "money.html", user=account, lines=totals_lines(result, lang),
+                  week=week, tables=tables)
 
 
 DOWNLOADS = {"handouts.zip": "application/zip",
