@@ -15,9 +15,10 @@ Routes (GET shows, POST changes; every POST needs the form's ``csrf`` token):
   ``planning.substitute`` then ``term.record_substitute``; the term folder written again
   with the cover list). Office only.
 - ``/week?date=D&group=G|teacher=T``: the week's duties per date; a teacher their own.
-- ``/money``: the settlement (totals, per pupil, per person; office only); ``/download/handouts.zip``,
-  ``/download/settlement.xlsx``, ``/download/roll-call.xlsx?week=D``: written from the
-  record on request into a temporary folder, sent, and deleted (office only).
+- ``/money``: the settlement (totals, per pupil, per person; office only);
+  ``/download/handouts.zip``, ``/download/settlement.xlsx``,
+  ``/download/roll-call.xlsx?week=D``: written from the record on request into a temporary
+  folder, sent, and deleted (office only).
 - ``/history``: every entry with its time and author; a teacher the entries touching them.
 What a teacher never gets: another group's pupils, pupils' priority or fee categories,
 fees, payments, pay or the settlement.
