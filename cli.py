@@ -17,6 +17,7 @@ import click
 
 from afterschool.models.errors import InputError, Problem
 from afterschool.scheduler.record.errors import RecordBusy, RecordError
+from afterschool.scheduler.say import say
 from afterschool.scheduler.reading import options as opt
 
 EXIT_BAD_INPUT, EXIT_SHORTAGE, EXIT_NO_SOLUTION, EXIT_BUSY = 2, 3, 4, 5
@@ -41,8 +42,7 @@ def handles_errors(fn):
             _print_problems(err)
             ctx.exit(EXIT_BAD_INPUT)
         except RecordBusy as err:
-            click.echo(f"record busy: another command is writing the term's record; "
-                       f"nothing was written, try again ({err})", err=True)
+            click.echo(say("busy", ctx.meta.get("lang"), detail=err), err=True)
             ctx.exit(EXIT_BUSY)
         except RecordError as err:
             click.echo(f"error: {err}", err=True)
@@ -99,6 +99,23 @@ def _author(by: str | None) -> str:
     return text
 
 
+def term_change_options(fn):
+    """--out, --time-limit, --seed, --by and the output options of the commands that
+    change a term (substitute, replan)."""
+    fn = json_option(fn)
+    fn = output_set_options(fn)
+    fn = record_options(fn)
+    fn = click.option("--seed", type=opt.SEED, default=0, show_default=True)(fn)
+    fn = click.option("--time-limit", type=opt.SECONDS, default=2.0, show_default=True,
+                      help="Search budget in CPU seconds as for plan (deterministic budgets; "
+                      "the CPU clock ends the search by 1.3 x limit + 0.5 s at the "
+                      "latest).")(fn)
+    return click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+                        help="Another folder to write the term's files into as well "
+                        "(default: the term folder only; needed for a plan.json made "
+                        "without a record).")(fn)
+
+
 def json_option(fn):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(fn)
 
@@ -150,6 +167,7 @@ def _progress_line(deadline, limit: float) -> _ProgressLine:
 def _load(path: str):
     from afterschool.scheduler.reading.reader import read_instance
     inst = read_instance(path)
+    click.get_current_context().meta["lang"] = inst.school.language
     for w in inst.warnings:
         click.echo(f"warning: {w}", err=True)
     return inst
@@ -295,7 +313,7 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     Example: afterschool plan haijiang --out plan-out
     """
     from afterschool.scheduler.handouts.bundle import check_out_dir, write_plan_folder
-    from afterschool.scheduler.handouts.summary import plan_summary
+    from afterschool.scheduler.handouts.summary import office_summary, plan_summary
     from afterschool.scheduler.planning.cpsat import Deadline
     from afterschool.scheduler.planning.solve import NoPlan, solve
     from afterschool.scheduler.reading.reader import resolve
@@ -327,9 +345,14 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
-        click.echo(plan_summary(result))
+        school_lang = lang or inst.school.language
+        click.echo(office_summary(result, school_lang))
+        if _verbose():
+            click.echo(plan_summary(result))
         from afterschool.scheduler.handouts.bundle import written_kinds
-        click.echo(f"wrote {out_dir / 'plan.json'}" + (
+        click.echo(say("wrote_plan", school_lang, path=out_dir / "plan.json", n=len(exports),
+                       kinds=written_kinds(exports, "zh"))
+                   if school_lang != "en" else f"wrote {out_dir / 'plan.json'}" + (
             f" and {len(exports)} hand-out file(s): {written_kinds(exports)}" if exports
             else ""))
     sys.exit(EXIT_SHORTAGE if result.shortages else 0)
@@ -357,7 +380,7 @@ def check(args: tuple[str, ...], as_json: bool) -> None:
         inst = term.latest_instance()
     else:
         raise click.UsageError("a plan.json made without a record needs INSTANCE first")
-    found = check_plan(inst, the_plan)  # versions: wired when the checker takes them
+    found = check_plan(inst, the_plan, version_instances=versions)
     if term is not None:
         from afterschool.scheduler.check_settlement import check_settlement
         from afterschool.scheduler.money.settlement import settle as settle_term
@@ -690,19 +713,34 @@ def need(instance: str, time_limit: float, seed: int, as_json: bool) -> None:
 
     Example: afterschool need haijiang
     """
-    from afterschool.scheduler.planning.scenarios import need as find
-    advice, plan_obj = find(_load(instance), time_limit=time_limit, seed=seed)
+    from afterschool.scheduler.handouts.labels import day_name, session_label, window_label
+    from afterschool.scheduler.planning.scenarios import need as find, recruit_by_session
+    inst = _load(instance)
+    advice, plan_obj = find(inst, time_limit=time_limit, seed=seed)
+    rows = recruit_by_session(plan_obj)
     if as_json:
-        click.echo(json.dumps({"extra_volunteers": advice, "complete": not plan_obj.shortages},
+        click.echo(json.dumps({"extra_volunteers": advice, "by_session": rows,
+                               "complete": not plan_obj.shortages},
                               ensure_ascii=False, indent=1))
         return
+    lang = inst.school.language
     if not advice and not plan_obj.shortages:
-        click.echo("no extra volunteers needed: today's volunteers cover every duty")
+        click.echo(say("need_none", lang))
         return
-    click.echo(f"{len(advice)} more volunteer(s) would cover all groups"
-               + ("" if not plan_obj.shortages else " as far as possible") + ":")
+    click.echo(say("need_head" if not plan_obj.shortages else "need_head_partial", lang,
+                   n=len(advice)))
+    for r in rows:
+        where = (session_label(plan_obj, r["session"], lang) if r["session"] else
+                 say("need_managers", lang, window=window_label(r["window"], lang)))
+        click.echo("  " + say("need_row", lang, day=day_name(r["day"], lang), where=where,
+                              n=r["people"]))
+    click.echo(say("need_detail", lang))
     for a in advice:
-        click.echo(f"  - one for {', '.join(a['windows'])} ({a['minutes']} min a week)")
+        spans = [say("need_span", lang, day=day_name(x["day"], lang), start=x["start"],
+                     end=x["end"]) + (say("need_as_manager", lang) if x["role"] == "manager"
+                                      else "") for x in a["spans"]]
+        click.echo("  - " + say("need_person", lang, windows=say("list_sep", lang).join(spans),
+                                minutes=a["minutes"]))
 
 
 @main.command()
@@ -719,10 +757,11 @@ def admit(instance: str, time_limit: float, seed: int, out: str | None, as_json:
 
     Example: afterschool admit haijiang --out admission
     """
+    from afterschool.scheduler.money.tables import admission_report
     from afterschool.scheduler.planning.scenarios import admit as choose
-    rows = choose(_load(instance), time_limit=time_limit, seed=seed)
-    _emit([("admission", rows, ["order", "student", "class", "decision", "reason"], [])],
-          "admission", out, as_json, rows)
+    inst = _load(instance)
+    sheets = admission_report(inst, choose(inst, time_limit=time_limit, seed=seed))
+    _emit(sheets, "admission", out, as_json, sheets[0][1])
 
 
 @main.command()
@@ -757,15 +796,7 @@ def staffing(n: int | None, c: int | None, as_json: bool) -> None:
 @click.option("--dates", required=True,
               help="Service dates of the absence, comma-separated: 2026-09-15,2026-09-16; "
               "D1..D2 for every service date between (a week: 2026-09-14..2026-09-18).")
-@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Another folder to write the term's files into as well (default: the "
-              "term folder only; needed for a plan.json made without a record).")
-@click.option("--time-limit", type=opt.SECONDS, default=2.0, show_default=True,
-              help="Search budget, about wall seconds (deterministic solver time).")
-@click.option("--seed", type=opt.SEED, default=0, show_default=True)
-@record_options
-@output_set_options
-@json_option
+@term_change_options
 @handles_errors
 def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str | None,
                time_limit: float, seed: int, force: bool, skip: tuple[str, ...],
@@ -820,15 +851,20 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
                                "advice": result.advice, "notes": result.notes},
                               ensure_ascii=False, indent=1))
         sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
-    click.echo(cover_summary(result))
+    click.echo(cover_summary(result, _lang() or "zh"))
     from afterschool.scheduler.handouts.bundle import written_kinds
     if ref.has_record:
-        click.echo(f"recorded in {T.record_address(term)}")
+        click.echo(say("recorded_in", _lang(), where=T.record_address(term)))
     for folder in folders:
-        click.echo(f"wrote {folder / 'plan.json'}, {folder / 'cover.xlsx'}, "
-                   f"{folder / 'cover.csv'}" + (f" and {len(written) - 2} hand-out file(s): "
-                                                f"{written_kinds(written)}"
-                                                if len(written) > 2 else ""))
+        if _lang() == "en":
+            click.echo(f"wrote {folder / 'plan.json'}, {folder / 'cover.xlsx'}, "
+                       f"{folder / 'cover.csv'}" + (f" and {len(written) - 2} hand-out "
+                                                    f"file(s): {written_kinds(written)}"
+                                                    if len(written) > 2 else ""))
+        else:
+            click.echo(say("wrote_cover", "zh", path=folder / "plan.json",
+                           cover=folder / "cover.xlsx", n=max(len(written) - 2, 0),
+                           kinds=written_kinds(written, "zh") or "无"))
     sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
 
 
@@ -839,18 +875,10 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
               "record).")
 @click.option("--from", "start", required=True, metavar="DATE",
               help="First service date of the new version (YYYY-MM-DD).")
-@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Another folder to write the term's files into as well (default: the "
-              "term folder only; needed for a plan.json made without a record).")
 @click.option("--pin", type=click.Choice(["none", "groups", "duties"]), default="none",
               show_default=True, help="Forbid moving continuing students (groups) or "
               "changing the duties of people still available (duties).")
-@click.option("--time-limit", type=opt.SECONDS, default=2.0, show_default=True,
-              help="Search budget, about wall seconds; deterministic.")
-@click.option("--seed", type=opt.SEED, default=0, show_default=True)
-@record_options
-@output_set_options
-@json_option
+@term_change_options
 @handles_errors
 def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
            time_limit: float, seed: int, force: bool, skip: tuple[str, ...],
@@ -912,12 +940,12 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
     if as_json:
         click.echo(json.dumps(result.stats, ensure_ascii=False, indent=1))
     else:
-        click.echo(replan_summary(result))
+        click.echo(replan_summary(result, _lang() or "zh"))
         if ref.has_record:
-            click.echo(f"recorded in {T.record_address(term)}")
+            click.echo(say("recorded_in", _lang(), where=T.record_address(term)))
         for folder in folders:
-            click.echo(f"wrote {folder / 'plan.json'}, changes.csv, changes.xlsx, "
-                       f"changes-teachers.csv and {max(len(exports) - 3, 0)} other file(s)")
+            click.echo(say("wrote_changes", _lang(), path=folder / "plan.json",
+                           n=max(len(exports) - 3, 0)))
     sys.exit(EXIT_SHORTAGE if result.plan.shortages else 0)
 
 
@@ -940,7 +968,7 @@ def export(term_arg: str, out: str, as_of: str | None, force: bool, skip: tuple[
     from afterschool.scheduler.handouts.bundle import check_out_dir, write_plan_folder
     from afterschool.scheduler.record import term as T
     day = _date_option("--as-of", as_of) if as_of else None
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     out_dir = Path(out)
     if term.folder is None or out_dir.resolve() != Path(term.folder).resolve():
         check_out_dir(out_dir, None, force)
@@ -948,7 +976,7 @@ def export(term_arg: str, out: str, as_of: str | None, force: bool, skip: tuple[
                                           **T.export_args(term, out_dir, day))
     for w_ in warnings:
         click.echo(f"warning: {w_}", err=True)
-    click.echo(f"wrote {out_dir / 'plan.json'} and {len(written)} other file(s)")
+    click.echo(say("exported", _lang(), path=out_dir / "plan.json", n=len(written)))
 
 
 def _date_option(option: str, text: str):
@@ -969,6 +997,24 @@ def _record_ref(term_arg: str):
                                   expected="a term folder made by afterschool plan "
                                   "(with record.sqlite) or a record URL")])
     return ref
+
+
+def _open_term(term_arg: str):
+    """The term TERM names, in its record (exit 2 when it holds none); the school's
+    language is kept for the command's messages."""
+    from afterschool.scheduler.record import term as T
+    term = T.open_term(_record_ref(term_arg))
+    with term.record.read() as r:
+        row = term.current_row(r)
+        if row is not None:
+            lang = term.plan_of(r, row["id"]).extra.get("language")
+            click.get_current_context().meta["lang"] = lang
+    return term
+
+
+def _lang() -> str | None:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("lang") if ctx else None
 
 
 def _pick_id(option: str, given: str | None, known) -> str | None:
@@ -998,11 +1044,10 @@ def who(term_arg: str, day: str, group: str | None, teacher: str | None,
     Example: afterschool who plan-out --date 2026-10-14 --group after-upper-03
     """
     from afterschool.scheduler.record import questions as Q
-    from afterschool.scheduler.record import term as T
     if sum(x is not None for x in (group, teacher, student)) > 1:
         raise click.UsageError("give at most one of --group, --teacher, --student")
     when = _date_option("--date", day)
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     with term.record.read() as r:
         plan = term.current(r)
         absences = r.absences(term.term_id)
@@ -1040,10 +1085,9 @@ def history(term_arg: str, teacher: str | None, student: str | None, lang: str |
     Example: afterschool history plan-out --teacher T009
     """
     from afterschool.scheduler.record import questions as Q
-    from afterschool.scheduler.record import term as T
     if teacher is not None and student is not None:
         raise click.UsageError("give at most one of --teacher, --student")
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     with term.record.read() as r:
         plan = term.current(r)
         entries = r.entries(term.term_id)
@@ -1082,18 +1126,17 @@ def attendance_sheet(term_arg: str, week: str, out_file: str, lang: str | None) 
     Example: afterschool attendance sheet plan-out --week 2026-09-14 --out roll-call.xlsx
     """
     from afterschool.scheduler.record.happened import write_roll_call
-    from afterschool.scheduler.record import term as T
     day = _date_option("--week", week)
     path = Path(out_file)
     if path.suffix.lower() != ".xlsx":
         raise InputError([Problem("--out", "not an .xlsx file name", value=out_file,
                                   expected="a name ending in .xlsx")])
     _not_an_input("--out", path, term_arg)
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     with term.record.read() as r:
         plan = term.current(r)
     n = write_roll_call(plan, day, path, lang or plan.extra.get("language", "zh"))
-    click.echo(f"wrote {path} ({n} group sheet(s))")
+    click.echo(say("wrote_sheets", _lang(), path=path, n=n))
 
 
 @attendance.command("import")
@@ -1113,12 +1156,12 @@ def attendance_import(term_arg: str, file: str, by: str | None) -> None:
     from afterschool.scheduler.record.happened import read_attendance
     from afterschool.scheduler.record import term as T
     author = _author(by)
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     with term.record.write(author, "attendance import", T.lock_key(term.key)) as w:
         entries = read_attendance(Path(file), term.current(w))
         pupils, staff = T.record_attendance(w, term, entries, Path(file).name)
-    click.echo(f"recorded {pupils} pupil and {staff} staff entr(ies) from {file}"
-               if pupils or staff else f"nothing new in {file}: already recorded")
+    click.echo(say("recorded_attendance", _lang(), pupils=pupils, staff=staff, file=file)
+               if pupils or staff else say("nothing_new", _lang(), file=file))
     if pupils or staff:
         _rewritten(T.rewrite(term))
 
@@ -1143,7 +1186,7 @@ def cancel(term_arg: str, dates: str, session: str | None, reason: str, by: str 
     if not text or found or len(text) > 200:
         raise InputError([Problem("--reason", "not a usable reason", value=reason,
                                   expected="1-200 printable characters")])
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     with term.record.write(author, "cancel", T.lock_key(term.key)) as w:
         plan = term.current(w)
         days = _service_dates("--dates", dates, plan)
@@ -1156,14 +1199,14 @@ def cancel(term_arg: str, dates: str, session: str | None, reason: str, by: str 
                 raise InputError([Problem("--session", "unknown session", value=session,
                                           expected=", ".join(sorted(names)))])
         n = T.record_cancel(w, term, days, sid, text)
-    click.echo(f"recorded {n} cancelled date(s)" if n else "already recorded as cancelled")
+    click.echo(say("recorded_cancel", _lang(), n=n) if n else say("already_cancelled", _lang()))
     if n:
         _rewritten(T.rewrite(term))
 
 
 def _rewritten(folders) -> None:
     for f in folders:
-        click.echo(f"wrote {Path(f) / 'plan.json'} and its hand-outs again")
+        click.echo(say("rewritten", _lang(), path=Path(f) / "plan.json"))
 
 
 def _service_dates(option: str, text: str, plan) -> list[str]:
@@ -1208,12 +1251,12 @@ def payments_import(term_arg: str, file: str, by: str | None) -> None:
     from afterschool.scheduler.record.happened import read_payments
     from afterschool.scheduler.record import term as T
     author = _author(by)
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     with term.record.write(author, "payments import", T.lock_key(term.key)) as w:
         rows = read_payments(Path(file), term.current(w))
         n = T.record_payments(w, term, rows, Path(file).name)
-    click.echo(f"recorded {n} payment(s) from {file}" if n else
-               f"nothing new in {file}: already recorded")
+    click.echo(say("recorded_payments", _lang(), n=n, file=file) if n else
+               say("nothing_new", _lang(), file=file))
 
 
 @main.command()
@@ -1232,7 +1275,7 @@ def settle(term_arg: str, out: str | None, as_json: bool) -> None:
     """
     from afterschool.scheduler.money.settlement import settle as settle_term
     from afterschool.scheduler.record import term as T
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     with term.record.read() as r:
         plan = term.current(r)
         facts = T.facts(r, term.term_id)
@@ -1247,7 +1290,7 @@ def settle(term_arg: str, out: str | None, as_json: bool) -> None:
         click.echo(line)
     if out:
         for path in write_settlement(result, Path(out), lang):
-            click.echo(f"wrote {path}")
+            click.echo(say("wrote", lang, path=path))
 
 
 @main.command()
@@ -1269,14 +1312,13 @@ def bureau(terms: tuple[str, ...], out: str | None, jobs: int, scheduler_address
 
     Example: afterschool bureau school-a/term school-b/term --out city --jobs 2
     """
-    from afterschool.scheduler.record.bureau import INDICATORS, bureau as report, totals
+    from afterschool.scheduler.record.bureau import bureau as report, totals
     if scheduler_address:
-        try:
-            import distributed  # noqa: F401
-        except ImportError:
+        import importlib.util
+        if importlib.util.find_spec("distributed") is None:
             raise InputError([Problem("--scheduler", f"cannot reach {scheduler_address}: the "
                                       "Dask client is not installed",
-                                      expected='pip install ".[dask]"')]) from None
+                                      expected='pip install ".[dask]"')])
     for t in terms:
         _record_ref(t)
     reports = report(list(terms), jobs, scheduler_address)
@@ -1292,7 +1334,7 @@ def bureau(terms: tuple[str, ...], out: str | None, jobs: int, scheduler_address
     if out:
         from afterschool.scheduler.handouts.bureau import write_bureau
         for path in write_bureau(reports, total, Path(out), lang):
-            click.echo(f"wrote {path}")
+            click.echo(say("wrote", lang, path=path))
 
 
 
@@ -1316,7 +1358,7 @@ def serve(term_arg: str, host: str, port: int) -> None:
     from afterschool.scheduler.record import term as T
     from afterschool.scheduler.web.accounts import accounts
     from afterschool.scheduler.web.app import make_app
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     with term.record.write(_author(None), "serve", T.lock_key(term.key)):
         pass  # a record that cannot be locked for writing is refused now, not on a save
     with term.record.read() as r:
@@ -1364,10 +1406,9 @@ def user_add(term_arg: str, name: str, role: str, staff: str | None, by: str | N
 
     Example: printf '%s\\n' "$PW" | afterschool user add plan-out 李老师 --role teacher --staff T009
     """
-    from afterschool.scheduler.record import term as T
     from afterschool.scheduler.web import accounts as A
     author = _author(by)
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     A.add(term, name, role, staff, _read_password(), author)
     click.echo(f"added {A.check_name(name)} ({role}{' ' + staff if staff else ''})")
 
@@ -1379,10 +1420,9 @@ def user_add(term_arg: str, name: str, role: str, staff: str | None, by: str | N
 @handles_errors
 def user_password(term_arg: str, name: str, by: str | None) -> None:
     """Change an account's password (read from standard input); its sessions end."""
-    from afterschool.scheduler.record import term as T
     from afterschool.scheduler.web import accounts as A
     author = _author(by)
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     A.set_password(term, name, _read_password(), author)
     click.echo(f"changed the password of {name}")
 
@@ -1392,9 +1432,8 @@ def user_password(term_arg: str, name: str, by: str | None) -> None:
 @handles_errors
 def user_list(term_arg: str) -> None:
     """The accounts: name, role, person, since when and by whom."""
-    from afterschool.scheduler.record import term as T
     from afterschool.scheduler.record.questions import local_time
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     with term.record.read() as r:
         rows = r.users(term.term_id)
     for name, x in sorted(rows.items()):
@@ -1411,10 +1450,9 @@ def user_list(term_arg: str) -> None:
 @handles_errors
 def user_remove(term_arg: str, name: str, by: str | None) -> None:
     """Remove an account (kept in the record's history); its sessions end."""
-    from afterschool.scheduler.record import term as T
     from afterschool.scheduler.web import accounts as A
     author = _author(by)
-    term = T.open_term(_record_ref(term_arg))
+    term = _open_term(term_arg)
     A.remove(term, name, author)
     click.echo(f"removed {name}")
 

@@ -17,6 +17,7 @@ end = 2027-01-22
 # 中秋 2026-09-25, 国庆 2026-10-01..07, 元旦 2027-01-01 (written out so the file reads alone;
 # the official calendar package agrees for 2026 and does not know 2027 yet)
 holidays = [2026-09-25, { from = 2026-10-01, to = 2026-10-07 }, 2027-01-01]
+holidays_confirmed = true   # the list above is complete, 2027 included
 # 调休: working weekend days and the weekday timetable each follows
 makeup_days = { 2026-09-20 = "Fri", 2026-10-10 = "Fri" }
 

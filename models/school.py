@@ -97,13 +97,16 @@ class Rules:
 
 @dataclass(frozen=True)
 class Term:
-    """Term dates; ``makeup_days`` maps a working weekend date to the weekday it follows."""
+    """Term dates; ``makeup_days`` maps a working weekend date to the weekday it follows;
+    ``holidays_confirmed``: the school has checked that ``holidays`` lists every day off,
+    including those of years the official calendar does not know yet."""
 
     start: date
     end: date
     holidays: frozenset[date] = frozenset()
     makeup_days: tuple[tuple[date, str], ...] = ()
     official_holidays: bool = True
+    holidays_confirmed: bool = False
 
 
 @dataclass(frozen=True)

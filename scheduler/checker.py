@@ -16,27 +16,34 @@ own dates (``valid_from``..``valid_to`` inclusive; the first from term start, th
 to term end). Rules checked (rule names as reported):
 
 - ``versions``: versions follow one another day after day from term start;
-- ``group ids`` (unique), ``groups`` (known session), ``students`` (known, taking that
+- ``group ids`` (unique in a version; from one version to the next a group that keeps any
+  of its pupils keeps its id, a kept id keeps some of its pupils, an ended group's id is
+  never used again), ``groups`` (known session), ``students`` (known, taking that
   session), ``enrolled only``, ``every student placed`` (exactly once per session taken, in
   the current version), ``group cap`` (per group and day present). The instance holds only
   today's sign-ups, so an earlier version may also hold students withdrawn since, need not
   hold students enrolled since, may hold a student whose sign-up changed since (not placed
-  for fees and head counts), and counts presence by today's sign-up days;
+  for fees and head counts), and counts presence by the sign-ups it recorded
+  (``signups``; today's where it recorded none);
 - ``duties`` (a known group present that day, the slot's times), ``one teacher per slot``
   (duties plus declared shortages = exactly 1 per slot of every group present),
-  ``shortages`` (a shortage for no slot or window);
+  ``shortages`` (a shortage for no slot or window; a count that is not a positive whole
+  number);
 - people: ``staff`` (known), ``volunteers only``, ``availability`` (session or window row),
   ``one place at a time``, ``manager also supervising``, ``daily limit``, ``weekly limit``
-  (the person's own or the school's), ``no double duty`` (noon and afternoon the same day
+  (the person's own or the school's, on each version's weekday pattern and in every
+  calendar week of the dated duties: make-up days, covers and a version starting mid-week
+  included), ``no double duty`` (noon and afternoon the same day
   unless ``allow_double``); manager duty counts as service for every limit. Volunteering,
-  availability and ``manager can manage`` are today's rows, so they are checked in the
-  current version (and for substitutes on its dates) only: a volunteer may have withdrawn
-  since an earlier version;
+  availability and ``manager can manage`` are checked, for duties and for covers on its
+  dates, in the current version against today's rows and in an earlier version against
+  the sheets in force then where the caller gives them (``version_instances``; not
+  given, not at all: a volunteer may have withdrawn since);
 - managers: ``managers`` (a known window), ``manager can manage``, ``manager whole window``,
   ``managers per window`` (on duty plus declared short = M(peak concurrent groups));
 - ``exceptions`` (substitutions: a service date, a duty of the version in force, the right
   weekday); a substitute must be a volunteer, available, in one place at a time that date,
-  within the daily limit that date and the weekly limit of that calendar week;
+  within the daily limit that date (the calendar week's limit is checked for everyone);
 - figures: ``staffing table`` (current version), ``fees`` (SPEC §5 over the versions),
   ``pay`` (SPEC §6 over the versions' dated duties, exceptions applied), ``budget``,
   ``flex ledger`` (per person and calendar week); ``missing section`` when fees, pay,
@@ -255,8 +262,15 @@ class _Report:
         self.found.append(Violation(rule, message))
 
 
-def check_plan(inst: Instance, plan: Plan) -> list[Violation]:
-    """Every violation of the rules and figures of SPEC §3–§6 and §9 in ``plan``."""
+def check_plan(inst: Instance, plan: Plan,
+               version_instances: list[Instance | None] | None = None) -> list[Violation]:
+    """Every violation of the rules and figures of SPEC §3–§6 and §9 in ``plan``.
+
+    ``version_instances``: one per ``plan.versions()`` entry, oldest first, the sheets in
+    force for that version (an entry None: the main instance ``inst``). Given, every
+    version's duties and the covers on its dates are checked against its sheets'
+    volunteering and availability; not given, only the current version's (today's rows
+    cannot speak for an earlier version)."""
     facts, bad = _Facts(inst), _Report()
     try:
         versions = plan.versions()
@@ -264,7 +278,17 @@ def check_plan(inst: Instance, plan: Plan) -> list[Violation]:
         bad("versions", f"a history entry cannot be read ({type(exc).__name__}: {exc}); "
             "each needs valid_from, valid_to, groups, duties and shortages")
         return bad.found
+    if version_instances is not None and len(version_instances) != len(versions):
+        bad("versions", f"{len(version_instances)} instance(s) given for {len(versions)} "
+            "version(s); checked against the main instance")
+        version_instances = None
+    # the sheets in force per version where the caller knows them (None: not known, so
+    # an earlier version's people are not judged by today's rows)
+    own: list[_Facts | None] = [None] * len(versions)
+    if version_instances is not None:
+        own = [facts if x is None or x is inst else _Facts(x) for x in version_instances]
     ranges = _version_ranges(facts, plan, versions, bad)
+    _check_group_ids(versions, ranges, bad)
     many = len(versions) > 1
     dated: list[tuple[date, _Span]] = []
     placed_any: dict[str, dict[str, set[date]]] = defaultdict(lambda: defaultdict(set))
@@ -273,7 +297,7 @@ def check_plan(inst: Instance, plan: Plan) -> list[Violation]:
     for i, (v, (lo, hi)) in enumerate(zip(versions, ranges)):
         label = f"version {lo}..{hi}: " if many else ""
         current = i == len(versions) - 1
-        present, spans = _check_version(facts, v, label, current, bad)
+        present, spans = _check_version(facts, v, label, current, bad, own[i])
         if current:
             present_now = present
         days = [(d, wd) for d, wd in sorted(facts.dates.items()) if lo <= d <= hi]
@@ -288,7 +312,8 @@ def check_plan(inst: Instance, plan: Plan) -> list[Violation]:
                 placed_any[st.id][s.id].update(here)
                 if s.signup == "noon" and (then.get("lunch", st.lunch) if then else st.lunch):
                     lunch_any[st.id].update(here)
-    dated = _apply_exceptions(facts, plan, versions, ranges, dated, bad)
+    dated = _apply_exceptions(facts, plan, versions, ranges, dated, bad, own)
+    _check_calendar_weeks(facts, dated, bad)
     _check_staffing_table(facts, plan, versions[-1], present_now, bad)
     fees = _check_fees(facts, plan, placed_any, lunch_any, bad)
     pay = _check_pay(facts, plan, dated, bad)
@@ -331,13 +356,45 @@ def _version_ranges(facts: _Facts, plan: Plan, versions: list[Version],
     return out
 
 
-def _check_version(facts: _Facts, v: Version, label: str, current: bool, bad: _Report):
+def _check_group_ids(versions: list[Version], ranges, bad: _Report) -> None:
+    """Group ids are a promise (SPEC §9): from one version to the next, a group that keeps
+    any of its pupils keeps its id (its pupils are not found in a group under a fresh id
+    while its own id is gone), a kept id holds some of the same pupils, and an id is never
+    used again after its group ends."""
+    ended: dict[str, date] = {}
+    for i in range(1, len(versions)):
+        old, new = versions[i - 1], versions[i]
+        label = f"version {ranges[i][0]}..{ranges[i][1]}: "
+        old_ids = {g.id: g for g in old.groups}
+        new_ids = {g.id: g for g in new.groups}
+        for gid, g in new_ids.items():
+            if gid in ended:
+                bad("group ids", f"{label}group id {gid} is used again; its group ended "
+                    f"on {ended[gid]}")
+            elif gid in old_ids and not set(g.students) & set(old_ids[gid].students):
+                bad("group ids", f"{label}group {gid} keeps none of its pupils: its id is "
+                    "reused for another group")
+        for gid, g in old_ids.items():
+            if gid in new_ids:
+                continue
+            for h in new.groups:
+                kept = sorted(set(h.students) & set(g.students))
+                if h.session == g.session and h.id not in old_ids and kept:
+                    bad("group ids", f"{label}group {gid} keeps {len(kept)} of its pupils "
+                        f"({', '.join(kept[:3])}) under the fresh id {h.id}")
+                    break
+            ended.setdefault(gid, ranges[i - 1][1])
+
+
+def _check_version(facts: _Facts, v: Version, label: str, current: bool, bad: _Report,
+                   own: _Facts | None = None):
     """Hard rules of one version on its weekday pattern; its groups present per day and
-    its duties as spans."""
+    its duties as spans. ``own``: the version's own sheets, where known, for who may be
+    on duty."""
     present = _check_groups(facts, v, label, current, bad)
     groups = {g.id: g for g in v.groups}
     spans = _check_duties(facts, v, groups, present, label, bad)
-    _check_people(facts, spans, label, current, bad)
+    _check_people(facts, spans, label, current, bad, own)
     _check_managers(facts, v, groups, present, label, bad)
     return present, spans
 
@@ -362,14 +419,16 @@ def _check_groups(facts: _Facts, v: Version, label: str, current: bool,
                 bad("students", f"{label}group {g.id} holds unknown student {sid}")
             elif not facts.placeable(st, current):
                 bad("enrolled only", f"{label}{sid} is {st.status} but placed in group {g.id}")
-            elif not facts.takes(st, s):
+            elif not facts.takes(st, s, None if current else v.signups.get(sid)):
                 if current:  # an earlier version may predate a sign-up changed since
                     bad("students", f"{label}{sid} (grade {st.grade}) does not take {s.id} "
                         f"but is in group {g.id}")
             else:
                 placed[sid, s.id] += 1
         for d in s.days:
-            n = sum(1 for st in facts.members(g, current) if d in facts.takes(st, s))
+            # an earlier version counts the sign-ups it recorded (SPEC §9)
+            n = sum(1 for st in facts.members(g, current)
+                    if d in facts.takes(st, s, None if current else v.signups.get(st.id)))
             present[g.id, d] = present.get((g.id, d), 0) + n
             if n > facts.rules.group_cap:
                 bad("group cap", f"{label}group {g.id} has {n} students present on {d} "
@@ -391,6 +450,10 @@ def _check_duties(facts: _Facts, v: Version, groups, present, label: str,
              if (sp := _duty_span(facts, du, groups, present, label, bad)) is not None]
     per_slot = Counter((sp.day, sp.place, sp.start) for sp in spans if sp.role == "teacher")
     for sh in v.shortages:
+        if not _positive(sh.count):
+            bad("shortages", f"{label}shortage {sh.role} on {sh.day} {sh.start} counts "
+                f"{sh.count!r}: a count is a positive whole number of posts missing")
+            continue
         if sh.role != "teacher":
             continue
         g = groups.get(sh.group or "")
@@ -412,6 +475,10 @@ def _check_duties(facts: _Facts, v: Version, groups, present, label: str,
                         bad("one teacher per slot", f"{label}group {g.id} on {d} "
                             f"{_fmt(sl.start)}: {n} teachers (with declared shortages)")
     return spans
+
+
+def _positive(count) -> bool:
+    return isinstance(count, int) and not isinstance(count, bool) and count >= 1
 
 
 def _duty_span(facts: _Facts, du, groups, present, label: str, bad: _Report) -> _Span | None:
@@ -448,7 +515,7 @@ def _duty_span(facts: _Facts, du, groups, present, label: str, bad: _Report) -> 
 
 
 def _check_people(facts: _Facts, spans: list[_Span], label: str, current: bool,
-                  bad: _Report) -> None:
+                  bad: _Report, own: _Facts | None = None) -> None:
     """Known staff, one place at a time, limits, double duty; volunteering, availability
     and who may manage in the current version only (the instance holds today's, and a
     person may have withdrawn since an earlier version)."""
@@ -459,7 +526,12 @@ def _check_people(facts: _Facts, spans: list[_Span], label: str, current: bool,
             bad("staff", f"{label}unknown staff member {sp.staff} on duty {sp.day} "
                 f"{_fmt(sp.start)}")
             continue
-        if current:
+        if own is not None:  # the sheets in force for this version
+            if sp.staff in own.staff:
+                _check_person_on_duty(own, sp, label, bad)
+            else:
+                bad("staff", f"{label}{sp.staff} is not in the sheets of this version")
+        elif current:
             _check_person_on_duty(facts, sp, label, bad)
         per_day[sp.staff, sp.day].append(sp)
     weekly: Counter = Counter()
@@ -516,7 +588,7 @@ def _check_managers(facts: _Facts, v: Version, groups, present, label: str,
     on_duty = Counter((du.day, du.window) for du in v.duties if du.role == "manager")
     short: Counter = Counter()
     for sh in v.shortages:
-        if sh.role == "manager":
+        if sh.role == "manager" and _positive(sh.count):
             if not any(w.name == sh.window for w in facts.windows.get(sh.day, [])):
                 bad("shortages", f"{label}manager shortage declared for window {sh.window} "
                     f"on {sh.day}, which has no such window")
@@ -536,7 +608,8 @@ def _check_managers(facts: _Facts, v: Version, groups, present, label: str,
 
 # ---- exceptions (substitutions) -------------------------------------------------------------
 
-def _apply_exceptions(facts: _Facts, plan: Plan, versions, ranges, dated, bad: _Report):
+def _apply_exceptions(facts: _Facts, plan: Plan, versions, ranges, dated, bad: _Report,
+                      own: list[_Facts | None] | None = None):
     """The dated duties with each exception applied: that duty's minutes on that date move
     from ``replaces`` to ``staff`` (to nobody when ``staff`` is null). A substitute must keep
     every rule on that date."""
@@ -576,17 +649,30 @@ def _apply_exceptions(facts: _Facts, plan: Plan, versions, ranges, dated, bad: _
         if sp.staff not in facts.staff:
             bad("staff", f"{where}unknown staff member {sp.staff}")
             continue
-        if when >= ranges[-1][0]:  # today's availability speaks for the current version
-            _check_person_on_duty(facts, sp, where, bad)
+        # the sheets in force on that date: the version's own where known; today's speak
+        # for the current version
+        i = next((i for i, (lo, hi) in enumerate(ranges) if lo <= when <= hi), None)
+        sheets = own[i] if own and i is not None else None
+        if sheets is None and when >= ranges[-1][0]:
+            sheets = facts
+        if sheets is not None and sp.staff in sheets.staff:
+            _check_person_on_duty(sheets, sp, where, bad)
         _check_day(facts, sp.staff, [s for d, s in out if d == when and s.staff == sp.staff],
                    f"{where}{sp.staff} on {when}", _Dedup(bad))
-        monday = when - timedelta(days=when.weekday())
-        week = sum(s.minutes for d, s in out if s.staff == sp.staff
-                   and monday <= d < monday + timedelta(days=7))
-        if week > facts.weekly_limit(sp.staff):
-            bad("weekly limit", f"{where}{sp.staff} serves {week} min in the week of {monday} "
-                f"(limit {facts.weekly_limit(sp.staff)})")
     return out
+
+
+def _check_calendar_weeks(facts: _Facts, dated, bad: _Report) -> None:
+    """The weekly limit in every calendar week (Monday to Sunday) on the dated duties: the
+    version in force each date, make-up days and covers included (SPEC §9)."""
+    week: Counter = Counter()
+    for d, sp in dated:
+        if sp.staff in facts.staff:
+            week[sp.staff, d - timedelta(days=d.weekday())] += sp.minutes
+    for (tid, monday), minutes in sorted(week.items()):
+        if minutes > facts.weekly_limit(tid):
+            bad("weekly limit", f"{tid} serves {minutes} min in the calendar week of {monday} "
+                f"(limit {facts.weekly_limit(tid)})")
 
 
 class _Dedup:

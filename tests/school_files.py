@@ -113,3 +113,26 @@ def digest(folder: Path) -> dict[str, str]:
     """Every file under ``folder`` by its checksum: inputs must come out byte-identical."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def wait_at_fifo(proc, fifo: Path) -> int:
+    """A child that blocks at a FIFO hook (``AFTERSCHOOL_*_PAUSE``) has opened the FIFO
+    for reading once our non-blocking open for writing succeeds: returns that descriptor,
+    which holds the child there until closed. Fails if the child ends first."""
+    import errno
+    import os
+    import time
+
+    import pytest
+    deadline = time.monotonic() + 300  # a guard against a hung test, not an assertion
+    while True:
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:
+                raise
+        if proc.poll() is not None:
+            _, err = proc.communicate()
+            pytest.fail(f"the child ended before the hook: {proc.returncode} {err.decode()}")
+        assert time.monotonic() < deadline, "the child never reached the hook"
+        time.sleep(0.02)

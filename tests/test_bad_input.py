@@ -102,11 +102,6 @@ CASES = [
      "column 'day': unknown weekday"),
     ("availability unknown session", append("availability.csv", "T1,Tue,evening,available\n"),
      "unknown session or duty window"),
-    ("manager window nobody can take",
-     lambda f: (write("students.csv", (STUDENT_HEAD + students_rows(100, grade=1) +
-                                       students_rows(60, grade=3, start=101)).encode())(f),
-                write("teachers.csv", (TEACHER_HEAD + "T1,Li,yes,no,staff,,,,no\n").encode())(f)),
-     "Tue afternoon needs a manager but no volunteer who can manage"),
     ("school.toml missing", lambda f: (f / "school.toml").unlink(), "school.toml: file missing"),
     ("students.csv missing", lambda f: (f / "students.csv").unlink(), "students.csv: file missing"),
     ("toml syntax error", write("school.toml", (SCHOOL + "name = \n").encode()),

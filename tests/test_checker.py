@@ -1004,3 +1004,117 @@ def test_a_substitute_of_an_earlier_version_is_not_judged_by_todays_rows(term2):
     plan.exceptions[0]["date"] = "2026-09-15"  # the same cover in the current version
     figures(inst, plan, fees)
     assert rules_of(today, plan) == {"volunteers only", "availability"}
+
+
+# ---- the promises across versions (SPEC §9 settled readings) -------------------------------
+
+def _rename(plan, old: str, new: str) -> None:
+    """The current version's group ``old`` called ``new``, its duties and shortages too."""
+    plan.groups = [Group(new, g.session, g.students) if g.id == old else g for g in plan.groups]
+    plan.duties = [replace(d, group=new) if d.group == old else d for d in plan.duties]
+    plan.shortages = [replace(s, group=new) if s.group == old else s for s in plan.shortages]
+
+
+def test_a_group_renamed_to_a_fresh_id_breaks_group_ids(term2):
+    # the first version's largest upper group keeps all but the withdrawn pupil: it must
+    # keep its id; under a fresh id it breaks the promise, whatever else stays right
+    inst, plan, fees, _ = versioned(term2)
+    assert check_plan(inst, plan) == []
+    big = max((g for g in plan.groups if g.session == "after-upper"),
+              key=lambda g: len(g.students))
+    _rename(plan, big.id, "after-upper-99")
+    found = check_plan(inst, plan)
+    assert {v.rule for v in found} == {"group ids"}
+    assert f"group {big.id} keeps {len(big.students)} of its pupils" in found[0].message
+    assert "after-upper-99" in found[0].message
+
+
+def test_an_id_reused_for_another_group_breaks_group_ids(term2):
+    # the two upper groups swap ids in the current version: each id now names a group
+    # holding none of its pupils (and an id's group has ended)
+    inst, plan, fees, _ = versioned(term2)
+    a, b = sorted(g.id for g in plan.groups if g.session == "after-upper")
+    _rename(plan, a, "swap")
+    _rename(plan, b, a)
+    _rename(plan, "swap", b)
+    found = check_plan(inst, plan)
+    assert {v.rule for v in found} == {"group ids"}
+    assert any(f"group {a} keeps none of its pupils" in v.message for v in found)
+
+
+def test_an_earlier_version_s_cap_counts_its_recorded_sign_ups(term2):
+    # the withdrawn pupil's row no longer says Tuesday today, but the first version
+    # recorded her Tuesday sign-up: the first version's group had n on Tuesday then. With a
+    # cap of n - 1 it broke the cap; today's row would count n - 1 and pass
+    inst, plan, fees, gone = versioned(term2)
+    # one pupil of the other upper group joins the withdrawn pupil's group in both
+    # versions, so that group is the largest: 26 then, 25 now, the other 24
+    big = next(g["id"] for g in plan.history[0]["groups"] if gone in g["students"])
+    other = next(g for g in plan.history[0]["groups"]
+                 if g["session"] == "after-upper" and g["id"] != big)
+    x = other["students"][0]
+    for groups in (plan.history[0]["groups"], None):
+        if groups is None:
+            plan.groups = [Group(g.id, g.session, tuple(sorted(
+                [y for y in g.students if y != x] + ([x] if g.id == big else []))))
+                for g in plan.groups]
+        else:
+            for g in groups:
+                g["students"] = sorted([y for y in g["students"] if y != x]
+                                       + ([x] if g["id"] == big else []))
+    v1 = plan.versions()[0]
+    g = next(g for g in v1.groups if gone in g.students)
+    plan.history[0]["signups"] = {gone: {"noon": [], "afternoon": ["Tue"], "lunch": False}}
+    today = replace(inst, students=tuple(replace(s, afternoon=()) if s.id == gone else s
+                                         for s in inst.students))
+    tight = with_rules(today, group_cap=len(g.students) - 1)
+    found = check_plan(tight, plan)
+    assert [v.rule for v in found] == ["group cap"], found
+    assert f"group {g.id} has {len(g.students)} students present on Tue" in found[0].message
+    assert check_plan(with_rules(today, group_cap=len(g.students)), plan) == []
+
+
+def test_a_cover_on_an_earlier_version_s_date_is_judged_by_the_sheets_then(term2):
+    # C1 covered U2 on 09-08 (first version). The sheets in force then, given per version:
+    # C1 declared Tuesday afternoon -> kept; C1 declared nothing -> availability broken.
+    # Without them the earlier version's cover is not judged by today's rows.
+    inst, plan, fees, _ = versioned(term2)
+    substitute(plan, when="2026-09-08", staff="C1", replaces="U2")
+    figures(inst, plan, fees)
+    assert check_plan(inst, plan) == []
+    then = c1(inst, "afternoon")
+    assert check_plan(inst, plan, version_instances=[then, None]) == []
+    assert rules_of_sheets(inst, plan, [inst, None]) == {"availability"}
+    assert rules_of_sheets(inst, plan, [None, None]) == {"availability"}
+    # the earlier version's own duties too: U2 had not volunteered then
+    stopped = with_teacher(then, "U2", volunteer=False)
+    assert "volunteers only" in rules_of_sheets(inst, plan, [stopped, None])
+    # a list of the wrong length is itself reported
+    assert rules_of_sheets(inst, plan, [then]) == {"versions"}
+
+
+def rules_of_sheets(inst, plan, sheets) -> set[str]:
+    return {v.rule for v in check_plan(inst, plan, version_instances=sheets)}
+
+
+@pytest.mark.parametrize("count", [-1, 0, 1.5, True, "1"])
+def test_a_shortage_count_must_be_a_positive_whole_number(fresh, count):
+    # a second teacher in a slot hidden by a shortage of -1: duties + shortages = 1, yet the
+    # slot has two teachers; any count that is not a positive whole number is reported
+    inst, plan = fresh
+    inst = spare(inst)
+    d = upper(plan)
+    add(plan, replace(d, staff="T7"))
+    plan.shortages.append(Shortage(day=d.day, start=d.start, end=d.end, role="teacher",
+                                   session=d.session, group=d.group, count=count,
+                                   slot=d.slot))
+    rules = rules_of(inst, plan)
+    assert "shortages" in rules and "one teacher per slot" in rules
+
+
+def test_a_manager_shortage_count_of_minus_one_is_reported(fresh):
+    inst, plan = fresh
+    m = one(plan, role="manager")
+    plan.shortages.append(Shortage(day=m.day, start=m.start, end=m.end, role="manager",
+                                   window=m.window, count=-1))
+    assert rules_of(inst, plan) == {"shortages"}

@@ -27,7 +27,8 @@ def test_fee_pay_budget_exports(tmp_path):
     ws = openpyxl.load_workbook(tmp_path / "x" / "fees.xlsx")["fees"]
     assert ws.max_row == 1 + 51 + 1 and ws.cell(ws.max_row, 1).value == "total"
     total = sum(Decimal(f["service_fee"]) for f in plan["fees"])
-    assert Decimal(str(ws.cell(ws.max_row, 6).value)).quantize(Decimal("0.01")) == total
+    assert ws.cell(1, 2).value == "name"  # beside the id
+    assert Decimal(str(ws.cell(ws.max_row, 7).value)).quantize(Decimal("0.01")) == total
     assert (tmp_path / "x" / "fees.csv").read_text(encoding="utf-8-sig").splitlines()[-1] \
         .endswith(f"{total},0.00")
     assert run("pay", tmp_path / "p", "--out", tmp_path / "x").exit_code == 0
@@ -35,7 +36,8 @@ def test_fee_pay_budget_exports(tmp_path):
     assert wb.sheetnames == ["pay", "flex time"]
     pay_total = sum(Decimal(p["amount"]) for p in plan["pay"])
     last = [c.value for c in wb["pay"][wb["pay"].max_row]]
-    assert last[0] == "total" and Decimal(str(last[4])).quantize(Decimal("0.01")) == pay_total
+    assert wb["pay"].cell(1, 2).value == "name"
+    assert last[0] == "total" and Decimal(str(last[5])).quantize(Decimal("0.01")) == pay_total
     b = json.loads(run("budget", tmp_path / "p", "--json").stdout)
     assert b["budget"][-1]["pay"] == f"{pay_total}" and b["staffing"]
     assert "total," in run("budget", tmp_path / "p").stdout

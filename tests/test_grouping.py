@@ -17,6 +17,7 @@ from afterschool.scheduler.planning.grouping import (
     day_counts,
     day_structure,
     evaluate,
+    greedy,
     fewest_group_days,
     nested_greedy,
     one_day_off_activity,
@@ -320,3 +321,64 @@ def test_fewest_group_days_beats_the_day_count_where_patterns_cannot_share():
     assert fewest_group_days({("Tue", "Wed"): 90, ("Tue",): 3}, ("Tue", "Wed"), 45,
                              SolveOptions(workers=1), 1.0) == 5
     assert fewest_group_days({}, days, 45, SolveOptions(workers=1), 1.0) == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 4), patterns, st.integers(1, 30)),
+                min_size=1, max_size=10),
+       st.integers(1, 45), st.integers(0, 3), st.integers(0, 2))
+def test_balancing_never_crashes_and_keeps_everyone_within_the_cap(rows, cap, gap, extra):
+    # any cap 1-45, a placement whose group numbers leave gaps (a group emptied by an
+    # earlier step): balancing returns a placement of everyone within the cap, never raises
+    units, seen = [], set()
+    for n, (klass_no, days, count) in enumerate(rows):
+        if (klass_no, days) in seen:
+            continue
+        seen.add((klass_no, days))
+        units.append(unit(f"3-{klass_no}", count, days, start=1000 * n))
+    placed = greedy(units, TUE_FRI, cap)
+    # renumber: every group g becomes g * (gap + 1), so groups 1..gap are empty
+    placed = [{g * (gap + 1): k for g, k in where.items()} for where in placed]
+    opts = SolveOptions(seed=0, workers=1)
+    new, phase = balance_groups(units, placed, TUE_FRI, cap, opts, 0.5, "smallest",
+                                extra_pairs=extra)
+    load: dict[tuple[int, str], int] = {}
+    for u, where in zip(units, new):
+        assert sum(where.values()) == len(u.students)
+        for g, v in where.items():
+            for d in u.days:
+                load[g, d] = load.get((g, d), 0) + v
+    assert max(load.values()) <= cap
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(1, 45), st.integers(0, 6), st.sampled_from([0.0, 0.01, 0.05, 1.0]))
+def test_the_planner_never_crashes_on_a_small_cap_or_any_slack(cap, slack, tolerance):
+    # 'plan haijiang --group-days-slack 2' and 'group_cap = 3' ended in "min() arg is an
+    # empty sequence" (an empty group number in balancing); every cap, slack and
+    # tolerance gives a plan that passes the checker
+    import tempfile
+    from pathlib import Path
+
+    from school_files import students_rows, write_instance
+
+    from afterschool.scheduler.checker import check_plan
+    from afterschool.scheduler.planning.solve import solve
+    from afterschool.scheduler.reading.reader import read_instance
+
+    rows = (students_rows(7, klass="3-1", afternoon="Tue Wed")
+            + students_rows(4, klass="3-1", afternoon="Tue", start=8)
+            + students_rows(5, klass="3-2", afternoon="Wed Thu", start=12)
+            + students_rows(3, klass="4-1", grade=4, afternoon="Tue Thu", start=17))
+    teachers = "".join(f"T{k},Name{k},yes,{'yes' if k < 3 else 'no'},staff,,,,no\n"
+                       for k in range(1, 9))
+    avail = "".join(f"T{k},{d},after-upper,available\n" for k in range(3, 9)
+                    for d in ("Tue", "Wed", "Thu"))
+    avail += "".join(f"T{k},{d},afternoon,available\n" for k in (1, 2)
+                     for d in ("Tue", "Wed", "Thu"))
+    with tempfile.TemporaryDirectory() as tmp:
+        inst = read_instance(write_instance(Path(tmp), students=rows, teachers=teachers,
+                                            availability=avail, rules=f"group_cap = {cap}\n"))
+        plan = solve(inst, time_limit=1, seed=0, workers=1, group_days_slack=slack,
+                     group_days_tolerance=tolerance)
+        assert check_plan(inst, plan) == []

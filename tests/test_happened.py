@@ -212,6 +212,8 @@ def test_bureau_rows_totals_and_executors(tmp_path):
     assert on_dask == data
     out = run("bureau", a, b, "--out", tmp_path / "city")
     assert out.exit_code == 0 and (tmp_path / "city" / "bureau.xlsx").exists()
+    page = (tmp_path / "city" / "bureau.html").read_text(encoding="utf-8")
+    assert "School A" in page and "25.0%" in page
     sheets = openpyxl.load_workbook(tmp_path / "city" / "bureau.xlsx").sheetnames
     assert sheets[:3] == ["summary", "classes", "staff"]
 

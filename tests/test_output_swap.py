@@ -17,7 +17,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import openpyxl
@@ -30,7 +29,7 @@ from afterschool.cli import main
 from afterschool.scheduler.handouts import safe
 from afterschool.scheduler.handouts.output import sweep_leftovers
 from afterschool.scheduler.handouts.sheets import write_tables
-from school_files import students_rows, write_instance
+from school_files import students_rows, wait_at_fifo, write_instance
 
 T1 = "T1,Li,yes,yes,staff,,,3-1,no\n"
 A1 = "T1,Tue,after-upper,available\n"
@@ -306,23 +305,6 @@ def _start(folder: Path, out: Path, point: str, fifo: Path, *extra: str, env_ext
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _wait_at_hook(proc, fifo: Path) -> int:
-    """Open the FIFO for writing once the writer has opened it for reading (it is then
-    blocked at the hook); returns the descriptor, which holds it there until closed."""
-    deadline = time.monotonic() + 300  # a guard against a hung test, not an assertion
-    while True:
-        try:
-            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError as exc:
-            if exc.errno != errno.ENXIO:
-                raise
-        if proc.poll() is not None:
-            out, err = proc.communicate()
-            pytest.fail(f"writer ended before the hook: {proc.returncode} {err.decode()}")
-        assert time.monotonic() < deadline, "the writer never reached the hook"
-        time.sleep(0.02)
-
-
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["TERM", "KILL"])
 @pytest.mark.parametrize("point, fallback", [("staged", False), ("swapped", False),
                                              ("moved-old", True), ("swapped", True)],
@@ -342,7 +324,7 @@ def test_kill_during_the_swap_leaves_old_or_new_set(tmp_path, sig, point, fallba
     # the new run writes a different set (no rosters), so old and new cannot be confused
     proc = _start(folder, out, point, fifo, "--skip", "rosters",
                   env_extra={"AFTERSCHOOL_SWAP_NO_EXCHANGE": "1"} if fallback else None)
-    fd = _wait_at_hook(proc, fifo)
+    fd = wait_at_fifo(proc, fifo)
     try:
         if point == "staged":
             stage, = [p for p in tmp_path.iterdir() if p.name.startswith(".o.staging-")]

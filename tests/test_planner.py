@@ -122,7 +122,7 @@ def test_no_volunteers_gives_shortages_and_exit_3(tmp_path):
     assert not plan.duties and len(plan.shortages) == 1
     (s,) = plan.shortages
     assert (s.day, s.start, s.end, s.role, s.count) == ("Tue", "16:20", "17:20", "teacher", 1)
-    r = CliRunner().invoke(main, ["plan", str(f), "--out", str(tmp_path / "o"),
+    r = CliRunner().invoke(main, ["-v", "plan", str(f), "--out", str(tmp_path / "o"),
                                   "--time-limit", "2"])
     assert r.exit_code == 3 and "SHORTAGES" in r.stdout
     assert json.loads((tmp_path / "o" / "plan.json").read_text())["shortages"]
@@ -137,7 +137,7 @@ def test_exactly_enough_volunteers_complete_plan(tmp_path):
                        avail("T2", "Tue Wed Thu Fri", "after-upper"))
     _, plan = planned(f)
     assert not plan.shortages and len(teacher_duties(plan)) == 8
-    r = CliRunner().invoke(main, ["plan", str(f), "--out", str(tmp_path / "o"),
+    r = CliRunner().invoke(main, ["-v", "plan", str(f), "--out", str(tmp_path / "o"),
                                   "--time-limit", "2"])
     assert r.exit_code == 0 and "every group and slot is covered" in r.stdout
 
@@ -166,7 +166,7 @@ def test_same_input_and_seed_same_plan(tmp_path):
 
 
 def test_bundled_school_plan_is_checked_clean(tmp_path):
-    r = CliRunner().invoke(main, ["plan", "haijiang", "--out", str(tmp_path / "o"),
+    r = CliRunner().invoke(main, ["-v", "plan", "haijiang", "--out", str(tmp_path / "o"),
                                   "--time-limit", "4"])
     assert r.exit_code in (0, 3), r.output
     c = CliRunner().invoke(main, ["check", "haijiang", str(tmp_path / "o" / "plan.json")])
@@ -307,7 +307,7 @@ def test_manager_capacity_count_is_reached_exactly(tmp_path):
     assert unfilled["minutes"] == unfilled["minutes_bound"] == 2 * 105
     assert sum(s.count for s in plan.shortages if s.role == "manager") == 2
     assert not [s for s in plan.shortages if s.role == "teacher"]
-    r = CliRunner().invoke(main, ["plan", str(f), "--out", str(tmp_path / "o"),
+    r = CliRunner().invoke(main, ["-v", "plan", str(f), "--out", str(tmp_path / "o"),
                                   "--skip", "all", "--time-limit", "3"])
     assert r.exit_code == 3 and "2 unfilled posts (proved minimum" in r.stdout
 
@@ -419,7 +419,7 @@ def test_group_days_tolerance_trades_a_group_day_for_whole_classes(tmp_path):
     assert (g["group_days"], g["class_pairs"], g["traded_group_days"]) == (2, 4, 0)
     (g,) = solve(inst, **LIMIT, group_days_tolerance=0.5).extra["grouping"]
     assert (g["group_days"], g["class_pairs"], g["traded_group_days"]) == (3, 3, 1)
-    r = CliRunner().invoke(main, ["plan", str(f), "--out", str(tmp_path / "o"),
+    r = CliRunner().invoke(main, ["-v", "plan", str(f), "--out", str(tmp_path / "o"),
                                   "--time-limit", "2", "--group-days-tolerance", "50"])
     assert r.exit_code == 0, r.output
     assert "1 group-day(s) spent to keep classes together" in r.stdout
@@ -542,3 +542,32 @@ def test_greedy_start_keeps_weekly_limits_and_one_window_a_day(tmp_path, monkeyp
     assert sorted(mine["T2"]) == [(d, "after-upper", "16:20")
                                   for d in ("Fri", "Thu", "Tue", "Wed")]
     assert [(s.day, s.session, s.start) for s in plan.shortages] == [("Tue", "noon", "13:00")]
+
+
+def test_a_window_nobody_can_manage_plans_with_a_manager_shortage(tmp_path):
+    # 100 first-graders and 60 third-graders on Tuesday afternoons: after-lower 100 -> 3
+    # groups, after-upper 60 -> 2 groups; 5 groups meet at once in 16:20-16:35, so the
+    # afternoon window needs M(5) = 1 manager. The only volunteer cannot manage; nobody
+    # volunteers at noon, where 20 third-graders come on Tuesday (1 group, no manager,
+    # four slots: four teacher posts short).
+    # That used to be bad input (exit 2, no plan); now: a plan, the manager post listed
+    # as a shortage with a warning naming the window, the noon group's slot another
+    # shortage, exit 3.
+    rows = (students_rows(100, grade=1) + students_rows(60, grade=3, start=101)
+            + students_rows(20, grade=3, klass="3-2", noon="Tue", afternoon="", start=201))
+    f = write_instance(tmp_path / "i", students=rows, teachers=vol("T1"),
+                       availability=avail("T1", "Tue", "afternoon"))
+    inst, plan = planned(f)
+    managers = [s for s in plan.shortages if s.role == "manager"]
+    assert [(s.day, s.window, s.count) for s in managers] == [("Tue", "afternoon", 1)]
+    noon = [s for s in plan.shortages if s.role == "teacher" and s.session == "noon"]
+    assert [(s.day, s.count) for s in noon] == [("Tue", 1)] * 4
+    assert len({s.slot or s.start for s in noon}) == 4
+    r = CliRunner().invoke(main, ["plan", str(f), "--out", str(tmp_path / "o"),
+                                  "--skip", "all", "--time-limit", "2"])
+    assert r.exit_code == 3, r.output
+    assert "Tue afternoon needs a manager but no volunteer who can manage" in r.stderr
+    assert "warning" in r.stderr.lower()
+    assert "managers: none on duty (1 manager post(s) short)" in r.stdout
+    assert "afterschool need" in r.stdout
+    assert (tmp_path / "o" / "plan.json").exists()

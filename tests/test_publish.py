@@ -59,7 +59,8 @@ def test_workbook_sheets_rows_and_totals(planned):
     assert wb["分组名单"].max_row == 1 + sum(len(g.students) for g in plan.groups)
     fees = wb["服务费"]
     assert fees.cell(fees.max_row, 1).value == "合计"
-    total = Decimal(str(fees.cell(fees.max_row, 5).value)).quantize(Decimal("0.01"))
+    assert fees.cell(1, 2).value == "姓名"  # beside the id
+    total = Decimal(str(fees.cell(fees.max_row, 6).value)).quantize(Decimal("0.01"))
     assert total == sum(Decimal(f["service_fee"]) for f in plan.fees)
     grid = wb["值班表 晚托(中高年级)"]
     assert grid.max_row == 1 + 2 and grid.max_column == 2 + len(plan.groups)  # Tue, Wed

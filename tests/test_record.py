@@ -8,13 +8,11 @@ day and each absent person has exactly one duty per date to cover.
 """
 from __future__ import annotations
 
-import errno
 import json
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -24,7 +22,7 @@ from click.testing import CliRunner
 from afterschool.cli import main
 from afterschool.scheduler.record import store
 from afterschool.scheduler.record.store import Record, RecordError
-from school_files import avail, school_until, students_rows, vol, write_instance
+from school_files import avail, school_until, students_rows, vol, wait_at_fifo, write_instance
 
 TUE = ("2026-09-08", "2026-09-15", "2026-09-22", "2026-09-29")
 
@@ -116,23 +114,6 @@ def _start(args, pause: str, fifo: Path, extra_env=None):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _at_hook(proc, fifo: Path) -> int:
-    """The writer has opened the FIFO for reading (it waits at the hook): a descriptor
-    that holds it there until closed."""
-    deadline = time.monotonic() + 300  # a guard against a hung test, not an assertion
-    while True:
-        try:
-            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError as exc:
-            if exc.errno != errno.ENXIO:
-                raise
-        if proc.poll() is not None:
-            out, err = proc.communicate()
-            pytest.fail(f"the command ended before the hook: {err.decode()}")
-        assert time.monotonic() < deadline, "the command never reached the hook"
-        time.sleep(0.02)
-
-
 def test_two_substitutes_at_once_are_both_recorded(tmp_path, backend):
     school, out = planned(tmp_path, backend)
     a, b = on_duty(out)
@@ -141,10 +122,10 @@ def test_two_substitutes_at_once_are_both_recorded(tmp_path, backend):
     os.mkfifo(fb)
     pa = _start(["substitute", school, out, "--teacher", a, "--dates", TUE[1], "--skip",
                  "all"], "locked", fa)
-    hold_a = _at_hook(pa, fa)  # A holds the term's write lock
+    hold_a = wait_at_fifo(pa, fa)  # A holds the term's write lock
     pb = _start(["substitute", school, out, "--teacher", b, "--dates", TUE[2], "--skip",
                  "all"], "lock", fb)
-    os.close(_at_hook(pb, fb))  # B goes on to ask for the lock that A holds
+    os.close(wait_at_fifo(pb, fb))  # B goes on to ask for the lock that A holds
     os.close(hold_a)
     assert pa.wait(timeout=300) == 0, pa.communicate()[1].decode()
     assert pb.wait(timeout=300) == 0, pb.communicate()[1].decode()
@@ -166,7 +147,7 @@ def test_a_busy_record_is_one_line_and_writes_nothing(tmp_path, backend, monkeyp
     os.mkfifo(fa)
     pa = _start(["substitute", school, out, "--teacher", a, "--dates", TUE[1], "--skip",
                  "all"], "locked", fa)
-    hold = _at_hook(pa, fa)
+    hold = wait_at_fifo(pa, fa)
     try:
         monkeypatch.setattr(store, "DEFAULT_WAIT", 0.5)
         r = run("substitute", school, out, "--teacher", b, "--dates", TUE[2], "--skip", "all")
@@ -188,7 +169,7 @@ def test_a_kill_during_a_write_leaves_the_record_before_or_after(tmp_path, backe
     os.mkfifo(fifo)
     proc = _start(["substitute", school, out, "--teacher", on_duty(out)[0], "--dates",
                    TUE[1], "--skip", "all"], point, fifo)
-    hold = _at_hook(proc, fifo)
+    hold = wait_at_fifo(proc, fifo)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
     proc.communicate()
@@ -261,7 +242,6 @@ def test_facts_are_append_only(tmp_path, backend):
 
 
 def test_not_a_record_is_bad_input(tmp_path):
-    school = term_school(tmp_path / "s")
     out = tmp_path / "term"
     out.mkdir()
     (out / "record.sqlite").write_text("not a database")
@@ -349,3 +329,22 @@ def test_no_command_writes_over_what_it_reads(tmp_path):
         assert r.exit_code == 2 and "reads" in r.output, (args, r.output)
     assert (out / "plan.json").read_bytes() == before
     assert counts(out, None)[0] == 1
+
+
+def test_check_judges_each_version_by_the_sheets_recorded_for_it(tmp_path):
+    """The plan gives a Tuesday duty to someone; a record that says the sheets in force
+    then had that person unavailable is caught, the true record passes."""
+    from afterschool.scheduler.reading.plan_file import read_plan
+    from afterschool.scheduler.reading.reader import read_instance
+    from afterschool.scheduler.record import term as T
+    _, out = planned(tmp_path, None)
+    assert run("check", out).exit_code == 0
+    someone = on_duty(out)[0]
+    forged = term_school(tmp_path / "forged",
+                         volunteers=[t for t in ("T1", "T2", "T3", "T4") if t != someone])
+    inst = read_instance(forged)
+    rec = Record.open(str(tmp_path / "forged.sqlite"), create=True)
+    with rec.write("test", "test") as w:
+        T.record_plan(w, T.school_key(inst), inst, read_plan(out / "plan.json"))
+    r = run("check", tmp_path / "forged.sqlite")
+    assert r.exit_code == 1 and someone in r.output and "availab" in r.output, r.output

@@ -345,6 +345,48 @@ def test_pin_duties_keeps_every_duty_and_says_what_it_costs(tmp_path):
     assert pinned.stats["pin_cost"]["shortage_minutes"] == 60
 
 
+def test_pin_duties_holds_the_whole_duty_with_its_group_meeting_that_day(tmp_path):
+    # Before: 3-1 has 40 pupils on Tue and 5 on Thu, 3-2 has 44 on Thu: Thu 49 -> two
+    # groups, G1 (3-1: Tue 40, Thu 5) and G2 (3-2: Thu 44), as the office grouped them
+    # (the planner would balance Thursday). T1 (Tue, Thu) holds G1 both days, T2 (Thu)
+    # holds G2. Edit: four of 3-2 withdraw (Thu 45 now fits one group) and
+    # T2 stops volunteering. Unpinned, the cheapest cover moves G1's five Thursday pupils
+    # into G2 and T1 with them: G1 no longer meets on Thursday. --pin duties holds T1's
+    # Thursday duty whole: G1 meets on Thursday with T1 (whatever it costs elsewhere).
+    rows = (students_rows(40, klass="3-1", afternoon="Tue")
+            + students_rows(5, klass="3-1", afternoon="Thu", start=41)
+            + students_rows(44, klass="3-2", afternoon="Thu", start=101))
+    staff = vol("T1") + vol("T2")
+    av = avail("T1", "Tue Thu", "after-upper") + avail("T2", "Thu", "after-upper")
+    from afterschool.models.plan import Group
+    from afterschool.scheduler.money.accounts import term_money
+
+    old = first_plan(tmp_path, rows, staff, av)
+    g1, g2 = sorted(g.id for g in old.groups)
+    old.groups = [Group(g1, "after-upper", tuple(f"S{k:04d}" for k in range(1, 46))),
+                  Group(g2, "after-upper", tuple(f"S{k:04d}" for k in range(101, 145)))]
+    old_inst = read_instance(tmp_path / "before")
+    term_money(old_inst, old)
+    assert check_plan(old_inst, old) == []
+    assert sorted((d.day, d.group) for d in old.duties if d.staff == "T1") == [
+        ("Thu", g1), ("Tue", g1)]
+    edit = rows
+    for k in range(101, 105):
+        edit = edit.replace(f"S{k:04d},Kid{k},3,3-2,,Thu,,normal,,,enrolled,",
+                            f"S{k:04d},Kid{k},3,3-2,,Thu,,normal,,,withdrawn,")
+    inst = edited(tmp_path, edit, vol("T1") + vol("T2").replace(",yes,", ",no,", 1), av)
+    free = replan(inst, old, TUE2, time_limit=3, seed=0)
+    rules_kept(inst, free.plan)
+    assert not free.plan.shortages and free.stats["students_moved"] == 5
+    assert [d.group for d in free.plan.duties if d.day == "Thu"] == [g2]
+    pinned = replan(inst, old, TUE2, pin="duties", time_limit=3, seed=0)
+    rules_kept(inst, pinned.plan)
+    assert sorted((d.day, d.group) for d in pinned.plan.duties if d.staff == "T1") == [
+        ("Thu", g1), ("Tue", g1)]
+    on_thu = [g for g in pinned.plan.groups if g.id == g1][0].students
+    assert any(x in on_thu for x in ("S0041", "S0042", "S0043", "S0044", "S0045"))
+
+
 def test_a_previous_group_over_the_cap_loses_the_fewest_pupils(tmp_path):
     # 47 of 3-1 on Tue in one group (hand-broken: the cap is 45) with T1; T2 is free.
     # The re-plan must keep the cap: exactly 2 pupils move, to a new group (fresh id) that
@@ -388,11 +430,12 @@ def test_a_changed_sign_up_is_named_not_counted_as_a_move(tmp_path):
     assert group_of(r.plan, "S0001") == group_of(old, "S0001")
 
 
-def test_substitutions_before_the_date_stay_and_later_ones_are_dropped(tmp_path):
+def test_substitutions_before_the_date_stay_and_later_ones_of_unchanged_duties_too(tmp_path):
     # T1 supervises the one Tue group all term: Tue 09-08, 09-15, 09-22 (60 min each).
     # The previous plan records T1 absent and uncovered on 09-08 and on 09-22. Re-plan from
-    # 09-15: the 09-08 exception stays (T1 is not paid for it), the 09-22 one was for the
-    # old timetable and is dropped (reported). T1's pay: 3 x 60 - 60 = 120 min = 120.00.
+    # 09-15: the 09-08 exception stays (T1 is not paid for it), and so does the 09-22 one:
+    # the duty is unchanged and the absence is a fact (SPEC §9). T1's pay: 3 x 60 - 2 x 60
+    # = 60 min = 60.00.
     rows = students_rows(40)
     old = first_plan(tmp_path, rows, vol("T1"), avail("T1", "Tue", "after-upper"))
     duty = old.duties[0]
@@ -403,10 +446,56 @@ def test_substitutions_before_the_date_stay_and_later_ones_are_dropped(tmp_path)
     inst = edited(tmp_path, rows.replace(",enrolled,", ",withdrawn,", 1), vol("T1"),
                   avail("T1", "Tue", "after-upper"))
     r = replan(inst, old, TUE2, time_limit=3, seed=0)
-    assert [x["date"] for x in r.plan.exceptions] == ["2026-09-08"]
-    assert r.stats["exceptions_dropped"] == 1
+    assert [x["date"] for x in r.plan.exceptions] == ["2026-09-08", "2026-09-22"]
+    assert r.stats["exceptions_dropped"] == 0 and r.stats["exceptions_kept"] == 1
     assert [(p["staff"], p["minutes"], p["amount"]) for p in r.plan.pay] == [
-        ("T1", 120, "120.00")]
+        ("T1", 60, "60.00")]
+    rules_kept(inst, r.plan)
+
+
+def test_a_replan_keeps_covers_of_unchanged_duties_and_covers_a_changed_one_again(tmp_path):
+    # Tue: 40 of 3-1 (after-upper, one group) with T1; Thu: 10 of 1-2 (after-lower, one
+    # group) with T1. The previous plan records T1 absent on Tue 09-22 and Thu 09-24, T3
+    # covering both. Edit: every 1-2 pupil withdraws and ten of 1-3 enrol on Thu (a new
+    # group: the old one kept none of its pupils, so a new id); T3 now declares both
+    # (120 min a week). Re-plan from Tue 09-15:
+    # - the Tue 09-22 cover is kept as it was (same duty, T3 may still take it);
+    # - the Thu 09-24 cover was for the old group: dropped; T1's absence that day is a
+    #   fact, so if T1 holds the new Thursday duty, 09-24 is covered again (or left a dated
+    #   shortage): T1 is on duty nowhere on 09-22 and 09-24.
+    from afterschool.scheduler.planning.substitute import DayBook
+
+    tue = students_rows(40)
+    thu = students_rows(10, grade=1, klass="1-2", afternoon="Thu", start=101)
+    new = students_rows(10, grade=1, klass="1-3", afternoon="Thu", start=201)
+    teachers = vol("T1") + vol("T3", weekly="120")
+    t1 = avail("T1", "Tue", "after-upper") + avail("T1", "Thu", "after-lower")
+    old = first_plan(tmp_path, tue + thu, teachers, t1 + avail("T3", "Wed", "after-upper"))
+    (d_tue,) = [d for d in old.duties if d.day == "Tue"]
+    (d_thu,) = [d for d in old.duties if d.day == "Thu"]
+
+    def cover(when, d):
+        return {"date": when, "day": d.day, "session": d.session, "window": None,
+                "slot": d.slot, "group": d.group, "start": d.start, "end": d.end,
+                "role": "teacher", "staff": "T3", "replaces": "T1"}
+    old.exceptions = [cover("2026-09-22", d_tue), cover("2026-09-24", d_thu)]
+    inst = edited(tmp_path, tue + thu.replace(",enrolled,", ",withdrawn,") + new, teachers,
+                  t1 + avail("T3", "Tue", "after-upper") + avail("T3", "Thu", "after-lower"))
+    r = replan(inst, old, TUE2, time_limit=3, seed=0)
+    rules_kept(inst, r.plan)
+    assert d_thu.group not in {g.id for g in r.plan.groups}
+    assert old.exceptions[0] in r.plan.exceptions
+    assert old.exceptions[1] not in r.plan.exceptions
+    assert r.stats["exceptions_kept"] == 1 and r.stats["exceptions_dropped"] == 1
+    book = DayBook(inst, r.plan)
+    for when in (date(2026, 9, 22), date(2026, 9, 24)):
+        assert all(holder != "T1" for _, holder, _ in book.entries(when)), when
+    # T1 keeps Thursday (the fewest duties changed: only the group is new), so 09-24 is
+    # covered again, by T3
+    assert any(d.staff == "T1" and d.day == "Thu" for d in r.plan.duties)
+    assert [x["staff"] for x in r.plan.exceptions
+            if x["date"] == "2026-09-24" and x["replaces"] == "T1"] == ["T3"]
+    assert r.stats["exceptions_found_again"] == 1
 
 
 def test_deleted_rows_of_people_in_the_previous_plan_are_bad_input(tmp_path):
@@ -509,3 +598,110 @@ def test_the_coverage_local_search_stops_when_a_part_fills_no_more(monkeypatch):
     assert len(calls) == 3 and hints == [1, 2]
     assert all(c == ("re-plan, coverage: local search", round(0.6 / rp.COVER_CHUNKS, 6), 3,
                      True) for c in calls)
+
+
+def test_the_unpinned_coverage_is_at_least_what_another_answer_covers(tmp_path):
+    # The pin-duties school above: unpinned, every post can be filled (T1 after-lower, T2
+    # after-upper). A coverage search that stopped short (simulated: held to one unfilled
+    # post) is replaced by a search from a better answer (here the full cover), held to
+    # its coverage: the re-plan never covers less than an answer it was given, as the
+    # unpinned re-plan is given the pinned one's.
+    from afterschool.scheduler.planning.cpsat import SolveOptions, solve_phase
+    from afterschool.scheduler.planning.replan import (ReplanModel, _at_least, _posts,
+                                                       _situation, greedy_start)
+    rows = students_rows(10)
+    before = avail("T1", "Tue", "after-upper") + avail("T1", "Tue", "after-lower")
+    old = first_plan(tmp_path, rows, vol("T1") + vol("T2"), before)
+    inst = edited(tmp_path, rows + "S0100,New,1,1-1,,Tue,,normal,,,enrolled,\n",
+                  vol("T1") + vol("T2"), before + avail("T2", "Tue", "after-upper"))
+    opts = SolveOptions(time_limit=2, seed=0, workers=1)
+
+    def model_of():
+        parts, _ = _situation(inst, old)
+        posts = _posts(inst, old, parts, "none")
+        model = ReplanModel(inst, parts, posts, "none")
+        model.build()
+        model.hint(greedy_start(inst, parts, posts, old))
+        model.fix_groups(True)
+        return model, sum(c * v for c, v in model.terms["posts"])
+    good_model, good_unfilled = model_of()
+    good = solve_phase(good_model.m, good_unfilled, "full", opts, 1.0)
+    assert good.objective == 0
+    model, unfilled = model_of()
+    short = model.m.clone()
+    short.add(unfilled >= 1)
+    worse = solve_phase(short, unfilled, "stopped short", opts, 1.0)
+    assert worse.objective == 1
+    better = _at_least(model, unfilled, worse, good_model.values(good.solver), opts)
+    assert better.has_solution and better.objective == 0
+    # and a cover already as good as the answer given stays as it was
+    assert _at_least(model, unfilled, better, good_model.values(good.solver), opts) is better
+    # a search from the answer that finds nothing in its budget keeps the answer itself
+    import afterschool.scheduler.planning.replan as R
+    from afterschool.scheduler.planning.cpsat import PhaseResult
+
+    model, unfilled = model_of()
+    real = R.solve_phase
+    R.solve_phase = lambda *a, **k: PhaseResult("none", "UNKNOWN", None, None, 0.0)
+    try:
+        kept = _at_least(model, unfilled, worse, good_model.values(good.solver), opts)
+    finally:
+        R.solve_phase = real
+    assert (kept.status, kept.objective, kept.solver) == ("FEASIBLE", 0, None)
+
+
+def test_pin_duties_never_covers_more_than_the_unpinned_re_plan(tmp_path):
+    # the pin school of 'pin_duties_keeps_every_duty': the pin costs one 60-minute post,
+    # never a negative cost (the unpinned re-plan starts from the pinned answer's cover)
+    rows = students_rows(10)
+    before = avail("T1", "Tue", "after-upper") + avail("T1", "Tue", "after-lower")
+    old = first_plan(tmp_path, rows, vol("T1") + vol("T2"), before)
+    inst = edited(tmp_path, rows + "S0100,New,1,1-1,,Tue,,normal,,,enrolled,\n",
+                  vol("T1") + vol("T2"), before + avail("T2", "Tue", "after-upper"))
+    pinned = replan(inst, old, TUE2, pin="duties", time_limit=2, seed=0)
+    cost = pinned.stats["pin_cost"]
+    assert cost["shortage_minutes"] == 60 and cost["unpinned_shortage_minutes"] == 0
+
+
+def test_a_small_group_day_the_re_plan_creates_is_reported_with_its_cost(tmp_path):
+    # 40 of 3-1 on Tue with T1. A new 3-1 pupil comes on Thursday only, where no group
+    # meets; E1, an external teacher at 80 yuan/h, declared Thursday. The re-plan seats him
+    # alone on Thursday (a group-day of 1 pupil) and pays E1 60 min = 80.00 a week for it:
+    # the summary says so.
+    from afterschool.scheduler.handouts.changes import replan_summary
+
+    rows = students_rows(40)
+    old = first_plan(tmp_path, rows, vol("T1"), avail("T1", "Tue", "after-upper"))
+    staff = vol("T1") + "E1,Ext,yes,no,external,80,,,no\n"
+    inst = edited(tmp_path, rows + "S0100,New,3,3-1,,Thu,,normal,,,enrolled,\n", staff,
+                  avail("T1", "Tue", "after-upper") + avail("E1", "Thu", "after-upper"))
+    r = replan(inst, old, TUE2, time_limit=2, seed=0)
+    rules_kept(inst, r.plan)
+    (small,) = r.stats["small_groups"]
+    assert (small["day"], small["students"], small["teacher_minutes"],
+            small["pay_per_week"]) == ("Thu", 1, 60, "80.00")
+    assert (f"small group: {small['group']} meets on Thu with 1 pupil(s), new in this "
+            "re-plan; it costs 80.00 a week in pay (60 teacher min)") in replan_summary(r)
+
+
+def test_replan_and_substitute_keep_plan_s_deadline(tmp_path):
+    # the time limit is a CPU-clock deadline as for plan: a deadline already spent still
+    # gives a re-plan that keeps every rule and a substitution, each saying the clock cut
+    # its searches; a generous one cuts nothing
+    from afterschool.scheduler.planning.cpsat import Deadline
+    from afterschool.scheduler.planning.substitute import substitute
+
+    rows = students_rows(40)
+    old = first_plan(tmp_path, rows, vol("T1") + vol("T2"),
+                     avail("T1", "Tue", "after-upper") + avail("T2", "Tue", "after-upper"))
+    inst = edited(tmp_path, rows.replace(",enrolled,", ",withdrawn,", 1), vol("T1") + vol("T2"),
+                  avail("T1", "Tue", "after-upper") + avail("T2", "Tue", "after-upper"))
+    spent = replan(inst, old, TUE2, time_limit=2, deadline=Deadline(0))
+    rules_kept(inst, spent.plan)
+    assert spent.plan.extra["solve_stats"]["cut_by_time_limit"]
+    easy = replan(inst, old, TUE2, time_limit=2)
+    assert easy.plan.extra["solve_stats"]["cut_by_time_limit"] == []
+    holder = easy.plan.duties[0].staff
+    sub = substitute(inst, easy.plan, holder, ["2026-09-22"], deadline=Deadline(0))
+    assert sub.stats["cut_by_time_limit"] and len(sub.added) == 1
+    assert substitute(inst, easy.plan, holder, ["2026-09-22"]).stats["cut_by_time_limit"] == []

@@ -45,6 +45,12 @@ def test_need_one_volunteer_for_thursday(tmp_path):
     assert [a["windows"] for a in advice] == [["Thu 16:20-17:20"]]
     r = CliRunner().invoke(main, ["need", str(f), "--time-limit", "2"])
     assert "1 more volunteer(s)" in r.stdout and "Thu 16:20-17:20" in r.stdout
+    # what a clerk recruits for: per weekday and session
+    assert "Thu afternoon care (upper grades): recruit 1 more" in r.stdout
+    toml = f / "school.toml"
+    toml.write_text(toml.read_text().replace('language = "en"', 'language = "zh"'))
+    r = CliRunner().invoke(main, ["need", str(f), "--time-limit", "2"])
+    assert "再招 1 名志愿者即可排满" in r.stdout and "周四晚托(中高年级)：再招 1 人" in r.stdout
 
 
 def test_admit_priority_before_earlier_application(tmp_path):
@@ -111,3 +117,24 @@ def test_baseline_row_is_plan_at_the_same_settings(lower135, tmp_path):
     assert (base["fee_income"], base["pay"], base["balance"]) == (
         total["income"], total["pay"], total["balance"])
     assert base["groups"] == len(plan["groups"])
+
+
+def test_admit_on_a_short_staffed_school_takes_pupils_who_fit_staffed_seats(tmp_path):
+    # Today: 20 of 3-1 on Tue afternoons with T1 (seats to spare); 10 of 2-1 at noon on
+    # Tue, where nobody volunteers: 4 noon posts unfilled whatever is admitted. Applicants
+    # in line: A1 (3-1, Tue afternoon: a seat in T1's group, no new post) and A2 (3-1, Wed
+    # afternoon: a new group-day nobody can staff, one more 16:20-17:20 post unfilled),
+    # A3 (Tue afternoon, but behind A2 in the line). A1 is admitted; A2 waits, told which
+    # post; A3 waits behind A2 (priority order: nobody jumps the line).
+    rows = students_rows(20) + \
+        students_rows(10, grade=2, klass="2-1", noon="Tue", afternoon="", start=101) + \
+        "A1,First,3,3-1,,Tue,,normal,,,applied,2026-08-01\n" \
+        "A2,Second,3,3-1,,Wed,,normal,,,applied,2026-08-02\n" \
+        "A3,Third,3,3-1,,Tue,,normal,,,applied,2026-08-03\n"
+    f = write_instance(tmp_path / "i", students=rows, teachers=vol("T1"),
+                       availability="T1,Tue,after-upper,available\n")
+    out = {r["student"]: r for r in admit(read_instance(f), time_limit=2)}
+    assert [out[x]["decision"] for x in ("A1", "A2", "A3")] == ["admitted", "waiting",
+                                                                "waiting"]
+    assert "Wed 16:20-17:20: 1 teacher(s)" in out["A2"]["reason"]
+    assert "waits behind A2" in out["A3"]["reason"]

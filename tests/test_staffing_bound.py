@@ -60,7 +60,7 @@ def test_lp_bound_is_reached_and_shown(tmp_path):
 
     assert len(plan.duties) == 3  # T1's 90 minutes, all of them
     assert sum(minute(d.end) - minute(d.start) for d in plan.duties) == 90
-    r = CliRunner().invoke(main, ["plan", str(f), "--out", str(tmp_path / "o"),
+    r = CliRunner().invoke(main, ["-v", "plan", str(f), "--out", str(tmp_path / "o"),
                                   "--skip", "all", "--time-limit", "3"])
     assert r.exit_code == 3 and "5 unfilled posts (proved minimum" in r.stdout
     assert "LP relaxation" in r.stdout

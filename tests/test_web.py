@@ -297,7 +297,7 @@ def test_serve_refuses_a_record_it_cannot_lock(term_dir, monkeypatch):
     finally:
         release.set()
         t.join()
-    assert r.exit_code == 5 and "record busy" in r.output
+    assert r.exit_code == 5 and "记录正忙" in r.output  # said in the school's language
 
 
 # --- the same entries as the commands ------------------------------------------------------

@@ -240,15 +240,17 @@ def write_plan_folder(plan: Plan | None, out_dir: Path, lang: str | None = None,
     return [out_dir / p.relative_to(stage) for p in written[1:]], warnings
 
 
-def written_kinds(paths: list[Path]) -> str:
+def written_kinds(paths: list[Path], lang: str = "en") -> str:
     """What ``paths`` (the hand-outs written) are, for the "wrote …" line: only the kinds
     actually written, in the order they are written (``timetable.xlsx, notices, rosters/*.ics,
-    report.html, charts``)."""
+    report.html, charts``; in Chinese 总表、公示、值班日历、报告、图表)."""
     names = [p.name for p in paths]
-    kinds = [("timetable.xlsx", any(n.startswith("timetable.") for n in names)),
-             ("notices", any(n.startswith("notice-") for n in names)),
-             ("rosters/*.ics", any(p.parent.name == "rosters" for p in paths)),
-             ("report.html", "report.html" in names),
-             ("charts", any(n.startswith("chart-") for n in names))]
-    return ", ".join(k for k, there in kinds if there)
+    zh = lang == "zh"
+    kinds = [("总表" if zh else "timetable.xlsx", any(n.startswith("timetable.") for n in names)),
+             ("公示" if zh else "notices", any(n.startswith("notice-") for n in names)),
+             ("值班日历" if zh else "rosters/*.ics", any(p.parent.name == "rosters"
+                                                     for p in paths)),
+             ("报告" if zh else "report.html", "report.html" in names),
+             ("图表" if zh else "charts", any(n.startswith("chart-") for n in names))]
+    return ("、" if zh else ", ").join(k for k, there in kinds if there)
 

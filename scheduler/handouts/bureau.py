@@ -1,11 +1,14 @@
 """The reports upward as the office files them (SPEC §11): ``bureau.csv`` (one row per
-school and the totals) and ``bureau.xlsx`` (that table, then the tables city platforms
-collect), headers in the schools' language; the printed summary.
+school and the totals), ``bureau.xlsx`` (that table, then the tables city platforms
+collect) and ``bureau.html`` (the summary as a page to open and print, every text
+escaped), headers in the schools' language; the printed summary.
 """
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
+from afterschool.scheduler.handouts.output import write_text
 from afterschool.scheduler.handouts.sheets import write_tables
 from afterschool.scheduler.record.bureau import INDICATORS
 
@@ -66,4 +69,21 @@ def write_bureau(reports: list[dict], total: dict, folder: Path, lang: str) -> l
     sheets = [(w["summary"], rows + [last], INDICATORS, [])]
     for key, cols in TABLES.items():
         sheets.append((w[f"{key}_t"], [x for r in reports for x in r["tables"][key]], cols, []))
-    return write_tables(folder, "bureau", sheets, header_words=w, total_label=w["total"])
+    paths = write_tables(folder, "bureau", sheets, header_words=w, total_label=w["total"])
+    return paths + [write_text(folder / "bureau.html", bureau_html(rows + [last], lang))]
+
+
+def bureau_html(rows: list[dict], lang: str) -> str:
+    """The summary table as one self-contained page (A4 landscape when printed)."""
+    w = HEADERS.get(lang, HEADERS["en"])
+    head = "".join(f"<th>{escape(w.get(k, k))}</th>" for k in INDICATORS)
+    body = "".join("<tr>" + "".join(f"<td>{escape('' if r.get(k) is None else str(r[k]))}"
+                                    "</td>" for k in INDICATORS) + "</tr>" for r in rows)
+    title = escape(w["summary"])
+    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
+            f'<meta charset="utf-8"><title>{title}</title><style>'
+            "@page{size:A4 landscape;margin:12mm}body{font-family:sans-serif;font-size:11pt}"
+            "table{border-collapse:collapse}th,td{border:1px solid #999;padding:3px 6px}"
+            "td{text-align:right}td:first-child{text-align:left}"
+            f"</style></head><body><h1>{title}</h1><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table></body></html>")

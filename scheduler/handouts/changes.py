@@ -224,8 +224,43 @@ def write_replan_folder(result, out_dir: Path, lang: str | None = None,
     return write_plan_folder(plan, out_dir, lang, skip, extra=change_tables, **record)
 
 
-def replan_summary(result) -> str:
-    """The short text an office reads after ``replan``."""
+def _replan_summary_zh(result) -> str:
+    from afterschool.scheduler.handouts.summary import shortage_posts
+    plan, s = result.plan, result.stats
+    n_short = sum(x.count for x in plan.shortages)
+    lines = [f"{plan.extra.get('school', '')}：自 {s['from']} 起调整排班，"
+             + (f"有缺员（{n_short} 个岗位）" if n_short else "全部排满")
+             + ("（已中断：到目前为止最好的方案）" if plan.extra.get("interrupted") else "")]
+    lines.append(f"  学生：新增 {s['students_added']} 人，退出 {s['students_left']} 人，"
+                 f"另有 {s['students_moved']} 人调组"
+                 + (f"，{s['students_named_moved']} 人因报名变更换组"
+                    if s["students_named_moved"] else ""))
+    kept, before = s["available_duties_kept"], s["available_duties_before"]
+    lines.append(f"  值班：{s['duties_changed']} 个值班变动（{s['duties_removed']} 个取消或移交，"
+                 f"{s['duties_added']} 个新增）；仍可值班的教师 {before} 个值班中 {kept} 个不变")
+    if s.get("exceptions_kept") or s.get("exceptions_dropped"):
+        lines.append(f"  代课：{s.get('exceptions_kept', 0)} 个照旧；"
+                     f"{s.get('exceptions_dropped', 0)} 个因值班变动重新安排，"
+                     f"其中 {s.get('exceptions_found_again', 0)} 个已找到人")
+    for g in s.get("small_groups", []):
+        lines.append(f"  小组：{group_label(plan, g['group'], 'zh')} {day_name(g['day'], 'zh')}"
+                     f"仅 {g['students']} 名学生（本次新组成），每周劳务费 {g['pay_per_week']} 元")
+    if "pin_cost" in s:
+        c = s["pin_cost"]
+        lines.append(f"  固定（--pin {s['pin']}）的代价：缺员每周 {c['shortage_minutes']:+d} "
+                     f"分钟，组·日 {c['group_days']:+d}")
+    if plan.shortages:
+        lines.append("  缺员：")
+        for (d, a, b, role), n in shortage_posts(plan):
+            lines.append(f"    {day_name(d, 'zh')} {a}-{b} "
+                         f"{'看护教师' if role == 'teacher' else '管理或辅导人员'} {n} 人")
+    return "\n".join(lines)
+
+
+def replan_summary(result, lang: str = "en") -> str:
+    """The short text an office reads after ``replan``, in the school's language."""
+    if lang == "zh":
+        return _replan_summary_zh(result)
     plan, s = result.plan, result.stats
     lines = [f"{plan.extra.get('school', '')}: re-plan from {s['from']} (previous version "
              f"from {s['previous_from']}), status {plan.status}"
@@ -250,9 +285,18 @@ def replan_summary(result) -> str:
                      + f" against an unpinned re-plan (which would move {c['unpinned_moves']}"
                      f" student(s), {c['unpinned_shortage_minutes']} shortage min/week, "
                      f"{c['unpinned_group_days']} group-days)")
+    if s.get("exceptions_kept"):
+        lines.append(f"  {s['exceptions_kept']} substitution(s) dated from {s['from']} on "
+                     "kept: their duties are unchanged")
     if s.get("exceptions_dropped"):
         lines.append(f"  {s['exceptions_dropped']} substitution(s) dated from {s['from']} on "
-                     "were for the old timetable and are dropped: cover them again")
+                     "were for duties that changed and are dropped; "
+                     f"{s.get('exceptions_found_again', 0)} cover(s) found again for the "
+                     "absences they recorded")
+    for g in s.get("small_groups", []):
+        lines.append(f"  small group: {g['group']} meets on {g['day']} with {g['students']} "
+                     f"pupil(s), new in this re-plan; it costs {g['pay_per_week']} a week in "
+                     f"pay ({g['teacher_minutes']} teacher min)")
     if plan.shortages:
         by = Counter((x.day, x.start, x.end, x.role) for x in plan.shortages
                      for _ in range(x.count))

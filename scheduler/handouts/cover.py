@@ -127,35 +127,62 @@ def write_cover_folder(result: Substitution, out_dir: Path, lang: str | None = N
     return written, warnings
 
 
-def cover_summary(result: Substitution) -> str:
-    """Per date and duty who covers, what nobody covers (with advice), who was asked."""
-    school = result.plan.extra.get("school", "")
-    added = result.added
-    dates = result.dates
+SUMMARY = {
+    "zh": {"head": "{school}：{absent}请假 {dates}：{n} 个值班，{c} 个有人代，{u} 个缺员；请了 "
+                   "{asked} 人代课", "sep": "、", "slots": "（{n} 个环节）", "colon": "：",
+           "covers": "{who}代课", "uncovered": "缺员（当天无人可代）", "advice": "建议：{text}",
+           "cut": "注意：搜索在时间限制内未证明最少缺员与最少请人；加大 --time-limit 可能请更少的人",
+           "nothing": "以下日期 {who} 没有需要代的值班：{notes}", "asked": "代课人：{list}",
+           "minutes": "{who} {n} 分钟", "list": "；"},
+    "en": {"head": "{school}: {absent} absent on {dates}: {n} duties, {c} covered, {u} "
+                   "uncovered; {asked} {people} asked", "sep": ", ", "slots": " ({n} slots)",
+           "colon": ": ", "covers": "{who} covers",
+           "uncovered": "UNCOVERED (a shortage on that date)", "advice": "advice: {text}",
+           "cut": "note: the search stopped at its time limit before proving the fewest "
+                  "uncovered duties and people asked; a larger --time-limit may ask fewer",
+           "nothing": "nothing to cover for {who} on: {notes}", "asked": "people asked: {list}",
+           "minutes": "{who} {n} min", "list": "; "},
+}
+
+
+def cover_summary(result: Substitution, lang: str = "en") -> str:
+    """Per date and duty who covers, what nobody covers (with advice), who was asked, in
+    the school's language (``lang``: zh or en)."""
+    zh = lang == "zh"
+    w = SUMMARY["zh" if zh else "en"]
+    plan, added = result.plan, result.added
+    staff = plan.extra.get("people", {}).get("staff", {})
+
+    def name(sid: str | None) -> str:
+        shown = staff.get(sid, {}).get("name", sid)
+        return f"{shown}（{sid}）" if zh else f"{shown} ({sid})"
+
     covered = sum(1 for x in added if x["staff"])
-    lines = [f"{school}: {_name(result, result.absent)} absent on {', '.join(dates)}: "
-             f"{len(added)} duties, {covered} covered, {len(added) - covered} uncovered; "
-             f"{len(result.asked)} {'person' if len(result.asked) == 1 else 'people'} asked"]
-    advice = _advice_of(result)
+    lines = [w["head"].format(school=plan.extra.get("school", ""), absent=name(result.absent),
+                              dates=w["sep"].join(result.dates), n=len(added), c=covered,
+                              u=len(added) - covered, asked=len(result.asked),
+                              people="person" if len(result.asked) == 1 else "people")]
+    advice = _advice_of(result, "zh" if zh else "en")
     for span in spans(added):
-        slots = f" ({span['slots']} slots)" if span["slots"] > 1 else ""
-        head = (f"  {span['date']} {span['day']} {span['start']}-{span['end']} "
-                f"{_duty(span, HEADERS['en'])}{slots}: ")
+        slots = w["slots"].format(n=span["slots"]) if span["slots"] > 1 else ""
+        duty = _duty(span, HEADERS["zh"], plan, "zh") if zh else _duty(span, HEADERS["en"])
+        day = day_name(span["day"], "zh") if zh else span["day"]
+        head = f"  {span['date']} {day} {span['start']}-{span['end']} {duty}{slots}{w['colon']}"
         if span["staff"]:
-            lines.append(head + f"{_name(result, span['staff'])} covers")
+            lines.append(head + w["covers"].format(who=name(span["staff"])))
         else:
-            lines.append(head + "UNCOVERED (a shortage on that date)")
-            lines.append(f"      advice: {advice.get(_where(span), '')}")
+            lines.append(head + w["uncovered"])
+            lines.append("      " + w["advice"].format(text=advice.get(_where(span), "")))
     if any(p["status"] != "OPTIMAL" for p in result.stats.get("phases", [])[:2]):
-        lines.append("  note: the search stopped at its time limit before proving the fewest "
-                     "uncovered duties and people asked; a larger --time-limit may ask fewer")
+        lines.append("  " + w["cut"])
     if result.notes:
-        lines.append(f"  nothing to cover for {result.absent} on: " + "; ".join(result.notes))
+        lines.append("  " + w["nothing"].format(who=result.absent,
+                                                notes=w["list"].join(result.notes)))
     minutes: dict[str, int] = defaultdict(int)
     for x in added:
         if x["staff"]:
             minutes[x["staff"]] += parse_time(x["end"]) - parse_time(x["start"])
     if result.asked:
-        lines.append("  people asked: " + "; ".join(f"{_name(result, t)} {minutes[t]} min"
-                                                    for t in result.asked))
+        lines.append("  " + w["asked"].format(list=w["list"].join(
+            w["minutes"].format(who=name(t), n=minutes[t]) for t in result.asked)))
     return "\n".join(lines)

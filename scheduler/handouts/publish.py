@@ -4,16 +4,19 @@ groups as 午托1组 — and headers in the plan's language; ids stay in ``plan.
 
 - ``timetable_sheets(plan, lang)``: the term workbook's tables, printable on A4 — a cover with the
   summary, groups with rosters (a page per group), one duty grid per session (day x slot
-  rows, group columns, teacher names, shortages marked; a page per day), managers, duties by
-  teacher, fees, pay, budget, staffing against the standard.
+  rows, group columns, teacher names, shortages marked; a page per day; turned, a row per
+  group and slot and a column per day, when the groups are too many for a portrait page),
+  managers, duties by teacher, fees, pay, budget, staffing against the standard.
 - ``roster_rows(plan, staff)`` and ``roster_ics(plan, staff)``: a person's duties; the
   calendar (``ics.py``) has one event per continuous duty, weekly over the term's service
   dates, holidays and substitutions excluded, make-up days added, cancelled duties marked.
 - ``student_notice(plan)`` / ``duty_notice(plan)``: public lists (公示). Students appear only
   as masked names (张*明, 李*) with class, group, days and times: no id, no priority or fee
-  category. The duty notice names teachers in full.
-- ``parents_notice(plan)``: per homeroom class (家长版), its children (masked) with their
-  group, days and times — what a head teacher posts in the class chat.
+  category; two pupils of one class with one mask get the last digits of their id beside
+  it (邵*明 (…02), ``names.masked_in_class``). The duty notice names teachers in full.
+- ``parents_notice(plan)``: per homeroom class (家长版), its children (masked as in the public
+  notice) with their group, days and times — what a head teacher posts in the class chat.
+Pupils are listed by class, then by the pinyin of their full name (``names.pupil_key``).
 """
 from __future__ import annotations
 
@@ -23,24 +26,17 @@ from collections import defaultdict
 from afterschool.models.plan import Plan
 from afterschool.models.school import WEEKDAYS
 from afterschool.scheduler.handouts.ics import roster_calendar
-from afterschool.scheduler.handouts.labels import (day_name, group_label, session_label,
-                                                   slot_label, window_label, words)
-from afterschool.scheduler.handouts.sheets import Sheet
+from afterschool.scheduler.handouts.labels import (day_name, group_label, group_number,
+                                                   session_label, slot_label, window_label,
+                                                   words)
+from afterschool.scheduler.handouts.names import (class_key, mask_name,  # noqa: F401
+                                                  masked_in_class, pinyin_key, pupil_key)
+from afterschool.scheduler.handouts.sheets import Sheet, fits_portrait
 
 STATUS = {"zh": {"OPTIMAL": "最优", "FEASIBLE": "可行", "INFEASIBLE": "有缺员",
                  "UNKNOWN": "未求得", "MODEL_INVALID": "模型错误"}}
 FEE_CATEGORY = {"zh": {"normal": "正常", "exempt": "免收", "reduced": "减免"}}
 KIND = {"zh": {"staff": "在编教师", "external": "外聘"}}
-
-
-def mask_name(name: str) -> str:
-    """张三明 -> 张*明, 李四 -> 李*, Zhang Wei -> Z*i: keep the first and (if 3+) the last."""
-    name = name.strip()
-    if len(name) <= 1:
-        return "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" + name[-1]
 
 
 def _people(plan: Plan) -> tuple[dict, dict]:
@@ -129,25 +125,38 @@ def student_notice(plan: Plan, lang: str = "zh") -> list[dict]:
     sessions = plan.extra.get("sessions", {})
     labels = group_labels(plan, lang)
     days = _day_names(lang)
+    masks = masked(plan)
     rows = []
     for g in plan.groups:  # what is the same for the whole group, once
         session = sessions.get(g.session, {})
         signup = session.get("signup")
         label, name, times = labels[g.id], session_label(plan, g.session, lang), \
             _times(plan, g.session)
-        key = (list(sessions).index(g.session) if g.session in sessions else 99, label)
+        key = (list(sessions).index(g.session) if g.session in sessions else 99,
+               group_number_key(label))
         for sid in g.students:
             info = students.get(sid, {})
             rows.append({"group": label, "session": name, "time": times,
-                         "class": info.get("class", ""),
-                         "name": mask_name(info.get("name", "")),
-                         "days": days(info.get(signup, [])), "_k": key})
-    rows.sort(key=lambda r: (r["_k"], r["class"], r["name"]))
+                         "class": info.get("class", ""), "name": masks[sid],
+                         "days": days(info.get(signup, [])),
+                         "_k": (key, pupil_key(info.get("class", ""), info.get("name", "")),
+                                sid)})
+    rows.sort(key=lambda r: r["_k"])
     return [{k: v for k, v in r.items() if k != "_k"} for r in rows]
 
 
-def _class_key(c: str):
-    return [int(p) if p.isdigit() else p for p in c.replace("-", " ").split()]
+def masked(plan: Plan) -> dict[str, str]:
+    """Every grouped pupil's masked name, told apart within the class (``names``)."""
+    students = _people(plan)[1]
+    return masked_in_class((sid, students.get(sid, {}).get("class", ""),
+                            students.get(sid, {}).get("name", ""))
+                           for g in plan.groups for sid in g.students)
+
+
+def group_number_key(label: str) -> tuple:
+    """午托2组 before 午托10组: the label with its numbers compared as numbers."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", label)
+                 if p)
 
 
 def parents_notice(plan: Plan, lang: str = "zh") -> dict[str, list[dict]]:
@@ -159,6 +168,7 @@ def parents_notice(plan: Plan, lang: str = "zh") -> dict[str, list[dict]]:
     days = _day_names(lang)
     by_class: dict[str, list[dict]] = defaultdict(list)
     order = {s: i for i, s in enumerate(sessions)}
+    masks = masked(plan)
     for g in plan.groups:  # what is the same for the whole group, once
         signup = sessions.get(g.session, {}).get("signup")
         label, name, times = labels[g.id], session_label(plan, g.session, lang), \
@@ -167,11 +177,11 @@ def parents_notice(plan: Plan, lang: str = "zh") -> dict[str, list[dict]]:
         for sid in g.students:
             info = students.get(sid, {})
             by_class[info.get("class", "")].append({
-                "name": mask_name(info.get("name", "")), "session": name, "group": label,
+                "name": masks[sid], "session": name, "group": label,
                 "days": days(info.get(signup, [])), "time": times,
-                "_k": (info.get("name", ""), sid, rank)})
+                "_k": (pinyin_key(info.get("name", "")), sid, rank)})
     out = {}
-    for c in sorted(by_class, key=_class_key):
+    for c in sorted(by_class, key=class_key):
         rows = sorted(by_class[c], key=lambda r: r["_k"])
         out[c] = [{k: v for k, v in r.items() if k != "_k"} for r in rows]
     return out
@@ -208,33 +218,78 @@ def duty_notice(plan: Plan, lang: str = "zh") -> list[dict]:
               "role": w["role_teacher"] if s.role == "teacher" else w["manager"],
               "name": f"{w['shortage']} x{s.count}", "_k": (WEEKDAYS.index(s.day), s.start)}
              for s in plan.shortages]
-    rows.sort(key=lambda r: (r["_k"], r["session"], r["group"], r["name"]))
+    rows.sort(key=lambda r: (r["_k"], r["session"], group_number_key(r["group"]),
+                             pinyin_key(r["name"])))
     return [{k: v for k, v in r.items() if k != "_k"} for r in rows]
 
 
-def duty_grid(plan: Plan, session: str, lang: str = "zh") -> tuple[list[dict], list[str]]:
-    """Rows day x slot, one column per group of ``session`` (its display name): the
-    teacher's name, or the shortage word."""
+def _grid_cells(plan: Plan, session: str, lang: str):
+    """A session's teacher duties as {(day, start): {group id: name or the shortage
+    word}}, the slot text of each start (its time, and the slot's name when the session
+    has several), and each group's short label (1组, "group 1": the sheet names the
+    session)."""
     w = words(lang)
-    labels = group_labels(plan, lang)
-    groups = [labels[g.id] for g in plan.groups if g.session == session]
     names = _people(plan)[0]
     cells: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
-    slots: dict[tuple[str, str], str] = {}
+    spans: dict[str, tuple[str, str]] = {}
     for d in plan.duties:
         if d.role == "teacher" and d.session == session:
-            cells[d.day, d.start][labels[d.group]] = names.get(d.staff, {}).get("name",
-                                                                                d.staff)
-            slots[d.day, d.start] = f"{d.start}-{d.end} {slot_label(d.slot, lang)}".strip()
-    for s in plan.shortages:
-        if s.role == "teacher" and s.session == session:
-            cells[s.day, s.start][labels.get(s.group, s.group)] = w["shortage"]
-            slots[s.day, s.start] = f"{s.start}-{s.end} {slot_label(s.slot, lang)}".strip()
+            cells[d.day, d.start][d.group] = names.get(d.staff, {}).get("name", d.staff)
+            spans[d.start] = (d.end, slot_label(d.slot, lang))
+    for x in plan.shortages:
+        if x.role == "teacher" and x.session == session:
+            cells[x.day, x.start][x.group] = w["shortage"]
+            spans.setdefault(x.start, (x.end, slot_label(x.slot, lang)))
+    slots = {start: f"{start}-{end}" + (f" {name}" if len(spans) > 1 and name else "")
+             for start, (end, name) in spans.items()}
+    short = {g.id: (f"{group_number(plan, g.id)}组" if lang == "zh" else
+                    f"group {group_number(plan, g.id)}")
+             for g in plan.groups if g.session == session}
+    return cells, slots, short
+
+
+def duty_grid(plan: Plan, session: str, lang: str = "zh") -> tuple[list[dict], list[str]]:
+    """Rows day x slot, one column per group of ``session`` (1组 …: the sheet names the
+    session): the teacher's name, or the shortage word."""
+    cells, slots, short = _grid_cells(plan, session, lang)
+    groups = list(short.values())
     rows = []
     for day, start in sorted(cells, key=lambda k: (WEEKDAYS.index(k[0]), k[1])):
-        rows.append({"day": day_name(day, lang), "slot": slots[day, start],
-                     **{g: cells[day, start].get(g, "") for g in groups}})
+        rows.append({"day": day_name(day, lang), "slot": slots[start],
+                     **{short.get(g, g): v for g, v in cells[day, start].items()}})
     return rows, ["day", "slot", *groups]
+
+
+def duty_week(plan: Plan, session: str, lang: str = "zh") -> tuple[list[dict], list[str]]:
+    """The duty grid turned for a session with many groups: a row per group and slot, a
+    column per weekday the session runs: the teacher's name, the shortage word, or
+    nothing on a day the group does not meet."""
+    cells, slots, short = _grid_cells(plan, session, lang)
+    days = [d for d in WEEKDAYS
+            if d in plan.extra.get("sessions", {}).get(session, {}).get("days", WEEKDAYS)]
+    by_group: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+    for (day, start), groups in cells.items():
+        for g, v in groups.items():
+            by_group[g, start][day_name(day, lang)] = v
+    order = {g: i for i, g in enumerate(short)}
+    rows = [{"group": short.get(g, g), "slot": slots[start], **by_group[g, start]}
+            for g, start in sorted(by_group, key=lambda k: (order.get(k[0], len(order)),
+                                                            k[0], k[1]))]
+    return rows, ["group", "slot", *(day_name(d, lang) for d in days)]
+
+
+def duty_sheet(plan: Plan, session: str, lang: str = "zh") -> tuple[list, list, dict] | None:
+    """A session's duty grid as it prints legibly: days down and groups across while that
+    fits an A4 portrait page at full size; otherwise turned (``duty_week``: groups down,
+    days across, a group's slots kept on one page). None when the session has no duty."""
+    rows, cols = duty_grid(plan, session, lang)
+    if not rows:
+        return None
+    w = words(lang)
+    if fits_portrait(rows, cols, [w.get(c, c) for c in cols]):
+        return rows, cols, {"break_on": "day", "pack": True}
+    rows, cols = duty_week(plan, session, lang)
+    return rows, cols, {"break_on": "group", "pack": True}
 
 
 def summary_rows(plan: Plan, lang: str = "zh") -> list[dict]:
@@ -275,6 +330,15 @@ def budget_part(plan: Plan, part: str, lang: str) -> str:
     return window_label(part, lang) or part
 
 
+def _short_group(row: dict) -> dict:
+    """A duty row whose session has its own column names its group by number alone
+    (晚托(中高年级) | 1组), which keeps the teachers' table narrow enough to print large."""
+    group, session = row.get("group", ""), row.get("session", "")
+    if session and group.startswith(session) and group != session:
+        return dict(row, group=group[len(session):].strip())
+    return row
+
+
 def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
     """Every sheet of the term workbook, as (title, rows, columns, totals, layout)."""
     w = words(lang)
@@ -282,10 +346,13 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
     names = _people(plan)[0]
     labels = group_labels(plan, lang)
     school = plan.extra.get("school", "")
+    def by_class_then_pinyin(ids):
+        return sorted(ids, key=lambda s: (pupil_key(students.get(s, {}).get("class", ""),
+                                                    students.get(s, {}).get("name", "")), s))
     rosters = [{"group": labels[g.id], "session": session_label(plan, g.session, lang),
                 "student": s, "name": students.get(s, {}).get("name", ""),
                 "class": students.get(s, {}).get("class", "")}
-               for g in plan.groups for s in g.students]
+               for g in plan.groups for s in by_class_then_pinyin(g.students)]
     managers = [r for r in roster_rows(plan, None, lang) if r["role"] == w["manager"]]
     sheets: list[Sheet] = [
         (w["summary"], summary_rows(plan, lang), ["item", "value"], [],
@@ -294,12 +361,15 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
          {"break_on": "group", "title": school}),
     ]
     for session in plan.extra.get("sessions", {}):
-        rows, cols = duty_grid(plan, session, lang)
-        if rows:
+        grid = duty_sheet(plan, session, lang)
+        if grid:
+            rows, cols, layout = grid
             sheets.append((f"{w['grid']} {session_label(plan, session, lang)}", rows, cols,
-                           [], {"break_on": "day", "pack": True, "title": school}))
-    fees = [dict(f, fee_category=_word(FEE_CATEGORY, lang, f.get("fee_category")))
+                           [], {**layout, "title": school}))
+    fees = [dict(f, name=students.get(f["student"], {}).get("name", ""),
+                 fee_category=_word(FEE_CATEGORY, lang, f.get("fee_category")))
             for f in plan.fees]
+    fees.sort(key=lambda f: (pupil_key(f.get("class", ""), f["name"]), f["student"]))
     pay = [dict(p, name=names.get(p["staff"], {}).get("name", p["staff"]),
                 kind=_word(KIND, lang, p.get("kind"))) for p in plan.pay]
     budget = [dict(b, part=budget_part(plan, b.get("part", ""), lang))
@@ -309,10 +379,10 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
     sheets += [
         (w["managers"], managers, ["day", "time", "session", "staff", "name"], [],
          {"title": school}),
-        (w["by_teacher"], roster_rows(plan, None, lang),
+        (w["by_teacher"], [_short_group(r) for r in roster_rows(plan, None, lang)],
          ["staff", "name", "day", "time", "session", "slot", "group", "class", "role",
           "minutes"], ["minutes"], {"title": school}),
-        (w["fees"], fees, ["student", "class", "fee_category", "gross_fee",
+        (w["fees"], fees, ["student", "name", "class", "fee_category", "gross_fee",
                            "service_fee", "lunch_fee"],
          ["gross_fee", "service_fee", "lunch_fee"], {"title": school}),
         (w["pay"], pay, ["staff", "name", "kind", "rate", "minutes", "amount"],

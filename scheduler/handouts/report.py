@@ -18,6 +18,7 @@ from html import escape
 from afterschool.models.plan import Plan
 from afterschool.models.school import WEEKDAYS
 from afterschool.scheduler.handouts.ics import merge
+from afterschool.scheduler.handouts.names import pinyin_key
 from afterschool.scheduler.handouts.labels import (day_name, session_label, slot_label,
                                                    window_label, words)
 from afterschool.scheduler.handouts.publish import (_people, budget_part, group_classes,
@@ -273,7 +274,8 @@ def report_html(plan: Plan, lang: str | None = None) -> str:
     add(_table([w["name"]] + [day_name(d, lang) for d in WEEKDAYS] + [w["minutes"]],
                [[names.get(s, s)] + ["; ".join(t for _, t in sorted(week[s][d]))
                                      for d in WEEKDAYS] + [minutes[s]]
-                for s in sorted(week, key=lambda s: (names.get(s, s), s))], numeric={6}))
+                for s in sorted(week, key=lambda s: (pinyin_key(names.get(s, s)), s))],
+               numeric={6}))
     add("</section>")
 
     # money

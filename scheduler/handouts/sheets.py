@@ -3,7 +3,9 @@
 ``write_tables(folder, name, sheets)`` writes ``name.csv`` (the first sheet; UTF-8 with BOM,
 which Excel opens with Chinese intact) and ``name.xlsx`` (every sheet: frozen header, column
 widths from the content, a bold totals row; A4, landscape when wide, fit to the page
-width, the header repeated on every printed page, page breaks per group or day).
+width, the header repeated on every printed page, page breaks per group or day; nothing
+printed under 9 points: a table wider than the page wraps its widest columns, and no page
+is scaled below ``MIN_PERCENT``).
 A sheet is (title, rows, columns, totals[, layout]): ``totals`` names the columns summed in
 the last row; money columns are strings with two decimals and are summed exactly as
 ``Decimal``; ``layout`` (optional) asks for page breaks (``break_on``, ``pack``), a page
@@ -19,12 +21,12 @@ from __future__ import annotations
 import csv
 import functools
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
@@ -130,18 +132,58 @@ def _width(text: str) -> int:
 PORTRAIT_UNITS, LANDSCAPE_UNITS = 95, 138
 PORTRAIT_ROWS, LANDSCAPE_ROWS = 46, 31
 MARGIN_SIDE, MARGIN_TOP = 0.4, 0.6  # inches
+# Nothing prints under 9 points: the body is 11-point Calibri, so no page is scaled below
+# 83 %. A table wider than the page wraps its widest columns until it fits at full size
+# (each kept at least WRAP_MIN units wide); one still too wide is fitted to the page width
+# down to 83 %, and below that prints at 83 % over more than one page across.
+MIN_PERCENT = 83
+WRAP_MIN = 12
 
 
-def _blocks(rows: list[dict], key: str | None, columns: list[str]) -> list[int]:
-    """Lengths of the runs of equal ``key`` values (a group's roster, a day of a grid)."""
+def table_widths(rows: list[dict], columns: list[str],
+                 headers: list[str] | None = None) -> list[float]:
+    """Each column's width in Excel units: its widest text (header included; a CJK
+    character counts double) plus 2, between 6 and 60."""
+    headers = headers or columns
+    sample = rows if len(rows) <= 3000 else rows[:3000]
+    return [min(max(max([text_width(headers[i])] +
+                        [text_width(_cell(r.get(c, ""))) for r in sample]) + 2, 6), 60)
+            for i, c in enumerate(columns)]
+
+
+def fits_portrait(rows: list[dict], columns: list[str],
+                  headers: list[str] | None = None) -> bool:
+    """Whether the table prints across an A4 portrait page at full size."""
+    return sum(table_widths(rows, columns, headers)) <= PORTRAIT_UNITS
+
+
+def _wrap_to_fit(widths: list[float], units: float) -> list[int]:
+    """Narrow the widest columns (in place) until the table fits ``units`` at full size,
+    none below ``WRAP_MIN``; the columns narrowed, which then wrap their text."""
+    if sum(widths) <= units:
+        return []
+    cap = max(widths)
+    while cap > WRAP_MIN and sum(min(w, cap) for w in widths) > units:
+        cap -= 1
+    wrapped = [i for i, w in enumerate(widths) if w > cap]
+    for i in wrapped:
+        widths[i] = cap
+    return wrapped
+
+
+def _blocks(rows: list[dict], key: str | None, columns: list[str],
+            heights: list[int] | None = None) -> list[int]:
+    """Lines of the runs of equal ``key`` values (a group's roster, a day of a grid); a
+    row counts ``heights[i]`` lines (1 each unless given)."""
     if not key or key not in columns or not rows:
         return []
-    out = [1]
-    for prev, cur in zip(rows, rows[1:]):
+    heights = heights or [1] * len(rows)
+    out = [heights[0]]
+    for i, (prev, cur) in enumerate(zip(rows, rows[1:]), start=1):
         if cur.get(key) == prev.get(key):
-            out[-1] += 1
+            out[-1] += heights[i]
         else:
-            out.append(1)
+            out.append(heights[i])
     return out
 
 
@@ -160,6 +202,7 @@ class Layout:
     head_text: str
     foot_text: str
     pages_tall: int = 0  # with the page width fitted: 0 as many pages as it takes, 1 one page
+    wrap: list[int] = field(default_factory=list)  # columns whose text wraps in the cell
 
 
 def sheet_layout(title: str, rows: list[dict], columns: list[str], totals: list[str],
@@ -183,30 +226,40 @@ def sheet_layout(title: str, rows: list[dict], columns: list[str], totals: list[
     landscape = sum(widths) > PORTRAIT_UNITS
     units, lines = (LANDSCAPE_UNITS, LANDSCAPE_ROWS) if landscape else (PORTRAIT_UNITS,
                                                                          PORTRAIT_ROWS)
+    wrap = _wrap_to_fit(widths, units)  # wider than the page: wrap the widest columns
+    heights = [max([1] + [-(-text_width(r[i]) // max(widths[i] - 2, 1)) for i in wrap])
+               for r in body[:len(rows)]] if wrap else None
     fit = min(1.0, units / sum(widths))  # what fitting to the page width will do
-    scale = fit
-    blocks = _blocks(rows, layout.get("break_on"), columns)
+    least = MIN_PERCENT / 100
+    wide = fit < least  # too wide even wrapped: 83 %, over pages across
+    scale = max(fit, least)
+    blocks = _blocks(rows, layout.get("break_on"), columns, heights)
     if blocks and max(blocks) + 1 > lines / scale:
-        # a group (or day) must fit one page: shrink until the longest does
-        scale = max(0.4, (lines - 1) / (max(blocks) + 1))
+        # a group (or day) should fit one page: shrink until the longest does, but never
+        # below 9 points (a longer one runs on to the next page)
+        scale = max(least, (lines - 1) / (max(blocks) + 1))
     # Each block (a group's roster, a day of the grid) on one page: with ``pack``, break
     # only before a block that would not fit in what is left of the page (small days share
     # a page); without it, every block starts a page (a roster to hand to each group).
     per_page = int(lines / scale) - 1  # the repeated header takes a line
     pack = layout.get("pack", False)
     breaks, used, row = [], 0, 2
-    for n in blocks:
+    runs = _blocks(rows, layout.get("break_on"), columns)  # rows of each block
+    for n, run in zip(blocks, runs):
         if used and (not pack or used + n > per_page):
             breaks.append(row - 1)  # after the previous block
             used = 0
         used += n
-        row += n
+        row += run
+    percent = None
+    if wide or scale < fit - 1e-9:
+        percent = max(MIN_PERCENT, int(scale * 100))
     return Layout(title=title, header=[neutralise(h) for h in headers], body=body,
                   bold_last=bool(totals and rows), widths=widths, landscape=landscape,
-                  scale=int(scale * 100) if scale < fit - 1e-9 else None, breaks=breaks,
+                  scale=percent, breaks=breaks,
                   head_text=f"{layout.get('title') or title} {title}",
                   foot_text=layout.get("page", "&P / &N"),
-                  pages_tall=1 if layout.get("one_page") else 0)
+                  pages_tall=1 if layout.get("one_page") else 0, wrap=wrap)
 
 
 def fill_sheet(ws, rows: list[dict], columns: list[str], totals: list[str],
@@ -229,6 +282,9 @@ def fill_sheet(ws, rows: list[dict], columns: list[str], totals: list[str],
     ws.freeze_panes = "A2"
     for i, width in enumerate(lay.widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
+    for i in lay.wrap:
+        for row in ws.iter_rows(min_col=i + 1, max_col=i + 1):
+            row[0].alignment = Alignment(wrap_text=True, vertical="top")
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if lay.landscape else "portrait"
     if lay.scale is not None:

@@ -10,6 +10,16 @@ from afterschool.models.plan import Plan
 from afterschool.models.school import WEEKDAYS
 
 
+def shortage_posts(plan: Plan) -> list[tuple[tuple[str, str, str, str], int]]:
+    """Unfilled posts per (weekday, start, end, role), in weekday and time order: posts,
+    not rows (a window missing 4 managers says 4)."""
+    by: Counter = Counter()
+    for s in plan.shortages:
+        by[s.day, s.start, s.end, s.role] += s.count
+    return sorted(by.items(), key=lambda kv: (
+        WEEKDAYS.index(kv[0][0]) if kv[0][0] in WEEKDAYS else 9, kv[0][1:]))
+
+
 def plan_summary(plan: Plan) -> str:
     """The short human summary of a plan (students, groups, gaps, shortages, costs)."""
     x = plan.extra
@@ -54,15 +64,14 @@ def plan_summary(plan: Plan) -> str:
     managers = dict(sorted(managers.items(), key=lambda kv: (WEEKDAYS.index(kv[0][0]),
                                                              kv[0][1])))
     teachers = {d.staff for d in plan.duties if d.role == "teacher"}
+    short = sum(s.count for s in plan.shortages if s.role == "manager")
     lines.append(f"  {len(teachers)} teachers on duty; managers: "
-                 + (", ".join(f"{d} {w} {n}" for (d, w), n in managers.items()) or "none needed"))
+                 + (", ".join(f"{d} {w} {n}" for (d, w), n in managers.items())
+                    or ("none on duty" if short else "none needed"))
+                 + (f" ({short} manager post(s) short)" if short else ""))
     if plan.shortages:
-        by: Counter = Counter()
-        for s in plan.shortages:  # posts, not rows: a window missing 4 managers says 4
-            by[s.day, s.start, s.end, s.role] += s.count
         lines.append(f"  SHORTAGES ({sum(s.count for s in plan.shortages)} posts unfilled):")
-        for (d, a, b, role), n in sorted(by.items(), key=lambda kv: (
-                WEEKDAYS.index(kv[0][0]) if kv[0][0] in WEEKDAYS else 9, kv[0][1:])):
+        for (d, a, b, role), n in shortage_posts(plan):
             lines.append(f"    {d} {a}-{b}: {n} {role}(s) missing")
         unfilled = x.get("unfilled")
         if unfilled:
@@ -73,6 +82,7 @@ def plan_summary(plan: Plan) -> str:
                          f"a week (bound {unfilled.get('minutes_bound', 0)}); manager posts "
                          f"{unfilled['manager_posts']}, at least "
                          f"{unfilled['manager_posts_bound']} by manager capacity")
+        lines.append("    'afterschool need INSTANCE' names the volunteers that would fill them")
     else:
         lines.append("  every group and slot is covered; every manager post is filled")
     terms = x.get("objective_terms", [])
@@ -90,4 +100,67 @@ def plan_summary(plan: Plan) -> str:
             worst = max(items, key=lambda p: (p["cost"], p["text"]))
             lines.append(f"    {rule}: {len(items)}x, cost {sum(p['cost'] for p in items)}; "
                          f"worst: {worst['text']}")
+    return "\n".join(lines)
+
+
+OFFICE = {
+    "zh": {"done": "排班完成", "short": "有缺员（{n} 个岗位）", "colon": "：",
+           "session": "{name}：{n} 名学生，{g} 个组",
+           "staff": "值班教师 {n} 人；管理人员：{m}", "none": "不需要",
+           "manager_at": "{day}{window} {n} 人", "gaps": "缺员：",
+           "gap": "{day} {start}-{end} {role} {n} 人", "teacher": "看护教师",
+           "manager": "管理或辅导人员", "none_on_duty": "无人值班", "short_managers": "（缺 {n} 人）",
+           "need": "需要再招募哪些志愿者：运行 afterschool need",
+           "cut": "时间所限，部分搜索提前结束：再次运行可能得到不同方案（加大 --time-limit 可避免）",
+           "interrupted": "已中断：这是到目前为止最好的方案", "detail": "详细的求解信息：加 -v 或见 plan.json"},
+    "en": {"done": "plan complete", "short": "{n} posts unfilled", "colon": ": ",
+           "session": "{name}: {n} pupils in {g} groups",
+           "staff": "{n} teachers on duty; managers: {m}", "none": "none needed",
+           "manager_at": "{day} {window} {n}", "gaps": "unfilled:",
+           "gap": "{day} {start}-{end} {role} x{n}", "teacher": "teacher",
+           "manager": "manager", "none_on_duty": "none on duty",
+           "short_managers": " ({n} manager post(s) short)",
+           "need": "which volunteers would close the gap: run 'afterschool need'",
+           "cut": "the time limit cut a search short: a rerun may give another plan (a larger "
+                  "--time-limit avoids it)",
+           "interrupted": "interrupted: the best plan so far",
+           "detail": "solver detail: add -v, or see plan.json"},
+}
+
+
+def office_summary(plan: Plan, lang: str) -> str:
+    """What a school office reads after ``plan``, in the school's language: done or how
+    many posts are unfilled, pupils and groups per session, who is on duty, each unfilled
+    post by weekday and time. Bounds, gaps and costs stay in ``plan_summary`` (-v)."""
+    from afterschool.scheduler.handouts.labels import day_name, session_label, window_label
+    w = OFFICE["en" if lang == "en" else "zh"]
+    x = plan.extra
+    n_short = sum(s.count for s in plan.shortages)
+    lines = [x.get("school", "") + w["colon"] + (w["short"].format(n=n_short) if n_short
+                                                  else w["done"])]
+    if x.get("interrupted"):
+        lines.append("  " + w["interrupted"])
+    for g in x.get("grouping", []):
+        lines.append("  " + w["session"].format(name=session_label(plan, g["session"], lang),
+                                                n=g["students"], g=g["groups"]))
+    managers = Counter((d.day, d.window) for d in plan.duties if d.role == "manager")
+    managers_text = ("、" if lang != "en" else ", ").join(
+        w["manager_at"].format(day=day_name(d, lang), window=window_label(win, lang), n=n)
+        for (d, win), n in sorted(managers.items(), key=lambda kv: (
+            WEEKDAYS.index(kv[0][0]), kv[0][1] != "noon", kv[0][1])))
+    short = sum(s.count for s in plan.shortages if s.role == "manager")
+    managers_text = (managers_text or (w["none_on_duty"] if short else w["none"])) + (
+        w["short_managers"].format(n=short) if short else "")
+    lines.append("  " + w["staff"].format(n=len({d.staff for d in plan.duties
+                                                 if d.role == "teacher"}),
+                                          m=managers_text))
+    if plan.shortages:
+        lines.append("  " + w["gaps"])
+        for (d, a, b, role), n in shortage_posts(plan):
+            lines.append("    " + w["gap"].format(day=day_name(d, lang), start=a, end=b,
+                                                  role=w[role], n=n))
+        lines.append("  " + w["need"])
+    if x.get("solve_stats", {}).get("cut_by_time_limit") and not x.get("interrupted"):
+        lines.append("  " + w["cut"])
+    lines.append("  " + w["detail"])
     return "\n".join(lines)

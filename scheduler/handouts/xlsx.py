@@ -221,10 +221,14 @@ def save_xlsx(path: Path, layouts: list, covers: list[bool] | None = None,
                                          "strings_to_urls": False,
                                          "nan_inf_to_errors": True})
     bold = wb.add_format({"bold": True})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    bold_wrap = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
     for lay, cover in zip(layouts, covers):
         ws = wb.add_worksheet(lay.title, None if plain else _Sheet)
         put = (lambda *a, ws=ws: _write_row(ws, *a)) if plain else ws.put_row
         put(0, lay.header, bold)
+        for i in lay.wrap:  # a narrowed column's header wraps too
+            _write_row(ws, 0, lay.header[:i + 1], bold_wrap, i)
         last = len(lay.body)
         for n, values in enumerate(lay.body, start=1):
             if lay.bold_last and n == last:
@@ -236,8 +240,10 @@ def save_xlsx(path: Path, layouts: list, covers: list[bool] | None = None,
                 put(n, values, None)
         ws.freeze_panes(1, 0)
         for i, width in enumerate(lay.widths):
-            # the stored width is exactly ``width``, as openpyxl stores it
-            ws.set_column_pixels(i, i, round(width * PIXELS_PER_UNIT))
+            # the stored width is exactly ``width``, as openpyxl stores it; a narrowed
+            # column wraps its text (the column's format, which its cells take)
+            ws.set_column_pixels(i, i, round(width * PIXELS_PER_UNIT),
+                                 wrap if i in lay.wrap else None)
         ws.set_paper(9)  # A4
         if lay.landscape:
             ws.set_landscape()

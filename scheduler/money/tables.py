@@ -1,18 +1,23 @@
-"""The money reports as tables (title, rows, columns, columns with a total row): what
-``fees``, ``pay`` and ``budget`` print, write as CSV/xlsx, or return as JSON."""
+"""The office's reports as tables (title, rows, columns, columns with a total row): what
+``fees``, ``pay``, ``budget`` and ``admit`` print, write as CSV/xlsx, or return as JSON.
+Every row that names a pupil or a person by id has their name beside it; pupils are listed
+by class, then by the pinyin of their name."""
 from __future__ import annotations
 
 from afterschool.models.instance import Instance
 from afterschool.models.plan import Plan
+from afterschool.scheduler.handouts.names import pupil_key
 from afterschool.scheduler.money.accounts import PAY_LABEL, fee_totals, student_fees
 
 
 def fee_report(inst: Instance) -> tuple[list, dict]:
     """Each enrolled student's term fee, and the totals per class, grade and session."""
-    rows = student_fees(inst)
+    names = {s.id: s.name for s in inst.students}
+    rows = [dict(r, name=names[r["student"]]) for r in student_fees(inst)]
+    rows.sort(key=lambda r: (pupil_key(r["class"], r["name"]), r["student"]))
     totals = fee_totals(rows)
     money = ["service_fee", "lunch_fee"]
-    cols = ["student", "class", "grade", "fee_category", "gross_fee", "service_fee",
+    cols = ["student", "name", "class", "grade", "fee_category", "gross_fee", "service_fee",
             "lunch_fee"]
     sheets = [("fees", rows, cols, ["gross_fee"] + money)] + [
         (f"by {k}", v, [k, "students", *money], ["students", *money]) for k, v in totals.items()]
@@ -21,9 +26,11 @@ def fee_report(inst: Instance) -> tuple[list, dict]:
 
 def pay_report(plan: Plan) -> tuple[list, dict]:
     """Each person's term pay (劳务费) and the flex-time ledger (弹性上下班) per week."""
-    rows = [dict(r, label=PAY_LABEL) for r in plan.pay]
+    staff = plan.extra.get("people", {}).get("staff", {})
+    rows = [dict(r, name=staff.get(r["staff"], {}).get("name", ""), label=PAY_LABEL)
+            for r in plan.pay]
     ledger = plan.extra.get("flex_ledger", [])
-    sheets = [("pay", rows, ["staff", "kind", "rate", "minutes", "amount", "label"],
+    sheets = [("pay", rows, ["staff", "name", "kind", "rate", "minutes", "amount", "label"],
                ["minutes", "amount"]),
               ("flex time", ledger, ["staff", "week", "minutes_earned"], ["minutes_earned"])]
     return sheets, {"pay": rows, "flex_ledger": ledger}
@@ -37,3 +44,11 @@ def budget_report(plan: Plan) -> tuple[list, dict]:
                                            "groups", "extra_groups", "extra_teacher_minutes",
                                            "extra_pay"], ["extra_teacher_minutes", "extra_pay"])]
     return sheets, {"budget": rows, "staffing": plan.staffing}
+
+
+def admission_report(inst: Instance, rows: list[dict]) -> list:
+    """``admit``'s decisions in their order, each applicant's name beside the id."""
+    names = {s.id: s.name for s in inst.students}
+    rows = [dict(r, name=names.get(r["student"], "")) for r in rows]
+    return [("admission", rows, ["order", "student", "name", "class", "decision", "reason"],
+             [])]

@@ -13,7 +13,8 @@ teacher with a group across the day's slots and the week where possible.
 The model is built by one ordered list of rules (``RULES``), each an ``add_<rule>``
 function on one ``StaffModel``: availability (variables exist only where a person
 volunteers and declared the time: a domain, not a constraint), one place at a time, the
-weekly limit (the domain of each person's load), the daily limit, double duty (noon and
+weekly limit (the domain of each person's load, and every calendar week the weekly sum does
+not cover, e.g. one with a make-up day: ``rules.ledger.week_rows``), the daily limit, double duty (noon and
 afternoon on one day only if allowed), the manager's whole window (nothing supervised
 inside it), coverage (per post: people + unfilled = demand). No numeric cap is hidden:
 every bound comes from the instance.
@@ -49,7 +50,7 @@ it to a tree search, then local search from its best: 3,000 pupils, 7,565 -> 7,1
 minutes, the minimum 7,175) and the rest to the soft terms (at most 0.4 of the whole).
 
 Never empty-handed: ``greedy_duties`` (scarcest post first, to the free person who could
-take fewest posts, every hard rule kept) is built first; the LP relaxation's solution,
+take fewest posts, every hard rule kept by the person ledger, ``rules.ledger.Ledger``) is built first; the LP relaxation's solution,
 rounded by the same rules (``guide``), is the start instead when it fills more posts. If no
 search finds a solution in its budget (a large school on a short limit, Ctrl-C) the start
 *is* the answer.
@@ -81,6 +82,10 @@ from afterschool.scheduler.planning.mip import solve_mip
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SECOND,
                                                   PhaseResult, SolveOptions, lp_bound,
                                                   solve_phase)
+from afterschool.scheduler.rules.ledger import Ledger, add_daily_limit as add_daily, \
+    add_manager_window as add_manager_clash, add_one_place, add_one_window, add_week_rows, \
+    week_rows, weekly_limit
+from afterschool.scheduler.rules.matching import match_slot
 from afterschool.scheduler.rules.staffing import duty_windows, managers_for_window
 
 LOAD_STEP = 60  # minutes: the fairness penalty grows with every hour of weekly load
@@ -110,11 +115,6 @@ class Assignment:
     unfilled_posts: int = 0
     unfilled_bound: dict = field(default_factory=dict)  # posts, by, managers
     source: str = "cp-sat"  # or "greedy" when no search found a solution in time
-
-
-def weekly_limit(inst: Instance, t) -> int:
-    return t.max_weekly_minutes if t.max_weekly_minutes is not None else \
-        inst.school.rules.max_weekly_minutes
 
 
 @dataclass
@@ -150,6 +150,8 @@ class StaffModel:
         self.window = {(d, w.id): w for d, ws in self.windows_of_day.items() for w in ws}
         self.limit = {t.id: weekly_limit(self.inst, t) for t in self.inst.volunteers}
         self.items: dict[tuple[str, str], list[Item]] = defaultdict(list)
+        # calendar weeks the weekly sum does not cover (a make-up day's second Friday)
+        self.rows = week_rows(school.term)
 
     def post_minutes(self, post: tuple[str, str, int]) -> int:
         return _post(post, self.sessions, self.window).minutes
@@ -198,11 +200,7 @@ def add_availability(sm: StaffModel) -> None:
 def add_one_place_at_a_time(sm: StaffModel) -> None:
     """At every moment a person supervises at most one slot (16:20–16:35 included)."""
     for items in sm.items.values():
-        teaching = [x for x in items if not x.manager]
-        for p in sorted({x.start for x in teaching}):
-            covering = [x.var for x in teaching if x.start <= p < x.end]
-            if len(covering) > 1:
-                sm.model.add(sum(covering) <= 1)
+        add_one_place(sm.model, [(x, False, x.var) for x in items if not x.manager])
 
 
 def add_weekly_limit(sm: StaffModel) -> None:
@@ -214,44 +212,30 @@ def add_weekly_limit(sm: StaffModel) -> None:
         load = sm.model.new_int_var(0, sm.limit[t], f"load_{t}")
         sm.model.add(load == sum(x.minutes * x.var for x in items))
         sm.load[t] = load
+    add_week_rows(sm.model, {key: [(x.minutes, x.var) for x in items]
+                             for key, items in sm.items.items()}, sm.limit, sm.rows)
 
 
 def add_daily_limit(sm: StaffModel) -> None:
     """Each person's service minutes on one day (managing counts)."""
-    cap = sm.inst.school.rules.max_daily_minutes
     for items in sm.items.values():
-        if sum(x.minutes for x in items) > cap:
-            sm.model.add(sum(x.minutes * x.var for x in items) <= cap)
+        add_daily(sm.model, [(x, x.manager, x.var) for x in items],
+                  sm.inst.school.rules.max_daily_minutes)
 
 
 def add_double_duty(sm: StaffModel) -> None:
     """Duty in at most one window of a day (noon or afternoon) unless ``allow_double``."""
     double = {t.id: t.allow_double for t in sm.inst.volunteers}
     for (t, d), items in sm.items.items():
-        windows = sm.windows_of_day[d]
-        if double[t] or len(windows) < 2:
-            continue
-        used = []
-        for w in windows:
-            inside = [x.var for x in items if w.start <= x.start and x.end <= w.end]
-            if inside:
-                flag = sm.model.new_bool_var(f"works_{t}_{d}_{w.id}")
-                for var in inside:
-                    sm.model.add_implication(var, flag)
-                used.append(flag)
-                sm.in_window.append((flag, inside))
-        if len(used) > 1:
-            sm.model.add(sum(used) <= 1)
+        if not double[t]:
+            sm.in_window += add_one_window(sm.model, [(x, x.manager, x.var) for x in items],
+                                           sm.windows_of_day[d], f"{t}_{d}")
 
 
 def add_manager_window(sm: StaffModel) -> None:
     """A manager is on duty for the whole window and supervises no group inside it."""
     for items in sm.items.values():
-        for m in (x for x in items if x.manager):
-            clash = [x.var for x in items if not x.manager and x.start < m.end
-                     and m.start < x.end]
-            if clash:
-                sm.model.add(sum(clash) + len(clash) * m.var <= len(clash))
+        add_manager_clash(sm.model, [(x, x.manager, x.var) for x in items])
 
 
 def add_coverage(sm: StaffModel) -> None:
@@ -743,7 +727,7 @@ def greedy_duties(inst: Instance, demand: dict[tuple, int], allowed: set[tuple],
     ``guide`` (duty -> value in [0, 1], the LP relaxation's solution) rounds instead: the
     duties by falling value (the shortest post first among equals) are taken while they
     fit, then the order above fills what is left."""
-    school, rules = inst.school, inst.school.rules
+    school = inst.school
     sessions = {s.id: s for s in school.sessions}
 
     def span(key: tuple) -> tuple[int, int, int]:
@@ -755,31 +739,17 @@ def greedy_duties(inst: Instance, demand: dict[tuple, int], allowed: set[tuple],
     for t, *key in sorted(allowed):
         who[tuple(key)].append(t)
         options[t] += 1
-    busy: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-    daily: dict[tuple[str, str], int] = defaultdict(int)
-    weekly: dict[str, int] = defaultdict(int)
-    used: dict[tuple[str, str], set[str]] = defaultdict(set)  # windows a person works in
-    limit = {t.id: weekly_limit(inst, t) for t in inst.volunteers}
-    double = {t.id: t.allow_double for t in inst.volunteers}
+    ledger = Ledger(inst, week_rows(school.term))
+    weekly = ledger.weekly
     left = dict(demand)
     out = set()
 
     def take(t: str, key: tuple) -> None:
         """``t`` takes a place on post ``key`` if one is left and every rule allows it."""
-        d = key[0]
-        a, b, minutes = span(key)
-        inside = {w.id for w in windows_of_day[d] if w.start <= a and b <= w.end}
-        if left[key] and (t, *key) not in out \
-                and all(b <= a2 or b2 <= a for a2, b2 in busy[t, d]) \
-                and daily[t, d] + minutes <= rules.max_daily_minutes \
-                and weekly[t] + minutes <= limit[t] \
-                and (double[t] or len(windows_of_day[d]) < 2 or len(used[t, d] | inside) <= 1):
+        if left[key] and (t, *key) not in out and \
+                ledger.take(t, key[0], _post(key, sessions, window)):
             left[key] -= 1
             out.add((t, *key))
-            busy[t, d].append((a, b))
-            daily[t, d] += minutes
-            weekly[t] += minutes
-            used[t, d] |= inside
 
     if guide:
         for duty in sorted((x for x in guide if guide[x] > 1e-6),
@@ -824,13 +794,8 @@ def match_groups(inst: Instance, present: dict[tuple[str, str], list[str]],
                         1 if g in history[t, s.id] else (2 if own[t] & group_classes[g] else 3))
                     return c, t, g
 
-                pairs = sorted((cost(t, g) for t in teachers for g in groups))
-                taken_t, taken_g, now = set(), set(), {}
-                for _, t, g in pairs:
-                    if t not in taken_t and g not in taken_g:
-                        taken_t.add(t)
-                        taken_g.add(g)
-                        now[t] = g
+                now = match_slot(teachers, groups, cost)
+                taken_g = set(now.values())
                 for t, g in sorted(now.items()):
                     duties.append(Duty(day=d, start=fmt_time(slot.start), end=fmt_time(slot.end),
                                        staff=t, role="teacher", session=s.id, group=g,

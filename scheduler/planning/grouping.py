@@ -1061,7 +1061,9 @@ def balance_groups(units: list[Unit], placed: list[dict[int, int]], days: tuple[
     # everyone, the small groups' classes and those sharing a group with them
     near = {u.klass for u in units if any(set(u.days) <= active[g] for g in small)}
     if sum(len(gs) for gs in holding.values()) <= WHOLE_LIMIT:
-        lowest = sorted(range(n_groups), key=lambda g: (min(loads[g, d] for d in active[g]), g))
+        # groups with a day (a group number may be left empty by an earlier step)
+        lowest = sorted((g for g in range(n_groups) if active[g]),
+                        key=lambda g: (min(loads[g, d] for d in active[g]), g))
         small |= set(lowest[:SMALL_GROUPS])
         near = set(holding)
     small = sorted(small)

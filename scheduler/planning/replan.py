@@ -5,7 +5,9 @@ staff), the previous plan (its current version and history) and a service date `
 Output: a ``Replan``: the new ``Plan`` (current version valid from DATE, the previous current
 version appended to ``history`` with ``valid_to`` = the day before DATE, term money over every
 version, ``extra`` as ``solve`` writes it plus ``replan`` statistics) and the list of changes
-(students moved, added, withdrawn; duties changed; who must be told).
+(students moved, added, withdrawn; duties changed; who must be told). Covers dated from DATE
+follow the absences they record (``covers.carry_covers``): kept where the duty is unchanged
+and the cover may still take it, found again otherwise (or a dated shortage).
 
 Who is named by a change, per session: a student in a group of the previous version who is no
 longer enrolled there (withdrawn, sign-up dropped, grade moved to another session) leaves; a
@@ -24,8 +26,11 @@ the previous plan kept as far as the rules allow (``greedy_start``):
   ``sum v + short == groups present``, ``m[t, d, w]`` managers with ``sum m + short ==
   M(peak concurrent groups)`` (peak and M through max and element constraints, so managers
   follow the groups the model forms), one place at a time (the 16:20–16:35 overlap and
-  manager windows included), daily and weekly limits, no noon and afternoon on one day
-  unless allowed; only volunteers, only where they declared the time;
+  manager windows included), daily and weekly limits (the weekly one also in every
+  calendar week the weekly sum does not cover: ``DATE``'s week with the minutes served on
+  its earlier dates under the previous version, and weeks with a make-up day;
+  ``rules.ledger.week_rows``), no noon and afternoon on one day unless allowed; only
+  volunteers, only where they declared the time;
 - stability: ``kept[j]`` for each previous teacher duty j = (t, d, s, k, g) whose person
   may still take it: t is in that slot and g is present; it binds t to g when the chosen
   teachers are matched to groups afterwards. A previous manager duty is kept when ``m`` is 1.
@@ -33,15 +38,19 @@ Objective, lexicographic by weights computed from each term's upper bound: unfil
 then unfilled minutes (coverage as ``plan`` counts it); continuing students moved; previous
 duties not kept; group-days; then new (class, group) pairs and named students not back in
 their old group. The unfilled posts are searched first, alone (a tenth of the budget for a
-tree search, three tenths for CP-SAT's local search, in parts, stopping when a part fills
-no more), and held; a local search on the previous duties not kept (two tenths) walks
-back the duties that search moved needlessly; then two searches of the whole objective,
-0.12 of the budget each: first with every keep unit fixed (no continuing student moves;
+tree search, a quarter for CP-SAT's local search, in parts, stopping when a part fills
+no more; never less than ``--pin duties`` covers: a search of a copy with the pins, 0.1),
+and held, then the unfilled minutes by local search (0.1); a local search on the previous duties
+not kept (0.2 in up to four rounds, each from the one before while it keeps more) walks
+back the duties that search moved needlessly; then two searches of the whole objective, 0.08 of the budget each (when
+the CPU clock runs short, coverage stops by 0.55 of the time left and the walk-back by
+0.8, so every stage gets its turn; with ``--pin duties`` the pinned run has half): first with every keep unit fixed (no continuing student moves;
 small, and quick from the start), then with moves allowed, hinted with the first answer,
 so allowing moves can only improve the objective. ``--pin groups`` keeps the first answer
 (and the
 second is what the pin costs); ``--pin duties`` fixes every previous duty of a person who can
-still hold all of them (within the new limits) wherever its group is still present, and a
+still hold all of them (within the new limits) whole, its group meeting that day, wherever
+continuing pupils of that group come that day (else wherever the group is present), and a
 second model without the pin prices it. A pinned plan may have shortages instead;
 ``pin_cost`` compares it with the unpinned re-plan. A keep unit of a previous group over the
 cap on some day is never fixed (the cap is hard: the fewest students leave it).
@@ -62,7 +71,7 @@ import functools
 import math
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from ortools.sat.python import cp_model
@@ -71,15 +80,21 @@ from afterschool.models.errors import InputError, Problem
 from afterschool.models.instance import Instance
 from afterschool.models.plan import Duty, Group, Plan, Shortage, version_json
 from afterschool.models.school import WEEKDAYS, fmt_time
-from afterschool.scheduler.money.accounts import term_money
-from afterschool.scheduler.planning.assign import weekly_limit
+from afterschool.scheduler.money.accounts import dated_minutes, term_money
+from afterschool.scheduler.planning.covers import carry_covers
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SECOND,
-                                                  SolveOptions, interruptible, solve_phase)
+                                                  Deadline, PhaseResult, SolveOptions,
+                                                  interruptible, solve_phase)
 from afterschool.scheduler.planning.grouping import class_key
 from afterschool.scheduler.planning.solve import school_context, staffing_table, student_entry
 from afterschool.scheduler.reading.plan_file import plan_problems
 from afterschool.scheduler.rules.availability import session_status, window_status
 from afterschool.scheduler.rules.calendar import term_dates
+from afterschool.scheduler.rules.ledger import (Ledger, WeekRow, add_daily_limit,
+                                                 add_manager_window, add_one_place,
+                                                 add_one_window, add_week_rows, week_rows,
+                                                 weekly_limit)
+from afterschool.scheduler.rules.matching import match_slot
 from afterschool.scheduler.rules.staffing import duty_windows, managers_needed
 
 PINS = ("none", "groups", "duties")
@@ -258,9 +273,23 @@ class Posts:
     old_teach: list[tuple[str, str, str, int, str]]  # (t, d, s, k, g) of the previous version
     old_manage: list[tuple[str, str, str]]  # (t, d, w)
     pinned: set[str]  # people whose previous duties are pinned
+    rows: list[WeekRow]  # calendar weeks the new pattern must keep beyond its weekly sum
 
 
-def _posts(inst: Instance, previous: Plan, parts: list[SessionPart], pin: str) -> Posts:
+def minutes_before(inst: Instance, previous: Plan, start: date) -> dict[tuple[str, date], int]:
+    """(person, Monday) -> minutes served in ``start``'s calendar week on its dates before
+    ``start``, under the versions then in force, covers applied (SPEC §9: a version that
+    starts mid-week counts the week's earlier dates under the previous version)."""
+    monday = start - timedelta(days=start.weekday())
+    out: dict[tuple[str, date], int] = defaultdict(int)
+    for (t, _, when), m in dated_minutes(inst, previous).items():
+        if monday <= when < start:
+            out[t, monday] += m
+    return dict(out)
+
+
+def _posts(inst: Instance, previous: Plan, parts: list[SessionPart], pin: str,
+           rows: list[WeekRow] | None = None) -> Posts:
     school, rules = inst.school, inst.school.rules
     vols = inst.volunteers
     slots, windows, can_teach, can_manage = {}, {}, {}, {}
@@ -287,6 +316,7 @@ def _posts(inst: Instance, previous: Plan, parts: list[SessionPart], pin: str) -
             if d == du.day and sid == du.session and fmt_time(slot.start) == du.start \
                     and fmt_time(slot.end) == du.end:
                 old_teach.append((du.staff, d, sid, k, du.group))
+    rows = list(rows or [])
     pinned = set()
     if pin == "duties":
         # a person is pinned when every previous duty still allowed fits the new limits
@@ -298,44 +328,10 @@ def _posts(inst: Instance, previous: Plan, parts: list[SessionPart], pin: str) -
             if t in can_manage[d, w]:
                 mine[t].append((d, windows[d, w]))
         for t, items in mine.items():
-            st = _PersonState(inst)
+            st = Ledger(inst, rows)
             if all(st.take(t, d, it) for d, it in items):
                 pinned.add(t)
-    return Posts(slots, windows, can_teach, can_manage, old_teach, old_manage, pinned)
-
-
-class _PersonState:
-    """Busy times, daily and weekly minutes and windows used per person: the hard rules of
-    one person, for the greedy start and the pin check."""
-
-    def __init__(self, inst: Instance):
-        self.inst = inst
-        self.busy = defaultdict(list)
-        self.daily = defaultdict(int)
-        self.weekly = defaultdict(int)
-        self.used = defaultdict(set)
-        self.limit = {t.id: weekly_limit(inst, t) for t in inst.teachers}
-        self.double = {t.id: t.allow_double for t in inst.teachers}
-        self.win = {d: duty_windows(inst.school.sessions, d) for d in WEEKDAYS}
-
-    def fits(self, t: str, d: str, item) -> bool:
-        a, b, mins = item.start, item.end, item.minutes
-        inside = {w.id for w in self.win[d] if w.start <= a and b <= w.end}
-        return (all(b <= a2 or b2 <= a for a2, b2 in self.busy[t, d])
-                and self.daily[t, d] + mins <= self.inst.school.rules.max_daily_minutes
-                and self.weekly[t] + mins <= self.limit[t]
-                and (self.double[t] or len(self.win[d]) < 2
-                     or len(self.used[t, d] | inside) <= 1))
-
-    def take(self, t: str, d: str, item) -> bool:
-        if not self.fits(t, d, item):
-            return False
-        self.busy[t, d].append((item.start, item.end))
-        self.daily[t, d] += item.minutes
-        self.weekly[t] += item.minutes
-        self.used[t, d] |= {w.id for w in self.win[d]
-                            if w.start <= item.start and item.end <= w.end}
-        return True
+    return Posts(slots, windows, can_teach, can_manage, old_teach, old_manage, pinned, rows)
 
 
 @dataclass
@@ -405,7 +401,7 @@ def greedy_start(inst: Instance, parts: list[SessionPart], posts: Posts, previou
                     load[h, d] += n
         for (g, d), n in load.items():
             present[g, d] = int(n > 0)
-    state = _PersonState(inst)
+    state = Ledger(inst, posts.rows)
     teach, manage, kept = set(), set(), set()
     for j, (t, d, sid, k, g) in enumerate(posts.old_teach):
         if present.get((g, d)) and t in posts.can_teach[d, sid, k] and \
@@ -637,32 +633,25 @@ class ReplanModel:
         rules = inst.school.rules
         items = defaultdict(list)
         for (t, d, sid, k), var in self.v.items():
-            items[t, d].append((posts.slots[d, sid, k], var))
+            items[t, d].append((posts.slots[d, sid, k], False, var))
         for (t, d, wid), var in self.mv.items():
-            items[t, d].append((posts.windows[d, wid], var))
+            items[t, d].append((posts.windows[d, wid], True, var))
         weekly = defaultdict(list)
+        by_day = {}
         wins = {d: duty_windows(inst.school.sessions, d) for d in WEEKDAYS}
         for (t, d), its in items.items():
-            for point in sorted({it.start for it, _ in its}):
-                covering = [var for it, var in its if it.start <= point < it.end]
-                if len(covering) > 1:
-                    m.add(sum(covering) <= 1)
-            m.add(sum(it.minutes * var for it, var in its) <= rules.max_daily_minutes)
-            weekly[t] += [(it.minutes, var) for it, var in its]
-            if not inst.teacher(t).allow_double and len(wins[d]) > 1:
-                used = []
-                for w in wins[d]:
-                    inside = [var for it, var in its if w.start <= it.start and it.end <= w.end]
-                    if inside:
-                        flag = m.new_bool_var(f"win_{t}_{d}_{w.id}")
-                        for var in inside:
-                            m.add_implication(var, flag)
-                        self._aux(flag, lambda hv, vs=inside: max(hv[v.index] for v in vs))
-                        used.append(flag)
-                if len(used) > 1:
-                    m.add(sum(used) <= 1)
+            add_one_place(m, its)
+            add_manager_window(m, its)
+            add_daily_limit(m, its, rules.max_daily_minutes)
+            weekly[t] += [(it.minutes, var) for it, _, var in its]
+            by_day[t, d] = [(it.minutes, var) for it, _, var in its]
+            if not inst.teacher(t).allow_double:
+                for flag, inside in add_one_window(m, its, wins[d], f"{t}_{d}"):
+                    self._aux(flag, lambda hv, vs=inside: max(hv[v.index] for v in vs))
         for t, parts in weekly.items():
             m.add(sum(mins * var for mins, var in parts) <= weekly_limit(inst, inst.teacher(t)))
+        add_week_rows(m, by_day, {t: weekly_limit(inst, inst.teacher(t)) for t, _ in by_day},
+                      posts.rows)
 
     def add_kept_duties(self) -> None:
         """A previous teacher duty stays when its person is in that slot and its group is
@@ -698,9 +687,17 @@ class ReplanModel:
         if self.pin != "duties":
             return
         m, posts = self.m, self.posts
+        # a pinned duty is held whole (SPEC §9): its group meets that day, with that person,
+        # wherever continuing pupils of that group come that day (they can always stay)
+        stays = {(u.group, d) for part in self.parts for u in part.units for d in u.days
+                 if u.group not in part.over_cap}
         for j, (t, d, sid, k, g) in enumerate(posts.old_teach):
             if t in posts.pinned and j in self.kept:
-                m.add(self.kept[j] == self.a[g, d])
+                if (g, d) in stays:
+                    m.add(self.kept[j] == 1)
+                    m.add(self.a[g, d] == 1)
+                else:
+                    m.add(self.kept[j] == self.a[g, d])
         by_window = defaultdict(list)
         for t, d, w in posts.old_manage:
             if t in posts.pinned and (t, d, w) in self.mv:
@@ -738,10 +735,19 @@ class ReplanModel:
                 total = total + w[name] * sum(c * v for c, v in terms[name])
         return total
 
-    def hint(self, val: Values) -> None:
+    def hint(self, val: Values) -> dict[int, int]:
         """Hint every variable (replacing earlier hints): the decisions from ``val``, the
-        helpers computed from them."""
+        helpers computed from them; returns the hint by variable index."""
         self.m.clear_hints()
+        hv = self.hint_values(val)
+        for var in [*self.keep.values(), *self.x.values(), *self.a.values(), *self.v.values(),
+                    *self.mv.values(), *self.kept.values(), *(v for v, _ in self.aux)]:
+            self.m.add_hint(var, hv[var.index])
+        return hv
+
+    def hint_values(self, val: Values) -> dict[int, int]:
+        """Every variable's value by index under ``val``: its decisions, the helpers
+        computed from them."""
         hv: dict[int, int] = {}
         for key, var in self.keep.items():
             hv[var.index] = val.keep[key]
@@ -757,9 +763,7 @@ class ReplanModel:
             hv[var.index] = int(j in val.kept)
         for var, value in self.aux:
             hv[var.index] = value(hv)
-        for var in [*self.keep.values(), *self.x.values(), *self.a.values(), *self.v.values(),
-                    *self.mv.values(), *self.kept.values(), *(v for v, _ in self.aux)]:
-            self.m.add_hint(var, hv[var.index])
+        return hv
 
     def values(self, solver: cp_model.CpSolver) -> Values:
         return Values(
@@ -824,6 +828,7 @@ def decode(inst: Instance, previous: Plan, parts: list[SessionPart], posts: Post
         orphans = [h for h in part.old_groups if roster[h] and h not in stayed]
         fresh = _fresh_ids(previous, sid, len(part.new_groups) + len(orphans))
         rename.update(zip(orphans, fresh[len(part.new_groups):]))
+        rename.update(_continued(previous, sid, part, roster, orphans))
         for h in part.groups:
             if not roster[h]:
                 continue
@@ -853,6 +858,25 @@ def decode(inst: Instance, previous: Plan, parts: list[SessionPart], posts: Post
             short_min += _minutes(s.start, s.end)
     return Decoded(groups, duties, shortages, dict(present), short_min,
                    sum(len(v) for v in present.values()))
+
+
+def _continued(previous: Plan, sid: str, part: SessionPart, roster: dict, orphans: list[str]
+               ) -> dict[str, str]:
+    """Group ids are a promise (SPEC §9): an old group that ended (no roster, or only
+    pupils moved in) whose pupils are found together in a group under a new id lends that
+    group its id, the most of its pupils first; returns group -> id."""
+    members = {g.id: set(g.students) for g in previous.groups if g.session == sid}
+    ended = [g for g in part.old_groups if not roster[g] or g in orphans]
+    heirs = [h for h in part.new_groups if roster[h]] + list(orphans)
+    pairs = sorted((-len(set(roster[h]) & members.get(g, set())), g, h)
+                   for g in ended for h in heirs if h != g)
+    out, taken, given = {}, set(), set()
+    for n, g, h in pairs:
+        if n < 0 and g not in taken and h not in given:
+            out[h] = g
+            taken.add(g)
+            given.add(h)
+    return out
 
 
 def _minutes(a: str, b: str) -> int:
@@ -892,20 +916,14 @@ def _match(inst, parts, posts, val, present, rename, rosters):
             for k, slot in enumerate(s.slots):
                 teachers = sorted(t for (t, dd, sid, kk) in val.teach
                                   if (dd, sid, kk) == (d, s.id, k))
-                now = {t: g for t, g in fixed[d, s.id, k].items() if t in teachers and g in gs}
-                taken = set(now.values())
-
                 def cost(t, g):
                     return (0 if previous_slot.get(t) == g else
                             1 if g in old_day[t, d, s.id] else
                             2 if g in old_any[t, s.id] else
                             3 if own[t] & classes[g] else 4, t, g)
-                pairs = sorted(cost(t, g) for t in teachers if t not in now for g in gs
-                               if g not in taken)
-                for _, t, g in pairs:
-                    if t not in now and g not in taken:
-                        now[t] = g
-                        taken.add(g)
+                now = match_slot(teachers, gs, cost, {t: g for t, g in fixed[d, s.id, k].items()
+                                                      if t in teachers})
+                taken = set(now.values())
                 for t, g in sorted(now.items()):
                     duties.append(Duty(day=d, start=fmt_time(slot.start),
                                        end=fmt_time(slot.end), staff=t, role="teacher",
@@ -933,20 +951,29 @@ class Replan:
 
 
 def replan(inst: Instance, previous: Plan, start: date, *, pin: str = "none",
-           time_limit: float = 2.0, seed: int = 0, log=None) -> Replan:
+           time_limit: float = 2.0, seed: int = 0, log=None,
+           deadline: Deadline | None = None) -> Replan:
     """Re-plan ``inst`` from ``start`` keeping as much of ``previous`` as the rules allow
-    (see the module docstring). ``time_limit`` is about wall seconds, converted to
-    deterministic solver time."""
+    (see the module docstring). ``time_limit`` is CPU seconds as ``plan`` counts them: the
+    searches' deterministic budgets come from it, and the CPU clock ends them by the
+    backstop (``Deadline.for_limit``: 1.3 x limit + 0.5 s; ``deadline``, if given, is that
+    limit already running); where the clock decided, ``solve_stats.cut_by_time_limit``
+    names the stage."""
     if pin not in PINS:
         raise ValueError(f"pin must be one of {PINS}")
     t0 = time.process_time()
     check_replan_input(inst, previous, start)
-    opts = SolveOptions(time_limit=time_limit, seed=seed, workers=1, log=log)
+    opts = SolveOptions(time_limit=time_limit, seed=seed, workers=1, log=log,
+                        deadline=deadline or Deadline.for_limit(time_limit))
     with interruptible(opts):
-        run, free = _run(inst, previous, pin, opts)
+        rows = week_rows(inst.school.term, start, minutes_before(inst, previous, start))
+        # with --pin duties the pinned run has half the time, the unpinned one (its price,
+        # covering at least as much) the rest
+        run, free = _run(inst, previous, pin, _stage(opts, 0.5) if pin == "duties" else opts,
+                         rows)
         cost = None
-        if pin == "duties":
-            free, _ = _run(inst, previous, "none", opts)
+        if pin == "duties":  # the unpinned plan covers at least what the pinned one does
+            free, _ = _run(inst, previous, "none", opts, rows, floor=run.values)
         if pin != "none":
             cost = _pin_cost(run, free)
     return _assemble(inst, previous, start, pin, run, cost, opts, time.process_time() - t0)
@@ -961,17 +988,23 @@ class _Run:
     status: str
     phase: dict
     moves: int
+    values: Values | None = None
 
 
-def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions
+def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
+         rows: list[WeekRow] | None = None, floor: Values | None = None
          ) -> tuple[_Run, _Run | None]:
     """Searches on one model: coverage alone first with every continuing student in place
     (unfilled posts as ``plan`` counts them: a tree search from the greedy start, then
     CP-SAT's local search from its best; the weighted objective's search alone left a
     leaver's duties unfilled where others could take them, 42 posts where 40 do on a
-    generated 2,000-pupil school; the local search in parts, ``_cover_locally``), held from
-    then on; then CP-SAT's local search on the previous duties not kept, from that answer,
-    with the coverage held: the coverage search moves duties it need not, and this walks
+    generated 2,000-pupil school; the local search in parts, ``_cover_locally``), never
+    less than the pinned answer's coverage (``_pinned_cover`` when this search leaves posts
+    unfilled, or the pinned run's answer: ``_at_least``), held from then on; then the
+    unfilled minutes the same way, held (else the weighted searches traded kept duties for
+    minutes, the more the shorter the limit); then CP-SAT's local search on the previous
+    duties not kept, from that answer, to a fixed point (``_walk_back``), with the coverage
+    held: the coverage search moves duties it need not, and this walks
     them back (``bench/replan.py``, three churn seeds: 47-90 % of the still-available
     people's duties kept without either, 99.2-100 % with both, and fewer shortage minutes,
     as the weighted searches start nearer the previous plan); then the whole objective with
@@ -980,37 +1013,49 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions
     can only be better. ``pin groups`` keeps the first (the second is what the pin
     costs); otherwise the second is the answer (the first is not returned)."""
     parts, named = _situation(inst, previous)
-    posts = _posts(inst, previous, parts, pin)
+    posts = _posts(inst, previous, parts, pin, rows)
     start = greedy_start(inst, parts, posts, previous)
     model = ReplanModel(inst, parts, posts, pin)
     model.build()
     objective = model.objective()
+    # the stages' shares of the CPU time left (the deterministic budgets decide unless the
+    # clock runs short: then coverage stops by 0.55 of it and the walk-back by 0.8, so the
+    # later stages always get their turn)
+    covering, walking = _stage(opts, 0.55), _stage(opts, 0.8)
     whole = opts.time_limit * DET_PER_SECOND
-    budget = whole * 0.12  # each of the two weighted searches (coverage and changes: the rest)
+    budget = whole * 0.08  # each of the two weighted searches (coverage and changes: the rest)
     model.hint(start)
     model.fix_groups(True)
     # coverage first, as plan counts it, alone: the weighted objective's search alone
     # left a leaver's duties unfilled where others could take them (its gap stayed wide)
     unfilled = sum(c * v for c, v in model.terms["posts"])
-    cover = solve_phase(model.m, unfilled, "re-plan, coverage", opts, whole * 0.1)
-    if cover.status != "OPTIMAL":  # from the tree search's best, CP-SAT's local search
-        if cover.has_solution:
-            model.hint(model.values(cover.solver))
-        cover = _cover_locally(model, unfilled, cover, opts,
-                               whole * 0.3 / DET_PER_SECOND * LS_DET_PER_SECOND)
+    cover = _cover(model, unfilled, "re-plan, coverage", covering, whole * 0.1, whole * 0.25)
+    if pin == "none" and floor is None and cover.status != "OPTIMAL" and (
+            not cover.has_solution or cover.objective > 0):
+        # coverage first: a pinned plan is a restriction of this one, so this one covers
+        # at least what pinning the duties covers (its smaller space searched well where
+        # this one's search stopped short)
+        floor = _pinned_cover(model, inst, previous, start, rows, covering, whole)
+    if floor is not None:
+        cover = _at_least(model, unfilled, cover, floor, covering)
     if cover.has_solution:
         model.m.add(unfilled <= cover.objective)
-        start = model.values(cover.solver)
+        start = model.values(cover.solver) if cover.solver is not None else floor
+        model.hint(start)
+        # then the unfilled minutes, the posts held: the weighted searches would otherwise
+        # trade kept duties for minutes after the walk-back, more of them on a shorter limit
+        unit = math.gcd(*(c for c, _ in model.terms["shortage"])) or 1
+        minutes = sum(c // unit * v for c, v in model.terms["shortage"])
+        short = _cover(model, minutes, "re-plan, coverage minutes", covering, 0, whole * 0.1)
+        if short.has_solution:
+            model.m.add(minutes <= short.objective)
+            start = model.values(short.solver)
         model.hint(start)
         # walk back the duties the coverage search moved needlessly, the coverage held
         changes = sum(c * v for c, v in model.terms["changes"])
         unavoidable = sum(c * v for c, v in model.terms["changes"] if isinstance(v, int))
-        back = solve_phase(model.m, changes, "re-plan, changes: local search", opts,
-                           whole * 0.2 / DET_PER_SECOND * LS_DET_PER_SECOND, unavoidable,
-                           local_search=True)
-        if back.has_solution:
-            start = model.values(back.solver)
-            model.hint(start)
+        start = _walk_back(model, changes, unavoidable, start, walking,
+                           whole * 0.2 / DET_PER_SECOND * LS_DET_PER_SECOND)
     first = solve_phase(model.m, objective, "re-plan, groups kept", opts, budget)
     if first.status == "INFEASIBLE" and pin == "duties":
         raise InputError([Problem("--pin", "the pinned duties cannot all be kept with the "
@@ -1024,6 +1069,97 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions
                          model.values(second.solver) if second.has_solution else vals,
                          second if second.has_solution else first)
     return (kept_run, moved_run) if pin == "groups" else (moved_run, None)
+
+
+def _stage(opts: SolveOptions, fraction: float) -> SolveOptions:
+    """``opts`` for a stage that must end by ``fraction`` of the CPU time left now (its
+    deadline a child of the whole: Ctrl-C and the whole's end end it too)."""
+    if opts.deadline is None:
+        return opts
+    child = Deadline(opts.deadline.left() * fraction, opts.deadline.clock)
+    child.parent = opts.deadline
+    child.limit = child.seconds
+    return replace(opts, deadline=child)
+
+
+def _unfilled_of(model: ReplanModel, unfilled, val: Values) -> int:
+    """The unfilled posts of ``val`` in ``model`` (its helpers computed as for a hint)."""
+    hv = model.hint_values(val)
+    flat = cp_model.FlatIntExpr(unfilled)
+    return flat.offset + sum(c * hv.get(v.index, 0) for v, c in zip(flat.vars, flat.coeffs))
+
+
+def _at_least(model: ReplanModel, unfilled, cover, floor: Values, opts: SolveOptions):
+    """``cover`` if it leaves no more posts unfilled than ``floor`` (another search's
+    answer, valid in this model), else a search from ``floor`` held to its coverage."""
+    target = _unfilled_of(model, unfilled, floor)
+    if cover.has_solution and cover.objective <= target:
+        return cover
+    model.hint(floor)
+    model.m.add(unfilled <= target)
+    res = solve_phase(model.m, unfilled, "re-plan, coverage from the pinned answer", opts,
+                      0.05, required=True)
+    # the answer given is one such cover already (the caller starts from it)
+    return res if res.has_solution else PhaseResult(res.name, "FEASIBLE", target, None,
+                                                    res.seconds)
+
+
+def _pinned_cover(model: ReplanModel, inst: Instance, previous: Plan, start: Values, rows,
+                  opts: SolveOptions, whole: float) -> Values | None:
+    """The coverage search of ``--pin duties`` alone, on a copy of ``model`` with the pins
+    added (no second model built), from ``start``: a tree search of 0.05 of the budget,
+    then local search of 0.05 as for the re-plan. Its answer, or None."""
+    pinned = _posts(inst, previous, model.parts, "duties", rows).pinned
+    saved = model.m, model.pin, model.posts, list(model.aux)
+    model.m = model.m.clone()
+    model.pin, model.posts = "duties", replace(model.posts, pinned=pinned)
+    try:
+        model.add_pins()
+        model.hint(start)
+        unfilled = sum(c * v for c, v in model.terms["posts"])
+        cover = _cover(model, unfilled, "re-plan, pinned coverage", opts, whole * 0.05,
+                       whole * 0.05)
+        return model.values(cover.solver) if cover.has_solution else None
+    finally:
+        model.m, model.pin, model.posts, model.aux = saved
+
+
+WALK_ROUNDS = 4  # the walk-back's local searches at most, each from the one before
+
+
+def _walk_back(model: ReplanModel, changes, unavoidable: int, start: Values,
+               opts: SolveOptions, budget: float) -> Values:
+    """CP-SAT's local search on the previous duties not kept, coverage held, run to a fixed
+    point within ``budget``: searches of a ``WALK_ROUNDS``-th of it, each from the answer
+    before, while they keep more duties (one search stopped where its budget did, leaving
+    duties a further search from its answer would keep). Returns the answer, hinted."""
+    best = None
+    for _ in range(WALK_ROUNDS):
+        back = solve_phase(model.m, changes, "re-plan, changes: local search", opts,
+                           budget / WALK_ROUNDS, unavoidable, local_search=True)
+        if not back.has_solution or (best is not None and back.objective >= best):
+            break
+        best = back.objective
+        start = model.values(back.solver)
+        model.hint(start)
+        if back.objective <= unavoidable:
+            break
+    return start
+
+
+def _cover(model: ReplanModel, objective, name: str, opts: SolveOptions, tree: float,
+           local: float):
+    """A coverage objective searched from the model's hint: a tree search of ``tree``
+    deterministic seconds, then, unless it proved its answer, CP-SAT's local search from
+    its best in parts (``_cover_locally``, ``local`` in tree-search seconds)."""
+    cover = solve_phase(model.m, objective, name, opts, tree) if tree > 0 else \
+        PhaseResult(name, "UNKNOWN", None, None, 0.0)
+    if cover.status != "OPTIMAL":
+        if cover.has_solution:
+            model.hint(model.values(cover.solver))
+        cover = _cover_locally(model, objective, cover, opts,
+                               local / DET_PER_SECOND * LS_DET_PER_SECOND)
+    return cover
 
 
 def _cover_locally(model: ReplanModel, unfilled, best, opts: SolveOptions, budget: float):
@@ -1051,7 +1187,7 @@ def _outcome(inst, previous, parts, named, posts, vals: Values, res) -> _Run:
     moves = sum(1 for p in parts for u in p.units for x in u.students
                 if now.get((x, p.session.id)) != u.group)
     status = res.status if res.has_solution else "FEASIBLE"
-    return _Run(parts, named, posts, decoded, status, res.as_dict(), moves)
+    return _Run(parts, named, posts, decoded, status, res.as_dict(), moves, vals)
 
 
 def _duty_key(d: Duty) -> tuple:
@@ -1101,7 +1237,11 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
         (start - timedelta(days=1)).isoformat(), previous.groups, previous.duties,
         previous.shortages, signups_then(inst, previous))]
     plan.exceptions = [x for x in previous.exceptions if x["date"] < start.isoformat()]
-    dropped = [x for x in previous.exceptions if x["date"] >= start.isoformat()]
+    # absences are facts: covers of unchanged duties kept, the others found again
+    plan, carried = carry_covers(
+        inst, plan, [x for x in previous.exceptions if x["date"] >= start.isoformat()],
+        time_limit=min(0.5, opts.time_limit / 10), seed=opts.seed)
+    dropped = carried.dropped
     plan.staffing = staffing_table(inst, dec.groups, dec.present)
     ever = {x for v in plan.versions() for g in v.groups for x in g.students}
     people_before = previous.extra.get("people", {}).get("students", {})
@@ -1136,6 +1276,7 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
         "available_duties_before": len(old_avail), "available_duties_kept": kept_avail,
         "shortage_minutes_per_week": dec.shortage_minutes, "group_days": dec.group_days,
         "exceptions_dropped": len(dropped),
+        "exceptions_kept": len(carried.kept), "exceptions_found_again": len(carried.added),
         # every substitution any re-plan dropped, oldest first, each marked with the date
         # of the re-plan that dropped it and the index of the version it made (in
         # Plan.versions()): phone calendars derive SEQUENCE and cancellations from it
@@ -1145,6 +1286,7 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
             for x in dropped],
         "solver": run.phase,
         "cpu_seconds": round(cpu, 3)}
+    stats["small_groups"] = small_new_group_days(inst, previous, dec)
     if cost is not None:
         stats["pin_cost"] = cost
     plan.extra = {
@@ -1159,10 +1301,48 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
         **school_context(inst, students),
         "replan": stats,
         "solve_stats": {"seconds": round(cpu, 3), "workers": 1,
-                        "time_limit": opts.time_limit},
+                        "time_limit": opts.time_limit,
+                        "cut_by_time_limit": list(opts.deadline.root().cuts)
+                        if opts.deadline is not None else []},
     }
     term_money(inst, plan)
     return Replan(plan, student_rows, duty_rows, dropped, stats)
+
+
+SMALL_GROUP = 20  # pupils: a group-day the re-plan creates with fewer is reported
+
+
+def small_new_group_days(inst: Instance, previous: Plan, dec: Decoded) -> list[dict]:
+    """Group-days the re-plan creates (a new group, or a group meeting on a day it did not)
+    with fewer than ``SMALL_GROUP`` pupils present, each with its pay a week (its teachers'
+    minutes at their rates): what the school pays for them."""
+    by_id = {x.id: x for x in inst.students}
+    sessions = {s.id: s for s in inst.school.sessions}
+    before = set()
+    for g in previous.groups:
+        s = sessions.get(g.session)
+        for d in (s.days if s else ()):
+            if any(x in by_id and d in by_id[x].days(s.signup) for x in g.students):
+                before.add((g.id, d))
+    rules = inst.school.rules
+    out = []
+    for g in dec.groups:
+        s = sessions[g.session]
+        for d in s.days:
+            n = sum(1 for x in g.students if d in by_id[x].days(s.signup))
+            if not n or n >= SMALL_GROUP or (g.id, d) in before:
+                continue
+            pay = 0.0
+            minutes = 0
+            for du in dec.duties:
+                if du.group == g.id and du.day == d:
+                    t = inst.teacher(du.staff)
+                    rate = t.hourly_rate if t.hourly_rate is not None else rules.pay_per_hour
+                    pay += du.minutes * float(rate) / 60
+                    minutes += du.minutes
+            out.append({"group": g.id, "session": g.session, "day": d, "students": n,
+                        "teacher_minutes": minutes, "pay_per_week": f"{pay:.2f}"})
+    return out
 
 
 def _grouping_row(inst: Instance, part: SessionPart, dec: Decoded) -> dict:

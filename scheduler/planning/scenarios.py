@@ -286,8 +286,28 @@ def need(inst: Instance, time_limit: float = 8.0, seed: int = 0, spare: int | No
                 spans.append([d.day, d.start, d.end, d.role])
         advice.append({"person": staff, "minutes": sum(d.minutes for d in ds),
                        "windows": [f"{a} {b}-{c}" + (" (manager)" if r == "manager" else "")
-                                   for a, b, c, r in spans]})
+                                   for a, b, c, r in spans],
+                       "spans": [{"day": a, "start": b, "end": c, "role": r}
+                                 for a, b, c, r in spans]})
     return advice, plan
+
+
+def recruit_by_session(plan) -> list[dict]:
+    """Per weekday and session (or managers' window) how many of ``need``'s new volunteers
+    have a duty there: what a clerk recruits for ("周二晚托(低年级)：再招 2 人"), in weekday
+    and time order."""
+    people: dict[tuple, set[str]] = defaultdict(set)
+    start: dict[tuple, str] = {}
+    for d in plan.duties:
+        if d.staff.startswith(NEW):
+            key = (d.day, d.role, d.session if d.role == "teacher" else d.window)
+            people[key].add(d.staff)
+            start[key] = min(start.get(key, d.start), d.start)
+    return [{"day": day, "role": role, "session": part if role == "teacher" else None,
+             "window": part if role == "manager" else None, "people": len(who)}
+            for (day, role, part), who in sorted(
+                people.items(), key=lambda kv: (WEEKDAYS.index(kv[0][0]), start[kv[0]],
+                                                kv[0][1] != "teacher", kv[0][2] or ""))]
 
 
 def _priority_rank(st) -> tuple:
@@ -295,37 +315,66 @@ def _priority_rank(st) -> tuple:
     return (min(ranks) if ranks else len(PRIORITY_ORDER),)
 
 
+def _posts_short(plan) -> Counter:
+    """Unfilled posts by (day, start-end, role): what a plan leaves short."""
+    out: Counter = Counter()
+    for x in plan.shortages:
+        out[x.day, f"{x.start}-{x.end}", x.role] += x.count
+    return out
+
+
 def admit(inst: Instance, time_limit: float = 4.0, seed: int = 0) -> list[dict]:
-    """Admit ``applied`` students in priority order while the plan stays complete."""
+    """Admit ``applied`` students in priority order while admitting them adds no unfilled
+    post: the first k of the line are admitted for the largest k whose plan leaves no more
+    posts unfilled than today's (a short-staffed school still admits pupils whose days fit
+    staffed seats). The first one waiting is told which posts they would leave unfilled;
+    the others that they wait behind them, in the priority order."""
     applicants = sorted((s for s in inst.students if s.status == "applied"),
                         key=lambda s: (_priority_rank(s), s.applied_on or date.max, s.id))
+    plans: dict[int, object] = {}
 
-    def complete(k: int) -> bool:
-        ids = {s.id for s in applicants[:k]}
-        trial = replace(inst, students=tuple(replace(s, status="enrolled") if s.id in ids
-                                             else s for s in inst.students))
-        return not solve(trial, time_limit=time_limit, seed=seed).shortages
+    def trial(k: int):
+        if k not in plans:
+            ids = {s.id for s in applicants[:k]}
+            plans[k] = solve(replace(inst, students=tuple(
+                replace(s, status="enrolled") if s.id in ids else s for s in inst.students)),
+                time_limit=time_limit, seed=seed)
+        return plans[k]
 
-    lo, hi = 0, len(applicants)  # largest k with a complete plan (more pupils, more need)
-    if not complete(0):
-        lo = hi = 0
-    else:
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if complete(mid):
-                lo = mid
-            else:
-                hi = mid - 1
+    base = sum(_posts_short(trial(0)).values())
+
+    def fits(k: int) -> bool:
+        return sum(_posts_short(trial(k)).values()) <= base
+
+    lo, hi = 0, len(applicants)  # largest k adding no unfilled post (more pupils, more need)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    blocked = ""
+    if lo < len(applicants):
+        added = _posts_short(trial(lo + 1)) - _posts_short(trial(lo))
+        blocked = "; ".join(f"{d} {span}: {n} {role}(s)" for (d, span, role), n in sorted(
+            added.items(), key=lambda kv: (WEEKDAYS.index(kv[0][0]), kv[0][1:])))
     rows = []
     for i, s in enumerate(applicants):
         why = (f"priority: {', '.join(s.priority)}" if s.priority else
                f"applied on {s.applied_on}" if s.applied_on else "no priority, no date")
+        if i < lo:
+            reason = why
+        elif i == lo:
+            reason = ("admitting them adds posts nobody can fill: "
+                      + (blocked or "more than today's plan leaves unfilled")
+                      + f" (place {i + 1} in line; {why})")
+        else:
+            reason = (f"waits behind {applicants[lo].id} (place {lo + 1}), whom today's "
+                      f"volunteers cannot take: admission follows the line (place {i + 1}; "
+                      f"{why})")
         rows.append({"student": s.id, "class": s.klass,
                      "decision": "admitted" if i < lo else "waiting",
-                     "reason": (why if i < lo else
-                                "today's volunteers cannot cover another group or slot "
-                                f"(place {i + 1} in line; {why})"),
-                     "order": i + 1})
+                     "reason": reason, "order": i + 1})
     return rows
 
 

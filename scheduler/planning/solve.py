@@ -44,7 +44,8 @@ from decimal import Decimal
 from afterschool.models.instance import Instance
 from afterschool.models.plan import Group, Plan
 from afterschool.models.school import WEEKDAYS, fmt_time
-from afterschool.scheduler.planning.assign import assign_staff, weekly_limit
+from afterschool.scheduler.planning.assign import assign_staff
+from afterschool.scheduler.rules.ledger import weekly_limit
 from afterschool.scheduler.rules.calendar import day_counts, term_dates
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, Deadline, SolveOptions,
                                                   interruptible, relative_gap)

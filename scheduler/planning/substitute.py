@@ -57,8 +57,10 @@ from afterschool.models.instance import Instance
 from afterschool.models.plan import Plan
 from afterschool.models.school import ALL_DAYS, DutyWindow, fmt_time, parse_time
 from afterschool.scheduler.money.accounts import term_money, version_dates
-from afterschool.scheduler.planning.assign import weekly_limit
-from afterschool.scheduler.planning.cpsat import DET_PER_SECOND, SolveOptions, solve_phase
+from afterschool.scheduler.rules.ledger import (BUSY, DAILY, DOUBLE, WEEKLY, Ledger,
+                                                 add_daily_limit, add_one_place, weekly_limit)
+from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, Deadline, SolveOptions,
+                                                  solve_phase)
 from afterschool.scheduler.reading.options import resolve_person
 from afterschool.scheduler.reading.plan_file import plan_problems
 from afterschool.scheduler.rules.availability import session_status, window_status
@@ -68,8 +70,7 @@ from afterschool.scheduler.rules.staffing import duty_windows
 # why a person cannot take a post, tested in this order; FREE: nothing but their declared
 # availability (or volunteering) holds them back — they could cover if they volunteered
 FREE = "free then but not available"
-REASONS = ("absent that day", "cannot manage", "on duty then", "at the daily limit",
-           "at the weekly limit", "noon and afternoon not allowed", FREE)
+REASONS = ("absent that day", "cannot manage", BUSY, DAILY, WEEKLY, DOUBLE, FREE)
 
 
 @dataclass(frozen=True)
@@ -276,16 +277,14 @@ class _Options:
 
 def _candidates(inst: Instance, book: DayBook, absent: str, posts: list[Post]) -> _Options:
     """Each post's possible substitutes, each tested alone against every hard rule."""
-    rules = inst.school.rules
     who: dict[int, list[str]] = {}
     preferred: dict[tuple[int, str], bool] = {}
     why_not: dict[int, dict[str, str]] = {}
-    limit = {t.id: weekly_limit(inst, t) for t in inst.teachers}
     for i, p in enumerate(posts):
-        busy = book.busy(p.date)
-        week = book.week_minutes(p.date)
+        # one person's rules on that date: the kernel's ledger (busy, daily, calendar week,
+        # windows), seeded with the date's duties and its week's minutes
+        led = Ledger.on_date(inst, p.day, book.busy(p.date), book.week_minutes(p.date))
         away = book.absent_on(p.date) | {absent}
-        windows = duty_windows(inst.school.sessions, p.day)
         w = _window(inst, p.day, p.window) if p.role == "manager" else None
         ok, why_not[i] = [], {}
         for t in inst.teachers:
@@ -295,20 +294,12 @@ def _candidates(inst: Instance, book: DayBook, absent: str, posts: list[Post]) -
                 status = session_status(inst, t.id, p.day, p.session)
             else:
                 status = window_status(inst, t.id, p.day, w) if w else "unavailable"
-            spans = busy.get(t.id, [])
-            used = {x.id for x in windows for a, b in spans if x.start <= a and b <= x.end}
             if t.id in away:
                 reason = "absent that day"
             elif p.role == "manager" and not t.can_manage:
                 reason = "cannot manage"
-            elif any(a < p.end and p.start < b for a, b in spans):
-                reason = "on duty then"
-            elif sum(b - a for a, b in spans) + p.minutes > rules.max_daily_minutes:
-                reason = "at the daily limit"
-            elif week.get(t.id, 0) + p.minutes > limit[t.id]:
-                reason = "at the weekly limit"
-            elif not t.allow_double and used - {p.duty_window}:
-                reason = "noon and afternoon not allowed"
+            elif (broken := led.why_not(t.id, p.day, p)) is not None:
+                reason = broken
             elif status == "unavailable":
                 reason = FREE
             else:
@@ -342,13 +333,12 @@ def _choose(inst: Instance, book: DayBook, posts: list[Post], opts: _Options,
     for (t, when), idx in by_person_day.items():
         if len(idx) < 2:
             continue
-        for point in sorted({posts[i].start for i in idx}):  # one place at a time
-            here = [x[i, t] for i in idx if posts[i].start <= point < posts[i].end]
-            if len(here) > 1:
-                m.add_at_most_one(here)
+        # the kernel's rules: one place at a time among the posts (a manager window holds
+        # its slots: every post counts as a place), the day's room under the daily limit
+        items = [(posts[i], False, x[i, t]) for i in idx]
+        add_one_place(m, items)
         spans = book.busy(when).get(t, [])
-        room = rules.max_daily_minutes - sum(b - a for a, b in spans)
-        m.add(sum(posts[i].minutes * x[i, t] for i in idx) <= room)
+        add_daily_limit(m, items, rules.max_daily_minutes - sum(b - a for a, b in spans))
         windows = {posts[i].duty_window for i in idx}
         if not teachers[t].allow_double and len(windows) > 1:
             flags = []
@@ -479,11 +469,15 @@ def _advice(inst: Instance, posts: list[Post], opts: _Options,
 
 
 def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
-               time_limit: float = 2.0, seed: int = 0) -> Substitution:
+               time_limit: float = 2.0, seed: int = 0,
+               deadline: Deadline | None = None) -> Substitution:
     """Cover ``absent``'s duties on ``dates`` (see the module docstring). Raises InputError
     for an unknown person, a date that is not a service date of the term, a plan that is
-    not this instance's, or a person without any duty to cover on those dates."""
+    not this instance's, or a person without any duty to cover on those dates.
+    ``time_limit`` is CPU seconds as ``plan`` counts them (deterministic budgets, the CPU
+    clock's backstop ``Deadline.for_limit``; ``deadline``: that limit already running)."""
     t0 = time.process_time()
+    deadline = deadline or Deadline.for_limit(time_limit)
     problems = plan_problems(inst, plan)
     found, unknown = resolve_person(absent, {t.id: t.name for t in inst.teachers})
     problems += unknown
@@ -501,7 +495,8 @@ def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
                                    "'afterschool roster PLAN --teacher " + absent + "'")])
     opts = _candidates(inst, book, absent, posts)
     choice, phases = _choose(inst, book, posts, opts,
-                             SolveOptions(time_limit=time_limit, seed=seed, workers=1),
+                             SolveOptions(time_limit=time_limit, seed=seed, workers=1,
+                                          deadline=deadline),
                              time_limit * DET_PER_SECOND)
     added = [_exception(p, choice[i], absent) for i, p in enumerate(posts)]
     new = replace(plan, exceptions=list(plan.exceptions) + added, extra=dict(plan.extra))
@@ -521,4 +516,5 @@ def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
                                 "choice_cpu_seconds": round(t1 - t0, 3),
                                 "money_cpu_seconds": round(t2 - t1, 3),
                                 "phases": [p.as_dict() for p in phases],
-                                "duties": len(posts)})
+                                "duties": len(posts),
+                                "cut_by_time_limit": list(deadline.root().cuts)})

@@ -20,7 +20,13 @@ on which the session does not run; unknown priority, fee category, status; reduc
 negative or over 100 %; availability naming an unknown teacher, day or session (or duty
 window), or repeated; everything ``school_config`` checks in ``school.toml``. Warnings (not
 errors): a volunteer with no availability, availability given for a non-volunteer, unknown
-extra columns, official holidays unknown for part of the term.
+extra columns, a weekly limit of 1–10 minutes (hours typed?), official holidays unknown for
+part of the term (unless ``holidays_confirmed``).
+
+What a clerk types is read as meant: availability's session column takes a session's name
+from ``school.toml`` (午托, 晚托(低年级)) as well as its id, and a duty window's words (下午);
+weekday cells take ranges (周一至周五, Mon-Fri), which for a session mean the days it runs
+within the range; an availability row naming several days stands for one row per day.
 """
 from __future__ import annotations
 
@@ -34,12 +40,14 @@ import openpyxl
 from afterschool.models.errors import InputError, Problem
 from afterschool.models.instance import Instance
 from afterschool.models.people import Availability, Reduction, Student, Teacher
-from afterschool.models.school import School
+from afterschool.models.school import WEEKDAYS, School
 from afterschool.scheduler.rules import calendar
 from afterschool.scheduler.reading import clean, tables
 from afterschool.scheduler.rules.staffing import duty_windows
 from afterschool.scheduler.reading.school_config import _Ctx, parse_school, school_from_dict
-from afterschool.scheduler.reading.tables import VOCAB, parse_class, parse_days, parse_grade, parse_yes, split_list
+from afterschool.scheduler.reading.tables import (VOCAB, parse_class, parse_days,
+                                                  parse_days_ranged, parse_grade, parse_yes,
+                                                  split_list)
 
 FILES = {"students": "students.csv", "teachers": "teachers.csv",
          "availability": "availability.csv"}
@@ -196,13 +204,29 @@ def _read_workbook_sheets(path: Path, wb, formulas, problems: list[Problem]):
         sheets[kind] = found
     school = None
     if sheets["school"]:
+        from afterschool.scheduler.reading.input_workbook import SCHOOL_KEYS
+        by_name = {tables._norm_header(zh): key for key, (zh, _, _) in SCHOOL_KEYS.items()}
         data: dict = {}
         for row in wb[sheets["school"]].iter_rows(max_col=2, values_only=True):
-            if not row or row[0] is None or str(row[0]).strip() in ("", "key", "键"):
+            if not row or row[0] is None or str(row[0]).strip() in ("", "key", "键", "项目"):
                 continue
             key, value = clean.clean_text(row[0])[0], row[1] if len(row) > 1 else None
+            key = by_name.get(tables._norm_header(key), key)  # 学期开始 -> term.start
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue  # an empty value keeps the default
+            if key.endswith(("official_holidays", "holidays_confirmed",
+                             "allow_above_standard")) and isinstance(value, str) and \
+                    parse_yes(value) is not None:
+                value = parse_yes(value)  # 是 / 否 in a cell
+            elif key == "school.language" and isinstance(value, str):
+                value = {"中文": "zh", "英文": "en"}.get(value.strip(), value)
             if hasattr(value, "date") and callable(value.date):
                 value = value.date()
+                if key == "term.holidays":
+                    value = [value]  # one day off, typed as a date
+            elif key == "term.holidays" and isinstance(value, str) and \
+                    not value.strip().startswith("["):
+                value = _holiday_cell(value)
             elif isinstance(value, str) and key.endswith(("holidays", "makeup_days",
                                                           "sessions", "grades", "days")):
                 import tomllib
@@ -225,6 +249,35 @@ def _read_workbook_sheets(path: Path, wb, formulas, problems: list[Problem]):
                                        problems) if sheets[kind] else [])
         raw[kind] = (name, rows)
     return school, raw
+
+
+_DAY_TEXT = r"\d{4}-\d{1,2}-\d{1,2}"
+_HOLIDAY_RANGE = re.compile(rf"({_DAY_TEXT})\s*(?:至|到|~|～|—|to)\s*({_DAY_TEXT})")
+
+
+def _holiday_cell(text: str):
+    """A workbook's holiday cell as a clerk writes it, ``2026-09-25，2026-10-01至2026-10-07``,
+    as the TOML list it stands for; anything unreadable stays text (and is reported)."""
+    items: list = []
+    rest = _HOLIDAY_RANGE.sub(lambda m: f" {m.group(1)}..{m.group(2)} ", text)
+    try:
+        for part in re.split(r"[\s,，、;；]+", rest.strip()):
+            if not part:
+                continue
+            if ".." in part:
+                lo, hi = part.split("..")
+                items.append({"from": date.fromisoformat(_iso(lo)),
+                              "to": date.fromisoformat(_iso(hi))})
+            else:
+                items.append(date.fromisoformat(_iso(part)))
+    except ValueError:
+        return text
+    return items
+
+
+def _iso(text: str) -> str:
+    y, m, d = text.split("-")
+    return f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
 
 
 def _pick(vocab: str, text: str) -> str | None:
@@ -294,13 +347,17 @@ def _students(school: School, file: str, rows, problems: list[Problem]) -> list[
             err("class", f"class is not in grade {grade}", r["class"], f"a class {grade}-N")
         taken = {}
         for col in ("noon", "afternoon"):
-            days, unknown = parse_days(r[col])
+            days, unknown, ranged = parse_days_ranged(r[col])
             if unknown:
-                err(col, "unknown weekday", " ".join(unknown), "Mon Tue Wed Thu Fri or 周一…周五")
+                err(col, "unknown weekday", " ".join(unknown), "Mon Tue Wed Thu Fri or 周一…周五 "
+                    "(a range: 周一至周五, Mon-Fri)")
             session = school.session_for(col, grade) if grade is not None else None
             if days and grade is not None and session is None:
                 err(col, f"no {col} session is offered to grade {grade}", r[col], "empty")
             elif session is not None:
+                # a range means the days the session runs within it (周一至周五 for a
+                # Tue–Fri session is Tue–Fri); a day named on its own must be one of them
+                days = [d for d in days if d in session.days or d not in ranged]
                 off = [d for d in days if d not in session.days]
                 if off:
                     err(col, f"{session.name} ({session.id}) does not run on "
@@ -355,6 +412,7 @@ def _students(school: School, file: str, rows, problems: list[Problem]) -> list[
 MONEY_MAX = Decimal("100000.00")  # any amount of money, yuan
 RATE_MAX = Decimal("10000")  # an hourly rate, yuan
 WEEK_MINUTES = 7 * 24 * 60  # 10,080: the most minutes a weekly limit can name
+HOURS_LIKE = 10  # a minutes field of 1 to this many was most likely typed in hours
 
 
 def _reduction(text: str, err) -> Reduction | None:
@@ -429,6 +487,11 @@ def _teachers(file: str, rows, problems: list[Problem]) -> list[Teacher]:
             text = r["max_weekly_minutes"]
             if re.fullmatch(r"[0-9]{1,5}", text) and int(text) <= WEEK_MINUTES:
                 weekly = int(text)
+                if 0 < weekly <= HOURS_LIKE:
+                    err("max_weekly_minutes", f"{weekly} minutes a week looks like hours: "
+                        f"{weekly} hours are {weekly * 60} minutes", text,
+                        f"minutes, such as {weekly * 60} for {weekly} hours",
+                        severity="warning")
             else:
                 err("max_weekly_minutes", f"not a whole number from 0 to {WEEK_MINUTES:,} "
                     "(the minutes of a week)", text,
@@ -447,12 +510,56 @@ def _teachers(file: str, rows, problems: list[Problem]) -> list[Teacher]:
     return out
 
 
+_EN_SESSION_NAMES = {"noon": "noon care", "after-lower": "afternoon care (lower grades)",
+                     "after-upper": "afternoon care (upper grades)"}
+_WINDOW_NAMES = {"noon": ("午间", "中午", "午托"), "afternoon": ("下午", "晚托")}
+
+
+def _label_key(text: str) -> str:
+    """How a session's name is compared: case, spaces and the width of brackets aside."""
+    return re.sub(r"\s", "", clean.clean_text(text)[0]).casefold()
+
+
+def session_names(school: School) -> tuple[dict[str, str], list[str]]:
+    """What the 时段 column of availability may hold -> the session or duty window it
+    means, and the names to suggest (display names first, then ids).
+
+    Accepted: a session's id and its name in ``school.toml`` (午托, 晚托(低年级)), the
+    English name of a standard session, a duty window's id (``noon``, ``afternoon``) and
+    its words (午间, 下午; 晚托 for the afternoon window, as the students' sheet heads its
+    column). An id wins over a name; a name two sessions share means neither."""
+    windows = [w.id for w in duty_windows(school.sessions)]
+    names: dict[str, str] = {}
+    shared: set[str] = set()
+    for s in school.sessions:
+        for label in (s.name, _EN_SESSION_NAMES.get(s.id, "")):
+            key = _label_key(label)
+            if key and names.get(key, s.id) != s.id:
+                shared.add(key)
+            elif key:
+                names[key] = s.id
+    for w in windows:
+        for label in _WINDOW_NAMES.get(w, ()):
+            names.setdefault(_label_key(label), w)
+    for key in shared:
+        del names[key]
+    for ident in [*windows, *(s.id for s in school.sessions)]:
+        names[_label_key(ident)] = ident
+        names[ident] = ident
+    shown = [s.name for s in school.sessions if _label_key(s.name) in names
+             and names[_label_key(s.name)] == s.id]
+    shown += [label for w in windows for label in _WINDOW_NAMES.get(w, ())[:1]
+              if names.get(_label_key(label)) == w and label not in shown]
+    return names, shown
+
+
 def _availability(school: School, teachers: list[Teacher], named: set[str], file: str, rows,
                   problems: list[Problem]) -> list[Availability]:
     by_id = {clean.id_key(t.id): t for t in teachers}
     named = {clean.id_key(t) for t in named}
     sessions = {s.id: s for s in school.sessions}
     windows = {w.id: w for w in duty_windows(school.sessions)}
+    known, shown = session_names(school)
     out, seen = [], {}
     idle: dict[str, list[int]] = {}  # a non-volunteer's declared times: their rows
     for n, r in rows:
@@ -462,31 +569,39 @@ def _availability(school: School, teachers: list[Teacher], named: set[str], file
         teacher = by_id.get(clean.id_key(r["teacher"]))
         if clean.id_key(r["teacher"]) not in named:
             err("teacher", "unknown teacher", r["teacher"], "an id from teachers.csv")
-        day = tables.parse_day(r["day"])
-        if day not in ("Mon", "Tue", "Wed", "Thu", "Fri"):
-            err("day", "unknown weekday", r["day"], "Mon … Fri or 周一…周五")
-        sid = r["session"].strip()
-        if sid not in sessions and sid not in windows:
-            err("session", "unknown session or duty window", sid,
-                ", ".join(sorted(set(sessions) | set(windows))))
+        # one weekday, or several (周二 周四), or a range (周二至周五): a row for each
+        days, unknown, ranged = parse_days_ranged(r["day"])
+        if unknown or not days or any(d not in WEEKDAYS and d not in ranged for d in days):
+            err("day", "unknown weekday", r["day"], "Mon … Fri or 周一…周五 (a range: "
+                "周二至周五, Tue-Fri)")
+        text = r["session"].strip()
+        sid = known.get(text) or known.get(_label_key(text))
+        if sid is None:
+            err("session", "unknown session or duty window", text,
+                ", ".join(shown + sorted(set(sessions) | set(windows))))
         status = _pick("availability", r["status"])
         if status is None:
             err("status", "unknown status", r["status"], "available, preferred or unavailable")
         if _errors_since(problems, bad) or teacher is None:
             continue
-        key = (teacher.id, day, sid)
-        if key in seen:
-            err("session", f"repeated (also on row {seen[key]})", f"{r['teacher']} {day} {sid}",
-                "one row per teacher, day and session")
-            continue
-        seen[key] = n
-        if sid in sessions and day not in sessions[sid].days:
-            err("day", f"{sid} does not run on {day}; row ignored", r["day"],
-                " ".join(sessions[sid].days), severity="warning")
-        if not teacher.volunteer and status != "unavailable":
-            idle.setdefault(teacher.id, []).append(n)
-        out.append(Availability(teacher.id, day, sid, status))
+        runs = sessions[sid].days if sid in sessions else WEEKDAYS
+        for day in days:
+            if day in ranged and day not in runs:
+                continue  # 周一至周五 for a Tue–Fri session: the days it runs
+            key = (teacher.id, day, sid)
+            if key in seen:
+                err("session", f"repeated (also on row {seen[key]})",
+                    f"{r['teacher']} {day} {text}", "one row per teacher, day and session")
+                continue
+            seen[key] = n
+            if sid in sessions and day not in sessions[sid].days:
+                err("day", f"{text} does not run on {day}; row ignored", r["day"],
+                    " ".join(sessions[sid].days), severity="warning")
+            if not teacher.volunteer and status != "unavailable":
+                idle.setdefault(teacher.id, []).append(n)
+            out.append(Availability(teacher.id, day, sid, status))
     for tid, at in idle.items():  # stopped volunteering (SPEC §9): kept, never used
+        at = sorted(set(at))
         problems.append(Problem(
             file, f"{tid} does not volunteer (teachers.csv), so the {len(at)} time(s) declared "
             f"here (rows {', '.join(map(str, at[:5]))}{' ...' if len(at) > 5 else ''}) are not "
@@ -517,7 +632,8 @@ def _ids_across_files(raw, problems: list[Problem]) -> None:
 
 def _manager_windows(school: School, students, teachers, avail, problems) -> None:
     """A duty window that needs a manager on some day (even with the fewest groups) but that
-    no volunteer who can manage has declared: the plan could never fill it."""
+    no volunteer who can manage has declared: a warning, the plan lists it as a manager
+    shortage (always a plan: a real school may have no manager volunteer that day)."""
     from afterschool.models.instance import Instance
     from afterschool.scheduler.reading.summary import manager_rows
 
@@ -527,6 +643,6 @@ def _manager_windows(school: School, students, teachers, avail, problems) -> Non
             d, w = row["day"], row["window"]
             problems.append(Problem(
                 "availability.csv", f"{d} {w} needs a manager but no volunteer who "
-                "can manage declared that time; add rows such as "
+                "can manage declared that time: the plan leaves it short; add rows such as "
                 f"'T001,{d},{w},available' for a can_manage = yes volunteer",
-                column="session", value=f"{d} {w}"))
+                column="session", value=f"{d} {w}", severity="warning"))

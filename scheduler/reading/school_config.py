@@ -40,7 +40,8 @@ SCHEMA: dict[str, set[str]] = {
     "withdrawal": {"within_days", "refund"},
     "leave": {"min_consecutive", "refund"},
     "school": {"name", "language", "pupils"},
-    "term": {"start", "end", "holidays", "makeup_days", "official_holidays"},
+    "term": {"start", "end", "holidays", "makeup_days", "official_holidays",
+             "holidays_confirmed"},
     "rules": {f.name for f in fields(Rules)} | {"allow_above_standard"},
     "sessions": {"id", "name", "grades", "days", "start", "end", "billable_minutes", "slots",
                  "signup"},
@@ -55,6 +56,7 @@ _RANGES = {"group_cap": (1, STANDARD_CAP), "students_per_teacher": (1, 1000),
            "manager_remainder_threshold": (0, 1000), "max_weekly_minutes": (0, 7 * 24 * 60),
            "max_daily_minutes": (0, 24 * 60)}
 CAP_ABOVE_STANDARD_MAX = 1000
+HOURS_LIKE = 10  # a limit in minutes of 1 to this many was most likely typed in hours
 
 
 class _Ctx:
@@ -165,9 +167,13 @@ def _read_term(ctx: _Ctx, term: dict) -> Term | None:
     if not isinstance(official, bool):
         ctx.err("not true or false", "official_holidays", "term", official, "true or false")
         official = True
+    confirmed = term.get("holidays_confirmed", False)
+    if not isinstance(confirmed, bool):
+        ctx.err("not true or false", "holidays_confirmed", "term", confirmed, "true or false")
+        confirmed = False
     if start is None or end is None:
         return None
-    return Term(start, end, frozenset(holidays), tuple(sorted(makeup)), official)
+    return Term(start, end, frozenset(holidays), tuple(sorted(makeup)), official, confirmed)
 
 
 def _read_rules(ctx: _Ctx, rules: dict) -> Rules:
@@ -213,6 +219,12 @@ def _read_rules(ctx: _Ctx, rules: dict) -> Rules:
             ctx.err("out of range", key, "rules", value, f"{lo} to {hi}")
         else:
             values[key] = value
+    for key in ("max_weekly_minutes", "max_daily_minutes"):
+        if 0 < values.get(key, 0) <= HOURS_LIKE:
+            ctx.err(f"{values[key]} minutes looks like hours: {values[key]} hours are "
+                    f"{values[key] * 60} minutes", key, "rules", values[key],
+                    f"minutes, such as {values[key] * 60} for {values[key]} hours",
+                    severity="warning")
     if above and values.get("group_cap", 45) > STANDARD_CAP:
         ctx.err(f"group_cap = {values['group_cap']} is above the national class-size "
                 f"standard of {STANDARD_CAP} (allowed by allow_above_standard = true)",

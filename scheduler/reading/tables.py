@@ -45,7 +45,7 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "volunteer": ("volunteer", "自愿", "自愿参加", "是否自愿"),
         "can_manage": ("can_manage", "可任管理", "管理", "可管理"),
         "kind": ("kind", "类型", "人员类型"),
-        "hourly_rate": ("hourly_rate", "课时费", "每小时报酬", "时薪"),
+        "hourly_rate": ("hourly_rate", "课时费", "每小时报酬", "时薪", "课时费(元/小时)"),
         "max_weekly_minutes": ("max_weekly_minutes", "每周上限", "每周最多分钟", "每周上限(分钟)"),
         "classes": ("classes", "任教班级", "班级"),
         "allow_double": ("allow_double", "允许同日两段", "可午晚同日"),
@@ -270,7 +270,7 @@ def clean_cell(text: str, column: str, kind: str, file: str, row: int,
     name file, row and column, and hide the value of a private column."""
     limit = clean.LIMITS.get(column, clean.LABEL_MAX)
     if kind == "availability" and column == "session":
-        limit = clean.ID_MAX
+        limit = clean.LABEL_MAX  # a session's id or its name in school.toml
     value, found = clean.clean_text(text, limit)
     if column in ID_COLUMNS.get(kind, ()):
         why = clean.id_problem(value)
@@ -360,14 +360,43 @@ def split_list(text: str) -> list[str]:
     return [p for p in re.split(r"[\s,，、;；/]+", text.strip()) if p]
 
 
+_WEEK = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_DAY_PATTERN = "|".join(sorted((re.escape(w) for w in _DAY_WORDS), key=len, reverse=True))
+# a range of weekdays as a clerk types it: 周一至周五, 周二到周五, Mon-Fri, Tue – Thu, 一~五
+_RANGE = re.compile(rf"(?<![a-z])({_DAY_PATTERN})\s*(?:至|到|~|～|-|–|—|to)\s*"
+                    rf"({_DAY_PATTERN})(?![a-z])", re.IGNORECASE)
+
+
 def parse_days(text: str) -> tuple[list[str], list[str]]:
-    """Weekdays in a cell (``Tue Thu``, ``周二、周四``) -> (days in week order, bad words)."""
-    days, bad = [], []
-    for word in split_list(text):
+    """Weekdays in a cell (``Tue Thu``, ``周二、周四``, ``周一至周五``, ``Mon-Fri``) ->
+    (days in week order, bad words)."""
+    days, bad, _ = parse_days_ranged(text)
+    return days, bad
+
+
+def parse_days_ranged(text: str) -> tuple[list[str], list[str], set[str]]:
+    """``parse_days`` and the days that only a range named (``周一至周五`` for a session
+    that runs Tue–Fri names Mon through the range, which the caller may drop). A range
+    that runs backwards (``周五至周一``) is a bad word."""
+    ranged: set[str] = set()
+    named: list[str] = []
+    bad: list[str] = []
+
+    def expand(m: re.Match) -> str:
+        a, b = parse_day(m.group(1)), parse_day(m.group(2))
+        i, j = _WEEK.index(a), _WEEK.index(b)
+        if j < i:
+            bad.append(m.group(0))
+            return " "
+        ranged.update(_WEEK[i:j + 1])
+        return " "
+    rest = _RANGE.sub(expand, text)
+    for word in split_list(rest):
         d = parse_day(word)
-        (days if d else bad).append(d or word)
-    order = {d: i for i, d in enumerate(_DAY_WORDS.values())}
-    return sorted(set(days), key=lambda d: order[d]), bad
+        (named if d else bad).append(d or word)
+    order = {d: i for i, d in enumerate(_WEEK)}
+    days = sorted(set(named) | ranged, key=lambda d: order[d])
+    return days, bad, ranged - set(named)
 
 
 def parse_grade(text: str) -> int | None:

@@ -22,13 +22,15 @@ from afterschool.scheduler.handouts.labels import (day_name, group_label, slot_l
                                                    window_label)
 
 WORDS = {
-    "zh": {"not_service": "{d} 不是服务日（{why}）", "holiday": "节假日或调休",
+    "zh": {"colon": "：", "comma": "、",
+           "attendance": "考勤：{file} 中 {pupils} 条学生、{staff} 条教师记录",
+           "cancel": "停课：{dates}（{reason}）", "payments": "缴费：{file} 中 {rows} 笔，共 {total} 元", "not_service": "{d} 不是服务日（{why}）", "holiday": "节假日或调休",
            "weekend": "周末", "outside": "不在本学期内", "head": "{d}（{day}）",
            "nobody": "缺员（无人代课）", "covers": "代 {who}", "absent": "请假",
            "manager": "管理或辅导", "none": "（无记录）", "plan": "排班",
            "replan": "调整排班（自 {d} 起）", "substitute": "代课安排",
            "by": "记录人 {who}", "first": "{g} 个组，{n} 个值班，缺员 {s}",
-           "moved": "{n} 名学生调组，{m} 个值班换人",
+           "moved": "{n} 条学生变动，{m} 个值班换人",
            "absence": "{who} 请假 {dates}：{c} 个值班有人代，{u} 个缺员",
            "student_in": "分在 {g}", "student_move": "{s}：{a} → {b}",
            "duty_change": "{day} {time} {g}：{a} → {b}", "cover_row": "{d} {t} {g}：{who}",
@@ -36,13 +38,16 @@ WORDS = {
            "left": "（退出）", "new": "（新增）", "came": "到 {n}/{of} 人",
            "status_late": "迟到", "status_early": "早退", "status_leave": "请假",
            "status_absent": "缺勤", "status_present": "到"},
-    "en": {"not_service": "{d} is not a service date ({why})", "holiday": "a holiday",
+    "en": {"colon": ": ", "comma": ", ",
+           "attendance": "attendance: {pupils} pupil and {staff} staff entries from {file}",
+           "cancel": "cancelled: {dates} ({reason})",
+           "payments": "payments: {rows} from {file}, {total} in all", "not_service": "{d} is not a service date ({why})", "holiday": "a holiday",
            "weekend": "a weekend", "outside": "outside the term", "head": "{d} ({day})",
            "nobody": "UNCOVERED (nobody to cover)", "covers": "covering {who}",
            "absent": "absent", "manager": "manager", "none": "(nothing recorded)",
            "plan": "plan", "replan": "re-plan (from {d})", "substitute": "cover",
            "by": "by {who}", "first": "{g} groups, {n} duties, {s} short",
-           "moved": "{n} pupils moved, {m} duties changed",
+           "moved": "{n} pupil changes, {m} duties changed",
            "absence": "{who} absent {dates}: {c} duties covered, {u} uncovered",
            "student_in": "in {g}", "student_move": "{s}: {a} -> {b}",
            "duty_change": "{day} {time} {g}: {a} -> {b}", "cover_row": "{d} {t} {g}: {who}",
@@ -271,21 +276,27 @@ def history_lines(plan: Plan, rows: list[dict], lang: str) -> list[str]:
     for h in rows:
         s = h["summary"]
         if h["kind"] == "plan":
-            what = f"{w['plan']}: " + w["first"].format(g=s.get("groups"), n=s.get("duties"),
+            what = w["plan"] + w["colon"] + w["first"].format(g=s.get("groups"), n=s.get("duties"),
                                                        s=s.get("shortages"))
         elif h["kind"] == "replan":
-            what = w["replan"].format(d=s.get("from")) + ": " + w["moved"].format(
+            what = w["replan"].format(d=s.get("from")) + w["colon"] + w["moved"].format(
                 n=len(s.get("students", [])), m=len(s.get("duties", [])))
         elif h["kind"] == "substitute":
             covers = s.get("covers", [])
             c = sum(1 for x in covers if x.get("staff"))
-            what = f"{w['substitute']}: " + w["absence"].format(
-                who=_name(plan, s.get("absent")), dates=", ".join(s.get("dates", [])),
+            what = w["substitute"] + w["colon"] + w["absence"].format(
+                who=_name(plan, s.get("absent")), dates=w["comma"].join(s.get("dates", [])),
                 c=c, u=len(covers) - c)
+        elif h["kind"] in ("attendance", "cancel", "payments"):
+            what = w[h["kind"]].format(
+                file=s.get("file", ""), pupils=s.get("pupils", 0), staff=s.get("staff", 0),
+                dates=w["comma"].join(s.get("dates", [])), reason=s.get("reason", ""),
+                rows=s.get("rows", 0), total=s.get("total", ""))
         else:
             what = h["kind"]
         stamp = local_time(h["recorded_at"])
-        lines.append(f"{stamp} {what} ({w['by'].format(who=h['by'])})")
+        by = w["by"].format(who=h["by"])
+        lines.append(f"{stamp} {what}（{by}）" if lang == "zh" else f"{stamp} {what} ({by})")
         for d in h["details"]:
             lines.append("    " + _detail(plan, d, lang))
     return lines or ["  " + w["none"]]

@@ -19,8 +19,8 @@ Shape
 """
 from __future__ import annotations
 
+import json
 import os
-import shutil
 import sqlite3
 import tempfile
 from dataclasses import dataclass
@@ -33,7 +33,7 @@ from afterschool.models.errors import InputError, Problem
 from afterschool.models.instance import Instance
 from afterschool.models.plan import Plan
 from afterschool.scheduler.record.store import (RECORD_FILE, Reader, Record, RecordError,
-                                                Writer, display_url, now_iso)
+                                                Writer, _duty_key, display_url)
 
 # in a folder without the record: where it is (line 1), and "copy" (line 2) for a copy
 # made by export; without it the folder is the term folder of a record kept on a server
@@ -295,6 +295,14 @@ def record_replan(w: Writer, term: Term, inst: Instance, result) -> None:
                    for r in result.duties]}
     entry = w.entry(term.term_id, "replan", summary)
     iid = w.instance(term.term_id, entry, snapshot(inst), Path(inst.source).name)
+    # covers the re-plan found again for duties it changed (absences are facts: SPEC §9)
+    had = {(c["date"], c["replaces"], json.dumps(c["duty"], sort_keys=True), c["staff"])
+           for c in w.covers(term.term_id)}
+    for x in plan.exceptions:
+        key = (x["date"], x["replaces"], json.dumps(_duty_key(x), sort_keys=True),
+               x.get("staff"))
+        if key not in had:
+            w.cover(term.term_id, entry, x)
     w.plan(term.term_id, entry, iid, "replan", plan.valid_from, plan.to_dict())
 
 

@@ -3,7 +3,8 @@ minus holidays, plus make-up working days (调休) counted as the weekday the sc
 
 Holidays come from ``school.toml`` and, where ``term.official_holidays`` is on and the
 ``chinese-calendar`` package covers the year, from the official calendar. Years it does not
-cover give a warning naming the uncovered dates, so the school can list its holidays.
+cover give a warning naming the uncovered dates, so the school can list its holidays, until
+the school confirms its list (``holidays_confirmed``).
 """
 from __future__ import annotations
 
@@ -56,7 +57,10 @@ def uncovered_years(term: Term) -> list[tuple[date, date]]:
 
 
 def calendar_warnings(term: Term) -> list[str]:
-    """Plain-language warnings about dates whose holidays the tool cannot know."""
+    """Plain-language warnings about dates whose holidays the tool cannot know; none when
+    the school has confirmed its list (``[term] holidays_confirmed = true``)."""
+    if term.holidays_confirmed:
+        return []
     out = []
     for lo, hi in uncovered_years(term):
         listed = sorted(d for d in term.holidays if lo <= d <= hi)
@@ -66,5 +70,6 @@ def calendar_warnings(term: Term) -> list[str]:
             + (f"school.toml lists {', '.join(map(str, listed))} there: check it lists them all"
                if listed else "every weekday there counts as a service date unless you list "
                "its holidays in school.toml, e.g. [term] holidays = [2027-01-01, "
-               "{ from = 2027-01-20, to = 2027-01-22 }]"))
+               "{ from = 2027-01-20, to = 2027-01-22 }]")
+            + "; once the list is complete, set holidays_confirmed = true in [term]")
     return out
