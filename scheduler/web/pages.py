@@ -48,6 +48,10 @@ from afterschool.scheduler.web.app import current
 from afterschool.scheduler.web.words import STATUSES, status_word, words
 
 
+# substitute as the command runs it by default (--time-limit 2, --seed 0): the same covers
+SUBSTITUTE = {"time_limit": 2.0, "seed": 0}
+
+
 def routes() -> list[Route]:
     return [Route("/", home), Route("/login", login, methods=["GET", "POST"]),
             Route("/logout", logout, methods=["POST"]), Route("/today", today),
@@ -317,7 +321,7 @@ def _absence(request: Request, form: dict | None):
                       dates="", covers=None, result=None, recorded=False)
     person, dates = form.get("person", "")[:100], form.get("dates", "")[:400]
     with latest_sheets(term) as inst:
-        result = cover(inst, plan, person, dates.split(","), time_limit=2.0, seed=0)
+        result = cover(inst, plan, person, dates.split(","), **SUBSTITUTE)
     return render(request, "absence.html", user=account, choices=choices,
                   person=result.absent, dates=dates,
                   covers=_cover_rows(result.plan, result, lang), result=result,
@@ -340,7 +344,7 @@ def _absence_confirm(request: Request, form: dict):
     with latest_sheets(term) as inst:
         with term.record.write(account.name, "substitute", T.lock_key(term.key)) as w:
             result = cover(inst, term.current(w), person, dates.split(","),
-                           time_limit=2.0, seed=0)
+                           **SUBSTITUTE)
             T.record_substitute(w, term, inst, result)
     for folder in T.export_folders(term, None):
         write_cover_folder(result, folder, None, set(), **T.export_args(term, folder))
