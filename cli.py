@@ -1345,5 +1345,125 @@ def bureau(terms: tuple[str, ...], out: str | None, jobs: int, scheduler_address
             click.echo(say("wrote", lang, path=path))
 
 
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@main.command()
+@click.argument("term_arg", metavar="TERM")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; other than this machine only once accounts exist.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@handles_errors
+def serve(term_arg: str, host: str, port: int) -> None:
+    """The office's page: the term's record in a browser (today, roll call, absences, the
+    week, money, history) for the accounts made with 'afterschool user add'. Every entry
+    made through the page is recorded with the logged-in account as its author.
+
+    Example: afterschool serve plan-out --host 0.0.0.0 --port 8000
+    """
+    import uvicorn
+    from afterschool.scheduler.record import term as T
+    from afterschool.scheduler.web.accounts import accounts
+    from afterschool.scheduler.web.app import make_app
+    term = _open_term(term_arg)
+    with term.record.write(_author(None), "serve", T.lock_key(term.key)):
+        pass  # a record that cannot be locked for writing is refused now, not on a save
+    with term.record.read() as r:
+        term.current(r)
+    users = accounts(term)
+    if host not in LOOPBACK:
+        if not users:
+            raise InputError([Problem("--host", "the page is open to other machines only "
+                                      "once accounts exist", value=host,
+                                      expected="afterschool user add TERM NAME --role office "
+                                      "first, or --host 127.0.0.1")])
+        click.echo(f"listening on {host}:{port}: reachable from other machines of the "
+                   f"network; {len(users)} account(s) can log in")
+    elif not users:
+        click.echo("warning: no account yet: nobody can log in until 'afterschool user add'",
+                   err=True)
+    click.echo(f"the office's page: http://{'[' + host + ']' if ':' in host else host}:{port}/"
+               " (Ctrl+C to stop)")
+    uvicorn.run(make_app(term), host=host, port=port, log_level="warning",
+                server_header=False)
+
+
+@main.group()
+def user() -> None:
+    """Accounts of the office's page (kept in the term's record)."""
+
+
+def _read_password(confirm: bool = True) -> str:
+    if sys.stdin.isatty():
+        return click.prompt("password", hide_input=True, confirmation_prompt=confirm)
+    line = sys.stdin.readline()
+    return line[:-1] if line.endswith("\n") else line
+
+
+@user.command("add")
+@click.argument("term_arg", metavar="TERM")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["office", "teacher"]), required=True)
+@click.option("--staff", default=None, metavar="ID", help="A teacher's 工号 in the term.")
+@record_options
+@handles_errors
+def user_add(term_arg: str, name: str, role: str, staff: str | None, by: str | None) -> None:
+    """Add an account; the password is read from standard input (one line), never taken as
+    an argument. A teacher's account sees only that person's duties and groups.
+
+    Example: printf '%s\\n' "$PW" | afterschool user add plan-out 李老师 --role teacher --staff T009
+    """
+    from afterschool.scheduler.web import accounts as A
+    author = _author(by)
+    term = _open_term(term_arg)
+    A.add(term, name, role, staff, _read_password(), author)
+    click.echo(f"added {A.check_name(name)} ({role}{' ' + staff if staff else ''})")
+
+
+@user.command("password")
+@click.argument("term_arg", metavar="TERM")
+@click.argument("name")
+@record_options
+@handles_errors
+def user_password(term_arg: str, name: str, by: str | None) -> None:
+    """Change an account's password (read from standard input); its sessions end."""
+    from afterschool.scheduler.web import accounts as A
+    author = _author(by)
+    term = _open_term(term_arg)
+    A.set_password(term, name, _read_password(), author)
+    click.echo(f"changed the password of {name}")
+
+
+@user.command("list")
+@click.argument("term_arg", metavar="TERM")
+@handles_errors
+def user_list(term_arg: str) -> None:
+    """The accounts: name, role, person, since when and by whom."""
+    from afterschool.scheduler.record.questions import local_time
+    term = _open_term(term_arg)
+    with term.record.read() as r:
+        rows = r.users(term.term_id)
+    for name, x in sorted(rows.items()):
+        click.echo(f"{name}\t{x['role']}\t{x['staff'] or '-'}\t"
+                   f"{local_time(x['recorded_at'])}\t{x['recorded_by']}")
+    if not rows:
+        click.echo("no accounts")
+
+
+@user.command("remove")
+@click.argument("term_arg", metavar="TERM")
+@click.argument("name")
+@record_options
+@handles_errors
+def user_remove(term_arg: str, name: str, by: str | None) -> None:
+    """Remove an account (kept in the record's history); its sessions end."""
+    from afterschool.scheduler.web import accounts as A
+    author = _author(by)
+    term = _open_term(term_arg)
+    A.remove(term, name, author)
+    click.echo(f"removed {name}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -50,3 +50,14 @@ def test_cli_offers_every_hand_out_to_skip():
     from afterschool import cli
     from afterschool.scheduler.handouts.bundle import HANDOUTS
     assert set(cli.HANDOUT_CHOICES) == set(HANDOUTS) | {"all"}
+
+
+def test_the_office_page_ships_its_templates_and_stylesheet():
+    from pathlib import Path
+    from afterschool.scheduler import web
+    folder = Path(web.__file__).parent
+    assert {p.name for p in (folder / "templates").iterdir()} >= {
+        "base.html", "login.html", "today.html", "roll.html", "absence.html", "week.html",
+        "money.html", "history.html", "error.html"}
+    css = (folder / "static" / "style.css").read_text(encoding="utf-8")
+    assert "@media print" in css and "http" not in css  # nothing fetched from elsewhere

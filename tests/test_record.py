@@ -210,7 +210,7 @@ def test_a_version_1_record_is_migrated(tmp_path, backend):
         e = w.entry(t, "substitute", {"absent": "T1"})
         w.plan(t, e, None, "substitute", None, doc)
     rec = Record.open(url)
-    assert rec.schema_version == store.SCHEMA_VERSION == 3
+    assert rec.schema_version == store.SCHEMA_VERSION == 4
     with rec.read() as r:
         assert sorted((a["staff"], a["date"]) for a in r.absences(t)) == [
             ("T1", "2026-09-08"), ("T1", "2026-09-15")]

@@ -453,3 +453,27 @@ def read_payments(path: Path, plan: Plan) -> list[dict]:
     if chk.problems:
         raise InputError(chk.problems)
     return out
+
+
+def roll_call_entries(plan: Plan, day: str, group: str, marks: dict[str, str],
+                      source: str) -> Entries:
+    """One group's roll call on one date as the page sends it (pupil id -> status word),
+    checked by the same rules as a filled sheet's column: a service date, a known status,
+    and only pupils of that group that date; every problem at once, as ``InputError``."""
+    chk = _Check(plan, source)
+    out = Entries()
+    when = chk.date(1, "date", day)
+    session = None
+    if when is not None:
+        v = version_on(plan, date.fromisoformat(when[0]))
+        session = next((g.session for g in v.groups if g.id == group), None)
+        if session is None:
+            chk.err(1, "group", "not a group of the plan on that date", group)
+    if chk.problems:
+        raise InputError(chk.problems)
+    for n, (sid, word) in enumerate(marks.items(), start=1):
+        _pupil_row(chk, n, {"date": when[0], "session": session, "student": sid,
+                            "status": word}, out, group=group)
+    if chk.problems:
+        raise InputError(chk.problems)
+    return out

@@ -15,6 +15,8 @@ Shape
 - Append-only: the fact tables (entries, instances and their files, plans, absences,
   covers) refuse UPDATE and DELETE by trigger; a correction is a new row that supersedes.
   Each entry has its time (UTC, ISO) and its author.
+- Accounts of the office's page (``users``, schema 4): per term, name, role (office or
+  teacher), staff id, a password hash (never the password), append-only like the facts.
 - Documents (a whole-term ``plan.json``) are stored zlib-compressed with their SHA-256.
 
 Test hook (fault tests only): with ``AFTERSCHOOL_RECORD_PAUSE=<point>`` and
@@ -159,8 +161,19 @@ payments = sa.Table(
     sa.Column("amount", sa.Text, nullable=False),
     sa.Column("channel", sa.Text, nullable=False),
     sa.Column("receipt", sa.Text, nullable=False))
+users = sa.Table(
+    "users", meta,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("term_id", sa.Integer, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("staff", sa.Text),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("active", sa.Integer, nullable=False),
+    sa.Column("recorded_at", sa.Text, nullable=False),
+    sa.Column("recorded_by", sa.Text, nullable=False))
 FACT_TABLES = ("entries", "instances", "instance_files", "plans", "absences", "covers",
-               "attendance", "staff_attendance", "cancellations", "payments")
+               "attendance", "staff_attendance", "cancellations", "payments", "users")
 
 
 # --- migrations: frozen DDL, one function per schema version --------------------------
@@ -278,7 +291,19 @@ def _migration_3(conn, dialect: str) -> None:
         _append_only(conn, dialect, table)
 
 
-MIGRATIONS = [_migration_1, _migration_2, _migration_3]
+def _migration_4(conn, dialect: str) -> None:
+    """Accounts of the office's page (``afterschool user``), per term, append-only: a
+    password change or a removal is a new row for the name (``active`` 0: removed)."""
+    for stmt in _ddl(dialect, """
+        CREATE TABLE users (id {pk}, term_id INTEGER NOT NULL REFERENCES terms (id),
+            name TEXT NOT NULL, role TEXT NOT NULL, staff TEXT, password_hash TEXT NOT NULL,
+            active INTEGER NOT NULL, recorded_at TEXT NOT NULL, recorded_by TEXT NOT NULL);
+        CREATE INDEX users_term ON users (term_id, name)"""):
+        conn.exec_driver_sql(stmt)
+    _append_only(conn, dialect, "users")
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -552,6 +577,15 @@ class Reader:
             sa.select(payments).where(payments.c.term_id == term_id)
             .order_by(payments.c.id))]
 
+    def users(self, term_id: int) -> dict[str, dict]:
+        """The term's accounts as they stand: name -> the latest row (removed ones left
+        out); each row's ``id`` changes with every password change."""
+        out: dict[str, dict] = {}
+        for r in self.conn.execute(sa.select(users).where(users.c.term_id == term_id)
+                                   .order_by(users.c.id)):
+            out[r.name] = dict(r._mapping)
+        return {k: v for k, v in out.items() if v["active"]}
+
     def counts(self, term_id: int) -> dict[str, int]:
         """Entries of each kind recorded for the term."""
         return {k: n for k, n in self.conn.execute(
@@ -642,6 +676,14 @@ class Writer(Reader):
         if rows:
             self.conn.execute(payments.insert(), [
                 {"term_id": term_id, "entry_id": entry_id} | r for r in rows])
+
+    def user(self, term_id: int, name: str, role: str, staff: str | None,
+             password_hash: str, active: bool = True) -> int:
+        """An account's new state (added, password changed, or removed)."""
+        return self.conn.execute(users.insert().values(
+            term_id=term_id, name=name, role=role, staff=staff, password_hash=password_hash,
+            active=1 if active else 0, recorded_at=now_iso(), recorded_by=self.by
+        ).returning(users.c.id)).scalar_one()
 
     def cover(self, term_id: int, entry_id: int, exception: dict) -> None:
         self.conn.execute(covers.insert().values(
