@@ -51,11 +51,15 @@ HEADERS = {
 }
 WORDS = {
     "zh": {"title": "{g} 点名表（{a} 至 {b}）", "id": "学号", "name": "姓名", "class": "班级",
-           "on_duty": "值班教师", "actual": "实际值班（工号；未开展）", "sign": "签名",
-           "legend": "填写：到 / 迟 / 早退 / 假 / 缺；空白视为到", "nobody": "缺员"},
+           "on_duty": "值班教师", "actual": "实际值班", "sign": "签名",
+           "legend": "学生一栏填：到 / 迟 / 早退 / 假 / 缺，空白视为到；灰格为该生当天不参加。"
+                     "实际值班一栏：由他人代班时填其工号，未开展时填“未开展”，照常则留空。",
+           "nobody": "缺员"},
     "en": {"title": "{g} roll call ({a} to {b})", "id": "id", "name": "name", "class": "class",
-           "on_duty": "on duty", "actual": "actually on duty (id; not held)", "sign": "signature",
-           "legend": "fill in: present / late / early / leave / absent; blank = present",
+           "on_duty": "on duty", "actual": "actually on duty", "sign": "signature",
+           "legend": "pupils: present / late / early / leave / absent, blank = present; grey = "
+                     "the pupil does not come that day. Actually on duty: the id of whoever "
+                     "stood in, or 'not held'; blank = as planned.",
            "nobody": "nobody"},
 }
 
@@ -158,6 +162,7 @@ def write_roll_call(plan: Plan, day: date, path: Path, lang: str) -> int:
                 ws.write_string(r, 2, neutralise(info.get("class", "")), cell)
                 for c, (d, _) in enumerate(dates, start=3):
                     ws.write_blank(r, c, None, cell if d in sh["pupils"][sid] else grey)
+                ws.set_row(r, 20)  # room to write a mark
                 r += 1
             if sh["order"] and dates:
                 choices = ["到", "迟", "早退", "假", "缺"] if lang == "zh" else \
@@ -172,6 +177,7 @@ def write_roll_call(plan: Plan, day: date, path: Path, lang: str) -> int:
                 ws.write_blank(r, 2, None, cell)
                 for c, text in enumerate(values, start=3):
                     ws.write_string(r, c, neutralise(text), cell)
+                ws.set_row(r, 28)  # room to sign
                 r += 1
             ws.write_string(r + 1, 0, neutralise(w["legend"]), small)
             ws.set_column(0, 0, 14)
