@@ -476,7 +476,7 @@ def test_haijiang_two_absences_keep_every_rule(tmp_path):
     path.write_text(json.dumps(two.plan.to_dict(), ensure_ascii=False), encoding="utf-8")
     checked = CliRunner().invoke(main, ["check", "haijiang", str(path)])
     nobody = sum(1 for x in two.plan.exceptions if x["staff"] is None)
-    assert checked.exit_code == 0 and f"{nobody} duty(ies) nobody covers" in checked.stdout
+    assert checked.exit_code == 0 and f"代课日无人可代 {nobody} 个" in checked.stdout  # zh school
     paid = lambda p: sum(r["minutes"] for r in p.pay)  # noqa: E731
     gone = sum(parse_minutes(x) for x in one.uncovered + two.uncovered)
     assert paid(plan) - paid(two.plan) == gone
