@@ -57,9 +57,9 @@ STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE",
           cp_model.MODEL_INVALID: "MODEL_INVALID"}
 
 
-# CP-SAT's deterministic time runs about 5x slower than the wall clock on the 2-core
-# reference machine (measured with bench/run.py); the planner's --time-limit is in wall
-# seconds there and is converted with this constant, so limits stay deterministic.
+# The planner's --time-limit is converted into CP-SAT's deterministic seconds with this
+# constant, so limits stay deterministic: low enough that the budgets, not the CPU clock,
+# end the searches on a machine well slower than the one it was tuned on (docs/planner.md).
 DET_PER_SECOND = 0.12
 # the violation local search counts deterministic time faster: about 1.2-1.4 det s per CPU
 # second on the staffing models (bench/run.py L, M, XL); 1.0 keeps within the CPU clock
