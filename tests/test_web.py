@@ -213,6 +213,14 @@ def test_the_office_sees_every_group_and_the_money(term_dir):
     r = c.get("/download/settlement.xlsx")
     assert r.status_code == 200 and r.content[:2] == b"PK"
     assert "attachment" in r.headers["content-disposition"]
+    import io
+
+    import openpyxl
+    r = c.get("/download/bureau.xlsx")  # the reports upward: this school's row, 114.00
+    assert r.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    summary = [[c.value for c in row] for row in book.worksheets[0].iter_rows()]
+    assert summary[0][0] == "学校" and 114 in summary[1]  # income, a number in the sheet
 
 
 # --- hostile names and bad input ----------------------------------------------------------

@@ -422,7 +422,9 @@ DOWNLOADS = {"handouts.zip": "application/zip",
              "settlement.xlsx": "application/vnd.openxmlformats-officedocument."
                                 "spreadsheetml.sheet",
              "roll-call.xlsx": "application/vnd.openxmlformats-officedocument."
-                               "spreadsheetml.sheet"}
+                               "spreadsheetml.sheet",
+             "bureau.xlsx": "application/vnd.openxmlformats-officedocument."
+                            "spreadsheetml.sheet"}
 
 
 def download(request: Request):
@@ -443,6 +445,12 @@ def download(request: Request):
                 for f in sorted(out.rglob("*")):
                     if f.is_file() and not f.name.startswith("."):
                         z.write(f, f.relative_to(out).as_posix())
+        elif name == "bureau.xlsx":  # the reports upward for this school's term
+            from afterschool.scheduler.handouts.bureau import write_bureau
+            from afterschool.scheduler.record.bureau import school_report, totals
+            report = school_report(T.record_address(term))
+            written = write_bureau([report], totals([report["row"]]), tmp, lang)
+            path = next(p for p in written if p.suffix == ".xlsx")
         elif name == "settlement.xlsx":
             from afterschool.scheduler.handouts.settlement import write_settlement
             _, result = _settlement(term)
