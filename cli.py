@@ -1418,7 +1418,8 @@ def user_add(term_arg: str, name: str, role: str, staff: str | None, by: str | N
     author = _author(by)
     term = _open_term(term_arg)
     A.add(term, name, role, staff, _read_password(), author)
-    click.echo(f"added {A.check_name(name)} ({role}{' ' + staff if staff else ''})")
+    click.echo(say("user_added", _lang(), name=A.check_name(name), role=say(
+        "role_" + role, _lang()), staff=f" {staff}" if staff else ""))
 
 
 @user.command("password")
@@ -1432,7 +1433,7 @@ def user_password(term_arg: str, name: str, by: str | None) -> None:
     author = _author(by)
     term = _open_term(term_arg)
     A.set_password(term, name, _read_password(), author)
-    click.echo(f"changed the password of {name}")
+    click.echo(say("user_password", _lang(), name=name))
 
 
 @user.command("list")
@@ -1448,7 +1449,7 @@ def user_list(term_arg: str) -> None:
         click.echo(f"{name}\t{x['role']}\t{x['staff'] or '-'}\t"
                    f"{local_time(x['recorded_at'])}\t{x['recorded_by']}")
     if not rows:
-        click.echo("no accounts")
+        click.echo(say("user_none", _lang()))
 
 
 @user.command("remove")
@@ -1462,7 +1463,7 @@ def user_remove(term_arg: str, name: str, by: str | None) -> None:
     author = _author(by)
     term = _open_term(term_arg)
     A.remove(term, name, author)
-    click.echo(f"removed {name}")
+    click.echo(say("user_removed", _lang(), name=name))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,6 +24,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "exported": "已写出 {path} 及其他 {n} 个文件",
         "check_ok": "检查通过：方案符合全部规则（每周申报缺员 {short} 个；代课日无人可代 {open} 个）",
         "check_bad": "发现 {n} 处违规",
+        "user_added": "已添加账号 {name}（{role}{staff}）", "user_password": "已修改 {name} 的密码",
+        "user_none": "还没有账号", "user_removed": "已删除账号 {name}",
+        "role_office": "办公室", "role_teacher": "教师",
         "need_none": "不需要再招志愿者：现有志愿者已能覆盖所有值班",
         "need_head": "再招 {n} 名志愿者即可排满：",
         "need_head_partial": "再招 {n} 名志愿者可尽量排满：",
@@ -54,6 +57,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "check_ok": "OK: the plan keeps every rule ({short} declared shortage(s) a week; "
                     "{open} duty(ies) nobody covers on a substitution date)",
         "check_bad": "{n} violation(s)",
+        "user_added": "added {name} ({role}{staff})", "user_password": "changed the password "
+                      "of {name}", "user_none": "no accounts", "user_removed": "removed {name}",
+        "role_office": "office", "role_teacher": "teacher",
         "need_none": "no extra volunteers needed: today's volunteers cover every duty",
         "need_head": "{n} more volunteer(s) would cover all groups:",
         "need_head_partial": "{n} more volunteer(s) would cover all groups as far as possible:",
