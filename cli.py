@@ -173,7 +173,20 @@ def _load(path: str):
     return inst
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# the commands in the order a term uses them (afterschool --help)
+WORKFLOW = ["init", "generate", "validate", "need", "admit", "scenario", "plan", "substitute",
+            "replan", "who", "history", "export", "attendance", "cancel", "payments", "settle",
+            "bureau", "check", "fees", "pay", "budget", "roster", "report", "notice", "chart",
+            "serve", "user", "staffing"]
+
+
+class _Workflow(click.Group):
+    def list_commands(self, ctx):
+        known = super().list_commands(ctx)
+        return [c for c in WORKFLOW if c in known] + [c for c in known if c not in WORKFLOW]
+
+
+@click.group(cls=_Workflow, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks for bug reports.")
 @click.version_option(package_name="afterschool")
 def main(verbose: bool) -> None:

@@ -96,3 +96,11 @@ def test_staffing(args, text, data):
 
 def test_staffing_needs_one_option():
     assert run("staffing").exit_code == 2
+
+
+def test_help_lists_the_commands_in_workflow_order():
+    text = run("--help").stdout
+    order = [text.index(f"\n  {c} ") for c in ("init", "validate", "plan", "substitute",
+                                                "replan", "attendance", "settle", "bureau",
+                                                "check")]
+    assert order == sorted(order)
