@@ -425,29 +425,25 @@ def _not_an_input(option: str, out: Path, plan_arg: str) -> None:
                                       "writes over its input", expected="another file")])
 
 
-def _read_term_plan(arg: str):
-    """(plan, term or None, per-version instances or None) of what PLAN/TERM names."""
+def _read_term_plan(arg: str, versions: bool = True):
+    """(plan, term or None, per-version instances or None) of what PLAN/TERM names: a term
+    folder's or record's current plan, or a plan.json (a copy made by ``export`` included:
+    it is a snapshot of its date, read as a file). ``versions``: also read the sheets each
+    plan version was made from (what ``check`` needs; not cheap)."""
+    from afterschool.scheduler.reading.plan_file import read_plan
     from afterschool.scheduler.record import term as T
     ref = T.locate(arg)
     if not ref.has_record or ref.copy is not None:
-        return _read_plan(arg), None, None
+        return read_plan(arg), None, None
     term = T.open_term(ref)
     with term.record.read() as r:
         plan = term.current(r)
-        return plan, term, term.version_instances(r, plan)
+        return plan, term, term.version_instances(r, plan) if versions else None
 
 
 def _read_plan(plan_file: str):
-    """The plan PLAN names: a term folder's or record's current plan, or a plan.json (a
-    copy made by ``export`` included: it is a snapshot of its date)."""
-    from afterschool.scheduler.reading.plan_file import read_plan
-    from afterschool.scheduler.record import term as T
-    ref = T.locate(plan_file)
-    if ref.has_record and ref.copy is None:  # a copy shows its own date: read its file
-        term = T.open_term(ref)
-        with term.record.read() as r:
-            return term.current(r)
-    return read_plan(plan_file)
+    """The plan PLAN names (see ``_read_term_plan``)."""
+    return _read_term_plan(plan_file, versions=False)[0]
 
 
 def _emit(sheets, name: str, out: str | None, as_json: bool, data,
@@ -1027,8 +1023,8 @@ def _open_term(term_arg: str):
     term = T.open_term(_record_ref(term_arg))
     with term.record.read() as r:
         row = term.current_row(r)
-        if row is not None:
-            lang = term.plan_of(r, row["id"]).extra.get("language")
+        if row is not None:  # the command reads (and checks) the plan itself
+            lang = r.document(row["id"]).get("language")
             click.get_current_context().meta["lang"] = lang
     return term
 
@@ -1072,7 +1068,7 @@ def who(term_arg: str, day: str, group: str | None, teacher: str | None,
     with term.record.read() as r:
         plan = term.current(r)
         absences = r.absences(term.term_id)
-        marks = r.attendance(term.term_id)
+        marks = r.attendance(term.term_id, when.isoformat())
     v = Q.version_on(plan, when)
     people = plan.extra.get("people", {})
     group = _pick_id("--group", group, {g.id for x in plan.versions() for g in x.groups})

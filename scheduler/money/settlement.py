@@ -56,12 +56,11 @@ def _is_cancelled(cancelled: set[tuple[str, str | None]], day: str, session: str
     return (day, None) in cancelled or (day, session) in cancelled
 
 
-def _withdrawal(inst: Instance, plan: Plan, sid: str, placed_in: list[int]
+def _withdrawal(inst: Instance, versions: list, st, placed_in: list[int]
                 ) -> tuple[str, date, dict[str, list[date]]] | None:
     """(first date enrolled, withdrawal date W, per session the dates the last sign-up
     would have had from W) for a withdrawn pupil no longer placed from a version on."""
-    st = next(s for s in inst.students if s.id == sid)
-    versions = plan.versions()
+    sid = st.id
     if st.status != "withdrawn" or not placed_in or placed_in[-1] == len(versions) - 1:
         return None
     last = versions[placed_in[-1]]
@@ -94,6 +93,7 @@ def settle_pupils(inst: Instance, plan: Plan, facts: Facts) -> list[dict]:
     sessions = {s.id: s for s in inst.school.sessions}
     cancelled = set(facts.cancelled)
     placed, _, placed_in = placed_dates(inst, plan)
+    versions = plan.versions()
     by_pupil: dict[str, dict[str, list[date]]] = defaultdict(dict)
     for (sid, session), dates in placed.items():
         by_pupil[sid][session] = dates
@@ -127,7 +127,7 @@ def settle_pupils(inst: Instance, plan: Plan, facts: Facts) -> list[dict]:
                     run = 0
         if n_cancelled:
             rule.append(f"cancelled {n_cancelled}")
-        gone = _withdrawal(inst, plan, st.id, placed_in.get(st.id, []))
+        gone = _withdrawal(inst, versions, st, placed_in.get(st.id, []))
         if gone is not None:
             first, w, rest = gone
             days = (w - date.fromisoformat(first)).days
@@ -193,13 +193,13 @@ def settle_staff(inst: Instance, plan: Plan, facts: Facts) -> list[dict]:
         who = done.get(key, r["staff"])
         if who:
             got_min[who] += r["minutes"]
-    people = sorted(set(plan_min) | set(got_min))
+    names = {t.id: t.name for t in inst.teachers}
     rows = []
-    for sid in people:
+    for sid in sorted(set(plan_min) | set(got_min)):
         if not plan_min.get(sid) and not got_min.get(sid):
             continue
         rate = _rate(inst, sid)
-        name = next((t.name for t in inst.teachers if t.id == sid), "")
+        name = names.get(sid, "")
         rows.append({"staff": sid, "name": name, "planned_minutes": plan_min.get(sid, 0),
                      "planned_pay": yuan(Decimal(plan_min.get(sid, 0)) * rate / 60),
                      "delivered_minutes": got_min.get(sid, 0),

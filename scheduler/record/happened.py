@@ -232,7 +232,7 @@ class _Check:
             v = version_on(self.plan, date.fromisoformat(day))
             present = _presence(self.plan, v, wd)
             self._cache[day] = {(s, g.session): g.id for g in v.groups for s in g.students
-                                if present(s, g.session)}, {g.id for g in v.groups}
+                                if present(s, g.session)}
         return self._cache[day]
 
 
@@ -310,7 +310,7 @@ def _pupil_row(chk: _Check, n: int, get: dict, out: Entries, group: str | None =
         return
     if when is None or session is None or status is None:
         return
-    placed, _ = chk.groups_of(*when)
+    placed = chk.groups_of(*when)
     gid = placed.get((sid, session))
     if gid is None or (group is not None and gid != group):
         chk.err(n, "student", "the pupil is not in this group on that date (not signed up "

@@ -485,7 +485,7 @@ def _lock_number(key: str) -> int:
 def _busy(exc: sa.exc.OperationalError) -> bool:
     text = str(exc.orig).lower()
     return "database is locked" in text or "lock timeout" in text or \
-        getattr(getattr(exc.orig, "sqlstate", None), "__str__", lambda: "")() == "55P03"
+        getattr(exc.orig, "sqlstate", None) == "55P03"  # PostgreSQL: lock_not_available
 
 
 def _sqlite_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
@@ -547,13 +547,15 @@ class Reader:
         return [dict(r._mapping) | {"duty": json.loads(r.duty)} for r in self.conn.execute(
             sa.select(covers).where(covers.c.term_id == term_id).order_by(covers.c.id))]
 
-    def attendance(self, term_id: int) -> dict[tuple[str, str, str], str]:
-        """(date, session, pupil) -> the latest status recorded."""
+    def attendance(self, term_id: int, day: str | None = None
+                   ) -> dict[tuple[str, str, str], str]:
+        """(date, session, pupil) -> the latest status recorded (``day``: that date only)."""
         out: dict[tuple[str, str, str], str] = {}
-        for r in self.conn.execute(
-                sa.select(attendance.c.date, attendance.c.session, attendance.c.student,
+        query = sa.select(attendance.c.date, attendance.c.session, attendance.c.student,
                           attendance.c.status).where(attendance.c.term_id == term_id)
-                .order_by(attendance.c.id)):
+        if day is not None:
+            query = query.where(attendance.c.date == day)
+        for r in self.conn.execute(query.order_by(attendance.c.id)):
             out[r.date, r.session, r.student] = r.status
         return out
 
