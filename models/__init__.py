@@ -8,6 +8,7 @@ problem) or by the planner (``Plan`` and its parts).
 - ``people``: Student, Teacher, Availability, Reduction.
 - ``instance``: Instance, the whole input of one school and term.
 - ``plan``: Plan, Group, Duty, Shortage and the JSON form ``afterschool-plan/1``.
+- ``clubs``: Club, ClubChoice, ClubRules, Lottery (SPEC §12).
 - ``errors``: Problem and InputError, the only error type the readers raise.
 """
 from afterschool.models.errors import InputError, Problem

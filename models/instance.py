@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from afterschool.models.clubs import Club, ClubChoice
 from afterschool.models.errors import Problem
 from afterschool.models.people import Availability, Student, Teacher
 from afterschool.models.school import School
@@ -17,6 +18,8 @@ class Instance:
     availability: tuple[Availability, ...]
     source: str = ""
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
+    clubs: tuple[Club, ...] = ()  # clubs.csv (SPEC §12); empty without it
+    club_choices: tuple[ClubChoice, ...] = ()  # club_choices.csv
 
     @property
     def enrolled(self) -> tuple[Student, ...]:

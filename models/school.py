@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from afterschool.models.clubs import ClubRules
+
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri")
 ALL_DAYS: tuple[str, ...] = WEEKDAYS + ("Sat", "Sun")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -167,6 +169,7 @@ class School:
     sessions: tuple[Session, ...] = field(default_factory=default_sessions)
     refunds: RefundPolicy = field(default_factory=RefundPolicy)
     pupils: int | None = None  # all pupils of the school, for the participation rate
+    clubs: ClubRules = field(default_factory=ClubRules)  # [clubs] (SPEC §12)
 
     def session(self, session_id: str) -> Session:
         for s in self.sessions:

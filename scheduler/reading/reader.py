@@ -43,6 +43,7 @@ from afterschool.models.people import Availability, Reduction, Student, Teacher
 from afterschool.models.school import WEEKDAYS, School
 from afterschool.scheduler.rules import calendar
 from afterschool.scheduler.reading import clean, tables
+from afterschool.scheduler.reading import clubs as club_files
 from afterschool.scheduler.rules.staffing import duty_windows
 from afterschool.scheduler.reading.school_config import _Ctx, parse_school, school_from_dict
 from afterschool.scheduler.reading.tables import (VOCAB, parse_class, parse_days,
@@ -101,6 +102,7 @@ def read_instance(path: str | Path) -> Instance:
     named = {r["id"] for _, r in raw["teachers"][1]}  # bad rows too: no cascade of errors
     avail = _availability(school, teachers, named, *raw["availability"], problems)
     _ids_across_files(raw, problems)
+    clubs, choices = club_files.read_clubs(school, students, teachers, raw, problems)
     if not any(p.severity == "error" for p in problems):
         _manager_windows(school, students, teachers, avail, problems)
     for text in calendar.calendar_warnings(school.term):
@@ -109,7 +111,8 @@ def read_instance(path: str | Path) -> Instance:
     if any(p.severity == "error" for p in problems):
         raise InputError(problems)
     return Instance(school, tuple(students), tuple(teachers), tuple(avail), str(path),
-                    tuple(p for p in problems if p.severity != "error"))
+                    tuple(p for p in problems if p.severity != "error"), tuple(clubs),
+                    tuple(choices))
 
 
 def _service_dates(school: School, problems: list[Problem]) -> None:
@@ -157,6 +160,15 @@ def _read_folder(path: Path, problems: list[Problem]):
             except (tables.DecodeError, tables.CsvError) as exc:
                 problems.append(Problem(name, str(exc), row=exc.row))
         raw[kind] = (name, rows)
+    for kind, name in club_files.FILES.items():  # optional (SPEC §12)
+        f = path / name
+        raw[kind] = None
+        if f.exists() and not _not_a_file(f, name, problems):
+            try:
+                raw[kind] = (name, tables.table_from_rows(tables.read_csv_rows(f), name, kind,
+                                                          problems))
+            except (tables.DecodeError, tables.CsvError) as exc:
+                problems.append(Problem(name, str(exc), row=exc.row))
     return school, raw
 
 
@@ -248,6 +260,15 @@ def _read_workbook_sheets(path: Path, wb, formulas, problems: list[Problem]):
                                                               formulas), name, kind,
                                        problems) if sheets[kind] else [])
         raw[kind] = (name, rows)
+    for kind, name in club_files.FILES.items():  # optional (SPEC §12)
+        f = path / name
+        raw[kind] = None
+        if f.exists() and not _not_a_file(f, name, problems):
+            try:
+                raw[kind] = (name, tables.table_from_rows(tables.read_csv_rows(f), name, kind,
+                                                          problems))
+            except (tables.DecodeError, tables.CsvError) as exc:
+                problems.append(Problem(name, str(exc), row=exc.row))
     return school, raw
 
 

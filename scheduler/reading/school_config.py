@@ -47,6 +47,8 @@ SCHEMA: dict[str, set[str]] = {
                  "signup"},
     "slots": {"name", "start", "end"},
 }
+SCHEMA[""].add("clubs")  # [clubs] (SPEC §12): read by reading.clubs.club_rules
+SCHEMA["clubs"] = {"per_pupil", "rate", "start"}
 _MONEY = {"fee_per_hour": Decimal("10000"), "pay_per_hour": Decimal("10000"),
           "lunch_price": Decimal("100000.00")}  # key -> most yuan allowed
 STANDARD_CAP = 45  # SPEC §4: the national class-size standard (国家班额标准)
@@ -463,6 +465,8 @@ def school_from_dict(data: dict, ctx: _Ctx) -> tuple[School | None, list[Problem
         ctx.err("required table missing", "", "term", expected="[term] with start and end")
     rules = _read_rules(ctx, _table(ctx, data, "rules") or {})
     refunds = _read_refunds(ctx, _table(ctx, data, "refunds") or {})
+    from afterschool.scheduler.reading.clubs import club_rules
+    clubs = club_rules(ctx, _table(ctx, data, "clubs") or {})
     sessions = default_sessions()
     if "sessions" in data:
         raw = data["sessions"]
@@ -490,4 +494,5 @@ def school_from_dict(data: dict, ctx: _Ctx) -> tuple[School | None, list[Problem
                             f"({other}, {s.id})", "grades", "sessions")
     if any(p.severity == "error" for p in ctx.problems) or term is None:
         return None, ctx.problems
-    return School(str(name), term, language, rules, sessions, refunds, pupils), ctx.problems
+    return School(str(name), term, language, rules, sessions, refunds, pupils,
+                  clubs), ctx.problems

@@ -1,0 +1,154 @@
+"""Clubs (SPEC §12): the lottery by hand, and clubs.csv / club_choices.csv read or refused.
+
+Draw numbers used below, from ``echo -n '7:S1' | sha256sum`` (first 8 hex digits):
+seed 7: S1 da678bb8, S2 0d5943b5, S3 60c2a02c, S4 806c56e1, S5 279069cf
+        -> order S2, S5, S3, S4, S1
+seed 8: S1 2d543293, S2 5fff7e1e, S3 4784ff69, S4 717b7292, S5 9b22494d
+        -> order S1, S3, S2, S4, S5
+"""
+from __future__ import annotations
+
+import hashlib
+import textwrap
+from decimal import Decimal
+
+import pytest
+
+from afterschool.models.clubs import Club, ClubChoice
+from afterschool.models.errors import InputError
+from afterschool.models.people import Student
+from afterschool.scheduler.clubs.lottery import run_lottery
+from afterschool.scheduler.reading.reader import read_instance
+from school_files import students_rows, vol, write_instance
+
+
+def pupil(sid, grade=3, days=("Tue", "Wed", "Thu", "Fri"), priority=()):
+    return Student(sid, f"Kid{sid}", grade, f"{grade}-1", (), tuple(days), tuple(priority))
+
+
+def club(cid, capacity=10, min_size=0, days=("Tue",), grades=(3, 4, 5, 6)):
+    return Club(cid, cid, tuple(days), "after-upper", capacity, min_size, tuple(grades), "T1")
+
+
+def test_hash_order_is_sha256_of_seed_and_id():
+    digest = hashlib.sha256(b"7:S1").hexdigest()
+    assert digest.startswith("da678bb8")
+
+
+def test_club_of_three_under_five_is_cancelled_and_its_pupils_take_their_second_choice():
+    a, b = club("A", min_size=5), club("B", capacity=10, days=("Wed",))
+    kids = [pupil(f"S{i}") for i in range(1, 9)]
+    choices = [ClubChoice(f"S{i}", ("A", "B")) for i in (1, 2, 3)] + \
+              [ClubChoice(f"S{i}", ("B",)) for i in (4, 5, 6, 7, 8)]
+    lot = run_lottery([a, b], choices, kids, seed=7)
+    assert lot.cancelled == ("A",)
+    assert sorted(lot.members("B")) == [f"S{i}" for i in range(1, 9)]
+    assert lot.members("A") == []
+    assert lot.waiting == ()
+
+
+def test_same_seed_same_draw_another_seed_another_and_waiting_places():
+    kids = [pupil(f"S{i}") for i in range(1, 6)]
+    choices = [ClubChoice(f"S{i}", ("A",)) for i in range(1, 6)]
+    seven = run_lottery([club("A", capacity=2)], choices, kids, seed=7)
+    assert seven.members("A") == ["S2", "S5"]
+    assert seven.waiting == (("A", "S3", 1), ("A", "S4", 2), ("A", "S1", 3))
+    assert run_lottery([club("A", capacity=2)], choices, kids, seed=7) == seven
+    eight = run_lottery([club("A", capacity=2)], choices, kids, seed=8)
+    assert eight.members("A") == ["S1", "S3"]
+    assert eight.waiting == (("A", "S2", 1), ("A", "S4", 2), ("A", "S5", 3))
+
+
+def test_priority_pupils_get_seats_first():
+    kids = [pupil("S1", priority=("left_behind",))] + [pupil(f"S{i}") for i in range(2, 6)]
+    choices = [ClubChoice(f"S{i}", ("A",)) for i in range(1, 6)]
+    lot = run_lottery([club("A", capacity=2)], choices, kids, seed=7)
+    # S1 is last in the draw of seed 7 but a priority child: first; then S2
+    assert lot.members("A") == ["S1", "S2"]
+    assert [s for _, s, _ in lot.waiting] == ["S5", "S3", "S4"]
+
+
+def test_a_club_on_a_day_the_pupil_does_not_attend_is_skipped():
+    kids = [pupil("S1", days=("Tue", "Thu"))]
+    lot = run_lottery([club("A", days=("Wed",)), club("B", days=("Thu",))],
+                      [ClubChoice("S1", ("A", "B"))], kids, seed=1)
+    assert lot.assigned == (("S1", "B"),)
+    assert lot.waiting == ()  # S1 cannot come on Wednesdays: on no list of A
+
+
+def test_two_clubs_each_when_per_pupil_allows_never_two_on_one_day():
+    kids = [pupil("S1")]
+    clubs = [club("A", days=("Tue",)), club("B", days=("Tue", "Thu")), club("C", days=("Fri",))]
+    lot = run_lottery(clubs, [ClubChoice("S1", ("A", "B", "C"))], kids, seed=1, per_pupil=2)
+    assert sorted(c for _, c in lot.assigned) == ["A", "C"]
+    one = run_lottery(clubs, [ClubChoice("S1", ("A", "B", "C"))], kids, seed=1)
+    assert one.assigned == (("S1", "A"),)
+
+
+def test_a_full_first_choice_puts_the_pupil_on_its_waiting_list_and_in_the_second():
+    kids = [pupil("S1"), pupil("S2")]
+    lot = run_lottery([club("A", capacity=1), club("B", days=("Wed",))],
+                      [ClubChoice("S1", ("A", "B")), ClubChoice("S2", ("A", "B"))], kids,
+                      seed=7)  # order S2, S1
+    assert lot.assigned == (("S2", "A"), ("S1", "B"))
+    assert lot.waiting == (("A", "S1", 1),)
+
+
+# --- input files ------------------------------------------------------------------------
+CLUB_HEAD = "id,name,days,session,capacity,min_size,grades,instructor,venue,fee,instructor_rate\n"
+
+
+def school_with_clubs(tmp_path, clubs: str, choices: str, extra: str = ""):
+    folder = write_instance(tmp_path / "s", students_rows(4, afternoon="Tue Wed Thu Fri"),
+                            vol("T1"), "T1,Tue,after-upper,available\n")
+    if extra:
+        with open(folder / "school.toml", "a", encoding="utf-8") as f:
+            f.write(extra)
+    (folder / "clubs.csv").write_text(CLUB_HEAD + textwrap.dedent(clubs), encoding="utf-8")
+    (folder / "club_choices.csv").write_text("student,choice1,choice2,choice3\n"
+                                             + textwrap.dedent(choices), encoding="utf-8")
+    return folder
+
+
+GOOD = "C1,Choir,Tue,after-upper,20,0,3-6,T1,MUS,80.00,\nC2,Chess,Wed,after-upper,20,0,3,external,LIB,,150\n"
+
+
+def test_clubs_and_choices_are_read(tmp_path):
+    inst = read_instance(school_with_clubs(tmp_path, GOOD, "S0001,C1,C2,\nS0002,C2,,\n"))
+    assert [c.id for c in inst.clubs] == ["C1", "C2"]
+    assert inst.clubs[0].fee == Decimal("80.00") and inst.clubs[0].grades == (3, 4, 5, 6)
+    assert inst.clubs[1].external and inst.clubs[1].instructor_rate == Decimal("150.00")
+    assert [c.choices for c in inst.club_choices] == [("C1", "C2"), ("C2",)]
+
+
+@pytest.mark.parametrize("clubs,choices,where", [
+    (GOOD, "S9999,C1,,\n", ("club_choices.csv", 2, "student")),
+    (GOOD, "S0001,C9,,\n", ("club_choices.csv", 2, "choice1")),
+    (GOOD, "S0001,C1,C1,\n", ("club_choices.csv", 2, "choice2")),
+    (GOOD, "S0001,C1,,\nS0001,C2,,\n", ("club_choices.csv", 3, "student")),
+    (GOOD.replace(",3,external", ",4,external"), "S0001,C2,,\n",
+     ("club_choices.csv", 2, "choice1")),
+    (GOOD.replace("C1,Choir,Tue", "C1,Choir,Mon"), "", ("clubs.csv", 2, "days")),
+    (GOOD.replace("T1,MUS", "T9,MUS"), "", ("clubs.csv", 2, "instructor")),
+    (GOOD.replace(",20,0,3-6", ",20,30,3-6"), "", ("clubs.csv", 2, "min_size")),
+    (GOOD.replace(",20,0,3-6", ",0,0,3-6"), "", ("clubs.csv", 2, "capacity")),
+    (GOOD.replace("3-6", "1-6"), "", ("clubs.csv", 2, "grades")),
+    (GOOD.replace("80.00", "=1+1"), "", ("clubs.csv", 2, "fee")),
+    (GOOD.replace(",,150", ",,"), "", ("clubs.csv", 3, "instructor_rate")),
+    (GOOD.replace("C2,Chess", "C1,Chess"), "", ("clubs.csv", 3, "id")),
+    (GOOD.replace("after-upper,20", "noon,20", 1), "", ("clubs.csv", 2, "session")),
+])
+def test_bad_club_input_is_refused_naming_file_row_column(tmp_path, clubs, choices, where):
+    with pytest.raises(InputError) as exc:
+        read_instance(school_with_clubs(tmp_path, clubs, choices))
+    found = {(p.file, p.row, p.column) for p in exc.value.problems}
+    assert where in found, exc.value
+
+
+def test_clubs_section_in_school_toml(tmp_path):
+    inst = read_instance(school_with_clubs(tmp_path, GOOD.replace(",,150", ",,"), "",
+                                           '\n[clubs]\nper_pupil = 2\nrate = "150.00"\n'))
+    assert inst.school.clubs.per_pupil == 2 and inst.school.clubs.rate == Decimal("150.00")
+    with pytest.raises(InputError) as exc:
+        read_instance(school_with_clubs(tmp_path / "b", GOOD, "", "\n[clubs]\nper_pupil = 9\n"))
+    assert any(p.column == "clubs.per_pupil" for p in exc.value.problems)
