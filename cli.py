@@ -175,7 +175,7 @@ def _load(path: str):
 
 # the commands in the order a term uses them (afterschool --help)
 WORKFLOW = ["init", "generate", "validate", "need", "admit", "scenario", "plan", "substitute",
-            "replan", "who", "history", "export", "attendance", "cancel", "payments", "settle",
+            "replan", "clubs", "who", "history", "export", "attendance", "cancel", "payments", "settle",
             "bureau", "check", "fees", "pay", "budget", "roster", "report", "notice", "chart",
             "serve", "user", "staffing"]
 
@@ -964,6 +964,80 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
             click.echo(say("wrote_changes", _lang(), path=folder / "plan.json",
                            n=max(len(exports) - 3, 0)))
     sys.exit(EXIT_SHORTAGE if result.plan.shortages else 0)
+
+
+@main.command()
+@click.argument("args", nargs=-1, required=True, metavar="[INSTANCE] TERM")
+@click.option("--seed", type=opt.SEED, required=True,
+              help="The published seed of the draw (announce it before drawing).")
+@click.option("--from", "start", default=None, metavar="DATE",
+              help="First date clubs meet (default: [clubs] start, else the term start).")
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Another folder to write the term's files into as well.")
+@output_set_options
+@record_options
+@json_option
+@handles_errors
+def clubs(args: tuple[str, ...], seed: int, start: str | None, out: str | None, force: bool,
+          skip: tuple[str, ...], lang: str | None, by: str | None, as_json: bool) -> None:
+    """Draw the club lottery (社团抽签, SPEC §12) from a published seed: priority children
+    first, then by SHA-256 of "seed:student id"; each pupil the highest choice with a seat;
+    clubs under their minimum cancelled and their pupils placed again; numbered waiting
+    lists. The result is appended to the term's record (TERM: the term folder or a record
+    URL; INSTANCE: the sheets with clubs.csv and club_choices.csv, default the latest the
+    record holds) and the term folder written again with the public notice
+    (clubs-notice.html, masked names, the seed and how to re-run it), each club's list for
+    its instructor and the parents' club notice.
+
+    \b
+    Exit codes: 0 drawn; 2 bad input (no clubs, a choice that breaks a rule, a date
+    outside the term); 5 record busy.
+    Example: afterschool clubs plan-out --seed 20260914
+    """
+    from afterschool.scheduler.clubs.run import with_clubs
+    from afterschool.scheduler.record import term as T
+    if len(args) > 2:
+        raise click.UsageError("give TERM, or INSTANCE and TERM")
+    day = _date_option("--from", start) if start else None
+    author = _author(by)
+    ref = _record_ref(args[-1])
+    if len(args) == 2:
+        inst = _load(args[0])
+        term = T.open_term(ref, T.school_key(inst), option="TERM")
+    else:
+        term = T.open_term(ref)
+        inst = term.latest_instance()
+    with term.record.write(author, "clubs", T.lock_key(term.key)) as w:
+        plan, lottery = with_clubs(inst, term.current(w), seed, day)
+        T.record_clubs(w, term, inst, plan)
+    if out is not None:
+        from afterschool.scheduler.handouts.bundle import check_out_dir
+        check_out_dir(Path(out), None, force)
+    from afterschool.scheduler.handouts.bundle import write_plan_folder
+    for folder in T.export_folders(term, out):
+        _, warnings = write_plan_folder(None, folder, lang, set(skip),
+                                        **T.export_args(term, folder))
+        for w_ in warnings:
+            click.echo(f"warning: {w_}", err=True)
+    sec = plan.extra["clubs"]
+    if as_json:
+        click.echo(json.dumps({k: sec[k] for k in ("seed", "start", "assigned", "waiting",
+                                                   "cancelled", "managers", "conflicts")},
+                              ensure_ascii=False, indent=1))
+        return
+    language = _lang() or plan.extra.get("language", "zh")
+    click.echo(say("clubs_drawn", language, seed=seed, assigned=len(sec["assigned"]),
+                   choosing=len(inst.club_choices), waiting=len(sec["waiting"]),
+                   cancelled=("、" if language == "zh" else ", ").join(
+                       sec["clubs"][c]["name"] for c in sec["cancelled"]) or "-"))
+    short = sum(r["managers_short"] for r in sec["managers"])
+    if short:
+        click.echo(say("clubs_managers_short", language, n=short), err=True)
+    from afterschool.scheduler.handouts.labels import day_name
+    for c in sec["conflicts"]:
+        click.echo(say("clubs_conflict", language, club=c["club"], staff=c["staff"],
+                       day=day_name(c["day"], language), time=f"{c['start']}-{c['end']}"), err=True)
+    click.echo(say("recorded_in", language, where=T.record_address(term)))
 
 
 @main.command()

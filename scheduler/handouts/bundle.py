@@ -181,6 +181,9 @@ def _write_handouts(plan: Plan, out_dir: Path, lang: str | None,
                                     header_words=w, total_label=w["total"])
         written += write_tables(out_dir, "notice-parents", parents_sheets(plan, lang),
                                 ("xlsx",), w, w["total"])
+        if plan.extra.get("clubs"):  # the club lottery's notices and lists (SPEC §12)
+            from afterschool.scheduler.clubs.handouts import write_club_handouts
+            written += write_club_handouts(plan, out_dir, lang)
     if "rosters" not in skip:
         written += write_rosters(plan, calendar_people(plan), "ics", out_dir / "rosters", lang)
     if "report" not in skip:

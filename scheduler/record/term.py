@@ -9,7 +9,8 @@ Shape
 - ``Term``: an open record and the term's id; ``current(reader)``/``as_of`` give the
   whole-term plan in force; ``version_instances`` the sheets each plan version was made
   from (for ``check``).
-- ``record_plan``, ``record_replan``, ``record_substitute``: one command's entries, appended
+- ``record_plan``, ``record_replan``, ``record_substitute``, ``record_clubs``: one
+  command's entries, appended
   in the caller's ``Record.write`` transaction: the instance version read (its files, once
   per content), the plan document (the whole-term ``plan.json``), absences and covers.
 - ``plan_guard``: ``plan --out DIR`` into a folder whose record holds more than a first
@@ -320,6 +321,19 @@ def record_substitute(w: Writer, term: Term, inst: Instance, result) -> None:
         w.cover(term.term_id, entry, x)
     w.plan(term.term_id, entry, iid, "substitute", result.plan.valid_from,
            result.plan.to_dict())
+
+
+def record_clubs(w: Writer, term: Term, inst: Instance, plan: Plan) -> None:
+    """A club lottery (SPEC §12): the sheets it drew from and the plan with its result."""
+    sec = plan.extra["clubs"]
+    entry = w.entry(term.term_id, "clubs", {
+        "seed": sec["seed"], "start": sec["start"], "assigned": len(sec["assigned"]),
+        "waiting": len(sec["waiting"]), "cancelled": list(sec["cancelled"])})
+    if Path(inst.source).exists():
+        iid = w.instance(term.term_id, entry, snapshot(inst), Path(inst.source).name)
+    else:  # the sheets came from the record itself (``Term.latest_instance``)
+        iid = w.instance_rows(term.term_id)[-1]["id"]
+    w.plan(term.term_id, entry, iid, "clubs", plan.valid_from, plan.to_dict())
 
 
 # --- what happened (SPEC §11) ------------------------------------------------------------
