@@ -49,6 +49,8 @@ to term end). Rules checked (rule names as reported):
   ``flex ledger`` (per person and calendar week); ``missing section`` when fees, pay,
   staffing, budget or the flex ledger is absent or empty although the instance has enrolled
   students or the plan has duties;
+- clubs (SPEC §12): the lottery re-run from its seed, capacity, minimum, grades, days,
+  club fees, instructor pay and managers with clubs as groups (``check_clubs``);
 - ``priority first``: checked where the plan carries admission rows (``plan.extra
   ["admission"]``, the rows of ``afterschool admit``): no priority applicant waits while a
   non-priority applicant is admitted, and among equals nobody waits who applied earlier than
@@ -320,6 +322,9 @@ def check_plan(inst: Instance, plan: Plan,
     _check_flex_ledger(facts, plan, dated, bad)
     _check_budget(facts, plan, fees, pay, dated, bad)
     _check_admission(facts, plan.extra.get("admission"), bad)
+    from afterschool.scheduler.check_clubs import check_clubs  # SPEC §12, its own re-run
+    for rule, message in check_clubs(inst, plan):
+        bad(rule, message)
     return bad.found
 
 

@@ -25,6 +25,8 @@ Rules, in the order they are checked:
    then (in the version in force, or by an earlier substitution that date), each once;
    ``history`` versions tile the term: the first starts on the term's start, each ends the
    day before the next starts (the last, the day before ``valid_from``).
+4. the club lottery (``clubs``, SPEC §12): its pupils people of the plan, its clubs those it
+   describes, a pupil once per club, waiting places 1, 2, … per club.
 The sections every written plan has (figures, school, term, calendar, sessions, people)
 are required: a plan without its staffing table is not a plan file.
 Keys the schema does not name (solver statistics, penalties) may hold any JSON: no command
@@ -33,6 +35,7 @@ reads them. What the plan means for a school (its rules, fees to the fen) is the
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from datetime import date, timedelta
 
 from afterschool.models.errors import Problem
@@ -401,6 +404,32 @@ PLAN = Obj(
                                                                       "waiting"))}))},
     what="a plan object")
 
+# the club lottery (SPEC §12; ``scheduler.clubs.section``), written by ``afterschool clubs``
+CLUB_INFO = Obj({"name": Str(NAME_MAX), "days": DAYS, "session": Id(), "start": Time(),
+                 "end": Time(), "venue": Str(NAME_MAX), "instructor": Id(),
+                 "capacity": Int(1, 10_000), "min_size": Int(0, 10_000),
+                 "grades": List(Int(1, 6), "grades 1-6", unique=True), "fee": Money(),
+                 "rate": Money(), "members": Int(), "meets": Bool()}, what="a club")
+CLUBS = Obj({"seed": Int(0, 2 ** 31 - 1), "start": Date(),
+             "assigned": List(Obj({"student": Id(), "club": Id()}, what="{student, club}")),
+             "waiting": List(Obj({"club": Id(), "student": Id(), "place": Int(1, MAX_COUNT)},
+                                 what="{club, student, place}")),
+             "cancelled": List(Id(), "an array of club ids", unique=True)},
+            {"per_pupil": Int(1, 100), "clubs": Map(Id(), CLUB_INFO),
+             "fees": List(Obj({"student": Id(), "club_fee": Money()},
+                              {"clubs": List(Id())}, "a club fee row")),
+             "pay": List(Obj({"club": Id(), "staff": Id(), "minutes": Int(0, MAX_MINUTES),
+                              "amount": Money()}, {"rate": Money(), "kind": Str(NAME_MAX)},
+                             "a club pay row")),
+             "staffing": List(Obj({"day": DAY, "session": Id(), "students": Int(),
+                                   "groups": Int()}, what="a club staffing row")),
+             "managers": List(Obj({"day": DAY, "window": Id(), "peak": Int(),
+                                   "managers_needed": Int(), "managers_planned": Int(),
+                                   "managers_short": Int()}, what="a club managers row")),
+             "conflicts": List(Obj({"club": Id(), "staff": Id(), "day": DAY}))},
+            "the club lottery {seed, start, assigned, waiting, cancelled, …}")
+PLAN.optional["clubs"] = CLUBS
+
 
 # ---------------------------------------------------------------- the walk
 
@@ -441,7 +470,38 @@ def _times(rows, path: str, walk: _Walk) -> None:
                      r["end"], f"a time after {r['start']}")
 
 
+def _club_references(data: dict, walk: _Walk) -> None:
+    """The lottery's pupils are people of the plan, its clubs those it describes, each
+    pupil once per club, waiting places 1, 2, … per club."""
+    sec = data.get("clubs")
+    if not sec:
+        return
+    students = data.get("people", {}).get("students", {})
+    known = sec.get("clubs")
+    pairs, places = set(), defaultdict(list)
+    for key in ("assigned", "waiting"):
+        for i, row in enumerate(sec[key]):
+            at = path_join(path_join("clubs", key), i)
+            if row["student"] not in students:
+                walk.add(path_join(at, "student"), "unknown student", row["student"],
+                         "a key of people.students")
+            if known is not None and row["club"] not in known:
+                walk.add(path_join(at, "club"), "unknown club", row["club"], "a key of "
+                         "clubs.clubs")
+            if key == "assigned":
+                if (row["student"], row["club"]) in pairs:
+                    walk.add(at, "the same pupil twice in a club", row["student"])
+                pairs.add((row["student"], row["club"]))
+            else:
+                places[row["club"]].append(row["place"])
+    for club, got in places.items():
+        if sorted(got) != list(range(1, len(got) + 1)):
+            walk.add(path_join("clubs", "waiting"), f"the places of {club} are not 1, 2, …",
+                     club)
+
+
 def _references(data: dict, walk: _Walk) -> None:
+    _club_references(data, walk)
     sessions = data.get("sessions")
     people = data.get("people", {})
     staff, students = people.get("staff"), people.get("students")
