@@ -104,15 +104,21 @@ def _expected_pupils(inst: Instance, plan: Plan, facts) -> dict[str, dict[str, D
                     and wd in (signup or []) and (day.isoformat(), None) not in cancelled
                     and (day.isoformat(), g.session) not in cancelled)
             gross[sid] += price * n * (100 - share) / 100
+    # SPEC §12: each member pays their clubs' fees (clubs.csv) on top, untouched by the
+    # service fee's exemption or reduction
+    fees = {c.id: c.fee for c in inst.clubs}
+    club: dict[str, Decimal] = defaultdict(Decimal)
+    for a in (plan.extra.get("clubs") or {}).get("assigned", []):
+        club[a["student"]] += fees.get(a["club"], Decimal(0))
     out = {}
-    for sid in sorted(seen | set(facts.payments)):
+    for sid in sorted(seen | set(facts.payments) | set(club)):
         st = pupils[sid]
         fee = gross.get(sid, Decimal(0))
         if st.fee_category == "exempt":
             fee = Decimal(0)
         elif st.fee_category == "reduced" and st.fee_reduction is not None:
             fee = st.fee_reduction.apply(fee)
-        due = _round(fee)
+        due = _round(fee) + _round(club[sid])
         paid = facts.payments.get(sid, Decimal(0))
         over = paid - due
         out[sid] = {"due": due, "paid": paid,
@@ -209,4 +215,40 @@ def check_settlement(inst: Instance, plan: Plan, facts, settled: dict) -> list[V
                            ("delivered_pay", settled["staff"], "delivered_pay")):
         if Decimal(t[key]) != sum((Decimal(r[col]) for r in rows), Decimal(0)):
             bad.append(Violation("settlement", f"total {key} is not the sum of its rows"))
+    bad += _check_club_pay(inst, plan, facts, settled)
+    return bad
+
+
+def _check_club_pay(inst: Instance, plan: Plan, facts, settled: dict) -> list[Violation]:
+    """Club instructors' delivered pay walked date by date (SPEC §12): every service date
+    of a club's weekday from the lottery's start, unless the day or the club's session was
+    cancelled, at the rate the plan states (checked against the sheets by ``check``)."""
+    sec = plan.extra.get("clubs") or {}
+    if not sec.get("pay"):
+        return []
+    clubs = {c.id: c for c in inst.clubs}
+    sess = {s.id: s for s in inst.school.sessions}
+    cancelled = {(d, s) for d, s in facts.cancelled}
+    got = {r["club"]: r for r in settled.get("clubs", [])}
+    bad, total = [], Decimal(0)
+    for r in sec["pay"]:
+        c = clubs.get(r["club"])
+        if c is None:
+            continue
+        s = sess[c.session]
+        n = sum(1 for day, wd in service_dates(inst.school.term).items()
+                if wd in c.days and day.isoformat() >= sec["start"]
+                and (day.isoformat(), None) not in cancelled
+                and (day.isoformat(), c.session) not in cancelled)
+        want = _round(Decimal(n * (_hm(s.end) - _hm(s.start)) if isinstance(s.end, str)
+                              else n * (s.end - s.start)) * Decimal(r["rate"]) / 60)
+        total += want
+        if r["club"] not in got or Decimal(got[r["club"]]["delivered_pay"]) != want:
+            bad.append(Violation("settlement", f"club {r['club']}: delivered pay "
+                                 f"{got.get(r['club'], {}).get('delivered_pay')} recomputed "
+                                 f"as {want:.2f}"))
+    t = settled["totals"]
+    if Decimal(t.get("club_pay", "0")) != total or Decimal(t["fund_balance"]) != \
+            Decimal(t["due"]) - Decimal(t["delivered_pay"]) - total:
+        bad.append(Violation("settlement", "club pay or the fund's balance does not tie"))
     return bad

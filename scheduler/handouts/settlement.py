@@ -38,7 +38,13 @@ _RULES_ZH = [
     (r"^withdrawn (\S+) after (\d+) days: ([\d.]+)% of (\d+) dates back$",
      r"\1 退出（在读 \2 天）：余下 \4 天退 \3%"),
     (r"^exempt$", "免收"), (r"^reduced$", "减免"),
+    (r"^club fee ([\d.]+)$", r"社团费 \1 元"),
 ]
+CLUB_COLUMNS = ["club", "staff", "planned_pay", "delivered_minutes", "delivered_pay"]
+CLUB_WORDS = {"zh": {"club": "社团", "clubs": "社团指导教师报酬",
+                     "line": "社团指导教师报酬：实发 {club_pay} 元（已计入专款结余）"},
+              "en": {"clubs": "clubs", "line": "club instructors: delivered {club_pay} "
+                                               "(in the fund balance)"}}
 
 
 def rule_text(rule: str, lang: str) -> str:
@@ -57,16 +63,29 @@ def rule_text(rule: str, lang: str) -> str:
 def settlement_sheets(result: dict, lang: str) -> list:
     w = HEADERS.get(lang, HEADERS["en"])
     pupils = [dict(r, rule=rule_text(r["rule"], lang)) for r in result["pupils"]]
-    return [(w["pupils"], pupils, PUPIL_COLUMNS, ["due", "paid", "refund", "credit", "owed"]),
-            (w["people"], result["staff"], STAFF_COLUMNS,
-             ["planned_minutes", "planned_pay", "delivered_minutes", "delivered_pay"])]
+    out = [(w["pupils"], pupils, PUPIL_COLUMNS, ["due", "paid", "refund", "credit", "owed"]),
+           (w["people"], result["staff"], STAFF_COLUMNS,
+            ["planned_minutes", "planned_pay", "delivered_minutes", "delivered_pay"])]
+    if result.get("clubs"):  # SPEC §12
+        c = CLUB_WORDS["zh" if lang == "zh" else "en"]
+        rows = [dict(r, staff="外聘" if lang == "zh" and r["staff"] == "external"
+                     else r["staff"]) for r in result["clubs"]]
+        out.append((c["clubs"], rows, CLUB_COLUMNS,
+                    ["planned_pay", "delivered_minutes", "delivered_pay"]))
+    return out
 
 
 def write_settlement(result: dict, folder: Path, lang: str) -> list[Path]:
     w = HEADERS.get(lang, HEADERS["en"])
+    if lang == "zh":
+        w = dict(w, club=CLUB_WORDS["zh"]["club"])
     return write_tables(folder, "settlement", settlement_sheets(result, lang),
                         header_words=w, total_label=w["total"])
 
 
 def totals_lines(result: dict, lang: str) -> list[str]:
-    return [line.format(**result["totals"]) for line in TOTALS.get(lang, TOTALS["en"])]
+    lines = [line.format(**result["totals"]) for line in TOTALS.get(lang, TOTALS["en"])]
+    if "club_pay" in result["totals"]:
+        lines.append(CLUB_WORDS["zh" if lang == "zh" else "en"]["line"].format(
+            **result["totals"]))
+    return lines

@@ -22,8 +22,11 @@ are the planned dates; each date costs billable minutes × fee rate / 60.
 Per person (``staff``): planned pay from the dated duties (covers included); delivered pay
 with cancelled dates removed (a manager's window only when every session of it is off),
 ``not held`` duties removed, and a duty done by someone else moved to them; rounded once.
+Clubs (SPEC §12, a plan with ``clubs``): a member's due adds their clubs' per-term fees
+(after any exemption or reduction of the service fee, which does not touch them); per club
+that meets (``clubs``), the instructor's delivered pay: its dates less cancelled ones.
 Totals: Σ due = Σ paid − Σ refund − Σ credit + Σ owed; the earmarked fund's balance is
-Σ due − Σ delivered pay (专款专用).
+Σ due − Σ delivered pay (− Σ club pay) (专款专用).
 """
 from __future__ import annotations
 
@@ -94,12 +97,14 @@ def settle_pupils(inst: Instance, plan: Plan, facts: Facts) -> list[dict]:
     cancelled = set(facts.cancelled)
     placed, _, placed_in = placed_dates(inst, plan)
     versions = plan.versions()
+    club_fee = {r["student"]: Decimal(r["club_fee"])
+                for r in (plan.extra.get("clubs") or {}).get("fees", [])}
     by_pupil: dict[str, dict[str, list[date]]] = defaultdict(dict)
     for (sid, session), dates in placed.items():
         by_pupil[sid][session] = dates
     rows = []
     for st in inst.students:
-        if st.id not in by_pupil and st.id not in facts.payments:
+        if st.id not in by_pupil and st.id not in facts.payments and st.id not in club_fee:
             continue
         gross, rule = Decimal(0), [policy.basis]
         n_cancelled = 0
@@ -149,6 +154,9 @@ def settle_pupils(inst: Instance, plan: Plan, facts: Facts) -> list[dict]:
             fee = st.fee_reduction.apply(fee)
             rule.append("reduced")
         due = Decimal(yuan(fee))
+        if club_fee.get(st.id):  # SPEC §12: the clubs' per-term fees, apart from the service
+            due += club_fee[st.id]
+            rule.append(f"club fee {yuan(club_fee[st.id])}")
         paid = facts.payments.get(st.id, Decimal(0))
         surplus = paid - due
         refund = surplus if surplus > 0 and policy.surplus == "refund" else Decimal(0)
@@ -207,11 +215,35 @@ def settle_staff(inst: Instance, plan: Plan, facts: Facts) -> list[dict]:
     return rows
 
 
+def settle_clubs(inst: Instance, plan: Plan, facts: Facts) -> list[dict]:
+    """Per club that meets (SPEC §12): its instructor's planned pay (``clubs.pay`` of the
+    plan) and delivered pay: the club's dates from its start less cancelled ones (the day,
+    or the club's session), minutes x rate / 60, rounded once per club."""
+    sec = plan.extra.get("clubs") or {}
+    cancelled = set(facts.cancelled)
+    dates = term_dates(inst.school.term)
+    clubs = {c.id: c for c in inst.clubs}
+    rows = []
+    for r in sec.get("pay", []):
+        club = clubs.get(r["club"])
+        if club is None:
+            continue
+        minutes = sum(1 for day in club.days for d in dates.get(day, [])
+                      if d.isoformat() >= sec["start"]
+                      and not _is_cancelled(cancelled, d.isoformat(), club.session))
+        minutes *= inst.school.session(club.session).minutes
+        rows.append({"club": r["club"], "staff": r["staff"], "planned_pay": r["amount"],
+                     "delivered_minutes": minutes,
+                     "delivered_pay": yuan(Decimal(minutes) * Decimal(r["rate"]) / 60)})
+    return rows
+
+
 def settle(inst: Instance, plan: Plan, facts: Facts) -> dict:
     """``{"pupils": [...], "staff": [...], "totals": {...}}``, money as two-decimal
     strings (see the module docstring)."""
     pupils = settle_pupils(inst, plan, facts)
     staff = settle_staff(inst, plan, facts)
+    clubs = settle_clubs(inst, plan, facts)
 
     def total(rows, key):
         return sum((Decimal(r[key]) for r in rows), Decimal(0))
@@ -222,4 +254,9 @@ def settle(inst: Instance, plan: Plan, facts: Facts) -> dict:
               "owed": yuan(total(pupils, "owed")),
               "planned_pay": yuan(total(staff, "planned_pay")),
               "delivered_pay": yuan(delivered), "fund_balance": yuan(due - delivered)}
+    if clubs:
+        club_pay = total(clubs, "delivered_pay")
+        totals["club_pay"] = yuan(club_pay)
+        totals["fund_balance"] = yuan(due - delivered - club_pay)
+        return {"pupils": pupils, "staff": staff, "clubs": clubs, "totals": totals}
     return {"pupils": pupils, "staff": staff, "totals": totals}
