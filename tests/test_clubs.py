@@ -152,3 +152,130 @@ def test_clubs_section_in_school_toml(tmp_path):
     with pytest.raises(InputError) as exc:
         read_instance(school_with_clubs(tmp_path / "b", GOOD, "", "\n[clubs]\nper_pupil = 9\n"))
     assert any(p.column == "clubs.per_pupil" for p in exc.value.problems)
+
+
+# --- the command, the record, check, money ----------------------------------------------
+import json  # noqa: E402
+
+from click.testing import CliRunner  # noqa: E402
+
+from afterschool.cli import main  # noqa: E402
+from afterschool.models.plan import Group, Plan  # noqa: E402
+from afterschool.scheduler.checker import check_plan  # noqa: E402
+from afterschool.scheduler.clubs.lottery import run_lottery as draw  # noqa: E402
+from afterschool.scheduler.clubs.section import club_staffing  # noqa: E402
+from school_files import school_until  # noqa: E402
+
+TWO_WEEKS = school_until("2026-09-18")  # Tue 8, 15; Thu 10, 17 September
+# C1 (Tue, minimum 5) is chosen first by S0001-S0003 only: cancelled, they go to C2 (Thu,
+# external at 150 yuan/h, fee 45.50) with S0004
+SMALL = ("C1,Choir,Tue,after-upper,10,5,3-6,T3,MUS,80.00,\n"
+         "C2,Chess,Thu,after-upper,10,0,3-6,external,LIB,45.50,150\n")
+PICKS = "S0001,C1,C2,\nS0002,C1,C2,\nS0003,C1,C2,\nS0004,C2,,\n"
+
+
+def term_with_plan(tmp_path):
+    folder = write_instance(tmp_path / "school", students_rows(8, afternoon="Tue Wed Thu Fri"),
+                            vol("T1", manage="yes") + vol("T2") + vol("T3"),
+                            "".join(f"{t},{d},after-upper,available\n" for t in ("T1", "T2")
+                                    for d in ("Tue", "Wed", "Thu", "Fri")),
+                            school=TWO_WEEKS)
+    (folder / "clubs.csv").write_text(CLUB_HEAD + SMALL, encoding="utf-8")
+    (folder / "club_choices.csv").write_text("student,choice1,choice2,choice3\n" + PICKS,
+                                             encoding="utf-8")
+    out = tmp_path / "term"
+    done = CliRunner().invoke(main, ["plan", str(folder), "--out", str(out), "--skip", "all"])
+    assert done.exit_code in (0, 3), done.output
+    return folder, out
+
+
+def test_clubs_command_records_the_draw_and_check_passes(tmp_path):
+    folder, out = term_with_plan(tmp_path)
+    done = CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7"])
+    assert done.exit_code == 0, done.output
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    sec = plan["clubs"]
+    assert sec["seed"] == 7 and sec["cancelled"] == ["C1"]
+    assert sorted(a["student"] for a in sec["assigned"] if a["club"] == "C2") == \
+        ["S0001", "S0002", "S0003", "S0004"]
+    # 2 Thursdays x 60 min = 120 min at 150 yuan/h = 300.00; C1 does not meet: not paid
+    assert sec["pay"] == [{"club": "C2", "staff": "external", "minutes": 120,
+                           "rate": "150.00", "amount": "300.00", "kind": "external"}]
+    assert {f["student"]: f["club_fee"] for f in sec["fees"]}["S0001"] == "45.50"
+    for name in ("clubs-notice.html", "clubs-lists.xlsx", "clubs-parents.xlsx"):
+        assert (out / name).is_file()
+    checked = CliRunner().invoke(main, ["check", str(out)])
+    assert checked.exit_code == 0, checked.output
+    again = CliRunner().invoke(main, ["clubs", str(out), "--seed", "8"])  # sheets from record
+    assert again.exit_code == 0, again.output
+    from afterschool.scheduler.record.store import Record
+    with Record.open(str(out / "record.sqlite")).read() as r:
+        kinds = [row["kind"] for t in r.terms() for row in r.plan_rows(t["id"])]
+    assert kinds == ["plan", "clubs", "clubs"]  # the first draw is kept
+
+
+def test_the_statement_shows_the_club_fee(tmp_path):
+    folder, out = term_with_plan(tmp_path)
+    CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7"])
+    done = CliRunner().invoke(main, ["settle", str(out), "--json"])
+    assert done.exit_code == 0, done.output
+    rows = {r["student"]: r for r in json.loads(done.output)["pupils"]}
+    # Tue-Fri over two weeks: 8 dates x 60 min x 2 yuan/h = 16.00; plus Chess 45.50
+    assert rows["S0001"]["due"] == "61.50" and "club fee 45.50" in rows["S0001"]["rule"]
+    assert rows["S0005"]["due"] == "16.00"
+    checked = CliRunner().invoke(main, ["check", str(out)])
+    assert checked.exit_code == 0, checked.output
+
+
+def test_check_catches_a_tampered_lottery(tmp_path):
+    folder, out = term_with_plan(tmp_path)
+    CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7"])
+    inst = read_instance(folder)
+    data = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert check_plan(inst, Plan.from_dict(data)) == []
+    data["clubs"]["assigned"] = [a for a in data["clubs"]["assigned"]
+                                 if a["student"] != "S0004"]
+    data["clubs"]["assigned"].append({"student": "S0005", "club": "C2"})
+    rules = {v.rule for v in check_plan(inst, Plan.from_dict(data))}
+    assert "club lottery" in rules and "club choices" in rules
+    data["clubs"]["assigned"] = json.loads((out / "plan.json").read_text())["clubs"]["assigned"]
+    data["clubs"]["cancelled"] = []  # C1 (3 pupils, minimum 5) claimed to open
+    assert {v.rule for v in check_plan(inst, Plan.from_dict(data))} >= {"club lottery"}
+    data["clubs"]["cancelled"] = ["C1"]
+    data["clubs"]["pay"][0]["amount"] = "300.01"
+    assert {v.rule for v in check_plan(inst, Plan.from_dict(data))} == {"club pay"}
+
+
+def test_clubs_refuses_bad_input_with_exit_2(tmp_path):
+    folder, out = term_with_plan(tmp_path)
+    done = CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7",
+                                     "--from", "2027-03-01"])
+    assert done.exit_code == 2 and "--from" in done.output
+    (folder / "club_choices.csv").write_text("student,choice1,choice2,choice3\nS0001,C1,C1,\n",
+                                             encoding="utf-8")
+    done = CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7"])
+    assert done.exit_code == 2 and "club_choices.csv, row 2, column 'choice2'" in done.output
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert "clubs" not in plan  # nothing half-written
+
+
+def test_clubs_count_as_groups_for_managers_on_their_days(tmp_path):
+    """Three care groups of 10 on Thursday: M(3) = 0. A club meets on Thursday with one
+    pupil of each group: the care groups still have pupils, so 3 + 1 = 4 groups at
+    16:20, M(4) = 1. On Wednesday (no club) nothing is counted."""
+    folder = write_instance(tmp_path / "s", students_rows(30, afternoon="Tue Wed Thu Fri"),
+                            vol("T1"), "T1,Thu,after-upper,available\n", school=TWO_WEEKS)
+    inst = read_instance(folder)
+    ids = [s.id for s in inst.students]
+    plan = Plan("OPTIMAL", [Group(f"G{k}", "after-upper", tuple(ids[k * 10:(k + 1) * 10]))
+                            for k in range(3)])
+    club_c = Club("C", "C", ("Thu",), "after-upper", 10, 0, (3,), "T1")
+    lot = draw([club_c], [ClubChoice(ids[0], ("C",)), ClubChoice(ids[10], ("C",)),
+                          ClubChoice(ids[20], ("C",))], inst.students, seed=1)
+    from dataclasses import replace
+    rows, managers, conflicts = club_staffing(replace(inst, clubs=(club_c,)), plan, lot)
+    assert managers == [{"day": "Thu", "window": "afternoon", "peak": 4,
+                         "managers_needed": 1, "managers_planned": 0, "managers_short": 1}]
+    thu = next(r for r in rows if r["day"] == "Thu" and r["session"] == "after-upper")
+    assert (thu["students"], thu["care_groups"], thu["club_groups"], thu["groups"]) == \
+        (30, 3, 1, 4)
