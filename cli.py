@@ -225,11 +225,15 @@ def init(folder: str, lang: str, force: bool) -> None:
               help="Staff members (default: about one per 20 students).")
 @click.option("--seed", type=opt.SEED, default=1, show_default=True)
 @click.option("--name", default="示例小学", show_default=True, help="School name.")
+@click.option("--clubs", "n_clubs", type=click.IntRange(0, 200), default=0, show_default=True,
+              help="Clubs to write (clubs.csv), with --choosing pupils' choices.")
+@click.option("--choosing", "n_choosing", type=click.IntRange(0, 100_000), default=0,
+              show_default=True, help="Pupils who choose clubs (club_choices.csv).")
 @click.option("--force", is_flag=True,
               help="Overwrite the instance files of a non-empty FOLDER.")
 @handles_errors
 def generate(folder: str, n_students: int, n_classes: int | None, n_teachers: int | None,
-             seed: int, name: str, force: bool) -> None:
+             seed: int, name: str, n_clubs: int, n_choosing: int, force: bool) -> None:
     """Write a realistic synthetic school into FOLDER (same seed, same bytes).
 
     A non-empty FOLDER (an existing school?) is refused unless --force.
@@ -238,6 +242,10 @@ def generate(folder: str, n_students: int, n_classes: int | None, n_teachers: in
     """
     from afterschool.scheduler.reading.generate import generate_school, write_school
     files = generate_school(n_students, n_classes, n_teachers, seed, name)
+    if n_clubs:
+        from afterschool.scheduler.clubs.generate import generate_clubs
+        files |= generate_clubs(files["students.csv"], files["teachers.csv"], n_clubs,
+                                n_choosing, seed)
     for p in write_school(folder, files, force):
         click.echo(f"wrote {p}")
 
