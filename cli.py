@@ -813,6 +813,13 @@ def staffing(n: int | None, c: int | None, as_json: bool) -> None:
     click.echo(json.dumps(out) if as_json else text)
 
 
+def _care(inst, plan):
+    """(sheets, plan) as a plan with clubs is planned against (SPEC §12: club members are in
+    their club on club days, staff instructors busy then)."""
+    from afterschool.scheduler.clubs.run import replan_instance
+    return replan_instance(inst, plan), plan
+
+
 @main.command()
 @click.argument("instance", type=click.Path())
 @click.argument("term_arg", metavar="TERM")
@@ -855,13 +862,13 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
         if out is None:
             raise InputError([Problem("--out", "a plan.json made without a record needs "
                                       "--out", expected="a folder for the updated plan")])
-        result = cover(inst, _read_plan(str(ref.plan_file)), absent, dates.split(","),
-                       time_limit=time_limit, seed=seed)
+        result = cover(*_care(inst, _read_plan(str(ref.plan_file))), absent,
+                       dates.split(","), time_limit=time_limit, seed=seed)
         folders = {Path(out): {}}
     else:
         term = T.open_term(ref, T.school_key(inst), option="TERM")
         with term.record.write(author, "substitute", T.lock_key(term.key)) as w:
-            result = cover(inst, term.current(w), absent, dates.split(","),
+            result = cover(*_care(inst, term.current(w)), absent, dates.split(","),
                            time_limit=time_limit, seed=seed)
             T.record_substitute(w, term, inst, result)
         folders = {f: T.export_args(term, f) for f in T.export_folders(term, out)}
@@ -938,8 +945,11 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
         check_out_dir(Path(out), resolve(instance), force)
 
     def run(previous_plan):
-        result = re_plan(inst, previous_plan, day, pin=pin, time_limit=time_limit,
-                         seed=seed, log=lambda line: click.echo(line, err=True))
+        from afterschool.scheduler.clubs.run import carry_clubs, replan_instance
+        result = re_plan(replan_instance(inst, previous_plan), previous_plan, day, pin=pin,
+                         time_limit=time_limit, seed=seed,
+                         log=lambda line: click.echo(line, err=True))
+        carry_clubs(inst, previous_plan, result.plan)  # the term's club draw stays
         if result.plan.status in ("UNKNOWN", "INFEASIBLE"):
             click.echo("no plan found within the time limit", err=True)
             sys.exit(EXIT_NO_SOLUTION)
@@ -980,27 +990,36 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
               help="The published seed of the draw (announce it before drawing).")
 @click.option("--from", "start", default=None, metavar="DATE",
               help="First date clubs meet (default: [clubs] start, else the term start).")
+@click.option("--replan/--no-replan", "again", default=True, show_default=True,
+              help="Make the care plan again from DATE around the clubs (members away from "
+              "their care group on club days, instructors busy), or keep it as it is.")
+@click.option("--time-limit", type=opt.SECONDS, default=2.0, show_default=True,
+              help="CPU seconds of the re-plan, as for replan.")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
               help="Another folder to write the term's files into as well.")
 @output_set_options
 @record_options
 @json_option
 @handles_errors
-def clubs(args: tuple[str, ...], seed: int, start: str | None, out: str | None, force: bool,
-          skip: tuple[str, ...], lang: str | None, by: str | None, as_json: bool) -> None:
+def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time_limit: float,
+          out: str | None, force: bool, skip: tuple[str, ...], lang: str | None,
+          by: str | None, as_json: bool) -> None:
     """Draw the club lottery (社团抽签, SPEC §12) from a published seed: priority children
     first, then by SHA-256 of "seed:student id"; each pupil the highest choice with a seat;
     clubs under their minimum cancelled and their pupils placed again; numbered waiting
     lists. The result is appended to the term's record (TERM: the term folder or a record
     URL; INSTANCE: the sheets with clubs.csv and club_choices.csv, default the latest the
-    record holds) and the term folder written again with the public notice
+    record holds). The care plan is made again from DATE (a new version, pupils kept in
+    their groups as far as the rules allow): on club days members are in their club, not
+    in care, and staff instructors have no other duty. The term folder is written again
+    with the public notice
     (clubs-notice.html, masked names, the seed and how to re-run it), each club's list for
     its instructor and the parents' club notice.
 
     \b
     Exit codes: 0 drawn; 2 bad input (no clubs, a choice that breaks a rule, a date
     outside the term); 5 record busy.
-    Example: afterschool clubs plan-out --seed 20260914
+    Example: afterschool clubs plan-out --seed 20260914 --from 2026-09-15
     """
     from afterschool.scheduler.clubs.run import with_clubs
     from afterschool.scheduler.record import term as T
@@ -1016,7 +1035,9 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, out: str | None, 
         term = T.open_term(ref)
         inst = term.latest_instance()
     with term.record.write(author, "clubs", T.lock_key(term.key)) as w:
-        plan, lottery = with_clubs(inst, term.current(w), seed, day)
+        plan, lottery, _ = with_clubs(inst, term.current(w), seed, day, replan=again,
+                                      time_limit=time_limit,
+                                      log=lambda line: click.echo(line, err=True))
         T.record_clubs(w, term, inst, plan)
     if out is not None:
         from afterschool.scheduler.handouts.bundle import check_out_dir

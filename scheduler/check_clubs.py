@@ -18,7 +18,9 @@ Rules checked (names as reported):
   club that meets: the session's minutes on every service date of its days from ``start``
   to the term end, at the instructor's rate, rounded half-up once), ``club managers``
   (per club day and afternoon window: M(peak concurrent groups, clubs counted as groups)
-  as stated in ``managers``).
+  as stated in ``managers``), ``club limits`` (a staff instructor's club minutes and duty
+  minutes, covers applied, within their weekly limit in every calendar week from ``start``;
+  on a club's day they have no other duty: ``availability`` in the checker's sheets).
 """
 from __future__ import annotations
 
@@ -29,6 +31,36 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 WEEK = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def care_sheets(inst, plan):
+    """The sheets as the care plan of a plan with clubs must see them (SPEC §12), derived
+    here on their own: each member's afternoon weekdays lose their clubs' days; a staff
+    instructor of a club that meets declares nothing on its days (their club minutes count
+    in their weekly limit: ``club limits``). Without clubs, or when the care plan was not made again
+    around them (``replanned`` false), ``inst`` itself."""
+    from dataclasses import replace
+    sec = plan.extra.get("clubs")
+    if not sec or not sec.get("replanned") or not inst.clubs:
+        return inst
+    clubs = {c.id: c for c in inst.clubs}
+    gone: dict[str, set] = defaultdict(set)
+    meets: dict[str, int] = defaultdict(int)
+    for a in sec.get("assigned", []):
+        c = clubs.get(a["club"])
+        if c is None or a["club"] in sec.get("cancelled", []):
+            continue
+        gone[a["student"]].update(c.days)
+        meets[a["club"]] += 1
+    students = tuple(replace(s, afternoon=tuple(d for d in s.afternoon if d not in gone[s.id]))
+                     if s.id in gone else s for s in inst.students)
+    busy: dict[str, set] = defaultdict(set)
+    for cid in meets:
+        c = clubs[cid]
+        if c.instructor != "external":
+            busy[c.instructor].update(c.days)
+    rows = tuple(a for a in inst.availability if a.day not in busy.get(a.teacher, ()))
+    return replace(inst, students=students, availability=rows)
 
 
 def _order(seed: int, choices, pupils) -> list[str]:
@@ -197,7 +229,50 @@ def check_clubs(inst, plan) -> list[tuple[str, str]]:
             bad.append(("club pay", f"{c}: {minutes} min at {rate} yuan/h = {amount} due, "
                         f"stated {got and (got['minutes'], got['amount'])}"))
     _check_managers(inst, plan, sec, members, bad)
+    _check_limits(inst, plan, sec, members, dates, bad)
     return bad
+
+
+def _check_limits(inst, plan, sec, members, dates, bad) -> None:
+    start = date.fromisoformat(sec["start"])
+    clubs = {c.id: c for c in inst.clubs}
+    sessions = {s.id: s for s in inst.school.sessions}
+    teachers = {t.id: t for t in inst.teachers}
+    week: dict[tuple[str, date], int] = defaultdict(int)
+    for c, k in clubs.items():
+        if k.instructor == "external" or not members[c] or c in sec["cancelled"]:
+            continue
+        s = sessions[k.session]
+        for day in k.days:
+            for d in dates.get(day, []):
+                if d >= start:
+                    week[k.instructor, d - timedelta(days=d.weekday())] += s.end - s.start
+    if not week:
+        return
+    staff = {t for t, _ in week}
+    term = inst.school.term
+    versions = plan.versions()
+    for v in versions:
+        lo = date.fromisoformat(v.valid_from) if v.valid_from else term.start
+        hi = date.fromisoformat(v.valid_to) if v.valid_to else term.end
+        for du in v.duties:
+            if du.staff in staff:
+                for d in dates.get(du.day, []):
+                    if lo <= d <= hi and d >= start - timedelta(days=6):
+                        week[du.staff, d - timedelta(days=d.weekday())] += \
+                            _hm(du.end) - _hm(du.start)
+    for x in plan.exceptions:
+        d = date.fromisoformat(x["date"])
+        n = _hm(x["end"]) - _hm(x["start"])
+        for who, sign in ((x.get("replaces"), -1), (x.get("staff"), 1)):
+            if who in staff:
+                week[who, d - timedelta(days=d.weekday())] += sign * n
+    for (t, monday), minutes in sorted(week.items()):
+        own = teachers[t].max_weekly_minutes
+        limit = inst.school.rules.max_weekly_minutes if own is None else own
+        if monday + timedelta(days=6) >= start and minutes > limit:
+            bad.append(("club limits", f"{t} serves {minutes} min in the week of {monday} "
+                        f"with their club (limit {limit})"))
 
 
 def _check_managers(inst, plan, sec, members, bad) -> None:

@@ -185,6 +185,8 @@ def _expected_staff(inst: Instance, plan: Plan, facts) -> dict[str, dict[str, De
 def check_settlement(inst: Instance, plan: Plan, facts, settled: dict) -> list[Violation]:
     """Violations between ``settled`` (``money.settlement.settle``) and the recomputation."""
     bad: list[Violation] = []
+    from afterschool.scheduler.check_clubs import care_sheets
+    inst = care_sheets(inst, plan)  # SPEC §12: members are in their club on club days
     want = _expected_pupils(inst, plan, facts)
     got = {r["student"]: r for r in settled["pupils"]}
     for sid in sorted(set(want) | set(got)):

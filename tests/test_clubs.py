@@ -167,6 +167,7 @@ from afterschool.scheduler.clubs.section import club_staffing  # noqa: E402
 from school_files import school_until  # noqa: E402
 
 TWO_WEEKS = school_until("2026-09-18")  # Tue 8, 15; Thu 10, 17 September
+FROM = ["--from", "2026-09-15"]  # clubs meet in the second week
 # C1 (Tue, minimum 5) is chosen first by S0001-S0003 only: cancelled, they go to C2 (Thu,
 # external at 150 yuan/h, fee 45.50) with S0004
 SMALL = ("C1,Choir,Tue,after-upper,10,5,3-6,T3,MUS,80.00,\n"
@@ -191,37 +192,49 @@ def term_with_plan(tmp_path):
 
 def test_clubs_command_records_the_draw_and_check_passes(tmp_path):
     folder, out = term_with_plan(tmp_path)
-    done = CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7"])
+    done = CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7", *FROM])
     assert done.exit_code == 0, done.output
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     sec = plan["clubs"]
     assert sec["seed"] == 7 and sec["cancelled"] == ["C1"]
     assert sorted(a["student"] for a in sec["assigned"] if a["club"] == "C2") == \
         ["S0001", "S0002", "S0003", "S0004"]
-    # 2 Thursdays x 60 min = 120 min at 150 yuan/h = 300.00; C1 does not meet: not paid
-    assert sec["pay"] == [{"club": "C2", "staff": "external", "minutes": 120,
-                           "rate": "150.00", "amount": "300.00", "kind": "external"}]
+    # from 15 September one Thursday (17th): 60 min at 150 yuan/h = 150.00; C1 does not
+    # meet: not paid
+    assert sec["pay"] == [{"club": "C2", "staff": "external", "minutes": 60,
+                           "rate": "150.00", "amount": "150.00", "kind": "external"}]
+    assert plan["valid_from"] == "2026-09-15" and sec["replanned"] is True
+    # on Thursday the four members are in Chess, not in care
+    care = {x for g in plan["groups"] for x in g["students"]}
+    assert care == {f"S000{i}" for i in range(1, 9)}
+    assert plan["people"]["students"]["S0001"]["afternoon"] == ["Tue", "Wed", "Fri"]
     assert {f["student"]: f["club_fee"] for f in sec["fees"]}["S0001"] == "45.50"
     for name in ("clubs-notice.html", "clubs-lists.xlsx", "clubs-parents.xlsx"):
         assert (out / name).is_file()
     checked = CliRunner().invoke(main, ["check", str(out)])
     assert checked.exit_code == 0, checked.output
-    again = CliRunner().invoke(main, ["clubs", str(out), "--seed", "8"])  # sheets from record
+    again = CliRunner().invoke(main, ["clubs", str(out), "--seed", "8", *FROM])  # sheets from record
     assert again.exit_code == 0, again.output
     from afterschool.scheduler.record.store import Record
     with Record.open(str(out / "record.sqlite")).read() as r:
         kinds = [row["kind"] for t in r.terms() for row in r.plan_rows(t["id"])]
     assert kinds == ["plan", "clubs", "clubs"]  # the first draw is kept
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert plan["clubs"]["seed"] == 8 and len(plan["history"]) == 1  # replaced from the 15th
+    checked = CliRunner().invoke(main, ["check", str(out)])
+    assert checked.exit_code == 0, checked.output
 
 
 def test_the_statement_shows_the_club_fee(tmp_path):
     folder, out = term_with_plan(tmp_path)
-    CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7"])
+    CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7", *FROM])
     done = CliRunner().invoke(main, ["settle", str(out), "--json"])
     assert done.exit_code == 0, done.output
     rows = {r["student"]: r for r in json.loads(done.output)["pupils"]}
-    # Tue-Fri over two weeks: 8 dates x 60 min x 2 yuan/h = 16.00; plus Chess 45.50
-    assert rows["S0001"]["due"] == "61.50" and "club fee 45.50" in rows["S0001"]["rule"]
+    # care: Tue-Fri of the first week and Tue, Wed, Fri of the second (Thursday 17th in
+    # Chess) = 7 dates x 60 min x 2 yuan/h = 14.00; plus Chess 45.50 = 59.50
+    assert rows["S0001"]["due"] == "59.50" and "club fee 45.50" in rows["S0001"]["rule"]
+    # no club: 8 dates = 16.00
     assert rows["S0005"]["due"] == "16.00"
     checked = CliRunner().invoke(main, ["check", str(out)])
     assert checked.exit_code == 0, checked.output
@@ -229,7 +242,7 @@ def test_the_statement_shows_the_club_fee(tmp_path):
 
 def test_check_catches_a_tampered_lottery(tmp_path):
     folder, out = term_with_plan(tmp_path)
-    CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7"])
+    CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7", *FROM])
     inst = read_instance(folder)
     data = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert check_plan(inst, Plan.from_dict(data)) == []
@@ -242,7 +255,7 @@ def test_check_catches_a_tampered_lottery(tmp_path):
     data["clubs"]["cancelled"] = []  # C1 (3 pupils, minimum 5) claimed to open
     assert {v.rule for v in check_plan(inst, Plan.from_dict(data))} >= {"club lottery"}
     data["clubs"]["cancelled"] = ["C1"]
-    data["clubs"]["pay"][0]["amount"] = "300.01"
+    data["clubs"]["pay"][0]["amount"] = "150.01"
     assert {v.rule for v in check_plan(inst, Plan.from_dict(data))} == {"club pay"}
 
 
@@ -253,7 +266,7 @@ def test_clubs_refuses_bad_input_with_exit_2(tmp_path):
     assert done.exit_code == 2 and "--from" in done.output
     (folder / "club_choices.csv").write_text("student,choice1,choice2,choice3\nS0001,C1,C1,\n",
                                              encoding="utf-8")
-    done = CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7"])
+    done = CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7", *FROM])
     assert done.exit_code == 2 and "club_choices.csv, row 2, column 'choice2'" in done.output
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert "clubs" not in plan  # nothing half-written

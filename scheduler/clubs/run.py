@@ -1,14 +1,18 @@
-"""``afterschool clubs``: the lottery drawn and written into the term's plan (SPEC §12).
+"""``afterschool clubs``: the lottery drawn and the care plan made again around it (SPEC §12).
 
 Input: the instance (with ``clubs.csv`` and ``club_choices.csv``), the term's current plan,
-the seed, and the first date clubs meet (``--from``; default ``[clubs] start``, else the
-term start).
-Output: ``with_clubs`` -> (a copy of the plan whose ``extra["clubs"]`` is
-``section.club_section``, the ``Lottery``). The groups, duties and versions are unchanged;
-the term's record keeps the plan as a new entry (``record.term.record_clubs``), so an
-earlier draw stays in the record.
-Refused (exit 2): no clubs or no choices in the instance; a start outside the term; a plan
-of another school (the caller's ``open_term``).
+the seed, the first date clubs meet (``--from``; default ``[clubs] start``), the time
+limit of the re-plan.
+Output: ``with_clubs`` -> (the new plan, the ``Lottery``, the ``Replan`` or None). The new
+plan is a new version from the start date (``planning.replan`` on
+``presence.care_instance``: members away from their care group on their club days, staff
+instructors busy with their club), keeping pupils in their groups as far as the rules
+allow, with ``extra["clubs"]`` from ``section.club_section``. With ``replan=False`` (or a
+start on the current version's own start) the plan's versions are kept as they are and only
+the section is added: clubs then meet beside an unchanged care plan (the section's
+``conflicts`` and ``managers`` say what that costs).
+Refused (exit 2): no clubs or no choices in the instance; a start outside the term or not a
+service date after the current version's start (with the re-plan).
 """
 from __future__ import annotations
 
@@ -17,10 +21,12 @@ from datetime import date
 
 from afterschool.models.errors import InputError, Problem
 from afterschool.scheduler.clubs.lottery import run_lottery
+from afterschool.scheduler.clubs.presence import care_instance
 from afterschool.scheduler.clubs.section import club_section
 
 
-def with_clubs(inst, plan, seed: int, start: date | None = None):
+def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool = True,
+               time_limit: float = 2.0, log=None):
     if not inst.clubs:
         raise InputError([Problem("clubs.csv", "the instance has no clubs",
                                   expected="clubs.csv beside students.csv")])
@@ -35,6 +41,58 @@ def with_clubs(inst, plan, seed: int, start: date | None = None):
                                   expected=f"{term.start} .. {term.end}")])
     lottery = run_lottery(list(inst.clubs), list(inst.club_choices), inst.students, seed,
                           inst.school.clubs.per_pupil)
-    out = copy.deepcopy(plan)
-    out.extra["clubs"] = club_section(inst, plan, lottery, start)
-    return out, lottery
+    result = None
+    if replan:
+        from afterschool.scheduler.planning.replan import replan as re_plan
+        previous = _before_clubs(plan, start)
+        draft = club_section(inst, plan, lottery, start)
+        result = re_plan(care_instance(inst, draft), previous, start, time_limit=time_limit,
+                         seed=0, log=log)
+        out = result.plan
+    else:
+        out = copy.deepcopy(plan)
+    out.extra["clubs"] = club_section(inst, out, lottery, start) | {"replanned": replan}
+    return out, lottery, result
+
+
+def _before_clubs(plan, start: date):
+    """The plan a draw re-plans from: a copy without its clubs; when the current version is
+    an earlier draw's from the same date, the version before it (a new draw replaces it
+    from that date; the record keeps both)."""
+    from afterschool.models.plan import Plan
+    previous = copy.deepcopy(plan)
+    sec = previous.extra.pop("clubs", None)
+    if sec and previous.history and previous.valid_from == start.isoformat() and \
+            sec.get("start") == start.isoformat():
+        last = previous.history.pop()
+        data = previous.to_dict()
+        data.update(groups=last["groups"], duties=last["duties"],
+                    shortages=last.get("shortages", []), valid_from=last["valid_from"])
+        if not previous.history:
+            data.pop("history", None)
+        data["exceptions"] = [x for x in previous.exceptions if x["date"] < start.isoformat()]
+        if not data["exceptions"]:
+            data.pop("exceptions")
+        previous = Plan.from_dict(data)
+        if previous.valid_from == plan.extra.get("term", {}).get("start"):
+            previous.valid_from = None if not previous.history else previous.valid_from
+    return previous
+
+
+def replan_instance(inst, previous):
+    """The sheets a later re-plan of a plan with clubs plans from (``presence``)."""
+    return care_instance(inst, previous.extra.get("clubs"))
+
+
+def carry_clubs(inst, previous, plan) -> None:
+    """A later re-plan keeps the term's draw: ``plan`` gets ``previous``'s clubs section,
+    its staffing and conflicts counted again on the new groups and duties."""
+    from afterschool.models.clubs import Lottery
+    from afterschool.scheduler.clubs.section import club_staffing
+    sec = previous.extra.get("clubs")
+    if not sec or not inst.clubs:
+        return
+    lot = Lottery(sec["seed"], tuple((a["student"], a["club"]) for a in sec["assigned"]),
+                  (), tuple(sec["cancelled"]))
+    staffing, managers, conflicts = club_staffing(inst, plan, lot)
+    plan.extra["clubs"] = dict(sec, staffing=staffing, managers=managers, conflicts=conflicts)

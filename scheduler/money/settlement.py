@@ -241,6 +241,8 @@ def settle_clubs(inst: Instance, plan: Plan, facts: Facts) -> list[dict]:
 def settle(inst: Instance, plan: Plan, facts: Facts) -> dict:
     """``{"pupils": [...], "staff": [...], "totals": {...}}``, money as two-decimal
     strings (see the module docstring)."""
+    from afterschool.scheduler.clubs.presence import care_instance
+    inst = care_instance(inst, plan.extra.get("clubs"))  # members are in their club then
     pupils = settle_pupils(inst, plan, facts)
     staff = settle_staff(inst, plan, facts)
     clubs = settle_clubs(inst, plan, facts)

@@ -152,7 +152,7 @@ class Term:
         start = self.key[1]
         by_from: dict[str, int | None] = {}
         for row in r.plan_rows(self.term_id):
-            if row["kind"] in ("plan", "replan"):
+            if row["kind"] in ("plan", "replan", "clubs"):
                 by_from[row["valid_from"] or start] = row["instance_id"]
         out: list[Instance | None] = []
         cache: dict[int, Instance] = {}
