@@ -383,7 +383,7 @@ def check(args: tuple[str, ...], as_json: bool) -> None:
 
     Example: afterschool check plan-out
     """
-    from afterschool.scheduler.checker import check_plan
+    from afterschool.scheduler.check_clubs import check_term_plan
     if len(args) > 2:
         raise click.UsageError("give TERM, or INSTANCE and TERM")
     the_plan, term, versions = _read_term_plan(args[-1])
@@ -393,7 +393,7 @@ def check(args: tuple[str, ...], as_json: bool) -> None:
         inst = term.latest_instance()
     else:
         raise click.UsageError("a plan.json made without a record needs INSTANCE first")
-    found = check_plan(inst, the_plan, version_instances=versions)
+    found = check_term_plan(inst, the_plan, version_instances=versions)
     if term is not None:
         from afterschool.scheduler.check_settlement import check_settlement
         from afterschool.scheduler.money.settlement import settle as settle_term
@@ -1061,7 +1061,8 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
                        sec["clubs"][c]["name"] for c in sec["cancelled"]) or "-"))
     short = sum(r["managers_short"] for r in sec["managers"])
     if short:
-        click.echo(say("clubs_managers_short", language, n=short), err=True)
+        click.echo(say("clubs_managers_short", language, n=short,
+                       path="plan.json: clubs.managers"), err=True)
     from afterschool.scheduler.handouts.labels import day_name
     for c in sec["conflicts"]:
         click.echo(say("clubs_conflict", language, club=c["club"], staff=c["staff"],

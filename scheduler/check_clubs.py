@@ -1,6 +1,9 @@
 """The club checker (SPEC §12), part of ``afterschool check``: the lottery re-run from its
 seed and every club rule and figure recomputed, in plain Python.
 
+``check_term_plan(inst, plan, version_instances)``: what ``check`` runs: the checker
+(``checker.check_plan``) on the sheets as the plan's care plan sees them (``care_sheets``:
+for the versions from the clubs' start), then ``check_clubs``.
 ``check_clubs(inst, plan) -> list[(rule, message)]``; nothing when the plan has no
 ``"clubs"`` section. Independence is the point: this module imports nothing of
 ``scheduler.clubs`` (the lottery, the section) nor the planner or money code; its draw,
@@ -31,6 +34,19 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 WEEK = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def check_term_plan(inst, plan, version_instances=None) -> list:
+    """Every violation of a plan, clubs included (see the module docstring)."""
+    from afterschool.scheduler.checker import Violation, check_plan
+    care = care_sheets(inst, plan)
+    if version_instances is not None and care is not inst:
+        since = plan.extra["clubs"]["start"]
+        version_instances = [care_sheets(x, plan) if x is not None and (
+            v.valid_from or "") >= since else x
+            for x, v in zip(version_instances, plan.versions())]
+    found = check_plan(care, plan, version_instances=version_instances)
+    return found + [Violation(rule, message) for rule, message in check_clubs(inst, plan)]
 
 
 def care_sheets(inst, plan):

@@ -49,10 +49,8 @@ to term end). Rules checked (rule names as reported):
   ``flex ledger`` (per person and calendar week); ``missing section`` when fees, pay,
   staffing, budget or the flex ledger is absent or empty although the instance has enrolled
   students or the plan has duties;
-- clubs (SPEC §12): a plan with clubs is checked against the sheets as its care plan sees
-  them (``check_clubs.care_sheets``: members away from care on their club days, staff
-  instructors busy then); the lottery re-run from its seed, capacity, minimum, grades, days,
-  club fees, instructor pay and managers with clubs as groups (``check_clubs``);
+- clubs (SPEC §12) are ``check_clubs``'s: it calls this checker with the sheets as a plan
+  with clubs sees them and adds its own club rules;
 - ``priority first``: checked where the plan carries admission rows (``plan.extra
   ["admission"]``, the rows of ``afterschool admit``): no priority applicant waits while a
   non-priority applicant is admitted, and among equals nobody waits who applied earlier than
@@ -275,8 +273,6 @@ def check_plan(inst: Instance, plan: Plan,
     version's duties and the covers on its dates are checked against its sheets'
     volunteering and availability; not given, only the current version's (today's rows
     cannot speak for an earlier version)."""
-    from afterschool.scheduler.check_clubs import care_sheets, check_clubs  # SPEC §12
-    sheets, inst = inst, care_sheets(inst, plan)  # club members are in their club then
     facts, bad = _Facts(inst), _Report()
     try:
         versions = plan.versions()
@@ -292,9 +288,6 @@ def check_plan(inst: Instance, plan: Plan,
     # an earlier version's people are not judged by today's rows)
     own: list[_Facts | None] = [None] * len(versions)
     if version_instances is not None:
-        since = (plan.extra.get("clubs") or {}).get("start", "9999")
-        version_instances = [care_sheets(x, plan) if x is not None and (
-            v.valid_from or "") >= since else x for x, v in zip(version_instances, versions)]
         own = [facts if x is None or x is inst else _Facts(x) for x in version_instances]
     ranges = _version_ranges(facts, plan, versions, bad)
     _check_group_ids(versions, ranges, bad)
@@ -329,8 +322,6 @@ def check_plan(inst: Instance, plan: Plan,
     _check_flex_ledger(facts, plan, dated, bad)
     _check_budget(facts, plan, fees, pay, dated, bad)
     _check_admission(facts, plan.extra.get("admission"), bad)
-    for rule, message in check_clubs(sheets, plan):  # SPEC §12, its own re-run
-        bad(rule, message)
     return bad.found
 
 

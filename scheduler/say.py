@@ -38,8 +38,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "busy": "记录正忙：另一个命令正在写入本学期的记录；本次未写入任何内容，请稍后再试（{detail}）",
         "clubs_drawn": "社团抽签（种子 {seed}）：{choosing} 名报名学生中 {assigned} 人次录取，"
                        "候补 {waiting} 人次；未开班：{cancelled}",
-        "clubs_managers_short": "注意：社团按组计入后，管理或辅导人员还差 {n} 人次（见 plan.json"
-                                " 的 clubs.managers）",
+        "clubs_managers_short": "注意：社团按组计入后，管理或辅导人员还差 {n} 人次（见 {path}）",
         "clubs_conflict": "注意：社团 {club} 的指导教师 {staff} 在{day} {time} 另有值班",
     },
     "en": {
@@ -78,7 +77,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "clubs_drawn": "club lottery (seed {seed}): {assigned} seat(s) for {choosing} pupil(s) "
                        "choosing, {waiting} on waiting lists; not opened: {cancelled}",
         "clubs_managers_short": "note: with clubs counted as groups, {n} manager post(s) are "
-                                "short (clubs.managers in plan.json)",
+                                "short (see {path})",
         "clubs_conflict": "note: club {club}'s instructor {staff} has another duty on {day} "
                           "{time}",
     },

@@ -161,7 +161,7 @@ from click.testing import CliRunner  # noqa: E402
 
 from afterschool.cli import main  # noqa: E402
 from afterschool.models.plan import Group, Plan  # noqa: E402
-from afterschool.scheduler.checker import check_plan  # noqa: E402
+from afterschool.scheduler.check_clubs import check_term_plan as check_plan  # noqa: E402
 from afterschool.scheduler.clubs.lottery import run_lottery as draw  # noqa: E402
 from afterschool.scheduler.clubs.section import club_staffing  # noqa: E402
 from school_files import school_until  # noqa: E402
