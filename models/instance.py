@@ -20,6 +20,9 @@ class Instance:
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
     clubs: tuple[Club, ...] = ()  # clubs.csv (SPEC §12); empty without it
     club_choices: tuple[ClubChoice, ...] = ()  # club_choices.csv
+    # (day, session) -> clubs meeting then beside the care groups: counted as groups for
+    # M(c) (set by scheduler.clubs.presence.care_instance; empty otherwise)
+    club_groups: dict[tuple[str, str], int] = field(default_factory=dict, compare=False)
 
     @property
     def enrolled(self) -> tuple[Student, ...]:

@@ -45,8 +45,27 @@ def check_term_plan(inst, plan, version_instances=None) -> list:
         version_instances = [care_sheets(x, plan) if x is not None and (
             v.valid_from or "") >= since else x
             for x, v in zip(version_instances, plan.versions())]
-    found = check_plan(care, plan, version_instances=version_instances)
+    groups, since = {}, None
+    if care is not inst:  # the clubs meeting then count as groups for M(c)
+        since = plan.extra["clubs"]["start"]
+        groups = club_meetings(inst, plan)
+    found = check_plan(care, plan, version_instances=version_instances, club_groups=groups,
+                       clubs_since=since)
     return found + [Violation(rule, message) for rule, message in check_clubs(inst, plan)]
+
+
+def club_meetings(inst, plan) -> dict[tuple[str, str], int]:
+    """(day, session) -> the clubs of the plan's draw that meet then (a member, not
+    cancelled)."""
+    sec = plan.extra.get("clubs") or {}
+    clubs = {c.id: c for c in inst.clubs}
+    meets = {a["club"] for a in sec.get("assigned", []) if a["club"] in clubs
+             and a["club"] not in sec.get("cancelled", [])}
+    out: dict[tuple[str, str], int] = defaultdict(int)
+    for c in meets:
+        for d in clubs[c].days:
+            out[d, clubs[c].session] += 1
+    return dict(out)
 
 
 def care_sheets(inst, plan):

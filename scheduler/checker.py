@@ -40,7 +40,8 @@ to term end). Rules checked (rule names as reported):
   the sheets in force then where the caller gives them (``version_instances``; not
   given, not at all: a volunteer may have withdrawn since);
 - managers: ``managers`` (a known window), ``manager can manage``, ``manager whole window``,
-  ``managers per window`` (on duty plus declared short = M(peak concurrent groups));
+  ``managers per window`` (on duty plus declared short = M(peak concurrent groups); clubs
+  the caller names, ``club_groups``, count as groups);
 - ``exceptions`` (substitutions: a service date, a duty of the version in force, the right
   weekday); a substitute must be a volunteer, available, in one place at a time that date,
   within the daily limit that date (the calendar week's limit is checked for everyone);
@@ -265,15 +266,21 @@ class _Report:
 
 
 def check_plan(inst: Instance, plan: Plan,
-               version_instances: list[Instance | None] | None = None) -> list[Violation]:
+               version_instances: list[Instance | None] | None = None,
+               club_groups: dict[tuple[str, str], int] | None = None,
+               clubs_since: str | None = None) -> list[Violation]:
     """Every violation of the rules and figures of SPEC §3–§6 and §9 in ``plan``.
 
     ``version_instances``: one per ``plan.versions()`` entry, oldest first, the sheets in
     force for that version (an entry None: the main instance ``inst``). Given, every
     version's duties and the covers on its dates are checked against its sheets'
     volunteering and availability; not given, only the current version's (today's rows
-    cannot speak for an earlier version)."""
+    cannot speak for an earlier version).
+
+    ``club_groups``: (day, session) -> clubs meeting beside the groups in the versions from
+    ``clubs_since`` on (SPEC §12), counted as groups at once for the managers."""
     facts, bad = _Facts(inst), _Report()
+    facts.club_groups, facts.clubs_since = club_groups or {}, clubs_since or "9999"
     try:
         versions = plan.versions()
     except (KeyError, TypeError, AttributeError) as exc:
@@ -595,10 +602,12 @@ def _check_managers(facts: _Facts, v: Version, groups, present, label: str,
                 bad("shortages", f"{label}manager shortage declared for window {sh.window} "
                     f"on {sh.day}, which has no such window")
             short[sh.day, sh.window] += sh.count
+    clubs = facts.club_groups if (v.valid_from or "") >= facts.clubs_since else {}
     for d in WEEKDAYS:
         for w in facts.windows[d]:
             live = [facts.sessions[g.session] for g in groups.values()
                     if g.session in w.sessions and present.get((g.id, d))]
+            live += [facts.sessions[s] for s in w.sessions for _ in range(clubs.get((d, s), 0))]
             peak = max((sum(1 for s in live if s.start <= t < s.end)
                         for t in range(w.start, w.end)), default=0)
             need = managers_for(peak, facts.rules)

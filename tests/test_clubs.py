@@ -292,3 +292,36 @@ def test_clubs_count_as_groups_for_managers_on_their_days(tmp_path):
     thu = next(r for r in rows if r["day"] == "Thu" and r["session"] == "after-upper")
     assert (thu["students"], thu["care_groups"], thu["club_groups"], thu["groups"]) == \
         (30, 3, 1, 4)
+
+
+def test_the_re_plan_staffs_a_manager_for_a_club_counted_as_a_group(tmp_path):
+    """100 pupils Tue-Fri in upper care: 3 groups (cap 45), M(3) = 0: no manager. From the
+    15th a club meets on Thursday: 3 care groups + 1 club = 4 groups at once, M(4) = 1, so
+    the re-plan puts the one manager on duty on Thursdays; on other days still none."""
+    days = "Tue Wed Thu Fri"
+    folder = write_instance(
+        tmp_path / "school", students_rows(100, afternoon=days),
+        vol("T1", manage="yes") + "".join(vol(f"T{i}") for i in range(2, 7)),
+        "".join(f"T{i},{d},afternoon,available\n" for i in range(1, 7) for d in days.split()),
+        school=TWO_WEEKS)
+    (folder / "clubs.csv").write_text(
+        CLUB_HEAD + "C1,Chess,Thu,after-upper,10,0,3,T6,LIB,,\n", encoding="utf-8")
+    (folder / "club_choices.csv").write_text(
+        "student,choice1,choice2,choice3\n" + "".join(f"S{i:04d},C1,,\n" for i in range(1, 6)),
+        encoding="utf-8")
+    out = tmp_path / "term"
+    done = CliRunner().invoke(main, ["plan", str(folder), "--out", str(out), "--skip", "all"])
+    assert done.exit_code == 0, done.output
+    before = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert not [d for d in before["duties"] if d["role"] == "manager"]
+    done = CliRunner().invoke(main, ["clubs", str(out), "--seed", "1", *FROM])
+    assert done.exit_code == 0, done.output
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    managers = [(d["day"], d["staff"]) for d in plan["duties"] if d["role"] == "manager"]
+    assert managers == [("Thu", "T1")]
+    assert not [d for d in plan["duties"] if d["staff"] == "T6" and d["day"] == "Thu"]
+    assert CliRunner().invoke(main, ["check", str(out)]).exit_code == 0
+    # without that manager the plan breaks M(c) with the club counted
+    plan["duties"] = [d for d in plan["duties"] if d["role"] != "manager"]
+    found = {v.rule for v in check_plan(read_instance(folder), Plan.from_dict(plan))}
+    assert "managers per window" in found

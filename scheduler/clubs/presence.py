@@ -10,6 +10,8 @@ Output: ``care_instance(inst, section)`` -> an ``Instance`` equal to ``inst`` ex
   is their duty then: no other duty that day, so the daily limit and the noon-and-afternoon
   rule hold with it) and has a weekly limit smaller by their clubs' minutes in the busiest
   calendar week from the clubs' start (a make-up day can give a club two meetings a week).
+- ``club_groups``: per (day, session) the clubs meeting then, which the re-plan counts as
+  groups for M(c) (managers of the duty window).
 Clubs that do not meet (cancelled, no member) change nothing; nor does a section whose care
 plan was not made again around the clubs (``"replanned": false``). The planner (``replan``),
 ``settle`` and the money read this instance for a plan with clubs; the checker derives the
@@ -65,4 +67,9 @@ def care_instance(inst, section):
         t.max_weekly_minutes if t.max_weekly_minutes is not None else rules.max_weekly_minutes)
         - weekly[t.id])) if t.id in weekly else t for t in inst.teachers)
     avail = tuple(a for a in inst.availability if a.day not in busy.get(a.teacher, ()))
-    return replace(inst, students=students, teachers=teachers, availability=avail)
+    meeting: dict[tuple[str, str], int] = defaultdict(int)
+    for c, pupils in members.items():
+        for day in clubs[c].days:
+            meeting[day, clubs[c].session] += 1
+    return replace(inst, students=students, teachers=teachers, availability=avail,
+                   club_groups=dict(meeting))

@@ -34,6 +34,8 @@ def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool
         raise InputError([Problem("club_choices.csv", "nobody chose a club",
                                   expected="club_choices.csv: student, choice1, choice2, "
                                   "choice3")])
+    from afterschool.scheduler.planning.cpsat import Deadline
+    deadline = Deadline.for_limit(time_limit)  # the promise covers the whole step
     term = inst.school.term
     start = start or inst.school.clubs.start or term.start
     if not term.start <= start <= term.end:
@@ -47,7 +49,7 @@ def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool
         previous = _before_clubs(plan, start)
         draft = club_section(inst, plan, lottery, start)
         result = re_plan(care_instance(inst, draft), previous, start, time_limit=time_limit,
-                         seed=0, log=log)
+                         seed=0, log=log, deadline=deadline)
         out = result.plan
     else:
         out = copy.deepcopy(plan)

@@ -25,7 +25,8 @@ the previous plan kept as far as the rules allow (``greedy_start``):
 - staff as ``assign`` states it: ``v[t, d, s, k]`` (t supervises some group in slot k) with
   ``sum v + short == groups present``, ``m[t, d, w]`` managers with ``sum m + short ==
   M(peak concurrent groups)`` (peak and M through max and element constraints, so managers
-  follow the groups the model forms), one place at a time (the 16:20–16:35 overlap and
+  follow the groups the model forms; clubs meeting beside them, ``inst.club_groups``, count
+  as groups: SPEC §12), one place at a time (the 16:20–16:35 overlap and
   manager windows included), daily and weekly limits (the weekly one also in every
   calendar week the weekly sum does not cover: ``DATE``'s week with the minutes served on
   its earlier dates under the previous version, and weeks with a make-up day;
@@ -451,6 +452,8 @@ def manager_need(inst: Instance, present: dict, parts: list[SessionPart], posts:
         for g in part.groups:
             for d in part.session.days:
                 count[d, part.session.id] += present.get((g, d), 0)
+    for key, n in inst.club_groups.items():  # clubs count as groups (SPEC §12)
+        count[key] += n
     out = {}
     for (d, wid), w in posts.windows.items():
         points = {sessions[s].start for s in w.sessions}
@@ -592,18 +595,23 @@ class ReplanModel:
         m, rules, posts = self.m, self.inst.school.rules, self.posts
         sessions = {s.id: s for s in self.inst.school.sessions}
         groups = {p.session.id: p.groups for p in self.parts}
+        clubs = self.inst.club_groups  # clubs meeting beside the groups (SPEC §12)
         for (d, wid), w in posts.windows.items():
             members = [s for s in w.sessions if s in groups]
-            total = sum(len(groups[s]) for s in members)
+            fixed = {s: clubs.get((d, s), 0) for s in w.sessions}
+            total = sum(len(groups[s]) for s in members) + sum(fixed.values())
             if not total:
                 continue
             counts = []
-            for point in sorted({sessions[s].start for s in members}):
+            for point in sorted({sessions[s].start for s in members} |
+                                {sessions[s].start for s, n in fixed.items() if n}):
                 on = [self.a[g, d] for s in members if sessions[s].start <= point <
                       sessions[s].end for g in groups[s]]
+                extra = sum(n for s, n in fixed.items()
+                            if sessions[s].start <= point < sessions[s].end)
                 c = m.new_int_var(0, total, f"conc_{d}_{wid}_{point}")
-                m.add(c == sum(on))
-                self._aux(c, lambda hv, on=on: _sum(hv, on))
+                m.add(c == sum(on) + extra)
+                self._aux(c, lambda hv, on=on, extra=extra: _sum(hv, on) + extra)
                 counts.append(c)
             peak = m.new_int_var(0, total, f"peak_{d}_{wid}")
             m.add_max_equality(peak, counts)
