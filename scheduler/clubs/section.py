@@ -157,3 +157,30 @@ def _groups_present(plan, sid, day, students, sessions) -> int:
     session = sessions[sid]
     return sum(1 for g in plan.groups if g.session == sid and any(
         x in students and day in students[x].days(session.signup) for x in g.students))
+
+
+def club_money_rows(plan) -> tuple[list[dict], list[dict]]:
+    """For the office's ``budget`` and ``pay`` tables: per club that meets its fee income
+    (fee x members), its instructor's pay and the balance; and the instructors' pay rows
+    (club name beside the id). Empty without clubs."""
+    sec = plan.extra.get("clubs") or {}
+    info = sec.get("clubs", {})
+    staff = plan.extra.get("people", {}).get("staff", {})
+    pay = {r["club"]: r for r in sec.get("pay", [])}
+    budget, pay_rows = [], []
+    for cid, c in info.items():
+        if not c.get("meets"):
+            continue
+        income = Decimal(c["fee"]) * c["members"]
+        paid = Decimal(pay[cid]["amount"]) if cid in pay else Decimal(0)
+        budget.append({"club": c["name"], "members": c["members"],
+                       "club_income": str(income), "pay": str(paid),
+                       "balance": str(income - paid)})
+        if cid in pay:
+            r = pay[cid]
+            pay_rows.append({"club": c["name"],
+                             "staff": "" if r["staff"] == "external" else r["staff"],
+                             "name": staff.get(r["staff"], {}).get("name", ""),
+                             "kind": r.get("kind", ""), "rate": r["rate"],
+                             "minutes": r["minutes"], "amount": r["amount"]})
+    return budget, pay_rows

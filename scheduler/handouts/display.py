@@ -11,7 +11,8 @@ from afterschool.scheduler.handouts.publish import budget_part
 
 TITLES = {"zh": {"fees": "服务费", "by class": "按班级", "by grade": "按年级",
                  "by session": "按时段", "pay": "劳务费", "flex time": "弹性时间",
-                 "budget": "经费收支", "staffing": "师资配备", "admission": "录取"},
+                 "budget": "经费收支", "staffing": "师资配备", "admission": "录取",
+                 "clubs": "社团收支", "club pay": "社团指导报酬"},
           "en": {}}
 VALUES = {"zh": {"fee_category": {"normal": "正常", "exempt": "免收", "reduced": "减免"},
                  "kind": {"staff": "在编教师", "external": "外聘"},

@@ -59,6 +59,7 @@ WORDS = {
         "order": "顺序", "decision": "结果", "reason": "理由",
         "instance": "学校", "scenario": "情景", "shortages": "缺员岗位", "fee_income": "服务费收入",
         "time_limit": "时间上限(秒)", "solve_s": "用时(秒)", "shortages_by_day": "缺员(按天)",
+        "club": "社团", "members": "人数", "club_income": "社团费收入",
     },
     "en": {
         "summary": "summary", "groups": "groups", "groups_sheet": "groups", "grid": "duty grid", "managers": "managers",
@@ -101,7 +102,8 @@ WORDS = {
         "order": "order", "decision": "decision", "reason": "reason",
         "instance": "instance", "scenario": "scenario", "shortages": "shortages",
         "fee_income": "fee_income", "time_limit": "time_limit", "solve_s": "solve_s",
-        "shortages_by_day": "shortages_by_day",
+        "shortages_by_day": "shortages_by_day", "club": "club", "members": "members",
+        "club_income": "club fee income",
     },
 }
 

@@ -33,6 +33,12 @@ def pay_report(plan: Plan) -> tuple[list, dict]:
     sheets = [("pay", rows, ["staff", "name", "kind", "rate", "minutes", "amount", "label"],
                ["minutes", "amount"]),
               ("flex time", ledger, ["staff", "week", "minutes_earned"], ["minutes_earned"])]
+    from afterschool.scheduler.clubs.section import club_money_rows
+    clubs = club_money_rows(plan)[1]  # SPEC §12: club instructors, at their rates
+    if clubs:
+        sheets.append(("club pay", clubs, ["club", "staff", "name", "kind", "rate",
+                                           "minutes", "amount"], ["minutes", "amount"]))
+        return sheets, {"pay": rows, "flex_ledger": ledger, "club_pay": clubs}
     return sheets, {"pay": rows, "flex_ledger": ledger}
 
 
@@ -43,6 +49,12 @@ def budget_report(plan: Plan) -> tuple[list, dict]:
               ("staffing", plan.staffing, ["day", "session", "students", "standard_teachers",
                                            "groups", "extra_groups", "extra_teacher_minutes",
                                            "extra_pay"], ["extra_teacher_minutes", "extra_pay"])]
+    from afterschool.scheduler.clubs.section import club_money_rows
+    clubs = club_money_rows(plan)[0]  # SPEC §12: club fees against instructors' pay
+    if clubs:
+        sheets.append(("clubs", clubs, ["club", "members", "club_income", "pay", "balance"],
+                       ["members", "club_income", "pay", "balance"]))
+        return sheets, {"budget": rows, "staffing": plan.staffing, "clubs": clubs}
     return sheets, {"budget": rows, "staffing": plan.staffing}
 
 
