@@ -98,8 +98,12 @@ def main() -> None:
               f"(promise {1.3 * limit + 0.5:.1f} s + the section); pupils moved "
               f"{result.stats.get('students_moved', '?')}, shortages "
               f"{sum(x.count for x in new.shortages)} (before "
-              f"{sum(x.count for x in plan.shortages)}), managers short with clubs "
-              f"{sum(r['managers_short'] for r in sec['managers'])}")
+              f"{sum(x.count for x in plan.shortages)}; manager posts "
+              f"{sum(x.count for x in new.shortages if x.role == 'manager')}, before "
+              f"{sum(x.count for x in plan.shortages if x.role == 'manager')}), managers "
+              f"needed with clubs {sum(r['managers_needed'] for r in sec['managers'])}, "
+              f"planned {sum(r['managers_planned'] for r in sec['managers'])}; cut by the "
+              f"clock: {new.extra.get('solve_stats', {}).get('cut_by_time_limit')}")
     # first come: the same procedure, pupils in file order
     real = L.draw_order
     file_order = [c.student for c in inst.club_choices]
