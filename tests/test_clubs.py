@@ -325,3 +325,60 @@ def test_the_re_plan_staffs_a_manager_for_a_club_counted_as_a_group(tmp_path):
     plan["duties"] = [d for d in plan["duties"] if d["role"] != "manager"]
     found = {v.rule for v in check_plan(read_instance(folder), Plan.from_dict(plan))}
     assert "managers per window" in found
+
+
+def test_hostile_club_names_are_escaped_and_neutralised(tmp_path):
+    folder, out = term_with_plan(tmp_path)
+    (folder / "clubs.csv").write_text(CLUB_HEAD + SMALL.replace(
+        "Chess", '"=HYPERLINK(""http://x"")<script>alert(1)</script>"'), encoding="utf-8")
+    done = CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7", *FROM])
+    assert done.exit_code == 0, done.output
+    page = (out / "clubs-notice.html").read_text(encoding="utf-8")
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    import openpyxl
+    for name in ("clubs-notice.xlsx", "clubs-lists.xlsx", "clubs-parents.xlsx"):
+        wb = openpyxl.load_workbook(out / name)
+        cells = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
+                 for c in row if isinstance(c, str)]
+        assert not [c for c in cells if c.startswith("=")], name
+        assert any(c.startswith("'=HYPERLINK") for c in cells) or name == "clubs-lists.xlsx"
+
+
+def test_a_chinese_school_reads_no_english_in_the_club_handouts(tmp_path):
+    folder, out = term_with_plan(tmp_path)
+    with open(folder / "school.toml", "r+", encoding="utf-8") as f:
+        text = f.read().replace('language = "en"', 'language = "zh"')
+        f.seek(0)
+        f.write(text)
+        f.truncate()
+    (folder / "clubs.csv").write_text(CLUB_HEAD + SMALL.replace("Choir", "合唱").replace(
+        "Chess", "围棋"), encoding="utf-8")
+    done = CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7", *FROM])
+    assert done.exit_code == 0, done.output
+    import re
+    import openpyxl
+    ids = {"MUS", "LIB", "T1", "T2", "T3"} | {f"S000{i}" for i in range(1, 9)}
+    # the notice names the algorithm and the command a parent re-runs it with
+    allowed = {"SHA", "UTF", "echo", "sha", "sum", "Kid", "Test", "School"}  # + the names
+    page = (out / "clubs-notice.html").read_text(encoding="utf-8")
+    page = re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", " ", page, flags=re.S))
+    words = set(re.findall(r"[A-Za-z]{2,}", page)) - allowed
+    assert not {w for w in words if not any(w in i for i in ids)}, words
+    for name in ("clubs-notice.xlsx", "clubs-lists.xlsx", "clubs-parents.xlsx"):
+        wb = openpyxl.load_workbook(out / name)
+        text = " ".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
+                        for c in row if c is not None) + " ".join(wb.sheetnames)
+        words = {w for w in re.findall(r"[A-Za-z]{2,}", text)
+                 if not any(w in i for i in ids)} - allowed
+        assert not words, (name, words)
+
+
+def test_generate_writes_the_same_clubs_for_the_same_seed(tmp_path):
+    for d in ("a", "b"):
+        done = CliRunner().invoke(main, ["generate", str(tmp_path / d), "--students", "300",
+                                         "--clubs", "5", "--choosing", "100", "--seed", "3"])
+        assert done.exit_code == 0, done.output
+    for name in ("clubs.csv", "club_choices.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    inst = read_instance(tmp_path / "a")
+    assert len(inst.clubs) == 5 and 0 < len(inst.club_choices) <= 100
