@@ -382,3 +382,16 @@ def test_generate_writes_the_same_clubs_for_the_same_seed(tmp_path):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     inst = read_instance(tmp_path / "a")
     assert len(inst.clubs) == 5 and 0 < len(inst.club_choices) <= 100
+
+
+def test_a_later_replan_keeps_the_draw_and_the_members_in_their_club(tmp_path):
+    folder, out = term_with_plan(tmp_path)
+    CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7", *FROM])
+    done = CliRunner().invoke(main, ["replan", str(folder), "--previous", str(out),
+                                     "--from", "2026-09-16"])
+    assert done.exit_code in (0, 3), done.output
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert plan["valid_from"] == "2026-09-16" and plan["clubs"]["seed"] == 7
+    assert plan["people"]["students"]["S0004"]["afternoon"] == ["Tue", "Wed", "Fri"]
+    checked = CliRunner().invoke(main, ["check", str(out)])
+    assert checked.exit_code == 0, checked.output
