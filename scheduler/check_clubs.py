@@ -16,7 +16,8 @@ Rules checked (names as reported):
   ``min_size`` members; a cancelled one is under it), ``club grades`` (the pupil's grade),
   ``club days`` (the pupil attends the afternoon session on every day the club meets; no
   two clubs of one pupil on one weekday), ``club per pupil`` (at most ``[clubs]
-  per_pupil``), ``club choices`` (a member chose the club);
+  per_pupil``), ``club choices`` (a member chose the club), ``club groups`` (each club
+  that meets is a group of its members, days and instructor; no other);
 - ``club fees`` (per pupil the sum of their clubs' fees, to the fen), ``club pay`` (per
   club that meets: the session's minutes on every service date of its days from ``start``
   to the term end, at the instructor's rate, rounded half-up once), ``club managers``
@@ -263,6 +264,15 @@ def check_clubs(inst, plan) -> list[tuple[str, str]]:
         if got is None or got["minutes"] != minutes or Decimal(got["amount"]) != amount:
             bad.append(("club pay", f"{c}: {minutes} min at {rate} yuan/h = {amount} due, "
                         f"stated {got and (got['minutes'], got['amount'])}"))
+    stated = {g["club"]: g for g in sec.get("groups", [])}
+    for c, k in clubs.items():
+        meets = c not in sec["cancelled"] and members[c]
+        g = stated.get(c)
+        if meets and (g is None or sorted(g["students"]) != sorted(members[c])
+                      or g["staff"] != k.instructor or list(g["days"]) != list(k.days)):
+            bad.append(("club groups", f"{c} meets but its group is missing or differs"))
+        elif not meets and g is not None:
+            bad.append(("club groups", f"{c} does not meet but has a group"))
     _check_managers(inst, plan, sec, members, bad)
     _check_limits(inst, plan, sec, members, dates, bad)
     return bad

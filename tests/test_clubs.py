@@ -257,6 +257,10 @@ def test_check_catches_a_tampered_lottery(tmp_path):
     data["clubs"]["cancelled"] = ["C1"]
     data["clubs"]["pay"][0]["amount"] = "150.01"
     assert {v.rule for v in check_plan(inst, Plan.from_dict(data))} == {"club pay"}
+    data["clubs"]["pay"][0]["amount"] = "150.00"
+    assert data["clubs"]["groups"][0]["id"] == "club-C2"
+    data["clubs"]["groups"][0]["students"].pop()
+    assert {v.rule for v in check_plan(inst, Plan.from_dict(data))} == {"club groups"}
 
 
 def test_clubs_refuses_bad_input_with_exit_2(tmp_path):

@@ -5,6 +5,8 @@ Input: the instance (clubs, choices, students, staff, rules), the plan in force 
 current version's groups and duties), a ``Lottery`` and the first date clubs meet.
 Output: ``club_section(...)`` -> the JSON object ``plan.json`` keeps under ``"clubs"``:
 - ``seed``, ``start``, ``assigned``, ``waiting``, ``cancelled`` (the lottery);
+- ``groups``: each club that meets as a group: ``{id: "club-<club id>", club, session,
+  days, start, end, staff (its instructor; ``external``), venue, students}``;
 - ``clubs``: per club id what the hand-outs print without the instance (name, days, session,
   start, end, venue, instructor, capacity, min_size, grades, fee, rate, members, meets);
 - ``fees``: per pupil holding a club, ``club_fee``: the sum of their clubs' per-term fees,
@@ -83,7 +85,11 @@ def club_section(inst, plan, lottery: Lottery, start: date) -> dict:
         fees.append({"student": s, "clubs": [c for x, c in lottery.assigned if x == s],
                      "club_fee": str(per_pupil[s].quantize(CENT))})
     staffing, managers, conflicts = club_staffing(inst, plan, lottery)
-    return {"seed": lottery.seed, "start": start.isoformat(),
+    groups = [{"id": f"club-{c.id}", "club": c.id, "session": c.session,
+               "days": list(c.days), "start": info[c.id]["start"], "end": info[c.id]["end"],
+               "staff": c.instructor, "venue": c.venue, "students": members[c.id]}
+              for c in inst.clubs if info[c.id]["meets"]]
+    return {"seed": lottery.seed, "start": start.isoformat(), "groups": groups,
             "per_pupil": inst.school.clubs.per_pupil,
             **lottery.to_dict(), "clubs": info, "fees": fees, "pay": pay,
             "staffing": staffing, "managers": managers, "conflicts": conflicts}

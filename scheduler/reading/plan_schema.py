@@ -416,6 +416,11 @@ CLUBS = Obj({"seed": Int(0, 2 ** 31 - 1), "start": Date(),
                                  what="{club, student, place}")),
              "cancelled": List(Id(), "an array of club ids", unique=True)},
             {"per_pupil": Int(1, 100), "replanned": Bool(), "clubs": Map(Id(), CLUB_INFO),
+             "groups": List(Obj({"id": Id(), "club": Id(), "session": Id(), "days": DAYS,
+                                 "start": Time(), "end": Time(), "staff": Id(),
+                                 "students": List(Id(), "an array of student ids")},
+                                {"venue": Str(NAME_MAX)}, "a club group {id, club, session, "
+                                "days, start, end, staff, students}")),
              "fees": List(Obj({"student": Id(), "club_fee": Money()},
                               {"clubs": List(Id())}, "a club fee row")),
              "pay": List(Obj({"club": Id(), "staff": Id(), "minutes": Int(0, MAX_MINUTES),
@@ -494,6 +499,12 @@ def _club_references(data: dict, walk: _Walk) -> None:
                 pairs.add((row["student"], row["club"]))
             else:
                 places[row["club"]].append(row["place"])
+    for i, g in enumerate(sec.get("groups", [])):
+        for k, x in enumerate(g["students"]):
+            if x not in students:
+                walk.add(path_join(path_join(path_join(path_join("clubs", "groups"), i),
+                                             "students"), k), "unknown student", x,
+                         "a key of people.students")
     for club, got in places.items():
         if sorted(got) != list(range(1, len(got) + 1)):
             walk.add(path_join("clubs", "waiting"), f"the places of {club} are not 1, 2, …",
