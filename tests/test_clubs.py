@@ -110,7 +110,8 @@ def school_with_clubs(tmp_path, clubs: str, choices: str, extra: str = ""):
     return folder
 
 
-GOOD = "C1,Choir,Tue,after-upper,20,0,3-6,T1,MUS,80.00,\nC2,Chess,Wed,after-upper,20,0,3,external,LIB,,150\n"
+GOOD = ("C1,Choir,Tue,after-upper,20,0,3-6,T1,MUS,80.00,\n"
+        "C2,Chess,Wed,after-upper,20,0,3,external,LIB,,150\n")
 
 
 def test_clubs_and_choices_are_read(tmp_path):
@@ -213,7 +214,8 @@ def test_clubs_command_records_the_draw_and_check_passes(tmp_path):
         assert (out / name).is_file()
     checked = CliRunner().invoke(main, ["check", str(out)])
     assert checked.exit_code == 0, checked.output
-    again = CliRunner().invoke(main, ["clubs", str(out), "--seed", "8", *FROM])  # sheets from record
+    # the sheets from the record this time
+    again = CliRunner().invoke(main, ["clubs", str(out), "--seed", "8", *FROM])
     assert again.exit_code == 0, again.output
     from afterschool.scheduler.record.store import Record
     with Record.open(str(out / "record.sqlite")).read() as r:

@@ -17,8 +17,8 @@ Output: ``club_section(...)`` -> the JSON object ``plan.json`` keeps under ``"cl
   school's 60 yuan/h for staff), rounded half-up once per instructor and club;
 - ``staffing``: per club day and afternoon session: ``students`` present in the session,
   ``standard_teachers`` T(n), ``care_groups`` (groups with a pupil present once club members
-  have left), ``club_groups``, ``groups`` (both); ``managers``: per club day and duty window: the peak of
-  concurrent groups counting clubs as groups, ``managers_needed`` M(peak),
+  have left), ``club_groups``, ``groups`` (both); ``managers``: per club day and duty
+  window: the peak of concurrent groups counting clubs as groups, ``managers_needed`` M(peak),
   ``managers_planned`` and ``managers_short``;
 - ``conflicts``: a staff instructor with a duty of the plan overlapping their club.
 Rules: a club member is away from their care group on the club's days (counted in the club
