@@ -1017,8 +1017,9 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
     its instructor and the parents' club notice.
 
     \b
-    Exit codes: 0 drawn; 2 bad input (no clubs, a choice that breaks a rule, a date
-    outside the term); 5 record busy.
+    Exit codes: 0 drawn; 3 drawn, the care plan made again with unfilled duties; 2 bad
+    input (no clubs, a choice that breaks a rule, a date outside the term or not after the
+    current version's start); 5 record busy.
     Example: afterschool clubs plan-out --seed 20260914 --from 2026-09-15
     """
     from afterschool.scheduler.clubs.run import with_clubs
@@ -1053,7 +1054,7 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
         click.echo(json.dumps({k: sec[k] for k in ("seed", "start", "assigned", "waiting",
                                                    "cancelled", "managers", "conflicts")},
                               ensure_ascii=False, indent=1))
-        return
+        sys.exit(EXIT_SHORTAGE if again and plan.shortages else 0)
     language = _lang() or plan.extra.get("language", "zh")
     click.echo(say("clubs_drawn", language, seed=seed, assigned=len(sec["assigned"]),
                    choosing=len(inst.club_choices), waiting=len(sec["waiting"]),
@@ -1068,6 +1069,7 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
         click.echo(say("clubs_conflict", language, club=c["club"], staff=c["staff"],
                        day=day_name(c["day"], language), time=f"{c['start']}-{c['end']}"), err=True)
     click.echo(say("recorded_in", language, where=T.record_address(term)))
+    sys.exit(EXIT_SHORTAGE if again and plan.shortages else 0)
 
 
 @main.command()
