@@ -401,3 +401,26 @@ def test_a_later_replan_keeps_the_draw_and_the_members_in_their_club(tmp_path):
     assert plan["people"]["students"]["S0004"]["afternoon"] == ["Tue", "Wed", "Fri"]
     checked = CliRunner().invoke(main, ["check", str(out)])
     assert checked.exit_code == 0, checked.output
+
+
+def test_clubs_from_a_workbook_and_their_errors_by_sheet(tmp_path):
+    from school_files import write_workbook
+
+    def add(rows):
+        def edit(wb):
+            ws = wb.create_sheet("社团")
+            ws.append(CLUB_HEAD.strip().split(","))
+            ws.append("C1,Choir,Tue,after-upper,20,0,3-6,T1,MUS,,".split(","))
+            ws = wb.create_sheet("社团志愿")
+            ws.append(["student", "choice1", "choice2", "choice3"])
+            for r in rows:
+                ws.append(r)
+        return edit
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    inst = read_instance(write_workbook(tmp_path / "a", add([["S0001", "C1", "", ""]])))
+    assert [c.id for c in inst.clubs] == ["C1"] and inst.club_choices[0].choices == ("C1",)
+    with pytest.raises(InputError) as exc:
+        read_instance(write_workbook(tmp_path / "b", add([["S0001", "C9", "", ""]])))
+    assert ("school.xlsx:club_choices", 2, "choice1") in {
+        (p.file, p.row, p.column) for p in exc.value.problems}

@@ -3,7 +3,8 @@
 
 Input: the instance folder's optional ``clubs.csv`` (``id, name, days, session, capacity,
 min_size, grades, instructor, venue, fee``, optional ``instructor_rate``) and
-``club_choices.csv`` (``student, choice1, choice2, choice3``), the school, its students and
+``club_choices.csv`` (``student, choice1, choice2, choice3``) — in a workbook the optional
+sheets ``clubs``/社团 and ``club_choices``/社团志愿 —, the school, its students and
 staff as ``reader`` read them. Both files or neither (choices without clubs are an error;
 clubs without choices a warning).
 Output: ``(clubs, choices)`` as ``models.clubs`` objects; every problem is appended to the
@@ -33,6 +34,7 @@ from afterschool.models.errors import Problem
 from afterschool.scheduler.reading import clean, tables
 
 FILES = {"clubs": "clubs.csv", "club_choices": "club_choices.csv"}
+SHEETS = {"clubs": ("clubs", "社团"), "club_choices": ("club_choices", "社团志愿")}  # a workbook
 CHOICES = ("choice1", "choice2", "choice3")
 MONEY_MAX = Decimal("100000.00")
 RATE_MAX = Decimal("10000")

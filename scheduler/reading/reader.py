@@ -260,15 +260,11 @@ def _read_workbook_sheets(path: Path, wb, formulas, problems: list[Problem]):
                                                               formulas), name, kind,
                                        problems) if sheets[kind] else [])
         raw[kind] = (name, rows)
-    for kind, name in club_files.FILES.items():  # optional (SPEC §12)
-        f = path / name
-        raw[kind] = None
-        if f.exists() and not _not_a_file(f, name, problems):
-            try:
-                raw[kind] = (name, tables.table_from_rows(tables.read_csv_rows(f), name, kind,
-                                                          problems))
-            except (tables.DecodeError, tables.CsvError) as exc:
-                problems.append(Problem(name, str(exc), row=exc.row))
+    for kind, names in club_files.SHEETS.items():  # optional sheets (SPEC §12)
+        found = next((n for n in wb.sheetnames if n.strip().lower() in names), None)
+        name = f"{path.name}:{kind}"
+        raw[kind] = None if found is None else (name, tables.table_from_rows(
+            tables.read_sheet_rows(wb, found, name, problems, formulas), name, kind, problems))
     return school, raw
 
 
