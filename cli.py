@@ -1023,7 +1023,9 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
     Example: afterschool clubs plan-out --seed 20260914 --from 2026-09-15
     """
     from afterschool.scheduler.clubs.run import with_clubs
+    from afterschool.scheduler.planning.cpsat import Deadline
     from afterschool.scheduler.record import term as T
+    deadline = Deadline.for_limit(time_limit)  # reading and the record count too
     if len(args) > 2:
         raise click.UsageError("give TERM, or INSTANCE and TERM")
     day = _date_option("--from", start) if start else None
@@ -1037,7 +1039,7 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
         inst = term.latest_instance()
     with term.record.write(author, "clubs", T.lock_key(term.key)) as w:
         plan, lottery, _ = with_clubs(inst, term.current(w), seed, day, replan=again,
-                                      time_limit=time_limit,
+                                      time_limit=time_limit, deadline=deadline,
                                       log=lambda line: click.echo(line, err=True))
         T.record_clubs(w, term, inst, plan)
     if out is not None:

@@ -2,7 +2,11 @@
 
 Input: the instance (with ``clubs.csv`` and ``club_choices.csv``), the term's current plan,
 the seed, the first date clubs meet (``--from``; default ``[clubs] start``), the time
-limit of the re-plan.
+limit and its ``Deadline`` (started by the command before it read anything; default: now).
+The time limit is a promise about the whole command, as for ``plan``: reading, the lottery,
+the model, the searches, decoding, money and the section within 1.5 x limit + 2 s CPU. The
+re-plan's searches take what is left of ``SEARCHES`` of the deadline's backstop (1.3 x
+limit + 0.5 s from its start); the rest follows them.
 Output: ``with_clubs`` -> (the new plan, the ``Lottery``, the ``Replan`` or None). The new
 plan is a new version from the start date (``planning.replan`` on
 ``presence.care_instance``: members away from their care group on their club days, staff
@@ -25,8 +29,14 @@ from afterschool.scheduler.clubs.presence import care_instance
 from afterschool.scheduler.clubs.section import club_section
 
 
+# the re-plan's searches end by this share of the backstop (as plan's staffing does); what
+# follows them (decoding, the money of both versions, the section counted again on the
+# new groups) fits in the promise's margin (docs/benchmarks.md, "Clubs")
+SEARCHES = 0.95
+
+
 def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool = True,
-               time_limit: float = 2.0, log=None):
+               time_limit: float = 2.0, log=None, deadline=None):
     if not inst.clubs:
         raise InputError([Problem("clubs.csv", "the instance has no clubs",
                                   expected="clubs.csv beside students.csv")])
@@ -35,7 +45,8 @@ def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool
                                   expected="club_choices.csv: student, choice1, choice2, "
                                   "choice3")])
     from afterschool.scheduler.planning.cpsat import Deadline
-    deadline = Deadline.for_limit(time_limit)  # the promise covers the whole step
+    # the promise covers the whole command: the CLI starts it before reading anything
+    deadline = deadline or Deadline.for_limit(time_limit)
     term = inst.school.term
     start = start or inst.school.clubs.start or term.start
     if not term.start <= start <= term.end:
@@ -48,8 +59,9 @@ def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool
         from afterschool.scheduler.planning.replan import replan as re_plan
         previous = _before_clubs(plan, start)
         draft = club_section(inst, plan, lottery, start)
+        deadline.stage = "re-plan"  # a search skipped before it named itself says so
         result = re_plan(care_instance(inst, draft), previous, start, time_limit=time_limit,
-                         seed=0, log=log, deadline=deadline)
+                         seed=0, log=log, deadline=deadline.part(SEARCHES))
         out = result.plan
     else:
         out = copy.deepcopy(plan)
