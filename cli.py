@@ -561,8 +561,9 @@ def roster(plan_file: str, staff: str | None, everyone: bool, fmt: str, out: str
         raise click.UsageError("give --teacher ID or --all")
     # everyone with a duty in any plan version or a substitution: a person whose duties a
     # re-plan removed still needs the calendar that cancels them
+    from afterschool.scheduler.clubs.meetings import instructors
     on_duty = sorted({d.staff for v in p.versions() for d in v.duties}
-                     | {e["staff"] for e in p.exceptions if e.get("staff")})
+                     | {e["staff"] for e in p.exceptions if e.get("staff")} | instructors(p))
     if fmt == "ics":  # and whoever a re-plan dropped a substitution of: it is cancelled
         from afterschool.scheduler.handouts.ics import calendar_people
         on_duty = calendar_people(p)
@@ -1217,7 +1218,7 @@ def history(term_arg: str, teacher: str | None, student: str | None, lang: str |
         plan = term.current(r)
         entries = r.entries(term.term_id)
         docs = {row["entry_id"]: r.document(row["id"]) for row in r.plan_rows(term.term_id)
-                if row["kind"] == "plan"} if (teacher or student) else {}
+                if row["kind"] in ("plan", "clubs")} if (teacher or student) else {}
     people = plan.extra.get("people", {})
     teacher = _pick_id("--teacher", teacher, people.get("staff", {}))
     student = _pick_id("--student", student, people.get("students", {}))

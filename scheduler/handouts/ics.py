@@ -227,8 +227,9 @@ def _dropped(plan: Plan) -> list[dict]:
 
 def calendar_people(plan: Plan) -> list[str]:
     """Everyone who needs a calendar: a duty in any version, a substitution, or a
-    substitution a re-plan dropped (their calendar cancels its event)."""
-    return sorted({d.staff for v in plan.versions() for d in v.duties}
+    substitution a re-plan dropped (their calendar cancels its event), a club they run."""
+    from afterschool.scheduler.clubs.meetings import instructors
+    return sorted({d.staff for v in plan.versions() for d in v.duties} | instructors(plan)
                   | {e["staff"] for e in plan.exceptions + _dropped(plan) if e.get("staff")})
 
 
@@ -548,6 +549,8 @@ def roster_calendar(plan: Plan, staff: str, lang: str = "zh", *, alarm: int = 15
             su, wh, de = texts(ev.block, names.get(ev.absent, ev.absent))
             _event(lines, uid, ev.sequence, _stamp(x, ev.sequence), x, ev.block, su, wh, de,
                    cancelled=ev.cancelled, alarm=alarm)
+    from afterschool.scheduler.clubs.meetings import calendar_lines
+    lines += calendar_lines(plan, staff, lang, alarm, person)  # a staff instructor's clubs
     lines.append("END:VCALENDAR")
     out = []
     for line in lines:

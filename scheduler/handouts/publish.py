@@ -7,7 +7,8 @@ groups as 午托1组 — and headers in the plan's language; ids stay in ``plan.
   rows, group columns, teacher names, shortages marked; a page per day; turned, a row per
   group and slot and a column per day, when the groups are too many for a portrait page),
   managers, duties by teacher, fees, pay, budget, staffing against the standard.
-- ``roster_rows(plan, staff)`` and ``roster_ics(plan, staff)``: a person's duties; the
+- ``roster_rows(plan, staff)`` and ``roster_ics(plan, staff)``: a person's duties (and the
+  clubs they run: ``clubs.meetings``); the
   calendar (``ics.py``) has one event per continuous duty, weekly over the term's service
   dates, holidays and substitutions excluded, make-up days added, cancelled duties marked.
 - ``student_notice(plan)`` / ``duty_notice(plan)``: public lists (公示). Students appear only
@@ -84,6 +85,9 @@ def roster_rows(plan: Plan, staff: str | None = None, lang: str = "zh") -> list[
                      "class": " ".join(classes.get(d.group, [])),
                      "role": w["role_teacher"] if d.role == "teacher" else w["manager"],
                      "minutes": d.minutes})
+    if staff is not None:  # a person's roster: their club meetings too (paid on their own)
+        from afterschool.scheduler.clubs.meetings import roster_rows as club_rows
+        rows += club_rows(plan, staff, lang, lambda s: names.get(s, {}).get("name", s))
     return rows
 
 

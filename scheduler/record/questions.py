@@ -5,10 +5,12 @@
   that day and per slot (or manager window) the person on duty, the person absent and
   covered, or ``None`` where nobody covered; a date that is not a service date gives no
   rows and a reason (holiday, weekend, outside the term). Absences recorded for the date
-  without a duty to cover are listed too.
+  without a duty to cover are listed too, and the clubs meeting that date (role ``club``:
+  a pupil's club, the club a person runs; ``clubs.meetings.on_date``).
 - ``history(entries, documents, student=, teacher=)``: every entry of the record, oldest
   first, with its time, author and what changed; for a pupil or a person only the entries
-  that touch them, with what they changed for them.
+  that touch them, with what they changed for them (a club draw: the pupil's seat or
+  waiting place, the clubs a person runs; ``documents`` then holds the draws' plans too).
 - ``who_lines``/``history_lines``: the same as text in the school's language, people by
   name and id, groups by their display names (午托1组).
 """
@@ -150,6 +152,14 @@ def who(plan: Plan, day: date, absences: list[dict], *, group: str | None = None
                              "window": s.window, "group": s.group, "slot": s.slot,
                              "start": s.start, "end": s.end, "staff": None, "absent": None,
                              "pupils": None})
+    if group is None or group.startswith("club-"):  # the clubs meeting that day (SPEC §12)
+        from afterschool.scheduler.clubs.meetings import on_date
+        rows += [{"date": text, "day": wd, "role": "club", "session": c["session"],
+                  "window": None, "group": c["group"], "slot": None, "start": c["start"],
+                  "end": c["end"], "staff": c["staff"], "absent": None, "pupils": c["pupils"],
+                  "club": c["club"], "name": c["name"], "venue": c["venue"]}
+                 for c in on_date(plan, day, wd, student=student, teacher=teacher,
+                                  group=group)]
     covered = {r["absent"] for r in rows if r["absent"]}
     for a in absences:
         if a["date"] == text and a["staff"] not in covered and teacher in (None, a["staff"]) \
@@ -201,6 +211,9 @@ def _name(plan: Plan, sid: str | None, kind: str = "staff") -> str:
 
 
 def _where(plan: Plan, row: dict, lang: str) -> str:
+    if row["role"] == "club":
+        from afterschool.scheduler.clubs.meetings import say
+        return say("in_club", lang, club=row["name"], venue=row["venue"])
     if row["role"] == "manager":
         return f"{_w(lang)['manager']} {window_label(row['window'], lang)}"
     if row["group"] is None:
@@ -223,6 +236,9 @@ def who_lines(plan: Plan, day: date, rows: list[dict], lang: str) -> list[str]:
             lines.append(f"  {_name(plan, r['absent'])} {w['absent']}")
             continue
         who_ = _name(plan, r["staff"]) if r["staff"] else w["nobody"]
+        if r["role"] == "club" and r["staff"] == "external":
+            from afterschool.scheduler.clubs.meetings import say
+            who_ = say("external", lang)
         if r["absent"]:
             who_ += f"（{w['covers'].format(who=_name(plan, r['absent']))}）" if lang == "zh" \
                 else f" ({w['covers'].format(who=_name(plan, r['absent']))})"
@@ -256,6 +272,9 @@ def history(entries: list[dict], documents: dict[int, dict], *, student: str | N
                       if teacher in (None, r.get("old_staff"), r.get("new_staff"))]
             details = ([{"student_move": r} for r in moved] if teacher is None else []) + \
                       ([{"duty_change": r} for r in duties] if student is None else [])
+        elif kind == "clubs":  # a draw: a pupil's seat or waiting place, the clubs one runs
+            from afterschool.scheduler.clubs.meetings import draw_details
+            details = draw_details(doc, student=student, teacher=teacher)
         elif kind == "substitute":
             if student is not None:
                 details = []
@@ -287,6 +306,11 @@ def history_lines(plan: Plan, rows: list[dict], lang: str) -> list[str]:
             what = w["substitute"] + w["colon"] + w["absence"].format(
                 who=_name(plan, s.get("absent")), dates=w["comma"].join(s.get("dates", [])),
                 c=c, u=len(covers) - c)
+        elif h["kind"] == "clubs":
+            from afterschool.scheduler.clubs.meetings import say
+            what = say("draw", lang, seed=s.get("seed"), start=s.get("start"),
+                       assigned=s.get("assigned", 0), waiting=s.get("waiting", 0),
+                       cancelled=len(s.get("cancelled", [])))
         elif h["kind"] in ("attendance", "cancel", "payments"):
             what = w[h["kind"]].format(
                 file=s.get("file", ""), pupils=s.get("pupils", 0), staff=s.get("staff", 0),
@@ -332,6 +356,13 @@ def _detail(plan: Plan, d: dict, lang: str) -> str:
         return w["duty_change"].format(day=day_name(r.get("day"), lang), time=r.get("time"),
                                        g=where, a=_name(plan, r.get("old_staff")) or "-",
                                        b=_name(plan, r.get("new_staff")) or w["nobody"])
+    if any(k in d for k in ("club_member", "club_waiting", "club_runs")):
+        from afterschool.scheduler.clubs.meetings import say
+        if "club_member" in d:
+            return say("member", lang, club=d["club_member"])
+        if "club_waiting" in d:
+            return say("waiting", lang, club=d["club_waiting"], place=d["place"])
+        return say("teaches", lang, club=d["club_runs"])
     c = d["cover"]
     where = (group_label(plan, c.get("group"), lang) if c.get("group")
              else f"{w['manager']} {window_label(c.get('window'), lang)}")

@@ -1,0 +1,178 @@
+"""Club meetings where people look (SPEC §12), and the clubs command's time limit.
+
+The school: 8 pupils of grade 3 in afternoon care Tue-Fri, a term from 7 to 24 September
+2026, clubs from Tuesday 15 September. Choir (C1) meets on Tuesdays 16:20-17:20 in the venue
+``Hall; B,2`` (a semicolon and a comma: both escaped in a calendar), run by the staff
+teacher T3, who has no care duty; Chess (C2) meets on Thursdays with an external
+instructor. S0001-S0003 choose Choir then Chess, S0004 Chess. Choir's meetings: Tuesdays 15
+and 22 September; Chess's: Thursdays 17 and 24.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+
+from click.testing import CliRunner
+
+from afterschool.cli import main
+from school_files import school_until, students_rows, vol, write_instance
+
+CLUB_HEAD = "id,name,days,session,capacity,min_size,grades,instructor,venue,fee,instructor_rate\n"
+FROM = ["--from", "2026-09-15"]
+
+
+def term(tmp_path, choir_capacity=10, language="en"):
+    school = school_until("2026-09-24")
+    if language == "zh":
+        school = school.replace('language = "en"', 'language = "zh"')
+    folder = write_instance(tmp_path / "school", students_rows(8, afternoon="Tue Wed Thu Fri"),
+                            vol("T1", manage="yes") + vol("T2") + vol("T3"),
+                            "".join(f"{t},{d},after-upper,available\n" for t in ("T1", "T2")
+                                    for d in ("Tue", "Wed", "Thu", "Fri")),
+                            school=school)
+    (folder / "clubs.csv").write_text(
+        CLUB_HEAD + f'C1,Choir,Tue,after-upper,{choir_capacity},0,3-6,T3,"Hall; B,2",80.00,\n'
+        "C2,Chess,Thu,after-upper,10,0,3-6,external,LIB,45.50,150\n", encoding="utf-8")
+    (folder / "club_choices.csv").write_text(
+        "student,choice1,choice2,choice3\nS0001,C1,C2,\nS0002,C1,C2,\nS0003,C1,C2,\n"
+        "S0004,C2,,\n", encoding="utf-8")
+    out = tmp_path / "term"
+    done = CliRunner().invoke(main, ["plan", str(folder), "--out", str(out), "--skip", "all"])
+    assert done.exit_code in (0, 3), done.output
+    drawn = CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7", *FROM])
+    assert drawn.exit_code in (0, 3), drawn.output
+    return folder, out
+
+
+def run(*args):
+    done = CliRunner().invoke(main, [str(a) for a in args])
+    assert done.exit_code == 0, done.output
+    return done.output
+
+
+def events(text: str) -> list[dict]:
+    """The VEVENTs of a calendar, unfolded, as {property: value} (VALARM lines left out)."""
+    lines = text.replace("\r\n ", "").split("\r\n")
+    out, cur, alarm = [], None, False
+    for line in lines:
+        if line == "BEGIN:VEVENT":
+            cur = {}
+        elif line == "END:VEVENT":
+            out.append(cur)
+            cur = None
+        elif line in ("BEGIN:VALARM", "END:VALARM"):
+            alarm = line == "BEGIN:VALARM"
+        elif cur is not None and not alarm and ":" in line:
+            key, value = line.split(":", 1)
+            cur[key] = value
+    return out
+
+
+def club_events(path) -> list[dict]:
+    return [e for e in events(path.read_bytes().decode()) if "-club-" in e["UID"]]
+
+
+def test_a_staff_instructor_without_care_duties_gets_a_calendar_of_their_club(tmp_path):
+    _, out = term(tmp_path)
+    cal = out / "rosters" / "T3.ics"
+    assert cal.is_file()  # T3 has no care duty: the club alone gives them a calendar
+    (e,) = club_events(cal)
+    # Tuesdays 15 and 22 September, 16:20-17:20 Beijing time; the series ends on the 22nd
+    # at 16:20 CST = 08:20 UTC
+    assert e["DTSTART;TZID=Asia/Shanghai"] == "20260915T162000"
+    assert e["DTEND;TZID=Asia/Shanghai"] == "20260915T172000"
+    assert e["RRULE"] == "FREQ=WEEKLY;UNTIL=20260922T082000Z"
+    assert "EXDATE;TZID=Asia/Shanghai" not in e
+    assert e["LOCATION"] == "Hall\\; B\\,2"  # RFC 5545 escapes: one property, not three
+    assert "Choir" in e["SUMMARY"] and e["STATUS"] == "CONFIRMED"
+    assert e["SEQUENCE"] == "0"
+    # the external instructor's club is in nobody's calendar (they get the club's list)
+    for other in (out / "rosters").glob("*.ics"):
+        assert "Chess" not in other.read_text(encoding="utf-8")
+
+
+def test_a_cancelled_tuesday_is_an_exdate_of_the_club_series(tmp_path):
+    _, out = term(tmp_path)
+    run("cancel", out, "--dates", "2026-09-22", "--reason", "rain")
+    (e,) = club_events(out / "rosters" / "T3.ics")
+    assert e["EXDATE;TZID=Asia/Shanghai"] == "20260922T162000"
+    # one change (the date taken): SEQUENCE 1, DTSTAMP the cancelled date's midnight in
+    # Beijing (16:00 UTC the day before) plus one second
+    assert e["SEQUENCE"] == "1" and e["DTSTAMP"] == "20260921T160001Z"
+
+
+def test_the_instructors_roster_lists_the_club_meeting(tmp_path):
+    _, out = term(tmp_path)
+    run("roster", out / "plan.json", "--teacher", "T3", "--format", "csv", "--out",
+        tmp_path / "r")
+    rows = (tmp_path / "r" / "roster-T3.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert rows[1].split(",") == ["T3", "NameT3", "Tue", "16:20-17:20",
+                                  "afternoon care (upper grades)", "club", "Choir", "",
+                                  "club instructor", "60"]
+
+
+def test_who_says_the_pupil_is_in_their_club_and_the_instructor_runs_it(tmp_path):
+    _, out = term(tmp_path)
+    pupil = run("who", out, "--date", "2026-09-15", "--student", "S0001")
+    assert "club Choir (Hall; B,2)" in pupil and "NameT3" in pupil
+    teacher = run("who", out, "--date", "2026-09-15", "--teacher", "T3")
+    assert "16:20-17:20 club Choir (Hall; B,2): NameT3" in teacher
+    assert "3 pupils" in teacher  # S0001-S0003
+    # before the clubs start, and on a day Choir does not meet: no club
+    assert "Choir" not in run("who", out, "--date", "2026-09-08", "--teacher", "T3")
+    assert "Choir" not in run("who", out, "--date", "2026-09-16", "--student", "S0001")
+    chess = run("who", out, "--date", "2026-09-17", "--student", "S0004", "--json")
+    (row,) = [r for r in json.loads(chess)["duties"] if r["role"] == "club"]
+    assert (row["club"], row["staff"], row["venue"], row["pupils"]) == \
+        ("C2", "external", "LIB", 1)
+
+
+def test_history_lists_the_draw_with_a_seat_and_a_waiting_place(tmp_path):
+    # Choir takes 2: of S0001-S0003 (all Choir first) the one last in the draw order goes
+    # to Chess and is place 1 on Choir's waiting list
+    order = sorted(["S0001", "S0002", "S0003"],
+                   key=lambda s: hashlib.sha256(f"7:{s}".encode()).hexdigest())
+    _, out = term(tmp_path, choir_capacity=2)
+    lines = run("history", out)
+    assert "club draw (seed 7, from 2026-09-15): 4 seat(s), 1 waiting, 0 not opened" in lines
+    assert "a seat in club Choir" in run("history", out, "--student", order[0])
+    last = run("history", out, "--student", order[2])
+    assert "a seat in club Chess" in last and "place 1 on club Choir's waiting list" in last
+    assert "runs club Choir" in run("history", out, "--teacher", "T3")
+    assert "club draw" not in run("history", out, "--teacher", "T1")  # runs no club
+
+
+def test_a_chinese_school_reads_its_club_meetings_in_chinese(tmp_path):
+    _, out = term(tmp_path, language="zh")
+    who = run("who", out, "--date", "2026-09-17", "--student", "S0004")
+    assert "社团活动 Chess（LIB）：外聘教师" in who
+    hist = run("history", out, "--teacher", "T3")
+    assert "社团抽签（种子 7，自 2026-09-15 起）" in hist and "指导社团 Choir" in hist
+    (e,) = club_events(out / "rosters" / "T3.ics")
+    assert e["SUMMARY"].endswith("社团活动 Choir")
+    for text in (who, hist, e["SUMMARY"], e["DESCRIPTION"]):
+        for word in ("club", "external", "instructor", "seat", "venue", "pupils"):
+            assert word not in text.lower(), (word, text)
+
+
+def test_the_re_plans_searches_take_only_what_the_commands_deadline_left(tmp_path):
+    """One deadline from the command's start: what came before the re-plan (here: all of
+    it, on a clock that has run past the backstop) leaves its searches nothing, and the
+    clock's decision is recorded; a fresh deadline leaves them their budgets."""
+    from afterschool.scheduler.clubs.run import with_clubs
+    from afterschool.scheduler.planning.cpsat import Deadline
+    from afterschool.scheduler.reading.plan_file import read_plan
+    from afterschool.scheduler.reading.reader import read_instance
+    folder, out = term(tmp_path)
+    inst = read_instance(folder)
+    plan = read_plan(str(out / "plan.json"))
+    now = [0.0]
+    spent = Deadline(2.0 * 1.3 + 0.5, clock=lambda: now[0])
+    now[0] = 10.0  # reading took it all
+    new, _, _ = with_clubs(inst, plan, 7, date(2026, 9, 15), time_limit=2.0, deadline=spent)
+    assert new.extra["solve_stats"]["cut_by_time_limit"]  # the clock decided, and says so
+    assert new.valid_from == "2026-09-15"  # a plan all the same: the greedy start
+    fresh = Deadline(2.0 * 1.3 + 0.5, clock=lambda: 0.0)
+    new, _, _ = with_clubs(inst, plan, 7, date(2026, 9, 15), time_limit=2.0, deadline=fresh)
+    assert new.extra["solve_stats"]["cut_by_time_limit"] == []
