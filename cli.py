@@ -1183,7 +1183,8 @@ def who(term_arg: str, day: str, group: str | None, teacher: str | None,
     group = _pick_id("--group", group, {g.id for x in plan.versions() for g in x.groups})
     teacher = _pick_id("--teacher", teacher, people.get("staff", {}))
     student = _pick_id("--student", student, people.get("students", {}))
-    rows = Q.who(plan, when, absences, group=group, teacher=teacher, student=student)
+    rows = Q.who(plan, when, absences, group=group, teacher=teacher, student=student,
+                 clubs=True)
     pupils = Q.attendance_on(plan, when, marks, {r["group"] for r in rows if r["group"]},
                              student)
     if as_json:

@@ -5,8 +5,10 @@
   that day and per slot (or manager window) the person on duty, the person absent and
   covered, or ``None`` where nobody covered; a date that is not a service date gives no
   rows and a reason (holiday, weekend, outside the term). Absences recorded for the date
-  without a duty to cover are listed too, and the clubs meeting that date (role ``club``:
-  a pupil's club, the club a person runs; ``clubs.meetings.on_date``).
+  without a duty to cover are listed too. With ``clubs=True`` (the ``who`` command) the clubs
+  meeting that date too (role ``club``, group ``club-<id>``: a pupil's club, the club a
+  person runs; ``clubs.meetings.on_date``); the roll call and the office's page ask
+  without.
 - ``history(entries, documents, student=, teacher=)``: every entry of the record, oldest
   first, with its time, author and what changed; for a pupil or a person only the entries
   that touch them, with what they changed for them (a club draw: the pupil's seat or
@@ -107,7 +109,8 @@ def _presence(plan: Plan, version, wd: str):
 
 
 def who(plan: Plan, day: date, absences: list[dict], *, group: str | None = None,
-        teacher: str | None = None, student: str | None = None) -> list[dict[str, Any]]:
+        teacher: str | None = None, student: str | None = None,
+        clubs: bool = False) -> list[dict[str, Any]]:
     """The duties of ``day`` as they were held (see the module docstring)."""
     wd = weekday_of(plan, day)
     if wd is None:
@@ -152,7 +155,7 @@ def who(plan: Plan, day: date, absences: list[dict], *, group: str | None = None
                              "window": s.window, "group": s.group, "slot": s.slot,
                              "start": s.start, "end": s.end, "staff": None, "absent": None,
                              "pupils": None})
-    if group is None or group.startswith("club-"):  # the clubs meeting that day (SPEC §12)
+    if clubs and (group is None or group.startswith("club-")):  # clubs that day (SPEC §12)
         from afterschool.scheduler.clubs.meetings import on_date
         rows += [{"date": text, "day": wd, "role": "club", "session": c["session"],
                   "window": None, "group": c["group"], "slot": None, "start": c["start"],
