@@ -151,8 +151,15 @@ def test_a_chinese_school_reads_its_club_meetings_in_chinese(tmp_path):
     assert "社团抽签（种子 7，自 2026-09-15 起）" in hist and "指导社团 Choir" in hist
     (e,) = club_events(out / "rosters" / "T3.ics")
     assert e["SUMMARY"].endswith("社团活动 Choir")
-    for text in (who, hist, e["SUMMARY"], e["DESCRIPTION"]):
-        for word in ("club", "external", "instructor", "seat", "venue", "pupils"):
+    import openpyxl
+    run("attendance", "sheet", out, "--week", "2026-09-15", "--out", tmp_path / "rc.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "rc.xlsx")
+    chess = wb["社团活动 Chess"]
+    sheet = " ".join(str(v) for row in chess.iter_rows(min_row=3, values_only=True)
+                     for v in row if v is not None)
+    assert "外聘教师" in sheet and chess.cell(1, 1).value.startswith("社团活动 Chess")
+    for text in (who, hist, e["SUMMARY"], e["DESCRIPTION"], sheet):
+        for word in ("club", "external", "instructor", "seat", "venue", "pupils", "duty"):
             assert word not in text.lower(), (word, text)
 
 
@@ -176,3 +183,62 @@ def test_the_re_plans_searches_take_only_what_the_commands_deadline_left(tmp_pat
     fresh = Deadline(2.0 * 1.3 + 0.5, clock=lambda: 0.0)
     new, _, _ = with_clubs(inst, plan, 7, date(2026, 9, 15), time_limit=2.0, deadline=fresh)
     assert new.extra["solve_stats"]["cut_by_time_limit"] == []
+
+
+def test_the_weeks_roll_call_has_a_sheet_per_club_meeting_read_back_like_a_groups(tmp_path):
+    import openpyxl
+    _, out = term(tmp_path)
+    sheet = tmp_path / "rc.xlsx"
+    run("attendance", "sheet", out, "--week", "2026-09-15", "--out", sheet)
+    wb = openpyxl.load_workbook(sheet)
+    assert [ws.title for ws in wb.worksheets] == ["after-upper-01", "club-C1", "club-C2"]
+    choir = wb["club-C1"]
+    # Choir meets on Tuesday 15 September only that week: its three members, its instructor
+    assert [c.value for c in choir[3]] == ["id", "name", "class", "2026-09-15 Tue"]
+    assert [choir.cell(r, 1).value for r in range(4, 7)] == ["S0001", "S0002", "S0003"]
+    assert choir.cell(7, 1).value == "on duty" and choir.cell(7, 4).value == "NameT3（T3）"
+    assert wb["club-C2"].cell(5, 4).value == "external instructor"  # Chess, Thursday 17
+    # the care group's sheet greys the members' club day: they are in their club
+    care = wb["after-upper-01"]
+    grey = {care.cell(r, 1).value for r in range(4, 12)
+            if (care.cell(r, 4).fill.fgColor.rgb or "").endswith("BFBFBF")}
+    assert grey == {"S0001", "S0002", "S0003"}
+    choir.cell(5, 4).value = "absent"  # S0002 missed Choir on the 15th
+    wb.save(sheet)
+    r = CliRunner().invoke(main, ["attendance", "import", str(out), str(sheet)])
+    assert r.exit_code == 0 and "recorded 1 pupil and 0 staff" in r.output, r.output
+    from afterschool.scheduler.record.store import Record
+    with Record.open(str(out / "record.sqlite")).read() as rec:
+        (t,) = rec.terms()
+        marks = rec.attendance(t["id"])
+    assert marks == {("2026-09-15", "after-upper", "S0002"): "absent"}
+
+
+def test_a_mark_for_a_pupil_outside_the_club_is_refused_and_nothing_recorded(tmp_path):
+    import openpyxl
+    _, out = term(tmp_path)
+    sheet = tmp_path / "rc.xlsx"
+    run("attendance", "sheet", out, "--week", "2026-09-15", "--out", sheet)
+    wb = openpyxl.load_workbook(sheet)
+    choir = wb["club-C1"]
+    choir.cell(5, 4).value = "absent"
+    choir.insert_rows(7)  # S0004 chose Chess only: not in Choir
+    choir.cell(7, 1).value, choir.cell(7, 4).value = "S0004", "late"
+    wb.save(sheet)
+    r = CliRunner().invoke(main, ["attendance", "import", str(out), str(sheet)])
+    assert r.exit_code == 2, r.output
+    assert "club-C1" in r.output and "row 7" in r.output and "S0004" in r.output
+    from afterschool.scheduler.record.store import Record
+    with Record.open(str(out / "record.sqlite")).read() as rec:
+        (t,) = rec.terms()
+        assert rec.attendance(t["id"]) == {}
+
+
+def test_a_csv_mark_on_a_club_date_is_the_clubs(tmp_path):
+    _, out = term(tmp_path)
+    csv = tmp_path / "marks.csv"
+    # S0004 is in Chess on Thursday 17 (not in care); on Wednesday 16 in care
+    csv.write_text("date,session,student,status\n2026-09-17,after-upper,S0004,late\n"
+                   "2026-09-16,after-upper,S0004,leave\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["attendance", "import", str(out), str(csv)])
+    assert r.exit_code == 0 and "recorded 2 pupil" in r.output, r.output

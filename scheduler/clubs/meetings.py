@@ -22,6 +22,10 @@ Output:
   person: the club they run; ``group`` ``club-<id>``: that club);
 - ``draw_details(doc, student=, teacher=)``: what a recorded draw (its plan document) gave
   a pupil (club or waiting place) or a person (the clubs they run), for ``history``;
+- ``roll_call_sheets(plan, days, lang, staff_names)`` and ``members_on(plan, day, wd)``:
+  the week's club roll-call sheets for ``happened.roll_call`` and who is expected in which
+  club on a date, for reading them back (only when the care plan was made again around the
+  clubs: then a member is in their club, not in care, on its dates);
 - ``say(key, lang, **values)``: the words, in the school's language (zh or en).
 Every text the calendar writes goes through ``ics._esc`` (no control character reaches a
 plan: the reader and the plan schema refuse them); the roster's cells through the
@@ -195,3 +199,43 @@ def draw_details(doc: dict | None, *, student: str | None = None,
         return [{"club_runs": names.get(g["club"], g["club"])}
                 for g in sec.get("groups", []) if g["staff"] == teacher]
     return []
+
+
+def _made_around(plan) -> bool:
+    """Whether the care plan was made again around the clubs: only then is a member in
+    their club, not in care, on its dates (one roll-call mark per pupil, date, session)."""
+    return bool(_section(plan)) and _section(plan).get("replanned", True)
+
+
+def roll_call_sheets(plan, days: list[tuple[date, str]], lang: str,
+                     staff_names: dict) -> list[dict]:
+    """Per club meeting on ``days`` (the week's service dates with their weekday) a sheet
+    as ``happened.roll_call`` makes them: group ``club-<id>``, its session, the dates it
+    meets, every member expected on each, the instructor as the person on duty, ``club``
+    set (the sheet has no row for who actually held it: club pay follows the dates held,
+    SPEC §11 cancellations). None when the care plan was not made again around the clubs."""
+    if not _made_around(plan):
+        return []
+    out = []
+    for g in _section(plan).get("groups", []):
+        held = meeting_dates(plan, g)
+        dates = [(d, wd) for d, wd in days if d in held.get(wd, [])]
+        if not dates:
+            continue
+        person = say("external", lang) if g["staff"] == "external" else \
+            f"{staff_names.get(g['staff'], {}).get('name', g['staff'])}（{g['staff']}）"
+        out.append({"group": g["id"], "session": g["session"], "dates": dates,
+                    "pupils": {s: {d for d, _ in dates} for s in g["students"]},
+                    "duty": {d: person for d, _ in dates}, "club": True,
+                    "label": f"{say('activity', lang)} {_name(plan, g['club'])}"})
+    return out
+
+
+def members_on(plan, day: date, wd: str | None) -> dict[tuple[str, str], str]:
+    """(member, session) -> ``club-<id>`` for the clubs meeting on ``day`` (none when the
+    care plan was not made again around them)."""
+    if not _made_around(plan):
+        return {}
+    return {(s, g["session"]): g["id"] for g in _section(plan).get("groups", [])
+            if wd in g["days"] and day in meeting_dates(plan, g).get(wd, [])
+            for s in g["students"]}

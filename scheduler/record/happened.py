@@ -1,7 +1,10 @@
 """What actually happened (SPEC §11): the roll-call workbook, and the files an office types
 back — attendance and payments — read and checked against the term's plan.
 
-- ``roll_call(plan, week, lang)``: per group meeting in the week of ``week`` one sheet:
+- ``roll_call(plan, week, lang)``: per group meeting in the week of ``week`` one sheet
+  (then one per club meeting that week: its members, its dates, its instructor, no row for
+  who actually held it; ``clubs.meetings.roll_call_sheets``; a member's mark on a club date
+  is read back like a group's, ``clubs.meetings.members_on``):
   full names and class, a column per date the group meets (grey where the pupil does not
   come that weekday), a row with who is on duty each date (covers applied), a row for who
   actually supervised (blank: as planned; an id, or 未开展/not held) and a row to sign. A
@@ -113,7 +116,11 @@ def roll_call(plan: Plan, day: date, lang: str) -> list[dict]:
         rows = sorted(sh["pupils"], key=lambda s: (names.get(s, {}).get("class", ""),
                                                    names.get(s, {}).get("name", s), s))
         out.append(sh | {"order": rows, "label": group_label(plan, gid, lang, sh["session"])})
-    return sorted(out, key=lambda sh: (sh["session"], sh["group"]))
+    from afterschool.scheduler.clubs.meetings import roll_call_sheets  # then the clubs'
+    clubs = [sh | {"order": sorted(sh["pupils"], key=lambda s: (
+        names.get(s, {}).get("class", ""), names.get(s, {}).get("name", s), s))}
+        for sh in roll_call_sheets(plan, week_dates(plan, day), lang, staff_names)]
+    return sorted(out, key=lambda sh: (sh["session"], sh["group"])) + clubs
 
 
 def write_roll_call(plan: Plan, day: date, path: Path, lang: str) -> int:
@@ -172,6 +179,8 @@ def write_roll_call(plan: Plan, day: date, path: Path, lang: str) -> int:
             for label, values in ((w["on_duty"], [sh["duty"].get(d, "") for d, _ in dates]),
                                   (w["actual"], [""] * len(dates)),
                                   (w["sign"], [""] * len(dates))):
+                if sh.get("club") and label == w["actual"]:
+                    continue  # a club's pay follows the dates held (cancellations)
                 ws.write_string(r, 0, neutralise(label), head)
                 ws.write_blank(r, 1, None, cell)
                 ws.write_blank(r, 2, None, cell)
@@ -234,6 +243,14 @@ class _Check:
             self._cache[day] = {(s, g.session): g.id for g in v.groups for s in g.students
                                 if present(s, g.session)}
         return self._cache[day]
+
+    def clubs_of(self, day: str, wd: str) -> dict[tuple[str, str], str]:
+        """(pupil, session) -> ``club-<id>``, for the clubs meeting that date."""
+        from afterschool.scheduler.clubs.meetings import members_on
+        key = ("clubs", day)
+        if key not in self._cache:
+            self._cache[key] = members_on(self.plan, date.fromisoformat(day), wd)
+        return self._cache[key]
 
 
 def _decode_csv(path: Path) -> list[list[str]]:
@@ -312,6 +329,9 @@ def _pupil_row(chk: _Check, n: int, get: dict, out: Entries, group: str | None =
         return
     placed = chk.groups_of(*when)
     gid = placed.get((sid, session))
+    club = chk.clubs_of(*when).get((sid, session))
+    if club is not None and (gid is None or group == club):
+        gid = club  # in their club that day, not in care
     if gid is None or (group is not None and gid != group):
         chk.err(n, "student", "the pupil is not in this group on that date (not signed up "
                 "for that weekday, or in another group)", sid)
