@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from decimal import Decimal
 
 from click.testing import CliRunner
 
@@ -22,8 +23,8 @@ CLUB_HEAD = "id,name,days,session,capacity,min_size,grades,instructor,venue,fee,
 FROM = ["--from", "2026-09-15"]
 
 
-def term(tmp_path, choir_capacity=10, language="en"):
-    school = school_until("2026-09-24")
+def term(tmp_path, choir_capacity=10, language="en", refunds=""):
+    school = school_until("2026-09-24") + (f"\n[refunds]\n{refunds}\n" if refunds else "")
     if language == "zh":
         school = school.replace('language = "en"', 'language = "zh"')
     folder = write_instance(tmp_path / "school", students_rows(8, afternoon="Tue Wed Thu Fri"),
@@ -242,3 +243,21 @@ def test_a_csv_mark_on_a_club_date_is_the_clubs(tmp_path):
                    "2026-09-16,after-upper,S0004,leave\n", encoding="utf-8")
     r = CliRunner().invoke(main, ["attendance", "import", str(out), str(csv)])
     assert r.exit_code == 0 and "recorded 2 pupil" in r.output, r.output
+
+
+def test_a_club_mark_leaves_the_service_fee_alone_when_fees_follow_attendance(tmp_path):
+    """Fees by attendance: a date is charged unless the pupil missed it. S0001 and S0002
+    are in care on the same dates (Choir on Tuesdays); S0002 absent from Choir on the 15th
+    is no care date missed, so both owe the same. S0005 and S0006 (no club) likewise, but
+    S0005 absent from care on the 15th owes one date less."""
+    _, out = term(tmp_path, refunds='basis = "attendance"')
+    csv = tmp_path / "marks.csv"
+    csv.write_text("date,session,student,status\n2026-09-15,after-upper,S0002,absent\n"
+                   "2026-09-15,after-upper,S0005,absent\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["attendance", "import", str(out), str(csv)])
+    assert r.exit_code == 0, r.output
+    due = {p["student"]: Decimal(p["due"]) for p in
+           json.loads(run("settle", out, "--json"))["pupils"]}
+    assert due["S0001"] == due["S0002"]
+    assert due["S0005"] < due["S0006"]
+    assert CliRunner().invoke(main, ["check", str(out)]).exit_code == 0
