@@ -261,3 +261,20 @@ def test_a_club_mark_leaves_the_service_fee_alone_when_fees_follow_attendance(tm
     assert due["S0001"] == due["S0002"]
     assert due["S0005"] < due["S0006"]
     assert CliRunner().invoke(main, ["check", str(out)]).exit_code == 0
+
+
+def test_libical_reads_the_club_calendar_and_expands_it_to_the_dates_held(tmp_path):
+    import pytest
+    from test_ics_client import libical, libical_missing
+    why = libical_missing()
+    if why:
+        pytest.skip(why)
+    _, out = term(tmp_path)
+    run("cancel", out, "--dates", "2026-09-22", "--reason", "rain")
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    got = libical(out, plan)["T3"]
+    assert got["errors"] == [] and got["restrictions"] == []
+    (e,) = [e for e in got["events"] if "-club-" in e["uid"]]
+    # Tuesdays 15 and 22 from the clubs' start; the 22nd cancelled
+    assert [i[:2] for i in e["instances"]] == [["2026-09-15T16:20", "2026-09-15T17:20"]]
+    assert [i[:2] for i in e["iterated"]] == [["2026-09-15T16:20", "2026-09-15T17:20"]]
