@@ -278,3 +278,26 @@ def test_libical_reads_the_club_calendar_and_expands_it_to_the_dates_held(tmp_pa
     # Tuesdays 15 and 22 from the clubs' start; the 22nd cancelled
     assert [i[:2] for i in e["instances"]] == [["2026-09-15T16:20", "2026-09-15T17:20"]]
     assert [i[:2] for i in e["iterated"]] == [["2026-09-15T16:20", "2026-09-15T17:20"]]
+
+
+def test_a_hostile_club_name_and_venue_are_escaped_in_the_calendar_and_neutralised(tmp_path):
+    import openpyxl
+    folder, out = term(tmp_path)
+    evil = '"=HYPERLINK(""http://x"");a,b\\c"'
+    text = (folder / "clubs.csv").read_text(encoding="utf-8")
+    (folder / "clubs.csv").write_text(text.replace("Choir", evil).replace(
+        '"Hall; B,2"', '"=1+1;room,2"'), encoding="utf-8")
+    drawn = CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7", *FROM])
+    assert drawn.exit_code in (0, 3), drawn.output
+    (e,) = club_events(out / "rosters" / "T3.ics")
+    # RFC 5545 TEXT: backslash, semicolon and comma escaped, so each stays one value
+    assert e["LOCATION"] == "=1+1\\;room\\,2"
+    assert e["SUMMARY"].endswith('club =HYPERLINK("http://x")\\;a\\,b\\\\c')
+    run("roster", out / "plan.json", "--teacher", "T3", "--format", "xlsx", "--out",
+        tmp_path / "r")
+    run("attendance", "sheet", out, "--week", "2026-09-15", "--out", tmp_path / "rc.xlsx")
+    for book in (tmp_path / "r" / "roster-T3.xlsx", tmp_path / "rc.xlsx"):
+        cells = [c for ws in openpyxl.load_workbook(book).worksheets
+                 for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+        assert not [c for c in cells if c.startswith("=")], book
+        assert any("HYPERLINK" in c for c in cells), book
