@@ -62,3 +62,18 @@ def test_the_office_page_ships_its_templates_and_stylesheet():
         "money.html", "history.html", "error.html"}
     css = (folder / "static" / "style.css").read_text(encoding="utf-8")
     assert "@media print" in css and "http" not in css  # nothing fetched from elsewhere
+
+
+def test_every_package_folder_is_listed_for_the_wheel():
+    """A folder with an ``__init__.py`` missing from ``[tool.setuptools] packages`` is left
+    out of the wheel (the editable install used by the tests still finds it)."""
+    import tomllib
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+                 ["tool"]["setuptools"]["packages"])
+    found = {".".join(("afterschool",) + p.parent.relative_to(root).parts)
+             for p in root.rglob("__init__.py")
+             if not {"tests", "bench", ".git", "build"} & set(p.relative_to(root).parts)
+             and "egg-info" not in str(p)}
+    assert found - listed == set()
