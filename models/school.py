@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from afterschool.models.venues import Activity, Venue
+
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri")
 ALL_DAYS: tuple[str, ...] = WEEKDAYS + ("Sat", "Sun")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -167,6 +169,15 @@ class School:
     sessions: tuple[Session, ...] = field(default_factory=default_sessions)
     refunds: RefundPolicy = field(default_factory=RefundPolicy)
     pupils: int | None = None  # all pupils of the school, for the participation rate
+    # SPEC §12: [[venues]] of school.toml and rooms.csv together; [[activities]]
+    venues: tuple[Venue, ...] = ()
+    activities: tuple[Activity, ...] = ()
+
+    def venue(self, venue_id: str) -> Venue:
+        for v in self.venues:
+            if v.id == venue_id:
+                return v
+        raise KeyError(venue_id)
 
     def session(self, session_id: str) -> Session:
         for s in self.sessions:

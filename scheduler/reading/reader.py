@@ -97,6 +97,7 @@ def read_instance(path: str | Path) -> Instance:
                                                                         ":school"))):
         raise InputError(problems)
     students = _students(school, *raw["students"], problems)
+    school = _with_rooms(school, raw, students, problems)
     teachers = _teachers(*raw["teachers"], problems)
     named = {r["id"] for _, r in raw["teachers"][1]}  # bad rows too: no cascade of errors
     avail = _availability(school, teachers, named, *raw["availability"], problems)
@@ -110,6 +111,19 @@ def read_instance(path: str | Path) -> Instance:
         raise InputError(problems)
     return Instance(school, tuple(students), tuple(teachers), tuple(avail), str(path),
                     tuple(p for p in problems if p.severity != "error"))
+
+
+def _with_rooms(school: School, raw, students, problems: list[Problem]) -> School:
+    """The school with ``rooms.csv``'s classrooms after its ``[[venues]]`` (SPEC §12)."""
+    import dataclasses
+
+    from afterschool.scheduler.reading import venue_config
+    if "rooms" in raw:
+        rooms = venue_config.read_rooms(*raw["rooms"], {s.klass for s in students},
+                                        {v.id.casefold() for v in school.venues}, problems)
+        school = dataclasses.replace(school, venues=school.venues + tuple(rooms))
+    problems.extend(venue_config.kind_warnings(school.venues, school.activities))
+    return school
 
 
 def _service_dates(school: School, problems: list[Problem]) -> None:
@@ -157,6 +171,13 @@ def _read_folder(path: Path, problems: list[Problem]):
             except (tables.DecodeError, tables.CsvError) as exc:
                 problems.append(Problem(name, str(exc), row=exc.row))
         raw[kind] = (name, rows)
+    rooms = path / "rooms.csv"  # optional (SPEC §12)
+    if rooms.exists() and not _not_a_file(rooms, "rooms.csv", problems):
+        try:
+            raw["rooms"] = ("rooms.csv", tables.table_from_rows(
+                tables.read_csv_rows(rooms), "rooms.csv", "rooms", problems))
+        except (tables.DecodeError, tables.CsvError) as exc:
+            problems.append(Problem("rooms.csv", str(exc), row=exc.row))
     return school, raw
 
 
