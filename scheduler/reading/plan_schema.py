@@ -24,7 +24,9 @@ Rules, in the order they are checked:
    on a service date of its weekday (``calendar``), taking over a duty ``replaces`` holds
    then (in the version in force, or by an earlier substitution that date), each once;
    ``history`` versions tile the term: the first starts on the term's start, each ends the
-   day before the next starts (the last, the day before ``valid_from``).
+   day before the next starts (the last, the day before ``valid_from``); venue rows,
+   activity shortfalls, rooms missing and rain moves (SPEC §12) name groups of the current
+   version in their own session, one venue row per group, day and slot.
 The sections every written plan has (figures, school, term, calendar, sessions, people)
 are required: a plan without its staffing table is not a plan file.
 Keys the schema does not name (solver statistics, penalties) may hold any JSON: no command
@@ -375,6 +377,16 @@ LEDGER = Obj({"staff": Id(), "week": Date(in_term=False),
              what="a flex-time row {staff, week, minutes_earned}")
 DROPPED = Obj(dict(EXCEPTION, dropped_from=Date(), dropped_by_version=Int(1, 10_000)),
               EXCEPTION_OPTIONAL, "a dropped substitution")
+VENUE_ROW = Obj({"day": DAY, "session": Id(), "slot": Str(NAME_MAX), "group": Id(),
+                 "venue": Null(Id()), "activity": Null(Id())}, {"room": Null(Id())},
+                "a venue row {day, session, slot, group, venue, activity, room}")
+VENUE_SHORT = Obj({"group": Id(), "activity": Id(), "missing": Int(1, 100)},
+                  what="an activity shortfall {group, activity, missing}")
+NO_ROOM = Obj({"day": DAY, "session": Id(), "group": Id(), "pupils": Int()},
+              what="a group-day without a room {day, session, group, pupils}")
+RAIN_ROW = Obj({"day": DAY, "session": Id(), "slot": Str(NAME_MAX), "group": Id(),
+                "activity": Id(), "from": Id(), "venue": Null(Id())},
+               what="a rain move {day, session, slot, group, activity, from, venue}")
 
 PLAN = Obj(
     {"schema": Str(choices=(SCHEMA,)), "status": Str(choices=STATUSES),
@@ -398,7 +410,9 @@ PLAN = Obj(
      "replan": Obj({}, {"dropped_exceptions": List(DROPPED), "from": Date(),
                         "previous_from": Date()}, "re-plan statistics"),
      "admission": List(Obj({"student": Id(), "decision": Str(choices=("admitted",
-                                                                      "waiting"))}))},
+                                                                      "waiting"))})),
+     "venues": List(VENUE_ROW), "venue_shortfalls": List(VENUE_SHORT),
+     "venue_no_room": List(NO_ROOM), "rain_plan": List(RAIN_ROW)},
     what="a plan object")
 
 
@@ -587,6 +601,32 @@ def _tiling(data: dict, walk: _Walk) -> None:
                      f"{hi + timedelta(days=1)}, the day after history[{i}].valid_to")
 
 
+def _venue_references(data: dict, walk: _Walk) -> None:
+    """Venue rows, shortfalls, rooms and rain moves name groups of the current version and
+    keys of ``sessions``; each (group, day, slot) once."""
+    groups = {g["id"]: g["session"] for g in data["groups"]}
+    sessions = data.get("sessions") or {}
+    seen: set = set()
+    for key in ("venues", "venue_shortfalls", "venue_no_room", "rain_plan"):
+        for i, r in enumerate(data.get(key, [])):
+            p = path_join(key, i)
+            if r["group"] not in groups:
+                walk.add(path_join(p, "group"), "no group of the current version", r["group"],
+                         "the id of a group in groups")
+            elif "session" in r and r["session"] != groups[r["group"]]:
+                walk.add(path_join(p, "session"), "not the group's session", r["session"],
+                         groups[r["group"]])
+            if "session" in r and r["session"] not in sessions:
+                walk.add(path_join(p, "session"), "unknown session", r["session"],
+                         "a key of sessions")
+            if key == "venues":
+                at = (r["group"], r["day"], r["slot"])
+                if at in seen:
+                    walk.add(p, "a second row for the same group, day and slot",
+                             expected="one row per group, day and slot")
+                seen.add(at)
+
+
 def validate_plan_dict(data, where: str = "plan") -> list[Problem]:
     """Every problem that stops ``data`` from being used as a plan (see the module doc);
     ``where`` names the source in the messages (a file, a record)."""
@@ -608,6 +648,7 @@ def validate_plan_dict(data, where: str = "plan") -> list[Problem]:
                 walk.term = (lo, hi)
         if PLAN.check(data, "", walk) and not walk.problems:
             _references(data, walk)
+            _venue_references(data, walk)
             _tiling(data, walk)
     except _Stop:
         walk.problems.append(Problem(where, f"more problems not listed (the first "
