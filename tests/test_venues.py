@@ -284,7 +284,8 @@ def planned(tmp_path_factory):
 def test_plan_without_venues_is_unchanged(planned):
     a, pa, b, pb = planned
     da, db = pa.to_dict(), pb.to_dict()
-    for key in ("venues", "venue_shortfalls", "venue_no_room", "rain_plan", "venue_stats"):
+    for key in ("venues", "venue_shortfalls", "venue_no_room", "rain_plan", "venue_stats",
+                "venue_list", "activity_list"):
         assert key not in da and key in db
         del db[key]
     for d in (da, db):

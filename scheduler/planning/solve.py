@@ -68,7 +68,7 @@ BOUND_DET = 0.05  # the group-days bound of a session (a model of at most 31 x 3
 BALANCE_DET = 0.5  # balancing: this share of the limit's deterministic seconds (capped)
 STAFFING_SHARE = 0.95  # of the backstop: grouping and staffing together (fees, pay and
 # checks after them took under 0.3 s at 3,000 pupils and 0.8 s at 50,000)
-VENUE_DET = 0.2  # venues: this many times the limit's deterministic seconds (capped)
+VENUE_DET = 0.5  # venues: this many times the limit's deterministic seconds (capped)
 STAFF_DET = 0.5  # staffing search: this many times the limit's deterministic seconds (capped)
 
 
@@ -285,6 +285,7 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
         opts.phase("venues")
         rooms = venues.place(inst, groups, present, opts, opts.det_budget(
             det_budget * VENUE_DET), reserved=reserved)
+        parts.append(rooms.stats["search"])
     penalties.sort(key=lambda p: (-p["cost"], p["text"]))
     plan.extra = {
         "school": school.name,

@@ -7,9 +7,10 @@ a venue already taken at some times, e.g. by clubs) and ``previous`` rooms
 (``{(group, day): venue}``: a re-plan keeps them where it can).
 
 Output: ``VenuePlan``: ``rows`` (one per group present, day and slot: ``{"day", "session",
-"slot", "group", "venue", "activity", "room"}``, ``activity`` None for homework help,
+"slot", "start", "end", "group", "venue", "activity", "room"}``, ``activity`` None for homework help,
 ``room`` the group's room that day, held for the whole session, ``venue`` where it is in
-that slot: the room, or the activity's venue; both None where no room fits), ``shortfalls`` (``{"group", "activity", "missing"}``), ``no_room``
+that slot: the room, or the activity's venue; both None where no room fits), ``shortfalls`` (``{"group", "activity", "missing"}``), ``venue_list`` and ``activity_list`` (names for
+the hand-outs), ``no_room``
 (``{"day", "session", "group", "pupils"}``), ``rain`` (per day and outdoor activity slot,
 the indoor venue it moves to, or None) and ``stats`` (counts, bounds, status).
 
@@ -42,7 +43,7 @@ from ortools.sat.python import cp_model
 
 from afterschool.models.instance import Instance
 from afterschool.models.plan import Group
-from afterschool.models.school import WEEKDAYS
+from afterschool.models.school import WEEKDAYS, fmt_time
 from afterschool.models.venues import Reserved, Venue
 from afterschool.scheduler.planning.cpsat import SolveOptions, solve_phase
 
@@ -61,10 +62,13 @@ class VenuePlan:
     no_room: list[dict] = field(default_factory=list)
     rain: list[dict] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
+    venue_list: dict = field(default_factory=dict)
+    activity_list: dict = field(default_factory=dict)
 
     def extra(self) -> dict:
         """The keys this adds to ``plan.json`` (docs/plan-file.md)."""
-        return {"venues": self.rows, "venue_shortfalls": self.shortfalls,
+        return {"venue_list": self.venue_list, "activity_list": self.activity_list,
+                "venues": self.rows, "venue_shortfalls": self.shortfalls,
                 "venue_no_room": self.no_room, "rain_plan": self.rain,
                 "venue_stats": self.stats}
 
@@ -169,14 +173,17 @@ def place(inst: Instance, groups: list[Group], present, opts: SolveOptions | Non
 
     start_home, start_act = _greedy(school, gd, gmap, sessions, venues, home_opts, act_opts,
                                     reserved, previous, pref, home_cost)
-    home, act, status = start_home, start_act, "GREEDY"
+    home, act, status = start_home, start_act, {"part": "venues", "status": "GREEDY",
+                                                "objective": None, "bound": None, "gap": None}
     if opts is not None and gd:
         found = _search(school, gd, gmap, sessions, venues, home_opts, act_opts, reserved,
                         home_cost, start_home, start_act, opts, budget)
         if found is not None:
             home, act, status = found
 
-    plan = VenuePlan()
+    plan = VenuePlan(venue_list=venue_list(inst), activity_list={
+        a.id: {"name": a.name, "venue_kinds": list(a.venue_kinds), "per_week": a.per_week}
+        for a in acts})
     per = Counter()
     for (gid, d) in gd:
         s = sessions[gmap[gid].session]
@@ -184,7 +191,8 @@ def place(inst: Instance, groups: list[Group], present, opts: SolveOptions | Non
             a = act.get((gid, d, k))
             if a:
                 per[gid, a[0]] += 1
-            plan.rows.append({"day": d, "session": s.id, "slot": sl.name, "group": gid,
+            plan.rows.append({"day": d, "session": s.id, "slot": sl.name,
+                              "start": fmt_time(sl.start), "end": fmt_time(sl.end), "group": gid,
                               "venue": a[1] if a else home.get((gid, d)),
                               "activity": a[0] if a else None,
                               "room": home.get((gid, d))})
@@ -202,6 +210,12 @@ def place(inst: Instance, groups: list[Group], present, opts: SolveOptions | Non
     plan.stats = _stats(inst, gd, gmap, sessions, venues, home, act, act_opts, home_opts,
                         pref, afternoon, plan, status)
     return plan
+
+
+def venue_list(inst: Instance) -> dict:
+    """What the hand-outs need to know of each venue, in the school's order."""
+    return {v.id: {"name": v.name, "kind": v.kind, "capacity": v.capacity,
+                   "groups": v.groups, "outdoor": v.outdoor} for v in inst.school.venues}
 
 
 def _greedy(school, gd, gmap, sessions, venues, home_opts, act_opts, reserved, previous,
@@ -310,7 +324,7 @@ def _search(school, gd, gmap, sessions, venues, home_opts, act_opts, reserved, h
     home = {(gid, d): v for (gid, d, v), x in r.items() if sv.boolean_value(x)}
     act = {(gid, d, k): (aid, v) for (gid, d, k, aid, v), x in y.items()
            if sv.boolean_value(x)}
-    return home, act, res.status
+    return home, act, res.as_dict()
 
 
 def rain_plan(inst: Instance, rows: list[dict], heads, reserved, days) -> list[dict]:
@@ -392,10 +406,21 @@ def _stats(inst, gd, gmap, sessions, venues, home, act, act_opts, home_opts, pre
         best = min(need, own, units)
         acts.append({"activity": a.id, "needed": need, "given": got, "missing": need - got,
                      "missing_bound": need - best})
-    return {"status": status, "groups": len(groups), "group_days": len(gd),
+    # each group: one activity a slot, so at most its slots with any activity venue
+    joint = 0
+    for gid in afternoon:
+        need_g = sum(a.per_week for a in school.activities)
+        slots = {(d, k) for (g2, d, k, aid), vs in act_opts.items() if g2 == gid and vs}
+        own_g = sum(min(a.per_week, sum(1 for (g2, d, k, aid), vs in act_opts.items()
+                                        if g2 == gid and aid == a.id and vs))
+                    for a in school.activities)
+        joint += need_g - min(need_g, len(slots), own_g)
+    missing = sum(x["missing"] for x in acts)
+    return {"search": status, "groups": len(groups), "group_days": len(gd),
             "no_room": len(plan.no_room),
             "in_homeroom": in_home, "in_homeroom_bound": home_bound,
             "one_room_all_week": one_room, "one_room_all_week_bound": one_bound,
-            "activities": acts,
+            "activities": acts, "activity_missing": missing,
+            "activity_missing_bound": max(joint, sum(x["missing_bound"] for x in acts)),
             "rain_unplaced": sum(1 for r in plan.rain if r["venue"] is None)}
 

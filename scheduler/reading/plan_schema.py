@@ -378,7 +378,8 @@ LEDGER = Obj({"staff": Id(), "week": Date(in_term=False),
 DROPPED = Obj(dict(EXCEPTION, dropped_from=Date(), dropped_by_version=Int(1, 10_000)),
               EXCEPTION_OPTIONAL, "a dropped substitution")
 VENUE_ROW = Obj({"day": DAY, "session": Id(), "slot": Str(NAME_MAX), "group": Id(),
-                 "venue": Null(Id()), "activity": Null(Id())}, {"room": Null(Id())},
+                 "venue": Null(Id()), "activity": Null(Id())},
+                {"room": Null(Id()), "start": Time(), "end": Time()},
                 "a venue row {day, session, slot, group, venue, activity, room}")
 VENUE_SHORT = Obj({"group": Id(), "activity": Id(), "missing": Int(1, 100)},
                   what="an activity shortfall {group, activity, missing}")
@@ -387,6 +388,11 @@ NO_ROOM = Obj({"day": DAY, "session": Id(), "group": Id(), "pupils": Int()},
 RAIN_ROW = Obj({"day": DAY, "session": Id(), "slot": Str(NAME_MAX), "group": Id(),
                 "activity": Id(), "from": Id(), "venue": Null(Id())},
                what="a rain move {day, session, slot, group, activity, from, venue}")
+VENUE_INFO = Obj({"name": Str(NAME_MAX)}, {"kind": Str(NAME_MAX), "capacity": Int(),
+                                           "groups": Int(), "outdoor": Bool()},
+                 "a venue {name, kind, capacity, groups, outdoor}")
+ACTIVITY_INFO = Obj({"name": Str(NAME_MAX)}, {"per_week": Int(0, 100)},
+                    "an activity {name, venue_kinds, per_week}")
 
 PLAN = Obj(
     {"schema": Str(choices=(SCHEMA,)), "status": Str(choices=STATUSES),
@@ -412,7 +418,8 @@ PLAN = Obj(
      "admission": List(Obj({"student": Id(), "decision": Str(choices=("admitted",
                                                                       "waiting"))})),
      "venues": List(VENUE_ROW), "venue_shortfalls": List(VENUE_SHORT),
-     "venue_no_room": List(NO_ROOM), "rain_plan": List(RAIN_ROW)},
+     "venue_no_room": List(NO_ROOM), "rain_plan": List(RAIN_ROW),
+     "venue_list": Map(Id(), VENUE_INFO), "activity_list": Map(Id(), ACTIVITY_INFO)},
     what="a plan object")
 
 
@@ -607,6 +614,12 @@ def _venue_references(data: dict, walk: _Walk) -> None:
     groups = {g["id"]: g["session"] for g in data["groups"]}
     sessions = data.get("sessions") or {}
     seen: set = set()
+    named = data.get("venue_list")
+    for i, r in enumerate(data.get("venues", [])):
+        for key in ("venue", "room"):
+            if named is not None and r.get(key) is not None and r[key] not in named:
+                walk.add(path_join(path_join("venues", i), key), "unknown venue", r[key],
+                         "a key of venue_list")
     for key in ("venues", "venue_shortfalls", "venue_no_room", "rain_plan"):
         for i, r in enumerate(data.get(key, [])):
             p = path_join(key, i)
