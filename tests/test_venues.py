@@ -356,3 +356,47 @@ def test_hostile_venue_rows_are_named_by_json_path(planned, tmp_path):
     d["venues"].append(dict(d["venues"][0]))
     found = [p.message for p in validate_plan_dict(json.loads(json.dumps(d)))]
     assert found == ["venues[2]: a second row for the same group, day and slot"]
+
+
+# ---- the term: a re-plan keeps rooms; who says where a group was ----------------------------
+
+def _two_weeks(tmp_path, rooms: str, name: str):
+    from school_files import school_until
+    folder = write_instance(tmp_path / name, students=students_rows(40, klass="3-1"),
+                            teachers=ONE_VOLUNTEER, availability=ONE_AVAILABILITY,
+                            school=school_until("2026-09-18"))
+    (folder / "rooms.csv").write_text("id,name,capacity,homeroom_class\n" + rooms,
+                                      encoding="utf-8")
+    return read_instance(folder)
+
+
+def test_replan_keeps_the_room_unless_a_rule_forces_a_move(tmp_path):
+    from datetime import date
+
+    from afterschool.scheduler.handouts.changes import room_rows
+    from afterschool.scheduler.planning.replan import replan
+    from afterschool.scheduler.record.questions import who
+    first = _two_weeks(tmp_path, "R1,Room 1,45,\n", "a")
+    old = solve(first, time_limit=3)
+    assert [r["room"] for r in old.extra["venues"]] == ["R1"]
+    # the class's homeroom R9 is added: a fresh plan would take it (0 against 4 points),
+    # the re-plan keeps R1 (a move costs 20)
+    more = _two_weeks(tmp_path, "R1,Room 1,45,\nR9,Room 9,45,3-1\n", "b")
+    assert solve(more, time_limit=3).extra["venues"][0]["room"] == "R9"
+    kept = replan(more, old, date(2026, 9, 15), time_limit=3)
+    assert kept.plan.extra["venues"][0]["room"] == "R1"
+    assert kept.stats["rooms_moved"] == 0 and room_rows(kept.plan, "en") == []
+    assert check_plan(more, kept.plan) == []
+    # R1 now seats 30: the 40 pupils must move, and changes.csv says so
+    small = _two_weeks(tmp_path, "R1,Room 1,30,\nR9,Room 9,45,3-1\n", "c")
+    moved = replan(small, old, date(2026, 9, 15), time_limit=3)
+    assert moved.plan.extra["venues"][0]["room"] == "R9"
+    assert moved.stats["rooms_moved"] == 1
+    (row,) = room_rows(moved.plan, "en")
+    assert (row["day"], row["old"], row["new"]) == ("Tue", "Room 1", "Room 9")
+    # who: the first week in R1 (the earlier version), the second in R9
+    gid = moved.plan.groups[0].id
+    assert [r["venue"] for r in who(moved.plan, date(2026, 9, 8), [], group=gid)] == ["Room 1"]
+    assert [r["venue"] for r in who(moved.plan, date(2026, 9, 15), [], group=gid)] == \
+        ["Room 9"]
+    assert validate_plan_dict(json.loads(json.dumps(moved.plan.to_dict()))) == []

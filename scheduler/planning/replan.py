@@ -82,6 +82,7 @@ from afterschool.models.plan import Duty, Group, Plan, Shortage, version_json
 from afterschool.models.school import WEEKDAYS, fmt_time
 from afterschool.scheduler.money.accounts import dated_minutes, term_money
 from afterschool.scheduler.planning.covers import carry_covers
+from afterschool.scheduler.planning import venues
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SECOND,
                                                   Deadline, PhaseResult, SolveOptions,
                                                   interruptible, solve_phase)
@@ -1305,8 +1306,31 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
                         "cut_by_time_limit": list(opts.deadline.root().cuts)
                         if opts.deadline is not None else []},
     }
+    if school.venues or previous.extra.get("venues"):
+        _rooms(inst, previous, plan, dec, opts, stats)
     term_money(inst, plan)
     return Replan(plan, student_rows, duty_rows, dropped, stats)
+
+
+def _rooms(inst: Instance, previous: Plan, plan: Plan, dec, opts: SolveOptions,
+           stats: dict) -> None:
+    """SPEC §12: each group keeps its previous room where the rules allow (the previous
+    rooms as a start and a cost in ``venues.place``); the previous version keeps its venue
+    rows in ``history``; ``stats["rooms_moved"]``: (group, day)s whose room changed."""
+    before = previous.extra.get("venues") or []
+    if before:
+        plan.history[-1]["venues"] = before
+    if not inst.school.venues:
+        return
+    known = {v.id for v in inst.school.venues}
+    old = {(r["group"], r["day"]): r["room"] for r in before
+           if r.get("room") in known}
+    rooms = venues.place(inst, dec.groups, dec.present, opts,
+                         opts.det_budget(opts.time_limit * DET_PER_SECOND * 0.2),
+                         previous=old)
+    plan.extra.update(rooms.extra())
+    now = {(r["group"], r["day"]): r["room"] for r in rooms.rows}
+    stats["rooms_moved"] = sum(1 for k, v in old.items() if k in now and now[k] != v)
 
 
 SMALL_GROUP = 20  # pupils: a group-day the re-plan creates with fewer is reported

@@ -346,9 +346,14 @@ EXCEPTION = {"date": Date(), "day": DAY, "start": Time(), "end": Time(), "role":
              "staff": Null(Id()), "replaces": Id()}
 EXCEPTION_OPTIONAL = {"session": Null(Id()), "window": Null(Id()), "slot": Null(Str(NAME_MAX)),
                       "group": Null(Id())}
+VENUE_ROW = Obj({"day": DAY, "session": Id(), "slot": Str(NAME_MAX), "group": Id(),
+                 "venue": Null(Id()), "activity": Null(Id())},
+                {"room": Null(Id()), "start": Time(), "end": Time()},
+                "a venue row {day, session, slot, group, venue, activity, room}")
 VERSION = Obj({"valid_from": Date(), "valid_to": Date(), "groups": List(GROUP),
                "duties": List(DUTY)},
-              {"shortages": List(SHORTAGE), "signups": Map(Id(), SIGNUP)},
+              {"shortages": List(SHORTAGE), "signups": Map(Id(), SIGNUP),
+               "venues": List(VENUE_ROW)},
               "an earlier version {valid_from, valid_to, groups, duties, shortages}")
 FEE = Obj({"student": Id(), "service_fee": Money(), "lunch_fee": Money(),
            "gross_fee": Money(), "by_session": Map(Id(), Money())},
@@ -377,10 +382,6 @@ LEDGER = Obj({"staff": Id(), "week": Date(in_term=False),
              what="a flex-time row {staff, week, minutes_earned}")
 DROPPED = Obj(dict(EXCEPTION, dropped_from=Date(), dropped_by_version=Int(1, 10_000)),
               EXCEPTION_OPTIONAL, "a dropped substitution")
-VENUE_ROW = Obj({"day": DAY, "session": Id(), "slot": Str(NAME_MAX), "group": Id(),
-                 "venue": Null(Id()), "activity": Null(Id())},
-                {"room": Null(Id()), "start": Time(), "end": Time()},
-                "a venue row {day, session, slot, group, venue, activity, room}")
 VENUE_SHORT = Obj({"group": Id(), "activity": Id(), "missing": Int(1, 100)},
                   what="an activity shortfall {group, activity, missing}")
 NO_ROOM = Obj({"day": DAY, "session": Id(), "group": Id(), "pupils": Int()},
