@@ -400,3 +400,25 @@ def test_replan_keeps_the_room_unless_a_rule_forces_a_move(tmp_path):
     assert [r["venue"] for r in who(moved.plan, date(2026, 9, 15), [], group=gid)] == \
         ["Room 9"]
     assert validate_plan_dict(json.loads(json.dumps(moved.plan.to_dict()))) == []
+
+
+def test_scenario_rain_says_who_does_not_fit_indoors(tmp_path):
+    # 80 pupils (2 groups) on the playground together on Tuesday; the gym holds 1 group:
+    # rain on Tuesday moves one group into the gym, the other stays in its room
+    kids = students_rows(40, klass="3-1") + students_rows(40, klass="3-2", start=41)
+    folder = write_instance(tmp_path / "rain", students=kids,
+                            teachers=ONE_VOLUNTEER + "T2,Wang,yes,yes,staff,,,3-2,no\n",
+                            availability=ONE_AVAILABILITY + "T2,Tue,after-upper,available\n",
+                            school=SCHOOL + PLAYGROUND.format(groups=2, days='"Tue"',
+                                                              per_week=1))
+    (folder / "rooms.csv").write_text("id,name,capacity,homeroom_class\nR1,Room 1,45,3-1\n"
+                                      "R2,Room 2,45,3-2\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["scenario", str(folder), "--rain", "Tue",
+                                  "--time-limit", "3"])
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0] == "rain on Tue: 2 outdoor activity slot(s), 1 moved indoors"
+    assert len(lines) == 2 and lines[1].endswith("(Sport): no indoor venue free, stays in "
+                                                 "its room")
+    r = CliRunner().invoke(main, ["scenario", str(folder), "--rain", "Sun"])
+    assert r.exit_code == 2
