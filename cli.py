@@ -227,9 +227,12 @@ def init(folder: str, lang: str, force: bool) -> None:
 @click.option("--name", default="示例小学", show_default=True, help="School name.")
 @click.option("--force", is_flag=True,
               help="Overwrite the instance files of a non-empty FOLDER.")
+@click.option("--venues", is_flag=True,
+              help="Also write rooms.csv (each class's homeroom), a playground for 4 groups, "
+              "a gym for 2, a library and two activities.")
 @handles_errors
 def generate(folder: str, n_students: int, n_classes: int | None, n_teachers: int | None,
-             seed: int, name: str, force: bool) -> None:
+             seed: int, name: str, force: bool, venues: bool) -> None:
     """Write a realistic synthetic school into FOLDER (same seed, same bytes).
 
     A non-empty FOLDER (an existing school?) is refused unless --force.
@@ -237,7 +240,7 @@ def generate(folder: str, n_students: int, n_classes: int | None, n_teachers: in
     Example: afterschool generate big-school --students 3000 --teachers 150 --seed 7
     """
     from afterschool.scheduler.reading.generate import generate_school, write_school
-    files = generate_school(n_students, n_classes, n_teachers, seed, name)
+    files = generate_school(n_students, n_classes, n_teachers, seed, name, venues=venues)
     for p in write_school(folder, files, force):
         click.echo(f"wrote {p}")
 

@@ -28,7 +28,9 @@ without a room (``W_NO_ROOM``), then per group-day a room other than its previou
 (re-plan, ``W_MOVED``), not the homeroom of the group's largest class (``W_NOT_HOME``), not a
 classroom (``W_NOT_CLASSROOM``), and each room beyond the first a group uses in the week
 (``W_EXTRA_ROOM``). Deterministic: one search with a deterministic budget and the seed; a
-greedy start (also the answer when the search finds nothing in time).
+greedy start (also the answer when the search finds nothing in time). The search chooses
+each group-day's room among its ``ROOM_CHOICES`` cheapest, the start's and the previous one
+(the bounds in ``stats`` are over every room).
 
 Bounds (``stats``): activity slots achievable per activity are at most what the groups' own
 days and eligible venues allow and at most each day's venue units times the most pairwise
@@ -53,6 +55,8 @@ W_MOVED = 20
 W_NOT_HOME = 4
 W_NOT_CLASSROOM = 1
 W_EXTRA_ROOM = 3
+BOUND_EXACT = 12  # groups sharing a preferred homeroom up to which its bound is exact
+ROOM_CHOICES = 8  # rooms per group-day in the search: the cheapest, the start's, the previous
 
 
 @dataclass
@@ -173,10 +177,16 @@ def place(inst: Instance, groups: list[Group], present, opts: SolveOptions | Non
 
     start_home, start_act = _greedy(school, gd, gmap, sessions, venues, home_opts, act_opts,
                                     reserved, previous, pref, home_cost)
+    rank = {vid: i for i, vid in enumerate(order)}
+    model_opts = {}  # the search's rooms: the cheapest few, the start's and the previous
+    for k, vs in home_opts.items():
+        best = sorted(vs, key=lambda v: (home_cost(k[0], k[1], v), rank[v]))[:ROOM_CHOICES]
+        keep = set(best) | {start_home.get(k), previous.get(k)}
+        model_opts[k] = [v for v in vs if v in keep]
     home, act, status = start_home, start_act, {"part": "venues", "status": "GREEDY",
                                                 "objective": None, "bound": None, "gap": None}
     if opts is not None and gd:
-        found = _search(school, gd, gmap, sessions, venues, home_opts, act_opts, reserved,
+        found = _search(school, gd, gmap, sessions, venues, model_opts, act_opts, reserved,
                         home_cost, start_home, start_act, opts, budget)
         if found is not None:
             home, act, status = found
@@ -223,14 +233,14 @@ def _greedy(school, gd, gmap, sessions, venues, home_opts, act_opts, reserved, p
     """A start: rooms day by day (the largest group first, its cheapest room that fits),
     then activities slot by slot while a group still needs them."""
     occ = Occupancy(venues, reserved)
+    rank = {v.id: i for i, v in enumerate(school.venues)}
     home: dict[tuple[str, str], str] = {}
     act: dict[tuple[str, str, int], tuple[str, str]] = {}
     chosen: dict[str, str] = {}
     for (gid, d) in sorted(gd, key=lambda k: (WEEKDAYS.index(k[1]), k[0])):
         s = sessions[gmap[gid].session]
         cands = sorted(home_opts[gid, d], key=lambda v: (
-            home_cost(gid, d, v) - (W_EXTRA_ROOM if chosen.get(gid) == v else 0),
-            school.venues.index(venues[v])))
+            home_cost(gid, d, v) - (W_EXTRA_ROOM if chosen.get(gid) == v else 0), rank[v]))
         for v in cands:
             if occ.fits(v, d, s.start, s.end):
                 occ.add(v, d, s.start, s.end)
@@ -372,6 +382,40 @@ def rain_plan(inst: Instance, rows: list[dict], heads, reserved, days) -> list[d
     return out
 
 
+def _homeroom_bound(groups, pref, home_opts, days, gmap, sessions, venues) -> int:
+    """Groups that can be in their largest class's homeroom every day at once: per
+    homeroom, the most of the groups it fits every day whose sessions never meet it at
+    overlapping times beyond its ``groups`` limit (exact for up to ``BOUND_EXACT`` groups a
+    room by trying every subset, else all of them)."""
+    by_room = defaultdict(list)
+    for gid in groups:
+        if pref[gid] and all(pref[gid] in home_opts[gid, d] for d in days[gid]):
+            by_room[pref[gid]].append(gid)
+    total = 0
+    for v, gs in by_room.items():
+        if len(gs) > BOUND_EXACT or len(gs) <= venues[v].groups:
+            total += len(gs)
+            continue
+
+        def fine(subset) -> bool:
+            for d in WEEKDAYS:
+                occ = Occupancy(venues)
+                for gid in subset:
+                    if d in days[gid]:
+                        s = sessions[gmap[gid].session]
+                        if not occ.fits(v, d, s.start, s.end):
+                            return False
+                        occ.add(v, d, s.start, s.end)
+            return True
+        best = 0
+        for mask in range(1, 1 << len(gs)):
+            n = bin(mask).count("1")
+            if n > best and fine([g for i, g in enumerate(gs) if mask >> i & 1]):
+                best = n
+        total += best
+    return total
+
+
 def _stats(inst, gd, gmap, sessions, venues, home, act, act_opts, home_opts, pref,
            afternoon, plan, status) -> dict:
     school = inst.school
@@ -384,8 +428,7 @@ def _stats(inst, gd, gmap, sessions, venues, home, act, act_opts, home_opts, pre
         days[gid].append(d)
     in_home = sum(1 for gid in groups if pref[gid] and all(home.get((gid, d)) == pref[gid]
                                                           for d in days[gid]))
-    home_bound = sum(1 for gid in groups if pref[gid] and all(
-        pref[gid] in home_opts[gid, d] for d in days[gid]))
+    home_bound = _homeroom_bound(groups, pref, home_opts, days, gmap, sessions, venues)
     one_room = sum(1 for gid in groups if len(rooms_used[gid]) == 1
                    and len([d for d in days[gid] if (gid, d) in home]) == len(days[gid]))
     one_bound = sum(1 for gid in groups if set.intersection(
