@@ -60,7 +60,7 @@ def test_two_groups_one_homeroom_other_gets_next_best_room(tmp_path):
     rooms = {r["group"]: r["venue"] for r in vp.rows}
     assert sorted(rooms.values()) == ["R1", "R2"]  # one has the homeroom, the other R2
     assert vp.no_room == [] and vp.stats["in_homeroom"] == 1
-    assert vp.stats["in_homeroom_bound"] == 2  # alone, each could have R1
+    assert vp.stats["in_homeroom_bound"] == 1  # R1 holds one group at a time
     again = place(inst, groups, present, opts())
     assert again.rows == vp.rows  # same input and seed, same rooms
 
@@ -422,3 +422,16 @@ def test_scenario_rain_says_who_does_not_fit_indoors(tmp_path):
                                                  "its room")
     r = CliRunner().invoke(main, ["scenario", str(folder), "--rain", "Sun"])
     assert r.exit_code == 2
+
+
+def test_generated_school_with_venues_reads_back(tmp_path):
+    from afterschool.scheduler.reading.generate import generate_school, write_school
+    files = generate_school(300, 6, 20, seed=3, venues=True)
+    assert files == generate_school(300, 6, 20, seed=3, venues=True)  # same seed, same bytes
+    write_school(tmp_path / "g", files)
+    s = read_instance(tmp_path / "g").school
+    rooms = [v for v in s.venues if v.kind == "classroom"]
+    assert len(rooms) == 6 and all(v.homeroom for v in rooms)
+    pg = s.venue("PG")
+    assert (pg.groups, pg.outdoor, s.venue("GYM").groups) == (4, True, 2)
+    assert [a.id for a in s.activities] == ["sport", "reading"]
