@@ -435,3 +435,51 @@ def test_generated_school_with_venues_reads_back(tmp_path):
     pg = s.venue("PG")
     assert (pg.groups, pg.outdoor, s.venue("GYM").groups) == (4, True, 2)
     assert [a.id for a in s.activities] == ["sport", "reading"]
+
+
+def test_a_chinese_school_sees_rooms_in_every_hand_out(tmp_path):
+    import openpyxl
+
+    from test_language import english_words
+    kids = students_rows(40, klass="3-1") + students_rows(40, klass="3-2", start=41)
+    zh = SCHOOL.replace('language = "en"', 'language = "zh"').replace(
+        'name = "Test School"', 'name = "试验小学"')
+    venues = PLAYGROUND.format(groups=2, days='"Tue"', per_week=1).replace(
+        'name = "Playground"', 'name = "操场"').replace('name = "Gym"', 'name = "体育馆"') \
+        .replace('name = "Sport"', 'name = "体育锻炼"')
+    folder = write_instance(tmp_path / "学校", students=kids,
+                            teachers=ONE_VOLUNTEER + "T2,Wang,yes,yes,staff,,,3-2,no\n",
+                            availability=ONE_AVAILABILITY + "T2,Tue,after-upper,available\n",
+                            school=zh + venues)
+    (folder / "rooms.csv").write_text("教室编号,名称,容量,所属班级\nR1,=HYPERLINK(\"x\"),45,3-1\n"
+                                      "R2,三(2)班教室,45,3-2\n", encoding="utf-8")
+    term = tmp_path / "本学期"
+    r = CliRunner().invoke(main, ["plan", str(folder), "--out", str(term), "--skip", "charts",
+                                  "--time-limit", "3"])
+    assert r.exit_code in (0, 3), r.output
+    plan = json.loads((term / "plan.json").read_text(encoding="utf-8"))
+    assert {x["room"] for x in plan["venues"]} == {"R1", "R2"}
+    wb = openpyxl.load_workbook(term / "timetable.xlsx")
+    assert "场地安排" in wb.sheetnames and "雨天安排" in wb.sheetnames
+    cells = [c for row in wb["场地安排"].iter_rows() for c in row if c.value]
+    assert all(c.data_type != "f" for c in cells)  # a hostile room name stays text
+    texts = " ".join(str(c.value) for c in cells)
+    assert "操场" in texts and "体育锻炼" in texts and english_words(texts, "") == []
+    ics = "".join(p.read_text(encoding="utf-8") for p in (term / "rosters").glob("*.ics"))
+    assert "LOCATION:操场 (体育锻炼)" in ics
+    html = (term / "report.html").read_text(encoding="utf-8")
+    assert "场地与活动" in html and "=HYPERLINK(&quot;x&quot;)" in html  # escaped, as text
+    parents = openpyxl.load_workbook(term / "notice-parents.xlsx")
+    words = " ".join(str(c.value) for ws in parents for row in ws.iter_rows() for c in row
+                     if c.value)
+    assert "地点" in words and "体育锻炼 周二 (操场)" in words
+    r = CliRunner().invoke(main, ["scenario", str(folder), "--rain", "Tue",
+                                  "--time-limit", "3"])
+    assert r.exit_code == 0 and r.stdout.startswith("周二下雨：2 组次室外活动，1 组次移入室内场地")
+    assert english_words(r.stdout, str(tmp_path)) == []
+    # the record keeps them: export writes the same rows again
+    r = CliRunner().invoke(main, ["export", str(term), "--out", str(tmp_path / "副本"),
+                                  "--skip", "all"])
+    assert r.exit_code == 0, r.output
+    again = json.loads((tmp_path / "副本" / "plan.json").read_text(encoding="utf-8"))
+    assert again["venues"] == plan["venues"] and again["rain_plan"] == plan["rain_plan"]
