@@ -483,3 +483,30 @@ def test_a_chinese_school_sees_rooms_in_every_hand_out(tmp_path):
     assert r.exit_code == 0, r.output
     again = json.loads((tmp_path / "副本" / "plan.json").read_text(encoding="utf-8"))
     assert again["venues"] == plan["venues"] and again["rain_plan"] == plan["rain_plan"]
+
+
+def test_a_workbook_school_takes_venues_and_a_rooms_sheet(tmp_path):
+    from school_files import write_workbook
+
+    def edit(wb):
+        ws = wb["school"]
+        ws.append(["venues", '[{ id = "PG", name = "操场", kind = "playground", capacity = 400, '
+                   "groups = 8 }]"])
+        ws.append(["activities", '[{ id = "sport", name = "体育锻炼", venue_kinds = '
+                   '["playground"], per_week = 2 }]'])
+        rooms = wb.create_sheet("教室")
+        rooms.append(["教室编号", "名称", "容量", "所属班级"])
+        rooms.append(["R1", "三(1)班", 45, "3-1"])
+        rooms.append(["R2", "三(2)班", 45, "3-9"])
+    path = write_workbook(tmp_path, edit)
+    r = CliRunner().invoke(main, ["validate", str(path)])
+    assert r.exit_code == 2
+    assert "rooms, row 3, column 'homeroom_class': homeroom of an unknown class" in r.stderr
+
+    def good(wb):
+        edit(wb)
+        wb["教室"].delete_rows(3)
+    (tmp_path / "ok").mkdir()
+    s = read_instance(write_workbook(tmp_path / "ok", good)).school
+    assert [v.id for v in s.venues] == ["PG", "R1"] and s.venue("R1").homeroom == "3-1"
+    assert s.activities[0].per_week == 2 and s.venue("PG").groups == 8

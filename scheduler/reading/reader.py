@@ -249,7 +249,8 @@ def _read_workbook_sheets(path: Path, wb, formulas, problems: list[Problem]):
                     not value.strip().startswith("["):
                 value = _holiday_cell(value)
             elif isinstance(value, str) and key.endswith(("holidays", "makeup_days",
-                                                          "sessions", "grades", "days")):
+                                                          "sessions", "grades", "days",
+                                                          "venues", "activities")):
                 import tomllib
                 try:
                     value = tomllib.loads(f"v = {value}")["v"]
@@ -269,9 +270,15 @@ def _read_workbook_sheets(path: Path, wb, formulas, problems: list[Problem]):
                                                               formulas), name, kind,
                                        problems) if sheets[kind] else [])
         raw[kind] = (name, rows)
+    rooms = next((n for n in wb.sheetnames if n.strip().lower() in ROOM_SHEETS), None)
+    if rooms:  # optional (SPEC §12)
+        name = f"{path.name}:rooms"
+        raw["rooms"] = (name, tables.table_from_rows(tables.read_sheet_rows(
+            wb, rooms, name, problems, formulas), name, "rooms", problems))
     return school, raw
 
 
+ROOM_SHEETS = ("rooms", "教室")  # the optional sheet of classrooms (rooms.csv's columns)
 _DAY_TEXT = r"\d{4}-\d{1,2}-\d{1,2}"
 _HOLIDAY_RANGE = re.compile(rf"({_DAY_TEXT})\s*(?:至|到|~|～|—|to)\s*({_DAY_TEXT})")
 
