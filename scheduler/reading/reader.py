@@ -3,7 +3,8 @@
 Input: a folder with ``school.toml``, ``students.csv``, ``teachers.csv`` and
 ``availability.csv``, or a workbook with sheets ``school`` (key | value rows, keys dotted as in
 the TOML: ``term.start``), ``students``, ``teachers`` and ``availability`` (Chinese sheet names
-学校/学生/教师/可用时间 too).
+学校/学生/教师/可用时间 too). Optional (SPEC §12): ``rooms.csv`` or a sheet ``rooms`` (教室),
+read by ``venue_config`` into classroom venues after the school's ``[[venues]]``.
 Output: ``models.Instance``; or ``InputError`` carrying **all** problems, each naming file, row
 (as Excel shows it, header = 1), column, the value found and what was expected.
 
