@@ -8,7 +8,8 @@ current plan version's groups and ``venues`` rows (``plan.extra["venues"]``; oth
 Rules checked (names as reported):
 - ``venue rows``: exactly one row per group present, day and slot; known venue, group,
   session, slot and activity; the slot's activity in a venue of one of its kinds; a
-  homework-help row in the group's room;
+  homework-help row in the group's room; a room indoor and of a kind for homework help
+  (classroom, library, hall, special);
 - ``venue groups``: at no moment more groups in a venue than its ``groups`` (rooms held
   for the whole session, activity venues for their slot: overlapping intervals by their
   real times, so the 16:20–16:35 overlap counts);
@@ -20,6 +21,9 @@ Rules checked (names as reported):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+
+
+ROOM_KINDS = ("classroom", "library", "hall", "special")  # indoor rooms for homework help
 
 
 def _minutes(text: str) -> int:
@@ -93,6 +97,10 @@ def check_venues(inst, groups, extra: dict, bad) -> None:
     for (gid, d), rooms in sorted(room_of.items()):
         if len(rooms) > 1:
             bad("venue rows", f"group {gid} has {len(rooms)} rooms on {d}")
+        for v in sorted(rooms):
+            if v in venues and (venues[v].outdoor or venues[v].kind not in ROOM_KINDS):
+                bad("venue rows", f"group {gid} on {d}: {v} ({venues[v].kind}"
+                    f"{', outdoor' if venues[v].outdoor else ''}) is no room for homework")
         s = sessions[gmap[gid].session]
         for v in rooms:
             if v in venues:

@@ -343,6 +343,19 @@ def test_checker_catches_mutated_venue_rows(planned):
     assert _rules(inst, declared) == []
     assert "venue rows" in _rules(inst, _mutated(plan, three_on_pg))
 
+    def room_on_pg(d):  # homework help on the playground
+        d["venues"][0]["room"] = d["venues"][0]["venue"] = "PG"
+        d["venues"][0]["activity"] = None
+        d["venue_shortfalls"].append({"group": d["venues"][0]["group"], "activity": "sport",
+                                      "missing": 1})
+    assert _rules(inst, _mutated(plan, room_on_pg)) == ["venue rows"]
+    # the playground open on Wednesdays only: Tuesday's sport is outside its times
+    from dataclasses import replace
+    pg = replace(inst.school.venue("PG"), available=(("Wed", 900, 1080),))
+    wed_only = replace(inst, school=replace(inst.school, venues=tuple(
+        pg if v.id == "PG" else v for v in inst.school.venues)))
+    assert _rules(wed_only, plan) == ["venue availability"]
+
 
 def test_hostile_venue_rows_are_named_by_json_path(planned, tmp_path):
     _, plan, _, vplan = planned
