@@ -6,11 +6,12 @@ class's homeroom), a playground for 4 groups, a gym for 2 and a library for 1; a
                            [--time-limit 7] [--seed 0]
 
 Prints one table: CPU seconds of the whole ``plan`` against its ``--time-limit`` promise
-(the deadline's backstop, 1.3 x limit + 0.5 s), the venue search's own status, groups in their largest
-class's homeroom every day and with one room all week against the upper bounds the planner
-computes (a group whose homeroom fits on every day it meets; a group with one room that fits
-every day), activity slots given against those needed with the shortfall's lower bound, and
-group-days without a room.
+(the deadline's backstop, 1.3 x limit + 0.5 s), the venue search's own status, groups in
+their largest class's homeroom every day and with one room all week against the upper bounds
+the planner computes (groups whose homeroom fits every day they meet, at most its
+``groups`` at overlapping times; groups with one room that fits every day), activity slots
+given against those needed with the shortfall's lower bound, group-days without a room, rain
+moves with no indoor venue, and the checker's venue violations.
 """
 from __future__ import annotations
 

@@ -6,13 +6,14 @@ options (deadline, seed), a deterministic budget, ``reserved`` occupancy (``mode
 a venue already taken at some times, e.g. by clubs) and ``previous`` rooms
 (``{(group, day): venue}``: a re-plan keeps them where it can).
 
-Output: ``VenuePlan``: ``rows`` (one per group present, day and slot: ``{"day", "session",
-"slot", "start", "end", "group", "venue", "activity", "room"}``, ``activity`` None for homework help,
-``room`` the group's room that day, held for the whole session, ``venue`` where it is in
-that slot: the room, or the activity's venue; both None where no room fits), ``shortfalls`` (``{"group", "activity", "missing"}``), ``venue_list`` and ``activity_list`` (names for
-the hand-outs), ``no_room``
-(``{"day", "session", "group", "pupils"}``), ``rain`` (per day and outdoor activity slot,
-the indoor venue it moves to, or None) and ``stats`` (counts, bounds, status).
+Output: ``VenuePlan``: ``rows`` (one per group present, day and slot: ``{"day",
+"session", "slot", "start", "end", "group", "venue", "activity", "room"}``; ``activity``
+None for homework help; ``room`` the group's room that day, held for the whole session;
+``venue`` where it is in that slot: the room, or the activity's venue; both None where no
+room fits), ``shortfalls`` (``{"group", "activity", "missing"}``), ``no_room`` (``{"day",
+"session", "group", "pupils"}``), ``rain`` (per day and outdoor activity slot, the indoor
+venue it moves to, or None), ``venue_list`` and ``activity_list`` (names for the
+hand-outs) and ``stats`` (the search, counts and their bounds).
 
 Hard rules: each group present on a day holds one *room* (a venue of ``HOME_KINDS``,
 indoor) for its whole session (its bags stay there while it is out at an activity), or none
@@ -23,8 +24,8 @@ counts); a venue holds no group with more pupils present that day than its ``cap
 none outside its ``available`` windows; each afternoon group (sessions signed up through the
 ``afternoon`` column) gets at most ``per_week`` slots of each activity.
 
-Objective (minimised, in this order of weight): activity slots missed (``W_MISS``), group-days
-without a room (``W_NO_ROOM``), then per group-day a room other than its previous one
+Objective (minimised, heaviest first): group-days without a room (``W_NO_ROOM``), activity
+slots missed (``W_MISS``), then per group-day a room other than its previous one
 (re-plan, ``W_MOVED``), not the homeroom of the group's largest class (``W_NOT_HOME``), not a
 classroom (``W_NOT_CLASSROOM``), and each room beyond the first a group uses in the week
 (``W_EXTRA_ROOM``). Deterministic: one search with a deterministic budget and the seed; a
@@ -141,9 +142,6 @@ def place(inst: Instance, groups: list[Group], present, opts: SolveOptions | Non
     homeroom = {v.homeroom: v.id for v in school.venues if v.homeroom}
     gmap = {g.id: g for g in groups}
     pref = {g.id: homeroom.get(largest_class(g, klass)) for g in groups}
-    days_of = defaultdict(list)
-    for (gid, d) in heads:
-        days_of[gid].append(d)
 
     def fits(v: Venue, n: int, d: str, start: int, end: int) -> bool:
         return v.capacity >= n and v.open_for(d, start, end)
