@@ -34,8 +34,11 @@ each group-day's room among its ``ROOM_CHOICES`` cheapest, the start's and the p
 (the bounds in ``stats`` are over every room).
 
 Bounds (``stats``): activity slots achievable per activity are at most what the groups' own
-days and eligible venues allow and at most each day's venue units times the most pairwise
-disjoint afternoon slots; rooms per moment at most the home venues' ``groups``.
+days and eligible venues allow and at most each day's venue units (``groups``) times the
+most pairwise disjoint afternoon slots; over all activities, at most each group's slots
+with any activity venue; groups in their largest class's homeroom every day at most, per
+homeroom, the most groups it fits that never exceed its ``groups`` at overlapping times;
+groups with one room all week at most those with a room that fits every day they meet.
 """
 from __future__ import annotations
 
