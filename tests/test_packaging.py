@@ -43,7 +43,8 @@ def test_bundled_school_ships_with_the_package():
     from pathlib import Path
     folder = Path(instances.__file__).parent / "haijiang"
     assert {p.name for p in folder.iterdir() if p.suffix in (".csv", ".toml")} == {
-        "school.toml", "students.csv", "teachers.csv", "availability.csv"}
+        "school.toml", "students.csv", "teachers.csv", "availability.csv",
+        "rooms.csv"}  # its classrooms (SPEC §12)
 
 
 def test_cli_offers_every_hand_out_to_skip():

@@ -68,7 +68,7 @@ BOUND_DET = 0.05  # the group-days bound of a session (a model of at most 31 x 3
 BALANCE_DET = 0.5  # balancing: this share of the limit's deterministic seconds (capped)
 STAFFING_SHARE = 0.95  # of the backstop: grouping and staffing together (fees, pay and
 # checks after them took under 0.3 s at 3,000 pupils and 0.8 s at 50,000)
-VENUE_DET = 0.5  # venues: this many times the limit's deterministic seconds (capped)
+VENUE_DET = 0.1  # venues: this many times the limit's deterministic seconds (capped)
 VENUE_SHARE = 0.15  # of the backstop: left to venues by staffing when the school has venues
 STAFF_DET = 0.5  # staffing search: this many times the limit's deterministic seconds (capped)
 
