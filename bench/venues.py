@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from afterschool.scheduler.checker import check_plan
+from afterschool.scheduler.planning.cpsat import Deadline
 from afterschool.scheduler.planning.solve import solve
 from afterschool.scheduler.reading.generate import generate_school, write_school
 from afterschool.scheduler.reading.reader import read_instance
@@ -39,8 +40,9 @@ def main() -> None:
         write_school(folder, generate_school(a.students, a.classes, a.teachers, seed=7,
                                              venues=True))
         t0 = time.process_time()
+        deadline = Deadline.for_limit(a.time_limit)  # as the CLI: reading counts
         inst = read_instance(folder)
-        plan = solve(inst, time_limit=a.time_limit, seed=a.seed)
+        plan = solve(inst, time_limit=a.time_limit, seed=a.seed, deadline=deadline)
         cpu = time.process_time() - t0
         st = plan.extra["venue_stats"]
         venue_rules = [v for v in check_plan(inst, plan) if v.rule.startswith(("venue",

@@ -69,7 +69,6 @@ BALANCE_DET = 0.5  # balancing: this share of the limit's deterministic seconds 
 STAFFING_SHARE = 0.95  # of the backstop: grouping and staffing together (fees, pay and
 # checks after them took under 0.3 s at 3,000 pupils and 0.8 s at 50,000)
 VENUE_DET = 0.1  # venues: this many times the limit's deterministic seconds (capped)
-VENUE_SHARE = 0.15  # of the backstop: left to venues by staffing when the school has venues
 STAFF_DET = 0.5  # staffing search: this many times the limit's deterministic seconds (capped)
 
 
@@ -270,8 +269,12 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
                 penalties.append({"rule": "class split", "cost": 1000 * (len(gids) - 1),
                                   "text": f"class {k} split over {len(gids)} groups in {s.id} "
                                           f"({', '.join(gids)})"})
-    # venues (SPEC §12) keep VENUE_SHARE of the backstop after staffing
-    opts.deadline = whole.part(STAFFING_SHARE - (VENUE_SHARE if school.venues else 0))
+    rooms = None
+    opts.deadline = whole.part(STAFFING_SHARE)
+    if school.venues:  # SPEC §12: the groups are final: a room per group and slot,
+        opts.phase("venues")  # activities, the rain plan (a deterministic budget)
+        rooms = venues.place(inst, groups, present, opts, opts.det_budget(
+            det_budget * VENUE_DET), reserved=reserved)
     opts.phase("staffing")
     staff = assign_staff(inst, present, group_classes, opts,
                          max(opts.det_budget(det_budget * STAFF_DET), 0.05), new_people)
@@ -282,13 +285,7 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
     status = overall_status(grouping_stats, staff)
     plan = Plan(status=status, groups=groups, duties=staff.duties, shortages=staff.shortages)
     plan.staffing = staffing_table(inst, groups, present)
-    rooms = None
-    if school.venues:  # SPEC §12: a room per group and slot, activities, the rain plan
-        opts.phase("venues")
-        opts.deadline = whole.part(STAFFING_SHARE)  # fees, pay and checks keep the rest
-        rooms = venues.place(inst, groups, present, opts, opts.det_budget(
-            det_budget * VENUE_DET), reserved=reserved)
-        opts.deadline = whole
+    if rooms is not None:
         parts.append(rooms.stats["search"])
     penalties.sort(key=lambda p: (-p["cost"], p["text"]))
     plan.extra = {
