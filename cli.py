@@ -231,9 +231,13 @@ def init(folder: str, lang: str, force: bool) -> None:
               show_default=True, help="Pupils who choose clubs (club_choices.csv).")
 @click.option("--force", is_flag=True,
               help="Overwrite the instance files of a non-empty FOLDER.")
+@click.option("--venues", is_flag=True,
+              help="Also write rooms.csv (each class's homeroom), a playground for 4 groups, "
+              "a gym for 2, a library and two activities.")
 @handles_errors
 def generate(folder: str, n_students: int, n_classes: int | None, n_teachers: int | None,
-             seed: int, name: str, n_clubs: int, n_choosing: int, force: bool) -> None:
+             seed: int, name: str, n_clubs: int, n_choosing: int, force: bool,
+             venues: bool) -> None:
     """Write a realistic synthetic school into FOLDER (same seed, same bytes).
 
     A non-empty FOLDER (an existing school?) is refused unless --force.
@@ -241,7 +245,7 @@ def generate(folder: str, n_students: int, n_classes: int | None, n_teachers: in
     Example: afterschool generate big-school --students 3000 --teachers 150 --seed 7
     """
     from afterschool.scheduler.reading.generate import generate_school, write_school
-    files = generate_school(n_students, n_classes, n_teachers, seed, name)
+    files = generate_school(n_students, n_classes, n_teachers, seed, name, venues=venues)
     if n_clubs:
         from afterschool.scheduler.clubs.generate import generate_clubs
         files |= generate_clubs(files["students.csv"], files["teachers.csv"], n_clubs,
@@ -658,6 +662,9 @@ def chart(plan_file: str, kind: str, out_file: str | None, lang: str | None) -> 
               default="", help="M(c) remainder thresholds to try (0 to 1,000).")
 @click.option("--days", "days", type=opt.DAYS, default=None,
               help="Weekdays served, e.g. 'Tue Wed Thu'.")
+@click.option("--rain", "rain", type=opt.DAYS, default=None,
+              help="Rainy weekdays, e.g. 'Tue Thu': outdoor activities moved indoors "
+              "(venues); does every group still fit?")
 @click.option("--file", "scenario_file", type=click.Path(exists=True, dir_okay=False),
               default=None, help="TOML file of named [[scenario]] tables with the keys name, "
               "students, teachers, cap, students_per_teacher, remainder_threshold, "
@@ -674,7 +681,8 @@ def chart(plan_file: str, kind: str, out_file: str | None, lang: str | None) -> 
 @json_option
 @handles_errors
 def scenario(instances, students, teachers, cap, remainder_threshold, manager_threshold, days,
-             scenario_file, time_limit, seed, jobs, scheduler_address, out, as_json) -> None:
+             rain, scenario_file, time_limit, seed, jobs, scheduler_address, out,
+             as_json) -> None:
     """What-if staffing scenarios; one comparison table (and chart with --out).
 
     Variations combine: every value of every option with every other, after the baseline.
@@ -685,6 +693,8 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
     """
     from afterschool.scheduler.planning.scenarios import (ClusterLost, Scenario, combine,
                                                           read_scenario_file, sweep)
+    if rain:
+        return _rain(instances, rain, time_limit, seed, as_json)
     if scheduler_address:
         opt.need_dask(scheduler_address)
     base = Scenario(seed=seed) if days is None else Scenario(seed=seed, days=days)
@@ -721,6 +731,39 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
         from afterschool.scheduler.handouts.charts import scenario_chart
         path = save_chart(scenario_chart(shown, lang), Path(out) / "scenarios.png")
         click.echo(say("wrote", lang, path=path))
+
+
+def _rain(instances, days, time_limit: float, seed: int, as_json: bool) -> None:
+    """``scenario --rain``: per instance and rainy day, what moves indoors and what does not."""
+    from afterschool.scheduler.handouts.labels import day_name, group_label
+    from afterschool.scheduler.planning.scenarios import rain
+    from afterschool.scheduler.planning.solve import solve
+    from afterschool.models.school import WEEKDAYS
+    bad = [d for d in days if d not in WEEKDAYS]
+    if bad or not days:
+        raise click.BadParameter(f"{' '.join(bad)}: a school weekday, Mon … Fri",
+                                 param_hint="--rain")
+    for path in instances:
+        inst = _load(path)
+        lang = inst.school.language
+        plan_obj = solve(inst, time_limit=time_limit, seed=seed)
+        rows = rain(inst, days, plan=plan_obj)
+        if as_json:
+            click.echo(json.dumps({"instance": inst.school.name, "rain": rows},
+                                  ensure_ascii=False, indent=1))
+            continue
+        names = {a.id: a.name for a in inst.school.activities}
+        if not any(r["outdoor"] for r in rows):
+            click.echo(say("rain_none", lang))
+            continue
+        for r in rows:
+            click.echo(say("rain_day", lang, day=day_name(r["day"], lang),
+                           outdoor=r["outdoor"], moved=r["moved"]))
+            if not r["unplaced"]:
+                click.echo(say("rain_all_fit", lang))
+            for u in r["unplaced"]:
+                click.echo(say("rain_stays", lang, activity=names.get(u["activity"], ""),
+                               group=group_label(plan_obj, u["group"], lang, u["session"])))
 
 
 @main.command()

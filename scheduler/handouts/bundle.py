@@ -39,6 +39,7 @@ from afterschool.scheduler.handouts.safe import inside, safe_file_name
 from afterschool.scheduler.handouts.publish import (duty_notice, parents_sheets, roster_ics,
                                                     roster_rows, student_notice,
                                                     timetable_sheets)
+from afterschool.scheduler.handouts.rooms import has_venues
 from afterschool.scheduler.handouts.sheets import save_workbook, write_tables
 
 MARKER = ".afterschool-output"
@@ -139,7 +140,8 @@ def write_rosters(plan: Plan, people: list[str], fmt: str, out_dir: Path, lang: 
     name = safe_file_name(name)
     inside(out_dir, out_dir / f"{name}.{fmt}")
     w = words(lang)
-    return write_tables(out_dir, name, [(w["by_teacher"], rows, ROSTER_COLUMNS, ["minutes"])],
+    columns = ROSTER_COLUMNS + (["venue"] if has_venues(plan) else [])  # SPEC §12
+    return write_tables(out_dir, name, [(w["by_teacher"], rows, columns, ["minutes"])],
                         (fmt,), w, w["total"])
 
 

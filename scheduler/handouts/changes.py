@@ -5,7 +5,8 @@ and the usual hand-outs in one all-or-nothing folder (``write_replan_folder``):
 - ``changes.csv``: one row per change from DATE: each student who moves (old -> new group
   in ``old``/``new``), each new student's group, each student who leaves, each duty post
   whose person changes (its day, time and group; old -> new person in ``old``/``new``; a
-  removed or new post has one side empty);
+  removed or new post has one side empty); each group and weekday whose room changed
+  (SPEC §12: old -> new room);
 - ``changes.xlsx``: the same as sheets ``students`` and ``duties``, and ``teachers``: one
   short notice per affected person (duties lost and gained, pupils joining or leaving the
   groups they supervise);
@@ -68,7 +69,7 @@ TERMS = {
            "student moved": "学生调组", "withdrawn": "已退出", "no longer takes it":
            "不再参加该时段", "newly enrolled": "新报名", "class or weekdays changed":
            "班级或星期变更", "to make room or to staff the groups": "为腾出座位或配齐教师",
-           "teacher": "看护教师", "manager": "管理或辅导"},
+           "teacher": "看护教师", "manager": "管理或辅导", "room changed": "换教室"},
     "en": {},
 }
 
@@ -104,6 +105,29 @@ def change_table(result, lang: str = "zh") -> list[dict]:
                      "group": group_label(plan, r["group"], lang, r["session"]),
                      "role": _t(lang, r["role"]), "old": _who(r["old_staff"], names),
                      "new": _who(r["new_staff"], names)})
+    rows.extend(room_rows(plan, lang))
+    return rows
+
+
+def room_rows(plan, lang: str = "zh") -> list[dict]:
+    """Each group and weekday whose room (SPEC §12) differs from the previous version's."""
+    if not plan.history or not plan.extra.get("venues"):
+        return []
+    names = {k: v.get("name", k) for k, v in (plan.extra.get("venue_list") or {}).items()}
+    old = {(r["group"], r["day"]): r.get("room")
+           for r in plan.history[-1].get("venues") or []}
+    rows, seen = [], set()
+    for r in plan.extra["venues"]:
+        key = (r["group"], r["day"])
+        if key in seen or key not in old or old[key] == r.get("room"):
+            continue
+        seen.add(key)
+        rows.append({"from": plan.valid_from, "what": _t(lang, "room changed"),
+                     "session": session_label(plan, r["session"], lang),
+                     "day": day_name(r["day"], lang),
+                     "group": group_label(plan, r["group"], lang, r["session"]),
+                     "old": names.get(old[key], old[key] or ""),
+                     "new": names.get(r.get("room"), r.get("room") or "")})
     return rows
 
 

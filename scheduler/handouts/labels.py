@@ -60,6 +60,9 @@ WORDS = {
         "instance": "学校", "scenario": "情景", "shortages": "缺员岗位", "fee_income": "服务费收入",
         "time_limit": "时间上限(秒)", "solve_s": "用时(秒)", "shortages_by_day": "缺员(按天)",
         "club": "社团", "members": "人数", "club_income": "社团费收入",
+        "venue": "地点", "activity": "活动", "homework": "作业辅导", "venues_sheet": "场地安排",
+        "rain_sheet": "雨天安排", "rain_venue": "雨天地点", "stays_in_room": "留在本组教室",
+        "no_room": "未安排场地", "venues_title": "场地与活动", "missing": "缺少次数",
     },
     "en": {
         "summary": "summary", "groups": "groups", "groups_sheet": "groups", "grid": "duty grid", "managers": "managers",
@@ -104,6 +107,10 @@ WORDS = {
         "fee_income": "fee_income", "time_limit": "time_limit", "solve_s": "solve_s",
         "shortages_by_day": "shortages_by_day", "club": "club", "members": "members",
         "club_income": "club fee income",
+        "venue": "place", "activity": "activity", "homework": "homework help",
+        "venues_sheet": "venues", "rain_sheet": "rain plan", "rain_venue": "on a rainy day",
+        "stays_in_room": "stays in its room", "no_room": "no room", "venues_title":
+        "Places and activities", "missing": "missing",
     },
 }
 

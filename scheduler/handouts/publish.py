@@ -16,6 +16,8 @@ groups as 午托1组 — and headers in the plan's language; ids stay in ``plan.
   it (邵*明 (…02), ``names.masked_in_class``). The duty notice names teachers in full.
 - ``parents_notice(plan)``: per homeroom class (家长版), its children (masked as in the public
   notice) with their group, days and times — what a head teacher posts in the class chat.
+- With venues (SPEC §12, ``rooms.py``): rosters and the parents' notice get a place column
+  (the room, the activity days and venues), the workbook a per-venue sheet and the rain plan.
 Pupils are listed by class, then by the pinyin of their full name (``names.pupil_key``).
 """
 from __future__ import annotations
@@ -31,6 +33,8 @@ from afterschool.scheduler.handouts.labels import (day_name, group_label, group_
                                                    words)
 from afterschool.scheduler.handouts.names import (class_key, mask_name,  # noqa: F401
                                                   masked_in_class, pinyin_key, pupil_key)
+from afterschool.scheduler.handouts.rooms import (group_places, has_venues, place_text,
+                                                  rain_rows, venue_rows)
 from afterschool.scheduler.handouts.sheets import Sheet, fits_portrait
 
 FEE_CATEGORY = {"zh": {"normal": "正常", "exempt": "免收", "reduced": "减免"}}
@@ -71,6 +75,7 @@ def roster_rows(plan: Plan, staff: str | None = None, lang: str = "zh") -> list[
     classes = group_classes(plan)
     labels = group_labels(plan, lang)
     names = _people(plan)[0]
+    rooms = has_venues(plan)
     rows = []
     for d in sorted(plan.duties, key=lambda d: (d.staff, WEEKDAYS.index(d.day), d.start)):
         if staff is not None and d.staff != staff:
@@ -84,6 +89,8 @@ def roster_rows(plan: Plan, staff: str | None = None, lang: str = "zh") -> list[
                      "class": " ".join(classes.get(d.group, [])),
                      "role": w["role_teacher"] if d.role == "teacher" else w["manager"],
                      "minutes": d.minutes})
+        if rooms:  # SPEC §12: where the group is in that slot
+            rows[-1]["venue"] = place_text(plan, d.group, d.day, [d.slot], lang)
     return rows
 
 
@@ -167,6 +174,7 @@ def parents_notice(plan: Plan, lang: str = "zh") -> dict[str, list[dict]]:
     by_class: dict[str, list[dict]] = defaultdict(list)
     order = {s: i for i, s in enumerate(sessions)}
     masks = masked(plan)
+    places = group_places(plan, lang)  # SPEC §12: room and activity days
     for g in plan.groups:  # what is the same for the whole group, once
         signup = sessions.get(g.session, {}).get("signup")
         label, name, times = labels[g.id], session_label(plan, g.session, lang), \
@@ -177,6 +185,7 @@ def parents_notice(plan: Plan, lang: str = "zh") -> dict[str, list[dict]]:
             by_class[info.get("class", "")].append({
                 "name": masks[sid], "session": name, "group": label,
                 "days": days(info.get(signup, [])), "time": times,
+                **({"venue": places.get(g.id, "")} if places else {}),
                 "_k": (pinyin_key(info.get("name", "")), sid, rank)})
     out = {}
     for c in sorted(by_class, key=class_key):
@@ -192,7 +201,8 @@ def parents_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
     """The parents' notice as one sheet per class (printable, one page each)."""
     w = words(lang)
     title = "班" if lang == "zh" else "class "
-    return [((f"{c}{title}" if lang == "zh" else f"{title}{c}"), rows, PARENTS_COLUMNS, [],
+    columns = PARENTS_COLUMNS + (["venue"] if has_venues(plan) else [])
+    return [((f"{c}{title}" if lang == "zh" else f"{title}{c}"), rows, columns, [],
              {"title": f"{plan.extra.get('school', '')} {w['parents_title']} {c}"})
             for c, rows in parents_notice(plan, lang).items()]
 
@@ -386,8 +396,9 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
         (w["managers"], managers, ["day", "time", "session", "staff", "name"], [],
          {"title": school}),
         (w["by_teacher"], [_short_group(r) for r in roster_rows(plan, None, lang)],
-         ["staff", "name", "day", "time", "session", "slot", "group", "class", "role",
-          "minutes"], ["minutes"], {"title": school}),
+         ["staff", "name", "day", "time", "session", "slot", "group", "class"]
+         + (["venue"] if has_venues(plan) else []) + ["role", "minutes"], ["minutes"],
+         {"title": school}),
         (w["fees"], fees, ["student", "name", "class", "fee_category", "gross_fee",
                            "service_fee", "lunch_fee"],
          ["gross_fee", "service_fee", "lunch_fee"], {"title": school}),
@@ -400,5 +411,13 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
                                    "extra_pay"], ["extra_teacher_minutes", "extra_pay"],
          {"title": school}),
     ]
+    if has_venues(plan):  # SPEC §12: which group where, when; and on a rainy day
+        sheets.append((w["venues_sheet"], venue_rows(plan, lang),
+                       ["venue", "day", "time", "session", "group", "activity"], [],
+                       {"break_on": "venue", "title": school}))
+        if plan.extra.get("rain_plan"):
+            sheets.append((w["rain_sheet"], rain_rows(plan, lang),
+                           ["day", "group", "activity", "venue", "rain_venue"], [],
+                           {"title": school}))
     return sheets
 

@@ -21,6 +21,7 @@ from afterschool.scheduler.handouts.ics import merge
 from afterschool.scheduler.handouts.names import pinyin_key
 from afterschool.scheduler.handouts.labels import (day_name, session_label, slot_label,
                                                    window_label, words)
+from afterschool.scheduler.handouts.rooms import group_places, has_venues, rain_rows
 from afterschool.scheduler.handouts.publish import (_people, budget_part, group_classes,
                                                     group_labels, parents_notice, summary_rows)
 
@@ -292,6 +293,25 @@ def report_html(plan: Plan, lang: str | None = None) -> str:
                [[w["fees"], f"{fee_total:.2f}"], [w["pay"], f"{pay_total:.2f}"],
                 [w["count"], f"{len(plan.fees)} / {len(plan.pay)}"]], numeric={1}))
     add("</section>")
+
+    # places and activities (SPEC §12)
+    if has_venues(plan):
+        add(f'<section id="venues"><h2>{_t(w["venues_title"])}</h2>')
+        places = group_places(plan, lang)
+        add(_table([w["group"], w["venue"]], [[labels.get(g, g), p] for g, p in
+                                              sorted(places.items(), key=lambda kv: (
+                                                  labels.get(kv[0], kv[0]), kv[0]))]))
+        acts = {k: v.get("name", k) for k, v in (x.get("activity_list") or {}).items()}
+        if x.get("venue_shortfalls"):
+            add(_table([w["group"], w["activity"], w["missing"]],
+                       [[labels.get(r["group"], r["group"]), acts.get(r["activity"],
+                                                                      r["activity"]),
+                         r["missing"]] for r in x["venue_shortfalls"]], numeric={2}))
+        if x.get("rain_plan"):
+            add(_table([w["day"], w["group"], w["activity"], w["venue"], w["rain_venue"]],
+                       [[r["day"], r["group"], r["activity"], r["venue"], r["rain_venue"]]
+                        for r in rain_rows(plan, lang)]))
+        add("</section>")
 
     # shortages
     add(f'<section class="same-page" id="shortages"><h2>{_t(w["shortages_title"])}</h2>')

@@ -4,6 +4,7 @@ Per session and weekday: enrolled students present, the standard teacher count T
 groups the 45 cap needs at least (ceil(n/cap)), the minutes of supervision those groups
 need, and the volunteers available with their minutes (each person counted up to the daily
 limit and the session's length). Managers per duty window from the lower-bound groups.
+With venues (SPEC §12): how many places, classrooms and activities were read.
 """
 from __future__ import annotations
 
@@ -100,6 +101,10 @@ def printed(inst: Instance, lang: str) -> str:
         if short:
             lines += ["", f"warning: {short} session-day(s) have fewer volunteer minutes than "
                       "the groups need; a plan will list shortages there."]
+        if inst.school.venues:  # SPEC §12
+            rooms = sum(1 for v in inst.school.venues if v.kind == "classroom")
+            lines += ["", f"places: {len(inst.school.venues)} ({rooms} classrooms); "
+                      f"activities: {len(inst.school.activities)}"]
         return "\n".join(lines + ["", "OK: the input is valid."])
     days = {"Mon": "周一", "Tue": "周二", "Wed": "周三", "Thu": "周四", "Fri": "周五"}
     names = {x.id: x.name for x in inst.school.sessions}
@@ -118,4 +123,8 @@ def printed(inst: Instance, lang: str) -> str:
             m.rename(columns=ZH_COLUMNS).to_string(index=False)]
     if short:
         lines += ["", f"提醒：有 {short} 个时段·天的志愿者分钟少于各组所需；排班会在那里列出缺员。"]
+    if inst.school.venues:  # SPEC §12
+        rooms = sum(1 for v in inst.school.venues if v.kind == "classroom")
+        lines += ["", f"场地 {len(inst.school.venues)} 处（教室 {rooms} 间）；活动 "
+                  f"{len(inst.school.activities)} 项"]
     return "\n".join(lines + ["", "检查通过：输入有效。"])

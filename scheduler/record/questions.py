@@ -10,7 +10,8 @@
   first, with its time, author and what changed; for a pupil or a person only the entries
   that touch them, with what they changed for them.
 - ``who_lines``/``history_lines``: the same as text in the school's language, people by
-  name and id, groups by their display names (午托1组).
+  name and id, groups by their display names (午托1组), and where the group was (its room
+  or activity venue, SPEC §12) when the plan has venues.
 """
 from __future__ import annotations
 
@@ -104,6 +105,24 @@ def _presence(plan: Plan, version, wd: str):
     return present
 
 
+def _places(plan: Plan, v) -> dict[tuple[str, str, str], str]:
+    """(group, weekday, slot) -> the venue's name (and the activity's) in version ``v``:
+    the current version's ``venues`` rows, or the history entry's it replaced."""
+    rows = plan.extra.get("venues") if v.valid_to is None else next(
+        (h.get("venues") for h in plan.history if h.get("valid_from") == v.valid_from
+         and h.get("valid_to") == v.valid_to), None)
+    names = {k: x.get("name", k) for k, x in (plan.extra.get("venue_list") or {}).items()}
+    acts = {k: x.get("name", k) for k, x in (plan.extra.get("activity_list") or {}).items()}
+    out = {}
+    for r in rows or []:
+        if r.get("venue") is not None:
+            text = names.get(r["venue"], r["venue"])
+            if r.get("activity"):
+                text += f" ({acts.get(r['activity'], r['activity'])})"
+            out[r["group"], r["day"], r["slot"]] = text
+    return out
+
+
 def who(plan: Plan, day: date, absences: list[dict], *, group: str | None = None,
         teacher: str | None = None, student: str | None = None) -> list[dict[str, Any]]:
     """The duties of ``day`` as they were held (see the module docstring)."""
@@ -123,6 +142,7 @@ def who(plan: Plan, day: date, absences: list[dict], *, group: str | None = None
         mine = {g.id for g in v.groups if student in g.students
                 and present(student, g.session)}
     rows = []
+    places = _places(plan, v)
     for d in sorted(v.duties, key=lambda d: (d.start, d.role != "manager", d.group or "",
                                              d.end)):
         if d.day != wd or (d.role == "teacher" and d.group not in meeting):
@@ -135,6 +155,8 @@ def who(plan: Plan, day: date, absences: list[dict], *, group: str | None = None
                "window": d.window, "group": d.group, "slot": d.slot, "start": d.start,
                "end": d.end, "staff": staff, "absent": absent,
                "pupils": size[d.group] if d.group else None}
+        if places and d.role == "teacher":  # SPEC §12: where the group was
+            row["venue"] = places.get((d.group, wd, d.slot))
         if group is not None and d.group != group:
             continue
         if teacher is not None and teacher not in (staff, absent):
@@ -206,7 +228,8 @@ def _where(plan: Plan, row: dict, lang: str) -> str:
     if row["group"] is None:
         return ""
     where = group_label(plan, row["group"], lang, row["session"])
-    return where + (f" {slot_label(row['slot'], lang)}" if row.get("slot") else "")
+    where += f" {slot_label(row['slot'], lang)}" if row.get("slot") else ""
+    return where + (f" @ {row['venue']}" if row.get("venue") else "")
 
 
 def who_lines(plan: Plan, day: date, rows: list[dict], lang: str) -> list[str]:
