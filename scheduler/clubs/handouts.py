@@ -62,6 +62,11 @@ def _people(plan) -> tuple[dict, dict]:
     return people.get("students", {}), people.get("staff", {})
 
 
+def _place(plan, venue_id: str) -> str:
+    """The venue's name where the school lists its venues (SPEC §12), else what clubs.csv says."""
+    return plan.extra.get("venue_list", {}).get(venue_id, {}).get("name", venue_id)
+
+
 def _days(days, lang) -> str:
     return ("、" if lang == "zh" else " ").join(day_name(d, lang) for d in days)
 
@@ -107,7 +112,7 @@ def notice_html(plan, lang: str, masks: dict[str, str]) -> str:
             continue
         out.append(f"<h2>{e(c['name'])}</h2><p>{e(w['days'])}: {e(_days(c['days'], lang))}"
                    f"　{e(w['time'])}: {e(c['start'])}-{e(c['end'])}　{e(w['venue'])}: "
-                   f"{e(c['venue'])}</p>")
+                   f"{e(_place(plan, c['venue']))}</p>")
         out.append(f"<h3>{e(w['members'])}</h3><table><tr><th>{e(w['class'])}</th>"
                    f"<th>{e(w['name'])}</th></tr>")
         out += [f"<tr><td>{e(r['class'])}</td><td>{e(r['name'])}</td></tr>"
@@ -157,7 +162,7 @@ def write_club_handouts(plan, out_dir: Path, lang: str) -> list[Path]:
         lists.append((c["name"], rows, ["place", "class", "name"], [],
                       {"title": f"{c['name']} {w['lists_title']} {w['instructor']}: {who} "
                                 f"{_days(c['days'], lang)} {c['start']}-{c['end']} "
-                                f"{c['venue']}"}))
+                                f"{_place(plan, c['venue'])}"}))
     if lists:
         written += write_tables(out_dir, "clubs-lists", lists, ("xlsx",), head, "")
     by_class = defaultdict(list)
@@ -166,7 +171,7 @@ def write_club_handouts(plan, out_dir: Path, lang: str) -> list[Path]:
         k = students.get(a["student"], {}).get("class", "")
         by_class[k].append({"name": masks.get(a["student"], "*"), "club": c["name"],
                             "days": _days(c["days"], lang), "time": f"{c['start']}-{c['end']}",
-                            "venue": c["venue"], "fee": c["fee"],
+                            "venue": _place(plan, c["venue"]), "fee": c["fee"],
                             "_k": masks.get(a["student"], "")})
     parents = [(f"{k}{w['class_suffix']}" if lang == "zh" else k,
                 [{x: v for x, v in r.items() if x != "_k"} for r in
