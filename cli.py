@@ -249,7 +249,7 @@ def generate(folder: str, n_students: int, n_classes: int | None, n_teachers: in
     if n_clubs:
         from afterschool.scheduler.clubs.generate import generate_clubs
         files |= generate_clubs(files["students.csv"], files["teachers.csv"], n_clubs,
-                                n_choosing, seed)
+                                n_choosing, seed, files["school.toml"])
     for p in write_school(folder, files, force):
         click.echo(f"wrote {p}")
 

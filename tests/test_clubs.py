@@ -448,3 +448,23 @@ def test_the_notices_name_the_clubs_venue_where_the_school_lists_venues(tmp_path
                            if n.endswith(".xml"))
         assert "Reading Room" in xml, name
         assert ">LIB<" not in xml and " LIB<" not in xml, name
+
+
+def test_a_wrong_club_row_is_one_error_not_one_per_pupil_who_chose_it(tmp_path):
+    # C1's venue is unknown: that row is the error; the three pupils who chose C1 are not
+    folder, _ = term_with_plan(tmp_path)
+    with open(folder / "school.toml", "a", encoding="utf-8") as f:
+        f.write('\n[[venues]]\nid = "LIB"\nname = "Library"\nkind = "library"\ncapacity = 60\n')
+    done = CliRunner().invoke(main, ["validate", str(folder)])
+    assert done.exit_code == 2, done.output
+    assert "MUS" in done.output
+    assert "club_choices.csv" not in done.output, done.output
+
+
+def test_generated_clubs_meet_in_venues_the_generated_school_has(tmp_path):
+    done = CliRunner().invoke(main, ["generate", str(tmp_path / "g"), "--students", "300",
+                                     "--seed", "2", "--venues", "--clubs", "8",
+                                     "--choosing", "60"])
+    assert done.exit_code == 0, done.output
+    done = CliRunner().invoke(main, ["validate", str(tmp_path / "g")])
+    assert done.exit_code == 0, done.output
