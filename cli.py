@@ -786,22 +786,25 @@ def admit(instance: str, time_limit: float, seed: int, out: str | None, as_json:
               help="Students in a session on a day: print T(n).")
 @click.option("--groups", "c", type=opt.COUNT, default=None,
               help="Groups on duty at once: print M(c).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the answer (default: zh).")
 @json_option
 @handles_errors
-def staffing(n: int | None, c: int | None, as_json: bool) -> None:
+def staffing(n: int | None, c: int | None, lang: str | None, as_json: bool) -> None:
     """Standard teachers T(n) for n students, or managers M(c) for c groups (SPEC §4).
 
     Example: afterschool staffing --students 76   ->  2
     """
     from afterschool.scheduler.rules.staffing import managers_needed, standard_teachers
+    click.get_current_context().meta["lang"] = lang
     if (n is None) == (c is None):
-        raise click.UsageError("give exactly one of --students N or --groups C")
+        raise InputError([Problem("--students/--groups", say("staffing_one_of", lang))])
     if n is not None:
         out = {"students": n, "standard_teachers": standard_teachers(n)}
-        text = f"T({n}) = {out['standard_teachers']} teacher(s)"
+        text = say("staffing_teachers", lang, n=n, t=out["standard_teachers"])
     else:
         out = {"groups": c, "managers": managers_needed(c)}
-        text = f"M({c}) = {out['managers']} manager(s)"
+        text = say("staffing_managers", lang, c=c, m=out["managers"])
     click.echo(json.dumps(out) if as_json else text)
 
 

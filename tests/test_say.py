@@ -1,30 +1,50 @@
-"""The commands' sentences: every key in both languages, with the same placeholders, and
-no English word in a Chinese sentence."""
+"""The one catalogue (scheduler/say_zh.py, say_en.py): every key in both languages, with the
+same placeholders; no English word in a Chinese entry, no Chinese in an English one."""
 from __future__ import annotations
 
 import re
 import string
 
-from afterschool.scheduler.say import CATALOGUE, say
+from afterschool.scheduler.say import CATALOGUE, bilingual, heads, say, section, table
+from language_words import english_words, has_chinese
 
 
 def fields(text: str) -> set[str]:
     return {f for _, f, _, _ in string.Formatter().parse(text) if f}
 
 
-def test_every_sentence_in_both_languages_with_the_same_blanks():
+def test_every_key_in_both_languages_with_the_same_blanks():
     assert set(CATALOGUE["zh"]) == set(CATALOGUE["en"])
     for key in CATALOGUE["zh"]:
         assert fields(CATALOGUE["zh"][key]) == fields(CATALOGUE["en"][key]), key
 
 
-def test_no_english_word_in_a_chinese_sentence():
+def test_no_english_word_in_a_chinese_entry():
     for key, text in CATALOGUE["zh"].items():
-        # placeholders and the commands a sentence tells to run are not words to translate
-        words = re.sub(r"\{[a-z_]+\}|afterschool [a-z]+", "", text)
-        assert not re.search(r"[A-Za-z]{2,}", words), (key, text)
+        # placeholders are filled in; commands and options a sentence names are not words
+        words = re.sub(r"\{[a-z_]+\}", "", text)
+        assert english_words(words) == [], (key, text)
+
+
+def test_no_chinese_in_an_english_entry():
+    for key, text in CATALOGUE["en"].items():
+        assert not has_chinese(text), (key, text)
+
+
+def test_the_word_list_catches_english():
+    assert english_words("已写出 plan.json（afterschool need，--time-limit）") == []
+    assert english_words("3 个岗位 unfilled") == ["unfilled"]
+    assert english_words("T(n) = 2") == []
 
 
 def test_say_fills_the_blanks():
     assert say("recorded_cancel", "zh", n=2) == "已记录停课 2 天"
     assert say("recorded_cancel", "en", n=2) == "recorded 2 cancelled date(s)"
+    assert say("recorded_cancel", None, n=2) == "已记录停课 2 天"  # a school is zh unless it says
+
+
+def test_sections_and_tables():
+    assert section("office", "zh")["done"] == "排班完成"
+    assert heads("en")["student"] == "student" and heads("zh")["student"] == "学号"
+    assert table("value")["zh"]["kind"]["staff"] == "在编教师"
+    assert bilingual("user_none") == "还没有账号 / no accounts"

@@ -24,6 +24,7 @@ from afterschool.scheduler.handouts.bundle import write_plan_folder
 from afterschool.scheduler.handouts.labels import (day_name, group_label, session_label,
                                                    slot_label, window_label)
 from afterschool.scheduler.handouts.sheets import write_tables
+from afterschool.scheduler.say import table
 
 CHANGE_COLUMNS = ["from", "what", "student", "name", "class", "session", "day", "time",
                   "group", "role", "old", "new", "reason"]
@@ -33,44 +34,12 @@ DUTY_COLUMNS = ["from", "day", "time", "session", "window", "slot", "group", "ro
                 "old_staff", "old_name", "new_staff", "new_name"]
 TEACHER_COLUMNS = ["staff", "name", "from", "notice"]
 
-WORDS = {
-    "en": {"lost": "no longer on duty {day} {time} {where}",
-           "gained": "new duty {day} {time} {where}",
-           "join": "{n} pupil(s) join group {g}: {names}",
-           "leave": "{n} pupil(s) leave group {g}: {names}",
-           "group": "{g}", "manager": "manager, {w} window",
-           "days": "{name} in {g} now comes on {days}",
-           "head": "From {date}:"},
-    "zh": {"lost": "不再担任 {day} {time} {where}",
-           "gained": "新增值班 {day} {time} {where}",
-           "join": "{g}新增 {n} 名学生：{names}",
-           "leave": "{g}离开 {n} 名学生：{names}",
-           "group": "{g}", "manager": "{w}管理或辅导",
-           "days": "{g}的{name}改为{days}参加",
-           "head": "自 {date} 起："},
-}
+WORDS = table("changes")  # words: scheduler/say_zh.py, say_en.py
 
 
 # headers and the words of the tables, in the school's language (SPEC §8 language)
-HEADERS = {
-    "zh": {"from": "生效日期", "what": "变动", "student": "学号", "name": "姓名", "class": "班级",
-           "session": "时段", "day": "星期", "time": "时间", "group": "组别", "role": "职责",
-           "old": "原", "new": "新", "reason": "原因", "change": "变动", "old_group": "原组别",
-           "new_group": "新组别", "window": "管理时段", "slot": "环节", "old_staff": "原工号",
-           "old_name": "原姓名", "new_staff": "新工号", "new_name": "新姓名", "staff": "工号",
-           "notice": "通知"},
-    "en": {},
-}
-TERMS = {
-    "zh": {"left": "退出", "added": "新增", "changed": "报名变更", "moved": "调组",
-           "duty changed": "换人值班", "duty removed": "取消值班", "duty added": "新增值班",
-           "student left": "学生退出", "student added": "学生新增", "student changed": "报名变更",
-           "student moved": "学生调组", "withdrawn": "已退出", "no longer takes it":
-           "不再参加该时段", "newly enrolled": "新报名", "class or weekdays changed":
-           "班级或星期变更", "to make room or to staff the groups": "为腾出座位或配齐教师",
-           "teacher": "看护教师", "manager": "管理或辅导"},
-    "en": {},
-}
+HEADERS = table("changes_head")
+TERMS = table("changes_term")
 
 
 def _t(lang: str, word: str) -> str:

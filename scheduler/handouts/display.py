@@ -8,19 +8,12 @@ from __future__ import annotations
 
 from afterschool.scheduler.handouts.labels import day_name, session_label
 from afterschool.scheduler.handouts.publish import budget_part
+from afterschool.scheduler.say import table
 
-TITLES = {"zh": {"fees": "服务费", "by class": "按班级", "by grade": "按年级",
-                 "by session": "按时段", "pay": "劳务费", "flex time": "弹性时间",
-                 "budget": "经费收支", "staffing": "师资配备", "admission": "录取"},
-          "en": {}}
-VALUES = {"zh": {"fee_category": {"normal": "正常", "exempt": "免收", "reduced": "减免"},
-                 "kind": {"staff": "在编教师", "external": "外聘"},
-                 "decision": {"admitted": "录取", "waiting": "候补"},
-                 "label": "劳务费(不纳入绩效工资总量)"},
-          "en": {"label": "labour pay, outside the performance-pay total"}}
-PRIORITY = {"disabled": "残疾儿童", "left_behind": "留守儿童", "migrant": "进城务工人员子女",
-            "staff_child": "干部职工子女"}
-ROLE = {"teacher": "看护教师", "manager": "管理或辅导人员"}
+TITLES = table("title")  # words: scheduler/say_zh.py, say_en.py
+VALUES = table("value")
+PRIORITY = table("priority")["zh"]
+ROLE = table("role")["zh"]
 
 
 def _reason_zh(why: dict) -> str:
@@ -70,9 +63,7 @@ def localise(sheets: list, lang: str, plan=None, names: dict[str, str] | None = 
     return out
 
 
-SCENARIO_KEYS = {"baseline": "基准", "students": "学生", "teachers": "教师", "cap": "班额",
-                 "remainder_threshold": "标准余数阈值",
-                 "manager_remainder_threshold": "管理余数阈值", "days": "服务日"}
+SCENARIO_KEYS = table("scenario_key")["zh"]
 
 
 def localise_scenarios(rows: list[dict], lang: str) -> list[dict]:

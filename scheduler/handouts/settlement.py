@@ -12,25 +12,13 @@ import re
 from pathlib import Path
 
 from afterschool.scheduler.handouts.sheets import write_tables
+from afterschool.scheduler.say import table
 
 PUPIL_COLUMNS = ["student", "name", "class", "due", "paid", "refund", "credit", "owed", "rule"]
 STAFF_COLUMNS = ["staff", "name", "planned_minutes", "planned_pay", "delivered_minutes",
                  "delivered_pay"]
-HEADERS = {
-    "zh": {"student": "学号", "name": "姓名", "class": "班级", "due": "应收(元)",
-           "paid": "已缴(元)", "refund": "应退(元)", "credit": "结转下学期(元)",
-           "owed": "欠缴(元)", "rule": "依据", "staff": "工号",
-           "planned_minutes": "计划分钟", "planned_pay": "计划劳务费(元)",
-           "delivered_minutes": "实际分钟", "delivered_pay": "实发劳务费(元)",
-           "pupils": "学生结算", "people": "教师劳务费", "total": "合计"},
-    "en": {"pupils": "pupils", "people": "staff", "total": "total"},
-}
-TOTALS = {
-    "zh": ["应收合计 {due} 元，已缴 {paid} 元，应退 {refund} 元，结转 {credit} 元，欠缴 {owed} 元",
-           "劳务费：计划 {planned_pay} 元，实发 {delivered_pay} 元；专款结余 {fund_balance} 元"],
-    "en": ["due {due}, paid {paid}, refunds {refund}, credits {credit}, still owed {owed}",
-           "pay: planned {planned_pay}, delivered {delivered_pay}; fund balance {fund_balance}"],
-}
+HEADERS = table("settlement")  # words: scheduler/say_zh.py, say_en.py
+TOTALS = {lang: [w["pupils"], w["pay"]] for lang, w in table("settlement_total").items()}
 _RULES_ZH = [
     (r"^plan$", "按计划"), (r"^attendance$", "按出勤"),
     (r"^cancelled (\d+)$", r"停课 \1 天"),

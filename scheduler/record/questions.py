@@ -20,42 +20,9 @@ from typing import Any
 from afterschool.models.plan import Plan
 from afterschool.scheduler.handouts.labels import (day_name, group_label, slot_label,
                                                    window_label)
+from afterschool.scheduler.say import table
 
-WORDS = {
-    "zh": {"colon": "：", "comma": "、",
-           "attendance": "考勤：{file} 中 {pupils} 条学生、{staff} 条教师记录",
-           "cancel": "停课：{dates}（{reason}）", "payments": "缴费：{file} 中 {rows} 笔，共 {total} 元", "not_service": "{d} 不是服务日（{why}）", "holiday": "节假日或调休",
-           "weekend": "周末", "outside": "不在本学期内", "head": "{d}（{day}）",
-           "nobody": "缺员（无人代课）", "covers": "代 {who}", "absent": "请假",
-           "manager": "管理或辅导", "none": "（无记录）", "plan": "排班",
-           "replan": "调整排班（自 {d} 起）", "substitute": "代课安排",
-           "by": "记录人 {who}", "first": "{g} 个组，{n} 个值班，缺员 {s}",
-           "moved": "{n} 条学生变动，{m} 个值班换人",
-           "absence": "{who} 请假 {dates}：{c} 个值班有人代，{u} 个缺员",
-           "student_in": "分在 {g}", "student_move": "{s}：{a} → {b}",
-           "duty_change": "{day} {time} {g}：{a} → {b}", "cover_row": "{d} {t} {g}：{who}",
-           "duties_week": "每周 {n} 个值班", "present": "到场", "pupils": "{n} 名学生",
-           "left": "（退出）", "new": "（新增）", "came": "到 {n}/{of} 人",
-           "status_late": "迟到", "status_early": "早退", "status_leave": "请假",
-           "status_absent": "缺勤", "status_present": "到"},
-    "en": {"colon": ": ", "comma": ", ",
-           "attendance": "attendance: {pupils} pupil and {staff} staff entries from {file}",
-           "cancel": "cancelled: {dates} ({reason})",
-           "payments": "payments: {rows} from {file}, {total} in all", "not_service": "{d} is not a service date ({why})", "holiday": "a holiday",
-           "weekend": "a weekend", "outside": "outside the term", "head": "{d} ({day})",
-           "nobody": "UNCOVERED (nobody to cover)", "covers": "covering {who}",
-           "absent": "absent", "manager": "manager", "none": "(nothing recorded)",
-           "plan": "plan", "replan": "re-plan (from {d})", "substitute": "cover",
-           "by": "by {who}", "first": "{g} groups, {n} duties, {s} short",
-           "moved": "{n} pupil changes, {m} duties changed",
-           "absence": "{who} absent {dates}: {c} duties covered, {u} uncovered",
-           "student_in": "in {g}", "student_move": "{s}: {a} -> {b}",
-           "duty_change": "{day} {time} {g}: {a} -> {b}", "cover_row": "{d} {t} {g}: {who}",
-           "duties_week": "{n} duties a week", "present": "present", "pupils": "{n} pupils",
-           "left": "(left)", "new": "(new)", "came": "{n} of {of} came",
-           "status_late": "late", "status_early": "left early", "status_leave": "on leave",
-           "status_absent": "absent", "status_present": "present"},
-}
+WORDS = table("history")  # words: scheduler/say_zh.py, say_en.py
 
 
 def _w(lang: str) -> dict[str, str]:
