@@ -23,12 +23,35 @@ from afterschool.scheduler.reading import options as opt
 EXIT_BAD_INPUT, EXIT_SHORTAGE, EXIT_NO_SOLUTION, EXIT_BUSY = 2, 3, 4, 5
 
 
+def _err_lang() -> str | None:
+    """The language of an error: the school's once known, else --lang, else None (both)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return None
+    return ctx.meta.get("lang") or ctx.params.get("lang")
+
+
 def _print_problems(err: InputError) -> None:
-    click.echo(f"{len(err.problems)} problem(s) in the input:", err=True)
-    for p in err.problems:
-        click.echo(f"  - {p}", err=True)
-    for w in err.warnings:
-        click.echo(f"  warning: {w}", err=True)
+    from afterschool.scheduler.say_errors import lines, problem_text
+    lang = getattr(err, "lang", None) or _err_lang()
+    for shown in [lang] if lang else ["zh", "en"]:  # not known yet: both, zh first
+        for line in lines("problem_frame.count", shown, n=len(err.problems)):
+            click.echo(line, err=True)
+        for p in err.problems:
+            click.echo(f"  - {problem_text(p, shown)}", err=True)
+        for w in err.warnings:
+            click.echo("  " + say("problem_frame.warning", shown, w=problem_text(w, shown)),
+                       err=True)
+
+
+def _print_error(err: Exception, key: str | None = None, **values) -> None:
+    """``error: …`` in the command's language (both when not known yet): the sentence
+    ``key`` of the catalogue, else the error's own message."""
+    from afterschool.scheduler.say_errors import message
+    lang = _err_lang()
+    for shown in [lang] if lang else ["zh", "en"]:
+        text = say(key, shown, **values) if key else message(err, shown)
+        click.echo(say("problem_frame.error", shown, e=text), err=True)
 
 
 def handles_errors(fn):
@@ -45,7 +68,7 @@ def handles_errors(fn):
             click.echo(say("busy", ctx.meta.get("lang"), detail=err), err=True)
             ctx.exit(EXIT_BUSY)
         except RecordError as err:
-            click.echo(f"error: {err}", err=True)
+            _print_error(err)
             ctx.exit(EXIT_BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
@@ -54,17 +77,18 @@ def handles_errors(fn):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(0)
         except FileExistsError as err:
-            click.echo(f"error: {err}", err=True)
+            _print_error(err)
             ctx.exit(EXIT_BAD_INPUT)
         except PermissionError as err:  # --out of fees, pay, roster, … that we may not write
-            click.echo(f"error: cannot write {err.filename or 'the output'}: permission "
-                       "denied; choose another --out", err=True)
+            _print_error(err, "problem_frame.cannot_write", path=err.filename or "--out")
             ctx.exit(EXIT_BAD_INPUT)
         except Exception as err:  # noqa: BLE001 - a user sees one line, -v shows the trace
             if (ctx.find_root().params or {}).get("verbose"):
                 traceback.print_exc()
-            click.echo(f"internal error: {type(err).__name__}: {err} (run with -v for the "
-                       "traceback and report it)", err=True)
+            from afterschool.scheduler.say_errors import lines
+            for line in lines("problem_frame.internal", _err_lang(), kind=type(err).__name__,
+                              e=err):
+                click.echo(line, err=True)
             ctx.exit(1)
     return wrapper
 
@@ -168,8 +192,10 @@ def _load(path: str):
     from afterschool.scheduler.reading.reader import read_instance
     inst = read_instance(path)
     click.get_current_context().meta["lang"] = inst.school.language
+    from afterschool.scheduler.say_errors import problem_text
     for w in inst.warnings:
-        click.echo(f"warning: {w}", err=True)
+        click.echo(say("problem_frame.warning", inst.school.language,
+                       w=problem_text(w, inst.school.language)), err=True)
     return inst
 
 
@@ -338,7 +364,7 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
                        deadline=deadline, progress=progress)
     except NoPlan as err:
         progress.close()
-        click.echo(f"no plan: {err}", err=True)
+        click.echo(say("problem_frame.no_plan", _err_lang(), e=err), err=True)
         sys.exit(EXIT_NO_SOLUTION)
     progress.close()
     exports, warnings = write_plan_folder(
@@ -397,10 +423,11 @@ def check(args: tuple[str, ...], as_json: bool) -> None:
         click.echo(json.dumps([{"rule": v.rule, "message": v.message} for v in found],
                               ensure_ascii=False, indent=1))
     else:
-        for v in found:
-            click.echo(str(v))
-        open_dates = sum(1 for x in the_plan.exceptions if not x.get("staff"))
+        from afterschool.scheduler.say_errors import violation_text
         lang = the_plan.extra.get("language", "zh")
+        for v in found:  # v.rule is the machine code (--json); the words in the plan's language
+            click.echo(violation_text(v, lang))
+        open_dates = sum(1 for x in the_plan.exceptions if not x.get("staff"))
         click.echo(say("check_bad", lang, n=len(found)) if found else
                    say("check_ok", lang, short=sum(s.count for s in the_plan.shortages),
                        open=open_dates))
@@ -796,6 +823,7 @@ def staffing(n: int | None, c: int | None, lang: str | None, as_json: bool) -> N
     Example: afterschool staffing --students 76   ->  2
     """
     from afterschool.scheduler.rules.staffing import managers_needed, standard_teachers
+    lang = lang or "zh"
     click.get_current_context().meta["lang"] = lang
     if (n is None) == (c is None):
         raise InputError([Problem("--students/--groups", say("staffing_one_of", lang))])
@@ -936,7 +964,7 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
         result = re_plan(inst, previous_plan, day, pin=pin, time_limit=time_limit,
                          seed=seed, log=lambda line: click.echo(line, err=True))
         if result.plan.status in ("UNKNOWN", "INFEASIBLE"):
-            click.echo("no plan found within the time limit", err=True)
+            click.echo(say("problem_frame.no_plan_in_time", _lang()), err=True)
             sys.exit(EXIT_NO_SOLUTION)
         return result
 
@@ -1458,7 +1486,7 @@ def user_list(term_arg: str) -> None:
     with term.record.read() as r:
         rows = r.users(term.term_id)
     for name, x in sorted(rows.items()):
-        click.echo(f"{name}\t{x['role']}\t{x['staff'] or '-'}\t"
+        click.echo(f"{name}\t{say('role_' + x['role'], _lang())}\t{x['staff'] or '-'}\t"
                    f"{local_time(x['recorded_at'])}\t{x['recorded_by']}")
     if not rows:
         click.echo(say("user_none", _lang()))

@@ -17,7 +17,7 @@ def english_words(text: str, root: str | None = None) -> list[str]:
     if root:
         text = text.replace(root, "")
     text = re.sub(r"--[a-z][a-z-]*", "", text)
-    words = re.findall(r"(?<![A-Za-z0-9_./\\-])[A-Za-z]{2,}(?![A-Za-z0-9_])", text)
+    words = re.findall(r"(?<![A-Za-z0-9_./\\-])[A-Za-z]{2,}(?![A-Za-z0-9_/]|\.[A-Za-z])", text)
     return [w for w in words if w.lower() not in ALLOWED]
 
 

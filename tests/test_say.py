@@ -16,7 +16,11 @@ def fields(text: str) -> set[str]:
 def test_every_key_in_both_languages_with_the_same_blanks():
     assert set(CATALOGUE["zh"]) == set(CATALOGUE["en"])
     for key in CATALOGUE["zh"]:
-        assert fields(CATALOGUE["zh"][key]) == fields(CATALOGUE["en"][key]), key
+        zh, en = fields(CATALOGUE["zh"][key]), fields(CATALOGUE["en"][key])
+        if key.startswith("problem."):  # a message as written: zh may drop a library's words
+            assert zh <= en, key
+        else:
+            assert zh == en, key
 
 
 def test_no_english_word_in_a_chinese_entry():
@@ -28,6 +32,8 @@ def test_no_english_word_in_a_chinese_entry():
 
 def test_no_chinese_in_an_english_entry():
     for key, text in CATALOGUE["en"].items():
+        if key.startswith("problem."):  # the forms the reader takes, 周一 and 2026年8月13日 too
+            continue
         assert not has_chinese(text), (key, text)
 
 

@@ -95,7 +95,7 @@ def read_instance(path: str | Path) -> Instance:
     _service_dates(school, problems)
     if any(p.severity == "error" for p in problems if p.file.endswith(("school.toml",
                                                                         ":school"))):
-        raise InputError(problems)
+        raise InputError(problems, lang=school.language)
     students = _students(school, *raw["students"], problems)
     teachers = _teachers(*raw["teachers"], problems)
     named = {r["id"] for _, r in raw["teachers"][1]}  # bad rows too: no cascade of errors
@@ -107,7 +107,7 @@ def read_instance(path: str | Path) -> Instance:
         problems.append(Problem("school.toml", text, column="term.holidays",
                                 severity="warning"))
     if any(p.severity == "error" for p in problems):
-        raise InputError(problems)
+        raise InputError(problems, lang=school.language)
     return Instance(school, tuple(students), tuple(teachers), tuple(avail), str(path),
                     tuple(p for p in problems if p.severity != "error"))
 

@@ -152,7 +152,7 @@ def attendance_lines(plan: Plan, pupils: list[dict], lang: str) -> list[str]:
     lines = []
     for gid, rows in by.items():
         came = sum(1 for r in rows if r["status"] in ("present", "late", "early"))
-        odd = [f"{_name(plan, r['student'], 'students')} {w['status_' + r['status']]}"
+        odd = [f"{_name(lang, plan, r['student'], 'students')} {w['status_' + r['status']]}"
                for r in rows if r["status"] != "present"]
         colon, semi, comma = ("：", "；", "、") if lang == "zh" else (": ", "; ", ", ")
         lines.append(f"  {group_label(plan, gid, lang)}{colon}" + w["came"].format(
@@ -160,11 +160,11 @@ def attendance_lines(plan: Plan, pupils: list[dict], lang: str) -> list[str]:
     return lines
 
 
-def _name(plan: Plan, sid: str | None, kind: str = "staff") -> str:
+def _name(lang: str, plan: Plan, sid: str | None, kind: str = "staff") -> str:
     if not sid:
         return ""
     name = plan.extra.get("people", {}).get(kind, {}).get(sid, {}).get("name")
-    return f"{name}（{sid}）" if name else sid
+    return _w(lang)["named"].format(name=name, id=sid) if name else sid
 
 
 def _where(plan: Plan, row: dict, lang: str) -> str:
@@ -187,12 +187,12 @@ def who_lines(plan: Plan, day: date, rows: list[dict], lang: str) -> list[str]:
         lines.append("  " + w["none"])
     for r in rows:
         if r["start"] is None:
-            lines.append(f"  {_name(plan, r['absent'])} {w['absent']}")
+            lines.append(f"  {_name(lang, plan, r['absent'])} {w['absent']}")
             continue
-        who_ = _name(plan, r["staff"]) if r["staff"] else w["nobody"]
+        who_ = _name(lang, plan, r["staff"]) if r["staff"] else w["nobody"]
         if r["absent"]:
-            who_ += f"（{w['covers'].format(who=_name(plan, r['absent']))}）" if lang == "zh" \
-                else f" ({w['covers'].format(who=_name(plan, r['absent']))})"
+            who_ += f"（{w['covers'].format(who=_name(lang, plan, r['absent']))}）" if lang == "zh" \
+                else f" ({w['covers'].format(who=_name(lang, plan, r['absent']))})"
         pupils = f"，{w['pupils'].format(n=r['pupils'])}" if lang == "zh" and r["pupils"] \
             else (f", {w['pupils'].format(n=r['pupils'])}" if r["pupils"] else "")
         lines.append(f"  {r['start']}-{r['end']} {_where(plan, r, lang)}：{who_}{pupils}"
@@ -252,7 +252,7 @@ def history_lines(plan: Plan, rows: list[dict], lang: str) -> list[str]:
             covers = s.get("covers", [])
             c = sum(1 for x in covers if x.get("staff"))
             what = w["substitute"] + w["colon"] + w["absence"].format(
-                who=_name(plan, s.get("absent")), dates=w["comma"].join(s.get("dates", [])),
+                who=_name(lang, plan, s.get("absent")), dates=w["comma"].join(s.get("dates", [])),
                 c=c, u=len(covers) - c)
         elif h["kind"] in ("attendance", "cancel", "payments"):
             what = w[h["kind"]].format(
@@ -289,7 +289,7 @@ def _detail(plan: Plan, d: dict, lang: str) -> str:
     if "student_move" in d:
         r = d["student_move"]
         return w["student_move"].format(
-            s=_name(plan, r["student"], "students"),
+            s=_name(lang, plan, r["student"], "students"),
             a=group_label(plan, r.get("old_group"), lang, r.get("session")) or w["new"],
             b=group_label(plan, r.get("new_group"), lang, r.get("session")) or w["left"])
     if "duty_change" in d:
@@ -297,10 +297,10 @@ def _detail(plan: Plan, d: dict, lang: str) -> str:
         where = (group_label(plan, r.get("group"), lang, r.get("session")) if r.get("group")
                  else f"{w['manager']} {window_label(r.get('window'), lang)}")
         return w["duty_change"].format(day=day_name(r.get("day"), lang), time=r.get("time"),
-                                       g=where, a=_name(plan, r.get("old_staff")) or "-",
-                                       b=_name(plan, r.get("new_staff")) or w["nobody"])
+                                       g=where, a=_name(lang, plan, r.get("old_staff")) or "-",
+                                       b=_name(lang, plan, r.get("new_staff")) or w["nobody"])
     c = d["cover"]
     where = (group_label(plan, c.get("group"), lang) if c.get("group")
              else f"{w['manager']} {window_label(c.get('window'), lang)}")
     return w["cover_row"].format(d=c["date"], t=f"{c['start']}-{c['end']}", g=where,
-                                 who=_name(plan, c.get("staff")) or w["nobody"])
+                                 who=_name(lang, plan, c.get("staff")) or w["nobody"])
