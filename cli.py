@@ -54,6 +54,13 @@ def _print_error(err: Exception, key: str | None = None, **values) -> None:
         click.echo(say("problem_frame.error", shown, e=text), err=True)
 
 
+def _warn(text, lang: str | None = None) -> None:
+    """``warning: …`` in ``lang``, else the command's language (zh when not known)."""
+    from afterschool.scheduler.say_errors import message
+    lang = lang or _err_lang()
+    click.echo(say("problem_frame.warning", lang, w=message(text, lang)), err=True)
+
+
 def handles_errors(fn):
     """Bad input -> exit 2 with every problem; other errors -> one line, exit 1 (-v: trace)."""
     @functools.wraps(fn)
@@ -265,7 +272,7 @@ def generate(folder: str, n_students: int, n_classes: int | None, n_teachers: in
     from afterschool.scheduler.reading.generate import generate_school, write_school
     files = generate_school(n_students, n_classes, n_teachers, seed, name)
     for p in write_school(folder, files, force):
-        click.echo(f"wrote {p}")
+        click.echo(say("wrote", "zh", path=p))  # a generated school is a Chinese one
 
 
 @main.command()
@@ -372,7 +379,7 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
         record=lambda folder: T.record_first_plan(url, folder, key, inst, result, author),
         pointer=T.display_url(record_url) if record_url else None)
     for w in warnings:
-        click.echo(f"warning: {w}", err=True)
+        _warn(w)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -658,7 +665,7 @@ def chart(plan_file: str, kind: str, out_file: str | None, lang: str | None) -> 
         raise click.UsageError("--out must end in .png, .svg or .pdf")
     fig, bars, warning = charts.draw(p, kind, lang or p.extra.get("language", "zh"))
     if warning:
-        click.echo(f"warning: {warning}", err=True)
+        _warn(warning, lang or p.extra.get("language", "zh"))
     save_chart(fig, path)
     click.echo(say("wrote_chart", lang or p.extra.get("language", "zh"), path=path, n=bars))
 
@@ -892,7 +899,7 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
     for folder, how in folders.items():
         written, warnings = write_cover_folder(result, folder, lang, set(skip), **how)
     for w_ in warnings if folders else []:
-        click.echo(f"warning: {w_}", err=True)
+        _warn(w_)
     if as_json:
         click.echo(json.dumps({"absent": result.absent, "dates": result.dates,
                                "exceptions": result.added, "asked": result.asked,
@@ -984,7 +991,7 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
     for folder, how in folders.items():
         exports, warnings = write_replan_folder(result, folder, lang, set(skip), **how)
         for w_ in warnings:
-            click.echo(f"warning: {w_}", err=True)
+            _warn(w_)
     if as_json:
         click.echo(json.dumps(result.stats, ensure_ascii=False, indent=1))
     else:
@@ -1023,7 +1030,7 @@ def export(term_arg: str, out: str, as_of: str | None, force: bool, skip: tuple[
     written, warnings = write_plan_folder(None, out_dir, lang, set(skip),
                                           **T.export_args(term, out_dir, day))
     for w_ in warnings:
-        click.echo(f"warning: {w_}", err=True)
+        _warn(w_)
     click.echo(say("exported", _lang(), path=out_dir / "plan.json", n=len(written)))
 
 
@@ -1418,13 +1425,11 @@ def serve(term_arg: str, host: str, port: int) -> None:
                                       "once accounts exist", value=host,
                                       expected="afterschool user add TERM NAME --role office "
                                       "first, or --host 127.0.0.1")])
-        click.echo(f"listening on {host}:{port}: reachable from other machines of the "
-                   f"network; {len(users)} account(s) can log in")
+        click.echo(say("serve_open", _lang(), host=host, port=port, n=len(users)))
     elif not users:
-        click.echo("warning: no account yet: nobody can log in until 'afterschool user add'",
-                   err=True)
-    click.echo(f"the office's page: http://{'[' + host + ']' if ':' in host else host}:{port}/"
-               " (Ctrl+C to stop)")
+        _warn(say("serve_no_account", _lang()))
+    click.echo(say("serve_at", _lang(), url=f"http://{'[' + host + ']' if ':' in host else host}"
+                   f":{port}/"))
     uvicorn.run(make_app(term), host=host, port=port, log_level="warning",
                 server_header=False)
 

@@ -47,6 +47,12 @@ WORDS: dict[str, str] = {
     "busy":
         "record busy: another command is writing the term's record; nothing was written, "
         "try again ({detail})",
+    "serve_open":
+        "listening on {host}:{port}: reachable from other machines of the network; {n} account(s) can log in",
+    "serve_no_account":
+        "no account yet: nobody can log in until 'afterschool user add'",
+    "serve_at":
+        "the office's page: {url} (Ctrl+C to stop)",
     "staffing_teachers": "T({n}) = {t} teacher(s)",
     "staffing_managers": "M({c}) = {m} manager(s)",
     "staffing_one_of": "give exactly one of --students N or --groups C",
@@ -569,6 +575,24 @@ WORDS: dict[str, str] = {
     "problem.no_such_path": "no such file or folder",
     "problem.schema_not_plan": "schema: not a plan of this schema",
     "problem.one_of_option": "give exactly one of {a} or {b}",
+    "problem.duplicate_student":
+        "duplicate student id (also on row {row}, class {cls}): one"
+        " row per student, in one class (ids are compared ignoring case and width)",
+    "problem.formula":
+        "formula without a saved value: open the file in Excel or"
+        " WPS and save it again",
+    "problem.control_chars":
+        "control character(s) {chars} inside the value (a line"
+        " break, tab or invisible character pasted in?)",
+    "problem.too_long": "too long: {n} characters, at most {limit}",
+    "problem.name_missing": "name missing",
+    "problem.student_name": "the student's name",
+    "problem.person_name": "the person's name",
+    "problem.student_id_missing": "student id missing",
+    "problem.student_id_hint": "a unique id such as S0001",
+    "problem.unique_id": "a unique id",
+    "problem.plain_text": "plain text",
+    "problem.unknown_status": "unknown status",
     "problem.iso_date": "YYYY-MM-DD",
     "problem.date_forms": "YYYY-MM-DD or 2026年8月13日 (year first; 13.8.2026 is ambiguous)",
     "problem.weekdays": "Mon Tue Wed Thu Fri or 周一…周五 (a range: {range}, Mon-Fri)",

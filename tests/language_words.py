@@ -8,7 +8,8 @@ import re
 # the tool's and the commands' names, file kinds and units a Chinese line may name
 ALLOWED = {"afterschool", "need", "plan", "json", "sqlite", "record", "xlsx", "csv", "html",
            "ics", "png", "svg", "pdf", "toml", "validate", "replan", "substitute", "check",
-           "yyyy", "mm", "dd", "url"}
+           "yyyy", "mm", "dd", "url", "ctrl", "user", "add",
+           "excel", "wps"}
 
 
 def english_words(text: str, root: str | None = None) -> list[str]:
