@@ -72,7 +72,9 @@ def handles_errors(fn):
             _print_problems(err)
             ctx.exit(EXIT_BAD_INPUT)
         except RecordBusy as err:
-            click.echo(say("busy", ctx.meta.get("lang"), detail=err), err=True)
+            from afterschool.scheduler.say_errors import message
+            lang = ctx.meta.get("lang")
+            click.echo(say("busy", lang, detail=message(err, lang)), err=True)
             ctx.exit(EXIT_BUSY)
         except RecordError as err:
             _print_error(err)
@@ -213,10 +215,34 @@ WORKFLOW = ["init", "generate", "validate", "need", "admit", "scenario", "plan",
             "serve", "user", "staffing"]
 
 
+class _SaidUsageError(click.UsageError):
+    """A usage error (a bad or missing option, argument or command) said first in Chinese,
+    then as Click says it: no school's language is known while the options are read."""
+
+    def __init__(self, err: click.UsageError):
+        super().__init__(err.message, err.ctx)
+        self.exit_code = err.exit_code
+        self.said = err
+
+    def show(self, file=None) -> None:
+        from afterschool.scheduler.say_errors import message
+        click.echo(say("problem_frame.error", "zh", e=message(self.said.format_message(), "zh")),
+                   err=True)
+        self.said.show(file)
+
+
 class _Workflow(click.Group):
     def list_commands(self, ctx):
         known = super().list_commands(ctx)
         return [c for c in WORKFLOW if c in known] + [c for c in known if c not in WORKFLOW]
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except _SaidUsageError:
+            raise
+        except click.UsageError as err:
+            raise _SaidUsageError(err) from None
 
 
 @click.group(cls=_Workflow, context_settings={"help_option_names": ["-h", "--help"]})

@@ -48,7 +48,8 @@ WORDS: dict[str, str] = {
         "record busy: another command is writing the term's record; nothing was written, "
         "try again ({detail})",
     "serve_open":
-        "listening on {host}:{port}: reachable from other machines of the network; {n} account(s) can log in",
+        "listening on {host}:{port}: reachable from other machines of the network; "
+        "{n} account(s) can log in",
     "serve_no_account":
         "no account yet: nobody can log in until 'afterschool user add'",
     "serve_at":
@@ -593,6 +594,35 @@ WORDS: dict[str, str] = {
     "problem.unique_id": "a unique id",
     "problem.plain_text": "plain text",
     "problem.unknown_status": "unknown status",
+    "problem.db_locked": "database is locked",
+    "problem.lock_timeout": "canceling statement due to lock timeout",
+    "problem.record_url": "not a record URL: {url} (expected sqlite:///PATH)",
+    "problem.no_record_at": "no record at {path}",
+    "problem.not_a_file": "{path} is not a file",
+    "problem.not_sqlite": "{path} is not an afterschool record (not SQLite)",
+    "problem.cannot_open_record": "cannot open the record {url}: {detail}",
+    "problem.not_a_record": "{url} is not an afterschool record: {detail}",
+    "problem.newer_record":
+        "this record was written by a newer afterschool (record schema {version}; "
+        "this one knows up to {known}): upgrade afterschool (pip install --upgrade "
+        ".) to open it",
+    "problem.other_sqlite": "not an afterschool record: an SQLite database of something else",
+    "problem.invalid_value": "Invalid value for '{option}': {detail}",
+    "problem.seconds_range": "{value} is out of range: 0.1 to {max} seconds",
+    "problem.not_seconds": "{value} is not a number of seconds",
+    "problem.not_percent": "{value} is not a percentage",
+    "problem.percent_range": "{value} is out of range: 0 to 100",
+    "problem.not_choice": "{value} is not one of {choices}.",
+    "problem.missing_argument": "Missing argument '{name}'.",
+    "problem.missing_option": "Missing option '{name}'.",
+    "problem.no_option_mean": "No such option '{name}'. Did you mean '{other}'?",
+    "problem.no_option": "No such option '{name}'.",
+    "problem.not_in_range": "{value} is not in the range {range}.",
+    "problem.not_integer_range": "{value} is not a valid integer range.",
+    "problem.not_integer": "{value} is not a valid integer.",
+    "problem.no_command": "No such command '{name}'.",
+    "problem.scenario_percent":
+        "{value} is not a percentage such as +10% (expected +N% with N up to 300)",
     "problem.iso_date": "YYYY-MM-DD",
     "problem.date_forms": "YYYY-MM-DD or 2026年8月13日 (year first; 13.8.2026 is ambiguous)",
     "problem.weekdays": "Mon Tue Wed Thu Fri or 周一…周五 (a range: {range}, Mon-Fri)",

@@ -9,7 +9,7 @@ import re
 ALLOWED = {"afterschool", "need", "plan", "json", "sqlite", "record", "xlsx", "csv", "html",
            "ics", "png", "svg", "pdf", "toml", "validate", "replan", "substitute", "check",
            "yyyy", "mm", "dd", "url", "ctrl", "user", "add",
-           "excel", "wps"}
+           "excel", "wps", "pip", "install", "upgrade"}
 
 
 def english_words(text: str, root: str | None = None) -> list[str]:

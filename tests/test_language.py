@@ -175,3 +175,54 @@ def test_an_unreadable_school_toml_in_both_languages(tmp_path):
 ])
 def test_staffing_in_either_language(args, text):
     assert _invoke(args).stdout.strip() == text
+
+
+def test_a_busy_record_in_chinese(tmp_path, monkeypatch):
+    import threading
+
+    from afterschool.scheduler.record import store
+    folder = _school(tmp_path, "zh")
+    term = tmp_path / "本学期"
+    assert _invoke(["plan", folder, "--out", term, "--skip", "all", "--time-limit",
+                    "1"]).exit_code in (0, 3)
+    monkeypatch.setattr(store, "DEFAULT_WAIT", 0.5)
+    rec = store.Record.open(str(term / "record.sqlite"))
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with rec.write("other", "test", "x"):
+            held.set()
+            release.wait(30)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    held.wait(10)
+    try:
+        r = _invoke(["cancel", term, "--dates", THU[2], "--reason", "运动会", "--by", "教务处"])
+    finally:
+        release.set()
+        t.join()
+    assert r.exit_code == 5 and "记录正忙" in r.output
+    assert english_words(r.output, str(tmp_path)) == [], r.output
+
+
+def test_a_bad_option_said_in_chinese_first():
+    # options are read before any school: Chinese first, then Click's own words
+    r = _invoke(["plan", "x", "--time-limit", "-1"])
+    assert r.exit_code == 2
+    assert "错误：选项 --time-limit 的值有误：-1 超出范围：0.1 到 86,400 秒" in r.output
+    assert r.output.index("错误") < r.output.index("Invalid value for '--time-limit'")
+    r = _invoke(["who", "x"])
+    assert r.exit_code == 2 and "错误：缺少选项 --date" in r.output
+
+
+def test_a_record_that_is_not_one_in_chinese(tmp_path):
+    term = tmp_path / "学期"
+    term.mkdir()
+    (term / "record.sqlite").write_bytes(b"not a database at all" * 10)
+    r = _invoke(["who", term, "--date", TUE[0], "--lang", "zh"])
+    assert r.exit_code == 2, r.output
+    assert "不是 afterschool 的记录" in r.stderr, r.stderr
+    assert english_words(r.stderr, str(tmp_path)) == [], r.stderr
+    r = _invoke(["who", term, "--date", TUE[0]])  # no language known: both, zh first
+    assert "不是 afterschool 的记录" in r.stderr and "is not an afterschool record" in r.stderr
