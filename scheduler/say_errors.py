@@ -27,14 +27,18 @@ from afterschool.scheduler.say import CATALOGUE, say, section
 
 @lru_cache(maxsize=1)
 def _patterns() -> list[tuple[re.Pattern, str]]:
-    """(compiled English form, key) for every ``problem.*`` entry, longest form first."""
+    """(compiled English form, key) for every ``problem.*`` entry: forms that begin with
+    words before forms that begin with a blank (a prefix such as ``version A..B: `` is
+    peeled before a blank could swallow it), then the most words first."""
     out = []
     for key, form in section("problem", "en").items():
         parts = re.split(r"\{([a-z_]+)\}", form)
         rx = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)"
                      for i, p in enumerate(parts))
-        out.append((re.compile(rx + r"\Z", re.S), "problem." + key, len(form)))
-    return [(rx, key) for rx, key, _ in sorted(out, key=lambda x: -x[2])]
+        words = len(re.sub(r"\{[a-z_]+\}", "", form))
+        out.append((re.compile(rx + r"\Z", re.S), "problem." + key,
+                    (form.startswith("{"), -words)))
+    return [(rx, key) for rx, key, _ in sorted(out, key=lambda x: x[2])]
 
 
 def message(text, lang: str | None) -> str:

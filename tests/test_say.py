@@ -54,3 +54,22 @@ def test_sections_and_tables():
     assert heads("en")["student"] == "student" and heads("zh")["student"] == "学号"
     assert table("value")["zh"]["kind"]["staff"] == "在编教师"
     assert bilingual("user_none") == "还没有账号 / no accounts"
+
+
+def test_messages_as_written_said_in_chinese():
+    from afterschool.scheduler.say_errors import message
+    cases = {  # the checker's and the reader's English, and the Chinese worked out by hand
+        "T004 does not volunteer but is on duty Mon 11:20": "T004 不是志愿者，却排在 周一 11:20 值班",
+        "version 2026-09-01..2026-10-09: T004 serves 400 min a week (limit 300)":
+            "2026-09-01 至 2026-10-09 的版本：T004 每周服务 400 分钟（上限 300）",
+        "T1 on Tue serves 200 min (limit 180)": "T1（周二） 服务 200 分钟（每日上限 180）",
+        "pupil S0001: due 8.00 recomputed as 6.00": "学生 S0001：应收 为 8.00，重算为 6.00",
+        "Invalid value for '--seed': 'x' is not a valid integer.":
+            "选项 --seed 的值有误：'x' 不是整数",
+        "not a date": "不是日期",
+    }
+    for en, zh in cases.items():
+        assert message(en, "zh") == zh
+        assert message(en, "en") == en  # English is the message as written
+    assert message("a message nobody has put into words", "zh") == \
+        "a message nobody has put into words"  # kept as written, not lost
