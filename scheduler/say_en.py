@@ -623,6 +623,35 @@ WORDS: dict[str, str] = {
     "problem.no_command": "No such command '{name}'.",
     "problem.scenario_percent":
         "{value} is not a percentage such as +10% (expected +N% with N up to 300)",
+    "problem.staff_id_missing": "staff id missing",
+    "problem.staff_id_hint": "a unique id such as T001",
+    "problem.duplicate_staff":
+        "duplicate staff id (also on row {row}) (ids are compared ignoring "
+        "case and width)",
+    "problem.class_format": "unknown class format",
+    "problem.class_forms": "grade-number such as 3-2, 3(2) or 3年级2班",
+    "problem.class_form": "grade-number such as 3-2",
+    "problem.class_grade": "class is not in grade {grade}",
+    "problem.class_of_grade": "a class {grade}-N",
+    "problem.unknown_priority": "unknown priority category",
+    "problem.priorities": "disabled, left_behind, migrant or staff_child",
+    "problem.excel_day":
+        "a number where a date belongs (Excel's day {text} is {date}); format "
+        "the column as a date",
+    "problem.unknown_kind": "unknown kind",
+    "problem.kinds": "staff or external",
+    "problem.rate": "not an amount of 0 or more, at most {max} yuan an hour",
+    "problem.rate_hint": "yuan per hour such as 80.00, or blank for the school rate",
+    "problem.hours_not_minutes":
+        "{weekly} minutes a week looks like hours: {weekly} hours are "
+        "{minutes} minutes",
+    "problem.minutes_for_hours": "minutes, such as {minutes} for {weekly} hours",
+    "problem.statuses_availability": "available, preferred or unavailable",
+    "problem.statuses_student": "enrolled, applied or withdrawn",
+    "problem.repeated": "repeated (also on row {row})",
+    "problem.one_row_each": "one row per teacher, day and session",
+    "problem.not_on_day": "{session} does not run on {day}; row ignored",
+    "problem.reduction_ignored": "reduction given but fee category is not 'reduced'; ignored",
     "problem.iso_date": "YYYY-MM-DD",
     "problem.date_forms": "YYYY-MM-DD or 2026年8月13日 (year first; 13.8.2026 is ambiguous)",
     "problem.weekdays": "Mon Tue Wed Thu Fri or 周一…周五 (a range: {range}, Mon-Fri)",

@@ -32,9 +32,15 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
     peeled before a blank could swallow it), then the most words first."""
     out = []
     for key, form in section("problem", "en").items():
-        parts = re.split(r"\{([a-z_]+)\}", form)
-        rx = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)"
-                     for i, p in enumerate(parts))
+        parts, rx, seen = re.split(r"\{([a-z_]+)\}", form), "", set()
+        for i, p in enumerate(parts):  # a blank written twice matches the same text twice
+            if i % 2 == 0:
+                rx += re.escape(p)
+            elif p in seen:
+                rx += f"(?P={p})"
+            else:
+                rx += f"(?P<{p}>.+?)"
+                seen.add(p)
         words = len(re.sub(r"\{[a-z_]+\}", "", form))
         out.append((re.compile(rx + r"\Z", re.S), "problem." + key,
                     (form.startswith("{"), -words)))
