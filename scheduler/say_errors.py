@@ -75,8 +75,9 @@ def problem_text(p, lang: str | None) -> str:
         where += w["row"].format(row=p.row)
     if p.column:
         m = re.fullmatch(r"character (\d+)", p.column)
+        toml = p.file.endswith((".toml", ":school"))  # a key of school.toml, not a column
         where += (w["character"].format(n=m.group(1)) if m
-                  else w["column"].format(column=_shown(p.column)))
+                  else w["key" if toml else "column"].format(column=_shown(p.column)))
     text = w["text"].format(where=where, message=message(p.message, lang))
     expected = message(p.expected, lang) if p.expected else None
     if p.value is not None and p.private:

@@ -9,7 +9,8 @@ import re
 ALLOWED = {"afterschool", "need", "plan", "json", "sqlite", "record", "xlsx", "csv", "html",
            "ics", "png", "svg", "pdf", "toml", "validate", "replan", "substitute", "check",
            "yyyy", "mm", "dd", "url", "ctrl", "user", "add",
-           "excel", "wps", "pip", "install", "upgrade"}
+           "excel", "wps", "pip", "install", "upgrade", "true", "false",
+           "zh", "en"}
 
 
 def english_words(text: str, root: str | None = None) -> list[str]:

@@ -91,7 +91,7 @@ def read_instance(path: str | Path) -> Instance:
         raise InputError([Problem(str(exc.filename or path), f"cannot read: "
                                   f"{exc.strerror or exc}", expected="a readable file")]) from None
     if school is None:
-        raise InputError(problems)
+        raise InputError(problems, lang=_language_written(path))
     _service_dates(school, problems)
     if any(p.severity == "error" for p in problems if p.file.endswith(("school.toml",
                                                                         ":school"))):
@@ -110,6 +110,17 @@ def read_instance(path: str | Path) -> Instance:
         raise InputError(problems, lang=school.language)
     return Instance(school, tuple(students), tuple(teachers), tuple(avail), str(path),
                     tuple(p for p in problems if p.severity != "error"))
+
+
+def _language_written(path: Path) -> str | None:
+    """The ``language`` a school.toml with problems still names (for its messages), if any."""
+    import tomllib
+    try:
+        text = (path / "school.toml").read_text(encoding="utf-8-sig")
+        lang = tomllib.loads(text).get("school", {}).get("language")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        return None
+    return lang if lang in ("zh", "en") else None
 
 
 def _service_dates(school: School, problems: list[Problem]) -> None:
