@@ -122,6 +122,14 @@ def test_a_chinese_school_hears_its_errors_in_chinese(tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text("{broken", encoding="utf-8")
     cases += [["report", plan_file, "--lang", "zh"], ["notice", broken, "--lang", "zh"]]
+    att = tmp_path / "考勤.csv"  # a pupil nobody knows, a mark nobody uses
+    att.write_text(f"日期,时段,学号,状态\n{TUE[0]},晚托(中高年级),S9999,嗯\n"
+                   f"{TUE[0]},晚托(中高年级),S0001,嗯\n", encoding="utf-8")
+    pay = tmp_path / "缴费.csv"  # an amount that is not money, no receipt
+    pay.write_text("学号,日期,金额,方式,票据号\nS0001,2026-09-07,十二,微信,\n", encoding="utf-8")
+    cases += [["attendance", "import", term, att, "--by", "教务处"],
+              ["payments", "import", term, pay, "--by", "教务处"],
+              ["cancel", term, "--dates", "2026-09-06", "--reason", "运动会", "--by", "教务处"]]
     for args in cases:
         r = _invoke(args)
         assert r.exit_code == 2, (args, r.output)
