@@ -731,6 +731,28 @@ WORDS: dict[str, str] = {
     "problem.teacher_or_all": "give --teacher ID or --all",
     "problem.chart_suffix": "--out must end in .png, .svg or .pdf",
     "problem.at_most_one": "give at most one of {options}",
+    "problem.plan_other_school": "the plan belongs to another school",
+    "problem.plan_of": "a plan of {name}",
+    "problem.plan_other_term": "the plan is for another term",
+    "problem.plan_sessions": "the plan names sessions this school does not run",
+    "problem.plan_students":
+        "{n} student(s) of the plan's groups (first {first}) are not in students.csv: "
+        "keep their rows and set status = withdrawn",
+    "problem.plan_staff":
+        "{n} person(s) on duty in the plan (first {first}) are not in teachers.csv: "
+        "keep their rows and set volunteer = no",
+    "problem.not_regular": "not a regular file (a folder, a device, a pipe or a socket?)",
+    "problem.too_large_at_most": "file too large ({size} bytes; at most {cap})",
+    "problem.too_large_more": "file too large (more than {cap} bytes)",
+    "problem.nested": "nested {depth} levels deep, at most {max}",
+    "problem.path_wrong_type": "{path}: wrong type",
+    "problem.path_missing": "{path}: missing",
+    "problem.path_not_date": "{path}: not a date",
+    "problem.path_out_of_range": "{path}: out of range",
+    "problem.path_not_allowed": "{path}: not an allowed value",
+    "problem.path_empty": "{path}: empty",
+    "problem.path_unknown_person": "{path}: unknown person",
+    "problem.path_outside_term": "{path}: outside the plan's term",
     "problem.iso_date": "YYYY-MM-DD",
     "problem.date_forms": "YYYY-MM-DD or 2026年8月13日 (year first; 13.8.2026 is ambiguous)",
     "problem.weekdays": "Mon Tue Wed Thu Fri or 周一…周五 (a range: {range}, Mon-Fri)",
