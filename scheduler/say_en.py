@@ -57,6 +57,28 @@ WORDS: dict[str, str] = {
     "staffing_teachers": "T({n}) = {t} teacher(s)",
     "staffing_managers": "M({c}) = {m} manager(s)",
     "staffing_one_of": "give exactly one of --students N or --groups C",
+    # validate's summary (reading/summary.py)
+    "validate.head":
+        "{school}: term {start} to {end}; {n} students ({enrolled} enrolled, {applied} "
+        "applied, {withdrawn} withdrawn); {staff} staff, {volunteers} volunteers, "
+        "{managers} can manage",
+    "validate.demand": "Demand and supply per session and weekday:",
+    "validate.managers": "Managers per duty window (from the fewest groups):",
+    "validate.short":
+        "warning: {n} session-day(s) have fewer volunteer minutes than the groups "
+        "need; a plan will list shortages there.",
+    "validate.ok": "OK: the input is valid.",
+    "validate_column.session": "session",
+    "validate_column.day": "day",
+    "validate_column.students": "students",
+    "validate_column.standard_teachers": "standard_teachers",
+    "validate_column.groups_at_least": "groups_at_least",
+    "validate_column.minutes_needed": "minutes_needed",
+    "validate_column.volunteers": "volunteers",
+    "validate_column.volunteer_minutes": "volunteer_minutes",
+    "validate_column.window": "window",
+    "validate_column.managers_needed": "managers_needed",
+    "validate_column.can_manage": "can_manage",
     # label (labels.py)
     "label.summary": "summary",
     "label.groups": "groups",

@@ -50,6 +50,26 @@ WORDS: dict[str, str] = {
     "staffing_teachers": "T({n}) = {t}：{n} 名学生的标准配备是看护教师 {t} 人",
     "staffing_managers": "M({c}) = {m}：同时值班 {c} 个组需要管理或辅导人员 {m} 人",
     "staffing_one_of": "请只给出 --students 或 --groups 中的一个",
+    # validate's summary (reading/summary.py)
+    "validate.head":
+        "{school}：学期 {start} 至 {end}；学生 {n} 人（已录取 {enrolled}，"
+        "申请中 {applied}，已退出 {withdrawn}）；教职工 {staff} 人，"
+        "志愿者 {volunteers} 人，可任管理 {managers} 人",
+    "validate.demand": "各时段每天的需求与志愿者：",
+    "validate.managers": "各管理时段需要的管理人员（按最少组数）：",
+    "validate.short": "提醒：有 {n} 个时段·天的志愿者分钟少于各组所需；排班会在那里列出缺员。",
+    "validate.ok": "检查通过：输入有效。",
+    "validate_column.session": "时段",
+    "validate_column.day": "星期",
+    "validate_column.students": "学生数",
+    "validate_column.standard_teachers": "标准教师数",
+    "validate_column.groups_at_least": "至少组数",
+    "validate_column.minutes_needed": "需要分钟",
+    "validate_column.volunteers": "志愿者",
+    "validate_column.volunteer_minutes": "志愿者分钟",
+    "validate_column.window": "管理时段",
+    "validate_column.managers_needed": "需要管理人员",
+    "validate_column.can_manage": "可任管理",
     # label (labels.py)
     "label.summary": "概况",
     "label.groups": "组数",
