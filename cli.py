@@ -978,7 +978,8 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
     """
     from datetime import date
     from afterschool.scheduler.handouts.bundle import check_out_dir
-    from afterschool.scheduler.handouts.changes import replan_summary, write_replan_folder
+    from afterschool.scheduler.handouts.changes import (office_replan_summary, replan_summary,
+                                                          write_replan_folder)
     from afterschool.scheduler.planning.replan import replan as re_plan
     from afterschool.scheduler.reading.reader import resolve
     from afterschool.scheduler.record import term as T
@@ -1021,7 +1022,9 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
     if as_json:
         click.echo(json.dumps(result.stats, ensure_ascii=False, indent=1))
     else:
-        click.echo(replan_summary(result, _lang() or "zh"))
+        click.echo(office_replan_summary(result, _lang() or "zh"))
+        if _verbose():
+            click.echo(replan_summary(result, "en"))
         if ref.has_record:
             click.echo(say("recorded_in", _lang(), where=T.record_address(term)))
         for folder in folders:

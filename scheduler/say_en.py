@@ -298,6 +298,25 @@ WORDS: dict[str, str] = {
     "changes.manager": "manager, {w} window",
     "changes.days": "{name} in {g} now comes on {days}",
     "changes.head": "From {date}:",
+    # replan's office summary (changes.py)
+    "replan.head": "{school}: re-plan from {date}, {outcome}{interrupted}",
+    "replan.short": "{n} post(s) unfilled",
+    "replan.done": "every post filled",
+    "replan.interrupted": " (interrupted: the best plan so far)",
+    "replan.pupils": "  pupils: {added} added, {left} left, {moved} others moved{named}",
+    "replan.named": ", {n} moved with a changed sign-up",
+    "replan.duties":
+        "  duties: {changed} changed ({removed} removed or handed over, {added} "
+        "new); {kept} of {before} duties of people still available unchanged",
+    "replan.covers":
+        "  covers: {kept} kept; {dropped} arranged again because their duties changed, "
+        "{found} of them found again",
+    "replan.small":
+        "  small group: {group} on {day} has only {n} pupil(s) (new in this re-plan), "
+        "{pay} yuan a week in pay",
+    "replan.pin": "  what --pin {pin} costs: {minutes} shortage min a week, {days} group-days",
+    "replan.gaps": "  unfilled:",
+    "replan.gap": "    {day} {start}-{end} {role} x{n}",
     # changes_head (changes.py)
     "changes_head.from": "from",
     "changes_head.what": "what",

@@ -283,6 +283,21 @@ WORDS: dict[str, str] = {
     "changes.manager": "{w}管理或辅导",
     "changes.days": "{g}的{name}改为{days}参加",
     "changes.head": "自 {date} 起：",
+    # replan's office summary (changes.py)
+    "replan.head": "{school}：自 {date} 起调整排班，{outcome}{interrupted}",
+    "replan.short": "有缺员（{n} 个岗位）",
+    "replan.done": "全部排满",
+    "replan.interrupted": "（已中断：到目前为止最好的方案）",
+    "replan.pupils": "  学生：新增 {added} 人，退出 {left} 人，另有 {moved} 人调组{named}",
+    "replan.named": "，{n} 人因报名变更换组",
+    "replan.duties":
+        "  值班：{changed} 个值班变动（{removed} 个取消或移交，"
+        "{added} 个新增）；仍可值班的教师 {before} 个值班中 {kept} 个不变",
+    "replan.covers": "  代课：{kept} 个照旧；{dropped} 个因值班变动重新安排，其中 {found} 个已找到人",
+    "replan.small": "  小组：{group} {day}仅 {n} 名学生（本次新组成），每周劳务费 {pay} 元",
+    "replan.pin": "  固定（--pin {pin}）的代价：缺员每周 {minutes} 分钟，组·日 {days}",
+    "replan.gaps": "  缺员：",
+    "replan.gap": "    {day} {start}-{end} {role} {n} 人",
     # changes_head (changes.py)
     "changes_head.from": "生效日期",
     "changes_head.what": "变动",

@@ -24,7 +24,7 @@ from afterschool.scheduler.handouts.bundle import write_plan_folder
 from afterschool.scheduler.handouts.labels import (day_name, group_label, session_label,
                                                    slot_label, window_label)
 from afterschool.scheduler.handouts.sheets import write_tables
-from afterschool.scheduler.say import table
+from afterschool.scheduler.say import section, table
 
 CHANGE_COLUMNS = ["from", "what", "student", "name", "class", "session", "day", "time",
                   "group", "role", "old", "new", "reason"]
@@ -193,43 +193,49 @@ def write_replan_folder(result, out_dir: Path, lang: str | None = None,
     return write_plan_folder(plan, out_dir, lang, skip, extra=change_tables, **record)
 
 
-def _replan_summary_zh(result) -> str:
+def office_replan_summary(result, lang: str) -> str:
+    """What an office reads after ``replan``, in ``lang``: filled or how many posts are not,
+    pupils and duties changed, covers kept or found again, new small groups with their pay,
+    the cost of a pin, each unfilled post. The solver's detail: ``replan_summary`` (-v)."""
     from afterschool.scheduler.handouts.summary import shortage_posts
+    w, office = section("replan", lang), section("office", lang)
     plan, s = result.plan, result.stats
     n_short = sum(x.count for x in plan.shortages)
-    lines = [f"{plan.extra.get('school', '')}：自 {s['from']} 起调整排班，"
-             + (f"有缺员（{n_short} 个岗位）" if n_short else "全部排满")
-             + ("（已中断：到目前为止最好的方案）" if plan.extra.get("interrupted") else "")]
-    lines.append(f"  学生：新增 {s['students_added']} 人，退出 {s['students_left']} 人，"
-                 f"另有 {s['students_moved']} 人调组"
-                 + (f"，{s['students_named_moved']} 人因报名变更换组"
-                    if s["students_named_moved"] else ""))
-    kept, before = s["available_duties_kept"], s["available_duties_before"]
-    lines.append(f"  值班：{s['duties_changed']} 个值班变动（{s['duties_removed']} 个取消或移交，"
-                 f"{s['duties_added']} 个新增）；仍可值班的教师 {before} 个值班中 {kept} 个不变")
+    lines = [w["head"].format(school=plan.extra.get("school", ""), date=s["from"],
+                              outcome=w["short"].format(n=n_short) if n_short else w["done"],
+                              interrupted=w["interrupted"] if plan.extra.get("interrupted")
+                              else "")]
+    named = s["students_named_moved"]
+    lines.append(w["pupils"].format(added=s["students_added"], left=s["students_left"],
+                                    moved=s["students_moved"],
+                                    named=w["named"].format(n=named) if named else ""))
+    lines.append(w["duties"].format(changed=s["duties_changed"], removed=s["duties_removed"],
+                                    added=s["duties_added"], kept=s["available_duties_kept"],
+                                    before=s["available_duties_before"]))
     if s.get("exceptions_kept") or s.get("exceptions_dropped"):
-        lines.append(f"  代课：{s.get('exceptions_kept', 0)} 个照旧；"
-                     f"{s.get('exceptions_dropped', 0)} 个因值班变动重新安排，"
-                     f"其中 {s.get('exceptions_found_again', 0)} 个已找到人")
+        lines.append(w["covers"].format(kept=s.get("exceptions_kept", 0),
+                                        dropped=s.get("exceptions_dropped", 0),
+                                        found=s.get("exceptions_found_again", 0)))
     for g in s.get("small_groups", []):
-        lines.append(f"  小组：{group_label(plan, g['group'], 'zh')} {day_name(g['day'], 'zh')}"
-                     f"仅 {g['students']} 名学生（本次新组成），每周劳务费 {g['pay_per_week']} 元")
+        lines.append(w["small"].format(group=group_label(plan, g["group"], lang),
+                                       day=day_name(g["day"], lang), n=g["students"],
+                                       pay=g["pay_per_week"]))
     if "pin_cost" in s:
         c = s["pin_cost"]
-        lines.append(f"  固定（--pin {s['pin']}）的代价：缺员每周 {c['shortage_minutes']:+d} "
-                     f"分钟，组·日 {c['group_days']:+d}")
+        lines.append(w["pin"].format(pin=s["pin"], minutes=f"{c['shortage_minutes']:+d}",
+                                     days=f"{c['group_days']:+d}"))
     if plan.shortages:
-        lines.append("  缺员：")
+        lines.append(w["gaps"])
         for (d, a, b, role), n in shortage_posts(plan):
-            lines.append(f"    {day_name(d, 'zh')} {a}-{b} "
-                         f"{'看护教师' if role == 'teacher' else '管理或辅导人员'} {n} 人")
+            lines.append(w["gap"].format(day=day_name(d, lang), start=a, end=b,
+                                         role=office[role], n=n))
     return "\n".join(lines)
 
 
 def replan_summary(result, lang: str = "en") -> str:
     """The short text an office reads after ``replan``, in the school's language."""
     if lang == "zh":
-        return _replan_summary_zh(result)
+        return office_replan_summary(result, "zh")
     plan, s = result.plan, result.stats
     lines = [f"{plan.extra.get('school', '')}: re-plan from {s['from']} (previous version "
              f"from {s['previous_from']}), status {plan.status}"
