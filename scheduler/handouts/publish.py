@@ -32,9 +32,10 @@ from afterschool.scheduler.handouts.labels import (day_name, group_label, group_
 from afterschool.scheduler.handouts.names import (class_key, mask_name,  # noqa: F401
                                                   masked_in_class, pinyin_key, pupil_key)
 from afterschool.scheduler.handouts.sheets import Sheet, fits_portrait
+from afterschool.scheduler.say import say, section, table
 
-FEE_CATEGORY = {"zh": {"normal": "正常", "exempt": "免收", "reduced": "减免"}}
-KIND = {"zh": {"staff": "在编教师", "external": "外聘"}}
+FEE_CATEGORY = {"zh": table("value")["zh"]["fee_category"]}  # words: scheduler/say_zh.py
+KIND = {"zh": table("value")["zh"]["kind"]}
 
 
 def _people(plan: Plan) -> tuple[dict, dict]:
@@ -294,9 +295,8 @@ def outcome(plan: Plan, lang: str) -> str:
     """What a principal reads of a plan: 排班完成, or 有缺员（n 个岗位）; never a solver
     status (that stays in plan.json)."""
     n = sum(s.count for s in plan.shortages)
-    if lang == "zh":
-        return f"有缺员（{n} 个岗位）" if n else "排班完成"
-    return f"{n} posts unfilled" if n else "plan complete"
+    w = section("office", "zh" if lang == "zh" else "en")
+    return w["short"].format(n=n) if n else w["done"]
 
 
 def summary_rows(plan: Plan, lang: str = "zh") -> list[dict]:
@@ -310,9 +310,8 @@ def summary_rows(plan: Plan, lang: str = "zh") -> list[dict]:
             {"item": w["duties"], "value": len(plan.duties)},
             {"item": w["shortage"], "value": sum(s.count for s in plan.shortages)}]
     for g in x.get("grouping", []):
-        text = (f"{g['students']} 人，{g['groups']} 组，每周{g['group_days']}组·日"
-                if lang == "zh" else f"{g['students']} students, {g['groups']} groups, "
-                f"{g['group_days']} group-days a week")
+        text = say("cover_sheet.session", "zh" if lang == "zh" else "en",
+                   students=g["students"], groups=g["groups"], days=g["group_days"])
         rows.append({"item": session_label(plan, g["session"], lang), "value": text})
     for b in x.get("budget", []):
         if b.get("part") == "total":

@@ -23,6 +23,7 @@ from afterschool.scheduler.handouts.labels import (day_name, session_label, slot
                                                    window_label, words)
 from afterschool.scheduler.handouts.publish import (_people, budget_part, group_classes,
                                                     group_labels, parents_notice, summary_rows)
+from afterschool.scheduler.say import table
 
 FONTS = ('"Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", '
          '"Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", "SimHei", sans-serif')
@@ -59,11 +60,7 @@ nav a { margin-right: 10px; }
 """ % (FONTS, FONTS)
 
 
-HAPPENED = {"zh": {"title": "实际情况：停课与考勤", "reason": "原因", "all": "全天",
-                   "late": "迟到", "early": "早退", "leave": "请假", "absent": "缺勤"},
-            "en": {"title": "What happened: cancelled days and attendance", "reason": "reason",
-                   "all": "all day", "late": "late", "early": "left early", "leave": "on leave",
-                   "absent": "absent"}}
+HAPPENED = table("happened")  # words: scheduler/say_zh.py, say_en.py
 
 
 def _t(x) -> str:
