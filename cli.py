@@ -32,11 +32,10 @@ def _err_lang() -> str | None:
 
 
 def _print_problems(err: InputError) -> None:
-    from afterschool.scheduler.say_errors import lines, problem_text
+    from afterschool.scheduler.say_errors import problem_text
     lang = getattr(err, "lang", None) or _err_lang()
     for shown in [lang] if lang else ["zh", "en"]:  # not known yet: both, zh first
-        for line in lines("problem_frame.count", shown, n=len(err.problems)):
-            click.echo(line, err=True)
+        click.echo(say("problem_frame.count", shown, n=len(err.problems)), err=True)
         for p in err.problems:
             click.echo(f"  - {problem_text(p, shown)}", err=True)
         for w in err.warnings:
