@@ -188,6 +188,9 @@ WORDS: dict[str, str] = {
     "label.time_limit": "time_limit",
     "label.solve_s": "solve_s",
     "label.shortages_by_day": "shortages_by_day",
+    "label.class_of": "class {c}",
+    "label.group_n": "group {n}",
+    "label.group_of": "{name} group {n}",
     # day (labels.py)
     "day.Mon": "Mon",
     "day.Tue": "Tue",

@@ -179,6 +179,9 @@ WORDS: dict[str, str] = {
     "label.time_limit": "时间上限(秒)",
     "label.solve_s": "用时(秒)",
     "label.shortages_by_day": "缺员(按天)",
+    "label.class_of": "{c}班",
+    "label.group_n": "{n}组",
+    "label.group_of": "{name}{n}组",
     # day (labels.py)
     "day.Mon": "周一",
     "day.Tue": "周二",

@@ -84,4 +84,4 @@ def group_label(plan, gid: str | None, lang: str, session: str | None = None) ->
                             if gid.startswith(s + "-")), None)
     name = session_label(plan, session, lang) if session else ""
     n = group_number(plan, gid)
-    return f"{name}{n}组" if lang == "zh" else f"{name} group {n}".strip()
+    return words(lang)["group_of"].format(name=name, n=n).strip()

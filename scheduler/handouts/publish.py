@@ -192,8 +192,7 @@ PARENTS_COLUMNS = ["name", "session", "group", "days", "time"]
 def parents_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
     """The parents' notice as one sheet per class (printable, one page each)."""
     w = words(lang)
-    title = "班" if lang == "zh" else "class "
-    return [((f"{c}{title}" if lang == "zh" else f"{title}{c}"), rows, PARENTS_COLUMNS, [],
+    return [(w["class_of"].format(c=c), rows, PARENTS_COLUMNS, [],
              {"title": f"{plan.extra.get('school', '')} {w['parents_title']} {c}"})
             for c, rows in parents_notice(plan, lang).items()]
 
@@ -241,8 +240,7 @@ def _grid_cells(plan: Plan, session: str, lang: str):
             spans.setdefault(x.start, (x.end, slot_label(x.slot, lang)))
     slots = {start: f"{start}-{end}" + (f" {name}" if len(spans) > 1 and name else "")
              for start, (end, name) in spans.items()}
-    short = {g.id: (f"{group_number(plan, g.id)}组" if lang == "zh" else
-                    f"group {group_number(plan, g.id)}")
+    short = {g.id: w["group_n"].format(n=group_number(plan, g.id))
              for g in plan.groups if g.session == session}
     return cells, slots, short
 

@@ -327,7 +327,7 @@ def report_html(plan: Plan, lang: str | None = None) -> str:
     # a class per printed page (what a head teacher posts), its children in two columns
     add(f'<section id="parents"><h2>{_t(w["parents_title"])}</h2>')
     for k, (c, rows) in enumerate(parents_notice(plan, lang).items()):
-        head = f"{c}班" if lang == "zh" else f"{w['class']} {c}"
+        head = w["class_of"].format(c=c)
         half = (len(rows) + 1) // 2
         add(f'<div class="cls{" first" if k == 0 else ""}"><h3>{_t(school)} '
             f'{_t(w["parents_title"])} · {_t(head)}</h3><div class="two">')
