@@ -748,7 +748,8 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
     opt.check_count(len(scenarios))
     insts = [_load(i) for i in instances]
     tasks = [(inst, sc, time_limit) for inst in insts for sc in scenarios]
-    with click.progressbar(length=len(tasks), label="scenarios", file=sys.stderr) as bar:
+    label = say("scenario_progress", insts[0].school.language if insts else None)
+    with click.progressbar(length=len(tasks), label=label, file=sys.stderr) as bar:
         done = [0]
 
         def progress(n):

@@ -54,6 +54,7 @@ WORDS: dict[str, str] = {
         "no account yet: nobody can log in until 'afterschool user add'",
     "serve_at":
         "the office's page: {url} (Ctrl+C to stop)",
+    "scenario_progress": "scenarios",
     "staffing_teachers": "T({n}) = {t} teacher(s)",
     "staffing_managers": "M({c}) = {m} manager(s)",
     "staffing_one_of": "give exactly one of --students N or --groups C",

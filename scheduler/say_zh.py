@@ -47,6 +47,7 @@ WORDS: dict[str, str] = {
         "还没有账号：运行 afterschool user add 添加账号之前，谁也不能登录",
     "serve_at":
         "办公室页面：{url}（按 Ctrl+C 停止）",
+    "scenario_progress": "情景",
     "staffing_teachers": "T({n}) = {t}：{n} 名学生的标准配备是看护教师 {t} 人",
     "staffing_managers": "M({c}) = {m}：同时值班 {c} 个组需要管理或辅导人员 {m} 人",
     "staffing_one_of": "请只给出 --students 或 --groups 中的一个",
