@@ -250,6 +250,26 @@ WORDS: dict[str, str] = {
     "kind.rosters": "rosters/*.ics",
     "kind.report": "report.html",
     "kind.charts": "charts",
+    # admit's reasons, scenario's words (display.py)
+    "admit.priority": "priority: {list}",
+    "admit.sep": ", ",
+    "admit.applied": "applied on {date}",
+    "admit.none": "no priority, no date",
+    "admit.post": "{day} {span}: {n} {role}(s)",
+    "admit.post_sep": "; ",
+    "admit.more": "more than today's plan leaves unfilled",
+    "admit.blocked":
+        "admitting them adds posts nobody can fill: {posts} (place {place} in line; "
+        "{first})",
+    "admit.behind":
+        "waits behind {behind} (place {behind_place}), whom today's volunteers "
+        "cannot take: admission follows the line (place {place}; {first})",
+    "scenario_words.teacher": " teacher x",
+    "scenario_words.manager": " manager x",
+    "scenario_words.sep": ", ",
+    "scenario_words.short": "short",
+    "scenario_words.done": "complete",
+    "scenario_words.list_sep": "; ",
     # office (summary.py)
     "office.done": "plan complete",
     "office.short": "{n} posts unfilled",
