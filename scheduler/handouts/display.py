@@ -50,11 +50,11 @@ def localise(sheets: list, lang: str, plan=None, names: dict[str, str] | None = 
         shown = []
         for r in rows:
             r = dict(r)
-            for col, table in values.items():
+            for col, said in values.items():
                 if col == "label" and "label" in r:
-                    r["label"] = table
-                elif isinstance(table, dict) and col in r and r[col] in table:
-                    r[col] = table[r[col]]
+                    r["label"] = said
+                elif isinstance(said, dict) and col in r and r[col] in said:
+                    r[col] = said[r[col]]
             if "day" in r and r["day"] in ("Mon", "Tue", "Wed", "Thu", "Fri"):
                 r["day"] = day_name(r["day"], lang)
             if plan is not None and "part" in r:
