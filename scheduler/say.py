@@ -13,11 +13,18 @@ names and paths are passed in.
   languages, a dotted rest (``value.kind.staff``) as nested dicts.
 - ``bilingual(key, **values)``: zh and en on one line, where the language is not known yet
   (a school.toml that cannot be read).
+- ``reword(prefix, text, lang)``: a text the code writes in English (an error message, a
+  settlement rule) in ``lang``: the ``prefix.*`` entries' English forms are patterns
+  (``{blanks}`` match any text, and are reworded in turn), their ``lang`` entries the words;
+  a text no form matches is kept as written.
 
 A key missing in one language is a bug the tests catch (``tests/test_say.py``), never a
 fallback at run time. How to add a sentence or a language: docs/language.md.
 """
 from __future__ import annotations
+
+import re
+from functools import lru_cache
 
 from afterschool.scheduler import say_en, say_zh
 
@@ -64,3 +71,37 @@ def bilingual(key: str, **values) -> str:
     """Both languages, zh first: for messages before the school's language is known."""
     zh, en = say(key, "zh", **values), say(key, "en", **values)
     return zh if zh == en else f"{zh} / {en}"
+
+
+@lru_cache(maxsize=None)
+def _forms(prefix: str) -> list[tuple[re.Pattern, str]]:
+    """(compiled English form, key) of every ``prefix.*`` entry: forms that begin with words
+    before forms that begin with a blank (a prefix such as ``version A..B: `` is peeled
+    before a blank could swallow it), then the most words first."""
+    out = []
+    for key, form in section(prefix, "en").items():
+        parts, rx, seen = re.split(r"\{([a-z_]+)\}", form), "", set()
+        for i, p in enumerate(parts):  # a blank written twice matches the same text twice
+            if i % 2 == 0:
+                rx += re.escape(p)
+            elif p in seen:
+                rx += f"(?P={p})"
+            else:
+                rx += f"(?P<{p}>.+?)"
+                seen.add(p)
+        words = len(re.sub(r"\{[a-z_]+\}", "", form))
+        out.append((re.compile(rx + r"\Z", re.S), f"{prefix}.{key}",
+                    (form.startswith("{"), -words)))
+    return [(rx, key) for rx, key, _ in sorted(out, key=lambda x: x[2])]
+
+
+def reword(prefix: str, text: str, lang: str | None) -> str:
+    """``text`` as the code writes it (English) in ``lang``, by the ``prefix.*`` forms."""
+    if lang not in CATALOGUE or lang == "en":
+        return text
+    for rx, key in _forms(prefix):
+        m = rx.match(text)
+        if m:
+            return say(key, lang, **{k: reword(prefix, v, lang)
+                                     for k, v in m.groupdict().items()})
+    return text

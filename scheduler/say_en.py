@@ -417,6 +417,15 @@ WORDS: dict[str, str] = {
     "settlement.pupils": "pupils",
     "settlement.people": "staff",
     "settlement.total": "total",
+    # the settlement's rule, part by part (settlement.py rule_text)
+    "settle_rule_sep": "; ",
+    "settle_rule.plan": "plan",
+    "settle_rule.attendance": "attendance",
+    "settle_rule.cancelled": "cancelled {n}",
+    "settle_rule.leave": "leave {n} @{p}%",
+    "settle_rule.withdrawn": "withdrawn {date} after {days} days: {p}% of {n} dates back",
+    "settle_rule.exempt": "exempt",
+    "settle_rule.reduced": "reduced",
     # bureau (bureau.py)
     "bureau.school": "school",
     "bureau.pupils": "pupils",

@@ -19,45 +19,15 @@ The checker's rules and the reader's checks stay where they are; only their word
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from afterschool.models.errors import SHOWN_MAX
-from afterschool.scheduler.say import CATALOGUE, say, section
-
-
-@lru_cache(maxsize=1)
-def _patterns() -> list[tuple[re.Pattern, str]]:
-    """(compiled English form, key) for every ``problem.*`` entry: forms that begin with
-    words before forms that begin with a blank (a prefix such as ``version A..B: `` is
-    peeled before a blank could swallow it), then the most words first."""
-    out = []
-    for key, form in section("problem", "en").items():
-        parts, rx, seen = re.split(r"\{([a-z_]+)\}", form), "", set()
-        for i, p in enumerate(parts):  # a blank written twice matches the same text twice
-            if i % 2 == 0:
-                rx += re.escape(p)
-            elif p in seen:
-                rx += f"(?P={p})"
-            else:
-                rx += f"(?P<{p}>.+?)"
-                seen.add(p)
-        words = len(re.sub(r"\{[a-z_]+\}", "", form))
-        out.append((re.compile(rx + r"\Z", re.S), "problem." + key,
-                    (form.startswith("{"), -words)))
-    return [(rx, key) for rx, key, _ in sorted(out, key=lambda x: x[2])]
+from afterschool.scheduler.say import CATALOGUE, reword, say, section
 
 
 def message(text, lang: str | None) -> str:
     """``text`` (a message as the code writes it) in ``lang``; unchanged in English or when
-    no catalogue entry matches it."""
-    text = "" if text is None else str(text)
-    if lang not in CATALOGUE or lang == "en":
-        return text
-    for rx, key in _patterns():
-        m = rx.match(text)
-        if m:
-            return say(key, lang, **{k: message(v, lang) for k, v in m.groupdict().items()})
-    return text
+    no catalogue entry matches it (``say.reword`` over the ``problem.*`` entries)."""
+    return reword("problem", "" if text is None else str(text), lang)
 
 
 def _shown(value: str) -> str:

@@ -394,6 +394,15 @@ WORDS: dict[str, str] = {
     "settlement.pupils": "学生结算",
     "settlement.people": "教师劳务费",
     "settlement.total": "合计",
+    # the settlement's rule, part by part (settlement.py rule_text)
+    "settle_rule_sep": "；",
+    "settle_rule.plan": "按计划",
+    "settle_rule.attendance": "按出勤",
+    "settle_rule.cancelled": "停课 {n} 天",
+    "settle_rule.leave": "连续请假 {n} 天退 {p}%",
+    "settle_rule.withdrawn": "{date} 退出（在读 {days} 天）：余下 {n} 天退 {p}%",
+    "settle_rule.exempt": "免收",
+    "settle_rule.reduced": "减免",
     # bureau (bureau.py)
     "bureau.school": "学校",
     "bureau.pupils": "学生数",

@@ -8,38 +8,25 @@ them in the school's language.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from afterschool.scheduler.handouts.sheets import write_tables
-from afterschool.scheduler.say import table
+from afterschool.scheduler.say import reword, say, table
 
 PUPIL_COLUMNS = ["student", "name", "class", "due", "paid", "refund", "credit", "owed", "rule"]
 STAFF_COLUMNS = ["staff", "name", "planned_minutes", "planned_pay", "delivered_minutes",
                  "delivered_pay"]
 HEADERS = table("settlement")  # words: scheduler/say_zh.py, say_en.py
 TOTALS = {lang: [w["pupils"], w["pay"]] for lang, w in table("settlement_total").items()}
-_RULES_ZH = [
-    (r"^plan$", "按计划"), (r"^attendance$", "按出勤"),
-    (r"^cancelled (\d+)$", r"停课 \1 天"),
-    (r"^leave (\d+) @([\d.]+)%$", r"连续请假 \1 天退 \2%"),
-    (r"^withdrawn (\S+) after (\d+) days: ([\d.]+)% of (\d+) dates back$",
-     r"\1 退出（在读 \2 天）：余下 \4 天退 \3%"),
-    (r"^exempt$", "免收"), (r"^reduced$", "减免"),
-]
 
 
 def rule_text(rule: str, lang: str) -> str:
+    """A settlement rule (``plan; cancelled 2; leave 5 @100%``) in ``lang``, part by part
+    (the ``settle_rule.*`` entries)."""
     if lang != "zh":
         return rule
-    out = []
-    for part in rule.split("; "):
-        for pattern, repl in _RULES_ZH:
-            if re.match(pattern, part):
-                part = re.sub(pattern, repl, part)
-                break
-        out.append(part)
-    return "；".join(out)
+    return say("settle_rule_sep", lang).join(reword("settle_rule", part, lang)
+                                              for part in rule.split("; "))
 
 
 def settlement_sheets(result: dict, lang: str) -> list:
