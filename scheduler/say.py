@@ -1,7 +1,8 @@
 """The tool's one language layer: every word a school reads — the commands' sentences, error
 messages, CSV/xlsx headers and values, sheet titles, notices, charts, the office's page —
 comes from one catalogue, one table per language (``say_zh.WORDS``, ``say_en.WORDS``) with
-the same keys and the same ``{blanks}``. Nothing is built from English fragments; numbers,
+the same keys and the same ``{blanks}`` (a ``problem.*`` entry's Chinese may leave out a
+blank that holds a library's English). Nothing is built from English fragments; numbers,
 names and paths are passed in.
 
 - ``say(key, lang, **values)``: the sentence ``key`` in ``lang`` filled with ``values``
