@@ -23,38 +23,9 @@ from afterschool.scheduler.handouts.labels import day_name
 from afterschool.scheduler.handouts.names import class_key, pupil_key
 from afterschool.scheduler.handouts.output import write_text
 from afterschool.scheduler.handouts.sheets import write_tables
+from afterschool.scheduler.say import table
 
-WORDS = {
-    "zh": {"title": "社团活动录取公示", "club": "社团", "days": "活动日", "time": "时间",
-           "venue": "地点", "class": "班级", "name": "姓名", "place": "候补序号",
-           "fee": "社团费(元)", "instructor": "指导教师", "members": "录取名单",
-           "waiting": "候补名单", "cancelled": "未开班的社团（报名不足最少人数）",
-           "external": "外聘教师", "seed": "抽签种子", "none": "无",
-           "sheet_members": "录取", "sheet_waiting": "候补", "lists_title": "社团名单",
-           "parents_title": "社团活动通知", "class_suffix": "班",
-           "how": ("抽签方法（任何人可复核）：对每位报名学生，计算文字“{seed}:学号”"
-                   "（UTF-8）的 SHA-256 值；优先保障学生（残疾、留守、随迁、干部职工子女）"
-                   "排在前面，其余在后，各部分按该值从小到大排序。按此顺序，每人依次得到"
-                   "志愿中第一个仍有名额、适合其年级、且在其参加晚托的日子活动的社团"
-                   "（每人最多 {per} 个，同一天不重复）。人数不足最少人数的社团中人数最少的"
-                   "一个不开班，其学生按下一志愿重新分配，重复至所有开班社团达到最少人数。"
-                   "例：在命令行运行 echo -n '{seed}:S00001' | sha256sum。")},
-    "en": {"title": "Club lottery result", "club": "club", "days": "days", "time": "time",
-           "venue": "venue", "class": "class", "name": "name", "place": "waiting place",
-           "fee": "club fee (yuan)", "instructor": "instructor", "members": "members",
-           "waiting": "waiting lists", "cancelled": "clubs not opened (under their minimum)",
-           "external": "external instructor", "seed": "seed", "none": "none",
-           "sheet_members": "members", "sheet_waiting": "waiting", "lists_title": "club list",
-           "parents_title": "clubs", "class_suffix": "",
-           "how": ("How anyone can re-run the draw: for each pupil who chose, take the "
-                   "SHA-256 of the text \"{seed}:<student id>\" (UTF-8); priority children "
-                   "first, then the others, each part by ascending hash. In that order each "
-                   "pupil gets the first of their choices with a free seat that takes their "
-                   "grade and meets on days they attend (at most {per} each, never two on one "
-                   "day). While a club is under its minimum, the smallest is not opened and "
-                   "the draw runs again without it. Example: echo -n '{seed}:S00001' | "
-                   "sha256sum")},
-}
+WORDS = table("club_notice")  # words: scheduler/say_zh.py, say_en.py
 
 
 def _people(plan) -> tuple[dict, dict]:

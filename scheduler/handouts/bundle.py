@@ -41,6 +41,7 @@ from afterschool.scheduler.handouts.publish import (duty_notice, parents_sheets,
                                                     timetable_sheets)
 from afterschool.scheduler.handouts.rooms import has_venues
 from afterschool.scheduler.handouts.sheets import save_workbook, write_tables
+from afterschool.scheduler.say import say, section
 
 MARKER = ".afterschool-output"
 HANDOUTS = ("workbook", "notice", "rosters", "charts", "report")
@@ -250,12 +251,12 @@ def written_kinds(paths: list[Path], lang: str = "en") -> str:
     actually written, in the order they are written (``timetable.xlsx, notices, rosters/*.ics,
     report.html, charts``; in Chinese 总表、公示、值班日历、报告、图表)."""
     names = [p.name for p in paths]
-    zh = lang == "zh"
-    kinds = [("总表" if zh else "timetable.xlsx", any(n.startswith("timetable.") for n in names)),
-             ("公示" if zh else "notices", any(n.startswith("notice-") for n in names)),
-             ("值班日历" if zh else "rosters/*.ics", any(p.parent.name == "rosters"
-                                                     for p in paths)),
-             ("报告" if zh else "report.html", "report.html" in names),
-             ("图表" if zh else "charts", any(n.startswith("chart-") for n in names))]
-    return ("、" if zh else ", ").join(k for k, there in kinds if there)
+    lang = "zh" if lang == "zh" else "en"
+    w = section("kind", lang)
+    kinds = [(w["timetable"], any(n.startswith("timetable.") for n in names)),
+             (w["notices"], any(n.startswith("notice-") for n in names)),
+             (w["rosters"], any(p.parent.name == "rosters" for p in paths)),
+             (w["report"], "report.html" in names),
+             (w["charts"], any(n.startswith("chart-") for n in names))]
+    return say("list_sep", lang).join(k for k, there in kinds if there)
 

@@ -36,9 +36,10 @@ from afterschool.scheduler.handouts.names import (class_key, mask_name,  # noqa:
 from afterschool.scheduler.handouts.rooms import (group_places, has_venues, place_text,
                                                   rain_rows, venue_rows)
 from afterschool.scheduler.handouts.sheets import Sheet, fits_portrait
+from afterschool.scheduler.say import say, section, table
 
-FEE_CATEGORY = {"zh": {"normal": "正常", "exempt": "免收", "reduced": "减免"}}
-KIND = {"zh": {"staff": "在编教师", "external": "外聘"}}
+FEE_CATEGORY = {"zh": table("value")["zh"]["fee_category"]}  # words: scheduler/say_zh.py
+KIND = {"zh": table("value")["zh"]["kind"]}
 
 
 def _people(plan: Plan) -> tuple[dict, dict]:
@@ -200,9 +201,8 @@ PARENTS_COLUMNS = ["name", "session", "group", "days", "time"]
 def parents_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
     """The parents' notice as one sheet per class (printable, one page each)."""
     w = words(lang)
-    title = "班" if lang == "zh" else "class "
-    columns = PARENTS_COLUMNS + (["venue"] if has_venues(plan) else [])
-    return [((f"{c}{title}" if lang == "zh" else f"{title}{c}"), rows, columns, [],
+    columns = PARENTS_COLUMNS + (["venue"] if has_venues(plan) else [])  # SPEC §12
+    return [(w["class_of"].format(c=c), rows, columns, [],
              {"title": f"{plan.extra.get('school', '')} {w['parents_title']} {c}"})
             for c, rows in parents_notice(plan, lang).items()]
 
@@ -250,8 +250,7 @@ def _grid_cells(plan: Plan, session: str, lang: str):
             spans.setdefault(x.start, (x.end, slot_label(x.slot, lang)))
     slots = {start: f"{start}-{end}" + (f" {name}" if len(spans) > 1 and name else "")
              for start, (end, name) in spans.items()}
-    short = {g.id: (f"{group_number(plan, g.id)}组" if lang == "zh" else
-                    f"group {group_number(plan, g.id)}")
+    short = {g.id: w["group_n"].format(n=group_number(plan, g.id))
              for g in plan.groups if g.session == session}
     return cells, slots, short
 
@@ -304,9 +303,8 @@ def outcome(plan: Plan, lang: str) -> str:
     """What a principal reads of a plan: 排班完成, or 有缺员（n 个岗位）; never a solver
     status (that stays in plan.json)."""
     n = sum(s.count for s in plan.shortages)
-    if lang == "zh":
-        return f"有缺员（{n} 个岗位）" if n else "排班完成"
-    return f"{n} posts unfilled" if n else "plan complete"
+    w = section("office", "zh" if lang == "zh" else "en")
+    return w["short"].format(n=n) if n else w["done"]
 
 
 def summary_rows(plan: Plan, lang: str = "zh") -> list[dict]:
@@ -320,9 +318,8 @@ def summary_rows(plan: Plan, lang: str = "zh") -> list[dict]:
             {"item": w["duties"], "value": len(plan.duties)},
             {"item": w["shortage"], "value": sum(s.count for s in plan.shortages)}]
     for g in x.get("grouping", []):
-        text = (f"{g['students']} 人，{g['groups']} 组，每周{g['group_days']}组·日"
-                if lang == "zh" else f"{g['students']} students, {g['groups']} groups, "
-                f"{g['group_days']} group-days a week")
+        text = say("cover_sheet.session", "zh" if lang == "zh" else "en",
+                   students=g["students"], groups=g["groups"], days=g["group_days"])
         rows.append({"item": session_label(plan, g["session"], lang), "value": text})
     for b in x.get("budget", []):
         if b.get("part") == "total":

@@ -24,6 +24,7 @@ from afterschool.scheduler.handouts.labels import (day_name, session_label, slot
 from afterschool.scheduler.handouts.rooms import group_places, has_venues, rain_rows
 from afterschool.scheduler.handouts.publish import (_people, budget_part, group_classes,
                                                     group_labels, parents_notice, summary_rows)
+from afterschool.scheduler.say import table
 
 FONTS = ('"Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", '
          '"Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", "SimHei", sans-serif')
@@ -60,11 +61,7 @@ nav a { margin-right: 10px; }
 """ % (FONTS, FONTS)
 
 
-HAPPENED = {"zh": {"title": "实际情况：停课与考勤", "reason": "原因", "all": "全天",
-                   "late": "迟到", "early": "早退", "leave": "请假", "absent": "缺勤"},
-            "en": {"title": "What happened: cancelled days and attendance", "reason": "reason",
-                   "all": "all day", "late": "late", "early": "left early", "leave": "on leave",
-                   "absent": "absent"}}
+HAPPENED = table("happened")  # words: scheduler/say_zh.py, say_en.py
 
 
 def _t(x) -> str:
@@ -350,7 +347,7 @@ def report_html(plan: Plan, lang: str | None = None) -> str:
     # a class per printed page (what a head teacher posts), its children in two columns
     add(f'<section id="parents"><h2>{_t(w["parents_title"])}</h2>')
     for k, (c, rows) in enumerate(parents_notice(plan, lang).items()):
-        head = f"{c}班" if lang == "zh" else f"{w['class']} {c}"
+        head = w["class_of"].format(c=c)
         half = (len(rows) + 1) // 2
         add(f'<div class="cls{" first" if k == 0 else ""}"><h3>{_t(school)} '
             f'{_t(w["parents_title"])} · {_t(head)}</h3><div class="two">')

@@ -8,6 +8,7 @@ from collections import Counter
 
 from afterschool.models.plan import Plan
 from afterschool.models.school import WEEKDAYS
+from afterschool.scheduler.say import table
 
 
 def shortage_posts(plan: Plan) -> list[tuple[tuple[str, str, str, str], int]]:
@@ -103,32 +104,7 @@ def plan_summary(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-OFFICE = {
-    "zh": {"done": "排班完成", "short": "有缺员（{n} 个岗位）", "colon": "：",
-           "session": "{name}：{n} 名学生，{g} 个组",
-           "staff": "值班教师 {n} 人；管理人员：{m}", "none": "不需要",
-           "manager_at": "{day}{window} {n} 人", "gaps": "缺员：",
-           "gap": "{day} {start}-{end} {role} {n} 人", "teacher": "看护教师",
-           "manager": "管理或辅导人员", "none_on_duty": "无人值班", "short_managers": "（缺 {n} 人）",
-           "need": "需要再招募哪些志愿者：运行 afterschool need",
-           "cut": "时间所限，部分搜索提前结束：再次运行可能得到不同方案（加大 --time-limit 可避免）",
-           "interrupted": "已中断：这是到目前为止最好的方案", "detail": "详细的求解信息：加 -v 或见 plan.json",
-           "rooms": "场地：{g} 个组中 {home} 个在本班教室，{no} 个组·日没有教室；活动缺 {miss} 组次（至少缺 {bound}）"},
-    "en": {"done": "plan complete", "short": "{n} posts unfilled", "colon": ": ",
-           "session": "{name}: {n} pupils in {g} groups",
-           "staff": "{n} teachers on duty; managers: {m}", "none": "none needed",
-           "manager_at": "{day} {window} {n}", "gaps": "unfilled:",
-           "gap": "{day} {start}-{end} {role} x{n}", "teacher": "teacher",
-           "manager": "manager", "none_on_duty": "none on duty",
-           "short_managers": " ({n} manager post(s) short)",
-           "need": "which volunteers would close the gap: run 'afterschool need'",
-           "cut": "the time limit cut a search short: a rerun may give another plan (a larger "
-                  "--time-limit avoids it)",
-           "interrupted": "interrupted: the best plan so far",
-           "detail": "solver detail: add -v, or see plan.json",
-           "rooms": "places: {home} of {g} groups in their homeroom, {no} group-day(s) "
-                    "without a room; {miss} activity slot(s) missing (at least {bound})"},
-}
+OFFICE = table("office")  # words: scheduler/say_zh.py, say_en.py
 
 
 def office_summary(plan: Plan, lang: str) -> str:

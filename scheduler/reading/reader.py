@@ -93,11 +93,11 @@ def read_instance(path: str | Path) -> Instance:
         raise InputError([Problem(str(exc.filename or path), f"cannot read: "
                                   f"{exc.strerror or exc}", expected="a readable file")]) from None
     if school is None:
-        raise InputError(problems)
+        raise InputError(problems, lang=_language_written(path))
     _service_dates(school, problems)
     if any(p.severity == "error" for p in problems if p.file.endswith(("school.toml",
                                                                         ":school"))):
-        raise InputError(problems)
+        raise InputError(problems, lang=school.language)
     students = _students(school, *raw["students"], problems)
     school = _with_rooms(school, raw, students, problems)
     teachers = _teachers(*raw["teachers"], problems)
@@ -111,7 +111,7 @@ def read_instance(path: str | Path) -> Instance:
         problems.append(Problem("school.toml", text, column="term.holidays",
                                 severity="warning"))
     if any(p.severity == "error" for p in problems):
-        raise InputError(problems)
+        raise InputError(problems, lang=school.language)
     return Instance(school, tuple(students), tuple(teachers), tuple(avail), str(path),
                     tuple(p for p in problems if p.severity != "error"), tuple(clubs),
                     tuple(choices))
@@ -128,6 +128,17 @@ def _with_rooms(school: School, raw, students, problems: list[Problem]) -> Schoo
         school = dataclasses.replace(school, venues=school.venues + tuple(rooms))
     problems.extend(venue_config.kind_warnings(school.venues, school.activities))
     return school
+
+
+def _language_written(path: Path) -> str | None:
+    """The ``language`` a school.toml with problems still names (for its messages), if any."""
+    import tomllib
+    try:
+        text = (path / "school.toml").read_text(encoding="utf-8-sig")
+        lang = tomllib.loads(text).get("school", {}).get("language")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        return None
+    return lang if lang in ("zh", "en") else None
 
 
 def _service_dates(school: School, problems: list[Problem]) -> None:
