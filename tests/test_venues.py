@@ -515,7 +515,8 @@ def test_a_workbook_school_takes_venues_and_a_rooms_sheet(tmp_path):
     path = write_workbook(tmp_path, edit)
     r = CliRunner().invoke(main, ["validate", str(path)])
     assert r.exit_code == 2
-    assert "rooms, row 3, column 'homeroom_class': homeroom of an unknown class" in r.stderr
+    # a zh school: the frame in Chinese, the place (sheet, row, column) and the value found
+    assert "school.xlsx:rooms 第 3 行「homeroom_class」列" in r.stderr and "3-9" in r.stderr
 
     def good(wb):
         edit(wb)
