@@ -23,12 +23,41 @@ from afterschool.scheduler.reading import options as opt
 EXIT_BAD_INPUT, EXIT_SHORTAGE, EXIT_NO_SOLUTION, EXIT_BUSY = 2, 3, 4, 5
 
 
+def _err_lang() -> str | None:
+    """The language of an error: the school's once known, else --lang, else None (both)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return None
+    return ctx.meta.get("lang") or ctx.params.get("lang")
+
+
 def _print_problems(err: InputError) -> None:
-    click.echo(f"{len(err.problems)} problem(s) in the input:", err=True)
-    for p in err.problems:
-        click.echo(f"  - {p}", err=True)
-    for w in err.warnings:
-        click.echo(f"  warning: {w}", err=True)
+    from afterschool.scheduler.say_errors import problem_text
+    lang = getattr(err, "lang", None) or _err_lang()
+    for shown in [lang] if lang else ["zh", "en"]:  # not known yet: both, zh first
+        click.echo(say("problem_frame.count", shown, n=len(err.problems)), err=True)
+        for p in err.problems:
+            click.echo(f"  - {problem_text(p, shown)}", err=True)
+        for w in err.warnings:
+            click.echo("  " + say("problem_frame.warning", shown, w=problem_text(w, shown)),
+                       err=True)
+
+
+def _print_error(err: Exception, key: str | None = None, **values) -> None:
+    """``error: …`` in the command's language (both when not known yet): the sentence
+    ``key`` of the catalogue, else the error's own message."""
+    from afterschool.scheduler.say_errors import message
+    lang = _err_lang()
+    for shown in [lang] if lang else ["zh", "en"]:
+        text = say(key, shown, **values) if key else message(err, shown)
+        click.echo(say("problem_frame.error", shown, e=text), err=True)
+
+
+def _warn(text, lang: str | None = None) -> None:
+    """``warning: …`` in ``lang``, else the command's language (zh when not known)."""
+    from afterschool.scheduler.say_errors import message
+    lang = lang or _err_lang()
+    click.echo(say("problem_frame.warning", lang, w=message(text, lang)), err=True)
 
 
 def handles_errors(fn):
@@ -42,10 +71,12 @@ def handles_errors(fn):
             _print_problems(err)
             ctx.exit(EXIT_BAD_INPUT)
         except RecordBusy as err:
-            click.echo(say("busy", ctx.meta.get("lang"), detail=err), err=True)
+            from afterschool.scheduler.say_errors import message
+            lang = ctx.meta.get("lang")
+            click.echo(say("busy", lang, detail=message(err, lang)), err=True)
             ctx.exit(EXIT_BUSY)
         except RecordError as err:
-            click.echo(f"error: {err}", err=True)
+            _print_error(err)
             ctx.exit(EXIT_BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
@@ -54,17 +85,18 @@ def handles_errors(fn):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(0)
         except FileExistsError as err:
-            click.echo(f"error: {err}", err=True)
+            _print_error(err)
             ctx.exit(EXIT_BAD_INPUT)
         except PermissionError as err:  # --out of fees, pay, roster, … that we may not write
-            click.echo(f"error: cannot write {err.filename or 'the output'}: permission "
-                       "denied; choose another --out", err=True)
+            _print_error(err, "problem_frame.cannot_write", path=err.filename or "--out")
             ctx.exit(EXIT_BAD_INPUT)
         except Exception as err:  # noqa: BLE001 - a user sees one line, -v shows the trace
             if (ctx.find_root().params or {}).get("verbose"):
                 traceback.print_exc()
-            click.echo(f"internal error: {type(err).__name__}: {err} (run with -v for the "
-                       "traceback and report it)", err=True)
+            from afterschool.scheduler.say_errors import lines
+            for line in lines("problem_frame.internal", _err_lang(), kind=type(err).__name__,
+                              e=err):
+                click.echo(line, err=True)
             ctx.exit(1)
     return wrapper
 
@@ -168,8 +200,10 @@ def _load(path: str):
     from afterschool.scheduler.reading.reader import read_instance
     inst = read_instance(path)
     click.get_current_context().meta["lang"] = inst.school.language
+    from afterschool.scheduler.say_errors import problem_text
     for w in inst.warnings:
-        click.echo(f"warning: {w}", err=True)
+        click.echo(say("problem_frame.warning", inst.school.language,
+                       w=problem_text(w, inst.school.language)), err=True)
     return inst
 
 
@@ -180,10 +214,34 @@ WORKFLOW = ["init", "generate", "validate", "need", "admit", "scenario", "plan",
             "serve", "user", "staffing"]
 
 
+class _SaidUsageError(click.UsageError):
+    """A usage error (a bad or missing option, argument or command) said first in Chinese,
+    then as Click says it: no school's language is known while the options are read."""
+
+    def __init__(self, err: click.UsageError):
+        super().__init__(err.message, err.ctx)
+        self.exit_code = err.exit_code
+        self.said = err
+
+    def show(self, file=None) -> None:
+        from afterschool.scheduler.say_errors import message
+        click.echo(say("problem_frame.error", "zh", e=message(self.said.format_message(), "zh")),
+                   err=True)
+        self.said.show(file)
+
+
 class _Workflow(click.Group):
     def list_commands(self, ctx):
         known = super().list_commands(ctx)
         return [c for c in WORKFLOW if c in known] + [c for c in known if c not in WORKFLOW]
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except _SaidUsageError:
+            raise
+        except click.UsageError as err:
+            raise _SaidUsageError(err) from None
 
 
 @click.group(cls=_Workflow, context_settings={"help_option_names": ["-h", "--help"]})
@@ -231,9 +289,13 @@ def init(folder: str, lang: str, force: bool) -> None:
               show_default=True, help="Pupils who choose clubs (club_choices.csv).")
 @click.option("--force", is_flag=True,
               help="Overwrite the instance files of a non-empty FOLDER.")
+@click.option("--venues", is_flag=True,
+              help="Also write rooms.csv (each class's homeroom), a playground for 4 groups, "
+              "a gym for 2, a library and two activities.")
 @handles_errors
 def generate(folder: str, n_students: int, n_classes: int | None, n_teachers: int | None,
-             seed: int, name: str, n_clubs: int, n_choosing: int, force: bool) -> None:
+             seed: int, name: str, n_clubs: int, n_choosing: int, force: bool,
+             venues: bool) -> None:
     """Write a realistic synthetic school into FOLDER (same seed, same bytes).
 
     A non-empty FOLDER (an existing school?) is refused unless --force.
@@ -241,13 +303,13 @@ def generate(folder: str, n_students: int, n_classes: int | None, n_teachers: in
     Example: afterschool generate big-school --students 3000 --teachers 150 --seed 7
     """
     from afterschool.scheduler.reading.generate import generate_school, write_school
-    files = generate_school(n_students, n_classes, n_teachers, seed, name)
+    files = generate_school(n_students, n_classes, n_teachers, seed, name, venues=venues)
     if n_clubs:
         from afterschool.scheduler.clubs.generate import generate_clubs
         files |= generate_clubs(files["students.csv"], files["teachers.csv"], n_clubs,
-                                n_choosing, seed)
+                                n_choosing, seed, files["school.toml"])
     for p in write_school(folder, files, force):
-        click.echo(f"wrote {p}")
+        click.echo(say("wrote", "zh", path=p))  # a generated school is a Chinese one
 
 
 @main.command()
@@ -346,7 +408,7 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
                        deadline=deadline, progress=progress)
     except NoPlan as err:
         progress.close()
-        click.echo(f"no plan: {err}", err=True)
+        click.echo(say("problem_frame.no_plan", _err_lang(), e=err), err=True)
         sys.exit(EXIT_NO_SOLUTION)
     progress.close()
     exports, warnings = write_plan_folder(
@@ -354,7 +416,7 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
         record=lambda folder: T.record_first_plan(url, folder, key, inst, result, author),
         pointer=T.display_url(record_url) if record_url else None)
     for w in warnings:
-        click.echo(f"warning: {w}", err=True)
+        _warn(w)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -405,10 +467,11 @@ def check(args: tuple[str, ...], as_json: bool) -> None:
         click.echo(json.dumps([{"rule": v.rule, "message": v.message} for v in found],
                               ensure_ascii=False, indent=1))
     else:
-        for v in found:
-            click.echo(str(v))
-        open_dates = sum(1 for x in the_plan.exceptions if not x.get("staff"))
+        from afterschool.scheduler.say_errors import violation_text
         lang = the_plan.extra.get("language", "zh")
+        for v in found:  # v.rule is the machine code (--json); the words in the plan's language
+            click.echo(violation_text(v, lang))
+        open_dates = sum(1 for x in the_plan.exceptions if not x.get("staff"))
         click.echo(say("check_bad", lang, n=len(found)) if found else
                    say("check_ok", lang, short=sum(s.count for s in the_plan.shortages),
                        open=open_dates))
@@ -640,7 +703,7 @@ def chart(plan_file: str, kind: str, out_file: str | None, lang: str | None) -> 
         raise click.UsageError("--out must end in .png, .svg or .pdf")
     fig, bars, warning = charts.draw(p, kind, lang or p.extra.get("language", "zh"))
     if warning:
-        click.echo(f"warning: {warning}", err=True)
+        _warn(warning, lang or p.extra.get("language", "zh"))
     save_chart(fig, path)
     click.echo(say("wrote_chart", lang or p.extra.get("language", "zh"), path=path, n=bars))
 
@@ -659,6 +722,9 @@ def chart(plan_file: str, kind: str, out_file: str | None, lang: str | None) -> 
               default="", help="M(c) remainder thresholds to try (0 to 1,000).")
 @click.option("--days", "days", type=opt.DAYS, default=None,
               help="Weekdays served, e.g. 'Tue Wed Thu'.")
+@click.option("--rain", "rain", type=opt.DAYS, default=None,
+              help="Rainy weekdays, e.g. 'Tue Thu': outdoor activities moved indoors "
+              "(venues); does every group still fit?")
 @click.option("--file", "scenario_file", type=click.Path(exists=True, dir_okay=False),
               default=None, help="TOML file of named [[scenario]] tables with the keys name, "
               "students, teachers, cap, students_per_teacher, remainder_threshold, "
@@ -675,7 +741,8 @@ def chart(plan_file: str, kind: str, out_file: str | None, lang: str | None) -> 
 @json_option
 @handles_errors
 def scenario(instances, students, teachers, cap, remainder_threshold, manager_threshold, days,
-             scenario_file, time_limit, seed, jobs, scheduler_address, out, as_json) -> None:
+             rain, scenario_file, time_limit, seed, jobs, scheduler_address, out,
+             as_json) -> None:
     """What-if staffing scenarios; one comparison table (and chart with --out).
 
     Variations combine: every value of every option with every other, after the baseline.
@@ -686,6 +753,8 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
     """
     from afterschool.scheduler.planning.scenarios import (ClusterLost, Scenario, combine,
                                                           read_scenario_file, sweep)
+    if rain:
+        return _rain(instances, rain, time_limit, seed, as_json)
     if scheduler_address:
         opt.need_dask(scheduler_address)
     base = Scenario(seed=seed) if days is None else Scenario(seed=seed, days=days)
@@ -698,7 +767,8 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
     opt.check_count(len(scenarios))
     insts = [_load(i) for i in instances]
     tasks = [(inst, sc, time_limit) for inst in insts for sc in scenarios]
-    with click.progressbar(length=len(tasks), label="scenarios", file=sys.stderr) as bar:
+    label = say("scenario_progress", insts[0].school.language if insts else None)
+    with click.progressbar(length=len(tasks), label=label, file=sys.stderr) as bar:
         done = [0]
 
         def progress(n):
@@ -722,6 +792,39 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
         from afterschool.scheduler.handouts.charts import scenario_chart
         path = save_chart(scenario_chart(shown, lang), Path(out) / "scenarios.png")
         click.echo(say("wrote", lang, path=path))
+
+
+def _rain(instances, days, time_limit: float, seed: int, as_json: bool) -> None:
+    """``scenario --rain``: per instance and rainy day, what moves indoors and what does not."""
+    from afterschool.scheduler.handouts.labels import day_name, group_label
+    from afterschool.scheduler.planning.scenarios import rain
+    from afterschool.scheduler.planning.solve import solve
+    from afterschool.models.school import WEEKDAYS
+    bad = [d for d in days if d not in WEEKDAYS]
+    if bad or not days:
+        raise click.BadParameter(f"{' '.join(bad)}: a school weekday, Mon … Fri",
+                                 param_hint="--rain")
+    for path in instances:
+        inst = _load(path)
+        lang = inst.school.language
+        plan_obj = solve(inst, time_limit=time_limit, seed=seed)
+        rows = rain(inst, days, plan=plan_obj)
+        if as_json:
+            click.echo(json.dumps({"instance": inst.school.name, "rain": rows},
+                                  ensure_ascii=False, indent=1))
+            continue
+        names = {a.id: a.name for a in inst.school.activities}
+        if not any(r["outdoor"] for r in rows):
+            click.echo(say("rain_none", lang))
+            continue
+        for r in rows:
+            click.echo(say("rain_day", lang, day=day_name(r["day"], lang),
+                           outdoor=r["outdoor"], moved=r["moved"]))
+            if not r["unplaced"]:
+                click.echo(say("rain_all_fit", lang))
+            for u in r["unplaced"]:
+                click.echo(say("rain_stays", lang, activity=names.get(u["activity"], ""),
+                               group=group_label(plan_obj, u["group"], lang, u["session"])))
 
 
 @main.command()
@@ -795,22 +898,26 @@ def admit(instance: str, time_limit: float, seed: int, out: str | None, as_json:
               help="Students in a session on a day: print T(n).")
 @click.option("--groups", "c", type=opt.COUNT, default=None,
               help="Groups on duty at once: print M(c).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the answer (default: zh).")
 @json_option
 @handles_errors
-def staffing(n: int | None, c: int | None, as_json: bool) -> None:
+def staffing(n: int | None, c: int | None, lang: str | None, as_json: bool) -> None:
     """Standard teachers T(n) for n students, or managers M(c) for c groups (SPEC §4).
 
     Example: afterschool staffing --students 76   ->  2
     """
     from afterschool.scheduler.rules.staffing import managers_needed, standard_teachers
+    lang = lang or "zh"
+    click.get_current_context().meta["lang"] = lang
     if (n is None) == (c is None):
-        raise click.UsageError("give exactly one of --students N or --groups C")
+        raise InputError([Problem("--students/--groups", say("staffing_one_of", lang))])
     if n is not None:
         out = {"students": n, "standard_teachers": standard_teachers(n)}
-        text = f"T({n}) = {out['standard_teachers']} teacher(s)"
+        text = say("staffing_teachers", lang, n=n, t=out["standard_teachers"])
     else:
         out = {"groups": c, "managers": managers_needed(c)}
-        text = f"M({c}) = {out['managers']} manager(s)"
+        text = say("staffing_managers", lang, c=c, m=out["managers"])
     click.echo(json.dumps(out) if as_json else text)
 
 
@@ -877,7 +984,7 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
     for folder, how in folders.items():
         written, warnings = write_cover_folder(result, folder, lang, set(skip), **how)
     for w_ in warnings if folders else []:
-        click.echo(f"warning: {w_}", err=True)
+        _warn(w_)
     if as_json:
         click.echo(json.dumps({"absent": result.absent, "dates": result.dates,
                                "exceptions": result.added, "asked": result.asked,
@@ -930,7 +1037,8 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
     """
     from datetime import date
     from afterschool.scheduler.handouts.bundle import check_out_dir
-    from afterschool.scheduler.handouts.changes import replan_summary, write_replan_folder
+    from afterschool.scheduler.handouts.changes import (office_replan_summary, replan_summary,
+                                                          write_replan_folder)
     from afterschool.scheduler.planning.replan import replan as re_plan
     from afterschool.scheduler.reading.reader import resolve
     from afterschool.scheduler.record import term as T
@@ -952,7 +1060,7 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
                          log=lambda line: click.echo(line, err=True))
         carry_clubs(inst, previous_plan, result.plan)  # the term's club draw stays
         if result.plan.status in ("UNKNOWN", "INFEASIBLE"):
-            click.echo("no plan found within the time limit", err=True)
+            click.echo(say("problem_frame.no_plan_in_time", _lang()), err=True)
             sys.exit(EXIT_NO_SOLUTION)
         return result
 
@@ -972,11 +1080,13 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
     for folder, how in folders.items():
         exports, warnings = write_replan_folder(result, folder, lang, set(skip), **how)
         for w_ in warnings:
-            click.echo(f"warning: {w_}", err=True)
+            _warn(w_)
     if as_json:
         click.echo(json.dumps(result.stats, ensure_ascii=False, indent=1))
     else:
-        click.echo(replan_summary(result, _lang() or "zh"))
+        click.echo(office_replan_summary(result, _lang() or "zh"))
+        if _verbose():
+            click.echo(replan_summary(result, "en"))
         if ref.has_record:
             click.echo(say("recorded_in", _lang(), where=T.record_address(term)))
         for folder in folders:
@@ -1101,7 +1211,7 @@ def export(term_arg: str, out: str, as_of: str | None, force: bool, skip: tuple[
     written, warnings = write_plan_folder(None, out_dir, lang, set(skip),
                                           **T.export_args(term, out_dir, day))
     for w_ in warnings:
-        click.echo(f"warning: {w_}", err=True)
+        _warn(w_)
     click.echo(say("exported", _lang(), path=out_dir / "plan.json", n=len(written)))
 
 
@@ -1497,13 +1607,11 @@ def serve(term_arg: str, host: str, port: int) -> None:
                                       "once accounts exist", value=host,
                                       expected="afterschool user add TERM NAME --role office "
                                       "first, or --host 127.0.0.1")])
-        click.echo(f"listening on {host}:{port}: reachable from other machines of the "
-                   f"network; {len(users)} account(s) can log in")
+        click.echo(say("serve_open", _lang(), host=host, port=port, n=len(users)))
     elif not users:
-        click.echo("warning: no account yet: nobody can log in until 'afterschool user add'",
-                   err=True)
-    click.echo(f"the office's page: http://{'[' + host + ']' if ':' in host else host}:{port}/"
-               " (Ctrl+C to stop)")
+        _warn(say("serve_no_account", _lang()))
+    click.echo(say("serve_at", _lang(), url=f"http://{'[' + host + ']' if ':' in host else host}"
+                   f":{port}/"))
     uvicorn.run(make_app(term), host=host, port=port, log_level="warning",
                 server_header=False)
 
@@ -1565,7 +1673,7 @@ def user_list(term_arg: str) -> None:
     with term.record.read() as r:
         rows = r.users(term.term_id)
     for name, x in sorted(rows.items()):
-        click.echo(f"{name}\t{x['role']}\t{x['staff'] or '-'}\t"
+        click.echo(f"{name}\t{say('role_' + x['role'], _lang())}\t{x['staff'] or '-'}\t"
                    f"{local_time(x['recorded_at'])}\t{x['recorded_by']}")
     if not rows:
         click.echo(say("user_none", _lang()))

@@ -9,6 +9,7 @@ problem) or by the planner (``Plan`` and its parts).
 - ``instance``: Instance, the whole input of one school and term.
 - ``plan``: Plan, Group, Duty, Shortage and the JSON form ``afterschool-plan/1``.
 - ``clubs``: Club, ClubChoice, ClubRules, Lottery (SPEC §12).
+- ``venues``: Venue, Activity, Reserved (SPEC §12: rooms, the playground, activities).
 - ``errors``: Problem and InputError, the only error type the readers raise.
 """
 from afterschool.models.errors import InputError, Problem
@@ -26,9 +27,10 @@ from afterschool.models.school import (
     fmt_time,
     parse_time,
 )
+from afterschool.models.venues import Activity, Reserved, Venue
 
 __all__ = [
     "WEEKDAYS", "Availability", "Duty", "DutyWindow", "Group", "InputError", "Instance", "Plan",
     "Problem", "Reduction", "Rules", "School", "Session", "Shortage", "Slot", "Student",
-    "Teacher", "Term", "fmt_time", "parse_time",
+    "Teacher", "Term", "Venue", "Activity", "Reserved", "fmt_time", "parse_time",
 ]

@@ -48,7 +48,8 @@ class Problem:
 class InputError(Exception):
     """Bad input: carries every problem found, so a user can fix them all in one pass."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], lang: str | None = None):
+        self.lang = lang  # the school's language when known (the messages' language)
         self.problems = [p for p in problems if p.severity == "error"]
         self.warnings = [p for p in problems if p.severity != "error"]
         super().__init__("\n".join(str(p) for p in self.problems))

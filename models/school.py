@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from afterschool.models.clubs import ClubRules
+from afterschool.models.venues import Activity, Venue
 
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri")
 ALL_DAYS: tuple[str, ...] = WEEKDAYS + ("Sat", "Sun")
@@ -170,6 +171,15 @@ class School:
     refunds: RefundPolicy = field(default_factory=RefundPolicy)
     pupils: int | None = None  # all pupils of the school, for the participation rate
     clubs: ClubRules = field(default_factory=ClubRules)  # [clubs] (SPEC §12)
+    # SPEC §12: [[venues]] of school.toml and rooms.csv together; [[activities]]
+    venues: tuple[Venue, ...] = ()
+    activities: tuple[Activity, ...] = ()
+
+    def venue(self, venue_id: str) -> Venue:
+        for v in self.venues:
+            if v.id == venue_id:
+                return v
+        raise KeyError(venue_id)
 
     def session(self, session_id: str) -> Session:
         for s in self.sessions:

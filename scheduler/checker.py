@@ -56,7 +56,10 @@ to term end). Rules checked (rule names as reported):
   ["admission"]``, the rows of ``afterschool admit``): no priority applicant waits while a
   non-priority applicant is admitted, and among equals nobody waits who applied earlier than
   one admitted. A plan without admission data cannot show who was turned away; there only
-  the placement rules apply (an ``applied`` student placed is ``enrolled only``).
+  the placement rules apply (an ``applied`` student placed is ``enrolled only``);
+- venues (SPEC §12, current version, ``scheduler/check_venues.py``: the same independence):
+  ``venue rows``, ``venue groups`` (overlaps by real times), ``venue capacity``, ``venue
+  availability``, ``activity count``.
 
 Money is exact ``Decimal``, rounded half-up to the fen once per student or person. Fees over
 versions: Σ over versions, over sessions where the student is in a group in that version,
@@ -78,6 +81,7 @@ import chinese_calendar
 from afterschool.models.instance import Instance
 from afterschool.models.plan import Plan, Version
 from afterschool.models.school import WEEKDAYS, Rules, Session, Term
+from afterschool.scheduler.check_venues import check_venues
 
 CENT = Decimal("0.01")
 _OK = ("available", "preferred")
@@ -329,6 +333,7 @@ def check_plan(inst: Instance, plan: Plan,
     _check_flex_ledger(facts, plan, dated, bad)
     _check_budget(facts, plan, fees, pay, dated, bad)
     _check_admission(facts, plan.extra.get("admission"), bad)
+    check_venues(inst, versions[-1].groups, plan.extra, bad)  # SPEC §12, current version
     return bad.found
 
 

@@ -1,90 +1,108 @@
-"""Sentences the commands print, in the school's language: one catalogue keyed by a stable
-id (``say("recorded_attendance", "zh", pupils=3, staff=0, file="a.csv")``), never built
-from English fragments. Numbers and paths are passed in; the catalogue holds the words.
-A key missing in one language is a bug the tests catch (``test_say``), not a fallback.
+"""The tool's one language layer: every word a school reads — the commands' sentences, error
+messages, CSV/xlsx headers and values, sheet titles, notices, charts, the office's page —
+comes from one catalogue, one table per language (``say_zh.WORDS``, ``say_en.WORDS``) with
+the same keys and the same ``{blanks}`` (a ``problem.*`` entry's Chinese may leave out a
+blank that holds a library's English). Nothing is built from English fragments; numbers,
+names and paths are passed in.
+
+- ``say(key, lang, **values)``: the sentence ``key`` in ``lang`` filled with ``values``
+  (``say("recorded_cancel", "zh", n=2)`` -> 已记录停课 2 天). ``lang`` None is zh: the
+  tool's schools are Chinese unless they say otherwise.
+- ``heads(lang)``: the column headers and labels of the hand-outs (keys ``label.*``).
+- ``section(prefix, lang)`` / ``table(prefix)``: one module's words (``office.*`` ->
+  ``{"done": …}``), for a module that looks words up many times; ``table`` gives both
+  languages, a dotted rest (``value.kind.staff``) as nested dicts.
+- ``bilingual(key, **values)``: zh and en on one line, where the language is not known yet
+  (a school.toml that cannot be read).
+- ``reword(prefix, text, lang)``: a text the code writes in English (an error message, a
+  settlement rule) in ``lang``: the ``prefix.*`` entries' English forms are patterns
+  (``{blanks}`` match any text, and are reworded in turn), their ``lang`` entries the words;
+  a text no form matches is kept as written.
+
+A key missing in one language is a bug the tests catch (``tests/test_say.py``), never a
+fallback at run time. How to add a sentence or a language: docs/language.md.
 """
 from __future__ import annotations
 
-CATALOGUE: dict[str, dict[str, str]] = {
-    "zh": {
-        "recorded_in": "已记入 {where}",
-        "recorded_attendance": "已记录 {file} 中 {pupils} 条学生考勤、{staff} 条教师值班",
-        "nothing_new": "{file} 中没有新内容：已记录过",
-        "recorded_cancel": "已记录停课 {n} 天",
-        "already_cancelled": "这些日期已记录为停课",
-        "recorded_payments": "已记录 {file} 中 {n} 笔缴费",
-        "rewritten": "已按记录重写 {path} 及全部材料",
-        "wrote": "已写出 {path}",
-        "wrote_chart": "已写出 {path}（{n} 个条形）",
-        "init_next": "下一步：填写这些表格，然后运行 afterschool validate {folder}",
-        "wrote_cover": "已写出 {path}、代课安排 {cover} 及 {n} 份材料（{kinds}）",
-        "wrote_changes": "已写出 {path}、变动清单、教师通知及其他 {n} 个文件",
-        "wrote_plan": "已写出 {path} 及 {n} 份材料（{kinds}）",
-        "wrote_sheets": "已写出 {path}（{n} 个组的点名表）",
-        "exported": "已写出 {path} 及其他 {n} 个文件",
-        "check_ok": "检查通过：方案符合全部规则（每周申报缺员 {short} 个；代课日无人可代 {open} 个）",
-        "check_bad": "发现 {n} 处违规",
-        "user_added": "已添加账号 {name}（{role}{staff}）", "user_password": "已修改 {name} 的密码",
-        "user_none": "还没有账号", "user_removed": "已删除账号 {name}",
-        "role_office": "办公室", "role_teacher": "教师",
-        "need_none": "不需要再招志愿者：现有志愿者已能覆盖所有值班",
-        "need_head": "再招 {n} 名志愿者即可排满：",
-        "need_head_partial": "再招 {n} 名志愿者可尽量排满：",
-        "need_row": "{day}{where}：再招 {n} 人",
-        "need_managers": "{window}管理或辅导",
-        "need_detail": "每位新志愿者需要的时间：",
-        "need_person": "{windows}（每周 {minutes} 分钟）",
-        "need_span": "{day} {start}-{end}", "need_as_manager": "（管理）", "list_sep": "、",
-        "busy": "记录正忙：另一个命令正在写入本学期的记录；本次未写入任何内容，请稍后再试（{detail}）",
-        "clubs_drawn": "社团抽签（种子 {seed}）：{choosing} 名报名学生中 {assigned} 人次录取，"
-                       "候补 {waiting} 人次；未开班：{cancelled}",
-        "clubs_managers_short": "注意：社团按组计入后，管理或辅导人员还差 {n} 人次（见 {path}）",
-        "clubs_conflict": "注意：社团 {club} 的指导教师 {staff} 在{day} {time} 另有值班",
-    },
-    "en": {
-        "recorded_in": "recorded in {where}",
-        "recorded_attendance": "recorded {pupils} pupil and {staff} staff entr(ies) from {file}",
-        "nothing_new": "nothing new in {file}: already recorded",
-        "recorded_cancel": "recorded {n} cancelled date(s)",
-        "already_cancelled": "already recorded as cancelled",
-        "recorded_payments": "recorded {n} payment(s) from {file}",
-        "rewritten": "wrote {path} and its hand-outs again",
-        "wrote": "wrote {path}",
-        "wrote_chart": "wrote {path} ({n} bars)",
-        "init_next": "next: fill in the files, then run: afterschool validate {folder}",
-        "wrote_cover": "wrote {path}, {cover} and {n} hand-out file(s) ({kinds})",
-        "wrote_changes": "wrote {path}, changes.csv, changes.xlsx, changes-teachers.csv and "
-                         "{n} other file(s)",
-        "wrote_plan": "wrote {path} and {n} hand-out file(s) ({kinds})",
-        "wrote_sheets": "wrote {path} ({n} group sheet(s))",
-        "exported": "wrote {path} and {n} other file(s)",
-        "check_ok": "OK: the plan keeps every rule ({short} declared shortage(s) a week; "
-                    "{open} duty(ies) nobody covers on a substitution date)",
-        "check_bad": "{n} violation(s)",
-        "user_added": "added {name} ({role}{staff})", "user_password": "changed the password "
-                      "of {name}", "user_none": "no accounts", "user_removed": "removed {name}",
-        "role_office": "office", "role_teacher": "teacher",
-        "need_none": "no extra volunteers needed: today's volunteers cover every duty",
-        "need_head": "{n} more volunteer(s) would cover all groups:",
-        "need_head_partial": "{n} more volunteer(s) would cover all groups as far as possible:",
-        "need_row": "{day} {where}: recruit {n} more",
-        "need_managers": "managers ({window})",
-        "need_detail": "the times each new volunteer would cover:",
-        "need_person": "one for {windows} ({minutes} min a week)",
-        "need_span": "{day} {start}-{end}", "need_as_manager": " (manager)", "list_sep": ", ",
-        "busy": "record busy: another command is writing the term's record; nothing was "
-                "written, try again ({detail})",
-        "clubs_drawn": "club lottery (seed {seed}): {assigned} seat(s) for {choosing} pupil(s) "
-                       "choosing, {waiting} on waiting lists; not opened: {cancelled}",
-        "clubs_managers_short": "note: with clubs counted as groups, {n} manager post(s) are "
-                                "short (see {path})",
-        "clubs_conflict": "note: club {club}'s instructor {staff} has another duty on {day} "
-                          "{time}",
-    },
-}
+import re
+from functools import lru_cache
+
+from afterschool.scheduler import say_en, say_zh
+
+CATALOGUE: dict[str, dict[str, str]] = {"zh": say_zh.WORDS, "en": say_en.WORDS}
+LANGS = tuple(CATALOGUE)
+
+
+def _lang(lang: str | None) -> str:
+    return lang if lang in CATALOGUE else "zh"
 
 
 def say(key: str, lang: str | None, **values) -> str:
-    """The sentence ``key`` in ``lang`` (zh when not given: the tool's schools are Chinese
-    unless they say otherwise), filled with ``values``."""
-    return CATALOGUE["en" if lang == "en" else "zh"][key].format(**values)
+    """The sentence ``key`` in ``lang`` (zh when not given), filled with ``values``."""
+    return CATALOGUE[_lang(lang)][key].format(**values)
+
+
+def section(prefix: str, lang: str | None) -> dict[str, str]:
+    """The words under ``prefix.`` in ``lang``, keyed by the rest of the key."""
+    head = prefix + "."
+    return {k[len(head):]: v for k, v in CATALOGUE[_lang(lang)].items() if k.startswith(head)}
+
+
+def heads(lang: str | None) -> dict[str, str]:
+    """Column headers and labels of exported sheets, notices, charts and the report."""
+    return section("label", lang)
+
+
+def table(prefix: str) -> dict[str, dict]:
+    """``section`` in every language, a dotted rest as nested dicts (``{"zh": {...}, …}``)."""
+    out: dict[str, dict] = {}
+    for lang in LANGS:
+        tree: dict = {}
+        for rest, text in section(prefix, lang).items():
+            *path, last = rest.split(".")
+            node = tree
+            for part in path:
+                node = node.setdefault(part, {})
+            node[last] = text
+        out[lang] = tree
+    return out
+
+
+def bilingual(key: str, **values) -> str:
+    """Both languages, zh first: for messages before the school's language is known."""
+    zh, en = say(key, "zh", **values), say(key, "en", **values)
+    return zh if zh == en else f"{zh} / {en}"
+
+
+@lru_cache(maxsize=None)
+def _forms(prefix: str) -> list[tuple[re.Pattern, str]]:
+    """(compiled English form, key) of every ``prefix.*`` entry: forms that begin with words
+    before forms that begin with a blank (a prefix such as ``version A..B: `` is peeled
+    before a blank could swallow it), then the most words first."""
+    out = []
+    for key, form in section(prefix, "en").items():
+        parts, rx, seen = re.split(r"\{([a-z_]+)\}", form), "", set()
+        for i, p in enumerate(parts):  # a blank written twice matches the same text twice
+            if i % 2 == 0:
+                rx += re.escape(p)
+            elif p in seen:
+                rx += f"(?P={p})"
+            else:
+                rx += f"(?P<{p}>.+?)"
+                seen.add(p)
+        words = len(re.sub(r"\{[a-z_]+\}", "", form))
+        out.append((re.compile(rx + r"\Z", re.S), f"{prefix}.{key}",
+                    (form.startswith("{"), -words)))
+    return [(rx, key) for rx, key, _ in sorted(out, key=lambda x: x[2])]
+
+
+def reword(prefix: str, text: str, lang: str | None) -> str:
+    """``text`` as the code writes it (English) in ``lang``, by the ``prefix.*`` forms."""
+    if lang not in CATALOGUE or lang == "en":
+        return text
+    for rx, key in _forms(prefix):
+        m = rx.match(text)
+        if m:
+            return say(key, lang, **{k: reword(prefix, v, lang)
+                                     for k, v in m.groupdict().items()})
+    return text

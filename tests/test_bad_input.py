@@ -177,9 +177,9 @@ def _number_date(wb):
 
 XLSX_CASES = [
     ("merged cells", _merge, "merged cells D2:D4"),
-    ("formula without value", _formula, "formula without a saved value"),
-    ("blank row keeps numbering", _blank_then_bad, "row 5, column 'grade': unknown grade"),
-    ("date as number", _number_date, "Excel's day 46000"),
+    ("formula without value", _formula, "公式没有保存的结果"),
+    ("blank row keeps numbering", _blank_then_bad, "第 5 行「grade」列：无法识别的年级"),
+    ("date as number", _number_date, "Excel 的第 46000 天是 2025-12-09"),
     ("sheet missing", lambda wb: wb.remove(wb["teachers"]), "sheet 'teachers' missing"),
 ]
 

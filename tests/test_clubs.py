@@ -424,3 +424,47 @@ def test_clubs_from_a_workbook_and_their_errors_by_sheet(tmp_path):
         read_instance(write_workbook(tmp_path / "b", add([["S0001", "C9", "", ""]])))
     assert ("school.xlsx:club_choices", 2, "choice1") in {
         (p.file, p.row, p.column) for p in exc.value.problems}
+
+
+def test_the_notices_name_the_clubs_venue_where_the_school_lists_venues(tmp_path):
+    # C2 meets in LIB; with [[venues]] LIB = "Reading Room" the notice, the instructor's list
+    # and the parents' sheet say "Reading Room", never the id
+    folder, out = term_with_plan(tmp_path)
+    with open(folder / "school.toml", "a", encoding="utf-8") as f:
+        f.write('\n[[venues]]\nid = "LIB"\nname = "Reading Room"\nkind = "library"\n'
+                'capacity = 60\n\n[[venues]]\nid = "MUS"\nname = "Music Room"\n'
+                'kind = "special"\ncapacity = 40\n')
+    done = CliRunner().invoke(main, ["plan", str(folder), "--out", str(out), "--skip", "all",
+                                     "--new-record"])
+    assert done.exit_code in (0, 3), done.output
+    done = CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7", *FROM])
+    assert done.exit_code == 0, done.output
+    page = (out / "clubs-notice.html").read_text(encoding="utf-8")
+    assert "Reading Room" in page and ": LIB<" not in page
+    import zipfile
+    for name in ("clubs-lists.xlsx", "clubs-parents.xlsx"):  # cells and the print titles
+        with zipfile.ZipFile(out / name) as z:
+            xml = " ".join(z.read(n).decode("utf-8") for n in z.namelist()
+                           if n.endswith(".xml"))
+        assert "Reading Room" in xml, name
+        assert ">LIB<" not in xml and " LIB<" not in xml, name
+
+
+def test_a_wrong_club_row_is_one_error_not_one_per_pupil_who_chose_it(tmp_path):
+    # C1's venue is unknown: that row is the error; the three pupils who chose C1 are not
+    folder, _ = term_with_plan(tmp_path)
+    with open(folder / "school.toml", "a", encoding="utf-8") as f:
+        f.write('\n[[venues]]\nid = "LIB"\nname = "Library"\nkind = "library"\ncapacity = 60\n')
+    done = CliRunner().invoke(main, ["validate", str(folder)])
+    assert done.exit_code == 2, done.output
+    assert "MUS" in done.output
+    assert "club_choices.csv" not in done.output, done.output
+
+
+def test_generated_clubs_meet_in_venues_the_generated_school_has(tmp_path):
+    done = CliRunner().invoke(main, ["generate", str(tmp_path / "g"), "--students", "300",
+                                     "--seed", "2", "--venues", "--clubs", "8",
+                                     "--choosing", "60"])
+    assert done.exit_code == 0, done.output
+    done = CliRunner().invoke(main, ["validate", str(tmp_path / "g")])
+    assert done.exit_code == 0, done.output

@@ -289,17 +289,17 @@ def _set(sheet, cell, value):
 XLSX_CASES = [
     ("stray cell at XFD1048576", _set("students", "XFD1048576", "x"), 0, []),
     ("stray cell at A1048576", _set("students", "A1048576", "S9"), 2,
-     ["school.xlsx:students, row 1048576"]),
+     ["school.xlsx:students 第 1048576 行"]),
     ("stray cell far right of the school sheet", _set("school", "XFD1048576", "x"), 0, []),
     ("unsaved formula in a name", _set("students", "B3", f'=HYPERLINK("{SECRET}")'), 2,
-     ["school.xlsx:students, row 3, column 'name': formula without a saved value"]),
+     ["school.xlsx:students 第 3 行「name」列：公式没有保存的结果"]),
     ("line separator in a name cell", _set("students", "B3", f"{SECRET}\u2028x"), 2,
-     ["school.xlsx:students, row 3, column 'name': control character(s) U+2028",
-      "value hidden"]),
+     ["school.xlsx:students 第 3 行「name」列：内容中有控制字符 U+2028",
+      "个人信息，不显示所填内容"]),
     ("full-width duplicate id in a sheet", _set("students", "A3", "Ｓ０００１"), 2,
-     ["school.xlsx:students, row 3, column 'id': duplicate student id (also on row 2"]),
+     ["school.xlsx:students 第 3 行「id」列：学号重复（第 2 行已有"]),
     ("school name too long in the school sheet", _set("school", "B2", "S" * 101), 2,
-     ["too long: 101 characters, at most 100"]),
+     ["太长：101 个字符，最多 100 个"]),
 ]
 
 

@@ -44,7 +44,7 @@ def test_bundled_school_ships_with_the_package():
     folder = Path(instances.__file__).parent / "haijiang"
     assert {p.name for p in folder.iterdir() if p.suffix in (".csv", ".toml")} == {
         "school.toml", "students.csv", "teachers.csv", "availability.csv", "clubs.csv",
-        "club_choices.csv"}
+        "club_choices.csv", "rooms.csv"}  # clubs, choices and classrooms (SPEC §12)
 
 
 def test_cli_offers_every_hand_out_to_skip():

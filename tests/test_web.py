@@ -86,7 +86,7 @@ def test_user_add_refuses_bad_accounts(term_dir):
             input=PASSWORD + "\n")  # ids in any case, as the commands take them
     assert r.exit_code == 0, r.output
     listed = run("user", "list", term_dir).output
-    assert "新老师\tteacher\tT1" in listed and PASSWORD not in listed
+    assert "新老师\t教师\tT1" in listed and PASSWORD not in listed
 
 
 def test_serve_opens_to_the_network_only_with_accounts(made, tmp_path):

@@ -9,7 +9,10 @@ Tue–Fri; one in four has an external instructor at 150 yuan/h, the others a vo
 staff member (each at most one club); capacities 20–40, minimums 5–12; some a fee.
 Choosers are enrolled pupils with afternoon sign-ups, drawn with ``random.Random(seed)``;
 each lists 1–3 clubs of their grade, popular kinds weighted higher (so some clubs are
-oversubscribed and some under their minimum). Same arguments, same bytes.
+oversubscribed and some under their minimum). Where the school's ``school.toml`` lists
+venues, a club whose usual venue is not among them meets in the first of LIB, GYM, PG that
+is (a generated school with ``--venues`` has no music or art room). Same arguments, same
+bytes.
 """
 from __future__ import annotations
 
@@ -38,7 +41,9 @@ def _csv(columns, rows) -> str:
 
 
 def generate_clubs(students_csv: str, teachers_csv: str, n_clubs: int, n_choosing: int,
-                   seed: int = 1) -> dict[str, str]:
+                   seed: int = 1, school_toml: str | None = None) -> dict[str, str]:
+    import tomllib
+    listed = {str(v.get("id")) for v in tomllib.loads(school_toml or "").get("venues", [])}
     rng = random.Random(f"clubs:{seed}")
     staff = [t["id"] for t in _rows(teachers_csv)
              if t["volunteer"] == "yes" and t.get("kind", "staff") != "external"]
@@ -46,6 +51,8 @@ def generate_clubs(students_csv: str, teachers_csv: str, n_clubs: int, n_choosin
     weight = {}
     for i in range(n_clubs):
         name, venue, w = KINDS[i % len(KINDS)]
+        if listed and venue not in listed:
+            venue = next((v for v in ("LIB", "GYM", "PG") if v in listed), sorted(listed)[0])
         lower = i % 3 == 2
         session, grades = ("after-lower", "1-2") if lower else ("after-upper", "3-6")
         days = sorted(rng.sample(AFTER, 1 if rng.random() < 0.6 else 2), key=AFTER.index)

@@ -23,43 +23,19 @@ from afterschool.scheduler.handouts.labels import day_name
 from afterschool.scheduler.handouts.names import class_key, pupil_key
 from afterschool.scheduler.handouts.output import write_text
 from afterschool.scheduler.handouts.sheets import write_tables
+from afterschool.scheduler.say import table
 
-WORDS = {
-    "zh": {"title": "社团活动录取公示", "club": "社团", "days": "活动日", "time": "时间",
-           "venue": "地点", "class": "班级", "name": "姓名", "place": "候补序号",
-           "fee": "社团费(元)", "instructor": "指导教师", "members": "录取名单",
-           "waiting": "候补名单", "cancelled": "未开班的社团（报名不足最少人数）",
-           "external": "外聘教师", "seed": "抽签种子", "none": "无",
-           "sheet_members": "录取", "sheet_waiting": "候补", "lists_title": "社团名单",
-           "parents_title": "社团活动通知", "class_suffix": "班",
-           "how": ("抽签方法（任何人可复核）：对每位报名学生，计算文字“{seed}:学号”"
-                   "（UTF-8）的 SHA-256 值；优先保障学生（残疾、留守、随迁、干部职工子女）"
-                   "排在前面，其余在后，各部分按该值从小到大排序。按此顺序，每人依次得到"
-                   "志愿中第一个仍有名额、适合其年级、且在其参加晚托的日子活动的社团"
-                   "（每人最多 {per} 个，同一天不重复）。人数不足最少人数的社团中人数最少的"
-                   "一个不开班，其学生按下一志愿重新分配，重复至所有开班社团达到最少人数。"
-                   "例：在命令行运行 echo -n '{seed}:S00001' | sha256sum。")},
-    "en": {"title": "Club lottery result", "club": "club", "days": "days", "time": "time",
-           "venue": "venue", "class": "class", "name": "name", "place": "waiting place",
-           "fee": "club fee (yuan)", "instructor": "instructor", "members": "members",
-           "waiting": "waiting lists", "cancelled": "clubs not opened (under their minimum)",
-           "external": "external instructor", "seed": "seed", "none": "none",
-           "sheet_members": "members", "sheet_waiting": "waiting", "lists_title": "club list",
-           "parents_title": "clubs", "class_suffix": "",
-           "how": ("How anyone can re-run the draw: for each pupil who chose, take the "
-                   "SHA-256 of the text \"{seed}:<student id>\" (UTF-8); priority children "
-                   "first, then the others, each part by ascending hash. In that order each "
-                   "pupil gets the first of their choices with a free seat that takes their "
-                   "grade and meets on days they attend (at most {per} each, never two on one "
-                   "day). While a club is under its minimum, the smallest is not opened and "
-                   "the draw runs again without it. Example: echo -n '{seed}:S00001' | "
-                   "sha256sum")},
-}
+WORDS = table("club_notice")  # words: scheduler/say_zh.py, say_en.py
 
 
 def _people(plan) -> tuple[dict, dict]:
     people = plan.extra.get("people", {})
     return people.get("students", {}), people.get("staff", {})
+
+
+def _place(plan, venue_id: str) -> str:
+    """The venue's name where the school lists its venues (SPEC §12), else what clubs.csv says."""
+    return plan.extra.get("venue_list", {}).get(venue_id, {}).get("name", venue_id)
 
 
 def _days(days, lang) -> str:
@@ -107,7 +83,7 @@ def notice_html(plan, lang: str, masks: dict[str, str]) -> str:
             continue
         out.append(f"<h2>{e(c['name'])}</h2><p>{e(w['days'])}: {e(_days(c['days'], lang))}"
                    f"　{e(w['time'])}: {e(c['start'])}-{e(c['end'])}　{e(w['venue'])}: "
-                   f"{e(c['venue'])}</p>")
+                   f"{e(_place(plan, c['venue']))}</p>")
         out.append(f"<h3>{e(w['members'])}</h3><table><tr><th>{e(w['class'])}</th>"
                    f"<th>{e(w['name'])}</th></tr>")
         out += [f"<tr><td>{e(r['class'])}</td><td>{e(r['name'])}</td></tr>"
@@ -157,7 +133,7 @@ def write_club_handouts(plan, out_dir: Path, lang: str) -> list[Path]:
         lists.append((c["name"], rows, ["place", "class", "name"], [],
                       {"title": f"{c['name']} {w['lists_title']} {w['instructor']}: {who} "
                                 f"{_days(c['days'], lang)} {c['start']}-{c['end']} "
-                                f"{c['venue']}"}))
+                                f"{_place(plan, c['venue'])}"}))
     if lists:
         written += write_tables(out_dir, "clubs-lists", lists, ("xlsx",), head, "")
     by_class = defaultdict(list)
@@ -166,7 +142,7 @@ def write_club_handouts(plan, out_dir: Path, lang: str) -> list[Path]:
         k = students.get(a["student"], {}).get("class", "")
         by_class[k].append({"name": masks.get(a["student"], "*"), "club": c["name"],
                             "days": _days(c["days"], lang), "time": f"{c['start']}-{c['end']}",
-                            "venue": c["venue"], "fee": c["fee"],
+                            "venue": _place(plan, c["venue"]), "fee": c["fee"],
                             "_k": masks.get(a["student"], "")})
     parents = [(f"{k}{w['class_suffix']}" if lang == "zh" else k,
                 [{x: v for x, v in r.items() if x != "_k"} for r in

@@ -26,7 +26,9 @@ Output:
   the week's club roll-call sheets for ``happened.roll_call`` and who is expected in which
   club on a date, for reading them back (only when the care plan was made again around the
   clubs: then a member is in their club, not in care, on its dates);
-- ``say(key, lang, **values)``: the words, in the school's language (zh or en).
+- ``say(key, lang, **values)``: the words (``club_meeting.*`` in the catalogue,
+  scheduler/say_zh.py and say_en.py), in the school's language.
+A venue is named as the school lists it (``[[venues]]``), else as clubs.csv says.
 Every text the calendar writes goes through ``ics._esc`` (no control character reaches a
 plan: the reader and the plan schema refuse them); the roster's cells through the
 workbook writer's neutraliser.
@@ -36,25 +38,9 @@ from __future__ import annotations
 from datetime import date
 
 from afterschool.models.school import WEEKDAYS
+from afterschool.scheduler.say import table
 
-WORDS = {
-    "zh": {"activity": "社团活动", "instructor": "社团指导", "external": "外聘教师",
-           "in_club": "社团活动 {club}（{venue}）",
-           "draw": "社团抽签（种子 {seed}，自 {start} 起）：录取 {assigned} 人次，候补 {waiting} "
-                   "个，未开班 {cancelled} 个",
-           "member": "录取社团 {club}", "waiting": "社团 {club} 候补第 {place} 位",
-           "teaches": "指导社团 {club}",
-           "description": "社团活动：{club}\n地点：{venue}\n指导教师：{staff}\n学生 {n} 名"},
-    "en": {"activity": "club", "instructor": "club instructor",
-           "external": "external instructor",
-           "in_club": "club {club} ({venue})",
-           "draw": "club draw (seed {seed}, from {start}): {assigned} seat(s), {waiting} "
-                   "waiting, {cancelled} not opened",
-           "member": "a seat in club {club}",
-           "waiting": "place {place} on club {club}'s waiting list",
-           "teaches": "runs club {club}",
-           "description": "club: {club}\nvenue: {venue}\ninstructor: {staff}\n{n} pupils"},
-}
+WORDS = table("club_meeting")  # words: scheduler/say_zh.py, say_en.py
 
 
 def say(key: str, lang: str, **values) -> str:
@@ -68,6 +54,12 @@ def _section(plan) -> dict:
 
 def _name(plan, club: str) -> str:
     return _section(plan).get("clubs", {}).get(club, {}).get("name", club)
+
+
+def _venue(plan, group: dict) -> str:
+    """The club's venue as people read it: its name where the school lists its venues."""
+    from afterschool.scheduler.clubs.handouts import _place
+    return _place(plan, group["venue"])
 
 
 def _off(plan) -> set[tuple[str, str | None]]:
@@ -112,7 +104,7 @@ def roster_rows(plan, staff: str | None, lang: str, staff_name=lambda s: s) -> l
                          "day": day_name(day, lang), "time": f"{g['start']}-{g['end']}",
                          "session": session_label(plan, g["session"], lang),
                          "slot": say("activity", lang), "group": _name(plan, g["club"]),
-                         "class": "", "venue": g["venue"],
+                         "class": "", "venue": _venue(plan, g),
                          "role": say("instructor", lang), "minutes": _minutes(g)})
     return rows
 
@@ -129,7 +121,8 @@ def calendar_lines(plan, staff: str, lang: str, alarm: int, person: str = "") ->
     for g in _staff_groups(plan, staff):
         name = _name(plan, g["club"])
         summary = f"{school} {say('activity', lang)} {name}".strip()
-        desc = say("description", lang, club=name, venue=g["venue"], staff=person or staff,
+        where = _venue(plan, g)
+        desc = say("description", lang, club=name, venue=where, staff=person or staff,
                    n=len(g["students"]))
         calendar = plan.extra.get("calendar") or {}
         for day, held in meeting_dates(plan, g).items():
@@ -151,15 +144,15 @@ def calendar_lines(plan, staff: str, lang: str, alarm: int, person: str = "") ->
                 keep = [x for x in regular if x in held]
                 if len(regular) == 1:
                     ics._event(lines, block.uid, seq, stamp, regular[0], block, summary,
-                               g["venue"], desc, cancelled=not keep, alarm=alarm)
+                               where, desc, cancelled=not keep, alarm=alarm)
                 else:
                     ics._event(lines, block.uid, seq, stamp, regular[0], block, summary,
-                               g["venue"], desc, rule_until=regular[-1], exdates=exdates,
+                               where, desc, rule_until=regular[-1], exdates=exdates,
                                cancelled=not keep, alarm=alarm)
             for x in every:  # make-up working days: their own events
                 if x.weekday() != wd:
                     ics._event(lines, block.uid.replace("@", f"-{x:%Y%m%d}@"), seq, stamp, x,
-                               block, summary, g["venue"], desc, cancelled=x not in held,
+                               block, summary, where, desc, cancelled=x not in held,
                                alarm=alarm)
     return lines
 
@@ -182,7 +175,8 @@ def on_date(plan, day: date, wd: str | None, *, student: str | None = None,
         rows.append({"date": day.isoformat(), "day": wd, "club": g["club"],
                      "name": _name(plan, g["club"]), "group": g["id"],
                      "session": g["session"], "start": g["start"], "end": g["end"],
-                     "venue": g["venue"], "staff": g["staff"], "pupils": len(g["students"])})
+                     "venue": _venue(plan, g), "staff": g["staff"],
+                     "pupils": len(g["students"])})
     return rows
 
 

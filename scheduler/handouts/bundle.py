@@ -39,7 +39,9 @@ from afterschool.scheduler.handouts.safe import inside, safe_file_name
 from afterschool.scheduler.handouts.publish import (duty_notice, parents_sheets, roster_ics,
                                                     roster_rows, student_notice,
                                                     timetable_sheets)
+from afterschool.scheduler.handouts.rooms import has_venues
 from afterschool.scheduler.handouts.sheets import save_workbook, write_tables
+from afterschool.scheduler.say import say, section
 
 MARKER = ".afterschool-output"
 HANDOUTS = ("workbook", "notice", "rosters", "charts", "report")
@@ -139,7 +141,8 @@ def write_rosters(plan: Plan, people: list[str], fmt: str, out_dir: Path, lang: 
     name = safe_file_name(name)
     inside(out_dir, out_dir / f"{name}.{fmt}")
     w = words(lang)
-    return write_tables(out_dir, name, [(w["by_teacher"], rows, ROSTER_COLUMNS, ["minutes"])],
+    columns = ROSTER_COLUMNS + (["venue"] if has_venues(plan) else [])  # SPEC §12
+    return write_tables(out_dir, name, [(w["by_teacher"], rows, columns, ["minutes"])],
                         (fmt,), w, w["total"])
 
 
@@ -248,12 +251,12 @@ def written_kinds(paths: list[Path], lang: str = "en") -> str:
     actually written, in the order they are written (``timetable.xlsx, notices, rosters/*.ics,
     report.html, charts``; in Chinese 总表、公示、值班日历、报告、图表)."""
     names = [p.name for p in paths]
-    zh = lang == "zh"
-    kinds = [("总表" if zh else "timetable.xlsx", any(n.startswith("timetable.") for n in names)),
-             ("公示" if zh else "notices", any(n.startswith("notice-") for n in names)),
-             ("值班日历" if zh else "rosters/*.ics", any(p.parent.name == "rosters"
-                                                     for p in paths)),
-             ("报告" if zh else "report.html", "report.html" in names),
-             ("图表" if zh else "charts", any(n.startswith("chart-") for n in names))]
-    return ("、" if zh else ", ").join(k for k, there in kinds if there)
+    lang = "zh" if lang == "zh" else "en"
+    w = section("kind", lang)
+    kinds = [(w["timetable"], any(n.startswith("timetable.") for n in names)),
+             (w["notices"], any(n.startswith("notice-") for n in names)),
+             (w["rosters"], any(p.parent.name == "rosters" for p in paths)),
+             (w["report"], "report.html" in names),
+             (w["charts"], any(n.startswith("chart-") for n in names))]
+    return say("list_sep", lang).join(k for k, there in kinds if there)
 

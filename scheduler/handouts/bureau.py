@@ -11,6 +11,7 @@ from pathlib import Path
 from afterschool.scheduler.handouts.output import write_text
 from afterschool.scheduler.handouts.sheets import write_tables
 from afterschool.scheduler.record.bureau import INDICATORS
+from afterschool.scheduler.say import table
 
 TABLES = {
     "classes": ["school", "class", "pupils"],
@@ -21,29 +22,7 @@ TABLES = {
     "attendance": ["school", "date", "session", "late", "early", "leave", "absent"],
     "staff_attendance": ["school", "date", "not_held", "replaced"],
 }
-HEADERS = {
-    "zh": {"school": "学校", "pupils": "学生数", "enrolled": "参加人数",
-           "participation_rate": "参与率", "five_day_share": "五天全参加占比",
-           "staff": "教师数", "staff_on_duty": "参与教师", "external_staff": "外聘人员",
-           "income": "服务费收入(元)", "refunds": "退费(元)", "pay": "劳务费(元)",
-           "balance": "结余(元)", "class": "班级", "name": "姓名", "kind": "类别",
-           "student": "学号", "date": "日期", "amount": "金额(元)", "channel": "方式",
-           "receipt": "票据号", "refund": "退费(元)", "credit": "结转(元)", "group": "组别",
-           "session": "时段", "teachers": "看护教师", "late": "迟到", "early": "早退",
-           "leave": "请假", "absent": "缺勤", "not_held": "未开展", "replaced": "他人代",
-           "total": "合计", "summary": "汇总", "classes_t": "参与班级", "staff_t": "参与教师",
-           "payments_t": "缴费", "refunds_t": "退费", "groups_t": "教学组",
-           "attendance_t": "学生考勤", "staff_attendance_t": "教师考勤",
-           "line": "{school}：参加 {enrolled} 人{rate}，教师 {staff_on_duty} 人（外聘 "
-                   "{external_staff}），收入 {income} 元，退费 {refunds} 元，劳务费 {pay} 元，"
-                   "结余 {balance} 元", "rate": "（参与率 {p}）"},
-    "en": {"total": "total", "summary": "summary", "classes_t": "classes", "staff_t": "staff",
-           "payments_t": "payments", "refunds_t": "refunds", "groups_t": "groups",
-           "attendance_t": "attendance", "staff_attendance_t": "staff attendance",
-           "line": "{school}: {enrolled} pupils{rate}, {staff_on_duty} staff ({external_staff} "
-                   "external), income {income}, refunds {refunds}, pay {pay}, balance {balance}",
-           "rate": " ({p} of the school)"},
-}
+HEADERS = table("bureau")  # words: scheduler/say_zh.py, say_en.py
 
 
 def _percent(x) -> str:

@@ -5,7 +5,8 @@ and the usual hand-outs in one all-or-nothing folder (``write_replan_folder``):
 - ``changes.csv``: one row per change from DATE: each student who moves (old -> new group
   in ``old``/``new``), each new student's group, each student who leaves, each duty post
   whose person changes (its day, time and group; old -> new person in ``old``/``new``; a
-  removed or new post has one side empty);
+  removed or new post has one side empty); each group and weekday whose room changed
+  (SPEC §12: old -> new room);
 - ``changes.xlsx``: the same as sheets ``students`` and ``duties``, and ``teachers``: one
   short notice per affected person (duties lost and gained, pupils joining or leaving the
   groups they supervise);
@@ -24,6 +25,7 @@ from afterschool.scheduler.handouts.bundle import write_plan_folder
 from afterschool.scheduler.handouts.labels import (day_name, group_label, session_label,
                                                    slot_label, window_label)
 from afterschool.scheduler.handouts.sheets import write_tables
+from afterschool.scheduler.say import section, table
 
 CHANGE_COLUMNS = ["from", "what", "student", "name", "class", "session", "day", "time",
                   "group", "role", "old", "new", "reason"]
@@ -33,44 +35,12 @@ DUTY_COLUMNS = ["from", "day", "time", "session", "window", "slot", "group", "ro
                 "old_staff", "old_name", "new_staff", "new_name"]
 TEACHER_COLUMNS = ["staff", "name", "from", "notice"]
 
-WORDS = {
-    "en": {"lost": "no longer on duty {day} {time} {where}",
-           "gained": "new duty {day} {time} {where}",
-           "join": "{n} pupil(s) join group {g}: {names}",
-           "leave": "{n} pupil(s) leave group {g}: {names}",
-           "group": "{g}", "manager": "manager, {w} window",
-           "days": "{name} in {g} now comes on {days}",
-           "head": "From {date}:"},
-    "zh": {"lost": "不再担任 {day} {time} {where}",
-           "gained": "新增值班 {day} {time} {where}",
-           "join": "{g}新增 {n} 名学生：{names}",
-           "leave": "{g}离开 {n} 名学生：{names}",
-           "group": "{g}", "manager": "{w}管理或辅导",
-           "days": "{g}的{name}改为{days}参加",
-           "head": "自 {date} 起："},
-}
+WORDS = table("changes")  # words: scheduler/say_zh.py, say_en.py
 
 
 # headers and the words of the tables, in the school's language (SPEC §8 language)
-HEADERS = {
-    "zh": {"from": "生效日期", "what": "变动", "student": "学号", "name": "姓名", "class": "班级",
-           "session": "时段", "day": "星期", "time": "时间", "group": "组别", "role": "职责",
-           "old": "原", "new": "新", "reason": "原因", "change": "变动", "old_group": "原组别",
-           "new_group": "新组别", "window": "管理时段", "slot": "环节", "old_staff": "原工号",
-           "old_name": "原姓名", "new_staff": "新工号", "new_name": "新姓名", "staff": "工号",
-           "notice": "通知"},
-    "en": {},
-}
-TERMS = {
-    "zh": {"left": "退出", "added": "新增", "changed": "报名变更", "moved": "调组",
-           "duty changed": "换人值班", "duty removed": "取消值班", "duty added": "新增值班",
-           "student left": "学生退出", "student added": "学生新增", "student changed": "报名变更",
-           "student moved": "学生调组", "withdrawn": "已退出", "no longer takes it":
-           "不再参加该时段", "newly enrolled": "新报名", "class or weekdays changed":
-           "班级或星期变更", "to make room or to staff the groups": "为腾出座位或配齐教师",
-           "teacher": "看护教师", "manager": "管理或辅导"},
-    "en": {},
-}
+HEADERS = table("changes_head")
+TERMS = table("changes_term")
 
 
 def _t(lang: str, word: str) -> str:
@@ -104,6 +74,29 @@ def change_table(result, lang: str = "zh") -> list[dict]:
                      "group": group_label(plan, r["group"], lang, r["session"]),
                      "role": _t(lang, r["role"]), "old": _who(r["old_staff"], names),
                      "new": _who(r["new_staff"], names)})
+    rows.extend(room_rows(plan, lang))
+    return rows
+
+
+def room_rows(plan, lang: str = "zh") -> list[dict]:
+    """Each group and weekday whose room (SPEC §12) differs from the previous version's."""
+    if not plan.history or not plan.extra.get("venues"):
+        return []
+    names = {k: v.get("name", k) for k, v in (plan.extra.get("venue_list") or {}).items()}
+    old = {(r["group"], r["day"]): r.get("room")
+           for r in plan.history[-1].get("venues") or []}
+    rows, seen = [], set()
+    for r in plan.extra["venues"]:
+        key = (r["group"], r["day"])
+        if key in seen or key not in old or old[key] == r.get("room"):
+            continue
+        seen.add(key)
+        rows.append({"from": plan.valid_from, "what": _t(lang, "room changed"),
+                     "session": session_label(plan, r["session"], lang),
+                     "day": day_name(r["day"], lang),
+                     "group": group_label(plan, r["group"], lang, r["session"]),
+                     "old": names.get(old[key], old[key] or ""),
+                     "new": names.get(r.get("room"), r.get("room") or "")})
     return rows
 
 
@@ -224,43 +217,49 @@ def write_replan_folder(result, out_dir: Path, lang: str | None = None,
     return write_plan_folder(plan, out_dir, lang, skip, extra=change_tables, **record)
 
 
-def _replan_summary_zh(result) -> str:
+def office_replan_summary(result, lang: str) -> str:
+    """What an office reads after ``replan``, in ``lang``: filled or how many posts are not,
+    pupils and duties changed, covers kept or found again, new small groups with their pay,
+    the cost of a pin, each unfilled post. The solver's detail: ``replan_summary`` (-v)."""
     from afterschool.scheduler.handouts.summary import shortage_posts
+    w, office = section("replan", lang), section("office", lang)
     plan, s = result.plan, result.stats
     n_short = sum(x.count for x in plan.shortages)
-    lines = [f"{plan.extra.get('school', '')}：自 {s['from']} 起调整排班，"
-             + (f"有缺员（{n_short} 个岗位）" if n_short else "全部排满")
-             + ("（已中断：到目前为止最好的方案）" if plan.extra.get("interrupted") else "")]
-    lines.append(f"  学生：新增 {s['students_added']} 人，退出 {s['students_left']} 人，"
-                 f"另有 {s['students_moved']} 人调组"
-                 + (f"，{s['students_named_moved']} 人因报名变更换组"
-                    if s["students_named_moved"] else ""))
-    kept, before = s["available_duties_kept"], s["available_duties_before"]
-    lines.append(f"  值班：{s['duties_changed']} 个值班变动（{s['duties_removed']} 个取消或移交，"
-                 f"{s['duties_added']} 个新增）；仍可值班的教师 {before} 个值班中 {kept} 个不变")
+    lines = [w["head"].format(school=plan.extra.get("school", ""), date=s["from"],
+                              outcome=w["short"].format(n=n_short) if n_short else w["done"],
+                              interrupted=w["interrupted"] if plan.extra.get("interrupted")
+                              else "")]
+    named = s["students_named_moved"]
+    lines.append(w["pupils"].format(added=s["students_added"], left=s["students_left"],
+                                    moved=s["students_moved"],
+                                    named=w["named"].format(n=named) if named else ""))
+    lines.append(w["duties"].format(changed=s["duties_changed"], removed=s["duties_removed"],
+                                    added=s["duties_added"], kept=s["available_duties_kept"],
+                                    before=s["available_duties_before"]))
     if s.get("exceptions_kept") or s.get("exceptions_dropped"):
-        lines.append(f"  代课：{s.get('exceptions_kept', 0)} 个照旧；"
-                     f"{s.get('exceptions_dropped', 0)} 个因值班变动重新安排，"
-                     f"其中 {s.get('exceptions_found_again', 0)} 个已找到人")
+        lines.append(w["covers"].format(kept=s.get("exceptions_kept", 0),
+                                        dropped=s.get("exceptions_dropped", 0),
+                                        found=s.get("exceptions_found_again", 0)))
     for g in s.get("small_groups", []):
-        lines.append(f"  小组：{group_label(plan, g['group'], 'zh')} {day_name(g['day'], 'zh')}"
-                     f"仅 {g['students']} 名学生（本次新组成），每周劳务费 {g['pay_per_week']} 元")
+        lines.append(w["small"].format(group=group_label(plan, g["group"], lang),
+                                       day=day_name(g["day"], lang), n=g["students"],
+                                       pay=g["pay_per_week"]))
     if "pin_cost" in s:
         c = s["pin_cost"]
-        lines.append(f"  固定（--pin {s['pin']}）的代价：缺员每周 {c['shortage_minutes']:+d} "
-                     f"分钟，组·日 {c['group_days']:+d}")
+        lines.append(w["pin"].format(pin=s["pin"], minutes=f"{c['shortage_minutes']:+d}",
+                                     days=f"{c['group_days']:+d}"))
     if plan.shortages:
-        lines.append("  缺员：")
+        lines.append(w["gaps"])
         for (d, a, b, role), n in shortage_posts(plan):
-            lines.append(f"    {day_name(d, 'zh')} {a}-{b} "
-                         f"{'看护教师' if role == 'teacher' else '管理或辅导人员'} {n} 人")
+            lines.append(w["gap"].format(day=day_name(d, lang), start=a, end=b,
+                                         role=office[role], n=n))
     return "\n".join(lines)
 
 
 def replan_summary(result, lang: str = "en") -> str:
     """The short text an office reads after ``replan``, in the school's language."""
     if lang == "zh":
-        return _replan_summary_zh(result)
+        return office_replan_summary(result, "zh")
     plan, s = result.plan, result.stats
     lines = [f"{plan.extra.get('school', '')}: re-plan from {s['from']} (previous version "
              f"from {s['previous_from']}), status {plan.status}"

@@ -53,6 +53,7 @@ from afterschool.models.plan import Plan  # noqa: E402
 from afterschool.models.school import WEEKDAYS, parse_time  # noqa: E402
 from afterschool.scheduler.handouts.labels import (day_name, group_number,  # noqa: E402
                                                    session_label, words)
+from afterschool.scheduler.say import table  # noqa: E402
 
 CJK_FONTS = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC",
              "Source Han Sans SC", "SimHei", "Microsoft YaHei", "PingFang SC")
@@ -464,9 +465,7 @@ def save(fig, path) -> None:
     plt.close(fig)
 
 
-SCENARIO_WORDS = {"zh": {"group_days": "组·日", "shortages": "缺员", "title": "情景比较"},
-                  "en": {"group_days": "group-days", "shortages": "shortages",
-                         "title": "scenarios"}}
+SCENARIO_WORDS = table("scenario_chart")  # words: scheduler/say_zh.py, say_en.py
 
 
 def scenario_chart(rows: list[dict], lang: str = "en"):

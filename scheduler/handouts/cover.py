@@ -23,16 +23,10 @@ from afterschool.scheduler.handouts.bundle import write_plan_folder
 from afterschool.scheduler.handouts.labels import day_name, group_label, window_label
 from afterschool.scheduler.handouts.sheets import write_tables
 from afterschool.scheduler.planning.substitute import Substitution, spans
+from afterschool.scheduler.say import table
 
 COLUMNS = ["date", "day", "time", "duty", "slots", "absent", "substitute", "calendar", "note"]
-HEADERS = {
-    "zh": {"date": "日期", "day": "星期", "time": "时间", "duty": "岗位", "slots": "环节数",
-           "absent": "请假人", "substitute": "代课人", "calendar": "日历文件", "note": "备注",
-           "nobody": "缺员(无人可代)", "manager": "管理或辅导", "title": "代课安排"},
-    "en": {"date": "date", "day": "day", "time": "time", "duty": "duty", "slots": "slots",
-           "absent": "absent", "substitute": "substitute", "calendar": "calendar",
-           "note": "note", "nobody": "UNCOVERED", "manager": "manager", "title": "cover"},
-}
+HEADERS = table("cover")  # words: scheduler/say_zh.py, say_en.py
 
 
 def _name(result: Substitution, sid: str | None) -> str:
@@ -52,10 +46,7 @@ def _duty(span: dict, words: dict, plan=None, lang: str = "en") -> str:
 
 
 # why the others cannot cover (substitute.REASONS), in the cover list's language
-HELD_ZH = {"absent that day": "当天请假", "cannot manage": "不能担任管理",
-           "on duty then": "当时另有值班", "at the daily limit": "已达每日上限",
-           "at the weekly limit": "已达每周上限",
-           "noon and afternoon not allowed": "不可同日午托晚托"}
+HELD_ZH = table("held")["zh"]
 
 
 def advice_note(result: Substitution, advice: dict, lang: str) -> str:
@@ -127,22 +118,7 @@ def write_cover_folder(result: Substitution, out_dir: Path, lang: str | None = N
     return written, warnings
 
 
-SUMMARY = {
-    "zh": {"head": "{school}：{absent}请假 {dates}：{n} 个值班，{c} 个有人代，{u} 个缺员；请了 "
-                   "{asked} 人代课", "sep": "、", "slots": "（{n} 个环节）", "colon": "：",
-           "covers": "{who}代课", "uncovered": "缺员（当天无人可代）", "advice": "建议：{text}",
-           "cut": "注意：搜索在时间限制内未证明最少缺员与最少请人；加大 --time-limit 可能请更少的人",
-           "nothing": "以下日期 {who} 没有需要代的值班：{notes}", "asked": "代课人：{list}",
-           "minutes": "{who} {n} 分钟", "list": "；"},
-    "en": {"head": "{school}: {absent} absent on {dates}: {n} duties, {c} covered, {u} "
-                   "uncovered; {asked} {people} asked", "sep": ", ", "slots": " ({n} slots)",
-           "colon": ": ", "covers": "{who} covers",
-           "uncovered": "UNCOVERED (a shortage on that date)", "advice": "advice: {text}",
-           "cut": "note: the search stopped at its time limit before proving the fewest "
-                  "uncovered duties and people asked; a larger --time-limit may ask fewer",
-           "nothing": "nothing to cover for {who} on: {notes}", "asked": "people asked: {list}",
-           "minutes": "{who} {n} min", "list": "; "},
-}
+SUMMARY = table("cover_summary")
 
 
 def cover_summary(result: Substitution, lang: str = "en") -> str:

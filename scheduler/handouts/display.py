@@ -8,34 +8,32 @@ from __future__ import annotations
 
 from afterschool.scheduler.handouts.labels import day_name, session_label
 from afterschool.scheduler.handouts.publish import budget_part
+from afterschool.scheduler.say import section, table
 
-TITLES = {"zh": {"fees": "服务费", "by class": "按班级", "by grade": "按年级",
-                 "by session": "按时段", "pay": "劳务费", "flex time": "弹性时间",
-                 "budget": "经费收支", "staffing": "师资配备", "admission": "录取",
-                 "clubs": "社团收支", "club pay": "社团指导报酬"},
-          "en": {}}
-VALUES = {"zh": {"fee_category": {"normal": "正常", "exempt": "免收", "reduced": "减免"},
-                 "kind": {"staff": "在编教师", "external": "外聘"},
-                 "decision": {"admitted": "录取", "waiting": "候补"},
-                 "label": "劳务费(不纳入绩效工资总量)"},
-          "en": {"label": "labour pay, outside the performance-pay total"}}
-PRIORITY = {"disabled": "残疾儿童", "left_behind": "留守儿童", "migrant": "进城务工人员子女",
-            "staff_child": "干部职工子女"}
-ROLE = {"teacher": "看护教师", "manager": "管理或辅导人员"}
+TITLES = table("title")  # words: scheduler/say_zh.py, say_en.py
+VALUES = table("value")
+PRIORITY = table("priority")["zh"]
+ROLE = table("role")["zh"]
 
 
-def _reason_zh(why: dict) -> str:
-    first = ("优先：" + "、".join(PRIORITY.get(p, p) for p in why["priority"])
-             if why["priority"] else f"申请日期 {why['applied_on']}" if why["applied_on"]
-             else "无优先类别、无申请日期")
+def reason_text(why: dict, lang: str) -> str:
+    """Why a pupil is admitted or waits (admit's ``why``), in ``lang``; in English it is the
+    planner's own sentence (``tests/test_say.py`` checks the two agree)."""
+    lang = "zh" if lang == "zh" else "en"
+    w = section("admit", lang)
+    names, roles = section("priority", lang), section("role", lang)
+    first = (w["priority"].format(list=w["sep"].join(names.get(p, p) for p in why["priority"]))
+             if why["priority"] else w["applied"].format(date=why["applied_on"])
+             if why["applied_on"] else w["none"])
     if why["case"] == "admitted":
         return first
     if why["case"] == "blocked":
-        posts = "；".join(f"{day_name(d, 'zh')} {span} {ROLE.get(r, r)} {n} 人"
-                         for d, span, r, n in why["posts"]) or "比现在更多的缺员"
-        return f"录取会增加无人可补的岗位：{posts}（排第 {why['place']} 位；{first}）"
-    return (f"排在 {why['behind']}（第 {why['behind_place']} 位）之后，现有志愿者接收不了该生，"
-            f"按顺序录取（排第 {why['place']} 位；{first}）")
+        posts = w["post_sep"].join(w["post"].format(day=day_name(d, lang), span=span,
+                                                    role=roles.get(r, r), n=n)
+                                   for d, span, r, n in why["posts"]) or w["more"]
+        return w["blocked"].format(posts=posts, place=why["place"], first=first)
+    return w["behind"].format(behind=why["behind"], behind_place=why["behind_place"],
+                              place=why["place"], first=first)
 
 
 def localise(sheets: list, lang: str, plan=None, names: dict[str, str] | None = None
@@ -52,11 +50,11 @@ def localise(sheets: list, lang: str, plan=None, names: dict[str, str] | None = 
         shown = []
         for r in rows:
             r = dict(r)
-            for col, table in values.items():
+            for col, said in values.items():
                 if col == "label" and "label" in r:
-                    r["label"] = table
-                elif isinstance(table, dict) and col in r and r[col] in table:
-                    r[col] = table[r[col]]
+                    r["label"] = said
+                elif isinstance(said, dict) and col in r and r[col] in said:
+                    r[col] = said[r[col]]
             if "day" in r and r["day"] in ("Mon", "Tue", "Wed", "Thu", "Fri"):
                 r["day"] = day_name(r["day"], lang)
             if plan is not None and "part" in r:
@@ -65,15 +63,13 @@ def localise(sheets: list, lang: str, plan=None, names: dict[str, str] | None = 
                 r["session"] = (session_label(plan, r["session"], lang) if plan is not None
                                 else (names or {}).get(r["session"], r["session"]))
             if lang == "zh" and isinstance(r.get("why"), dict):
-                r["reason"] = _reason_zh(r["why"])
+                r["reason"] = reason_text(r["why"], lang)
             shown.append(r)
         out.append((TITLES[lang].get(title, title), shown, columns) + tuple(sheet[3:]))
     return out
 
 
-SCENARIO_KEYS = {"baseline": "基准", "students": "学生", "teachers": "教师", "cap": "班额",
-                 "remainder_threshold": "标准余数阈值",
-                 "manager_remainder_threshold": "管理余数阈值", "days": "服务日"}
+SCENARIO_KEYS = table("scenario_key")["zh"]
 
 
 def localise_scenarios(rows: list[dict], lang: str) -> list[dict]:
@@ -89,8 +85,9 @@ def localise_scenarios(rows: list[dict], lang: str) -> list[dict]:
             name = re.sub(rf"\b{key}\b", SCENARIO_KEYS[key], name)
         by_day = re.sub(r"\b(Mon|Tue|Wed|Thu|Fri)\b", lambda m: day_name(m.group(1), "zh"),
                         r.get("shortages_by_day") or "")
-        by_day = by_day.replace(" teacher x", " 看护教师 ").replace(" manager x", " 管理人员 ")
-        out.append(dict(r, scenario=name.replace(", ", "，"),
-                        status="有缺员" if r.get("shortages") else "排班完成",
-                        shortages_by_day=by_day.replace("; ", "；")))
+        w = section("scenario_words", lang)
+        by_day = by_day.replace(" teacher x", w["teacher"]).replace(" manager x", w["manager"])
+        out.append(dict(r, scenario=name.replace(", ", w["sep"]),
+                        status=w["short"] if r.get("shortages") else w["done"],
+                        shortages_by_day=by_day.replace("; ", w["list_sep"])))
     return out

@@ -61,6 +61,7 @@ from afterschool.models.plan import Plan
 from afterschool.models.school import WEEKDAYS
 from afterschool.scheduler.handouts.labels import (group_label, session_label, slot_label,
                                                    window_label, words)
+from afterschool.scheduler.handouts.rooms import place_text
 
 TZID = "Asia/Shanghai"
 TZ = ZoneInfo(TZID)
@@ -439,6 +440,8 @@ class _Texts:
         if b.role == "teacher":
             what = f"{group_label(self.plan, b.group, self.lang, b.session)} {w['role_teacher']}"
             where = " ".join(self.classes.get(b.group, []))
+            place = place_text(self.plan, b.group, b.day, [x for _, _, x in b.slots],
+                               self.lang)  # SPEC §12: the room, else the classes
         else:
             what = f"{w['manager']} {window_label(b.window, self.lang)}"
             where = window_label(b.window, self.lang)
@@ -449,6 +452,9 @@ class _Texts:
         desc = (f"{w['role']}: {what}\n{w['session']}: "
                 f"{session_label(self.plan, b.session, self.lang) or where}\n"
                 f"{w['class']}: {where}\n{w['slots']}:\n{slots}")
+        if b.role == "teacher" and place:
+            desc += f"\n{w['venue']}: {place}"
+            where = place
         return f"{self.school} {what}".strip(), where, desc
 
 

@@ -12,100 +12,17 @@ from __future__ import annotations
 
 import re
 
-DAYS = {"zh": {"Mon": "周一", "Tue": "周二", "Wed": "周三", "Thu": "周四", "Fri": "周五"},
-        "en": {d: d for d in ("Mon", "Tue", "Wed", "Thu", "Fri")}}
+from afterschool.scheduler.say import table
+
+DAYS = table("day")
 
 EN_SESSIONS = {"noon": "noon care", "after-lower": "afternoon care (lower grades)",
                "after-upper": "afternoon care (upper grades)"}
 EN_SLOTS = {"准备": "getting ready", "午餐": "lunch", "作业辅导、阅读": "homework help, reading",
             "午休": "nap", "作业辅导、体育锻炼、社团活动": "homework help, exercise, clubs"}
-WINDOWS = {"zh": {"noon": "午间", "afternoon": "下午"},
-           "en": {"noon": "noon", "afternoon": "afternoon"}}
+WINDOWS = table("window")
 
-WORDS = {
-    "zh": {
-        "summary": "概况", "groups": "组数", "groups_sheet": "分组名单", "grid": "值班表", "managers": "管理人员",
-        "by_teacher": "教师值班", "fees": "服务费", "pay": "劳务费", "budget": "经费收支",
-        "staffing": "师资配备", "group": "组别", "session": "时段", "student": "学号",
-        "name": "姓名", "class": "班级", "days": "星期", "day": "星期", "slot": "环节",
-        "time": "时间", "teacher": "教师", "staff": "工号", "role": "职责",
-        "manager": "管理或辅导", "role_teacher": "看护教师", "window": "时段",
-        "minutes": "分钟", "amount": "金额(元)", "count": "人数", "item": "项目",
-        "value": "内容", "school": "学校", "status": "排班结果", "shortage": "缺员",
-        "notice_title": "课后服务分组公示", "duty_title": "课后服务教师值班公示",
-        "load": "每周服务分钟", "limit": "每周上限", "standard": "标准配备 T(n)",
-        "formed": "实际组数", "present": "到场人数", "cap": "班额上限",
-        "gantt_title": "一周值班安排", "load_title": "教师每周服务时长",
-        "staffing_title": "标准配备与实际组数", "sizes_title": "各组每日人数",
-        "room": "班级", "total": "合计", "students_n": "学生数",
-        # columns of the workbook and the money tables
-        "fee_category": "收费类别", "gross_fee": "应收服务费", "service_fee": "实收服务费",
-        "lunch_fee": "午餐费", "kind": "人员类别", "rate": "课时费(元/时)",
-        "part": "项目", "income": "服务费收入", "exemptions": "减免", "balance": "结余",
-        "students": "学生数", "standard_teachers": "标准教师数", "extra_groups": "超标组数",
-        "extra_teacher_minutes": "超标教师分钟", "extra_pay": "超标劳务费",
-        "term": "学期", "duties": "值班人次", "group_days": "组·日", "bound": "下界",
-        "grade": "年级", "week": "周次", "minutes_earned": "弹性时间(分钟)", "label": "说明",
-        "date": "日期", "replaces": "替代", "parents": "家长版", "parents_title":
-        "课后服务家长告知", "children": "人", "all_sessions": "全部", "none": "无",
-        "kind_staff": "在编教师", "kind_external": "外聘", "status_ok": "已排满",
-        "report_title": "课后服务排班报告", "week_of": "一周安排",
-        "shortages_title": "缺员", "no_shortage": "所有组别与环节均已排满，管理人员到位。",
-        "money_title": "经费", "staffing_std": "标准配备", "grid_title": "每日值班表",
-        "teachers_title": "教师一周安排", "groups_title": "各时段每日组数",
-        "cover": "封面", "generated_from": "数据来源", "page": "第&P页，共&N页",
-        "alarm": "课后服务提醒", "slots": "环节", "substitute": "代课",
-        "cancelled": "已取消", "group_count": "组数",
-        "order": "顺序", "decision": "结果", "reason": "理由",
-        "instance": "学校", "scenario": "情景", "shortages": "缺员岗位", "fee_income": "服务费收入",
-        "time_limit": "时间上限(秒)", "solve_s": "用时(秒)", "shortages_by_day": "缺员(按天)",
-        "club": "社团", "members": "人数", "club_income": "社团费收入",
-    },
-    "en": {
-        "summary": "summary", "groups": "groups", "groups_sheet": "groups", "grid": "duty grid", "managers": "managers",
-        "by_teacher": "by teacher", "fees": "fees", "pay": "pay", "budget": "budget",
-        "staffing": "staffing", "group": "group", "session": "session", "student": "student",
-        "name": "name", "class": "class", "days": "days", "day": "day", "slot": "slot",
-        "time": "time", "teacher": "teacher", "staff": "staff", "role": "role",
-        "manager": "manager", "role_teacher": "teacher", "window": "window",
-        "minutes": "minutes", "amount": "amount (yuan)", "count": "count", "item": "item",
-        "value": "value", "school": "school", "status": "status", "shortage": "SHORT",
-        "notice_title": "After-school groups (public notice)",
-        "duty_title": "After-school duty roster (public notice)",
-        "load": "service minutes a week", "limit": "weekly limit",
-        "standard": "standard T(n)", "formed": "groups formed", "present": "present",
-        "cap": "cap", "gantt_title": "Duties of the week", "load_title": "Weekly load",
-        "staffing_title": "Standard teachers and groups formed",
-        "sizes_title": "Students present per group and day", "room": "class",
-        "total": "total", "students_n": "students",
-        "fee_category": "fee category", "gross_fee": "gross fee", "service_fee": "service fee",
-        "lunch_fee": "lunch fee", "kind": "kind", "rate": "rate (yuan/h)",
-        "part": "part", "income": "income", "exemptions": "exemptions", "balance": "balance",
-        "students": "students", "standard_teachers": "standard teachers",
-        "extra_groups": "extra groups", "extra_teacher_minutes": "extra teacher minutes",
-        "extra_pay": "extra pay", "term": "term", "duties": "duties",
-        "group_days": "group-days", "bound": "bound", "grade": "grade", "week": "week",
-        "minutes_earned": "flex minutes earned", "label": "note", "date": "date",
-        "replaces": "replaces", "parents": "for parents",
-        "parents_title": "After-school care: notice to parents", "children": "children",
-        "all_sessions": "all", "none": "none", "kind_staff": "staff",
-        "kind_external": "external", "status_ok": "complete",
-        "report_title": "After-school service plan", "week_of": "week",
-        "shortages_title": "Shortages",
-        "no_shortage": "Every group and slot is covered; every manager post is filled.",
-        "money_title": "Money", "staffing_std": "Staffing against the standard",
-        "grid_title": "Duty grid per day", "teachers_title": "Each teacher's week",
-        "groups_title": "Groups per session and day", "cover": "cover",
-        "generated_from": "source", "page": "page &P of &N",
-        "alarm": "after-school duty", "slots": "slots", "substitute": "substitute",
-        "cancelled": "cancelled", "group_count": "groups",
-        "order": "order", "decision": "decision", "reason": "reason",
-        "instance": "instance", "scenario": "scenario", "shortages": "shortages",
-        "fee_income": "fee_income", "time_limit": "time_limit", "solve_s": "solve_s",
-        "shortages_by_day": "shortages_by_day", "club": "club", "members": "members",
-        "club_income": "club fee income",
-    },
-}
+WORDS = table("label")  # the headers and labels: scheduler/say_zh.py, say_en.py
 
 
 def words(lang: str) -> dict[str, str]:
@@ -167,4 +84,4 @@ def group_label(plan, gid: str | None, lang: str, session: str | None = None) ->
                             if gid.startswith(s + "-")), None)
     name = session_label(plan, session, lang) if session else ""
     n = group_number(plan, gid)
-    return f"{name}{n}组" if lang == "zh" else f"{name} group {n}".strip()
+    return words(lang)["group_of"].format(name=name, n=n).strip()

@@ -17,6 +17,8 @@ groups as 午托1组 — and headers in the plan's language; ids stay in ``plan.
   it (邵*明 (…02), ``names.masked_in_class``). The duty notice names teachers in full.
 - ``parents_notice(plan)``: per homeroom class (家长版), its children (masked as in the public
   notice) with their group, days and times — what a head teacher posts in the class chat.
+- With venues (SPEC §12, ``rooms.py``): rosters and the parents' notice get a place column
+  (the room, the activity days and venues), the workbook a per-venue sheet and the rain plan.
 Pupils are listed by class, then by the pinyin of their full name (``names.pupil_key``).
 """
 from __future__ import annotations
@@ -32,10 +34,13 @@ from afterschool.scheduler.handouts.labels import (day_name, group_label, group_
                                                    words)
 from afterschool.scheduler.handouts.names import (class_key, mask_name,  # noqa: F401
                                                   masked_in_class, pinyin_key, pupil_key)
+from afterschool.scheduler.handouts.rooms import (group_places, has_venues, place_text,
+                                                  rain_rows, venue_rows)
 from afterschool.scheduler.handouts.sheets import Sheet, fits_portrait
+from afterschool.scheduler.say import say, section, table
 
-FEE_CATEGORY = {"zh": {"normal": "正常", "exempt": "免收", "reduced": "减免"}}
-KIND = {"zh": {"staff": "在编教师", "external": "外聘"}}
+FEE_CATEGORY = {"zh": table("value")["zh"]["fee_category"]}  # words: scheduler/say_zh.py
+KIND = {"zh": table("value")["zh"]["kind"]}
 
 
 def _people(plan: Plan) -> tuple[dict, dict]:
@@ -72,6 +77,7 @@ def roster_rows(plan: Plan, staff: str | None = None, lang: str = "zh") -> list[
     classes = group_classes(plan)
     labels = group_labels(plan, lang)
     names = _people(plan)[0]
+    rooms = has_venues(plan)
     rows = []
     for d in sorted(plan.duties, key=lambda d: (d.staff, WEEKDAYS.index(d.day), d.start)):
         if staff is not None and d.staff != staff:
@@ -85,6 +91,8 @@ def roster_rows(plan: Plan, staff: str | None = None, lang: str = "zh") -> list[
                      "class": " ".join(classes.get(d.group, [])),
                      "role": w["role_teacher"] if d.role == "teacher" else w["manager"],
                      "minutes": d.minutes})
+        if rooms:  # SPEC §12: where the group is in that slot
+            rows[-1]["venue"] = place_text(plan, d.group, d.day, [d.slot], lang)
     if staff is not None:  # a person's roster: their club meetings too (paid on their own)
         from afterschool.scheduler.clubs.meetings import roster_rows as club_rows
         rows += club_rows(plan, staff, lang, lambda s: names.get(s, {}).get("name", s))
@@ -171,6 +179,7 @@ def parents_notice(plan: Plan, lang: str = "zh") -> dict[str, list[dict]]:
     by_class: dict[str, list[dict]] = defaultdict(list)
     order = {s: i for i, s in enumerate(sessions)}
     masks = masked(plan)
+    places = group_places(plan, lang)  # SPEC §12: room and activity days
     for g in plan.groups:  # what is the same for the whole group, once
         signup = sessions.get(g.session, {}).get("signup")
         label, name, times = labels[g.id], session_label(plan, g.session, lang), \
@@ -181,6 +190,7 @@ def parents_notice(plan: Plan, lang: str = "zh") -> dict[str, list[dict]]:
             by_class[info.get("class", "")].append({
                 "name": masks[sid], "session": name, "group": label,
                 "days": days(info.get(signup, [])), "time": times,
+                **({"venue": places.get(g.id, "")} if places else {}),
                 "_k": (pinyin_key(info.get("name", "")), sid, rank)})
     out = {}
     for c in sorted(by_class, key=class_key):
@@ -195,8 +205,8 @@ PARENTS_COLUMNS = ["name", "session", "group", "days", "time"]
 def parents_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
     """The parents' notice as one sheet per class (printable, one page each)."""
     w = words(lang)
-    title = "班" if lang == "zh" else "class "
-    return [((f"{c}{title}" if lang == "zh" else f"{title}{c}"), rows, PARENTS_COLUMNS, [],
+    columns = PARENTS_COLUMNS + (["venue"] if has_venues(plan) else [])  # SPEC §12
+    return [(w["class_of"].format(c=c), rows, columns, [],
              {"title": f"{plan.extra.get('school', '')} {w['parents_title']} {c}"})
             for c, rows in parents_notice(plan, lang).items()]
 
@@ -244,8 +254,7 @@ def _grid_cells(plan: Plan, session: str, lang: str):
             spans.setdefault(x.start, (x.end, slot_label(x.slot, lang)))
     slots = {start: f"{start}-{end}" + (f" {name}" if len(spans) > 1 and name else "")
              for start, (end, name) in spans.items()}
-    short = {g.id: (f"{group_number(plan, g.id)}组" if lang == "zh" else
-                    f"group {group_number(plan, g.id)}")
+    short = {g.id: w["group_n"].format(n=group_number(plan, g.id))
              for g in plan.groups if g.session == session}
     return cells, slots, short
 
@@ -298,9 +307,8 @@ def outcome(plan: Plan, lang: str) -> str:
     """What a principal reads of a plan: 排班完成, or 有缺员（n 个岗位）; never a solver
     status (that stays in plan.json)."""
     n = sum(s.count for s in plan.shortages)
-    if lang == "zh":
-        return f"有缺员（{n} 个岗位）" if n else "排班完成"
-    return f"{n} posts unfilled" if n else "plan complete"
+    w = section("office", "zh" if lang == "zh" else "en")
+    return w["short"].format(n=n) if n else w["done"]
 
 
 def summary_rows(plan: Plan, lang: str = "zh") -> list[dict]:
@@ -314,9 +322,8 @@ def summary_rows(plan: Plan, lang: str = "zh") -> list[dict]:
             {"item": w["duties"], "value": len(plan.duties)},
             {"item": w["shortage"], "value": sum(s.count for s in plan.shortages)}]
     for g in x.get("grouping", []):
-        text = (f"{g['students']} 人，{g['groups']} 组，每周{g['group_days']}组·日"
-                if lang == "zh" else f"{g['students']} students, {g['groups']} groups, "
-                f"{g['group_days']} group-days a week")
+        text = say("cover_sheet.session", "zh" if lang == "zh" else "en",
+                   students=g["students"], groups=g["groups"], days=g["group_days"])
         rows.append({"item": session_label(plan, g["session"], lang), "value": text})
     for b in x.get("budget", []):
         if b.get("part") == "total":
@@ -390,8 +397,9 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
         (w["managers"], managers, ["day", "time", "session", "staff", "name"], [],
          {"title": school}),
         (w["by_teacher"], [_short_group(r) for r in roster_rows(plan, None, lang)],
-         ["staff", "name", "day", "time", "session", "slot", "group", "class", "role",
-          "minutes"], ["minutes"], {"title": school}),
+         ["staff", "name", "day", "time", "session", "slot", "group", "class"]
+         + (["venue"] if has_venues(plan) else []) + ["role", "minutes"], ["minutes"],
+         {"title": school}),
         (w["fees"], fees, ["student", "name", "class", "fee_category", "gross_fee",
                            "service_fee", "lunch_fee"],
          ["gross_fee", "service_fee", "lunch_fee"], {"title": school}),
@@ -404,5 +412,13 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
                                    "extra_pay"], ["extra_teacher_minutes", "extra_pay"],
          {"title": school}),
     ]
+    if has_venues(plan):  # SPEC §12: which group where, when; and on a rainy day
+        sheets.append((w["venues_sheet"], venue_rows(plan, lang),
+                       ["venue", "day", "time", "session", "group", "activity"], [],
+                       {"break_on": "venue", "title": school}))
+        if plan.extra.get("rain_plan"):
+            sheets.append((w["rain_sheet"], rain_rows(plan, lang),
+                           ["day", "group", "activity", "venue", "rain_venue"], [],
+                           {"title": school}))
     return sheets
 

@@ -21,8 +21,10 @@ from afterschool.scheduler.handouts.ics import merge
 from afterschool.scheduler.handouts.names import pinyin_key
 from afterschool.scheduler.handouts.labels import (day_name, session_label, slot_label,
                                                    window_label, words)
+from afterschool.scheduler.handouts.rooms import group_places, has_venues, rain_rows
 from afterschool.scheduler.handouts.publish import (_people, budget_part, group_classes,
                                                     group_labels, parents_notice, summary_rows)
+from afterschool.scheduler.say import table
 
 FONTS = ('"Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", '
          '"Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", "SimHei", sans-serif')
@@ -59,11 +61,7 @@ nav a { margin-right: 10px; }
 """ % (FONTS, FONTS)
 
 
-HAPPENED = {"zh": {"title": "实际情况：停课与考勤", "reason": "原因", "all": "全天",
-                   "late": "迟到", "early": "早退", "leave": "请假", "absent": "缺勤"},
-            "en": {"title": "What happened: cancelled days and attendance", "reason": "reason",
-                   "all": "all day", "late": "late", "early": "left early", "leave": "on leave",
-                   "absent": "absent"}}
+HAPPENED = table("happened")  # words: scheduler/say_zh.py, say_en.py
 
 
 def _t(x) -> str:
@@ -293,6 +291,25 @@ def report_html(plan: Plan, lang: str | None = None) -> str:
                 [w["count"], f"{len(plan.fees)} / {len(plan.pay)}"]], numeric={1}))
     add("</section>")
 
+    # places and activities (SPEC §12)
+    if has_venues(plan):
+        add(f'<section id="venues"><h2>{_t(w["venues_title"])}</h2>')
+        places = group_places(plan, lang)
+        add(_table([w["group"], w["venue"]], [[labels.get(g, g), p] for g, p in
+                                              sorted(places.items(), key=lambda kv: (
+                                                  labels.get(kv[0], kv[0]), kv[0]))]))
+        acts = {k: v.get("name", k) for k, v in (x.get("activity_list") or {}).items()}
+        if x.get("venue_shortfalls"):
+            add(_table([w["group"], w["activity"], w["missing"]],
+                       [[labels.get(r["group"], r["group"]), acts.get(r["activity"],
+                                                                      r["activity"]),
+                         r["missing"]] for r in x["venue_shortfalls"]], numeric={2}))
+        if x.get("rain_plan"):
+            add(_table([w["day"], w["group"], w["activity"], w["venue"], w["rain_venue"]],
+                       [[r["day"], r["group"], r["activity"], r["venue"], r["rain_venue"]]
+                        for r in rain_rows(plan, lang)]))
+        add("</section>")
+
     # shortages
     add(f'<section class="same-page" id="shortages"><h2>{_t(w["shortages_title"])}</h2>')
     if plan.shortages:
@@ -330,7 +347,7 @@ def report_html(plan: Plan, lang: str | None = None) -> str:
     # a class per printed page (what a head teacher posts), its children in two columns
     add(f'<section id="parents"><h2>{_t(w["parents_title"])}</h2>')
     for k, (c, rows) in enumerate(parents_notice(plan, lang).items()):
-        head = f"{c}班" if lang == "zh" else f"{w['class']} {c}"
+        head = w["class_of"].format(c=c)
         half = (len(rows) + 1) // 2
         add(f'<div class="cls{" first" if k == 0 else ""}"><h3>{_t(school)} '
             f'{_t(w["parents_title"])} · {_t(head)}</h3><div class="two">')

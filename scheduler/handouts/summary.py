@@ -8,6 +8,7 @@ from collections import Counter
 
 from afterschool.models.plan import Plan
 from afterschool.models.school import WEEKDAYS
+from afterschool.scheduler.say import table
 
 
 def shortage_posts(plan: Plan) -> list[tuple[tuple[str, str, str, str], int]]:
@@ -103,35 +104,15 @@ def plan_summary(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-OFFICE = {
-    "zh": {"done": "排班完成", "short": "有缺员（{n} 个岗位）", "colon": "：",
-           "session": "{name}：{n} 名学生，{g} 个组",
-           "staff": "值班教师 {n} 人；管理人员：{m}", "none": "不需要",
-           "manager_at": "{day}{window} {n} 人", "gaps": "缺员：",
-           "gap": "{day} {start}-{end} {role} {n} 人", "teacher": "看护教师",
-           "manager": "管理或辅导人员", "none_on_duty": "无人值班", "short_managers": "（缺 {n} 人）",
-           "need": "需要再招募哪些志愿者：运行 afterschool need",
-           "cut": "时间所限，部分搜索提前结束：再次运行可能得到不同方案（加大 --time-limit 可避免）",
-           "interrupted": "已中断：这是到目前为止最好的方案", "detail": "详细的求解信息：加 -v 或见 plan.json"},
-    "en": {"done": "plan complete", "short": "{n} posts unfilled", "colon": ": ",
-           "session": "{name}: {n} pupils in {g} groups",
-           "staff": "{n} teachers on duty; managers: {m}", "none": "none needed",
-           "manager_at": "{day} {window} {n}", "gaps": "unfilled:",
-           "gap": "{day} {start}-{end} {role} x{n}", "teacher": "teacher",
-           "manager": "manager", "none_on_duty": "none on duty",
-           "short_managers": " ({n} manager post(s) short)",
-           "need": "which volunteers would close the gap: run 'afterschool need'",
-           "cut": "the time limit cut a search short: a rerun may give another plan (a larger "
-                  "--time-limit avoids it)",
-           "interrupted": "interrupted: the best plan so far",
-           "detail": "solver detail: add -v, or see plan.json"},
-}
+OFFICE = table("office")  # words: scheduler/say_zh.py, say_en.py
 
 
 def office_summary(plan: Plan, lang: str) -> str:
     """What a school office reads after ``plan``, in the school's language: done or how
     many posts are unfilled, pupils and groups per session, who is on duty, each unfilled
-    post by weekday and time. Bounds, gaps and costs stay in ``plan_summary`` (-v)."""
+    post by weekday and time; with venues, the homeroom share, group-days without a room and
+    activity slots missing with their bound. Other bounds, gaps and costs stay in
+    ``plan_summary`` (-v)."""
     from afterschool.scheduler.handouts.labels import day_name, session_label, window_label
     w = OFFICE["en" if lang == "en" else "zh"]
     x = plan.extra
@@ -160,6 +141,11 @@ def office_summary(plan: Plan, lang: str) -> str:
             lines.append("    " + w["gap"].format(day=day_name(d, lang), start=a, end=b,
                                                   role=w[role], n=n))
         lines.append("  " + w["need"])
+    v = x.get("venue_stats")
+    if v:  # SPEC §12
+        lines.append("  " + w["rooms"].format(g=v["groups"], home=v["in_homeroom"],
+                                              no=v["no_room"], miss=v["activity_missing"],
+                                              bound=v["activity_missing_bound"]))
     if x.get("solve_stats", {}).get("cut_by_time_limit") and not x.get("interrupted"):
         lines.append("  " + w["cut"])
     lines.append("  " + w["detail"])

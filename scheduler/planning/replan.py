@@ -83,6 +83,7 @@ from afterschool.models.plan import Duty, Group, Plan, Shortage, version_json
 from afterschool.models.school import WEEKDAYS, fmt_time
 from afterschool.scheduler.money.accounts import dated_minutes, term_money
 from afterschool.scheduler.planning.covers import carry_covers
+from afterschool.scheduler.planning import venues
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SECOND,
                                                   Deadline, PhaseResult, SolveOptions,
                                                   interruptible, solve_phase)
@@ -960,13 +961,13 @@ class Replan:
 
 def replan(inst: Instance, previous: Plan, start: date, *, pin: str = "none",
            time_limit: float = 2.0, seed: int = 0, log=None,
-           deadline: Deadline | None = None) -> Replan:
+           deadline: Deadline | None = None, reserved: tuple = ()) -> Replan:
     """Re-plan ``inst`` from ``start`` keeping as much of ``previous`` as the rules allow
     (see the module docstring). ``time_limit`` is CPU seconds as ``plan`` counts them: the
     searches' deterministic budgets come from it, and the CPU clock ends them by the
     backstop (``Deadline.for_limit``: 1.3 x limit + 0.5 s; ``deadline``, if given, is that
     limit already running); where the clock decided, ``solve_stats.cut_by_time_limit``
-    names the stage."""
+    names the stage. ``reserved``: venue occupancy already taken (clubs, SPEC §12)."""
     if pin not in PINS:
         raise ValueError(f"pin must be one of {PINS}")
     t0 = time.process_time()
@@ -984,7 +985,8 @@ def replan(inst: Instance, previous: Plan, start: date, *, pin: str = "none",
             free, _ = _run(inst, previous, "none", opts, rows, floor=run.values)
         if pin != "none":
             cost = _pin_cost(run, free)
-    return _assemble(inst, previous, start, pin, run, cost, opts, time.process_time() - t0)
+    return _assemble(inst, previous, start, pin, run, cost, opts, time.process_time() - t0,
+                     reserved)
 
 
 @dataclass
@@ -1234,7 +1236,7 @@ def signups_then(inst: Instance, previous: Plan) -> dict[str, dict]:
 
 
 def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, cost,
-              opts: SolveOptions, cpu: float) -> Replan:
+              opts: SolveOptions, cpu: float, reserved: tuple = ()) -> Replan:
     school = inst.school
     dec = run.decoded
     plan = Plan(status=run.status, groups=dec.groups, duties=dec.duties,
@@ -1313,8 +1315,31 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
                         "cut_by_time_limit": list(opts.deadline.root().cuts)
                         if opts.deadline is not None else []},
     }
+    if school.venues or previous.extra.get("venues"):
+        _rooms(inst, previous, plan, dec, opts, stats, reserved)
     term_money(inst, plan)
     return Replan(plan, student_rows, duty_rows, dropped, stats)
+
+
+def _rooms(inst: Instance, previous: Plan, plan: Plan, dec, opts: SolveOptions,
+           stats: dict, reserved: tuple = ()) -> None:
+    """SPEC §12: each group keeps its previous room where the rules allow (the previous
+    rooms as a start and a cost in ``venues.place``); the previous version keeps its venue
+    rows in ``history``; ``stats["rooms_moved"]``: (group, day)s whose room changed."""
+    before = previous.extra.get("venues") or []
+    if before:
+        plan.history[-1]["venues"] = before
+    if not inst.school.venues:
+        return
+    known = {v.id for v in inst.school.venues}
+    old = {(r["group"], r["day"]): r["room"] for r in before
+           if r.get("room") in known}
+    rooms = venues.place(inst, dec.groups, dec.present, opts,
+                         opts.det_budget(opts.time_limit * DET_PER_SECOND * 0.2),
+                         previous=old, reserved=reserved)
+    plan.extra.update(rooms.extra())
+    now = {(r["group"], r["day"]): r["room"] for r in rooms.rows}
+    stats["rooms_moved"] = sum(1 for k, v in old.items() if k in now and now[k] != v)
 
 
 SMALL_GROUP = 20  # pupils: a group-day the re-plan creates with fewer is reported

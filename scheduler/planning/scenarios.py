@@ -14,6 +14,8 @@
 - ``admit(instance)``: which ``applied`` students today's volunteers can take — priority
   categories first (disabled, left-behind, migrant, staff children), then application date —
   each with a reason; the rest wait, also with a reason.
+- ``rain(instance, days)``: outdoor activities moved indoors on rainy days (SPEC §12): per
+  day, how many moved and which groups stay in their rooms.
 """
 from __future__ import annotations
 
@@ -459,3 +461,30 @@ def read_scenario_file(path: str, seed: int) -> list[Scenario]:
     if problems:
         raise InputError(problems)
     return [Scenario(**v) for v in out]
+
+
+def rain(inst: Instance, days, *, time_limit: float = 4.0, seed: int = 0,
+         plan=None) -> list[dict]:
+    """``scenario --rain DAY…`` (SPEC §12): plan (or take ``plan``), then on each rainy
+    day move every outdoor activity slot indoors (``venues.rain_plan``). One row per day:
+    ``{"day", "outdoor", "moved", "unplaced": [{"group", "activity", "session"}]}``:
+    ``outdoor`` activity slots that day, ``moved`` into a venue of their
+    ``rain_venue_kinds``, the rest stay in their own rooms (listed)."""
+    from afterschool.scheduler.planning.venues import head_counts, rain_plan
+    plan = plan if plan is not None else solve(inst, time_limit=time_limit, seed=seed)
+    rows = plan.extra.get("venues") or []
+    present: dict = defaultdict(list)
+    for r in rows:
+        if r["group"] not in present[r["day"], r["session"]]:
+            present[r["day"], r["session"]].append(r["group"])
+    heads = head_counts(inst, plan.groups, present)
+    moves = rain_plan(inst, rows, heads, (), tuple(days))
+    out = []
+    for d in sorted(set(days), key=WEEKDAYS.index):
+        mine = [m for m in moves if m["day"] == d]
+        out.append({"day": d, "outdoor": len(mine),
+                    "moved": sum(1 for m in mine if m["venue"] is not None),
+                    "unplaced": [{"group": m["group"], "activity": m["activity"],
+                                  "session": m["session"]} for m in mine
+                                 if m["venue"] is None]})
+    return out

@@ -44,6 +44,8 @@ from decimal import Decimal
 from afterschool.models.instance import Instance
 from afterschool.models.plan import Group, Plan
 from afterschool.models.school import WEEKDAYS, fmt_time
+from afterschool.models.venues import Reserved
+from afterschool.scheduler.planning import venues
 from afterschool.scheduler.planning.assign import assign_staff
 from afterschool.scheduler.rules.ledger import weekly_limit
 from afterschool.scheduler.rules.calendar import day_counts, term_dates
@@ -66,6 +68,7 @@ BOUND_DET = 0.05  # the group-days bound of a session (a model of at most 31 x 3
 BALANCE_DET = 0.5  # balancing: this share of the limit's deterministic seconds (capped)
 STAFFING_SHARE = 0.95  # of the backstop: grouping and staffing together (fees, pay and
 # checks after them took under 0.3 s at 3,000 pupils and 0.8 s at 50,000)
+VENUE_DET = 0.1  # venues: this many times the limit's deterministic seconds (capped)
 STAFF_DET = 0.5  # staffing search: this many times the limit's deterministic seconds (capped)
 
 
@@ -76,18 +79,20 @@ class NoPlan(Exception):
 def solve(inst: Instance, *, time_limit: float = 7.0, seed: int = 0, workers: int = 1,
           log=None, new_people: frozenset[str] = frozenset(),
           group_days_slack: int = 0, group_days_tolerance: float = 0.01,
-          deadline: Deadline | None = None, progress=None) -> Plan:
+          deadline: Deadline | None = None, progress=None,
+          reserved: tuple[Reserved, ...] = ()) -> Plan:
     """Plan the term for ``inst`` (see the module docstring). ``time_limit`` is CPU seconds
     for the whole solve (``deadline``, if given, is the same limit already running, e.g.
     since the CLI started reading). Ctrl-C, SIGTERM and the deadline stop the search; the
     best plan so far is returned (``interrupted`` set when stopped early by a signal).
-    ``progress(phase, best, bound)`` is called at each phase and solution."""
+    ``progress(phase, best, bound)`` is called at each phase and solution. ``reserved``:
+    venue occupancy already taken (clubs, SPEC §12), held against the venues' limits."""
     opts = SolveOptions(time_limit=time_limit, seed=seed, workers=workers, log=log,
                         group_days_slack=group_days_slack,
                         group_days_tolerance=group_days_tolerance,
                         deadline=deadline or Deadline.for_limit(time_limit), progress=progress)
     with interruptible(opts):
-        return _solve(inst, opts, new_people)
+        return _solve(inst, opts, new_people, reserved)
 
 
 def _takers(inst: Instance) -> dict[str, list]:
@@ -118,7 +123,8 @@ def _bands(session, students, cap: int) -> list[list]:
     return bands + ([current] if current else [])
 
 
-def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Plan:
+def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
+           reserved: tuple[Reserved, ...] = ()) -> Plan:
     time_limit, seed, workers = opts.time_limit, opts.seed, opts.workers
     whole = opts.deadline
     det_budget = time_limit * DET_PER_SECOND
@@ -263,7 +269,12 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
                 penalties.append({"rule": "class split", "cost": 1000 * (len(gids) - 1),
                                   "text": f"class {k} split over {len(gids)} groups in {s.id} "
                                           f"({', '.join(gids)})"})
+    rooms = None
     opts.deadline = whole.part(STAFFING_SHARE)
+    if school.venues:  # SPEC §12: the groups are final: a room per group and slot,
+        opts.phase("venues")  # activities, the rain plan (a deterministic budget)
+        rooms = venues.place(inst, groups, present, opts, opts.det_budget(
+            det_budget * VENUE_DET), reserved=reserved)
     opts.phase("staffing")
     staff = assign_staff(inst, present, group_classes, opts,
                          max(opts.det_budget(det_budget * STAFF_DET), 0.05), new_people)
@@ -274,6 +285,8 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     status = overall_status(grouping_stats, staff)
     plan = Plan(status=status, groups=groups, duties=staff.duties, shortages=staff.shortages)
     plan.staffing = staffing_table(inst, groups, present)
+    if rooms is not None:
+        parts.append(rooms.stats["search"])
     penalties.sort(key=lambda p: (-p["cost"], p["text"]))
     plan.extra = {
         "school": school.name,
@@ -304,6 +317,8 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
                         # stages where the CPU clock decided (a rerun may differ there)
                         "cut_by_time_limit": list(whole.root().cuts)},
     }
+    if rooms is not None:
+        plan.extra.update(rooms.extra())
     term_money(inst, plan)  # fees, pay, budget and flex ledger: one dated pass
     return plan
 

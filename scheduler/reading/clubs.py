@@ -132,7 +132,8 @@ def read_clubs(school, students, teachers, files: dict[str, tuple[str, list] | N
         problems.append(Problem(FILES["clubs"], "clubs without club_choices.csv: nobody "
                                 "can be drawn", severity="warning"))
         return clubs, []
-    return clubs, _choices(clubs, students, *files["club_choices"], problems)
+    listed = {clean.id_key(r["id"]) for _, r in files["clubs"][1]}
+    return clubs, _choices(clubs, students, *files["club_choices"], problems, listed)
 
 
 def _clubs(school, students, teachers, file: str, rows, problems) -> list[Club]:
@@ -237,7 +238,10 @@ def _clubs(school, students, teachers, file: str, rows, problems) -> list[Club]:
     return out
 
 
-def _choices(clubs: list[Club], students, file: str, rows, problems) -> list[ClubChoice]:
+def _choices(clubs: list[Club], students, file: str, rows, problems,
+             listed: set[str] = frozenset()) -> list[ClubChoice]:
+    """``listed``: every id clubs.csv names; a choice of a club whose own row is wrong is
+    not a second error (that row's problems say what to fix)."""
     from afterschool.scheduler.reading.reader import _reporter, _errors_since
     by_id = {clean.id_key(c.id): c for c in clubs}
     pupils = {clean.id_key(s.id): s for s in students if s.status == "enrolled"}
@@ -267,7 +271,9 @@ def _choices(clubs: list[Club], students, file: str, rows, problems) -> list[Clu
                 gap = True
                 continue
             club = by_id.get(clean.id_key(text))
-            if club is None:
+            if club is None and clean.id_key(text) in listed:
+                picked.append(text)  # its own row's error stops the read: no second one
+            elif club is None:
                 err(col, "unknown club", text, "a club id of clubs.csv")
             elif club.id in picked:
                 err(col, "the same club chosen twice", text, "a different club, or blank")

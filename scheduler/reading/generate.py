@@ -11,6 +11,9 @@ What it draws (``random.Random(seed)`` only, no global state):
 - weekday patterns that are not uniform: most take every day, some pick 2–4, Fridays less;
 - about 8 % priority children, 3 % exempt, 5 % reduced, ~2 % ``applied`` and ~1.5 %
   ``withdrawn`` rows;
+- with ``venues``: ``rooms.csv`` (one classroom of 50 seats per class, its homeroom), a
+  playground for ``playground_groups`` groups, a gym for ``gym_groups``, a library for one,
+  and the activities 体育锻炼 (playground or gym, once a week) and 阅读 (library, once);
 - about 70 % of staff volunteering (``volunteer_rate``) with realistic availability (about
   half declare every day, ``open_days``; some preferred times), a handful who can manage,
   one or two external instructors at their own rate.
@@ -100,7 +103,8 @@ def generate_school(n_students: int, n_classes: int | None = None, n_teachers: i
                     seed: int = 1, name: str = "示例小学", volunteer_rate: float = 0.7,
                     open_days: float = 0.5, manage_rate: float = 0.22,
                     term_start: date = date(2026, 9, 1),
-                    term_end: date = date(2027, 1, 22)) -> dict[str, str]:
+                    term_end: date = date(2027, 1, 22), venues: bool = False,
+                    playground_groups: int = 4, gym_groups: int = 2) -> dict[str, str]:
     """The four files of a synthetic instance, as text keyed by file name. A ``name`` that
     ``validate`` would refuse (a line break or other control character, over 100
     characters) is bad input here too (``--name``): no school is written that its own
@@ -169,10 +173,53 @@ def generate_school(n_students: int, n_classes: int | None = None, n_teachers: i
                 avail.append([tid, d, which, "preferred" if rng.random() < 0.2 else "available"])
     school = SCHOOL_TEMPLATE.format(name=toml_string(name), start=term_start.isoformat(),
                                     end=term_end.isoformat())
-    return {"school.toml": school,
-            "students.csv": _csv(STUDENT_COLUMNS, students),
-            "teachers.csv": _csv(TEACHER_COLUMNS, teachers),
-            "availability.csv": _csv(AVAIL_COLUMNS, avail)}
+    files = {"school.toml": school,
+             "students.csv": _csv(STUDENT_COLUMNS, students),
+             "teachers.csv": _csv(TEACHER_COLUMNS, teachers),
+             "availability.csv": _csv(AVAIL_COLUMNS, avail)}
+    if venues:  # SPEC §12: each class's homeroom, shared places, two activities
+        files["school.toml"] += VENUES_TEMPLATE.format(pg=playground_groups, gym=gym_groups)
+        files["rooms.csv"] = _csv(["id", "name", "capacity", "homeroom_class"],
+                                  [[f"R{g}{k:02d}", f"{g}年级{k}班教室", 50, f"{g}-{k}"]
+                                   for g, k, _ in classes])
+    return files
+
+
+VENUES_TEMPLATE = """
+[[venues]]
+id = "PG"
+name = "操场"
+kind = "playground"
+capacity = 400
+groups = {pg}
+
+[[venues]]
+id = "GYM"
+name = "体育馆"
+kind = "gym"
+capacity = 200
+groups = {gym}
+
+[[venues]]
+id = "LIB"
+name = "图书馆"
+kind = "library"
+capacity = 60
+groups = 1
+
+[[activities]]
+id = "sport"
+name = "体育锻炼"
+venue_kinds = ["playground", "gym"]
+per_week = 1
+rain_venue_kinds = ["gym"]
+
+[[activities]]
+id = "reading"
+name = "阅读"
+venue_kinds = ["library"]
+per_week = 1
+"""
 
 
 SCHOOL_TEMPLATE = """\

@@ -24,7 +24,9 @@ Rules, in the order they are checked:
    on a service date of its weekday (``calendar``), taking over a duty ``replaces`` holds
    then (in the version in force, or by an earlier substitution that date), each once;
    ``history`` versions tile the term: the first starts on the term's start, each ends the
-   day before the next starts (the last, the day before ``valid_from``).
+   day before the next starts (the last, the day before ``valid_from``); venue rows,
+   activity shortfalls, rooms missing and rain moves (SPEC §12) name groups of the current
+   version in their own session, one venue row per group, day and slot.
 4. the club lottery (``clubs``, SPEC §12): its pupils people of the plan, its clubs those it
    describes, a pupil once per club, waiting places 1, 2, … per club.
 The sections every written plan has (figures, school, term, calendar, sessions, people)
@@ -347,9 +349,14 @@ EXCEPTION = {"date": Date(), "day": DAY, "start": Time(), "end": Time(), "role":
              "staff": Null(Id()), "replaces": Id()}
 EXCEPTION_OPTIONAL = {"session": Null(Id()), "window": Null(Id()), "slot": Null(Str(NAME_MAX)),
                       "group": Null(Id())}
+VENUE_ROW = Obj({"day": DAY, "session": Id(), "slot": Str(NAME_MAX), "group": Id(),
+                 "venue": Null(Id()), "activity": Null(Id())},
+                {"room": Null(Id()), "start": Time(), "end": Time()},
+                "a venue row {day, session, slot, group, venue, activity, room}")
 VERSION = Obj({"valid_from": Date(), "valid_to": Date(), "groups": List(GROUP),
                "duties": List(DUTY)},
-              {"shortages": List(SHORTAGE), "signups": Map(Id(), SIGNUP)},
+              {"shortages": List(SHORTAGE), "signups": Map(Id(), SIGNUP),
+               "venues": List(VENUE_ROW)},
               "an earlier version {valid_from, valid_to, groups, duties, shortages}")
 FEE = Obj({"student": Id(), "service_fee": Money(), "lunch_fee": Money(),
            "gross_fee": Money(), "by_session": Map(Id(), Money())},
@@ -378,6 +385,18 @@ LEDGER = Obj({"staff": Id(), "week": Date(in_term=False),
              what="a flex-time row {staff, week, minutes_earned}")
 DROPPED = Obj(dict(EXCEPTION, dropped_from=Date(), dropped_by_version=Int(1, 10_000)),
               EXCEPTION_OPTIONAL, "a dropped substitution")
+VENUE_SHORT = Obj({"group": Id(), "activity": Id(), "missing": Int(1, 100)},
+                  what="an activity shortfall {group, activity, missing}")
+NO_ROOM = Obj({"day": DAY, "session": Id(), "group": Id(), "pupils": Int()},
+              what="a group-day without a room {day, session, group, pupils}")
+RAIN_ROW = Obj({"day": DAY, "session": Id(), "slot": Str(NAME_MAX), "group": Id(),
+                "activity": Id(), "from": Id(), "venue": Null(Id())},
+               what="a rain move {day, session, slot, group, activity, from, venue}")
+VENUE_INFO = Obj({"name": Str(NAME_MAX)}, {"kind": Str(NAME_MAX), "capacity": Int(),
+                                           "groups": Int(), "outdoor": Bool()},
+                 "a venue {name, kind, capacity, groups, outdoor}")
+ACTIVITY_INFO = Obj({"name": Str(NAME_MAX)}, {"per_week": Int(0, 100)},
+                    "an activity {name, venue_kinds, per_week}")
 
 PLAN = Obj(
     {"schema": Str(choices=(SCHEMA,)), "status": Str(choices=STATUSES),
@@ -401,7 +420,10 @@ PLAN = Obj(
      "replan": Obj({}, {"dropped_exceptions": List(DROPPED), "from": Date(),
                         "previous_from": Date()}, "re-plan statistics"),
      "admission": List(Obj({"student": Id(), "decision": Str(choices=("admitted",
-                                                                      "waiting"))}))},
+                                                                      "waiting"))})),
+     "venues": List(VENUE_ROW), "venue_shortfalls": List(VENUE_SHORT),
+     "venue_no_room": List(NO_ROOM), "rain_plan": List(RAIN_ROW),
+     "venue_list": Map(Id(), VENUE_INFO), "activity_list": Map(Id(), ACTIVITY_INFO)},
     what="a plan object")
 
 # the club lottery (SPEC §12; ``scheduler.clubs.section``), written by ``afterschool clubs``
@@ -658,6 +680,38 @@ def _tiling(data: dict, walk: _Walk) -> None:
                      f"{hi + timedelta(days=1)}, the day after history[{i}].valid_to")
 
 
+def _venue_references(data: dict, walk: _Walk) -> None:
+    """Venue rows, shortfalls, rooms and rain moves name groups of the current version and
+    keys of ``sessions``; each (group, day, slot) once."""
+    groups = {g["id"]: g["session"] for g in data["groups"]}
+    sessions = data.get("sessions") or {}
+    seen: set = set()
+    named = data.get("venue_list")
+    for i, r in enumerate(data.get("venues", [])):
+        for key in ("venue", "room"):
+            if named is not None and r.get(key) is not None and r[key] not in named:
+                walk.add(path_join(path_join("venues", i), key), "unknown venue", r[key],
+                         "a key of venue_list")
+    for key in ("venues", "venue_shortfalls", "venue_no_room", "rain_plan"):
+        for i, r in enumerate(data.get(key, [])):
+            p = path_join(key, i)
+            if r["group"] not in groups:
+                walk.add(path_join(p, "group"), "no group of the current version", r["group"],
+                         "the id of a group in groups")
+            elif "session" in r and r["session"] != groups[r["group"]]:
+                walk.add(path_join(p, "session"), "not the group's session", r["session"],
+                         groups[r["group"]])
+            if "session" in r and r["session"] not in sessions:
+                walk.add(path_join(p, "session"), "unknown session", r["session"],
+                         "a key of sessions")
+            if key == "venues":
+                at = (r["group"], r["day"], r["slot"])
+                if at in seen:
+                    walk.add(p, "a second row for the same group, day and slot",
+                             expected="one row per group, day and slot")
+                seen.add(at)
+
+
 def validate_plan_dict(data, where: str = "plan") -> list[Problem]:
     """Every problem that stops ``data`` from being used as a plan (see the module doc);
     ``where`` names the source in the messages (a file, a record)."""
@@ -679,6 +733,7 @@ def validate_plan_dict(data, where: str = "plan") -> list[Problem]:
                 walk.term = (lo, hi)
         if PLAN.check(data, "", walk) and not walk.problems:
             _references(data, walk)
+            _venue_references(data, walk)
             _tiling(data, walk)
     except _Stop:
         walk.problems.append(Problem(where, f"more problems not listed (the first "

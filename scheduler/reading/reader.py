@@ -3,7 +3,8 @@
 Input: a folder with ``school.toml``, ``students.csv``, ``teachers.csv`` and
 ``availability.csv``, or a workbook with sheets ``school`` (key | value rows, keys dotted as in
 the TOML: ``term.start``), ``students``, ``teachers`` and ``availability`` (Chinese sheet names
-学校/学生/教师/可用时间 too).
+学校/学生/教师/可用时间 too). Optional (SPEC §12): ``rooms.csv`` or a sheet ``rooms`` (教室),
+read by ``venue_config`` into classroom venues after the school's ``[[venues]]``.
 Output: ``models.Instance``; or ``InputError`` carrying **all** problems, each naming file, row
 (as Excel shows it, header = 1), column, the value found and what was expected.
 
@@ -92,12 +93,13 @@ def read_instance(path: str | Path) -> Instance:
         raise InputError([Problem(str(exc.filename or path), f"cannot read: "
                                   f"{exc.strerror or exc}", expected="a readable file")]) from None
     if school is None:
-        raise InputError(problems)
+        raise InputError(problems, lang=_language_written(path))
     _service_dates(school, problems)
     if any(p.severity == "error" for p in problems if p.file.endswith(("school.toml",
                                                                         ":school"))):
-        raise InputError(problems)
+        raise InputError(problems, lang=school.language)
     students = _students(school, *raw["students"], problems)
+    school = _with_rooms(school, raw, students, problems)
     teachers = _teachers(*raw["teachers"], problems)
     named = {r["id"] for _, r in raw["teachers"][1]}  # bad rows too: no cascade of errors
     avail = _availability(school, teachers, named, *raw["availability"], problems)
@@ -109,10 +111,34 @@ def read_instance(path: str | Path) -> Instance:
         problems.append(Problem("school.toml", text, column="term.holidays",
                                 severity="warning"))
     if any(p.severity == "error" for p in problems):
-        raise InputError(problems)
+        raise InputError(problems, lang=school.language)
     return Instance(school, tuple(students), tuple(teachers), tuple(avail), str(path),
                     tuple(p for p in problems if p.severity != "error"), tuple(clubs),
                     tuple(choices))
+
+
+def _with_rooms(school: School, raw, students, problems: list[Problem]) -> School:
+    """The school with ``rooms.csv``'s classrooms after its ``[[venues]]`` (SPEC §12)."""
+    import dataclasses
+
+    from afterschool.scheduler.reading import venue_config
+    if "rooms" in raw:
+        rooms = venue_config.read_rooms(*raw["rooms"], {s.klass for s in students},
+                                        {v.id.casefold() for v in school.venues}, problems)
+        school = dataclasses.replace(school, venues=school.venues + tuple(rooms))
+    problems.extend(venue_config.kind_warnings(school.venues, school.activities))
+    return school
+
+
+def _language_written(path: Path) -> str | None:
+    """The ``language`` a school.toml with problems still names (for its messages), if any."""
+    import tomllib
+    try:
+        text = (path / "school.toml").read_text(encoding="utf-8-sig")
+        lang = tomllib.loads(text).get("school", {}).get("language")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        return None
+    return lang if lang in ("zh", "en") else None
 
 
 def _service_dates(school: School, problems: list[Problem]) -> None:
@@ -169,6 +195,13 @@ def _read_folder(path: Path, problems: list[Problem]):
                                                           problems))
             except (tables.DecodeError, tables.CsvError) as exc:
                 problems.append(Problem(name, str(exc), row=exc.row))
+    rooms = path / "rooms.csv"  # optional (SPEC §12)
+    if rooms.exists() and not _not_a_file(rooms, "rooms.csv", problems):
+        try:
+            raw["rooms"] = ("rooms.csv", tables.table_from_rows(
+                tables.read_csv_rows(rooms), "rooms.csv", "rooms", problems))
+        except (tables.DecodeError, tables.CsvError) as exc:
+            problems.append(Problem("rooms.csv", str(exc), row=exc.row))
     return school, raw
 
 
@@ -240,7 +273,8 @@ def _read_workbook_sheets(path: Path, wb, formulas, problems: list[Problem]):
                     not value.strip().startswith("["):
                 value = _holiday_cell(value)
             elif isinstance(value, str) and key.endswith(("holidays", "makeup_days",
-                                                          "sessions", "grades", "days")):
+                                                          "sessions", "grades", "days",
+                                                          "venues", "activities")):
                 import tomllib
                 try:
                     value = tomllib.loads(f"v = {value}")["v"]
@@ -265,9 +299,15 @@ def _read_workbook_sheets(path: Path, wb, formulas, problems: list[Problem]):
         name = f"{path.name}:{kind}"
         raw[kind] = None if found is None else (name, tables.table_from_rows(
             tables.read_sheet_rows(wb, found, name, problems, formulas), name, kind, problems))
+    rooms = next((n for n in wb.sheetnames if n.strip().lower() in ROOM_SHEETS), None)
+    if rooms:  # optional (SPEC §12)
+        name = f"{path.name}:rooms"
+        raw["rooms"] = (name, tables.table_from_rows(tables.read_sheet_rows(
+            wb, rooms, name, problems, formulas), name, "rooms", problems))
     return school, raw
 
 
+ROOM_SHEETS = ("rooms", "教室")  # the optional sheet of classrooms (rooms.csv's columns)
 _DAY_TEXT = r"\d{4}-\d{1,2}-\d{1,2}"
 _HOLIDAY_RANGE = re.compile(rf"({_DAY_TEXT})\s*(?:至|到|~|～|—|to)\s*({_DAY_TEXT})")
 

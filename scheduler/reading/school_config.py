@@ -31,11 +31,11 @@ from afterschool.models.school import (
     default_sessions,
     parse_time,
 )
-from afterschool.scheduler.reading import clean
+from afterschool.scheduler.reading import clean, venue_config
 from afterschool.scheduler.reading.tables import parse_day
 
 SCHEMA: dict[str, set[str]] = {
-    "": {"school", "term", "rules", "sessions", "refunds"},
+    "": {"school", "term", "rules", "sessions", "refunds", "venues", "activities"},
     "refunds": {"basis", "withdrawal", "leave", "surplus"},
     "withdrawal": {"within_days", "refund"},
     "leave": {"min_consecutive", "refund"},
@@ -492,7 +492,8 @@ def school_from_dict(data: dict, ctx: _Ctx) -> tuple[School | None, list[Problem
                 if other != s.id:
                     ctx.err(f"grade {g} signs up for '{s.signup}' in two sessions "
                             f"({other}, {s.id})", "grades", "sessions")
+    venues, activities = venue_config.read_venues(ctx, data)  # SPEC §12
     if any(p.severity == "error" for p in ctx.problems) or term is None:
         return None, ctx.problems
-    return School(str(name), term, language, rules, sessions, refunds, pupils,
-                  clubs), ctx.problems
+    return School(str(name), term, language, rules, sessions, refunds, pupils, clubs,
+                  venues, activities), ctx.problems

@@ -4,6 +4,7 @@ Per session and weekday: enrolled students present, the standard teacher count T
 groups the 45 cap needs at least (ceil(n/cap)), the minutes of supervision those groups
 need, and the volunteers available with their minutes (each person counted up to the daily
 limit and the session's length). Managers per duty window from the lower-bound groups.
+With venues (SPEC §12): how many places, classrooms and activities were read.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pandas as pd
 from afterschool.models.instance import Instance
 from afterschool.scheduler.rules.availability import session_status, window_status
 from afterschool.scheduler.rules.staffing import duty_windows, managers_for_window, standard_teachers
+from afterschool.scheduler.say import say, section
 
 
 def demand(inst: Instance) -> dict[tuple[str, str], int]:
@@ -71,51 +73,37 @@ def manager_table(inst: Instance) -> pd.DataFrame:
     return pd.DataFrame(manager_rows(inst))
 
 
-def headline(inst: Instance) -> str:
+def headline(inst: Instance, lang: str = "en") -> str:
     by_status = Counter(s.status for s in inst.students)
-    return (f"{inst.school.name}: term {inst.school.term.start} to {inst.school.term.end}; "
-            f"{len(inst.students)} students ({by_status['enrolled']} enrolled, "
-            f"{by_status['applied']} applied, {by_status['withdrawn']} withdrawn); "
-            f"{len(inst.teachers)} staff, {len(inst.volunteers)} volunteers, "
-            f"{sum(t.can_manage and t.volunteer for t in inst.teachers)} can manage")
-
-
-ZH_COLUMNS = {"session": "时段", "day": "星期", "students": "学生数",
-              "standard_teachers": "标准教师数", "groups_at_least": "至少组数",
-              "minutes_needed": "需要分钟", "volunteers": "志愿者", "volunteer_minutes":
-              "志愿者分钟", "window": "管理时段", "managers_needed": "需要管理人员",
-              "can_manage": "可任管理"}
+    return say("validate.head", lang, school=inst.school.name, start=inst.school.term.start,
+               end=inst.school.term.end, n=len(inst.students), enrolled=by_status["enrolled"],
+               applied=by_status["applied"], withdrawn=by_status["withdrawn"],
+               staff=len(inst.teachers), volunteers=len(inst.volunteers),
+               managers=sum(t.can_manage and t.volunteer for t in inst.teachers))
 
 
 def printed(inst: Instance, lang: str) -> str:
-    """What ``validate`` prints, in the school's language (``headline`` and the two tables
-    with display names; the English form is the tables as they are)."""
+    """What ``validate`` prints, in the school's language (``headline`` and the two tables;
+    in Chinese with display names and headers, in English the tables as they are)."""
     table, managers = summary_table(inst), manager_table(inst)
     short = int((table.volunteer_minutes < table.minutes_needed).sum()) if len(table) else 0
-    if lang != "zh":
-        lines = [headline(inst), "", "Demand and supply per session and weekday:",
-                 table.to_string(index=False), "",
-                 "Managers per duty window (from the fewest groups):",
-                 managers.to_string(index=False)]
-        if short:
-            lines += ["", f"warning: {short} session-day(s) have fewer volunteer minutes than "
-                      "the groups need; a plan will list shortages there."]
-        return "\n".join(lines + ["", "OK: the input is valid."])
-    days = {"Mon": "周一", "Tue": "周二", "Wed": "周三", "Thu": "周四", "Fri": "周五"}
-    names = {x.id: x.name for x in inst.school.sessions}
-    by_status = Counter(x.status for x in inst.students)
-    head = (f"{inst.school.name}：学期 {inst.school.term.start} 至 {inst.school.term.end}；"
-            f"学生 {len(inst.students)} 人（已录取 {by_status['enrolled']}，申请中 "
-            f"{by_status['applied']}，已退出 {by_status['withdrawn']}）；教职工 "
-            f"{len(inst.teachers)} 人，志愿者 {len(inst.volunteers)} 人，可任管理 "
-            f"{sum(t.can_manage and t.volunteer for t in inst.teachers)} 人")
-    t = table.assign(session=table.session.map(names), day=table.day.map(days))
-    m = managers.assign(day=managers.day.map(days), window=managers.window.map(
-        {"noon": "午间", "afternoon": "下午"}).fillna(managers.window))
+    lang = "en" if lang == "en" else "zh"
+    if lang == "zh":
+        days, windows = section("day", lang), section("window", lang)
+        names = {x.id: x.name for x in inst.school.sessions}
+        heads = section("validate_column", lang)
+        table = table.assign(session=table.session.map(names), day=table.day.map(days)
+                             ).rename(columns=heads)
+        managers = managers.assign(day=managers.day.map(days), window=managers.window.map(
+            windows).fillna(managers.window)).rename(columns=heads)
     with pd.option_context("display.unicode.east_asian_width", True):  # CJK is two wide
-        lines = [head, "", "各时段每天的需求与志愿者：", t.rename(columns=ZH_COLUMNS).to_string(
-            index=False), "", "各管理时段需要的管理人员（按最少组数）：",
-            m.rename(columns=ZH_COLUMNS).to_string(index=False)]
+        lines = [headline(inst, lang), "", say("validate.demand", lang),
+                 table.to_string(index=False), "", say("validate.managers", lang),
+                 managers.to_string(index=False)]
     if short:
-        lines += ["", f"提醒：有 {short} 个时段·天的志愿者分钟少于各组所需；排班会在那里列出缺员。"]
-    return "\n".join(lines + ["", "检查通过：输入有效。"])
+        lines += ["", say("validate.short", lang, n=short)]
+    if inst.school.venues:  # SPEC §12
+        rooms = sum(1 for v in inst.school.venues if v.kind == "classroom")
+        lines += ["", say("validate.places", lang, n=len(inst.school.venues), rooms=rooms,
+                          acts=len(inst.school.activities))]
+    return "\n".join(lines + ["", say("validate.ok", lang)])

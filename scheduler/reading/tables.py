@@ -56,11 +56,15 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "session": ("session", "时段", "服务时段"),
         "status": ("status", "状态", "意愿"),
     },
+    "rooms": {"id": ("id", "编号", "教室编号", "教室"), "name": ("name", "名称", "教室名称"),
+              "capacity": ("capacity", "容量", "座位数"),
+              "homeroom_class": ("homeroom_class", "所属班级", "班级")},
 }
 REQUIRED = {
     "students": ("id", "name", "grade", "class", "noon", "afternoon", "status"),
     "teachers": ("id", "name", "volunteer"),
     "availability": ("teacher", "day", "session", "status"),
+    "rooms": ("id", "capacity"),
 }
 SHEET_NAMES = {
     "school": ("school", "学校"),
@@ -261,7 +265,8 @@ def read_sheet_rows(workbook, sheet: str, file: str, problems: list[Problem],
 
 
 PRIVATE = frozenset({"name", "priority", "fee_category", "fee_reduction"})  # never printed
-ID_COLUMNS = {"students": ("id",), "teachers": ("id",), "availability": ("teacher",)}
+ID_COLUMNS = {"students": ("id",), "teachers": ("id",), "availability": ("teacher",),
+              "rooms": ("id",)}
 
 
 def clean_cell(text: str, column: str, kind: str, file: str, row: int,

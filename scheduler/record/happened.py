@@ -37,6 +37,7 @@ from afterschool.scheduler.handouts.labels import day_name, group_label
 from afterschool.scheduler.handouts.safe import neutralise, sheet_title
 from afterschool.scheduler.record.questions import _presence, version_on, weekday_of, who
 from afterschool.scheduler.reading.tables import DecodeError, decode_bytes, parse_date
+from afterschool.scheduler.say import table
 
 MARK = "afterschool-roll-call/1"
 MAX_BYTES = 200_000_000
@@ -52,19 +53,7 @@ HEADERS = {
     "staff": ("staff", "工号"), "amount": ("amount", "金额"), "channel": ("channel", "方式"),
     "receipt": ("receipt", "票据号"),
 }
-WORDS = {
-    "zh": {"title": "{g} 点名表（{a} 至 {b}）", "id": "学号", "name": "姓名", "class": "班级",
-           "on_duty": "值班教师", "actual": "实际值班", "sign": "签名",
-           "legend": "学生一栏填：到 / 迟 / 早退 / 假 / 缺，空白视为到；灰格为该生当天不参加。"
-                     "实际值班一栏：由他人代班时填其工号，未开展时填“未开展”，照常则留空。",
-           "nobody": "缺员"},
-    "en": {"title": "{g} roll call ({a} to {b})", "id": "id", "name": "name", "class": "class",
-           "on_duty": "on duty", "actual": "actually on duty", "sign": "signature",
-           "legend": "pupils: present / late / early / leave / absent, blank = present; grey = "
-                     "the pupil does not come that day. Actually on duty: the id of whoever "
-                     "stood in, or 'not held'; blank = as planned.",
-           "nobody": "nobody"},
-}
+WORDS = table("roll")  # words: scheduler/say_zh.py, say_en.py
 
 
 @dataclass

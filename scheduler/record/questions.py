@@ -14,7 +14,8 @@
   that touch them, with what they changed for them (a club draw: the pupil's seat or
   waiting place, the clubs a person runs; ``documents`` then holds the draws' plans too).
 - ``who_lines``/``history_lines``: the same as text in the school's language, people by
-  name and id, groups by their display names (午托1组).
+  name and id, groups by their display names (午托1组), and where the group was (its room
+  or activity venue, SPEC §12) when the plan has venues.
 """
 from __future__ import annotations
 
@@ -24,42 +25,9 @@ from typing import Any
 from afterschool.models.plan import Plan
 from afterschool.scheduler.handouts.labels import (day_name, group_label, slot_label,
                                                    window_label)
+from afterschool.scheduler.say import table
 
-WORDS = {
-    "zh": {"colon": "：", "comma": "、",
-           "attendance": "考勤：{file} 中 {pupils} 条学生、{staff} 条教师记录",
-           "cancel": "停课：{dates}（{reason}）", "payments": "缴费：{file} 中 {rows} 笔，共 {total} 元", "not_service": "{d} 不是服务日（{why}）", "holiday": "节假日或调休",
-           "weekend": "周末", "outside": "不在本学期内", "head": "{d}（{day}）",
-           "nobody": "缺员（无人代课）", "covers": "代 {who}", "absent": "请假",
-           "manager": "管理或辅导", "none": "（无记录）", "plan": "排班",
-           "replan": "调整排班（自 {d} 起）", "substitute": "代课安排",
-           "by": "记录人 {who}", "first": "{g} 个组，{n} 个值班，缺员 {s}",
-           "moved": "{n} 条学生变动，{m} 个值班换人",
-           "absence": "{who} 请假 {dates}：{c} 个值班有人代，{u} 个缺员",
-           "student_in": "分在 {g}", "student_move": "{s}：{a} → {b}",
-           "duty_change": "{day} {time} {g}：{a} → {b}", "cover_row": "{d} {t} {g}：{who}",
-           "duties_week": "每周 {n} 个值班", "present": "到场", "pupils": "{n} 名学生",
-           "left": "（退出）", "new": "（新增）", "came": "到 {n}/{of} 人",
-           "status_late": "迟到", "status_early": "早退", "status_leave": "请假",
-           "status_absent": "缺勤", "status_present": "到"},
-    "en": {"colon": ": ", "comma": ", ",
-           "attendance": "attendance: {pupils} pupil and {staff} staff entries from {file}",
-           "cancel": "cancelled: {dates} ({reason})",
-           "payments": "payments: {rows} from {file}, {total} in all", "not_service": "{d} is not a service date ({why})", "holiday": "a holiday",
-           "weekend": "a weekend", "outside": "outside the term", "head": "{d} ({day})",
-           "nobody": "UNCOVERED (nobody to cover)", "covers": "covering {who}",
-           "absent": "absent", "manager": "manager", "none": "(nothing recorded)",
-           "plan": "plan", "replan": "re-plan (from {d})", "substitute": "cover",
-           "by": "by {who}", "first": "{g} groups, {n} duties, {s} short",
-           "moved": "{n} pupil changes, {m} duties changed",
-           "absence": "{who} absent {dates}: {c} duties covered, {u} uncovered",
-           "student_in": "in {g}", "student_move": "{s}: {a} -> {b}",
-           "duty_change": "{day} {time} {g}: {a} -> {b}", "cover_row": "{d} {t} {g}: {who}",
-           "duties_week": "{n} duties a week", "present": "present", "pupils": "{n} pupils",
-           "left": "(left)", "new": "(new)", "came": "{n} of {of} came",
-           "status_late": "late", "status_early": "left early", "status_leave": "on leave",
-           "status_absent": "absent", "status_present": "present"},
-}
+WORDS = table("history")  # words: scheduler/say_zh.py, say_en.py
 
 
 def _w(lang: str) -> dict[str, str]:
@@ -108,6 +76,24 @@ def _presence(plan: Plan, version, wd: str):
     return present
 
 
+def _places(plan: Plan, v) -> dict[tuple[str, str, str], str]:
+    """(group, weekday, slot) -> the venue's name (and the activity's) in version ``v``:
+    the current version's ``venues`` rows, or the history entry's it replaced."""
+    rows = plan.extra.get("venues") if v.valid_to is None else next(
+        (h.get("venues") for h in plan.history if h.get("valid_from") == v.valid_from
+         and h.get("valid_to") == v.valid_to), None)
+    names = {k: x.get("name", k) for k, x in (plan.extra.get("venue_list") or {}).items()}
+    acts = {k: x.get("name", k) for k, x in (plan.extra.get("activity_list") or {}).items()}
+    out = {}
+    for r in rows or []:
+        if r.get("venue") is not None:
+            text = names.get(r["venue"], r["venue"])
+            if r.get("activity"):
+                text += f" ({acts.get(r['activity'], r['activity'])})"
+            out[r["group"], r["day"], r["slot"]] = text
+    return out
+
+
 def who(plan: Plan, day: date, absences: list[dict], *, group: str | None = None,
         teacher: str | None = None, student: str | None = None,
         clubs: bool = False) -> list[dict[str, Any]]:
@@ -128,6 +114,7 @@ def who(plan: Plan, day: date, absences: list[dict], *, group: str | None = None
         mine = {g.id for g in v.groups if student in g.students
                 and present(student, g.session)}
     rows = []
+    places = _places(plan, v)
     for d in sorted(v.duties, key=lambda d: (d.start, d.role != "manager", d.group or "",
                                              d.end)):
         if d.day != wd or (d.role == "teacher" and d.group not in meeting):
@@ -140,6 +127,8 @@ def who(plan: Plan, day: date, absences: list[dict], *, group: str | None = None
                "window": d.window, "group": d.group, "slot": d.slot, "start": d.start,
                "end": d.end, "staff": staff, "absent": absent,
                "pupils": size[d.group] if d.group else None}
+        if places and d.role == "teacher":  # SPEC §12: where the group was
+            row["venue"] = places.get((d.group, wd, d.slot))
         if group is not None and d.group != group:
             continue
         if teacher is not None and teacher not in (staff, absent):
@@ -198,7 +187,7 @@ def attendance_lines(plan: Plan, pupils: list[dict], lang: str) -> list[str]:
     lines = []
     for gid, rows in by.items():
         came = sum(1 for r in rows if r["status"] in ("present", "late", "early"))
-        odd = [f"{_name(plan, r['student'], 'students')} {w['status_' + r['status']]}"
+        odd = [f"{_name(lang, plan, r['student'], 'students')} {w['status_' + r['status']]}"
                for r in rows if r["status"] != "present"]
         colon, semi, comma = ("：", "；", "、") if lang == "zh" else (": ", "; ", ", ")
         lines.append(f"  {group_label(plan, gid, lang)}{colon}" + w["came"].format(
@@ -206,11 +195,11 @@ def attendance_lines(plan: Plan, pupils: list[dict], lang: str) -> list[str]:
     return lines
 
 
-def _name(plan: Plan, sid: str | None, kind: str = "staff") -> str:
+def _name(lang: str, plan: Plan, sid: str | None, kind: str = "staff") -> str:
     if not sid:
         return ""
     name = plan.extra.get("people", {}).get(kind, {}).get(sid, {}).get("name")
-    return f"{name}（{sid}）" if name else sid
+    return _w(lang)["named"].format(name=name, id=sid) if name else sid
 
 
 def _where(plan: Plan, row: dict, lang: str) -> str:
@@ -222,7 +211,8 @@ def _where(plan: Plan, row: dict, lang: str) -> str:
     if row["group"] is None:
         return ""
     where = group_label(plan, row["group"], lang, row["session"])
-    return where + (f" {slot_label(row['slot'], lang)}" if row.get("slot") else "")
+    where += f" {slot_label(row['slot'], lang)}" if row.get("slot") else ""
+    return where + (f" @ {row['venue']}" if row.get("venue") else "")
 
 
 def who_lines(plan: Plan, day: date, rows: list[dict], lang: str) -> list[str]:
@@ -236,15 +226,15 @@ def who_lines(plan: Plan, day: date, rows: list[dict], lang: str) -> list[str]:
         lines.append("  " + w["none"])
     for r in rows:
         if r["start"] is None:
-            lines.append(f"  {_name(plan, r['absent'])} {w['absent']}")
+            lines.append(f"  {_name(lang, plan, r['absent'])} {w['absent']}")
             continue
-        who_ = _name(plan, r["staff"]) if r["staff"] else w["nobody"]
+        who_ = _name(lang, plan, r["staff"]) if r["staff"] else w["nobody"]
         if r["role"] == "club" and r["staff"] == "external":
             from afterschool.scheduler.clubs.meetings import say
             who_ = say("external", lang)
         if r["absent"]:
-            who_ += f"（{w['covers'].format(who=_name(plan, r['absent']))}）" if lang == "zh" \
-                else f" ({w['covers'].format(who=_name(plan, r['absent']))})"
+            who_ += f"（{w['covers'].format(who=_name(lang, plan, r['absent']))}）" if lang == "zh" \
+                else f" ({w['covers'].format(who=_name(lang, plan, r['absent']))})"
         pupils = f"，{w['pupils'].format(n=r['pupils'])}" if lang == "zh" and r["pupils"] \
             else (f", {w['pupils'].format(n=r['pupils'])}" if r["pupils"] else "")
         lines.append(f"  {r['start']}-{r['end']} {_where(plan, r, lang)}：{who_}{pupils}"
@@ -307,7 +297,7 @@ def history_lines(plan: Plan, rows: list[dict], lang: str) -> list[str]:
             covers = s.get("covers", [])
             c = sum(1 for x in covers if x.get("staff"))
             what = w["substitute"] + w["colon"] + w["absence"].format(
-                who=_name(plan, s.get("absent")), dates=w["comma"].join(s.get("dates", [])),
+                who=_name(lang, plan, s.get("absent")), dates=w["comma"].join(s.get("dates", [])),
                 c=c, u=len(covers) - c)
         elif h["kind"] == "clubs":
             from afterschool.scheduler.clubs.meetings import say
@@ -349,7 +339,7 @@ def _detail(plan: Plan, d: dict, lang: str) -> str:
     if "student_move" in d:
         r = d["student_move"]
         return w["student_move"].format(
-            s=_name(plan, r["student"], "students"),
+            s=_name(lang, plan, r["student"], "students"),
             a=group_label(plan, r.get("old_group"), lang, r.get("session")) or w["new"],
             b=group_label(plan, r.get("new_group"), lang, r.get("session")) or w["left"])
     if "duty_change" in d:
@@ -357,8 +347,8 @@ def _detail(plan: Plan, d: dict, lang: str) -> str:
         where = (group_label(plan, r.get("group"), lang, r.get("session")) if r.get("group")
                  else f"{w['manager']} {window_label(r.get('window'), lang)}")
         return w["duty_change"].format(day=day_name(r.get("day"), lang), time=r.get("time"),
-                                       g=where, a=_name(plan, r.get("old_staff")) or "-",
-                                       b=_name(plan, r.get("new_staff")) or w["nobody"])
+                                       g=where, a=_name(lang, plan, r.get("old_staff")) or "-",
+                                       b=_name(lang, plan, r.get("new_staff")) or w["nobody"])
     if any(k in d for k in ("club_member", "club_waiting", "club_runs")):
         from afterschool.scheduler.clubs.meetings import say
         if "club_member" in d:
@@ -370,4 +360,4 @@ def _detail(plan: Plan, d: dict, lang: str) -> str:
     where = (group_label(plan, c.get("group"), lang) if c.get("group")
              else f"{w['manager']} {window_label(c.get('window'), lang)}")
     return w["cover_row"].format(d=c["date"], t=f"{c['start']}-{c['end']}", g=where,
-                                 who=_name(plan, c.get("staff")) or w["nobody"])
+                                 who=_name(lang, plan, c.get("staff")) or w["nobody"])

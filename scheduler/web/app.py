@@ -41,6 +41,7 @@ from starlette.staticfiles import StaticFiles
 from afterschool.models.errors import InputError
 from afterschool.scheduler.record.errors import RecordBusy
 from afterschool.scheduler.web import accounts as A
+from afterschool.scheduler.say import say, section
 from afterschool.scheduler.web.words import words
 
 HERE = Path(__file__).resolve().parent
@@ -197,20 +198,11 @@ class Guard:
         await response(scope, None, send)
 
 
-FIELDS_ZH = {"date": "日期", "week": "周", "group": "组别", "student": "学生",
-             "status": "点名状态", "teacher": "教师", "--teacher": "请假人员",
-             "--dates": "请假日期", "TERM": "学期记录", "NAME": "用户名", "password": "密码"}
-MESSAGES_ZH = (  # (what the library's message holds, what a zh page says), first match
-    ("range", "不是本学期内的日期范围"), ("not a date", "有误（格式：年-月-日）"),
-    ("not a service date", "不是本学期的服务日"),
-    ("not in this group on that date", "当天不在此组"),
-    ("unknown status", "未知的状态"), ("unknown pupil", "不是本学期的学生"),
-    ("not a group of the plan on that date", "当天没有此组"),
-    ("has no pupils on that date", "当天没有学生"), ("not a group of this term", "不是本学期的组"),
-    ("not a person of this term", "不是本学期的人员"),
-    ("no duty", "在这些日期没有需要代的值班"), ("no service date", "没有服务日"),
-    ("outside the term", "不在本学期内"), ("named so", "同名者不止一人，请选工号"),
-    ("not known", "不是本学期的人员"), ("unknown", "不是本学期的人员"))
+FIELDS_ZH = section("web_field", "zh")  # words: scheduler/say_zh.py (web_field.*)
+# (what the library's message holds, what a zh page says), first match: web_problem.* keys
+# in order, the English entry the words looked for
+MESSAGES_ZH = tuple((en, section("web_problem", "zh")[k])
+                    for k, en in section("web_problem", "en").items())
 
 
 def problem_lines(problems, lang: str) -> list[str]:
@@ -220,9 +212,9 @@ def problem_lines(problems, lang: str) -> list[str]:
         return [str(p) for p in problems]
     out = []
     for p in problems:
-        field = FIELDS_ZH.get(p.column or "", FIELDS_ZH.get(p.file, "输入"))
+        field = FIELDS_ZH.get(p.column or "", FIELDS_ZH.get(p.file, FIELDS_ZH["input"]))
         text = p.message.lower()
-        what = next((zh for en, zh in MESSAGES_ZH if en in text), "不可用")
+        what = next((zh for en, zh in MESSAGES_ZH if en in text), say("web.unusable", "zh"))
         shown = f"：{p.value[:60]}" if p.value is not None and not p.private else ""
         out.append(f"{field}{what}{shown}")
     return out

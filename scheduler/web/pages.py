@@ -114,7 +114,8 @@ def _where(plan, row: dict, lang: str) -> str:
     if not row["group"]:
         return ""
     where = group_label(plan, row["group"], lang, row["session"])
-    return where + (f" {slot_label(row['slot'], lang)}" if row.get("slot") else "")
+    where += f" {slot_label(row['slot'], lang)}" if row.get("slot") else ""
+    return where + (f" @ {row['venue']}" if row.get("venue") else "")  # SPEC §12
 
 
 def _read(request: Request):
