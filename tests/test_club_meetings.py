@@ -301,3 +301,29 @@ def test_a_hostile_club_name_and_venue_are_escaped_in_the_calendar_and_neutralis
                  for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
         assert not [c for c in cells if c.startswith("=")], book
         assert any("HYPERLINK" in c for c in cells), book
+
+
+def test_the_bundled_school_names_each_clubs_venue_in_its_instructors_calendar(tmp_path):
+    import shutil
+    import tomllib
+    from pathlib import Path
+    school = tmp_path / "haijiang"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "instances" / "haijiang", school)
+    out = tmp_path / "term"
+    skip = ["--skip", "workbook", "--skip", "notice", "--skip", "charts", "--skip", "report"]
+    done = CliRunner().invoke(main, ["plan", str(school), "--out", str(out), "--time-limit",
+                                     "1", *skip])
+    assert done.exit_code in (0, 3), done.output
+    done = CliRunner().invoke(main, ["clubs", str(out), "--seed", "20260914", "--time-limit",
+                                     "1", *skip])
+    assert done.exit_code in (0, 3), done.output
+    names = {v["id"]: v["name"] for v in tomllib.loads(
+        (school / "school.toml").read_text(encoding="utf-8"))["venues"]}
+    groups = json.loads((out / "plan.json").read_text(encoding="utf-8"))["clubs"]["groups"]
+    staff = [g for g in groups if g["staff"] != "external"]
+    assert [g for g in staff if g["venue"] in names]  # a listed venue: named, not its id
+    for g in staff:
+        mine = [e for e in club_events(out / "rosters" / f"{g['staff']}.ics")
+                if f"-{g['id']}-" in e["UID"]]
+        assert mine and {e["LOCATION"] for e in mine} == {names.get(g["venue"], g["venue"])}
+        assert all("社团活动" in e["SUMMARY"] for e in mine)
