@@ -1054,10 +1054,12 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
         check_out_dir(Path(out), resolve(instance), force)
 
     def run(previous_plan):
+        from afterschool.scheduler.clubs.presence import reservations
         from afterschool.scheduler.clubs.run import carry_clubs, replan_instance
         result = re_plan(replan_instance(inst, previous_plan), previous_plan, day, pin=pin,
                          time_limit=time_limit, seed=seed,
-                         log=lambda line: click.echo(line, err=True))
+                         log=lambda line: click.echo(line, err=True),
+                         reserved=reservations(previous_plan.extra.get("clubs")))
         carry_clubs(inst, previous_plan, result.plan)  # the term's club draw stays
         if result.plan.status in ("UNKNOWN", "INFEASIBLE"):
             click.echo(say("problem_frame.no_plan_in_time", _lang()), err=True)

@@ -12,7 +12,8 @@ Rules checked (names as reported):
   (classroom, library, hall, special);
 - ``venue groups``: at no moment more groups in a venue than its ``groups`` (rooms held
   for the whole session, activity venues for their slot: overlapping intervals by their
-  real times, so the 16:20–16:35 overlap counts);
+  real times, so the 16:20–16:35 overlap counts); a club meeting (``extra["clubs"]["groups"]``,
+  after ``afterschool clubs``) holds its venue on its days and times like a group;
 - ``venue capacity``: no venue holds a group with more pupils present that day than its
   capacity; ``venue availability``: every use inside its ``available`` windows;
 - ``activity count``: per afternoon group and activity, the slots given plus the declared
@@ -111,6 +112,11 @@ def check_venues(inst, groups, extra: dict, bad) -> None:
             if seen[gid, d, sl.name] != 1:
                 bad("venue rows", f"group {gid} on {d}, slot {sl.name}: "
                     f"{seen[gid, d, sl.name]} rows, expected 1")
+    for club in (extra.get("clubs") or {}).get("groups", []):  # SPEC §12: clubs hold venues
+        if club.get("venue") in venues:
+            for d in club["days"]:
+                held[club["venue"], d].append((_minutes(club["start"]), _minutes(club["end"]),
+                                               f"{club['id']} (club)"))
     for (v, d), ivs in sorted(held.items()):
         venue = venues[v]
         for s, e, who in ivs:

@@ -468,3 +468,34 @@ def test_generated_clubs_meet_in_venues_the_generated_school_has(tmp_path):
     assert done.exit_code == 0, done.output
     done = CliRunner().invoke(main, ["validate", str(tmp_path / "g")])
     assert done.exit_code == 0, done.output
+
+
+def test_a_club_holds_its_venue_the_care_group_meets_elsewhere_and_check_sees_it(tmp_path):
+    # LIB (library, one group at once) is the only room that holds the care group of 8; R1
+    # holds 4. On Thursday C2 (external, LIB, 4 members) meets: 4 stay in care, so the
+    # group fits R1 that day, and must go there while the club holds LIB. Moving the group
+    # back into LIB on Thursday is caught by check ('venue groups').
+    folder, out = term_with_plan(tmp_path)
+    with open(folder / "school.toml", "a", encoding="utf-8") as f:
+        f.write('\n[[venues]]\nid = "LIB"\nname = "Library"\nkind = "library"\n'
+                'capacity = 60\n\n[[venues]]\nid = "R1"\nname = "Room 1"\n'
+                'kind = "classroom"\ncapacity = 4\n\n[[venues]]\nid = "MUS"\n'
+                'name = "Music"\nkind = "special"\ncapacity = 2\n')
+    done = CliRunner().invoke(main, ["plan", str(folder), "--out", str(out), "--skip", "all",
+                                     "--new-record"])
+    assert done.exit_code in (0, 3), done.output
+    done = CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7", *FROM])
+    assert done.exit_code == 0, done.output
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    thu = {r["room"] for r in plan["venues"] if r["day"] == "Thu"}
+    assert thu == {"R1"}, thu
+    assert {r["room"] for r in plan["venues"] if r["day"] == "Tue"} == {"LIB"}
+    assert CliRunner().invoke(main, ["check", str(folder), str(out)]).exit_code == 0
+    for r in plan["venues"]:
+        if r["day"] == "Thu":
+            r["room"] = "LIB"
+            r["venue"] = "LIB" if r["activity"] is None else r["venue"]
+    from afterschool.models.plan import Plan
+    from afterschool.scheduler.checker import check_plan
+    found = {v.rule for v in check_plan(read_instance(folder), Plan.from_dict(plan))}
+    assert "venue groups" in found, found

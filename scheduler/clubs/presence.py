@@ -12,6 +12,9 @@ Output: ``care_instance(inst, section)`` -> an ``Instance`` equal to ``inst`` ex
   calendar week from the clubs' start (a make-up day can give a club two meetings a week).
 - ``club_groups``: per (day, session) the clubs meeting then, which the re-plan counts as
   groups for M(c) (managers of the duty window).
+``reservations(section)`` -> the venues the clubs that meet hold (``models.Reserved`` per
+club, weekday and time): the re-plan's room search counts them against each venue's
+``groups`` (SPEC §12), so no care group is put in the music room while the choir sings.
 Clubs that do not meet (cancelled, no member) change nothing; nor does a section whose care
 plan was not made again around the clubs (``"replanned": false``). The planner (``replan``),
 ``settle`` and the money read this instance for a plan with clubs; the checker derives the
@@ -73,3 +76,15 @@ def care_instance(inst, section):
             meeting[day, clubs[c].session] += 1
     return replace(inst, students=students, teachers=teachers, availability=avail,
                    club_groups=dict(meeting))
+
+
+def reservations(section) -> tuple:
+    """The venue occupancy of a ``"clubs"`` section's meetings (empty without one)."""
+    from afterschool.models.school import parse_time
+    from afterschool.models.venues import Reserved
+    if not section:
+        return ()
+    return tuple(Reserved(day, g["session"], g["venue"], parse_time(g["start"]),
+                          parse_time(g["end"]))
+                 for g in section.get("groups", []) if g.get("venue")
+                 for day in g["days"])

@@ -25,7 +25,7 @@ from datetime import date
 
 from afterschool.models.errors import InputError, Problem
 from afterschool.scheduler.clubs.lottery import run_lottery
-from afterschool.scheduler.clubs.presence import care_instance
+from afterschool.scheduler.clubs.presence import care_instance, reservations
 from afterschool.scheduler.clubs.section import club_section
 
 
@@ -61,7 +61,8 @@ def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool
         draft = club_section(inst, plan, lottery, start)
         deadline.stage = "re-plan"  # a search skipped before it named itself says so
         result = re_plan(care_instance(inst, draft), previous, start, time_limit=time_limit,
-                         seed=0, log=log, deadline=deadline.part(SEARCHES))
+                         seed=0, log=log, deadline=deadline.part(SEARCHES),
+                         reserved=reservations(draft))
         out = result.plan
     else:
         out = copy.deepcopy(plan)
