@@ -722,6 +722,8 @@ def chart(plan_file: str, kind: str, out_file: str | None, lang: str | None) -> 
               default="", help="M(c) remainder thresholds to try (0 to 1,000).")
 @click.option("--days", "days", type=opt.DAYS, default=None,
               help="Weekdays served, e.g. 'Tue Wed Thu'.")
+@click.option("--venue-groups", "venue_groups", type=opt.VENUE_GROUPS, default="",
+              help="Groups a venue holds at once, one scenario each: PG=2,PG=4 (SPEC §12).")
 @click.option("--rain", "rain", type=opt.DAYS, default=None,
               help="Rainy weekdays, e.g. 'Tue Thu': outdoor activities moved indoors "
               "(venues); does every group still fit?")
@@ -741,7 +743,7 @@ def chart(plan_file: str, kind: str, out_file: str | None, lang: str | None) -> 
 @json_option
 @handles_errors
 def scenario(instances, students, teachers, cap, remainder_threshold, manager_threshold, days,
-             rain, scenario_file, time_limit, seed, jobs, scheduler_address, out,
+             venue_groups, rain, scenario_file, time_limit, seed, jobs, scheduler_address, out,
              as_json) -> None:
     """What-if staffing scenarios; one comparison table (and chart with --out).
 
@@ -751,7 +753,8 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
     checked before the baseline runs.
     Example: afterschool scenario haijiang --students +10%,+25% --teachers -3 --jobs 2
     """
-    from afterschool.scheduler.planning.scenarios import (ClusterLost, Scenario, combine,
+    from afterschool.scheduler.planning.scenarios import (ClusterLost, Scenario,
+                                                          check_venue_ids, combine,
                                                           read_scenario_file, sweep)
     if rain:
         return _rain(instances, rain, time_limit, seed, as_json)
@@ -760,12 +763,14 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
     base = Scenario(seed=seed) if days is None else Scenario(seed=seed, days=days)
     scenarios = combine(base, students=students, teachers=teachers, cap=cap,
                         remainder_threshold=remainder_threshold,
-                        manager_remainder_threshold=manager_threshold)
+                        manager_remainder_threshold=manager_threshold,
+                        venue_groups=venue_groups)
     opt.check_count(len(scenarios))
     if scenario_file:
         scenarios += read_scenario_file(scenario_file, seed)
     opt.check_count(len(scenarios))
     insts = [_load(i) for i in instances]
+    check_venue_ids(insts, scenarios, "--venue-groups" if venue_groups else "--file")
     tasks = [(inst, sc, time_limit) for inst in insts for sc in scenarios]
     label = say("scenario_progress", insts[0].school.language if insts else None)
     with click.progressbar(length=len(tasks), label=label, file=sys.stderr) as bar:
@@ -782,6 +787,8 @@ def scenario(instances, students, teachers, cap, remainder_threshold, manager_th
     cols = ["instance", "scenario", "status", "students", "groups", "group_days",
             "standard_teachers", "managers", "shortages", "fee_income", "pay", "balance",
             "time_limit", "solve_s", "shortages_by_day"]
+    if any("activity_missing" in r for r in rows):  # SPEC §12: with venues
+        cols[-3:-3] = ["in_homeroom", "no_room", "activity_missing"]
     from afterschool.scheduler.handouts.display import localise_scenarios
     lang = insts[0].school.language
     shown = localise_scenarios(rows, lang)

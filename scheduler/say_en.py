@@ -1049,4 +1049,7 @@ WORDS: dict[str, str] = {
     "club_meeting.waiting": "place {place} on club {club}'s waiting list",
     "club_meeting.teaches": "runs club {club}",
     "club_meeting.description": "club: {club}\nvenue: {venue}\ninstructor: {staff}\n{n} pupils",
+    "scenario_key.venue_groups": "venue groups",
+    "label.in_homeroom": "groups in their homeroom",
+    "label.activity_missing": "activity slots missing",
 }

@@ -999,4 +999,7 @@ WORDS: dict[str, str] = {
     "club_meeting.waiting": "社团 {club} 候补第 {place} 位",
     "club_meeting.teaches": "指导社团 {club}",
     "club_meeting.description": "社团活动：{club}\n地点：{venue}\n指导教师：{staff}\n学生 {n} 名",
+    "scenario_key.venue_groups": "场地容纳组数",
+    "label.in_homeroom": "在本班教室的组",
+    "label.activity_missing": "活动缺少组次",
 }

@@ -525,3 +525,30 @@ def test_a_workbook_school_takes_venues_and_a_rooms_sheet(tmp_path):
     s = read_instance(write_workbook(tmp_path / "ok", good)).school
     assert [v.id for v in s.venues] == ["PG", "R1"] and s.venue("R1").homeroom == "3-1"
     assert s.activities[0].per_week == 2 and s.venue("PG").groups == 8
+
+
+def test_scenario_sweeps_how_many_groups_a_venue_holds(tmp_path):
+    # generate --venues: 1,500 pupils, about 30 afternoon groups, each to read once a week in
+    # the library (LIB, one group at once). LIB=1 cannot give every group its slot (4 days,
+    # at most a handful of slot times a day); LIB=8 can give more: fewer slots missing.
+    # An unknown venue or 0 groups is bad input naming the option.
+    from afterschool.scheduler.planning.scenarios import Scenario, apply
+    school = tmp_path / "g"
+    assert CliRunner().invoke(main, ["generate", str(school), "--students", "1500", "--seed",
+                                     "3", "--venues"]).exit_code == 0
+    inst = read_instance(school)
+    varied = apply(inst, Scenario(venue_groups=(("LIB", 8),)))
+    assert {v.id: v.groups for v in varied.school.venues}["LIB"] == 8
+    assert {v.id: v.groups for v in inst.school.venues}["LIB"] == 1
+    done = CliRunner().invoke(main, ["scenario", str(school), "--venue-groups", "LIB=1,LIB=8",
+                                     "--time-limit", "2", "--json"])
+    assert done.exit_code == 0, done.output
+    rows = json.loads(done.stdout[done.stdout.index("["):])
+    by = {r["scenario"]: r for r in rows}
+    assert by["venue_groups LIB=1"]["activity_missing"] > 0
+    assert by["venue_groups LIB=8"]["activity_missing"] < by["venue_groups LIB=1"][
+        "activity_missing"]
+    for bad in ("NOPE=2", "LIB=0", "LIB"):
+        done = CliRunner().invoke(main, ["scenario", str(school), "--venue-groups", bad])
+        assert done.exit_code == 2, (bad, done.output)
+        assert "--venue-groups" in done.output + (done.stderr or ""), bad

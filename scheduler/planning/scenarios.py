@@ -3,10 +3,13 @@
 - ``Scenario``: a named variation of an instance — extra sign-ups drawn (seeded) from the
   instance's own grade, class and weekday mix (``students = 0.25``), volunteers withdrawn
   (``teachers = -3`` people or ``-0.1`` of them, seeded), the cap, the T(n) and M(c)
-  thresholds, the weekdays served. ``apply(instance, scenario)`` makes the varied instance.
+  thresholds, the weekdays served, the groups a venue holds at once (``venue_groups``,
+  SPEC §12: a playground for 2 groups instead of 4). ``apply(instance, scenario)`` makes
+  the varied instance.
 - ``run_scenario(task)`` plans one (instance, scenario) and returns one comparison row:
   status, groups, group-days, standard teachers, managers, shortages by day and slot, fee
-  income, pay, balance, solve time. A plain function of picklable data, so any executor runs
+  income, pay, balance, solve time; with venues, groups in their homeroom, group-days
+  without a room and activity slots missing. A plain function of picklable data, so any executor runs
   it: ``sweep`` uses the caller, a local process pool (``jobs``) or a Dask cluster
   (``scheduler`` address); rows come back in task order, identical whichever ran them.
 - ``need(instance)``: the fewest extra volunteers, then the fewest extra minutes, that turn
@@ -47,6 +50,7 @@ class Scenario:
     groups_per_manager: int | None = None
     manager_remainder_threshold: int | None = None
     days: tuple[str, ...] | None = None  # weekdays served
+    venue_groups: tuple[tuple[str, int], ...] | None = None  # (venue id, groups at once)
     seed: int = 0
 
 
@@ -66,6 +70,10 @@ def apply(inst: Instance, sc: Scenario) -> Instance:
         changes["group_cap"] = sc.cap
     if changes:
         school = replace(school, rules=replace(rules, **changes))
+    if sc.venue_groups:  # SPEC §12; unknown ids are refused before a sweep (check_venue_ids)
+        held = dict(sc.venue_groups)
+        school = replace(school, venues=tuple(replace(v, groups=held.get(v.id, v.groups))
+                                              for v in school.venues))
     students = list(inst.students)
     if sc.students > 0:
         rng = _rng(sc, "students")
@@ -88,7 +96,24 @@ def apply(inst: Instance, sc: Scenario) -> Instance:
         students = [replace(s, noon=tuple(d for d in s.noon if d in sc.days),
                             afternoon=tuple(d for d in s.afternoon if d in sc.days))
                     for s in students]
-    return Instance(school, tuple(students), tuple(teachers), tuple(avail), inst.source)
+    return replace(inst, school=school, students=tuple(students), teachers=tuple(teachers),
+                   availability=tuple(avail))
+
+
+def check_venue_ids(instances, scenarios, where: str) -> None:
+    """Bad input (naming ``where``) when a scenario sets a venue a school does not list."""
+    from afterschool.models.errors import InputError, Problem
+    problems = []
+    for inst in instances:
+        ids = {v.id for v in inst.school.venues}
+        for sc in scenarios:
+            for vid, _ in sc.venue_groups or ():
+                if vid not in ids:
+                    problems.append(Problem(where, f"unknown venue of {inst.school.name}",
+                                            value=vid, expected="a venue id of [[venues]] "
+                                            "in school.toml or rooms.csv"))
+    if problems:
+        raise InputError(problems[:20])
 
 
 def _shortage_text(plan) -> str:
@@ -114,7 +139,18 @@ def run_scenario(task: tuple[Instance, Scenario, float]) -> dict:
             "shortages": sum(s.count for s in plan.shortages),
             "shortages_by_day": _shortage_text(plan),
             "fee_income": total["income"], "pay": total["pay"], "balance": total["balance"],
-            "time_limit": time_limit, "solve_s": round(time.perf_counter() - t0, 2)}
+            "time_limit": time_limit, "solve_s": round(time.perf_counter() - t0, 2),
+            **_venue_figures(plan)}
+
+
+def _venue_figures(plan) -> dict:
+    """With venues (SPEC §12): groups in their homeroom, group-days without a room, activity
+    slots missing; nothing without."""
+    v = plan.extra.get("venue_stats")
+    if not v:
+        return {}
+    return {"in_homeroom": v["in_homeroom"], "no_room": v["no_room"],
+            "activity_missing": v["activity_missing"]}
 
 
 def sweep(tasks: list[tuple[Instance, Scenario, float]], jobs: int = 1,
@@ -231,7 +267,9 @@ def combine(base: Scenario, **lists) -> list[Scenario]:
     """The baseline, then every combination of the given value lists, named by them; text
     values (``"+10%"``, ``"-3"``, ``"40"``) are read by ``reading.options``."""
     from afterschool.scheduler.reading.options import students_change, teachers_change, whole
-    read = {"students": students_change, "teachers": teachers_change}
+    from afterschool.scheduler.reading.options import venue_groups_value
+    read = {"students": students_change, "teachers": teachers_change,
+            "venue_groups": venue_groups_value}
     out = [base]
     keys = [k for k, v in lists.items() if v]
     combos: list[dict] = [{}]
@@ -392,7 +430,7 @@ def admit(inst: Instance, time_limit: float = 4.0, seed: int = 0) -> list[dict]:
 
 SCENARIO_KEYS = {"name", "students", "teachers", "cap", "students_per_teacher",
                  "remainder_threshold", "groups_per_manager", "manager_remainder_threshold",
-                 "days", "seed"}
+                 "days", "venue_groups", "seed"}
 _TOML_STRINGS = re.compile(rb'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"'
                            rb"|'[^'\n]*'|#[^\n]*")
 
@@ -449,6 +487,8 @@ def read_scenario_file(path: str, seed: int) -> list[Scenario]:
                     values[key] = options.teachers_change(value)
                 elif key == "days":
                     values[key] = options.days_value(value)
+                elif key == "venue_groups":
+                    values[key] = options.venue_groups_value(value)
                 else:
                     values[key] = options.whole(key, value)
             except ValueError as exc:

@@ -189,6 +189,27 @@ class ValueList(click.ParamType):
         return items
 
 
+def venue_groups_value(value) -> tuple[tuple[str, int], ...]:
+    """Groups a venue holds at once in a scenario (SPEC §12): ``"PG=2"`` (an option's value)
+    or ``{PG = 2, GYM = 1}`` (a scenario file's table); 1 to ``MAX_VENUE_GROUPS`` each."""
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*([A-Za-z0-9_.-]{1,40})\s*=\s*(\d{1,4})\s*", value)
+        if not m:
+            raise ValueError(f"{value!r} is not ID=N")
+        value = {m.group(1): int(m.group(2))}
+    if not isinstance(value, dict) or not value:
+        raise ValueError(f"{value!r} is not a table of venue ids and numbers")
+    out = []
+    for vid, n in value.items():
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_VENUE_GROUPS:
+            raise ValueError(f"{vid}: {n!r} is out of range: 1 to {MAX_VENUE_GROUPS}")
+        out.append((str(vid), n))
+    return tuple(sorted(out))
+
+
+MAX_VENUE_GROUPS = 100
+
+
 def whole_list(key: str) -> ValueList:
     lo, hi = WHOLE[key]
     return ValueList(lambda v: whole(key, v), f"whole numbers from {lo:,} to {hi:,}")
@@ -196,6 +217,8 @@ def whole_list(key: str) -> ValueList:
 
 STUDENT_CHANGES = ValueList(students_change, f"+N% with N up to {MAX_STUDENTS_PERCENT}")
 TEACHER_CHANGES = ValueList(teachers_change, "-N people or -N% (below 100%)")
+VENUE_GROUPS = ValueList(venue_groups_value, "ID=N such as PG=2: the groups a venue holds "
+                         f"at once, 1 to {MAX_VENUE_GROUPS}")
 
 
 def check_count(n: int) -> None:
