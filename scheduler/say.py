@@ -102,6 +102,9 @@ def reword(prefix: str, text: str, lang: str | None) -> str:
         return text
     for rx, key in _forms(prefix):
         m = rx.match(text)
+        if m and rx.pattern.startswith("(?P<") and rx.pattern.endswith(".+?)\\Z") and any(
+                re.search(r"\s", v) for v in m.groupdict().values()):
+            continue  # a form that is blanks around a word ("{lo} to {hi}") joins tokens only
         if m:
             return say(key, lang, **{k: reword(prefix, v, lang)
                                      for k, v in m.groupdict().items()})

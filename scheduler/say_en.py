@@ -1052,4 +1052,10 @@ WORDS: dict[str, str] = {
     "scenario_key.venue_groups": "venue groups",
     "label.in_homeroom": "groups in their homeroom",
     "label.activity_missing": "activity slots missing",
+    # common warnings of the sheets and the calendar
+    "problem.holidays_unknown_listed": "official holidays are not known for {lo}..{hi} (the chinese-calendar package covers years up to {year}); school.toml lists {listed} there: check it lists them all; once the list is complete, set holidays_confirmed = true in [term]",
+    "problem.holidays_unknown_none": "official holidays are not known for {lo}..{hi} (the chinese-calendar package covers years up to {year}); every weekday there counts as a service date unless you list its holidays in school.toml, e.g. [term] holidays = [2027-01-01]; once the list is complete, set holidays_confirmed = true in [term]",
+    "problem.same_child": "same name, class and sign-up as row {row} (id {id}): the same child entered twice under two ids?",
+    "problem.idle_volunteer": "{tid} does not volunteer (teachers.csv), so the {n} time(s) declared here (rows {rows}) are not used: teachers serve only by choice; set volunteer = yes to use them",
+    "problem.no_time_declared": "volunteer {tid} declared no available time and will not be assigned",
 }

@@ -1002,4 +1002,10 @@ WORDS: dict[str, str] = {
     "scenario_key.venue_groups": "场地容纳组数",
     "label.in_homeroom": "在本班教室的组",
     "label.activity_missing": "活动缺少组次",
+    # common warnings of the sheets and the calendar
+    "problem.holidays_unknown_listed": "{lo} 至 {hi} 的法定节假日尚不知道（内置节假日数据只到 {year} 年）；school.toml 在这段时间列出了 {listed}：请核对是否列全；列全后把「term.holidays_confirmed」项设为 true",
+    "problem.holidays_unknown_none": "{lo} 至 {hi} 的法定节假日尚不知道（内置节假日数据只到 {year} 年）；除非在 school.toml 的「term.holidays」项列出这段时间的节假日（例如 2027-01-01），否则每个工作日都算服务日；列全后把「term.holidays_confirmed」项设为 true",
+    "problem.same_child": "与第 {row} 行（学号 {id}）姓名、班级和报名都相同：是同一个孩子用两个学号登记了两次吗？",
+    "problem.idle_volunteer": "{tid} 不是志愿者（teachers.csv），这里申报的 {n} 个时间（第 {rows} 行）不会使用：教师只按自愿值班；要使用请把 志愿 改为 是",
+    "problem.no_time_declared": "志愿者 {tid} 没有申报任何可值班时间，不会被安排",
 }

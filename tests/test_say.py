@@ -94,3 +94,23 @@ def test_admit_reasons_from_the_catalogue_agree_with_the_planner(tmp_path):
         assert reason_text(r["why"], "en") == r["reason"]  # the planner's own sentence
     assert reason_text(out["A2"]["why"], "zh") == (  # worked out by hand
         "录取会增加无人可补的岗位：周三 16:20-17:20 看护教师 1 人（排第 2 位；申请日期 2026-08-02）")
+
+
+def test_the_sheets_common_warnings_read_in_chinese_and_a_range_form_joins_tokens_only():
+    from afterschool.scheduler.say import reword
+    warnings = [
+        "official holidays are not known for 2027-01-01..2027-01-22 (the chinese-calendar "
+        "package covers years up to 2026); school.toml lists 2027-01-01 there: check it lists "
+        "them all; once the list is complete, set holidays_confirmed = true in [term]",
+        "same name, class and sign-up as row 5014 (id S05013): the same child entered twice "
+        "under two ids?",
+        "T003 does not volunteer (teachers.csv), so the 8 time(s) declared here (rows 20, 21, "
+        "22, 23, 24 ...) are not used: teachers serve only by choice; set volunteer = yes to "
+        "use them",
+        "volunteer T5 declared no available time and will not be assigned"]
+    for text in warnings:
+        zh = reword("problem", text, "zh")
+        assert english_words(zh) == [], zh
+    assert reword("problem", "1 to 45", "zh") == "1 到 45"
+    # "{lo} to {hi}" joins two tokens; it never cuts a sentence at its word "to"
+    assert reword("problem", "covers years up to 2026", "zh") == "covers years up to 2026"

@@ -69,7 +69,6 @@ def calendar_warnings(term: Term) -> list[str]:
             f"covers years up to {max(chinese_calendar.holidays).year}); "
             + (f"school.toml lists {', '.join(map(str, listed))} there: check it lists them all"
                if listed else "every weekday there counts as a service date unless you list "
-               "its holidays in school.toml, e.g. [term] holidays = [2027-01-01, "
-               "{ from = 2027-01-20, to = 2027-01-22 }]")
+               "its holidays in school.toml, e.g. [term] holidays = [2027-01-01]")
             + "; once the list is complete, set holidays_confirmed = true in [term]")
     return out
