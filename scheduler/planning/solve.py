@@ -12,7 +12,7 @@ the groups' sizes comes last, for every band (those with the smallest groups fir
 
 The time limit is a promise: one ``Deadline`` on the process CPU clock, started when
 ``solve`` is called (the CLI starts it before reading the files; ``Deadline.for_limit``:
-a backstop at 1.3 x limit + 0.5 s), bounds every stage — constructive grouping starts until
+a backstop at 1.5 x limit + 1 s), bounds every stage — constructive grouping starts until
 ``GROUPING_SHARE`` of the limit, balancing until ``BALANCE_SHARE`` of it, staffing until
 ``STAFFING_SHARE`` of the backstop, the rest for fees, pay and the hand-outs; the CP-SAT
 searches' own budgets are deterministic (``STAFF_DET`` …), so the clock decides only on a
@@ -59,14 +59,14 @@ from afterschool.scheduler.rules.staffing import (duty_windows, managers_for_win
 
 SMALL_SESSION = 2000  # sign-ups up to which more structures are tried for group-days
 BAND = 2400  # sign-ups above which a session is planned in bands of whole classes
-GROUPING_SHARE = 0.5  # of the time limit: constructive starts and grouping searches
+GROUPING_SHARE = 0.7  # of the time limit: constructive starts and grouping searches
 BALANCE_MIN = 0.1  # of the limit: balancing's own time however late it starts
-BALANCE_SHARE = 0.75  # of the time limit: grouping and then balancing groups' sizes
+BALANCE_SHARE = 1.0  # of the time limit: grouping and then balancing groups' sizes
 BOUND_DET = 0.05  # the group-days bound of a session (a model of at most 31 x 31 counts)
 BALANCE_DET = 0.5  # balancing: this share of the limit's deterministic seconds (capped)
 STAFFING_SHARE = 0.95  # of the backstop: grouping and staffing together (fees, pay and
 # checks after them took under 0.3 s at 3,000 pupils and 0.8 s at 50,000)
-STAFF_DET = 0.5  # staffing search: this many times the limit's deterministic seconds (capped)
+STAFF_DET = 0.3  # staffing search: this many times the limit's deterministic seconds (capped)
 
 
 class NoPlan(Exception):
