@@ -19,6 +19,7 @@ from afterschool.scheduler.planning.grouping import (
     evaluate,
     greedy,
     fewest_group_days,
+    lift_smallest,
     nested_greedy,
     one_day_off_activity,
     share_extra,
@@ -382,3 +383,56 @@ def test_the_planner_never_crashes_on_a_small_cap_or_any_slack(cap, slack, toler
         plan = solve(inst, time_limit=1, seed=0, workers=1, group_days_slack=slack,
                      group_days_tolerance=tolerance)
         assert check_plan(inst, plan) == []
+
+
+def test_lifting_spends_a_pair_only_when_allowed_and_stops_at_the_target():
+    # The case above (3-1: 44, 3-2: 4, both days, two groups): with no pair to spend
+    # lifting moves nobody (every move puts 3-1 or 3-2 into a second group). With one pair,
+    # the first of 3-1 into 3-2's group costs it, the next 19 are free: 24 and 24, and it
+    # stops there even when aiming at 30 (the giver would drop to the receiver's 24).
+    days = ("Tue", "Wed")
+    units = [unit("3-1", 44, days), unit("3-2", 4, days)]
+    placed = [{0: 44}, {1: 4}]
+    assert lift_smallest(units, placed, days, 45, 24, 0) == placed
+    for target in (24, 30):
+        new = lift_smallest(units, placed, days, 45, target, 1)
+        assert new == [{0: 24, 1: 20}, {1: 4}]
+        assert evaluate(units, new, days) == (4, 3)
+    # aiming lower stops lower: 10 present in the small group
+    assert lift_smallest(units, placed, days, 45, 10, 1) == [{0: 38, 1: 6}, {1: 4}]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 4), patterns, st.integers(1, 30)),
+                min_size=1, max_size=10),
+       st.integers(1, 45), st.integers(0, 3), st.integers(0, 50), st.integers(0, 5))
+def test_lifting_never_crashes_nor_adds_a_group_day_or_pairs_beyond_its_allowance(
+        rows, cap, gap, target, pairs):
+    # any cap 1-45, group numbers with gaps, any target and pair allowance: everyone
+    # placed once, the cap kept, no group meets on a new day, pairs at most the allowance
+    # more, and the smallest group present never lower than before
+    units, seen = [], set()
+    for n, (klass_no, days, count) in enumerate(rows):
+        if (klass_no, days) in seen:
+            continue
+        seen.add((klass_no, days))
+        units.append(unit(f"3-{klass_no}", count, days, start=1000 * n))
+    placed = greedy(units, TUE_FRI, cap)
+    placed = [{g * (gap + 1): k for g, k in where.items()} for where in placed]
+
+    def loads(placement):
+        load: dict[tuple[int, str], int] = {}
+        for u, where in zip(units, placement):
+            for g, v in where.items():
+                for d in u.days:
+                    load[g, d] = load.get((g, d), 0) + v
+        return {key: v for key, v in load.items() if v}
+
+    new = lift_smallest(units, placed, TUE_FRI, cap, target, pairs)
+    for u, where in zip(units, new):
+        assert sum(where.values()) == len(u.students) and min(where.values()) > 0
+    before, after = loads(placed), loads(new)
+    assert max(after.values()) <= cap
+    assert set(after) <= set(before)  # no group-day added
+    assert evaluate(units, new, TUE_FRI)[1] <= evaluate(units, placed, TUE_FRI)[1] + pairs
+    assert min(after.values()) >= min(before.values())

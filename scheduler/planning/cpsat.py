@@ -34,7 +34,7 @@ school, or a machine more than twice as slow or busy as the reference: a test pl
 bundled school and a generated one on a CPU clock running 2x fast). Constructive grouping and balancing have parts of
 the limit itself (``part_of_limit``: they take what they are given, and more time there
 traded pairs for group-days at 15,000 pupils); the searches after them run to the backstop
-(``Deadline.for_limit``: 1.5 x limit + 1 s). Whenever the clock decided something — a
+(``Deadline.for_limit``: 1.5 x limit + 0.7 s). Whenever the clock decided something — a
 start not built, a search's budget capped by what was left or ended by the wall-clock
 backstop, a phase skipped, GLOP stopped — the deadline records the stage
 (``Deadline.cuts``, ``plan.json`` ``solve_stats.cut_by_time_limit``), and the summary says
@@ -69,7 +69,7 @@ LS_DET_PER_SECOND = 1.0
 # inside the promise (1.5 x limit + 2 s, fees, pay and checks included) that leaves the
 # deterministic budgets, sized to the limit on the reference machine, room on a machine up
 # to twice as slow or busy, so that they and not the clock decide the plan.
-BACKSTOP_FACTOR, BACKSTOP_PLUS = 1.5, 1.0
+BACKSTOP_FACTOR, BACKSTOP_PLUS = 1.5, 0.7
 
 
 class Deadline:

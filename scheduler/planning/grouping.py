@@ -61,7 +61,11 @@ How (each step keeps the best placement so far, so the result is never worse tha
    a band's smallest group stays below ``SMALL_TARGET`` (20) and below what its
    group-days allow (``day_structure``), a second ``balance_groups`` may spend up to
    ``SMALL_PAIRS`` (2) class pairs to lift it (the fewest for the most it finds): a
-   tolerance on pairs for the smallest group, as group-days have one for pairs.
+   tolerance on pairs for the smallest group, as group-days have one for pairs. Where it
+   is still below ``LIFT_SHARE`` of that bound, ``lift_smallest`` moves pupils into it one
+   at a time, spending up to ``LIFT_PAIRS`` of the band's class pairs; where the smallest
+   group's days hold too few pupils who fit, the bound's structure filled class by class
+   and lifted is taken if it keeps group-days and manager minutes, within those pairs.
 Every step is anytime: ``Prepared.extend`` builds starts one at a time, the most promising
 first, and stops at the deadline (``solve`` gives every band first fit and one best-fit
 start before any band gets the rest). Sessions too large for that are split into bands of
@@ -109,6 +113,7 @@ class GroupingResult:
     placed: list[dict[int, int]] = field(default_factory=list)  # unit -> group -> count
     # the most the smallest group present could be at these group-days (None: unknown)
     smallest_bound: int | None = None
+    structure: list[frozenset[str]] | None = None  # days each group meets, reaching it
 
 
 def class_key(klass: str) -> tuple[int, int]:
@@ -946,7 +951,8 @@ def balance_result(prep: Prepared, result: GroupingResult, opts: SolveOptions,
     session, units, days = prep.session, prep.units, prep.session.days
     placed, phase = balance_groups(units, result.placed, days, prep.cap, opts, budget / 2,
                                    f"{session.id} smallest group")
-    bound = day_structure(units, days, prep.cap, result.group_days, opts, STRUCTURE_DET)[0]
+    bound, structure = day_structure(units, days, prep.cap, result.group_days, opts,
+                                     STRUCTURE_DET)
     phases = [phase]
     low = min(_present(units, placed).values(), default=0)
     if low < min(SMALL_TARGET, bound or 0):  # a small group not forced: pairs may pay
@@ -963,6 +969,58 @@ def balance_result(prep: Prepared, result: GroupingResult, opts: SolveOptions,
         better.fewest_found = result.fewest_found
     better.phases.extend(phases)
     better.smallest_bound = bound
+    better.structure = structure
+    return better
+
+
+def band_bound(prep: Prepared, result: GroupingResult) -> int:
+    """The most the band's smallest group could be: the structure model's bound at its
+    group-days, or (no time was left for it) floor(n / ceil(n / cap)) of its tightest day."""
+    if result.smallest_bound is not None:
+        return result.smallest_bound
+    return min((n // prep.k[d] for d, n in prep.n_d.items() if n), default=0)
+
+
+def lift_result(prep: Prepared, result: GroupingResult, target: int,
+                opts: SolveOptions) -> GroupingResult:
+    """``result`` with its smallest group lifted towards ``target`` (``solve``: ``LIFT_SHARE``
+    of the smallest band bound of the plan) by ``lift_smallest``, spending up to
+    ``LIFT_PAIRS`` of the band's class pairs; where the smallest group's days hold too few
+    pupils who fit, the structure reaching the band's bound (``balance_result``), filled
+    class by class and lifted, if it keeps the group-days and manager minutes within the
+    same pairs."""
+    session, units, days = prep.session, prep.units, prep.session.days
+    placed, structure = result.placed, result.structure
+    low = min(_present(units, placed).values(), default=0)
+    if low >= target:
+        return result
+    gd, band_pairs, _ = _score(units, placed, days)
+    allowance = math.floor(LIFT_PAIRS * band_pairs)  # none on a band of 1-3 pairs
+    lifted = lift_smallest(units, placed, days, prep.cap, target, allowance, opts.out_of_time)
+    if min(_present(units, lifted).values(), default=0) > low:
+        placed = lifted
+        low = min(_present(units, placed).values(), default=0)
+    if low < target and structure is not None and not opts.out_of_time():
+        # the smallest group's days hold too few pupils whose days fit them
+        limit = (gd, prep.manager_minutes(result.placed), band_pairs + allowance)
+        for fill in (best_fit(units, days, prep.cap, prep.k, structure, margin)
+                     for margin in (10, 0)):
+            fill = Packing.of(units, days, prep.cap, fill).merge()
+            fill = Packing.of(units, days, prep.cap, fill).balance()
+            fill = lift_smallest(units, fill, days, prep.cap, target,
+                                 band_pairs + allowance - _score(units, fill, days)[1],
+                                 opts.out_of_time)
+            f_gd, f_pairs, _ = _score(units, fill, days)
+            f_low = min(_present(units, fill).values(), default=0)
+            if f_gd <= gd and prep.manager_minutes(fill) <= limit[1] \
+                    and f_pairs <= limit[2] and f_low > low:
+                placed, low = fill, f_low
+    if placed is result.placed:
+        return result
+    better = _from_placement(session, units, placed, days, result.group_days_bound,
+                             result.class_pairs_bound, result.phases, *prep.greedy)
+    better.fewest_found = result.fewest_found
+    better.smallest_bound, better.structure = result.smallest_bound, structure
     return better
 
 
@@ -1134,6 +1192,66 @@ def balance_groups(units: list[Unit], placed: list[dict[int, int]], days: tuple[
         new[i] = {g: solver.value(x[i, g]) for g in range(n_groups)
                   if (i, g) in x and solver.value(x[i, g])}
     return new, PhaseResult(name, res.status, solver.value(smallest), bound, res.seconds)
+
+
+LIFT_SHARE = 0.8  # of the bound at the group-days: ``lift_smallest`` aims this high
+LIFT_PAIRS = 0.3  # of a band's class pairs (rounded down): what lifting may spend
+
+
+def lift_smallest(units: list[Unit], placed: list[dict[int, int]], days: tuple[str, ...],
+                  cap: int, target: int, pairs: int,
+                  late: Callable[[], bool] = lambda: False) -> list[dict[int, int]]:
+    """Raise the smallest number present in a group on a day it meets towards ``target``,
+    one student at a time, spending at most ``pairs`` (class, group) pairs more than now.
+
+    Each step takes the smallest (group g, day d) and moves one student into g from a
+    group h that keeps more than the new smallest on every day the student comes: a
+    student who comes on d and only on days g meets (no group-day added, never past the
+    cap), of a class already in g where one exists (no pair added), else of the class
+    whose move costs fewest pairs (a class leaving h's last seat frees one; a pair paid
+    for goes to the class with most pupils who could follow), then from the fullest giver. Stops at ``target``, when no move is left, or when a move would pass
+    the pair allowance, or once ``late()`` (the deadline, a backstop). Deterministic: ties
+    go to the lowest unit and group numbers."""
+    pk = Packing.of(units, days, cap, placed)
+    n_groups = len(pk.active)
+    if not n_groups:
+        return placed
+    start_pairs = sum(len(gs) for gs in pk.holding.values())
+    steps = sum(len(u.students) for u in units)
+    for _ in range(steps):
+        if late():
+            break
+        present = [(pk.load[g][d], g, d) for g in range(n_groups) for d in pk.active[g]
+                   if pk.load[g][d] > 0]
+        if not present:
+            break
+        low, g, d = min(present)
+        if low >= target:
+            break
+        spent = sum(len(gs) for gs in pk.holding.values()) - start_pairs
+        follow: dict[str, int] = defaultdict(int)  # a class's pupils who could join g
+        for i, u in enumerate(units):
+            if pk.dayset[i] <= pk.active[g]:
+                follow[u.klass] += sum(k for h, k in pk.placed[i].items() if h != g)
+        best = None
+        for i, u in enumerate(units):
+            if d not in pk.dayset[i] or pk.room(i, g) <= 0:
+                continue
+            for h, k in sorted(pk.placed[i].items()):
+                if h == g or k <= 0 or any(pk.load[h][e] - 1 <= low for e in u.days):
+                    continue
+                cost = (g not in pk.holding[u.klass]) - (pk.count[u.klass, h] == 1)
+                if spent + cost > pairs:
+                    continue
+                # a pair paid for brings as many of its class as can follow
+                key = (cost, -follow[u.klass] if cost > 0 else 0,
+                       -min(pk.load[h][e] for e in u.days), i, h)
+                if best is None or key < best:
+                    best = key
+        if best is None:
+            break
+        pk.move(best[3], best[4], g, 1)
+    return pk.placed
 
 
 def _score(units: list[Unit], placed: list[dict[int, int]], days) -> tuple[int, int, int]:

@@ -12,7 +12,7 @@ the groups' sizes comes last, for every band (those with the smallest groups fir
 
 The time limit is a promise: one ``Deadline`` on the process CPU clock, started when
 ``solve`` is called (the CLI starts it before reading the files; ``Deadline.for_limit``:
-a backstop at 1.5 x limit + 1 s), bounds every stage — constructive grouping starts until
+a backstop at 1.5 x limit + 0.7 s), bounds every stage — constructive grouping starts until
 ``GROUPING_SHARE`` of the limit, balancing until ``BALANCE_SHARE`` of it, staffing until
 ``STAFFING_SHARE`` of the backstop, the rest for fees, pay and the hand-outs; the CP-SAT
 searches' own budgets are deterministic (``STAFF_DET`` …), so the clock decides only on a
@@ -49,8 +49,9 @@ from afterschool.scheduler.rules.ledger import weekly_limit
 from afterschool.scheduler.rules.calendar import day_counts, term_dates
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, Deadline, SolveOptions,
                                                   interruptible, relative_gap)
-from afterschool.scheduler.planning.grouping import (balance_result, class_key,
-                                                     fewest_group_days, plan_groups, prepare,
+from afterschool.scheduler.planning.grouping import (LIFT_SHARE, balance_result, band_bound,
+                                                     class_key, fewest_group_days,
+                                                     lift_result, plan_groups, prepare,
                                                      share_extra)
 from afterschool.scheduler.money.accounts import term_money, yuan
 from afterschool.scheduler.rules.staffing import (duty_windows, managers_for_window,
@@ -62,10 +63,17 @@ BAND = 2400  # sign-ups above which a session is planned in bands of whole class
 GROUPING_SHARE = 0.7  # of the time limit: constructive starts and grouping searches
 BALANCE_MIN = 0.1  # of the limit: balancing's own time however late it starts
 BALANCE_SHARE = 1.0  # of the time limit: grouping and then balancing groups' sizes
+# above this many sign-ups the grouping stages are anytime, cut by the clock at these
+# shares instead (lower: the staffing of a large school needs the rest); up to it they
+# are high enough that the budgets, not the clock, end them on a machine twice as slow
+ANYTIME = 4000
+GROUPING_SHARE_LARGE, BALANCE_SHARE_LARGE = 0.5, 0.75
 BOUND_DET = 0.05  # the group-days bound of a session (a model of at most 31 x 31 counts)
 BALANCE_DET = 0.5  # balancing: this share of the limit's deterministic seconds (capped)
 STAFFING_SHARE = 0.95  # of the backstop: grouping and staffing together (fees, pay and
 # checks after them took under 0.3 s at 3,000 pupils and 0.8 s at 50,000)
+AFTER_STAFFING = 1.5e-4  # CPU seconds a sign-up, at least, kept after staffing for fees, pay
+# and checks (1.3-1.6 s at 15,000 sign-ups: more than the backstop's 5 % on a large school)
 STAFF_DET = 0.3  # staffing search: this many times the limit's deterministic seconds (capped)
 
 
@@ -137,7 +145,8 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     klass_of = {s.id: s.klass for s in inst.students}
     grade_of = {s.id: s.grade for s in inst.students}
     sessions = [s for s in school.sessions if takers[s.id]]
-    opts.deadline = whole.part_of_limit(GROUPING_SHARE)
+    large = total_students > ANYTIME
+    opts.deadline = whole.part_of_limit(GROUPING_SHARE_LARGE if large else GROUPING_SHARE)
     opts.phase("grouping: constructive starts")
     # groups per (day, session) the manager rule counts: each band's fewest to begin
     # with, then its chosen start, then its groups as each band is planned
@@ -203,7 +212,7 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
     # balanced groups come last: what the deadline leaves up to BALANCE_SHARE
     # (at least BALANCE_MIN of the limit from now: on the largest schools the constructive
     # starts end late, and a group of 1 stayed where balancing never ran)
-    opts.deadline = whole.part_of_limit(max(BALANCE_SHARE,
+    opts.deadline = whole.part_of_limit(max(BALANCE_SHARE_LARGE if large else BALANCE_SHARE,
                                             whole.elapsed() / max(whole.limit, 1e-9)
                                             + BALANCE_MIN))
     opts.phase("grouping: balancing")
@@ -214,6 +223,11 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
         (s, band, prep), res = preps[n], results[n]
         results[n] = balance_result(prep, res, opts, max(BALANCE_DET * det_budget * len(band)
                                                          / total_students, 0.1))
+    # then every band whose smallest group is well below the plan's own bound (the
+    # smallest band's) is lifted towards LIFT_SHARE of it, at a cost in class pairs
+    target = math.ceil(LIFT_SHARE * min((band_bound(p, r) for (*_, p), r in zip(preps, results)),
+                                        default=0))
+    results = [lift_result(p, r, target, opts) for (*_, p), r in zip(preps, results)]
     for (s, band, prep), res in zip(preps, results):
         parts.extend(p.as_dict() for p in res.phases)
         if s.id not in stats:  # once per session, not per band
@@ -263,7 +277,8 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
                 penalties.append({"rule": "class split", "cost": 1000 * (len(gids) - 1),
                                   "text": f"class {k} split over {len(gids)} groups in {s.id} "
                                           f"({', '.join(gids)})"})
-    opts.deadline = whole.part(STAFFING_SHARE)
+    opts.deadline = whole.part(min(STAFFING_SHARE, 1 - AFTER_STAFFING * total_students
+                                   / max(whole.seconds, 1e-9)))
     opts.phase("staffing")
     staff = assign_staff(inst, present, group_classes, opts,
                          max(opts.det_budget(det_budget * STAFF_DET), 0.05), new_people)
