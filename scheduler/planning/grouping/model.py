@@ -19,7 +19,7 @@ from afterschool.scheduler.planning.grouping.constants import (
 from afterschool.scheduler.planning.grouping.packing import Packing
 from afterschool.scheduler.planning.grouping.starts import best_fit, nested_greedy, Prepared
 from afterschool.scheduler.planning.grouping.units import (
-    class_key, evaluate, GroupingResult, _present, _score, Unit
+    class_key, evaluate, GroupingResult, _score, Unit
 )
 
 
@@ -61,12 +61,7 @@ def plan_groups(prep: Prepared, opts: SolveOptions, budget: float, extra: int = 
     allowed = min(prep.score(p)[0] for p in starts) + extra
 
     def key(placement) -> tuple[int, int, int, int, int, int]:
-        # group-days (within the allowance), then paid minutes: the session's group
-        # minutes are equal there, so its manager minutes decide; then pairs, grades;
-        # last the largest smallest group
-        gd, pairs, grades = _score(units, placement, days)
-        return (max(0, gd - allowed), prep.manager_minutes(placement), pairs, grades, gd,
-                -min(_present(units, placement).values(), default=0))
+        return prep.key(placement, allowed)
 
     start = min(starts, key=key)
     placed, p2 = improve_windows(units, start, days, cap, opts, budget,

@@ -20,7 +20,7 @@ from afterschool.scheduler.planning.grouping.constants import FIT_WHOLE, FIT_WIN
 from afterschool.scheduler.planning.grouping.packing import Packing
 from afterschool.scheduler.planning.grouping.units import (
     class_key, day_counts, evaluate, greedy, groups_per_day, make_units, nested_activity,
-    no_managers, one_day_off_activity, _score, Unit
+    no_managers, one_day_off_activity, _present, _score, Unit
 )
 
 
@@ -249,6 +249,17 @@ class Prepared:
     def manager_minutes(self, placement: list[dict[int, int]]) -> int:
         return self.managers(self.groups_per_day(placement))
 
+    def key(self, placement: list[dict[int, int]], allowed: int
+            ) -> tuple[int, int, int, int, int, int]:
+        """The grouping's objective, in its order, written once (every comparison of
+        placements uses it): group-days above ``allowed`` (the fewest found plus the
+        allowance), then paid minutes (the session's group minutes are equal there, so its
+        manager minutes decide), class pairs, grade pairs, group-days, and last the largest
+        smallest group present."""
+        gd, pairs, grades = self.score(placement)
+        return (max(0, gd - allowed), self.manager_minutes(placement), pairs, grades, gd,
+                -min(_present(self.units, placement).values(), default=0))
+
     def pairs_with(self, extra: int) -> int:
         return self.score(self.menu[min(extra, len(self.menu) - 1)])[1]
 
@@ -285,10 +296,8 @@ class Prepared:
                 self.scored.append((_score(units, p, days), p))
                 self.built[extra] = self.built.get(extra, 0) + 1
         fewest = min(sc[0] for sc, _ in self.scored)
-        # within e group-days of the fewest: fewest manager minutes (paid time), then pairs
-        cost = [self.manager_minutes(p) for _, p in self.scored]
-        self.menu = [min(zip(self.scored, cost), key=lambda sc: (
-            sc[0][0][0] > fewest + e, sc[1], sc[0][0][1:], sc[0][0][0]))[0][1]
+        # the best start within e group-days of the fewest, by the one objective
+        self.menu = [min((p for _, p in self.scored), key=lambda p: self.key(p, fewest + e))
                      for e in range(max_extra + 1)]
 
 
