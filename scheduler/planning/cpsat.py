@@ -28,11 +28,10 @@ budget; the staffing MIP (``mip.py``, HiGHS) has none, so it runs to what the de
 leaves and is deterministic only when it ends by proof (on larger short-staffed schools,
 or a slow machine, the clock ends it, recorded as a cut, and the
 searches after it keep deterministic budgets, capped like every search by what the deadline
-leaves). The CPU clock only cuts a search short when
-the process is behind (a small limit, a very large
-school, or a machine more than twice as slow or busy as the reference: a test plans the
-bundled school and a generated one on a CPU clock running 2x fast). Constructive grouping and balancing have parts of
-the limit itself (``part_of_limit``: they take what they are given, and more time there
+leaves). The CPU clock only cuts a search short when the process is behind (a small
+limit, a very large school, or a machine more than twice as slow or busy as the
+reference: a test plans the bundled school and a generated one on a CPU clock running 2x
+fast). Constructive grouping and balancing have parts of the limit itself (``part_of_limit``: they take what they are given, and more time there
 traded pairs for group-days at 15,000 pupils); the searches after them run to the backstop
 (``Deadline.for_limit``: 1.5 x limit + 0.7 s). Whenever the clock decided something — a
 start not built, a search's budget capped by what was left or ended by the wall-clock
@@ -60,6 +59,9 @@ STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE",
 # constant, so limits stay deterministic: low enough that the budgets, not the CPU clock,
 # end the searches on a machine well slower than the one it was tuned on (docs/planner.md).
 DET_PER_SECOND = 0.08
+# re-plan and substitution keep the rate their budgets were measured at (bench/replan.py:
+# at 0.08 the re-plan's tree searches found too little at the default 2 s)
+TERM_DET_PER_SECOND = 0.12
 # the violation local search counts deterministic time faster: about 1.2-1.4 det s per CPU
 # second on the staffing models (bench/run.py L, M, XL); 1.0 keeps within the CPU clock
 LS_DET_PER_SECOND = 1.0

@@ -82,7 +82,7 @@ from afterschool.models.plan import Duty, Group, Plan, Shortage, version_json
 from afterschool.models.school import WEEKDAYS, fmt_time
 from afterschool.scheduler.money.accounts import dated_minutes, term_money
 from afterschool.scheduler.planning.covers import carry_covers
-from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SECOND,
+from afterschool.scheduler.planning.cpsat import (LS_DET_PER_SECOND, TERM_DET_PER_SECOND,
                                                   Deadline, PhaseResult, SolveOptions,
                                                   interruptible, solve_phase)
 from afterschool.scheduler.planning.grouping import class_key
@@ -1022,7 +1022,7 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
     # clock runs short: then coverage stops by 0.55 of it and the walk-back by 0.8, so the
     # later stages always get their turn)
     covering, walking = _stage(opts, 0.55), _stage(opts, 0.8)
-    whole = opts.time_limit * DET_PER_SECOND
+    whole = opts.time_limit * TERM_DET_PER_SECOND
     budget = whole * 0.08  # each of the two weighted searches (coverage and changes: the rest)
     model.hint(start)
     model.fix_groups(True)
@@ -1055,7 +1055,7 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
         changes = sum(c * v for c, v in model.terms["changes"])
         unavoidable = sum(c * v for c, v in model.terms["changes"] if isinstance(v, int))
         start = _walk_back(model, changes, unavoidable, start, walking,
-                           whole * 0.2 / DET_PER_SECOND * LS_DET_PER_SECOND)
+                           whole * 0.2 / TERM_DET_PER_SECOND * LS_DET_PER_SECOND)
     first = solve_phase(model.m, objective, "re-plan, groups kept", opts, budget)
     if first.status == "INFEASIBLE" and pin == "duties":
         raise InputError([Problem("--pin", "the pinned duties cannot all be kept with the "
@@ -1158,7 +1158,7 @@ def _cover(model: ReplanModel, objective, name: str, opts: SolveOptions, tree: f
         if cover.has_solution:
             model.hint(model.values(cover.solver))
         cover = _cover_locally(model, objective, cover, opts,
-                               local / DET_PER_SECOND * LS_DET_PER_SECOND)
+                               local / TERM_DET_PER_SECOND * LS_DET_PER_SECOND)
     return cover
 
 

@@ -60,7 +60,7 @@ from afterschool.scheduler.money.accounts import term_money, version_dates
 from afterschool.scheduler.rules.ledger import (BUSY, DAILY, DOUBLE, WEEKLY, Ledger,
                                                  add_daily_limit, add_one_place,
                                                  add_one_window, add_week_limit, weekly_limit)
-from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, Deadline, SolveOptions,
+from afterschool.scheduler.planning.cpsat import (TERM_DET_PER_SECOND, Deadline, SolveOptions,
                                                   solve_phase)
 from afterschool.scheduler.reading.options import resolve_person
 from afterschool.scheduler.reading.plan_file import plan_problems
@@ -493,7 +493,7 @@ def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
     choice, phases = _choose(inst, book, posts, opts,
                              SolveOptions(time_limit=time_limit, seed=seed, workers=1,
                                           deadline=deadline),
-                             time_limit * DET_PER_SECOND)
+                             time_limit * TERM_DET_PER_SECOND)
     added = [_exception(p, choice[i], absent) for i, p in enumerate(posts)]
     new = replace(plan, exceptions=list(plan.exceptions) + added, extra=dict(plan.extra))
     staff_names = dict(new.extra.get("people", {}).get("staff", {}))
