@@ -402,6 +402,19 @@ def test_lifting_spends_a_pair_only_when_allowed_and_stops_at_the_target():
     assert lift_smallest(units, placed, days, 45, 10, 1) == [{0: 38, 1: 6}, {1: 4}]
 
 
+def test_lifting_exchanges_where_no_single_move_fits():
+    # cap 3, Tue and Wed, one class. Group 0: 2 Wed-only pupils and 1 Tue+Wed (Tue 1, Wed
+    # 3); group 1: 3 Tue+Wed (Tue 3, Wed 3). Both are full on Wed, so nobody can move in;
+    # a Wed-only pupil of group 0 for a Tue+Wed pupil of group 1 gives Tue 2 and 2, Wed 3
+    # and 3: the smallest 1 -> 2 (4 on Tue over two groups: 2 is the most), pairs as they were.
+    days = ("Tue", "Wed")
+    units = [unit("3-1", 2, ("Wed",)), unit("3-1", 1, days), unit("3-1", 3, days, start=10)]
+    placed = [{0: 2}, {0: 1}, {1: 3}]
+    new = lift_smallest(units, placed, days, 3, 3, 0)
+    assert new == [{0: 1, 1: 1}, {0: 1}, {0: 1, 1: 2}]
+    assert evaluate(units, new, days) == evaluate(units, placed, days)
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 4), patterns, st.integers(1, 30)),
                 min_size=1, max_size=10),

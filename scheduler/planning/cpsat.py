@@ -58,7 +58,7 @@ STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE",
 # The planner's --time-limit is converted into CP-SAT's deterministic seconds with this
 # constant, so limits stay deterministic: low enough that the budgets, not the CPU clock,
 # end the searches on a machine well slower than the one it was tuned on (docs/planner.md).
-DET_PER_SECOND = 0.08
+DET_PER_SECOND = 0.06
 # re-plan and substitution keep the rate their budgets were measured at (bench/replan.py:
 # at 0.08 the re-plan's tree searches found too little at the default 2 s)
 TERM_DET_PER_SECOND = 0.12

@@ -60,9 +60,11 @@ from afterschool.scheduler.rules.staffing import (duty_windows, managers_for_win
 
 SMALL_SESSION = 2000  # sign-ups up to which more structures are tried for group-days
 BAND = 2400  # sign-ups above which a session is planned in bands of whole classes
-GROUPING_SHARE = 0.7  # of the time limit: constructive starts and grouping searches
+GROUPING_SHARE = 0.9  # of the time limit: constructive starts and grouping searches
 BALANCE_MIN = 0.1  # of the limit: balancing's own time however late it starts
-BALANCE_SHARE = 1.0  # of the time limit: grouping and then balancing groups' sizes
+LIFT_MIN = 0.1  # of the limit: lifting the smallest groups, however late it starts (up to
+# ANYTIME sign-ups)
+BALANCE_SHARE = 1.2  # of the time limit: grouping and then balancing groups' sizes
 # above this many sign-ups the grouping stages are anytime, cut by the clock at these
 # shares instead (lower: the staffing of a large school needs the rest); up to it they
 # are high enough that the budgets, not the clock, end them on a machine twice as slow
@@ -74,7 +76,7 @@ STAFFING_SHARE = 0.95  # of the backstop: grouping and staffing together (fees, 
 # checks after them took under 0.3 s at 3,000 pupils and 0.8 s at 50,000)
 AFTER_STAFFING = 1.5e-4  # CPU seconds a sign-up, at least, kept after staffing for fees, pay
 # and checks (1.3-1.6 s at 15,000 sign-ups: more than the backstop's 5 % on a large school)
-STAFF_DET = 0.3  # staffing search: this many times the limit's deterministic seconds (capped)
+STAFF_DET = 0.25  # staffing search: this many times the limit's deterministic seconds (capped)
 
 
 class NoPlan(Exception):
@@ -224,10 +226,17 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
         results[n] = balance_result(prep, res, opts, max(BALANCE_DET * det_budget * len(band)
                                                          / total_students, 0.1))
     # then every band whose smallest group is well below the plan's own bound (the
-    # smallest band's) is lifted towards LIFT_SHARE of it, at a cost in class pairs
-    target = math.ceil(LIFT_SHARE * min((band_bound(p, r) for (*_, p), r in zip(preps, results)),
-                                        default=0))
-    results = [lift_result(p, r, target, opts) for (*_, p), r in zip(preps, results)]
+    # smallest band's, as plan.json reports it) is lifted towards LIFT_SHARE of it, at a
+    # cost in class pairs, the smallest first
+    known = [r.smallest_bound for r in results if r.smallest_bound is not None]
+    target = math.ceil(LIFT_SHARE * (min(known) if known else min(
+        (band_bound(p, r) for (*_, p), r in zip(preps, results)), default=0)))
+    # (a large school lifts only in what balancing leaves: its staffing needs the rest)
+    opts.deadline = whole.part_of_limit(BALANCE_SHARE_LARGE if large else max(
+        BALANCE_SHARE, whole.elapsed() / max(whole.limit, 1e-9) + LIFT_MIN))
+    for n in sorted(range(len(results)), key=lambda n: (min(
+            (v for present in results[n].present for v in present.values() if v), default=0), n)):
+        results[n] = lift_result(preps[n][2], results[n], target, opts)
     for (s, band, prep), res in zip(preps, results):
         parts.extend(p.as_dict() for p in res.phases)
         if s.id not in stats:  # once per session, not per band

@@ -15,7 +15,7 @@ from ortools.sat.python import cp_model
 from afterschool.scheduler.planning.cpsat import PhaseResult, SolveOptions, solve_phase
 from afterschool.scheduler.planning.grouping.bounds import day_structure
 from afterschool.scheduler.planning.grouping.constants import (
-    BALANCE_LIMIT, LIFT_PAIRS, SMALL_GROUPS, SMALL_PAIRS, SMALL_TARGET, STRUCTURE_DET,
+    BALANCE_LIMIT, LIFT_PAIRS, REFILL_LIMIT, SMALL_GROUPS, SMALL_PAIRS, SMALL_TARGET, STRUCTURE_DET,
     WHOLE_LIMIT
 )
 from afterschool.scheduler.planning.grouping.model import _from_placement
@@ -83,7 +83,10 @@ def lift_result(prep: Prepared, result: GroupingResult, target: int,
     if min(_present(units, lifted).values(), default=0) > low:
         placed = lifted
         low = min(_present(units, placed).values(), default=0)
-    if low < target and structure is not None and not opts.out_of_time():
+    refill = len(units) <= REFILL_LIMIT  # best_fit over a larger band takes seconds
+    if refill and low < target and structure is None and not opts.out_of_time():
+        structure = day_structure(units, days, prep.cap, gd, opts, STRUCTURE_DET)[1]
+    if refill and low < target and structure is not None and not opts.out_of_time():
         # the smallest group's days hold too few pupils whose days fit them
         limit = (gd, prep.manager_minutes(result.placed), band_pairs + allowance)
         for fill in (best_fit(units, days, prep.cap, prep.k, structure, margin)
@@ -234,8 +237,9 @@ def lift_smallest(units: list[Unit], placed: list[dict[int, int]], days: tuple[s
     student who comes on d and only on days g meets (no group-day added, never past the
     cap), of a class already in g where one exists (no pair added), else of the class
     whose move costs fewest pairs (a class leaving h's last seat frees one; a pair paid
-    for goes to the class with most pupils who could follow), then from the fullest giver.
-    Stops at ``target``, when no move is left, when a move would pass the pair allowance,
+    for goes to the class with most pupils who could follow), then from the fullest giver;
+    where no single move fits (g's other days full), an exchange (``_lift_swap``). Stops at
+    ``target``, when no move is left, when a move would pass the pair allowance,
     or once ``late()`` (the deadline, a backstop). Deterministic: ties go to the lowest
     unit and group numbers."""
     pk = Packing.of(units, days, cap, placed)
@@ -274,7 +278,57 @@ def lift_smallest(units: list[Unit], placed: list[dict[int, int]], days: tuple[s
                        -min(pk.load[h][e] for e in u.days), i, h)
                 if best is None or key < best:
                     best = key
-        if best is None:
+        if best is not None:
+            pk.move(best[3], best[4], g, 1)
+            continue
+        swap = _lift_swap(pk, g, d, low, pairs - spent, late)
+        if swap is None:
             break
-        pk.move(best[3], best[4], g, 1)
+        i, h, j = swap
+        pk.move(i, h, g, 1)
+        pk.move(j, g, h, 1)
     return pk.placed
+
+
+def _lift_swap(pk: Packing, g: int, d: str, low: int, pairs: int,
+               late: Callable[[], bool] = lambda: False) -> tuple[int, int, int] | None:
+    """An exchange that raises group g on day d where no single move can (its other days
+    full): a student of unit i from group h, who comes on d, for one of unit j in g, who
+    does not, each fitting the other's group, every day of both groups within the cap and
+    above ``low`` after, at most ``pairs`` (class, group) pairs more. The first found in
+    unit and group order, the fewest pairs first; None if none."""
+    units = pk.units
+    best = None
+    for j, n in sorted(pk.members[g].items()):
+        if n <= 0 or d in pk.dayset[j]:
+            continue
+        if late():
+            return None
+        for i, u in enumerate(units):
+            if d not in pk.dayset[i] or not pk.dayset[i] <= pk.active[g]:
+                continue
+            for h, k in sorted(pk.placed[i].items()):
+                if h == g or k <= 0 or not pk.dayset[j] <= pk.active[h]:
+                    continue
+                ok = True
+                for e in pk.active[g] | pk.active[h]:
+                    delta = (e in pk.dayset[i]) - (e in pk.dayset[j])
+                    for grp, sign in ((g, 1), (h, -1)):
+                        if e in pk.active[grp]:
+                            after = pk.load[grp][e] + sign * delta
+                            if after > pk.cap or (sign * delta < 0 and after <= low):
+                                ok = False
+                if not ok:
+                    continue
+                ki, kj = units[i].klass, units[j].klass
+                cost = ((g not in pk.holding[ki]) - (pk.count[ki, h] == 1)
+                        + (h not in pk.holding[kj]) - (pk.count[kj, g] == 1))
+                if ki == kj:
+                    cost = 0  # the same class trades places: no pair changes
+                if cost > pairs:
+                    continue
+                if best is None or (cost, i, h, j) < best:
+                    best = (cost, i, h, j)
+        if best is not None and best[0] <= 0:
+            break
+    return None if best is None else best[1:]

@@ -17,6 +17,7 @@ WHOLE_LIMIT = 30  # (class, group) pairs up to which every student may move
 SMALL_GROUPS = 4  # there: groups at least, the smallest first, that may trade their days
 LIFT_SHARE = 0.8  # of the bound at the group-days: ``lift_smallest`` aims this high
 LIFT_PAIRS = 0.3  # of a band's class pairs (rounded down): what lifting may spend
+REFILL_LIMIT = 600  # units up to which lifting may refill the bound's structure
 SMALL_TARGET = 20  # a smallest group below this (and below its bound) may cost pairs
 SMALL_PAIRS = 2  # class pairs per band a smallest group below SMALL_TARGET may cost
 STRUCTURE_DET = 0.05  # deterministic seconds for ``day_structure`` (milliseconds suffice)

@@ -239,6 +239,7 @@ class Prepared:
     built: dict[int, int] = field(default_factory=dict)  # extra group-days -> starts built
     # manager minutes a week given this session's groups per day (the others' held)
     managers: Callable[[dict[str, int]], int] = no_managers
+    smallest: dict[int, int] = field(default_factory=dict)  # id(start) -> its smallest group
 
     def score(self, placement: list[dict[int, int]]) -> tuple[int, int, int]:
         return _score(self.units, placement, self.session.days)
@@ -249,16 +250,22 @@ class Prepared:
     def manager_minutes(self, placement: list[dict[int, int]]) -> int:
         return self.managers(self.groups_per_day(placement))
 
-    def key(self, placement: list[dict[int, int]], allowed: int
-            ) -> tuple[int, int, int, int, int, int]:
+    @staticmethod
+    def order(allowed: int, score: tuple[int, int, int], managers: int, smallest: int
+              ) -> tuple[int, int, int, int, int, int]:
         """The grouping's objective, in its order, written once (every comparison of
         placements uses it): group-days above ``allowed`` (the fewest found plus the
         allowance), then paid minutes (the session's group minutes are equal there, so its
         manager minutes decide), class pairs, grade pairs, group-days, and last the largest
-        smallest group present."""
-        gd, pairs, grades = self.score(placement)
-        return (max(0, gd - allowed), self.manager_minutes(placement), pairs, grades, gd,
-                -min(_present(self.units, placement).values(), default=0))
+        smallest group present. ``score``: (group-days, class pairs, grade pairs)."""
+        gd, pairs, grades = score
+        return (max(0, gd - allowed), managers, pairs, grades, gd, -smallest)
+
+    def key(self, placement: list[dict[int, int]], allowed: int
+            ) -> tuple[int, int, int, int, int, int]:
+        """``order`` of one placement."""
+        return self.order(allowed, self.score(placement), self.manager_minutes(placement),
+                          min(_present(self.units, placement).values(), default=0))
 
     def pairs_with(self, extra: int) -> int:
         return self.score(self.menu[min(extra, len(self.menu) - 1)])[1]
@@ -296,8 +303,13 @@ class Prepared:
                 self.scored.append((_score(units, p, days), p))
                 self.built[extra] = self.built.get(extra, 0) + 1
         fewest = min(sc[0] for sc, _ in self.scored)
-        # the best start within e group-days of the fewest, by the one objective
-        self.menu = [min((p for _, p in self.scored), key=lambda p: self.key(p, fewest + e))
+        # the best start within e group-days of the fewest, by the one objective (each
+        # start's smallest group counted once: sessions of thousands extend many times)
+        for _, p in self.scored:
+            if id(p) not in self.smallest:
+                self.smallest[id(p)] = min(_present(units, p).values(), default=0)
+        parts = [(sc, self.manager_minutes(p), self.smallest[id(p)], p) for sc, p in self.scored]
+        self.menu = [min(parts, key=lambda x: self.order(fewest + e, *x[:3]))[3]
                      for e in range(max_extra + 1)]
 
 
