@@ -324,13 +324,10 @@ def test_fewest_group_days_beats_the_day_count_where_patterns_cannot_share():
     assert fewest_group_days({}, days, 45, SolveOptions(workers=1), 1.0) == 0
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 4), patterns, st.integers(1, 30)),
-                min_size=1, max_size=10),
-       st.integers(1, 45), st.integers(0, 3), st.integers(0, 2))
-def test_balancing_never_crashes_and_keeps_everyone_within_the_cap(rows, cap, gap, extra):
-    # any cap 1-45, a placement whose group numbers leave gaps (a group emptied by an
-    # earlier step): balancing returns a placement of everyone within the cap, never raises
+def _random_placement(rows, cap: int, gap: int):
+    """Units from (class number, days, count) rows (one per class and days), placed first
+    fit, every group g renumbered g * (gap + 1) so that groups 1..gap are empty (a group
+    emptied by an earlier step)."""
     units, seen = [], set()
     for n, (klass_no, days, count) in enumerate(rows):
         if (klass_no, days) in seen:
@@ -338,8 +335,17 @@ def test_balancing_never_crashes_and_keeps_everyone_within_the_cap(rows, cap, ga
         seen.add((klass_no, days))
         units.append(unit(f"3-{klass_no}", count, days, start=1000 * n))
     placed = greedy(units, TUE_FRI, cap)
-    # renumber: every group g becomes g * (gap + 1), so groups 1..gap are empty
-    placed = [{g * (gap + 1): k for g, k in where.items()} for where in placed]
+    return units, [{g * (gap + 1): k for g, k in where.items()} for where in placed]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 4), patterns, st.integers(1, 30)),
+                min_size=1, max_size=10),
+       st.integers(1, 45), st.integers(0, 3), st.integers(0, 2))
+def test_balancing_never_crashes_and_keeps_everyone_within_the_cap(rows, cap, gap, extra):
+    # any cap 1-45, a placement whose group numbers leave gaps (a group emptied by an
+    # earlier step): balancing returns a placement of everyone within the cap, never raises
+    units, placed = _random_placement(rows, cap, gap)
     opts = SolveOptions(seed=0, workers=1)
     new, phase = balance_groups(units, placed, TUE_FRI, cap, opts, 0.5, "smallest",
                                 extra_pairs=extra)
@@ -406,7 +412,8 @@ def test_lifting_exchanges_where_no_single_move_fits():
     # cap 3, Tue and Wed, one class. Group 0: 2 Wed-only pupils and 1 Tue+Wed (Tue 1, Wed
     # 3); group 1: 3 Tue+Wed (Tue 3, Wed 3). Both are full on Wed, so nobody can move in;
     # a Wed-only pupil of group 0 for a Tue+Wed pupil of group 1 gives Tue 2 and 2, Wed 3
-    # and 3: the smallest 1 -> 2 (4 on Tue over two groups: 2 is the most), pairs as they were.
+    # and 3: the smallest 1 -> 2 (4 on Tue over two groups: 2 is the most), pairs as
+    # they were.
     days = ("Tue", "Wed")
     units = [unit("3-1", 2, ("Wed",)), unit("3-1", 1, days), unit("3-1", 3, days, start=10)]
     placed = [{0: 2}, {0: 1}, {1: 3}]
@@ -424,14 +431,7 @@ def test_lifting_never_crashes_nor_adds_a_group_day_or_pairs_beyond_its_allowanc
     # any cap 1-45, group numbers with gaps, any target and pair allowance: everyone
     # placed once, the cap kept, no group meets on a new day, pairs at most the allowance
     # more, and the smallest group present never lower than before
-    units, seen = [], set()
-    for n, (klass_no, days, count) in enumerate(rows):
-        if (klass_no, days) in seen:
-            continue
-        seen.add((klass_no, days))
-        units.append(unit(f"3-{klass_no}", count, days, start=1000 * n))
-    placed = greedy(units, TUE_FRI, cap)
-    placed = [{g * (gap + 1): k for g, k in where.items()} for where in placed]
+    units, placed = _random_placement(rows, cap, gap)
 
     def loads(placement):
         load: dict[tuple[int, str], int] = {}
