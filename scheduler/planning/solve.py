@@ -72,8 +72,8 @@ ANYTIME = 4000
 GROUPING_SHARE_LARGE, BALANCE_SHARE_LARGE = 0.5, 0.75
 BOUND_DET = 0.05  # the group-days bound of a session (a model of at most 31 x 31 counts)
 BALANCE_DET = 0.5  # balancing: this share of the limit's deterministic seconds (capped)
-STAFFING_SHARE = 0.95  # of the backstop: grouping and staffing together (fees, pay and
-# checks after them took under 0.3 s at 3,000 pupils and 0.8 s at 50,000)
+STAFFING_SHARE = 0.97  # of the backstop: grouping and staffing together (fees, pay and
+# checks after them: 0.1 s on the bundled school; larger schools keep AFTER_STAFFING)
 AFTER_STAFFING = 1.5e-4  # CPU seconds a sign-up, at least, kept after staffing for fees, pay
 # and checks (1.3-1.6 s at 15,000 sign-ups: more than the backstop's 5 % on a large school)
 STAFF_DET = 0.25  # staffing search: this many times the limit's deterministic seconds (capped)
