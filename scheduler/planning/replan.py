@@ -87,6 +87,7 @@ from afterschool.scheduler.planning.cpsat import (LS_DET_PER_SECOND, TERM_DET_PE
                                                   interruptible, solve_phase)
 from afterschool.scheduler.planning.grouping import class_key
 from afterschool.scheduler.planning.solve import school_context, staffing_table, student_entry
+from afterschool.scheduler.planning.stats import SolveStats
 from afterschool.scheduler.reading.plan_file import plan_problems
 from afterschool.scheduler.rules.availability import session_status, window_status
 from afterschool.scheduler.rules.calendar import term_dates
@@ -1300,10 +1301,7 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
         "penalties": [],
         **school_context(inst, students),
         "replan": stats,
-        "solve_stats": {"seconds": round(cpu, 3), "workers": 1,
-                        "time_limit": opts.time_limit,
-                        "cut_by_time_limit": list(opts.deadline.root().cuts)
-                        if opts.deadline is not None else []},
+        "solve_stats": SolveStats.of(cpu, 1, opts.time_limit, opts.deadline).as_dict(),
     }
     term_money(inst, plan)
     return Replan(plan, student_rows, duty_rows, dropped, stats)

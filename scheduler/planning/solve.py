@@ -54,6 +54,7 @@ from afterschool.scheduler.planning.grouping import (LIFT_SHARE, balance_result,
                                                      lift_result, plan_groups, prepare,
                                                      share_extra)
 from afterschool.scheduler.money.accounts import term_money, yuan
+from afterschool.scheduler.planning.stats import SolveStats
 from afterschool.scheduler.rules.staffing import (duty_windows, managers_for_window,
                                                   standard_teachers)
 
@@ -322,11 +323,9 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str]) -> Pl
             (r.smallest_bound for r in results if r.smallest_bound is not None), default=None)),
         "penalties": penalties,
         **school_context(inst, {x.id: student_entry(x) for x in inst.enrolled}),
-        "solve_stats": {"seconds": round(time.monotonic() - t0, 3),
-                        "cpu_seconds": round(whole.elapsed(), 3), "workers": workers,
-                        "time_limit": time_limit,
-                        # stages where the CPU clock decided (a rerun may differ there)
-                        "cut_by_time_limit": list(whole.root().cuts)},
+        # with the stages where the CPU clock decided (a rerun may differ there)
+        "solve_stats": SolveStats.of(time.monotonic() - t0, workers, time_limit, whole,
+                                     whole.elapsed()).as_dict(),
     }
     term_money(inst, plan)  # fees, pay, budget and flex ledger: one dated pass
     return plan
