@@ -19,6 +19,7 @@ from afterschool.scheduler.planning.grouping import (
     evaluate,
     greedy,
     fewest_group_days,
+    lift_smallest,
     nested_greedy,
     one_day_off_activity,
     share_extra,
@@ -323,13 +324,10 @@ def test_fewest_group_days_beats_the_day_count_where_patterns_cannot_share():
     assert fewest_group_days({}, days, 45, SolveOptions(workers=1), 1.0) == 0
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 4), patterns, st.integers(1, 30)),
-                min_size=1, max_size=10),
-       st.integers(1, 45), st.integers(0, 3), st.integers(0, 2))
-def test_balancing_never_crashes_and_keeps_everyone_within_the_cap(rows, cap, gap, extra):
-    # any cap 1-45, a placement whose group numbers leave gaps (a group emptied by an
-    # earlier step): balancing returns a placement of everyone within the cap, never raises
+def _random_placement(rows, cap: int, gap: int):
+    """Units from (class number, days, count) rows (one per class and days), placed first
+    fit, every group g renumbered g * (gap + 1) so that groups 1..gap are empty (a group
+    emptied by an earlier step)."""
     units, seen = [], set()
     for n, (klass_no, days, count) in enumerate(rows):
         if (klass_no, days) in seen:
@@ -337,8 +335,17 @@ def test_balancing_never_crashes_and_keeps_everyone_within_the_cap(rows, cap, ga
         seen.add((klass_no, days))
         units.append(unit(f"3-{klass_no}", count, days, start=1000 * n))
     placed = greedy(units, TUE_FRI, cap)
-    # renumber: every group g becomes g * (gap + 1), so groups 1..gap are empty
-    placed = [{g * (gap + 1): k for g, k in where.items()} for where in placed]
+    return units, [{g * (gap + 1): k for g, k in where.items()} for where in placed]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 4), patterns, st.integers(1, 30)),
+                min_size=1, max_size=10),
+       st.integers(1, 45), st.integers(0, 3), st.integers(0, 2))
+def test_balancing_never_crashes_and_keeps_everyone_within_the_cap(rows, cap, gap, extra):
+    # any cap 1-45, a placement whose group numbers leave gaps (a group emptied by an
+    # earlier step): balancing returns a placement of everyone within the cap, never raises
+    units, placed = _random_placement(rows, cap, gap)
     opts = SolveOptions(seed=0, workers=1)
     new, phase = balance_groups(units, placed, TUE_FRI, cap, opts, 0.5, "smallest",
                                 extra_pairs=extra)
@@ -382,3 +389,63 @@ def test_the_planner_never_crashes_on_a_small_cap_or_any_slack(cap, slack, toler
         plan = solve(inst, time_limit=1, seed=0, workers=1, group_days_slack=slack,
                      group_days_tolerance=tolerance)
         assert check_plan(inst, plan) == []
+
+
+def test_lifting_spends_a_pair_only_when_allowed_and_stops_at_the_target():
+    # The case above (3-1: 44, 3-2: 4, both days, two groups): with no pair to spend
+    # lifting moves nobody (every move puts 3-1 or 3-2 into a second group). With one pair,
+    # the first of 3-1 into 3-2's group costs it, the next 19 are free: 24 and 24, and it
+    # stops there even when aiming at 30 (the giver would drop to the receiver's 24).
+    days = ("Tue", "Wed")
+    units = [unit("3-1", 44, days), unit("3-2", 4, days)]
+    placed = [{0: 44}, {1: 4}]
+    assert lift_smallest(units, placed, days, 45, 24, 0) == placed
+    for target in (24, 30):
+        new = lift_smallest(units, placed, days, 45, target, 1)
+        assert new == [{0: 24, 1: 20}, {1: 4}]
+        assert evaluate(units, new, days) == (4, 3)
+    # aiming lower stops lower: 10 present in the small group
+    assert lift_smallest(units, placed, days, 45, 10, 1) == [{0: 38, 1: 6}, {1: 4}]
+
+
+def test_lifting_exchanges_where_no_single_move_fits():
+    # cap 3, Tue and Wed, one class. Group 0: 2 Wed-only pupils and 1 Tue+Wed (Tue 1, Wed
+    # 3); group 1: 3 Tue+Wed (Tue 3, Wed 3). Both are full on Wed, so nobody can move in;
+    # a Wed-only pupil of group 0 for a Tue+Wed pupil of group 1 gives Tue 2 and 2, Wed 3
+    # and 3: the smallest 1 -> 2 (4 on Tue over two groups: 2 is the most), pairs as
+    # they were.
+    days = ("Tue", "Wed")
+    units = [unit("3-1", 2, ("Wed",)), unit("3-1", 1, days), unit("3-1", 3, days, start=10)]
+    placed = [{0: 2}, {0: 1}, {1: 3}]
+    new = lift_smallest(units, placed, days, 3, 3, 0)
+    assert new == [{0: 1, 1: 1}, {0: 1}, {0: 1, 1: 2}]
+    assert evaluate(units, new, days) == evaluate(units, placed, days)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 4), patterns, st.integers(1, 30)),
+                min_size=1, max_size=10),
+       st.integers(1, 45), st.integers(0, 3), st.integers(0, 50), st.integers(0, 5))
+def test_lifting_never_crashes_nor_adds_a_group_day_or_pairs_beyond_its_allowance(
+        rows, cap, gap, target, pairs):
+    # any cap 1-45, group numbers with gaps, any target and pair allowance: everyone
+    # placed once, the cap kept, no group meets on a new day, pairs at most the allowance
+    # more, and the smallest group present never lower than before
+    units, placed = _random_placement(rows, cap, gap)
+
+    def loads(placement):
+        load: dict[tuple[int, str], int] = {}
+        for u, where in zip(units, placement):
+            for g, v in where.items():
+                for d in u.days:
+                    load[g, d] = load.get((g, d), 0) + v
+        return {key: v for key, v in load.items() if v}
+
+    new = lift_smallest(units, placed, TUE_FRI, cap, target, pairs)
+    for u, where in zip(units, new):
+        assert sum(where.values()) == len(u.students) and min(where.values()) > 0
+    before, after = loads(placed), loads(new)
+    assert max(after.values()) <= cap
+    assert set(after) <= set(before)  # no group-day added
+    assert evaluate(units, new, TUE_FRI)[1] <= evaluate(units, placed, TUE_FRI)[1] + pairs
+    assert min(after.values()) >= min(before.values())

@@ -84,11 +84,12 @@ from afterschool.models.school import WEEKDAYS, fmt_time
 from afterschool.scheduler.money.accounts import dated_minutes, term_money
 from afterschool.scheduler.planning.covers import carry_covers
 from afterschool.scheduler.planning import venues
-from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SECOND,
+from afterschool.scheduler.planning.cpsat import (LS_DET_PER_SECOND, TERM_DET_PER_SECOND,
                                                   Deadline, PhaseResult, SolveOptions,
                                                   interruptible, solve_phase)
 from afterschool.scheduler.planning.grouping import class_key
 from afterschool.scheduler.planning.solve import school_context, staffing_table, student_entry
+from afterschool.scheduler.planning.stats import SolveStats
 from afterschool.scheduler.reading.plan_file import plan_problems
 from afterschool.scheduler.rules.availability import session_status, window_status
 from afterschool.scheduler.rules.calendar import term_dates
@@ -1032,7 +1033,7 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
     # clock runs short: then coverage stops by 0.55 of it and the walk-back by 0.8, so the
     # later stages always get their turn)
     covering, walking = _stage(opts, 0.55), _stage(opts, 0.8)
-    whole = opts.time_limit * DET_PER_SECOND
+    whole = opts.time_limit * TERM_DET_PER_SECOND
     budget = whole * 0.08  # each of the two weighted searches (coverage and changes: the rest)
     model.hint(start)
     model.fix_groups(True)
@@ -1065,7 +1066,7 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
         changes = sum(c * v for c, v in model.terms["changes"])
         unavoidable = sum(c * v for c, v in model.terms["changes"] if isinstance(v, int))
         start = _walk_back(model, changes, unavoidable, start, walking,
-                           whole * 0.2 / DET_PER_SECOND * LS_DET_PER_SECOND)
+                           whole * 0.2 / TERM_DET_PER_SECOND * LS_DET_PER_SECOND)
     first = solve_phase(model.m, objective, "re-plan, groups kept", opts, budget)
     if first.status == "INFEASIBLE" and pin == "duties":
         raise InputError([Problem("--pin", "the pinned duties cannot all be kept with the "
@@ -1168,7 +1169,7 @@ def _cover(model: ReplanModel, objective, name: str, opts: SolveOptions, tree: f
         if cover.has_solution:
             model.hint(model.values(cover.solver))
         cover = _cover_locally(model, objective, cover, opts,
-                               local / DET_PER_SECOND * LS_DET_PER_SECOND)
+                               local / TERM_DET_PER_SECOND * LS_DET_PER_SECOND)
     return cover
 
 
@@ -1310,10 +1311,7 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
         "penalties": [],
         **school_context(inst, students),
         "replan": stats,
-        "solve_stats": {"seconds": round(cpu, 3), "workers": 1,
-                        "time_limit": opts.time_limit,
-                        "cut_by_time_limit": list(opts.deadline.root().cuts)
-                        if opts.deadline is not None else []},
+        "solve_stats": SolveStats.of(cpu, 1, opts.time_limit, opts.deadline).as_dict(),
     }
     if school.venues or previous.extra.get("venues"):
         _rooms(inst, previous, plan, dec, opts, stats, reserved)
@@ -1335,7 +1333,7 @@ def _rooms(inst: Instance, previous: Plan, plan: Plan, dec, opts: SolveOptions,
     old = {(r["group"], r["day"]): r["room"] for r in before
            if r.get("room") in known}
     rooms = venues.place(inst, dec.groups, dec.present, opts,
-                         opts.det_budget(opts.time_limit * DET_PER_SECOND * 0.2),
+                         opts.det_budget(opts.time_limit * TERM_DET_PER_SECOND * 0.2),
                          previous=old, reserved=reserved)
     plan.extra.update(rooms.extra())
     now = {(r["group"], r["day"]): r["room"] for r in rooms.rows}

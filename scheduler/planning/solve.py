@@ -12,7 +12,7 @@ the groups' sizes comes last, for every band (those with the smallest groups fir
 
 The time limit is a promise: one ``Deadline`` on the process CPU clock, started when
 ``solve`` is called (the CLI starts it before reading the files; ``Deadline.for_limit``:
-a backstop at 1.3 x limit + 0.5 s), bounds every stage — constructive grouping starts until
+a backstop at 1.5 x limit + 0.7 s), bounds every stage — constructive grouping starts until
 ``GROUPING_SHARE`` of the limit, balancing until ``BALANCE_SHARE`` of it, staffing until
 ``STAFFING_SHARE`` of the backstop, the rest for fees, pay and the hand-outs; the CP-SAT
 searches' own budgets are deterministic (``STAFF_DET`` …), so the clock decides only on a
@@ -51,25 +51,36 @@ from afterschool.scheduler.rules.ledger import weekly_limit
 from afterschool.scheduler.rules.calendar import day_counts, term_dates
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, Deadline, SolveOptions,
                                                   interruptible, relative_gap)
-from afterschool.scheduler.planning.grouping import (balance_result, class_key,
-                                                     fewest_group_days, plan_groups, prepare,
+from afterschool.scheduler.planning.grouping import (LIFT_SHARE, balance_result, band_bound,
+                                                     class_key, fewest_group_days,
+                                                     lift_result, plan_groups, prepare,
                                                      share_extra)
 from afterschool.scheduler.money.accounts import term_money, yuan
+from afterschool.scheduler.planning.stats import SolveStats
 from afterschool.scheduler.rules.staffing import (duty_windows, managers_for_window,
                                                   standard_teachers)
 
 
 SMALL_SESSION = 2000  # sign-ups up to which more structures are tried for group-days
 BAND = 2400  # sign-ups above which a session is planned in bands of whole classes
-GROUPING_SHARE = 0.5  # of the time limit: constructive starts and grouping searches
+GROUPING_SHARE = 0.9  # of the time limit: constructive starts and grouping searches
 BALANCE_MIN = 0.1  # of the limit: balancing's own time however late it starts
-BALANCE_SHARE = 0.75  # of the time limit: grouping and then balancing groups' sizes
+LIFT_MIN = 0.1  # of the limit: lifting the smallest groups, however late it starts (up to
+# ANYTIME sign-ups)
+BALANCE_SHARE = 1.2  # of the time limit: grouping and then balancing groups' sizes
+# above this many sign-ups the grouping stages are anytime, cut by the clock at these
+# shares instead (lower: the staffing of a large school needs the rest); up to it they
+# are high enough that the budgets, not the clock, end them on a machine twice as slow
+ANYTIME = 4000
+GROUPING_SHARE_LARGE, BALANCE_SHARE_LARGE = 0.5, 0.75
 BOUND_DET = 0.05  # the group-days bound of a session (a model of at most 31 x 31 counts)
 BALANCE_DET = 0.5  # balancing: this share of the limit's deterministic seconds (capped)
-STAFFING_SHARE = 0.95  # of the backstop: grouping and staffing together (fees, pay and
-# checks after them took under 0.3 s at 3,000 pupils and 0.8 s at 50,000)
+STAFFING_SHARE = 0.97  # of the backstop: grouping and staffing together (fees, pay and
+# checks after them: 0.1 s on the bundled school; larger schools keep AFTER_STAFFING)
+AFTER_STAFFING = 1.5e-4  # CPU seconds a sign-up, at least, kept after staffing for fees, pay
+# and checks (1.3-1.6 s at 15,000 sign-ups: more than the backstop's 5 % on a large school)
+STAFF_DET = 0.25  # staffing search: this many times the limit's deterministic seconds (capped)
 VENUE_DET = 0.1  # venues: this many times the limit's deterministic seconds (capped)
-STAFF_DET = 0.5  # staffing search: this many times the limit's deterministic seconds (capped)
 
 
 class NoPlan(Exception):
@@ -143,7 +154,8 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
     klass_of = {s.id: s.klass for s in inst.students}
     grade_of = {s.id: s.grade for s in inst.students}
     sessions = [s for s in school.sessions if takers[s.id]]
-    opts.deadline = whole.part_of_limit(GROUPING_SHARE)
+    large = total_students > ANYTIME
+    opts.deadline = whole.part_of_limit(GROUPING_SHARE_LARGE if large else GROUPING_SHARE)
     opts.phase("grouping: constructive starts")
     # groups per (day, session) the manager rule counts: each band's fewest to begin
     # with, then its chosen start, then its groups as each band is planned
@@ -209,7 +221,7 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
     # balanced groups come last: what the deadline leaves up to BALANCE_SHARE
     # (at least BALANCE_MIN of the limit from now: on the largest schools the constructive
     # starts end late, and a group of 1 stayed where balancing never ran)
-    opts.deadline = whole.part_of_limit(max(BALANCE_SHARE,
+    opts.deadline = whole.part_of_limit(max(BALANCE_SHARE_LARGE if large else BALANCE_SHARE,
                                             whole.elapsed() / max(whole.limit, 1e-9)
                                             + BALANCE_MIN))
     opts.phase("grouping: balancing")
@@ -220,6 +232,18 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
         (s, band, prep), res = preps[n], results[n]
         results[n] = balance_result(prep, res, opts, max(BALANCE_DET * det_budget * len(band)
                                                          / total_students, 0.1))
+    # then every band whose smallest group is well below the plan's own bound (the
+    # smallest band's, as plan.json reports it) is lifted towards LIFT_SHARE of it, at a
+    # cost in class pairs, the smallest first
+    known = [r.smallest_bound for r in results if r.smallest_bound is not None]
+    target = math.ceil(LIFT_SHARE * (min(known) if known else min(
+        (band_bound(p, r) for (*_, p), r in zip(preps, results)), default=0)))
+    # (a large school lifts only in what balancing leaves: its staffing needs the rest)
+    opts.deadline = whole.part_of_limit(BALANCE_SHARE_LARGE if large else max(
+        BALANCE_SHARE, whole.elapsed() / max(whole.limit, 1e-9) + LIFT_MIN))
+    for n in sorted(range(len(results)), key=lambda n: (min(
+            (v for present in results[n].present for v in present.values() if v), default=0), n)):
+        results[n] = lift_result(preps[n][2], results[n], target, opts)
     for (s, band, prep), res in zip(preps, results):
         parts.extend(p.as_dict() for p in res.phases)
         if s.id not in stats:  # once per session, not per band
@@ -270,7 +294,8 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
                                   "text": f"class {k} split over {len(gids)} groups in {s.id} "
                                           f"({', '.join(gids)})"})
     rooms = None
-    opts.deadline = whole.part(STAFFING_SHARE)
+    opts.deadline = whole.part(min(STAFFING_SHARE, 1 - AFTER_STAFFING * total_students
+                                   / max(whole.seconds, 1e-9)))
     if school.venues:  # SPEC §12: the groups are final: a room per group and slot,
         opts.phase("venues")  # activities, the rain plan (a deterministic budget)
         rooms = venues.place(inst, groups, present, opts, opts.det_budget(
@@ -311,11 +336,9 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
             (r.smallest_bound for r in results if r.smallest_bound is not None), default=None)),
         "penalties": penalties,
         **school_context(inst, {x.id: student_entry(x) for x in inst.enrolled}),
-        "solve_stats": {"seconds": round(time.monotonic() - t0, 3),
-                        "cpu_seconds": round(whole.elapsed(), 3), "workers": workers,
-                        "time_limit": time_limit,
-                        # stages where the CPU clock decided (a rerun may differ there)
-                        "cut_by_time_limit": list(whole.root().cuts)},
+        # with the stages where the CPU clock decided (a rerun may differ there)
+        "solve_stats": SolveStats.of(time.monotonic() - t0, workers, time_limit, whole,
+                                     whole.elapsed()).as_dict(),
     }
     if rooms is not None:
         plan.extra.update(rooms.extra())

@@ -58,8 +58,9 @@ from afterschool.models.plan import Plan
 from afterschool.models.school import ALL_DAYS, DutyWindow, fmt_time, parse_time
 from afterschool.scheduler.money.accounts import term_money, version_dates
 from afterschool.scheduler.rules.ledger import (BUSY, DAILY, DOUBLE, WEEKLY, Ledger,
-                                                 add_daily_limit, add_one_place, weekly_limit)
-from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, Deadline, SolveOptions,
+                                                 add_daily_limit, add_one_place,
+                                                 add_one_window, add_week_limit, weekly_limit)
+from afterschool.scheduler.planning.cpsat import (TERM_DET_PER_SECOND, Deadline, SolveOptions,
                                                   solve_phase)
 from afterschool.scheduler.reading.options import resolve_person
 from afterschool.scheduler.reading.plan_file import plan_problems
@@ -339,21 +340,16 @@ def _choose(inst: Instance, book: DayBook, posts: list[Post], opts: _Options,
         add_one_place(m, items)
         spans = book.busy(when).get(t, [])
         add_daily_limit(m, items, rules.max_daily_minutes - sum(b - a for a, b in spans))
-        windows = {posts[i].duty_window for i in idx}
-        if not teachers[t].allow_double and len(windows) > 1:
-            flags = []
-            for wid in sorted(windows):
-                flag = m.new_bool_var(f"win_{t}_{when}_{wid}")
-                for i in idx:
-                    if posts[i].duty_window == wid:
-                        m.add_implication(x[i, t], flag)
-                flags.append(flag)
-            m.add_at_most_one(flags)
+        if not teachers[t].allow_double:  # and at most one duty window of the day
+            held = {posts[i].duty_window for i in idx}
+            add_one_window(m, items, [w for w in duty_windows(inst.school.sessions,
+                                                             posts[idx[0]].day)
+                                      if w.id in held], f"{t}_{when}")
     for (t, monday), idx in by_person_week.items():
         if len(idx) < 2:
             continue
         room = weekly_limit(inst, teachers[t]) - book.week_minutes(posts[idx[0]].date).get(t, 0)
-        m.add(sum(posts[i].minutes * x[i, t] for i in idx) <= room)
+        add_week_limit(m, [(posts[i], False, x[i, t]) for i in idx], room)
     asked = {}
     for t in sorted({t for _, t in x}):
         asked[t] = m.new_bool_var(f"asked_{t}")
@@ -497,7 +493,7 @@ def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
     choice, phases = _choose(inst, book, posts, opts,
                              SolveOptions(time_limit=time_limit, seed=seed, workers=1,
                                           deadline=deadline),
-                             time_limit * DET_PER_SECOND)
+                             time_limit * TERM_DET_PER_SECOND)
     added = [_exception(p, choice[i], absent) for i, p in enumerate(posts)]
     new = replace(plan, exceptions=list(plan.exceptions) + added, extra=dict(plan.extra))
     staff_names = dict(new.extra.get("people", {}).get("staff", {}))

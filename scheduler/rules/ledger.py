@@ -212,6 +212,12 @@ def add_daily_limit(model, items: list[tuple[object, bool, object]], cap: int) -
         model.add(sum(it.minutes * var for it, _, var in items) <= cap)
 
 
+def add_week_limit(model, items: list[tuple[object, bool, object]], room: int) -> None:
+    """Dated items of one calendar week (``substitute``'s posts) within ``room``: the
+    weekly limit less the minutes the week already holds. The same sum as the day's."""
+    add_daily_limit(model, items, room)
+
+
 def add_one_window(model, items: list[tuple[object, bool, object]], windows, name: str
                    ) -> list[tuple[object, list]]:
     """Duty in at most one duty window of the day (noon or afternoon); for a person without
