@@ -1058,4 +1058,6 @@ WORDS: dict[str, str] = {
     "problem.same_child": "same name, class and sign-up as row {row} (id {id}): the same child entered twice under two ids?",
     "problem.idle_volunteer": "{tid} does not volunteer (teachers.csv), so the {n} time(s) declared here (rows {rows}) are not used: teachers serve only by choice; set volunteer = yes to use them",
     "problem.no_time_declared": "volunteer {tid} declared no available time and will not be assigned",
+    "problem.clubs_no_start": "the first date clubs meet is not given",
+    "problem.clubs_start_expected": "--from DATE, a service date after {lo} (or start = DATE in [clubs] of school.toml)",
 }

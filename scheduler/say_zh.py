@@ -1008,4 +1008,6 @@ WORDS: dict[str, str] = {
     "problem.same_child": "与第 {row} 行（学号 {id}）姓名、班级和报名都相同：是同一个孩子用两个学号登记了两次吗？",
     "problem.idle_volunteer": "{tid} 不是志愿者（teachers.csv），这里申报的 {n} 个时间（第 {rows} 行）不会使用：教师只按自愿值班；要使用请把 志愿 改为 是",
     "problem.no_time_declared": "志愿者 {tid} 没有申报任何可值班时间，不会被安排",
+    "problem.clubs_no_start": "没有给出社团第一次活动的日期",
+    "problem.clubs_start_expected": "--from 日期（{lo} 之后的服务日），或在 school.toml 的「clubs.start」项写明",
 }

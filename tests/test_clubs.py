@@ -499,3 +499,14 @@ def test_a_club_holds_its_venue_the_care_group_meets_elsewhere_and_check_sees_it
     from afterschool.scheduler.checker import check_plan
     found = {v.rule for v in check_plan(read_instance(folder), Plan.from_dict(plan))}
     assert "venue groups" in found, found
+
+
+def test_clubs_without_a_start_date_say_which_date_to_give(tmp_path):
+    # no --from and no [clubs] start on a plan from the term's first day: exit 2 naming
+    # --from and what to give, nothing recorded
+    folder, out = term_with_plan(tmp_path)
+    before = (out / "plan.json").read_bytes()
+    done = CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7"])
+    assert done.exit_code == 2, done.output
+    assert "--from" in done.output and "after 2026-09-07" in done.output  # the term start
+    assert (out / "plan.json").read_bytes() == before

@@ -48,7 +48,12 @@ def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool
     # the promise covers the whole command: the CLI starts it before reading anything
     deadline = deadline or Deadline.for_limit(time_limit)
     term = inst.school.term
-    start = start or inst.school.clubs.start or term.start
+    given = start or inst.school.clubs.start
+    start = given or term.start
+    if replan and given is None and plan.valid_from in (None, term.start.isoformat()):
+        raise InputError([Problem("--from", "the first date clubs meet is not given",
+                                  expected=f"--from DATE, a service date after {term.start} "
+                                  "(or start = DATE in [clubs] of school.toml)")])
     if not term.start <= start <= term.end:
         raise InputError([Problem("--from", "not a date of the term", value=start.isoformat(),
                                   expected=f"{term.start} .. {term.end}")])
