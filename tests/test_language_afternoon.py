@@ -313,3 +313,77 @@ def test_the_bundled_school_speaks_chinese_with_venues_and_clubs(tmp_path):
         r = _invoke(args)
         assert r.exit_code in (0, 3), (args, r.output)
         assert _english(r.output, tmp_path) == [], (args[0], r.output)
+
+
+# --- the messages no run above meets, as the code writes them (check_venues, check_clubs,
+# venue_config, clubs.py): each has its Chinese words -------------------------------------
+
+SAMPLES = [
+    "the plan names venues but the school has none",
+    "the school has venues but the plan gives none",
+    "venues[3]: unknown group or session (G9, after-upper)",
+    "venues[3]: group G1 has no slot 'x' on Tue",
+    "venues[3]: unknown venue V9",
+    "venues[3]: unknown activity A9",
+    "venues[3]: activity A1 in R1, a classroom, not one of playground, gym",
+    "venues[3]: homework help of G1 on Wed in V1, not its room R1",
+    "group G1 has 2 rooms on Thu",
+    "group G1 on Fri: V1 (playground, outdoor) is no room for homework",
+    "group G1 on Fri: V2 (gym) is no room for homework",
+    "group G1 on Tue, slot S2: 2 rows, expected 1",
+    "V1 on Tue: G1 has 50 pupils, capacity 40",
+    "V1 on Wed 15:30-16:20: outside its available times",
+    "V1 on Thu at 16:20: 3 groups (G1 (A1), G2 (A1), G3), at most 2",
+    "group G1, A1: 0 slot(s) given and 0 declared missing, per week 1",
+    "the plan has a club lottery but the sheets have no clubs.csv",
+    "2 assignment(s) name an unknown club or pupil, such as ('S9', 'C9')",
+    "re-run from seed 7: the waiting lists differ",
+    "S0001 (grade 3) in C1",
+    "S0001 in C1 on a day without afternoon care",
+    "C1: 11 members, capacity 10",
+    "C1 is cancelled but has 3 members",
+    "C1: 3 members, minimum 5",
+    "S0001 holds 3 clubs",
+    "S0001 holds two clubs on one weekday",
+    "C1 does not meet but its instructor is paid",
+    "C1: 60 min at 150.00 yuan/h = 150.00 due, stated None",
+    "C1 does not meet but has a group",
+    "T1 serves 700 min in the week of 2026-09-14 with their club (limit 600)",
+    "Tue: 3 groups at the peak with clubs, M = 1; stated None",
+    "clubs without club_choices.csv: nobody can be drawn",
+    "no clubs listed: the table has only its header",
+    "the instance has no clubs",
+    "2026-09-20 is outside the term 2026-09-07..2026-09-18",
+    "venue 2: an id must not start with '.'",
+    "venue 2: a window's start or end is not a time",
+    "venue 2: outdoor is not true or false",
+    "activity 1: not a list of venue kinds",
+    "activity 1: name is not a text",
+    "activity A1: no venue of kind playground",
+    "venues 2 is not a table",
+    "clubs.waiting: the places of C1 are not 1, 2, …",
+    "clubs.assigned[2]: the same pupil twice in a club",
+    "C1 does not take grade(s) 1,2",
+    "after-upper does not run on Mon Wed",
+    "club C2 does not take grade 3",
+    "club id missing",
+    "not an enrolled student",
+    "no choice",
+    # what plan.json's venue and club sections expect (plan_schema.py)
+    "a venue row {day, session, slot, group, venue, activity, room}",
+    "an activity shortfall {group, activity, missing}",
+    "a group-day without a room {day, session, group, pupils}",
+    "a rain move {day, session, slot, group, activity, from, venue}",
+    "a venue {name, kind, capacity, groups, outdoor}",
+    "an activity {name, venue_kinds, per_week}",
+    "an array of club ids", "a club pay row", "a club managers row",
+    "the club lottery {seed, start, assigned, waiting, cancelled, …}",
+]
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_every_afternoon_message_has_chinese_words(text):
+    from afterschool.scheduler.say_errors import message
+    said = message(text, "zh")
+    assert said != text
+    assert _english(re.sub(r"'[^']*'", "", said), "") == [], said
