@@ -1218,6 +1218,12 @@ WORDS: dict[str, str] = {
     "problem.what_club_staffing": "a club staffing row",
     "problem.what_club_managers": "a club managers row",
     "problem.what_lottery": "the club lottery {fields}",
+    "problem.venue_groups_expected": "{detail} (expected ID=N such as PG=2: the groups a venue holds at once, 1 to {most})",
+    "problem.not_id_n": "{value} is not ID=N",
+    "problem.not_venue_table": "{value} is not a table of venue ids and numbers",
+    "problem.venue_groups_range": "{venue}: {n} is out of range: 1 to {most}",
+    "problem.unknown_venue_of": "unknown venue of {school}",
+    "problem.venue_of_lists": "a venue id of [[venues]] in school.toml or rooms.csv",
     "problem.none_stated": "None",
     # plan.json's venue and club sections (plan_schema.py)
     "problem.path_unknown_club": "{path}: unknown club",

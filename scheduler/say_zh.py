@@ -1168,6 +1168,12 @@ WORDS: dict[str, str] = {
     "problem.what_club_staffing": "社团人员配备行",
     "problem.what_club_managers": "社团管理人员行",
     "problem.what_lottery": "社团抽签，含「{fields}」",
+    "problem.venue_groups_expected": "{detail}（应为 编号=组数，如 V1=2：场地同时容纳的组数，1 到 {most}）",
+    "problem.not_id_n": "{value} 不是 编号=组数",
+    "problem.not_venue_table": "{value} 不是场地编号与组数的表",
+    "problem.venue_groups_range": "{venue}：{n} 超出范围：1 到 {most}",
+    "problem.unknown_venue_of": "不是 {school} 的场地",
+    "problem.venue_of_lists": "school.toml 或 rooms.csv 中列出的场地编号",
     "problem.none_stated": "无",
     # plan.json's venue and club sections (plan_schema.py)
     "problem.path_unknown_club": "{path}：无此社团",

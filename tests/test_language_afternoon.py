@@ -378,6 +378,13 @@ SAMPLES = [
     "an activity {name, venue_kinds, per_week}",
     "an array of club ids", "a club pay row", "a club managers row",
     "the club lottery {seed, start, assigned, waiting, cancelled, …}",
+    # scenario --venue-groups (main's options.py and scenarios.py, merged after this branch)
+    "Invalid value for '--venue-groups': 'PG2' is not ID=N (expected ID=N such as PG=2: the "
+    "groups a venue holds at once, 1 to 100)",
+    "Invalid value for '--venue-groups': V1: 0 is out of range: 1 to 100 (expected ID=N such "
+    "as PG=2: the groups a venue holds at once, 1 to 100)",
+    "7 is not a table of venue ids and numbers",
+    "unknown venue of 海疆小学", "a venue id of [[venues]] in school.toml or rooms.csv",
 ]
 
 
