@@ -1170,7 +1170,7 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
         _, warnings = write_plan_folder(None, folder, lang, set(skip),
                                         **T.export_args(term, folder))
         for w_ in warnings:
-            click.echo(f"warning: {w_}", err=True)
+            _warn(w_, _lang() or plan.extra.get("language", "zh"))
     sec = plan.extra["clubs"]
     if as_json:
         click.echo(json.dumps({k: sec[k] for k in ("seed", "start", "assigned", "waiting",

@@ -116,7 +116,7 @@ def check_venues(inst, groups, extra: dict, bad) -> None:
         if club.get("venue") in venues:
             for d in club["days"]:
                 held[club["venue"], d].append((_minutes(club["start"]), _minutes(club["end"]),
-                                               f"{club['id']} (club)"))
+                                               club["id"]))
     for (v, d), ivs in sorted(held.items()):
         venue = venues[v]
         for s, e, who in ivs:

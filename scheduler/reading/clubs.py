@@ -163,8 +163,9 @@ def _clubs(school, students, teachers, file: str, rows, problems) -> list[Club]:
             re.sub(r"\s", "", r["session"]).casefold())
         session = sessions.get(sid) if sid else None
         if session is None or session.signup != "afternoon":
-            err("session", "not an afternoon session", r["session"],
-                " or ".join(s.id for s in school.sessions if s.signup == "afternoon"))
+            err("session", "not an afternoon session", r["session"], "a session taking "
+                "afternoon sign-ups: " + " or ".join(s.id for s in school.sessions
+                                                      if s.signup == "afternoon"))
             session = None
         days, unknown, _ = tables.parse_days_ranged(r["days"])
         if unknown or not days:

@@ -91,7 +91,8 @@ class _Ctx:
             if key not in SCHEMA[kind]:
                 hint = difflib.get_close_matches(key, sorted(SCHEMA[kind]), n=1)
                 self.err("unknown key" + (f"; did you mean '{hint[0]}'?" if hint else ""),
-                         key, section, expected=", ".join(sorted(SCHEMA[kind])))
+                         key, section,
+                         expected=f"one of the keys {', '.join(sorted(SCHEMA[kind]))}")
 
 
 def _is_date(value: Any) -> bool:

@@ -29,6 +29,7 @@ CAPACITY = (1, 1000)
 GROUPS = (1, 100)
 PER_WEEK = (0, 10)
 _DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+_KINDS = f"a venue kind: {', '.join(VENUE_KINDS)}"  # the codes a blank (say_*: problem.*)
 
 
 def _int(value: Any) -> int | None:
@@ -55,14 +56,14 @@ def _keys(ctx, table: dict, known: set[str], section: str, where: str) -> None:
         if k not in known:
             hint = difflib.get_close_matches(k, sorted(known), n=1)
             ctx.err(f"{where}: unknown key" + (f"; did you mean '{hint[0]}'?" if hint else ""),
-                    k, section, expected=", ".join(sorted(known)))
+                    k, section, expected=f"one of the keys {', '.join(sorted(known))}")
 
 
 def _id(ctx, table: dict, section: str, where: str) -> str | None:
     value = table.get("id")
     if not isinstance(value, str) or not value:
         ctx.err(f"{where}: required key missing or not a text", "id", section, value,
-                'id = "R101" (letters, digits, - _ .)')
+                "such as {} (letters, digits, - _ .)".format('id = "R101"'))
         return None
     why = clean.id_problem(value)
     if why:
@@ -75,17 +76,17 @@ def _kinds(ctx, value: Any, key: str, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
-        ctx.err(f"{where}: not a list of venue kinds", key, "activities", value,
-                ", ".join(VENUE_KINDS))
+        ctx.err(f"{where}: not a list of venue kinds", key, "activities", value, _KINDS)
         return ()
     for k in value:
         if k not in VENUE_KINDS:
-            ctx.err(f"{where}: unknown venue kind", key, "activities", k, ", ".join(VENUE_KINDS))
+            ctx.err(f"{where}: unknown venue kind", key, "activities", k, _KINDS)
     return tuple(k for k in value if k in VENUE_KINDS)
 
 
 def _windows(ctx, value: Any, where: str) -> tuple[tuple[str, int, int], ...]:
-    expected = 'available = [{ days = ["Tue", "Wed"], start = "15:30", end = "17:30" }]'
+    expected = "a list such as {}".format(
+        'available = [{ days = ["Tue", "Wed"], start = "15:30", end = "17:30" }]')
     if not isinstance(value, list) or not all(isinstance(w, dict) for w in value):
         ctx.err(f"{where}: not a list of time windows", "available", "venues", value, expected)
         return ()
@@ -122,12 +123,12 @@ def read_venues(ctx, data: dict) -> tuple[tuple[Venue, ...], tuple[Activity, ...
         vid = _id(ctx, b, "venues", where)
         name = b.get("name", vid)
         if not isinstance(name, str) or not name:
-            ctx.err(f"{where}: name is not a text", "name", "venues", name, 'name = "操场"')
+            ctx.err(f"{where}: name is not a text", "name", "venues", name,
+                    "such as {}".format('name = "操场"'))
             name = vid
         kind = b.get("kind")
         if kind not in VENUE_KINDS:
-            ctx.err(f"{where}: unknown venue kind", "kind", "venues", kind,
-                    ", ".join(VENUE_KINDS))
+            ctx.err(f"{where}: unknown venue kind", "kind", "venues", kind, _KINDS)
         cap = _int(b.get("capacity"))
         if cap is None or not CAPACITY[0] <= cap <= CAPACITY[1]:
             ctx.err(f"{where}: capacity out of range", "capacity", "venues", b.get("capacity"),
@@ -152,11 +153,11 @@ def read_venues(ctx, data: dict) -> tuple[tuple[Venue, ...], tuple[Activity, ...
         name = b.get("name", aid)
         if not isinstance(name, str) or not name:
             ctx.err(f"{where}: name is not a text", "name", "activities", name,
-                    'name = "体育锻炼"')
+                    "such as {}".format('name = "体育锻炼"'))
             name = aid
         if "venue_kinds" not in b:
             ctx.err(f"{where}: required key missing", "venue_kinds", "activities",
-                    expected=", ".join(VENUE_KINDS))
+                    expected=_KINDS)
         kinds = _kinds(ctx, b.get("venue_kinds", []), "venue_kinds", where)
         rain = _kinds(ctx, b.get("rain_venue_kinds", []), "rain_venue_kinds", where)
         per = _int(b.get("per_week"))
