@@ -186,30 +186,13 @@ def test_staffing_in_either_language(args, text):
 
 
 def test_a_busy_record_in_chinese(tmp_path, monkeypatch):
-    import threading
-
-    from afterschool.scheduler.record import store
+    from record_held import record_held
     folder = _school(tmp_path, "zh")
     term = tmp_path / "本学期"
     assert _invoke(["plan", folder, "--out", term, "--skip", "all", "--time-limit",
                     "1"]).exit_code in (0, 3)
-    monkeypatch.setattr(store, "DEFAULT_WAIT", 0.5)
-    rec = store.Record.open(str(term / "record.sqlite"))
-    held, release = threading.Event(), threading.Event()
-
-    def hold():
-        with rec.write("other", "test", "x"):
-            held.set()
-            release.wait(30)
-
-    t = threading.Thread(target=hold)
-    t.start()
-    held.wait(10)
-    try:
+    with record_held(term / "record.sqlite", monkeypatch):
         r = _invoke(["cancel", term, "--dates", THU[2], "--reason", "运动会", "--by", "教务处"])
-    finally:
-        release.set()
-        t.join()
     assert r.exit_code == 5 and "记录正忙" in r.output
     assert english_words(r.output, str(tmp_path)) == [], r.output
 

@@ -286,25 +286,9 @@ def test_a_zh_page_holds_no_english_word(term_dir):
 
 
 def test_serve_refuses_a_record_it_cannot_lock(term_dir, monkeypatch):
-    import threading
-    from afterschool.scheduler.record import store
-    monkeypatch.setattr(store, "DEFAULT_WAIT", 0.5)
-    rec = Record.open(str(term_dir / "record.sqlite"))
-    held, release = threading.Event(), threading.Event()
-
-    def hold():
-        with rec.write("other", "test", "x"):
-            held.set()
-            release.wait(30)
-
-    t = threading.Thread(target=hold)
-    t.start()
-    held.wait(10)
-    try:
+    from record_held import record_held
+    with record_held(term_dir / "record.sqlite", monkeypatch):
         r = run("serve", term_dir)
-    finally:
-        release.set()
-        t.join()
     assert r.exit_code == 5 and "记录正忙" in r.output  # said in the school's language
 
 

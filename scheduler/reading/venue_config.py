@@ -113,6 +113,16 @@ def _windows(ctx, value: Any, where: str) -> tuple[tuple[str, int, int], ...]:
     return tuple(out)
 
 
+def _name(ctx, b: dict, section: str, where: str, fallback, example: str):
+    """A venue's or activity's ``name`` (its id when absent; an error when not a text)."""
+    name = b.get("name", fallback)
+    if not isinstance(name, str) or not name:
+        ctx.err(f"{where}: name is not a text", "name", section, name,
+                "such as {}".format(example))
+        return fallback
+    return name
+
+
 def read_venues(ctx, data: dict) -> tuple[tuple[Venue, ...], tuple[Activity, ...]]:
     """The ``[[venues]]`` and ``[[activities]]`` of a parsed ``school.toml`` (``ctx``: the
     school reader's problem collector)."""
@@ -121,11 +131,7 @@ def read_venues(ctx, data: dict) -> tuple[tuple[Venue, ...], tuple[Activity, ...
         where = f"venue {n}"
         _keys(ctx, b, VENUE_KEYS, "venues", where)
         vid = _id(ctx, b, "venues", where)
-        name = b.get("name", vid)
-        if not isinstance(name, str) or not name:
-            ctx.err(f"{where}: name is not a text", "name", "venues", name,
-                    "such as {}".format('name = "操场"'))
-            name = vid
+        name = _name(ctx, b, "venues", where, vid, 'name = "操场"')
         kind = b.get("kind")
         if kind not in VENUE_KINDS:
             ctx.err(f"{where}: unknown venue kind", "kind", "venues", kind, _KINDS)
@@ -150,11 +156,7 @@ def read_venues(ctx, data: dict) -> tuple[tuple[Venue, ...], tuple[Activity, ...
         where = f"activity {n}"
         _keys(ctx, b, ACTIVITY_KEYS, "activities", where)
         aid = _id(ctx, b, "activities", where)
-        name = b.get("name", aid)
-        if not isinstance(name, str) or not name:
-            ctx.err(f"{where}: name is not a text", "name", "activities", name,
-                    "such as {}".format('name = "体育锻炼"'))
-            name = aid
+        name = _name(ctx, b, "activities", where, aid, 'name = "体育锻炼"')
         if "venue_kinds" not in b:
             ctx.err(f"{where}: required key missing", "venue_kinds", "activities",
                     expected=_KINDS)
