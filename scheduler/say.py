@@ -96,14 +96,22 @@ def _forms(prefix: str) -> list[tuple[re.Pattern, str]]:
     return [(rx, key) for rx, key, _ in sorted(out, key=lambda x: x[2])]
 
 
+@lru_cache(maxsize=None)
+def _joiners(prefix: str) -> frozenset[str]:
+    """The ``prefix.*`` keys whose English form is a range, two blanks around "to"
+    (``{lo} to {hi}``): they join two tokens, and never cut a sentence at its word "to"."""
+    return frozenset(f"{prefix}.{key}" for key, form in section(prefix, "en").items()
+                     if re.fullmatch(r"\{[a-z_]+\} to \{[a-z_]+\}", form))
+
+
 def reword(prefix: str, text: str, lang: str | None) -> str:
     """``text`` as the code writes it (English) in ``lang``, by the ``prefix.*`` forms."""
     if lang not in CATALOGUE or lang == "en":
         return text
     for rx, key in _forms(prefix):
         m = rx.match(text)
-        if m and rx.pattern.startswith("(?P<") and rx.pattern.endswith(".+?)\\Z") and any(
-                re.search(r"\s", v) for v in m.groupdict().values()):
+        if m and key in _joiners(prefix) and any(re.search(r"\s", v)
+                                                 for v in m.groupdict().values()):
             continue  # a form that is blanks around a word ("{lo} to {hi}") joins tokens only
         if m:
             return say(key, lang, **{k: reword(prefix, v, lang)

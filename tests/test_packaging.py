@@ -72,8 +72,11 @@ def test_every_package_folder_is_listed_for_the_wheel():
     root = Path(__file__).resolve().parents[1]
     listed = set(tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
                  ["tool"]["setuptools"]["packages"])
+    # the repository's own folders: not tests, benches, builds, nor a virtual environment
+    # made inside the checkout (CI's .venv-ci) or any other hidden folder
     found = {".".join(("afterschool",) + p.parent.relative_to(root).parts)
              for p in root.rglob("__init__.py")
-             if not {"tests", "bench", ".git", "build"} & set(p.relative_to(root).parts)
+             if not {"tests", "bench", "build", "site-packages"} & set(p.relative_to(root).parts)
+             and not any(part.startswith(".") for part in p.relative_to(root).parts)
              and "egg-info" not in str(p)}
     assert found - listed == set()
