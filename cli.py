@@ -163,19 +163,31 @@ def _verbose_log():
 
 
 class _ProgressLine:
-    """One stderr line rewritten in place on a terminal: phase, CPU elapsed against the
-    limit, best and bound. With -v on a pipe, plain lines; otherwise nothing."""
+    """One stderr line rewritten in place on a terminal: the CPU seconds used against the
+    limit in the school's language; with -v the solver's phase, best and bound too (and on a
+    pipe, plain lines); otherwise nothing."""
 
-    def __init__(self, deadline, limit: float):
-        self.deadline, self.limit, self.width = deadline, limit, 0
+    def __init__(self, deadline, limit: float, lang: str | None = None):
+        self.deadline, self.limit, self.width, self.lang = deadline, limit, 0, lang
         self.tty = sys.stderr.isatty()
         self.on = self.tty or _verbose()
+        self.detail = _verbose()
         self.last = ("", None, None)
 
     def __call__(self, phase: str, best=None, bound=None) -> None:
         if not self.on or (phase, best, bound) == self.last:
             return
         self.last = (phase, best, bound)
+        if not self.detail:  # a clerk's terminal: the time, in the school's language
+            text = say("plan_progress", self.lang, used=f"{self.deadline.elapsed():.1f}",
+                       limit=f"{self.limit:g}")
+            if text == getattr(self, "said", None):
+                return
+            self.said = text
+            sys.stderr.write("\r" + text.ljust(self.width))
+            self.width = len(text)
+            sys.stderr.flush()
+            return
         text = f"{phase}: {self.deadline.elapsed():.1f}s of {self.limit:g}s CPU"
         if best is not None:
             text += f", best {best:.0f}" + (f", bound {bound:.0f}" if bound is not None else "")
@@ -192,8 +204,8 @@ class _ProgressLine:
             sys.stderr.flush()
 
 
-def _progress_line(deadline, limit: float) -> _ProgressLine:
-    return _ProgressLine(deadline, limit)
+def _progress_line(deadline, limit: float, lang: str | None = None) -> _ProgressLine:
+    return _ProgressLine(deadline, limit, lang)
 
 
 def _load(path: str):
@@ -400,7 +412,7 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     check_out_dir(out_dir, resolve(instance), force)
     key = T.school_key(inst)
     url = T.plan_guard(out_dir, record_url, key, new_record, author)
-    progress = _progress_line(deadline, time_limit)
+    progress = _progress_line(deadline, time_limit, lang or inst.school.language)
     try:
         result = solve(inst, time_limit=time_limit, seed=seed, workers=workers,
                        log=_verbose_log(), group_days_slack=group_days_slack,

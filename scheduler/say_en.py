@@ -1255,6 +1255,7 @@ WORDS: dict[str, str] = {
     "problem.path_no_group": "{path}: no group of the current version",
     "problem.key_of": "a key of {what}",
     "problem.group_id_of_groups": "the id of a group in groups",
+    "plan_progress": "planning: {used} s of {limit} s CPU",
 }
 
 # a list of weekdays in a message as the code writes it ("Tue Thu": a session's days)

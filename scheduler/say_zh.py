@@ -1205,6 +1205,7 @@ WORDS: dict[str, str] = {
     "problem.path_no_group": "{path}：不是当前版本的组",
     "problem.key_of": "{what} 中的键",
     "problem.group_id_of_groups": "方案中某个组的编号",
+    "plan_progress": "正在排班：已用 {used} 秒（上限 {limit} 秒）",
 }
 
 # a list of weekdays in a message as the code writes it ("Tue Thu" -> 周二、周四)

@@ -217,3 +217,35 @@ def test_a_record_that_is_not_one_in_chinese(tmp_path):
     assert english_words(r.stderr, str(tmp_path)) == [], r.stderr
     r = _invoke(["who", term, "--date", TUE[0]])  # no language known: both, zh first
     assert "不是 afterschool 的记录" in r.stderr and "is not an afterschool record" in r.stderr
+
+
+def test_plan_on_a_terminal_shows_its_progress_in_chinese(tmp_path):
+    # a clerk runs plan in a terminal: the line rewritten in place says the time used in
+    # Chinese, no solver phase names (those are -v's, for an engineer)
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    folder = _school(tmp_path, "zh")
+    parent, child = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "afterschool.cli", "plan", str(folder),
+                             "--out", str(tmp_path / "本学期"), "--skip", "all",
+                             "--time-limit", "2"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=child, cwd=tmp_path)
+    os.close(child)
+    err = b""
+    while True:
+        try:
+            chunk = os.read(parent, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        err += chunk
+    proc.wait(120)
+    os.close(parent)
+    text = err.decode("utf-8", "replace")
+    assert proc.returncode in (0, 3), text
+    assert "正在排班" in text, text
+    assert english_words(text.replace("\r", "\n"), str(tmp_path)) == [], text
