@@ -1256,6 +1256,7 @@ WORDS: dict[str, str] = {
     "problem.key_of": "a key of {what}",
     "problem.group_id_of_groups": "the id of a group in groups",
     "plan_progress": "planning: {used} s of {limit} s CPU",
+    "problem.a_volunteers_id": "a volunteer's id",
 }
 
 # a list of weekdays in a message as the code writes it ("Tue Thu": a session's days)

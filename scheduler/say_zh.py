@@ -1206,6 +1206,7 @@ WORDS: dict[str, str] = {
     "problem.key_of": "{what} 中的键",
     "problem.group_id_of_groups": "方案中某个组的编号",
     "plan_progress": "正在排班：已用 {used} 秒（上限 {limit} 秒）",
+    "problem.a_volunteers_id": "志愿者的工号",
 }
 
 # a list of weekdays in a message as the code writes it ("Tue Thu" -> 周二、周四)
