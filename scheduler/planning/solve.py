@@ -80,6 +80,7 @@ STAFFING_SHARE = 0.97  # of the backstop: grouping and staffing together (fees, 
 AFTER_STAFFING = 1.5e-4  # CPU seconds a sign-up, at least, kept after staffing for fees, pay
 # and checks (1.3-1.6 s at 15,000 sign-ups: more than the backstop's 5 % on a large school)
 STAFF_DET = 0.25  # staffing search: this many times the limit's deterministic seconds (capped)
+LARGE_DET_PER_SECOND, LARGE_STAFF_DET = 0.12, 0.5  # the rates before issue #23, above ANYTIME
 VENUE_DET = 0.1  # venues: this many times the limit's deterministic seconds (capped)
 
 
@@ -138,7 +139,6 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
            reserved: tuple[Reserved, ...] = ()) -> Plan:
     time_limit, seed, workers = opts.time_limit, opts.seed, opts.workers
     whole = opts.deadline
-    det_budget = time_limit * DET_PER_SECOND
     t0 = time.monotonic()
     school, rules = inst.school, inst.school.rules
     cap = rules.group_cap
@@ -155,6 +155,9 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
     grade_of = {s.id: s.grade for s in inst.students}
     sessions = [s for s in school.sessions if takers[s.id]]
     large = total_students > ANYTIME
+    # a large school keeps the rate its searches were measured at (the 2x-slower promise
+    # is for schools up to ANYTIME sign-ups; above, the clock cuts the starts in any case)
+    det_budget = time_limit * (LARGE_DET_PER_SECOND if large else DET_PER_SECOND)
     opts.deadline = whole.part_of_limit(GROUPING_SHARE_LARGE if large else GROUPING_SHARE)
     opts.phase("grouping: constructive starts")
     # groups per (day, session) the manager rule counts: each band's fewest to begin
@@ -302,7 +305,9 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
             det_budget * VENUE_DET), reserved=reserved)
     opts.phase("staffing")
     staff = assign_staff(inst, present, group_classes, opts,
-                         max(opts.det_budget(det_budget * STAFF_DET), 0.05), new_people)
+                         max(opts.det_budget(det_budget * (LARGE_STAFF_DET if large
+                                                           else STAFF_DET)), 0.05),
+                         new_people)
     opts.deadline = whole
     opts.phase("fees, pay and checks")
     parts.extend(p.as_dict() for p in staff.phases)
