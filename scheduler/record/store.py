@@ -68,6 +68,15 @@ def login_name() -> str:
 
 # --- the schema, as the current tool reads and writes it ------------------------------
 meta = sa.MetaData()
+
+
+def _fact(name: str, *columns: sa.Column) -> sa.Table:
+    """A table of one kind of recorded fact: its id, its term and the entry it came with."""
+    return sa.Table(name, meta, sa.Column("id", sa.Integer, primary_key=True),
+                    sa.Column("term_id", sa.Integer, nullable=False),
+                    sa.Column("entry_id", sa.Integer, nullable=False), *columns)
+
+
 terms = sa.Table(
     "terms", meta,
     sa.Column("id", sa.Integer, primary_key=True),
@@ -86,11 +95,8 @@ entries = sa.Table(
     sa.Column("recorded_by", sa.Text, nullable=False),
     sa.Column("command", sa.Text, nullable=False),
     sa.Column("summary", sa.Text, nullable=False))
-instances = sa.Table(
-    "instances", meta,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("term_id", sa.Integer, nullable=False),
-    sa.Column("entry_id", sa.Integer, nullable=False),
+instances = _fact(
+    "instances",
     sa.Column("sha256", sa.Text, nullable=False),
     sa.Column("source", sa.Text, nullable=False))
 instance_files = sa.Table(
@@ -98,64 +104,43 @@ instance_files = sa.Table(
     sa.Column("instance_id", sa.Integer, nullable=False),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("content", sa.LargeBinary, nullable=False))
-plans = sa.Table(
-    "plans", meta,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("term_id", sa.Integer, nullable=False),
-    sa.Column("entry_id", sa.Integer, nullable=False),
+plans = _fact(
+    "plans",
     sa.Column("instance_id", sa.Integer),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("valid_from", sa.Text),
     sa.Column("sha256", sa.Text, nullable=False),
     sa.Column("document", sa.LargeBinary, nullable=False))
-absences = sa.Table(
-    "absences", meta,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("term_id", sa.Integer, nullable=False),
-    sa.Column("entry_id", sa.Integer, nullable=False),
+absences = _fact(
+    "absences",
     sa.Column("staff", sa.Text, nullable=False),
     sa.Column("date", sa.Text, nullable=False))
-covers = sa.Table(
-    "covers", meta,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("term_id", sa.Integer, nullable=False),
-    sa.Column("entry_id", sa.Integer, nullable=False),
+covers = _fact(
+    "covers",
     sa.Column("date", sa.Text, nullable=False),
     sa.Column("replaces", sa.Text, nullable=False),
     sa.Column("staff", sa.Text),
     sa.Column("duty", sa.Text, nullable=False))
-attendance = sa.Table(
-    "attendance", meta,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("term_id", sa.Integer, nullable=False),
-    sa.Column("entry_id", sa.Integer, nullable=False),
+attendance = _fact(
+    "attendance",
     sa.Column("date", sa.Text, nullable=False),
     sa.Column("session", sa.Text, nullable=False),
     sa.Column("student", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False))
-staff_attendance = sa.Table(
-    "staff_attendance", meta,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("term_id", sa.Integer, nullable=False),
-    sa.Column("entry_id", sa.Integer, nullable=False),
+staff_attendance = _fact(
+    "staff_attendance",
     sa.Column("date", sa.Text, nullable=False),
     sa.Column("part", sa.Text, nullable=False),
     sa.Column("grp", sa.Text),
     sa.Column("staff", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False))
-cancellations = sa.Table(
-    "cancellations", meta,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("term_id", sa.Integer, nullable=False),
-    sa.Column("entry_id", sa.Integer, nullable=False),
+cancellations = _fact(
+    "cancellations",
     sa.Column("date", sa.Text, nullable=False),
     sa.Column("session", sa.Text),
     sa.Column("reason", sa.Text, nullable=False))
-payments = sa.Table(
-    "payments", meta,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("term_id", sa.Integer, nullable=False),
-    sa.Column("entry_id", sa.Integer, nullable=False),
+payments = _fact(
+    "payments",
     sa.Column("student", sa.Text, nullable=False),
     sa.Column("date", sa.Text, nullable=False),
     sa.Column("amount", sa.Text, nullable=False),
