@@ -22,6 +22,7 @@ from pathlib import Path
 from afterschool.scheduler.handouts.labels import day_name
 from afterschool.scheduler.handouts.names import class_key, pupil_key
 from afterschool.scheduler.handouts.output import write_text
+from afterschool.scheduler.handouts.rooms import names as listed_names
 from afterschool.scheduler.handouts.sheets import write_tables
 from afterschool.scheduler.say import table
 
@@ -35,7 +36,7 @@ def _people(plan) -> tuple[dict, dict]:
 
 def _place(plan, venue_id: str) -> str:
     """The venue's name where the school lists its venues (SPEC §12), else what clubs.csv says."""
-    return plan.extra.get("venue_list", {}).get(venue_id, {}).get("name", venue_id)
+    return listed_names(plan, "venue_list").get(venue_id, venue_id)
 
 
 def _days(days, lang) -> str:

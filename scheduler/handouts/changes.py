@@ -22,6 +22,7 @@ from pathlib import Path
 
 from afterschool.models.school import WEEKDAYS
 from afterschool.scheduler.handouts.bundle import write_plan_folder
+from afterschool.scheduler.handouts.rooms import names as venue_names
 from afterschool.scheduler.handouts.labels import (day_name, group_label, session_label,
                                                    slot_label, window_label)
 from afterschool.scheduler.handouts.sheets import write_tables
@@ -82,7 +83,7 @@ def room_rows(plan, lang: str = "zh") -> list[dict]:
     """Each group and weekday whose room (SPEC §12) differs from the previous version's."""
     if not plan.history or not plan.extra.get("venues"):
         return []
-    names = {k: v.get("name", k) for k, v in (plan.extra.get("venue_list") or {}).items()}
+    names = venue_names(plan, "venue_list")
     old = {(r["group"], r["day"]): r.get("room")
            for r in plan.history[-1].get("venues") or []}
     rows, seen = [], set()

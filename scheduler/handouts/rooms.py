@@ -24,7 +24,8 @@ def has_venues(plan) -> bool:
     return bool(plan.extra.get("venues"))
 
 
-def _names(plan, key: str) -> dict[str, str]:
+def names(plan, key: str) -> dict[str, str]:
+    """Venue or activity ids -> their names (``key``: ``venue_list`` or ``activity_list``)."""
     return {k: (v or {}).get("name", k) for k, v in (plan.extra.get(key) or {}).items()}
 
 
@@ -55,8 +56,8 @@ def place_text(plan, group: str | None, day: str, slots, lang: str) -> str:
     """Where ``group`` is on ``day`` in these slots (names joined by " / ")."""
     if not group or not has_venues(plan):
         return ""
-    index, venues, acts = _index(plan), _names(plan, "venue_list"), \
-        _names(plan, "activity_list")
+    index, venues, acts = _index(plan), names(plan, "venue_list"), \
+        names(plan, "activity_list")
     out: list[str] = []
     for s in slots:
         text = _one(plan, index.get((group, day, s)), lang, venues, acts)
@@ -67,7 +68,7 @@ def place_text(plan, group: str | None, day: str, slots, lang: str) -> str:
 
 def venue_rows(plan, lang: str) -> list[dict]:
     """One row per venue, day and use: which group is where, when."""
-    venues, acts = _names(plan, "venue_list"), _names(plan, "activity_list")
+    venues, acts = names(plan, "venue_list"), names(plan, "activity_list")
     order = {v: i for i, v in enumerate(plan.extra.get("venue_list") or {})}
     sessions = plan.extra.get("sessions", {})
     w = words(lang)
@@ -98,7 +99,7 @@ def venue_rows(plan, lang: str) -> list[dict]:
 
 
 def rain_rows(plan, lang: str) -> list[dict]:
-    venues, acts = _names(plan, "venue_list"), _names(plan, "activity_list")
+    venues, acts = names(plan, "venue_list"), names(plan, "activity_list")
     w = words(lang)
     return [{"day": day_name(r["day"], lang),
              "group": group_label(plan, r["group"], lang, r["session"]),
@@ -112,7 +113,7 @@ def rain_rows(plan, lang: str) -> list[dict]:
 def group_places(plan, lang: str) -> dict[str, str]:
     """Per group: its room(s), and each activity with its days and venue
     ("R101；体育锻炼 周二 周四 (操场)")."""
-    venues, acts = _names(plan, "venue_list"), _names(plan, "activity_list")
+    venues, acts = names(plan, "venue_list"), names(plan, "activity_list")
     rooms: dict[str, list[str]] = defaultdict(list)
     act_days: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for r in plan.extra.get("venues") or []:

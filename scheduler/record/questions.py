@@ -25,6 +25,7 @@ from typing import Any
 from afterschool.models.plan import Plan
 from afterschool.scheduler.handouts.labels import (day_name, group_label, slot_label,
                                                    window_label)
+from afterschool.scheduler.handouts.rooms import names as listed_names
 from afterschool.scheduler.say import table
 
 WORDS = table("history")  # words: scheduler/say_zh.py, say_en.py
@@ -82,8 +83,7 @@ def _places(plan: Plan, v) -> dict[tuple[str, str, str], str]:
     rows = plan.extra.get("venues") if v.valid_to is None else next(
         (h.get("venues") for h in plan.history if h.get("valid_from") == v.valid_from
          and h.get("valid_to") == v.valid_to), None)
-    names = {k: x.get("name", k) for k, x in (plan.extra.get("venue_list") or {}).items()}
-    acts = {k: x.get("name", k) for k, x in (plan.extra.get("activity_list") or {}).items()}
+    names, acts = listed_names(plan, "venue_list"), listed_names(plan, "activity_list")
     out = {}
     for r in rows or []:
         if r.get("venue") is not None:
