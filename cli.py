@@ -172,25 +172,23 @@ class _ProgressLine:
         self.tty = sys.stderr.isatty()
         self.on = self.tty or _verbose()
         self.detail = _verbose()
-        self.last = ("", None, None)
+        self.last, self.said = ("", None, None), ""
 
     def __call__(self, phase: str, best=None, bound=None) -> None:
         if not self.on or (phase, best, bound) == self.last:
             return
         self.last = (phase, best, bound)
-        if not self.detail:  # a clerk's terminal: the time, in the school's language
+        if self.detail:
+            text = f"{phase}: {self.deadline.elapsed():.1f}s of {self.limit:g}s CPU"
+            if best is not None:
+                text += f", best {best:.0f}" + (f", bound {bound:.0f}" if bound is not None
+                                                else "")
+        else:  # a clerk's terminal: the time, in the school's language
             text = say("plan_progress", self.lang, used=f"{self.deadline.elapsed():.1f}",
                        limit=f"{self.limit:g}")
-            if text == getattr(self, "said", None):
+            if text == self.said:
                 return
-            self.said = text
-            sys.stderr.write("\r" + text.ljust(self.width))
-            self.width = len(text)
-            sys.stderr.flush()
-            return
-        text = f"{phase}: {self.deadline.elapsed():.1f}s of {self.limit:g}s CPU"
-        if best is not None:
-            text += f", best {best:.0f}" + (f", bound {bound:.0f}" if bound is not None else "")
+        self.said = text
         if self.tty:
             sys.stderr.write("\r" + text.ljust(self.width))
             self.width = len(text)
