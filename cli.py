@@ -436,10 +436,8 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
             click.echo(plan_summary(result))
         from afterschool.scheduler.handouts.bundle import written_kinds
         click.echo(say("wrote_plan", school_lang, path=out_dir / "plan.json", n=len(exports),
-                       kinds=written_kinds(exports, "zh"))
-                   if school_lang != "en" else f"wrote {out_dir / 'plan.json'}" + (
-            f" and {len(exports)} hand-out file(s): {written_kinds(exports)}" if exports
-            else ""))
+                       kinds=written_kinds(exports, school_lang)) if exports
+                   else say("wrote_plan_only", school_lang, path=out_dir / "plan.json"))
     sys.exit(EXIT_SHORTAGE if result.shortages else 0)
 
 

@@ -21,6 +21,9 @@ WORDS: dict[str, str] = {
     "wrote_changes":
         "wrote {path}, changes.csv, changes.xlsx, changes-teachers.csv and {n} other "
         "file(s)",
+    "wrote_plan_only": "wrote {path} (no hand-outs)",
+    "place.at": "{where} @ {venue}",
+    "place.at_activity": "{where} @ {venue} ({activity})",
     "wrote_plan": "wrote {path} and {n} hand-out file(s) ({kinds})",
     "wrote_sheets": "wrote {path} ({n} group sheet(s))",
     "exported": "wrote {path} and {n} other file(s)",

@@ -225,9 +225,12 @@ def test_the_wrote_line_lists_only_what_was_written(school, tmp_path):
     _clean(r)
     assert r.exit_code == 0
     line = r.stdout.strip().splitlines()[-1]
-    assert line.endswith("hand-out file(s): timetable.xlsx, notices, report.html"), line
+    assert line.endswith("hand-out file(s) (timetable.xlsx, notices, report.html)"), line
     assert not any(p.name.startswith("chart-") for p in (tmp_path / "p").iterdir())
     assert not (tmp_path / "p" / "rosters").exists()
+    r = CliRunner().invoke(main, ["plan", str(school), "--out", str(tmp_path / "q"),
+                                  "--skip", "all"])
+    assert r.stdout.strip().splitlines()[-1].endswith("plan.json (no hand-outs)"), r.stdout
 
 
 # -- property: random option values and scenario files

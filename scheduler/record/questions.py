@@ -26,7 +26,7 @@ from afterschool.models.plan import Plan
 from afterschool.scheduler.handouts.labels import (day_name, group_label, slot_label,
                                                    window_label)
 from afterschool.scheduler.handouts.rooms import names as listed_names
-from afterschool.scheduler.say import table
+from afterschool.scheduler.say import say, table
 
 WORDS = table("history")  # words: scheduler/say_zh.py, say_en.py
 
@@ -77,8 +77,8 @@ def _presence(plan: Plan, version, wd: str):
     return present
 
 
-def _places(plan: Plan, v) -> dict[tuple[str, str, str], str]:
-    """(group, weekday, slot) -> the venue's name (and the activity's) in version ``v``:
+def _places(plan: Plan, v) -> dict[tuple[str, str, str], tuple[str, str | None]]:
+    """(group, weekday, slot) -> the venue's name and the activity's (or None) in ``v``:
     the current version's ``venues`` rows, or the history entry's it replaced."""
     rows = plan.extra.get("venues") if v.valid_to is None else next(
         (h.get("venues") for h in plan.history if h.get("valid_from") == v.valid_from
@@ -87,10 +87,9 @@ def _places(plan: Plan, v) -> dict[tuple[str, str, str], str]:
     out = {}
     for r in rows or []:
         if r.get("venue") is not None:
-            text = names.get(r["venue"], r["venue"])
-            if r.get("activity"):
-                text += f" ({acts.get(r['activity'], r['activity'])})"
-            out[r["group"], r["day"], r["slot"]] = text
+            out[r["group"], r["day"], r["slot"]] = (names.get(r["venue"], r["venue"]),
+                                                    acts.get(r["activity"], r["activity"])
+                                                    if r.get("activity") else None)
     return out
 
 
@@ -128,7 +127,7 @@ def who(plan: Plan, day: date, absences: list[dict], *, group: str | None = None
                "end": d.end, "staff": staff, "absent": absent,
                "pupils": size[d.group] if d.group else None}
         if places and d.role == "teacher":  # SPEC §12: where the group was
-            row["venue"] = places.get((d.group, wd, d.slot))
+            row["venue"], row["activity"] = places.get((d.group, wd, d.slot), (None, None))
         if group is not None and d.group != group:
             continue
         if teacher is not None and teacher not in (staff, absent):
@@ -202,17 +201,24 @@ def _name(lang: str, plan: Plan, sid: str | None, kind: str = "staff") -> str:
     return _w(lang)["named"].format(name=name, id=sid) if name else sid
 
 
-def _where(plan: Plan, row: dict, lang: str) -> str:
+def where(plan: Plan, row: dict, lang: str) -> str:
+    """Where a duty row (``role``, ``group``, ``session``, ``slot``, ``window``, ``venue``
+    and ``activity`` names or None) takes place, in ``lang``: the group and slot, the
+    manager's window or the club, and the venue with its activity (SPEC §12)."""
     if row["role"] == "club":
-        from afterschool.scheduler.clubs.meetings import say
-        return say("in_club", lang, club=row["name"], venue=row["venue"])
+        from afterschool.scheduler.clubs import meetings
+        return meetings.say("in_club", lang, club=row["name"], venue=row["venue"])
     if row["role"] == "manager":
         return f"{_w(lang)['manager']} {window_label(row['window'], lang)}"
     if row["group"] is None:
         return ""
     where = group_label(plan, row["group"], lang, row["session"])
     where += f" {slot_label(row['slot'], lang)}" if row.get("slot") else ""
-    return where + (f" @ {row['venue']}" if row.get("venue") else "")
+    venue, activity = row.get("venue"), row.get("activity")
+    if not venue:
+        return where
+    return say("place.at", lang, where=where, venue=venue) if activity is None else \
+        say("place.at_activity", lang, where=where, venue=venue, activity=activity)
 
 
 def who_lines(plan: Plan, day: date, rows: list[dict], lang: str) -> list[str]:
@@ -237,9 +243,9 @@ def who_lines(plan: Plan, day: date, rows: list[dict], lang: str) -> list[str]:
                 else f" ({w['covers'].format(who=_name(lang, plan, r['absent']))})"
         pupils = f"，{w['pupils'].format(n=r['pupils'])}" if lang == "zh" and r["pupils"] \
             else (f", {w['pupils'].format(n=r['pupils'])}" if r["pupils"] else "")
-        lines.append(f"  {r['start']}-{r['end']} {_where(plan, r, lang)}：{who_}{pupils}"
+        lines.append(f"  {r['start']}-{r['end']} {where(plan, r, lang)}：{who_}{pupils}"
                      if lang == "zh" else
-                     f"  {r['start']}-{r['end']} {_where(plan, r, lang)}: {who_}{pupils}")
+                     f"  {r['start']}-{r['end']} {where(plan, r, lang)}: {who_}{pupils}")
     return lines
 
 

@@ -107,17 +107,6 @@ def _person(plan, sid: str | None) -> str:
     return f"{name}（{sid}）" if name else sid
 
 
-def _where(plan, row: dict, lang: str) -> str:
-    w = words(lang)
-    if row["role"] == "manager":
-        return f"{w['manager']} {window_label(row['window'], lang)}"
-    if not row["group"]:
-        return ""
-    where = group_label(plan, row["group"], lang, row["session"])
-    where += f" {slot_label(row['slot'], lang)}" if row.get("slot") else ""
-    return where + (f" @ {row['venue']}" if row.get("venue") else "")  # SPEC §12
-
-
 def _read(request: Request):
     term = request.app.state.term
     with term.record.read() as r:
@@ -191,7 +180,7 @@ def today(request: Request):
     rows = _duty_rows(plan, day, absences, account)
     mine = _my_groups(rows, account)
     duties = [{"time": f"{r['start']}-{r['end']}" if r["start"] else "",
-               "where": _where(plan, r, lang), "staff": _person(plan, r["staff"]),
+               "where": Q.where(plan, r, lang), "staff": _person(plan, r["staff"]),
                "absent": _person(plan, r["absent"]), "short": r["staff"] is None
                and r["start"] is not None, "group": r["group"],
                "pupils": r["pupils"]} for r in rows]
@@ -298,7 +287,7 @@ def _staff_choices(plan) -> list[tuple[str, str]]:
 
 def _cover_rows(plan, result, lang: str) -> list[dict]:
     return [{"date": x["date"], "time": f"{x['start']}-{x['end']}",
-             "where": _where(plan, {"role": x["role"], "window": x.get("window"),
+             "where": Q.where(plan, {"role": x["role"], "window": x.get("window"),
                                     "group": x.get("group"), "session": x.get("session"),
                                     "slot": x.get("slot")}, lang),
              "staff": _person(plan, x.get("staff")), "short": x.get("staff") is None}
@@ -380,7 +369,7 @@ def week(request: Request):
             rows = [r for r in rows if teacher in (r["staff"], r["absent"])]
         days.append({"date": d.isoformat(), "day": day_name(wd, lang),
                      "rows": [{"time": f"{r['start']}-{r['end']}" if r["start"] else "",
-                               "where": _where(plan, r, lang),
+                               "where": Q.where(plan, r, lang),
                                "staff": _person(plan, r["staff"]),
                                "absent": _person(plan, r["absent"]),
                                "short": r["staff"] is None and r["start"] is not None}
