@@ -313,6 +313,29 @@ def test_the_bundled_school_speaks_chinese_with_venues_and_clubs(tmp_path):
         r = _invoke(args)
         assert r.exit_code in (0, 3), (args, r.output)
         assert _english(r.output, tmp_path) == [], (args[0], r.output)
+    # the office's page lists the club meetings of a day (SPEC §12) as `who` does, with
+    # their rooms and the external instructor, in Chinese; no roll-call card for a club
+    import html
+
+    from starlette.testclient import TestClient
+
+    from afterschool.scheduler.record import term as T
+    from afterschool.scheduler.web.app import make_app
+    plan = json.loads((term / "plan.json").read_text())
+    meets = [g for g in plan["clubs"]["groups"] if "Wed" in g["days"]]
+    assert meets
+    r = CliRunner().invoke(main, ["user", "add", str(term), "办公室", "--role", "office",
+                                  "--by", "教务处"], input="correct horse 9\n")
+    assert r.exit_code == 0, r.output
+    c = TestClient(make_app(T.open_term(T.locate(str(term)))), base_url="http://127.0.0.1")
+    tok = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
+    c.post("/login", data={"name": "办公室", "password": "correct horse 9", "csrf": tok})
+    page = c.get("/today?date=2026-09-16").text.split("<body>", 1)[1]
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+    for g in meets:
+        assert f"社团活动 {plan['clubs']['clubs'][g['club']]['name']}（" in text, (g, text)
+    assert _english(text, tmp_path) == [], text
+    assert "点名 社团" not in text and "club-" not in page
 
 
 # --- the messages no run above meets, as the code writes them (check_venues, check_clubs,

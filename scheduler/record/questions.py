@@ -194,6 +194,15 @@ def attendance_lines(plan: Plan, pupils: list[dict], lang: str) -> list[str]:
     return lines
 
 
+def on_duty(plan: Plan, row: dict, lang: str) -> str:
+    """Who holds a duty row, in ``lang``: the person's name and id, the club's external
+    instructor, or "" for nobody."""
+    if row["role"] == "club" and row["staff"] == "external":
+        from afterschool.scheduler.clubs import meetings
+        return meetings.say("external", lang)
+    return _name(lang, plan, row["staff"])
+
+
 def _name(lang: str, plan: Plan, sid: str | None, kind: str = "staff") -> str:
     if not sid:
         return ""
@@ -234,10 +243,7 @@ def who_lines(plan: Plan, day: date, rows: list[dict], lang: str) -> list[str]:
         if r["start"] is None:
             lines.append(f"  {_name(lang, plan, r['absent'])} {w['absent']}")
             continue
-        who_ = _name(lang, plan, r["staff"]) if r["staff"] else w["nobody"]
-        if r["role"] == "club" and r["staff"] == "external":
-            from afterschool.scheduler.clubs.meetings import say
-            who_ = say("external", lang)
+        who_ = on_duty(plan, r, lang) if r["staff"] else w["nobody"]
         if r["absent"]:
             who_ += f"（{w['covers'].format(who=_name(lang, plan, r['absent']))}）" if lang == "zh" \
                 else f" ({w['covers'].format(who=_name(lang, plan, r['absent']))})"

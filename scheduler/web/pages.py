@@ -118,7 +118,7 @@ def _read(request: Request):
 
 def _duty_rows(plan, day: date, absences, account: A.Account) -> list[dict]:
     staff = account.staff if account.role == "teacher" else None
-    rows = Q.who(plan, day, absences, teacher=staff) if staff else Q.who(plan, day, absences)
+    rows = Q.who(plan, day, absences, teacher=staff, clubs=True)  # clubs: SPEC §12
     if staff:  # a teacher: their own duties (and their absence), never a bare shortage
         rows = [r for r in rows if staff in (r["staff"], r["absent"])]
     return rows
@@ -128,7 +128,8 @@ def _my_groups(rows: list[dict], account: A.Account) -> set[str] | None:
     """Groups whose roll the account may take that date (None: any, for the office)."""
     if account.role == "office":
         return None
-    return {r["group"] for r in rows if r["group"] and r["staff"] == account.staff}
+    return {r["group"] for r in rows if r["group"] and r["role"] != "club"
+            and r["staff"] == account.staff}
 
 
 # --- login ------------------------------------------------------------------------------
@@ -180,11 +181,12 @@ def today(request: Request):
     rows = _duty_rows(plan, day, absences, account)
     mine = _my_groups(rows, account)
     duties = [{"time": f"{r['start']}-{r['end']}" if r["start"] else "",
-               "where": Q.where(plan, r, lang), "staff": _person(plan, r["staff"]),
+               "where": Q.where(plan, r, lang), "staff": Q.on_duty(plan, r, lang),
                "absent": _person(plan, r["absent"]), "short": r["staff"] is None
                and r["start"] is not None, "group": r["group"],
                "pupils": r["pupils"]} for r in rows]
-    groups = sorted({r["group"] for r in rows if r["group"]} if mine is None else mine)
+    groups = sorted({r["group"] for r in rows if r["group"] and r["role"] != "club"}
+                    if mine is None else mine)  # a club's roll is its own sheet
     pupils = Q.attendance_on(plan, day, marks, set(groups))
     recorded = {g: sum(1 for p in pupils if p["group"] == g and
                        (day.isoformat(), p["session"], p["student"]) in marks)
@@ -364,13 +366,13 @@ def week(request: Request):
                                   value=teacher[:60])])
     days = []
     for d, wd in week_dates(plan, day):
-        rows = Q.who(plan, d, absences, group=group, teacher=teacher)
+        rows = Q.who(plan, d, absences, group=group, teacher=teacher, clubs=True)
         if teacher is not None:
             rows = [r for r in rows if teacher in (r["staff"], r["absent"])]
         days.append({"date": d.isoformat(), "day": day_name(wd, lang),
                      "rows": [{"time": f"{r['start']}-{r['end']}" if r["start"] else "",
                                "where": Q.where(plan, r, lang),
-                               "staff": _person(plan, r["staff"]),
+                               "staff": Q.on_duty(plan, r, lang),
                                "absent": _person(plan, r["absent"]),
                                "short": r["staff"] is None and r["start"] is not None}
                               for r in rows]})
