@@ -103,6 +103,42 @@ def test_a_cancelled_tuesday_is_an_exdate_of_the_club_series(tmp_path):
     assert e["SEQUENCE"] == "1" and e["DTSTAMP"] == "20260921T160001Z"
 
 
+def test_a_new_draw_that_takes_the_club_from_its_instructor_cancels_their_series(tmp_path):
+    folder, out = term(tmp_path)
+    (before,) = club_events(out / "rosters" / "T3.ics")
+    # the same draw again keeps T3's series as it was: nothing withdrawn, nothing cancelled
+    run("clubs", folder, out, "--seed", "7", *FROM)
+    assert club_events(out / "rosters" / "T3.ics") == [before]
+    # Choir now has an external instructor: T3's Tuesday series (15 and 22 September) is
+    # published CANCELLED under its old UID, SEQUENCE 2 dates + 1 = 3 (above the 0 it had)
+    csv = (folder / "clubs.csv").read_text(encoding="utf-8")
+    (folder / "clubs.csv").write_text(csv.replace('0,3-6,T3,"Hall; B,2",80.00,',
+                                                  '0,3-6,external,"Hall; B,2",80.00,150'),
+                                      encoding="utf-8")
+    run("clubs", folder, out, "--seed", "7", *FROM)
+    (e,) = club_events(out / "rosters" / "T3.ics")
+    assert e["UID"] == before["UID"] and e["STATUS"] == "CANCELLED"
+    assert e["SEQUENCE"] == "3" and e["RRULE"] == before["RRULE"]
+    assert e["DTSTART;TZID=Asia/Shanghai"] == before["DTSTART;TZID=Asia/Shanghai"]
+    gone = json.loads((out / "plan.json").read_text())["clubs"]["withdrawn"]
+    assert [(g["club"], g["staff"], g["days"], g["from"]) for g in gone] == \
+        [("C1", "T3", ["Tue"], "2026-09-15")]
+    # a third draw keeps the cancellation: the series stays cancelled in T3's calendar
+    run("clubs", folder, out, "--seed", "8", *FROM)
+    (again,) = club_events(out / "rosters" / "T3.ics")
+    assert again["STATUS"] == "CANCELLED" and again["UID"] == before["UID"]
+    assert run("check", out).count("\n") >= 1
+    import pytest
+    from test_ics_client import libical, libical_missing
+    if libical_missing():
+        pytest.skip(libical_missing())
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    got = libical(out, plan)["T3"]
+    assert got["errors"] == []
+    (cancelled,) = [e for e in got["events"] if "-club-" in e["uid"]]
+    assert cancelled["status"] == "cancelled" and cancelled["uid"] == before["UID"]
+
+
 def test_the_instructors_roster_lists_the_club_meeting(tmp_path):
     _, out = term(tmp_path)
     run("roster", out / "plan.json", "--teacher", "T3", "--format", "csv", "--out",

@@ -17,6 +17,12 @@ Output:
   ``VEVENT`` lines for ``ics.roster_calendar``: one weekly series per club and weekday
   (``RRULE`` over its regular dates, a cancelled date an ``EXDATE``, a make-up day its own
   event), ``LOCATION`` the venue, SEQUENCE the dates cancelled, DTSTAMP from the plan;
+- ``withdrawn(old_section, new_section)``: when a new draw takes a club meeting from a
+  staff instructor (the club not opened, another instructor, another day or time), the
+  old series (group, staff, session, the weekdays gone, times, venue, ``from``: the old
+  draw's start), carried in the section's ``withdrawn`` from draw to draw, so the
+  instructor's calendar publishes them ``STATUS:CANCELLED`` with their old UIDs and a
+  SEQUENCE above any the old series had (the number of its dates plus one);
 - ``on_date(plan, day, student=, teacher=, group=)``: the clubs meeting on a date as rows
   for ``who``: club, its name, times, venue, instructor, members (a pupil: their club; a
   person: the club they run; ``group`` ``club-<id>``: that club);
@@ -67,6 +73,12 @@ def _off(plan) -> set[tuple[str, str | None]]:
             (plan.extra.get("happened") or {}).get("cancelled", [])}
 
 
+def _dates(calendar: dict, day: str, start: str) -> list[date]:
+    """The service dates of ``day`` (make-up days under the weekday they follow) from
+    ``start``."""
+    return [date.fromisoformat(x) for x in calendar.get(day, []) if x >= start]
+
+
 def meeting_dates(plan, group: dict) -> dict[str, list[date]]:
     """Weekday -> the dates the club meets (see the module docstring)."""
     sec = _section(plan)
@@ -87,7 +99,34 @@ def _staff_groups(plan, staff: str | None = None) -> list[dict]:
 
 
 def instructors(plan) -> set[str]:
-    return {g["staff"] for g in _staff_groups(plan)}
+    """Staff running a club that meets, and staff whose club meetings a draw withdrew."""
+    return {g["staff"] for g in _staff_groups(plan)} | {
+        g["staff"] for g in _section(plan).get("withdrawn", [])}
+
+
+def _series(group: dict) -> set[tuple]:
+    return {(group["id"], group["staff"], day, group["session"], group["start"],
+             group["end"]) for day in group["days"]}
+
+
+def withdrawn(old: dict | None, new: dict) -> list[dict]:
+    """The series a new draw ``new`` withdraws from the section ``old`` (the module
+    docstring), with those ``old`` itself carried and not given back."""
+    if not isinstance(old, dict):
+        return []
+    kept = set().union(*(_series(g) for g in new.get("groups", [])
+                         if g["staff"] != "external"))
+    out = []
+    for g in [dict(x) for x in old.get("withdrawn", [])] + [
+            dict(g, **{"from": old.get("start")}) for g in old.get("groups", [])
+            if g["staff"] != "external"]:
+        days = [d for d in g["days"] if (g["id"], g["staff"], d, g["session"], g["start"],
+                                         g["end"]) not in kept]
+        entry = {k: g[k] for k in ("id", "club", "session", "start", "end", "staff")} | {
+            "days": days, "from": g["from"]} | ({"venue": g["venue"]} if "venue" in g else {})
+        if days and entry not in out:
+            out.append(entry)
+    return out
 
 
 def _minutes(group: dict) -> int:
@@ -118,23 +157,25 @@ def calendar_lines(plan, staff: str, lang: str, alarm: int, person: str = "") ->
     first_day = date.fromisoformat(sec["start"])
     school = plan.extra.get("school", "")
     lines: list[str] = []
-    for g in _staff_groups(plan, staff):
+    for g in _staff_groups(plan, staff) + [
+            g for g in sec.get("withdrawn", []) if g["staff"] == staff]:
         name = _name(plan, g["club"])
         summary = f"{school} {say('activity', lang)} {name}".strip()
-        where = _venue(plan, g)
+        where = _venue(plan, g) if g.get("venue") else ""
         desc = say("description", lang, club=name, venue=where, staff=person or staff,
-                   n=len(g["students"]))
+                   n=len(g.get("students", [])))
         calendar = plan.extra.get("calendar") or {}
-        for day, held in meeting_dates(plan, g).items():
+        gone = g.get("from") is not None  # a series a later draw withdrew: CANCELLED
+        for day, held in (meeting_dates(plan, g) if not gone else
+                          {d: _dates(calendar, d, g["from"]) for d in g["days"]}).items():
             block = ics.Block(staff, day, "club", g["session"], None, g["id"], g["start"],
                               g["end"], [(g["start"], g["end"], "")])
             wd = WEEKDAYS.index(day) if day in WEEKDAYS else None
-            every = [date.fromisoformat(x) for x in calendar.get(day, [])
-                     if x >= sec["start"]]
+            every = _dates(calendar, day, g["from"] if gone else sec["start"])
             regular = [x for x in every if x.weekday() == wd]
             cancelled = [x for x in every if x not in held]
-            seq = len(cancelled)
-            stamp = ics._stamp(max([first_day] + cancelled), seq)
+            seq = len(every) + 1 if gone else len(cancelled)  # gone: above any it had
+            stamp = ics._stamp(first_day if gone else max([first_day] + cancelled), seq)
             if regular:
                 weekly, x = [], regular[0]
                 while x <= regular[-1]:
@@ -144,15 +185,15 @@ def calendar_lines(plan, staff: str, lang: str, alarm: int, person: str = "") ->
                 keep = [x for x in regular if x in held]
                 if len(regular) == 1:
                     ics._event(lines, block.uid, seq, stamp, regular[0], block, summary,
-                               where, desc, cancelled=not keep, alarm=alarm)
+                               where, desc, cancelled=gone or not keep, alarm=alarm)
                 else:
                     ics._event(lines, block.uid, seq, stamp, regular[0], block, summary,
                                where, desc, rule_until=regular[-1], exdates=exdates,
-                               cancelled=not keep, alarm=alarm)
+                               cancelled=gone or not keep, alarm=alarm)
             for x in every:  # make-up working days: their own events
                 if x.weekday() != wd:
                     ics._event(lines, block.uid.replace("@", f"-{x:%Y%m%d}@"), seq, stamp, x,
-                               block, summary, where, desc, cancelled=x not in held,
+                               block, summary, where, desc, cancelled=gone or x not in held,
                                alarm=alarm)
     return lines
 

@@ -11,7 +11,8 @@ Output: ``with_clubs`` -> (the new plan, the ``Lottery``, the ``Replan`` or None
 plan is a new version from the start date (``planning.replan`` on
 ``presence.care_instance``: members away from their care group on their club days, staff
 instructors busy with their club), keeping pupils in their groups as far as the rules
-allow, with ``extra["clubs"]`` from ``section.club_section``. With ``replan=False`` (or a
+allow, with ``extra["clubs"]`` from ``section.club_section`` (and ``withdrawn``: the series an
+earlier draw's staff instructors lose, ``meetings.withdrawn``). With ``replan=False`` (or a
 start on the current version's own start) the plan's versions are kept as they are and only
 the section is added: clubs then meet beside an unchanged care plan (the section's
 ``conflicts`` and ``managers`` say what that costs).
@@ -25,6 +26,7 @@ from datetime import date
 
 from afterschool.models.errors import InputError, Problem
 from afterschool.scheduler.clubs.lottery import run_lottery
+from afterschool.scheduler.clubs.meetings import withdrawn
 from afterschool.scheduler.clubs.presence import care_instance, reservations
 from afterschool.scheduler.clubs.section import club_section
 
@@ -71,7 +73,9 @@ def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool
         out = result.plan
     else:
         out = copy.deepcopy(plan)
-    out.extra["clubs"] = club_section(inst, out, lottery, start) | {"replanned": replan}
+    section = club_section(inst, out, lottery, start) | {"replanned": replan}
+    gone = withdrawn(plan.extra.get("clubs"), section)  # their calendars cancel them
+    out.extra["clubs"] = section | ({"withdrawn": gone} if gone else {})
     return out, lottery, result
 
 

@@ -453,7 +453,12 @@ CLUBS = Obj({"seed": Int(0, 2 ** 31 - 1), "start": Date(),
              "managers": List(Obj({"day": DAY, "window": Id(), "peak": Int(),
                                    "managers_needed": Int(), "managers_planned": Int(),
                                    "managers_short": Int()}, what="a club managers row")),
-             "conflicts": List(Obj({"club": Id(), "staff": Id(), "day": DAY}))},
+             "conflicts": List(Obj({"club": Id(), "staff": Id(), "day": DAY})),
+             "withdrawn": List(Obj({"id": Id(), "club": Id(), "session": Id(), "days": DAYS,
+                                    "start": Time(), "end": Time(), "staff": Id(),
+                                    "from": Date()}, {"venue": Str(NAME_MAX)},
+                                   "a withdrawn club series {id, club, session, days, "
+                                   "start, end, staff, from}"))},
             "the club lottery {seed, start, assigned, waiting, cancelled, …}")
 PLAN.optional["clubs"] = CLUBS
 
