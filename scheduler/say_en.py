@@ -21,6 +21,15 @@ WORDS: dict[str, str] = {
     "wrote_changes":
         "wrote {path}, changes.csv, changes.xlsx, changes-teachers.csv and {n} other "
         "file(s)",
+    "cover_advice.need": "one volunteer available {day} {start}-{end} ({duty}{slots}) would cover it",
+    "cover_advice.need_manager": "one volunteer who can manage, available {day} {start}-{end} ({duty}{slots}) would cover it",
+    "cover_advice.slots": ", {n} slots",
+    "cover_advice.free": "; free then and within their limits, could cover if they volunteered for it: {names}{more}",
+    "cover_advice.more": " and {rest} more",
+    "cover_advice.held": "{n} {reason}",
+    "cover_advice.others": "; the others: {held}",
+    "cover_advice.sep": ", ",
+    "cover_advice.sep2": ", ",
     "wrote_plan_only": "wrote {path} (no hand-outs)",
     "place.at": "{where} @ {venue}",
     "place.at_activity": "{where} @ {venue} ({activity})",

@@ -160,7 +160,7 @@ def test_unavailable_and_non_volunteers_are_never_chosen(tmp_path):
     result.plan.extra["people"] = {"staff": {t: {"name": f"Name{t}"} for t in ("T2", "T3",
                                                                               "T4")}}
     (row,) = cover_rows(result, "zh")
-    assert "当时空闲且未超上限、报名即可代课：NameT2 (T2)、NameT3 (T3)、NameT4 (T4)" in row["note"]
+    assert "当时空闲且未超上限、报名即可代课：NameT2（T2）、NameT3（T3）、NameT4（T4）" in row["note"]
     inst = school(tmp_path, people + person("T5"), av + avail("T5", "Tue", "after-upper"),
                   name="t")
     assert covers(substitute(inst, plan_of(upper("T1")), "T1", [TUE1])) == [

@@ -29,9 +29,10 @@ COLUMNS = ["date", "day", "time", "duty", "slots", "absent", "substitute", "cale
 HEADERS = table("cover")  # words: scheduler/say_zh.py, say_en.py
 
 
-def _name(result: Substitution, sid: str | None) -> str:
+def _name(result: Substitution, sid: str | None, lang: str = "en") -> str:
     staff = result.plan.extra.get("people", {}).get("staff", {})
-    return f"{staff.get(sid, {}).get('name', sid)} ({sid})"
+    name = staff.get(sid, {}).get("name", sid)
+    return f"{name}（{sid}）" if lang == "zh" else f"{name} ({sid})"
 
 
 def _duty(span: dict, words: dict, plan=None, lang: str = "en") -> str:
@@ -45,29 +46,32 @@ def _duty(span: dict, words: dict, plan=None, lang: str = "en") -> str:
     return group_label(plan, span["group"], lang, span["session"])
 
 
-# why the others cannot cover (substitute.REASONS), in the cover list's language
-HELD_ZH = table("held")["zh"]
+# why the others cannot cover (substitute.REASONS), and the advice's sentence parts, in
+# the cover list's language
+HELD = table("held")
+ADVICE = table("cover_advice")
 
 
 def advice_note(result: Substitution, advice: dict, lang: str) -> str:
-    """The advice for a duty nobody covers, as the cover list's note: in English the
-    planner's own text; in Chinese the same facts (when one more volunteer would cover it,
-    who is free then and could cover if they volunteered, what holds the others back)."""
-    if lang != "zh":
-        return advice["text"]
-    duty = _duty({**advice, "session": None}, HEADERS["zh"], result.plan, "zh")
-    slots = f"，{advice['slots']}个环节" if advice["slots"] > 1 else ""
-    who = "一位可担任管理的志愿者" if advice["role"] == "manager" else "一位志愿者"
-    text = (f"{day_name(advice['day'], 'zh')} {advice['start']}-{advice['end']}"
-            f"（{duty}{slots}）再有{who}报名即可补上")
+    """The advice for a duty nobody covers, as the cover list's note, in the school's
+    language: when one more volunteer would cover it, who is free then and could cover if
+    they volunteered, what holds the others back (the facts ``substitute`` found)."""
+    lang = "zh" if lang == "zh" else "en"
+    w, held_words = ADVICE[lang], HELD[lang]
+    duty = _duty({**advice, "session": None}, HEADERS[lang], result.plan, lang)
+    slots = w["slots"].format(n=advice["slots"]) if advice["slots"] > 1 else ""
+    text = w["need_manager" if advice["role"] == "manager" else "need"].format(
+        day=day_name(advice["day"], lang), start=advice["start"], end=advice["end"],
+        duty=duty, slots=slots)
     free = advice["could_volunteer"]
     if free:
-        more = f"等{len(free)}人" if len(free) > 3 else ""
-        text += ("；当时空闲且未超上限、报名即可代课：" + "、".join(
-            _name(result, p) for p in free[:3]) + more)
-    held = [f"{n}人{HELD_ZH.get(r, r)}" for r, n in advice.get("held_back", {}).items()]
+        more = w["more"].format(rest=len(free) - 3) if len(free) > 3 else ""
+        text += w["free"].format(names=w["sep"].join(_name(result, p, lang) for p in free[:3]),
+                                 more=more)
+    held = [w["held"].format(n=n, reason=held_words.get(r, r))
+            for r, n in advice.get("held_back", {}).items()]
     if held:
-        text += "；其他人：" + "，".join(held)
+        text += w["others"].format(held=w["sep2"].join(held))
     return text
 
 
@@ -90,8 +94,8 @@ def cover_rows(result: Substitution, lang: str = "zh") -> list[dict]:
         rows.append({"date": span["date"], "day": day_name(span["day"], lang),
                      "time": f"{span['start']}-{span['end']}",
                      "duty": _duty(span, words, result.plan, lang),
-                     "slots": span["slots"], "absent": _name(result, span["replaces"]),
-                     "substitute": _name(result, staff) if staff else words["nobody"],
+                     "slots": span["slots"], "absent": _name(result, span["replaces"], lang),
+                     "substitute": _name(result, staff, lang) if staff else words["nobody"],
                      "calendar": f"rosters/{staff}.ics" if staff else "", "note": note})
     return rows
 
