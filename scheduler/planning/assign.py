@@ -96,9 +96,17 @@ LOAD_STEP = 60  # minutes: the fairness penalty grows with every hour of weekly 
 # what is left unfilled minutes (a tree search with "tree" of it, then local search), the
 # rest to the soft terms but at most this share of the whole (a school with nothing
 # unfilled need not spend its whole limit on fairness)
-SHARES = {"posts": 0.8, "tree": 0.2, "quick": 0.05, "local": 0.3, "minutes": 0.6,
+SHARES = {"posts": 0.8, "tree": 0.2, "quick": 0.05, "local": 0.3, "minutes": 0.3,
           "soft": 0.4}
 MIP_MIN = 0.05  # CPU seconds: below this the MIP search is not started
+# HiGHS has no deterministic time: its work is counted in its MIP interrupt checks, which
+# come at fixed points of its search, about 25-40 a CPU second on the staffing models
+# (bench/run.py L: 79 checks in 3.1 s, M: 36 in 0.9 s). The MIP may do the work of
+# MIP_SHARE of the time limit at this rate (L proves its 72 at 79 checks: 105 at the
+# default 7 s), or of its share of the staffing budget if more; the clock ends it earlier
+# only as a backstop (recorded as a cut).
+MIP_CHECKS_PER_SECOND = 25
+MIP_SHARE = 0.6
 LP_TOLERANCE = 1e-6  # relative: GLOP's optimum is exact to far less; a bound never overshoots
 WEIGHTS = {"fair load": 4, "outside preferred time": 2, "teacher changes": 30,
            "new volunteers": 10_000_000, "new volunteer minutes": 1_000}
@@ -493,12 +501,15 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
         return values, True, phases, spent
     local = share * SHARES["local"]  # CPU seconds kept for the local search
     seconds = share - spent - local
+    work = seconds  # the MIP's deterministic budget, in CPU seconds of the reference machine
     if reserve is not None and opts.deadline is not None:
-        seconds = max(seconds, opts.deadline.left() - reserve - local)
+        work = max(seconds, MIP_SHARE * opts.time_limit)
+        seconds = max(seconds, opts.deadline.left() - reserve - local)  # the clock's backstop
     mip = None
     opts.phase("staff coverage: MIP (HiGHS)")
     if seconds > MIP_MIN and not opts.out_of_time():
-        mip = solve_mip(m, posts, seconds, opts, bound["posts"])
+        mip = solve_mip(m, posts, seconds, opts, bound["posts"],
+                        max(1, round(work * MIP_CHECKS_PER_SECOND)))
     elif reserve is not None and opts.deadline is not None:
         opts.deadline.cut()  # what the deadline left decided: no time for the MIP
     if mip is not None:

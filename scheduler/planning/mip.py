@@ -57,6 +57,7 @@ class MipResult:
     optimal: bool
     by_time: bool  # the time budget ended it (the clock, not the proof, decided)
     seconds: float
+    by_work: bool = False  # the work budget (``checks``) ended it: deterministic, no cut
 
 
 class _Cancel:
@@ -125,11 +126,13 @@ def _rows(proto) -> tuple[list[float], list[float], list[list[int]], list[list[f
 
 
 def solve_mip(model: cp_model.CpModel, objective, seconds: float,
-              opts: cpsat.SolveOptions, lower_bound: int | None = None) -> MipResult | None:
+              opts: cpsat.SolveOptions, lower_bound: int | None = None,
+              checks: int | None = None) -> MipResult | None:
     """Minimise ``objective`` over ``model`` with HiGHS for at most ``seconds`` (see the
-    module docstring), stopping once a solution reaches ``lower_bound`` (proved by the
-    caller); None when the model is not exactly a MIP, HiGHS is not installed or refuses
-    the model or fails: the caller's CP-SAT searches stand in."""
+    module docstring) and at most ``checks`` of its MIP interrupt checks (the deterministic
+    work budget; None: no such budget), stopping once a solution reaches ``lower_bound``
+    (proved by the caller); None when the model is not exactly a MIP, HiGHS is not
+    installed or refuses the model or fails: the caller's CP-SAT searches stand in."""
     try:
         import highspy
     except ImportError:  # a dependency, but the CP-SAT searches do without it
@@ -178,8 +181,14 @@ def solve_mip(model: cp_model.CpModel, objective, seconds: float,
         if stop.is_set():
             event.interrupt()
 
+    counted = [0, False]  # MIP interrupt checks so far; whether the work budget ended it
+
     def enough(event) -> None:  # a solution at the caller's bound: nothing better exists
-        if stop.is_set() or event.data_out.mip_primal_bound <= reached:
+        counted[0] += 1  # HiGHS asks at fixed points of its search: a count of its work
+        if checks is not None and counted[0] > checks:
+            counted[1] = True
+            event.interrupt()
+        elif stop.is_set() or event.data_out.mip_primal_bound <= reached:
             event.interrupt()
 
     for hook in (h.cbSimplexInterrupt, h.cbIpmInterrupt):
@@ -226,7 +235,8 @@ def solve_mip(model: cp_model.CpModel, objective, seconds: float,
         bound = obj
     h.clear()
     return MipResult(values, obj, bound, optimal,
-                     status == highspy.HighsModelStatus.kTimeLimit, time.monotonic() - t0)
+                     status == highspy.HighsModelStatus.kTimeLimit, time.monotonic() - t0,
+                     counted[1] and not optimal)
 
 
 def _keeps(x: np.ndarray, domains: list[list[int]], row_of: np.ndarray, index: np.ndarray,
