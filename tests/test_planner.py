@@ -284,6 +284,19 @@ def test_same_plan_on_a_machine_twice_as_slow(tmp_path, monkeypatch):
         assert runs[0] == runs[1], school
 
 
+def test_the_help_states_the_backstop_the_deadline_keeps():
+    # the CPU clock's backstop is 1.5 x limit + 0.7 s: 11.2 s at plan's default 7 s, 3.7 s
+    # at replan's 2 s; the help texts of plan and the term commands say so
+    from afterschool.scheduler.planning.cpsat import Deadline
+
+    assert math.isclose(Deadline.for_limit(7.0).seconds, 11.2)
+    assert math.isclose(Deadline.for_limit(2.0).seconds, 3.7)
+    for command in ("plan", "replan", "substitute"):
+        r = CliRunner().invoke(main, [command, "--help"])
+        assert r.exit_code == 0
+        assert "1.5 x limit + 0.7 s" in re.sub(r"\s+", " ", r.output), command
+
+
 def test_time_limit_holds_on_cpu_clock_for_a_school_too_big_for_it(tmp_path):
     # 1,500 sign-ups: the constructive starts alone take longer than 0.3 CPU seconds; the
     # promise is CPU <= 1.5 x limit + 2 s for the whole solve (the CPU clock, not the wall)

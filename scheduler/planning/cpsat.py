@@ -50,6 +50,8 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from afterschool.scheduler.planning.backstop import BACKSTOP_FACTOR, BACKSTOP_PLUS
+
 STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE",
           cp_model.INFEASIBLE: "INFEASIBLE", cp_model.UNKNOWN: "UNKNOWN",
           cp_model.MODEL_INVALID: "MODEL_INVALID"}
@@ -67,11 +69,8 @@ TERM_DET_PER_SECOND = 0.12
 LS_DET_PER_SECOND = 1.0
 
 
-# The CPU clock stops a run at this many times the limit plus this many seconds: a backstop
-# inside the promise (1.5 x limit + 2 s, fees, pay and checks included) that leaves the
-# deterministic budgets, sized to the limit on the reference machine, room on a machine up
-# to twice as slow or busy, so that they and not the clock decide the plan.
-BACKSTOP_FACTOR, BACKSTOP_PLUS = 1.5, 0.7
+# The CPU clock stops a run at BACKSTOP_FACTOR times the limit plus BACKSTOP_PLUS seconds
+# (``backstop.py``: the command line's help quotes them from there).
 
 
 class Deadline:
