@@ -100,11 +100,11 @@ SHARES = {"posts": 0.8, "tree": 0.2, "quick": 0.05, "local": 0.3, "minutes": 0.3
           "soft": 0.4}
 MIP_MIN = 0.05  # CPU seconds: below this the MIP search is not started
 # HiGHS has no deterministic time: its work is counted in its MIP interrupt checks, which
-# come at fixed points of its search, about 25-40 a CPU second on the staffing models
-# (bench/run.py L: 79 checks in 3.1 s, M: 36 in 0.9 s). The MIP may do the work of
-# MIP_SHARE of the time limit at this rate (L proves its 72 at 79 checks: 105 at the
-# default 7 s), or of its share of the staffing budget if more; the clock ends it earlier
-# only as a backstop (recorded as a cut).
+# come at fixed points of its search, 14-48 a CPU second on the staffing models
+# (bench/run.py L: 29 checks in 2.1 s, M: 31 in 0.6 s). The MIP may do the work of
+# MIP_SHARE of the time limit at this rate (105 checks at the default 7 s: L proves its 72
+# at 29, XL its 187 within them), or of its share of the staffing budget if more; the
+# clock ends it earlier only as a backstop (recorded as a cut).
 MIP_CHECKS_PER_SECOND = 25
 MIP_SHARE = 0.6
 LP_TOLERANCE = 1e-6  # relative: GLOP's optimum is exact to far less; a bound never overshoots
