@@ -39,13 +39,15 @@ heuristics find the minimum where CP-SAT's searches do not (72 in about 2 CPU s;
 local search stalled at 74-75, and CP-SAT with eight interleaved workers at 75 after 12
 deterministic seconds, with its full linear relaxation too); where the MIP proves nothing
 in its time, CP-SAT's violation local search from the better answer so far (a good
-assignment within a second on large schools, proving nothing). The MIP may use what the
-staffing deadline leaves, less the later phases' budget and the local search's part: on a
-school it cannot close in time it is cut by the clock (recorded) and keeps its bound.
+assignment within a second on large schools, proving nothing). The MIP has a work budget
+(HiGHS's MIP interrupt checks, ``MIP_CHECKS_PER_SECOND`` for each CPU second of
+``MIP_SHARE`` of the limit) and may use what the staffing deadline leaves, less the later
+phases' budget and the local search's part, as its backstop: on a school it cannot close
+in that time it is cut by the clock (recorded) and keeps its bound.
 Where HiGHS cannot take the model exactly, the local search and then a CP-SAT tree search
 with its full linear relaxation (``linearization_level`` 2) take its place. The budget
 (``SHARES``): 0.8 to the posts (a fifth of that to the first tree search, 5 % to the
-short local search, 30 % kept for the last one, the MIP at least the rest), of the rest 60 % to the minutes (a fifth of
+short local search, 30 % kept for the last one, the MIP at least the rest), of the rest 30 % to the minutes (a fifth of
 it to a tree search, then local search from its best: 3,000 pupils, 7,565 -> 7,185
 minutes, the minimum 7,175) and the rest to the soft terms (at most 0.4 of the whole).
 

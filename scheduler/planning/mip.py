@@ -10,7 +10,9 @@ eight interleaved workers; HiGHS 72 in about 2 CPU s, 187 in 15, each proved opt
 ``solve_mip(model, objective, seconds, opts)``:
 
 - input: the CP-SAT model (its proto is read, never changed), the linear ``objective`` to
-  minimise, a CPU budget in seconds (a backstop: HiGHS counts wall seconds, which on a
+  minimise, a work budget ``checks`` (HiGHS's MIP interrupt checks, counted: they come at
+  fixed points of its search, so stopping at the n-th is the same on every machine), and a
+  CPU budget in seconds (a backstop: HiGHS counts wall seconds, which on a
   busy machine run faster, so it never overspends). No start is given: HiGHS handed the
   local search's best took far longer (1,200 pupils: 8.2 s to prove the start optimal,
   0.5 s to find and prove it alone; 3,000: 2.6 s against 2.1 s), so the caller keeps the
@@ -25,11 +27,12 @@ eight interleaved workers; HiGHS 72 in about 2 CPU s, 187 in 15, each proved opt
 - output: ``MipResult`` — the values of every variable by proto index (None when no
   solution), the objective counted from those values, the proved lower bound (HiGHS's dual
   bound rounded up, the objective being integral; None when it proved none), ``optimal``,
-  and ``by_time`` when the time budget (not HiGHS's proof) ended it: the clock decided, the
-  caller records a cut. HiGHS's answer is rounded and taken only when it keeps every domain
+  ``by_work`` when the work budget ended it (deterministic), and ``by_time`` when the time
+  budget (not HiGHS's proof) ended it: the clock decided, the caller records a cut. HiGHS's answer is rounded and taken only when it keeps every domain
   and row, counted exactly in integers;
-- one thread, fixed random seed: the same input gives the same answer whenever it ends by
-  proof (measured: identical solutions run to run). HiGHS runs in a thread of its own
+- one thread, fixed random seed, ``mip_lp_age_limit`` ``LP_AGE_LIMIT``: the same input
+  gives the same answer whenever it ends by proof or by its work budget (measured:
+  identical solutions run to run). HiGHS runs in a thread of its own
   (not highspy's ``startSolve``, whose lock is shared by every ``Highs`` in the process,
   so two solves at once failed); its interrupt callbacks watch a flag that
   ``cpsat.interrupt`` (Ctrl-C, SIGTERM) sets, and that is set whenever the wait ends.
