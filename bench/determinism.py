@@ -11,9 +11,10 @@ activities, clubs).
 
 Prints one table: per school and speed the CPU seconds the limit counts (reading and
 planning, ``solve_stats.cpu_seconds`` on the real clock, not the fast one) and the whole
-command's (the record and plan.json too; Python's imports not), the stages the clock decided (``solve_stats.cut_by_time_limit``),
-group-days against their bound, unfilled posts against theirs, and whether plan.json (all but
-``solve_stats``) is identical to the first speed's.
+command's (the record and plan.json too; Python's imports not), the stages the clock
+decided (``solve_stats.cut_by_time_limit``), group-days against their bound, unfilled
+posts against theirs, and whether plan.json (all but ``solve_stats``) is identical to the
+first speed's.
 """
 from __future__ import annotations
 
@@ -59,7 +60,8 @@ def child(school: str, out: str, speed: float, limit: float) -> None:
     stats = data.pop("solve_stats")
     g = data["grouping"]
     print(json.dumps({
-        "cpu_s": spent, "limit_cpu_s": stats["cpu_seconds"] / speed, "cuts": stats["cut_by_time_limit"],
+        "cpu_s": spent, "limit_cpu_s": stats["cpu_seconds"] / speed,
+        "cuts": stats["cut_by_time_limit"],
         "group_days": sum(x["group_days"] for x in g),
         "bound": sum(x["group_days_bound"] for x in g),
         "unfilled": data["unfilled"]["posts"], "unfilled_bound": data["unfilled"]["posts_bound"],
@@ -79,8 +81,8 @@ def main() -> None:
         child(school, out, float(speed), args.time_limit)
         return
     from afterschool.scheduler.reading.generate import generate_school, write_school
-    head = ("| school | speed | CPU s (limit's) | CPU s (command) | cut by the clock | group-days | bound | unfilled | "
-            "bound | same plan |")
+    head = ("| school | speed | CPU s (limit's) | CPU s (command) | cut by the clock | "
+            "group-days | bound | unfilled | bound | same plan |")
     rows = [head, "|" + "---|" * (head.count("|") - 1)]
     for school in args.schools:
         folder = school

@@ -47,7 +47,8 @@ in that time it is cut by the clock (recorded) and keeps its bound.
 Where HiGHS cannot take the model exactly, the local search and then a CP-SAT tree search
 with its full linear relaxation (``linearization_level`` 2) take its place. The budget
 (``SHARES``): 0.8 to the posts (a fifth of that to the first tree search, 5 % to the
-short local search, 30 % kept for the last one, the MIP at least the rest), of the rest 30 % to the minutes (a fifth of
+short local search, 30 % kept for the last one, the MIP at least the rest), of the rest
+30 % to the minutes (a fifth of
 it to a tree search, then local search from its best: 3,000 pupils, 7,565 -> 7,185
 minutes, the minimum 7,175) and the rest to the soft terms (at most 0.4 of the whole).
 

@@ -31,8 +31,9 @@ machine more than about 1.4x slower, it is recorded as a cut, and the searches a
 deterministic budgets, capped like every search by what the deadline leaves). The CPU
 clock only cuts a search short when the process is behind (a small limit, a very large
 school, or a machine more than twice as slow or busy as the reference: a test plans the
-bundled school and a generated one on a CPU clock running 2x fast). Constructive grouping and balancing have parts of the limit itself (``part_of_limit``: they take what they are given, and more time there
-traded pairs for group-days at 15,000 pupils); the searches after them run to the backstop
+bundled school and a generated one on a CPU clock running 2x fast). Constructive grouping
+and balancing have parts of the limit itself (``part_of_limit``: they take what they are
+given, and more time there traded pairs for group-days at 15,000 pupils); the searches after them run to the backstop
 (``Deadline.for_limit``: 1.5 x limit + 0.7 s). Whenever the clock decided something — a
 start not built, a search's budget capped by what was left or ended by the wall-clock
 backstop, a phase skipped, GLOP stopped — the deadline records the stage

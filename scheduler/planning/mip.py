@@ -28,8 +28,9 @@ eight interleaved workers; HiGHS 72 in about 2 CPU s, 187 in 15, each proved opt
   solution), the objective counted from those values, the proved lower bound (HiGHS's dual
   bound rounded up, the objective being integral; None when it proved none), ``optimal``,
   ``by_work`` when the work budget ended it (deterministic), and ``by_time`` when the time
-  budget (not HiGHS's proof) ended it: the clock decided, the caller records a cut. HiGHS's answer is rounded and taken only when it keeps every domain
-  and row, counted exactly in integers;
+  budget (not HiGHS's proof) ended it: the clock decided, the caller records a cut.
+  HiGHS's answer is rounded and taken only when it keeps every domain and row, counted
+  exactly in integers;
 - one thread, fixed random seed, ``mip_lp_age_limit`` ``LP_AGE_LIMIT``: the same input
   gives the same answer whenever it ends by proof or by its work budget (measured:
   identical solutions run to run). HiGHS runs in a thread of its own
