@@ -18,6 +18,7 @@ import click
 from afterschool.models.errors import InputError, Problem
 from afterschool.scheduler.record.errors import RecordBusy, RecordError
 from afterschool.scheduler.say import say
+from afterschool.scheduler.planning.backstop import backstop_text
 from afterschool.scheduler.reading import options as opt
 
 EXIT_BAD_INPUT, EXIT_SHORTAGE, EXIT_NO_SOLUTION, EXIT_BUSY = 2, 3, 4, 5
@@ -140,7 +141,7 @@ def term_change_options(fn):
     fn = click.option("--seed", type=opt.SEED, default=0, show_default=True)(fn)
     fn = click.option("--time-limit", type=opt.SECONDS, default=2.0, show_default=True,
                       help="Search budget in CPU seconds as for plan (deterministic budgets; "
-                      "the CPU clock ends the search by 1.3 x limit + 0.5 s at the "
+                      f"the CPU clock ends the search by {backstop_text()} at the "
                       "latest).")(fn)
     return click.option("--out", "out", type=click.Path(file_okay=False), default=None,
                         help="Another folder to write the term's files into as well "
@@ -353,7 +354,7 @@ def validate(instance: str, as_json: bool) -> None:
 @click.option("--time-limit", type=opt.SECONDS, default=7.0, show_default=True,
               help="Search budget in CPU seconds (reading and planning), converted to "
               "deterministic budgets, so the same seed gives the same plan; the CPU clock "
-              "ends the searches by 1.3 x limit + 0.5 s at the latest (fees, pay and "
+              f"ends the searches by {backstop_text()} at the latest (fees, pay and "
               "hand-outs follow).")
 @click.option("--seed", type=opt.SEED, default=0, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,

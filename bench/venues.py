@@ -6,7 +6,7 @@ class's homeroom), a playground for 4 groups, a gym for 2 and a library for 1; a
                            [--time-limit 7] [--seed 0]
 
 Prints one table: CPU seconds of the whole ``plan`` against its ``--time-limit`` promise
-(the deadline's backstop, 1.3 x limit + 0.5 s), the venue search's own status, groups in
+(the deadline's backstop, 1.5 x limit + 0.7 s), the venue search's own status, groups in
 their largest class's homeroom every day and with one room all week against the upper bounds
 the planner computes (groups whose homeroom fits every day they meet, at most its
 ``groups`` at overlapping times; groups with one room that fits every day), activity slots

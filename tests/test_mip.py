@@ -253,3 +253,48 @@ def test_a_mip_ended_by_the_clock_is_recorded_as_a_cut(monkeypatch, tmp_path):
     plan = solve(inst, time_limit=3, **OPTS)
     assert "staff coverage: MIP (HiGHS)" in plan.extra["solve_stats"]["cut_by_time_limit"]
     assert plan.duties and check_plan(inst, plan) == []
+
+
+def test_the_work_budget_ends_a_hard_mip_the_same_way_every_time():
+    # HiGHS has no deterministic time; its MIP interrupt checks, counted, are its work
+    # budget: the market split (far beyond any solver's minute) with 20 checks and a
+    # minute of clock ends by the count, not the clock, with the same answer twice
+    m, objective = market_split()
+    runs = [solve_mip(m, objective, 60.0, SolveOptions(**OPTS), checks=20) for _ in range(2)]
+    for r in runs:
+        assert r.by_work and not r.by_time and not r.optimal
+    assert (runs[0].values, runs[0].objective, runs[0].bound) == \
+        (runs[1].values, runs[1].objective, runs[1].bound)
+
+
+def test_a_mip_that_proves_its_answer_within_its_work_budget_is_not_marked_by_work():
+    # a, b, c as in the conversion test: proved at the root, long before 1,000 checks
+    m = cp_model.CpModel()
+    a, b, c = (m.new_bool_var(n) for n in "abc")
+    m.add(a + b + c >= 2)
+    r = solve_mip(m, 3 * a + 2 * b + 4 * c, 5.0, SolveOptions(**OPTS), checks=1000)
+    assert r.optimal and not r.by_work and r.objective == 5
+
+
+def test_the_staffing_mip_gets_a_work_budget_from_the_limit_and_no_cut(monkeypatch, tmp_path):
+    # at --time-limit 3 the MIP may do the work of MIP_SHARE (0.6) of the limit at 25
+    # checks a CPU second: 0.6 x 3 x 25 = 45 checks (its share of the staffing budget,
+    # 3 x 0.06 x 0.25 / 0.06 x 0.8 = 0.6 CPU s less the searches before it and the local
+    # search's 30 %, is less). Ended by that count, nothing is recorded as cut.
+    def phase(model, objective, name, opts, budget, lower_bound=None, required=False,
+              local_search=False, tuning=None):
+        return PhaseResult(name, "UNKNOWN", None, None, 0.0)
+
+    asked = []
+
+    def by_work(model, objective, seconds, opts, lower_bound=None, checks=None):
+        asked.append(checks)
+        return MipResult(None, None, None, False, False, 0.1, by_work=True)
+
+    monkeypatch.setattr(assign, "solve_phase", phase)
+    monkeypatch.setattr(assign, "solve_mip", by_work)
+    inst, _ = _two_posts_short(tmp_path)
+    plan = solve(inst, time_limit=3, **OPTS)
+    assert asked == [45]
+    assert plan.extra["solve_stats"]["cut_by_time_limit"] == []
+    assert plan.duties and check_plan(inst, plan) == []

@@ -5,8 +5,8 @@ the seed, the first date clubs meet (``--from``; default ``[clubs] start``), the
 limit and its ``Deadline`` (started by the command before it read anything; default: now).
 The time limit is a promise about the whole command, as for ``plan``: reading, the lottery,
 the model, the searches, decoding, money and the section within 1.5 x limit + 2 s CPU. The
-re-plan's searches take what is left of ``SEARCHES`` of the deadline's backstop (1.3 x
-limit + 0.5 s from its start); the rest follows them.
+re-plan's searches take what is left of ``SEARCHES`` of the deadline's backstop (1.5 x
+limit + 0.7 s from its start); the rest follows them.
 Output: ``with_clubs`` -> (the new plan, the ``Lottery``, the ``Replan`` or None). The new
 plan is a new version from the start date (``planning.replan`` on
 ``presence.care_instance``: members away from their care group on their club days, staff

@@ -39,13 +39,16 @@ heuristics find the minimum where CP-SAT's searches do not (72 in about 2 CPU s;
 local search stalled at 74-75, and CP-SAT with eight interleaved workers at 75 after 12
 deterministic seconds, with its full linear relaxation too); where the MIP proves nothing
 in its time, CP-SAT's violation local search from the better answer so far (a good
-assignment within a second on large schools, proving nothing). The MIP may use what the
-staffing deadline leaves, less the later phases' budget and the local search's part: on a
-school it cannot close in time it is cut by the clock (recorded) and keeps its bound.
+assignment within a second on large schools, proving nothing). The MIP has a work budget
+(HiGHS's MIP interrupt checks, ``MIP_CHECKS_PER_SECOND`` for each CPU second of
+``MIP_SHARE`` of the limit) and may use what the staffing deadline leaves, less the later
+phases' budget and the local search's part, as its backstop: on a school it cannot close
+in that time it is cut by the clock (recorded) and keeps its bound.
 Where HiGHS cannot take the model exactly, the local search and then a CP-SAT tree search
 with its full linear relaxation (``linearization_level`` 2) take its place. The budget
 (``SHARES``): 0.8 to the posts (a fifth of that to the first tree search, 5 % to the
-short local search, 30 % kept for the last one, the MIP at least the rest), of the rest 60 % to the minutes (a fifth of
+short local search, 30 % kept for the last one, the MIP at least the rest), of the rest
+30 % to the minutes (a fifth of
 it to a tree search, then local search from its best: 3,000 pupils, 7,565 -> 7,185
 minutes, the minimum 7,175) and the rest to the soft terms (at most 0.4 of the whole).
 
@@ -96,9 +99,17 @@ LOAD_STEP = 60  # minutes: the fairness penalty grows with every hour of weekly 
 # what is left unfilled minutes (a tree search with "tree" of it, then local search), the
 # rest to the soft terms but at most this share of the whole (a school with nothing
 # unfilled need not spend its whole limit on fairness)
-SHARES = {"posts": 0.8, "tree": 0.2, "quick": 0.05, "local": 0.3, "minutes": 0.6,
+SHARES = {"posts": 0.8, "tree": 0.2, "quick": 0.05, "local": 0.3, "minutes": 0.3,
           "soft": 0.4}
 MIP_MIN = 0.05  # CPU seconds: below this the MIP search is not started
+# HiGHS has no deterministic time: its work is counted in its MIP interrupt checks, which
+# come at fixed points of its search, 14-48 a CPU second on the staffing models
+# (bench/run.py L: 29 checks in 2.1 s, M: 31 in 0.6 s). The MIP may do the work of
+# MIP_SHARE of the time limit at this rate (105 checks at the default 7 s: L proves its 72
+# at 29, XL its 187 within them), or of its share of the staffing budget if more; the
+# clock ends it earlier only as a backstop (recorded as a cut).
+MIP_CHECKS_PER_SECOND = 25
+MIP_SHARE = 0.6
 LP_TOLERANCE = 1e-6  # relative: GLOP's optimum is exact to far less; a bound never overshoots
 WEIGHTS = {"fair load": 4, "outside preferred time": 2, "teacher changes": 30,
            "new volunteers": 10_000_000, "new volunteer minutes": 1_000}
@@ -493,12 +504,15 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
         return values, True, phases, spent
     local = share * SHARES["local"]  # CPU seconds kept for the local search
     seconds = share - spent - local
+    work = seconds  # the MIP's deterministic budget, in CPU seconds of the reference machine
     if reserve is not None and opts.deadline is not None:
-        seconds = max(seconds, opts.deadline.left() - reserve - local)
+        work = max(seconds, MIP_SHARE * opts.time_limit)
+        seconds = max(seconds, opts.deadline.left() - reserve - local)  # the clock's backstop
     mip = None
     opts.phase("staff coverage: MIP (HiGHS)")
     if seconds > MIP_MIN and not opts.out_of_time():
-        mip = solve_mip(m, posts, seconds, opts, bound["posts"])
+        mip = solve_mip(m, posts, seconds, opts, bound["posts"],
+                        max(1, round(work * MIP_CHECKS_PER_SECOND)))
     elif reserve is not None and opts.deadline is not None:
         opts.deadline.cut()  # what the deadline left decided: no time for the MIP
     if mip is not None:

@@ -24,15 +24,16 @@ never cuts a search the CPU clock would have allowed, except on a machine so loa
 the promise itself was at risk). Ctrl-C and SIGTERM expire the deadline at once.
 
 **Same input and seed, same plan — and when not.** Every CP-SAT search has a deterministic
-budget; the staffing MIP (``mip.py``, HiGHS) has none, so it runs to what the deadline
-leaves and is deterministic only when it ends by proof (on larger short-staffed schools,
-or a slow machine, the clock ends it, recorded as a cut, and the
-searches after it keep deterministic budgets, capped like every search by what the deadline
-leaves). The CPU clock only cuts a search short when the process is behind (a small
-limit, a very large school, or a machine more than twice as slow or busy as the
-reference: a test plans the bundled school and a generated one on a CPU clock running 2x
-fast). Constructive grouping and balancing have parts of the limit itself (``part_of_limit``: they take what they are given, and more time there
-traded pairs for group-days at 15,000 pupils); the searches after them run to the backstop
+budget; the staffing MIP (``mip.py``, HiGHS) has a work budget instead, a count of HiGHS's
+MIP interrupt checks (``assign.MIP_CHECKS_PER_SECOND``), with what the deadline leaves as
+its backstop (where that ends it first, as on a short-staffed school of 3,000 pupils on a
+machine more than about 1.4x slower, it is recorded as a cut, and the searches after it keep
+deterministic budgets, capped like every search by what the deadline leaves). The CPU
+clock only cuts a search short when the process is behind (a small limit, a very large
+school, or a machine more than twice as slow or busy as the reference: a test plans the
+bundled school and a generated one on a CPU clock running 2x fast). Constructive grouping
+and balancing have parts of the limit itself (``part_of_limit``: they take what they are
+given, and more time there traded pairs for group-days at 15,000 pupils); the searches after them run to the backstop
 (``Deadline.for_limit``: 1.5 x limit + 0.7 s). Whenever the clock decided something — a
 start not built, a search's budget capped by what was left or ended by the wall-clock
 backstop, a phase skipped, GLOP stopped — the deadline records the stage
@@ -49,6 +50,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
+
+from afterschool.scheduler.planning.backstop import BACKSTOP_FACTOR, BACKSTOP_PLUS
 
 STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE",
           cp_model.INFEASIBLE: "INFEASIBLE", cp_model.UNKNOWN: "UNKNOWN",
@@ -67,11 +70,8 @@ TERM_DET_PER_SECOND = 0.12
 LS_DET_PER_SECOND = 1.0
 
 
-# The CPU clock stops a run at this many times the limit plus this many seconds: a backstop
-# inside the promise (1.5 x limit + 2 s, fees, pay and checks included) that leaves the
-# deterministic budgets, sized to the limit on the reference machine, room on a machine up
-# to twice as slow or busy, so that they and not the clock decide the plan.
-BACKSTOP_FACTOR, BACKSTOP_PLUS = 1.5, 0.7
+# The CPU clock stops a run at BACKSTOP_FACTOR times the limit plus BACKSTOP_PLUS seconds
+# (``backstop.py``: the command line's help quotes them from there).
 
 
 class Deadline:

@@ -10,7 +10,9 @@ eight interleaved workers; HiGHS 72 in about 2 CPU s, 187 in 15, each proved opt
 ``solve_mip(model, objective, seconds, opts)``:
 
 - input: the CP-SAT model (its proto is read, never changed), the linear ``objective`` to
-  minimise, a CPU budget in seconds (a backstop: HiGHS counts wall seconds, which on a
+  minimise, a work budget ``checks`` (HiGHS's MIP interrupt checks, counted: they come at
+  fixed points of its search, so stopping at the n-th is the same on every machine), and a
+  CPU budget in seconds (a backstop: HiGHS counts wall seconds, which on a
   busy machine run faster, so it never overspends). No start is given: HiGHS handed the
   local search's best took far longer (1,200 pupils: 8.2 s to prove the start optimal,
   0.5 s to find and prove it alone; 3,000: 2.6 s against 2.1 s), so the caller keeps the
@@ -25,11 +27,13 @@ eight interleaved workers; HiGHS 72 in about 2 CPU s, 187 in 15, each proved opt
 - output: ``MipResult`` — the values of every variable by proto index (None when no
   solution), the objective counted from those values, the proved lower bound (HiGHS's dual
   bound rounded up, the objective being integral; None when it proved none), ``optimal``,
-  and ``by_time`` when the time budget (not HiGHS's proof) ended it: the clock decided, the
-  caller records a cut. HiGHS's answer is rounded and taken only when it keeps every domain
-  and row, counted exactly in integers;
-- one thread, fixed random seed: the same input gives the same answer whenever it ends by
-  proof (measured: identical solutions run to run). HiGHS runs in a thread of its own
+  ``by_work`` when the work budget ended it (deterministic), and ``by_time`` when the time
+  budget (not HiGHS's proof) ended it: the clock decided, the caller records a cut.
+  HiGHS's answer is rounded and taken only when it keeps every domain and row, counted
+  exactly in integers;
+- one thread, fixed random seed, ``mip_lp_age_limit`` ``LP_AGE_LIMIT``: the same input
+  gives the same answer whenever it ends by proof or by its work budget (measured:
+  identical solutions run to run). HiGHS runs in a thread of its own
   (not highspy's ``startSolve``, whose lock is shared by every ``Highs`` in the process,
   so two solves at once failed); its interrupt callbacks watch a flag that
   ``cpsat.interrupt`` (Ctrl-C, SIGTERM) sets, and that is set whenever the wait ends.
@@ -47,6 +51,11 @@ from ortools.sat.python import cp_model
 from afterschool.scheduler.planning import cpsat
 
 INFINITE = 2 ** 62
+# cuts not binding for this many LP solves leave HiGHS's LP (its default 10): the root's
+# separation rounds re-solve a smaller LP. Measured (CPU s to find and prove the minimum,
+# busy 2-core machine): bench/run.py M 0.84 -> 0.61, L 3.0 -> 2.1 (both proved at the root
+# either way), XL 187 proved in 7.5 s where the default stood at 189 after 8 s
+LP_AGE_LIMIT = 3
 
 
 @dataclass
@@ -57,6 +66,7 @@ class MipResult:
     optimal: bool
     by_time: bool  # the time budget ended it (the clock, not the proof, decided)
     seconds: float
+    by_work: bool = False  # the work budget (``checks``) ended it: deterministic, no cut
 
 
 class _Cancel:
@@ -125,11 +135,13 @@ def _rows(proto) -> tuple[list[float], list[float], list[list[int]], list[list[f
 
 
 def solve_mip(model: cp_model.CpModel, objective, seconds: float,
-              opts: cpsat.SolveOptions, lower_bound: int | None = None) -> MipResult | None:
+              opts: cpsat.SolveOptions, lower_bound: int | None = None,
+              checks: int | None = None) -> MipResult | None:
     """Minimise ``objective`` over ``model`` with HiGHS for at most ``seconds`` (see the
-    module docstring), stopping once a solution reaches ``lower_bound`` (proved by the
-    caller); None when the model is not exactly a MIP, HiGHS is not installed or refuses
-    the model or fails: the caller's CP-SAT searches stand in."""
+    module docstring) and at most ``checks`` of its MIP interrupt checks (the deterministic
+    work budget; None: no such budget), stopping once a solution reaches ``lower_bound``
+    (proved by the caller); None when the model is not exactly a MIP, HiGHS is not
+    installed or refuses the model or fails: the caller's CP-SAT searches stand in."""
     try:
         import highspy
     except ImportError:  # a dependency, but the CP-SAT searches do without it
@@ -158,6 +170,7 @@ def solve_mip(model: cp_model.CpModel, objective, seconds: float,
         lambda: h.setOptionValue("threads", 1),
         lambda: h.setOptionValue("random_seed", opts.seed % 2 ** 31),
         lambda: h.setOptionValue("mip_rel_gap", 0.0),
+        lambda: h.setOptionValue("mip_lp_age_limit", LP_AGE_LIMIT),
         lambda: h.addVars(n, np.array([d[0] for d in domains], dtype=float),
                           np.array([d[1] for d in domains], dtype=float)),
         lambda: h.changeColsIntegrality(n, every, np.full(n, highspy.HighsVarType.kInteger)),
@@ -178,8 +191,14 @@ def solve_mip(model: cp_model.CpModel, objective, seconds: float,
         if stop.is_set():
             event.interrupt()
 
+    counted = [0, False]  # MIP interrupt checks so far; whether the work budget ended it
+
     def enough(event) -> None:  # a solution at the caller's bound: nothing better exists
-        if stop.is_set() or event.data_out.mip_primal_bound <= reached:
+        counted[0] += 1  # HiGHS asks at fixed points of its search: a count of its work
+        if checks is not None and counted[0] > checks:
+            counted[1] = True
+            event.interrupt()
+        elif stop.is_set() or event.data_out.mip_primal_bound <= reached:
             event.interrupt()
 
     for hook in (h.cbSimplexInterrupt, h.cbIpmInterrupt):
@@ -226,7 +245,8 @@ def solve_mip(model: cp_model.CpModel, objective, seconds: float,
         bound = obj
     h.clear()
     return MipResult(values, obj, bound, optimal,
-                     status == highspy.HighsModelStatus.kTimeLimit, time.monotonic() - t0)
+                     status == highspy.HighsModelStatus.kTimeLimit, time.monotonic() - t0,
+                     counted[1] and not optimal)
 
 
 def _keeps(x: np.ndarray, domains: list[list[int]], row_of: np.ndarray, index: np.ndarray,

@@ -966,7 +966,7 @@ def replan(inst: Instance, previous: Plan, start: date, *, pin: str = "none",
     """Re-plan ``inst`` from ``start`` keeping as much of ``previous`` as the rules allow
     (see the module docstring). ``time_limit`` is CPU seconds as ``plan`` counts them: the
     searches' deterministic budgets come from it, and the CPU clock ends them by the
-    backstop (``Deadline.for_limit``: 1.3 x limit + 0.5 s; ``deadline``, if given, is that
+    backstop (``Deadline.for_limit``: 1.5 x limit + 0.7 s; ``deadline``, if given, is that
     limit already running); where the clock decided, ``solve_stats.cut_by_time_limit``
     names the stage. ``reserved``: venue occupancy already taken (clubs, SPEC §12)."""
     if pin not in PINS:

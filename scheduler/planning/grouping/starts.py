@@ -157,14 +157,27 @@ def _best_combination(profiles: np.ndarray, grades: list[int], room: np.ndarray,
     sets, left = sets[ok], left[ok]
     filled = np.zeros((len(sets), len(profiles) + 1), dtype=np.int64)  # last: no split
     whole = np.zeros((len(sets), len(profiles) + 1), dtype=bool)  # the part is all of it
+    # every class's split at once: step s takes each class's s-th unit (none: 0 students);
+    # arrays (class, day, set) in int32 (counts of students), for speed
+    steps = max((len(units) for units in parts), default=0)
+    count = np.zeros((len(parts), steps), dtype=np.int32)
+    on = np.zeros((len(parts), steps, room.shape[0]), dtype=bool)
     for j, units in enumerate(parts):
-        rest, taken = left.copy(), np.zeros(len(sets), dtype=np.int64)
-        for n, days in units:
-            take = np.minimum(n, rest[:, days].min(1))
-            rest[:, days] -= take[:, None]
-            filled[:, j] += take * len(days)
-            taken += take
-        whole[:, j] = taken == sum(n for n, _ in units)
+        for s, (n, days) in enumerate(units):
+            count[j, s] = n
+            on[j, s, list(days)] = True
+    rest = np.repeat(left.T.astype(np.int32)[None], len(parts), 0)
+    taken = np.zeros((len(parts), len(sets)), dtype=np.int32)
+    spread = np.zeros_like(taken)
+    free = np.iinfo(np.int32).max
+    for s in range(steps):
+        mask = on[:, s, :, None]
+        take = np.minimum(count[:, s, None], np.where(mask, rest, free).min(1))
+        rest -= take[:, None, :] * mask
+        spread += take * on[:, s].sum(1)[:, None]
+        taken += take
+    filled[:, :len(parts)] = spread.T
+    whole[:, :len(parts)] = (taken == count.sum(1)[:, None]).T
     filled[:, :-1][sets.astype(bool)] = -1  # a class taken whole is not split too
     split = filled.argmax(1)  # first best: the earliest class
     split = np.where(filled[np.arange(len(sets)), split] > 0, split, len(profiles))
