@@ -79,6 +79,7 @@ from afterschool.models.plan import Duty, Shortage
 from afterschool.models.school import WEEKDAYS, fmt_time
 from afterschool.scheduler.rules.availability import session_status, window_status
 from afterschool.scheduler.planning.mip import solve_mip
+from afterschool.scheduler.planning.stats import StaffBound
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SECOND,
                                                   PhaseResult, SolveOptions, lp_bound,
                                                   solve_phase)
@@ -113,7 +114,7 @@ class Assignment:
     penalties: list[dict] = field(default_factory=list)
     objective_terms: list[dict] = field(default_factory=list)  # name, value, weight, cost
     unfilled_posts: int = 0
-    unfilled_bound: dict = field(default_factory=dict)  # posts, by, managers
+    unfilled_bound: StaffBound | None = None  # the bounds (not filled in a coverage probe)
     source: str = "cp-sat"  # or "greedy" when no search found a solution in time
 
 
@@ -338,9 +339,7 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     relaxed = _lp(m, posts, opts) if short else None
     if relaxed is not None:
         lp_posts = _round_up(relaxed[0])
-        if lp_posts > bound["posts"]:
-            bound["by"].append("LP relaxation")
-            bound["posts"] = lp_posts
+        bound.proved(lp_posts, "LP relaxation")
         guide = {key: relaxed[1][var.index] for key, var in sm.teach.items()}
         guide.update({(*key, -1): relaxed[1][var.index] for key, var in sm.manage.items()})
         rounded = greedy_duties(inst, sm.demand, allowed, sm.windows_of_day, sm.window, guide)
@@ -350,7 +349,7 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     for var in (*sm.teach.values(), *sm.manage.values(), *sm.unfilled.values(),
                 *sm.load.values(), *(flag for flag, _ in sm.in_window)):
         m.add_hint(var, sm.hints.get(var.index, 0))
-    if coverage_only and bound["posts"] > 0:  # proved short: no search needed
+    if coverage_only and bound.posts > 0:  # proved short: no search needed
         return Assignment([], [], [], _value(None, sm.hints, minutes))
     cpu = budget / DET_PER_SECOND  # what the budget stands for, shared by SHARES
     share = cpu * (1 if coverage_only else SHARES["posts"])
@@ -363,17 +362,16 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     best_posts = _value(None, values, posts)
     if coverage_only:
         return Assignment([], [], phases, _value(None, values, minutes))
-    bound["minutes"] = 0
     if proved:  # the posts reached a bound: the search proved it minimal
-        if best_posts > bound["posts"] and "search" not in bound["by"]:
-            bound["by"].append("search")
-        bound.update(posts=best_posts)
+        if best_posts > bound.posts and "search" not in bound.by:
+            bound.by.append("search")
+        bound.posts = best_posts
     m.add(posts <= best_posts)
     floor = _lp(m, minutes, opts) if best_posts else None
     floor = 0 if floor is None else max(0, _round_up(floor[0]))  # fewest
     # minutes with so few posts unfilled
-    if best_posts == bound["posts"]:
-        bound["minutes"] = max(bound["minutes_if_posts_at_bound"], floor)
+    if best_posts == bound.posts:
+        bound.minutes = max(bound.minutes_if_posts_at_bound, floor)
     spent = 0.0
     if best_posts:  # with every post filled no minute is (at 50,000 pupils the searches
         # took 10 s to start from that answer). A short tree search (it proves small cases),
@@ -389,21 +387,21 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
         if p1b.has_solution:
             source = "cp-sat"
             values = _answer(sm, p1b.solver)
-            if best_posts == bound["posts"]:
-                bound["minutes"] = max(bound["minutes"], p1b.bound)
+            if best_posts == bound.posts:
+                bound.minutes = max(bound.minutes, p1b.bound)
         if p1b.status != "OPTIMAL":
             _hint_all(sm, lambda var: values[var.index])
             values, used, better = _improve_locally(
                 sm, minutes, "staff minutes: local search", opts, max(0.0, share - spent),
-                max(floor, bound.get("minutes", 0)), values, phases)
+                max(floor, bound.minutes), values, phases)
             spent += used
             if better:
                 source = "cp-sat"
     cpu = max(0.0, cpu - spent)
     best_minutes = _value(None, values, minutes)
-    if best_posts == bound["posts"] and best_minutes == bound["minutes"] and \
-            "search" not in bound["by"]:
-        bound["by"].append("search")
+    if best_posts == bound.posts and best_minutes == bound.minutes and \
+            "search" not in bound.by:
+        bound.by.append("search")
     m.add(minutes <= best_minutes)
     m.clear_hints()
     sm.hints = dict(values)
@@ -449,9 +447,9 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
             shortages.append(Shortage(day=d, start=fmt_time(w.start), end=fmt_time(w.end),
                                       role="manager", window=wid, count=gap))
     objective_terms = [
-        {"term": "unfilled posts", "phase": 1, "value": best_posts, "bound": bound["posts"]},
+        {"term": "unfilled posts", "phase": 1, "value": best_posts, "bound": bound.posts},
         {"term": "unfilled minutes", "phase": 1, "value": best_minutes,
-         "bound": bound.get("minutes", 0)}]
+         "bound": bound.minutes}]
     for k, e in terms.items():
         v = _value(None, values, e)
         objective_terms.append({"term": k, "phase": 2, "value": v, "weight": WEIGHTS[k],
@@ -476,7 +474,7 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
     the phases and the CPU seconds spent; raises ``bound`` where a search proved more."""
     m = sm.model
     tree = solve_phase(m, posts, "staff coverage", opts, share * SHARES["tree"] * DET_PER_SECOND,
-                       bound["posts"], required=True)
+                       bound.posts, required=True)
     phases = [tree]
     spent = tree.det_time / DET_PER_SECOND
     values = _answer(sm, tree.solver if tree.has_solution else None)
@@ -487,9 +485,9 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
     if tree.has_solution:
         _hint_all(sm, lambda var: values[var.index])
     values, used, _ = _improve_locally(sm, posts, "staff coverage: quick local search", opts,
-                                       share * SHARES["quick"], bound["posts"], values, phases)
+                                       share * SHARES["quick"], bound.posts, values, phases)
     spent += used
-    if _value(None, values, posts) <= bound["posts"]:
+    if _value(None, values, posts) <= bound.posts:
         return values, True, phases, spent
     local = share * SHARES["local"]  # CPU seconds kept for the local search
     seconds = share - spent - local
@@ -498,7 +496,7 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
     mip = None
     opts.phase("staff coverage: MIP (HiGHS)")
     if seconds > MIP_MIN and not opts.out_of_time():
-        mip = solve_mip(m, posts, seconds, opts, bound["posts"])
+        mip = solve_mip(m, posts, seconds, opts, bound.posts)
     elif reserve is not None and opts.deadline is not None:
         opts.deadline.cut()  # what the deadline left decided: no time for the MIP
     if mip is not None:
@@ -511,32 +509,29 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
                                   "OPTIMAL" if mip.optimal else
                                   "FEASIBLE" if mip.values is not None else "UNKNOWN",
                                   mip.objective, mip.bound, mip.seconds))
-        if mip.bound is not None and mip.bound > bound["posts"]:  # it proved more
-            bound["posts"] = mip.bound
-            bound["by"].append("MIP search (HiGHS)")
+        if mip.bound is not None:  # where it proved more
+            bound.proved(mip.bound, "MIP search (HiGHS)")
         if mip.values is not None and mip.objective < _value(None, values, posts):
             values = dict(enumerate(mip.values))
-    if _value(None, values, posts) <= bound["posts"]:
+    if _value(None, values, posts) <= bound.posts:
         return values, True, phases, spent
     _hint_all(sm, lambda var: values[var.index])
     values, used, _ = _improve_locally(sm, posts, "staff coverage: local search", opts, local,
-                                       bound["posts"], values, phases)
+                                       bound.posts, values, phases)
     spent += used
-    if mip is None and seconds > MIP_MIN and _value(None, values, posts) > bound["posts"]:
+    if mip is None and seconds > MIP_MIN and _value(None, values, posts) > bound.posts:
         # HiGHS could not take the model: a tree search with CP-SAT's full linear relaxation
         _hint_all(sm, lambda var: values[var.index])
         proof = solve_phase(m, posts, "staff coverage: proof", opts,
-                            max(0.0, share - spent) * DET_PER_SECOND, bound["posts"],
+                            max(0.0, share - spent) * DET_PER_SECOND, bound.posts,
                             tuning={"linearization_level": 2})
         spent += proof.det_time / DET_PER_SECOND
         phases.append(proof)
         if proof.has_solution:
-            if proof.bound > bound["posts"]:  # the search proved more than the LP
-                bound["posts"] = proof.bound
-                bound["by"].append("search")
+            bound.proved(proof.bound, "search")  # where it proved more than the LP
             if proof.objective < _value(None, values, posts):
                 values = _answer(sm, proof.solver)
-    return values, _value(None, values, posts) <= bound["posts"], phases, spent
+    return values, _value(None, values, posts) <= bound.posts, phases, spent
 
 
 def _improve_locally(sm: StaffModel, objective, name: str, opts: SolveOptions, cpu: float,
@@ -609,7 +604,7 @@ def _hint_from(sm: StaffModel, quick: set[tuple]) -> None:
         h[var.index] = load[t]
 
 
-def unfilled_bound(sm: StaffModel) -> dict:
+def unfilled_bound(sm: StaffModel) -> StaffBound:
     """A lower bound on unfilled posts that no arrangement can beat: per post, the demand
     above the people available for it; for manager posts together, the demand above a
     maximum flow from managers (each able to take at most the windows that fit in their
@@ -684,10 +679,9 @@ def unfilled_bound(sm: StaffModel) -> dict:
     # valid for the minutes once the posts are at this bound (the flow's first objective)
     count_minutes = sum(n * sm.post_minutes(p) for p, n in per_post.items() if p[2] < 0)
     minutes = teacher_minutes + (flow_minutes if flow_short >= manager_posts else count_minutes)
-    return {"posts": posts, "managers": max(manager_posts, flow_short),
-            "minutes_if_posts_at_bound": minutes,
-            "by": ["count of people available per post",
-                   "manager capacity (min-cost max-flow)"]}
+    return StaffBound(posts, max(manager_posts, flow_short), minutes,
+                      ["count of people available per post",
+                       "manager capacity (min-cost max-flow)"])
 
 
 def _penalties(sm: StaffModel, values: dict[int, int]) -> list[dict]:
