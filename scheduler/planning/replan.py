@@ -89,7 +89,7 @@ from afterschool.scheduler.planning.cpsat import (LS_DET_PER_SECOND, TERM_DET_PE
                                                   interruptible, solve_phase)
 from afterschool.scheduler.planning.grouping import class_key
 from afterschool.scheduler.planning.solve import school_context, staffing_table, student_entry
-from afterschool.scheduler.planning.stats import SolveStats
+from afterschool.scheduler.planning.stats import PinCost, ReplanStats, SolveStats
 from afterschool.scheduler.reading.plan_file import plan_problems
 from afterschool.scheduler.rules.availability import session_status, window_status
 from afterschool.scheduler.rules.calendar import term_dates
@@ -957,7 +957,12 @@ class Replan:
     students: list[dict]  # one row per student moved, added or withdrawn
     duties: list[dict]  # one row per duty post whose person changed
     dropped_exceptions: list[dict]
-    stats: dict
+    statistics: ReplanStats
+
+    @property
+    def stats(self) -> dict:
+        """The statistics as ``plan.json`` holds them (``extra["replan"]``)."""
+        return self.statistics.as_dict()
 
 
 def replan(inst: Instance, previous: Plan, start: date, *, pin: str = "none",
@@ -1212,12 +1217,10 @@ def _changed(previous: Plan, duties: list[Duty]) -> tuple[int, int]:
     return len(old - new), len(new - old)
 
 
-def _pin_cost(pinned: _Run, free: _Run) -> dict:
-    return {"shortage_minutes": pinned.decoded.shortage_minutes - free.decoded.shortage_minutes,
-            "group_days": pinned.decoded.group_days - free.decoded.group_days,
-            "unpinned_moves": free.moves,
-            "unpinned_shortage_minutes": free.decoded.shortage_minutes,
-            "unpinned_group_days": free.decoded.group_days}
+def _pin_cost(pinned: _Run, free: _Run) -> PinCost:
+    return PinCost(pinned.decoded.shortage_minutes - free.decoded.shortage_minutes,
+                   pinned.decoded.group_days - free.decoded.group_days, free.moves,
+                   free.decoded.shortage_minutes, free.decoded.group_days)
 
 
 def signups_then(inst: Instance, previous: Plan) -> dict[str, dict]:
@@ -1273,33 +1276,29 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
     old_avail += [(d, None, None, None, w, t) for t, d, w in posts.old_manage
                   if t in posts.can_manage[d, w]]
     kept_avail = sum(1 for key in old_avail if key in now)
-    stats = {
-        "from": start.isoformat(), "previous_from": previous.valid_from
-        or school.term.start.isoformat(), "pin": pin,
-        "students_moved": run.moves,
-        "students_named_moved": sum(1 for r in student_rows if r["change"] == "changed"
-                                    and r["old_group"] != r["new_group"]),
-        "students_added": len({x for x, _ in run.named["new"]}),
-        "students_left": len({x for x, _, _ in run.named["withdrawn"]}),
-        "enrolled": len(inst.enrolled),
-        "duties_before": len(previous.duties), "duties_removed": lost,
-        "duties_added": gained, "duties_changed": lost + gained,
-        "available_duties_before": len(old_avail), "available_duties_kept": kept_avail,
-        "shortage_minutes_per_week": dec.shortage_minutes, "group_days": dec.group_days,
-        "exceptions_dropped": len(dropped),
-        "exceptions_kept": len(carried.kept), "exceptions_found_again": len(carried.added),
+    stats = ReplanStats(
+        start=start.isoformat(),
+        previous_from=previous.valid_from or school.term.start.isoformat(), pin=pin,
+        students_moved=run.moves,
+        students_named_moved=sum(1 for r in student_rows if r["change"] == "changed"
+                                 and r["old_group"] != r["new_group"]),
+        students_added=len({x for x, _ in run.named["new"]}),
+        students_left=len({x for x, _, _ in run.named["withdrawn"]}),
+        enrolled=len(inst.enrolled),
+        duties_before=len(previous.duties), duties_removed=lost, duties_added=gained,
+        available_duties_before=len(old_avail), available_duties_kept=kept_avail,
+        shortage_minutes_per_week=dec.shortage_minutes, group_days=dec.group_days,
+        exceptions_dropped=len(dropped),
+        exceptions_kept=len(carried.kept), exceptions_found_again=len(carried.added),
         # every substitution any re-plan dropped, oldest first, each marked with the date
         # of the re-plan that dropped it and the index of the version it made (in
         # Plan.versions()): phone calendars derive SEQUENCE and cancellations from it
-        "dropped_exceptions": list(previous.extra.get("replan", {}).get(
+        dropped_exceptions=list(previous.extra.get("replan", {}).get(
             "dropped_exceptions", [])) + [
             dict(x, dropped_from=start.isoformat(), dropped_by_version=len(plan.history))
             for x in dropped],
-        "solver": run.phase,
-        "cpu_seconds": round(cpu, 3)}
-    stats["small_groups"] = small_new_group_days(inst, previous, dec)
-    if cost is not None:
-        stats["pin_cost"] = cost
+        solver=run.phase, cpu_seconds=round(cpu, 3),
+        small_groups=small_new_group_days(inst, previous, dec), pin_cost=cost)
     plan.extra = {
         "school": school.name,
         "term": {"start": school.term.start.isoformat(), "end": school.term.end.isoformat()},
@@ -1310,20 +1309,21 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
         "shortage_minutes_per_week": dec.shortage_minutes,
         "penalties": [],
         **school_context(inst, students),
-        "replan": stats,
+        "replan": stats.as_dict(),
         "solve_stats": SolveStats.of(cpu, 1, opts.time_limit, opts.deadline).as_dict(),
     }
     if school.venues or previous.extra.get("venues"):
         _rooms(inst, previous, plan, dec, opts, stats, reserved)
+        plan.extra["replan"] = stats.as_dict()  # with the rooms moved
     term_money(inst, plan)
     return Replan(plan, student_rows, duty_rows, dropped, stats)
 
 
 def _rooms(inst: Instance, previous: Plan, plan: Plan, dec, opts: SolveOptions,
-           stats: dict, reserved: tuple = ()) -> None:
+           stats: ReplanStats, reserved: tuple = ()) -> None:
     """SPEC §12: each group keeps its previous room where the rules allow (the previous
     rooms as a start and a cost in ``venues.place``); the previous version keeps its venue
-    rows in ``history``; ``stats["rooms_moved"]``: (group, day)s whose room changed."""
+    rows in ``history``; ``stats.rooms_moved``: (group, day)s whose room changed."""
     before = previous.extra.get("venues") or []
     if before:
         plan.history[-1]["venues"] = before
@@ -1337,7 +1337,7 @@ def _rooms(inst: Instance, previous: Plan, plan: Plan, dec, opts: SolveOptions,
                          previous=old, reserved=reserved)
     plan.extra.update(rooms.extra())
     now = {(r["group"], r["day"]): r["room"] for r in rooms.rows}
-    stats["rooms_moved"] = sum(1 for k, v in old.items() if k in now and now[k] != v)
+    stats.rooms_moved = sum(1 for k, v in old.items() if k in now and now[k] != v)
 
 
 SMALL_GROUP = 20  # pupils: a group-day the re-plan creates with fewer is reported
