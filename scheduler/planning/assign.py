@@ -327,12 +327,51 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     when a bound already proves some post unfilled); only ``shortage_minutes`` is filled in
     (0 exactly when every post can be filled, as far as the budget's search found). ``new_people`` are hypothetical volunteers (``afterschool need``): after
     coverage the fairness phase uses as few of them as possible, then as few of their
-    minutes."""
+    minutes.
+
+    Stages, in order: the start and the bounds (``_start``), the unfilled posts
+    (``_search_posts``), the unfilled minutes with the posts held (``_search_minutes``),
+    the soft terms with both held (``_search_soft``), the answer decoded (``_decode``)."""
     opts.phase("staffing: greedy start")
     sm = build(inst, present)
+    posts, minutes = term_unfilled_posts(sm), term_unfilled_minutes(sm)
+    bound = _start(inst, sm, posts, opts)
+    if coverage_only and bound.posts > 0:  # proved short: no search needed
+        return Assignment([], [], [], _value(None, sm.hints, minutes))
+    cpu = budget / DET_PER_SECOND  # what the budget stands for, shared by SHARES
+    share = cpu * (1 if coverage_only else SHARES["posts"])
+    # the MIP may run until the staffing deadline, less what the later phases are budgeted
+    # (which they keep); a coverage probe (``afterschool need``) keeps to its share
+    reserve = None if coverage_only else cpu - share
+    values, proved, phases, spent = _search_posts(sm, posts, opts, share, reserve, bound)
+    cpu = max(0.0, cpu - spent, reserve or 0.0)
+    source = "cp-sat" if any(p.has_solution for p in phases) else "greedy"
+    best_posts = _value(None, values, posts)
+    if coverage_only:
+        return Assignment([], [], phases, _value(None, values, minutes))
+    values, spent, found = _search_minutes(sm, posts, minutes, opts, cpu, bound, best_posts,
+                                           proved, values, phases)
+    source = "cp-sat" if found else source
+    cpu = max(0.0, cpu - spent)
+    best_minutes = _value(None, values, minutes)
+    if best_posts == bound.posts and best_minutes == bound.minutes and \
+            "search" not in bound.by:
+        bound.by.append("search")
+    m = sm.model
+    m.add(minutes <= best_minutes)
+    values, terms, found = _search_soft(sm, opts, cpu, budget, new_people, values, phases)
+    source = "cp-sat" if found else source
+    return _decode(inst, sm, present, group_classes, values, terms, phases, best_posts,
+                   best_minutes, bound, source)
+
+
+def _start(inst: Instance, sm: StaffModel, posts, opts: SolveOptions) -> StaffBound:
+    """The start every search begins from, hinted into the model: the greedy assignment
+    (``greedy_duties``), or the LP relaxation rounded by the same rules where that fills
+    more posts (the LP is solved only where the greedy start leaves posts unfilled, its
+    optimum rounded up raising the bound). Returns the bound on unfilled posts."""
     m = sm.model
     allowed = set(sm.teach) | {(t, d, w, -1) for t, d, w in sm.manage}
-    posts, minutes = term_unfilled_posts(sm), term_unfilled_minutes(sm)
     quick = greedy_duties(inst, sm.demand, allowed, sm.windows_of_day, sm.window)
     bound = unfilled_bound(sm)
     short = sum(sm.demand.values()) > len(quick)  # the greedy start leaves posts unfilled
@@ -349,19 +388,20 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     for var in (*sm.teach.values(), *sm.manage.values(), *sm.unfilled.values(),
                 *sm.load.values(), *(flag for flag, _ in sm.in_window)):
         m.add_hint(var, sm.hints.get(var.index, 0))
-    if coverage_only and bound.posts > 0:  # proved short: no search needed
-        return Assignment([], [], [], _value(None, sm.hints, minutes))
-    cpu = budget / DET_PER_SECOND  # what the budget stands for, shared by SHARES
-    share = cpu * (1 if coverage_only else SHARES["posts"])
-    # the MIP may run until the staffing deadline, less what the later phases are budgeted
-    # (which they keep); a coverage probe (``afterschool need``) keeps to its share
-    reserve = None if coverage_only else cpu - share
-    values, proved, phases, spent = _search_posts(sm, posts, opts, share, reserve, bound)
-    cpu = max(0.0, cpu - spent, reserve or 0.0)
-    source = "cp-sat" if any(p.has_solution for p in phases) else "greedy"
-    best_posts = _value(None, values, posts)
-    if coverage_only:
-        return Assignment([], [], phases, _value(None, values, minutes))
+    return bound
+
+
+def _search_minutes(sm: StaffModel, posts, minutes, opts: SolveOptions, cpu: float,
+                    bound: StaffBound, best_posts: int, proved: bool,
+                    values: dict[int, int], phases: list[PhaseResult]
+                    ) -> tuple[dict[int, int], float, bool]:
+    """The unfilled posts held at ``best_posts`` (the bound raised to them where the
+    search proved them), the fewest unfilled minutes: bounded below by the LP of the
+    fewest minutes with so few posts unfilled, searched by a short tree search and then
+    local search from its best, ``SHARES["minutes"]`` of ``cpu``. Returns the values, the
+    CPU seconds spent and whether a search found the answer."""
+    m = sm.model
+    found = False
     if proved:  # the posts reached a bound: the search proved it minimal
         if best_posts > bound.posts and "search" not in bound.by:
             bound.by.append("search")
@@ -385,7 +425,7 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
         spent = p1b.det_time / DET_PER_SECOND
         phases.append(p1b)
         if p1b.has_solution:
-            source = "cp-sat"
+            found = True
             values = _answer(sm, p1b.solver)
             if best_posts == bound.posts:
                 bound.minutes = max(bound.minutes, p1b.bound)
@@ -396,13 +436,18 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                 max(floor, bound.minutes), values, phases)
             spent += used
             if better:
-                source = "cp-sat"
-    cpu = max(0.0, cpu - spent)
-    best_minutes = _value(None, values, minutes)
-    if best_posts == bound.posts and best_minutes == bound.minutes and \
-            "search" not in bound.by:
-        bound.by.append("search")
-    m.add(minutes <= best_minutes)
+                found = True
+    return values, spent, found
+
+
+def _search_soft(sm: StaffModel, opts: SolveOptions, cpu: float, budget: float,
+                 new_people: frozenset[str], values: dict[int, int],
+                 phases: list[PhaseResult]) -> tuple[dict[int, int], dict, bool]:
+    """With the posts and minutes held, the soft terms (``WEIGHTS``; for ``need`` the new
+    volunteers and their minutes first) from ``values``, with the CPU seconds left but at
+    most ``SHARES["soft"]`` of ``budget``. Returns the values, the terms by name and
+    whether the search found the answer."""
+    m = sm.model
     m.clear_hints()
     sm.hints = dict(values)
     terms = {"fair load": term_fair_load(sm),
@@ -427,10 +472,15 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                      required=bool(new_people))
     phases.append(p2)
     if p2.has_solution:
-        source = "cp-sat"
-        values = _answer(sm, p2.solver)
-    else:
-        values = {var.index: sm.hints.get(var.index, 0) for var in _all_vars(sm)}
+        return _answer(sm, p2.solver), terms, True
+    return {var.index: sm.hints.get(var.index, 0) for var in _all_vars(sm)}, terms, False
+
+
+def _decode(inst: Instance, sm: StaffModel, present, group_classes, values: dict[int, int],
+            terms: dict, phases: list[PhaseResult], best_posts: int, best_minutes: int,
+            bound: StaffBound, source: str) -> Assignment:
+    """The answer as duties (teachers matched to groups by ``match_groups``, managers per
+    window), shortages, the named objective terms with their values, and the penalties."""
     on = {i for i, x in values.items() if x}
     chosen = {key for key, var in sm.teach.items() if var.index in on}
     managers = sorted(key for key, var in sm.manage.items() if var.index in on)
