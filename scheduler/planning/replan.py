@@ -350,72 +350,105 @@ class Values:
 
 def greedy_start(inst: Instance, parts: list[SessionPart], posts: Posts, previous: Plan
                  ) -> Values:
-    """Keep what can be kept: every continuing student stays; named students go where their
-    class is, then any old group with seats on all their days, then new groups; previous
-    duties stay with their person where still allowed; vacated posts to free people (the
-    least loaded first, then by id)."""
+    """Keep what can be kept: every continuing student stays (``_keep_units``); named
+    students go where their class is, then any old group with seats on all their days,
+    then new groups (``_seat_pools``); previous duties stay with their person where still
+    allowed (``_keep_duties``); vacated posts to free people, the least loaded first, then
+    by id (``_fill_vacated``). One person ledger holds every staffing rule throughout."""
     cap = inst.school.rules.group_cap
     keep, x, present = {}, {}, {}
     for part in parts:
-        sid, days = part.session.id, part.session.days
-        load = {(g, d): 0 for g in part.groups for d in days}
-        for i, u in enumerate(part.units):
-            keep[sid, i] = len(u.students)
-            for d in u.days:
-                load[u.group, d] += len(u.students)
-        # a previous version over the cap (it must not be, but the cap may have been
-        # lowered): the fewest students leave, from the units present most days last
-        for i in sorted(range(len(part.units)), key=lambda i: (len(part.units[i].days), -i)):
-            u = part.units[i]
-            while keep[sid, i] and any(load[u.group, d] > cap for d in u.days):
-                keep[sid, i] -= 1
-                for d in u.days:
-                    load[u.group, d] -= 1
-        holds = defaultdict(set)
-        for u in part.units:
-            holds[u.group].add(u.klass)
-        grades = defaultdict(set)
-        for u in part.units:
-            grades[u.group].add(_grade(u.klass))
-        # the pools present most days first (hardest to seat); each chunk where it opens
-        # fewest new group-days, then where its class already is, then its grade
-        order = sorted(range(len(part.pools)), key=lambda j: (-len(part.pools[j].days), j))
-        for j in order:
-            p = part.pools[j]
-            for h in p.candidates:
-                x[sid, j, h] = 0
-            left = len(p.named) + sum(len(part.units[i].students) - keep[sid, i]
-                                      for i in p.units)
-            while left:
-                room = {h: min(cap - load[h, d] for d in p.days) for h in p.candidates}
-                fits = [h for h in p.candidates if room[h] > 0]
-                if not fits:
-                    raise RuntimeError("internal error: no seat for a pool in the start")
-                h = min(fits, key=lambda h: (
-                    sum(1 for d in p.days if not load[h, d]), h in part.new_groups,
-                    p.klass not in holds[h], _grade(p.klass) not in grades[h],
-                    part.groups.index(h)))
-                n = min(room[h], left)
-                x[sid, j, h] += n
-                left -= n
-                holds[h].add(p.klass)
-                grades[h].add(_grade(p.klass))
-                for d in p.days:
-                    load[h, d] += n
+        load = _keep_units(part, cap, keep)
+        _seat_pools(part, cap, keep, x, load)
         for (g, d), n in load.items():
             present[g, d] = int(n > 0)
     state = Ledger(inst, posts.rows)
+    need = manager_need(inst, present, parts, posts)
+    teach, manage, kept = _keep_duties(posts, present, need, state)
+    _fill_vacated(parts, posts, present, need, state, teach, manage)
+    return Values(keep, x, present, teach, manage, kept)
+
+
+def _keep_units(part: SessionPart, cap: int, keep: dict) -> dict[tuple[str, str], int]:
+    """Every continuing student of the part stays (``keep[session, unit]``), except over
+    the cap; returns the pupils present per (group, day)."""
+    sid, days = part.session.id, part.session.days
+    load = {(g, d): 0 for g in part.groups for d in days}
+    for i, u in enumerate(part.units):
+        keep[sid, i] = len(u.students)
+        for d in u.days:
+            load[u.group, d] += len(u.students)
+    # a previous version over the cap (it must not be, but the cap may have been
+    # lowered): the fewest students leave, from the units present most days last
+    for i in sorted(range(len(part.units)), key=lambda i: (len(part.units[i].days), -i)):
+        u = part.units[i]
+        while keep[sid, i] and any(load[u.group, d] > cap for d in u.days):
+            keep[sid, i] -= 1
+            for d in u.days:
+                load[u.group, d] -= 1
+    return load
+
+
+def _seat_pools(part: SessionPart, cap: int, keep: dict, x: dict, load: dict) -> None:
+    """Each pool's students (named, and continuing ones not kept) into candidate groups
+    with seats on all their days (``x[session, pool, group]``), ``load`` updated: the
+    pools present most days first (hardest to seat); each chunk where it opens fewest new
+    group-days, then where its class already is, then its grade."""
+    sid = part.session.id
+    holds = defaultdict(set)
+    for u in part.units:
+        holds[u.group].add(u.klass)
+    grades = defaultdict(set)
+    for u in part.units:
+        grades[u.group].add(_grade(u.klass))
+    order = sorted(range(len(part.pools)), key=lambda j: (-len(part.pools[j].days), j))
+    for j in order:
+        p = part.pools[j]
+        for h in p.candidates:
+            x[sid, j, h] = 0
+        left = len(p.named) + sum(len(part.units[i].students) - keep[sid, i]
+                                  for i in p.units)
+        while left:
+            room = {h: min(cap - load[h, d] for d in p.days) for h in p.candidates}
+            fits = [h for h in p.candidates if room[h] > 0]
+            if not fits:
+                raise RuntimeError("internal error: no seat for a pool in the start")
+            h = min(fits, key=lambda h: (
+                sum(1 for d in p.days if not load[h, d]), h in part.new_groups,
+                p.klass not in holds[h], _grade(p.klass) not in grades[h],
+                part.groups.index(h)))
+            n = min(room[h], left)
+            x[sid, j, h] += n
+            left -= n
+            holds[h].add(p.klass)
+            grades[h].add(_grade(p.klass))
+            for d in p.days:
+                load[h, d] += n
+
+
+def _keep_duties(posts: Posts, present: dict, need: dict, state: Ledger
+                 ) -> tuple[set, set, set]:
+    """Previous teacher duties kept where the group still meets that day and the person
+    may still take it (``kept``: their indices in ``posts.old_teach``), then previous
+    manager duties up to each window's need; every one taken in ``state``."""
     teach, manage, kept = set(), set(), set()
     for j, (t, d, sid, k, g) in enumerate(posts.old_teach):
         if present.get((g, d)) and t in posts.can_teach[d, sid, k] and \
                 (t, d, sid, k) not in teach and state.take(t, d, posts.slots[d, sid, k]):
             teach.add((t, d, sid, k))
             kept.add(j)
-    need = manager_need(inst, present, parts, posts)
     for t, d, w in posts.old_manage:
         if sum(1 for m in manage if m[1:] == (d, w)) < need[d, w] and \
                 t in posts.can_manage[d, w] and state.take(t, d, posts.windows[d, w]):
             manage.add((t, d, w))
+    return teach, manage, kept
+
+
+def _fill_vacated(parts: list[SessionPart], posts: Posts, present: dict, need: dict,
+                  state: Ledger, teach: set, manage: set) -> None:
+    """The posts left open, scarcest first (fewest people allowed per place), each to a
+    free person the ledger allows, the least loaded first, then by id (``teach`` and
+    ``manage`` updated)."""
     groups_of = defaultdict(list)
     for part in parts:
         for g in part.groups:
@@ -441,7 +474,6 @@ def greedy_start(inst: Instance, parts: list[SessionPart], posts: Posts, previou
             t = min(free, key=lambda t: (state.weekly[t], t))
             state.take(t, key[0], item)
             (teach.add((t, *key)) if key[2] >= 0 else manage.add((t, key[0], key[1])))
-    return Values(keep, x, present, teach, manage, kept)
 
 
 def manager_need(inst: Instance, present: dict, parts: list[SessionPart], posts: Posts
