@@ -1,7 +1,10 @@
 """Volunteers into (day, session, slot, group) and managers into duty windows (SPEC §3–§4).
 
 Input: the instance and, per (day, session), the groups present (from ``grouping``).
-Output: teacher duties, manager duties and shortages, never a silent drop.
+Output: teacher duties, manager duties and shortages, never a silent drop; the bounds on
+unfilled posts and minutes (``stats.StaffBound``). Stages (``assign_staff``): the start and
+the bounds (``_start``), the posts (``_search_posts``), the minutes (``_search_minutes``),
+the soft terms (``_search_soft``), the answer decoded (``_decode``).
 
 Model (CP-SAT), decomposed without loss for the hard rules: teachers are interchangeable
 across the groups of one (day, session, slot), so the model decides *how many and who*:

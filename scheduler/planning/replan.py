@@ -4,8 +4,9 @@ Input: the edited instance (withdrawals, new enrolments, changed sign-ups, avail
 staff), the previous plan (its current version and history) and a service date ``DATE``.
 Output: a ``Replan``: the new ``Plan`` (current version valid from DATE, the previous current
 version appended to ``history`` with ``valid_to`` = the day before DATE, term money over every
-version, ``extra`` as ``solve`` writes it plus ``replan`` statistics) and the list of changes
-(students moved, added, withdrawn; duties changed; who must be told). Covers dated from DATE
+version, ``extra`` as ``solve`` writes it plus ``replan`` statistics, ``stats.ReplanStats``)
+and the list of changes (students moved, added, withdrawn; duties changed; who must be
+told). Covers dated from DATE
 follow the absences they record (``covers.carry_covers``): kept where the duty is unchanged
 and the cover may still take it, found again otherwise (or a dated shortage).
 

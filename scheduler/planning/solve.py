@@ -1,7 +1,13 @@
 """The one planning entry point: ``solve(instance, *, time_limit, seed, workers, log) -> Plan``.
 
-Steps: groups per session (``grouping``), then volunteers and managers (``assign``), then the
-staffing table, fees and pay (``money``), bounds, gaps and named penalties.
+Input: the instance, the options (time limit, seed, slack and tolerance) and venue
+occupancy already taken. Output: a ``Plan`` with ``extra`` (its typed blocks from
+``stats``). Stages, each a function of what the ones before made (``_solve``): the
+constructive grouping starts (``_starts``), the group-days tolerance (``_tolerance``), the
+grouping searches (``_grouping_searches``), balancing (``_balance``), lifting the smallest
+groups (``_lift``), the groups numbered with their figures and penalties (``_grouped``),
+venues (``_venues``), volunteers and managers (``_staffing``, ``assign``), the plan and its
+extra (``_plan``), then fees and pay (``money``).
 
 Paid minutes break ties after group-days: ``ManagersOnDuty`` counts the groups on duty per
 (day, session) — each band's fewest at first, then its chosen start, then its groups as it
@@ -12,16 +18,16 @@ the groups' sizes comes last, for every band (those with the smallest groups fir
 
 The time limit is a promise: one ``Deadline`` on the process CPU clock, started when
 ``solve`` is called (the CLI starts it before reading the files; ``Deadline.for_limit``:
-a backstop at 1.5 x limit + 0.7 s), bounds every stage — constructive grouping starts until
-``GROUPING_SHARE`` of the limit, balancing until ``BALANCE_SHARE`` of it, staffing until
-``STAFFING_SHARE`` of the backstop, the rest for fees, pay and the hand-outs; the CP-SAT
-searches' own budgets are deterministic (``STAFF_DET`` …), so the clock decides only on a
-machine much slower than the reference, or where the staffing MIP (HiGHS, which has no
-deterministic budget) is ended by the deadline instead of its proof, and then
-``solve_stats.cut_by_time_limit`` says where. Each
-stage is anytime: a
-session whose starts did not fit gets the first-fit start only; a staffing search with no
-time leaves the greedy assignment. Sessions larger than ``BAND`` sign-ups are planned in
+the backstop), bounds every stage, each given its part by one ``budget.Budget``
+(``plan_budget`` fills it from the constants below) — constructive grouping starts and
+searches until ``GROUPING_SHARE`` of the limit, balancing until ``BALANCE_SHARE`` of it,
+staffing until ``STAFFING_SHARE`` of the backstop, the rest for fees, pay and the
+hand-outs; the CP-SAT searches' own budgets are deterministic (``STAFF_DET`` …), so the
+clock decides only on a machine much slower than the reference, or where the staffing MIP
+(HiGHS, which has no deterministic budget) is ended by the deadline instead of its proof,
+and then ``solve_stats.cut_by_time_limit`` says where. Each stage is anytime: a session
+whose starts did not fit gets the first-fit start only; a staffing search with no time
+leaves the greedy assignment. Sessions larger than ``BAND`` sign-ups are planned in
 bands of whole classes in grade order (each band on its own, with the session's true
 bounds reported), which keeps the constructive starts near-linear in school size.
 

@@ -4,8 +4,9 @@ another volunteer, or stays a shortage on that date.
 Input: the instance as it stands, a plan (any version history, earlier ``exceptions``), the
 absent person's id and the dates (ISO strings).
 Output: ``Substitution``: the plan with one new exception per duty and date appended (its
-money recomputed over versions and exceptions by ``term_money``), the new exceptions, the
-people asked, and advice for every duty nobody can cover.
+money recomputed over versions and exceptions by ``term_money``), the new exceptions (each a
+``records.Cover``), the people asked, advice for every duty nobody can cover, and what the
+search spent (``stats.SubstituteStats``).
 
 The duties to cover on a date are the duties of the version in force that date
 (``Plan.versions()``) held by the absent person after the earlier exceptions of that date are
