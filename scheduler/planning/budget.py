@@ -88,3 +88,24 @@ class Budget:
 def _used(whole: Deadline) -> float:
     """The share of the time limit already spent."""
     return whole.elapsed() / max(whole.limit, 1e-9)
+
+
+@dataclass(frozen=True)
+class ReplanBudget:
+    """``replan``'s time limit shared out (``replan.BUDGET``). ``det`` below is the limit's
+    deterministic seconds, ``time_limit x TERM_DET_PER_SECOND``; *left* fractions are of the
+    CPU time the deadline leaves when the stage starts (``replan._stage``)."""
+    pinned_run: float = 0.5  # left: the pinned run of --pin duties (its unpinned price: the rest)
+    covering: float = 0.55  # left: the coverage searches end by it
+    walking: float = 0.8  # left: the walk-back ends by it
+    cover_tree: float = 0.1  # of det: the coverage's tree search
+    cover_local: float = 0.25  # of det, in tree-search seconds: the coverage's local search
+    minutes_local: float = 0.1  # of det, in tree-search seconds: the unfilled minutes
+    walk_back: float = 0.2  # of det, in tree-search seconds: the walk-back's local searches
+    pinned_tree: float = 0.05  # of det: the pinned coverage's tree search
+    pinned_local: float = 0.05  # of det, in tree-search seconds: its local search
+    from_pinned: float = 0.05  # deterministic seconds: coverage from the pinned answer
+    weighted: float = 0.08  # of det: each of the two searches of the whole objective
+    rooms: float = 0.2  # of det: venues, the previous rooms kept where the rules allow
+    covers_parts: float = 10  # the covers found again: the time limit over this, CPU s,
+    covers_max: float = 0.5  # but at most this

@@ -44,7 +44,8 @@ tree search, a quarter for CP-SAT's local search, in parts, stopping when a part
 no more; never less than ``--pin duties`` covers: a search of a copy with the pins, 0.1),
 and held, then the unfilled minutes by local search (0.1); a local search on the previous duties
 not kept (0.2 in up to four rounds, each from the one before while it keeps more) walks
-back the duties that search moved needlessly; then two searches of the whole objective, 0.08 of the budget each (when
+back the duties that search moved needlessly (every fraction here: ``BUDGET``, a
+``budget.ReplanBudget``); then two searches of the whole objective, 0.08 of the budget each (when
 the CPU clock runs short, coverage stops by 0.55 of the time left and the walk-back by
 0.8, so every stage gets its turn; with ``--pin duties`` the pinned run has half): first with every keep unit fixed (no continuing student moves;
 small, and quick from the start), then with moves allowed, hinted with the first answer,
@@ -85,6 +86,7 @@ from afterschool.models.school import WEEKDAYS, fmt_time
 from afterschool.scheduler.money.accounts import dated_minutes, term_money
 from afterschool.scheduler.planning.covers import carry_covers
 from afterschool.scheduler.planning import venues
+from afterschool.scheduler.planning.budget import ReplanBudget
 from afterschool.scheduler.planning.cpsat import (LS_DET_PER_SECOND, TERM_DET_PER_SECOND,
                                                   Deadline, PhaseResult, SolveOptions,
                                                   interruptible, solve_phase)
@@ -102,6 +104,7 @@ from afterschool.scheduler.rules.matching import match_slot
 from afterschool.scheduler.rules.staffing import duty_windows, managers_needed
 
 PINS = ("none", "groups", "duties")
+BUDGET = ReplanBudget()  # every fraction of the time limit the stages below take
 CANDIDATES_ALL = 12  # sessions with up to this many groups: a pool may go to any group
 COVER_CHUNKS = 6  # the coverage local search's budget in parts: it stops when one fills no more
 
@@ -1017,7 +1020,8 @@ def replan(inst: Instance, previous: Plan, start: date, *, pin: str = "none",
         rows = week_rows(inst.school.term, start, minutes_before(inst, previous, start))
         # with --pin duties the pinned run has half the time, the unpinned one (its price,
         # covering at least as much) the rest
-        run, free = _run(inst, previous, pin, _stage(opts, 0.5) if pin == "duties" else opts,
+        run, free = _run(inst, previous, pin,
+                         _stage(opts, BUDGET.pinned_run) if pin == "duties" else opts,
                          rows)
         cost = None
         if pin == "duties":  # the unpinned plan covers at least what the pinned one does
@@ -1068,17 +1072,18 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
     model.build()
     objective = model.objective()
     # the stages' shares of the CPU time left (the deterministic budgets decide unless the
-    # clock runs short: then coverage stops by 0.55 of it and the walk-back by 0.8, so the
-    # later stages always get their turn)
-    covering, walking = _stage(opts, 0.55), _stage(opts, 0.8)
+    # clock runs short: then coverage stops by BUDGET.covering of it and the walk-back by
+    # BUDGET.walking, so the later stages always get their turn)
+    covering, walking = _stage(opts, BUDGET.covering), _stage(opts, BUDGET.walking)
     whole = opts.time_limit * TERM_DET_PER_SECOND
-    budget = whole * 0.08  # each of the two weighted searches (coverage and changes: the rest)
+    budget = whole * BUDGET.weighted  # each of the two weighted searches
     model.hint(start)
     model.fix_groups(True)
     # coverage first, as plan counts it, alone: the weighted objective's search alone
     # left a leaver's duties unfilled where others could take them (its gap stayed wide)
     unfilled = sum(c * v for c, v in model.terms["posts"])
-    cover = _cover(model, unfilled, "re-plan, coverage", covering, whole * 0.1, whole * 0.25)
+    cover = _cover(model, unfilled, "re-plan, coverage", covering, whole * BUDGET.cover_tree,
+                   whole * BUDGET.cover_local)
     if pin == "none" and floor is None and cover.status != "OPTIMAL" and (
             not cover.has_solution or cover.objective > 0):
         # coverage first: a pinned plan is a restriction of this one, so this one covers
@@ -1095,7 +1100,8 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
         # trade kept duties for minutes after the walk-back, more of them on a shorter limit
         unit = math.gcd(*(c for c, _ in model.terms["shortage"])) or 1
         minutes = sum(c // unit * v for c, v in model.terms["shortage"])
-        short = _cover(model, minutes, "re-plan, coverage minutes", covering, 0, whole * 0.1)
+        short = _cover(model, minutes, "re-plan, coverage minutes", covering, 0,
+                       whole * BUDGET.minutes_local)
         if short.has_solution:
             model.m.add(minutes <= short.objective)
             start = model.values(short.solver)
@@ -1104,7 +1110,7 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
         changes = sum(c * v for c, v in model.terms["changes"])
         unavoidable = sum(c * v for c, v in model.terms["changes"] if isinstance(v, int))
         start = _walk_back(model, changes, unavoidable, start, walking,
-                           whole * 0.2 / TERM_DET_PER_SECOND * LS_DET_PER_SECOND)
+                           whole * BUDGET.walk_back / TERM_DET_PER_SECOND * LS_DET_PER_SECOND)
     first = solve_phase(model.m, objective, "re-plan, groups kept", opts, budget)
     if first.status == "INFEASIBLE" and pin == "duties":
         raise InputError([Problem("--pin", "the pinned duties cannot all be kept with the "
@@ -1147,7 +1153,7 @@ def _at_least(model: ReplanModel, unfilled, cover, floor: Values, opts: SolveOpt
     model.hint(floor)
     model.m.add(unfilled <= target)
     res = solve_phase(model.m, unfilled, "re-plan, coverage from the pinned answer", opts,
-                      0.05, required=True)
+                      BUDGET.from_pinned, required=True)
     # the answer given is one such cover already (the caller starts from it)
     return res if res.has_solution else PhaseResult(res.name, "FEASIBLE", target, None,
                                                     res.seconds)
@@ -1166,8 +1172,8 @@ def _pinned_cover(model: ReplanModel, inst: Instance, previous: Plan, start: Val
         model.add_pins()
         model.hint(start)
         unfilled = sum(c * v for c, v in model.terms["posts"])
-        cover = _cover(model, unfilled, "re-plan, pinned coverage", opts, whole * 0.05,
-                       whole * 0.05)
+        cover = _cover(model, unfilled, "re-plan, pinned coverage", opts,
+                       whole * BUDGET.pinned_tree, whole * BUDGET.pinned_local)
         return model.values(cover.solver) if cover.has_solution else None
     finally:
         model.m, model.pin, model.posts, model.aux = saved
@@ -1287,7 +1293,8 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
     # absences are facts: covers of unchanged duties kept, the others found again
     plan, carried = carry_covers(
         inst, plan, [x for x in previous.exceptions if x["date"] >= start.isoformat()],
-        time_limit=min(0.5, opts.time_limit / 10), seed=opts.seed)
+        time_limit=min(BUDGET.covers_max, opts.time_limit / BUDGET.covers_parts),
+        seed=opts.seed)
     dropped = carried.dropped
     plan.staffing = staffing_table(inst, dec.groups, dec.present)
     ever = {x for v in plan.versions() for g in v.groups for x in g.students}
@@ -1366,7 +1373,7 @@ def _rooms(inst: Instance, previous: Plan, plan: Plan, dec, opts: SolveOptions,
     old = {(r["group"], r["day"]): r["room"] for r in before
            if r.get("room") in known}
     rooms = venues.place(inst, dec.groups, dec.present, opts,
-                         opts.det_budget(opts.time_limit * TERM_DET_PER_SECOND * 0.2),
+                         opts.det_budget(opts.time_limit * TERM_DET_PER_SECOND * BUDGET.rooms),
                          previous=old, reserved=reserved)
     plan.extra.update(rooms.extra())
     now = {(r["group"], r["day"]): r["room"] for r in rooms.rows}
