@@ -302,7 +302,7 @@ def _balance(opts: SolveOptions, budget: Budget, preps, results: list) -> None:
     worst_first = sorted(range(len(results)), key=lambda n: (min(
         (v for present in results[n].present for v in present.values() if v), default=0), n))
     for n in worst_first:
-        (s, band, prep), res = preps[n], results[n]
+        (_, band, prep), res = preps[n], results[n]
         results[n] = balance_result(prep, res, opts, budget.balance(len(band)))
 
 
@@ -371,7 +371,16 @@ def _grouped(inst: Instance, opts: SolveOptions, budget: Budget, takers, preps,
     for g in grouping_stats:
         g["group_days_bound"] = min(g["group_days_bound"], g["group_days"])
         g["group_days_gap"] = relative_gap(g["group_days"], g["group_days_bound"])
-    for s in (s for s in school.sessions if takers[s.id]):
+    penalties += _class_splits([s for s in school.sessions if takers[s.id]], groups, klass_of)
+    smallest = min((r.smallest_bound for r in results if r.smallest_bound is not None),
+                   default=None)
+    return Grouped(groups, present, group_classes, grouping_stats, parts, penalties, smallest)
+
+
+def _class_splits(sessions, groups: list[Group], klass_of: dict[str, str]) -> list[dict]:
+    """A penalty per class split over several groups of one session, by class."""
+    penalties = []
+    for s in sessions:
         split: dict[str, list[str]] = defaultdict(list)
         for g in groups:
             if g.session == s.id:
@@ -382,9 +391,7 @@ def _grouped(inst: Instance, opts: SolveOptions, budget: Budget, takers, preps,
                 penalties.append({"rule": "class split", "cost": 1000 * (len(gids) - 1),
                                   "text": f"class {k} split over {len(gids)} groups in {s.id} "
                                           f"({', '.join(gids)})"})
-    smallest = min((r.smallest_bound for r in results if r.smallest_bound is not None),
-                   default=None)
-    return Grouped(groups, present, group_classes, grouping_stats, parts, penalties, smallest)
+    return penalties
 
 
 def _venues(inst: Instance, opts: SolveOptions, budget: Budget, grouped: Grouped,
