@@ -63,11 +63,11 @@ from afterschool.scheduler.planning.grouping import (LIFT_SHARE, balance_result,
                                                      lift_result, plan_groups, prepare,
                                                      share_extra)
 from afterschool.scheduler.money.accounts import term_money, yuan
-from afterschool.scheduler.planning.budget import Budget
-from afterschool.scheduler.planning.stats import (PaidMinutes, SmallestGroup, SolveStats,
-                                                  Unfilled)
+from afterschool.scheduler.planning.stats import SolveStats
 from afterschool.scheduler.rules.staffing import (duty_windows, managers_for_window,
                                                   standard_teachers)
+from afterschool.scheduler.planning.budget import Budget
+from afterschool.scheduler.planning.stats import PaidMinutes, SmallestGroup, Unfilled
 
 
 SMALL_SESSION = 2000  # sign-ups up to which more structures are tried for group-days
