@@ -120,20 +120,20 @@ def main() -> None:
     t = time.process_time()
     result = replan(inst, old, date.fromisoformat(args.start), time_limit=args.time_limit)
     cpu = time.process_time() - t
-    s = result.stats
+    s = result.statistics
     rows = [("re-plan CPU s (<= 3)", f"{cpu:.2f}"),
-            ("enrolled after churn", s["enrolled"]),
+            ("enrolled after churn", s.enrolled),
             ("withdrawn / new / volunteers gone",
              f"{info['withdrawn']} / {info['new']} / {len(info['volunteers_gone'])}"),
             ("continuing students moved (<= 1 %)",
-             f"{s['students_moved']} ({100 * s['students_moved'] / s['enrolled']:.2f} %)"),
+             f"{s.students_moved} ({100 * s.students_moved / s.enrolled:.2f} %)"),
             ("duties of still-available people unchanged (>= 95 %)",
-             f"{s['available_duties_kept']}/{s['available_duties_before']} "
-             f"({100 * s['available_duties_kept'] / max(s['available_duties_before'], 1):.1f} %)"),
-            ("duties changed (removed + added)", s["duties_changed"]),
+             f"{s.available_duties_kept}/{s.available_duties_before} "
+             f"({100 * s.available_duties_kept / max(s.available_duties_before, 1):.1f} %)"),
+            ("duties changed (removed + added)", s.duties_changed),
             ("shortage min/week before -> after",
-             f"{old.extra['shortage_minutes_per_week']} -> {s['shortage_minutes_per_week']}"),
-            ("solver", f"{s['solver']['status']} gap {s['solver']['gap']}")]
+             f"{old.extra['shortage_minutes_per_week']} -> {s.shortage_minutes_per_week}"),
+            ("solver", f"{s.solver['status']} gap {s.solver['gap']}")]
     if not args.no_fresh:
         t = time.process_time()
         fresh = solve(inst, time_limit=args.plan_time_limit, seed=0)
@@ -141,7 +141,7 @@ def main() -> None:
         moved, kept, avail = fresh_changes(old, fresh, inst)
         rows += [("fresh plan CPU s", f"{fcpu:.2f} (first plan {plan_cpu:.2f})"),
                  ("fresh plan: continuing students moved",
-                  f"{moved} ({100 * moved / s['enrolled']:.1f} %)"),
+                  f"{moved} ({100 * moved / s.enrolled:.1f} %)"),
                  ("fresh plan: available duties unchanged",
                   f"{kept}/{avail} ({100 * kept / max(avail, 1):.1f} %)"),
                  ("fresh plan: shortage min/week",

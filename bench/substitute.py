@@ -78,17 +78,17 @@ def main() -> None:
     written, _ = write_cover_folder(result, Path(args.out),
                                     skip=set() if args.charts else {"charts"})
     t4 = cpu()
-    covered = sum(1 for x in result.added if x["staff"])
+    covered = sum(1 for c in result.covers if c.staff)
     print(f"school {school} ({len(inst.enrolled)} enrolled, {len(inst.teachers)} staff); "
           f"absent: {busiest} ({load[busiest]} min a week) "
           f"{week[0]}..{week[-1]} ({len(week)} dates)")
-    print(f"duties to cover {len(result.added)}: covered {covered}, uncovered "
-          f"{len(result.added) - covered}; people asked {len(result.asked)}")
+    print(f"duties to cover {len(result.covers)}: covered {covered}, uncovered "
+          f"{len(result.covers) - covered}; people asked {len(result.asked)}")
     print(f"CPU s: read {t1 - t0:.2f}; substitution {t3 - t2:.2f} (of which the choice "
-          f"{result.stats['choice_cpu_seconds']:.2f}, money "
-          f"{result.stats['money_cpu_seconds']:.2f}); hand-outs {t4 - t3:.2f} "
+          f"{result.statistics.choice_cpu_seconds:.2f}, money "
+          f"{result.statistics.money_cpu_seconds:.2f}); hand-outs {t4 - t3:.2f} "
           f"({len(written)} files); total {t4 - t0:.2f}")
-    for p in result.stats["phases"]:
+    for p in result.statistics.phases:
         print(f"  {p['part']}: {p['status']} {p['objective']}")
 
 

@@ -34,7 +34,7 @@ def test_lp_bound_proves_what_the_per_post_count_cannot(tmp_path):
     present = {("Tue", "noon"): ["g1"], ("Wed", "noon"): ["g2"]}
     sm = assign.build(inst, present)
     assert sum(sm.demand.values()) == 8
-    assert assign.unfilled_bound(sm)["posts"] == 0  # the count and the flow: nothing
+    assert assign.unfilled_bound(sm).posts == 0  # the count and the flow: nothing
     value, _ = lp_bound(sm.model, assign.term_unfilled_posts(sm))
     assert abs(value - (8 - (3 + 20 / 30))) < 1e-6
 
@@ -83,7 +83,7 @@ def test_staffing_search_is_deterministic_with_one_worker_and_a_seed(tmp_path):
     first, second = ([(d.day, d.staff, d.start, d.group, d.window) for d in a.duties]
                      for a in runs)
     assert first == second and runs[0].unfilled_posts == runs[1].unfilled_posts
-    assert runs[0].unfilled_posts >= runs[0].unfilled_bound["posts"] > 0
+    assert runs[0].unfilled_posts >= runs[0].unfilled_bound.posts > 0
 
 
 def test_an_integer_minimum_above_the_lp_is_proved_by_the_search(tmp_path):
@@ -97,6 +97,6 @@ def test_an_integer_minimum_above_the_lp_is_proved_by_the_search(tmp_path):
     f = write_instance(tmp_path / "i", students=rows, teachers=people, availability=av)
     inst = read_instance(f)
     sm = assign.build(inst, {(d, "after-upper"): ["g"] for d in ("Tue", "Wed", "Thu")})
-    assert assign.unfilled_bound(sm)["posts"] == 0
+    assert assign.unfilled_bound(sm).posts == 0
     assert lp_bound(sm.model, assign.term_unfilled_posts(sm))[0] < 1e-6
     planned_at_minimum(inst, 1, 60, "search")

@@ -1,7 +1,10 @@
 """Volunteers into (day, session, slot, group) and managers into duty windows (SPEC §3–§4).
 
 Input: the instance and, per (day, session), the groups present (from ``grouping``).
-Output: teacher duties, manager duties and shortages, never a silent drop.
+Output: teacher duties, manager duties and shortages, never a silent drop; the bounds on
+unfilled posts and minutes (``stats.StaffBound``). Stages (``assign_staff``): the start and
+the bounds (``_start``), the posts (``_search_posts``), the minutes (``_search_minutes``),
+the soft terms (``_search_soft``), the answer decoded (``_decode``).
 
 Model (CP-SAT), decomposed without loss for the hard rules: teachers are interchangeable
 across the groups of one (day, session, slot), so the model decides *how many and who*:
@@ -82,6 +85,7 @@ from afterschool.models.plan import Duty, Shortage
 from afterschool.models.school import WEEKDAYS, fmt_time
 from afterschool.scheduler.rules.availability import session_status, window_status
 from afterschool.scheduler.planning.mip import solve_mip
+from afterschool.scheduler.planning.stats import StaffBound
 from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SECOND,
                                                   PhaseResult, SolveOptions, lp_bound,
                                                   solve_phase)
@@ -124,7 +128,7 @@ class Assignment:
     penalties: list[dict] = field(default_factory=list)
     objective_terms: list[dict] = field(default_factory=list)  # name, value, weight, cost
     unfilled_posts: int = 0
-    unfilled_bound: dict = field(default_factory=dict)  # posts, by, managers
+    unfilled_bound: StaffBound | None = None  # the bounds (not filled in a coverage probe)
     source: str = "cp-sat"  # or "greedy" when no search found a solution in time
 
 
@@ -337,31 +341,16 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     when a bound already proves some post unfilled); only ``shortage_minutes`` is filled in
     (0 exactly when every post can be filled, as far as the budget's search found). ``new_people`` are hypothetical volunteers (``afterschool need``): after
     coverage the fairness phase uses as few of them as possible, then as few of their
-    minutes."""
+    minutes.
+
+    Stages, in order: the start and the bounds (``_start``), the unfilled posts
+    (``_search_posts``), the unfilled minutes with the posts held (``_search_minutes``),
+    the soft terms with both held (``_search_soft``), the answer decoded (``_decode``)."""
     opts.phase("staffing: greedy start")
     sm = build(inst, present)
-    m = sm.model
-    allowed = set(sm.teach) | {(t, d, w, -1) for t, d, w in sm.manage}
     posts, minutes = term_unfilled_posts(sm), term_unfilled_minutes(sm)
-    quick = greedy_duties(inst, sm.demand, allowed, sm.windows_of_day, sm.window)
-    bound = unfilled_bound(sm)
-    short = sum(sm.demand.values()) > len(quick)  # the greedy start leaves posts unfilled
-    relaxed = _lp(m, posts, opts) if short else None
-    if relaxed is not None:
-        lp_posts = _round_up(relaxed[0])
-        if lp_posts > bound["posts"]:
-            bound["by"].append("LP relaxation")
-            bound["posts"] = lp_posts
-        guide = {key: relaxed[1][var.index] for key, var in sm.teach.items()}
-        guide.update({(*key, -1): relaxed[1][var.index] for key, var in sm.manage.items()})
-        rounded = greedy_duties(inst, sm.demand, allowed, sm.windows_of_day, sm.window, guide)
-        if len(rounded) > len(quick):  # more posts filled: the better start
-            quick = rounded
-    _hint_from(sm, quick)
-    for var in (*sm.teach.values(), *sm.manage.values(), *sm.unfilled.values(),
-                *sm.load.values(), *(flag for flag, _ in sm.in_window)):
-        m.add_hint(var, sm.hints.get(var.index, 0))
-    if coverage_only and bound["posts"] > 0:  # proved short: no search needed
+    bound = _start(inst, sm, posts, opts)
+    if coverage_only and bound.posts > 0:  # proved short: no search needed
         return Assignment([], [], [], _value(None, sm.hints, minutes))
     cpu = budget / DET_PER_SECOND  # what the budget stands for, shared by SHARES
     share = cpu * (1 if coverage_only else SHARES["posts"])
@@ -374,17 +363,69 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     best_posts = _value(None, values, posts)
     if coverage_only:
         return Assignment([], [], phases, _value(None, values, minutes))
-    bound["minutes"] = 0
+    values, spent, found = _search_minutes(sm, posts, minutes, opts, cpu, bound, best_posts,
+                                           proved, values, phases)
+    source = "cp-sat" if found else source
+    cpu = max(0.0, cpu - spent)
+    best_minutes = _value(None, values, minutes)
+    if best_posts == bound.posts and best_minutes == bound.minutes and \
+            "search" not in bound.by:
+        bound.by.append("search")
+    m = sm.model
+    m.add(minutes <= best_minutes)
+    values, terms, found = _search_soft(sm, opts, cpu, budget, new_people, values, phases)
+    source = "cp-sat" if found else source
+    return _decode(inst, sm, present, group_classes, values, terms, phases, best_posts,
+                   best_minutes, bound, source)
+
+
+def _start(inst: Instance, sm: StaffModel, posts, opts: SolveOptions) -> StaffBound:
+    """The start every search begins from, hinted into the model: the greedy assignment
+    (``greedy_duties``), or the LP relaxation rounded by the same rules where that fills
+    more posts (the LP is solved only where the greedy start leaves posts unfilled, its
+    optimum rounded up raising the bound). Returns the bound on unfilled posts."""
+    m = sm.model
+    allowed = set(sm.teach) | {(t, d, w, -1) for t, d, w in sm.manage}
+    quick = greedy_duties(inst, sm.demand, allowed, sm.windows_of_day, sm.window)
+    bound = unfilled_bound(sm)
+    short = sum(sm.demand.values()) > len(quick)  # the greedy start leaves posts unfilled
+    relaxed = _lp(m, posts, opts) if short else None
+    if relaxed is not None:
+        lp_posts = _round_up(relaxed[0])
+        bound.proved(lp_posts, "LP relaxation")
+        guide = {key: relaxed[1][var.index] for key, var in sm.teach.items()}
+        guide.update({(*key, -1): relaxed[1][var.index] for key, var in sm.manage.items()})
+        rounded = greedy_duties(inst, sm.demand, allowed, sm.windows_of_day, sm.window, guide)
+        if len(rounded) > len(quick):  # more posts filled: the better start
+            quick = rounded
+    _hint_from(sm, quick)
+    for var in (*sm.teach.values(), *sm.manage.values(), *sm.unfilled.values(),
+                *sm.load.values(), *(flag for flag, _ in sm.in_window)):
+        m.add_hint(var, sm.hints.get(var.index, 0))
+    return bound
+
+
+def _search_minutes(sm: StaffModel, posts, minutes, opts: SolveOptions, cpu: float,
+                    bound: StaffBound, best_posts: int, proved: bool,
+                    values: dict[int, int], phases: list[PhaseResult]
+                    ) -> tuple[dict[int, int], float, bool]:
+    """The unfilled posts held at ``best_posts`` (the bound raised to them where the
+    search proved them), the fewest unfilled minutes: bounded below by the LP of the
+    fewest minutes with so few posts unfilled, searched by a short tree search and then
+    local search from its best, ``SHARES["minutes"]`` of ``cpu``. Returns the values, the
+    CPU seconds spent and whether a search found the answer."""
+    m = sm.model
+    found = False
     if proved:  # the posts reached a bound: the search proved it minimal
-        if best_posts > bound["posts"] and "search" not in bound["by"]:
-            bound["by"].append("search")
-        bound.update(posts=best_posts)
+        if best_posts > bound.posts and "search" not in bound.by:
+            bound.by.append("search")
+        bound.posts = best_posts
     m.add(posts <= best_posts)
     floor = _lp(m, minutes, opts) if best_posts else None
     floor = 0 if floor is None else max(0, _round_up(floor[0]))  # fewest
     # minutes with so few posts unfilled
-    if best_posts == bound["posts"]:
-        bound["minutes"] = max(bound["minutes_if_posts_at_bound"], floor)
+    if best_posts == bound.posts:
+        bound.minutes = max(bound.minutes_if_posts_at_bound, floor)
     spent = 0.0
     if best_posts:  # with every post filled no minute is (at 50,000 pupils the searches
         # took 10 s to start from that answer). A short tree search (it proves small cases),
@@ -398,24 +439,29 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
         spent = p1b.det_time / DET_PER_SECOND
         phases.append(p1b)
         if p1b.has_solution:
-            source = "cp-sat"
+            found = True
             values = _answer(sm, p1b.solver)
-            if best_posts == bound["posts"]:
-                bound["minutes"] = max(bound["minutes"], p1b.bound)
+            if best_posts == bound.posts:
+                bound.minutes = max(bound.minutes, p1b.bound)
         if p1b.status != "OPTIMAL":
             _hint_all(sm, lambda var: values[var.index])
             values, used, better = _improve_locally(
                 sm, minutes, "staff minutes: local search", opts, max(0.0, share - spent),
-                max(floor, bound.get("minutes", 0)), values, phases)
+                max(floor, bound.minutes), values, phases)
             spent += used
             if better:
-                source = "cp-sat"
-    cpu = max(0.0, cpu - spent)
-    best_minutes = _value(None, values, minutes)
-    if best_posts == bound["posts"] and best_minutes == bound["minutes"] and \
-            "search" not in bound["by"]:
-        bound["by"].append("search")
-    m.add(minutes <= best_minutes)
+                found = True
+    return values, spent, found
+
+
+def _search_soft(sm: StaffModel, opts: SolveOptions, cpu: float, budget: float,
+                 new_people: frozenset[str], values: dict[int, int],
+                 phases: list[PhaseResult]) -> tuple[dict[int, int], dict, bool]:
+    """With the posts and minutes held, the soft terms (``WEIGHTS``; for ``need`` the new
+    volunteers and their minutes first) from ``values``, with the CPU seconds left but at
+    most ``SHARES["soft"]`` of ``budget``. Returns the values, the terms by name and
+    whether the search found the answer."""
+    m = sm.model
     m.clear_hints()
     sm.hints = dict(values)
     terms = {"fair load": term_fair_load(sm),
@@ -440,10 +486,15 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
                      required=bool(new_people))
     phases.append(p2)
     if p2.has_solution:
-        source = "cp-sat"
-        values = _answer(sm, p2.solver)
-    else:
-        values = {var.index: sm.hints.get(var.index, 0) for var in _all_vars(sm)}
+        return _answer(sm, p2.solver), terms, True
+    return {var.index: sm.hints.get(var.index, 0) for var in _all_vars(sm)}, terms, False
+
+
+def _decode(inst: Instance, sm: StaffModel, present, group_classes, values: dict[int, int],
+            terms: dict, phases: list[PhaseResult], best_posts: int, best_minutes: int,
+            bound: StaffBound, source: str) -> Assignment:
+    """The answer as duties (teachers matched to groups by ``match_groups``, managers per
+    window), shortages, the named objective terms with their values, and the penalties."""
     on = {i for i, x in values.items() if x}
     chosen = {key for key, var in sm.teach.items() if var.index in on}
     managers = sorted(key for key, var in sm.manage.items() if var.index in on)
@@ -460,9 +511,9 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
             shortages.append(Shortage(day=d, start=fmt_time(w.start), end=fmt_time(w.end),
                                       role="manager", window=wid, count=gap))
     objective_terms = [
-        {"term": "unfilled posts", "phase": 1, "value": best_posts, "bound": bound["posts"]},
+        {"term": "unfilled posts", "phase": 1, "value": best_posts, "bound": bound.posts},
         {"term": "unfilled minutes", "phase": 1, "value": best_minutes,
-         "bound": bound.get("minutes", 0)}]
+         "bound": bound.minutes}]
     for k, e in terms.items():
         v = _value(None, values, e)
         objective_terms.append({"term": k, "phase": 2, "value": v, "weight": WEIGHTS[k],
@@ -472,7 +523,7 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
 
 
 def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
-                  reserve: float | None, bound: dict
+                  reserve: float | None, bound: StaffBound
                   ) -> tuple[dict[int, int], bool, list[PhaseResult], float]:
     """The fewest unfilled posts from the model's hints (the greedy or LP start): a tree
     search (closes small schools at once), a short local search (reaches the bound on a
@@ -487,7 +538,7 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
     the phases and the CPU seconds spent; raises ``bound`` where a search proved more."""
     m = sm.model
     tree = solve_phase(m, posts, "staff coverage", opts, share * SHARES["tree"] * DET_PER_SECOND,
-                       bound["posts"], required=True)
+                       bound.posts, required=True)
     phases = [tree]
     spent = tree.det_time / DET_PER_SECOND
     values = _answer(sm, tree.solver if tree.has_solution else None)
@@ -498,9 +549,9 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
     if tree.has_solution:
         _hint_all(sm, lambda var: values[var.index])
     values, used, _ = _improve_locally(sm, posts, "staff coverage: quick local search", opts,
-                                       share * SHARES["quick"], bound["posts"], values, phases)
+                                       share * SHARES["quick"], bound.posts, values, phases)
     spent += used
-    if _value(None, values, posts) <= bound["posts"]:
+    if _value(None, values, posts) <= bound.posts:
         return values, True, phases, spent
     local = share * SHARES["local"]  # CPU seconds kept for the local search
     seconds = share - spent - local
@@ -511,7 +562,7 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
     mip = None
     opts.phase("staff coverage: MIP (HiGHS)")
     if seconds > MIP_MIN and not opts.out_of_time():
-        mip = solve_mip(m, posts, seconds, opts, bound["posts"],
+        mip = solve_mip(m, posts, seconds, opts, bound.posts,
                         max(1, round(work * MIP_CHECKS_PER_SECOND)))
     elif reserve is not None and opts.deadline is not None:
         opts.deadline.cut()  # what the deadline left decided: no time for the MIP
@@ -525,32 +576,29 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
                                   "OPTIMAL" if mip.optimal else
                                   "FEASIBLE" if mip.values is not None else "UNKNOWN",
                                   mip.objective, mip.bound, mip.seconds))
-        if mip.bound is not None and mip.bound > bound["posts"]:  # it proved more
-            bound["posts"] = mip.bound
-            bound["by"].append("MIP search (HiGHS)")
+        if mip.bound is not None:  # where it proved more
+            bound.proved(mip.bound, "MIP search (HiGHS)")
         if mip.values is not None and mip.objective < _value(None, values, posts):
             values = dict(enumerate(mip.values))
-    if _value(None, values, posts) <= bound["posts"]:
+    if _value(None, values, posts) <= bound.posts:
         return values, True, phases, spent
     _hint_all(sm, lambda var: values[var.index])
     values, used, _ = _improve_locally(sm, posts, "staff coverage: local search", opts, local,
-                                       bound["posts"], values, phases)
+                                       bound.posts, values, phases)
     spent += used
-    if mip is None and seconds > MIP_MIN and _value(None, values, posts) > bound["posts"]:
+    if mip is None and seconds > MIP_MIN and _value(None, values, posts) > bound.posts:
         # HiGHS could not take the model: a tree search with CP-SAT's full linear relaxation
         _hint_all(sm, lambda var: values[var.index])
         proof = solve_phase(m, posts, "staff coverage: proof", opts,
-                            max(0.0, share - spent) * DET_PER_SECOND, bound["posts"],
+                            max(0.0, share - spent) * DET_PER_SECOND, bound.posts,
                             tuning={"linearization_level": 2})
         spent += proof.det_time / DET_PER_SECOND
         phases.append(proof)
         if proof.has_solution:
-            if proof.bound > bound["posts"]:  # the search proved more than the LP
-                bound["posts"] = proof.bound
-                bound["by"].append("search")
+            bound.proved(proof.bound, "search")  # where it proved more than the LP
             if proof.objective < _value(None, values, posts):
                 values = _answer(sm, proof.solver)
-    return values, _value(None, values, posts) <= bound["posts"], phases, spent
+    return values, _value(None, values, posts) <= bound.posts, phases, spent
 
 
 def _improve_locally(sm: StaffModel, objective, name: str, opts: SolveOptions, cpu: float,
@@ -623,7 +671,7 @@ def _hint_from(sm: StaffModel, quick: set[tuple]) -> None:
         h[var.index] = load[t]
 
 
-def unfilled_bound(sm: StaffModel) -> dict:
+def unfilled_bound(sm: StaffModel) -> StaffBound:
     """A lower bound on unfilled posts that no arrangement can beat: per post, the demand
     above the people available for it; for manager posts together, the demand above a
     maximum flow from managers (each able to take at most the windows that fit in their
@@ -698,10 +746,9 @@ def unfilled_bound(sm: StaffModel) -> dict:
     # valid for the minutes once the posts are at this bound (the flow's first objective)
     count_minutes = sum(n * sm.post_minutes(p) for p, n in per_post.items() if p[2] < 0)
     minutes = teacher_minutes + (flow_minutes if flow_short >= manager_posts else count_minutes)
-    return {"posts": posts, "managers": max(manager_posts, flow_short),
-            "minutes_if_posts_at_bound": minutes,
-            "by": ["count of people available per post",
-                   "manager capacity (min-cost max-flow)"]}
+    return StaffBound(posts, max(manager_posts, flow_short), minutes,
+                      ["count of people available per post",
+                       "manager capacity (min-cost max-flow)"])
 
 
 def _penalties(sm: StaffModel, values: dict[int, int]) -> list[dict]:

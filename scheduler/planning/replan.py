@@ -4,8 +4,9 @@ Input: the edited instance (withdrawals, new enrolments, changed sign-ups, avail
 staff), the previous plan (its current version and history) and a service date ``DATE``.
 Output: a ``Replan``: the new ``Plan`` (current version valid from DATE, the previous current
 version appended to ``history`` with ``valid_to`` = the day before DATE, term money over every
-version, ``extra`` as ``solve`` writes it plus ``replan`` statistics) and the list of changes
-(students moved, added, withdrawn; duties changed; who must be told). Covers dated from DATE
+version, ``extra`` as ``solve`` writes it plus ``replan`` statistics, ``stats.ReplanStats``)
+and the list of changes (students moved, added, withdrawn; duties changed; who must be
+told). Covers dated from DATE
 follow the absences they record (``covers.carry_covers``): kept where the duty is unchanged
 and the cover may still take it, found again otherwise (or a dated shortage).
 
@@ -43,7 +44,8 @@ tree search, a quarter for CP-SAT's local search, in parts, stopping when a part
 no more; never less than ``--pin duties`` covers: a search of a copy with the pins, 0.1),
 and held, then the unfilled minutes by local search (0.1); a local search on the previous duties
 not kept (0.2 in up to four rounds, each from the one before while it keeps more) walks
-back the duties that search moved needlessly; then two searches of the whole objective, 0.08 of the budget each (when
+back the duties that search moved needlessly (every fraction here: ``BUDGET``, a
+``budget.ReplanBudget``); then two searches of the whole objective, 0.08 of the budget each (when
 the CPU clock runs short, coverage stops by 0.55 of the time left and the walk-back by
 0.8, so every stage gets its turn; with ``--pin duties`` the pinned run has half): first with every keep unit fixed (no continuing student moves;
 small, and quick from the start), then with moves allowed, hinted with the first answer,
@@ -84,12 +86,13 @@ from afterschool.models.school import WEEKDAYS, fmt_time
 from afterschool.scheduler.money.accounts import dated_minutes, term_money
 from afterschool.scheduler.planning.covers import carry_covers
 from afterschool.scheduler.planning import venues
+from afterschool.scheduler.planning.budget import ReplanBudget
 from afterschool.scheduler.planning.cpsat import (LS_DET_PER_SECOND, TERM_DET_PER_SECOND,
                                                   Deadline, PhaseResult, SolveOptions,
                                                   interruptible, solve_phase)
 from afterschool.scheduler.planning.grouping import class_key
 from afterschool.scheduler.planning.solve import school_context, staffing_table, student_entry
-from afterschool.scheduler.planning.stats import SolveStats
+from afterschool.scheduler.planning.stats import PinCost, ReplanStats, SolveStats
 from afterschool.scheduler.reading.plan_file import plan_problems
 from afterschool.scheduler.rules.availability import session_status, window_status
 from afterschool.scheduler.rules.calendar import term_dates
@@ -101,6 +104,7 @@ from afterschool.scheduler.rules.matching import match_slot
 from afterschool.scheduler.rules.staffing import duty_windows, managers_needed
 
 PINS = ("none", "groups", "duties")
+BUDGET = ReplanBudget()  # every fraction of the time limit the stages below take
 CANDIDATES_ALL = 12  # sessions with up to this many groups: a pool may go to any group
 COVER_CHUNKS = 6  # the coverage local search's budget in parts: it stops when one fills no more
 
@@ -350,72 +354,105 @@ class Values:
 
 def greedy_start(inst: Instance, parts: list[SessionPart], posts: Posts, previous: Plan
                  ) -> Values:
-    """Keep what can be kept: every continuing student stays; named students go where their
-    class is, then any old group with seats on all their days, then new groups; previous
-    duties stay with their person where still allowed; vacated posts to free people (the
-    least loaded first, then by id)."""
+    """Keep what can be kept: every continuing student stays (``_keep_units``); named
+    students go where their class is, then any old group with seats on all their days,
+    then new groups (``_seat_pools``); previous duties stay with their person where still
+    allowed (``_keep_duties``); vacated posts to free people, the least loaded first, then
+    by id (``_fill_vacated``). One person ledger holds every staffing rule throughout."""
     cap = inst.school.rules.group_cap
     keep, x, present = {}, {}, {}
     for part in parts:
-        sid, days = part.session.id, part.session.days
-        load = {(g, d): 0 for g in part.groups for d in days}
-        for i, u in enumerate(part.units):
-            keep[sid, i] = len(u.students)
-            for d in u.days:
-                load[u.group, d] += len(u.students)
-        # a previous version over the cap (it must not be, but the cap may have been
-        # lowered): the fewest students leave, from the units present most days last
-        for i in sorted(range(len(part.units)), key=lambda i: (len(part.units[i].days), -i)):
-            u = part.units[i]
-            while keep[sid, i] and any(load[u.group, d] > cap for d in u.days):
-                keep[sid, i] -= 1
-                for d in u.days:
-                    load[u.group, d] -= 1
-        holds = defaultdict(set)
-        for u in part.units:
-            holds[u.group].add(u.klass)
-        grades = defaultdict(set)
-        for u in part.units:
-            grades[u.group].add(_grade(u.klass))
-        # the pools present most days first (hardest to seat); each chunk where it opens
-        # fewest new group-days, then where its class already is, then its grade
-        order = sorted(range(len(part.pools)), key=lambda j: (-len(part.pools[j].days), j))
-        for j in order:
-            p = part.pools[j]
-            for h in p.candidates:
-                x[sid, j, h] = 0
-            left = len(p.named) + sum(len(part.units[i].students) - keep[sid, i]
-                                      for i in p.units)
-            while left:
-                room = {h: min(cap - load[h, d] for d in p.days) for h in p.candidates}
-                fits = [h for h in p.candidates if room[h] > 0]
-                if not fits:
-                    raise RuntimeError("internal error: no seat for a pool in the start")
-                h = min(fits, key=lambda h: (
-                    sum(1 for d in p.days if not load[h, d]), h in part.new_groups,
-                    p.klass not in holds[h], _grade(p.klass) not in grades[h],
-                    part.groups.index(h)))
-                n = min(room[h], left)
-                x[sid, j, h] += n
-                left -= n
-                holds[h].add(p.klass)
-                grades[h].add(_grade(p.klass))
-                for d in p.days:
-                    load[h, d] += n
+        load = _keep_units(part, cap, keep)
+        _seat_pools(part, cap, keep, x, load)
         for (g, d), n in load.items():
             present[g, d] = int(n > 0)
     state = Ledger(inst, posts.rows)
+    need = manager_need(inst, present, parts, posts)
+    teach, manage, kept = _keep_duties(posts, present, need, state)
+    _fill_vacated(parts, posts, present, need, state, teach, manage)
+    return Values(keep, x, present, teach, manage, kept)
+
+
+def _keep_units(part: SessionPart, cap: int, keep: dict) -> dict[tuple[str, str], int]:
+    """Every continuing student of the part stays (``keep[session, unit]``), except over
+    the cap; returns the pupils present per (group, day)."""
+    sid, days = part.session.id, part.session.days
+    load = {(g, d): 0 for g in part.groups for d in days}
+    for i, u in enumerate(part.units):
+        keep[sid, i] = len(u.students)
+        for d in u.days:
+            load[u.group, d] += len(u.students)
+    # a previous version over the cap (it must not be, but the cap may have been
+    # lowered): the fewest students leave, from the units present most days last
+    for i in sorted(range(len(part.units)), key=lambda i: (len(part.units[i].days), -i)):
+        u = part.units[i]
+        while keep[sid, i] and any(load[u.group, d] > cap for d in u.days):
+            keep[sid, i] -= 1
+            for d in u.days:
+                load[u.group, d] -= 1
+    return load
+
+
+def _seat_pools(part: SessionPart, cap: int, keep: dict, x: dict, load: dict) -> None:
+    """Each pool's students (named, and continuing ones not kept) into candidate groups
+    with seats on all their days (``x[session, pool, group]``), ``load`` updated: the
+    pools present most days first (hardest to seat); each chunk where it opens fewest new
+    group-days, then where its class already is, then its grade."""
+    sid = part.session.id
+    holds = defaultdict(set)
+    for u in part.units:
+        holds[u.group].add(u.klass)
+    grades = defaultdict(set)
+    for u in part.units:
+        grades[u.group].add(_grade(u.klass))
+    order = sorted(range(len(part.pools)), key=lambda j: (-len(part.pools[j].days), j))
+    for j in order:
+        p = part.pools[j]
+        for h in p.candidates:
+            x[sid, j, h] = 0
+        left = len(p.named) + sum(len(part.units[i].students) - keep[sid, i]
+                                  for i in p.units)
+        while left:
+            room = {h: min(cap - load[h, d] for d in p.days) for h in p.candidates}
+            fits = [h for h in p.candidates if room[h] > 0]
+            if not fits:
+                raise RuntimeError("internal error: no seat for a pool in the start")
+            h = min(fits, key=lambda h: (
+                sum(1 for d in p.days if not load[h, d]), h in part.new_groups,
+                p.klass not in holds[h], _grade(p.klass) not in grades[h],
+                part.groups.index(h)))
+            n = min(room[h], left)
+            x[sid, j, h] += n
+            left -= n
+            holds[h].add(p.klass)
+            grades[h].add(_grade(p.klass))
+            for d in p.days:
+                load[h, d] += n
+
+
+def _keep_duties(posts: Posts, present: dict, need: dict, state: Ledger
+                 ) -> tuple[set, set, set]:
+    """Previous teacher duties kept where the group still meets that day and the person
+    may still take it (``kept``: their indices in ``posts.old_teach``), then previous
+    manager duties up to each window's need; every one taken in ``state``."""
     teach, manage, kept = set(), set(), set()
     for j, (t, d, sid, k, g) in enumerate(posts.old_teach):
         if present.get((g, d)) and t in posts.can_teach[d, sid, k] and \
                 (t, d, sid, k) not in teach and state.take(t, d, posts.slots[d, sid, k]):
             teach.add((t, d, sid, k))
             kept.add(j)
-    need = manager_need(inst, present, parts, posts)
     for t, d, w in posts.old_manage:
         if sum(1 for m in manage if m[1:] == (d, w)) < need[d, w] and \
                 t in posts.can_manage[d, w] and state.take(t, d, posts.windows[d, w]):
             manage.add((t, d, w))
+    return teach, manage, kept
+
+
+def _fill_vacated(parts: list[SessionPart], posts: Posts, present: dict, need: dict,
+                  state: Ledger, teach: set, manage: set) -> None:
+    """The posts left open, scarcest first (fewest people allowed per place), each to a
+    free person the ledger allows, the least loaded first, then by id (``teach`` and
+    ``manage`` updated)."""
     groups_of = defaultdict(list)
     for part in parts:
         for g in part.groups:
@@ -441,7 +478,6 @@ def greedy_start(inst: Instance, parts: list[SessionPart], posts: Posts, previou
             t = min(free, key=lambda t: (state.weekly[t], t))
             state.take(t, key[0], item)
             (teach.add((t, *key)) if key[2] >= 0 else manage.add((t, key[0], key[1])))
-    return Values(keep, x, present, teach, manage, kept)
 
 
 def manager_need(inst: Instance, present: dict, parts: list[SessionPart], posts: Posts
@@ -957,7 +993,12 @@ class Replan:
     students: list[dict]  # one row per student moved, added or withdrawn
     duties: list[dict]  # one row per duty post whose person changed
     dropped_exceptions: list[dict]
-    stats: dict
+    statistics: ReplanStats
+
+    @property
+    def stats(self) -> dict:
+        """The statistics as ``plan.json`` holds them (``extra["replan"]``)."""
+        return self.statistics.as_dict()
 
 
 def replan(inst: Instance, previous: Plan, start: date, *, pin: str = "none",
@@ -979,7 +1020,8 @@ def replan(inst: Instance, previous: Plan, start: date, *, pin: str = "none",
         rows = week_rows(inst.school.term, start, minutes_before(inst, previous, start))
         # with --pin duties the pinned run has half the time, the unpinned one (its price,
         # covering at least as much) the rest
-        run, free = _run(inst, previous, pin, _stage(opts, 0.5) if pin == "duties" else opts,
+        run, free = _run(inst, previous, pin,
+                         _stage(opts, BUDGET.pinned_run) if pin == "duties" else opts,
                          rows)
         cost = None
         if pin == "duties":  # the unpinned plan covers at least what the pinned one does
@@ -1030,17 +1072,18 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
     model.build()
     objective = model.objective()
     # the stages' shares of the CPU time left (the deterministic budgets decide unless the
-    # clock runs short: then coverage stops by 0.55 of it and the walk-back by 0.8, so the
-    # later stages always get their turn)
-    covering, walking = _stage(opts, 0.55), _stage(opts, 0.8)
+    # clock runs short: then coverage stops by BUDGET.covering of it and the walk-back by
+    # BUDGET.walking, so the later stages always get their turn)
+    covering, walking = _stage(opts, BUDGET.covering), _stage(opts, BUDGET.walking)
     whole = opts.time_limit * TERM_DET_PER_SECOND
-    budget = whole * 0.08  # each of the two weighted searches (coverage and changes: the rest)
+    budget = whole * BUDGET.weighted  # each of the two weighted searches
     model.hint(start)
     model.fix_groups(True)
     # coverage first, as plan counts it, alone: the weighted objective's search alone
     # left a leaver's duties unfilled where others could take them (its gap stayed wide)
     unfilled = sum(c * v for c, v in model.terms["posts"])
-    cover = _cover(model, unfilled, "re-plan, coverage", covering, whole * 0.1, whole * 0.25)
+    cover = _cover(model, unfilled, "re-plan, coverage", covering, whole * BUDGET.cover_tree,
+                   whole * BUDGET.cover_local)
     if pin == "none" and floor is None and cover.status != "OPTIMAL" and (
             not cover.has_solution or cover.objective > 0):
         # coverage first: a pinned plan is a restriction of this one, so this one covers
@@ -1057,7 +1100,8 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
         # trade kept duties for minutes after the walk-back, more of them on a shorter limit
         unit = math.gcd(*(c for c, _ in model.terms["shortage"])) or 1
         minutes = sum(c // unit * v for c, v in model.terms["shortage"])
-        short = _cover(model, minutes, "re-plan, coverage minutes", covering, 0, whole * 0.1)
+        short = _cover(model, minutes, "re-plan, coverage minutes", covering, 0,
+                       whole * BUDGET.minutes_local)
         if short.has_solution:
             model.m.add(minutes <= short.objective)
             start = model.values(short.solver)
@@ -1066,7 +1110,7 @@ def _run(inst: Instance, previous: Plan, pin: str, opts: SolveOptions,
         changes = sum(c * v for c, v in model.terms["changes"])
         unavoidable = sum(c * v for c, v in model.terms["changes"] if isinstance(v, int))
         start = _walk_back(model, changes, unavoidable, start, walking,
-                           whole * 0.2 / TERM_DET_PER_SECOND * LS_DET_PER_SECOND)
+                           whole * BUDGET.walk_back / TERM_DET_PER_SECOND * LS_DET_PER_SECOND)
     first = solve_phase(model.m, objective, "re-plan, groups kept", opts, budget)
     if first.status == "INFEASIBLE" and pin == "duties":
         raise InputError([Problem("--pin", "the pinned duties cannot all be kept with the "
@@ -1109,7 +1153,7 @@ def _at_least(model: ReplanModel, unfilled, cover, floor: Values, opts: SolveOpt
     model.hint(floor)
     model.m.add(unfilled <= target)
     res = solve_phase(model.m, unfilled, "re-plan, coverage from the pinned answer", opts,
-                      0.05, required=True)
+                      BUDGET.from_pinned, required=True)
     # the answer given is one such cover already (the caller starts from it)
     return res if res.has_solution else PhaseResult(res.name, "FEASIBLE", target, None,
                                                     res.seconds)
@@ -1128,8 +1172,8 @@ def _pinned_cover(model: ReplanModel, inst: Instance, previous: Plan, start: Val
         model.add_pins()
         model.hint(start)
         unfilled = sum(c * v for c, v in model.terms["posts"])
-        cover = _cover(model, unfilled, "re-plan, pinned coverage", opts, whole * 0.05,
-                       whole * 0.05)
+        cover = _cover(model, unfilled, "re-plan, pinned coverage", opts,
+                       whole * BUDGET.pinned_tree, whole * BUDGET.pinned_local)
         return model.values(cover.solver) if cover.has_solution else None
     finally:
         model.m, model.pin, model.posts, model.aux = saved
@@ -1212,12 +1256,10 @@ def _changed(previous: Plan, duties: list[Duty]) -> tuple[int, int]:
     return len(old - new), len(new - old)
 
 
-def _pin_cost(pinned: _Run, free: _Run) -> dict:
-    return {"shortage_minutes": pinned.decoded.shortage_minutes - free.decoded.shortage_minutes,
-            "group_days": pinned.decoded.group_days - free.decoded.group_days,
-            "unpinned_moves": free.moves,
-            "unpinned_shortage_minutes": free.decoded.shortage_minutes,
-            "unpinned_group_days": free.decoded.group_days}
+def _pin_cost(pinned: _Run, free: _Run) -> PinCost:
+    return PinCost(pinned.decoded.shortage_minutes - free.decoded.shortage_minutes,
+                   pinned.decoded.group_days - free.decoded.group_days, free.moves,
+                   free.decoded.shortage_minutes, free.decoded.group_days)
 
 
 def signups_then(inst: Instance, previous: Plan) -> dict[str, dict]:
@@ -1251,7 +1293,8 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
     # absences are facts: covers of unchanged duties kept, the others found again
     plan, carried = carry_covers(
         inst, plan, [x for x in previous.exceptions if x["date"] >= start.isoformat()],
-        time_limit=min(0.5, opts.time_limit / 10), seed=opts.seed)
+        time_limit=min(BUDGET.covers_max, opts.time_limit / BUDGET.covers_parts),
+        seed=opts.seed)
     dropped = carried.dropped
     plan.staffing = staffing_table(inst, dec.groups, dec.present)
     ever = {x for v in plan.versions() for g in v.groups for x in g.students}
@@ -1273,33 +1316,29 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
     old_avail += [(d, None, None, None, w, t) for t, d, w in posts.old_manage
                   if t in posts.can_manage[d, w]]
     kept_avail = sum(1 for key in old_avail if key in now)
-    stats = {
-        "from": start.isoformat(), "previous_from": previous.valid_from
-        or school.term.start.isoformat(), "pin": pin,
-        "students_moved": run.moves,
-        "students_named_moved": sum(1 for r in student_rows if r["change"] == "changed"
-                                    and r["old_group"] != r["new_group"]),
-        "students_added": len({x for x, _ in run.named["new"]}),
-        "students_left": len({x for x, _, _ in run.named["withdrawn"]}),
-        "enrolled": len(inst.enrolled),
-        "duties_before": len(previous.duties), "duties_removed": lost,
-        "duties_added": gained, "duties_changed": lost + gained,
-        "available_duties_before": len(old_avail), "available_duties_kept": kept_avail,
-        "shortage_minutes_per_week": dec.shortage_minutes, "group_days": dec.group_days,
-        "exceptions_dropped": len(dropped),
-        "exceptions_kept": len(carried.kept), "exceptions_found_again": len(carried.added),
+    stats = ReplanStats(
+        start=start.isoformat(),
+        previous_from=previous.valid_from or school.term.start.isoformat(), pin=pin,
+        students_moved=run.moves,
+        students_named_moved=sum(1 for r in student_rows if r["change"] == "changed"
+                                 and r["old_group"] != r["new_group"]),
+        students_added=len({x for x, _ in run.named["new"]}),
+        students_left=len({x for x, _, _ in run.named["withdrawn"]}),
+        enrolled=len(inst.enrolled),
+        duties_before=len(previous.duties), duties_removed=lost, duties_added=gained,
+        available_duties_before=len(old_avail), available_duties_kept=kept_avail,
+        shortage_minutes_per_week=dec.shortage_minutes, group_days=dec.group_days,
+        exceptions_dropped=len(dropped),
+        exceptions_kept=len(carried.kept), exceptions_found_again=len(carried.added),
         # every substitution any re-plan dropped, oldest first, each marked with the date
         # of the re-plan that dropped it and the index of the version it made (in
         # Plan.versions()): phone calendars derive SEQUENCE and cancellations from it
-        "dropped_exceptions": list(previous.extra.get("replan", {}).get(
+        dropped_exceptions=list(previous.extra.get("replan", {}).get(
             "dropped_exceptions", [])) + [
             dict(x, dropped_from=start.isoformat(), dropped_by_version=len(plan.history))
             for x in dropped],
-        "solver": run.phase,
-        "cpu_seconds": round(cpu, 3)}
-    stats["small_groups"] = small_new_group_days(inst, previous, dec)
-    if cost is not None:
-        stats["pin_cost"] = cost
+        solver=run.phase, cpu_seconds=round(cpu, 3),
+        small_groups=small_new_group_days(inst, previous, dec), pin_cost=cost)
     plan.extra = {
         "school": school.name,
         "term": {"start": school.term.start.isoformat(), "end": school.term.end.isoformat()},
@@ -1310,20 +1349,21 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
         "shortage_minutes_per_week": dec.shortage_minutes,
         "penalties": [],
         **school_context(inst, students),
-        "replan": stats,
+        "replan": stats.as_dict(),
         "solve_stats": SolveStats.of(cpu, 1, opts.time_limit, opts.deadline).as_dict(),
     }
     if school.venues or previous.extra.get("venues"):
         _rooms(inst, previous, plan, dec, opts, stats, reserved)
+        plan.extra["replan"] = stats.as_dict()  # with the rooms moved
     term_money(inst, plan)
     return Replan(plan, student_rows, duty_rows, dropped, stats)
 
 
 def _rooms(inst: Instance, previous: Plan, plan: Plan, dec, opts: SolveOptions,
-           stats: dict, reserved: tuple = ()) -> None:
+           stats: ReplanStats, reserved: tuple = ()) -> None:
     """SPEC §12: each group keeps its previous room where the rules allow (the previous
     rooms as a start and a cost in ``venues.place``); the previous version keeps its venue
-    rows in ``history``; ``stats["rooms_moved"]``: (group, day)s whose room changed."""
+    rows in ``history``; ``stats.rooms_moved``: (group, day)s whose room changed."""
     before = previous.extra.get("venues") or []
     if before:
         plan.history[-1]["venues"] = before
@@ -1333,11 +1373,11 @@ def _rooms(inst: Instance, previous: Plan, plan: Plan, dec, opts: SolveOptions,
     old = {(r["group"], r["day"]): r["room"] for r in before
            if r.get("room") in known}
     rooms = venues.place(inst, dec.groups, dec.present, opts,
-                         opts.det_budget(opts.time_limit * TERM_DET_PER_SECOND * 0.2),
+                         opts.det_budget(opts.time_limit * TERM_DET_PER_SECOND * BUDGET.rooms),
                          previous=old, reserved=reserved)
     plan.extra.update(rooms.extra())
     now = {(r["group"], r["day"]): r["room"] for r in rooms.rows}
-    stats["rooms_moved"] = sum(1 for k, v in old.items() if k in now and now[k] != v)
+    stats.rooms_moved = sum(1 for k, v in old.items() if k in now and now[k] != v)
 
 
 SMALL_GROUP = 20  # pupils: a group-day the re-plan creates with fewer is reported

@@ -1,7 +1,13 @@
 """The one planning entry point: ``solve(instance, *, time_limit, seed, workers, log) -> Plan``.
 
-Steps: groups per session (``grouping``), then volunteers and managers (``assign``), then the
-staffing table, fees and pay (``money``), bounds, gaps and named penalties.
+Input: the instance, the options (time limit, seed, slack and tolerance) and venue
+occupancy already taken. Output: a ``Plan`` with ``extra`` (its typed blocks from
+``stats``). Stages, each a function of what the ones before made (``_solve``): the
+constructive grouping starts (``_starts``), the group-days tolerance (``_tolerance``), the
+grouping searches (``_grouping_searches``), balancing (``_balance``), lifting the smallest
+groups (``_lift``), the groups numbered with their figures and penalties (``_grouped``),
+venues (``_venues``), volunteers and managers (``_staffing``, ``assign``), the plan and its
+extra (``_plan``), then fees and pay (``money``).
 
 Paid minutes break ties after group-days: ``ManagersOnDuty`` counts the groups on duty per
 (day, session) — each band's fewest at first, then its chosen start, then its groups as it
@@ -12,16 +18,16 @@ the groups' sizes comes last, for every band (those with the smallest groups fir
 
 The time limit is a promise: one ``Deadline`` on the process CPU clock, started when
 ``solve`` is called (the CLI starts it before reading the files; ``Deadline.for_limit``:
-a backstop at 1.5 x limit + 0.7 s), bounds every stage — constructive grouping starts until
-``GROUPING_SHARE`` of the limit, balancing until ``BALANCE_SHARE`` of it, staffing until
-``STAFFING_SHARE`` of the backstop, the rest for fees, pay and the hand-outs; the CP-SAT
-searches' own budgets are deterministic (``STAFF_DET`` …), so the clock decides only on a
-machine much slower than the reference, or where the staffing MIP (HiGHS, which has no
-deterministic budget) is ended by the deadline instead of its proof, and then
-``solve_stats.cut_by_time_limit`` says where. Each
-stage is anytime: a
-session whose starts did not fit gets the first-fit start only; a staffing search with no
-time leaves the greedy assignment. Sessions larger than ``BAND`` sign-ups are planned in
+the backstop), bounds every stage, each given its part by one ``budget.Budget``
+(``plan_budget`` fills it from the constants below) — constructive grouping starts and
+searches until ``GROUPING_SHARE`` of the limit, balancing until ``BALANCE_SHARE`` of it,
+staffing until ``STAFFING_SHARE`` of the backstop, the rest for fees, pay and the
+hand-outs; the CP-SAT searches' own budgets are deterministic (``STAFF_DET`` …), so the
+clock decides only on a machine much slower than the reference, or where the staffing MIP
+(HiGHS, which has no deterministic budget) is ended by the deadline instead of its proof,
+and then ``solve_stats.cut_by_time_limit`` says where. Each stage is anytime: a session
+whose starts did not fit gets the first-fit start only; a staffing search with no time
+leaves the greedy assignment. Sessions larger than ``BAND`` sign-ups are planned in
 bands of whole classes in grade order (each band on its own, with the session's true
 bounds reported), which keeps the constructive starts near-linear in school size.
 
@@ -39,6 +45,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from afterschool.models.instance import Instance
@@ -59,6 +66,8 @@ from afterschool.scheduler.money.accounts import term_money, yuan
 from afterschool.scheduler.planning.stats import SolveStats
 from afterschool.scheduler.rules.staffing import (duty_windows, managers_for_window,
                                                   standard_teachers)
+from afterschool.scheduler.planning.budget import Budget
+from afterschool.scheduler.planning.stats import PaidMinutes, SmallestGroup, Unfilled
 
 
 SMALL_SESSION = 2000  # sign-ups up to which more structures are tried for group-days
@@ -82,6 +91,10 @@ AFTER_STAFFING = 1.5e-4  # CPU seconds a sign-up, at least, kept after staffing 
 STAFF_DET = 0.25  # staffing search: this many times the limit's deterministic seconds (capped)
 LARGE_DET_PER_SECOND, LARGE_STAFF_DET = 0.12, 0.5  # the rates before issue #23, above ANYTIME
 VENUE_DET = 0.1  # venues: this many times the limit's deterministic seconds (capped)
+PROBE_DET = 0.15  # the group-days tolerance's coverage probe: of the deterministic seconds
+GROUPING_DET = 0.6  # the grouping searches, shared by bands: of the deterministic seconds
+BAND_DET_MIN = 0.1  # deterministic seconds a band's grouping search or balancing has at least
+STAFF_DET_MIN = 0.05  # deterministic seconds the staffing search has at least
 
 
 class NoPlan(Exception):
@@ -135,30 +148,76 @@ def _bands(session, students, cap: int) -> list[list]:
     return bands + ([current] if current else [])
 
 
+def plan_budget(time_limit: float, students: int) -> Budget:
+    """The ``Budget`` of a plan of ``students`` sign-ups under ``time_limit`` CPU seconds,
+    from the fractions at the top of this module (read when called)."""
+    large = students > ANYTIME
+    # a large school keeps the rate its searches were measured at (the 2x-slower promise
+    # is for schools up to ANYTIME sign-ups; above, the clock cuts the starts in any case)
+    return Budget(
+        students=students, large=large,
+        det=time_limit * (LARGE_DET_PER_SECOND if large else DET_PER_SECOND),
+        grouping_share=GROUPING_SHARE_LARGE if large else GROUPING_SHARE,
+        balance_share=BALANCE_SHARE_LARGE if large else BALANCE_SHARE,
+        balance_min=BALANCE_MIN, lift_min=LIFT_MIN, staffing_share=STAFFING_SHARE,
+        after_staffing=AFTER_STAFFING, probe_det=PROBE_DET, grouping_det=GROUPING_DET,
+        band_det_min=BAND_DET_MIN, balance_det=BALANCE_DET, venue_det=VENUE_DET,
+        staff_det=LARGE_STAFF_DET if large else STAFF_DET, staff_det_min=STAFF_DET_MIN,
+        bound_det=BOUND_DET)
+
+
+@dataclass
+class Grouped:
+    """The grouping as the plan holds it: groups, the groups present per (day, session),
+    each group's classes, per-session figures (``grouping`` in plan.json), the search
+    phases and penalties so far, and the smallest band bound at its group-days."""
+    groups: list[Group]
+    present: dict[tuple[str, str], list[str]]
+    group_classes: dict[str, set[str]]
+    stats: list[dict]
+    parts: list[dict]
+    penalties: list[dict]
+    smallest_bound: int | None
+
+
 def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
            reserved: tuple[Reserved, ...] = ()) -> Plan:
-    time_limit, seed, workers = opts.time_limit, opts.seed, opts.workers
+    """The stages in order under one deadline (``opts.deadline`` on entry), each given its
+    part of it by the ``Budget``."""
     whole = opts.deadline
     t0 = time.monotonic()
-    school, rules = inst.school, inst.school.rules
-    cap = rules.group_cap
+    cap = inst.school.rules.group_cap
     if cap < 1:
         raise NoPlan(f"no grouping exists: the group cap is {cap}, so no student can be "
                      "placed in any group (set group_cap to 1 or more in school.toml)")
     takers = _takers(inst)
-    total_students = sum(len(v) for v in takers.values()) or 1
-    groups: list[Group] = []
-    present: dict[tuple[str, str], list[str]] = defaultdict(list)
-    group_classes: dict[str, set[str]] = {}
-    parts, penalties = [], []
-    klass_of = {s.id: s.klass for s in inst.students}
-    grade_of = {s.id: s.grade for s in inst.students}
+    budget = plan_budget(opts.time_limit, sum(len(v) for v in takers.values()) or 1)
+    opts.deadline = budget.grouping(whole)
+    preps, on_duty = _starts(inst, opts, takers)
+    extra, tolerance_note = _tolerance(inst, opts, budget, takers, preps, new_people)
+    results = _grouping_searches(opts, budget, preps, extra, on_duty)
+    opts.deadline = budget.balancing(whole)
+    _balance(opts, budget, preps, results)
+    opts.deadline = budget.lifting(whole)
+    _lift(opts, preps, results)
+    grouped = _grouped(inst, opts, budget, takers, preps, results)
+    opts.deadline = budget.staffing(whole)
+    rooms = _venues(inst, opts, budget, grouped, reserved)
+    staff = _staffing(inst, opts, budget, grouped, new_people)
+    opts.deadline = whole
+    opts.phase("fees, pay and checks")
+    plan = _plan(inst, opts, takers, grouped, staff, rooms, tolerance_note, t0)
+    term_money(inst, plan)  # fees, pay, budget and flex ledger: one dated pass
+    return plan
+
+
+def _starts(inst: Instance, opts: SolveOptions, takers) -> tuple[list, ManagersOnDuty]:
+    """Constructive grouping starts per band (``grouping.prepare``), anytime over bands:
+    first one good start each, then the rest; returns ``(session, band, Prepared)`` per
+    band that has one, and the groups on duty the manager rule counts (each band's fewest
+    to begin with)."""
+    school, cap = inst.school, inst.school.rules.group_cap
     sessions = [s for s in school.sessions if takers[s.id]]
-    large = total_students > ANYTIME
-    # a large school keeps the rate its searches were measured at (the 2x-slower promise
-    # is for schools up to ANYTIME sign-ups; above, the clock cuts the starts in any case)
-    det_budget = time_limit * (LARGE_DET_PER_SECOND if large else DET_PER_SECOND)
-    opts.deadline = whole.part_of_limit(GROUPING_SHARE_LARGE if large else GROUPING_SHARE)
     opts.phase("grouping: constructive starts")
     # groups per (day, session) the manager rule counts: each band's fewest to begin
     # with, then its chosen start, then its groups as each band is planned
@@ -174,7 +233,15 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
             preps.append((s, band, p))
     for *_, p in preps:
         p.extend(opts.group_days_slack, opts.deadline)
-    # group-days first, within a tolerance of their bound shared where it saves most pairs
+    return preps, on_duty
+
+
+def _tolerance(inst: Instance, opts: SolveOptions, budget: Budget, takers, preps,
+               new_people: frozenset[str]) -> tuple[list[int], dict]:
+    """Group-days first, within a tolerance of their bound shared where it saves most
+    pairs (``share_extra``), spent only if the volunteers could staff it (their weekly
+    limits, then a coverage probe): the extra group-days per band and the plan's
+    ``group_days_tolerance`` note."""
     tolerance = math.floor(opts.group_days_tolerance * sum(p.gd_bound for *_, p in preps)
                            + 1e-9)
     for s, band, p in preps:
@@ -199,60 +266,79 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
                       "spent": sum(extra)}
     if why_not:
         tolerance_note["why_not"] = why_not
-    if any(extra) and _short_of_staff(inst, preps, extra, opts, det_budget * 0.15, new_people):
+    if any(extra) and _short_of_staff(inst, preps, extra, opts, budget.probe(), new_people):
         # coverage comes first: group-days are traded only when every duty, the extra
         # ones included, can still be staffed
         extra = [0] * len(extra)
         tolerance_note.update(spent=0, why_not="the volunteers could not staff every duty "
                                                "with the extra group-days")
-    stats: dict[str, dict] = {}
-    numbering: dict[str, int] = defaultdict(int)
-    grouping_budget = det_budget * 0.6
+    return extra, tolerance_note
+
+
+def _grouping_searches(opts: SolveOptions, budget: Budget, preps, extra: list[int],
+                       on_duty: ManagersOnDuty) -> list:
+    """Each band's grouping search (``plan_groups``) from its chosen start, its share of
+    the budget by sign-ups, the manager minutes priced with the other bands held."""
     chosen = [prep.groups_per_day(prep.menu[min(more, len(prep.menu) - 1)])
               for (*_, prep), more in zip(preps, extra)]
     for (s, band, prep), mine in zip(preps, chosen):  # the fewest -> the chosen starts
         on_duty.add(s.id, {d: n - prep.k[d] for d, n in mine.items()})
     results = []
     for (s, band, prep), more, mine in zip(preps, extra, chosen):
-        share = max(grouping_budget * len(band) / total_students, 0.1)
+        share = budget.band(len(band))
         opts.phase(f"grouping: {s.id}")
         prep.managers = on_duty.given(s.id, mine)
         res = plan_groups(prep, opts, share, more + opts.group_days_slack)
         on_duty.add(s.id, {d: sum(1 for p in res.present if p.get(d)) - mine[d]
                            for d in mine})
         results.append(res)
-    # balanced groups come last: what the deadline leaves up to BALANCE_SHARE
-    # (at least BALANCE_MIN of the limit from now: on the largest schools the constructive
-    # starts end late, and a group of 1 stayed where balancing never ran)
-    opts.deadline = whole.part_of_limit(max(BALANCE_SHARE_LARGE if large else BALANCE_SHARE,
-                                            whole.elapsed() / max(whole.limit, 1e-9)
-                                            + BALANCE_MIN))
+    return results
+
+
+def _balance(opts: SolveOptions, budget: Budget, preps, results: list) -> None:
+    """Balanced groups come last (``balance_result``), the bands with the smallest groups
+    first: where time runs out, it ran out elsewhere. ``results`` updated in place."""
     opts.phase("grouping: balancing")
-    # the bands with the smallest groups first: where time runs out, it ran out elsewhere
     worst_first = sorted(range(len(results)), key=lambda n: (min(
         (v for present in results[n].present for v in present.values() if v), default=0), n))
     for n in worst_first:
-        (s, band, prep), res = preps[n], results[n]
-        results[n] = balance_result(prep, res, opts, max(BALANCE_DET * det_budget * len(band)
-                                                         / total_students, 0.1))
-    # then every band whose smallest group is well below the plan's own bound (the
-    # smallest band's, as plan.json reports it) is lifted towards LIFT_SHARE of it, at a
-    # cost in class pairs, the smallest first
+        (_, band, prep), res = preps[n], results[n]
+        results[n] = balance_result(prep, res, opts, budget.balance(len(band)))
+
+
+def _lift(opts: SolveOptions, preps, results: list) -> None:
+    """Every band whose smallest group is well below the plan's own bound (the smallest
+    band's, as plan.json reports it) lifted towards ``LIFT_SHARE`` of it, at a cost in
+    class pairs, the smallest first. ``results`` updated in place."""
     known = [r.smallest_bound for r in results if r.smallest_bound is not None]
     target = math.ceil(LIFT_SHARE * (min(known) if known else min(
         (band_bound(p, r) for (*_, p), r in zip(preps, results)), default=0)))
-    # (a large school lifts only in what balancing leaves: its staffing needs the rest)
-    opts.deadline = whole.part_of_limit(BALANCE_SHARE_LARGE if large else max(
-        BALANCE_SHARE, whole.elapsed() / max(whole.limit, 1e-9) + LIFT_MIN))
     for n in sorted(range(len(results)), key=lambda n: (min(
             (v for present in results[n].present for v in present.values() if v), default=0), n)):
         results[n] = lift_result(preps[n][2], results[n], target, opts)
+
+
+def _grouped(inst: Instance, opts: SolveOptions, budget: Budget, takers, preps,
+             results: list) -> Grouped:
+    """The bands' groups numbered per session, the groups present per (day, session),
+    the per-session figures with their bounds, and the grade-mix and class-split
+    penalties."""
+    school, cap = inst.school, inst.school.rules.group_cap
+    groups: list[Group] = []
+    present: dict[tuple[str, str], list[str]] = defaultdict(list)
+    group_classes: dict[str, set[str]] = {}
+    parts, penalties = [], []
+    klass_of = {s.id: s.klass for s in inst.students}
+    grade_of = {s.id: s.grade for s in inst.students}
+    stats: dict[str, dict] = {}
+    numbering: dict[str, int] = defaultdict(int)
     for (s, band, prep), res in zip(preps, results):
         parts.extend(p.as_dict() for p in res.phases)
         if s.id not in stats:  # once per session, not per band
             stats[s.id] = {
                 "session": s.id, "students": 0, "groups": 0, "group_days": 0,
-                "group_days_bound": _session_bound(takers[s.id], s, cap, opts),
+                "group_days_bound": _session_bound(takers[s.id], s, cap, opts,
+                                                   budget.bound_det),
                 "class_pairs": 0, "class_pairs_bound": 0, "classes": 0, "grade_pairs": 0,
                 "greedy_group_days": 0, "traded_group_days": 0, "greedy_class_pairs": 0,
                 "bands": 0}
@@ -285,6 +371,15 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
     for g in grouping_stats:
         g["group_days_bound"] = min(g["group_days_bound"], g["group_days"])
         g["group_days_gap"] = relative_gap(g["group_days"], g["group_days_bound"])
+    penalties += _class_splits([s for s in school.sessions if takers[s.id]], groups, klass_of)
+    smallest = min((r.smallest_bound for r in results if r.smallest_bound is not None),
+                   default=None)
+    return Grouped(groups, present, group_classes, grouping_stats, parts, penalties, smallest)
+
+
+def _class_splits(sessions, groups: list[Group], klass_of: dict[str, str]) -> list[dict]:
+    """A penalty per class split over several groups of one session, by class."""
+    penalties = []
     for s in sessions:
         split: dict[str, list[str]] = defaultdict(list)
         for g in groups:
@@ -296,23 +391,39 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
                 penalties.append({"rule": "class split", "cost": 1000 * (len(gids) - 1),
                                   "text": f"class {k} split over {len(gids)} groups in {s.id} "
                                           f"({', '.join(gids)})"})
-    rooms = None
-    opts.deadline = whole.part(min(STAFFING_SHARE, 1 - AFTER_STAFFING * total_students
-                                   / max(whole.seconds, 1e-9)))
-    if school.venues:  # SPEC §12: the groups are final: a room per group and slot,
-        opts.phase("venues")  # activities, the rain plan (a deterministic budget)
-        rooms = venues.place(inst, groups, present, opts, opts.det_budget(
-            det_budget * VENUE_DET), reserved=reserved)
+    return penalties
+
+
+def _venues(inst: Instance, opts: SolveOptions, budget: Budget, grouped: Grouped,
+            reserved: tuple[Reserved, ...]):
+    """SPEC §12: the groups are final: a room per group and slot, activities, the rain
+    plan (a deterministic budget); None for a school without venues."""
+    if not inst.school.venues:
+        return None
+    opts.phase("venues")
+    return venues.place(inst, grouped.groups, grouped.present, opts,
+                        opts.det_budget(budget.venues()), reserved=reserved)
+
+
+def _staffing(inst: Instance, opts: SolveOptions, budget: Budget, grouped: Grouped,
+              new_people: frozenset[str]):
+    """Volunteers and managers for the groups present (``assign_staff``)."""
     opts.phase("staffing")
-    staff = assign_staff(inst, present, group_classes, opts,
-                         max(opts.det_budget(det_budget * (LARGE_STAFF_DET if large
-                                                           else STAFF_DET)), 0.05),
-                         new_people)
-    opts.deadline = whole
-    opts.phase("fees, pay and checks")
+    return assign_staff(inst, grouped.present, grouped.group_classes, opts,
+                        max(opts.det_budget(budget.staff()), budget.staff_det_min),
+                        new_people)
+
+
+def _plan(inst: Instance, opts: SolveOptions, takers, grouped: Grouped, staff, rooms,
+          tolerance_note: dict, t0: float) -> Plan:
+    """The plan: groups, duties, shortages, the staffing table and ``extra`` (its keys in
+    the order ``docs/plan-file.md`` gives; money is added by the caller)."""
+    school, whole = inst.school, opts.deadline
+    groups, present, parts, penalties = (grouped.groups, grouped.present, grouped.parts,
+                                         grouped.penalties)
     parts.extend(p.as_dict() for p in staff.phases)
     penalties.extend(staff.penalties)
-    status = overall_status(grouping_stats, staff)
+    status = overall_status(grouped.stats, staff)
     plan = Plan(status=status, groups=groups, duties=staff.duties, shortages=staff.shortages)
     plan.staffing = staffing_table(inst, groups, present)
     if rooms is not None:
@@ -322,32 +433,25 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
         "school": school.name,
         "term": {"start": school.term.start.isoformat(), "end": school.term.end.isoformat()},
         "interrupted": opts.interrupted,
-        "seed": seed,
-        "grouping": grouping_stats,
+        "seed": opts.seed,
+        "grouping": grouped.stats,
         "group_days_tolerance": tolerance_note,
         "parts": parts,
         "shortage_minutes_per_week": staff.shortage_minutes,
-        "unfilled": {"posts": staff.unfilled_posts, "posts_bound": staff.unfilled_bound["posts"],
-                     "manager_posts": sum(x.count for x in staff.shortages
-                                          if x.role == "manager"),
-                     "manager_posts_bound": staff.unfilled_bound.get("managers", 0),
-                     "minutes": staff.shortage_minutes,
-                     "minutes_bound": staff.unfilled_bound.get("minutes", 0),
-                     "proved_by": staff.unfilled_bound.get("by", [])},
+        "unfilled": Unfilled.of(staff).as_dict(),
         "staffing_source": staff.source,
         "objective_terms": staff.objective_terms,
-        "paid_minutes": paid_minutes(inst, takers, groups, present, grouping_stats),
-        "smallest_group": smallest_group(inst, takers, groups, min(
-            (r.smallest_bound for r in results if r.smallest_bound is not None), default=None)),
+        "paid_minutes": paid_minutes(inst, takers, groups, present, grouped.stats).as_dict(),
+        "smallest_group": smallest_group(inst, takers, groups,
+                                         grouped.smallest_bound).as_dict(),
         "penalties": penalties,
         **school_context(inst, {x.id: student_entry(x) for x in inst.enrolled}),
         # with the stages where the CPU clock decided (a rerun may differ there)
-        "solve_stats": SolveStats.of(time.monotonic() - t0, workers, time_limit, whole,
-                                     whole.elapsed()).as_dict(),
+        "solve_stats": SolveStats.of(time.monotonic() - t0, opts.workers, opts.time_limit,
+                                     whole, whole.elapsed()).as_dict(),
     }
     if rooms is not None:
         plan.extra.update(rooms.extra())
-    term_money(inst, plan)  # fees, pay, budget and flex ledger: one dated pass
     return plan
 
 
@@ -422,18 +526,19 @@ def _fewest_groups(session, students, cap: int) -> dict[str, int]:
     return {d: math.ceil(v / cap) for d, v in n.items()}
 
 
-def _session_bound(students, session, cap: int, opts: SolveOptions) -> int:
+def _session_bound(students, session, cap: int, opts: SolveOptions,
+                   det: float = BOUND_DET) -> int:
     """A lower bound on the session's group-days: at least sum over days of ceil(students
     present / cap), more where part-week patterns cannot share groups (``grouping.
     fewest_group_days``, a tiny model over weekday patterns)."""
     patterns: dict[tuple[str, ...], int] = defaultdict(int)
     for st in students:
         patterns[tuple(d for d in session.days if d in st.days(session.signup))] += 1
-    return fewest_group_days(patterns, tuple(session.days), cap, opts, BOUND_DET)
+    return fewest_group_days(patterns, tuple(session.days), cap, opts, det)
 
 
 def paid_minutes(inst: Instance, takers, groups: list[Group], present, grouping_stats
-                 ) -> dict:
+                 ) -> PaidMinutes:
     """Paid staff minutes a week: group-days x session minutes (one teacher per slot) and
     manager posts x window minutes, each with its lower bound (the group-days bound, and
     M(peak) of the fewest groups each day can have, ceil(n / cap): M only grows with c)."""
@@ -448,13 +553,12 @@ def paid_minutes(inst: Instance, takers, groups: list[Group], present, grouping_
                   for d in WEEKDAYS for w in duty_windows(school.sessions, d))
     man_bound = _fewest_paid_minutes(inst, takers)[1]
     total, bound = group_min + man_min, group_bound + man_bound
-    return {"total": total, "bound": bound, "gap": relative_gap(total, bound),
-            "group_minutes": group_min, "group_minutes_bound": group_bound,
-            "manager_minutes": man_min, "manager_minutes_bound": man_bound}
+    return PaidMinutes(total, bound, relative_gap(total, bound), group_min, group_bound,
+                       man_min, man_bound)
 
 
 def smallest_group(inst: Instance, takers, groups: list[Group],
-                   at_group_days: int | None = None) -> dict:
+                   at_group_days: int | None = None) -> SmallestGroup:
     """The fewest students present in a group on a day it meets, and an upper bound no
     grouping can beat: on a session-day with n students and at least ceil(n / cap)
     groups, some group has at most floor(n / ceil(n / cap)). ``at_group_days``: the
@@ -480,8 +584,7 @@ def smallest_group(inst: Instance, takers, groups: list[Group],
             b = v // math.ceil(v / cap)
             if bound is None or b < bound:
                 bound, why = b, f"{v} students in {s.id} on {d}"
-    return {"students": smallest, "where": where, "bound": bound, "bound_from": why,
-            "bound_at_group_days": at_group_days}
+    return SmallestGroup(smallest, where, bound, why, at_group_days)
 
 
 def _short_of_staff(inst: Instance, preps, extra: list[int], opts: SolveOptions,

@@ -4,8 +4,9 @@ another volunteer, or stays a shortage on that date.
 Input: the instance as it stands, a plan (any version history, earlier ``exceptions``), the
 absent person's id and the dates (ISO strings).
 Output: ``Substitution``: the plan with one new exception per duty and date appended (its
-money recomputed over versions and exceptions by ``term_money``), the new exceptions, the
-people asked, and advice for every duty nobody can cover.
+money recomputed over versions and exceptions by ``term_money``), the new exceptions (each a
+``records.Cover``), the people asked, advice for every duty nobody can cover, and what the
+search spent (``stats.SubstituteStats``).
 
 The duties to cover on a date are the duties of the version in force that date
 (``Plan.versions()``) held by the absent person after the earlier exceptions of that date are
@@ -55,13 +56,15 @@ from ortools.sat.python import cp_model
 from afterschool.models.errors import InputError, Problem
 from afterschool.models.instance import Instance
 from afterschool.models.plan import Plan
-from afterschool.models.school import ALL_DAYS, DutyWindow, fmt_time, parse_time
+from afterschool.models.school import ALL_DAYS, DutyWindow, parse_time
 from afterschool.scheduler.money.accounts import term_money, version_dates
 from afterschool.scheduler.rules.ledger import (BUSY, DAILY, DOUBLE, WEEKLY, Ledger,
                                                  add_daily_limit, add_one_place,
                                                  add_one_window, add_week_limit, weekly_limit)
 from afterschool.scheduler.planning.cpsat import (TERM_DET_PER_SECOND, Deadline, SolveOptions,
                                                   solve_phase)
+from afterschool.scheduler.planning.records import Cover
+from afterschool.scheduler.planning.stats import SubstituteStats
 from afterschool.scheduler.reading.options import resolve_person
 from afterschool.scheduler.reading.plan_file import plan_problems
 from afterschool.scheduler.rules.availability import session_status, window_status
@@ -101,13 +104,23 @@ class Substitution:
     plan: Plan
     absent: str
     dates: list[str]  # the dates asked for, ISO
-    added: list[dict]  # the new exceptions, in date and time order
+    covers: list[Cover]  # the new exceptions, in date and time order
     asked: list[str]  # the people asked to cover, by id
     advice: list[dict]  # one per uncovered span: date, day, start, end, what, text
     # dates with nothing to cover: "2026-09-14 (Mon)", or "...: already covered by an
     # earlier substitution"
     notes: list[str] = field(default_factory=list)
-    stats: dict = field(default_factory=dict)
+    statistics: SubstituteStats | None = None
+
+    @property
+    def added(self) -> list[dict]:
+        """The new exceptions as ``plan.json`` holds them."""
+        return [c.as_dict() for c in self.covers]
+
+    @property
+    def stats(self) -> dict:
+        """What the search spent, as ``--json`` and the bench read it."""
+        return self.statistics.as_dict() if self.statistics is not None else {}
 
     @property
     def uncovered(self) -> list[dict]:
@@ -400,10 +413,6 @@ def substitution_minutes(plan: Plan) -> dict[str, int]:
     return out
 
 
-def _exception(p: Post, staff: str | None, absent: str) -> dict:
-    return {"date": p.date.isoformat(), "day": p.day, "session": p.session,
-            "window": p.window, "slot": p.slot, "group": p.group, "start": fmt_time(p.start),
-            "end": fmt_time(p.end), "role": p.role, "staff": staff, "replaces": absent}
 
 
 def spans(rows: list[dict]) -> list[dict]:
@@ -427,7 +436,7 @@ def _advice(inst: Instance, posts: list[Post], opts: _Options,
     """``need``-style advice for uncovered duties, merged per date and group or window:
     the time one more volunteer would cover, who is free then but did not declare it (they
     could cover if they volunteered for it), and what holds the others back."""
-    rows = [{**_exception(posts[i], None, ""), "_i": i} for i in uncovered]
+    rows = [{**Cover.of(posts[i], None, "").as_dict(), "_i": i} for i in uncovered]
     names = {t.id: t.name for t in inst.teachers}
     out = []
     for span in spans(rows):
@@ -494,8 +503,9 @@ def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
                              SolveOptions(time_limit=time_limit, seed=seed, workers=1,
                                           deadline=deadline),
                              time_limit * TERM_DET_PER_SECOND)
-    added = [_exception(p, choice[i], absent) for i, p in enumerate(posts)]
-    new = replace(plan, exceptions=list(plan.exceptions) + added, extra=dict(plan.extra))
+    covers = [Cover.of(p, choice[i], absent) for i, p in enumerate(posts)]
+    new = replace(plan, exceptions=list(plan.exceptions) + [c.as_dict() for c in covers],
+                  extra=dict(plan.extra))
     staff_names = dict(new.extra.get("people", {}).get("staff", {}))
     for t in inst.teachers:  # a substitute who joined after the plan needs a name too
         staff_names.setdefault(t.id, {"name": t.name, "kind": t.kind})
@@ -507,10 +517,8 @@ def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
     uncovered = [i for i in range(len(posts)) if choice[i] is None]
     asked = sorted({t for t in choice.values() if t is not None})
     advice = _advice(inst, posts, opts, uncovered)
-    return Substitution(new, absent, [d.isoformat() for d in days], added, asked, advice,
-                        notes, {"cpu_seconds": round(t2 - t0, 3),
-                                "choice_cpu_seconds": round(t1 - t0, 3),
-                                "money_cpu_seconds": round(t2 - t1, 3),
-                                "phases": [p.as_dict() for p in phases],
-                                "duties": len(posts),
-                                "cut_by_time_limit": list(deadline.root().cuts)})
+    return Substitution(new, absent, [d.isoformat() for d in days], covers, asked, advice,
+                        notes, SubstituteStats(round(t2 - t0, 3), round(t1 - t0, 3),
+                                               round(t2 - t1, 3),
+                                               [p.as_dict() for p in phases], len(posts),
+                                               list(deadline.root().cuts)))

@@ -288,7 +288,7 @@ def record_replan(w: Writer, term: Term, inst: Instance, result) -> None:
     """A re-plan: its changes (students moved, duties changed) with the new document."""
     plan = result.plan
     summary = _plan_summary(plan) | {
-        "from": result.stats.get("from"),
+        "from": result.statistics.start,
         "students": [{k: r.get(k) for k in ("student", "change", "session", "old_group",
                                              "new_group")} for r in result.students],
         "duties": [{k: r.get(k) for k in ("day", "time", "session", "window", "slot",
@@ -311,14 +311,13 @@ def record_substitute(w: Writer, term: Term, inst: Instance, result) -> None:
     """An absence (person, dates) and the covers found for it."""
     entry = w.entry(term.term_id, "substitute", {
         "absent": result.absent, "dates": result.dates,
-        "covers": [{"date": x["date"], "start": x["start"], "end": x["end"],
-                    "group": x.get("group"), "window": x.get("window"),
-                    "staff": x.get("staff")} for x in result.added]})
+        "covers": [{"date": c.date, "start": c.start, "end": c.end, "group": c.group,
+                    "window": c.window, "staff": c.staff} for c in result.covers]})
     iid = w.instance(term.term_id, entry, snapshot(inst), Path(inst.source).name)
-    for day in sorted({x["date"] for x in result.added}):
+    for day in sorted({c.date for c in result.covers}):
         w.absence(term.term_id, entry, result.absent, day)
-    for x in result.added:
-        w.cover(term.term_id, entry, x)
+    for c in result.covers:
+        w.cover(term.term_id, entry, c.as_dict())
     w.plan(term.term_id, entry, iid, "substitute", result.plan.valid_from,
            result.plan.to_dict())
 
