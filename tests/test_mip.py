@@ -14,6 +14,7 @@ from ortools.sat.python import cp_model
 from afterschool.scheduler.checker import check_plan
 from afterschool.scheduler.planning import assign, cpsat, mip
 from afterschool.scheduler.planning.cpsat import PhaseResult, SolveOptions
+from afterschool.scheduler.planning.stats import StaffBound
 from afterschool.scheduler.planning.mip import MipResult, solve_mip
 from afterschool.scheduler.planning.solve import solve
 from afterschool.scheduler.reading.reader import read_instance
@@ -232,7 +233,7 @@ def test_without_the_mip_the_cp_sat_searches_stand_in(monkeypatch):
     sm = assign.build(*_two_posts_short())
     for post, gap in sm.unfilled.items():  # the start: nobody on duty, every post unfilled
         sm.hints[gap.index] = sm.demand[post]
-    bound = {"posts": 0, "by": []}
+    bound = StaffBound(posts=0, managers=0, minutes_if_posts_at_bound=0)
     assign._search_posts(sm, assign.term_unfilled_posts(sm), SolveOptions(**OPTS), 1.0,
                          None, bound)
     assert names == ["staff coverage", "staff coverage: quick local search",
