@@ -22,10 +22,10 @@ the backstop), bounds every stage, each given its part by one ``budget.Budget``
 (``plan_budget`` fills it from the constants below) — constructive grouping starts and
 searches until ``GROUPING_SHARE`` of the limit, balancing until ``BALANCE_SHARE`` of it,
 staffing until ``STAFFING_SHARE`` of the backstop, the rest for fees, pay and the
-hand-outs; the CP-SAT searches' own budgets are deterministic (``STAFF_DET`` …), so the
-clock decides only on a machine much slower than the reference, or where the staffing MIP
-(HiGHS, which has no deterministic budget) is ended by the deadline instead of its proof,
-and then ``solve_stats.cut_by_time_limit`` says where. Each stage is anytime: a session
+hand-outs; the searches' own budgets are deterministic (CP-SAT's ``STAFF_DET`` …, the
+staffing MIP's counted HiGHS interrupt checks, ``assign.MIP_CHECKS_PER_SECOND``), so the
+clock decides only on a machine much slower than the reference, and then
+``solve_stats.cut_by_time_limit`` says where. Each stage is anytime: a session
 whose starts did not fit gets the first-fit start only; a staffing search with no time
 leaves the greedy assignment. Sessions larger than ``BAND`` sign-ups are planned in
 bands of whole classes in grade order (each band on its own, with the session's true
