@@ -92,7 +92,7 @@ from afterschool.scheduler.planning.cpsat import (DET_PER_SECOND, LS_DET_PER_SEC
 from afterschool.scheduler.rules.ledger import Ledger, add_daily_limit as add_daily, \
     add_manager_window as add_manager_clash, add_one_place, add_one_window, add_week_rows, \
     week_rows, weekly_limit
-from afterschool.scheduler.rules.matching import match_slot
+from afterschool.scheduler.rules.matching import match_slot, slot_rows
 from afterschool.scheduler.rules.staffing import duty_windows, managers_for_window
 
 LOAD_STEP = 60  # minutes: the fairness penalty grows with every hour of weekly load
@@ -856,17 +856,10 @@ def match_groups(inst: Instance, present: dict[tuple[str, str], list[str]],
                     return c, t, g
 
                 now = match_slot(teachers, groups, cost)
-                taken_g = set(now.values())
-                for t, g in sorted(now.items()):
-                    duties.append(Duty(day=d, start=fmt_time(slot.start), end=fmt_time(slot.end),
-                                       staff=t, role="teacher", session=s.id, group=g,
-                                       slot=slot.name))
+                for t, g in now.items():
                     history[t, s.id].add(g)
-                for g in groups:
-                    if g not in taken_g:
-                        shortages.append(Shortage(day=d, start=fmt_time(slot.start),
-                                                  end=fmt_time(slot.end), role="teacher",
-                                                  session=s.id, group=g, count=1,
-                                                  slot=slot.name))
-                previous = {t: g for t, g in now.items()}
+                done, short = slot_rows(d, s, slot, now, groups)
+                duties += done
+                shortages += short
+                previous = dict(now)
     return duties, shortages

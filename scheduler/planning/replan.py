@@ -100,7 +100,7 @@ from afterschool.scheduler.rules.ledger import (Ledger, WeekRow, add_daily_limit
                                                  add_manager_window, add_one_place,
                                                  add_one_window, add_week_rows, week_rows,
                                                  weekly_limit)
-from afterschool.scheduler.rules.matching import match_slot
+from afterschool.scheduler.rules.matching import match_slot, slot_rows
 from afterschool.scheduler.rules.staffing import duty_windows, managers_needed
 
 PINS = ("none", "groups", "duties")
@@ -969,17 +969,9 @@ def _match(inst, parts, posts, val, present, rename, rosters):
                             3 if own[t] & classes[g] else 4, t, g)
                 now = match_slot(teachers, gs, cost, {t: g for t, g in fixed[d, s.id, k].items()
                                                       if t in teachers})
-                taken = set(now.values())
-                for t, g in sorted(now.items()):
-                    duties.append(Duty(day=d, start=fmt_time(slot.start),
-                                       end=fmt_time(slot.end), staff=t, role="teacher",
-                                       session=s.id, group=g, slot=slot.name))
-                for g in gs:
-                    if g not in taken:
-                        shortages.append(Shortage(day=d, start=fmt_time(slot.start),
-                                                  end=fmt_time(slot.end), role="teacher",
-                                                  session=s.id, group=g, count=1,
-                                                  slot=slot.name))
+                done, short = slot_rows(d, s, slot, now, gs)
+                duties += done
+                shortages += short
                 previous_slot = dict(now)
     return duties, shortages
 
