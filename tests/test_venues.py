@@ -416,6 +416,27 @@ def test_replan_keeps_the_room_unless_a_rule_forces_a_move(tmp_path):
     assert validate_plan_dict(json.loads(json.dumps(moved.plan.to_dict()))) == []
 
 
+def test_a_replan_whose_rooms_the_clock_decided_says_so(tmp_path, monkeypatch):
+    # the rooms are placed after the re-plan's other searches: when the CPU clock (not a
+    # budget) decides their search, solve_stats names the stage like plan does
+    from datetime import date
+
+    from afterschool.scheduler.planning import replan as R
+    first = _two_weeks(tmp_path, "R1,Room 1,45,\n", "a")
+    old = solve(first, time_limit=3)
+    quiet = R.replan(first, old, date(2026, 9, 15), time_limit=3)
+    assert quiet.plan.extra["solve_stats"]["cut_by_time_limit"] == []
+    place = R.venues.place
+
+    def clock_decides(inst, groups, present, opts, *args, **kwargs):
+        opts.deadline.cut()  # as det_budget does when less is left than the budget
+        return place(inst, groups, present, opts, *args, **kwargs)
+
+    monkeypatch.setattr(R.venues, "place", clock_decides)
+    cut = R.replan(first, old, date(2026, 9, 15), time_limit=3)
+    assert cut.plan.extra["solve_stats"]["cut_by_time_limit"] == ["venues"]
+
+
 def test_scenario_rain_says_who_does_not_fit_indoors(tmp_path):
     # 80 pupils (2 groups) on the playground together on Tuesday; the gym holds 1 group:
     # rain on Tuesday moves one group into the gym, the other stays in its room

@@ -1347,6 +1347,9 @@ def _assemble(inst: Instance, previous: Plan, start: date, pin: str, run: _Run, 
     if school.venues or previous.extra.get("venues"):
         _rooms(inst, previous, plan, dec, opts, stats, reserved)
         plan.extra["replan"] = stats.as_dict()  # with the rooms moved
+        # and with a cut of the rooms' search, if the clock decided it (same place in extra)
+        plan.extra["solve_stats"] = SolveStats.of(cpu, 1, opts.time_limit,
+                                                  opts.deadline).as_dict()
     term_money(inst, plan)
     return Replan(plan, student_rows, duty_rows, dropped, stats)
 
@@ -1364,6 +1367,7 @@ def _rooms(inst: Instance, previous: Plan, plan: Plan, dec, opts: SolveOptions,
     known = {v.id for v in inst.school.venues}
     old = {(r["group"], r["day"]): r["room"] for r in before
            if r.get("room") in known}
+    opts.phase("venues")  # a cut of the rooms' search is named as plan names it
     rooms = venues.place(inst, dec.groups, dec.present, opts,
                          opts.det_budget(opts.time_limit * TERM_DET_PER_SECOND * BUDGET.rooms),
                          previous=old, reserved=reserved)
