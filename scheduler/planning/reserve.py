@@ -34,7 +34,7 @@ PROMISE_FACTOR, PROMISE_PLUS = 1.5, 2.0  # CPU <= 1.5 x limit + 2 s, the whole c
 # solve (a 2-core machine kept busy by other jobs: load 3-4)
 PER_SIGNUP = {"record": 1.5e-4, "workbook": 1.1e-4, "notice": 1.1e-4, "report": 3e-5}
 PER_STAFF = {"rosters": 1.6e-3, "charts": 2.8e-3}
-FIXED = {"record": 0.2, "workbook": 0.1, "notice": 0.1, "rosters": 0.05, "report": 0.05,
+FIXED = {"record": 0.1, "workbook": 0.1, "notice": 0.05, "rosters": 0.05, "report": 0.05,
          "charts": 0.3}
 HANDOUTS = ("workbook", "notice", "rosters", "report", "charts")
 SHRINK_MIN = 0.1  # the anytime stages keep at least this share of their time
