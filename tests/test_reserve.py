@@ -30,14 +30,15 @@ def test_writes_the_margin_holds_leave_the_deadline_as_it_is():
     assert leaving(whole, 1.3) is whole  # 12.5 - 11.2: the writes' own margin
 
 
-def test_writes_beyond_the_margin_come_off_the_solve_and_its_shares():
+def test_writes_beyond_the_margin_come_off_the_solve_s_backstop():
     clock = [0.0]
     whole = Deadline.for_limit(7.0, clock=lambda: clock[0])
     solve = leaving(whole, 6.3)  # 5.0 s beyond the 1.3 s margin
     assert solve is not whole
     assert solve.seconds == pytest.approx(11.2 - 5.0)
-    assert solve.limit == pytest.approx(7.0 * 6.2 / 11.2)  # the anytime shares shrink alike
-    assert solve.part_of_limit(0.5).seconds == pytest.approx(0.5 * 7.0 * 6.2 / 11.2)
+    assert solve.limit == 7.0  # the grouping's shares of the limit stay whole
+    assert solve.part_of_limit(0.5).seconds == pytest.approx(3.5)
+    assert solve.part(0.5).seconds == pytest.approx(3.1)  # the staffing's share shrinks
     clock[0] = 6.0
     assert solve.left() == pytest.approx(0.2) and whole.left() == pytest.approx(5.2)
     # the clock's cuts and Ctrl-C are the command's
