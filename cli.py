@@ -363,10 +363,11 @@ def validate(instance: str, as_json: bool) -> None:
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True,
               help="Folder for plan.json (created; reused if written by afterschool).")
 @click.option("--time-limit", type=opt.SECONDS, default=7.0, show_default=True,
-              help="Search budget in CPU seconds (reading and planning), converted to "
-              "deterministic budgets, so the same seed gives the same plan; the CPU clock "
-              "ends the searches by 1.3 x limit + 0.5 s at the latest (fees, pay and "
-              "hand-outs follow).")
+              help="Search budget in CPU seconds, converted to deterministic budgets, so "
+              "the same seed gives the same plan; the whole command (reading, planning, "
+              "the record and the hand-outs) keeps within 1.5 x limit + 2 s, the searches "
+              "ending earlier where a large school's hand-outs need the time (the summary "
+              "says when a school is too large for that, and which limit keeps it).")
 @click.option("--seed", type=opt.SEED, default=0, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Search workers; >1 uses CP-SAT's deterministic interleaved search.")
