@@ -33,20 +33,25 @@ def test_writes_the_margin_holds_leave_the_deadline_as_it_is():
 def test_writes_beyond_the_margin_come_off_the_solve_s_backstop():
     clock = [0.0]
     whole = Deadline.for_limit(7.0, clock=lambda: clock[0])
-    solve = leaving(whole, 6.3)  # 5.0 s beyond the 1.3 s margin
+    solve = leaving(whole, 3.3)  # 2.0 s beyond the 1.3 s margin
     assert solve is not whole
-    assert solve.seconds == pytest.approx(11.2 - 5.0)
+    assert solve.seconds == pytest.approx(11.2 - 2.0)
     assert solve.limit == 7.0  # the grouping's shares of the limit stay whole
     assert solve.part_of_limit(0.5).seconds == pytest.approx(3.5)
-    assert solve.part(0.5).seconds == pytest.approx(3.1)  # the staffing's share shrinks
+    assert solve.part(0.5).seconds == pytest.approx(4.6)  # the staffing's share shrinks
     clock[0] = 6.0
-    assert solve.left() == pytest.approx(0.2) and whole.left() == pytest.approx(5.2)
+    assert solve.left() == pytest.approx(3.2) and whole.left() == pytest.approx(5.2)
     # the clock's cuts and Ctrl-C are the command's
     whole.stage = "staffing"
-    clock[0] = 7.0
-    assert solve.expired() and whole.cuts == ["staffing"]
+    clock[0] = 9.5
+    assert solve.expired() and whole.cuts == ["staffing"] and not whole.expired()
     solve.expire()
     assert whole.stopped
+
+
+def test_the_solve_keeps_its_floor_however_much_the_writes_need():
+    whole = Deadline.for_limit(7.0, clock=lambda: 0.0)
+    assert leaving(whole, 20.0).seconds == pytest.approx(0.6 * 11.2)  # SOLVE_MIN
 
 
 def test_a_small_school_keeps_its_whole_deadline():

@@ -16,7 +16,9 @@ Outputs:
   grouping's shares of the limit stay whole: cut short, the constructive starts leave
   first fit in some bands, and on the 10x bundled school that doubled the unfilled posts
   (866 against 333) for no time saved, while the staffing, cut to its greedy start, left
-  the same 333. Nothing beyond (a small school): the same deadline, unchanged;
+  the same 333. The solve keeps at least ``SOLVE_MIN`` of its backstop: a school whose
+  writes need more gets a good plan late rather than first fit, and the summary's line.
+  Nothing beyond (a small school): the same deadline, unchanged;
 - ``promise(limit)``; ``kept(limit, cpu)``; ``limit_for(cpu)``: the smallest limit whose
   promise covers ``cpu`` seconds (what the summary advises when a school is so large that
   reading, a first plan and the writes alone do not fit).
@@ -39,6 +41,11 @@ PER_STAFF = {"rosters": 1.6e-3, "charts": 2.8e-3}
 FIXED = {"record": 0.1, "workbook": 0.1, "notice": 0.05, "rosters": 0.05, "report": 0.05,
          "charts": 0.3}
 HANDOUTS = ("workbook", "notice", "rosters", "report", "charts")
+# the share of its backstop a solve always keeps, however much the writes need: past the
+# grouping's and balancing's shares (0.5 and 0.75 of the limit on a large school) and a
+# little staffing; less cut the 12,000-pupil school's grouping to first fit (smallest
+# group 7 of 44) where the promise could not be kept in any case
+SOLVE_MIN = 0.6
 
 
 def promise(limit: float) -> float:
@@ -78,7 +85,7 @@ def leaving(deadline: Deadline, after: float) -> Deadline:
     beyond = after - margin
     if beyond <= 0 or deadline.seconds <= 0:
         return deadline
-    seconds = max(deadline.seconds - beyond, 0.0)
+    seconds = max(deadline.seconds - beyond, SOLVE_MIN * deadline.seconds)
     child = Deadline(seconds, deadline.clock, deadline.start)
     child.parent = deadline  # cuts and Ctrl-C are the command's
     child.limit = deadline.limit  # the grouping's shares of the limit stay whole
