@@ -215,7 +215,7 @@ def _promise_missed(deadline, limit: float, lang: str) -> str | None:
     if kept(limit, used):
         return None
     return say("office.promise", lang, used=f"{used:.1f}", promise=f"{promise(limit):g}",
-               limit=f"{limit:g}", need=limit_for(used))
+               limit=f"{limit:g}", need=limit_for(used, limit))
 
 
 def _load(path: str):

@@ -22,6 +22,10 @@ def test_the_promise_and_the_limit_that_keeps_it():
     assert limit_for(13.4) == 8  # (13.4 - 2) / 1.5 = 7.6 -> 8: 1.5 x 8 + 2 = 14 >= 13.4
     assert limit_for(20.0) == 12  # exactly 12: 1.5 x 12 + 2 = 20
     assert limit_for(0.5) == 1
+    # at 7 s a command took 16.8 s; its grouping stages take 0.85 of each further limit
+    # second: 16.8 + 0.85 (N - 7) <= 1.5 N + 2 -> N >= (16.8 - 5.95 - 2) / 0.65 = 13.6
+    assert limit_for(16.8, 7) == 14
+    assert limit_for(12.0, 7) == limit_for(12.0) == 7  # within the promise: the limit itself
 
 
 def test_writes_the_margin_holds_leave_the_deadline_as_it_is():
@@ -84,7 +88,8 @@ def test_the_summary_says_when_the_promise_was_not_kept(lang):
     from afterschool.cli import _promise_missed
     late = SimpleNamespace(elapsed=lambda: 20.0)
     line = _promise_missed(late, 7.0, lang)
-    assert "20.0" in line and "12.5" in line and "--time-limit 12" in line
+    # (20 - 0.85 x 7 - 2) / 0.65 = 18.5 -> 19
+    assert "20.0" in line and "12.5" in line and "--time-limit 19" in line
     if lang == "zh":  # no English words for a Chinese school (the option's name apart)
         import re
         assert not re.findall(r"[A-Za-z]{2,}", line.replace("--time-limit", ""))

@@ -19,9 +19,10 @@ Outputs:
   the same 333. The solve keeps at least ``SOLVE_MIN`` of its backstop: a school whose
   writes need more gets a good plan late rather than first fit, and the summary's line.
   Nothing beyond (a small school): the same deadline, unchanged;
-- ``promise(limit)``; ``kept(limit, cpu)``; ``limit_for(cpu)``: the smallest limit whose
-  promise covers ``cpu`` seconds (what the summary advises when a school is so large that
-  reading, a first plan and the writes alone do not fit).
+- ``promise(limit)``; ``kept(limit, cpu)``; ``limit_for(cpu, limit)``: the smallest limit
+  whose promise covers a command that took ``cpu`` seconds at ``limit``, its grouping
+  stages growing with the limit (what the summary advises when a school is so large that
+  reading, the grouping, a first staffing and the writes do not fit).
 
 Rules: the time promise (CPU <= 1.5 x limit + 2 s, from the command's start to its last
 file) on the estimate; the plan itself always comes (a squeezed solve still ends with the
@@ -57,9 +58,19 @@ def kept(limit: float, cpu: float) -> bool:
     return cpu <= promise(limit) + 1e-9
 
 
-def limit_for(cpu: float) -> int:
-    """The smallest whole ``--time-limit`` whose promise covers ``cpu`` CPU seconds."""
-    return max(1, math.ceil((cpu - PROMISE_PLUS) / PROMISE_FACTOR - 1e-9))
+def limit_for(cpu: float, limit: float | None = None) -> int:
+    """The smallest whole ``--time-limit`` whose promise covers a command that took ``cpu``
+    CPU seconds at ``limit``: what it wrote and its solve's fixed parts stay as they were,
+    while its anytime grouping stages take their shares of the larger limit too
+    (``GROWS`` a limit second: the share of a large school's grouping, balancing and
+    lifting, ``solve.BALANCE_SHARE_LARGE + LIFT_MIN``). Without ``limit``: the promise
+    covering ``cpu`` alone."""
+    if limit is None:
+        return max(1, math.ceil((cpu - PROMISE_PLUS) / PROMISE_FACTOR - 1e-9))
+    from afterschool.scheduler.planning.solve import BALANCE_SHARE_LARGE, LIFT_MIN
+    grows = BALANCE_SHARE_LARGE + LIFT_MIN
+    need = (cpu - grows * limit - PROMISE_PLUS) / (PROMISE_FACTOR - grows)
+    return max(1, math.ceil(need - 1e-9), limit_for(cpu))
 
 
 def signups(inst) -> int:
