@@ -206,7 +206,7 @@ def _progress_line(deadline, limit: float, lang: str | None = None) -> _Progress
     return _ProgressLine(deadline, limit, lang)
 
 
-def _promise_missed(deadline, limit: float, lang: str) -> str | None:
+def _promise_missed(deadline, limit: float, lang: str, after: float = 0.0) -> str | None:
     """The summary's line when the command took more CPU than its limit promises (a school
     too large for reading, a first plan and the hand-outs within it), with the limit that
     would keep the promise; None when kept."""
@@ -215,7 +215,7 @@ def _promise_missed(deadline, limit: float, lang: str) -> str | None:
     if kept(limit, used):
         return None
     return say("office.promise", lang, used=f"{used:.1f}", promise=f"{promise(limit):g}",
-               limit=f"{limit:g}", need=limit_for(used, limit))
+               limit=f"{limit:g}", need=limit_for(used, limit, after))
 
 
 def _load(path: str):
@@ -427,12 +427,12 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     key = T.school_key(inst)
     url = T.plan_guard(out_dir, record_url, key, new_record, author)
     progress = _progress_line(deadline, time_limit, lang or inst.school.language)
+    after = after_solve(inst, set(skip))  # what the record and the hand-outs will need
     try:
         result = solve(inst, time_limit=time_limit, seed=seed, workers=workers,
                        log=_verbose_log(), group_days_slack=group_days_slack,
                        group_days_tolerance=group_days_tolerance / 100,
-                       deadline=deadline, progress=progress,
-                       after=after_solve(inst, set(skip)))  # the record and hand-outs
+                       deadline=deadline, progress=progress, after=after)
     except NoPlan as err:
         progress.close()
         click.echo(say("problem_frame.no_plan", _err_lang(), e=err), err=True)
@@ -444,7 +444,7 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
         pointer=T.display_url(record_url) if record_url else None)
     for w in warnings:
         _warn(w)
-    late = _promise_missed(deadline, time_limit, lang or inst.school.language)
+    late = _promise_missed(deadline, time_limit, lang or inst.school.language, after)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         if late:

@@ -26,6 +26,10 @@ def test_the_promise_and_the_limit_that_keeps_it():
     # second: 16.8 + 0.85 (N - 7) <= 1.5 N + 2 -> N >= (16.8 - 5.95 - 2) / 0.65 = 13.6
     assert limit_for(16.8, 7) == 14
     assert limit_for(12.0, 7) == limit_for(12.0) == 7  # within the promise: the limit itself
+    # writes of 13.3 s: 12 s beyond the 1.3 s margin, 15 s taken 25 % up; the solve keeps
+    # 0.6 of its backstop, so the backstop must be 15 / 0.4 = 37.5 s: 1.5 N + 0.7 >= 37.5
+    # -> N >= 24.53 -> 25
+    assert limit_for(22.5, 7, 13.3) == 25
 
 
 def test_writes_the_margin_holds_leave_the_deadline_as_it_is():

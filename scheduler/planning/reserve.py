@@ -61,19 +61,24 @@ def kept(limit: float, cpu: float) -> bool:
     return cpu <= promise(limit) + 1e-9
 
 
-def limit_for(cpu: float, limit: float | None = None) -> int:
+def limit_for(cpu: float, limit: float | None = None, after: float = 0.0) -> int:
     """The smallest whole ``--time-limit`` whose promise covers a command that took ``cpu``
     CPU seconds at ``limit``: what it wrote and its solve's fixed parts stay as they were,
     while its anytime grouping stages take their shares of the larger limit too
     (``GROWS`` a limit second: the share of a large school's grouping, balancing and
-    lifting, ``solve.BALANCE_SHARE_LARGE + LIFT_MIN``). Without ``limit``: the promise
-    covering ``cpu`` alone."""
+    lifting, ``solve.BALANCE_SHARE_LARGE + LIFT_MIN``), and at least the limit whose
+    backstop holds ``after`` (the writes' estimate) with ``SOLVE_MIN`` of it to spare,
+    where the solve's floor no longer runs into the writes' time. Without ``limit``: the
+    promise covering ``cpu`` alone."""
     if limit is None:
         return max(1, math.ceil((cpu - PROMISE_PLUS) / PROMISE_FACTOR - 1e-9))
     from afterschool.scheduler.planning.solve import BALANCE_SHARE_LARGE, LIFT_MIN
     grows = BALANCE_SHARE_LARGE + LIFT_MIN
     need = (cpu - grows * limit - PROMISE_PLUS) / (PROMISE_FACTOR - grows)
-    return max(1, math.ceil(need - 1e-9), limit_for(cpu))
+    margin = PROMISE_PLUS - BACKSTOP_PLUS  # the writes' own, at every limit
+    backstop = max(0.0, after - margin) * UNSURE / (1 - SOLVE_MIN)
+    floor = (backstop - BACKSTOP_PLUS) / BACKSTOP_FACTOR
+    return max(1, math.ceil(need - 1e-9), math.ceil(floor - 1e-9), limit_for(cpu))
 
 
 def signups(inst) -> int:
