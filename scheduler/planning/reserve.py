@@ -1,32 +1,29 @@
 """The time a ``plan`` command keeps back from its solve for what it writes after it, so that
 the whole command keeps the promise of its ``--time-limit``.
 
-Inputs: the school's size (enrolled sign-ups, staff) and what the command writes after the
-solve (the term record with ``plan.json`` always; the hand-outs not in ``--skip``).
-Outputs:
+Inputs: the school's size (enrolled sign-ups, staff), what the command writes after the
+solve (the term record with ``plan.json`` always; the hand-outs not in ``--skip``), the
+command's ``Deadline``. Outputs:
 
 - ``after_solve(inst, skip)``: CPU seconds those writes are estimated to take (per part:
-  ``PER_SIGNUP`` x sign-ups + ``PER_STAFF`` x staff + ``FIXED``; measured on the 10x
-  bundled school and the bench's 12,000-pupil school, ``docs/benchmarks.md``);
+  ``PER_SIGNUP`` x sign-ups + ``PER_STAFF`` x staff + ``FIXED``; how they were measured:
+  ``docs/benchmarks.md``);
 - ``leaving(deadline, after)``: the deadline the solve runs under. The CPU between the
   backstop (``cpsat.BACKSTOP_FACTOR`` x limit + ``BACKSTOP_PLUS``) and the promise
-  (``PROMISE_FACTOR`` x limit + ``PROMISE_PLUS``) is the writes' own; only what they need
-  beyond it is taken from the solve: its backstop, and with it the end of the staffing
-  searches (``solve.STAFFING_SHARE``, ``AFTER_STAFFING``), comes that much earlier. The
-  grouping's shares of the limit stay whole: cut short, the constructive starts leave
-  first fit in some bands, and on the 10x bundled school that doubled the unfilled posts
-  (866 against 333) for no time saved, while the staffing, cut to its greedy start, left
-  the same 333. The solve keeps at least ``SOLVE_MIN`` of its backstop: a school whose
-  writes need more gets a good plan late rather than first fit, and the summary's line.
-  Nothing beyond (a small school): the same deadline, unchanged;
-- ``promise(limit)``; ``kept(limit, cpu)``; ``limit_for(cpu, limit)``: the smallest limit
-  whose promise covers a command that took ``cpu`` seconds at ``limit``, its grouping
-  stages growing with the limit (what the summary advises when a school is so large that
-  reading, the grouping, a first staffing and the writes do not fit).
+  (``PROMISE_FACTOR`` x limit + ``PROMISE_PLUS``) is the writes' own; what they need
+  beyond it, taken ``UNSURE`` times up, comes off the solve's backstop, and with it off
+  the end of the staffing searches (``solve.STAFFING_SHARE``, ``AFTER_STAFFING``). The
+  grouping's shares of the limit stay whole (cut, they leave first fit in whole bands),
+  and the solve keeps at least ``SOLVE_MIN`` of its backstop. Nothing beyond (a small
+  school): the same deadline object, unchanged;
+- ``promise(limit)``; ``kept(limit, cpu)``; ``limit_for(cpu, limit, after)``: the smallest
+  limit whose promise covers a command that took ``cpu`` seconds at ``limit``, its
+  grouping stages growing with the limit and the solve's floor clear of the writes (what
+  the summary advises when a school is too large for its limit).
 
 Rules: the time promise (CPU <= 1.5 x limit + 2 s, from the command's start to its last
-file) on the estimate; the plan itself always comes (a squeezed solve still ends with the
-first-fit grouping and the greedy staffing).
+file), on the estimate; the plan itself always comes (a squeezed solve still ends with
+its grouping and at least the greedy staffing).
 """
 from __future__ import annotations
 
