@@ -207,6 +207,18 @@ def _progress_line(deadline, limit: float, lang: str | None = None) -> _Progress
     return _ProgressLine(deadline, limit, lang)
 
 
+def _promise_missed(deadline, limit: float, lang: str, after: float = 0.0) -> str | None:
+    """The summary's line when the command took more CPU than its limit promises (a school
+    too large for reading, a first plan and the hand-outs within it), with the limit that
+    would keep the promise; None when kept."""
+    from afterschool.scheduler.planning.reserve import kept, limit_for, promise
+    used = deadline.elapsed()
+    if kept(limit, used):
+        return None
+    return say("office.promise", lang, used=f"{used:.1f}", promise=f"{promise(limit):g}",
+               limit=f"{limit:g}", need=limit_for(used, limit, after))
+
+
 def _load(path: str):
     from afterschool.scheduler.reading.reader import read_instance
     inst = read_instance(path)
@@ -352,10 +364,12 @@ def validate(instance: str, as_json: bool) -> None:
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True,
               help="Folder for plan.json (created; reused if written by afterschool).")
 @click.option("--time-limit", type=opt.SECONDS, default=7.0, show_default=True,
-              help="Search budget in CPU seconds (reading and planning), converted to "
-              "deterministic budgets, so the same seed gives the same plan; the CPU clock "
-              f"ends the searches by {backstop_text()} at the latest (fees, pay and "
-              "hand-outs follow).")
+              help="Search budget in CPU seconds, converted to deterministic budgets, so "
+              "the same seed gives the same plan; the whole command (reading, planning, "
+              "the record and the hand-outs) keeps within 1.5 x limit + 2 s: the CPU clock "
+              f"ends the searches by {backstop_text()} at the latest, earlier where a large "
+              "school's hand-outs need the time (the summary says when a school is too "
+              "large for that, and which limit keeps it).")
 @click.option("--seed", type=opt.SEED, default=0, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Search workers; >1 uses CP-SAT's deterministic interleaved search.")
@@ -403,7 +417,10 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     from afterschool.scheduler.planning.cpsat import Deadline
     from afterschool.scheduler.planning.solve import NoPlan, solve
     from afterschool.scheduler.reading.reader import resolve
+    from afterschool.scheduler.planning.reserve import after_solve
     from afterschool.scheduler.record import term as T
+    if not {"charts", "all"} & set(skip):  # matplotlib with the other imports, as before
+        from afterschool.scheduler.handouts import charts  # noqa: F401
     deadline = Deadline.for_limit(time_limit)  # reading counts against the limit too
     author = _author(by)
     inst = _load(instance)
@@ -412,11 +429,12 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     key = T.school_key(inst)
     url = T.plan_guard(out_dir, record_url, key, new_record, author)
     progress = _progress_line(deadline, time_limit, lang or inst.school.language)
+    after = after_solve(inst, set(skip))  # what the record and the hand-outs will need
     try:
         result = solve(inst, time_limit=time_limit, seed=seed, workers=workers,
                        log=_verbose_log(), group_days_slack=group_days_slack,
                        group_days_tolerance=group_days_tolerance / 100,
-                       deadline=deadline, progress=progress)
+                       deadline=deadline, progress=progress, after=after)
     except NoPlan as err:
         progress.close()
         click.echo(say("problem_frame.no_plan", _err_lang(), e=err), err=True)
@@ -428,11 +446,16 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
         pointer=T.display_url(record_url) if record_url else None)
     for w in warnings:
         _warn(w)
+    late = _promise_missed(deadline, time_limit, lang or inst.school.language, after)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        if late:
+            _warn(late)
     else:
         school_lang = lang or inst.school.language
         click.echo(office_summary(result, school_lang))
+        if late:
+            click.echo("  " + late)
         if _verbose():
             click.echo(plan_summary(result))
         from afterschool.scheduler.handouts.bundle import written_kinds

@@ -52,10 +52,8 @@ class Budget:
         return whole.part_of_limit(max(self.balance_share, _used(whole) + self.balance_min))
 
     def lifting(self, whole: Deadline) -> Deadline:
-        """Lifting the smallest groups: a large school only in what balancing leaves (its
-        staffing needs the rest), others ``lift_min`` of the limit from now at least."""
-        if self.large:
-            return whole.part_of_limit(self.balance_share)
+        """Lifting the smallest groups: up to ``balance_share`` of the limit and at least
+        ``lift_min`` of it from now, a large school's too (balancing may leave nothing)."""
         return whole.part_of_limit(max(self.balance_share, _used(whole) + self.lift_min))
 
     def staffing(self, whole: Deadline) -> Deadline:

@@ -1,0 +1,108 @@
+"""The time a ``plan`` command keeps back from its solve for what it writes after it, so that
+the whole command keeps the promise of its ``--time-limit``.
+
+Inputs: the school's size (enrolled sign-ups, staff), what the command writes after the
+solve (the term record with ``plan.json`` always; the hand-outs not in ``--skip``), the
+command's ``Deadline``. Outputs:
+
+- ``after_solve(inst, skip)``: CPU seconds those writes are estimated to take (per part:
+  ``PER_SIGNUP`` x sign-ups + ``PER_STAFF`` x staff + ``FIXED``; how they were measured:
+  ``docs/benchmarks.md``);
+- ``leaving(deadline, after)``: the deadline the solve runs under. The CPU between the
+  backstop (``cpsat.BACKSTOP_FACTOR`` x limit + ``BACKSTOP_PLUS``) and the promise
+  (``PROMISE_FACTOR`` x limit + ``PROMISE_PLUS``) is the writes' own; what they need
+  beyond it, taken ``UNSURE`` times up, comes off the solve's backstop, and with it off
+  the end of the staffing searches (``solve.STAFFING_SHARE``, ``AFTER_STAFFING``). The
+  grouping's shares of the limit stay whole (cut, they leave first fit in whole bands),
+  and the solve keeps at least ``SOLVE_MIN`` of its backstop. Nothing beyond (a small
+  school): the same deadline object, unchanged;
+- ``promise(limit)``; ``kept(limit, cpu)``; ``limit_for(cpu, limit, after)``: the smallest
+  limit whose promise covers a command that took ``cpu`` seconds at ``limit``, its
+  grouping stages growing with the limit and the solve's floor clear of the writes (what
+  the summary advises when a school is too large for its limit).
+
+Rules: the time promise (CPU <= 1.5 x limit + 2 s, from the command's start to its last
+file), on the estimate; the plan itself always comes (a squeezed solve still ends with
+its grouping and at least the greedy staffing).
+"""
+from __future__ import annotations
+
+import math
+
+from afterschool.scheduler.planning.cpsat import BACKSTOP_FACTOR, BACKSTOP_PLUS, Deadline
+
+PROMISE_FACTOR, PROMISE_PLUS = 1.5, 2.0  # CPU <= 1.5 x limit + 2 s, the whole command
+# CPU seconds per enrolled sign-up, per staff member and once, for each write after the
+# solve (a 2-core machine kept busy by other jobs: load 3-4)
+PER_SIGNUP = {"record": 1.0e-4, "workbook": 1.75e-4, "notice": 1.35e-4, "report": 3.3e-5}
+PER_STAFF = {"rosters": 1.6e-3, "charts": 3.2e-3}
+FIXED = {"record": 0.1, "workbook": 0.05, "notice": 0.05, "rosters": 0.05, "report": 0.02,
+         "charts": 0.35}
+HANDOUTS = ("workbook", "notice", "rosters", "report", "charts")
+# the share of its backstop a solve always keeps, however much the writes need: past the
+# grouping's and balancing's shares (0.5 and 0.75 of the limit on a large school) and a
+# little staffing; less cut the 12,000-pupil school's grouping to first fit (smallest
+# group 7 of 44) where the promise could not be kept in any case
+SOLVE_MIN = 0.6
+# what the writes need beyond the margin is taken this much up: from run to run on the
+# loaded machine they took 20 % more or less (the 10x bundled school: 6.0-8.0 s)
+UNSURE = 1.25
+
+
+def promise(limit: float) -> float:
+    """The CPU seconds a ``--time-limit`` promises for the whole command."""
+    return PROMISE_FACTOR * limit + PROMISE_PLUS
+
+
+def kept(limit: float, cpu: float) -> bool:
+    return cpu <= promise(limit) + 1e-9
+
+
+def limit_for(cpu: float, limit: float | None = None, after: float = 0.0) -> int:
+    """The smallest whole ``--time-limit`` whose promise covers a command that took ``cpu``
+    CPU seconds at ``limit``: what it wrote and its solve's fixed parts stay as they were,
+    while its anytime grouping stages take their shares of the larger limit too
+    (``GROWS`` a limit second: the share of a large school's grouping, balancing and
+    lifting, ``solve.BALANCE_SHARE_LARGE + LIFT_MIN``), and at least the limit whose
+    backstop holds ``after`` (the writes' estimate) with ``SOLVE_MIN`` of it to spare,
+    where the solve's floor no longer runs into the writes' time. Without ``limit``: the
+    promise covering ``cpu`` alone."""
+    if limit is None:
+        return max(1, math.ceil((cpu - PROMISE_PLUS) / PROMISE_FACTOR - 1e-9))
+    from afterschool.scheduler.planning.solve import BALANCE_SHARE_LARGE, LIFT_MIN
+    grows = BALANCE_SHARE_LARGE + LIFT_MIN
+    need = (cpu - grows * limit - PROMISE_PLUS) / (PROMISE_FACTOR - grows)
+    margin = PROMISE_PLUS - BACKSTOP_PLUS  # the writes' own, at every limit
+    backstop = max(0.0, after - margin) * UNSURE / (1 - SOLVE_MIN)
+    floor = (backstop - BACKSTOP_PLUS) / BACKSTOP_FACTOR
+    return max(1, math.ceil(need - 1e-9), math.ceil(floor - 1e-9), limit_for(cpu))
+
+
+def signups(inst) -> int:
+    """Enrolled pupils' sign-ups (noon and afternoon counted apart), as the planner counts."""
+    return sum(bool(st.noon) + bool(st.afternoon) for st in inst.enrolled)
+
+
+def after_solve(inst, skip: set[str] | frozenset[str] = frozenset(),
+                record: bool = True) -> float:
+    """Estimated CPU seconds of what ``plan`` writes after the solve: the record and
+    ``plan.json`` (``record``), and each hand-out not in ``skip`` (``"all"``: none)."""
+    n, staff = signups(inst), len(inst.teachers)
+    parts = ([] if not record else ["record"]) + [
+        h for h in HANDOUTS if "all" not in skip and h not in skip]
+    return sum(PER_SIGNUP.get(p, 0.0) * n + PER_STAFF.get(p, 0.0) * staff + FIXED[p]
+               for p in parts)
+
+
+def leaving(deadline: Deadline, after: float) -> Deadline:
+    """The deadline a solve runs under when ``after`` CPU seconds must follow it (see the
+    module docstring): ``deadline`` itself when the margin above the backstop holds them."""
+    margin = promise(deadline.limit) - (BACKSTOP_FACTOR * deadline.limit + BACKSTOP_PLUS)
+    beyond = (after - margin) * UNSURE
+    if beyond <= 0 or deadline.seconds <= 0:
+        return deadline
+    seconds = max(deadline.seconds - beyond, SOLVE_MIN * deadline.seconds)
+    child = Deadline(seconds, deadline.clock, deadline.start)
+    child.parent = deadline  # cuts and Ctrl-C are the command's
+    child.limit = deadline.limit  # the grouping's shares of the limit stay whole
+    return child
