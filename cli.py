@@ -206,6 +206,18 @@ def _progress_line(deadline, limit: float, lang: str | None = None) -> _Progress
     return _ProgressLine(deadline, limit, lang)
 
 
+def _promise_missed(deadline, limit: float, lang: str) -> str | None:
+    """The summary's line when the command took more CPU than its limit promises (a school
+    too large for reading, a first plan and the hand-outs within it), with the limit that
+    would keep the promise; None when kept."""
+    from afterschool.scheduler.planning.reserve import kept, limit_for, promise
+    used = deadline.elapsed()
+    if kept(limit, used):
+        return None
+    return say("office.promise", lang, used=f"{used:.1f}", promise=f"{promise(limit):g}",
+               limit=f"{limit:g}", need=limit_for(used))
+
+
 def _load(path: str):
     from afterschool.scheduler.reading.reader import read_instance
     inst = read_instance(path)
@@ -402,7 +414,10 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     from afterschool.scheduler.planning.cpsat import Deadline
     from afterschool.scheduler.planning.solve import NoPlan, solve
     from afterschool.scheduler.reading.reader import resolve
+    from afterschool.scheduler.planning.reserve import after_solve
     from afterschool.scheduler.record import term as T
+    if not {"charts", "all"} & set(skip):  # matplotlib with the other imports, as before
+        from afterschool.scheduler.handouts import charts  # noqa: F401
     deadline = Deadline.for_limit(time_limit)  # reading counts against the limit too
     author = _author(by)
     inst = _load(instance)
@@ -415,7 +430,8 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
         result = solve(inst, time_limit=time_limit, seed=seed, workers=workers,
                        log=_verbose_log(), group_days_slack=group_days_slack,
                        group_days_tolerance=group_days_tolerance / 100,
-                       deadline=deadline, progress=progress)
+                       deadline=deadline, progress=progress,
+                       after=after_solve(inst, set(skip)))  # the record and hand-outs
     except NoPlan as err:
         progress.close()
         click.echo(say("problem_frame.no_plan", _err_lang(), e=err), err=True)
@@ -427,11 +443,16 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
         pointer=T.display_url(record_url) if record_url else None)
     for w in warnings:
         _warn(w)
+    late = _promise_missed(deadline, time_limit, lang or inst.school.language)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        if late:
+            _warn(late)
     else:
         school_lang = lang or inst.school.language
         click.echo(office_summary(result, school_lang))
+        if late:
+            click.echo("  " + late)
         if _verbose():
             click.echo(plan_summary(result))
         from afterschool.scheduler.handouts.bundle import written_kinds

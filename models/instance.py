@@ -41,8 +41,12 @@ class Instance:
         """``available``, ``preferred`` or ``unavailable`` (no row means unavailable)."""
         return self._avail.get((teacher, day, session), "unavailable")
 
-    def teacher(self, teacher_id: str) -> Teacher:
+    @cached_property
+    def _teacher_by_id(self) -> dict[str, Teacher]:
+        by_id: dict[str, Teacher] = {}
         for t in self.teachers:
-            if t.id == teacher_id:
-                return t
-        raise KeyError(teacher_id)
+            by_id.setdefault(t.id, t)  # the first of an id, as a scan in order finds it
+        return by_id
+
+    def teacher(self, teacher_id: str) -> Teacher:
+        return self._teacher_by_id[teacher_id]  # KeyError for an unknown id

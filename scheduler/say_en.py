@@ -301,6 +301,7 @@ WORDS: dict[str, str] = {
         "the time limit cut a search short: a rerun may give another plan (a larger "
         "--time-limit avoids it)",
     "office.interrupted": "interrupted: the best plan so far",
+    "office.promise": "the time promise was not kept: {used} s CPU in all, over the {promise} s that --time-limit {limit} promises (reading, planning, the record and the hand-outs: a school this large needs more); --time-limit {need} or more keeps it",
     "office.detail": "solver detail: add -v, or see plan.json",
     # cover (cover.py)
     "cover.date": "date",

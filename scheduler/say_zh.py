@@ -286,6 +286,7 @@ WORDS: dict[str, str] = {
     "office.need": "需要再招募哪些志愿者：运行 afterschool need",
     "office.cut": "时间所限，部分搜索提前结束：再次运行可能得到不同方案（加大 --time-limit 可避免）",
     "office.interrupted": "已中断：这是到目前为止最好的方案",
+    "office.promise": "时间承诺未能兑现：本次共用处理器时间 {used} 秒，超过 --time-limit {limit} 承诺的 {promise} 秒（读表、排班、记录与各类文件合计；这所学校太大）；--time-limit {need} 或以上可以兑现",
     "office.detail": "详细的求解信息：加 -v 或见 plan.json",
     # cover (cover.py)
     "cover.date": "日期",

@@ -30,7 +30,6 @@ from pathlib import Path
 
 from afterschool.models.errors import InputError, Problem
 from afterschool.models.plan import Plan
-from afterschool.scheduler.handouts import charts
 from afterschool.scheduler.handouts.ics import calendar_people
 from afterschool.scheduler.handouts.output import (replaced_in_place, swapped_folder,
                                                    write_atomic, write_text)
@@ -110,6 +109,8 @@ def _ours(out: Path) -> set[str] | None:
 
 def save_chart(fig, path: Path) -> Path:
     """Write ``fig`` to ``path`` atomically, in the format of the path's suffix."""
+    from afterschool.scheduler.handouts import charts  # matplotlib: only when drawing
+
     def draw(tmp: Path) -> None:
         staged = tmp.with_name(tmp.name + path.suffix.lower())
         charts.save(fig, staged)
@@ -193,6 +194,7 @@ def _write_handouts(plan: Plan, out_dir: Path, lang: str | None,
         from afterschool.scheduler.handouts.report import report_html
         written.append(write_text(out_dir / "report.html", report_html(plan, lang)))
     if "charts" not in skip:
+        from afterschool.scheduler.handouts import charts  # matplotlib: 1 s of imports
         for kind in charts.KINDS:
             fig, _, warning = charts.draw(plan, kind, lang)
             if warning and kind == charts.KINDS[0]:

@@ -370,7 +370,8 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
                 "student": s, "name": students.get(s, {}).get("name", ""),
                 "class": students.get(s, {}).get("class", "")}
                for g in plan.groups for s in by_class_then_pinyin(g.students)]
-    managers = [r for r in roster_rows(plan, None, lang) if r["role"] == w["manager"]]
+    everyone = roster_rows(plan, None, lang)  # once: the managers' sheet and by teacher
+    managers = [r for r in everyone if r["role"] == w["manager"]]
     sheets: list[Sheet] = [
         (w["summary"], summary_rows(plan, lang), ["item", "value"], [],
          {"title": f"{school} {w['report_title']}", "cover": True}),
@@ -396,7 +397,7 @@ def timetable_sheets(plan: Plan, lang: str = "zh") -> list[Sheet]:
     sheets += [
         (w["managers"], managers, ["day", "time", "session", "staff", "name"], [],
          {"title": school}),
-        (w["by_teacher"], [_short_group(r) for r in roster_rows(plan, None, lang)],
+        (w["by_teacher"], [_short_group(r) for r in everyone],
          ["staff", "name", "day", "time", "session", "slot", "group", "class"]
          + (["venue"] if has_venues(plan) else []) + ["role", "minutes"], ["minutes"],
          {"title": school}),

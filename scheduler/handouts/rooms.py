@@ -24,9 +24,20 @@ def has_venues(plan) -> bool:
     return bool(plan.extra.get("venues"))
 
 
+_NAMES: dict[tuple[int, str], tuple[dict, dict[str, str]]] = {}  # (id(list), key) -> names
+
+
 def names(plan, key: str) -> dict[str, str]:
-    """Venue or activity ids -> their names (``key``: ``venue_list`` or ``activity_list``)."""
-    return {k: (v or {}).get("name", k) for k, v in (plan.extra.get(key) or {}).items()}
+    """Venue or activity ids -> their names (``key``: ``venue_list`` or ``activity_list``);
+    built once per list (a roster asks for every duty: 6,000 times on a 400-staff school)."""
+    listed = plan.extra.get(key) or {}
+    hit = _NAMES.get((id(listed), key))
+    if hit is None or hit[0] is not listed:
+        if len(_NAMES) > 8:
+            _NAMES.clear()
+        hit = _NAMES[id(listed), key] = (listed, {k: (v or {}).get("name", k)
+                                                  for k, v in listed.items()})
+    return hit[1]
 
 
 _INDEX: dict[int, tuple[list, dict]] = {}  # id(rows) -> (rows, index): one plan at a time

@@ -56,6 +56,7 @@ from afterschool.scheduler.planning.grouping import (LIFT_SHARE, balance_result,
                                                      lift_result, plan_groups, prepare,
                                                      share_extra)
 from afterschool.scheduler.money.accounts import term_money, yuan
+from afterschool.scheduler.planning.reserve import leaving
 from afterschool.scheduler.planning.stats import SolveStats
 from afterschool.scheduler.rules.staffing import (duty_windows, managers_for_window,
                                                   standard_teachers)
@@ -65,8 +66,7 @@ SMALL_SESSION = 2000  # sign-ups up to which more structures are tried for group
 BAND = 2400  # sign-ups above which a session is planned in bands of whole classes
 GROUPING_SHARE = 0.9  # of the time limit: constructive starts and grouping searches
 BALANCE_MIN = 0.1  # of the limit: balancing's own time however late it starts
-LIFT_MIN = 0.1  # of the limit: lifting the smallest groups, however late it starts (up to
-# ANYTIME sign-ups)
+LIFT_MIN = 0.1  # of the limit: lifting the smallest groups, however late it starts
 BALANCE_SHARE = 1.2  # of the time limit: grouping and then balancing groups' sizes
 # above this many sign-ups the grouping stages are anytime, cut by the clock at these
 # shares instead (lower: the staffing of a large school needs the rest); up to it they
@@ -92,17 +92,20 @@ def solve(inst: Instance, *, time_limit: float = 7.0, seed: int = 0, workers: in
           log=None, new_people: frozenset[str] = frozenset(),
           group_days_slack: int = 0, group_days_tolerance: float = 0.01,
           deadline: Deadline | None = None, progress=None,
-          reserved: tuple[Reserved, ...] = ()) -> Plan:
+          reserved: tuple[Reserved, ...] = (), after: float = 0.0) -> Plan:
     """Plan the term for ``inst`` (see the module docstring). ``time_limit`` is CPU seconds
     for the whole solve (``deadline``, if given, is the same limit already running, e.g.
     since the CLI started reading). Ctrl-C, SIGTERM and the deadline stop the search; the
     best plan so far is returned (``interrupted`` set when stopped early by a signal).
     ``progress(phase, best, bound)`` is called at each phase and solution. ``reserved``:
-    venue occupancy already taken (clubs, SPEC §12), held against the venues' limits."""
+    venue occupancy already taken (clubs, SPEC §12), held against the venues' limits.
+    ``after``: CPU seconds the caller writes after the solve (``reserve.after_solve``),
+    kept back from it (``reserve.leaving``) where the promise's margin cannot hold them."""
     opts = SolveOptions(time_limit=time_limit, seed=seed, workers=workers, log=log,
                         group_days_slack=group_days_slack,
                         group_days_tolerance=group_days_tolerance,
-                        deadline=deadline or Deadline.for_limit(time_limit), progress=progress)
+                        deadline=leaving(deadline or Deadline.for_limit(time_limit), after),
+                        progress=progress)
     with interruptible(opts):
         return _solve(inst, opts, new_people, reserved)
 
@@ -241,9 +244,11 @@ def _solve(inst: Instance, opts: SolveOptions, new_people: frozenset[str],
     known = [r.smallest_bound for r in results if r.smallest_bound is not None]
     target = math.ceil(LIFT_SHARE * (min(known) if known else min(
         (band_bound(p, r) for (*_, p), r in zip(preps, results)), default=0)))
-    # (a large school lifts only in what balancing leaves: its staffing needs the rest)
-    opts.deadline = whole.part_of_limit(BALANCE_SHARE_LARGE if large else max(
-        BALANCE_SHARE, whole.elapsed() / max(whole.limit, 1e-9) + LIFT_MIN))
+    # (at least LIFT_MIN of the limit, a large school's too: balancing may leave nothing,
+    # and the moves that lift a 12,000-pupil school's bands to 36 of 44 take 0.1-0.3 s)
+    opts.deadline = whole.part_of_limit(max(BALANCE_SHARE_LARGE if large else BALANCE_SHARE,
+                                            whole.elapsed() / max(whole.limit, 1e-9)
+                                            + LIFT_MIN))
     for n in sorted(range(len(results)), key=lambda n: (min(
             (v for present in results[n].present for v in present.values() if v), default=0), n)):
         results[n] = lift_result(preps[n][2], results[n], target, opts)

@@ -49,8 +49,11 @@ def clean_text(text: object, limit: int = LABEL_MAX) -> tuple[str, list[str]]:
         text, _ = clean_text(text[:4 * limit], limit)
         return text[:limit], problems
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
-    bad = sorted({ch for ch in text if _bad_char(ch)})
+    if text.isprintable():  # no Cf, Cc, Zl, Zp, Cs or unassigned character: steps 2 and 4
+        text, bad = text.strip(), None  # find nothing (a sheet's usual cell; 3x faster)
+    else:
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
+        bad = sorted({ch for ch in text if _bad_char(ch)})
     if bad:
         names = ", ".join(f"U+{ord(ch):04X}" for ch in bad[:3])
         problems.append(f"control character(s) {names} inside the value (a line break, tab "

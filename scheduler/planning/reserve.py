@@ -1,0 +1,84 @@
+"""The time a ``plan`` command keeps back from its solve for what it writes after it, so that
+the whole command keeps the promise of its ``--time-limit``.
+
+Inputs: the school's size (enrolled sign-ups, staff) and what the command writes after the
+solve (the term record with ``plan.json`` always; the hand-outs not in ``--skip``).
+Outputs:
+
+- ``after_solve(inst, skip)``: CPU seconds those writes are estimated to take (per part:
+  ``PER_SIGNUP`` x sign-ups + ``PER_STAFF`` x staff + ``FIXED``; measured on the 10x
+  bundled school and the bench's 12,000-pupil school, ``docs/benchmarks.md``);
+- ``leaving(deadline, after)``: the deadline the solve runs under. The CPU between the
+  backstop (``cpsat.BACKSTOP_FACTOR`` x limit + ``BACKSTOP_PLUS``) and the promise
+  (``PROMISE_FACTOR`` x limit + ``PROMISE_PLUS``) is the writes' own; only what they need
+  beyond it is taken from the solve: its backstop comes that much earlier and its anytime
+  stages' shares of the limit (grouping, balancing, lifting) shrink in proportion, so the
+  staffing keeps its part of what is left. Nothing beyond (a small school): the same
+  deadline, unchanged;
+- ``promise(limit)``; ``kept(limit, cpu)``; ``limit_for(cpu)``: the smallest limit whose
+  promise covers ``cpu`` seconds (what the summary advises when a school is so large that
+  reading, a first plan and the writes alone do not fit).
+
+Rules: the time promise (CPU <= 1.5 x limit + 2 s, from the command's start to its last
+file) on the estimate; the plan itself always comes (a squeezed solve still ends with the
+first-fit grouping and the greedy staffing).
+"""
+from __future__ import annotations
+
+import math
+
+from afterschool.scheduler.planning.cpsat import BACKSTOP_FACTOR, BACKSTOP_PLUS, Deadline
+
+PROMISE_FACTOR, PROMISE_PLUS = 1.5, 2.0  # CPU <= 1.5 x limit + 2 s, the whole command
+# CPU seconds per enrolled sign-up, per staff member and once, for each write after the
+# solve (a 2-core machine kept busy by other jobs: load 3-4)
+PER_SIGNUP = {"record": 1.5e-4, "workbook": 1.1e-4, "notice": 1.1e-4, "report": 3e-5}
+PER_STAFF = {"rosters": 1.6e-3, "charts": 2.8e-3}
+FIXED = {"record": 0.1, "workbook": 0.1, "notice": 0.05, "rosters": 0.05, "report": 0.05,
+         "charts": 0.3}
+HANDOUTS = ("workbook", "notice", "rosters", "report", "charts")
+SHRINK_MIN = 0.1  # the anytime stages keep at least this share of their time
+
+
+def promise(limit: float) -> float:
+    """The CPU seconds a ``--time-limit`` promises for the whole command."""
+    return PROMISE_FACTOR * limit + PROMISE_PLUS
+
+
+def kept(limit: float, cpu: float) -> bool:
+    return cpu <= promise(limit) + 1e-9
+
+
+def limit_for(cpu: float) -> int:
+    """The smallest whole ``--time-limit`` whose promise covers ``cpu`` CPU seconds."""
+    return max(1, math.ceil((cpu - PROMISE_PLUS) / PROMISE_FACTOR - 1e-9))
+
+
+def signups(inst) -> int:
+    """Enrolled pupils' sign-ups (noon and afternoon counted apart), as the planner counts."""
+    return sum(bool(st.noon) + bool(st.afternoon) for st in inst.enrolled)
+
+
+def after_solve(inst, skip: set[str] | frozenset[str] = frozenset(),
+                record: bool = True) -> float:
+    """Estimated CPU seconds of what ``plan`` writes after the solve: the record and
+    ``plan.json`` (``record``), and each hand-out not in ``skip`` (``"all"``: none)."""
+    n, staff = signups(inst), len(inst.teachers)
+    parts = ([] if not record else ["record"]) + [
+        h for h in HANDOUTS if "all" not in skip and h not in skip]
+    return sum(PER_SIGNUP.get(p, 0.0) * n + PER_STAFF.get(p, 0.0) * staff + FIXED[p]
+               for p in parts)
+
+
+def leaving(deadline: Deadline, after: float) -> Deadline:
+    """The deadline a solve runs under when ``after`` CPU seconds must follow it (see the
+    module docstring): ``deadline`` itself when the margin above the backstop holds them."""
+    margin = promise(deadline.limit) - (BACKSTOP_FACTOR * deadline.limit + BACKSTOP_PLUS)
+    beyond = after - margin
+    if beyond <= 0 or deadline.seconds <= 0:
+        return deadline
+    seconds = max(deadline.seconds - beyond, 0.0)
+    child = Deadline(seconds, deadline.clock, deadline.start)
+    child.parent = deadline  # cuts and Ctrl-C are the command's
+    child.limit = deadline.limit * max(seconds / deadline.seconds, SHRINK_MIN)
+    return child
