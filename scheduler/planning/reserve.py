@@ -82,3 +82,43 @@ def leaving(deadline: Deadline, after: float) -> Deadline:
     child.parent = deadline  # cuts and Ctrl-C are the command's
     child.limit = deadline.limit * max(seconds / deadline.seconds, SHRINK_MIN)
     return child
+
+
+# --- the term commands (replan, substitute, clubs): the same promise, from the command's
+# start. What each writes after its search: the record's new entry (the whole plan again),
+# plan.json and the hand-outs as plan's (``after_solve``), and its own tables.
+# CPU seconds per sign-up, per staff member and once (the bundled school and the 10x one)
+TERM_TABLES = {"replan": (6e-5, 2e-4, 0.15),  # changes.csv/.xlsx, changes-teachers.csv
+               "substitute": (0.0, 0.0, 0.05),  # cover.csv/.xlsx
+               "clubs": (6e-5, 0.0, 0.3)}  # the club notices, lists; the section again
+# What a term command's search needs besides its budgets on an ordinary machine: the
+# budgets' limit is what the moved backstop leaves divided by this, so a machine this much
+# slower or busier still ends the searches by their budgets, not by the clock
+TERM_SLOWER = BACKSTOP_FACTOR
+
+
+def after_term(inst, command: str, skip: set[str] | frozenset[str] = frozenset()) -> float:
+    """Estimated CPU seconds of what ``command`` (replan, substitute, clubs) does after its
+    search: the record's entry and the folder written again (``after_solve``) and its own
+    tables (``TERM_TABLES``)."""
+    per_signup, per_staff, fixed = TERM_TABLES[command]
+    return (after_solve(inst, skip) + per_signup * signups(inst)
+            + per_staff * len(inst.teachers) + fixed)
+
+
+def searching(deadline: Deadline, after: float) -> Deadline:
+    """The deadline of a term command's search, started when the command read what it
+    needs: ``leaving(deadline, after)``, whose ``limit`` (the searches' deterministic
+    budgets come from it) is at most what that deadline still leaves, over
+    ``TERM_SLOWER``; reading and start-up spent before the search count, so the budgets,
+    not the clock, end the searches where the command can keep its promise. Never below
+    ``SHRINK_MIN`` of the limit: a school too large for it still gets its plan, and the
+    summary says which limit would keep the promise (``limit_for``)."""
+    child = leaving(deadline, after)
+    if child is deadline:  # a deadline of its own: its limit can shrink without the caller's
+        child = Deadline(deadline.seconds, deadline.clock, deadline.start)
+        child.parent = deadline
+        child.limit = deadline.limit
+    child.limit = max(min(child.limit, child.left() / TERM_SLOWER),
+                      SHRINK_MIN * deadline.limit)
+    return child
