@@ -29,6 +29,9 @@ import time
 from pathlib import Path
 
 
+DEFAULTS = {"plan": 7.0, "substitute": 5.0, "replan": 5.0, "clubs": 8.0}  # cli.py
+
+
 def run(args: list[str]) -> tuple[float, int, str]:
     """(CPU seconds of the process, its exit code, its stdout)."""
     proc = subprocess.Popen([sys.executable, "-m", "afterschool", *args],
@@ -43,9 +46,10 @@ def promise(limit: float) -> float:
     return 1.5 * limit + 2.0
 
 
-def stop_one(school: Path, term: Path, dst: Path) -> str:
-    """A copy of ``school`` where the first volunteer with a duty who instructs no club
-    stops volunteering; returns their id."""
+def stop_one(school: Path, term: Path, dst: Path, rank: int = 0) -> str:
+    """A copy of ``school`` where the first volunteer (from the third row) with a duty who
+    instructs no club stops volunteering (``rank``: the rank-th most loaded by duty minutes
+    instead); returns their id."""
     shutil.copytree(school, dst)
     plan = json.loads((term / "plan.json").read_text(encoding="utf-8"))
     on_duty = {d["staff"] for d in plan["duties"]}
@@ -57,8 +61,14 @@ def stop_one(school: Path, term: Path, dst: Path) -> str:
     with open(path, encoding="utf-8-sig") as fh:
         rows = list(csv.reader(fh))
     col = [k for k, x in enumerate(rows[0]) if x.strip().lower() in ("volunteer", "志愿")][0]
-    for r in rows[3:]:
-        if r[0] in on_duty and r[0] not in instructors:
+    load: dict[str, int] = {}
+    for d in plan["duties"]:
+        m = (int(d["end"][:2]) * 60 + int(d["end"][3:])) - (int(d["start"][:2]) * 60
+                                                           + int(d["start"][3:]))
+        load[d["staff"]] = load.get(d["staff"], 0) + m
+    chosen = sorted(load, key=lambda t: (-load[t], t))[rank - 1] if rank else None
+    for r in rows[3:] if rank == 0 else rows[1:]:
+        if (r[0] == chosen) if rank else (r[0] in on_duty and r[0] not in instructors):
             r[col] = "no" if r[col].isascii() else "否"
             who = r[0]
             break
@@ -73,6 +83,9 @@ def main() -> None:
     ap.add_argument("--limit", type=float, action="append", default=None)
     ap.add_argument("--plan-limit", type=float, default=None)
     ap.add_argument("--work", type=Path, default=None)
+    ap.add_argument("--stop", type=int, default=0,
+                    help="stop the N-th most loaded volunteer instead (tests/"
+                    "test_replan_budget.py: 2)")
     a = ap.parse_args()
     work = a.work or Path(tempfile.mkdtemp(prefix="term-promise-"))
     rows = []
@@ -82,15 +95,14 @@ def main() -> None:
         plan_args = ["plan", str(school), "--out", str(base)] + (
             ["--time-limit", str(a.plan_limit)] if a.plan_limit else [])
         cpu, code, _ = run(plan_args)
-        rows.append((school.name, "plan", a.plan_limit or 7.0, cpu, code, ""))
+        rows.append((school.name, "plan", a.plan_limit or DEFAULTS["plan"], cpu, code, ""))
         with open(school / "teachers.csv", encoding="utf-8-sig") as fh:
             absent = list(csv.reader(fh))[9][0]
         edited = work / (school.name + "-edited")
         shutil.rmtree(edited, ignore_errors=True)
-        who = stop_one(school, base, edited)
+        who = stop_one(school, base, edited, a.stop)
         for limit in a.limit or [None]:
             lim = ["--time-limit", str(limit)] if limit else []
-            shown = limit or 5.0
             commands = [("substitute", [str(school), "{T}", "--teacher", absent, "--dates",
                                         "2026-09-22,2026-09-24"]),
                         ("replan", [str(edited), "--previous", "{T}", "--from",
@@ -114,7 +126,7 @@ def main() -> None:
                             f"{sum(x['count'] for x in p['shortages'])} posts unfilled, "
                             f"{s['available_duties_kept']}/{s['available_duties_before']} "
                             f"kept, budgets' limit {p['solve_stats']['time_limit']:.2f}")
-                rows.append((school.name, name, shown, cpu, code, note))
+                rows.append((school.name, name, limit or DEFAULTS[name], cpu, code, note))
     print(f"machine load {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M')}")
     print("| school | command | limit | promise | CPU s | kept | exit | re-plan |")
     print("|---|---|---|---|---|---|---|---|")

@@ -39,7 +39,7 @@ SEARCHES = 0.95
 
 
 def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool = True,
-               time_limit: float = 5.0, log=None, deadline=None, after: float = 0.0):
+               time_limit: float = 2.0, log=None, deadline=None, after: float = 0.0):
     if not inst.clubs:
         raise InputError([Problem("clubs.csv", "the instance has no clubs",
                                   expected="clubs.csv beside students.csv")])
@@ -48,8 +48,9 @@ def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool
                                   expected="club_choices.csv: student, choice1, choice2, "
                                   "choice3")])
     from afterschool.scheduler.planning.cpsat import Deadline
-    from afterschool.scheduler.planning.reserve import searching
+    from afterschool.scheduler.planning.reserve import SEARCH_RATE, searching
     # the promise covers the whole command: the CLI starts it before reading anything
+    own = deadline is None
     deadline = deadline or Deadline.for_limit(time_limit)
     term = inst.school.term
     given = start or inst.school.clubs.start
@@ -69,7 +70,11 @@ def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool
         previous = _before_clubs(plan, start)
         draft = club_section(inst, plan, lottery, start)
         deadline.stage = "re-plan"  # a search skipped before it named itself says so
-        searches = searching(deadline, after).part(SEARCHES)  # budgets from what is left
+        if own:  # a caller of its own: the budgets from time_limit, as always
+            searches = deadline.part(SEARCHES)
+            searches.limit = time_limit
+        else:  # the command's: its budgets from what reading and the writes leave
+            searches = searching(deadline, after, SEARCH_RATE["clubs"]).part(SEARCHES)
         result = re_plan(care_instance(inst, draft), previous, start, time_limit=time_limit,
                          seed=0, log=log, deadline=searches,
                          reserved=reservations(draft))

@@ -85,40 +85,46 @@ def leaving(deadline: Deadline, after: float) -> Deadline:
 
 
 # --- the term commands (replan, substitute, clubs): the same promise, from the command's
-# start. What each writes after its search: the record's new entry (the whole plan again),
-# plan.json and the hand-outs as plan's (``after_solve``), and its own tables.
-# CPU seconds per sign-up, per staff member and once (the bundled school and the 10x one)
-TERM_TABLES = {"replan": (6e-5, 2e-4, 0.15),  # changes.csv/.xlsx, changes-teachers.csv
-               "substitute": (0.0, 0.0, 0.05),  # cover.csv/.xlsx
-               "clubs": (6e-5, 0.0, 0.3)}  # the club notices, lists; the section again
-# What a term command's search needs besides its budgets on an ordinary machine: the
-# budgets' limit is what the moved backstop leaves divided by this, so a machine this much
-# slower or busier still ends the searches by their budgets, not by the clock
+# first line. What each does after its search: the record's new entry (the whole plan again)
+# and the folder written again from the record (``after_solve``'s parts, matplotlib's import
+# when charts are drawn: these commands start their deadline before it), and its own
+# tables. CPU seconds per sign-up, per staff member and once, measured on the bundled school
+# (1,020 sign-ups, 45 staff) and the 10x one (10,265, 400) on a 2-core machine at load 4
+TERM_TABLES = {"replan": (2.5e-4, 0.0, 0.1),  # changes.csv/.xlsx, changes-teachers.csv
+               "substitute": (3e-4, 0.0, 0.0),  # cover.csv/.xlsx
+               "clubs": (3e-4, 0.0, 0.3)}  # the club notices and lists; the section again
+CHARTS_IMPORT = 0.8  # matplotlib and the chart module, imported when charts are drawn
+# CPU seconds a term command's searches take per second of their budgets' limit (the
+# bundled school: a re-plan after one teacher stops, 2.8 s at a limit of 3.7; the clubs'
+# re-plan from the draw's start, members leaving their groups, 5.5 s at 3)
+SEARCH_RATE = {"replan": 1.0, "substitute": 1.0, "clubs": 2.0}
+# The searches' budgets leave room for a machine this much slower or busier than the one
+# they were measured on, so that the budgets, not the clock, end them there too
 TERM_SLOWER = BACKSTOP_FACTOR
 
 
 def after_term(inst, command: str, skip: set[str] | frozenset[str] = frozenset()) -> float:
     """Estimated CPU seconds of what ``command`` (replan, substitute, clubs) does after its
-    search: the record's entry and the folder written again (``after_solve``) and its own
-    tables (``TERM_TABLES``)."""
+    search: the record's entry and the folder written again and its own tables."""
     per_signup, per_staff, fixed = TERM_TABLES[command]
+    charts = "all" not in skip and "charts" not in skip
     return (after_solve(inst, skip) + per_signup * signups(inst)
-            + per_staff * len(inst.teachers) + fixed)
+            + per_staff * len(inst.teachers) + fixed + (CHARTS_IMPORT if charts else 0.0))
 
 
-def searching(deadline: Deadline, after: float) -> Deadline:
-    """The deadline of a term command's search, started when the command read what it
-    needs: ``leaving(deadline, after)``, whose ``limit`` (the searches' deterministic
-    budgets come from it) is at most what that deadline still leaves, over
-    ``TERM_SLOWER``; reading and start-up spent before the search count, so the budgets,
+def searching(deadline: Deadline, after: float, rate: float = 1.0) -> Deadline:
+    """The deadline of a term command's search, once the command has read what it needs:
+    ``leaving(deadline, after)``, whose ``limit`` (the searches' deterministic budgets come
+    from it) is at most what that deadline still leaves, over ``TERM_SLOWER`` x ``rate``
+    (``SEARCH_RATE``): start-up and reading spent before the search count, so the budgets,
     not the clock, end the searches where the command can keep its promise. Never below
     ``SHRINK_MIN`` of the limit: a school too large for it still gets its plan, and the
     summary says which limit would keep the promise (``limit_for``)."""
     child = leaving(deadline, after)
-    if child is deadline:  # a deadline of its own: its limit can shrink without the caller's
+    if child is deadline:  # a deadline of its own: its limit shrinks, not the caller's
         child = Deadline(deadline.seconds, deadline.clock, deadline.start)
         child.parent = deadline
         child.limit = deadline.limit
-    child.limit = max(min(child.limit, child.left() / TERM_SLOWER),
+    child.limit = max(min(child.limit, child.left() / (TERM_SLOWER * rate)),
                       SHRINK_MIN * deadline.limit)
     return child

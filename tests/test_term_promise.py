@@ -1,0 +1,149 @@
+"""The term commands' time promise (issue 23): replan, substitute and clubs count their CPU
+from their first line, reading included, and their searches get what reading and the writes
+leave (reserve.after_term, reserve.searching). Not timed: the clock is a counter or a
+function of the test's; expected values by hand (promise 1.5 x limit + 2 s, backstop
+1.5 x limit + 0.7 s, 1.3 s between them)."""
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from click.testing import CliRunner
+
+from afterschool.scheduler.planning.cpsat import Deadline
+from afterschool.scheduler.planning.reserve import (CHARTS_IMPORT, SHRINK_MIN, TERM_SLOWER,
+                                                    after_solve, after_term, searching)
+
+
+def _school(signups: int, staff: int):
+    pupils = [SimpleNamespace(noon=("Mon",), afternoon=()) for _ in range(signups)]
+    return SimpleNamespace(enrolled=pupils, teachers=[object()] * staff)
+
+
+def test_a_term_command_writes_more_than_plan_and_less_without_charts():
+    school = _school(1000, 40)
+    for command in ("replan", "substitute", "clubs"):
+        assert after_term(school, command) > after_solve(school)
+        # matplotlib is imported only when charts are drawn: its import is reserved only then
+        charts = after_solve(school) - after_solve(school, {"charts"})
+        assert after_term(school, command) - after_term(school, command, {"charts"}) == \
+            pytest.approx(charts + CHARTS_IMPORT)
+    assert after_term(_school(10000, 400), "replan") > after_term(school, "replan")
+
+
+def test_the_search_keeps_its_limit_where_reading_was_quick_and_the_writes_fit():
+    clock = [0.0]
+    whole = Deadline.for_limit(5.0, clock=lambda: clock[0])  # backstop 8.2
+    search = searching(whole, 1.0)  # within the 1.3 s margin: the backstop stays
+    assert search is not whole and search.seconds == pytest.approx(8.2)
+    # 8.2 s left, over 1.5: 5.47 > 5, so the limit itself
+    assert search.limit == pytest.approx(5.0)
+    assert whole.limit == 5.0  # the command's own is not touched
+
+
+def test_reading_and_the_writes_shrink_the_search_budgets():
+    clock = [0.0]
+    whole = Deadline.for_limit(5.0, clock=lambda: clock[0])
+    clock[0] = 2.0  # start-up and reading took 2 s
+    search = searching(whole, 2.5)  # 1.2 s beyond the margin: the backstop moves to 7.0
+    assert search.seconds == pytest.approx(7.0)
+    assert search.left() == pytest.approx(5.0)
+    assert search.limit == pytest.approx(5.0 / TERM_SLOWER)  # 3.33: budgets a third smaller
+    slow = searching(whole, 2.5, rate=2.0)  # a search taking 2 CPU s a limit-second
+    assert slow.limit == pytest.approx(5.0 / (TERM_SLOWER * 2.0))
+    # the clock's cuts and Ctrl-C are the command's
+    search.expire()
+    assert whole.stopped
+
+
+def test_a_school_too_large_still_gets_its_search_at_the_floor():
+    clock = [0.0]
+    whole = Deadline.for_limit(5.0, clock=lambda: clock[0])
+    clock[0] = 9.0  # reading alone took the whole backstop
+    search = searching(whole, 10.0)
+    assert search.left() == 0.0
+    assert search.limit == pytest.approx(SHRINK_MIN * 5.0)  # budgets that still plan
+
+
+@pytest.fixture
+def term(tiny, tmp_path):
+    from afterschool.cli import main
+    out = tmp_path / "term"
+    r = CliRunner().invoke(main, ["plan", str(tiny), "--out", str(out), "--skip", "all",
+                                  "--time-limit", "2"])
+    assert r.exit_code in (0, 3), r.output
+    return tiny, out
+
+
+class _Stop(Exception):
+    pass
+
+
+def _counting(monkeypatch, step_at_read: float):
+    """The CLI's clock as a counter: each call 0.01 s later; reading costs ``step_at_read``."""
+    import afterschool.cli as cli
+    from afterschool.scheduler.reading import reader
+    now = [100.0]
+    seen: dict = {"read_at": None}
+
+    def clock():
+        now[0] += 0.01
+        return now[0]
+    monkeypatch.setattr(cli, "_clock", clock)
+    real = reader.read_instance
+
+    def read(*a, **k):
+        if seen["read_at"] is None:
+            seen["read_at"] = clock()
+        now[0] += step_at_read
+        return real(*a, **k)
+    monkeypatch.setattr(reader, "read_instance", read)
+    return seen
+
+
+def test_replan_starts_its_deadline_before_reading_and_shrinks_the_search(term, monkeypatch):
+    from afterschool.cli import main
+    from afterschool.scheduler.planning import replan as R
+    school, out = term
+    seen = _counting(monkeypatch, 3.0)
+
+    def fake(inst, previous, start, **kw):
+        seen["deadline"] = kw["deadline"]
+        raise _Stop
+    monkeypatch.setattr(R, "replan", fake)
+    CliRunner().invoke(main, ["replan", str(school), "--previous", str(out), "--from",
+                              "2026-09-15", "--skip", "all"])
+    d = seen["deadline"]
+    root = d.root()
+    assert root.start < seen["read_at"]  # counted from before reading
+    assert root.limit == 5.0  # the default
+    # reading took 3 s of the 8.2 s backstop; the writes fit the margin (--skip all on a
+    # tiny school): (8.2 - 3.0 - a few counts) / 1.5 < 3.47
+    assert SHRINK_MIN * 5.0 < d.limit < 3.47
+
+
+def test_substitute_starts_its_deadline_before_reading(term, monkeypatch):
+    from afterschool.cli import main
+    from afterschool.scheduler.planning import substitute as S
+    school, out = term
+    seen = _counting(monkeypatch, 0.0)
+
+    def fake(inst, plan, absent, dates, **kw):
+        seen["deadline"] = kw["deadline"]
+        raise _Stop
+    monkeypatch.setattr(S, "substitute", fake)
+    CliRunner().invoke(main, ["substitute", str(school), str(out), "--teacher", "T1",
+                              "--dates", "2026-09-15", "--time-limit", "4"])
+    d = seen["deadline"]
+    assert d.root().start < seen["read_at"]
+    assert d.root().limit == 4.0
+    assert d.limit <= 4.0
+
+
+@pytest.mark.parametrize("command", ["replan", "substitute", "clubs"])
+def test_the_help_states_the_promise_and_the_default(command):
+    from afterschool.cli import main
+    text = " ".join(CliRunner().invoke(main, [command, "--help"]).output.split())
+    assert "1.5 x limit + 2 s" in text or "as for replan" in text
+    assert ("default: 8.0" if command == "clubs" else "default: 5.0") in text
