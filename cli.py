@@ -1015,14 +1015,14 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
     t0 = _clock()  # the time promise counts from here
     from afterschool.scheduler.handouts.bundle import check_out_dir
     from afterschool.scheduler.handouts.cover import cover_summary, write_cover_folder
-    from afterschool.scheduler.planning.reserve import after_term, searching
+    from afterschool.scheduler.planning.reserve import after_term, before_term, searching
     from afterschool.scheduler.planning.substitute import substitute as cover
     from afterschool.scheduler.reading.reader import resolve
     from afterschool.scheduler.record import term as T
     deadline = _term_deadline(time_limit, t0)
     author = _author(by)
     inst = _load(instance)
-    after = after_term(inst, "substitute", set(skip))
+    after, before = after_term(inst, "substitute", set(skip)), before_term(inst)
     ref = T.locate(term_arg)
     if out is not None:
         check_out_dir(Path(out), resolve(instance), force)
@@ -1032,14 +1032,14 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
                                       "--out", expected="a folder for the updated plan")])
         result = cover(*_care(inst, _read_plan(str(ref.plan_file))), absent,
                        dates.split(","), time_limit=time_limit, seed=seed,
-                       deadline=searching(deadline, after))
+                       deadline=searching(deadline, after, before=before))
         folders = {Path(out): {}}
     else:
         term = T.open_term(ref, T.school_key(inst), option="TERM")
         with term.record.write(author, "substitute", T.lock_key(term.key)) as w:
             result = cover(*_care(inst, term.current(w)), absent, dates.split(","),
                            time_limit=time_limit, seed=seed,
-                           deadline=searching(deadline, after))
+                           deadline=searching(deadline, after, before=before))
             T.record_substitute(w, term, inst, result)
         folders = {f: T.export_args(term, f) for f in T.export_folders(term, out)}
     written = []
@@ -1108,7 +1108,7 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
     from afterschool.scheduler.handouts.changes import (office_replan_summary, replan_summary,
                                                           write_replan_folder)
     from afterschool.scheduler.planning.replan import replan as re_plan
-    from afterschool.scheduler.planning.reserve import after_term, searching
+    from afterschool.scheduler.planning.reserve import after_term, before_term, searching
     from afterschool.scheduler.reading.reader import resolve
     from afterschool.scheduler.record import term as T
     deadline = _term_deadline(time_limit, t0)
@@ -1130,7 +1130,7 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
         from afterschool.scheduler.clubs.run import carry_clubs, replan_instance
         result = re_plan(replan_instance(inst, previous_plan), previous_plan, day, pin=pin,
                          time_limit=time_limit, seed=seed,
-                         deadline=searching(deadline, after),
+                         deadline=searching(deadline, after, before=before_term(inst)),
                          log=lambda line: click.echo(line, err=True),
                          reserved=reservations(previous_plan.extra.get("clubs")))
         carry_clubs(inst, previous_plan, result.plan)  # the term's club draw stays
@@ -1215,7 +1215,7 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
     """
     t0 = _clock()  # the time promise counts from here
     from afterschool.scheduler.clubs.run import with_clubs
-    from afterschool.scheduler.planning.reserve import after_term
+    from afterschool.scheduler.planning.reserve import after_term, before_term
     from afterschool.scheduler.record import term as T
     deadline = _term_deadline(time_limit, t0)  # reading and the record count too
     if len(args) > 2:
@@ -1233,7 +1233,8 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
         plan, lottery, _ = with_clubs(inst, term.current(w), seed, day, replan=again,
                                       time_limit=time_limit, deadline=deadline,
                                       log=lambda line: click.echo(line, err=True),
-                                      after=after_term(inst, "clubs", set(skip)))
+                                      after=after_term(inst, "clubs", set(skip)),
+                                      before=before_term(inst))
         T.record_clubs(w, term, inst, plan)
     if out is not None:
         from afterschool.scheduler.handouts.bundle import check_out_dir

@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from afterschool.scheduler.planning.cpsat import Deadline
-from afterschool.scheduler.planning.reserve import (CHARTS_IMPORT, SHRINK_MIN, TERM_SLOWER,
+from afterschool.scheduler.planning.reserve import (BEFORE_FIXED, BEFORE_PER_SIGNUP,
+                                                    CHARTS_IMPORT, SHRINK_MIN, TERM_SLOWER,
                                                     after_solve, after_term, searching)
 
 
@@ -45,13 +46,16 @@ def test_the_search_keeps_its_limit_where_reading_was_quick_and_the_writes_fit()
 def test_reading_and_the_writes_shrink_the_search_budgets():
     clock = [0.0]
     whole = Deadline.for_limit(5.0, clock=lambda: clock[0])
-    clock[0] = 2.0  # start-up and reading took 2 s
-    search = searching(whole, 2.5)  # 1.2 s beyond the margin: the backstop moves to 7.0
+    # start-up and reading estimated at 2 s; the writes 2.5 s, 1.2 s beyond the margin: the
+    # backstop moves to 7.0, 5.0 s of it for the search, over 1.5
+    search = searching(whole, 2.5, before=2.0)
     assert search.seconds == pytest.approx(7.0)
-    assert search.left() == pytest.approx(5.0)
     assert search.limit == pytest.approx(5.0 / TERM_SLOWER)  # 3.33: budgets a third smaller
-    slow = searching(whole, 2.5, rate=2.0)  # a search taking 2 CPU s a limit-second
+    slow = searching(whole, 2.5, rate=2.0, before=2.0)  # 2 CPU s of search a limit-second
     assert slow.limit == pytest.approx(5.0 / (TERM_SLOWER * 2.0))
+    # estimates, not the clock: however long this run's reading took, the same budgets
+    clock[0] = 4.0
+    assert searching(whole, 2.5, before=2.0).limit == pytest.approx(search.limit)
     # the clock's cuts and Ctrl-C are the command's
     search.expire()
     assert whole.stopped
@@ -60,9 +64,7 @@ def test_reading_and_the_writes_shrink_the_search_budgets():
 def test_a_school_too_large_still_gets_its_search_at_the_floor():
     clock = [0.0]
     whole = Deadline.for_limit(5.0, clock=lambda: clock[0])
-    clock[0] = 9.0  # reading alone took the whole backstop
-    search = searching(whole, 10.0)
-    assert search.left() == 0.0
+    search = searching(whole, 10.0, before=9.0)  # reading alone is beyond the backstop
     assert search.limit == pytest.approx(SHRINK_MIN * 5.0)  # budgets that still plan
 
 
@@ -118,9 +120,9 @@ def test_replan_starts_its_deadline_before_reading_and_shrinks_the_search(term, 
     root = d.root()
     assert root.start < seen["read_at"]  # counted from before reading
     assert root.limit == 5.0  # the default
-    # reading took 3 s of the 8.2 s backstop; the writes fit the margin (--skip all on a
-    # tiny school): (8.2 - 3.0 - a few counts) / 1.5 < 3.47
-    assert SHRINK_MIN * 5.0 < d.limit < 3.47
+    # the writes fit the margin (--skip all on a tiny school), start-up and reading are
+    # estimated at 2 s and 10 sign-ups: (8.2 - 2.0023) / 1.5, whatever the clock said
+    assert d.limit == pytest.approx((8.2 - (BEFORE_FIXED + 10 * BEFORE_PER_SIGNUP)) / 1.5)
 
 
 def test_substitute_starts_its_deadline_before_reading(term, monkeypatch):

@@ -5,9 +5,10 @@ the seed, the first date clubs meet (``--from``; default ``[clubs] start``), the
 limit and its ``Deadline`` (started by the command before it read anything; default: now).
 The time limit is a promise about the whole command, as for ``plan``: reading, the lottery,
 the model, the searches, decoding, money, the section and the files written (``after``: their
-estimated CPU seconds, ``reserve.after_term``) within 1.5 x limit + 2 s CPU. The re-plan's
-searches run under ``reserve.searching`` (what reading left, less what the writes need beyond
-the promise's margin; their budgets from the limit that leaves), ``SEARCHES`` of it.
+estimated CPU seconds, ``reserve.after_term``; ``before``: those of start-up and reading,
+``reserve.before_term``) within 1.5 x limit + 2 s CPU. The re-plan's searches run under
+``reserve.searching`` (what reading leaves, less what the writes need beyond the promise's
+margin, both estimated; their budgets from the limit that leaves), ``SEARCHES`` of it.
 Output: ``with_clubs`` -> (the new plan, the ``Lottery``, the ``Replan`` or None). The new
 plan is a new version from the start date (``planning.replan`` on
 ``presence.care_instance``: members away from their care group on their club days, staff
@@ -39,7 +40,8 @@ SEARCHES = 0.95
 
 
 def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool = True,
-               time_limit: float = 2.0, log=None, deadline=None, after: float = 0.0):
+               time_limit: float = 2.0, log=None, deadline=None, after: float = 0.0,
+               before: float = 0.0):
     if not inst.clubs:
         raise InputError([Problem("clubs.csv", "the instance has no clubs",
                                   expected="clubs.csv beside students.csv")])
@@ -74,7 +76,7 @@ def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool
             searches = deadline.part(SEARCHES)
             searches.limit = time_limit
         else:  # the command's: its budgets from what reading and the writes leave
-            searches = searching(deadline, after, SEARCH_RATE["clubs"]).part(SEARCHES)
+            searches = searching(deadline, after, SEARCH_RATE["clubs"], before).part(SEARCHES)
         result = re_plan(care_instance(inst, draft), previous, start, time_limit=time_limit,
                          seed=0, log=log, deadline=searches,
                          reserved=reservations(draft))

@@ -98,6 +98,11 @@ CHARTS_IMPORT = 0.8  # matplotlib and the chart module, imported when charts are
 # bundled school: a re-plan after one teacher stops, 2.8 s at a limit of 3.7; the clubs'
 # re-plan from the draw's start, members leaving their groups, 5.5 s at 3)
 SEARCH_RATE = {"replan": 1.0, "substitute": 1.0, "clubs": 2.0}
+# CPU seconds before the search, estimated (not read off the clock: the budgets, and so the
+# plan, must not depend on how long reading took on this run): the command's imports
+# (OR-Tools, SQLAlchemy, openpyxl, pypinyin: about 2 s), reading the sheets and the record's
+# plan, per sign-up
+BEFORE_FIXED, BEFORE_PER_SIGNUP = 2.0, 2.3e-4
 # The searches' budgets leave room for a machine this much slower or busier than the one
 # they were measured on, so that the budgets, not the clock, end them there too
 TERM_SLOWER = BACKSTOP_FACTOR
@@ -112,11 +117,18 @@ def after_term(inst, command: str, skip: set[str] | frozenset[str] = frozenset()
             + per_staff * len(inst.teachers) + fixed + (CHARTS_IMPORT if charts else 0.0))
 
 
-def searching(deadline: Deadline, after: float, rate: float = 1.0) -> Deadline:
-    """The deadline of a term command's search, once the command has read what it needs:
-    ``leaving(deadline, after)``, whose ``limit`` (the searches' deterministic budgets come
-    from it) is at most what that deadline still leaves, over ``TERM_SLOWER`` x ``rate``
-    (``SEARCH_RATE``): start-up and reading spent before the search count, so the budgets,
+def before_term(inst) -> float:
+    """Estimated CPU seconds a term command spends before its search (imports, reading)."""
+    return BEFORE_FIXED + BEFORE_PER_SIGNUP * signups(inst)
+
+
+def searching(deadline: Deadline, after: float, rate: float = 1.0,
+              before: float = 0.0) -> Deadline:
+    """The deadline of a term command's search: ``leaving(deadline, after)``, whose
+    ``limit`` (the searches' deterministic budgets come from it) is at most what that
+    deadline leaves after the ``before`` CPU seconds estimated for start-up and reading
+    (``before_term``), over ``TERM_SLOWER`` x ``rate`` (``SEARCH_RATE``). From estimates
+    only, so the same input and limit give the same budgets on every run, and the budgets,
     not the clock, end the searches where the command can keep its promise. Never below
     ``SHRINK_MIN`` of the limit: a school too large for it still gets its plan, and the
     summary says which limit would keep the promise (``limit_for``)."""
@@ -125,6 +137,7 @@ def searching(deadline: Deadline, after: float, rate: float = 1.0) -> Deadline:
         child = Deadline(deadline.seconds, deadline.clock, deadline.start)
         child.parent = deadline
         child.limit = deadline.limit
-    child.limit = max(min(child.limit, child.left() / (TERM_SLOWER * rate)),
+    room = max(child.seconds - before, 0.0)
+    child.limit = max(min(child.limit, room / (TERM_SLOWER * rate)),
                       SHRINK_MIN * deadline.limit)
     return child
