@@ -108,7 +108,8 @@ def main() -> None:
                         ("replan", [str(edited), "--previous", "{T}", "--from",
                                     "2026-11-03"])]
             if (school / "clubs.csv").exists():
-                commands.insert(1, ("clubs", [str(school), "{T}", "--seed", "20260901"]))
+                commands.insert(1, ("clubs", [str(school), "{T}", "--seed", "20260901",
+                                              "--from", "2026-09-15"]))
             for name, args in commands:
                 term = work / f"{school.name}-{name}"
                 shutil.rmtree(term, ignore_errors=True)

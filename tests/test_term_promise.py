@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from afterschool.scheduler.planning.cpsat import Deadline
 from afterschool.scheduler.planning.reserve import (BEFORE_FIXED, BEFORE_PER_SIGNUP,
-                                                    CHARTS_IMPORT, SHRINK_MIN, TERM_SLOWER,
+                                                    CHARTS_IMPORT, TERM_FLOOR, TERM_SLOWER,
                                                     after_solve, after_term, searching)
 
 
@@ -51,8 +51,10 @@ def test_reading_and_the_writes_shrink_the_search_budgets():
     search = searching(whole, 2.5, before=2.0)
     assert search.seconds == pytest.approx(7.0)
     assert search.limit == pytest.approx(5.0 / TERM_SLOWER)  # 3.33: budgets a third smaller
-    slow = searching(whole, 2.5, rate=2.0, before=2.0)  # 2 CPU s of search a limit-second
-    assert slow.limit == pytest.approx(5.0 / (TERM_SLOWER * 2.0))
+    slow = searching(whole, 2.5, rate=1.2, before=2.0)  # 1.2 CPU s of search a limit-second
+    assert slow.limit == pytest.approx(5.0 / (TERM_SLOWER * 1.2))  # 2.78
+    slower = searching(whole, 2.5, rate=2.0, before=2.0)  # 5 / 3 = 1.67: below the floor
+    assert slower.limit == pytest.approx(TERM_FLOOR * 5.0)
     # estimates, not the clock: however long this run's reading took, the same budgets
     clock[0] = 4.0
     assert searching(whole, 2.5, before=2.0).limit == pytest.approx(search.limit)
@@ -61,11 +63,11 @@ def test_reading_and_the_writes_shrink_the_search_budgets():
     assert whole.stopped
 
 
-def test_a_school_too_large_still_gets_its_search_at_the_floor():
+def test_a_school_too_large_still_gets_the_old_defaults_search():
     clock = [0.0]
     whole = Deadline.for_limit(5.0, clock=lambda: clock[0])
     search = searching(whole, 10.0, before=9.0)  # reading alone is beyond the backstop
-    assert search.limit == pytest.approx(SHRINK_MIN * 5.0)  # budgets that still plan
+    assert search.limit == pytest.approx(TERM_FLOOR * 5.0)  # the old default's budgets: 2
 
 
 @pytest.fixture

@@ -103,6 +103,10 @@ SEARCH_RATE = {"replan": 1.0, "substitute": 1.0, "clubs": 2.0}
 # (OR-Tools, SQLAlchemy, openpyxl, pypinyin: about 2 s), reading the sheets and the record's
 # plan, per sign-up
 BEFORE_FIXED, BEFORE_PER_SIGNUP = 2.0, 2.3e-4
+# The searches' budgets never shrink below this share of the limit: at the default 5 s, the
+# budgets of the old default (2 s), so a school too large for the promise re-plans no worse
+# than before (and the summary says which --time-limit keeps the promise)
+TERM_FLOOR = 0.4
 # The searches' budgets leave room for a machine this much slower or busier than the one
 # they were measured on, so that the budgets, not the clock, end them there too
 TERM_SLOWER = BACKSTOP_FACTOR
@@ -130,7 +134,7 @@ def searching(deadline: Deadline, after: float, rate: float = 1.0,
     (``before_term``), over ``TERM_SLOWER`` x ``rate`` (``SEARCH_RATE``). From estimates
     only, so the same input and limit give the same budgets on every run, and the budgets,
     not the clock, end the searches where the command can keep its promise. Never below
-    ``SHRINK_MIN`` of the limit: a school too large for it still gets its plan, and the
+    ``TERM_FLOOR`` of the limit: a school too large for it still gets its plan, and the
     summary says which limit would keep the promise (``limit_for``)."""
     child = leaving(deadline, after)
     if child is deadline:  # a deadline of its own: its limit shrinks, not the caller's
@@ -139,5 +143,5 @@ def searching(deadline: Deadline, after: float, rate: float = 1.0,
         child.limit = deadline.limit
     room = max(child.seconds - before, 0.0)
     child.limit = max(min(child.limit, room / (TERM_SLOWER * rate)),
-                      SHRINK_MIN * deadline.limit)
+                      TERM_FLOOR * deadline.limit)
     return child
