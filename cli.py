@@ -1030,16 +1030,16 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
         if out is None:
             raise InputError([Problem("--out", "a plan.json made without a record needs "
                                       "--out", expected="a folder for the updated plan")])
+        search = searching(deadline, after, before=before)  # budgets from search.limit
         result = cover(*_care(inst, _read_plan(str(ref.plan_file))), absent,
-                       dates.split(","), time_limit=time_limit, seed=seed,
-                       deadline=searching(deadline, after, before=before))
+                       dates.split(","), time_limit=search.limit, seed=seed, deadline=search)
         folders = {Path(out): {}}
     else:
         term = T.open_term(ref, T.school_key(inst), option="TERM")
         with term.record.write(author, "substitute", T.lock_key(term.key)) as w:
+            search = searching(deadline, after, before=before)  # budgets from search.limit
             result = cover(*_care(inst, term.current(w)), absent, dates.split(","),
-                           time_limit=time_limit, seed=seed,
-                           deadline=searching(deadline, after, before=before))
+                           time_limit=search.limit, seed=seed, deadline=search)
             T.record_substitute(w, term, inst, result)
         folders = {f: T.export_args(term, f) for f in T.export_folders(term, out)}
     written = []
@@ -1128,9 +1128,9 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
     def run(previous_plan):
         from afterschool.scheduler.clubs.presence import reservations
         from afterschool.scheduler.clubs.run import carry_clubs, replan_instance
+        search = searching(deadline, after, before=before_term(inst))
         result = re_plan(replan_instance(inst, previous_plan), previous_plan, day, pin=pin,
-                         time_limit=time_limit, seed=seed,
-                         deadline=searching(deadline, after, before=before_term(inst)),
+                         time_limit=search.limit, seed=seed, deadline=search,
                          log=lambda line: click.echo(line, err=True),
                          reserved=reservations(previous_plan.extra.get("clubs")))
         carry_clubs(inst, previous_plan, result.plan)  # the term's club draw stays

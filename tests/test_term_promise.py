@@ -114,6 +114,7 @@ def test_replan_starts_its_deadline_before_reading_and_shrinks_the_search(term, 
 
     def fake(inst, previous, start, **kw):
         seen["deadline"] = kw["deadline"]
+        assert kw["time_limit"] == kw["deadline"].limit  # the budgets come from it
         raise _Stop
     monkeypatch.setattr(R, "replan", fake)
     CliRunner().invoke(main, ["replan", str(school), "--previous", str(out), "--from",
@@ -135,6 +136,7 @@ def test_substitute_starts_its_deadline_before_reading(term, monkeypatch):
 
     def fake(inst, plan, absent, dates, **kw):
         seen["deadline"] = kw["deadline"]
+        assert kw["time_limit"] == kw["deadline"].limit  # the budgets come from it
         raise _Stop
     monkeypatch.setattr(S, "substitute", fake)
     CliRunner().invoke(main, ["substitute", str(school), str(out), "--teacher", "T1",

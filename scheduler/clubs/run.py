@@ -73,11 +73,11 @@ def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool
         draft = club_section(inst, plan, lottery, start)
         deadline.stage = "re-plan"  # a search skipped before it named itself says so
         if own:  # a caller of its own: the budgets from time_limit, as always
-            searches = deadline.part(SEARCHES)
-            searches.limit = time_limit
+            searches, budgets = deadline.part(SEARCHES), time_limit
         else:  # the command's: its budgets from what reading and the writes leave
             searches = searching(deadline, after, SEARCH_RATE["clubs"], before).part(SEARCHES)
-        result = re_plan(care_instance(inst, draft), previous, start, time_limit=time_limit,
+            budgets = searches.limit
+        result = re_plan(care_instance(inst, draft), previous, start, time_limit=budgets,
                          seed=0, log=log, deadline=searches,
                          reserved=reservations(draft))
         out = result.plan

@@ -968,16 +968,13 @@ def replan(inst: Instance, previous: Plan, start: date, *, pin: str = "none",
     searches' deterministic budgets come from it, and the CPU clock ends them by the
     backstop (``Deadline.for_limit``: 1.3 x limit + 0.5 s; ``deadline``, if given, is that
     limit already running); where the clock decided, ``solve_stats.cut_by_time_limit``
-    names the stage. ``reserved``: venue occupancy already taken (clubs, SPEC §12).
-    The budgets come from the deadline's ``limit``: ``time_limit`` itself, or less where the
-    command keeps time back for its start, reading and writes (``reserve.searching``)."""
+    names the stage. ``reserved``: venue occupancy already taken (clubs, SPEC §12)."""
     if pin not in PINS:
         raise ValueError(f"pin must be one of {PINS}")
     t0 = time.process_time()
     check_replan_input(inst, previous, start)
-    deadline = deadline or Deadline.for_limit(time_limit)
-    opts = SolveOptions(time_limit=deadline.limit, seed=seed, workers=1, log=log,
-                        deadline=deadline)
+    opts = SolveOptions(time_limit=time_limit, seed=seed, workers=1, log=log,
+                        deadline=deadline or Deadline.for_limit(time_limit))
     with interruptible(opts):
         rows = week_rows(inst.school.term, start, minutes_before(inst, previous, start))
         # with --pin duties the pinned run has half the time, the unpinned one (its price,

@@ -471,9 +471,7 @@ def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
     for an unknown person, a date that is not a service date of the term, a plan that is
     not this instance's, or a person without any duty to cover on those dates.
     ``time_limit`` is CPU seconds as ``plan`` counts them (deterministic budgets, the CPU
-    clock's backstop ``Deadline.for_limit``; ``deadline``: that limit already running, its
-    ``limit`` the one the budgets come from: less than ``time_limit`` where the command
-    keeps time back for its start, reading and writes, ``reserve.searching``)."""
+    clock's backstop ``Deadline.for_limit``; ``deadline``: that limit already running)."""
     t0 = time.process_time()
     deadline = deadline or Deadline.for_limit(time_limit)
     problems = plan_problems(inst, plan)
@@ -493,9 +491,9 @@ def substitute(inst: Instance, plan: Plan, absent: str, dates: list[str], *,
                                    "'afterschool roster PLAN --teacher " + absent + "'")])
     opts = _candidates(inst, book, absent, posts)
     choice, phases = _choose(inst, book, posts, opts,
-                             SolveOptions(time_limit=deadline.limit, seed=seed, workers=1,
+                             SolveOptions(time_limit=time_limit, seed=seed, workers=1,
                                           deadline=deadline),
-                             deadline.limit * TERM_DET_PER_SECOND)
+                             time_limit * TERM_DET_PER_SECOND)
     added = [_exception(p, choice[i], absent) for i, p in enumerate(posts)]
     new = replace(plan, exceptions=list(plan.exceptions) + added, extra=dict(plan.extra))
     staff_names = dict(new.extra.get("people", {}).get("staff", {}))
