@@ -12,8 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from afterschool.scheduler.planning.cpsat import Deadline
-from afterschool.scheduler.planning.reserve import (BEFORE_FIXED, BEFORE_PER_SIGNUP,
-                                                    CHARTS_IMPORT, TERM_FLOOR, TERM_SLOWER,
+from afterschool.scheduler.planning.reserve import (CHARTS_IMPORT, TERM_FLOOR, TERM_SLOWER,
                                                     after_solve, after_term, searching)
 
 
@@ -35,26 +34,27 @@ def test_a_term_command_writes_more_than_plan_and_less_without_charts():
 
 def test_the_search_keeps_its_limit_where_reading_was_quick_and_the_writes_fit():
     clock = [0.0]
-    whole = Deadline.for_limit(5.0, clock=lambda: clock[0])  # backstop 8.2
+    whole = Deadline.for_limit(5.0, clock=lambda: clock[0])  # backstop 8.2, promise 9.5
     search = searching(whole, 1.0)  # within the 1.3 s margin: the backstop stays
     assert search is not whole and search.seconds == pytest.approx(8.2)
-    # 8.2 s left, over 1.5: 5.47 > 5, so the limit itself
+    # 9.5 / 1.5 - 1.0 = 5.33 > 5: the limit itself
     assert search.limit == pytest.approx(5.0)
     assert whole.limit == 5.0  # the command's own is not touched
 
 
 def test_reading_and_the_writes_shrink_the_search_budgets():
     clock = [0.0]
-    whole = Deadline.for_limit(5.0, clock=lambda: clock[0])
-    # start-up and reading estimated at 2 s; the writes 2.5 s, 1.2 s beyond the margin: the
-    # backstop moves to 7.0, 5.0 s of it for the search, over 1.5
+    whole = Deadline.for_limit(10.0, clock=lambda: clock[0])  # backstop 15.7, promise 17
+    # start-up and reading estimated at 2 s, the writes at 2.5 s (1.2 s beyond the margin:
+    # the backstop moves to 14.5); on a machine 1.5 x slower all must fit 17 s:
+    # 17 / 1.5 - 2.0 - 2.5 = 6.83 s of search
     search = searching(whole, 2.5, before=2.0)
-    assert search.seconds == pytest.approx(7.0)
-    assert search.limit == pytest.approx(5.0 / TERM_SLOWER)  # 3.33: budgets a third smaller
+    assert search.seconds == pytest.approx(14.5)
+    assert search.limit == pytest.approx(17 / TERM_SLOWER - 4.5)
     slow = searching(whole, 2.5, rate=1.2, before=2.0)  # 1.2 CPU s of search a limit-second
-    assert slow.limit == pytest.approx(5.0 / (TERM_SLOWER * 1.2))  # 2.78
-    slower = searching(whole, 2.5, rate=2.0, before=2.0)  # 5 / 3 = 1.67: below the floor
-    assert slower.limit == pytest.approx(TERM_FLOOR * 5.0)
+    assert slow.limit == pytest.approx((17 / 1.5 - 4.5) / 1.2)  # 5.69
+    slower = searching(whole, 2.5, rate=2.0, before=2.0)  # 3.42: below the floor, 4
+    assert slower.limit == pytest.approx(TERM_FLOOR * 10.0)
     # estimates, not the clock: however long this run's reading took, the same budgets
     clock[0] = 4.0
     assert searching(whole, 2.5, before=2.0).limit == pytest.approx(search.limit)
@@ -66,7 +66,7 @@ def test_reading_and_the_writes_shrink_the_search_budgets():
 def test_a_school_too_large_still_gets_the_old_defaults_search():
     clock = [0.0]
     whole = Deadline.for_limit(5.0, clock=lambda: clock[0])
-    search = searching(whole, 10.0, before=9.0)  # reading alone is beyond the backstop
+    search = searching(whole, 10.0, before=9.0)  # reading alone is beyond the promise
     assert search.limit == pytest.approx(TERM_FLOOR * 5.0)  # the old default's budgets: 2
 
 
@@ -123,9 +123,10 @@ def test_replan_starts_its_deadline_before_reading_and_shrinks_the_search(term, 
     root = d.root()
     assert root.start < seen["read_at"]  # counted from before reading
     assert root.limit == 5.0  # the default
-    # the writes fit the margin (--skip all on a tiny school), start-up and reading are
-    # estimated at 2 s and 10 sign-ups: (8.2 - 2.0023) / 1.5, whatever the clock said
-    assert d.limit == pytest.approx((8.2 - (BEFORE_FIXED + 10 * BEFORE_PER_SIGNUP)) / 1.5)
+    # 10 sign-ups, --skip all: the record 0.1 + 10 x 1.5e-4 and the change tables
+    # 0.1 + 10 x 2.5e-4 after, start-up and reading 2 + 10 x 2.3e-4 before:
+    # 9.5 / 1.5 - 2.0023 - 0.204 = 4.127, whatever the clock said
+    assert d.limit == pytest.approx(9.5 / 1.5 - 2.0023 - 0.204)
 
 
 def test_substitute_starts_its_deadline_before_reading(term, monkeypatch):

@@ -107,8 +107,9 @@ BEFORE_FIXED, BEFORE_PER_SIGNUP = 2.0, 2.3e-4
 # budgets of the old default (2 s), so a school too large for the promise re-plans no worse
 # than before (and the summary says which --time-limit keeps the promise)
 TERM_FLOOR = 0.4
-# The searches' budgets leave room for a machine this much slower or busier than the one
-# they were measured on, so that the budgets, not the clock, end them there too
+# The whole command, on the estimates, fits the promise on a machine this much slower or
+# busier than the one they were measured on (a CI machine), so that the budgets, not the
+# clock, end the searches there too
 TERM_SLOWER = BACKSTOP_FACTOR
 
 
@@ -128,20 +129,21 @@ def before_term(inst) -> float:
 
 def searching(deadline: Deadline, after: float, rate: float = 1.0,
               before: float = 0.0) -> Deadline:
-    """The deadline of a term command's search: ``leaving(deadline, after)``, whose
-    ``limit`` (the searches' deterministic budgets come from it) is at most what that
-    deadline leaves after the ``before`` CPU seconds estimated for start-up and reading
-    (``before_term``), over ``TERM_SLOWER`` x ``rate`` (``SEARCH_RATE``). From estimates
-    only, so the same input and limit give the same budgets on every run, and the budgets,
-    not the clock, end the searches where the command can keep its promise. Never below
-    ``TERM_FLOOR`` of the limit: a school too large for it still gets its plan, and the
-    summary says which limit would keep the promise (``limit_for``)."""
+    """The deadline of a term command's search: ``leaving(deadline, after)`` (the clock's
+    backstop), whose ``limit`` (the searches' deterministic budgets come from it) is what
+    the promise over ``TERM_SLOWER`` leaves after the ``before`` CPU seconds estimated for
+    start-up and reading (``before_term``) and the ``after`` ones for the writes
+    (``after_term``), over ``rate`` (``SEARCH_RATE``: the search's CPU seconds a second of
+    its limit), at most the limit itself. From estimates only, so the same input and limit
+    give the same budgets on every run, and the budgets, not the clock, end the searches on
+    a machine up to ``TERM_SLOWER`` x slower. Never below ``TERM_FLOOR`` of the limit: a
+    school too large for it still gets its plan, and the summary says which limit would keep
+    the promise (``limit_for``)."""
     child = leaving(deadline, after)
     if child is deadline:  # a deadline of its own: its limit shrinks, not the caller's
         child = Deadline(deadline.seconds, deadline.clock, deadline.start)
         child.parent = deadline
         child.limit = deadline.limit
-    room = max(child.seconds - before, 0.0)
-    child.limit = max(min(child.limit, room / (TERM_SLOWER * rate)),
-                      TERM_FLOOR * deadline.limit)
+    room = promise(deadline.limit) / TERM_SLOWER - before - after
+    child.limit = max(min(child.limit, room / rate), TERM_FLOOR * deadline.limit)
     return child
