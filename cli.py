@@ -134,7 +134,7 @@ def _author(by: str | None) -> str:
 
 # the default --time-limit of replan and substitute, and of clubs (whose re-plan from the
 # draw's start moves every member): the bundled school's whole command within the promise
-TERM_LIMIT, CLUBS_LIMIT = 5.0, 8.0
+TERM_LIMIT, CLUBS_LIMIT = 7.0, 10.0
 
 
 def term_change_options(fn):

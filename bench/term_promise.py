@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 
-DEFAULTS = {"plan": 7.0, "substitute": 5.0, "replan": 5.0, "clubs": 8.0}  # cli.py
+DEFAULTS = {"plan": 7.0, "substitute": 7.0, "replan": 7.0, "clubs": 10.0}  # cli.py
 
 
 def run(args: list[str]) -> tuple[float, int, str]:

@@ -34,27 +34,27 @@ def test_a_term_command_writes_more_than_plan_and_less_without_charts():
 
 def test_the_search_keeps_its_limit_where_reading_was_quick_and_the_writes_fit():
     clock = [0.0]
-    whole = Deadline.for_limit(5.0, clock=lambda: clock[0])  # backstop 8.2, promise 9.5
-    search = searching(whole, 1.0)  # within the 1.3 s margin: the backstop stays
-    assert search is not whole and search.seconds == pytest.approx(8.2)
-    # 9.5 / 1.5 - 1.0 = 5.33 > 5: the limit itself
-    assert search.limit == pytest.approx(5.0)
-    assert whole.limit == 5.0  # the command's own is not touched
+    whole = Deadline.for_limit(2.0, clock=lambda: clock[0])  # backstop 3.7, promise 5
+    search = searching(whole, 0.2)  # within the 1.3 s margin: the backstop stays
+    assert search is not whole and search.seconds == pytest.approx(3.7)
+    # on a machine 2x slower: 5 / 2 - 0.2 = 2.3 > 2, so the limit itself
+    assert search.limit == pytest.approx(2.0)
+    assert whole.limit == 2.0  # the command's own is not touched
 
 
 def test_reading_and_the_writes_shrink_the_search_budgets():
     clock = [0.0]
     whole = Deadline.for_limit(10.0, clock=lambda: clock[0])  # backstop 15.7, promise 17
     # start-up and reading estimated at 2 s, the writes at 2.5 s (1.2 s beyond the margin:
-    # the backstop moves to 14.5); on a machine 1.5 x slower all must fit 17 s:
-    # 17 / 1.5 - 2.0 - 2.5 = 6.83 s of search
+    # the backstop moves to 14.5); on a machine 2x slower all must fit 17 s:
+    # 17 / 2 - 2.0 - 2.5 = 4.0 s of search
     search = searching(whole, 2.5, before=2.0)
     assert search.seconds == pytest.approx(14.5)
-    assert search.limit == pytest.approx(17 / TERM_SLOWER - 4.5)
+    assert search.limit == pytest.approx(4.0) and TERM_SLOWER == 2.0
     slow = searching(whole, 2.5, rate=1.2, before=2.0)  # 1.2 CPU s of search a limit-second
-    assert slow.limit == pytest.approx((17 / 1.5 - 4.5) / 1.2)  # 5.69
-    slower = searching(whole, 2.5, rate=2.0, before=2.0)  # 3.42: below the floor, 4
-    assert slower.limit == pytest.approx(TERM_FLOOR * 10.0)
+    assert slow.limit == pytest.approx(4.0 / 1.2)
+    slower = searching(whole, 2.5, rate=4.0, before=2.0)  # 1.0: below the floor
+    assert slower.limit == pytest.approx(TERM_FLOOR) and TERM_FLOOR == 2.0
     # estimates, not the clock: however long this run's reading took, the same budgets
     clock[0] = 4.0
     assert searching(whole, 2.5, before=2.0).limit == pytest.approx(search.limit)
@@ -64,10 +64,11 @@ def test_reading_and_the_writes_shrink_the_search_budgets():
 
 
 def test_a_school_too_large_still_gets_the_old_defaults_search():
-    clock = [0.0]
-    whole = Deadline.for_limit(5.0, clock=lambda: clock[0])
+    whole = Deadline.for_limit(5.0, clock=lambda: 0.0)
     search = searching(whole, 10.0, before=9.0)  # reading alone is beyond the promise
-    assert search.limit == pytest.approx(TERM_FLOOR * 5.0)  # the old default's budgets: 2
+    assert search.limit == pytest.approx(2.0)  # the old default's budgets
+    small = Deadline.for_limit(1.0, clock=lambda: 0.0)
+    assert searching(small, 10.0, before=9.0).limit == pytest.approx(1.0)  # never above it
 
 
 @pytest.fixture
@@ -122,11 +123,11 @@ def test_replan_starts_its_deadline_before_reading_and_shrinks_the_search(term, 
     d = seen["deadline"]
     root = d.root()
     assert root.start < seen["read_at"]  # counted from before reading
-    assert root.limit == 5.0  # the default
+    assert root.limit == 7.0  # the default
     # 10 sign-ups, --skip all: the record 0.1 + 10 x 1.5e-4 and the change tables
     # 0.1 + 10 x 2.5e-4 after, start-up and reading 2 + 10 x 2.3e-4 before:
-    # 9.5 / 1.5 - 2.0023 - 0.204 = 4.127, whatever the clock said
-    assert d.limit == pytest.approx(9.5 / 1.5 - 2.0023 - 0.204)
+    # 12.5 / 2 - 2.0023 - 0.204 = 4.044, whatever the clock said
+    assert d.limit == pytest.approx(12.5 / 2 - 2.0023 - 0.204)
 
 
 def test_substitute_starts_its_deadline_before_reading(term, monkeypatch):
@@ -153,4 +154,4 @@ def test_the_help_states_the_promise_and_the_default(command):
     from afterschool.cli import main
     text = " ".join(CliRunner().invoke(main, [command, "--help"]).output.split())
     assert "1.5 x limit + 2 s" in text or "as for replan" in text
-    assert ("default: 8.0" if command == "clubs" else "default: 5.0") in text
+    assert ("default: 10.0" if command == "clubs" else "default: 7.0") in text

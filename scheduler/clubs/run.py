@@ -75,8 +75,8 @@ def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool
         if own:  # a caller of its own: the budgets from time_limit, as always
             searches, budgets = deadline.part(SEARCHES), time_limit
         else:  # the command's: its budgets from what reading and the writes leave
-            searches = searching(deadline, after, SEARCH_RATE["clubs"], before).part(SEARCHES)
-            budgets = searches.limit
+            search = searching(deadline, after, SEARCH_RATE["clubs"], before)
+            searches, budgets = search.part(SEARCHES), search.limit
         result = re_plan(care_instance(inst, draft), previous, start, time_limit=budgets,
                          seed=0, log=log, deadline=searches,
                          reserved=reservations(draft))

@@ -103,14 +103,15 @@ SEARCH_RATE = {"replan": 1.0, "substitute": 1.0, "clubs": 2.0}
 # (OR-Tools, SQLAlchemy, openpyxl, pypinyin: about 2 s), reading the sheets and the record's
 # plan, per sign-up
 BEFORE_FIXED, BEFORE_PER_SIGNUP = 2.0, 2.3e-4
-# The searches' budgets never shrink below this share of the limit: at the default 5 s, the
-# budgets of the old default (2 s), so a school too large for the promise re-plans no worse
-# than before (and the summary says which --time-limit keeps the promise)
-TERM_FLOOR = 0.4
+# The searches' budgets never shrink below those of this limit (the term commands' default
+# before issue 23), or the limit itself if smaller: a school too large for the promise
+# re-plans no worse than before, and the summary says which --time-limit keeps the promise
+TERM_FLOOR = 2.0
 # The whole command, on the estimates, fits the promise on a machine this much slower or
-# busier than the one they were measured on (a CI machine), so that the budgets, not the
+# busier than the one they were measured on (a CI machine; the term commands measured at
+# load 4 on 2 cores took 1.4-1.5x the CPU of a quieter run), so that the budgets, not the
 # clock, end the searches there too
-TERM_SLOWER = BACKSTOP_FACTOR
+TERM_SLOWER = 2.0
 
 
 def after_term(inst, command: str, skip: set[str] | frozenset[str] = frozenset()) -> float:
@@ -136,14 +137,14 @@ def searching(deadline: Deadline, after: float, rate: float = 1.0,
     (``after_term``), over ``rate`` (``SEARCH_RATE``: the search's CPU seconds a second of
     its limit), at most the limit itself. From estimates only, so the same input and limit
     give the same budgets on every run, and the budgets, not the clock, end the searches on
-    a machine up to ``TERM_SLOWER`` x slower. Never below ``TERM_FLOOR`` of the limit: a
-    school too large for it still gets its plan, and the summary says which limit would keep
-    the promise (``limit_for``)."""
+    a machine up to ``TERM_SLOWER`` x slower. Never below ``TERM_FLOOR`` seconds (or the
+    limit, if smaller): a school too large for it still gets its plan, and the summary says
+    which limit would keep the promise (``limit_for``)."""
     child = leaving(deadline, after)
     if child is deadline:  # a deadline of its own: its limit shrinks, not the caller's
         child = Deadline(deadline.seconds, deadline.clock, deadline.start)
         child.parent = deadline
         child.limit = deadline.limit
     room = promise(deadline.limit) / TERM_SLOWER - before - after
-    child.limit = max(min(child.limit, room / rate), TERM_FLOOR * deadline.limit)
+    child.limit = max(min(child.limit, room / rate), min(TERM_FLOOR, deadline.limit))
     return child
