@@ -213,12 +213,13 @@ def _progress_line(deadline, limit: float, lang: str | None = None) -> _Progress
     return _ProgressLine(deadline, limit, lang)
 
 
-def _promise_missed(deadline, limit: float, lang: str) -> str | None:
+def _promise_missed(deadline, limit: float, lang: str, outside: float = 0.0) -> str | None:
     """The summary's line when the command took more CPU than its limit promises (a school
     too large for reading, a first plan and the hand-outs within it), with the limit that
-    would keep the promise; None when kept."""
+    would keep the promise; None when kept. ``outside``: the process's CPU the deadline does
+    not see (``reserve.outside``: start-up before it, the exit after)."""
     from afterschool.scheduler.planning.reserve import kept, limit_for, promise
-    used = deadline.elapsed()
+    used = deadline.elapsed() + outside
     if kept(limit, used):
         return None
     return say("office.promise", lang, used=f"{used:.1f}", promise=f"{promise(limit):g}",
@@ -1015,7 +1016,8 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
     t0 = _clock()  # the time promise counts from here
     from afterschool.scheduler.handouts.bundle import check_out_dir
     from afterschool.scheduler.handouts.cover import cover_summary, write_cover_folder
-    from afterschool.scheduler.planning.reserve import after_term, before_term, searching
+    from afterschool.scheduler.planning.reserve import (after_term, before_term, outside,
+                                                           searching)
     from afterschool.scheduler.planning.substitute import substitute as cover
     from afterschool.scheduler.reading.reader import resolve
     from afterschool.scheduler.record import term as T
@@ -1047,7 +1049,7 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
         written, warnings = write_cover_folder(result, folder, lang, set(skip), **how)
     for w_ in warnings if folders else []:
         _warn(w_)
-    late = _promise_missed(deadline, time_limit, _lang() or "zh")
+    late = _promise_missed(deadline, time_limit, _lang() or "zh", outside(inst))
     if as_json:
         click.echo(json.dumps({"absent": result.absent, "dates": result.dates,
                                "exceptions": result.added, "asked": result.asked,
@@ -1108,7 +1110,8 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
     from afterschool.scheduler.handouts.changes import (office_replan_summary, replan_summary,
                                                           write_replan_folder)
     from afterschool.scheduler.planning.replan import replan as re_plan
-    from afterschool.scheduler.planning.reserve import after_term, before_term, searching
+    from afterschool.scheduler.planning.reserve import (after_term, before_term, outside,
+                                                           searching)
     from afterschool.scheduler.reading.reader import resolve
     from afterschool.scheduler.record import term as T
     deadline = _term_deadline(time_limit, t0)
@@ -1156,7 +1159,7 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
         exports, warnings = write_replan_folder(result, folder, lang, set(skip), **how)
         for w_ in warnings:
             _warn(w_)
-    late = _promise_missed(deadline, time_limit, _lang() or "zh")
+    late = _promise_missed(deadline, time_limit, _lang() or "zh", outside(inst))
     if as_json:
         click.echo(json.dumps(result.stats, ensure_ascii=False, indent=1))
         if late:
@@ -1215,7 +1218,7 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
     """
     t0 = _clock()  # the time promise counts from here
     from afterschool.scheduler.clubs.run import with_clubs
-    from afterschool.scheduler.planning.reserve import after_term, before_term
+    from afterschool.scheduler.planning.reserve import after_term, before_term, outside
     from afterschool.scheduler.record import term as T
     deadline = _term_deadline(time_limit, t0)  # reading and the record count too
     if len(args) > 2:
@@ -1247,7 +1250,7 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
             _warn(w_, _lang() or plan.extra.get("language", "zh"))
     sec = plan.extra["clubs"]
     language = _lang() or plan.extra.get("language", "zh")
-    late = _promise_missed(deadline, time_limit, language)
+    late = _promise_missed(deadline, time_limit, language, outside(inst))
     if as_json:
         click.echo(json.dumps({k: sec[k] for k in ("seed", "start", "assigned", "waiting",
                                                    "cancelled", "managers", "conflicts")},
