@@ -1017,7 +1017,7 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
     from afterschool.scheduler.handouts.bundle import check_out_dir
     from afterschool.scheduler.handouts.cover import cover_summary, write_cover_folder
     from afterschool.scheduler.planning.reserve import (after_term, before_term, outside,
-                                                           searching)
+                                                        searching)
     from afterschool.scheduler.planning.substitute import substitute as cover
     from afterschool.scheduler.reading.reader import resolve
     from afterschool.scheduler.record import term as T
@@ -1111,7 +1111,7 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
                                                           write_replan_folder)
     from afterschool.scheduler.planning.replan import replan as re_plan
     from afterschool.scheduler.planning.reserve import (after_term, before_term, outside,
-                                                           searching)
+                                                        searching)
     from afterschool.scheduler.reading.reader import resolve
     from afterschool.scheduler.record import term as T
     deadline = _term_deadline(time_limit, t0)
