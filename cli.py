@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -132,6 +133,11 @@ def _author(by: str | None) -> str:
     return text
 
 
+# the default --time-limit of replan and substitute, and of clubs (whose re-plan from the
+# draw's start moves every member): the bundled school's whole command within the promise
+TERM_LIMIT, CLUBS_LIMIT = 7.0, 10.0
+
+
 def term_change_options(fn):
     """--out, --time-limit, --seed, --by and the output options of the commands that
     change a term (substitute, replan)."""
@@ -139,10 +145,12 @@ def term_change_options(fn):
     fn = output_set_options(fn)
     fn = record_options(fn)
     fn = click.option("--seed", type=opt.SEED, default=0, show_default=True)(fn)
-    fn = click.option("--time-limit", type=opt.SECONDS, default=2.0, show_default=True,
-                      help="Search budget in CPU seconds as for plan (deterministic budgets; "
-                      f"the CPU clock ends the search by {backstop_text()} at the "
-                      "latest).")(fn)
+    fn = click.option("--time-limit", type=opt.SECONDS, default=TERM_LIMIT, show_default=True,
+                      help="CPU seconds for the whole command as for plan: within 1.5 x "
+                      "limit + 2 s from its start to its last file (reading, the record, "
+                      "the search, the hand-outs); the search gets what the rest leaves, "
+                      "as deterministic budgets (the CPU clock ends it by "
+                      f"{backstop_text()} at the latest).")(fn)
     return click.option("--out", "out", type=click.Path(file_okay=False), default=None,
                         help="Another folder to write the term's files into as well "
                         "(default: the term folder only; needed for a plan.json made "
@@ -207,16 +215,34 @@ def _progress_line(deadline, limit: float, lang: str | None = None) -> _Progress
     return _ProgressLine(deadline, limit, lang)
 
 
-def _promise_missed(deadline, limit: float, lang: str, after: float = 0.0) -> str | None:
+def _promise_missed(deadline, limit: float, lang: str, after: float = 0.0,
+                    outside: float = 0.0) -> str | None:
     """The summary's line when the command took more CPU than its limit promises (a school
     too large for reading, a first plan and the hand-outs within it), with the limit that
-    would keep the promise; None when kept."""
+    would keep the promise; None when kept. ``outside``: the process's CPU the deadline does
+    not see (``reserve.outside``: start-up before it, the exit after)."""
     from afterschool.scheduler.planning.reserve import kept, limit_for, promise
-    used = deadline.elapsed()
+    used = deadline.elapsed() + outside
     if kept(limit, used):
         return None
+    # plan's grouping grows with the limit (limit_for's model); a term command's search
+    # stays at its floor where the promise is missed: the limit covering what it took
+    need = limit_for(used) if outside else limit_for(used, limit, after)
     return say("office.promise", lang, used=f"{used:.1f}", promise=f"{promise(limit):g}",
-               limit=f"{limit:g}", need=limit_for(used, limit, after))
+               limit=f"{limit:g}", need=need)
+
+
+_clock = time.process_time  # the term commands' CPU clock (a test counts its calls)
+
+
+def _term_deadline(time_limit: float, t0: float):
+    """The deadline of a term command (replan, substitute, clubs) from ``t0``, its first
+    line: its own imports, reading, the record, the search and every file count
+    (``reserve.searching`` gives the search what the rest leaves)."""
+    from afterschool.scheduler.planning.cpsat import Deadline
+    deadline = Deadline.for_limit(time_limit, _clock)
+    deadline.start = t0
+    return deadline
 
 
 def _load(path: str):
@@ -995,13 +1021,18 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
     Example: afterschool substitute haijiang plan-out --teacher T006
              --dates 2026-09-15,2026-09-16
     """
+    t0 = _clock()  # the time promise counts from here
     from afterschool.scheduler.handouts.bundle import check_out_dir
     from afterschool.scheduler.handouts.cover import cover_summary, write_cover_folder
+    from afterschool.scheduler.planning.reserve import (after_term, before_term, outside,
+                                                        searching)
     from afterschool.scheduler.planning.substitute import substitute as cover
     from afterschool.scheduler.reading.reader import resolve
     from afterschool.scheduler.record import term as T
+    deadline = _term_deadline(time_limit, t0)
     author = _author(by)
     inst = _load(instance)
+    after, before = after_term(inst, "substitute", set(skip)), before_term(inst)
     ref = T.locate(term_arg)
     if out is not None:
         check_out_dir(Path(out), resolve(instance), force)
@@ -1009,14 +1040,16 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
         if out is None:
             raise InputError([Problem("--out", "a plan.json made without a record needs "
                                       "--out", expected="a folder for the updated plan")])
+        search = searching(deadline, after, before=before)  # budgets from search.limit
         result = cover(*_care(inst, _read_plan(str(ref.plan_file))), absent,
-                       dates.split(","), time_limit=time_limit, seed=seed)
+                       dates.split(","), time_limit=search.limit, seed=seed, deadline=search)
         folders = {Path(out): {}}
     else:
         term = T.open_term(ref, T.school_key(inst), option="TERM")
         with term.record.write(author, "substitute", T.lock_key(term.key)) as w:
+            search = searching(deadline, after, before=before)  # budgets from search.limit
             result = cover(*_care(inst, term.current(w)), absent, dates.split(","),
-                           time_limit=time_limit, seed=seed)
+                           time_limit=search.limit, seed=seed, deadline=search)
             T.record_substitute(w, term, inst, result)
         folders = {f: T.export_args(term, f) for f in T.export_folders(term, out)}
     written = []
@@ -1024,13 +1057,18 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
         written, warnings = write_cover_folder(result, folder, lang, set(skip), **how)
     for w_ in warnings if folders else []:
         _warn(w_)
+    late = _promise_missed(deadline, time_limit, _lang() or "zh", outside=outside(inst))
     if as_json:
         click.echo(json.dumps({"absent": result.absent, "dates": result.dates,
                                "exceptions": result.added, "asked": result.asked,
                                "advice": result.advice, "notes": result.notes},
                               ensure_ascii=False, indent=1))
+        if late:
+            _warn(late)
         sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
     click.echo(cover_summary(result, _lang() or "zh"))
+    if late:
+        click.echo("  " + late)
     from afterschool.scheduler.handouts.bundle import written_kinds
     if ref.has_record:
         click.echo(say("recorded_in", _lang(), where=T.record_address(term)))
@@ -1074,13 +1112,17 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
     busy.
     Example: afterschool replan haijiang --previous plan-out --from 2026-10-13
     """
+    t0 = _clock()  # the time promise counts from here
     from datetime import date
     from afterschool.scheduler.handouts.bundle import check_out_dir
     from afterschool.scheduler.handouts.changes import (office_replan_summary, replan_summary,
                                                           write_replan_folder)
     from afterschool.scheduler.planning.replan import replan as re_plan
+    from afterschool.scheduler.planning.reserve import (after_term, before_term, outside,
+                                                        searching)
     from afterschool.scheduler.reading.reader import resolve
     from afterschool.scheduler.record import term as T
+    deadline = _term_deadline(time_limit, t0)
     try:
         day = date.fromisoformat(start)
     except ValueError:
@@ -1092,11 +1134,14 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
     if out is not None:
         check_out_dir(Path(out), resolve(instance), force)
 
+    after = after_term(inst, "replan", set(skip))  # the record and the folder
+
     def run(previous_plan):
         from afterschool.scheduler.clubs.presence import reservations
         from afterschool.scheduler.clubs.run import carry_clubs, replan_instance
+        search = searching(deadline, after, before=before_term(inst))
         result = re_plan(replan_instance(inst, previous_plan), previous_plan, day, pin=pin,
-                         time_limit=time_limit, seed=seed,
+                         time_limit=search.limit, seed=seed, deadline=search,
                          log=lambda line: click.echo(line, err=True),
                          reserved=reservations(previous_plan.extra.get("clubs")))
         carry_clubs(inst, previous_plan, result.plan)  # the term's club draw stays
@@ -1122,10 +1167,15 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
         exports, warnings = write_replan_folder(result, folder, lang, set(skip), **how)
         for w_ in warnings:
             _warn(w_)
+    late = _promise_missed(deadline, time_limit, _lang() or "zh", outside=outside(inst))
     if as_json:
         click.echo(json.dumps(result.stats, ensure_ascii=False, indent=1))
+        if late:
+            _warn(late)
     else:
         click.echo(office_replan_summary(result, _lang() or "zh"))
+        if late:
+            click.echo("  " + late)
         if _verbose():
             click.echo(replan_summary(result, "en"))
         if ref.has_record:
@@ -1145,8 +1195,8 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
 @click.option("--replan/--no-replan", "again", default=True, show_default=True,
               help="Make the care plan again from DATE around the clubs (members away from "
               "their care group on club days, instructors busy), or keep it as it is.")
-@click.option("--time-limit", type=opt.SECONDS, default=2.0, show_default=True,
-              help="CPU seconds of the re-plan, as for replan.")
+@click.option("--time-limit", type=opt.SECONDS, default=CLUBS_LIMIT, show_default=True,
+              help="CPU seconds for the whole command, as for replan.")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
               help="Another folder to write the term's files into as well.")
 @output_set_options
@@ -1174,10 +1224,11 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
     current version's start); 5 record busy.
     Example: afterschool clubs plan-out --seed 20260914 --from 2026-09-15
     """
+    t0 = _clock()  # the time promise counts from here
     from afterschool.scheduler.clubs.run import with_clubs
-    from afterschool.scheduler.planning.cpsat import Deadline
+    from afterschool.scheduler.planning.reserve import after_term, before_term, outside
     from afterschool.scheduler.record import term as T
-    deadline = Deadline.for_limit(time_limit)  # reading and the record count too
+    deadline = _term_deadline(time_limit, t0)  # reading and the record count too
     if len(args) > 2:
         raise click.UsageError("give TERM, or INSTANCE and TERM")
     day = _date_option("--from", start) if start else None
@@ -1192,7 +1243,9 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
     with term.record.write(author, "clubs", T.lock_key(term.key)) as w:
         plan, lottery, _ = with_clubs(inst, term.current(w), seed, day, replan=again,
                                       time_limit=time_limit, deadline=deadline,
-                                      log=lambda line: click.echo(line, err=True))
+                                      log=lambda line: click.echo(line, err=True),
+                                      after=after_term(inst, "clubs", set(skip)),
+                                      before=before_term(inst))
         T.record_clubs(w, term, inst, plan)
     if out is not None:
         from afterschool.scheduler.handouts.bundle import check_out_dir
@@ -1204,12 +1257,15 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
         for w_ in warnings:
             _warn(w_, _lang() or plan.extra.get("language", "zh"))
     sec = plan.extra["clubs"]
+    language = _lang() or plan.extra.get("language", "zh")
+    late = _promise_missed(deadline, time_limit, language, outside=outside(inst))
     if as_json:
         click.echo(json.dumps({k: sec[k] for k in ("seed", "start", "assigned", "waiting",
                                                    "cancelled", "managers", "conflicts")},
                               ensure_ascii=False, indent=1))
+        if late:
+            _warn(late, language)
         sys.exit(EXIT_SHORTAGE if again and plan.shortages else 0)
-    language = _lang() or plan.extra.get("language", "zh")
     click.echo(say("clubs_drawn", language, seed=seed, assigned=len(sec["assigned"]),
                    choosing=len(inst.club_choices), waiting=len(sec["waiting"]),
                    cancelled=("、" if language == "zh" else ", ").join(
@@ -1222,6 +1278,8 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
     for c in sec["conflicts"]:
         click.echo(say("clubs_conflict", language, club=c["club"], staff=c["staff"],
                        day=day_name(c["day"], language), time=f"{c['start']}-{c['end']}"), err=True)
+    if late:
+        click.echo("  " + late)
     click.echo(say("recorded_in", language, where=T.record_address(term)))
     sys.exit(EXIT_SHORTAGE if again and plan.shortages else 0)
 

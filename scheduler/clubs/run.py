@@ -4,9 +4,11 @@ Input: the instance (with ``clubs.csv`` and ``club_choices.csv``), the term's cu
 the seed, the first date clubs meet (``--from``; default ``[clubs] start``), the time
 limit and its ``Deadline`` (started by the command before it read anything; default: now).
 The time limit is a promise about the whole command, as for ``plan``: reading, the lottery,
-the model, the searches, decoding, money and the section within 1.5 x limit + 2 s CPU. The
-re-plan's searches take what is left of ``SEARCHES`` of the deadline's backstop (1.5 x
-limit + 0.7 s from its start); the rest follows them.
+the model, the searches, decoding, money, the section and the files written (``after``: their
+estimated CPU seconds, ``reserve.after_term``; ``before``: those of start-up and reading,
+``reserve.before_term``) within 1.5 x limit + 2 s CPU. The re-plan's searches run under
+``reserve.searching`` (what reading leaves, less what the writes need beyond the promise's
+margin, both estimated; their budgets from the limit that leaves), ``SEARCHES`` of it.
 Output: ``with_clubs`` -> (the new plan, the ``Lottery``, the ``Replan`` or None). The new
 plan is a new version from the start date (``planning.replan`` on
 ``presence.care_instance``: members away from their care group on their club days, staff
@@ -38,7 +40,8 @@ SEARCHES = 0.95
 
 
 def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool = True,
-               time_limit: float = 2.0, log=None, deadline=None):
+               time_limit: float = 2.0, log=None, deadline=None, after: float = 0.0,
+               before: float = 0.0):
     if not inst.clubs:
         raise InputError([Problem("clubs.csv", "the instance has no clubs",
                                   expected="clubs.csv beside students.csv")])
@@ -47,7 +50,9 @@ def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool
                                   expected="club_choices.csv: student, choice1, choice2, "
                                   "choice3")])
     from afterschool.scheduler.planning.cpsat import Deadline
+    from afterschool.scheduler.planning.reserve import SEARCH_RATE, searching
     # the promise covers the whole command: the CLI starts it before reading anything
+    own = deadline is None
     deadline = deadline or Deadline.for_limit(time_limit)
     term = inst.school.term
     given = start or inst.school.clubs.start
@@ -67,8 +72,13 @@ def with_clubs(inst, plan, seed: int, start: date | None = None, *, replan: bool
         previous = _before_clubs(plan, start)
         draft = club_section(inst, plan, lottery, start)
         deadline.stage = "re-plan"  # a search skipped before it named itself says so
-        result = re_plan(care_instance(inst, draft), previous, start, time_limit=time_limit,
-                         seed=0, log=log, deadline=deadline.part(SEARCHES),
+        if own:  # a caller of its own: the budgets from time_limit, as always
+            searches, budgets = deadline.part(SEARCHES), time_limit
+        else:  # the command's: its budgets from what reading and the writes leave
+            search = searching(deadline, after, SEARCH_RATE["clubs"], before)
+            searches, budgets = search.part(SEARCHES), search.limit
+        result = re_plan(care_instance(inst, draft), previous, start, time_limit=budgets,
+                         seed=0, log=log, deadline=searches,
                          reserved=reservations(draft))
         out = result.plan
     else:

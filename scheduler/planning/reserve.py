@@ -106,3 +106,81 @@ def leaving(deadline: Deadline, after: float) -> Deadline:
     child.parent = deadline  # cuts and Ctrl-C are the command's
     child.limit = deadline.limit  # the grouping's shares of the limit stay whole
     return child
+
+
+# --- the term commands (replan, substitute, clubs): the same promise, from the command's
+# first line. What each does after its search: the record's new entry (the whole plan again)
+# and the folder written again from the record (``after_solve``'s parts, matplotlib's import
+# when charts are drawn: these commands start their deadline before it), and its own
+# tables. CPU seconds per sign-up, per staff member and once, measured on the bundled school
+# (1,020 sign-ups, 45 staff) and the 10x one (10,265, 400) on a 2-core machine at load 4
+TERM_TABLES = {"replan": (2.5e-4, 0.0, 0.1),  # changes.csv/.xlsx, changes-teachers.csv
+               "substitute": (3e-4, 0.0, 0.0),  # cover.csv/.xlsx
+               "clubs": (3e-4, 0.0, 0.3)}  # the club notices and lists; the section again
+CHARTS_IMPORT = 0.8  # matplotlib and the chart module, imported when charts are drawn
+# CPU seconds a term command's searches take per second of their budgets' limit (the
+# bundled school: a re-plan after one teacher stops, 2.8 s at a limit of 3.7; the clubs'
+# re-plan from the draw's start, members leaving their groups, 5.5 s at 3)
+SEARCH_RATE = {"replan": 1.0, "substitute": 1.0, "clubs": 2.0}
+# CPU seconds before the search, estimated (not read off the clock: the budgets, and so the
+# plan, must not depend on how long reading took on this run): the command's imports
+# (OR-Tools, SQLAlchemy, openpyxl, pypinyin: about 2 s), reading the sheets and the record's
+# plan, per sign-up
+BEFORE_FIXED, BEFORE_PER_SIGNUP = 2.0, 2.3e-4
+# The searches' budgets never shrink below those of this limit (the term commands' default
+# before issue 23), or the limit itself if smaller: a school too large for the promise
+# re-plans no worse than before, and the summary says which --time-limit keeps the promise
+TERM_FLOOR = 2.0
+# The whole command, on the estimates, fits the promise on a machine this much slower or
+# busier than the one they were measured on (a CI machine; the term commands measured at
+# load 4 on 2 cores took 1.4-1.5x the CPU of a quieter run), so that the budgets, not the
+# clock, end the searches there too
+TERM_SLOWER = 2.0
+
+
+# The process's CPU outside a command's deadline: the interpreter's start and the package's
+# import before the command's first line, and freeing the school's objects at exit (1.2 s
+# on the 10x school: /usr/bin/time against the deadline's own count)
+START_UP, EXIT_PER_SIGNUP = 0.4, 1.2e-4
+
+
+def outside(inst) -> float:
+    """Estimated CPU seconds of the process outside the command's deadline (``START_UP`` and
+    the exit), added to what the deadline counted when the summary judges the promise."""
+    return START_UP + EXIT_PER_SIGNUP * signups(inst)
+
+
+def after_term(inst, command: str, skip: set[str] | frozenset[str] = frozenset()) -> float:
+    """Estimated CPU seconds of what ``command`` (replan, substitute, clubs) does after its
+    search: the record's entry and the folder written again, its own tables and the exit."""
+    per_signup, per_staff, fixed = TERM_TABLES[command]
+    charts = "all" not in skip and "charts" not in skip
+    return (after_solve(inst, skip) + (per_signup + EXIT_PER_SIGNUP) * signups(inst)
+            + per_staff * len(inst.teachers) + fixed + (CHARTS_IMPORT if charts else 0.0))
+
+
+def before_term(inst) -> float:
+    """Estimated CPU seconds a term command spends before its search (imports, reading)."""
+    return BEFORE_FIXED + BEFORE_PER_SIGNUP * signups(inst)
+
+
+def searching(deadline: Deadline, after: float, rate: float = 1.0,
+              before: float = 0.0) -> Deadline:
+    """The deadline of a term command's search: ``leaving(deadline, after)`` (the clock's
+    backstop), whose ``limit`` (the searches' deterministic budgets come from it) is what
+    the promise over ``TERM_SLOWER`` leaves after the ``before`` CPU seconds estimated for
+    start-up and reading (``before_term``) and the ``after`` ones for the writes
+    (``after_term``), over ``rate`` (``SEARCH_RATE``: the search's CPU seconds a second of
+    its limit), at most the limit itself. From estimates only, so the same input and limit
+    give the same budgets on every run, and the budgets, not the clock, end the searches on
+    a machine up to ``TERM_SLOWER`` x slower. Never below ``TERM_FLOOR`` seconds (or the
+    limit, if smaller): a school too large for it still gets its plan, and the summary says
+    which limit would keep the promise (``limit_for``)."""
+    child = leaving(deadline, after)
+    if child is deadline:  # a deadline of its own: its limit shrinks, not the caller's
+        child = Deadline(deadline.seconds, deadline.clock, deadline.start)
+        child.parent = deadline
+        child.limit = deadline.limit
+    room = promise(deadline.limit) / TERM_SLOWER - before - after
+    child.limit = max(min(child.limit, room / rate), min(TERM_FLOOR, deadline.limit))
+    return child
