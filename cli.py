@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import sys
 import time
 import traceback
@@ -228,7 +229,8 @@ def _promise_missed(deadline, limit: float, lang: str, after: float = 0.0,
     # plan's grouping grows with the limit (limit_for's model); a term command's search
     # stays at its floor where the promise is missed: the limit covering what it took
     need = limit_for(used) if outside else limit_for(used, limit, after)
-    return say("office.promise", lang, used=f"{used:.1f}", promise=f"{promise(limit):g}",
+    return say("office.promise", lang, used=f"{math.ceil(used * 10) / 10:.1f}",
+               promise=f"{promise(limit):g}",
                limit=f"{limit:g}", need=need)
 
 
@@ -1269,7 +1271,8 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
     click.echo(say("clubs_drawn", language, seed=seed, assigned=len(sec["assigned"]),
                    choosing=len(inst.club_choices), waiting=len(sec["waiting"]),
                    cancelled=("、" if language == "zh" else ", ").join(
-                       sec["clubs"][c]["name"] for c in sec["cancelled"]) or "-"))
+                       sec["clubs"][c]["name"] for c in sec["cancelled"])
+                   or say("clubs_none_cancelled", language)))
     short = sum(r["managers_short"] for r in sec["managers"])
     if short:
         click.echo(say("clubs_managers_short", language, n=short,

@@ -987,6 +987,7 @@ WORDS: dict[str, str] = {
     "rain_day": "rain on {day}: {outdoor} outdoor activity slot(s), {moved} moved indoors",
     "rain_all_fit": "  every group has an indoor venue",
     "rain_stays": "  {group} ({activity}): no indoor venue free, stays in its room",
+    "clubs_none_cancelled": "none",
     "clubs_drawn": "club lottery (seed {seed}): {assigned} seat(s) for {choosing} pupil(s) choosing, {waiting} on waiting lists; not opened: {cancelled}",
     "clubs_managers_short": "note: with clubs counted as groups, {n} manager post(s) are short (see {path})",
     "clubs_conflict": "note: club {club}'s instructor {staff} has another duty on {day} {time}",

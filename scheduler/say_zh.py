@@ -937,6 +937,7 @@ WORDS: dict[str, str] = {
     "rain_day": "{day}下雨：{outdoor} 组次室外活动，{moved} 组次移入室内场地",
     "rain_all_fit": "  全部组别都有室内场地",
     "rain_stays": "  {group}（{activity}）没有空余室内场地，留在本组教室",
+    "clubs_none_cancelled": "无",
     "clubs_drawn": "社团抽签（种子 {seed}）：{choosing} 名报名学生中 {assigned} 人次录取，候补 {waiting} 人次；未开班：{cancelled}",
     "clubs_managers_short": "注意：社团按组计入后，管理或辅导人员还差 {n} 人次（见 {path}）",
     "clubs_conflict": "注意：社团 {club} 的指导教师 {staff} 在{day} {time} 另有值班",

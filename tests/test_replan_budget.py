@@ -52,3 +52,28 @@ def test_more_time_never_changes_more_duties_at_equal_coverage(tmp_path):
     # her duties leave (one removed and one added each), and a few around them move: far
     # from the ~150 the shortest limit changed before
     assert all(changed <= 2 * mine + 20 for _, _, changed in seen), (mine, seen)
+
+
+def test_the_re_plans_weights_fit_64_bits_on_a_school_ten_times_the_bundled_one():
+    # the bounds a club draw's re-plan of a generated school of 10,265 sign-ups had (they
+    # made CP-SAT refuse the model: "Possible integer overflow in objective"): the product
+    # of the exact weights is about 6.4e19 with the soft costs capped at 100
+    from ortools.sat.python import cp_model
+
+    from afterschool.scheduler.planning.replan import objective_weights
+    order = ["soft", "group_days", "changes", "moves", "shortage", "posts"]
+    bounds = {"soft": 91657, "group_days": 934, "changes": 1719, "moves": 9715,
+              "shortage": 19796, "posts": 2052}
+    w = objective_weights(order, bounds)
+    # the four highest terms keep their exact order: each weight exceeds everything
+    # that the terms below it can add up to (their bounds at their weights)
+    for k in range(2, len(order)):
+        below = sum(w[n] * bounds[n] for n in order[:k] if order.index(n) >= 2)
+        assert w[order[k]] > below, order[k]
+    m = cp_model.CpModel()
+    xs = {n: m.new_int_var(0, bounds[n], n) for n in order}
+    m.minimize(sum(w[n] * xs[n] for n in order))
+    assert m.validate() == ""  # no overflow: CP-SAT accepts it
+    # a small school's weights stay exact: (1, 11, 11 * 21, ...)
+    small = objective_weights(order, {n: 10 * (k + 1) for k, n in enumerate(order)})
+    assert small["group_days"] == 11 and small["changes"] == 11 * 21

@@ -502,6 +502,34 @@ def manager_need(inst: Instance, present: dict, parts: list[SessionPart], posts:
     return out
 
 
+OBJECTIVE_MAX = 2 ** 61  # the weights' product, and each weight times its term's bound
+
+
+def objective_weights(order: list[str], bounds: dict[str, int],
+                      most: int = OBJECTIVE_MAX) -> dict[str, int]:
+    """Lexicographic weights, lowest term first: each term's weight exceeds the largest
+    value of all below it (``bounds``), where their product fits ``most``; where it does
+    not, the lowest terms' bounds are capped, from the bottom, to the room the terms above
+    leave (``ReplanModel.objective``), until the objective's largest value, on the true
+    bounds, fits 2 ** 62."""
+    b = {name: bounds.get(name, 0) for name in order}
+    while True:
+        for k, name in enumerate(order[:-1]):
+            rest = math.prod(b[n] + 1 for n in order[k + 1:])
+            room = most // rest - 1
+            if room >= 0:  # this term and all above fit (those below: capped to 0)
+                b[name] = min(b[name], room)
+                break
+            b[name] = 0
+        out, w = {}, 1
+        for name in order:
+            out[name] = w
+            w *= b[name] + 1
+        if sum(out[n] * bounds.get(n, 0) for n in order) < 2 ** 62 or most < 2:
+            return out
+        most //= 4
+
+
 class ReplanModel:
     """The one CP-SAT model (see the module docstring): variables built once, rules added
     in one visible order by ``build``."""
@@ -758,23 +786,17 @@ class ReplanModel:
     def objective(self):
         """Lexicographic by weights: each weight exceeds everything below it. Coverage as
         ``plan`` counts it: unfilled posts, then unfilled minutes (in units of their greatest
-        common divisor, exact). Should the weights
-        pass 2**61 (a school far larger than 6,000 pupils), the lowest term (class pairs)
-        only breaks ties among equal group-days approximately."""
+        common divisor, exact). Should the weights pass ``OBJECTIVE_MAX`` (a school of
+        some 10,000 pupils re-planned around its clubs), the lowest terms are ranked
+        approximately: each, from the bottom, is given the room the terms above leave
+        (soft costs first, then group-days, …), so a large deviation there may outweigh
+        one unit of the term above it; the objective's largest value stays below 2**62,
+        inside CP-SAT's 64-bit arithmetic."""
         order = ["soft", "group_days", "changes", "moves", "shortage", "posts"]
         unit = math.gcd(*(c for c, _ in self.terms["shortage"])) or 1
         terms = dict(self.terms, shortage=[(c // unit, v) for c, v in self.terms["shortage"]])
         bounds = dict(self.bounds, shortage=self.bounds["shortage"] // unit)
-
-        def weights(b):
-            out, w = {}, 1
-            for name in order:
-                out[name] = w
-                w *= b.get(name, 0) + 1
-            return out, w
-        w, top = weights(bounds)
-        if top > 2 ** 61:
-            w, top = weights(dict(bounds, soft=min(bounds.get("soft", 0), 100)))
+        w = objective_weights(order, bounds)
         total = 0
         for name in order:
             if terms.get(name):
