@@ -374,27 +374,40 @@ def lp_bound(model: cp_model.CpModel, objective, time_limit: float = 1.0
     for v in proto.variables:
         dom = list(v.domain)
         x.append(lp.NumVar(dom[0], dom[-1], ""))
+    inf = lp.infinity()
 
-    def term(ref: int):  # a literal as (coefficient, variable, constant)
-        return (1, x[ref], 0) if ref >= 0 else (-1, x[-ref - 1], 1)
+    # rows set directly, as ``lp.Add`` of the natural API would (same rows, bounds and
+    # coefficients in the same order; a zero coefficient of a linear term is left out)
+    def row(lower: float, upper: float, terms) -> None:
+        ct = lp.RowConstraint(lower, upper, "")
+        for var, k in terms:
+            ct.SetCoefficient(var, k)
 
     infinite = 2 ** 62
     for c in proto.constraints:
-        enforced = list(c.enforcement_literal)
-        if c.has_linear() and not enforced:
-            dom = list(c.linear.domain)
-            row = lp.Sum([k * x[v] for v, k in zip(c.linear.vars, c.linear.coeffs)])
+        enforced = c.enforcement_literal
+        if c.has_linear() and not len(enforced):
+            lin = c.linear
+            dom = list(lin.domain)
+            coef: dict = {}
+            for v, k in zip(lin.vars, lin.coeffs):
+                if k:
+                    coef[x[v]] = coef.get(x[v], 0.0) + float(k)
+            terms = list(coef.items())
             if dom[0] > -infinite:
-                lp.Add(row >= dom[0])
+                row(dom[0] - 0.0, inf, terms)
             if dom[-1] < infinite:
-                lp.Add(row <= dom[-1])
+                row(-inf, dom[-1] - 0.0, terms)
         elif len(enforced) == 1 and (c.has_bool_and() or c.has_bool_or()):
             literals = list(c.bool_and.literals if c.has_bool_and() else c.bool_or.literals)
             if c.has_bool_and() or len(literals) == 1:  # a => b (each b of an and)
-                ka, a, ca = term(enforced[0])
+                ref_a = enforced[0]
+                ka, a, ca = (1.0, x[ref_a], 0) if ref_a >= 0 else (-1.0, x[-ref_a - 1], 1)
                 for ref in literals:
-                    kb, b, cb = term(ref)
-                    lp.Add(ka * a + ca <= kb * b + cb)
+                    kb, b, cb = (1.0, x[ref], 0) if ref >= 0 else (-1.0, x[-ref - 1], 1)
+                    # ka*a + ca <= kb*b + cb:  ka*a - kb*b <= cb - ca
+                    terms = [(a, ka - kb)] if a is b else [(a, ka), (b, -kb)]
+                    row(-inf, 0.0 - (0.0 + ca - cb), terms)
     flat = cp_model.FlatIntExpr(objective)
     goal = lp.Objective()
     for v, k in zip(flat.vars, flat.coeffs):
