@@ -240,6 +240,47 @@ def test_without_the_mip_the_cp_sat_searches_stand_in(monkeypatch):
                      "staff coverage: local search", "staff coverage: proof"]
 
 
+def _post_searches(monkeypatch, bound_posts: int, reserve: float | None) -> list[str]:
+    """The searches ``_search_posts`` runs on the three-post model (two people), each finding nothing and
+    HiGHS unable to take the model, with the MIP-first sizes lowered to this model's."""
+    names = []
+
+    def phase(model, objective, name, opts, budget, lower_bound=None, required=False,
+              local_search=False, tuning=None):
+        names.append(name)
+        return PhaseResult(name, "UNKNOWN", None, None, 0.0)
+
+    monkeypatch.setattr(assign, "solve_phase", phase)
+    monkeypatch.setattr(assign, "solve_mip", lambda *a, **k: None)
+    monkeypatch.setattr(assign, "MIP_FIRST", 1)
+    monkeypatch.setattr(assign, "MIP_FIRST_MAX", 3)
+    sm = assign.build(*_two_posts_short())
+    assert sum(sm.demand.values()) == 3  # within the lowered sizes
+    for post, gap in sm.unfilled.items():
+        sm.hints[gap.index] = sm.demand[post]
+    bound = StaffBound(posts=bound_posts, managers=0, minutes_if_posts_at_bound=0)
+    assign._search_posts(sm, assign.term_unfilled_posts(sm), SolveOptions(**OPTS), 1.0,
+                         reserve, bound)
+    return names
+
+
+def test_a_large_model_proved_short_goes_to_the_mip_first(monkeypatch):
+    # a bound proves a post unfilled and the plan's staffing (a reserve) is searched: no
+    # tree or quick local search before HiGHS (here it cannot take the model, so the local
+    # search and the proof follow)
+    assert _post_searches(monkeypatch, 1, 0.5) == ["staff coverage: local search",
+                                                   "staff coverage: proof"]
+
+
+def test_short_searches_come_first_without_a_proved_shortage_or_in_a_probe(monkeypatch):
+    # no bound proves a post unfilled (every post may be filled: the quick local search may
+    # reach that), or a coverage probe (no reserve): the tree and quick searches first
+    order = ["staff coverage", "staff coverage: quick local search",
+             "staff coverage: local search", "staff coverage: proof"]
+    assert _post_searches(monkeypatch, 0, 0.5) == order
+    assert _post_searches(monkeypatch, 1, None) == order
+
+
 def test_a_mip_ended_by_the_clock_is_recorded_as_a_cut(monkeypatch, tmp_path):
     # the CP-SAT searches find nothing and the MIP reports it was ended by its time: the
     # plan says the clock decided there (cut_by_time_limit), and still comes back
