@@ -266,9 +266,10 @@ def _post_searches(monkeypatch, bound_posts: int, reserve: float | None) -> list
 
 def test_a_large_model_proved_short_goes_to_the_mip_first(monkeypatch):
     # a bound proves a post unfilled and the plan's staffing (a reserve) is searched: no
-    # tree or quick local search before HiGHS (here it cannot take the model, so the local
-    # search and the proof follow)
-    assert _post_searches(monkeypatch, 1, 0.5) == ["staff coverage: local search",
+    # tree or quick local search before HiGHS (here it cannot take the model, so the tree
+    # search, as a start for the local search, the local search and the proof follow)
+    assert _post_searches(monkeypatch, 1, 0.5) == ["staff coverage",
+                                                   "staff coverage: local search",
                                                    "staff coverage: proof"]
 
 
@@ -307,6 +308,18 @@ def test_the_work_budget_ends_a_hard_mip_the_same_way_every_time():
         assert r.by_work and not r.by_time and not r.optimal
     assert (runs[0].values, runs[0].objective, runs[0].bound) == \
         (runs[1].values, runs[1].objective, runs[1].bound)
+
+
+def test_the_mip_keeps_to_the_deadlines_clock_not_only_the_wall_clock():
+    # a slowed CPU clock (each reading a second later: the deadline's 5 s pass after five
+    # readings) ends the hard MIP long before HiGHS's own 60 wall seconds: by the clock
+    from afterschool.scheduler.planning.cpsat import Deadline
+    m, objective = market_split()
+    ticks = iter(range(10 ** 9))
+    opts = SolveOptions(**OPTS, deadline=Deadline(1000, clock=lambda: float(next(ticks))))
+    t0 = time.monotonic()
+    r = solve_mip(m, objective, 5.0, opts)
+    assert r.by_time and not r.optimal and time.monotonic() - t0 < 30
 
 
 def test_a_mip_that_proves_its_answer_within_its_work_budget_is_not_marked_by_work():

@@ -547,7 +547,8 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
     phases: list[PhaseResult] = []
     spent = 0.0
     values = _answer(sm, None)  # the start
-    if not _mip_first(sm, reserve, bound):
+    first = _mip_first(sm, reserve, bound)
+    if not first:
         tree = solve_phase(m, posts, "staff coverage", opts,
                            share * SHARES["tree"] * DET_PER_SECOND, bound.posts, required=True)
         phases.append(tree)
@@ -595,6 +596,16 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
             values = dict(enumerate(mip.values))
     if _value(None, values, posts) <= bound.posts:
         return values, True, phases, spent
+    if first:  # HiGHS went first and proved nothing: the skipped tree search, from the
+        # start, gives the local search a better place to begin (L cut on a 2x clock: 80
+        # unfilled from there, 90 from the start)
+        tree = solve_phase(m, posts, "staff coverage", opts,
+                           local * SHARES["tree"] * DET_PER_SECOND, bound.posts)
+        phases.append(tree)
+        used = tree.det_time / DET_PER_SECOND
+        spent, local = spent + used, max(0.0, local - used)
+        if tree.has_solution and tree.objective < _value(None, values, posts):
+            values = _answer(sm, tree.solver)
     _hint_all(sm, lambda var: values[var.index])
     values, used, _ = _improve_locally(sm, posts, "staff coverage: local search", opts, local,
                                        bound.posts, values, phases)
