@@ -316,6 +316,15 @@ def run(solver: cp_model.CpSolver, model: cp_model.CpModel, callback=None) -> in
     return outcome["code"]
 
 
+def note_backstop(solver: cp_model.CpSolver, deadline: Deadline | None) -> None:
+    """Record a cut when the wall-clock backstop, not the deterministic budget, ended the
+    search ``solver`` just ran (for searches run without ``solve_phase``)."""
+    p = solver.parameters
+    if deadline is not None and solver.wall_time >= p.max_time_in_seconds * 0.98 and \
+            solver.deterministic_time < p.max_deterministic_time * 0.98:
+        deadline.cut()
+
+
 def solve_phase(model: cp_model.CpModel, objective, name: str, opts: SolveOptions,
                 budget: float, lower_bound: int | None = None,
                 required: bool = False, local_search: bool = False,
