@@ -534,8 +534,9 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
                   ) -> tuple[dict[int, int], bool, list[PhaseResult], float]:
     """The fewest unfilled posts from the model's hints (the greedy or LP start): a tree
     search (closes small schools at once), a short local search (reaches the bound on a
-    large school with staff to spare), neither where ``_mip_first``; then HiGHS's MIP search (``mip.solve_mip``: it finds
-    and proves the minimum on schools up to 3,000 pupils); where that proves nothing,
+    large school with staff to spare), neither where ``_mip_first``; then HiGHS's MIP
+    search (``mip.solve_mip``: it finds and proves the minimum on schools up to 3,000
+    pupils); where that proves nothing (after the tree search, where the MIP went first),
     CP-SAT's local search from the better answer so far (a good assignment fast on a
     large school, proves nothing). The local search's part of ``share`` (CPU seconds) is
     kept for it; the MIP has the rest of the share or, if more, what the deadline leaves
