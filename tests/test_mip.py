@@ -240,6 +240,48 @@ def test_without_the_mip_the_cp_sat_searches_stand_in(monkeypatch):
                      "staff coverage: local search", "staff coverage: proof"]
 
 
+def _post_searches(monkeypatch, bound_posts: int, reserve: float | None) -> list[str]:
+    """The searches ``_search_posts`` runs on the three-post model (two people), each finding nothing and
+    HiGHS unable to take the model, with the MIP-first sizes lowered to this model's."""
+    names = []
+
+    def phase(model, objective, name, opts, budget, lower_bound=None, required=False,
+              local_search=False, tuning=None):
+        names.append(name)
+        return PhaseResult(name, "UNKNOWN", None, None, 0.0)
+
+    monkeypatch.setattr(assign, "solve_phase", phase)
+    monkeypatch.setattr(assign, "solve_mip", lambda *a, **k: None)
+    monkeypatch.setattr(assign, "MIP_FIRST", 1)
+    monkeypatch.setattr(assign, "MIP_FIRST_MAX", 3)
+    sm = assign.build(*_two_posts_short())
+    assert sum(sm.demand.values()) == 3  # within the lowered sizes
+    for post, gap in sm.unfilled.items():
+        sm.hints[gap.index] = sm.demand[post]
+    bound = StaffBound(posts=bound_posts, managers=0, minutes_if_posts_at_bound=0)
+    assign._search_posts(sm, assign.term_unfilled_posts(sm), SolveOptions(**OPTS), 1.0,
+                         reserve, bound)
+    return names
+
+
+def test_a_large_model_proved_short_goes_to_the_mip_first(monkeypatch):
+    # a bound proves a post unfilled and the plan's staffing (a reserve) is searched: no
+    # tree or quick local search before HiGHS (here it cannot take the model, so the tree
+    # search, as a start for the local search, the local search and the proof follow)
+    assert _post_searches(monkeypatch, 1, 0.5) == ["staff coverage",
+                                                   "staff coverage: local search",
+                                                   "staff coverage: proof"]
+
+
+def test_short_searches_come_first_without_a_proved_shortage_or_in_a_probe(monkeypatch):
+    # no bound proves a post unfilled (every post may be filled: the quick local search may
+    # reach that), or a coverage probe (no reserve): the tree and quick searches first
+    order = ["staff coverage", "staff coverage: quick local search",
+             "staff coverage: local search", "staff coverage: proof"]
+    assert _post_searches(monkeypatch, 0, 0.5) == order
+    assert _post_searches(monkeypatch, 1, None) == order
+
+
 def test_a_mip_ended_by_the_clock_is_recorded_as_a_cut(monkeypatch, tmp_path):
     # the CP-SAT searches find nothing and the MIP reports it was ended by its time: the
     # plan says the clock decided there (cut_by_time_limit), and still comes back
@@ -266,6 +308,18 @@ def test_the_work_budget_ends_a_hard_mip_the_same_way_every_time():
         assert r.by_work and not r.by_time and not r.optimal
     assert (runs[0].values, runs[0].objective, runs[0].bound) == \
         (runs[1].values, runs[1].objective, runs[1].bound)
+
+
+def test_the_mip_keeps_to_the_deadlines_clock_not_only_the_wall_clock():
+    # a slowed CPU clock (each reading a second later: the deadline's 5 s pass after five
+    # readings) ends the hard MIP long before HiGHS's own 60 wall seconds: by the clock
+    from afterschool.scheduler.planning.cpsat import Deadline
+    m, objective = market_split()
+    ticks = iter(range(10 ** 9))
+    opts = SolveOptions(**OPTS, deadline=Deadline(1000, clock=lambda: float(next(ticks))))
+    t0 = time.monotonic()
+    r = solve_mip(m, objective, 5.0, opts)
+    assert r.by_time and not r.optimal and time.monotonic() - t0 < 30
 
 
 def test_a_mip_that_proves_its_answer_within_its_work_budget_is_not_marked_by_work():

@@ -42,7 +42,9 @@ heuristics find the minimum where CP-SAT's searches do not (72 in about 2 CPU s;
 local search stalled at 74-75, and CP-SAT with eight interleaved workers at 75 after 12
 deterministic seconds, with its full linear relaxation too); where the MIP proves nothing
 in its time, CP-SAT's violation local search from the better answer so far (a good
-assignment within a second on large schools, proving nothing). The MIP has a work budget
+assignment within a second on large schools, proving nothing). A model of ``MIP_FIRST`` to
+``MIP_FIRST_MAX`` posts that a bound proves short of staff goes to the MIP at once
+(``_mip_first``: the tree and quick searches cannot fill every post there). The MIP has a work budget
 (HiGHS's MIP interrupt checks, ``MIP_CHECKS_PER_SECOND`` for each CPU second of
 ``MIP_SHARE`` of the limit) and may use what the staffing deadline leaves, less the later
 phases' budget and the local search's part, as its backstop: on a school it cannot close
@@ -106,6 +108,11 @@ LOAD_STEP = 60  # minutes: the fairness penalty grows with every hour of weekly 
 SHARES = {"posts": 0.8, "tree": 0.2, "quick": 0.05, "local": 0.3, "minutes": 0.3,
           "soft": 0.4}
 MIP_MIN = 0.05  # CPU seconds: below this the MIP search is not started
+# posts of a plan's staffing model from which, when a bound proves some unfilled, HiGHS
+# searches first (no tree or quick local search before it): bench L has 731 (3,818
+# sign-ups), M 304, the bundled school 209; above the maximum (past ``solve.ANYTIME``'s
+# 4,000 sign-ups) the short searches first keep the MIP off a huge model
+MIP_FIRST, MIP_FIRST_MAX = 500, 800
 # HiGHS has no deterministic time: its work is counted in its MIP interrupt checks, which
 # come at fixed points of its search, 14-48 a CPU second on the staffing models
 # (bench/run.py L: 29 checks in 2.1 s, M: 31 in 0.6 s). The MIP may do the work of
@@ -527,8 +534,9 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
                   ) -> tuple[dict[int, int], bool, list[PhaseResult], float]:
     """The fewest unfilled posts from the model's hints (the greedy or LP start): a tree
     search (closes small schools at once), a short local search (reaches the bound on a
-    large school with staff to spare); then HiGHS's MIP search (``mip.solve_mip``: it finds
-    and proves the minimum on schools up to 3,000 pupils); where that proves nothing,
+    large school with staff to spare), neither where ``_mip_first``; then HiGHS's MIP
+    search (``mip.solve_mip``: it finds and proves the minimum on schools up to 3,000
+    pupils); where that proves nothing (after the tree search, where the MIP went first),
     CP-SAT's local search from the better answer so far (a good assignment fast on a
     large school, proves nothing). The local search's part of ``share`` (CPU seconds) is
     kept for it; the MIP has the rest of the share or, if more, what the deadline leaves
@@ -537,22 +545,29 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
     Returns every variable's value (by proto index), whether the posts are proved minimal,
     the phases and the CPU seconds spent; raises ``bound`` where a search proved more."""
     m = sm.model
-    tree = solve_phase(m, posts, "staff coverage", opts, share * SHARES["tree"] * DET_PER_SECOND,
-                       bound.posts, required=True)
-    phases = [tree]
-    spent = tree.det_time / DET_PER_SECOND
-    values = _answer(sm, tree.solver if tree.has_solution else None)
-    if tree.status == "OPTIMAL":
-        return values, True, phases, spent
-    # a short local search first: on a large school with posts to spare it reaches the bound
-    # (50,000 pupils: all posts filled) where the MIP would spend seconds on a huge model
-    if tree.has_solution:
-        _hint_all(sm, lambda var: values[var.index])
-    values, used, _ = _improve_locally(sm, posts, "staff coverage: quick local search", opts,
-                                       share * SHARES["quick"], bound.posts, values, phases)
-    spent += used
-    if _value(None, values, posts) <= bound.posts:
-        return values, True, phases, spent
+    phases: list[PhaseResult] = []
+    spent = 0.0
+    values = _answer(sm, None)  # the start
+    first = _mip_first(sm, reserve, bound)
+    if not first:
+        tree = solve_phase(m, posts, "staff coverage", opts,
+                           share * SHARES["tree"] * DET_PER_SECOND, bound.posts, required=True)
+        phases.append(tree)
+        spent = tree.det_time / DET_PER_SECOND
+        values = _answer(sm, tree.solver if tree.has_solution else None)
+        if tree.status == "OPTIMAL":
+            return values, True, phases, spent
+        # a short local search first: on a large school with posts to spare it reaches the
+        # bound (50,000 pupils: all posts filled) where the MIP would spend seconds on a
+        # huge model
+        if tree.has_solution:
+            _hint_all(sm, lambda var: values[var.index])
+        values, used, _ = _improve_locally(sm, posts, "staff coverage: quick local search",
+                                           opts, share * SHARES["quick"], bound.posts, values,
+                                           phases)
+        spent += used
+        if _value(None, values, posts) <= bound.posts:
+            return values, True, phases, spent
     local = share * SHARES["local"]  # CPU seconds kept for the local search
     seconds = share - spent - local
     work = seconds  # the MIP's deterministic budget, in CPU seconds of the reference machine
@@ -582,6 +597,16 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
             values = dict(enumerate(mip.values))
     if _value(None, values, posts) <= bound.posts:
         return values, True, phases, spent
+    if first:  # HiGHS went first and proved nothing: the skipped tree search, from the
+        # start, gives the local search a better place to begin (L cut on a 2x clock: 80
+        # unfilled from there, 90 from the start)
+        tree = solve_phase(m, posts, "staff coverage", opts,
+                           local * SHARES["tree"] * DET_PER_SECOND, bound.posts)
+        phases.append(tree)
+        used = tree.det_time / DET_PER_SECOND
+        spent, local = spent + used, max(0.0, local - used)
+        if tree.has_solution and tree.objective < _value(None, values, posts):
+            values = _answer(sm, tree.solver)
     _hint_all(sm, lambda var: values[var.index])
     values, used, _ = _improve_locally(sm, posts, "staff coverage: local search", opts, local,
                                        bound.posts, values, phases)
@@ -599,6 +624,15 @@ def _search_posts(sm: StaffModel, posts, opts: SolveOptions, share: float,
             if proof.objective < _value(None, values, posts):
                 values = _answer(sm, proof.solver)
     return values, _value(None, values, posts) <= bound.posts, phases, spent
+
+
+def _mip_first(sm: StaffModel, reserve: float | None, bound: StaffBound) -> bool:
+    """Whether the plan's staffing goes to the MIP at once: a model of ``MIP_FIRST`` posts
+    or more (up to ``MIP_FIRST_MAX``) that a bound already proves short of staff, where the
+    tree and quick local searches cannot reach that bound by filling every post and did
+    not reach HiGHS's minimum (bench L: 731 posts, 0.7 CPU s saved, the same plan)."""
+    posts = sum(sm.demand.values())
+    return reserve is not None and bound.posts > 0 and MIP_FIRST <= posts <= MIP_FIRST_MAX
 
 
 def _improve_locally(sm: StaffModel, objective, name: str, opts: SolveOptions, cpu: float,

@@ -27,7 +27,7 @@ the promise itself was at risk). Ctrl-C and SIGTERM expire the deadline at once.
 budget; the staffing MIP (``mip.py``, HiGHS) has a work budget instead, a count of HiGHS's
 MIP interrupt checks (``assign.MIP_CHECKS_PER_SECOND``), with what the deadline leaves as
 its backstop (where that ends it first, as on a short-staffed school of 3,000 pupils on a
-machine more than about 1.4x slower, it is recorded as a cut, and the searches after it keep
+machine more than about 1.4-1.6x slower, it is recorded as a cut, and the searches after it keep
 deterministic budgets, capped like every search by what the deadline leaves). The CPU
 clock only cuts a search short when the process is behind (a small limit, a very large
 school, or a machine more than twice as slow or busy as the reference: a test plans the
@@ -316,6 +316,15 @@ def run(solver: cp_model.CpSolver, model: cp_model.CpModel, callback=None) -> in
     return outcome["code"]
 
 
+def note_backstop(solver: cp_model.CpSolver, deadline: Deadline | None) -> None:
+    """Record a cut when the wall-clock backstop, not the deterministic budget, ended the
+    search ``solver`` just ran (for searches run without ``solve_phase``)."""
+    p = solver.parameters
+    if deadline is not None and solver.wall_time >= p.max_time_in_seconds * 0.98 and \
+            solver.deterministic_time < p.max_deterministic_time * 0.98:
+        deadline.cut()
+
+
 def solve_phase(model: cp_model.CpModel, objective, name: str, opts: SolveOptions,
                 budget: float, lower_bound: int | None = None,
                 required: bool = False, local_search: bool = False,
@@ -374,27 +383,40 @@ def lp_bound(model: cp_model.CpModel, objective, time_limit: float = 1.0
     for v in proto.variables:
         dom = list(v.domain)
         x.append(lp.NumVar(dom[0], dom[-1], ""))
+    inf = lp.infinity()
 
-    def term(ref: int):  # a literal as (coefficient, variable, constant)
-        return (1, x[ref], 0) if ref >= 0 else (-1, x[-ref - 1], 1)
+    # rows set directly, as ``lp.Add`` of the natural API would (same rows, bounds and
+    # coefficients in the same order; a zero coefficient of a linear term is left out)
+    def row(lower: float, upper: float, terms) -> None:
+        ct = lp.RowConstraint(lower, upper, "")
+        for var, k in terms:
+            ct.SetCoefficient(var, k)
 
     infinite = 2 ** 62
     for c in proto.constraints:
-        enforced = list(c.enforcement_literal)
-        if c.has_linear() and not enforced:
-            dom = list(c.linear.domain)
-            row = lp.Sum([k * x[v] for v, k in zip(c.linear.vars, c.linear.coeffs)])
+        enforced = c.enforcement_literal
+        if c.has_linear() and not len(enforced):
+            lin = c.linear
+            dom = list(lin.domain)
+            coef: dict = {}
+            for v, k in zip(lin.vars, lin.coeffs):
+                if k:
+                    coef[x[v]] = coef.get(x[v], 0.0) + float(k)
+            terms = list(coef.items())
             if dom[0] > -infinite:
-                lp.Add(row >= dom[0])
+                row(dom[0] - 0.0, inf, terms)
             if dom[-1] < infinite:
-                lp.Add(row <= dom[-1])
+                row(-inf, dom[-1] - 0.0, terms)
         elif len(enforced) == 1 and (c.has_bool_and() or c.has_bool_or()):
             literals = list(c.bool_and.literals if c.has_bool_and() else c.bool_or.literals)
             if c.has_bool_and() or len(literals) == 1:  # a => b (each b of an and)
-                ka, a, ca = term(enforced[0])
+                ref_a = enforced[0]
+                ka, a, ca = (1.0, x[ref_a], 0) if ref_a >= 0 else (-1.0, x[-ref_a - 1], 1)
                 for ref in literals:
-                    kb, b, cb = term(ref)
-                    lp.Add(ka * a + ca <= kb * b + cb)
+                    kb, b, cb = (1.0, x[ref], 0) if ref >= 0 else (-1.0, x[-ref - 1], 1)
+                    # ka*a + ca <= kb*b + cb:  ka*a - kb*b <= cb - ca
+                    terms = [(a, ka - kb)] if a is b else [(a, ka), (b, -kb)]
+                    row(-inf, 0.0 - (0.0 + ca - cb), terms)
     flat = cp_model.FlatIntExpr(objective)
     goal = lp.Objective()
     for v, k in zip(flat.vars, flat.coeffs):

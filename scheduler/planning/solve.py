@@ -73,10 +73,10 @@ from afterschool.scheduler.planning.stats import PaidMinutes, SmallestGroup, Unf
 
 SMALL_SESSION = 2000  # sign-ups up to which more structures are tried for group-days
 BAND = 2400  # sign-ups above which a session is planned in bands of whole classes
-GROUPING_SHARE = 0.9  # of the time limit: constructive starts and grouping searches
+GROUPING_SHARE = 1.1  # of the time limit: constructive starts and grouping searches
 BALANCE_MIN = 0.1  # of the limit: balancing's own time however late it starts
 LIFT_MIN = 0.1  # of the limit: lifting the smallest groups, however late it starts
-BALANCE_SHARE = 1.2  # of the time limit: grouping and then balancing groups' sizes
+BALANCE_SHARE = 1.4  # of the time limit: grouping and then balancing groups' sizes
 # above this many sign-ups the grouping stages are anytime, cut by the clock at these
 # shares instead (lower: the staffing of a large school needs the rest); up to it they
 # are high enough that the budgets, not the clock, end them on a machine twice as slow

@@ -48,6 +48,14 @@ def clean_text(text: object, limit: int = LABEL_MAX) -> tuple[str, list[str]]:
         problems.append(f"too long: {len(text):,} characters, at most {limit}")
         text, _ = clean_text(text[:4 * limit], limit)
         return text[:limit], problems
+    if text.isprintable() and unicodedata.is_normalized("NFKC", text):
+        # the common case, checked in C: no format, control or non-character (none is
+        # printable) and NFKC changes nothing, so steps 1, 2 and 4 leave the text as it is
+        text = text.strip()
+        if len(text) > limit:
+            problems.append(f"too long: {len(text):,} characters, at most {limit}")
+            text = text[:limit]
+        return text, problems
     text = unicodedata.normalize("NFKC", text)
     if text.isprintable():  # no Cf, Cc, Zl, Zp, Cs or unassigned character: steps 2 and 4
         text, bad = text.strip(), None  # find nothing (a sheet's usual cell; 3x faster)

@@ -13,6 +13,7 @@ row numbers.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from datetime import date, datetime
@@ -379,24 +380,16 @@ def parse_days(text: str) -> tuple[list[str], list[str]]:
     return days, bad
 
 
-_PARSED_DAYS: dict[str, tuple[tuple, tuple, frozenset]] = {}  # a sheet's few ways of writing
-
-
 def parse_days_ranged(text: str) -> tuple[list[str], list[str], set[str]]:
     """``parse_days`` and the days that only a range named (``周一至周五`` for a session
     that runs Tue–Fri names Mon through the range, which the caller may drop). A range
-    that runs backwards (``周五至周一``) is a bad word. Each text is parsed once (50,000
-    cells of a large school are written in a few dozen ways); the answer is a fresh copy."""
-    hit = _PARSED_DAYS.get(text)
-    if hit is None:
-        days, bad, only = _parse_days_ranged(text)
-        hit = (tuple(days), tuple(bad), frozenset(only))
-        if len(_PARSED_DAYS) < 4096:
-            _PARSED_DAYS[text] = hit
-    return list(hit[0]), list(hit[1]), set(hit[2])
+    that runs backwards (``周五至周一``) is a bad word."""
+    days, bad, only_ranged = _days_ranged(text)  # a sheet repeats a few cells many times
+    return list(days), list(bad), set(only_ranged)
 
 
-def _parse_days_ranged(text: str) -> tuple[list[str], list[str], set[str]]:
+@functools.lru_cache(maxsize=4096)
+def _days_ranged(text: str) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
     ranged: set[str] = set()
     named: list[str] = []
     bad: list[str] = []
@@ -415,7 +408,7 @@ def _parse_days_ranged(text: str) -> tuple[list[str], list[str], set[str]]:
         (named if d else bad).append(d or word)
     order = {d: i for i, d in enumerate(_WEEK)}
     days = sorted(set(named) | ranged, key=lambda d: order[d])
-    return days, bad, ranged - set(named)
+    return tuple(days), tuple(bad), frozenset(ranged - set(named))
 
 
 def parse_grade(text: str) -> int | None:

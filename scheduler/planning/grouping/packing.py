@@ -31,6 +31,7 @@ class Packing:
         self.members: list[dict[int, int]] = [{} for _ in active]  # group -> unit -> n
         self.count: dict[tuple[str, int], int] = defaultdict(int)  # (class, group) -> n
         self.holding: dict[str, set[int]] = defaultdict(set)  # class -> groups holding it
+        self.sorted_holding: dict[str, list[int]] = {}  # ``groups_of``, until it changes
         self.dayset = [frozenset(u.days) for u in units]
         self.version = 0  # moves so far: a failed search stays failed until the next move
         self.failed: dict[tuple[frozenset[str], int, frozenset[int], bool], int] = {}
@@ -50,13 +51,16 @@ class Packing:
             self.count[u.klass, g] -= n
             if not self.count[u.klass, g]:
                 self.holding[u.klass].discard(g)
+                self.sorted_holding.pop(u.klass, None)
             for d in u.days:
                 self.load[g][d] -= n
             self.open[g].update(u.days)  # a group only meets on its active days
         self.placed[i][h] = self.placed[i].get(h, 0) + n
         self.members[h][i] = self.members[h].get(i, 0) + n
         self.count[u.klass, h] += n
-        self.holding[u.klass].add(h)
+        if h not in self.holding[u.klass]:
+            self.holding[u.klass].add(h)
+            self.sorted_holding.pop(u.klass, None)
         for d in u.days:
             self.load[h][d] += n
             if self.load[h][d] >= self.cap:
@@ -72,7 +76,11 @@ class Packing:
         return min(self.cap - self.load[g][d] for d in self.units[i].days)
 
     def groups_of(self, klass: str) -> list[int]:
-        return sorted(self.holding[klass])
+        """The groups holding the class, in order (a list never changed once returned)."""
+        found = self.sorted_holding.get(klass)
+        if found is None:
+            found = self.sorted_holding[klass] = sorted(self.holding[klass])
+        return found
 
     def blocked(self, i: int, g: int) -> frozenset[str]:
         """The days of unit i on which group g is full."""
@@ -103,18 +111,21 @@ class Packing:
               keep: int, anywhere: bool) -> bool:
         """One seat in group h on every day of ``need``, moving students of units but
         ``keep``."""
+        load, cap, dayset = self.load[h], self.cap, self.dayset
         while True:
-            full = {d for d in need if self.load[h][d] >= self.cap}
+            full = {d for d in need if load[d] >= cap}
             if not full:
                 return True
             if depth == 0 or self._tries <= 0:
                 return False
             # only units with students here (a kept count of 0 would go below 0 and
-            # let the group pass the cap unseen)
-            movable = sorted((j for j, n in self.members[h].items()
-                              if n > 0 and j != keep and not full.isdisjoint(self.dayset[j])),
-                             key=lambda j: (-len(full & self.dayset[j]), j))
-            if not any(self._move_out(j, h, seen, depth, anywhere) for j in movable):
+            # let the group pass the cap unseen), most full days shared first
+            movable = sorted([(-c, j) for j, n in self.members[h].items()
+                              if n > 0 and j != keep and (c := len(full & dayset[j]))])
+            for _, j in movable:
+                if self._move_out(j, h, seen, depth, anywhere):
+                    break
+            else:
                 return False
 
     def _move_out(self, j: int, h: int, seen: frozenset[int], depth: int, anywhere: bool
@@ -123,12 +134,18 @@ class Packing:
         days = self.dayset[j]
         targets = self.groups_of(self.units[j].klass)
         if anywhere:
-            targets += [t for t in range(len(self.active)) if t not in targets]
+            targets = targets + [t for t in range(len(self.active)) if t not in targets]
+        active, load, cap = self.active, self.load, self.cap
         for t in targets:
-            if t in seen or not days <= self.active[t]:
+            if t in seen or not days <= active[t]:
                 continue
             self._tries -= 1
-            if self._free(t, days, seen | {t}, depth - 1, j, False):
+            if depth == 1:  # the chain's end: ``_free`` at depth 0 only looks for room
+                load_t = load[t]
+                free = all(load_t[d] < cap for d in days)
+            else:
+                free = self._free(t, days, seen | {t}, depth - 1, j, False)
+            if free:
                 self.move(j, h, t, 1)
                 return True
             if self._tries <= 0:

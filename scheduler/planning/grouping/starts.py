@@ -162,20 +162,31 @@ def _best_combination(profiles: np.ndarray, grades: list[int], room: np.ndarray,
     steps = max((len(units) for units in parts), default=0)
     count = np.zeros((len(parts), steps), dtype=np.int32)
     on = np.zeros((len(parts), steps, room.shape[0]), dtype=bool)
-    for j, units in enumerate(parts):
-        for s, (n, days) in enumerate(units):
-            count[j, s] = n
-            on[j, s, list(days)] = True
+    # one assignment each for all units (numpy's per-call cost dominated)
+    units_at = [(j, s, n) for j, units in enumerate(parts) for s, (n, _) in enumerate(units)]
+    days_at = [(j, s, d) for j, units in enumerate(parts) for s, (_, days) in enumerate(units)
+               for d in days]
+    if units_at:
+        j_, s_, n_ = zip(*units_at)
+        count[list(j_), list(s_)] = n_
+    if days_at:
+        j_, s_, d_ = zip(*days_at)
+        on[list(j_), list(s_), list(d_)] = True
     rest = np.repeat(left.T.astype(np.int32)[None], len(parts), 0)
     taken = np.zeros((len(parts), len(sets)), dtype=np.int32)
     spread = np.zeros_like(taken)
     free = np.iinfo(np.int32).max
+    width = on.sum(2)  # days of each class's s-th unit
     for s in range(steps):
-        mask = on[:, s, :, None]
-        take = np.minimum(count[:, s, None], np.where(mask, rest, free).min(1))
-        rest -= take[:, None, :] * mask
-        spread += take * on[:, s].sum(1)[:, None]
-        taken += take
+        live = np.flatnonzero(count[:, s])  # classes with an s-th unit (others take 0)
+        if not len(live):
+            continue
+        mask = on[live, s, :, None]
+        part = rest[live]
+        take = np.minimum(count[live, s, None], np.where(mask, part, free).min(1))
+        rest[live] = part - take[:, None, :] * mask
+        spread[live] += take * width[live, s, None]
+        taken[live] += take
     filled[:, :len(parts)] = spread.T
     whole[:, :len(parts)] = (taken == count.sum(1)[:, None]).T
     filled[:, :-1][sets.astype(bool)] = -1  # a class taken whole is not split too
