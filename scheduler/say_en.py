@@ -1171,6 +1171,8 @@ WORDS: dict[str, str] = {
     "problem.volunteer_or_external": "a staff member with volunteer = yes, or external",
     "problem.venue_missing": "venue missing",
     "problem.venue_id_hint": "a venue id such as GYM",
+    "problem.venue_clubs_at_once": "{venue} holds {most} group(s) at once: {n} clubs meet there on {day} at {time} ({clubs})",
+    "problem.venue_clubs_other": "another venue or day for one of them, or a larger groups for {venue} in [[venues]]",
     "problem.unknown_venue": "unknown venue",
     "problem.venue_of_toml": "a venue id of [[venues]] in school.toml",
     "problem.club_fee_hint": "yuan such as 120.00, 0 to {most}, or blank",

@@ -1121,6 +1121,8 @@ WORDS: dict[str, str] = {
     "problem.volunteer_or_external": "自愿参加的教师，或 外聘",
     "problem.venue_missing": "缺少场地",
     "problem.venue_id_hint": "场地编号，如 R101",
+    "problem.venue_clubs_at_once": "{venue} 同时最多容纳 {most} 个组：{day} {time} 有 {n} 个社团在这里活动（{clubs}）",
+    "problem.venue_clubs_other": "其中一个社团换场地或换日子，或在 school.toml 中把 {venue} 的「venues.groups」项调大",
     "problem.unknown_venue": "无此场地",
     "problem.venue_of_toml": "school.toml 中列出的场地编号",
     "problem.club_fee_hint": "元，如 120.00，0 到 {most}，或留空",

@@ -461,13 +461,62 @@ def test_a_wrong_club_row_is_one_error_not_one_per_pupil_who_chose_it(tmp_path):
     assert "club_choices.csv" not in done.output, done.output
 
 
+LIBRARY = ('\n[[venues]]\nid = "LIB"\nname = "Library"\nkind = "library"\ncapacity = 60\n'
+           '\n[[venues]]\nid = "GYM"\nname = "Gym"\nkind = "gym"\ncapacity = 90\n'
+           'groups = 2\n')
+
+
+@pytest.mark.parametrize("clubs,row", [
+    # two after-upper clubs in LIB on Tuesday at 16:20: LIB holds one group; row 3 is over
+    ("C1,Choir,Tue,after-upper,20,0,3-6,external,LIB,,150\n"
+     "C2,Chess,Tue,after-upper,20,0,3-6,external,LIB,,150\n", 3),
+    # an after-lower club until 16:35 and an after-upper one from 16:20: at once at 16:20
+    ("C1,Art,Tue,after-lower,20,0,1-2,external,LIB,,150\n"
+     "C2,Chess,Thu Tue,after-upper,20,0,3-6,external,LIB,,150\n", 3)])
+def test_clubs_meet_in_a_venue_no_more_at_once_than_it_holds(tmp_path, clubs, row):
+    folder = school_with_clubs(tmp_path, clubs, "S0001,C2,,\n", LIBRARY)
+    done = CliRunner().invoke(main, ["validate", str(folder)])
+    assert done.exit_code == 2, done.output
+    assert f"clubs.csv, row {row}, column 'venue'" in done.output, done.output
+    assert "LIB holds 1 group(s) at once: 2 clubs meet there on Tue at 16:20 (C1, C2)" \
+        in done.output, done.output
+
+
+def test_clubs_that_fit_their_venue_are_read(tmp_path):
+    # the gym holds two groups; the library's clubs meet on different days
+    clubs = ("C1,Ball,Tue,after-upper,20,0,3-6,external,GYM,,150\n"
+             "C2,Dance,Tue,after-upper,20,0,3-6,external,GYM,,150\n"
+             "C3,Chess,Wed,after-upper,20,0,3-6,external,LIB,,150\n"
+             "C4,Go,Thu,after-upper,20,0,3-6,external,LIB,,150\n")
+    folder = school_with_clubs(tmp_path, clubs, "S0001,C1,,\n", LIBRARY)
+    done = CliRunner().invoke(main, ["validate", str(folder)])
+    assert done.exit_code == 0, done.output
+    # and in Chinese: the day in Chinese, the ids as written
+    (folder / "clubs.csv").write_text(CLUB_HEAD + clubs.replace("C2,Dance,Tue", "C2,Dance,Tue")
+                                      .replace("GYM,,150\nC3", "LIB,,150\nC3")
+                                      .replace("C3,Chess,Wed", "C3,Chess,Tue"),
+                                      encoding="utf-8")
+    toml = (folder / "school.toml").read_text(encoding="utf-8")
+    (folder / "school.toml").write_text(toml.replace('language = "en"', 'language = "zh"'),
+                                        encoding="utf-8")
+    done = CliRunner().invoke(main, ["validate", str(folder)])
+    assert done.exit_code == 2
+    assert "LIB 同时最多容纳 1 个组：周二 16:20 有 2 个社团在这里活动（C2, C3）" in done.output, \
+        done.output
+
+
 def test_generated_clubs_meet_in_venues_the_generated_school_has(tmp_path):
+    # 20 clubs: more than the library (one group at once) takes on four afternoons, so
+    # they spread over the playground, the gym and the library without meeting at once
+    # beyond what each holds (the reader refuses that, test above)
     done = CliRunner().invoke(main, ["generate", str(tmp_path / "g"), "--students", "300",
-                                     "--seed", "2", "--venues", "--clubs", "8",
+                                     "--seed", "2", "--venues", "--clubs", "20",
                                      "--choosing", "60"])
     assert done.exit_code == 0, done.output
     done = CliRunner().invoke(main, ["validate", str(tmp_path / "g")])
     assert done.exit_code == 0, done.output
+    rows = (tmp_path / "g" / "clubs.csv").read_text(encoding="utf-8").splitlines()[1:]
+    assert len(rows) == 20 and {r.split(",")[8] for r in rows} == {"LIB", "GYM", "PG"}
 
 
 def test_a_club_holds_its_venue_the_care_group_meets_elsewhere_and_check_sees_it(tmp_path):

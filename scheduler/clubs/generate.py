@@ -10,8 +10,10 @@ staff member (each at most one club); capacities 20–40, minimums 5–12; some 
 Choosers are enrolled pupils with afternoon sign-ups, drawn with ``random.Random(seed)``;
 each lists 1–3 clubs of their grade, popular kinds weighted higher (so some clubs are
 oversubscribed and some under their minimum). Where the school's ``school.toml`` lists
-venues, a club whose usual venue is not among them meets in the first of LIB, GYM, PG that
-is (a generated school with ``--venues`` has no music or art room). Same arguments, same
+venues, a club meets in a listed one with room that afternoon (its usual venue, else LIB,
+GYM, PG: a generated school with ``--venues`` has no music or art room), never more clubs
+at once than the venue's ``groups`` (else on one weekday where one has room; a club for
+which no listed venue has room on any afternoon is not written). Same arguments, same
 bytes.
 """
 from __future__ import annotations
@@ -43,7 +45,10 @@ def _csv(columns, rows) -> str:
 def generate_clubs(students_csv: str, teachers_csv: str, n_clubs: int, n_choosing: int,
                    seed: int = 1, school_toml: str | None = None) -> dict[str, str]:
     import tomllib
-    listed = {str(v.get("id")) for v in tomllib.loads(school_toml or "").get("venues", [])}
+    toml_venues = tomllib.loads(school_toml or "").get("venues", [])
+    listed = {str(v.get("id")) for v in toml_venues}
+    holds = {str(v.get("id")): int(v.get("groups", 1)) for v in toml_venues}
+    used: dict[tuple[str, str], int] = {}  # (venue, weekday) -> clubs meeting there
     rng = random.Random(f"clubs:{seed}")
     staff = [t["id"] for t in _rows(teachers_csv)
              if t["volunteer"] == "yes" and t.get("kind", "staff") != "external"]
@@ -51,11 +56,16 @@ def generate_clubs(students_csv: str, teachers_csv: str, n_clubs: int, n_choosin
     weight = {}
     for i in range(n_clubs):
         name, venue, w = KINDS[i % len(KINDS)]
-        if listed and venue not in listed:
-            venue = next((v for v in ("LIB", "GYM", "PG") if v in listed), sorted(listed)[0])
         lower = i % 3 == 2
         session, grades = ("after-lower", "1-2") if lower else ("after-upper", "3-6")
         days = sorted(rng.sample(AFTER, 1 if rng.random() < 0.6 else 2), key=AFTER.index)
+        if listed:
+            place = _free_place(venue, days, listed, holds, used)
+            if place is None:
+                continue  # every listed venue is taken on every afternoon
+            venue, days = place
+            for d in days:
+                used[venue, d] = used.get((venue, d), 0) + 1
         external = i % 4 == 1 or not staff
         instructor = "external" if external else staff.pop(rng.randrange(len(staff)))
         cid = f"C{i + 1:02d}"
@@ -67,6 +77,25 @@ def generate_clubs(students_csv: str, teachers_csv: str, n_clubs: int, n_choosin
         weight[cid] = w
     return {"clubs.csv": _csv(CLUB_COLUMNS, clubs),
             "club_choices.csv": generate_choices(students_csv, clubs, weight, n_choosing, rng)}
+
+
+def _free_place(venue: str, days: list[str], listed: set[str], holds: dict[str, int],
+                used: dict[tuple[str, str], int]) -> tuple[str, list[str]] | None:
+    """A venue and days for a club that usually meets in ``venue`` on ``days``: the first
+    listed venue (its own, then LIB, GYM, PG, then the others) with room on all of them;
+    else one weekday where one has room; None when every listed venue is full every
+    afternoon. Any two afternoon clubs of a day count as meeting at once (after-lower's
+    15:35-16:35 and after-upper's 16:20-17:20 overlap)."""
+    order = [v for v in dict.fromkeys([venue, "LIB", "GYM", "PG", *sorted(listed)])
+             if v in listed]
+    for v in order:
+        if all(used.get((v, d), 0) < holds.get(v, 1) for d in days):
+            return v, days
+    for d in AFTER:
+        for v in order:
+            if used.get((v, d), 0) < holds.get(v, 1):
+                return v, [d]
+    return None
 
 
 def generate_choices(students_csv: str, clubs: list[list], weight: dict[str, float],

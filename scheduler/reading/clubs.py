@@ -144,7 +144,8 @@ def _clubs(school, students, teachers, file: str, rows, problems) -> list[Club]:
     pupils = {clean.id_key(s.id) for s in students}
     venues = {clean.id_key(str(getattr(v, "id", v))) for v in getattr(school, "venues", ()) or ()}
     seen: dict[str, int] = {}
-    out = []
+    out: list[Club] = []
+    row_of: dict[str, int] = {}
     for n, r in rows:
         bad = len(problems)
         err = _reporter(problems, file, n)
@@ -233,6 +234,8 @@ def _clubs(school, students, teachers, file: str, rows, problems) -> list[Club]:
         if not _errors_since(problems, bad):
             out.append(Club(cid, r["name"], tuple(days), session.id, capacity, min_size,
                             tuple(grades), instructor, venue, fee, rate))
+            row_of[cid] = n
+    _venue_at_once(school, out, row_of, file, problems)
     if not rows and not any(p.file == file and p.severity == "error" for p in problems):
         problems.append(Problem(file, "no clubs listed: the table has only its header", row=2,
                                 expected="one row per club"))
@@ -248,7 +251,8 @@ def _choices(clubs: list[Club], students, file: str, rows, problems,
     pupils = {clean.id_key(s.id): s for s in students if s.status == "enrolled"}
     known = {clean.id_key(s.id) for s in students}
     seen: dict[str, int] = {}
-    out = []
+    out: list[Club] = []
+    row_of: dict[str, int] = {}
     for n, r in rows:
         bad = len(problems)
         err = _reporter(problems, file, n)
@@ -290,3 +294,33 @@ def _choices(clubs: list[Club], students, file: str, rows, problems,
         if not _errors_since(problems, bad) and pupil is not None:
             out.append(ClubChoice(pupil.id, tuple(picked)))
     return out
+
+
+def _venue_at_once(school, clubs: list[Club], row_of: dict[str, int], file: str,
+                   problems: list[Problem]) -> None:
+    """SPEC §12: clubs meet in a listed venue no more at once than the groups it holds
+    (``groups``), counted on real times (an after-lower club until 16:35 and an after-upper
+    one from 16:20 meet at once): the row of each club beyond it is an error naming the
+    others (clubs listed as alternatives must use different venues or days)."""
+    from afterschool.models.school import fmt_time
+    venues = {clean.id_key(v.id): v for v in getattr(school, "venues", ()) or ()}
+    sessions = {s.id: s for s in school.sessions}
+    by_place: dict[tuple[str, str], list[Club]] = {}
+    for c in clubs:
+        if clean.id_key(c.venue) in venues:
+            for d in c.days:
+                by_place.setdefault((clean.id_key(c.venue), d), []).append(c)
+    for (key, day), here in by_place.items():
+        v = venues[key]
+        here.sort(key=lambda c: row_of[c.id])
+        for k, c in enumerate(here):
+            s = sessions[c.session]
+            at = [x for x in here[:k + 1] if sessions[x.session].start <= s.start
+                  < sessions[x.session].end]
+            if len(at) > v.groups:
+                problems.append(Problem(
+                    file, f"{v.id} holds {v.groups} group(s) at once: {len(at)} clubs meet "
+                    f"there on {day} at {fmt_time(s.start)} "
+                    f"({', '.join(x.id for x in at)})", row=row_of[c.id], column="venue",
+                    value=c.venue, expected=f"another venue or day for one of them, or a "
+                    f"larger groups for {v.id} in [[venues]]"))
