@@ -219,25 +219,12 @@ def test_the_search_stops_at_the_callers_bound():
 
 
 def test_without_the_mip_the_cp_sat_searches_stand_in(monkeypatch):
-    # HiGHS cannot take the model (solve_mip gives None): after the tree and the short
-    # local search come the local search and CP-SAT's proof search, in that order
-    names = []
-
-    def phase(model, objective, name, opts, budget, lower_bound=None, required=False,
-              local_search=False, tuning=None):
-        names.append(name)
-        return PhaseResult(name, "UNKNOWN", None, None, 0.0)
-
-    monkeypatch.setattr(assign, "solve_phase", phase)
-    monkeypatch.setattr(assign, "solve_mip", lambda *a, **k: None)
-    sm = assign.build(*_two_posts_short())
-    for post, gap in sm.unfilled.items():  # the start: nobody on duty, every post unfilled
-        sm.hints[gap.index] = sm.demand[post]
-    bound = StaffBound(posts=0, managers=0, minutes_if_posts_at_bound=0)
-    assign._search_posts(sm, assign.term_unfilled_posts(sm), SolveOptions(**OPTS), 1.0,
-                         None, bound)
-    assert names == ["staff coverage", "staff coverage: quick local search",
-                     "staff coverage: local search", "staff coverage: proof"]
+    # HiGHS cannot take the model (solve_mip gives None) and no bound proves a post short:
+    # after the tree and the short local search come the local search and CP-SAT's proof
+    # search, in that order
+    assert _post_searches(monkeypatch, 0, None) == [
+        "staff coverage", "staff coverage: quick local search",
+        "staff coverage: local search", "staff coverage: proof"]
 
 
 def _post_searches(monkeypatch, bound_posts: int, reserve: float | None) -> list[str]:
