@@ -226,9 +226,10 @@ def _promise_missed(deadline, limit: float, lang: str, after: float = 0.0,
     used = deadline.elapsed() + outside
     if kept(limit, used):
         return None
-    # plan's grouping grows with the limit (limit_for's model); a term command's search
-    # stays at its floor where the promise is missed: the limit covering what it took
-    need = limit_for(used) if outside else limit_for(used, limit, after)
+    # plan's grouping grows with the limit (limit_for's model, given the writes ``after``);
+    # a term command's search stays at its floor where the promise is missed: the limit
+    # covering what it took
+    need = limit_for(used, limit, after) if after else limit_for(used)
     return say("office.promise", lang, used=f"{math.ceil(used * 10) / 10:.1f}",
                promise=f"{promise(limit):g}",
                limit=f"{limit:g}", need=need)
@@ -440,15 +441,17 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
     5 the record is busy (another command holds it).
     Example: afterschool plan haijiang --out plan-out
     """
+    started = _clock()  # the libraries' loading: outside the budgets, inside the promise
     from afterschool.scheduler.handouts.bundle import check_out_dir, write_plan_folder
     from afterschool.scheduler.handouts.summary import office_summary, plan_summary
     from afterschool.scheduler.planning.cpsat import Deadline
     from afterschool.scheduler.planning.solve import NoPlan, solve
     from afterschool.scheduler.reading.reader import resolve
-    from afterschool.scheduler.planning.reserve import after_solve
+    from afterschool.scheduler.planning.reserve import after_solve, outside
     from afterschool.scheduler.record import term as T
     if not {"charts", "all"} & set(skip):  # matplotlib with the other imports, as before
         from afterschool.scheduler.handouts import charts  # noqa: F401
+    loaded = _clock() - started
     deadline = Deadline.for_limit(time_limit)  # reading counts against the limit too
     author = _author(by)
     inst = _load(instance)
@@ -474,7 +477,8 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
         pointer=T.display_url(record_url) if record_url else None)
     for w in warnings:
         _warn(w)
-    late = _promise_missed(deadline, time_limit, lang or inst.school.language, after)
+    late = _promise_missed(deadline, time_limit, lang or inst.school.language, after,
+                           outside=outside(inst) + loaded)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         if late:

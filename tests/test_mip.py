@@ -181,7 +181,7 @@ def test_the_mip_finds_and_proves_an_integer_minimum_the_lp_cannot(tmp_path, mon
     inst, _ = _two_posts_short(tmp_path)
 
     def no_time(model, objective, name, opts, budget, lower_bound=None, required=False,
-                local_search=False, tuning=None):
+                local_search=False, tuning=None, slack=0.0):
         return PhaseResult(name, "UNKNOWN", None, None, 0.0)
 
     monkeypatch.setattr(assign, "solve_phase", no_time)
@@ -233,7 +233,7 @@ def _post_searches(monkeypatch, bound_posts: int, reserve: float | None) -> list
     names = []
 
     def phase(model, objective, name, opts, budget, lower_bound=None, required=False,
-              local_search=False, tuning=None):
+              local_search=False, tuning=None, slack=0.0):
         names.append(name)
         return PhaseResult(name, "UNKNOWN", None, None, 0.0)
 
@@ -273,7 +273,7 @@ def test_a_mip_ended_by_the_clock_is_recorded_as_a_cut(monkeypatch, tmp_path):
     # the CP-SAT searches find nothing and the MIP reports it was ended by its time: the
     # plan says the clock decided there (cut_by_time_limit), and still comes back
     def phase(model, objective, name, opts, budget, lower_bound=None, required=False,
-              local_search=False, tuning=None):
+              local_search=False, tuning=None, slack=0.0):
         return PhaseResult(name, "UNKNOWN", None, None, 0.0)
 
     monkeypatch.setattr(assign, "solve_phase", phase)
@@ -324,7 +324,7 @@ def test_the_staffing_mip_gets_a_work_budget_from_the_limit_and_no_cut(monkeypat
     # 3 x 0.06 x 0.25 / 0.06 x 0.8 = 0.6 CPU s less the searches before it and the local
     # search's 30 %, is less). Ended by that count, nothing is recorded as cut.
     def phase(model, objective, name, opts, budget, lower_bound=None, required=False,
-              local_search=False, tuning=None):
+              local_search=False, tuning=None, slack=0.0):
         return PhaseResult(name, "UNKNOWN", None, None, 0.0)
 
     asked = []

@@ -520,7 +520,7 @@ def _pin_coverage_to_the_greedy_start(monkeypatch) -> list[str]:
     names = []
 
     def no_time(model, objective, name, opts, budget, lower_bound=None, required=False,
-                local_search=False):
+                local_search=False, slack=0.0):
         names.append(name)
         return PhaseResult(name, "UNKNOWN", None, None, 0.0)
 

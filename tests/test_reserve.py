@@ -91,7 +91,7 @@ def test_the_estimate_grows_with_the_school_and_shrinks_with_skip():
 def test_the_summary_says_when_the_promise_was_not_kept(lang):
     from afterschool.cli import _promise_missed
     late = SimpleNamespace(elapsed=lambda: 20.0)
-    line = _promise_missed(late, 7.0, lang)
+    line = _promise_missed(late, 7.0, lang, after=0.1)  # plan's: its writes' estimate
     # (20 - 0.85 x 7 - 2) / 0.65 = 18.5 -> 19
     assert "20.0" in line and "12.5" in line and "--time-limit 19" in line
     if lang == "zh":  # no English words for a Chinese school (the option's name apart)

@@ -113,6 +113,13 @@ MIP_MIN = 0.05  # CPU seconds: below this the MIP search is not started
 # sign-ups), M 304, the bundled school 209; above the maximum (past ``solve.ANYTIME``'s
 # 4,000 sign-ups) the short searches first keep the MIP off a huge model
 MIP_FIRST, MIP_FIRST_MAX = 500, 800
+# CPU seconds kept from the last staffing search's wall-clock backstop for what follows it
+# in the staffing stage (CP-SAT's overrun of its wall limit, reading the answer, decoding
+# the duties: the slot matching grows with the square of a slot's groups), this many
+# times the square of the model's variables: bench/run.py X50 (about 10^5 variables, the
+# decoding alone 9 CPU s) overran the stage's deadline by 5.6 s without it, XXL (2.4 x
+# 10^4) decodes in 0.4 s (docs/benchmarks.md)
+DECODE_SLACK = 1.5e-9
 # HiGHS has no deterministic time: its work is counted in its MIP interrupt checks, which
 # come at fixed points of its search, 14-48 a CPU second on the staffing models
 # (bench/run.py L: 29 checks in 2.1 s, M: 31 in 0.6 s). The MIP may do the work of
@@ -489,8 +496,11 @@ def _search_soft(sm: StaffModel, opts: SolveOptions, cpu: float, budget: float,
     for var in _all_vars(sm):
         m.add_hint(var, sm.hints.get(var.index, 0))
     soft = sum(WEIGHTS[k] * e for k, e in terms.items())
+    # the wall-clock backstop leaves the staffing stage's deadline room for what follows
+    # this last search (DECODE_SLACK)
+    size = len(m.proto.variables)
     p2 = solve_phase(m, soft, name, opts, min(cpu * DET_PER_SECOND, SHARES["soft"] * budget),
-                     required=bool(new_people))
+                     required=bool(new_people), slack=DECODE_SLACK * size * size)
     phases.append(p2)
     if p2.has_solution:
         return _answer(sm, p2.solver), terms, True

@@ -269,10 +269,12 @@ def interrupt(opts: SolveOptions) -> None:
         s.stop_search()
 
 
-def make_solver(opts: SolveOptions, budget: float, local_search: bool = False
-                ) -> cp_model.CpSolver:
+def make_solver(opts: SolveOptions, budget: float, local_search: bool = False,
+                slack: float = 0.0) -> cp_model.CpSolver:
     """A solver with deterministic limits (one worker or deterministic interleaved search);
-    ``local_search``: the violation local search only (see the module docstring)."""
+    ``local_search``: the violation local search only (see the module docstring);
+    ``slack``: CPU seconds of the deadline its wall-clock backstop leaves for what follows
+    the search inside the same stage (reading its answer, decoding)."""
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = max(1, opts.workers)
@@ -283,7 +285,7 @@ def make_solver(opts: SolveOptions, budget: float, local_search: bool = False
     rate = LS_DET_PER_SECOND if local_search else DET_PER_SECOND
     p.max_deterministic_time = max(opts.det_budget(budget, rate), 0.01)
     if opts.deadline is not None:  # backstop only, see the module docstring
-        p.max_time_in_seconds = max(opts.deadline.left(), 0.05)
+        p.max_time_in_seconds = max(opts.deadline.left() - slack, 0.05)
     return solver
 
 
@@ -328,19 +330,19 @@ def note_backstop(solver: cp_model.CpSolver, deadline: Deadline | None) -> None:
 def solve_phase(model: cp_model.CpModel, objective, name: str, opts: SolveOptions,
                 budget: float, lower_bound: int | None = None,
                 required: bool = False, local_search: bool = False,
-                tuning: dict | None = None) -> PhaseResult:
+                tuning: dict | None = None, slack: float = 0.0) -> PhaseResult:
     """Minimise ``objective`` (a linear expression) in ``model`` within ``budget`` det. seconds.
     Out of time (deadline, Ctrl-C) an improvement phase is skipped; a ``required`` one gets
     a token budget (its caller keeps a plan without it). ``lower_bound`` (proved by the
     caller) stops the search once a solution reaches it and marks the answer OPTIMAL there
     (it is not added to the model: a bound that overshot by rounding would then force
-    a worse answer instead of only mislabelling one)."""
+    a worse answer instead of only mislabelling one). ``slack``: see ``make_solver``."""
     if opts.out_of_time():
         if not required:
             return PhaseResult(name, "UNKNOWN", None, None, 0.0)
         budget = min(budget, 0.02)
     model.minimize(objective)
-    solver = make_solver(opts, budget, local_search)
+    solver = make_solver(opts, budget, local_search, slack)
     for key, value in (tuning or {}).items():  # e.g. linearization_level for a proof
         setattr(solver.parameters, key, value)
     if opts.out_of_time():
