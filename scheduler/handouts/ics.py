@@ -169,33 +169,20 @@ class Series:
     past: list[tuple[Block, list[date]]] = field(default_factory=list)
 
 
-_LAST: list = []  # [plan, its shape, its versions]: the plan whose rosters are being written
-
-
-def _versions(plan: Plan) -> list:
-    """``plan.versions()``, built once while the rosters of one plan are written (asked for
-    three times a person: 293 calendars over two versions of 1,600 duties each took 9 s
-    at 8,000 pupils); built again for another plan or one whose lists changed."""
-    shape = (id(plan.history), len(plan.history), id(plan.duties), len(plan.duties),
-             id(plan.groups), len(plan.groups), id(plan.shortages), plan.valid_from)
-    if not _LAST or _LAST[0] is not plan or _LAST[1] != shape:
-        _LAST[:] = [plan, shape, plan.versions()]
-    return _LAST[2]
-
-
-def _version_dates(plan: Plan) -> list[tuple[date, date]]:
+def _version_dates(plan: Plan, versions: list) -> list[tuple[date, date]]:
     start = date.fromisoformat(plan.extra["term"]["start"])
     end = date.fromisoformat(plan.extra["term"]["end"])
     return [(date.fromisoformat(v.valid_from) if v.valid_from else start,
-             date.fromisoformat(v.valid_to) if v.valid_to else end) for v in _versions(plan)]
+             date.fromisoformat(v.valid_to) if v.valid_to else end) for v in versions]
 
 
-def person_series(plan: Plan, staff: str) -> list[Series]:
-    """Every duty series of ``staff`` over all versions, with SEQUENCE and cancellation."""
+def person_series(plan: Plan, staff: str, versions: list | None = None) -> list[Series]:
+    """Every duty series of ``staff`` over all versions (``plan.versions()``, or given:
+    built once for all the rosters of a plan), with SEQUENCE and cancellation."""
     calendar = {d: [date.fromisoformat(x) for x in xs]
                 for d, xs in plan.extra.get("calendar", {}).items()}
-    versions = _versions(plan)
-    spans = _version_dates(plan)
+    versions = plan.versions() if versions is None else versions
+    spans = _version_dates(plan, versions)
     seen: dict[str, list] = defaultdict(list)  # uid -> [(version index, block)]
     for i, v in enumerate(versions):
         for b in merge(d for d in v.duties if d.staff == staff):
@@ -370,11 +357,12 @@ def _leftovers(block: Block, x: date, hits: list[dict]) -> list[Block]:
                   "start": a, "end": z, "slot": sl} for a, z, sl in block.slots if a not in gone)
 
 
-def dropped_leftovers(plan: Plan, staff: str) -> dict[str, tuple[int, date, Block]]:
+def dropped_leftovers(plan: Plan, staff: str, versions: list | None = None
+                      ) -> dict[str, tuple[int, date, Block]]:
     """Leftover events (what ``staff`` still did on a date part of whose duty a substitute
     took) of substitutions a re-plan dropped: UID -> (how many re-plans dropped it, date,
     block). Their duty was that of the version in force before the re-plan."""
-    versions = _versions(plan)
+    versions = plan.versions() if versions is None else versions
     out: dict[str, tuple[int, date, Block]] = {}
     by_replan: dict[tuple, list[dict]] = defaultdict(list)
     for e in _dropped(plan):
@@ -481,20 +469,23 @@ def _service_off(off: set[tuple[str, str | None]], x: date, b) -> bool:
 
 def roster_calendar(plan: Plan, staff: str, lang: str = "zh", *, alarm: int = 15,
                     classes: dict[str, list[str]] | None = None,
-                    names: dict[str, str] | None = None) -> bytes:
-    """The person's calendar (RFC 5545 text) over every plan version; see the module doc."""
+                    names: dict[str, str] | None = None, versions: list | None = None
+                    ) -> bytes:
+    """The person's calendar (RFC 5545 text) over every plan version (``versions``: the
+    plan's, built once by a caller writing many rosters); see the module doc."""
+    versions = plan.versions() if versions is None else versions
     classes = classes or {}
     names = names or {}
     texts = _Texts(plan, lang, classes)
     taken, _ = _exceptions(plan, staff)
     off = {(c["date"], c.get("session")) for c in
            plan.extra.get("happened", {}).get("cancelled", [])}
-    left_before = dropped_leftovers(plan, staff)
+    left_before = dropped_leftovers(plan, staff, versions)
     person = names.get(staff, staff)
     lines = ["BEGIN:VCALENDAR", f"PRODID:{PRODID}", "VERSION:2.0", "CALSCALE:GREGORIAN",
              f"X-WR-CALNAME:{_esc((texts.school + ' ' + person).strip())}",
              f"X-WR-TIMEZONE:{TZID}", vtimezone()]
-    series = sorted(person_series(plan, staff),
+    series = sorted(person_series(plan, staff, versions),
                     key=lambda s: (WEEKDAYS.index(s.block.day) if s.block.day in WEEKDAYS
                                    else 9, s.block.start, s.block.uid))
     for s in series:

@@ -106,8 +106,9 @@ def roster_ics(plan: Plan, staff: str, lang: str = "zh", alarm: int = 15,
     if "classes" not in cache:
         cache["classes"] = group_classes(plan)
         cache["names"] = {k: v.get("name", k) for k, v in _people(plan)[0].items()}
+        cache["versions"] = plan.versions()  # asked for three times a person otherwise
     return roster_calendar(plan, staff, lang, alarm=alarm, classes=cache["classes"],
-                           names=cache["names"])
+                           names=cache["names"], versions=cache["versions"])
 
 
 def _times(plan: Plan, session: str) -> str:
