@@ -472,7 +472,10 @@ LIBRARY = ('\n[[venues]]\nid = "LIB"\nname = "Library"\nkind = "library"\ncapaci
      "C2,Chess,Tue,after-upper,20,0,3-6,external,LIB,,150\n", 3),
     # an after-lower club until 16:35 and an after-upper one from 16:20: at once at 16:20
     ("C1,Art,Tue,after-lower,20,0,1-2,external,LIB,,150\n"
-     "C2,Chess,Thu Tue,after-upper,20,0,3-6,external,LIB,,150\n", 3)])
+     "C2,Chess,Thu Tue,after-upper,20,0,3-6,external,LIB,,150\n", 3),
+    # the same with the later club listed first: still at once at 16:20, row 3 over
+    ("C1,Chess,Thu Tue,after-upper,20,0,3-6,external,LIB,,150\n"
+     "C2,Art,Tue,after-lower,20,0,1-2,external,LIB,,150\n", 3)])
 def test_clubs_meet_in_a_venue_no_more_at_once_than_it_holds(tmp_path, clubs, row):
     folder = school_with_clubs(tmp_path, clubs, "S0001,C2,,\n", LIBRARY)
     done = CliRunner().invoke(main, ["validate", str(folder)])

@@ -313,14 +313,18 @@ def _venue_at_once(school, clubs: list[Club], row_of: dict[str, int], file: str,
     for (key, day), here in by_place.items():
         v = venues[key]
         here.sort(key=lambda c: row_of[c.id])
-        for k, c in enumerate(here):
-            s = sessions[c.session]
-            at = [x for x in here[:k + 1] if sessions[x.session].start <= s.start
+        told: set[str] = set()
+        # the most meeting at once is reached at some club's start: count every club there
+        for start in sorted({sessions[c.session].start for c in here}):
+            at = [x for x in here if sessions[x.session].start <= start
                   < sessions[x.session].end]
-            if len(at) > v.groups:
+            for c in at[v.groups:]:  # the rows beyond what the venue holds, in file order
+                if c.id in told:
+                    continue
+                told.add(c.id)
                 problems.append(Problem(
                     file, f"{v.id} holds {v.groups} group(s) at once: {len(at)} clubs meet "
-                    f"there on {day} at {fmt_time(s.start)} "
+                    f"there on {day} at {fmt_time(start)} "
                     f"({', '.join(x.id for x in at)})", row=row_of[c.id], column="venue",
                     value=c.venue, expected=f"another venue or day for one of them, or a "
                     f"larger groups for {v.id} in [[venues]]"))
