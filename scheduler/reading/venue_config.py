@@ -36,6 +36,17 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _ranged(ctx, b: dict, key: str, section: str, where: str, bounds: tuple[int, int],
+            expected: str, default: int | None = None) -> int | None:
+    """A whole-number key of a block within ``bounds`` (``default`` when absent), else an
+    error naming it and None."""
+    value = _int(b.get(key, default))
+    if value is None or not bounds[0] <= value <= bounds[1]:
+        ctx.err(f"{where}: {key} out of range", key, section, b.get(key), expected)
+        return None
+    return value
+
+
 def _blocks(ctx, data: dict, key: str) -> list[tuple[int, dict]]:
     raw = data.get(key, [])
     if not isinstance(raw, list):
@@ -135,14 +146,11 @@ def read_venues(ctx, data: dict) -> tuple[tuple[Venue, ...], tuple[Activity, ...
         kind = b.get("kind")
         if kind not in VENUE_KINDS:
             ctx.err(f"{where}: unknown venue kind", "kind", "venues", kind, _KINDS)
-        cap = _int(b.get("capacity"))
-        if cap is None or not CAPACITY[0] <= cap <= CAPACITY[1]:
-            ctx.err(f"{where}: capacity out of range", "capacity", "venues", b.get("capacity"),
-                    f"pupils at once, a whole number from {CAPACITY[0]} to {CAPACITY[1]}")
-        groups = _int(b.get("groups", 1))
-        if groups is None or not GROUPS[0] <= groups <= GROUPS[1]:
-            ctx.err(f"{where}: groups out of range", "groups", "venues", b.get("groups"),
-                    f"groups at once, a whole number from {GROUPS[0]} to {GROUPS[1]}")
+        cap = _ranged(ctx, b, "capacity", "venues", where, CAPACITY,
+                      f"pupils at once, a whole number from {CAPACITY[0]} to {CAPACITY[1]}")
+        groups = _ranged(ctx, b, "groups", "venues", where, GROUPS,
+                         f"groups at once, a whole number from {GROUPS[0]} to {GROUPS[1]}",
+                         default=1)
         outdoor = b.get("outdoor", kind == "playground")
         if not isinstance(outdoor, bool):
             ctx.err(f"{where}: outdoor is not true or false", "outdoor", "venues", outdoor,
@@ -162,10 +170,8 @@ def read_venues(ctx, data: dict) -> tuple[tuple[Venue, ...], tuple[Activity, ...
                     expected=_KINDS)
         kinds = _kinds(ctx, b.get("venue_kinds", []), "venue_kinds", where)
         rain = _kinds(ctx, b.get("rain_venue_kinds", []), "rain_venue_kinds", where)
-        per = _int(b.get("per_week"))
-        if per is None or not PER_WEEK[0] <= per <= PER_WEEK[1]:
-            ctx.err(f"{where}: per_week out of range", "per_week", "activities",
-                    b.get("per_week"), f"slots a week per group, {PER_WEEK[0]} to {PER_WEEK[1]}")
+        per = _ranged(ctx, b, "per_week", "activities", where, PER_WEEK,
+                      f"slots a week per group, {PER_WEEK[0]} to {PER_WEEK[1]}")
         if aid and kinds and per is not None and isinstance(name, str):
             activities.append(Activity(aid, name, kinds, per, rain))
     for what, items in (("venues", venues), ("activities", activities)):
