@@ -67,6 +67,21 @@ ONE_VOLUNTEER = "T1,Li,yes,yes,staff,,,3-1,no\n"
 ONE_AVAILABILITY = "T1,Tue,after-upper,available\n"
 
 
+def short_staffed_applicants(folder: Path, first_priority: str = "") -> Path:
+    """A short-staffed school with three applicants in line: 20 of 3-1 on Tue afternoons
+    with T1 (seats to spare); 10 of 2-1 at noon on Tue, where nobody volunteers (4 noon
+    posts unfilled whatever is admitted). A1 (3-1, Tue afternoon: a seat in T1's group;
+    priority ``first_priority``), A2 (3-1, Wed afternoon: a new group-day nobody can staff),
+    A3 (Tue afternoon, behind A2 in the line)."""
+    rows = students_rows(20) + \
+        students_rows(10, grade=2, klass="2-1", noon="Tue", afternoon="", start=101) + \
+        f"A1,First,3,3-1,,Tue,{first_priority},normal,,,applied,2026-08-01\n" \
+        "A2,Second,3,3-1,,Wed,,normal,,,applied,2026-08-02\n" \
+        "A3,Third,3,3-1,,Tue,,normal,,,applied,2026-08-03\n"
+    return write_instance(folder, students=rows, teachers=vol("T1"),
+                          availability="T1,Tue,after-upper,available\n")
+
+
 def write_workbook(tmp_path: Path, edit) -> Path:
     """The tiny instance as one .xlsx workbook (sheets school, students, teachers,
     availability); ``edit(wb)`` breaks it before it is saved."""

@@ -80,14 +80,8 @@ def test_admit_reasons_from_the_catalogue_agree_with_the_planner(tmp_path):
     from afterschool.scheduler.handouts.display import reason_text
     from afterschool.scheduler.planning.scenarios import admit
     from afterschool.scheduler.reading.reader import read_instance
-    from school_files import students_rows, vol, write_instance
-    rows = students_rows(20) + \
-        students_rows(10, grade=2, klass="2-1", noon="Tue", afternoon="", start=101) + \
-        "A1,First,3,3-1,,Tue,left_behind,normal,,,applied,2026-08-01\n" \
-        "A2,Second,3,3-1,,Wed,,normal,,,applied,2026-08-02\n" \
-        "A3,Third,3,3-1,,Tue,,normal,,,applied,2026-08-03\n"
-    f = write_instance(tmp_path / "i", students=rows, teachers=vol("T1"),
-                       availability="T1,Tue,after-upper,available\n")
+    from school_files import short_staffed_applicants
+    f = short_staffed_applicants(tmp_path / "i", first_priority="left_behind")
     out = {r["student"]: r for r in admit(read_instance(f), time_limit=2)}
     assert {r["why"]["case"] for r in out.values()} == {"admitted", "blocked", "behind"}
     for r in out.values():

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from afterschool.cli import main
 from afterschool.scheduler.reading.reader import read_instance
 from afterschool.scheduler.planning.scenarios import Scenario, admit, combine, need, sweep
-from school_files import students_rows, write_instance
+from school_files import short_staffed_applicants, students_rows, write_instance
 
 
 def vol(tid, manage="no"):
@@ -126,13 +126,7 @@ def test_admit_on_a_short_staffed_school_takes_pupils_who_fit_staffed_seats(tmp_
     # afternoon: a new group-day nobody can staff, one more 16:20-17:20 post unfilled),
     # A3 (Tue afternoon, but behind A2 in the line). A1 is admitted; A2 waits, told which
     # post; A3 waits behind A2 (priority order: nobody jumps the line).
-    rows = students_rows(20) + \
-        students_rows(10, grade=2, klass="2-1", noon="Tue", afternoon="", start=101) + \
-        "A1,First,3,3-1,,Tue,,normal,,,applied,2026-08-01\n" \
-        "A2,Second,3,3-1,,Wed,,normal,,,applied,2026-08-02\n" \
-        "A3,Third,3,3-1,,Tue,,normal,,,applied,2026-08-03\n"
-    f = write_instance(tmp_path / "i", students=rows, teachers=vol("T1"),
-                       availability="T1,Tue,after-upper,available\n")
+    f = short_staffed_applicants(tmp_path / "i")
     out = {r["student"]: r for r in admit(read_instance(f), time_limit=2)}
     assert [out[x]["decision"] for x in ("A1", "A2", "A3")] == ["admitted", "waiting",
                                                                 "waiting"]
