@@ -426,19 +426,26 @@ def test_clubs_from_a_workbook_and_their_errors_by_sheet(tmp_path):
         (p.file, p.row, p.column) for p in exc.value.problems}
 
 
-def test_the_notices_name_the_clubs_venue_where_the_school_lists_venues(tmp_path):
-    # C2 meets in LIB; with [[venues]] LIB = "Reading Room" the notice, the instructor's list
-    # and the parents' sheet say "Reading Room", never the id
+def drawn_with_venues(tmp_path, venues: str):
+    """``term_with_plan``'s school with ``venues`` appended to its school.toml, planned
+    again (a new record) and drawn with seed 7; returns (the school, the term folder)."""
     folder, out = term_with_plan(tmp_path)
     with open(folder / "school.toml", "a", encoding="utf-8") as f:
-        f.write('\n[[venues]]\nid = "LIB"\nname = "Reading Room"\nkind = "library"\n'
-                'capacity = 60\n\n[[venues]]\nid = "MUS"\nname = "Music Room"\n'
-                'kind = "special"\ncapacity = 40\n')
+        f.write(venues)
     done = CliRunner().invoke(main, ["plan", str(folder), "--out", str(out), "--skip", "all",
                                      "--new-record"])
     assert done.exit_code in (0, 3), done.output
     done = CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7", *FROM])
     assert done.exit_code == 0, done.output
+    return folder, out
+
+
+def test_the_notices_name_the_clubs_venue_where_the_school_lists_venues(tmp_path):
+    # C2 meets in LIB; with [[venues]] LIB = "Reading Room" the notice, the instructor's list
+    # and the parents' sheet say "Reading Room", never the id
+    _, out = drawn_with_venues(tmp_path, '\n[[venues]]\nid = "LIB"\nname = "Reading Room"\n'
+                            'kind = "library"\ncapacity = 60\n\n[[venues]]\nid = "MUS"\n'
+                            'name = "Music Room"\nkind = "special"\ncapacity = 40\n')
     page = (out / "clubs-notice.html").read_text(encoding="utf-8")
     assert "Reading Room" in page and ": LIB<" not in page
     import zipfile
@@ -494,9 +501,9 @@ def test_clubs_that_fit_their_venue_are_read(tmp_path):
     folder = school_with_clubs(tmp_path, clubs, "S0001,C1,,\n", LIBRARY)
     done = CliRunner().invoke(main, ["validate", str(folder)])
     assert done.exit_code == 0, done.output
-    # and in Chinese: the day in Chinese, the ids as written
-    (folder / "clubs.csv").write_text(CLUB_HEAD + clubs.replace("C2,Dance,Tue", "C2,Dance,Tue")
-                                      .replace("GYM,,150\nC3", "LIB,,150\nC3")
+    # and in Chinese (Dance moved into LIB, Chess to Tuesday: two there at once): the day
+    # in Chinese, the ids as written
+    (folder / "clubs.csv").write_text(CLUB_HEAD + clubs.replace("GYM,,150\nC3", "LIB,,150\nC3")
                                       .replace("C3,Chess,Wed", "C3,Chess,Tue"),
                                       encoding="utf-8")
     toml = (folder / "school.toml").read_text(encoding="utf-8")
@@ -527,17 +534,11 @@ def test_a_club_holds_its_venue_the_care_group_meets_elsewhere_and_check_sees_it
     # holds 4. On Thursday C2 (external, LIB, 4 members) meets: 4 stay in care, so the
     # group fits R1 that day, and must go there while the club holds LIB. Moving the group
     # back into LIB on Thursday is caught by check ('venue groups').
-    folder, out = term_with_plan(tmp_path)
-    with open(folder / "school.toml", "a", encoding="utf-8") as f:
-        f.write('\n[[venues]]\nid = "LIB"\nname = "Library"\nkind = "library"\n'
-                'capacity = 60\n\n[[venues]]\nid = "R1"\nname = "Room 1"\n'
-                'kind = "classroom"\ncapacity = 4\n\n[[venues]]\nid = "MUS"\n'
-                'name = "Music"\nkind = "special"\ncapacity = 2\n')
-    done = CliRunner().invoke(main, ["plan", str(folder), "--out", str(out), "--skip", "all",
-                                     "--new-record"])
-    assert done.exit_code in (0, 3), done.output
-    done = CliRunner().invoke(main, ["clubs", str(folder), str(out), "--seed", "7", *FROM])
-    assert done.exit_code == 0, done.output
+    folder, out = drawn_with_venues(tmp_path, '\n[[venues]]\nid = "LIB"\nname = "Library"\n'
+                            'kind = "library"\ncapacity = 60\n\n[[venues]]\nid = "R1"\n'
+                            'name = "Room 1"\nkind = "classroom"\ncapacity = 4\n\n'
+                            '[[venues]]\nid = "MUS"\nname = "Music"\nkind = "special"\n'
+                            'capacity = 2\n')
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     thu = {r["room"] for r in plan["venues"] if r["day"] == "Thu"}
     assert thu == {"R1"}, thu
