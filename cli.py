@@ -235,7 +235,7 @@ def _promise_missed(deadline, limit: float, lang: str, after: float = 0.0,
                limit=f"{limit:g}", need=need)
 
 
-_clock = time.process_time  # the term commands' CPU clock (a test counts its calls)
+_clock = time.process_time  # CPU clock of a command before its deadline (a test counts calls)
 
 
 def _term_deadline(time_limit: float, t0: float):
