@@ -203,6 +203,11 @@ def on_duty(plan: Plan, row: dict, lang: str) -> str:
     return _name(lang, plan, row["staff"])
 
 
+def named(plan: Plan, sid: str | None, lang: str) -> str:
+    """A staff member as people read them: 姓名（工号） / Name (id); the id alone unnamed."""
+    return _name(lang, plan, sid)
+
+
 def _name(lang: str, plan: Plan, sid: str | None, kind: str = "staff") -> str:
     if not sid:
         return ""

@@ -100,13 +100,6 @@ def _names(plan, kind: str) -> dict[str, dict]:
     return plan.extra.get("people", {}).get(kind, {})
 
 
-def _person(plan, sid: str | None) -> str:
-    if not sid:
-        return ""
-    name = _names(plan, "staff").get(sid, {}).get("name")
-    return f"{name}（{sid}）" if name else sid
-
-
 def _read(request: Request):
     term = request.app.state.term
     with term.record.read() as r:
@@ -182,7 +175,7 @@ def today(request: Request):
     mine = _my_groups(rows, account)
     duties = [{"time": f"{r['start']}-{r['end']}" if r["start"] else "",
                "where": Q.where(plan, r, lang), "staff": Q.on_duty(plan, r, lang),
-               "absent": _person(plan, r["absent"]), "short": r["staff"] is None
+               "absent": Q.named(plan, r["absent"], lang), "short": r["staff"] is None
                and r["start"] is not None, "group": r["group"],
                "pupils": r["pupils"]} for r in rows]
     groups = sorted({r["group"] for r in rows if r["group"] and r["role"] != "club"}
@@ -282,9 +275,9 @@ def latest_sheets(term):
                             else root)
 
 
-def _staff_choices(plan) -> list[tuple[str, str]]:
+def _staff_choices(plan, lang: str) -> list[tuple[str, str]]:
     on_duty = {d.staff for v in plan.versions() for d in v.duties}
-    return [(sid, _person(plan, sid)) for sid in sorted(on_duty)]
+    return [(sid, Q.named(plan, sid, lang)) for sid in sorted(on_duty)]
 
 
 def _cover_rows(plan, result, lang: str) -> list[dict]:
@@ -292,7 +285,7 @@ def _cover_rows(plan, result, lang: str) -> list[dict]:
              "where": Q.where(plan, {"role": x["role"], "window": x.get("window"),
                                     "group": x.get("group"), "session": x.get("session"),
                                     "slot": x.get("slot")}, lang),
-             "staff": _person(plan, x.get("staff")), "short": x.get("staff") is None}
+             "staff": Q.named(plan, x.get("staff"), lang), "short": x.get("staff") is None}
             for x in result.added]
 
 
@@ -307,7 +300,7 @@ def _absence(request: Request, form: dict | None):
     account = current(request, "office")
     lang = _lang(request)
     term, plan, _, _ = _read(request)
-    choices = _staff_choices(plan)
+    choices = _staff_choices(plan, lang)
     if form is None:
         return render(request, "absence.html", user=account, choices=choices, person="",
                       dates="", covers=None, result=None, recorded=False)
@@ -317,7 +310,7 @@ def _absence(request: Request, form: dict | None):
     return render(request, "absence.html", user=account, choices=choices,
                   person=result.absent, dates=dates,
                   covers=_cover_rows(result.plan, result, lang), result=result,
-                  absent_name=_person(plan, result.absent), recorded=False)
+                  absent_name=Q.named(plan, result.absent, lang), recorded=False)
 
 
 async def absence_confirm(request: Request):
@@ -341,10 +334,10 @@ def _absence_confirm(request: Request, form: dict):
     for folder in T.export_folders(term, None):
         write_cover_folder(result, folder, None, set(), **T.export_args(term, folder))
     _, plan, _, _ = _read(request)
-    return render(request, "absence.html", user=account, choices=_staff_choices(plan),
+    return render(request, "absence.html", user=account, choices=_staff_choices(plan, lang),
                   person=result.absent, dates=dates,
                   covers=_cover_rows(result.plan, result, lang), result=result,
-                  absent_name=_person(plan, result.absent), recorded=True)
+                  absent_name=Q.named(plan, result.absent, lang), recorded=True)
 
 
 # --- week ---------------------------------------------------------------------------------
@@ -373,13 +366,13 @@ def week(request: Request):
                      "rows": [{"time": f"{r['start']}-{r['end']}" if r["start"] else "",
                                "where": Q.where(plan, r, lang),
                                "staff": Q.on_duty(plan, r, lang),
-                               "absent": _person(plan, r["absent"]),
+                               "absent": Q.named(plan, r["absent"], lang),
                                "short": r["staff"] is None and r["start"] is not None}
                               for r in rows]})
     return render(request, "week.html", user=account, day=day.isoformat(), days=days,
                   group=group or "", teacher=teacher or "",
                   groups=[(g, group_label(plan, g, lang)) for g in groups],
-                  teachers=_staff_choices(plan),
+                  teachers=_staff_choices(plan, lang),
                   prev=(day - timedelta(days=7)).isoformat(),
                   next=(day + timedelta(days=7)).isoformat())
 
