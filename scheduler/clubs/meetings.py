@@ -85,12 +85,9 @@ def meeting_dates(plan, group: dict) -> dict[str, list[date]]:
     start = sec.get("start", "")
     off = _off(plan)
     calendar = plan.extra.get("calendar") or {}
-    out = {}
-    for day in group["days"]:
-        out[day] = [date.fromisoformat(x) for x in calendar.get(day, [])
-                    if x >= start and (x, None) not in off
-                    and (x, group["session"]) not in off]
-    return out
+    return {day: [x for x in _dates(calendar, day, start)
+                  if (x.isoformat(), None) not in off
+                  and (x.isoformat(), group["session"]) not in off] for day in group["days"]}
 
 
 def _staff_groups(plan, staff: str | None = None) -> list[dict]:
