@@ -109,7 +109,7 @@ def _budget(students: int, large: bool = False) -> Budget:
     return Budget(students=students, large=large, det=0.42, grouping_share=0.9,
                   balance_share=1.2, balance_min=0.1, lift_min=0.1, staffing_share=0.97,
                   after_staffing=1.5e-4, probe_det=0.15, grouping_det=0.6, band_det_min=0.1,
-                  balance_det=0.5, venue_det=0.1, staff_det=0.25, staff_det_min=0.05,
+                  balance_det_min=0.05, balance_det=0.5, venue_det=0.1, staff_det=0.25, staff_det_min=0.05,
                   bound_det=0.05)
 
 
@@ -119,6 +119,8 @@ def test_budget_shares_out_the_deterministic_seconds():
     assert b.band(600) == pytest.approx(0.126)  # 0.42 x 0.6 x 600 / 1200
     assert b.band(100) == 0.1  # 0.021 is below the floor
     assert b.balance(600) == pytest.approx(0.105)  # 0.5 x 0.42 x 600 / 1200
+    assert b.balance(100) == 0.05  # 0.0175 is below balancing's own floor
+    assert b.balance(400) == pytest.approx(0.07)  # 0.5 x 0.42 x 400 / 1200: above it
     assert b.venues() == pytest.approx(0.042) and b.staff() == pytest.approx(0.105)
 
 

@@ -33,7 +33,8 @@ class Budget:
     after_staffing: float  # CPU seconds a sign-up kept after staffing (fees, pay, checks)
     probe_det: float  # of ``det``: the coverage probe before spending the tolerance
     grouping_det: float  # of ``det``: the grouping searches, shared by bands by sign-ups
-    band_det_min: float  # deterministic seconds a band's grouping or balancing has at least
+    band_det_min: float  # deterministic seconds a band's grouping searches have at least
+    balance_det_min: float  # deterministic seconds a band's balancing has at least
     balance_det: float  # of ``det``: balancing, shared by bands by sign-ups
     venue_det: float  # of ``det``: venues (capped by what the deadline leaves)
     staff_det: float  # of ``det``: the staffing search (capped by what the deadline leaves)
@@ -74,7 +75,8 @@ class Budget:
 
     def balance(self, signups: int) -> float:
         """One band's balancing: its sign-ups' share of ``balance_det``."""
-        return max(self.balance_det * self.det * signups / self.students, self.band_det_min)
+        return max(self.balance_det * self.det * signups / self.students,
+                   self.balance_det_min)
 
     def venues(self) -> float:
         return self.det * self.venue_det

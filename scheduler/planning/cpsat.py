@@ -35,7 +35,8 @@ bundled school and a generated one on a CPU clock running 2x fast). Constructive
 and balancing have parts of the limit itself (``part_of_limit``: they take what they are
 given, and more time there traded pairs for group-days at 15,000 pupils); the searches after them run to the backstop
 (``Deadline.for_limit``: 1.5 x limit + 0.7 s). Whenever the clock decided something — a
-start not built, a search's budget capped by what was left or ended by the wall-clock
+start not built, a search that ran into a budget lowered to what was left (one that
+finished below it ends as it would have: ``note_stop``) or was ended by the wall-clock
 backstop, a phase skipped, GLOP stopped — the deadline records the stage
 (``Deadline.cuts``, ``plan.json`` ``solve_stats.cut_by_time_limit``), and the summary says
 that a rerun may differ.
@@ -172,10 +173,13 @@ class SolveOptions:
             return float("inf")
         return self.deadline.left() * rate
 
-    def det_budget(self, budget: float, rate: float = DET_PER_SECOND) -> float:
-        """``budget`` deterministic seconds, or what the deadline leaves if less (a cut)."""
+    def det_budget(self, budget: float, rate: float = DET_PER_SECOND,
+                   cut: bool = True) -> float:
+        """``budget`` deterministic seconds, or what the deadline leaves if less (a cut,
+        unless ``cut`` is False: a search's caller that records it only if the search
+        then runs into the lower cap, ``note_stop``)."""
         left = self.det_left(rate)
-        if left < budget and self.deadline is not None:
+        if cut and left < budget and self.deadline is not None:
             self.deadline.cut()
         return min(budget, left)
 
@@ -283,7 +287,8 @@ def make_solver(opts: SolveOptions, budget: float, local_search: bool = False,
     p.use_ls_only = local_search
     p.random_seed = opts.seed
     rate = LS_DET_PER_SECOND if local_search else DET_PER_SECOND
-    p.max_deterministic_time = max(opts.det_budget(budget, rate), 0.01)
+    p.max_deterministic_time = max(opts.det_budget(budget, rate, cut=False), 0.01)
+    solver.asked = max(budget, 0.01)  # the budget before the deadline capped it (note_stop)
     if opts.deadline is not None:  # backstop only, see the module docstring
         p.max_time_in_seconds = max(opts.deadline.left() - slack, 0.05)
     return solver
@@ -318,13 +323,23 @@ def run(solver: cp_model.CpSolver, model: cp_model.CpModel, callback=None) -> in
     return outcome["code"]
 
 
-def note_backstop(solver: cp_model.CpSolver, deadline: Deadline | None) -> None:
-    """Record a cut when the wall-clock backstop, not the deterministic budget, ended the
-    search ``solver`` just ran (for searches run without ``solve_phase``)."""
+def note_stop(solver: cp_model.CpSolver, code: int, deadline: Deadline | None) -> None:
+    """Record a cut when the clock, not the search's own budget, ended the search
+    ``solver`` just ran (``code``: its status): the wall-clock backstop stopped it before
+    its deterministic budget, or what the deadline left had lowered that budget and the
+    search ran into the lower one. A search that finished (proved its answer, or stopped
+    at its bound) below a lowered budget ends as it would have with the whole one: no cut."""
     p = solver.parameters
-    if deadline is not None and solver.wall_time >= p.max_time_in_seconds * 0.98 and \
-            solver.deterministic_time < p.max_deterministic_time * 0.98:
-        deadline.cut()
+    if deadline is None:
+        return
+    used = solver.deterministic_time
+    if solver.wall_time >= p.max_time_in_seconds * 0.98 and \
+            used < p.max_deterministic_time * 0.98:
+        deadline.cut()  # the wall-clock backstop, not the budget, ended this search
+    elif getattr(solver, "asked", 0.0) > p.max_deterministic_time and \
+            code not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and \
+            used >= p.max_deterministic_time * 0.98:
+        deadline.cut()  # the budget the deadline lowered ended it
 
 
 def solve_phase(model: cp_model.CpModel, objective, name: str, opts: SolveOptions,
@@ -342,19 +357,16 @@ def solve_phase(model: cp_model.CpModel, objective, name: str, opts: SolveOption
             return PhaseResult(name, "UNKNOWN", None, None, 0.0)
         budget = min(budget, 0.02)
     model.minimize(objective)
+    opts.phase(name)  # first: a cut below is this search's
     solver = make_solver(opts, budget, local_search, slack)
     for key, value in (tuning or {}).items():  # e.g. linearization_level for a proof
         setattr(solver.parameters, key, value)
     if opts.out_of_time():
         solver.parameters.max_deterministic_time = min(budget, 0.02)
         solver.parameters.max_time_in_seconds = 0.5
-    opts.phase(name)
     t0 = time.monotonic()
     code = run(solver, model, _Progress(name, opts, lower_bound))
-    if solver.wall_time >= solver.parameters.max_time_in_seconds * 0.98 and \
-            solver.deterministic_time < solver.parameters.max_deterministic_time * 0.98 and \
-            opts.deadline is not None:
-        opts.deadline.cut()  # the wall-clock backstop, not the budget, ended this search
+    note_stop(solver, code, opts.deadline)
     status = STATUS.get(code, "UNKNOWN")
     if status == "MODEL_INVALID":
         raise RuntimeError(f"internal error: the {name} model is invalid "

@@ -93,7 +93,10 @@ LARGE_DET_PER_SECOND, LARGE_STAFF_DET = 0.12, 0.5  # the rates before issue #23,
 VENUE_DET = 0.1  # venues: this many times the limit's deterministic seconds (capped)
 PROBE_DET = 0.15  # the group-days tolerance's coverage probe: of the deterministic seconds
 GROUPING_DET = 0.6  # the grouping searches, shared by bands: of the deterministic seconds
-BAND_DET_MIN = 0.1  # deterministic seconds a band's grouping search or balancing has at least
+BAND_DET_MIN = 0.1  # deterministic seconds a band's grouping search has at least (and
+# a large school's band its balancing)
+BALANCE_DET_MIN = 0.05  # deterministic seconds a band's balancing has at least (up to
+# ANYTIME sign-ups: each band's searches find their answer early; docs/benchmarks.md)
 STAFF_DET_MIN = 0.05  # deterministic seconds the staffing search has at least
 
 
@@ -165,6 +168,7 @@ def plan_budget(time_limit: float, students: int) -> Budget:
         balance_min=BALANCE_MIN, lift_min=LIFT_MIN, staffing_share=STAFFING_SHARE,
         after_staffing=AFTER_STAFFING, probe_det=PROBE_DET, grouping_det=GROUPING_DET,
         band_det_min=BAND_DET_MIN, balance_det=BALANCE_DET, venue_det=VENUE_DET,
+        balance_det_min=BAND_DET_MIN if large else BALANCE_DET_MIN,
         staff_det=LARGE_STAFF_DET if large else STAFF_DET, staff_det_min=STAFF_DET_MIN,
         bound_det=BOUND_DET)
 
