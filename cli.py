@@ -267,19 +267,31 @@ WORKFLOW = ["init", "generate", "validate", "need", "admit", "scenario", "plan",
 
 
 class _SaidUsageError(click.UsageError):
-    """A usage error (a bad or missing option, argument or command) said first in Chinese,
-    then as Click says it: no school's language is known while the options are read."""
+    """A usage error (a bad or missing option, argument or command), said before any file
+    is read: in the language the command line points to (``reading.language``: --lang, the
+    school folder, the term folder), or Chinese first and then Click's own words when it
+    points to none."""
 
-    def __init__(self, err: click.UsageError):
+    def __init__(self, err: click.UsageError, lang: str | None):
         super().__init__(err.message, err.ctx)
         self.exit_code = err.exit_code
-        self.said = err
+        self.said, self.lang = err, lang
 
     def show(self, file=None) -> None:
         from afterschool.scheduler.say_errors import message
+        if self.lang == "en":
+            self.said.show(file)
+            return
         click.echo(say("problem_frame.error", "zh", e=message(self.said.format_message(), "zh")),
                    err=True)
-        self.said.show(file)
+        if self.lang == "zh":
+            ctx = self.said.ctx
+            group = ctx is None or isinstance(ctx.command, click.Group)
+            click.echo(say("problem_frame.commands_help" if group else "problem_frame.usage_help",
+                           "zh", command=" ".join(["afterschool", *(
+                               ctx.command_path.split()[1:] if ctx else [])])), err=True)
+        else:
+            self.said.show(file)
 
 
 class _Workflow(click.Group):
@@ -287,13 +299,18 @@ class _Workflow(click.Group):
         known = super().list_commands(ctx)
         return [c for c in WORKFLOW if c in known] + [c for c in known if c not in WORKFLOW]
 
+    def parse_args(self, ctx, args):
+        ctx.meta["words"] = list(args)  # the command line, for a usage error's language
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except _SaidUsageError:
             raise
         except click.UsageError as err:
-            raise _SaidUsageError(err) from None
+            from afterschool.scheduler.reading.language import language_named
+            raise _SaidUsageError(err, language_named(ctx.meta.get("words", []))) from None
 
 
 @click.group(cls=_Workflow, context_settings={"help_option_names": ["-h", "--help"]})

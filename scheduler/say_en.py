@@ -671,6 +671,8 @@ WORDS: dict[str, str] = {
     "problem_frame.count": "{n} problem(s) in the input:",
     "problem_frame.warning": "warning: {w}",
     "problem_frame.error": "error: {e}",
+    "problem_frame.usage_help": "({command} --help lists this command's options)",
+    "problem_frame.commands_help": "({command} --help lists every command)",
     "problem_frame.term": "TERM",
     "problem_frame.row": ", row {row}",
     "problem_frame.column": ", column '{column}'",
@@ -753,6 +755,9 @@ WORDS: dict[str, str] = {
     "problem.not_integer_range": "{value} is not a valid integer range.",
     "problem.not_integer": "{value} is not a valid integer.",
     "problem.no_command": "No such command '{name}'.",
+    "problem.no_command_mean": "No such command '{name}'. Did you mean '{other}'?",
+    "problem.no_command_one_of":
+        "No such command '{name}'. (Did you mean one of: {other}?)",
     "problem.scenario_percent":
         "{value} is not a percentage such as +10% (expected +N% with N up to 300)",
     "problem.staff_id_missing": "staff id missing",

@@ -7,7 +7,7 @@ import re
 
 # the tool's and the commands' names, file kinds and units a Chinese line may name
 ALLOWED = {"afterschool", "need", "plan", "json", "sqlite", "record", "xlsx", "csv", "html",
-           "ics", "png", "svg", "pdf", "toml", "validate", "replan", "substitute", "check",
+           "ics", "png", "svg", "pdf", "toml", "validate", "replan", "substitute", "check", "who",
            "yyyy", "mm", "dd", "url", "ctrl", "user", "add",
            "excel", "wps", "pip", "install", "upgrade", "true", "false",
            "zh", "en",

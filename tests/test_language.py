@@ -207,6 +207,50 @@ def test_a_bad_option_said_in_chinese_first():
     assert r.exit_code == 2 and "错误：缺少选项 --date" in r.output
 
 
+def test_a_bad_option_in_the_language_the_command_line_points_to(tmp_path):
+    # the school folder, the bundled school by name, the term folder, its plan.json or
+    # --lang name the language before anything is read: a zh school hears only Chinese
+    # (and where --help lists the options), an en school only Click's own English
+    zh, en = _school(tmp_path, "zh"), _school(tmp_path, "en")
+    term = tmp_path / "本学期"
+    assert _invoke(["plan", zh, "--out", term, "--skip", "all", "--time-limit",
+                    "1"]).exit_code in (0, 3)
+    for args, said in ((["plan", zh, "--bogus"], "错误：没有选项 --bogus"),
+                       (["plan", "haijiang", "--bogus"], "错误：没有选项 --bogus"),
+                       (["plna", zh], "错误：没有命令 plna；是不是 'plan', 'replan' 之一？"),
+                       (["who", term], "错误：缺少选项 --date"),
+                       (["who", term / "plan.json"], "错误：缺少选项 --date"),
+                       (["who", en, "--lang", "zh"], "错误：缺少选项 --date")):
+        r = _invoke(args)
+        assert r.exit_code == 2 and said in r.output, (args, r.output)
+        said_back = r.output.replace("plna", "")  # the word typed, said back
+        assert "--help" in r.output and english_words(said_back, str(tmp_path)) == [], r.output
+    for args, said in ((["plan", en, "--bogus"], "No such option '--bogus'"),
+                       (["who", term, "--lang", "en"], "Missing option '--date'")):
+        r = _invoke(args)
+        assert r.exit_code == 2 and said in r.output, (args, r.output)
+        assert not has_chinese(r.output.replace(str(tmp_path), "")), r.output
+
+
+def test_the_language_a_command_line_points_to(tmp_path):
+    from afterschool.scheduler.reading import language
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "school.toml").write_text('[school]\nname = "x"\n')  # no language: zh
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "school.toml").write_text("[school\n")
+    plan = tmp_path / "p.json"
+    plan.write_text(json.dumps({"language": "en", "groups": []}))
+    assert language.language_named([str(plain)]) == "zh"
+    assert language.language_named(["--out", str(broken), str(plan)]) == "en"
+    assert language.language_named([str(plain), "--lang", "en"]) == "en"  # --lang first
+    assert language.language_named(["--lang=zh", str(plan)]) == "zh"
+    assert language.language_named(["nowhere", str(broken), "-v"]) is None
+    assert language.written_language(plain) is None  # names none (the reader's default)
+
+
 def test_a_record_that_is_not_one_in_chinese(tmp_path):
     term = tmp_path / "学期"
     term.mkdir()

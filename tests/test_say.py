@@ -67,6 +67,9 @@ def test_messages_as_written_said_in_chinese():
         "Invalid value for '--seed': 'x' is not a valid integer.":
             "选项 --seed 的值有误：'x' 不是整数",
         "not a date": "不是日期",
+        "No such command 'wh'. Did you mean 'who'?": "没有命令 wh；是不是 who？",
+        "No such command 'plna'. (Did you mean one of: 'plan', 'replan'?)":
+            "没有命令 plna；是不是 'plan', 'replan' 之一？",
     }
     for en, zh in cases.items():
         assert message(en, "zh") == zh

@@ -44,6 +44,7 @@ from afterschool.models.people import Availability, Reduction, Student, Teacher
 from afterschool.models.school import WEEKDAYS, School
 from afterschool.scheduler.rules import calendar
 from afterschool.scheduler.reading import clean, tables
+from afterschool.scheduler.reading.language import written_language
 from afterschool.scheduler.reading import clubs as club_files
 from afterschool.scheduler.rules.staffing import duty_windows
 from afterschool.scheduler.reading.school_config import _Ctx, parse_school, school_from_dict
@@ -93,7 +94,7 @@ def read_instance(path: str | Path) -> Instance:
         raise InputError([Problem(str(exc.filename or path), f"cannot read: "
                                   f"{exc.strerror or exc}", expected="a readable file")]) from None
     if school is None:
-        raise InputError(problems, lang=_language_written(path))
+        raise InputError(problems, lang=written_language(path))
     _service_dates(school, problems)
     if any(p.severity == "error" for p in problems if p.file.endswith(("school.toml",
                                                                         ":school"))):
@@ -128,17 +129,6 @@ def _with_rooms(school: School, raw, students, problems: list[Problem]) -> Schoo
         school = dataclasses.replace(school, venues=school.venues + tuple(rooms))
     problems.extend(venue_config.kind_warnings(school.venues, school.activities))
     return school
-
-
-def _language_written(path: Path) -> str | None:
-    """The ``language`` a school.toml with problems still names (for its messages), if any."""
-    import tomllib
-    try:
-        text = (path / "school.toml").read_text(encoding="utf-8-sig")
-        lang = tomllib.loads(text).get("school", {}).get("language")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
-        return None
-    return lang if lang in ("zh", "en") else None
 
 
 def _service_dates(school: School, problems: list[Problem]) -> None:
