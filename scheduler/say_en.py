@@ -368,6 +368,9 @@ WORDS: dict[str, str] = {
     "replan.pin": "  what --pin {pin} costs: {minutes} shortage min a week, {days} group-days",
     "replan.gaps": "  unfilled:",
     "replan.gap": "    {day} {start}-{end} {role} x{n}",
+    "replan.cut":
+        "  the time limit cut some searches short: a larger --time-limit may fill more "
+        "posts (and change more duties); a rerun may give another plan",
     # changes_head (changes.py)
     "changes_head.from": "from",
     "changes_head.what": "what",

@@ -345,6 +345,9 @@ WORDS: dict[str, str] = {
     "replan.pin": "  固定（--pin {pin}）的代价：缺员每周 {minutes} 分钟，组·日 {days}",
     "replan.gaps": "  缺员：",
     "replan.gap": "    {day} {start}-{end} {role} {n} 人",
+    "replan.cut":
+        "  时间所限，部分搜索提前结束：加大 --time-limit 可能补上更多缺员"
+        "（也可能改动更多值班）；再次运行可能得到不同方案",
     # changes_head (changes.py)
     "changes_head.from": "生效日期",
     "changes_head.what": "变动",

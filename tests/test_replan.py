@@ -705,3 +705,29 @@ def test_replan_and_substitute_keep_plan_s_deadline(tmp_path):
     sub = substitute(inst, easy.plan, holder, ["2026-09-22"], deadline=Deadline(0))
     assert sub.stats["cut_by_time_limit"] and len(sub.added) == 1
     assert substitute(inst, easy.plan, holder, ["2026-09-22"]).stats["cut_by_time_limit"] == []
+
+
+def test_the_office_hears_when_the_time_limit_cut_the_re_plan_short(tmp_path):
+    # the same leaver as above: with time (a tiny school's budgets end long before the
+    # limit) nothing is cut and the summary says nothing of it; with a deadline already
+    # spent every search is cut, the plan still comes, and the summary says that more time
+    # may fill more posts, in the school's language
+    from afterschool.scheduler.handouts.changes import office_replan_summary
+    from afterschool.scheduler.planning.cpsat import Deadline
+
+    rows = students_rows(20, afternoon="Tue Wed Thu Fri")
+    days = "Tue Wed Thu Fri"
+    staff = vol("T1", weekly="120") + vol("T2", weekly="120") + vol("T3", weekly="120")
+    av = "".join(avail(t, days, "after-upper") for t in ("T1", "T2", "T3"))
+    old = first_plan(tmp_path, rows, staff, av)
+    inst = edited(tmp_path, rows, staff.replace("T2,NameT2,yes", "T2,NameT2,no"),
+                  "".join(avail(t, days, "after-upper") for t in ("T1", "T3")))
+    timely = replan(inst, old, TUE2, time_limit=3, seed=0)
+    spent = replan(inst, old, TUE2, time_limit=3, seed=0, deadline=Deadline(0))
+    rules_kept(inst, spent.plan)
+    assert timely.plan.extra["solve_stats"]["cut_by_time_limit"] == []
+    assert spent.plan.extra["solve_stats"]["cut_by_time_limit"]
+    for lang, words in (("zh", "加大 --time-limit 可能补上更多缺员"),
+                        ("en", "a larger --time-limit may fill more posts")):
+        assert words not in office_replan_summary(timely, lang)
+        assert words in office_replan_summary(spent, lang)
