@@ -131,19 +131,24 @@ def test_new_student_without_a_seat_opens_a_group_and_a_manager_appears(tmp_path
     assert (r.stats["duties_removed"], r.stats["duties_added"]) == (0, 2)
 
 
-def test_a_volunteer_who_leaves_is_replaced_duty_by_duty(tmp_path):
-    # One group Tue-Fri (4 duties of 60 min); T1, T2, T3 may each serve 120 min a week.
-    # T2 leaves (volunteer = no, rows deleted): T2's duties go to whoever has room, every
-    # other duty stays as it was; nobody moves.
+def _leaver(tmp_path):
+    """One group Tue-Fri (4 duties of 60 min); T1, T2, T3 may each serve 120 min a week;
+    then T2 leaves (volunteer = no, rows deleted). The first plan and the edited school."""
     rows = students_rows(20, afternoon="Tue Wed Thu Fri")
     days = "Tue Wed Thu Fri"
     staff = vol("T1", weekly="120") + vol("T2", weekly="120") + vol("T3", weekly="120")
     av = "".join(avail(t, days, "after-upper") for t in ("T1", "T2", "T3"))
     old = first_plan(tmp_path, rows, staff, av)
+    return old, edited(tmp_path, rows, staff.replace("T2,NameT2,yes", "T2,NameT2,no"),
+                       "".join(avail(t, days, "after-upper") for t in ("T1", "T3")))
+
+
+def test_a_volunteer_who_leaves_is_replaced_duty_by_duty(tmp_path):
+    # T2 leaves (``_leaver``): T2's duties go to whoever has room, every other duty stays
+    # as it was; nobody moves.
+    old, inst = _leaver(tmp_path)
     gone = {d for d in teacher_duties(old) if d[4] == "T2"}
     assert gone, "T2 had duties in the first plan"
-    inst = edited(tmp_path, rows, staff.replace("T2,NameT2,yes", "T2,NameT2,no"),
-                  "".join(avail(t, days, "after-upper") for t in ("T1", "T3")))
     r = replan(inst, old, TUE2, time_limit=3, seed=0)
     rules_kept(inst, r.plan)
     now = teacher_duties(r.plan)
@@ -708,20 +713,14 @@ def test_replan_and_substitute_keep_plan_s_deadline(tmp_path):
 
 
 def test_the_office_hears_when_the_time_limit_cut_the_re_plan_short(tmp_path):
-    # the same leaver as above: with time (a tiny school's budgets end long before the
+    # the leaver of ``_leaver``: with time (a tiny school's budgets end long before the
     # limit) nothing is cut and the summary says nothing of it; with a deadline already
     # spent every search is cut, the plan still comes, and the summary says that more time
     # may fill more posts, in the school's language
     from afterschool.scheduler.handouts.changes import office_replan_summary
     from afterschool.scheduler.planning.cpsat import Deadline
 
-    rows = students_rows(20, afternoon="Tue Wed Thu Fri")
-    days = "Tue Wed Thu Fri"
-    staff = vol("T1", weekly="120") + vol("T2", weekly="120") + vol("T3", weekly="120")
-    av = "".join(avail(t, days, "after-upper") for t in ("T1", "T2", "T3"))
-    old = first_plan(tmp_path, rows, staff, av)
-    inst = edited(tmp_path, rows, staff.replace("T2,NameT2,yes", "T2,NameT2,no"),
-                  "".join(avail(t, days, "after-upper") for t in ("T1", "T3")))
+    old, inst = _leaver(tmp_path)
     timely = replan(inst, old, TUE2, time_limit=3, seed=0)
     spent = replan(inst, old, TUE2, time_limit=3, seed=0, deadline=Deadline(0))
     rules_kept(inst, spent.plan)
