@@ -1,0 +1,146 @@
+"""``--help`` in the school's language: Click's help pages with every word from the catalogue.
+
+Inputs: a Click command and its context (``ctx.meta["words"]``: the command line, kept by
+the group's ``parse_args``). Outputs: the help page, written by Click's ``HelpFormatter``
+in the language ``reading.language.help_language`` picks (the school, term folder or
+plan.json the command line names, ``--lang``, else the locale, else zh).
+Rules:
+- a command's help is the catalogue's ``help.<command>`` (a subcommand ``help.user.add``,
+  the group ``help.afterschool``), its line in a command list ``help.<command>.short``
+  (shortened as Click shortens it); an option's help is the key its ``help=`` names
+  (``help.--json``); Click's own options (``--help``, ``--version``) by their name;
+- Click's frame words (``Usage:``, ``Options:``, ``Commands:``, ``[default: …]``,
+  ``[required]``) are ``help.frame.*``, the metavars (``[OPTIONS]``, ``TERM``, ``INTEGER``)
+  ``help.metavar.*``; ``{backstop}`` in a text is the CPU clock's backstop
+  (``planning.backstop``) said in the language;
+- a usage error's usage line stays Click's (``cli._SaidUsageError`` says the error).
+"""
+from __future__ import annotations
+
+import inspect
+import re
+
+import click
+from click.utils import _make_default_short_help
+
+from afterschool.scheduler.say import CATALOGUE, say
+
+_METAVAR = re.compile(r"\b(?:INTEGER RANGE|FLOAT RANGE|[A-Z][A-Z_]+)\b")
+
+
+def _path(ctx: click.Context) -> str:
+    """``plan``, ``user.add``; the group itself ``afterschool``."""
+    words = ctx.command_path.split()[1:]
+    return ".".join(words) or "afterschool"
+
+
+def _text(key: str, lang: str) -> str:
+    from afterschool.scheduler.planning.backstop import BACKSTOP_FACTOR, BACKSTOP_PLUS
+    text = CATALOGUE[lang][key]
+    if "{backstop}" in text:
+        return text.format(backstop=say("help.backstop", lang, factor=f"{BACKSTOP_FACTOR:g}",
+                                        plus=f"{BACKSTOP_PLUS:g}"))
+    return text.format()
+
+
+def _metavars(text: str, lang: str) -> str:
+    if lang == "en":
+        return text
+    return _METAVAR.sub(lambda m: CATALOGUE[lang].get(f"help.metavar.{m.group(0)}",
+                                                      m.group(0)), text)
+
+
+def _option_help(param: click.Parameter, lang: str) -> str:
+    help_ = getattr(param, "help", None) or ""
+    if help_.startswith("help.") and help_ in CATALOGUE[lang]:
+        return _text(help_, lang)
+    name = next((o for o in param.opts if o.startswith("--")), "")
+    key = f"help.{name}"
+    if help_ and key in CATALOGUE["en"] and CATALOGUE["en"][key] == help_:
+        return _text(key, lang)  # Click's own --help and --version
+    return help_
+
+
+def _language(ctx: click.Context) -> str:
+    from afterschool.scheduler.reading.language import help_language
+    return help_language(ctx.meta.get("words", []))
+
+
+def _section(formatter: click.HelpFormatter, heading: str, rows) -> None:
+    formatter.write_paragraph()
+    formatter.write(f"{'':>{formatter.current_indent}}{heading}\n")
+    with formatter.indentation():
+        formatter.write_dl(rows)
+
+
+class SaidHelp:
+    """The help page of a command or group from the catalogue (see the module docstring)."""
+
+    def get_help(self, ctx: click.Context) -> str:
+        ctx.meta["help_lang"] = _language(ctx)
+        return super().get_help(ctx)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        lang = ctx.meta.get("help_lang")
+        if lang is None:  # a usage error: Click's usage line
+            return super().format_usage(ctx, formatter)
+        pieces = _metavars(" ".join(self.collect_usage_pieces(ctx)), lang)
+        formatter.write_usage(ctx.command_path, pieces, prefix=say("help.frame.usage", lang))
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        lang = ctx.meta["help_lang"]
+        text = inspect.cleandoc(_text(f"help.{_path(ctx)}", lang))
+        if text:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(text)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        lang = ctx.meta["help_lang"]
+        rows = []
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Argument) or param.hidden:
+                continue
+            extra = param.get_help_extra(ctx)
+            items = []
+            if "default" in extra:
+                items.append(say("help.frame.default", lang, default=extra["default"]))
+            if "range" in extra:
+                items.append(extra["range"])
+            if "required" in extra:
+                items.append(say("help.frame.required", lang))
+            help_ = _option_help(param, lang)
+            if items:
+                extra = "[" + say("help.frame.sep", lang).join(items) + "]"
+                help_ = f"{help_}  {extra}" if help_ else extra
+            rows.append((_metavars(param.get_help_spec(ctx), lang), help_))
+        if rows:
+            _section(formatter, say("help.frame.options", lang), rows)
+        if isinstance(self, click.Group):
+            self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        lang = ctx.meta["help_lang"]
+        names = [n for n in self.list_commands(ctx)
+                 if (c := self.get_command(ctx, n)) is not None and not c.hidden]
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        here = _path(ctx)
+        rows = []
+        for name in names:
+            key = f"help.{name}.short" if here == "afterschool" else f"help.{here}.{name}.short"
+            text = _text(key, lang)
+            rows.append((name, _make_default_short_help(text, limit) if lang == "en" else text))
+        _section(formatter, say("help.frame.commands", lang), rows)
+
+
+class HelpCommand(SaidHelp, click.Command):
+    """A command whose help page comes from the catalogue."""
+
+
+class HelpGroup(SaidHelp, click.Group):
+    """A group whose help page (and its commands') comes from the catalogue."""
+
+    command_class = HelpCommand
+    group_class = type
