@@ -66,6 +66,36 @@ def _language(ctx: click.Context) -> str:
     return help_language(ctx.meta.get("words", []))
 
 
+_TOKEN = re.compile(r"[\u2e80-\u9fff\uff00-\uffef][\u3000-\u303f\uff0c\uff1b\uff1a\uff09\u3001]*"
+                    r"|[^\s\u2e80-\u9fff\uff00-\uffef]+[\u3000-\u303f\uff0c\uff1b\uff1a\uff09]*|\s+")
+
+
+def _cols(text: str) -> int:
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _wrap_wide(text: str, width: int) -> str:
+    """Chinese text wrapped by its width on screen (a CJK character is two columns), breaking
+    between characters or at spaces, never inside a Latin word; each paragraph kept as
+    wrapped (``\\b``), so Click does not wrap it again."""
+    out = []
+    for para in text.split("\n\n"):
+        if para.startswith("\b"):
+            out.append(para)
+            continue
+        lines, line = [], ""
+        for tok in _TOKEN.findall(para.replace("\n", "")):
+            if line and _cols(line + tok.rstrip()) > width:
+                lines.append(line.rstrip())
+                line = tok.lstrip()
+            else:
+                line += tok
+        lines.append(line.rstrip())
+        out.append("\b\n" + "\n".join(lines))
+    return "\n\n".join(out)
+
+
 def _section(formatter: click.HelpFormatter, heading: str, rows) -> None:
     formatter.write_paragraph()
     formatter.write(f"{'':>{formatter.current_indent}}{heading}\n")
@@ -90,6 +120,8 @@ class SaidHelp:
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         lang = ctx.meta["help_lang"]
         text = inspect.cleandoc(_text(f"help.{_path(ctx)}", lang))
+        if lang != "en":
+            text = _wrap_wide(text, formatter.width - formatter.current_indent - 2)
         if text:
             formatter.write_paragraph()
             with formatter.indentation():
@@ -114,6 +146,9 @@ class SaidHelp:
                 extra = "[" + say("help.frame.sep", lang).join(items) + "]"
                 help_ = f"{help_}  {extra}" if help_ else extra
             rows.append((_metavars(param.get_help_spec(ctx), lang), help_))
+        if rows and lang != "en":  # as write_dl places the second column
+            first = min(max(len(r[0]) for r in rows), 30) + 2
+            rows = [(a, _wrap_wide(b, max(formatter.width - first - 4, 10))) for a, b in rows]
         if rows:
             _section(formatter, say("help.frame.options", lang), rows)
         if isinstance(self, click.Group):
