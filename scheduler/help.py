@@ -66,8 +66,12 @@ def _language(ctx: click.Context) -> str:
     return help_language(ctx.meta.get("words", []))
 
 
-_TOKEN = re.compile(r"[\u2e80-\u9fff\uff00-\uffef][\u3000-\u303f\uff0c\uff1b\uff1a\uff09\u3001]*"
-                    r"|[^\s\u2e80-\u9fff\uff00-\uffef]+[\u3000-\u303f\uff0c\uff1b\uff1a\uff09]*|\s+")
+_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
+_OPEN, _CLOSE = "（「『《“‘[", "，。、；：！？）」』》”’]"
+# a line breaks before a token: a CJK character, a Latin word (with its ASCII punctuation), or
+# spaces; an opening bracket sticks to what follows it, a closing one to what it follows
+_TOKEN = re.compile(f"[{re.escape(_OPEN)}]*(?:[^\\s{_CJK}{re.escape(_OPEN + _CLOSE)}]+|[{_CJK}])"
+                    f"[{re.escape(_CLOSE)}]*|\\s+")
 
 
 def _cols(text: str) -> int:
@@ -75,32 +79,62 @@ def _cols(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+def _wrap_lines(text: str, width: int) -> list[str]:
+    """One line of Chinese text as lines of at most ``width`` columns on screen (a CJK
+    character is two), broken between characters or at spaces, never inside a Latin word."""
+    lines, line = [], ""
+    for tok in _TOKEN.findall(text):
+        if line.strip() and _cols(line + tok.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = tok.lstrip()
+        else:
+            line += tok
+    return [*lines, line.rstrip()]
+
+
 def _wrap_wide(text: str, width: int) -> str:
-    """Chinese text wrapped by its width on screen (a CJK character is two columns), breaking
-    between characters or at spaces, never inside a Latin word; each paragraph kept as
-    wrapped (``\\b``), so Click does not wrap it again."""
+    """Chinese text wrapped by its width on screen: each line of a paragraph on its own, a
+    paragraph that begins with ``\\b`` kept as written; each paragraph marked ``\\b`` so
+    that Click does not wrap it again."""
     out = []
     for para in text.split("\n\n"):
         if para.startswith("\b"):
             out.append(para)
             continue
-        lines, line = [], ""
-        for tok in _TOKEN.findall(para.replace("\n", "")):
-            if line and _cols(line + tok.rstrip()) > width:
-                lines.append(line.rstrip())
-                line = tok.lstrip()
-            else:
-                line += tok
-        lines.append(line.rstrip())
-        out.append("\b\n" + "\n".join(lines))
+        out.append("\n".join(["\b", *(w for line in para.split("\n")
+                                        for w in _wrap_lines(line, width))]))
     return "\n\n".join(out)
 
 
-def _section(formatter: click.HelpFormatter, heading: str, rows) -> None:
+def _write_dl(formatter: click.HelpFormatter, rows, col_max: int = 30,
+              col_spacing: int = 2) -> None:
+    """Click's ``write_dl`` measured in columns on screen, for Chinese rows."""
+    first_col = min(max(_cols(a) for a, _ in rows), col_max) + col_spacing
+    indent = formatter.current_indent
+    for first, second in rows:
+        formatter.write(f"{'':>{indent}}{first}")
+        if not second:
+            formatter.write("\n")
+            continue
+        if _cols(first) <= first_col - col_spacing:
+            formatter.write(" " * (first_col - _cols(first)))
+        else:
+            formatter.write("\n" + " " * (first_col + indent))
+        lines = [w for line in second.split("\n")
+                 for w in _wrap_lines(line, max(formatter.width - first_col - 2, 10))]
+        formatter.write(lines[0] + "\n")
+        for line in lines[1:]:
+            formatter.write(f"{'':>{first_col + indent}}{line}\n")
+
+
+def _section(formatter: click.HelpFormatter, heading: str, rows, lang: str) -> None:
     formatter.write_paragraph()
     formatter.write(f"{'':>{formatter.current_indent}}{heading}\n")
     with formatter.indentation():
-        formatter.write_dl(rows)
+        if lang == "en":
+            formatter.write_dl(rows)
+        else:
+            _write_dl(formatter, rows)
 
 
 class SaidHelp:
@@ -146,11 +180,8 @@ class SaidHelp:
                 extra = "[" + say("help.frame.sep", lang).join(items) + "]"
                 help_ = f"{help_}  {extra}" if help_ else extra
             rows.append((_metavars(param.get_help_spec(ctx), lang), help_))
-        if rows and lang != "en":  # as write_dl places the second column
-            first = min(max(len(r[0]) for r in rows), 30) + 2
-            rows = [(a, _wrap_wide(b, max(formatter.width - first - 4, 10))) for a, b in rows]
         if rows:
-            _section(formatter, say("help.frame.options", lang), rows)
+            _section(formatter, say("help.frame.options", lang), rows, lang)
         if isinstance(self, click.Group):
             self.format_commands(ctx, formatter)
 
@@ -167,7 +198,7 @@ class SaidHelp:
             key = f"help.{name}.short" if here == "afterschool" else f"help.{here}.{name}.short"
             text = _text(key, lang)
             rows.append((name, _make_default_short_help(text, limit) if lang == "en" else text))
-        _section(formatter, say("help.frame.commands", lang), rows)
+        _section(formatter, say("help.frame.commands", lang), rows, lang)
 
 
 class HelpCommand(SaidHelp, click.Command):
