@@ -74,11 +74,18 @@ def test_the_help_says_the_backstop_in_chinese(tmp_path):
     assert "1.5 × 时限 + 0.7 秒" in r.output.replace("\n", "").replace(" " * 34, "")
 
 
-def test_the_locale_picks_the_help_s_language_when_the_command_line_names_none():
+def test_the_locale_picks_the_help_s_language_when_the_command_line_names_none(monkeypatch):
     assert "Show this message and exit." in _help(["--help"], {**NO_LOCALE, "LANG": "en_GB"}).output
     assert "显示本说明后退出" in _help(["--help"], {**NO_LOCALE, "LANG": "zh_CN.UTF-8"}).output
     assert "显示本说明后退出" in _help(["--help"], {**NO_LOCALE, "LANG": "C.UTF-8"}).output
-    assert "显示本说明后退出" in _help(["--help"], NO_LOCALE).output or True  # getlocale()
+    # none set (Windows): the system's locale, else zh
+    import locale
+    monkeypatch.setattr(locale, "getlocale", lambda *a: ("English_United States", "1252"))
+    assert "Show this message and exit." in _help(["plan", "--help"], NO_LOCALE).output
+    monkeypatch.setattr(locale, "getlocale", lambda *a: ("Chinese (Simplified)_China", "936"))
+    assert "显示本说明后退出" in _help(["plan", "--help"], NO_LOCALE).output
+    monkeypatch.setattr(locale, "getlocale", lambda *a: (None, None))
+    assert "显示本说明后退出" in _help(["plan", "--help"], NO_LOCALE).output
     # LC_ALL before LC_MESSAGES before LANG
     env = {"LC_ALL": "en_US.UTF-8", "LC_MESSAGES": "zh_CN", "LANG": "zh_CN"}
     assert help_language([], env) == "en"
