@@ -13,7 +13,9 @@ Rules:
   ``[required]``) are ``help.frame.*``, the metavars (``[OPTIONS]``, ``TERM``, ``INTEGER``)
   ``help.metavar.*``; ``{backstop}`` in a text is the CPU clock's backstop
   (``planning.backstop``) said in the language;
-- a usage error's usage line stays Click's (``cli._SaidUsageError`` says the error).
+- a usage error's usage line stays Click's (``cli._SaidUsageError`` says the error);
+- a command or option the catalogue has no entry for keeps Click's text (English) — a bug
+  ``tests/test_help_language.py`` catches, never a crash.
 """
 from __future__ import annotations
 
@@ -72,6 +74,13 @@ _OPEN, _CLOSE = "（「『《“‘[", "，。、；：！？）」』》”’]
 # spaces; an opening bracket sticks to what follows it, a closing one to what it follows
 _TOKEN = re.compile(f"[{re.escape(_OPEN)}]*(?:[^\\s{_CJK}{re.escape(_OPEN + _CLOSE)}]+|[{_CJK}])"
                     f"[{re.escape(_CLOSE)}]*|\\s+")
+
+
+def _shown(ctx: click.Context) -> str:
+    """The help page's language: chosen once per page (``SaidHelp.get_help``)."""
+    if "help_lang" not in ctx.meta:
+        ctx.meta["help_lang"] = _language(ctx)
+    return ctx.meta["help_lang"]
 
 
 def _cols(text: str) -> int:
@@ -152,7 +161,9 @@ class SaidHelp:
         formatter.write_usage(ctx.command_path, pieces, prefix=say("help.frame.usage", lang))
 
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        lang = ctx.meta["help_lang"]
+        lang = _shown(ctx)
+        if f"help.{_path(ctx)}" not in CATALOGUE[lang]:  # a command the catalogue lacks
+            return super().format_help_text(ctx, formatter)
         text = inspect.cleandoc(_text(f"help.{_path(ctx)}", lang))
         if lang != "en":
             text = _wrap_wide(text, formatter.width - formatter.current_indent - 2)
@@ -162,7 +173,7 @@ class SaidHelp:
                 formatter.write_text(text)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        lang = ctx.meta["help_lang"]
+        lang = _shown(ctx)
         rows = []
         for param in self.get_params(ctx):
             if isinstance(param, click.Argument) or param.hidden:
@@ -186,7 +197,7 @@ class SaidHelp:
             self.format_commands(ctx, formatter)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        lang = ctx.meta["help_lang"]
+        lang = _shown(ctx)
         names = [n for n in self.list_commands(ctx)
                  if (c := self.get_command(ctx, n)) is not None and not c.hidden]
         if not names:
@@ -196,6 +207,9 @@ class SaidHelp:
         rows = []
         for name in names:
             key = f"help.{name}.short" if here == "afterschool" else f"help.{here}.{name}.short"
+            if key not in CATALOGUE[lang]:  # a command the catalogue lacks: Click's own line
+                rows.append((name, self.get_command(ctx, name).get_short_help_str(limit)))
+                continue
             text = _text(key, lang)
             rows.append((name, _make_default_short_help(text, limit) if lang == "en" else text))
         _section(formatter, say("help.frame.commands", lang), rows, lang)
