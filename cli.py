@@ -110,7 +110,7 @@ HANDOUT_CHOICES = ("workbook", "notice", "rosters", "charts", "report", "all")
 def output_set_options(fn):
     """--force, --skip and --lang of every command that writes a plan's output set."""
     fn = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-                      help="help.plan.--lang")(fn)
+                      help="help.--lang.hand-outs")(fn)
     fn = click.option("--skip", multiple=True, type=click.Choice(HANDOUT_CHOICES),
                       help="help.--skip")(fn)
     return click.option("--force", is_flag=True,
@@ -149,7 +149,7 @@ def term_change_options(fn):
     fn = click.option("--time-limit", type=opt.SECONDS, default=TERM_LIMIT, show_default=True,
                       help="help.--time-limit")(fn)
     return click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-                        help="help.substitute.--out")(fn)
+                        help="help.--out.as-well")(fn)
 
 
 def json_option(fn):

@@ -1278,9 +1278,10 @@ WORDS: dict[str, str] = {
     "problem.group_id_of_groups": "the id of a group in groups",
     "plan_progress": "planning: {used} s of {limit} s CPU",
     "problem.a_volunteers_id": "a volunteer's id",
-    # --help: the commands' help (help.<command>, help.<command>.short: the line the command list
-    # shows), the options' (help.--option, or help.<command>.--option where the first command
-    # that says it differently), Click's frame words and the metavars (scheduler/help.py)
+    # --help (scheduler/help.py): the commands' help (help.<command>; help.<command>.short: its
+    # line in the command list), the options' as cli.py's help= names them (help.--option; one
+    # command's own help.<command>.--option; a variant several commands share help.--option.<kind>),
+    # Click's frame words (help.frame.*) and metavars (help.metavar.*)
     "help.frame.usage": "Usage: ",
     "help.frame.options": "Options:",
     "help.frame.commands": "Commands:",
@@ -1390,7 +1391,7 @@ WORDS: dict[str, str] = {
     "help.--help": "Show this message and exit.",
     "help.--lang": "Language of headers and labels (default: the school's).",
     "help.init.--lang": "Language of the column headers (zh: 学号, 姓名, …).",
-    "help.plan.--lang": "Language of the hand-outs (default: the school's).",
+    "help.--lang.hand-outs": "Language of the hand-outs (default: the school's).",
     "help.staffing.--lang": "Language of the answer (default: zh).",
     "help.--force": "Write into a non-empty folder not made by us.",
     "help.init.--force": "Write into a non-empty folder.",
@@ -1411,7 +1412,7 @@ WORDS: dict[str, str] = {
     "help.report.--out": "The HTML file to write.",
     "help.notice.--out": "Folder for notice-KIND.csv and .xlsx (default: print).",
     "help.chart.--out": "Image file; .png (default), .svg or .pdf.",
-    "help.substitute.--out": "Another folder to write the term's files into as well (default: the term folder only; needed for a plan.json made without a record).",
+    "help.--out.as-well": "Another folder to write the term's files into as well (default: the term folder only; needed for a plan.json made without a record).",
     "help.clubs.--out": "Another folder to write the term's files into as well.",
     "help.export.--out": "Folder to write plan.json and the hand-outs into (the term folder itself, or another).",
     "help.attendance.sheet.--out": "The workbook to write (.xlsx).",
