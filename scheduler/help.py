@@ -69,10 +69,12 @@ def _language(ctx: click.Context) -> str:
 
 
 _CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
-_OPEN, _CLOSE = "（「『《“‘[", "，。、；：！？）」』》”’]"
+_OPEN, _CLOSE = "（「『《“‘", "，。、；：！？）」』》”’]"
 # a line breaks before a token: a CJK character, a Latin word (with its ASCII punctuation), or
-# spaces; an opening bracket sticks to what follows it, a closing one to what it follows
-_TOKEN = re.compile(f"[{re.escape(_OPEN)}]*(?:[^\\s{_CJK}{re.escape(_OPEN + _CLOSE)}]+|[{_CJK}])"
+# spaces; an opening bracket ("[" before a CJK character) sticks to what follows it, a closing
+# one to what it follows
+_TOKEN = re.compile(f"(?:[{re.escape(_OPEN)}]|\\[(?=[{_CJK}]))*"
+                    f"(?:[^\\s{_CJK}{re.escape(_OPEN + _CLOSE)}]+|[{_CJK}])"
                     f"[{re.escape(_CLOSE)}]*|\\s+")
 
 

@@ -45,6 +45,21 @@ def test_a_chinese_school_reads_its_help_in_chinese(tmp_path):
         assert "用法：" in r.output and "选项：" in r.output, path
 
 
+def _columns(line: str) -> int:
+    """Columns on screen: a CJK character or full-width sign takes two (hand count below)."""
+    return sum(2 if has_chinese(c) else 1 for c in line)
+
+
+def test_chinese_help_fits_the_screen_width():
+    # Click's pages are 80 columns at most; a Chinese character is two of them
+    assert _columns("选项：") == 6 and _columns("--out 文件夹") == 12
+    for path in [(), *_commands()]:
+        r = _help([*path, "--help"], {**NO_LOCALE, "LANG": "zh_CN.UTF-8"})
+        assert r.exit_code == 0, path
+        wide = [line for line in r.output.splitlines() if _columns(line) > 80]
+        assert wide == [], (path, wide)
+
+
 def test_an_english_school_reads_today_s_english_help(tmp_path):
     en = base(tmp_path / "school")
     r = _help(["plan", en, "--help"], env={"LANG": "zh_CN.UTF-8"})
