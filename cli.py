@@ -305,6 +305,8 @@ class _Workflow(HelpGroup):
         except _SaidUsageError:
             raise
         except click.UsageError as err:
+            if type(err).__name__ == "NoArgsIsHelpError":  # a group alone: its help, once
+                raise
             from afterschool.scheduler.reading.language import language_named
             raise _SaidUsageError(err, language_named(ctx.meta.get("words", []))) from None
 

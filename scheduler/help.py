@@ -23,7 +23,11 @@ import inspect
 import re
 
 import click
-from click.utils import _make_default_short_help
+
+try:
+    from click.utils import _make_default_short_help
+except ImportError:  # Click before 8.2 names it without the underscore
+    from click.utils import make_default_short_help as _make_default_short_help
 
 from afterschool.scheduler.say import CATALOGUE, say
 
@@ -61,6 +65,22 @@ def _option_help(param: click.Parameter, lang: str) -> str:
     if help_ and key in CATALOGUE["en"] and CATALOGUE["en"][key] == help_:
         return _text(key, lang)  # Click's own --help and --version
     return help_
+
+
+def _extra(param: click.Parameter, ctx: click.Context, said: str) -> dict:
+    """The default, range and required mark Click appends to an option's help."""
+    if hasattr(param, "get_help_extra"):  # Click 8.2 and later
+        return param.get_help_extra(ctx)
+    found: dict = {}  # Click 8.1: read back from its record, "help  [default: 7.0; x>=1]"
+    if said.endswith("]") and "[" in said:
+        for item in said[said.rfind("[") + 1:-1].split("; "):
+            if item.startswith("default: "):
+                found["default"] = item[len("default: "):]
+            elif item == "required":
+                found["required"] = True
+            elif not item.startswith("env var: "):
+                found["range"] = item
+    return found
 
 
 def _language(ctx: click.Context) -> str:
@@ -180,7 +200,8 @@ class SaidHelp:
         for param in self.get_params(ctx):
             if isinstance(param, click.Argument) or param.hidden:
                 continue
-            extra = param.get_help_extra(ctx)
+            spec, said = param.get_help_record(ctx)
+            extra = _extra(param, ctx, said)
             items = []
             if "default" in extra:
                 items.append(say("help.frame.default", lang, default=extra["default"]))
@@ -192,7 +213,7 @@ class SaidHelp:
             if items:
                 extra = "[" + say("help.frame.sep", lang).join(items) + "]"
                 help_ = f"{help_}  {extra}" if help_ else extra
-            rows.append((_metavars(param.get_help_spec(ctx), lang), help_))
+            rows.append((_metavars(spec, lang), help_))
         if rows:
             _section(formatter, say("help.frame.options", lang), rows, lang)
         if isinstance(self, click.Group):

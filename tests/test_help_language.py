@@ -119,3 +119,11 @@ def test_lang_wins(tmp_path):
 def test_a_usage_error_keeps_click_s_usage_line(tmp_path):
     r = _help(["plan", base(tmp_path / "school"), "--bogus"])
     assert r.exit_code == 2 and "Usage: main plan [OPTIONS] INSTANCE" in r.output
+
+
+def test_a_group_alone_shows_its_help_once(tmp_path):
+    # `afterschool user` with no command: the group's help, once, not an error around it
+    r = _help(["user"], {**NO_LOCALE, "LANG": "zh_CN.UTF-8"})
+    assert r.output.count("用法：") == 1 and "错误" not in r.output and "添加账号" in r.output
+    r = _help(["attendance"], {**NO_LOCALE, "LANG": "en_US.UTF-8"})
+    assert r.output.count("Usage:") == 1 and "错误" not in r.output
