@@ -41,11 +41,10 @@ def _path(ctx: click.Context) -> str:
 
 
 def _text(key: str, lang: str) -> str:
-    from afterschool.scheduler.planning.backstop import BACKSTOP_FACTOR, BACKSTOP_PLUS
+    from afterschool.scheduler.planning.backstop import backstop_text
     text = CATALOGUE[lang][key]
     if "{backstop}" in text:
-        return text.format(backstop=say("help.backstop", lang, factor=f"{BACKSTOP_FACTOR:g}",
-                                        plus=f"{BACKSTOP_PLUS:g}"))
+        return text.format(backstop=backstop_text(lang))
     return text.format()
 
 

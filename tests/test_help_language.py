@@ -84,6 +84,12 @@ def test_an_english_school_reads_today_s_english_help(tmp_path):
     assert "Commands:\n  add       Add an account; the password is read from standard" in r.output
 
 
+def test_the_backstop_in_words():
+    from afterschool.scheduler.planning.backstop import backstop_text
+    assert backstop_text() == backstop_text("en") == "1.5 x limit + 0.7 s"
+    assert backstop_text("zh") == "1.5 × 时限 + 0.7 秒"
+
+
 def test_the_help_says_the_backstop_in_chinese(tmp_path):
     r = _help(["plan", _zh(tmp_path), "--help"])
     assert "1.5 × 时限 + 0.7 秒" in r.output.replace("\n", "").replace(" " * 34, "")
