@@ -80,6 +80,19 @@ def test_an_english_school_reads_today_s_english_help(tmp_path):
             "  --format [xlsx|csv|ics]  [default: xlsx]\n"
             "  --out DIRECTORY          [default: rosters]\n") in r.output
     assert not has_chinese(r.output.replace(str(tmp_path), ""))
+    assert _help(["user", "remove", en, "--help"]).output == (
+        "Usage: main user remove [OPTIONS] TERM NAME\n\n"
+        "  Remove an account (kept in the record's history); its sessions end.\n\n"
+        "Options:\n"
+        "  --by NAME   Author of the record entries (default: your login name).\n"
+        "  -h, --help  Show this message and exit.\n")
+    assert _help(["payments", "--help", en]).output == (
+        "Usage: main payments [OPTIONS] COMMAND [ARGS]...\n\n"
+        "  Payments received from parents (SPEC §11).\n\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n\n"
+        "Commands:\n"
+        "  import  Record payments from a CSV of student, date, amount, channel,...\n")
     r = _help(["user", "--help", en])
     assert "Commands:\n  add       Add an account; the password is read from standard" in r.output
 
