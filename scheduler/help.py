@@ -26,7 +26,7 @@ import click
 
 try:
     from click.utils import _make_default_short_help
-except ImportError:  # Click before 8.2 names it without the underscore
+except ImportError:  # older Click names it without the underscore
     from click.utils import make_default_short_help as _make_default_short_help
 
 from afterschool.scheduler.say import CATALOGUE, say
@@ -36,7 +36,10 @@ _METAVAR = re.compile(r"\b(?:INTEGER RANGE|FLOAT RANGE|[A-Z][A-Z_]+)\b")
 
 def _path(ctx: click.Context) -> str:
     """``plan``, ``user.add``; the group itself ``afterschool``."""
-    words = ctx.command_path.split()[1:]
+    words = []  # the names below the root (whose own name may be "python -m afterschool")
+    while ctx.parent is not None:
+        words.insert(0, ctx.info_name)
+        ctx = ctx.parent
     return ".".join(words) or "afterschool"
 
 

@@ -146,3 +146,10 @@ def test_a_group_alone_shows_its_help_once(tmp_path):
     assert r.output.count("用法：") == 1 and "错误" not in r.output and "添加账号" in r.output
     r = _help(["attendance"], {**NO_LOCALE, "LANG": "en_US.UTF-8"})
     assert r.output.count("Usage:") == 1 and "错误" not in r.output
+
+
+def test_the_help_whatever_the_program_is_called(tmp_path):
+    # python -m afterschool: the root's name has spaces; the command's help is still found
+    r = CliRunner().invoke(main, ["user", "add", "--help"], prog_name="python -m afterschool",
+                           env={**NO_LOCALE, "LANG": "zh_CN.UTF-8"})
+    assert r.output.startswith("用法：python -m afterschool user add [选项] 学期 姓名\n\n  添加账号")
