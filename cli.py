@@ -19,8 +19,8 @@ import click
 
 from afterschool.models.errors import InputError, Problem
 from afterschool.scheduler.record.errors import RecordBusy, RecordError
+from afterschool.scheduler.help import HelpGroup
 from afterschool.scheduler.say import say
-from afterschool.scheduler.planning.backstop import backstop_text
 from afterschool.scheduler.reading import options as opt
 
 EXIT_BAD_INPUT, EXIT_SHORTAGE, EXIT_NO_SOLUTION, EXIT_BUSY = 2, 3, 4, 5
@@ -110,17 +110,17 @@ HANDOUT_CHOICES = ("workbook", "notice", "rosters", "charts", "report", "all")
 def output_set_options(fn):
     """--force, --skip and --lang of every command that writes a plan's output set."""
     fn = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-                      help="Language of the hand-outs (default: the school's).")(fn)
+                      help="help.--lang.hand-outs")(fn)
     fn = click.option("--skip", multiple=True, type=click.Choice(HANDOUT_CHOICES),
-                      help="Do not write these hand-outs (repeatable).")(fn)
+                      help="help.--skip")(fn)
     return click.option("--force", is_flag=True,
-                        help="Write into a non-empty folder not made by us.")(fn)
+                        help="help.--force")(fn)
 
 
 def record_options(fn):
     """--by: who makes this command's record entries (default: the login name)."""
     return click.option("--by", "by", default=None, metavar="NAME",
-                        help="Author of the record entries (default: your login name).")(fn)
+                        help="help.--by")(fn)
 
 
 def _author(by: str | None) -> str:
@@ -147,19 +147,13 @@ def term_change_options(fn):
     fn = record_options(fn)
     fn = click.option("--seed", type=opt.SEED, default=0, show_default=True)(fn)
     fn = click.option("--time-limit", type=opt.SECONDS, default=TERM_LIMIT, show_default=True,
-                      help="CPU seconds for the whole command as for plan: within 1.5 x "
-                      "limit + 2 s from its start to its last file (reading, the record, "
-                      "the search, the hand-outs); the search gets what the rest leaves, "
-                      "as deterministic budgets (the CPU clock ends it by "
-                      f"{backstop_text()} at the latest).")(fn)
+                      help="help.--time-limit")(fn)
     return click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-                        help="Another folder to write the term's files into as well "
-                        "(default: the term folder only; needed for a plan.json made "
-                        "without a record).")(fn)
+                        help="help.--out.as-well")(fn)
 
 
 def json_option(fn):
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(fn)
+    return click.option("--json", "as_json", is_flag=True, help="help.--json")(fn)
 
 
 def _verbose() -> bool:
@@ -294,7 +288,9 @@ class _SaidUsageError(click.UsageError):
             self.said.show(file)
 
 
-class _Workflow(click.Group):
+class _Workflow(HelpGroup):
+    group_class = HelpGroup  # attendance, payments, user: their help from the catalogue too
+
     def list_commands(self, ctx):
         known = super().list_commands(ctx)
         return [c for c in WORKFLOW if c in known] + [c for c in known if c not in WORKFLOW]
@@ -309,33 +305,26 @@ class _Workflow(click.Group):
         except _SaidUsageError:
             raise
         except click.UsageError as err:
+            if type(err).__name__ == "NoArgsIsHelpError":  # a group alone: its help, once
+                raise
             from afterschool.scheduler.reading.language import language_named
             raise _SaidUsageError(err, language_named(ctx.meta.get("words", []))) from None
 
 
 @click.group(cls=_Workflow, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks for bug reports.")
+@click.option("-v", "--verbose", is_flag=True, help="help.--verbose")
 @click.version_option(package_name="afterschool")
 def main(verbose: bool) -> None:
-    """Plan a primary school's after-school service (课后延时服务).
-
-    \b
-    First run:   afterschool plan haijiang --out plan-out
-    Your school: afterschool init my-school; edit the files; afterschool validate my-school
-    """
+    pass
 
 
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en",
-              help="Language of the column headers (zh: 学号, 姓名, …).")
-@click.option("--force", is_flag=True, help="Write into a non-empty folder.")
+              help="help.init.--lang")
+@click.option("--force", is_flag=True, help="help.init.--force")
 @handles_errors
 def init(folder: str, lang: str, force: bool) -> None:
-    """Write a commented template instance into FOLDER for a school to fill in.
-
-    Example: afterschool init my-school --lang zh
-    """
     from afterschool.scheduler.reading.template import write_template
     for p in write_template(folder, lang, force):
         click.echo(say("wrote", lang, path=p))
@@ -345,32 +334,25 @@ def init(folder: str, lang: str, force: bool) -> None:
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--students", "n_students", type=click.IntRange(1, 100_000), default=800,
-              show_default=True, help="Sign-up rows to write.")
+              show_default=True, help="help.--students")
 @click.option("--classes", "n_classes", type=click.IntRange(1, 2000), default=None,
-              help="Homeroom classes (default: enough for classes of 40–50).")
+              help="help.--classes")
 @click.option("--teachers", "n_teachers", type=click.IntRange(1, 20_000), default=None,
-              help="Staff members (default: about one per 20 students).")
+              help="help.--teachers")
 @click.option("--seed", type=opt.SEED, default=1, show_default=True)
-@click.option("--name", default="示例小学", show_default=True, help="School name.")
+@click.option("--name", default="示例小学", show_default=True, help="help.--name")
 @click.option("--clubs", "n_clubs", type=click.IntRange(0, 200), default=0, show_default=True,
-              help="Clubs to write (clubs.csv), with --choosing pupils' choices.")
+              help="help.--clubs")
 @click.option("--choosing", "n_choosing", type=click.IntRange(0, 100_000), default=0,
-              show_default=True, help="Pupils who choose clubs (club_choices.csv).")
+              show_default=True, help="help.--choosing")
 @click.option("--force", is_flag=True,
-              help="Overwrite the instance files of a non-empty FOLDER.")
+              help="help.generate.--force")
 @click.option("--venues", is_flag=True,
-              help="Also write rooms.csv (each class's homeroom), a playground for 4 groups, "
-              "a gym for 2, a library and two activities.")
+              help="help.--venues")
 @handles_errors
 def generate(folder: str, n_students: int, n_classes: int | None, n_teachers: int | None,
              seed: int, name: str, n_clubs: int, n_choosing: int, force: bool,
              venues: bool) -> None:
-    """Write a realistic synthetic school into FOLDER (same seed, same bytes).
-
-    A non-empty FOLDER (an existing school?) is refused unless --force.
-
-    Example: afterschool generate big-school --students 3000 --teachers 150 --seed 7
-    """
     from afterschool.scheduler.reading.generate import generate_school, write_school
     files = generate_school(n_students, n_classes, n_teachers, seed, name, venues=venues)
     if n_clubs:
@@ -386,11 +368,6 @@ def generate(folder: str, n_students: int, n_classes: int | None, n_teachers: in
 @json_option
 @handles_errors
 def validate(instance: str, as_json: bool) -> None:
-    """Check INSTANCE (folder or .xlsx) and summarise demand against volunteers.
-
-    Exit code 2 with the list of problems when the input is bad.
-    Example: afterschool validate haijiang
-    """
     from afterschool.scheduler.reading.summary import headline, manager_table, summary_table
     inst = _load(instance)
     table, managers = summary_table(inst), manager_table(inst)
@@ -408,30 +385,21 @@ def validate(instance: str, as_json: bool) -> None:
 @main.command()
 @click.argument("instance", type=click.Path())
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True,
-              help="Folder for plan.json (created; reused if written by afterschool).")
+              help="help.plan.--out")
 @click.option("--time-limit", type=opt.SECONDS, default=7.0, show_default=True,
-              help="Search budget in CPU seconds, converted to deterministic budgets, so "
-              "the same seed gives the same plan; the whole command (reading, planning, "
-              "the record and the hand-outs) keeps within 1.5 x limit + 2 s: the CPU clock "
-              f"ends the searches by {backstop_text()} at the latest, earlier where a large "
-              "school's hand-outs need the time (the summary says when a school is too "
-              "large for that, and which limit keeps it).")
+              help="help.plan.--time-limit")
 @click.option("--seed", type=opt.SEED, default=0, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Search workers; >1 uses CP-SAT's deterministic interleaved search.")
+              help="help.--workers")
 @click.option("--group-days-slack", type=click.IntRange(0, 50), default=0, show_default=True,
-              help="Per session, accept up to this many extra group-days (paid teacher "
-              "sessions a week) when that keeps classes together better.")
+              help="help.--group-days-slack")
 @click.option("--group-days-tolerance", type=opt.PERCENT, default=1.0,
               show_default=True,
-              help="Percent of the group-days bound that may be spent, all sessions "
-              "together, to keep classes together (0: fewest group-days found, always).")
+              help="help.--group-days-tolerance")
 @click.option("--record", "record_url", default=None, metavar="URL",
-              help="Keep the term's record there instead of OUT/record.sqlite: "
-              "postgresql://USER@HOST/DB (a district's server) or sqlite:///PATH.")
+              help="help.--record")
 @click.option("--new-record", is_flag=True,
-              help="Start a new record although OUT's holds re-plans or absences (the old "
-              "record is kept beside it under a dated name).")
+              help="help.--new-record")
 @record_options
 @output_set_options
 @json_option
@@ -440,24 +408,6 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
          group_days_slack: int, group_days_tolerance: float, skip: tuple[str, ...],
          lang: str | None, as_json: bool, record_url: str | None, new_record: bool,
          by: str | None) -> None:
-    """Plan the term: groups, teachers per slot, managers; write OUT/plan.json.
-
-    \b
-    The time limit is CPU seconds for reading and planning together, spent as
-    deterministic budgets: the same input and seed give the same plan unless the summary
-    says the limit cut a stage short. The best plan found (or at Ctrl-C) is written.
-
-    \b
-    OUT becomes the term folder: the term's record (OUT/record.sqlite) and its export
-    (plan.json and the hand-outs). A folder whose record holds more than its first plan
-    is refused unless --new-record.
-
-    \b
-    Exit codes: 0 complete plan; 3 plan written with shortages (listed);
-    2 bad input; 4 not even a grouping exists (the message says why);
-    5 the record is busy (another command holds it).
-    Example: afterschool plan haijiang --out plan-out
-    """
     started = _clock()  # the libraries' loading: outside the budgets, inside the promise
     from afterschool.scheduler.handouts.bundle import check_out_dir, write_plan_folder
     from afterschool.scheduler.handouts.summary import office_summary, plan_summary
@@ -519,13 +469,6 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
 @json_option
 @handles_errors
 def check(args: tuple[str, ...], as_json: bool) -> None:
-    """Recompute every rule, the staffing table, fees and pay of the term's plan (every
-    version on its own dates, each against the sheets it was made from when the record
-    holds them); exit 1 on violations. TERM: a term folder, a record URL or a plan.json;
-    INSTANCE: the sheets to check against (default: the latest the record holds).
-
-    Example: afterschool check plan-out
-    """
     from afterschool.scheduler.check_clubs import check_term_plan
     if len(args) > 2:
         raise click.UsageError("give TERM, or INSTANCE and TERM")
@@ -616,7 +559,7 @@ def _emit(sheets, name: str, out: str | None, as_json: bool, data,
 
 
 out_option = click.option("--out", type=click.Path(file_okay=False), default=None,
-                          help="Folder for NAME.csv and NAME.xlsx (default: print).")
+                          help="help.--out")
 
 
 @main.command()
@@ -625,12 +568,6 @@ out_option = click.option("--out", type=click.Path(file_okay=False), default=Non
 @json_option
 @handles_errors
 def fees(instance: str, out: str | None, as_json: bool) -> None:
-    """Term fee of every enrolled student (SPEC §5), with totals per class, grade, session.
-
-    Fees depend only on the sign-ups: 2 yuan an hour over the term's service dates, exempt
-    pay nothing, reduced pay the listed percentage or amount less; lunch is apart.
-    Example: afterschool fees haijiang --out fees-out
-    """
     from afterschool.scheduler.money.tables import fee_report
     inst = _load(instance)
     sheets, data = fee_report(inst)
@@ -645,10 +582,6 @@ def fees(instance: str, out: str | None, as_json: bool) -> None:
 @json_option
 @handles_errors
 def pay(plan_file: str, out: str | None, as_json: bool) -> None:
-    """Term pay of every person on duty in PLAN (劳务费, outside the performance-pay total).
-
-    Example: afterschool pay plan-out/plan.json --out pay-out
-    """
     from afterschool.scheduler.money.tables import pay_report
     p = _read_plan(plan_file)
     sheets, data = pay_report(p)
@@ -662,11 +595,6 @@ def pay(plan_file: str, out: str | None, as_json: bool) -> None:
 @json_option
 @handles_errors
 def budget(plan_file: str, out: str | None, as_json: bool) -> None:
-    """Fee income, exemptions, pay and balance per session and in total (专款专用), and the
-    staffing table: standard teachers T(n) against the groups the 45 cap needs.
-
-    Example: afterschool budget plan-out/plan.json
-    """
     from afterschool.scheduler.money.tables import budget_report
     p = _read_plan(plan_file)
     sheets, data = budget_report(p)
@@ -676,29 +604,23 @@ def budget(plan_file: str, out: str | None, as_json: bool) -> None:
 
 
 lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-                           help="Language of headers and labels (default: the school's).")
+                           help="help.--lang")
 
 
 @main.command()
 @click.argument("plan_file", metavar="PLAN")
 @click.option("--teacher", "staff", default=None,
-              help="One person: an id (any case) or a unique full name.")
-@click.option("--all", "everyone", is_flag=True, help="Everyone on duty.")
+              help="help.--teacher")
+@click.option("--all", "everyone", is_flag=True, help="help.--all")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "ics"]), default="xlsx",
               show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), default="rosters", show_default=True)
 @click.option("--alarm", type=click.IntRange(0, 1440), default=15, show_default=True,
-              help="Calendar reminder this many minutes before each duty (0: none).")
+              help="help.--alarm")
 @lang_option
 @handles_errors
 def roster(plan_file: str, staff: str | None, everyone: bool, fmt: str, out: str,
            alarm: int, lang: str | None) -> None:
-    """Teacher rosters: a table, or a phone calendar (.ics): one weekly event per continuous
-    duty over the term (holidays and substitutions excluded, make-up days added, removed
-    duties cancelled, Asia/Shanghai time, a reminder before each).
-
-    Example: afterschool roster plan-out --teacher T012 --format ics
-    """
     from afterschool.scheduler.handouts.bundle import write_rosters
     p = _read_plan(plan_file)
     if (staff is None) == (not everyone):
@@ -724,16 +646,10 @@ def roster(plan_file: str, staff: str | None, everyone: bool, fmt: str, out: str
 @main.command()
 @click.argument("plan_file", metavar="PLAN")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default="report.html",
-              show_default=True, help="The HTML file to write.")
+              show_default=True, help="help.report.--out")
 @lang_option
 @handles_errors
 def report(plan_file: str, out_file: str, lang: str | None) -> None:
-    """One self-contained page (report.html) to open in a browser and print on A4: summary,
-    staffing against the standard, groups, the duty grid per day, each teacher's week,
-    money, shortages and the parents' notice per class. No network needed.
-
-    Example: afterschool report plan-out --out report.html
-    """
     from afterschool.scheduler.handouts.output import write_text
     from afterschool.scheduler.handouts.report import report_html
     _not_an_input("--out", Path(out_file), plan_file)
@@ -745,17 +661,12 @@ def report(plan_file: str, out_file: str, lang: str | None) -> None:
 @main.command()
 @click.argument("plan_file", metavar="PLAN")
 @click.option("--kind", type=click.Choice(["students", "duties"]), default="students",
-              show_default=True, help="Group list (names masked) or teacher duties.")
+              show_default=True, help="help.--kind")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Folder for notice-KIND.csv and .xlsx (default: print).")
+              help="help.notice.--out")
 @lang_option
 @handles_errors
 def notice(plan_file: str, kind: str, out: str | None, lang: str | None) -> None:
-    """Public notice (公示): groups with masked names (张*明), class, days and times — no ids,
-    no priority or fee category; or the teacher-duty list with full names.
-
-    Example: afterschool notice plan-out --out notice
-    """
     from afterschool.scheduler.handouts.bundle import notice_sheets
     p = _read_plan(plan_file)
     lang = lang or p.extra.get("language", "zh")
@@ -766,15 +677,10 @@ def notice(plan_file: str, kind: str, out: str | None, lang: str | None) -> None
 @click.option("--kind", type=click.Choice(["gantt", "load", "staffing", "sizes"]),
               default="gantt", show_default=True)
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None,
-              help="Image file; .png (default), .svg or .pdf.")
+              help="help.chart.--out")
 @lang_option
 @handles_errors
 def chart(plan_file: str, kind: str, out_file: str | None, lang: str | None) -> None:
-    """Charts of the schedule: the week as a Gantt per day (shortages in red), teacher load
-    against the weekly limit, T(n) beside the groups formed, group sizes against the cap.
-
-    Example: afterschool chart plan-out --kind load --out load.svg
-    """
     from afterschool.scheduler.handouts import charts
     from afterschool.scheduler.handouts.bundle import save_chart
     path = Path(out_file or f"chart-{kind}.png")
@@ -792,48 +698,36 @@ def chart(plan_file: str, kind: str, out_file: str | None, lang: str | None) -> 
 @main.command()
 @click.argument("instances", nargs=-1, required=True, type=click.Path())
 @click.option("--students", "students", type=opt.STUDENT_CHANGES, default="",
-              help="Extra sign-ups, e.g. +10%,+25% (each +1% to +300%).")
+              help="help.scenario.--students")
 @click.option("--teachers", "teachers", type=opt.TEACHER_CHANGES, default="",
-              help="Volunteers withdrawn, e.g. -3 (people) or -10% (below -100%).")
+              help="help.scenario.--teachers")
 @click.option("--cap", "cap", type=opt.whole_list("cap"), default="",
-              help="Group caps, e.g. 40,45,50 (1 to 1,000).")
+              help="help.--cap")
 @click.option("--remainder-threshold", type=opt.whole_list("remainder_threshold"), default="",
-              help="T(n) remainder thresholds to try (0 to 1,000).")
+              help="help.--remainder-threshold")
 @click.option("--manager-threshold", type=opt.whole_list("manager_remainder_threshold"),
-              default="", help="M(c) remainder thresholds to try (0 to 1,000).")
+              default="", help="help.--manager-threshold")
 @click.option("--days", "days", type=opt.DAYS, default=None,
-              help="Weekdays served, e.g. 'Tue Wed Thu'.")
+              help="help.--days")
 @click.option("--venue-groups", "venue_groups", type=opt.VENUE_GROUPS, default="",
-              help="Groups a venue holds at once, one scenario each: PG=2,PG=4 (SPEC §12).")
+              help="help.--venue-groups")
 @click.option("--rain", "rain", type=opt.DAYS, default=None,
-              help="Rainy weekdays, e.g. 'Tue Thu': outdoor activities moved indoors "
-              "(venues); does every group still fit?")
+              help="help.--rain")
 @click.option("--file", "scenario_file", type=click.Path(exists=True, dir_okay=False),
-              default=None, help="TOML file of named [[scenario]] tables with the keys name, "
-              "students, teachers, cap, students_per_teacher, remainder_threshold, "
-              "groups_per_manager, manager_remainder_threshold, days, seed (same ranges; "
-              "at most 1 MB).")
+              default=None, help="help.--file")
 @click.option("--time-limit", type=opt.SECONDS, default=4.0, show_default=True,
-              help="Seconds per scenario (0.1 to 86,400).")
+              help="help.scenario.--time-limit")
 @click.option("--seed", type=opt.SEED, default=0, show_default=True)
 @click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
-              help="Local worker processes.")
+              help="help.--jobs")
 @click.option("--scheduler", "scheduler_address", default=None,
-              help='Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (pip install ".[dask]").')
+              help="help.--scheduler")
 @out_option
 @json_option
 @handles_errors
 def scenario(instances, students, teachers, cap, remainder_threshold, manager_threshold, days,
              venue_groups, rain, scenario_file, time_limit, seed, jobs, scheduler_address, out,
              as_json) -> None:
-    """What-if staffing scenarios; one comparison table (and chart with --out).
-
-    Variations combine: every value of every option with every other, after the baseline.
-    Several INSTANCES run as one batch (a city's schools). At most 200 scenarios a run
-    (baseline, combinations and the file's tables) and 20 values an option; every value is
-    checked before the baseline runs.
-    Example: afterschool scenario haijiang --students +10%,+25% --teachers -3 --jobs 2
-    """
     from afterschool.scheduler.planning.scenarios import (ClusterLost, Scenario,
                                                           check_venue_ids, combine,
                                                           read_scenario_file, sweep)
@@ -922,11 +816,6 @@ def _rain(instances, days, time_limit: float, seed: int, as_json: bool) -> None:
 @json_option
 @handles_errors
 def need(instance: str, time_limit: float, seed: int, as_json: bool) -> None:
-    """The fewest extra volunteers (then fewest minutes) that would turn every shortage into a
-    complete plan, with the times each must cover.
-
-    Example: afterschool need haijiang
-    """
     from afterschool.scheduler.handouts.labels import day_name, session_label, window_label
     from afterschool.scheduler.planning.scenarios import need as find, recruit_by_session
     inst = _load(instance)
@@ -965,12 +854,6 @@ def need(instance: str, time_limit: float, seed: int, as_json: bool) -> None:
 @json_option
 @handles_errors
 def admit(instance: str, time_limit: float, seed: int, out: str | None, as_json: bool) -> None:
-    """Which 'applied' students today's volunteers can take: priority children first
-    (disabled, left-behind, migrant workers', staff's), then by application date; the rest
-    wait. Each with a reason.
-
-    Example: afterschool admit haijiang --out admission
-    """
     from afterschool.scheduler.money.tables import admission_report
     from afterschool.scheduler.planning.scenarios import admit as choose
     inst = _load(instance)
@@ -983,18 +866,14 @@ def admit(instance: str, time_limit: float, seed: int, out: str | None, as_json:
 
 @main.command()
 @click.option("--students", "n", type=opt.COUNT, default=None,
-              help="Students in a session on a day: print T(n).")
+              help="help.staffing.--students")
 @click.option("--groups", "c", type=opt.COUNT, default=None,
-              help="Groups on duty at once: print M(c).")
+              help="help.--groups")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-              help="Language of the answer (default: zh).")
+              help="help.staffing.--lang")
 @json_option
 @handles_errors
 def staffing(n: int | None, c: int | None, lang: str | None, as_json: bool) -> None:
-    """Standard teachers T(n) for n students, or managers M(c) for c groups (SPEC §4).
-
-    Example: afterschool staffing --students 76   ->  2
-    """
     from afterschool.scheduler.rules.staffing import managers_needed, standard_teachers
     lang = lang or "zh"
     click.get_current_context().meta["lang"] = lang
@@ -1020,30 +899,14 @@ def _care(inst, plan):
 @click.argument("instance", type=click.Path())
 @click.argument("term_arg", metavar="TERM")
 @click.option("--teacher", "absent", required=True,
-              help="The absent person: an id (any case) or a unique full name.")
+              help="help.substitute.--teacher")
 @click.option("--dates", required=True,
-              help="Service dates of the absence, comma-separated: 2026-09-15,2026-09-16; "
-              "D1..D2 for every service date between (a week: 2026-09-14..2026-09-18).")
+              help="help.--dates")
 @term_change_options
 @handles_errors
 def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str | None,
                time_limit: float, seed: int, force: bool, skip: tuple[str, ...],
                lang: str | None, as_json: bool, by: str | None) -> None:
-    """Cover an absence (代课): each duty of --teacher on --dates goes to another volunteer
-    who is available then, free at that time, and within the daily and weekly limits
-    (earlier substitutions counted); fewest people asked, then the fewest substitutions
-    so far, then preferred times. The absence and its covers are appended to the term's
-    record (TERM: the term folder or a record URL), and the term folder is written again:
-    plan.json with the exceptions (pay follows them), cover.csv/cover.xlsx for the office,
-    and the rosters. Two absences reported at once are both recorded, one after the other.
-
-    \b
-    Exit codes: 0 every duty covered; 3 some duty nobody can cover (a shortage on that
-    date, with advice); 2 bad input (unknown person, a date that is not a service date,
-    a plan of another school, nobody's duty on those dates); 5 record busy.
-    Example: afterschool substitute haijiang plan-out --teacher T006
-             --dates 2026-09-15,2026-09-16
-    """
     t0 = _clock()  # the time promise counts from here
     from afterschool.scheduler.handouts.bundle import check_out_dir
     from afterschool.scheduler.handouts.cover import cover_summary, write_cover_folder
@@ -1111,30 +974,16 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
 @main.command()
 @click.argument("instance", type=click.Path())
 @click.option("--previous", "previous", required=True, metavar="TERM",
-              help="The term: its folder or record URL (or a plan.json made without a "
-              "record).")
+              help="help.--previous")
 @click.option("--from", "start", required=True, metavar="DATE",
-              help="First service date of the new version (YYYY-MM-DD).")
+              help="help.--from")
 @click.option("--pin", type=click.Choice(["none", "groups", "duties"]), default="none",
-              show_default=True, help="Forbid moving continuing students (groups) or "
-              "changing the duties of people still available (duties).")
+              show_default=True, help="help.--pin")
 @term_change_options
 @handles_errors
 def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
            time_limit: float, seed: int, force: bool, skip: tuple[str, ...],
            lang: str | None, as_json: bool, by: str | None) -> None:
-    """Re-plan from DATE after the sheets changed, keeping as much as the rules allow:
-    fewest pupils moved, then fewest duties changed (SPEC §9). The new version is appended
-    to the term's record and the term folder written again: plan.json (the earlier
-    versions in 'history'), the hand-outs, changes.csv/.xlsx and one notice per affected
-    teacher (changes-teachers.csv).
-
-    \b
-    Exit codes: 0 complete plan; 3 plan written with shortages; 2 bad input (a date
-    that is not a later service date of the term, a plan of another school); 5 record
-    busy.
-    Example: afterschool replan haijiang --previous plan-out --from 2026-10-13
-    """
     t0 = _clock()  # the time promise counts from here
     from datetime import date
     from afterschool.scheduler.handouts.bundle import check_out_dir
@@ -1212,16 +1061,15 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
 @main.command()
 @click.argument("args", nargs=-1, required=True, metavar="[INSTANCE] TERM")
 @click.option("--seed", type=opt.SEED, required=True,
-              help="The published seed of the draw (announce it before drawing).")
+              help="help.--seed")
 @click.option("--from", "start", default=None, metavar="DATE",
-              help="First date clubs meet (default: [clubs] start, else the term start).")
+              help="help.clubs.--from")
 @click.option("--replan/--no-replan", "again", default=True, show_default=True,
-              help="Make the care plan again from DATE around the clubs (members away from "
-              "their care group on club days, instructors busy), or keep it as it is.")
+              help="help.--replan")
 @click.option("--time-limit", type=opt.SECONDS, default=CLUBS_LIMIT, show_default=True,
-              help="CPU seconds for the whole command, as for replan.")
+              help="help.clubs.--time-limit")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Another folder to write the term's files into as well.")
+              help="help.clubs.--out")
 @output_set_options
 @record_options
 @json_option
@@ -1229,24 +1077,6 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
 def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time_limit: float,
           out: str | None, force: bool, skip: tuple[str, ...], lang: str | None,
           by: str | None, as_json: bool) -> None:
-    """Draw the club lottery (社团抽签, SPEC §12) from a published seed: priority children
-    first, then by SHA-256 of "seed:student id"; each pupil the highest choice with a seat;
-    clubs under their minimum cancelled and their pupils placed again; numbered waiting
-    lists. The result is appended to the term's record (TERM: the term folder or a record
-    URL; INSTANCE: the sheets with clubs.csv and club_choices.csv, default the latest the
-    record holds). The care plan is made again from DATE (a new version, pupils kept in
-    their groups as far as the rules allow): on club days members are in their club, not
-    in care, and staff instructors have no other duty. The term folder is written again
-    with the public notice
-    (clubs-notice.html, masked names, the seed and how to re-run it), each club's list for
-    its instructor and the parents' club notice.
-
-    \b
-    Exit codes: 0 drawn; 3 drawn, the care plan made again with unfilled duties; 2 bad
-    input (no clubs, a choice that breaks a rule, a date outside the term or not after the
-    current version's start); 5 record busy.
-    Example: afterschool clubs plan-out --seed 20260914 --from 2026-09-15
-    """
     t0 = _clock()  # the time promise counts from here
     from afterschool.scheduler.clubs.run import with_clubs
     from afterschool.scheduler.planning.reserve import after_term, before_term, outside
@@ -1311,19 +1141,13 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
 @main.command()
 @click.argument("term_arg", metavar="TERM")
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True,
-              help="Folder to write plan.json and the hand-outs into (the term folder "
-              "itself, or another).")
+              help="help.export.--out")
 @click.option("--as-of", "as_of", default=None, metavar="DATE",
-              help="The plan in force on that date (default: the latest).")
+              help="help.--as-of")
 @output_set_options
 @handles_errors
 def export(term_arg: str, out: str, as_of: str | None, force: bool, skip: tuple[str, ...],
            lang: str | None) -> None:
-    """Write the term's plan.json and hand-outs again from its record (SPEC §10): after a
-    file was deleted or edited, or as they were on an earlier date (--as-of).
-
-    Example: afterschool export plan-out --as-of 2026-10-12 --out october
-    """
     from afterschool.scheduler.handouts.bundle import check_out_dir, write_plan_folder
     from afterschool.scheduler.record import term as T
     day = _date_option("--as-of", as_of) if as_of else None
@@ -1388,20 +1212,15 @@ def _pick_id(option: str, given: str | None, known) -> str | None:
 
 @main.command()
 @click.argument("term_arg", metavar="TERM")
-@click.option("--date", "day", required=True, metavar="DATE", help="The date (YYYY-MM-DD).")
-@click.option("--group", default=None, help="One group's id.")
-@click.option("--teacher", default=None, help="One person's id.")
-@click.option("--student", default=None, help="One pupil's id.")
+@click.option("--date", "day", required=True, metavar="DATE", help="help.--date")
+@click.option("--group", default=None, help="help.--group")
+@click.option("--teacher", default=None, help="help.who.--teacher")
+@click.option("--student", default=None, help="help.--student")
 @lang_option
 @json_option
 @handles_errors
 def who(term_arg: str, day: str, group: str | None, teacher: str | None,
         student: str | None, lang: str | None, as_json: bool) -> None:
-    """Who was on duty where on a date, who was absent and who covered, from the version
-    in force that date and the recorded absences (SPEC §10).
-
-    Example: afterschool who plan-out --date 2026-10-14 --group after-upper-03
-    """
     from afterschool.scheduler.record import questions as Q
     if sum(x is not None for x in (group, teacher, student)) > 1:
         raise click.UsageError("give at most one of --group, --teacher, --student")
@@ -1432,18 +1251,13 @@ def who(term_arg: str, day: str, group: str | None, teacher: str | None,
 
 @main.command()
 @click.argument("term_arg", metavar="TERM")
-@click.option("--teacher", default=None, help="Only what touched this person.")
-@click.option("--student", default=None, help="Only what touched this pupil.")
+@click.option("--teacher", default=None, help="help.history.--teacher")
+@click.option("--student", default=None, help="help.history.--student")
 @lang_option
 @json_option
 @handles_errors
 def history(term_arg: str, teacher: str | None, student: str | None, lang: str | None,
             as_json: bool) -> None:
-    """Every change recorded in the term, oldest first: when, by whom, what changed (for
-    one pupil or person with --student / --teacher).
-
-    Example: afterschool history plan-out --teacher T009
-    """
     from afterschool.scheduler.record import questions as Q
     if teacher is not None and student is not None:
         raise click.UsageError("give at most one of --teacher, --student")
@@ -1466,25 +1280,18 @@ def history(term_arg: str, teacher: str | None, student: str | None, lang: str |
 
 @main.group()
 def attendance() -> None:
-    """Roll call (点名): print the week's sheets, and record them filled in (SPEC §11)."""
+    pass
 
 
 @attendance.command("sheet")
 @click.argument("term_arg", metavar="TERM")
 @click.option("--week", "week", required=True, metavar="DATE",
-              help="Any date of the week (YYYY-MM-DD).")
+              help="help.--week")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), required=True,
-              help="The workbook to write (.xlsx).")
+              help="help.attendance.sheet.--out")
 @lang_option
 @handles_errors
 def attendance_sheet(term_arg: str, week: str, out_file: str, lang: str | None) -> None:
-    """Roll-call sheets for a week: one A4 sheet per group with full names, class, a column
-    per date the group meets (grey where a pupil does not come that weekday), who is on
-    duty, who actually supervised and a line to sign. Fill it in and record it with
-    'afterschool attendance import'.
-
-    Example: afterschool attendance sheet plan-out --week 2026-09-14 --out roll-call.xlsx
-    """
     from afterschool.scheduler.record.happened import write_roll_call
     day = _date_option("--week", week)
     path = Path(out_file)
@@ -1505,14 +1312,6 @@ def attendance_sheet(term_arg: str, week: str, out_file: str, lang: str | None) 
 @record_options
 @handles_errors
 def attendance_import(term_arg: str, file: str, by: str | None) -> None:
-    """Record attendance: the filled roll-call workbook, or a CSV of date, session,
-    student, status (日期, 时段, 学号, 状态: 到 迟 早退 假 缺) or of staff rows (date,
-    session, group, staff, status: 值班 / 未开展 / who did it). A bad row is exit 2 naming
-    file, row and column, and nothing of the file is recorded; importing a file again
-    records nothing new; a later entry supersedes an earlier one.
-
-    Example: afterschool attendance import plan-out roll-call.xlsx
-    """
     from afterschool.scheduler.record.happened import read_attendance
     from afterschool.scheduler.record import term as T
     author = _author(by)
@@ -1528,17 +1327,12 @@ def attendance_import(term_arg: str, file: str, by: str | None) -> None:
 
 @main.command()
 @click.argument("term_arg", metavar="TERM")
-@click.option("--dates", required=True, help="D1[,D2…] or D1..D2 (every service date between).")
-@click.option("--session", default=None, help="One session's id or name (default: all).")
-@click.option("--reason", required=True, help="Why the service did not run.")
+@click.option("--dates", required=True, help="help.cancel.--dates")
+@click.option("--session", default=None, help="help.--session")
+@click.option("--reason", required=True, help="help.--reason")
 @record_options
 @handles_errors
 def cancel(term_arg: str, dates: str, session: str | None, reason: str, by: str | None) -> None:
-    """Record that the service did not run on those dates (weather, exams, closure): no fee
-    and no pay for them in the settlement.
-
-    Example: afterschool cancel plan-out --dates 2026-11-20 --reason 期中考试
-    """
     from afterschool.scheduler.record import term as T
     from afterschool.scheduler.reading.clean import clean_text
     author = _author(by)
@@ -1594,7 +1388,7 @@ def _service_dates(option: str, text: str, plan) -> list[str]:
 
 @main.group()
 def payments() -> None:
-    """Payments received from parents (SPEC §11)."""
+    pass
 
 
 @payments.command("import")
@@ -1603,11 +1397,6 @@ def payments() -> None:
 @record_options
 @handles_errors
 def payments_import(term_arg: str, file: str, by: str | None) -> None:
-    """Record payments from a CSV of student, date, amount, channel, receipt (学号, 日期,
-    金额, 方式, 票据号). A receipt already recorded is skipped.
-
-    Example: afterschool payments import plan-out payments.csv
-    """
     from afterschool.scheduler.record.happened import read_payments
     from afterschool.scheduler.record import term as T
     author = _author(by)
@@ -1622,17 +1411,10 @@ def payments_import(term_arg: str, file: str, by: str | None) -> None:
 @main.command()
 @click.argument("term_arg", metavar="TERM")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Folder for settlement.csv and settlement.xlsx.")
+              help="help.settle.--out")
 @json_option
 @handles_errors
 def settle(term_arg: str, out: str | None, as_json: bool) -> None:
-    """Settle the term (多退少补): per pupil the fee due under the school's [refunds] policy,
-    what was paid, and the refund, credit or amount still owed, with the rule that
-    applied; per person the planned pay and the pay for duty delivered; totals that tie
-    and the earmarked fund's balance (专款专用).
-
-    Example: afterschool settle plan-out --out settlement
-    """
     from afterschool.scheduler.money.settlement import settle as settle_term
     from afterschool.scheduler.record import term as T
     term = _open_term(term_arg)
@@ -1656,22 +1438,15 @@ def settle(term_arg: str, out: str | None, as_json: bool) -> None:
 @main.command()
 @click.argument("terms", nargs=-1, required=True, metavar="TERM...")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Folder for bureau.csv (one row per school) and bureau.xlsx (every table).")
+              help="help.bureau.--out")
 @click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
-              help="Local worker processes.")
+              help="help.--jobs")
 @click.option("--scheduler", "scheduler_address", default=None,
-              help="Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (pip install \".[dask]\").")
+              help="help.--scheduler")
 @json_option
 @handles_errors
 def bureau(terms: tuple[str, ...], out: str | None, jobs: int, scheduler_address: str | None,
            as_json: bool) -> None:
-    """Reports upward (报市备案) for one or many schools' term records: participation,
-    pupils coming all five days, staff taking part, external staff, fee income, refunds,
-    pay and balance, one row per school and the totals; with --out the tables city
-    platforms collect (classes, staff, payments, refunds, groups, attendance by date).
-
-    Example: afterschool bureau school-a/term school-b/term --out city --jobs 2
-    """
     from afterschool.scheduler.record.bureau import bureau as report, totals
     if scheduler_address:
         import importlib.util
@@ -1704,16 +1479,10 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 @main.command()
 @click.argument("term_arg", metavar="TERM")
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; other than this machine only once accounts exist.")
+              help="help.--host")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @handles_errors
 def serve(term_arg: str, host: str, port: int) -> None:
-    """The office's page: the term's record in a browser (today, roll call, absences, the
-    week, money, history) for the accounts made with 'afterschool user add'. Every entry
-    made through the page is recorded with the logged-in account as its author.
-
-    Example: afterschool serve plan-out --host 0.0.0.0 --port 8000
-    """
     import uvicorn
     from afterschool.scheduler.record import term as T
     from afterschool.scheduler.web.accounts import accounts
@@ -1741,7 +1510,7 @@ def serve(term_arg: str, host: str, port: int) -> None:
 
 @main.group()
 def user() -> None:
-    """Accounts of the office's page (kept in the term's record)."""
+    pass
 
 
 def _read_password(confirm: bool = True) -> str:
@@ -1755,15 +1524,10 @@ def _read_password(confirm: bool = True) -> str:
 @click.argument("term_arg", metavar="TERM")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["office", "teacher"]), required=True)
-@click.option("--staff", default=None, metavar="ID", help="A teacher's 工号 in the term.")
+@click.option("--staff", default=None, metavar="ID", help="help.--staff")
 @record_options
 @handles_errors
 def user_add(term_arg: str, name: str, role: str, staff: str | None, by: str | None) -> None:
-    """Add an account; the password is read from standard input (one line), never taken as
-    an argument. A teacher's account sees only that person's duties and groups.
-
-    Example: printf '%s\\n' "$PW" | afterschool user add plan-out 李老师 --role teacher --staff T009
-    """
     from afterschool.scheduler.web import accounts as A
     author = _author(by)
     term = _open_term(term_arg)
@@ -1778,7 +1542,6 @@ def user_add(term_arg: str, name: str, role: str, staff: str | None, by: str | N
 @record_options
 @handles_errors
 def user_password(term_arg: str, name: str, by: str | None) -> None:
-    """Change an account's password (read from standard input); its sessions end."""
     from afterschool.scheduler.web import accounts as A
     author = _author(by)
     term = _open_term(term_arg)
@@ -1790,7 +1553,6 @@ def user_password(term_arg: str, name: str, by: str | None) -> None:
 @click.argument("term_arg", metavar="TERM")
 @handles_errors
 def user_list(term_arg: str) -> None:
-    """The accounts: name, role, person, since when and by whom."""
     from afterschool.scheduler.record.questions import local_time
     term = _open_term(term_arg)
     with term.record.read() as r:
@@ -1808,7 +1570,6 @@ def user_list(term_arg: str) -> None:
 @record_options
 @handles_errors
 def user_remove(term_arg: str, name: str, by: str | None) -> None:
-    """Remove an account (kept in the record's history); its sessions end."""
     from afterschool.scheduler.web import accounts as A
     author = _author(by)
     term = _open_term(term_arg)

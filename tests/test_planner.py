@@ -342,9 +342,11 @@ def test_the_help_states_the_backstop_the_deadline_keeps():
     assert math.isclose(Deadline.for_limit(7.0).seconds, 11.2)
     assert math.isclose(Deadline.for_limit(2.0).seconds, 3.7)
     for command in ("plan", "replan", "substitute"):
-        r = CliRunner().invoke(main, [command, "--help"])
+        r = CliRunner().invoke(main, [command, "--help"], env={"LC_ALL": "en_US.UTF-8"})
         assert r.exit_code == 0
         assert "1.5 x limit + 0.7 s" in re.sub(r"\s+", " ", r.output), command
+        r = CliRunner().invoke(main, [command, "--help"], env={"LC_ALL": "zh_CN.UTF-8"})
+        assert "1.5 × 时限 + 0.7 秒" in re.sub(r"\s+", " ", r.output), command
 
 
 def test_time_limit_holds_on_cpu_clock_for_a_school_too_big_for_it(tmp_path):

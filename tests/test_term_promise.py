@@ -152,9 +152,14 @@ def test_substitute_starts_its_deadline_before_reading(term, monkeypatch):
 @pytest.mark.parametrize("command", ["replan", "substitute", "clubs"])
 def test_the_help_states_the_promise_and_the_default(command):
     from afterschool.cli import main
-    text = " ".join(CliRunner().invoke(main, [command, "--help"]).output.split())
+    text = " ".join(CliRunner().invoke(main, [command, "--help"],
+                                       env={"LC_ALL": "en_US.UTF-8"}).output.split())
     assert "1.5 x limit + 2 s" in text or "as for replan" in text
     assert ("default: 10.0" if command == "clubs" else "default: 7.0") in text
+    text = "".join(CliRunner().invoke(main, [command, "--help"],
+                                      env={"LC_ALL": "zh_CN.UTF-8"}).output.split())
+    assert "1.5×时限+2秒" in text or "与replan相同" in text
+    assert ("默认：10.0" if command == "clubs" else "默认：7.0") in text
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

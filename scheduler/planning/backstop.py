@@ -1,7 +1,8 @@
 """The time limit's backstop, apart from the solvers so that the command line's help can
 quote it without loading them. Input: none. Output: ``BACKSTOP_FACTOR``,
 ``BACKSTOP_PLUS`` (``cpsat.Deadline.for_limit``: the CPU clock stops a run at
-factor x limit + plus seconds) and ``backstop_text()``, the same in words.
+factor x limit + plus seconds) and ``backstop_text(lang)``, the same in words of the
+catalogue's ``help.backstop`` (zh or en).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 BACKSTOP_FACTOR, BACKSTOP_PLUS = 1.5, 0.7
 
 
-def backstop_text() -> str:
-    """The backstop as the help texts give it: '1.5 x limit + 0.7 s'."""
-    return f"{BACKSTOP_FACTOR:g} x limit + {BACKSTOP_PLUS:g} s"
+def backstop_text(lang: str = "en") -> str:
+    """The backstop as the help texts give it: '1.5 x limit + 0.7 s', '1.5 × 时限 + 0.7 秒'."""
+    from afterschool.scheduler.say import say
+    return say("help.backstop", lang, factor=f"{BACKSTOP_FACTOR:g}", plus=f"{BACKSTOP_PLUS:g}")

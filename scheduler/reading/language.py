@@ -10,12 +10,20 @@ Outputs:
   ``school.toml``: the language it names, zh when it names none; a bundled school by its
   name) or a term folder or a
   ``plan.json`` (the plan's ``language``); else None (not known: both languages).
+- ``help_language(args, environ)``: the language of ``--help``: ``language_named(args)``
+  (``--lang`` first, then the school, term folder or plan.json the command line names);
+  else the environment's locale, the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that is
+  set (``zh…`` -> zh, ``en…`` -> en), or where none is set (Windows) ``locale.getlocale()``
+  (``zh_CN``, ``Chinese…`` -> zh; ``en_US``, ``English…`` -> en); else zh, the tool's
+  default language.
 Nothing is written; a file that cannot be read, or a plan too large to read at once for
 a usage error (``PLAN_MAX_BYTES``), is passed over.
 """
 from __future__ import annotations
 
 import json
+import locale
+import os
 import tomllib
 from pathlib import Path
 
@@ -78,3 +86,28 @@ def language_named(args: list[str]) -> str | None:
         if lang in LANGUAGES:
             return lang
     return None
+
+
+def _locale_language(name: str | None) -> str | None:
+    name = (name or "").lower()
+    if name.startswith(("zh", "chinese")):
+        return "zh"
+    if name.startswith(("en", "english")):
+        return "en"
+    return None
+
+
+def help_language(args: list[str], environ=None) -> str:
+    """The language of ``--help`` for the command line ``args`` (see the module docstring)."""
+    named = language_named(args)
+    if named:
+        return named
+    environ = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if environ.get(var):
+            return _locale_language(environ[var]) or "zh"
+    try:
+        found = locale.getlocale()[0]
+    except (ValueError, TypeError):
+        found = None
+    return _locale_language(found) or "zh"
