@@ -88,7 +88,7 @@ def test_an_english_school_reads_today_s_english_help(tmp_path):
         "  -h, --help  Show this message and exit.\n")
     assert _help(["payments", "--help", en]).output == (
         "Usage: main payments [OPTIONS] COMMAND [ARGS]...\n\n"
-        "  Payments received from parents (SPEC §11).\n\n"
+        "  Payments received from parents.\n\n"
         "Options:\n"
         "  -h, --help  Show this message and exit.\n\n"
         "Commands:\n"
