@@ -810,6 +810,12 @@ WORDS: dict[str, str] = {
     "problem.negative": "must not be negative",
     "problem.zero_or_more": "0 or more",
     "problem.out_of_range": "out of range",
+    "problem.cap_above_standard":
+        "a group cap above {cap} breaks the national class-size standard; set "
+        "allow_above_standard = true in [rules] to plan with it anyway",
+    "problem.cap_above_allowed":
+        "group_cap = {value} is above the national class-size standard of {cap} (allowed by "
+        "allow_above_standard = true)",
     "problem.at_most_yuan": "at most {n} yuan",
     "problem.not_whole": "not a whole number",
     "problem.whole": "a whole number",

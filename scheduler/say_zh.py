@@ -769,6 +769,11 @@ WORDS: dict[str, str] = {
     "problem.negative": "不能为负数",
     "problem.zero_or_more": "0 或更大",
     "problem.out_of_range": "超出范围",
+    "problem.cap_above_standard":
+        "每组上限超过 {cap} 人，不符合国家班额标准；确需如此，请把 school.toml"
+        "「rules.allow_above_standard」项设为 true",
+    "problem.cap_above_allowed":
+        "group_cap = {value} 超过国家班额标准 {cap} 人（已由 allow_above_standard = true 允许）",
     "problem.at_most_yuan": "最多 {n} 元",
     "problem.not_whole": "不是整数",
     "problem.whole": "整数",

@@ -78,6 +78,13 @@ def test_messages_as_written_said_in_chinese():
             "选项 --seed 的值有误：'x' 不是整数",
         "not a date": "不是日期",
         "No such command 'wh'. Did you mean 'who'?": "没有命令 wh；是不是 who？",
+        "a group cap above 45 breaks the national class-size standard; set "
+        "allow_above_standard = true in [rules] to plan with it anyway":
+            "每组上限超过 45 人，不符合国家班额标准；确需如此，请把 school.toml"
+            "「rules.allow_above_standard」项设为 true",
+        "group_cap = 50 is above the national class-size standard of 45 (allowed by "
+        "allow_above_standard = true)":
+            "group_cap = 50 超过国家班额标准 45 人（已由 allow_above_standard = true 允许）",
         "No such command 'plna'. (Did you mean one of: 'plan', 'replan'?)":
             "没有命令 plna；是不是 'plan', 'replan' 之一？",
     }

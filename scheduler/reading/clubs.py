@@ -206,7 +206,7 @@ def _clubs(school, students, teachers, file: str, rows, problems) -> list[Club]:
             t = staff[clean.id_key(who)]
             instructor = t.id
             if not t.volunteer:
-                err("instructor", "not a volunteer (SPEC §3: only volunteers are assigned)",
+                err("instructor", "not a volunteer (only volunteers are assigned)",
                     who, "a staff member with volunteer = yes, or external")
         venue = r["venue"].strip()
         if not venue:

@@ -213,8 +213,8 @@ def _read_rules(ctx: _Ctx, rules: dict) -> Rules:
         if not isinstance(value, int) or isinstance(value, bool):
             ctx.err("not a whole number", key, "rules", value, "a whole number")
         elif key == "group_cap" and STANDARD_CAP < value <= CAP_ABOVE_STANDARD_MAX and not above:
-            ctx.err(f"a group cap above {STANDARD_CAP} breaks the national class-size standard "
-                    "(SPEC §4); set allow_above_standard = true in [rules] to plan with it anyway",
+            ctx.err(f"a group cap above {STANDARD_CAP} breaks the national class-size standard; "
+                    "set allow_above_standard = true in [rules] to plan with it anyway",
                     key, "rules", value, f"{lo} to {STANDARD_CAP}")
         elif value < lo:
             ctx.err("out of range", key, "rules", value, f"{lo} or more")
