@@ -297,18 +297,26 @@ class _Workflow(HelpGroup):
 
     def parse_args(self, ctx, args):
         ctx.meta["words"] = list(args)  # the command line, for a usage error's language
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as err:  # an option of afterschool itself (before a command)
+            raise _said(err, ctx) from None
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except _SaidUsageError:
-            raise
         except click.UsageError as err:
-            if type(err).__name__ == "NoArgsIsHelpError":  # a group alone: its help, once
-                raise
-            from afterschool.scheduler.reading.language import language_named
-            raise _SaidUsageError(err, language_named(ctx.meta.get("words", []))) from None
+            raise _said(err, ctx) from None
+
+
+def _said(err: click.UsageError, ctx) -> click.UsageError:
+    """``err`` to be said in the command line's language (``_SaidUsageError``); a group
+    typed alone (Click 8.2's usage error that shows its help) and one already said as
+    they are."""
+    if isinstance(err, _SaidUsageError) or type(err).__name__ == "NoArgsIsHelpError":
+        return err  # a group alone: its help, once
+    from afterschool.scheduler.reading.language import language_named
+    return _SaidUsageError(err, language_named(ctx.meta.get("words", [])))
 
 
 @click.group(cls=_Workflow, context_settings={"help_option_names": ["-h", "--help"]})

@@ -218,6 +218,7 @@ def test_a_bad_option_in_the_language_the_command_line_points_to(tmp_path):
     for args, said in ((["plan", zh, "--bogus"], "错误：没有选项 --bogus"),
                        (["plan", "haijiang", "--bogus"], "错误：没有选项 --bogus"),
                        (["plna", zh], "错误：没有命令 plna；是不是 'plan', 'replan' 之一？"),
+                       (["--bogus", "plan", zh], "错误：没有选项 --bogus；是不是 --verbose？"),
                        (["who", term], "错误：缺少选项 --date"),
                        (["who", term / "plan.json"], "错误：缺少选项 --date"),
                        (["who", en, "--lang", "zh"], "错误：缺少选项 --date")):
