@@ -250,6 +250,17 @@ def test_the_language_a_command_line_points_to(tmp_path):
     assert language.language_named(["--lang=zh", str(plan)]) == "zh"
     assert language.language_named(["nowhere", str(broken), "-v"]) is None
     assert language.written_language(plain) is None  # names none (the reader's default)
+    # hostile files are passed over, never read whole or waited on
+    import os
+    fifo = tmp_path / "fifo"
+    fifo.mkdir()
+    os.mkfifo(fifo / "school.toml")
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 200_000 + "]" * 200_000)
+    zero = tmp_path / "zero.json"
+    zero.symlink_to("/dev/zero")
+    assert language.written_language(fifo) is None  # a FIFO would block a plain read
+    assert language.language_named([str(fifo), str(deep), str(zero), str(plan)]) == "en"
 
 
 def test_a_record_that_is_not_one_in_chinese(tmp_path):

@@ -16,8 +16,9 @@ Outputs:
   set (``zh…`` -> zh, ``en…`` -> en), or where none is set (Windows) ``locale.getlocale()``
   (``zh_CN``, ``Chinese…`` -> zh; ``en_US``, ``English…`` -> en); else zh, the tool's
   default language.
-Nothing is written; a file that cannot be read, or a plan too large to read at once for
-a usage error (``PLAN_MAX_BYTES``), is passed over.
+Nothing is written; a file that cannot be read or is not a regular file (a FIFO, a
+device), a school.toml over ``clean.MAX_FILE_BYTES`` or a plan too large to read at once
+for a usage error (``PLAN_MAX_BYTES``) is passed over.
 """
 from __future__ import annotations
 
@@ -31,12 +32,24 @@ LANGUAGES = ("zh", "en")
 PLAN_MAX_BYTES = 20_000_000  # larger plan.json files are passed over for a usage error
 
 
+def _read(path: Path, cap: int) -> str | None:
+    """The text of a regular file of at most ``cap`` bytes (``plan_file.read_capped``: a
+    FIFO or a device is not read), or None."""
+    from afterschool.models.errors import InputError
+    from afterschool.scheduler.reading.plan_file import read_capped
+    try:
+        return read_capped(path, cap, "").decode("utf-8-sig")
+    except (InputError, UnicodeDecodeError):
+        return None
+
+
 def _school_table(folder: Path) -> dict | None:
     """``[school]`` of a folder's school.toml, or None when it cannot be read."""
+    from afterschool.scheduler.reading.clean import MAX_FILE_BYTES
+    text = _read(Path(folder) / "school.toml", MAX_FILE_BYTES)
     try:
-        text = (Path(folder) / "school.toml").read_text(encoding="utf-8-sig")
-        school = tomllib.loads(text).get("school", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        school = tomllib.loads(text).get("school", {}) if text is not None else None
+    except (tomllib.TOMLDecodeError, RecursionError):
         return None
     return school if isinstance(school, dict) else None
 
@@ -48,11 +61,10 @@ def written_language(folder: Path) -> str | None:
 
 
 def _plan_language(path: Path) -> str | None:
+    text = _read(path, PLAN_MAX_BYTES)
     try:
-        if path.stat().st_size > PLAN_MAX_BYTES:
-            return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        data = json.loads(text) if text is not None else None
+    except (ValueError, RecursionError):
         return None
     lang = data.get("language") if isinstance(data, dict) else None
     return lang if lang in LANGUAGES else None
