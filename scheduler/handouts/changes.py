@@ -223,7 +223,7 @@ def office_replan_summary(result, lang: str) -> str:
     pupils and duties changed, covers kept or found again, new small groups with their pay,
     the cost of a pin, each unfilled post, and whether the time limit cut a search short
     (more time may fill more posts). The solver's detail: ``replan_summary`` (-v)."""
-    from afterschool.scheduler.handouts.summary import shortage_posts
+    from afterschool.scheduler.handouts.summary import clock_cuts, shortage_posts
     w, office = section("replan", lang), section("office", lang)
     plan, s = result.plan, result.stats
     n_short = sum(x.count for x in plan.shortages)
@@ -255,8 +255,7 @@ def office_replan_summary(result, lang: str) -> str:
         for (d, a, b, role), n in shortage_posts(plan):
             lines.append(w["gap"].format(day=day_name(d, lang), start=a, end=b,
                                          role=office[role], n=n))
-    if plan.extra.get("solve_stats", {}).get("cut_by_time_limit") and \
-            not plan.extra.get("interrupted"):
+    if clock_cuts(plan.extra):
         lines.append(w["cut"])  # the clock, not the budgets, ended a search
     return "\n".join(lines)
 

@@ -11,6 +11,15 @@ from afterschool.models.school import WEEKDAYS
 from afterschool.scheduler.say import table
 
 
+
+def clock_cuts(extra: dict) -> list[str]:
+    """The stages the CPU clock, not a budget, decided (``solve_stats.cut_by_time_limit``),
+    none when the run was interrupted (the summary says that instead)."""
+    if extra.get("interrupted"):
+        return []
+    return list(extra.get("solve_stats", {}).get("cut_by_time_limit") or [])
+
+
 def shortage_posts(plan: Plan) -> list[tuple[tuple[str, str, str, str], int]]:
     """Unfilled posts per (weekday, start, end, role), in weekday and time order: posts,
     not rows (a window missing 4 managers says 4)."""
@@ -29,8 +38,8 @@ def plan_summary(plan: Plan) -> str:
              + f", solved in {x['solve_stats']['seconds']:.1f}s"
              + (f" ({x['solve_stats']['cpu_seconds']:.1f}s CPU)"
                 if "cpu_seconds" in x.get("solve_stats", {}) else "")]
-    cuts = x.get("solve_stats", {}).get("cut_by_time_limit")
-    if cuts and not x.get("interrupted"):
+    cuts = clock_cuts(x)
+    if cuts:
         lines.append(f"  the time limit ({x['solve_stats'].get('time_limit')} s) cut short: "
                      f"{', '.join(cuts)}; a rerun may give another plan (a larger "
                      "--time-limit leaves the budgets, not the clock, to decide)")
@@ -146,7 +155,7 @@ def office_summary(plan: Plan, lang: str) -> str:
         lines.append("  " + w["rooms"].format(g=v["groups"], home=v["in_homeroom"],
                                               no=v["no_room"], miss=v["activity_missing"],
                                               bound=v["activity_missing_bound"]))
-    if x.get("solve_stats", {}).get("cut_by_time_limit") and not x.get("interrupted"):
+    if clock_cuts(x):
         lines.append("  " + w["cut"])
     lines.append("  " + w["detail"])
     return "\n".join(lines)
