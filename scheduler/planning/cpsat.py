@@ -289,6 +289,7 @@ def make_solver(opts: SolveOptions, budget: float, local_search: bool = False,
     rate = LS_DET_PER_SECOND if local_search else DET_PER_SECOND
     p.max_deterministic_time = max(opts.det_budget(budget, rate, cut=False), 0.01)
     solver.asked = max(budget, 0.01)  # the budget before the deadline capped it (note_stop)
+    solver.deadline = opts.deadline  # where ``run`` records a cut (note_stop)
     if opts.deadline is not None:  # backstop only, see the module docstring
         p.max_time_in_seconds = max(opts.deadline.left() - slack, 0.05)
     return solver
@@ -296,7 +297,9 @@ def make_solver(opts: SolveOptions, budget: float, local_search: bool = False,
 
 def run(solver: cp_model.CpSolver, model: cp_model.CpModel, callback=None) -> int:
     """Solve in a helper thread while the main thread waits in Python, so that a Ctrl-C
-    reaches ``interruptible``'s handler at once (CP-SAT's own SIGINT catching is off)."""
+    reaches ``interruptible``'s handler at once (CP-SAT's own SIGINT catching is off);
+    a solver of ``make_solver`` then records on its deadline whether the clock ended the
+    search (``note_stop``)."""
     solver.parameters.catch_sigint_signal = False
     outcome: dict = {}
 
@@ -320,6 +323,7 @@ def run(solver: cp_model.CpSolver, model: cp_model.CpModel, callback=None) -> in
         _current.remove(solver)
     if "error" in outcome:
         raise outcome["error"]
+    note_stop(solver, outcome["code"], solver.deadline)
     return outcome["code"]
 
 
@@ -336,7 +340,7 @@ def note_stop(solver: cp_model.CpSolver, code: int, deadline: Deadline | None) -
     if solver.wall_time >= p.max_time_in_seconds * 0.98 and \
             used < p.max_deterministic_time * 0.98:
         deadline.cut()  # the wall-clock backstop, not the budget, ended this search
-    elif getattr(solver, "asked", 0.0) > p.max_deterministic_time and \
+    elif solver.asked > p.max_deterministic_time and \
             code not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and \
             used >= p.max_deterministic_time * 0.98:
         deadline.cut()  # the budget the deadline lowered ended it
@@ -366,7 +370,6 @@ def solve_phase(model: cp_model.CpModel, objective, name: str, opts: SolveOption
         solver.parameters.max_time_in_seconds = 0.5
     t0 = time.monotonic()
     code = run(solver, model, _Progress(name, opts, lower_bound))
-    note_stop(solver, code, opts.deadline)
     status = STATUS.get(code, "UNKNOWN")
     if status == "MODEL_INVALID":
         raise RuntimeError(f"internal error: the {name} model is invalid "

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from afterschool.scheduler.planning.cpsat import SolveOptions, make_solver, note_stop, run
+from afterschool.scheduler.planning.cpsat import SolveOptions, make_solver, run
 from afterschool.scheduler.planning.grouping.units import Unit
 
 
@@ -47,7 +47,6 @@ def fewest_group_days(patterns: dict[tuple[str, ...], int], days: tuple[str, ...
     m.minimize(total)
     solver = make_solver(opts, budget)
     code = run(solver, m)
-    note_stop(solver, code, opts.deadline)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return per_day
     return max(per_day, math.ceil(solver.best_objective_bound - 1e-6))
@@ -94,7 +93,6 @@ def day_structure(units: list[Unit], days: tuple[str, ...], cap: int, group_days
     m.maximize(smallest)
     solver = make_solver(opts, budget)
     code = run(solver, m)
-    note_stop(solver, code, opts.deadline)
     if code == cp_model.INFEASIBLE:
         return 0, None
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -11,7 +11,7 @@ from collections import defaultdict
 from ortools.sat.python import cp_model
 
 from afterschool.scheduler.planning.cpsat import (PhaseResult, SolveOptions, make_solver,
-                                                  note_stop, run, solve_phase)
+                                                  run, solve_phase)
 from afterschool.scheduler.planning.grouping.bounds import day_structure
 from afterschool.scheduler.planning.grouping.constants import (
     FULL_MODEL_LIMIT, STRUCTURE_DET, WINDOW_LIMIT
@@ -219,7 +219,6 @@ def _solve_window(units, placed, window, days, cap, opts, budget):
     m.minimize(w_day * sum(a.values()) + w_pair * sum(y.values()) + sum(z.values()))
     solver = make_solver(SolveOptions(seed=opts.seed, deadline=opts.deadline), budget)
     code = run(solver, m)
-    note_stop(solver, code, opts.deadline)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     new = [dict(w) for w in placed]
