@@ -102,12 +102,18 @@ class Deadline:
         whole.limit = limit
         return whole
 
+    def child(self, seconds: float, limit: float | None = None) -> Deadline:
+        """A deadline of ``seconds`` from this one's start that also ends when this one
+        does (its cuts and Ctrl-C are this one's), with ``limit`` (default: ``seconds``)."""
+        child = Deadline(seconds, self.clock, self.start)
+        child.parent = self
+        child.limit = seconds if limit is None else limit
+        return child
+
     def part_of_limit(self, fraction: float) -> Deadline:
         """Like ``part``, but ``fraction`` of the time limit itself, not of the backstop:
         for the anytime constructive stages, which take whatever time they are given."""
-        child = Deadline(self.limit * fraction, self.clock, self.start)
-        child.parent = self
-        return child
+        return self.child(self.limit * fraction)
 
     def root(self) -> Deadline:
         return self if self.parent is None else self.parent.root()
@@ -121,10 +127,7 @@ class Deadline:
     def part(self, fraction: float) -> Deadline:
         """A deadline for one stage: ``fraction`` of the whole, from the same start; it
         also ends when this one does."""
-        child = Deadline(self.seconds * fraction, self.clock, self.start)
-        child.parent = self
-        child.limit = self.limit * fraction
-        return child
+        return self.child(self.seconds * fraction, self.limit * fraction)
 
     def elapsed(self) -> float:
         return self.clock() - self.start

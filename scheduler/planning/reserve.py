@@ -102,10 +102,8 @@ def leaving(deadline: Deadline, after: float) -> Deadline:
     if beyond <= 0 or deadline.seconds <= 0:
         return deadline
     seconds = max(deadline.seconds - beyond, SOLVE_MIN * deadline.seconds)
-    child = Deadline(seconds, deadline.clock, deadline.start)
-    child.parent = deadline  # cuts and Ctrl-C are the command's
-    child.limit = deadline.limit  # the grouping's shares of the limit stay whole
-    return child
+    # cuts and Ctrl-C are the command's; the grouping's shares of the limit stay whole
+    return deadline.child(seconds, deadline.limit)
 
 
 # --- the term commands (replan, substitute, clubs): the same promise, from the command's
@@ -178,9 +176,7 @@ def searching(deadline: Deadline, after: float, rate: float = 1.0,
     which limit would keep the promise (``limit_for``)."""
     child = leaving(deadline, after)
     if child is deadline:  # a deadline of its own: its limit shrinks, not the caller's
-        child = Deadline(deadline.seconds, deadline.clock, deadline.start)
-        child.parent = deadline
-        child.limit = deadline.limit
+        child = deadline.child(deadline.seconds, deadline.limit)
     room = promise(deadline.limit) / TERM_SLOWER - before - after
     child.limit = max(min(child.limit, room / rate), min(TERM_FLOOR, deadline.limit))
     return child
