@@ -8,7 +8,7 @@ Rules: none; one shape for ``substitute`` and the re-plan's covers found again.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from afterschool.models.school import fmt_time
 
@@ -38,7 +38,4 @@ class Cover:
                    replaces)
 
     def as_dict(self) -> dict:
-        return {"date": self.date, "day": self.day, "session": self.session,
-                "window": self.window, "slot": self.slot, "group": self.group,
-                "start": self.start, "end": self.end, "role": self.role, "staff": self.staff,
-                "replaces": self.replaces}
+        return asdict(self)  # the fields, in order

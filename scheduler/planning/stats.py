@@ -17,7 +17,7 @@ Rules: none; one shape per block for every writer.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,7 @@ class Unfilled:
                    bound.managers, staff.shortage_minutes, bound.minutes, bound.by)
 
     def as_dict(self) -> dict:
-        return {"posts": self.posts, "posts_bound": self.posts_bound,
-                "manager_posts": self.manager_posts,
-                "manager_posts_bound": self.manager_posts_bound, "minutes": self.minutes,
-                "minutes_bound": self.minutes_bound, "proved_by": self.proved_by}
+        return asdict(self)  # the fields, in order
 
 
 @dataclass(frozen=True)
@@ -105,11 +102,7 @@ class PaidMinutes:
     manager_minutes_bound: int
 
     def as_dict(self) -> dict:
-        return {"total": self.total, "bound": self.bound, "gap": self.gap,
-                "group_minutes": self.group_minutes,
-                "group_minutes_bound": self.group_minutes_bound,
-                "manager_minutes": self.manager_minutes,
-                "manager_minutes_bound": self.manager_minutes_bound}
+        return asdict(self)  # the fields, in order
 
 
 @dataclass(frozen=True)
@@ -124,8 +117,7 @@ class SmallestGroup:
     bound_at_group_days: int | None
 
     def as_dict(self) -> dict:
-        return {"students": self.students, "where": self.where, "bound": self.bound,
-                "bound_from": self.bound_from, "bound_at_group_days": self.bound_at_group_days}
+        return asdict(self)  # the fields, in order
 
 
 @dataclass(frozen=True)
@@ -139,10 +131,7 @@ class PinCost:
     unpinned_group_days: int
 
     def as_dict(self) -> dict:
-        return {"shortage_minutes": self.shortage_minutes, "group_days": self.group_days,
-                "unpinned_moves": self.unpinned_moves,
-                "unpinned_shortage_minutes": self.unpinned_shortage_minutes,
-                "unpinned_group_days": self.unpinned_group_days}
+        return asdict(self)  # the fields, in order
 
 
 @dataclass
@@ -216,6 +205,4 @@ class SubstituteStats:
     cut_by_time_limit: list[str]
 
     def as_dict(self) -> dict:
-        return {"cpu_seconds": self.cpu_seconds, "choice_cpu_seconds": self.choice_cpu_seconds,
-                "money_cpu_seconds": self.money_cpu_seconds, "phases": list(self.phases),
-                "duties": self.duties, "cut_by_time_limit": list(self.cut_by_time_limit)}
+        return asdict(self)  # the fields, in order
