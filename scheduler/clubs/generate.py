@@ -46,7 +46,6 @@ def generate_clubs(students_csv: str, teachers_csv: str, n_clubs: int, n_choosin
                    seed: int = 1, school_toml: str | None = None) -> dict[str, str]:
     import tomllib
     toml_venues = tomllib.loads(school_toml or "").get("venues", [])
-    listed = {str(v.get("id")) for v in toml_venues}
     holds = {str(v.get("id")): int(v.get("groups", 1)) for v in toml_venues}
     used: dict[tuple[str, str], int] = {}  # (venue, weekday) -> clubs meeting there
     rng = random.Random(f"clubs:{seed}")
@@ -59,8 +58,8 @@ def generate_clubs(students_csv: str, teachers_csv: str, n_clubs: int, n_choosin
         lower = i % 3 == 2
         session, grades = ("after-lower", "1-2") if lower else ("after-upper", "3-6")
         days = sorted(rng.sample(AFTER, 1 if rng.random() < 0.6 else 2), key=AFTER.index)
-        if listed:
-            place = _free_place(venue, days, listed, holds, used)
+        if holds:
+            place = _free_place(venue, days, holds, used)
             if place is None:
                 continue  # every listed venue is taken on every afternoon
             venue, days = place
@@ -79,21 +78,21 @@ def generate_clubs(students_csv: str, teachers_csv: str, n_clubs: int, n_choosin
             "club_choices.csv": generate_choices(students_csv, clubs, weight, n_choosing, rng)}
 
 
-def _free_place(venue: str, days: list[str], listed: set[str], holds: dict[str, int],
+def _free_place(venue: str, days: list[str], holds: dict[str, int],
                 used: dict[tuple[str, str], int]) -> tuple[str, list[str]] | None:
     """A venue and days for a club that usually meets in ``venue`` on ``days``: the first
     listed venue (its own, then LIB, GYM, PG, then the others) with room on all of them;
     else one weekday where one has room; None when every listed venue is full every
     afternoon. Any two afternoon clubs of a day count as meeting at once (after-lower's
     15:35-16:35 and after-upper's 16:20-17:20 overlap)."""
-    order = [v for v in dict.fromkeys([venue, "LIB", "GYM", "PG", *sorted(listed)])
-             if v in listed]
+    order = [v for v in dict.fromkeys([venue, "LIB", "GYM", "PG", *sorted(holds)])
+             if v in holds]
     for v in order:
-        if all(used.get((v, d), 0) < holds.get(v, 1) for d in days):
+        if all(used.get((v, d), 0) < holds[v] for d in days):
             return v, days
     for d in AFTER:
         for v in order:
-            if used.get((v, d), 0) < holds.get(v, 1):
+            if used.get((v, d), 0) < holds[v]:
                 return v, [d]
     return None
 

@@ -131,14 +131,9 @@ def cover_summary(result: Substitution, lang: str = "en") -> str:
     zh = lang == "zh"
     w = SUMMARY["zh" if zh else "en"]
     plan, added = result.plan, result.added
-    staff = plan.extra.get("people", {}).get("staff", {})
-
-    def name(sid: str | None) -> str:
-        shown = staff.get(sid, {}).get("name", sid)
-        return f"{shown}（{sid}）" if zh else f"{shown} ({sid})"
-
     covered = sum(1 for x in added if x["staff"])
-    lines = [w["head"].format(school=plan.extra.get("school", ""), absent=name(result.absent),
+    lines = [w["head"].format(school=plan.extra.get("school", ""),
+                              absent=_name(result, result.absent, lang),
                               dates=w["sep"].join(result.dates), n=len(added), c=covered,
                               u=len(added) - covered, asked=len(result.asked),
                               people="person" if len(result.asked) == 1 else "people")]
@@ -149,7 +144,7 @@ def cover_summary(result: Substitution, lang: str = "en") -> str:
         day = day_name(span["day"], "zh") if zh else span["day"]
         head = f"  {span['date']} {day} {span['start']}-{span['end']} {duty}{slots}{w['colon']}"
         if span["staff"]:
-            lines.append(head + w["covers"].format(who=name(span["staff"])))
+            lines.append(head + w["covers"].format(who=_name(result, span["staff"], lang)))
         else:
             lines.append(head + w["uncovered"])
             lines.append("      " + w["advice"].format(text=advice.get(_where(span), "")))
@@ -164,5 +159,5 @@ def cover_summary(result: Substitution, lang: str = "en") -> str:
             minutes[x["staff"]] += parse_time(x["end"]) - parse_time(x["start"])
     if result.asked:
         lines.append("  " + w["asked"].format(list=w["list"].join(
-            w["minutes"].format(who=name(t), n=minutes[t]) for t in result.asked)))
+            w["minutes"].format(who=_name(result, t, lang), n=minutes[t]) for t in result.asked)))
     return "\n".join(lines)

@@ -176,12 +176,11 @@ def _version_dates(plan: Plan, versions: list) -> list[tuple[date, date]]:
              date.fromisoformat(v.valid_to) if v.valid_to else end) for v in versions]
 
 
-def person_series(plan: Plan, staff: str, versions: list | None = None) -> list[Series]:
-    """Every duty series of ``staff`` over all versions (``plan.versions()``, or given:
-    built once for all the rosters of a plan), with SEQUENCE and cancellation."""
+def person_series(plan: Plan, staff: str, versions: list) -> list[Series]:
+    """Every duty series of ``staff`` over ``versions`` (``plan.versions()``, built once
+    for all the rosters of a plan), with SEQUENCE and cancellation."""
     calendar = {d: [date.fromisoformat(x) for x in xs]
                 for d, xs in plan.extra.get("calendar", {}).items()}
-    versions = plan.versions() if versions is None else versions
     spans = _version_dates(plan, versions)
     seen: dict[str, list] = defaultdict(list)  # uid -> [(version index, block)]
     for i, v in enumerate(versions):
@@ -357,12 +356,12 @@ def _leftovers(block: Block, x: date, hits: list[dict]) -> list[Block]:
                   "start": a, "end": z, "slot": sl} for a, z, sl in block.slots if a not in gone)
 
 
-def dropped_leftovers(plan: Plan, staff: str, versions: list | None = None
+def dropped_leftovers(plan: Plan, staff: str, versions: list
                       ) -> dict[str, tuple[int, date, Block]]:
     """Leftover events (what ``staff`` still did on a date part of whose duty a substitute
     took) of substitutions a re-plan dropped: UID -> (how many re-plans dropped it, date,
-    block). Their duty was that of the version in force before the re-plan."""
-    versions = plan.versions() if versions is None else versions
+    block), over ``versions`` (``plan.versions()``). Their duty was that of the version in
+    force before the re-plan."""
     out: dict[str, tuple[int, date, Block]] = {}
     by_replan: dict[tuple, list[dict]] = defaultdict(list)
     for e in _dropped(plan):

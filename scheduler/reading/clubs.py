@@ -251,8 +251,7 @@ def _choices(clubs: list[Club], students, file: str, rows, problems,
     pupils = {clean.id_key(s.id): s for s in students if s.status == "enrolled"}
     known = {clean.id_key(s.id) for s in students}
     seen: dict[str, int] = {}
-    out: list[Club] = []
-    row_of: dict[str, int] = {}
+    out: list[ClubChoice] = []
     for n, r in rows:
         bad = len(problems)
         err = _reporter(problems, file, n)
@@ -301,7 +300,8 @@ def _venue_at_once(school, clubs: list[Club], row_of: dict[str, int], file: str,
     """SPEC §12: clubs meet in a listed venue no more at once than the groups it holds
     (``groups``), counted on real times (an after-lower club until 16:35 and an after-upper
     one from 16:20 meet at once): the row of each club beyond it is an error naming the
-    others (clubs listed as alternatives must use different venues or days)."""
+    others (clubs listed as alternatives must use different venues or days). ``clubs``
+    come in row order, so each venue's are too."""
     from afterschool.models.school import fmt_time
     venues = {clean.id_key(v.id): v for v in getattr(school, "venues", ()) or ()}
     sessions = {s.id: s for s in school.sessions}
@@ -312,7 +312,6 @@ def _venue_at_once(school, clubs: list[Club], row_of: dict[str, int], file: str,
                 by_place.setdefault((clean.id_key(c.venue), d), []).append(c)
     for (key, day), here in by_place.items():
         v = venues[key]
-        here.sort(key=lambda c: row_of[c.id])
         told: set[str] = set()
         # the most meeting at once is reached at some club's start: count every club there
         for start in sorted({sessions[c.session].start for c in here}):

@@ -40,7 +40,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse
 from starlette.routing import Route
 
 from afterschool.models.errors import InputError, Problem
-from afterschool.scheduler.handouts.labels import day_name, group_label, slot_label, window_label
+from afterschool.scheduler.handouts.labels import day_name, group_label
 from afterschool.scheduler.record import questions as Q
 from afterschool.scheduler.record import term as T
 from afterschool.scheduler.web import accounts as A
