@@ -28,8 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from afterschool.cli import CLUBS_LIMIT, TERM_LIMIT
+from afterschool.scheduler.planning.reserve import promise
 
-DEFAULTS = {"plan": 7.0, "substitute": 7.0, "replan": 7.0, "clubs": 10.0}  # cli.py
+DEFAULTS = {"plan": 7.0, "substitute": TERM_LIMIT, "replan": TERM_LIMIT, "clubs": CLUBS_LIMIT}
 
 
 def run(args: list[str]) -> tuple[float, int, str]:
@@ -40,10 +42,6 @@ def run(args: list[str]) -> tuple[float, int, str]:
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     return usage.ru_utime + usage.ru_stime, proc.returncode, out
-
-
-def promise(limit: float) -> float:
-    return 1.5 * limit + 2.0
 
 
 def stop_one(school: Path, term: Path, dst: Path, rank: int = 0) -> str:

@@ -49,7 +49,7 @@ def main() -> None:
                                                                                 "activity"))]
     rows = [("pupils / classrooms", f"{a.students} / {len(inst.school.venues) - 3}"),
             ("CPU s (read + plan) / limit / backstop",
-             f"{cpu:.1f} / {a.time_limit:g} / {1.3 * a.time_limit + 0.5:.1f}"),
+             f"{cpu:.1f} / {a.time_limit:g} / {Deadline.for_limit(a.time_limit).seconds:.1f}"),
             ("venue search", f"{st['search']['status']} (objective "
              f"{st['search']['objective']}, bound {st['search']['bound']})"),
             ("groups / group-days", f"{st['groups']} / {st['group_days']}"),

@@ -34,8 +34,7 @@ _INDEX: dict[int, tuple] = {}  # id(rows) -> (rows, index, venue names, activity
 
 def _index(plan) -> tuple[dict[tuple[str, str, str], dict], dict, dict]:
     """The plan's venue rows by (group, day, slot), and its venue and activity names: built
-    once per plan (a roster asks for every duty's place: 6,000 times on a 400-staff
-    school)."""
+    once per plan (a roster asks for every duty's place, once per duty of every person)."""
     rows = plan.extra.get("venues") or []
     hit = _INDEX.get(id(rows))
     if hit is None or hit[0] is not rows:

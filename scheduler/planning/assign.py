@@ -640,7 +640,7 @@ def _mip_first(sm: StaffModel, reserve: float | None, bound: StaffBound) -> bool
     """Whether the plan's staffing goes to the MIP at once: a model of ``MIP_FIRST`` posts
     or more (up to ``MIP_FIRST_MAX``) that a bound already proves short of staff, where the
     tree and quick local searches cannot reach that bound by filling every post and did
-    not reach HiGHS's minimum (bench L: 731 posts, 0.7 CPU s saved, the same plan)."""
+    not reach HiGHS's minimum (measured: docs/benchmarks.md)."""
     posts = sum(sm.demand.values())
     return reserve is not None and bound.posts > 0 and MIP_FIRST <= posts <= MIP_FIRST_MAX
 

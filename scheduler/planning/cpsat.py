@@ -27,8 +27,9 @@ the promise itself was at risk). Ctrl-C and SIGTERM expire the deadline at once.
 budget; the staffing MIP (``mip.py``, HiGHS) has a work budget instead, a count of HiGHS's
 MIP interrupt checks (``assign.MIP_CHECKS_PER_SECOND``), with what the deadline leaves as
 its backstop (where that ends it first, as on a short-staffed school of 3,000 pupils on a
-machine more than about 1.4-1.6x slower, it is recorded as a cut, and the searches after it keep
-deterministic budgets, capped like every search by what the deadline leaves). The CPU
+machine well slower than the reference (docs/benchmarks.md), it is recorded as a cut, and
+the searches after it keep deterministic budgets, capped like every search by what the
+deadline leaves). The CPU
 clock only cuts a search short when the process is behind (a small limit, a very large
 school, or a machine more than twice as slow or busy as the reference: a test plans the
 bundled school and a generated one on a CPU clock running 2x fast). Constructive grouping

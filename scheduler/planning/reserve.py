@@ -62,7 +62,7 @@ def limit_for(cpu: float, limit: float | None = None, after: float = 0.0) -> int
     """The smallest whole ``--time-limit`` whose promise covers a command that took ``cpu``
     CPU seconds at ``limit``: what it wrote and its solve's fixed parts stay as they were,
     while its anytime grouping stages take their shares of the larger limit too
-    (``GROWS`` a limit second: the share of a large school's grouping, balancing and
+    (``grows`` a limit second: the share of a large school's grouping, balancing and
     lifting, ``solve.BALANCE_SHARE_LARGE + LIFT_MIN``), and at least the limit whose
     backstop holds ``after`` (the writes' estimate) with ``SOLVE_MIN`` of it to spare,
     where the solve's floor no longer runs into the writes' time. Without ``limit``: the
@@ -79,7 +79,8 @@ def limit_for(cpu: float, limit: float | None = None, after: float = 0.0) -> int
 
 
 def signups(inst) -> int:
-    """Enrolled pupils' sign-ups (noon and afternoon counted apart), as the planner counts."""
+    """Enrolled pupils' sign-ups (noon and afternoon counted apart): the estimates' size
+    (the planner's own count also drops a sign-up with no session for the grade)."""
     return sum(bool(st.noon) + bool(st.afternoon) for st in inst.enrolled)
 
 

@@ -64,11 +64,11 @@ from afterschool.scheduler.planning.grouping import (LIFT_SHARE, balance_result,
                                                      share_extra)
 from afterschool.scheduler.money.accounts import term_money, yuan
 from afterschool.scheduler.planning.reserve import leaving
-from afterschool.scheduler.planning.stats import SolveStats
 from afterschool.scheduler.rules.staffing import (duty_windows, managers_for_window,
                                                   standard_teachers)
 from afterschool.scheduler.planning.budget import Budget
-from afterschool.scheduler.planning.stats import PaidMinutes, SmallestGroup, Unfilled
+from afterschool.scheduler.planning.stats import (PaidMinutes, SmallestGroup, SolveStats,
+                                                  Unfilled)
 
 
 SMALL_SESSION = 2000  # sign-ups up to which more structures are tried for group-days
@@ -306,9 +306,7 @@ def _balance(opts: SolveOptions, budget: Budget, preps, results: list) -> None:
     """Balanced groups come last (``balance_result``), the bands with the smallest groups
     first: where time runs out, it ran out elsewhere. ``results`` updated in place."""
     opts.phase("grouping: balancing")
-    worst_first = sorted(range(len(results)), key=lambda n: (min(
-        (v for present in results[n].present for v in present.values() if v), default=0), n))
-    for n in worst_first:
+    for n in _smallest_first(results):
         (_, band, prep), res = preps[n], results[n]
         results[n] = balance_result(prep, res, opts, budget.balance(len(band)))
 
@@ -320,9 +318,14 @@ def _lift(opts: SolveOptions, preps, results: list) -> None:
     known = [r.smallest_bound for r in results if r.smallest_bound is not None]
     target = math.ceil(LIFT_SHARE * (min(known) if known else min(
         (band_bound(p, r) for (*_, p), r in zip(preps, results)), default=0)))
-    for n in sorted(range(len(results)), key=lambda n: (min(
-            (v for present in results[n].present for v in present.values() if v), default=0), n)):
+    for n in _smallest_first(results):  # balancing changed them: ordered afresh
         results[n] = lift_result(preps[n][2], results[n], target, opts)
+
+
+def _smallest_first(results: list) -> list[int]:
+    """The bands' indices, the one with the smallest group present first (ties by index)."""
+    return sorted(range(len(results)), key=lambda n: (min(
+        (v for present in results[n].present for v in present.values() if v), default=0), n))
 
 
 def _grouped(inst: Instance, opts: SolveOptions, budget: Budget, takers, preps,
@@ -533,8 +536,7 @@ def _fewest_groups(session, students, cap: int) -> dict[str, int]:
     return {d: math.ceil(v / cap) for d, v in n.items()}
 
 
-def _session_bound(students, session, cap: int, opts: SolveOptions,
-                   det: float = BOUND_DET) -> int:
+def _session_bound(students, session, cap: int, opts: SolveOptions, det: float) -> int:
     """A lower bound on the session's group-days: at least sum over days of ceil(students
     present / cap), more where part-week patterns cannot share groups (``grouping.
     fewest_group_days``, a tiny model over weekday patterns)."""

@@ -140,7 +140,7 @@ class Term:
         """A recorded plan, through the same schema as a plan file (a record is input too:
         a server may hold rows another program wrote); ``written``: the document this
         command has just recorded, which the record's, if equal, need not be checked
-        against again (0.45 s on a 10,000-sign-up plan)."""
+        against again (the schema's check of a large plan takes long: docs/benchmarks.md)."""
         from afterschool.scheduler.reading.plan_schema import validate_plan_dict
         doc = r.document(plan_id)
         problems = [] if written is not None and doc == written else validate_plan_dict(
