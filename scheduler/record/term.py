@@ -252,13 +252,15 @@ def _plan_summary(plan: Plan) -> dict[str, Any]:
             "valid_from": plan.valid_from}
 
 
-def record_plan(w: Writer, key: tuple[str, str, str], inst: Instance, plan: Plan) -> int:
-    """The first plan of a term (or one that replaces a first plan): returns the term id."""
+def record_plan(w: Writer, key: tuple[str, str, str], inst: Instance, plan: Plan,
+                doc: dict | None = None) -> int:
+    """The first plan of a term (or one that replaces a first plan): returns the term id.
+    ``doc``: ``plan.to_dict()`` if the caller has it already."""
     term_id = w.term(*key)
     entry = w.entry(term_id, "plan", _plan_summary(plan)
                     | {"staff": sorted({d.staff for d in plan.duties})})
     iid = w.instance(term_id, entry, snapshot(inst), Path(inst.source).name)
-    w.plan(term_id, entry, iid, "plan", plan.valid_from, plan.to_dict())
+    w.plan(term_id, entry, iid, "plan", plan.valid_from, plan.to_dict() if doc is None else doc)
     return term_id
 
 
@@ -275,6 +277,7 @@ def record_first_plan(url: str | None, folder: Path, key: tuple[str, str, str],
     when new); returns the plan read back from it. A term that came to hold more than its
     first plan while this one was planned is refused, as ``plan_guard`` would have."""
     rec = Record.open(url or str(folder_record(folder)), create=True)
+    doc = plan.to_dict()  # once: recorded, then what the record is compared with
     with rec.write(by, "plan", lock_key(key)) as w:
         found = find_term(w, key)
         held = Term(rec, found, key).holds(w) if found is not None else {}
@@ -282,9 +285,9 @@ def record_first_plan(url: str | None, folder: Path, key: tuple[str, str, str],
             raise InputError([Problem("--out", "while this plan was made, the term's record "
                                       f"came to hold {_describe(held)}; nothing was written",
                                       expected="afterschool replan, or --new-record")])
-        term_id = record_plan(w, key, inst, plan)
+        term_id = record_plan(w, key, inst, plan, doc)
     with rec.read() as r:
-        return Term(rec, term_id, key, folder).current(r, written=plan.to_dict())
+        return Term(rec, term_id, key, folder).current(r, written=doc)
 
 
 def record_replan(w: Writer, term: Term, inst: Instance, result) -> None:
