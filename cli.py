@@ -63,6 +63,15 @@ def _warn(text, lang: str | None = None) -> None:
     click.echo(say("problem_frame.warning", lang, w=message(text, lang)), err=True)
 
 
+def _tell_late(late: str | None, as_json: bool, lang: str | None = None) -> None:
+    """The promise's line (``_promise_missed``), if any: a warning beside JSON, else a line
+    of the summary."""
+    if late and as_json:
+        _warn(late, lang)
+    elif late:
+        click.echo("  " + late)
+
+
 def handles_errors(fn):
     """Bad input -> exit 2 with every problem; other errors -> one line, exit 1 (-v: trace)."""
     @functools.wraps(fn)
@@ -456,13 +465,11 @@ def plan(instance: str, out: str, time_limit: float, seed: int, workers: int, fo
                            outside=outside(inst) + loaded)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
-        if late:
-            _warn(late)
+        _tell_late(late, as_json)
     else:
         school_lang = lang or inst.school.language
         click.echo(office_summary(result, school_lang))
-        if late:
-            click.echo("  " + late)
+        _tell_late(late, as_json)
         if _verbose():
             click.echo(plan_summary(result))
         from afterschool.scheduler.handouts.bundle import written_kinds
@@ -957,12 +964,10 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
                                "exceptions": result.added, "asked": result.asked,
                                "advice": result.advice, "notes": result.notes},
                               ensure_ascii=False, indent=1))
-        if late:
-            _warn(late)
+        _tell_late(late, as_json)
         sys.exit(EXIT_SHORTAGE if result.uncovered else 0)
     click.echo(cover_summary(result, _lang() or "zh"))
-    if late:
-        click.echo("  " + late)
+    _tell_late(late, as_json)
     from afterschool.scheduler.handouts.bundle import written_kinds
     if ref.has_record:
         click.echo(say("recorded_in", _lang(), where=T.record_address(term)))
@@ -1050,12 +1055,10 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
     late = _promise_missed(deadline, time_limit, _lang() or "zh", outside=outside(inst))
     if as_json:
         click.echo(json.dumps(result.stats, ensure_ascii=False, indent=1))
-        if late:
-            _warn(late)
+        _tell_late(late, as_json)
     else:
         click.echo(office_replan_summary(result, _lang() or "zh"))
-        if late:
-            click.echo("  " + late)
+        _tell_late(late, as_json)
         if _verbose():
             click.echo(replan_summary(result, "en"))
         if ref.has_record:
@@ -1124,8 +1127,7 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
         click.echo(json.dumps({k: sec[k] for k in ("seed", "start", "assigned", "waiting",
                                                    "cancelled", "managers", "conflicts")},
                               ensure_ascii=False, indent=1))
-        if late:
-            _warn(late, language)
+        _tell_late(late, as_json, language)
         sys.exit(EXIT_SHORTAGE if again and plan.shortages else 0)
     click.echo(say("clubs_drawn", language, seed=seed, assigned=len(sec["assigned"]),
                    choosing=len(inst.club_choices), waiting=len(sec["waiting"]),
@@ -1140,8 +1142,7 @@ def clubs(args: tuple[str, ...], seed: int, start: str | None, again: bool, time
     for c in sec["conflicts"]:
         click.echo(say("clubs_conflict", language, club=c["club"], staff=c["staff"],
                        day=day_name(c["day"], language), time=f"{c['start']}-{c['end']}"), err=True)
-    if late:
-        click.echo("  " + late)
+    _tell_late(late, as_json, language)
     click.echo(say("recorded_in", language, where=T.record_address(term)))
     sys.exit(EXIT_SHORTAGE if again and plan.shortages else 0)
 
