@@ -244,7 +244,7 @@ _clock = time.process_time  # CPU clock of a command before its deadline (a test
 def _term_deadline(time_limit: float, t0: float):
     """The deadline of a term command (replan, substitute, clubs) from ``t0``, its first
     line: its own imports, reading, the record, the search and every file count
-    (``reserve.searching`` gives the search what the rest leaves)."""
+    (``reserve.term_search`` gives the search what the rest leaves)."""
     from afterschool.scheduler.planning.cpsat import Deadline
     deadline = Deadline.for_limit(time_limit, _clock)
     deadline.start = t0
@@ -925,15 +925,13 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
     t0 = _clock()  # the time promise counts from here
     from afterschool.scheduler.handouts.bundle import check_out_dir
     from afterschool.scheduler.handouts.cover import cover_summary, write_cover_folder
-    from afterschool.scheduler.planning.reserve import (after_term, before_term, outside,
-                                                        searching)
+    from afterschool.scheduler.planning.reserve import outside, term_search
     from afterschool.scheduler.planning.substitute import substitute as cover
     from afterschool.scheduler.reading.reader import resolve
     from afterschool.scheduler.record import term as T
     deadline = _term_deadline(time_limit, t0)
     author = _author(by)
     inst = _load(instance)
-    after, before = after_term(inst, "substitute", set(skip)), before_term(inst)
     ref = T.locate(term_arg)
     if out is not None:
         check_out_dir(Path(out), resolve(instance), force)
@@ -941,14 +939,14 @@ def substitute(instance: str, term_arg: str, absent: str, dates: str, out: str |
         if out is None:
             raise InputError([Problem("--out", "a plan.json made without a record needs "
                                       "--out", expected="a folder for the updated plan")])
-        search = searching(deadline, after, before=before)  # budgets from search.limit
+        search = term_search(deadline, inst, "substitute", set(skip))  # budgets: its limit
         result = cover(*_care(inst, _read_plan(str(ref.plan_file))), absent,
                        dates.split(","), time_limit=search.limit, seed=seed, deadline=search)
         folders = {Path(out): {}}
     else:
         term = T.open_term(ref, T.school_key(inst), option="TERM")
         with term.record.write(author, "substitute", T.lock_key(term.key)) as w:
-            search = searching(deadline, after, before=before)  # budgets from search.limit
+            search = term_search(deadline, inst, "substitute", set(skip))
             result = cover(*_care(inst, term.current(w)), absent, dates.split(","),
                            time_limit=search.limit, seed=seed, deadline=search)
             T.record_substitute(w, term, inst, result)
@@ -1003,8 +1001,7 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
     from afterschool.scheduler.handouts.changes import (office_replan_summary, replan_summary,
                                                           write_replan_folder)
     from afterschool.scheduler.planning.replan import replan as re_plan
-    from afterschool.scheduler.planning.reserve import (after_term, before_term, outside,
-                                                        searching)
+    from afterschool.scheduler.planning.reserve import outside, term_search
     from afterschool.scheduler.reading.reader import resolve
     from afterschool.scheduler.record import term as T
     deadline = _term_deadline(time_limit, t0)
@@ -1019,12 +1016,10 @@ def replan(instance: str, previous: str, start: str, out: str | None, pin: str,
     if out is not None:
         check_out_dir(Path(out), resolve(instance), force)
 
-    after = after_term(inst, "replan", set(skip))  # the record and the folder
-
     def run(previous_plan):
         from afterschool.scheduler.clubs.presence import reservations
         from afterschool.scheduler.clubs.run import carry_clubs, replan_instance
-        search = searching(deadline, after, before=before_term(inst))
+        search = term_search(deadline, inst, "replan", set(skip))  # budgets: its limit
         result = re_plan(replan_instance(inst, previous_plan), previous_plan, day, pin=pin,
                          time_limit=search.limit, seed=seed, deadline=search,
                          log=lambda line: click.echo(line, err=True),

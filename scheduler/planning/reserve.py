@@ -181,3 +181,12 @@ def searching(deadline: Deadline, after: float, rate: float = 1.0,
     room = promise(deadline.limit) / TERM_SLOWER - before - after
     child.limit = max(min(child.limit, room / rate), min(TERM_FLOOR, deadline.limit))
     return child
+
+
+def term_search(deadline: Deadline, inst, command: str,
+                skip: set[str] | frozenset[str] = frozenset()) -> Deadline:
+    """``searching`` for ``command`` (replan, substitute, clubs) on ``inst``: what it
+    writes after its search (``after_term``), what it spent before (``before_term``), at
+    its ``SEARCH_RATE``."""
+    return searching(deadline, after_term(inst, command, skip), SEARCH_RATE[command],
+                     before_term(inst))
