@@ -382,9 +382,8 @@ def assign_staff(inst: Instance, present: dict[tuple[str, str], list[str]],
     source = "cp-sat" if found else source
     cpu = max(0.0, cpu - spent)
     best_minutes = _value(None, values, minutes)
-    if best_posts == bound.posts and best_minutes == bound.minutes and \
-            "search" not in bound.by:
-        bound.by.append("search")
+    if best_posts == bound.posts and best_minutes == bound.minutes:
+        bound.credit("search")
     m = sm.model
     m.add(minutes <= best_minutes)
     values, terms, found = _search_soft(sm, opts, cpu, budget, new_people, values, phases)
@@ -431,9 +430,7 @@ def _search_minutes(sm: StaffModel, posts, minutes, opts: SolveOptions, cpu: flo
     m = sm.model
     found = False
     if proved:  # the posts reached a bound: the search proved it minimal
-        if best_posts > bound.posts and "search" not in bound.by:
-            bound.by.append("search")
-        bound.posts = best_posts
+        bound.proved(best_posts, "search")
     m.add(posts <= best_posts)
     floor = _lp(m, minutes, opts) if best_posts else None
     floor = 0 if floor is None else max(0, _round_up(floor[0]))  # fewest

@@ -61,6 +61,11 @@ class StaffBound:
         """``by`` proved at least ``posts`` unfilled: the bound rises if that is more."""
         if posts > self.posts:
             self.posts = posts
+            self.credit(by)
+
+    def credit(self, by: str) -> None:
+        """``by`` proved a bound (named once, in the order found)."""
+        if by not in self.by:
             self.by.append(by)
 
 
